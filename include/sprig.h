@@ -1,0 +1,201 @@
+/*
+ * sprig: sparse neural-network inference kernels.
+ *
+ * The only public header. Copyright (c) 2026 The sprig authors. BSD-3-Clause.
+ *
+ * Lifecycle of an operator (the same as XNNPACK's):
+ *   sprig_initialize()            once per process (idempotent, thread-safe)
+ *   sprig_create_*()              validates and packs the weights (allocates)
+ *   sprig_reshape_*()             fixes the batch / spatial size, plans the work (allocates)
+ *   sprig_setup_*()               binds input and output pointers (no allocation)
+ *   sprig_run_operator()          computes (no allocation; pthreadpool or serial)
+ *   sprig_delete_operator()       frees everything the operator owns
+ *
+ * Every entry point returns a status. On any error nothing the caller passed in is written
+ * (output pointers, tensors) and the reason is logged (see sprig_set_log_callback).
+ *
+ * Memory-access contract: kernels never read or write outside the input and output
+ * tensors described by the shapes you give (no over-read, no over-write), so tensors need no
+ * padding and may end at a page boundary.
+ */
+#ifndef SPRIG_H
+#define SPRIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <pthreadpool.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define SPRIG_VERSION_MAJOR 0
+#define SPRIG_VERSION_MINOR 1
+#define SPRIG_VERSION_PATCH 0
+
+enum sprig_status {
+  sprig_status_success = 0,
+  /* sprig_initialize() was not called, or failed. */
+  sprig_status_uninitialized = 1,
+  /* An argument is NULL, zero, out of range or its byte size overflows size_t. */
+  sprig_status_invalid_parameter = 2,
+  /* The call is valid but not in this order (e.g. run before setup). */
+  sprig_status_invalid_state = 3,
+  /* A valid request this build does not implement (e.g. a kernel size not yet supported). */
+  sprig_status_unsupported_parameter = 4,
+  /* SPRIG_FORCE_ISA names an instruction set this CPU lacks. */
+  sprig_status_unsupported_hardware = 5,
+  sprig_status_out_of_memory = 6,
+  /* Sparse arrays (CSR row pointers, column indices) are inconsistent or corrupt, or the
+   * weights do not follow the requested sparsity pattern. */
+  sprig_status_invalid_weights = 7,
+};
+
+/* A short constant English description of a status; never NULL. */
+const char* sprig_status_string(enum sprig_status status);
+
+/* Initializes hardware detection and kernel choice. Idempotent and thread-safe; every other
+ * call that needs it returns sprig_status_uninitialized until it succeeded.
+ * The environment variable SPRIG_FORCE_ISA=scalar|sse2|avx2|avx512f|neon|neonfma|wasmsimd
+ * restricts kernel choice to kernels of that instruction set (scalar where a kernel family has
+ * none); naming one the CPU lacks makes this call fail with sprig_status_unsupported_hardware,
+ * and an unknown name with sprig_status_invalid_parameter. */
+enum sprig_status sprig_initialize(void);
+
+/* The instruction set the kernels are chosen from ("avx2", "neonfma", "scalar", ...). */
+const char* sprig_isa_name(void);
+
+/* ---- logging ---- */
+enum sprig_log_level {
+  sprig_log_level_none = 0,
+  sprig_log_level_error = 1,
+  sprig_log_level_warning = 2,
+  sprig_log_level_info = 3,
+  sprig_log_level_debug = 4,
+};
+typedef void (*sprig_log_callback)(enum sprig_log_level level, const char* message, void* user_data);
+/* Routes sprig's messages to `callback` (NULL restores the default: stderr). Messages above
+ * `max_level` are dropped. The default level is error, or SPRIG_LOG_LEVEL=none|error|warning|
+ * info|debug from the environment. Not thread-safe with respect to concurrent sprig calls: set it
+ * once at start-up. */
+void sprig_set_log_callback(sprig_log_callback callback, void* user_data, enum sprig_log_level max_level);
+
+/* ---- sparse weights ---- */
+enum sprig_format {
+  /* Unstructured compressed sparse rows: any pattern of nonzeros. */
+  SPRIG_FORMAT_CSR = 1,
+};
+
+/* The sparsity pattern requested for a weight matrix. Fields other than `format` are for the
+ * structured formats and must be zero for CSR. A NULL pattern pointer means CSR. */
+struct sprig_sparsity {
+  enum sprig_format format;
+  uint32_t block_rows;
+  uint32_t block_cols;
+  uint32_t n;
+  uint32_t m;
+  uint32_t group;
+};
+
+/* Packed sparse weights: immutable after packing, reference-counted, shareable by many
+ * operators and threads. A weight matrix has `rows` = output channels and `cols` = input
+ * elements (input features, or input channels x kernel height x kernel width). */
+typedef struct sprig_weights* sprig_weights_t;
+
+/* Packs a dense row-major [rows][cols] matrix; its exact zeros define the pattern. */
+enum sprig_status sprig_pack_weights_f32(
+    size_t rows, size_t cols, const float* dense, const struct sprig_sparsity* pattern,
+    uint32_t flags, sprig_weights_t* weights_out);
+
+/* Packs the caller's own CSR arrays (copied): row_ptr[rows + 1] with row_ptr[0] == 0 and
+ * row_ptr[rows] == nnz, non-decreasing; col_idx[nnz] strictly increasing within each row and
+ * < cols; values[nnz]. nnz may be 0 (then col_idx and values may be NULL). Explicit zeros in
+ * `values` are kept as stored entries. */
+enum sprig_status sprig_pack_weights_csr_f32(
+    size_t rows, size_t cols, size_t nnz, const uint32_t* row_ptr, const uint32_t* col_idx,
+    const float* values, uint32_t flags, sprig_weights_t* weights_out);
+
+struct sprig_weights_info {
+  enum sprig_format format;
+  size_t rows;
+  size_t cols;
+  size_t nnz;
+  /* Bytes the packed representation occupies (values + indices + row structure). */
+  size_t packed_bytes;
+};
+enum sprig_status sprig_get_weights_info(sprig_weights_t weights, struct sprig_weights_info* info_out);
+
+/* Drops the caller's reference. Operators created from the weights keep their own, so the
+ * weights may be released right after creating operators. NULL is a no-op success. */
+enum sprig_status sprig_release_weights(sprig_weights_t weights);
+
+/* ---- operators ---- */
+typedef struct sprig_operator* sprig_operator_t;
+
+/* Linear (fully connected) layer: output[b][o] = clamp(bias[o] + sum_i W[o][i] * input[b][i]).
+ * Input [batch][in_features], output [batch][out_features], both dense row-major.
+ * `weights` is dense row-major [out_features][in_features] (zeros define the pattern);
+ * `bias` may be NULL (zero). Outputs are clamped to [output_min, output_max]
+ * (use -INFINITY, +INFINITY for none); output_min must be <= output_max. flags must be 0. */
+enum sprig_status sprig_create_linear_f32(
+    size_t in_features, size_t out_features, const float* weights, const float* bias,
+    const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out);
+
+/* The same from packed weights (rows = out_features, cols = in_features); takes a reference. */
+enum sprig_status sprig_create_linear_from_weights_f32(
+    sprig_weights_t weights, const float* bias, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out);
+
+enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch);
+enum sprig_status sprig_setup_linear_f32(sprig_operator_t op, const float* input, float* output);
+
+/* 2-D convolution on NCHW tensors. This version supports 1x1 kernels with stride 1, dilation 1,
+ * no padding and groups == 1 (pointwise convolution); other values are refused with
+ * sprig_status_unsupported_parameter. */
+struct sprig_conv2d_params {
+  uint32_t kernel_height, kernel_width;
+  uint32_t stride_height, stride_width;
+  uint32_t dilation_height, dilation_width;
+  uint32_t padding_top, padding_right, padding_bottom, padding_left;
+  uint32_t groups;
+  size_t input_channels;   /* per group */
+  size_t output_channels;  /* per group */
+};
+
+/* `weights` dense [output_channels][input_channels][kernel_height][kernel_width]. */
+enum sprig_status sprig_create_conv2d_nchw_f32(
+    const struct sprig_conv2d_params* params, const float* weights, const float* bias,
+    const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out);
+
+/* From packed weights with rows = output_channels, cols = input_channels x kh x kw. */
+enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
+    const struct sprig_conv2d_params* params, sprig_weights_t weights, const float* bias,
+    float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
+
+/* Input [batch][input_channels][height][width]; the output size is written to
+ * output_height_out / output_width_out when they are not NULL. */
+enum sprig_status sprig_reshape_conv2d_nchw_f32(
+    sprig_operator_t op, size_t batch, size_t height, size_t width,
+    size_t* output_height_out, size_t* output_width_out);
+enum sprig_status sprig_setup_conv2d_nchw_f32(sprig_operator_t op, const float* input, float* output);
+
+/* Computes the operator on the bound tensors. `threadpool` may be NULL (serial on the calling
+ * thread) or the caller's own pool. Results are bitwise identical for any pool. No allocation.
+ * An operator must not be run concurrently with itself; distinct operators may run at once. */
+enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpool);
+
+/* Frees the operator. NULL is a no-op success. */
+enum sprig_status sprig_delete_operator(sprig_operator_t op);
+
+/* The microkernel the operator runs, e.g. "sprig_f32_spmm_minmax_ukernel_32x1__avx2";
+ * NULL for a NULL operator. Valid while the operator lives. */
+const char* sprig_operator_kernel_name(sprig_operator_t op);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* SPRIG_H */

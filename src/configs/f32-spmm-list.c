@@ -1,0 +1,10 @@
+#include <sprig/common.h>
+#include <sprig/spmm.h>
+
+const struct sprig_f32_spmm_ukernel sprig_f32_spmm_ukernels[] = {
+#define SPRIG_F32_SPMM_UKERNEL(isa, mr, nr, is_default, fn) {#fn, fn, sprig_isa_##isa, mr, nr, is_default},
+#include <f32-spmm/list.inc>
+#undef SPRIG_F32_SPMM_UKERNEL
+};
+
+const size_t sprig_f32_spmm_ukernel_count = sizeof(sprig_f32_spmm_ukernels) / sizeof(sprig_f32_spmm_ukernels[0]);

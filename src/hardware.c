@@ -1,0 +1,81 @@
+#include <stdlib.h>
+#include <string.h>
+
+#if !defined(__wasm__)
+#include <cpuinfo.h>
+#endif
+
+#include <sprig/common.h>
+#include <sprig/hardware.h>
+#include <sprig/log.h>
+
+static const char* const isa_names[sprig_isa_count] = {
+    [sprig_isa_scalar] = "scalar",   [sprig_isa_sse2] = "sse2", [sprig_isa_avx2] = "avx2",
+    [sprig_isa_avx512f] = "avx512f", [sprig_isa_neon] = "neon", [sprig_isa_neonfma] = "neonfma",
+    [sprig_isa_wasmsimd] = "wasmsimd",
+};
+
+const char* sprig_isa_to_string(enum sprig_isa isa) {
+  return (unsigned) isa < (unsigned) sprig_isa_count ? isa_names[isa] : "unknown";
+}
+
+static void detect_isas(bool has_isa[sprig_isa_count]) {
+  has_isa[sprig_isa_scalar] = true;
+#if SPRIG_ARCH_WASM
+  has_isa[sprig_isa_wasmsimd] = SPRIG_ARCH_WASMSIMD;
+#else
+  /* cpuinfo_has_* exist on every architecture and answer false off their own. */
+  has_isa[sprig_isa_sse2] = (SPRIG_ARCH_X86_64 || SPRIG_ARCH_X86) && cpuinfo_has_x86_sse2();
+  has_isa[sprig_isa_avx2] = (SPRIG_ARCH_X86_64 || SPRIG_ARCH_X86) && cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();
+  has_isa[sprig_isa_avx512f] = (SPRIG_ARCH_X86_64 || SPRIG_ARCH_X86) && cpuinfo_has_x86_avx512f();
+  has_isa[sprig_isa_neon] = (SPRIG_ARCH_ARM64 || SPRIG_ARCH_ARM) && cpuinfo_has_arm_neon();
+  has_isa[sprig_isa_neonfma] = (SPRIG_ARCH_ARM64 || SPRIG_ARCH_ARM) && cpuinfo_has_arm_neon_fma();
+#endif
+}
+
+static enum sprig_status read_forced_isa(const bool has_isa[sprig_isa_count], enum sprig_isa* forced) {
+  *forced = sprig_isa_count;
+  const char* name = getenv("SPRIG_FORCE_ISA");
+  if (name == NULL || name[0] == '\0') {
+    return sprig_status_success;
+  }
+  for (int isa = 0; isa < (int) sprig_isa_count; isa++) {
+    if (strcmp(name, isa_names[isa]) == 0) {
+      if (!has_isa[isa]) {
+        sprig_log_error("SPRIG_FORCE_ISA=%s: this CPU (or build) cannot run %s kernels", name, name);
+        return sprig_status_unsupported_hardware;
+      }
+      *forced = (enum sprig_isa) isa;
+      sprig_log_info("SPRIG_FORCE_ISA=%s: kernels restricted to %s", name, name);
+      return sprig_status_success;
+    }
+  }
+  sprig_log_error("SPRIG_FORCE_ISA=%s is not a known instruction set "
+                  "(scalar, sse2, avx2, avx512f, neon, neonfma, wasmsimd)", name);
+  return sprig_status_invalid_parameter;
+}
+
+enum sprig_status sprig_detect_hardware(struct sprig_hardware* hardware) {
+#if !SPRIG_ARCH_WASM
+  if (!cpuinfo_initialize()) {
+    sprig_log_error("cpuinfo failed to initialize: cannot detect the CPU's instruction sets");
+    return sprig_status_unsupported_hardware;
+  }
+#endif
+  struct sprig_hardware detected = {0};
+  detect_isas(detected.has_isa);
+  const enum sprig_status status = read_forced_isa(detected.has_isa, &detected.forced_isa);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  detected.initialized = true;
+  *hardware = detected;
+  return sprig_status_success;
+}
+
+bool sprig_isa_allowed(const struct sprig_hardware* hardware, enum sprig_isa isa) {
+  if (!hardware->has_isa[isa]) {
+    return false;
+  }
+  return hardware->forced_isa == sprig_isa_count || hardware->forced_isa == isa || isa == sprig_isa_scalar;
+}

@@ -1,0 +1,132 @@
+/* Linear (fully connected) operator: input [batch][in], output [batch][out]. */
+#include <stdlib.h>
+
+#include <sprig/common.h>
+#include <sprig/log.h>
+#include <sprig/operator.h>
+
+enum sprig_status sprig_create_linear_from_weights_f32(
+    sprig_weights_t weights, const float* bias, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out) {
+  return sprig_create_spmm_operator(sprig_operator_type_linear, weights, bias, output_min, output_max,
+                                    flags, "sprig_create_linear_f32", op_out);
+}
+
+enum sprig_status sprig_create_linear_f32(
+    size_t in_features, size_t out_features, const float* weights, const float* bias,
+    const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out) {
+  if (op_out == NULL) {
+    sprig_log_error("sprig_create_linear_f32: op_out is NULL");
+    return sprig_status_invalid_parameter;
+  }
+  if (in_features == 0 || out_features == 0) {
+    sprig_log_error("sprig_create_linear_f32: in_features (%zu) and out_features (%zu) must be > 0",
+                    in_features, out_features);
+    return sprig_status_invalid_parameter;
+  }
+  sprig_weights_t packed = NULL;
+  enum sprig_status status = sprig_pack_weights_f32(out_features, in_features, weights, pattern, flags, &packed);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  status = sprig_create_linear_from_weights_f32(packed, bias, output_min, output_max, flags, op_out);
+  sprig_release_weights(packed);
+  return status;
+}
+
+enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
+  static const char caller[] = "sprig_reshape_linear_f32";
+  enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  const size_t in_features = op->weights->cols;
+  const size_t out_features = op->weights->rows;
+  size_t input_bytes, output_bytes;
+  if (batch == 0) {
+    sprig_log_error("%s: batch must be > 0", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (!sprig_mul3_size(batch, in_features, sizeof(float), &input_bytes) ||
+      !sprig_mul3_size(batch, out_features, sizeof(float), &output_bytes)) {
+    sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
+    return sprig_status_invalid_parameter;
+  }
+  /* Batch 1 is already "transposed": each feature is a row of one pixel. */
+  float* transposed_input = NULL;
+  float* transposed_output = NULL;
+  if (batch > 1) {
+    transposed_input = malloc(input_bytes);
+    transposed_output = malloc(output_bytes);
+    if (transposed_input == NULL || transposed_output == NULL) {
+      free(transposed_input);
+      free(transposed_output);
+      sprig_log_error("%s: out of memory for batch %zu", caller, batch);
+      return sprig_status_out_of_memory;
+    }
+  }
+  const size_t row_bytes = batch * sizeof(float);
+  status = sprig_plan_spmm(op, 1, batch, row_bytes, input_bytes, row_bytes, output_bytes, caller);
+  if (status != sprig_status_success) {
+    free(transposed_input);
+    free(transposed_output);
+    return status;
+  }
+  free(op->transposed_input);
+  free(op->transposed_output);
+  op->transposed_input = transposed_input;
+  op->transposed_output = transposed_output;
+  op->batch = batch;
+  op->input = NULL;
+  op->output = NULL;
+  op->state = sprig_operator_state_reshaped;
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_setup_linear_f32(sprig_operator_t op, const float* input, float* output) {
+  static const char caller[] = "sprig_setup_linear_f32";
+  enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  return sprig_bind_tensors(op, input, op->batch * op->weights->cols * sizeof(float), output,
+                            op->batch * op->weights->rows * sizeof(float), caller);
+}
+
+struct transpose_context {
+  const float* source;  /* [rows][cols] */
+  float* destination;   /* [cols][rows] */
+  size_t rows;
+  size_t cols;
+};
+
+#define TRANSPOSE_BLOCK 32
+
+/* One block of destination rows (source columns). */
+static void transpose_block(void* context, size_t block) {
+  const struct transpose_context* ctx = context;
+  const size_t first = block * TRANSPOSE_BLOCK;
+  const size_t last = SPRIG_MIN(first + TRANSPOSE_BLOCK, ctx->cols);
+  for (size_t r = 0; r < ctx->rows; r++) {
+    const float* source_row = ctx->source + r * ctx->cols;
+    for (size_t c = first; c < last; c++) {
+      ctx->destination[c * ctx->rows + r] = source_row[c];
+    }
+  }
+}
+
+static void transpose(const float* source, float* destination, size_t rows, size_t cols, pthreadpool_t threadpool) {
+  struct transpose_context context = {source, destination, rows, cols};
+  pthreadpool_parallelize_1d(threadpool, transpose_block, &context, sprig_divide_round_up(cols, TRANSPOSE_BLOCK), 0);
+}
+
+void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool) {
+  if (op->batch == 1) {
+    sprig_run_spmm(op, op->input, op->output, threadpool);
+    return;
+  }
+  transpose(op->input, op->transposed_input, op->batch, op->weights->cols, threadpool);
+  sprig_run_spmm(op, op->transposed_input, op->transposed_output, threadpool);
+  transpose(op->transposed_output, op->output, op->weights->rows, op->batch, threadpool);
+}

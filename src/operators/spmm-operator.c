@@ -1,0 +1,265 @@
+/* What the linear and conv2d-nchw operators share: creation, work planning, running. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/hardware.h>
+#include <sprig/log.h>
+#include <sprig/operator.h>
+
+/* Pixels per task when an image is wide (rounded up to the kernel's MR). */
+#define TARGET_PIXEL_TILE 256
+/* Tasks a run is cut into at least (when the shape allows), whatever the thread count, so
+ * that the work split (and so every result bit) never depends on the pool. */
+#define TARGET_TASKS 32
+
+static enum sprig_status check_clamp(float output_min, float output_max, const char* caller) {
+  if (isnan(output_min) || isnan(output_max)) {
+    sprig_log_error("%s: output_min and output_max must not be NaN", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (output_min > output_max) {
+    sprig_log_error("%s: output_min (%g) must be <= output_max (%g)", caller, (double) output_min,
+                    (double) output_max);
+    return sprig_status_invalid_parameter;
+  }
+  return sprig_status_success;
+}
+
+/* Per output channel: bias (or 0), then the channel's nonzero values. */
+static float* build_kernel_weights(const struct sprig_weights* w, const float* bias) {
+  float* stream = malloc((w->rows + w->nnz) * sizeof(float));
+  if (stream == NULL) {
+    return NULL;
+  }
+  float* out = stream;
+  for (size_t r = 0; r < w->rows; r++) {
+    *out++ = bias != NULL ? bias[r] : 0.0f;
+    const size_t count = w->row_ptr[r + 1] - w->row_ptr[r];
+    memcpy(out, w->values + w->row_ptr[r], count * sizeof(float));
+    out += count;
+  }
+  return stream;
+}
+
+static uint32_t* build_nnz_per_row(const struct sprig_weights* w) {
+  uint32_t* nnz = malloc(w->rows * sizeof(uint32_t));
+  if (nnz != NULL) {
+    for (size_t r = 0; r < w->rows; r++) {
+      nnz[r] = w->row_ptr[r + 1] - w->row_ptr[r];
+    }
+  }
+  return nnz;
+}
+
+enum sprig_status sprig_create_spmm_operator(
+    enum sprig_operator_type type, struct sprig_weights* weights, const float* bias,
+    float output_min, float output_max, uint32_t flags, const char* caller, sprig_operator_t* op_out) {
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  if (hardware == NULL) {
+    sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
+    return sprig_status_uninitialized;
+  }
+  if (op_out == NULL || weights == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, op_out == NULL ? "op_out" : "weights");
+    return sprig_status_invalid_parameter;
+  }
+  if (flags != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
+    return sprig_status_invalid_parameter;
+  }
+  enum sprig_status status = check_clamp(output_min, output_max, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
+  if (op == NULL) {
+    goto out_of_memory;
+  }
+  op->kernel_weights = build_kernel_weights(weights, bias);
+  op->kernel_nnz = build_nnz_per_row(weights);
+  if (op->kernel_weights == NULL || op->kernel_nnz == NULL) {
+    goto out_of_memory;
+  }
+  op->type = type;
+  op->state = sprig_operator_state_created;
+  op->params.min = output_min;
+  op->params.max = output_max;
+  op->ukernel = sprig_choose_f32_spmm_ukernel(hardware);
+  sprig_retain_weights(weights);
+  op->weights = weights;
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s", caller, weights->rows, weights->cols,
+                  weights->nnz, op->ukernel->name);
+  *op_out = op;
+  return sprig_status_success;
+
+out_of_memory:
+  sprig_log_error("%s: out of memory", caller);
+  sprig_delete_operator(op);
+  return sprig_status_out_of_memory;
+}
+
+/* Output-channel ranges of about equal cost (nonzeros + 1 per channel for bias and store). */
+static size_t split_channels(const struct sprig_weights* w, size_t range_count, struct sprig_channel_range* ranges) {
+  const size_t total_cost = w->nnz + w->rows;
+  size_t used = 0;
+  size_t channel = 0;
+  size_t weight_index = 0;
+  for (size_t r = 0; r < range_count && channel < w->rows; r++) {
+    const size_t cost_goal = total_cost * (r + 1) / range_count;
+    const size_t first = channel;
+    size_t cost = w->row_ptr[channel] + channel;
+    do {
+      cost += (w->row_ptr[channel + 1] - w->row_ptr[channel]) + 1;
+      channel++;
+    } while (channel < w->rows && cost < cost_goal);
+    if (r + 1 == range_count) {
+      channel = w->rows;
+    }
+    const uint32_t first_nonzero = w->row_ptr[first];
+    ranges[used] = (struct sprig_channel_range){
+        .first_channel = first,
+        .channel_count = channel - first,
+        .first_nonzero = first_nonzero,
+        .first_weight = weight_index,
+        .first_input_row = first_nonzero < w->nnz ? w->col_idx[first_nonzero] : 0,
+    };
+    weight_index += (channel - first) + (w->row_ptr[channel] - first_nonzero);
+    used++;
+  }
+  return used;
+}
+
+enum sprig_status sprig_plan_spmm(
+    struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,
+    size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller) {
+  const struct sprig_weights* w = op->weights;
+  if ((w->cols - 1) > (size_t) INT32_MAX / input_row_stride) {
+    sprig_log_error("%s: an input of %zu rows of %zu bytes is too large for 32-bit row offsets",
+                    caller, w->cols, input_row_stride);
+    return sprig_status_unsupported_parameter;
+  }
+  const size_t mr = op->ukernel->mr;
+  const size_t pixel_tile = pixels <= TARGET_PIXEL_TILE ? pixels : sprig_round_up(TARGET_PIXEL_TILE, mr);
+  const size_t pixel_tiles = sprig_divide_round_up(pixels, pixel_tile);
+  const size_t pixel_tasks = images * pixel_tiles;
+  const size_t wanted_ranges = SPRIG_MIN(w->rows, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
+
+  struct sprig_channel_range* ranges = malloc(wanted_ranges * sizeof(struct sprig_channel_range));
+  int32_t* deltas = malloc(SPRIG_MAX(w->nnz, 1) * sizeof(int32_t));
+  if (ranges == NULL || deltas == NULL) {
+    free(ranges);
+    free(deltas);
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  for (size_t i = 0; i + 1 < w->nnz; i++) {
+    const int64_t rows_apart = (int64_t) w->col_idx[i + 1] - (int64_t) w->col_idx[i];
+    deltas[i] = (int32_t) (rows_apart * (int64_t) input_row_stride);
+  }
+  if (w->nnz != 0) {
+    deltas[w->nnz - 1] = 0;
+  }
+  free(op->plan.ranges);
+  free(op->plan.input_deltas);
+  op->plan = (struct sprig_spmm_plan){
+      .pixels = pixels,
+      .images = images,
+      .input_row_stride = input_row_stride,
+      .input_image_stride = input_image_stride,
+      .output_row_stride = output_row_stride,
+      .output_image_stride = output_image_stride,
+      .pixel_tile = pixel_tile,
+      .pixel_tiles = pixel_tiles,
+      .ranges = ranges,
+      .range_count = split_channels(w, wanted_ranges, ranges),
+      .input_deltas = deltas,
+  };
+  return sprig_status_success;
+}
+
+struct spmm_task_context {
+  const struct sprig_operator* op;
+  const char* input;
+  char* output;
+};
+
+static void spmm_task(void* context, size_t pixel_task, size_t range_index) {
+  const struct spmm_task_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct sprig_spmm_plan* plan = &op->plan;
+  const struct sprig_channel_range* range = &plan->ranges[range_index];
+  const size_t image = pixel_task / plan->pixel_tiles;
+  const size_t first_pixel = (pixel_task % plan->pixel_tiles) * plan->pixel_tile;
+  const size_t pixel_count = SPRIG_MIN(plan->pixel_tile, plan->pixels - first_pixel);
+  const char* input = ctx->input + image * plan->input_image_stride +
+                      range->first_input_row * plan->input_row_stride + first_pixel * sizeof(float);
+  char* output = ctx->output + image * plan->output_image_stride +
+                 range->first_channel * plan->output_row_stride + first_pixel * sizeof(float);
+  op->ukernel->fn(pixel_count, range->channel_count, (const float*) input,
+                  op->kernel_weights + range->first_weight, plan->input_deltas + range->first_nonzero,
+                  op->kernel_nnz + range->first_channel, (float*) output, plan->output_row_stride,
+                  &op->params);
+}
+
+void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
+  struct spmm_task_context context = {op, (const char*) input, (char*) output};
+  pthreadpool_parallelize_2d(threadpool, spmm_task, &context, op->plan.images * op->plan.pixel_tiles,
+                             op->plan.range_count, 0);
+}
+
+enum sprig_status sprig_check_operator(sprig_operator_t op, enum sprig_operator_type type, const char* caller) {
+  if (op == NULL) {
+    sprig_log_error("%s: operator is NULL", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (op->type != type) {
+    sprig_log_error("%s: operator is of another type", caller);
+    return sprig_status_invalid_parameter;
+  }
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_bind_tensors(
+    struct sprig_operator* op, const float* input, size_t input_bytes, float* output, size_t output_bytes,
+    const char* caller) {
+  if (op->state == sprig_operator_state_created) {
+    sprig_log_error("%s: reshape the operator before setup", caller);
+    return sprig_status_invalid_state;
+  }
+  if (input == NULL || output == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, input == NULL ? "input" : "output");
+    return sprig_status_invalid_parameter;
+  }
+  const uintptr_t in_begin = (uintptr_t) input;
+  const uintptr_t out_begin = (uintptr_t) output;
+  if (in_begin < out_begin + output_bytes && out_begin < in_begin + input_bytes) {
+    sprig_log_error("%s: input and output overlap (in-place is not supported)", caller);
+    return sprig_status_invalid_parameter;
+  }
+  op->input = input;
+  op->output = output;
+  op->state = sprig_operator_state_ready;
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_delete_operator(sprig_operator_t op) {
+  if (op == NULL) {
+    return sprig_status_success;
+  }
+  sprig_release_weights(op->weights);
+  free(op->kernel_weights);
+  free(op->kernel_nnz);
+  free(op->plan.ranges);
+  free(op->plan.input_deltas);
+  free(op->transposed_input);
+  free(op->transposed_output);
+  free(op);
+  return sprig_status_success;
+}
+
+const char* sprig_operator_kernel_name(sprig_operator_t op) {
+  return op != NULL ? op->ukernel->name : NULL;
+}

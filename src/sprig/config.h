@@ -1,0 +1,14 @@
+/* Kernel choice: one place decides, from the hardware flags. */
+#ifndef SPRIG_CONFIG_H
+#define SPRIG_CONFIG_H
+
+#include <sprig/hardware.h>
+#include <sprig/spmm.h>
+
+/* The default f32 SpMM kernel of the best allowed ISA (never NULL: scalar always exists). */
+const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct sprig_hardware* hardware);
+
+/* The best allowed ISA that has kernels in this build. */
+enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);
+
+#endif /* SPRIG_CONFIG_H */

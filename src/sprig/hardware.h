@@ -1,0 +1,27 @@
+/* What the CPU can run, read once from cpuinfo (or fixed at build time for wasm). */
+#ifndef SPRIG_HARDWARE_H
+#define SPRIG_HARDWARE_H
+
+#include <stdbool.h>
+
+#include <sprig.h>
+#include <sprig/isa.h>
+
+struct sprig_hardware {
+  bool initialized;
+  /* has_isa[i]: the CPU (and this build) can run kernels of ISA i. */
+  bool has_isa[sprig_isa_count];
+  /* SPRIG_FORCE_ISA, or sprig_isa_count when not forced. */
+  enum sprig_isa forced_isa;
+};
+
+/* Fills `hardware` (cpuinfo, SPRIG_FORCE_ISA). Called once by sprig_initialize. */
+enum sprig_status sprig_detect_hardware(struct sprig_hardware* hardware);
+
+/* The process-wide result of sprig_initialize; NULL before it succeeded. */
+const struct sprig_hardware* sprig_get_hardware(void);
+
+/* True when kernel selection may use `isa`: the CPU has it and no other ISA is forced. */
+bool sprig_isa_allowed(const struct sprig_hardware* hardware, enum sprig_isa isa);
+
+#endif /* SPRIG_HARDWARE_H */

@@ -1,0 +1,20 @@
+/* Instruction sets sprig has kernels for. */
+#ifndef SPRIG_ISA_H
+#define SPRIG_ISA_H
+
+#include <stdbool.h>
+
+enum sprig_isa {
+  sprig_isa_scalar = 0,
+  sprig_isa_sse2,
+  sprig_isa_avx2,     /* AVX2 + FMA3 */
+  sprig_isa_avx512f,
+  sprig_isa_neon,
+  sprig_isa_neonfma,
+  sprig_isa_wasmsimd,
+  sprig_isa_count,
+};
+
+const char* sprig_isa_to_string(enum sprig_isa isa);
+
+#endif /* SPRIG_ISA_H */

@@ -1,0 +1,95 @@
+/* Private operator state shared by the linear and conv2d-nchw operators. */
+#ifndef SPRIG_OPERATOR_H
+#define SPRIG_OPERATOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sprig.h>
+#include <sprig/spmm.h>
+#include <sprig/weights.h>
+
+enum sprig_operator_type {
+  sprig_operator_type_linear = 1,
+  sprig_operator_type_conv2d_nchw,
+};
+
+enum sprig_operator_state {
+  sprig_operator_state_created = 1,  /* needs reshape */
+  sprig_operator_state_reshaped,     /* needs setup */
+  sprig_operator_state_ready,        /* can run */
+};
+
+/* A contiguous range of output channels processed by one task column. */
+struct sprig_channel_range {
+  size_t first_channel;
+  size_t channel_count;
+  size_t first_nonzero;     /* index into the nonzero stream */
+  size_t first_weight;      /* index into the kernel weight stream (biases included) */
+  size_t first_input_row;   /* input row of the range's first nonzero (0 if none) */
+};
+
+/* The SpMM problem an operator reduces to: out[N][M] = W[N][K] * in[K][M], per image. */
+struct sprig_spmm_plan {
+  size_t pixels;              /* M per image */
+  size_t images;              /* images (conv batch); 1 for linear */
+  size_t input_row_stride;    /* bytes between input rows (channels) */
+  size_t input_image_stride;  /* bytes between images */
+  size_t output_row_stride;
+  size_t output_image_stride;
+  size_t pixel_tile;          /* pixels per task (a multiple of MR) */
+  size_t pixel_tiles;         /* per image */
+  struct sprig_channel_range* ranges;
+  size_t range_count;
+  int32_t* input_deltas;      /* byte deltas, one per nonzero */
+};
+
+struct sprig_operator {
+  enum sprig_operator_type type;
+  enum sprig_operator_state state;
+  struct sprig_weights* weights;
+  const struct sprig_f32_spmm_ukernel* ukernel;
+  struct sprig_f32_minmax_params params;
+  float* kernel_weights;      /* per output channel: bias, nonzero values */
+  uint32_t* kernel_nnz;       /* nonzeros per output channel */
+
+  /* conv2d: input channels = weights->cols (1x1 kernels). */
+  size_t batch;
+  size_t height;
+  size_t width;
+
+  struct sprig_spmm_plan plan;
+  /* linear with batch > 1: transposed copies of input [K][B] and output [N][B]. */
+  float* transposed_input;
+  float* transposed_output;
+
+  const float* input;
+  float* output;
+};
+
+/* Validates min/max/flags, takes a reference on `weights`, builds the kernel weight stream and
+ * chooses the kernel. On error nothing is allocated and *op_out is untouched. */
+enum sprig_status sprig_create_spmm_operator(
+    enum sprig_operator_type type, struct sprig_weights* weights, const float* bias,
+    float output_min, float output_max, uint32_t flags, const char* caller, sprig_operator_t* op_out);
+
+/* Plans tasks and input deltas for `images` images of `pixels` pixels with the given strides
+ * (in bytes). Keeps the previous plan on error. */
+enum sprig_status sprig_plan_spmm(
+    struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,
+    size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller);
+
+/* Runs the planned SpMM on input/output (already transposed where needed). */
+void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool);
+
+/* Binds input/output after checking state, NULLs and overlap (sizes in bytes). */
+enum sprig_status sprig_bind_tensors(
+    struct sprig_operator* op, const float* input, size_t input_bytes, float* output, size_t output_bytes,
+    const char* caller);
+
+void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool);
+
+/* Common checks of reshape/setup/run arguments. */
+enum sprig_status sprig_check_operator(sprig_operator_t op, enum sprig_operator_type type, const char* caller);
+
+#endif /* SPRIG_OPERATOR_H */

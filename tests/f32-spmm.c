@@ -1,0 +1,184 @@
+/* Every f32 SpMM kernel in kernels/f32-spmm/list.inc against the reference, on awkward shapes. */
+#include "test-util.h"
+
+#include <sprig.h>
+#include <sprig/hardware.h>
+#include <sprig/spmm.h>
+#include <reference/reference.h>
+
+struct spmm_case {
+  size_t m, n, k;
+  double sparsity;
+  size_t input_stride, output_stride; /* in floats, >= m */
+  float lo, hi;
+  int with_bias;
+  int split; /* run as 2 x 2 calls at an odd pixel offset and a channel offset, as operators do */
+};
+
+/* The kernel's view of CSR weights: bias + values per row, byte deltas between input rows. */
+struct kernel_stream {
+  float* weights;
+  int32_t* deltas;
+  uint32_t* nnz;
+  size_t* first_weight; /* per row: offset in weights */
+};
+
+static struct kernel_stream make_stream(const struct csr* a, const float* bias, size_t input_stride) {
+  struct kernel_stream s;
+  s.weights = malloc((a->rows + a->nnz) * sizeof(float));
+  s.deltas = malloc((a->nnz + 1) * sizeof(int32_t));
+  s.nnz = malloc(a->rows * sizeof(uint32_t));
+  s.first_weight = malloc((a->rows + 1) * sizeof(size_t));
+  size_t w = 0;
+  for (size_t r = 0; r < a->rows; r++) {
+    s.first_weight[r] = w;
+    s.nnz[r] = a->row_ptr[r + 1] - a->row_ptr[r];
+    s.weights[w++] = bias != NULL ? bias[r] : 0.0f;
+    for (uint32_t j = a->row_ptr[r]; j < a->row_ptr[r + 1]; j++) {
+      s.weights[w++] = a->values[j];
+    }
+  }
+  s.first_weight[a->rows] = w;
+  for (size_t j = 0; j < a->nnz; j++) {
+    const int64_t apart = j + 1 < a->nnz ? (int64_t) a->col_idx[j + 1] - (int64_t) a->col_idx[j] : 0;
+    s.deltas[j] = (int32_t) (apart * (int64_t) (input_stride * sizeof(float)));
+  }
+  return s;
+}
+
+static void free_stream(struct kernel_stream* s) {
+  free(s->weights);
+  free(s->deltas);
+  free(s->nnz);
+  free(s->first_weight);
+}
+
+/* Calls the kernel on channels [n0, n1) and pixels [p0, p1). */
+static void call_kernel(const struct sprig_f32_spmm_ukernel* uk, const struct csr* a, const struct kernel_stream* s,
+                        const float* input, size_t input_stride, float* output, size_t output_stride,
+                        size_t n0, size_t n1, size_t p0, size_t p1, const struct sprig_f32_minmax_params* params) {
+  if (n0 == n1 || p0 == p1) {
+    return;
+  }
+  const uint32_t first_nz = a->row_ptr[n0];
+  const size_t first_row = first_nz < a->nnz ? a->col_idx[first_nz] : 0;
+  uk->fn(p1 - p0, n1 - n0, input + first_row * input_stride + p0, s->weights + s->first_weight[n0],
+         s->deltas + first_nz, s->nnz + n0, output + n0 * output_stride + p0, output_stride * sizeof(float), params);
+}
+
+static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_case* c, uint64_t seed) {
+  struct rng rng = {seed};
+  float* dense = malloc(c->n * c->k * sizeof(float));
+  fill_sparse(&rng, dense, c->n, c->k, c->sparsity);
+  struct csr a = csr_from_dense(dense, c->n, c->k);
+  float* bias = malloc(c->n * sizeof(float));
+  fill_random(&rng, bias, c->n);
+  /* Exactly sized so ASan sees any read past the last row. */
+  const size_t input_count = (c->k - 1) * c->input_stride + c->m;
+  float* input = malloc(input_count * sizeof(float));
+  fill_random(&rng, input, input_count);
+  const size_t output_count = c->n * c->output_stride;
+  float* output = malloc(output_count * sizeof(float));
+  float* expected = malloc(output_count * sizeof(float));
+  float* bounds = malloc(output_count * sizeof(float));
+  fill_value(output, output_count, SENTINEL);
+  fill_value(expected, output_count, SENTINEL);
+  fill_value(bounds, output_count, 0.0f);
+  const float* b = c->with_bias ? bias : NULL;
+  sprig_reference_f32_spmm(c->m, c->n, input, c->input_stride, a.row_ptr, a.col_idx, a.values, b, expected,
+                           c->output_stride, c->lo, c->hi);
+  for (size_t r = 0; r < c->n; r++) {
+    for (size_t p = 0; p < c->m; p++) {
+      double magnitude = b != NULL ? fabs(b[r]) : 0.0;
+      for (uint32_t j = a.row_ptr[r]; j < a.row_ptr[r + 1]; j++) {
+        magnitude += fabs(a.values[j] * input[a.col_idx[j] * c->input_stride + p]);
+      }
+      bounds[r * c->output_stride + p] = error_bound(a.row_ptr[r + 1] - a.row_ptr[r], magnitude);
+    }
+  }
+
+  struct kernel_stream s = make_stream(&a, b, c->input_stride);
+  const struct sprig_f32_minmax_params params = {c->lo, c->hi};
+  if (c->split) {
+    const size_t pm = (c->m / 2) | 1; /* odd, so the second half starts unaligned */
+    const size_t nm = c->n / 2;
+    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, 0, nm, 0, pm, &params);
+    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, 0, nm, pm, c->m, &params);
+    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, nm, c->n, 0, pm, &params);
+    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, nm, c->n, pm, c->m, &params);
+  } else {
+    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, 0, c->n, 0, c->m, &params);
+  }
+  char what[256];
+  snprintf(what, sizeof(what), "%s m=%zu n=%zu k=%zu sparsity=%.2f strides=%zu/%zu clamp=[%g,%g] bias=%d split=%d",
+           uk->name, c->m, c->n, c->k, c->sparsity, c->input_stride, c->output_stride, (double) c->lo,
+           (double) c->hi, c->with_bias, c->split);
+  /* Bounds are 0 on padding, so padding must equal the sentinel in both. */
+  assert_close(output, expected, bounds, output_count, what);
+  free_stream(&s);
+  csr_free(&a);
+  free(dense);
+  free(bias);
+  free(input);
+  free(output);
+  free(expected);
+  free(bounds);
+}
+
+static void test_kernel(void** state) {
+  const struct sprig_f32_spmm_ukernel* uk = *state;
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  if (hw == NULL || !hw->has_isa[uk->isa]) {
+    print_message("skipping %s: this CPU cannot run %s\n", uk->name, sprig_isa_to_string(uk->isa));
+    skip();
+  }
+  static const double sparsities[] = {0.0, 0.5, 0.9, 1.0};
+  static const size_t ns[] = {1, 3, 8};
+  static const size_t ks[] = {1, 7, 33};
+  uint64_t seed = 1;
+  const size_t max_m = 3 * uk->mr + 1;
+  for (size_t m = 1; m <= max_m; m++) {
+    for (size_t si = 0; si < 4; si++) {
+      for (size_t ni = 0; ni < 3; ni++) {
+        const size_t ki = (m + si + ni) % 3;
+        const int variant = (int) ((m + si * 3 + ni) % 4);
+        const struct spmm_case c = {
+            .m = m, .n = ns[ni], .k = ks[ki], .sparsity = sparsities[si],
+            .input_stride = m + (variant & 1 ? 5 : 0),
+            .output_stride = m + (variant & 2 ? 3 : 0),
+            .lo = variant == 3 ? -0.25f : -INFINITY,
+            .hi = variant == 3 ? 0.5f : INFINITY,
+            .with_bias = variant != 2,
+            .split = (int) (m % 2),
+        };
+        run_case(uk, &c, seed++);
+      }
+    }
+  }
+  /* A larger problem: many nonzeros per row, long pixel rows. */
+  const struct spmm_case big = {.m = 8 * uk->mr + 3, .n = 17, .k = 300, .sparsity = 0.7,
+                                .input_stride = 8 * uk->mr + 3, .output_stride = 8 * uk->mr + 3,
+                                .lo = -INFINITY, .hi = INFINITY, .with_bias = 1, .split = 1};
+  run_case(uk, &big, seed++);
+}
+
+static int initialize(void** state) {
+  (void) state;
+  /* A forced ISA the CPU lacks is reported by the test that needs it, not here. */
+  (void) sprig_initialize();
+  return 0;
+}
+
+int main(void) {
+  struct CMUnitTest* tests = calloc(sprig_f32_spmm_ukernel_count, sizeof(struct CMUnitTest));
+  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
+    tests[i] = (struct CMUnitTest){
+        .name = sprig_f32_spmm_ukernels[i].name,
+        .test_func = test_kernel,
+        .initial_state = (void*) &sprig_f32_spmm_ukernels[i],
+    };
+  }
+  const int failures = _cmocka_run_group_tests("f32-spmm", tests, sprig_f32_spmm_ukernel_count, initialize, NULL);
+  free(tests);
+  return failures;
+}
