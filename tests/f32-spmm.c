@@ -15,32 +15,74 @@ struct spmm_case {
   int split; /* run as 2 x 2 calls at an odd pixel offset and a channel offset, as operators do */
 };
 
-/* The kernel's view of CSR weights: bias + values per row, byte deltas between input rows. */
+/* The kernel's view of CSR weights (see src/sprig/spmm.h): units are blocks of NR channels
+ * (one delta per column of the block's column union, NR values per column), then single
+ * leftover channels. */
 struct kernel_stream {
+  size_t nr, blocks, units;
   float* weights;
   int32_t* deltas;
-  uint32_t* nnz;
-  size_t* first_weight; /* per row: offset in weights */
+  uint32_t* nnz;          /* per unit: columns */
+  size_t* unit_weight;    /* per unit: offset in weights */
+  size_t* unit_delta;     /* per unit: offset in deltas */
+  uint32_t* delta_row;    /* per delta entry: its input row */
 };
 
-static struct kernel_stream make_stream(const struct csr* a, const float* bias, size_t input_stride) {
-  struct kernel_stream s;
-  s.weights = malloc((a->rows + a->nnz) * sizeof(float));
-  s.deltas = malloc((a->nnz + 1) * sizeof(int32_t));
-  s.nnz = malloc(a->rows * sizeof(uint32_t));
-  s.first_weight = malloc((a->rows + 1) * sizeof(size_t));
-  size_t w = 0;
-  for (size_t r = 0; r < a->rows; r++) {
-    s.first_weight[r] = w;
-    s.nnz[r] = a->row_ptr[r + 1] - a->row_ptr[r];
-    s.weights[w++] = bias != NULL ? bias[r] : 0.0f;
-    for (uint32_t j = a->row_ptr[r]; j < a->row_ptr[r + 1]; j++) {
-      s.weights[w++] = a->values[j];
-    }
+/* Appends one unit of `rows` channels starting at channel r0 (rows == 1 or nr). */
+static void append_unit(struct kernel_stream* s, const struct csr* a, const float* bias, size_t r0, size_t rows,
+                        size_t unit, size_t* w, size_t* d) {
+  s->unit_weight[unit] = *w;
+  s->unit_delta[unit] = *d;
+  for (size_t i = 0; i < rows; i++) {
+    s->weights[(*w)++] = bias != NULL ? bias[r0 + i] : 0.0f;
   }
-  s.first_weight[a->rows] = w;
-  for (size_t j = 0; j < a->nnz; j++) {
-    const int64_t apart = j + 1 < a->nnz ? (int64_t) a->col_idx[j + 1] - (int64_t) a->col_idx[j] : 0;
+  uint32_t columns = 0;
+  for (uint32_t c = 0; c < a->cols; c++) {
+    int present = 0;
+    for (size_t i = 0; i < rows; i++) {
+      for (uint32_t j = a->row_ptr[r0 + i]; j < a->row_ptr[r0 + i + 1]; j++) {
+        present |= a->col_idx[j] == c;
+      }
+    }
+    if (!present) {
+      continue;
+    }
+    for (size_t i = 0; i < rows; i++) {
+      float v = 0.0f;
+      for (uint32_t j = a->row_ptr[r0 + i]; j < a->row_ptr[r0 + i + 1]; j++) {
+        v = a->col_idx[j] == c ? a->values[j] : v;
+      }
+      s->weights[(*w)++] = v;
+    }
+    s->delta_row[(*d)++] = c;
+    columns++;
+  }
+  s->nnz[unit] = columns;
+}
+
+static struct kernel_stream make_stream(const struct csr* a, const float* bias, size_t input_stride, size_t nr) {
+  struct kernel_stream s;
+  s.nr = nr;
+  s.blocks = a->rows / nr;
+  s.units = s.blocks + a->rows % nr;
+  /* Worst case: every unit stores all of its rows for every column. */
+  s.weights = malloc((a->rows + a->rows * a->cols) * sizeof(float));
+  s.deltas = malloc((a->rows * a->cols + 1) * sizeof(int32_t));
+  s.delta_row = malloc((a->rows * a->cols + 1) * sizeof(uint32_t));
+  s.nnz = malloc(s.units * sizeof(uint32_t));
+  s.unit_weight = malloc((s.units + 1) * sizeof(size_t));
+  s.unit_delta = malloc((s.units + 1) * sizeof(size_t));
+  size_t w = 0, d = 0;
+  for (size_t b = 0; b < s.blocks; b++) {
+    append_unit(&s, a, bias, b * nr, nr, b, &w, &d);
+  }
+  for (size_t r = s.blocks * nr; r < a->rows; r++) {
+    append_unit(&s, a, bias, r, 1, s.blocks + (r - s.blocks * nr), &w, &d);
+  }
+  s.unit_weight[s.units] = w;
+  s.unit_delta[s.units] = d;
+  for (size_t j = 0; j < d; j++) {
+    const int64_t apart = j + 1 < d ? (int64_t) s.delta_row[j + 1] - (int64_t) s.delta_row[j] : 0;
     s.deltas[j] = (int32_t) (apart * (int64_t) (input_stride * sizeof(float)));
   }
   return s;
@@ -49,21 +91,25 @@ static struct kernel_stream make_stream(const struct csr* a, const float* bias, 
 static void free_stream(struct kernel_stream* s) {
   free(s->weights);
   free(s->deltas);
+  free(s->delta_row);
   free(s->nnz);
-  free(s->first_weight);
+  free(s->unit_weight);
+  free(s->unit_delta);
 }
 
-/* Calls the kernel on channels [n0, n1) and pixels [p0, p1). */
-static void call_kernel(const struct sprig_f32_spmm_ukernel* uk, const struct csr* a, const struct kernel_stream* s,
+/* Calls the kernel on channels [n0, n1) and pixels [p0, p1); n0 is a multiple of NR. */
+static void call_kernel(const struct sprig_f32_spmm_ukernel* uk, const struct kernel_stream* s,
                         const float* input, size_t input_stride, float* output, size_t output_stride,
                         size_t n0, size_t n1, size_t p0, size_t p1, const struct sprig_f32_minmax_params* params) {
   if (n0 == n1 || p0 == p1) {
     return;
   }
-  const uint32_t first_nz = a->row_ptr[n0];
-  const size_t first_row = first_nz < a->nnz ? a->col_idx[first_nz] : 0;
-  uk->fn(p1 - p0, n1 - n0, input + first_row * input_stride + p0, s->weights + s->first_weight[n0],
-         s->deltas + first_nz, s->nnz + n0, output + n0 * output_stride + p0, output_stride * sizeof(float), params);
+  const size_t unit = n0 < s->blocks * s->nr ? n0 / s->nr : s->blocks + (n0 - s->blocks * s->nr);
+  const size_t first_delta = s->unit_delta[unit];
+  const size_t first_row = first_delta < s->unit_delta[s->units] ? s->delta_row[first_delta] : 0;
+  uk->fn(p1 - p0, n1 - n0, input + first_row * input_stride + p0, s->weights + s->unit_weight[unit],
+         s->deltas + first_delta, s->nnz + unit, output + n0 * output_stride + p0, output_stride * sizeof(float),
+         params);
 }
 
 static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_case* c, uint64_t seed) {
@@ -97,17 +143,17 @@ static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_
     }
   }
 
-  struct kernel_stream s = make_stream(&a, b, c->input_stride);
+  struct kernel_stream s = make_stream(&a, b, c->input_stride, uk->nr);
   const struct sprig_f32_minmax_params params = {c->lo, c->hi};
   if (c->split) {
     const size_t pm = (c->m / 2) | 1; /* odd, so the second half starts unaligned */
-    const size_t nm = c->n / 2;
-    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, 0, nm, 0, pm, &params);
-    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, 0, nm, pm, c->m, &params);
-    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, nm, c->n, 0, pm, &params);
-    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, nm, c->n, pm, c->m, &params);
+    const size_t nm = c->n / 2 / uk->nr * uk->nr; /* block-aligned */
+    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, 0, nm, 0, pm, &params);
+    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, 0, nm, pm, c->m, &params);
+    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, nm, c->n, 0, pm, &params);
+    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, nm, c->n, pm, c->m, &params);
   } else {
-    call_kernel(uk, &a, &s, input, c->input_stride, output, c->output_stride, 0, c->n, 0, c->m, &params);
+    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, 0, c->n, 0, c->m, &params);
   }
   char what[256];
   snprintf(what, sizeof(what), "%s m=%zu n=%zu k=%zu sparsity=%.2f strides=%zu/%zu clamp=[%g,%g] bias=%d split=%d",
@@ -133,7 +179,7 @@ static void test_kernel(void** state) {
     skip();
   }
   static const double sparsities[] = {0.0, 0.5, 0.9, 1.0};
-  static const size_t ns[] = {1, 3, 8};
+  static const size_t ns[] = {1, 3, 11};
   static const size_t ks[] = {1, 7, 33};
   uint64_t seed = 1;
   const size_t max_m = 3 * uk->mr + 1;

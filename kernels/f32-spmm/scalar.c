@@ -1,6 +1,7 @@
 /*
- * Scalar f32 SpMM: MR accumulators per output channel, one weight load and MR input loads
- * per nonzero. The portable fallback, and the remainder handler's model for SIMD kernels.
+ * Scalar f32 SpMM: MR x NR accumulators, per nonzero column one weight load per channel of the
+ * block and MR input loads shared by the block. The portable fallback, and the model for the
+ * SIMD kernels' tile and remainder structure.
  */
 #include <sprig/spmm.h>
 
@@ -34,33 +35,79 @@ static inline void spmm_tile(
   }
 }
 
+/* One tile of `mr` pixels for blocks of `nr` channels sharing columns (spmm.h block layout),
+ * then the nc % nr leftover channels with the single-channel layout. */
+static inline void spmm_tile_blocks(
+    size_t mr, size_t nr, size_t nc, const float* input, const float* weights, const int32_t* deltas,
+    const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
+  if (nr == 1) {
+    spmm_tile(mr, nc, input, weights, deltas, nnz, output, output_stride, lo, hi);
+    return;
+  }
+  size_t n = nc;
+  for (; n >= nr; n -= nr) {
+    float acc[4][8];
+    for (size_t r = 0; r < nr; r++) {
+      const float bias = *weights++;
+      for (size_t i = 0; i < mr; i++) {
+        acc[r][i] = bias;
+      }
+    }
+    for (uint32_t j = *nnz++; j != 0; j--) {
+      for (size_t r = 0; r < nr; r++) {
+        const float w = *weights++;
+        for (size_t i = 0; i < mr; i++) {
+          acc[r][i] += w * input[i];
+        }
+      }
+      input = (const float*) ((uintptr_t) input + (uintptr_t) (intptr_t) *deltas++);
+    }
+    for (size_t r = 0; r < nr; r++) {
+      for (size_t i = 0; i < mr; i++) {
+        output[i] = clamp(acc[r][i], lo, hi);
+      }
+      output = (float*) ((uintptr_t) output + output_stride);
+    }
+  }
+  for (; n != 0; n--) {
+    spmm_tile(mr, 1, input, weights, deltas, nnz, output, output_stride, lo, hi);
+    for (uint32_t j = *nnz; j != 0; j--) {
+      input = (const float*) ((uintptr_t) input + (uintptr_t) (intptr_t) *deltas++);
+    }
+    weights += 1 + *nnz++;
+    output = (float*) ((uintptr_t) output + output_stride);
+  }
+}
+
 /* Walks the pixels in tiles of `mr`, then halves the tile for the remainder. */
 static inline void spmm_all_tiles(
-    size_t mr, size_t mc, size_t nc, const float* input, const float* weights, const int32_t* deltas,
+    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, const float* weights, const int32_t* deltas,
     const uint32_t* nnz, float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
   const float lo = params->min;
   const float hi = params->max;
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    spmm_tile(mr, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile_blocks(mr, nr, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
   }
   for (size_t tile = mr / 2; tile != 0; tile /= 2) {
     if (mc - p >= tile) {
-      spmm_tile(tile, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+      spmm_tile_blocks(tile, nr, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
       p += tile;
     }
   }
 }
 
-#define DEFINE_SCALAR_SPMM(MR)                                                                        \
-  void sprig_f32_spmm_minmax_ukernel_##MR##x1__scalar(                                                \
+#define DEFINE_SCALAR_SPMM(MR, NR)                                                                    \
+  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__scalar(                                           \
       size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas,   \
       const uint32_t* nnz, float* output, size_t output_stride,                                       \
       const struct sprig_f32_minmax_params* params) {                                                 \
-    spmm_all_tiles(MR, mc, nc, input, weights, input_deltas, nnz, output, output_stride, params);    \
+    spmm_all_tiles(MR, NR, mc, nc, input, weights, input_deltas, nnz, output, output_stride, params); \
   }
 
-DEFINE_SCALAR_SPMM(1)
-DEFINE_SCALAR_SPMM(2)
-DEFINE_SCALAR_SPMM(4)
-DEFINE_SCALAR_SPMM(8)
+DEFINE_SCALAR_SPMM(1, 1)
+DEFINE_SCALAR_SPMM(2, 1)
+DEFINE_SCALAR_SPMM(4, 1)
+DEFINE_SCALAR_SPMM(8, 1)
+DEFINE_SCALAR_SPMM(4, 2)
+DEFINE_SCALAR_SPMM(4, 4)
