@@ -19,17 +19,33 @@ const char* sprig_isa_to_string(enum sprig_isa isa) {
   return (unsigned) isa < (unsigned) sprig_isa_count ? isa_names[isa] : "unknown";
 }
 
+#ifndef SPRIG_KERNELS_SSE2
+#define SPRIG_KERNELS_SSE2 0
+#endif
+#ifndef SPRIG_KERNELS_AVX2
+#define SPRIG_KERNELS_AVX2 0
+#endif
+#ifndef SPRIG_KERNELS_AVX512F
+#define SPRIG_KERNELS_AVX512F 0
+#endif
+#ifndef SPRIG_KERNELS_NEONFMA
+#define SPRIG_KERNELS_NEONFMA 0
+#endif
+#ifndef SPRIG_KERNELS_WASMSIMD
+#define SPRIG_KERNELS_WASMSIMD 0
+#endif
+
+/* An ISA counts when the CPU has it and this build compiled its kernels. */
 static void detect_isas(bool has_isa[sprig_isa_count]) {
   has_isa[sprig_isa_scalar] = true;
 #if SPRIG_ARCH_WASM
-  has_isa[sprig_isa_wasmsimd] = SPRIG_ARCH_WASMSIMD;
+  has_isa[sprig_isa_wasmsimd] = SPRIG_ARCH_WASMSIMD && SPRIG_KERNELS_WASMSIMD;
 #else
   /* cpuinfo_has_* exist on every architecture and answer false off their own. */
-  has_isa[sprig_isa_sse2] = (SPRIG_ARCH_X86_64 || SPRIG_ARCH_X86) && cpuinfo_has_x86_sse2();
-  has_isa[sprig_isa_avx2] = (SPRIG_ARCH_X86_64 || SPRIG_ARCH_X86) && cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();
-  has_isa[sprig_isa_avx512f] = (SPRIG_ARCH_X86_64 || SPRIG_ARCH_X86) && cpuinfo_has_x86_avx512f();
-  has_isa[sprig_isa_neon] = (SPRIG_ARCH_ARM64 || SPRIG_ARCH_ARM) && cpuinfo_has_arm_neon();
-  has_isa[sprig_isa_neonfma] = (SPRIG_ARCH_ARM64 || SPRIG_ARCH_ARM) && cpuinfo_has_arm_neon_fma();
+  has_isa[sprig_isa_sse2] = SPRIG_KERNELS_SSE2 && cpuinfo_has_x86_sse2();
+  has_isa[sprig_isa_avx2] = SPRIG_KERNELS_AVX2 && cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();
+  has_isa[sprig_isa_avx512f] = SPRIG_KERNELS_AVX512F && cpuinfo_has_x86_avx512f();
+  has_isa[sprig_isa_neonfma] = SPRIG_KERNELS_NEONFMA && cpuinfo_has_arm_neon_fma();
 #endif
 }
 

@@ -1,0 +1,266 @@
+/* Bad input for every entry point: each returns the documented status, logs why, and leaves
+ * every output (handles, tensors) untouched. */
+#include "test-util.h"
+
+#include <sprig.h>
+
+static int logged_errors;
+static char last_message[512];
+
+static void capture_log(enum sprig_log_level level, const char* message, void* user_data) {
+  (void) user_data;
+  if (level == sprig_log_level_error) {
+    logged_errors++;
+    snprintf(last_message, sizeof(last_message), "%s", message);
+  }
+}
+
+/* Asserts that `call` returned `expected` and logged exactly one error mentioning `needle`. */
+#define EXPECT_REFUSED(call, expected, needle)                                               \
+  do {                                                                                        \
+    logged_errors = 0;                                                                        \
+    last_message[0] = '\0';                                                                   \
+    const enum sprig_status status_ = (call);                                                 \
+    if (status_ != (expected)) {                                                              \
+      fail_msg("%s returned %s, expected %s", #call, sprig_status_string(status_),            \
+               sprig_status_string(expected));                                                \
+    }                                                                                         \
+    if (logged_errors < 1) {                                                                  \
+      fail_msg("%s logged no reason", #call);                                                 \
+    }                                                                                         \
+    if (strstr(last_message, (needle)) == NULL) {                                             \
+      fail_msg("%s logged \"%s\", expected a mention of \"%s\"", #call, last_message, needle); \
+    }                                                                                         \
+  } while (0)
+
+#define UNTOUCHED_WEIGHTS ((sprig_weights_t) (uintptr_t) 0x5eed)
+#define UNTOUCHED_OP ((sprig_operator_t) (uintptr_t) 0xbeef)
+
+static int setup_group(void** state) {
+  (void) state;
+  sprig_set_log_callback(capture_log, NULL, sprig_log_level_error);
+  return sprig_initialize() == sprig_status_success || getenv("SPRIG_FORCE_ISA") != NULL ? 0 : -1;
+}
+
+static void require_sprig(void) {
+  if (sprig_initialize() != sprig_status_success) {
+    print_message("skipping: sprig_initialize failed (forced ISA?)\n");
+    skip();
+  }
+}
+
+static void test_status_strings(void** state) {
+  (void) state;
+  for (int s = 0; s <= (int) sprig_status_invalid_weights; s++) {
+    const char* text = sprig_status_string((enum sprig_status) s);
+    assert_non_null(text);
+    assert_true(strlen(text) > 0);
+  }
+  assert_string_equal(sprig_status_string((enum sprig_status) 999), "unknown status");
+  assert_int_equal(sprig_initialize(), sprig_initialize()); /* idempotent */
+}
+
+static const float dense4x4[16] = {1, 0, 0, 2, 0, 0, 3, 0, 0, 0, 0, 0, 4, 5, 0, 6};
+
+static void test_pack_dense_bad_input(void** state) {
+  (void) state;
+  require_sprig();
+  sprig_weights_t w = UNTOUCHED_WEIGHTS;
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, NULL, 0, NULL), sprig_status_invalid_parameter, "weights_out");
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, NULL, NULL, 0, &w), sprig_status_invalid_parameter, "dense");
+  EXPECT_REFUSED(sprig_pack_weights_f32(0, 4, dense4x4, NULL, 0, &w), sprig_status_invalid_parameter, "> 0");
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 0, dense4x4, NULL, 0, &w), sprig_status_invalid_parameter, "> 0");
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, NULL, 1, &w), sprig_status_invalid_parameter, "flags");
+  /* Byte size overflows size_t (rows and cols each fit in 32 bits). */
+  EXPECT_REFUSED(sprig_pack_weights_f32(UINT32_MAX, UINT32_MAX, dense4x4, NULL, 0, &w),
+                 sprig_status_invalid_parameter, "overflow");
+#if SIZE_MAX > UINT32_MAX
+  EXPECT_REFUSED(sprig_pack_weights_f32(SIZE_MAX, 4, dense4x4, NULL, 0, &w), sprig_status_invalid_parameter, "2^32");
+#endif
+  struct sprig_sparsity bad_format = {(enum sprig_format) 77, 0, 0, 0, 0, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &bad_format, 0, &w), sprig_status_unsupported_parameter,
+                 "format");
+  struct sprig_sparsity csr_with_block = {SPRIG_FORMAT_CSR, 4, 1, 0, 0, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &csr_with_block, 0, &w), sprig_status_invalid_parameter,
+                 "CSR");
+  assert_ptr_equal(w, UNTOUCHED_WEIGHTS);
+}
+
+static void test_pack_csr_bad_input(void** state) {
+  (void) state;
+  require_sprig();
+  /* A valid 3 x 5 matrix with 4 nonzeros, then corrupted copies. */
+  const uint32_t row_ptr[4] = {0, 2, 2, 4};
+  const uint32_t col_idx[4] = {1, 3, 0, 4};
+  const float values[4] = {1, 2, 3, 4};
+  sprig_weights_t w = UNTOUCHED_WEIGHTS;
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, NULL, col_idx, values, 0, &w), sprig_status_invalid_parameter,
+                 "NULL");
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, NULL, values, 0, &w), sprig_status_invalid_parameter,
+                 "NULL");
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, col_idx, NULL, 0, &w), sprig_status_invalid_parameter,
+                 "NULL");
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, col_idx, values, 0, NULL),
+                 sprig_status_invalid_parameter, "weights_out");
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(0, 5, 0, row_ptr, col_idx, values, 0, &w), sprig_status_invalid_parameter,
+                 "> 0");
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 16, row_ptr, col_idx, values, 0, &w), sprig_status_invalid_weights,
+                 "exceeds");
+#if SIZE_MAX > UINT32_MAX
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, (size_t) UINT32_MAX + 1, row_ptr, col_idx, values, 0, &w),
+                 sprig_status_invalid_parameter, "2^32");
+#endif
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 3, row_ptr, col_idx, values, 0, &w), sprig_status_invalid_weights,
+                 "nnz");
+  const uint32_t bad_start[4] = {1, 2, 2, 4};
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, bad_start, col_idx, values, 0, &w), sprig_status_invalid_weights,
+                 "row_ptr[0]");
+  const uint32_t non_monotonic[4] = {0, 3, 1, 4};
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, non_monotonic, col_idx, values, 0, &w),
+                 sprig_status_invalid_weights, "non-decreasing");
+  const uint32_t out_of_range[4] = {1, 5, 0, 4};
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, out_of_range, values, 0, &w),
+                 sprig_status_invalid_weights, "out of range");
+  const uint32_t unsorted[4] = {3, 1, 0, 4};
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, unsorted, values, 0, &w), sprig_status_invalid_weights,
+                 "increasing");
+  const uint32_t duplicate[4] = {1, 1, 0, 4};
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, duplicate, values, 0, &w), sprig_status_invalid_weights,
+                 "increasing");
+  EXPECT_REFUSED(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, col_idx, values, 2, &w), sprig_status_invalid_parameter,
+                 "flags");
+  assert_ptr_equal(w, UNTOUCHED_WEIGHTS);
+  /* The valid arrays pack, and an empty matrix (nnz = 0, NULL arrays) packs. */
+  assert_int_equal(sprig_pack_weights_csr_f32(3, 5, 4, row_ptr, col_idx, values, 0, &w), sprig_status_success);
+  sprig_release_weights(w);
+  const uint32_t empty_rows[4] = {0, 0, 0, 0};
+  assert_int_equal(sprig_pack_weights_csr_f32(3, 5, 0, empty_rows, NULL, NULL, 0, &w), sprig_status_success);
+  sprig_release_weights(w);
+  assert_int_equal(sprig_release_weights(NULL), sprig_status_success);
+  struct sprig_weights_info info;
+  EXPECT_REFUSED(sprig_get_weights_info(NULL, &info), sprig_status_invalid_parameter, "NULL");
+}
+
+static void test_create_bad_input(void** state) {
+  (void) state;
+  require_sprig();
+  sprig_operator_t op = UNTOUCHED_OP;
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, NULL, 0.0f, 1.0f, 0, NULL),
+                 sprig_status_invalid_parameter, "op_out");
+  EXPECT_REFUSED(sprig_create_linear_f32(0, 4, dense4x4, NULL, NULL, 0.0f, 1.0f, 0, &op),
+                 sprig_status_invalid_parameter, "> 0");
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 0, dense4x4, NULL, NULL, 0.0f, 1.0f, 0, &op),
+                 sprig_status_invalid_parameter, "> 0");
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 4, NULL, NULL, NULL, 0.0f, 1.0f, 0, &op),
+                 sprig_status_invalid_parameter, "dense");
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, NULL, 1.0f, 0.0f, 0, &op),
+                 sprig_status_invalid_parameter, "output_min");
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, NULL, NAN, 0.0f, 0, &op),
+                 sprig_status_invalid_parameter, "NaN");
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, NULL, -INFINITY, INFINITY, 8, &op),
+                 sprig_status_invalid_parameter, "flags");
+#if SIZE_MAX > UINT32_MAX
+  EXPECT_REFUSED(sprig_create_linear_f32(SIZE_MAX / 2, SIZE_MAX / 2, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "2^32");
+#else
+  EXPECT_REFUSED(sprig_create_linear_f32(SIZE_MAX / 2, SIZE_MAX / 2, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "overflow");
+#endif
+  EXPECT_REFUSED(sprig_create_linear_from_weights_f32(NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "weights");
+
+  struct sprig_conv2d_params p = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 4, 4};
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(NULL, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "params");
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&p, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, NULL),
+                 sprig_status_invalid_parameter, "op_out");
+  struct sprig_conv2d_params zero_stride = p;
+  zero_stride.stride_width = 0;
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&zero_stride, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "> 0");
+  struct sprig_conv2d_params no_channels = p;
+  no_channels.output_channels = 0;
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&no_channels, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "output_channels");
+  struct sprig_conv2d_params kernel3x3 = p;
+  kernel3x3.kernel_height = kernel3x3.kernel_width = 3;
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&kernel3x3, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_unsupported_parameter, "1x1");
+  struct sprig_conv2d_params padded = p;
+  padded.padding_left = 1;
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&padded, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_unsupported_parameter, "padding");
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f32(2, 8, dense4x4, NULL, 0, &w), sprig_status_success);
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_from_weights_f32(&p, w, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "weights are 2 x 8");
+  sprig_release_weights(w);
+  assert_ptr_equal(op, UNTOUCHED_OP);
+}
+
+static void test_lifecycle_bad_input(void** state) {
+  (void) state;
+  require_sprig();
+  float x[4 * 3] = {0}, y[4 * 3];
+  sprig_operator_t linear = NULL, conv = NULL;
+  assert_int_equal(sprig_create_linear_f32(4, 4, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &linear),
+                   sprig_status_success);
+  const struct sprig_conv2d_params p = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 4, 4};
+  assert_int_equal(sprig_create_conv2d_nchw_f32(&p, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &conv),
+                   sprig_status_success);
+  fill_value(y, 12, SENTINEL);
+
+  /* Order: setup before reshape, run before setup. */
+  EXPECT_REFUSED(sprig_setup_linear_f32(linear, x, y), sprig_status_invalid_state, "reshape");
+  EXPECT_REFUSED(sprig_run_operator(linear, NULL), sprig_status_invalid_state, "set up");
+  EXPECT_REFUSED(sprig_run_operator(NULL, NULL), sprig_status_invalid_parameter, "NULL");
+  /* NULL operators, wrong operator type, zero and overflowing sizes. */
+  EXPECT_REFUSED(sprig_reshape_linear_f32(NULL, 1), sprig_status_invalid_parameter, "NULL");
+  EXPECT_REFUSED(sprig_reshape_linear_f32(conv, 1), sprig_status_invalid_parameter, "type");
+  EXPECT_REFUSED(sprig_reshape_linear_f32(linear, 0), sprig_status_invalid_parameter, "batch");
+  EXPECT_REFUSED(sprig_reshape_linear_f32(linear, SIZE_MAX / 8), sprig_status_invalid_parameter, "overflow");
+  size_t oh = 77, ow = 77;
+  EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(linear, 1, 1, 1, &oh, &ow), sprig_status_invalid_parameter, "type");
+  EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, 0, 3, &oh, &ow), sprig_status_invalid_parameter, "> 0");
+  EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, SIZE_MAX / 2, 3, &oh, &ow), sprig_status_invalid_parameter,
+                 "overflow");
+  /* Rows 786 MB apart: fits size_t even on 32-bit targets, not the kernels' 32-bit offsets. */
+  EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, 1u << 14, 12000, &oh, &ow),
+                 sprig_status_unsupported_parameter, "32-bit");
+  assert_int_equal(oh, 77);
+  assert_int_equal(ow, 77);
+  /* Still not runnable after failed reshapes. */
+  EXPECT_REFUSED(sprig_run_operator(conv, NULL), sprig_status_invalid_state, "set up");
+
+  assert_int_equal(sprig_reshape_linear_f32(linear, 3), sprig_status_success);
+  EXPECT_REFUSED(sprig_setup_linear_f32(linear, NULL, y), sprig_status_invalid_parameter, "input");
+  EXPECT_REFUSED(sprig_setup_linear_f32(linear, x, NULL), sprig_status_invalid_parameter, "output");
+  EXPECT_REFUSED(sprig_setup_linear_f32(linear, y, y), sprig_status_invalid_parameter, "overlap");
+  EXPECT_REFUSED(sprig_setup_linear_f32(NULL, x, y), sprig_status_invalid_parameter, "NULL");
+  EXPECT_REFUSED(sprig_setup_conv2d_nchw_f32(linear, x, y), sprig_status_invalid_parameter, "type");
+  EXPECT_REFUSED(sprig_run_operator(linear, NULL), sprig_status_invalid_state, "set up");
+  assert_all_equal(y, 12, SENTINEL, "output after refused calls");
+
+  /* A reshape after setup requires a new setup. */
+  assert_int_equal(sprig_setup_linear_f32(linear, x, y), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(linear, 2), sprig_status_success);
+  EXPECT_REFUSED(sprig_run_operator(linear, NULL), sprig_status_invalid_state, "set up");
+  assert_all_equal(y, 12, SENTINEL, "output after refused run");
+
+  assert_null(sprig_operator_kernel_name(NULL));
+  assert_non_null(sprig_operator_kernel_name(linear));
+  assert_int_equal(sprig_delete_operator(NULL), sprig_status_success);
+  assert_int_equal(sprig_delete_operator(linear), sprig_status_success);
+  assert_int_equal(sprig_delete_operator(conv), sprig_status_success);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_status_strings),
+      cmocka_unit_test(test_pack_dense_bad_input),
+      cmocka_unit_test(test_pack_csr_bad_input),
+      cmocka_unit_test(test_create_bad_input),
+      cmocka_unit_test(test_lifecycle_bad_input),
+  };
+  return cmocka_run_group_tests_name("api", tests, setup_group, NULL);
+}

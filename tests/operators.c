@@ -1,0 +1,328 @@
+/* Linear and 1x1 conv2d-nchw operators against dense references, with and without thread pools.
+ * Run once with the default kernel choice and once per SPRIG_FORCE_ISA (see CMakeLists.txt). */
+#include "test-util.h"
+
+#include <sprig.h>
+#include <reference/reference.h>
+
+/* Initializes sprig or skips: a forced ISA this CPU lacks is a visible skip, not a pass. */
+static void require_sprig(void) {
+  const enum sprig_status status = sprig_initialize();
+  if (status == sprig_status_unsupported_hardware) {
+    print_message("skipping: SPRIG_FORCE_ISA=%s is not supported by this CPU (or build)\n", getenv("SPRIG_FORCE_ISA"));
+    skip();
+  }
+  assert_int_equal(status, sprig_status_success);
+}
+
+/* With SPRIG_FORCE_ISA=x, the chosen kernel must be an x kernel. */
+static void check_kernel_name(sprig_operator_t op) {
+  const char* name = sprig_operator_kernel_name(op);
+  assert_non_null(name);
+  const char* forced = getenv("SPRIG_FORCE_ISA");
+  if (forced != NULL && forced[0] != '\0') {
+    char tag[32];
+    snprintf(tag, sizeof(tag), "__%s", forced);
+    char tag_aarch64[40];
+    snprintf(tag_aarch64, sizeof(tag_aarch64), "__aarch64_%s", forced);
+    if (strstr(name, tag) == NULL && strstr(name, tag_aarch64) == NULL) {
+      fail_msg("SPRIG_FORCE_ISA=%s but the operator runs %s", forced, name);
+    }
+  }
+}
+
+/* Error bounds for out[b][o] = bias[o] + sum_i w[o][i] * x[b][i] (x rows `in` apart). */
+static void linear_bounds(size_t batch, size_t in, size_t out, const float* x, const float* w, const float* bias,
+                          size_t x_batch_stride, size_t x_feature_stride, size_t out_batch_stride,
+                          size_t out_feature_stride, float* bounds) {
+  for (size_t b = 0; b < batch; b++) {
+    for (size_t o = 0; o < out; o++) {
+      double magnitude = bias != NULL ? fabs(bias[o]) : 0.0;
+      size_t terms = 0;
+      for (size_t i = 0; i < in; i++) {
+        magnitude += fabs(w[o * in + i] * x[b * x_batch_stride + i * x_feature_stride]);
+        terms += w[o * in + i] != 0.0f;
+      }
+      bounds[b * out_batch_stride + o * out_feature_stride] = error_bound(terms, magnitude);
+    }
+  }
+}
+
+static pthreadpool_t make_pool(size_t threads) {
+  if (threads == 0) {
+    return NULL;
+  }
+  pthreadpool_t pool = pthreadpool_create(threads);
+  assert_non_null(pool);
+  return pool;
+}
+
+struct linear_case {
+  size_t in, out, batch;
+  double sparsity;
+  int with_bias;
+  float lo, hi;
+};
+
+static void run_linear_case(const struct linear_case* c, uint64_t seed) {
+  struct rng rng = {seed};
+  float* w = malloc(c->in * c->out * sizeof(float));
+  float* bias = malloc(c->out * sizeof(float));
+  float* x = malloc(c->batch * c->in * sizeof(float));
+  const size_t out_count = c->batch * c->out;
+  float* y = malloc((out_count + 8) * sizeof(float));
+  float* first = malloc(out_count * sizeof(float));
+  float* expected = malloc(out_count * sizeof(float));
+  float* bounds = malloc(out_count * sizeof(float));
+  fill_sparse(&rng, w, c->out, c->in, c->sparsity);
+  fill_random(&rng, bias, c->out);
+  fill_random(&rng, x, c->batch * c->in);
+  const float* b = c->with_bias ? bias : NULL;
+  sprig_reference_f32_linear(c->batch, c->in, c->out, x, w, b, expected, c->lo, c->hi);
+  linear_bounds(c->batch, c->in, c->out, x, w, b, c->in, 1, c->out, 1, bounds);
+
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f32(c->in, c->out, w, b, NULL, c->lo, c->hi, 0, &op), sprig_status_success);
+  check_kernel_name(op);
+  assert_int_equal(sprig_reshape_linear_f32(op, c->batch), sprig_status_success);
+  static const size_t thread_counts[] = {0, 1, 2, 4};
+  for (size_t t = 0; t < 4; t++) {
+    pthreadpool_t pool = make_pool(thread_counts[t]);
+    fill_value(y, out_count + 8, SENTINEL);
+    assert_int_equal(sprig_setup_linear_f32(op, x, y), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    char what[160];
+    snprintf(what, sizeof(what), "linear in=%zu out=%zu batch=%zu sparsity=%.2f threads=%zu", c->in, c->out,
+             c->batch, c->sparsity, thread_counts[t]);
+    assert_close(y, expected, bounds, out_count, what);
+    assert_all_equal(y + out_count, 8, SENTINEL, "past the output");
+    if (t == 0) {
+      memcpy(first, y, out_count * sizeof(float));
+    } else if (memcmp(first, y, out_count * sizeof(float)) != 0) {
+      fail_msg("%s: not bitwise identical to the serial run", what);
+    }
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+  }
+  assert_int_equal(sprig_delete_operator(op), sprig_status_success);
+  free(w);
+  free(bias);
+  free(x);
+  free(y);
+  free(first);
+  free(expected);
+  free(bounds);
+}
+
+static void test_linear(void** state) {
+  (void) state;
+  require_sprig();
+  static const size_t shapes[][3] = {{1, 1, 1},   {7, 5, 1},    {1, 9, 4},     {33, 17, 3},
+                                     {64, 48, 37}, {300, 20, 2}, {96, 130, 128}, {5, 1, 70}};
+  static const double sparsities[] = {0.0, 0.5, 0.9, 1.0};
+  uint64_t seed = 100;
+  for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+    for (size_t p = 0; p < 4; p++) {
+      const int clamp = (int) ((s + p) % 2);
+      const struct linear_case c = {shapes[s][0], shapes[s][1], shapes[s][2], sparsities[p], (int) (s % 3 != 1),
+                                    clamp ? -0.3f : -INFINITY, clamp ? 0.4f : INFINITY};
+      run_linear_case(&c, seed++);
+    }
+  }
+}
+
+struct conv_case {
+  size_t cin, cout, batch, height, width;
+  double sparsity;
+  int with_bias;
+  float lo, hi;
+};
+
+static void run_conv_case(const struct conv_case* c, uint64_t seed) {
+  struct rng rng = {seed};
+  const size_t pixels = c->height * c->width;
+  const size_t in_count = c->batch * c->cin * pixels;
+  const size_t out_count = c->batch * c->cout * pixels;
+  float* w = malloc(c->cin * c->cout * sizeof(float));
+  float* bias = malloc(c->cout * sizeof(float));
+  float* x = malloc(in_count * sizeof(float));
+  float* y = malloc((out_count + 8) * sizeof(float));
+  float* first = malloc(out_count * sizeof(float));
+  float* expected = malloc(out_count * sizeof(float));
+  float* bounds = malloc(out_count * sizeof(float));
+  fill_sparse(&rng, w, c->cout, c->cin, c->sparsity);
+  fill_random(&rng, bias, c->cout);
+  fill_random(&rng, x, in_count);
+  const float* b = c->with_bias ? bias : NULL;
+  const struct sprig_reference_conv2d shape = {
+      .batch = c->batch, .height = c->height, .width = c->width, .input_channels = c->cin,
+      .output_channels = c->cout, .kernel_height = 1, .kernel_width = 1, .stride_height = 1, .stride_width = 1,
+      .dilation_height = 1, .dilation_width = 1, .output_height = c->height, .output_width = c->width};
+  sprig_reference_f32_conv2d_nchw(&shape, x, w, b, expected, c->lo, c->hi);
+  for (size_t i = 0; i < c->batch; i++) {
+    /* Per image: pixels play the batch role, channels are `pixels` floats apart. */
+    linear_bounds(pixels, c->cin, c->cout, x + i * c->cin * pixels, w, b, 1, pixels, 1, pixels,
+                  bounds + i * c->cout * pixels);
+  }
+
+  const struct sprig_conv2d_params params = {
+      .kernel_height = 1, .kernel_width = 1, .stride_height = 1, .stride_width = 1, .dilation_height = 1,
+      .dilation_width = 1, .groups = 1, .input_channels = c->cin, .output_channels = c->cout};
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_conv2d_nchw_f32(&params, w, b, NULL, c->lo, c->hi, 0, &op), sprig_status_success);
+  check_kernel_name(op);
+  size_t oh = 0, ow = 0;
+  assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, c->batch, c->height, c->width, &oh, &ow), sprig_status_success);
+  assert_int_equal(oh, c->height);
+  assert_int_equal(ow, c->width);
+  static const size_t thread_counts[] = {0, 1, 2, 4};
+  for (size_t t = 0; t < 4; t++) {
+    pthreadpool_t pool = make_pool(thread_counts[t]);
+    fill_value(y, out_count + 8, SENTINEL);
+    assert_int_equal(sprig_setup_conv2d_nchw_f32(op, x, y), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    char what[200];
+    snprintf(what, sizeof(what), "conv1x1 cin=%zu cout=%zu batch=%zu %zux%zu sparsity=%.2f threads=%zu", c->cin,
+             c->cout, c->batch, c->height, c->width, c->sparsity, thread_counts[t]);
+    assert_close(y, expected, bounds, out_count, what);
+    assert_all_equal(y + out_count, 8, SENTINEL, "past the output");
+    if (t == 0) {
+      memcpy(first, y, out_count * sizeof(float));
+    } else if (memcmp(first, y, out_count * sizeof(float)) != 0) {
+      fail_msg("%s: not bitwise identical to the serial run", what);
+    }
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+  }
+  assert_int_equal(sprig_delete_operator(op), sprig_status_success);
+  free(w);
+  free(bias);
+  free(x);
+  free(y);
+  free(first);
+  free(expected);
+  free(bounds);
+}
+
+static void test_conv2d_1x1(void** state) {
+  (void) state;
+  require_sprig();
+  static const size_t shapes[][5] = {
+      /* cin, cout, batch, height, width */
+      {1, 1, 1, 1, 1}, {3, 8, 2, 5, 7}, {32, 16, 1, 13, 13}, {17, 40, 3, 1, 9},
+      {64, 24, 1, 23, 23}, {8, 5, 2, 1, 1}, {40, 33, 1, 7, 7}, {1, 70, 1, 3, 11}};
+  static const double sparsities[] = {0.0, 0.5, 0.9, 1.0};
+  uint64_t seed = 500;
+  for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+    for (size_t p = 0; p < 4; p++) {
+      const int clamp = (int) ((s + p) % 2);
+      const struct conv_case c = {shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3], shapes[s][4],
+                                  sparsities[p], (int) (s % 3 != 2), clamp ? 0.0f : -INFINITY,
+                                  clamp ? 6.0f : INFINITY};
+      run_conv_case(&c, seed++);
+    }
+  }
+}
+
+/* One packed weight set shared by a linear and a conv operator, released before they run;
+ * reshaping again to another size and binding other tensors. */
+static void test_shared_weights_and_reshape(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {900};
+  enum { IN = 24, OUT = 10 };
+  float w[OUT * IN];
+  fill_sparse(&rng, w, OUT, IN, 0.6);
+  sprig_weights_t packed = NULL;
+  assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, NULL, 0, &packed), sprig_status_success);
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+  assert_int_equal(info.rows, OUT);
+  assert_int_equal(info.cols, IN);
+  assert_int_equal(info.format, SPRIG_FORMAT_CSR);
+  sprig_operator_t linear = NULL, conv = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f32(packed, NULL, -INFINITY, INFINITY, 0, &linear),
+                   sprig_status_success);
+  const struct sprig_conv2d_params params = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, IN, OUT};
+  assert_int_equal(sprig_create_conv2d_nchw_from_weights_f32(&params, packed, NULL, -INFINITY, INFINITY, 0, &conv),
+                   sprig_status_success);
+  assert_int_equal(sprig_release_weights(packed), sprig_status_success);
+
+  for (size_t batch = 1; batch <= 9; batch += 4) {
+    float* x = malloc(batch * IN * sizeof(float));
+    float* y = malloc(batch * OUT * sizeof(float));
+    float* y_conv = malloc(batch * OUT * sizeof(float));
+    float* expected = malloc(batch * OUT * sizeof(float));
+    float* bounds = malloc(batch * OUT * sizeof(float));
+    fill_random(&rng, x, batch * IN);
+    sprig_reference_f32_linear(batch, IN, OUT, x, w, NULL, expected, -INFINITY, INFINITY);
+    linear_bounds(batch, IN, OUT, x, w, NULL, IN, 1, OUT, 1, bounds);
+    assert_int_equal(sprig_reshape_linear_f32(linear, batch), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_f32(linear, x, y), sprig_status_success);
+    assert_int_equal(sprig_run_operator(linear, NULL), sprig_status_success);
+    assert_close(y, expected, bounds, batch * OUT, "linear from shared weights");
+    /* A batch of 1x1 images is the same computation as the linear layer. */
+    assert_int_equal(sprig_reshape_conv2d_nchw_f32(conv, batch, 1, 1, NULL, NULL), sprig_status_success);
+    assert_int_equal(sprig_setup_conv2d_nchw_f32(conv, x, y_conv), sprig_status_success);
+    assert_int_equal(sprig_run_operator(conv, NULL), sprig_status_success);
+    assert_close(y_conv, expected, bounds, batch * OUT, "conv from shared weights");
+    free(x);
+    free(y);
+    free(y_conv);
+    free(expected);
+    free(bounds);
+  }
+  assert_int_equal(sprig_delete_operator(linear), sprig_status_success);
+  assert_int_equal(sprig_delete_operator(conv), sprig_status_success);
+}
+
+/* The caller's own CSR arrays give the same result as the dense matrix they describe,
+ * including explicit zeros kept as entries. */
+static void test_linear_from_user_csr(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {1234};
+  enum { IN = 19, OUT = 6, BATCH = 5 };
+  float w[OUT * IN];
+  fill_sparse(&rng, w, OUT, IN, 0.7);
+  struct csr a = csr_from_dense(w, OUT, IN);
+  if (a.nnz > 0) {
+    size_t row = 0;
+    while (a.row_ptr[row + 1] == 0) {
+      row++;
+    }
+    a.values[0] = 0.0f; /* explicit zero: stays an entry, contributes nothing */
+    w[row * IN + a.col_idx[0]] = 0.0f;
+  }
+  sprig_weights_t packed = NULL;
+  assert_int_equal(sprig_pack_weights_csr_f32(OUT, IN, a.nnz, a.row_ptr, a.col_idx, a.values, 0, &packed),
+                   sprig_status_success);
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+  assert_int_equal(info.nnz, a.nnz);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f32(packed, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  sprig_release_weights(packed);
+  float x[BATCH * IN], y[BATCH * OUT], expected[BATCH * OUT], bounds[BATCH * OUT];
+  fill_random(&rng, x, BATCH * IN);
+  sprig_reference_f32_linear(BATCH, IN, OUT, x, w, NULL, expected, -INFINITY, INFINITY);
+  linear_bounds(BATCH, IN, OUT, x, w, NULL, IN, 1, OUT, 1, bounds);
+  assert_int_equal(sprig_reshape_linear_f32(op, BATCH), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_f32(op, x, y), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  assert_close(y, expected, bounds, BATCH * OUT, "linear from user CSR");
+  sprig_delete_operator(op);
+  csr_free(&a);
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_linear),
+      cmocka_unit_test(test_conv2d_1x1),
+      cmocka_unit_test(test_shared_weights_and_reshape),
+      cmocka_unit_test(test_linear_from_user_csr),
+  };
+  return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
+}

@@ -134,20 +134,20 @@ static enum sprig_status validate_csr(size_t rows, size_t cols, size_t nnz, cons
     return sprig_status_invalid_weights;
   }
   for (size_t r = 0; r < rows; r++) {
-    const uint32_t begin = row_ptr[r];
-    const uint32_t end = row_ptr[r + 1];
-    if (end < begin || end > nnz) {
+    if (row_ptr[r + 1] < row_ptr[r] || row_ptr[r + 1] > nnz) {
       sprig_log_error("%s: row_ptr is not non-decreasing within [0, nnz] at row %zu (%u -> %u)",
-                      caller, r, (unsigned) begin, (unsigned) end);
+                      caller, r, (unsigned) row_ptr[r], (unsigned) row_ptr[r + 1]);
       return sprig_status_invalid_weights;
     }
-    for (uint32_t j = begin; j < end; j++) {
+  }
+  for (size_t r = 0; r < rows; r++) {
+    for (uint32_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
       if (col_idx[j] >= cols) {
         sprig_log_error("%s: col_idx[%u] = %u is out of range (cols = %zu) in row %zu",
                         caller, (unsigned) j, (unsigned) col_idx[j], cols, r);
         return sprig_status_invalid_weights;
       }
-      if (j > begin && col_idx[j] <= col_idx[j - 1]) {
+      if (j > row_ptr[r] && col_idx[j] <= col_idx[j - 1]) {
         sprig_log_error("%s: col_idx is not strictly increasing in row %zu (index %u: %u after %u)",
                         caller, r, (unsigned) j, (unsigned) col_idx[j], (unsigned) col_idx[j - 1]);
         return sprig_status_invalid_weights;

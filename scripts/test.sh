@@ -1,0 +1,149 @@
+#!/usr/bin/env bash
+# Builds and runs sprig's whole CMocka suite on every target, one summary line per target:
+#   native x86-64 Release, native Debug + ASan/UBSan, aarch64 under qemu (cortex-a53 and max),
+#   wasm under node (SIMD and scalar builds), and an install + find_package/pkg-config check.
+# Exits non-zero if any target fails or runs no test. Usage: scripts/test.sh [target ...]
+# Targets: native asan aarch64 wasm install (default: all). Logs: build/test-logs/.
+# SPRIG_TEST_CMAKE_ARGS adds CMake arguments to every build.
+set -uo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+DEPS="${SPRIG_DEPS_DIR:-$ROOT/.deps}"
+BUILD="$ROOT/build"
+LOGS="$BUILD/test-logs"
+JOBS="$(nproc)"
+mkdir -p "$LOGS"
+
+bash "$ROOT/scripts/setup-deps.sh" || { echo "setup-deps failed" >&2; exit 1; }
+
+failures=0
+summary=()
+
+# Sums CMocka's per-binary summaries in a ctest -V log: prints "passed skipped failed".
+count_tests() {
+  local log="$1"
+  local passed skipped failed
+  passed=$(grep -oE '\[  PASSED  \] [0-9]+ test' "$log" | awk '{s += $4} END {print s + 0}')
+  skipped=$(grep -oE '\[  SKIPPED \] [0-9]+ test' "$log" | awk '{s += $4} END {print s + 0}')
+  failed=$(grep -oE '\[  FAILED  \] [0-9]+ test' "$log" | awk '{s += $4} END {print s + 0}')
+  echo "$passed $skipped $failed"
+}
+
+# record NAME STATUS DETAIL
+record() {
+  summary+=("$(printf '%-22s %-5s %s' "$1" "$2" "$3")")
+  [ "$2" = PASS ] || failures=$((failures + 1))
+  printf '%-22s %-5s %s\n' "$1" "$2" "$3" >&2
+}
+
+# run_ctest NAME BUILD_DIR [ENV=VALUE ...]
+run_ctest() {
+  local name="$1" dir="$2"
+  shift 2
+  local log="$LOGS/$name.log"
+  if ! (cd "$dir" && env "$@" ctest -V --timeout 1200) >"$log" 2>&1; then
+    read -r passed skipped failed < <(count_tests "$log")
+    record "$name" FAIL "tests: $passed passed, $skipped skipped, $failed failed (see $log)"
+    return
+  fi
+  read -r passed skipped failed < <(count_tests "$log")
+  if [ "$passed" -eq 0 ] || [ "$failed" -ne 0 ]; then
+    record "$name" FAIL "tests: $passed passed, $skipped skipped, $failed failed (see $log)"
+  else
+    record "$name" PASS "tests: $passed passed, $skipped skipped"
+  fi
+}
+
+# configure_build NAME DIR cmake-args...
+configure_build() {
+  local name="$1" dir="$2"
+  shift 2
+  local log="$LOGS/$name-build.log"
+  # shellcheck disable=SC2086
+  if ! { cmake -S "$ROOT" -B "$dir" -DSPRIG_WERROR=ON -DSPRIG_BUILD_BENCH=OFF "$@" ${SPRIG_TEST_CMAKE_ARGS:-} &&
+         cmake --build "$dir" -j "$JOBS"; } >"$log" 2>&1; then
+    record "$name" FAIL "build failed (see $log)"
+    return 1
+  fi
+}
+
+target_native() {
+  configure_build native-release "$BUILD/native-release" -DCMAKE_BUILD_TYPE=Release &&
+    run_ctest native-release "$BUILD/native-release"
+}
+
+target_asan() {
+  local flags="-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer"
+  configure_build native-asan-ubsan "$BUILD/native-asan" -DCMAKE_BUILD_TYPE=Debug \
+      "-DCMAKE_C_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined" &&
+    run_ctest native-asan-ubsan "$BUILD/native-asan" ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 \
+      UBSAN_OPTIONS=print_stacktrace=1
+}
+
+target_aarch64() {
+  local sysroot="$DEPS/sysroot-arm64"
+  configure_build aarch64 "$BUILD/aarch64" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/aarch64-linux-gnu.cmake" -DSPRIG_ARM64_SYSROOT="$sysroot" || return
+  local cpu
+  for cpu in cortex-a53 max; do
+    run_ctest "aarch64-qemu-$cpu" "$BUILD/aarch64" QEMU_CPU="$cpu" \
+      LD_LIBRARY_PATH="$sysroot/usr/lib/aarch64-linux-gnu"
+  done
+}
+
+target_wasm() {
+  export NODE_PATH=/usr/share/nodejs
+  local variant simd
+  for variant in simd scalar; do
+    simd=ON
+    [ "$variant" = scalar ] && simd=OFF
+    configure_build "wasm-$variant" "$BUILD/wasm-$variant" -DCMAKE_BUILD_TYPE=Release \
+        -DCMAKE_TOOLCHAIN_FILE="$(dirname "$(readlink -f "$(command -v emcc)")")/cmake/Modules/Platform/Emscripten.cmake" \
+        -DSPRIG_ENABLE_WASMSIMD=$simd -DSPRIG_BUILD_EXAMPLES=OFF \
+        -DCMOCKA_INCLUDE_DIR="$DEPS/cmocka-wasm/include" -DCMOCKA_LIBRARY="$DEPS/cmocka-wasm/lib/libcmocka.a" \
+        "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" || continue
+    run_ctest "wasm-$variant-node" "$BUILD/wasm-$variant"
+  done
+}
+
+# Installs the Release build and builds examples/consumer against it twice: with
+# find_package(sprig CONFIG) and with pkg-config; both programs must run.
+target_install() {
+  local prefix="$BUILD/install-test/prefix" log="$LOGS/install.log"
+  rm -rf "$BUILD/install-test"
+  if ! {
+    cmake --install "$BUILD/native-release" --prefix "$prefix" &&
+    cmake -S "$ROOT/examples/consumer" -B "$BUILD/install-test/cmake" -DCMAKE_PREFIX_PATH="$prefix" &&
+    cmake --build "$BUILD/install-test/cmake" &&
+    "$BUILD/install-test/cmake/consumer" &&
+    PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror -o "$BUILD/install-test/consumer-pc" \
+      "$ROOT/examples/sparse-linear.c" $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs --static sprig) &&
+    "$BUILD/install-test/consumer-pc"
+  } >"$log" 2>&1; then
+    record install-find-package FAIL "see $log"
+    return
+  fi
+  record install-find-package PASS "find_package(sprig) and pkg-config consumers built and ran"
+}
+
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=(native asan aarch64 wasm install)
+for t in "${targets[@]}"; do
+  case "$t" in
+    native) target_native ;;
+    asan) target_asan ;;
+    aarch64) target_aarch64 ;;
+    wasm) target_wasm ;;
+    install) [ -d "$BUILD/native-release" ] || target_native; target_install ;;
+    *) echo "unknown target: $t" >&2; exit 2 ;;
+  esac
+done
+
+echo
+echo "sprig test summary"
+printf '%s\n' "${summary[@]}"
+if [ "$failures" -ne 0 ]; then
+  echo "FAILED: $failures target(s)"
+  exit 1
+fi
+echo "all targets passed"
