@@ -317,12 +317,71 @@ static void test_linear_from_user_csr(void** state) {
   csr_free(&a);
 }
 
+/* Output-channel blocks (rows in groups of 4 sharing one column pattern) select a kernel with
+ * NR > 1; leftover rows (out % 4) and all-zero blocks must still be right, on any pool. */
+static void test_channel_blocks(void** state) {
+  (void) state;
+  require_sprig();
+  static const size_t shapes[][3] = {{37, 18, 5}, {64, 64, 1}, {13, 7, 33}, {100, 9, 128}};
+  uint64_t seed = 2000;
+  for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+    const size_t in = shapes[s][0], out = shapes[s][1], batch = shapes[s][2];
+    struct rng rng = {seed++};
+    float* w = malloc(in * out * sizeof(float));
+    float* mask = malloc(in * sizeof(float));
+    float* bias = malloc(out * sizeof(float));
+    float* x = malloc(batch * in * sizeof(float));
+    float* y = malloc(batch * out * sizeof(float));
+    float* y_threaded = malloc(batch * out * sizeof(float));
+    float* expected = malloc(batch * out * sizeof(float));
+    float* bounds = malloc(batch * out * sizeof(float));
+    for (size_t r = 0; r < out; r++) {
+      if (r % 4 == 0) {
+        fill_sparse(&rng, mask, 1, in, r == 4 ? 1.0 : 0.8); /* block 1 is all zero */
+      }
+      for (size_t c = 0; c < in; c++) {
+        w[r * in + c] = mask[c] != 0.0f ? rng_float(&rng) + 2.0f : 0.0f;
+      }
+    }
+    fill_random(&rng, bias, out);
+    fill_random(&rng, x, batch * in);
+    sprig_reference_f32_linear(batch, in, out, x, w, bias, expected, -INFINITY, INFINITY);
+    linear_bounds(batch, in, out, x, w, bias, in, 1, out, 1, bounds);
+    sprig_operator_t op = NULL;
+    assert_int_equal(sprig_create_linear_f32(in, out, w, bias, NULL, -INFINITY, INFINITY, 0, &op),
+                     sprig_status_success);
+    check_kernel_name(op);
+    if (strstr(sprig_operator_kernel_name(op), "x1__") != NULL) {
+      fail_msg("channel blocks of 4 should select an NR > 1 kernel, got %s", sprig_operator_kernel_name(op));
+    }
+    assert_int_equal(sprig_reshape_linear_f32(op, batch), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_f32(op, x, y), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+    assert_close(y, expected, bounds, batch * out, sprig_operator_kernel_name(op));
+    pthreadpool_t pool = make_pool(2);
+    assert_int_equal(sprig_setup_linear_f32(op, x, y_threaded), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    pthreadpool_destroy(pool);
+    assert_memory_equal(y, y_threaded, batch * out * sizeof(float));
+    sprig_delete_operator(op);
+    free(w);
+    free(mask);
+    free(bias);
+    free(x);
+    free(y);
+    free(y_threaded);
+    free(expected);
+    free(bounds);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear),
       cmocka_unit_test(test_conv2d_1x1),
       cmocka_unit_test(test_shared_weights_and_reshape),
       cmocka_unit_test(test_linear_from_user_csr),
+      cmocka_unit_test(test_channel_blocks),
   };
   return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
 }

@@ -8,28 +8,40 @@ static const enum sprig_isa isa_preference[] = {
     sprig_isa_neon,    sprig_isa_wasmsimd, sprig_isa_scalar,
 };
 
-static const struct sprig_f32_spmm_ukernel* default_kernel_of(enum sprig_isa isa) {
+/* The listed default for (isa, nr), else the widest-MR kernel of that pair, else NULL. */
+static const struct sprig_f32_spmm_ukernel* default_kernel_of(enum sprig_isa isa, uint32_t nr) {
+  const struct sprig_f32_spmm_ukernel* widest = NULL;
   for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
     const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
-    if (k->isa == isa && k->is_default) {
+    if (k->isa != isa || k->nr != nr) {
+      continue;
+    }
+    if (k->is_default) {
       return k;
+    }
+    if (widest == NULL || k->mr > widest->mr) {
+      widest = k;
+    }
+  }
+  return widest;
+}
+
+const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel_nr(const struct sprig_hardware* hardware,
+                                                                      uint32_t nr) {
+  for (size_t i = 0; i < sizeof(isa_preference) / sizeof(isa_preference[0]); i++) {
+    const enum sprig_isa isa = isa_preference[i];
+    if (sprig_isa_allowed(hardware, isa)) {
+      const struct sprig_f32_spmm_ukernel* k = default_kernel_of(isa, nr);
+      if (k != NULL) {
+        return k;
+      }
     }
   }
   return NULL;
 }
 
 const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct sprig_hardware* hardware) {
-  for (size_t i = 0; i < sizeof(isa_preference) / sizeof(isa_preference[0]); i++) {
-    const enum sprig_isa isa = isa_preference[i];
-    if (sprig_isa_allowed(hardware, isa)) {
-      const struct sprig_f32_spmm_ukernel* k = default_kernel_of(isa);
-      if (k != NULL) {
-        sprig_log_debug("f32 spmm: chose %s", k->name);
-        return k;
-      }
-    }
-  }
-  return default_kernel_of(sprig_isa_scalar);
+  return sprig_choose_f32_spmm_ukernel_nr(hardware, 1);
 }
 
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware) {

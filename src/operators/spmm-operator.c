@@ -28,30 +28,29 @@ static enum sprig_status check_clamp(float output_min, float output_max, const c
   return sprig_status_success;
 }
 
-/* Per output channel: bias (or 0), then the channel's nonzero values. */
-static float* build_kernel_weights(const struct sprig_weights* w, const float* bias) {
-  float* stream = malloc((w->rows + w->nnz) * sizeof(float));
-  if (stream == NULL) {
-    return NULL;
-  }
-  float* out = stream;
-  for (size_t r = 0; r < w->rows; r++) {
-    *out++ = bias != NULL ? bias[r] : 0.0f;
-    const size_t count = w->row_ptr[r + 1] - w->row_ptr[r];
-    memcpy(out, w->values + w->row_ptr[r], count * sizeof(float));
-    out += count;
-  }
-  return stream;
-}
+/* Stored values may grow by at most this factor when rows are packed in blocks of NR
+ * channels (zeros fill the column union); beyond it the NR = 1 kernel is used. */
+#define MAX_BLOCK_PADDING 1.25
 
-static uint32_t* build_nnz_per_row(const struct sprig_weights* w) {
-  uint32_t* nnz = malloc(w->rows * sizeof(uint32_t));
-  if (nnz != NULL) {
-    for (size_t r = 0; r < w->rows; r++) {
-      nnz[r] = w->row_ptr[r + 1] - w->row_ptr[r];
+/* The kernel for these weights: an NR > 1 kernel when the rows form channel blocks with
+ * little padding, else the NR = 1 kernel. */
+static const struct sprig_f32_spmm_ukernel* choose_kernel(const struct sprig_hardware* hardware,
+                                                          const struct sprig_weights* w) {
+  static const uint32_t block_sizes[] = {4, 2};
+  for (size_t i = 0; i < sizeof(block_sizes) / sizeof(block_sizes[0]); i++) {
+    const uint32_t nr = block_sizes[i];
+    const struct sprig_f32_spmm_ukernel* k = sprig_choose_f32_spmm_ukernel_nr(hardware, nr);
+    if (k == NULL || w->rows < nr || w->nnz == 0) {
+      continue;
+    }
+    const size_t blocked_rows = w->rows / nr * nr;
+    const size_t blocked_nnz = w->row_ptr[blocked_rows];
+    const size_t block_entries = sprig_count_block_entries(w, nr) - (w->nnz - blocked_nnz);
+    if ((double) (block_entries * nr) <= MAX_BLOCK_PADDING * (double) blocked_nnz) {
+      return k;
     }
   }
-  return nnz;
+  return sprig_choose_f32_spmm_ukernel(hardware);
 }
 
 enum sprig_status sprig_create_spmm_operator(
@@ -78,20 +77,18 @@ enum sprig_status sprig_create_spmm_operator(
   if (op == NULL) {
     goto out_of_memory;
   }
-  op->kernel_weights = build_kernel_weights(weights, bias);
-  op->kernel_nnz = build_nnz_per_row(weights);
-  if (op->kernel_weights == NULL || op->kernel_nnz == NULL) {
+  op->ukernel = choose_kernel(hardware, weights);
+  if (sprig_build_spmm_stream(weights, bias, op->ukernel->nr, &op->stream) != sprig_status_success) {
     goto out_of_memory;
   }
   op->type = type;
   op->state = sprig_operator_state_created;
   op->params.min = output_min;
   op->params.max = output_max;
-  op->ukernel = sprig_choose_f32_spmm_ukernel(hardware);
   sprig_retain_weights(weights);
   op->weights = weights;
-  sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s", caller, weights->rows, weights->cols,
-                  weights->nnz, op->ukernel->name);
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s (%zu stored columns)", caller, weights->rows,
+                  weights->cols, weights->nnz, op->ukernel->name, op->stream.entries);
   *op_out = op;
   return sprig_status_success;
 
@@ -101,33 +98,30 @@ out_of_memory:
   return sprig_status_out_of_memory;
 }
 
-/* Output-channel ranges of about equal cost (nonzeros + 1 per channel for bias and store). */
-static size_t split_channels(const struct sprig_weights* w, size_t range_count, struct sprig_channel_range* ranges) {
-  const size_t total_cost = w->nnz + w->rows;
+/* Unit ranges of about equal cost (stored values + biases). */
+static size_t split_units(const struct sprig_spmm_stream* s, size_t range_count, struct sprig_channel_range* ranges) {
+  const size_t total_cost = s->unit_weight[s->units];
   size_t used = 0;
-  size_t channel = 0;
-  size_t weight_index = 0;
-  for (size_t r = 0; r < range_count && channel < w->rows; r++) {
+  size_t unit = 0;
+  for (size_t r = 0; r < range_count && unit < s->units; r++) {
     const size_t cost_goal = total_cost * (r + 1) / range_count;
-    const size_t first = channel;
-    size_t cost = w->row_ptr[channel] + channel;
+    const size_t first = unit;
     do {
-      cost += (w->row_ptr[channel + 1] - w->row_ptr[channel]) + 1;
-      channel++;
-    } while (channel < w->rows && cost < cost_goal);
+      unit++;
+    } while (unit < s->units && s->unit_weight[unit] < cost_goal);
     if (r + 1 == range_count) {
-      channel = w->rows;
+      unit = s->units;
     }
-    const uint32_t first_nonzero = w->row_ptr[first];
-    ranges[used] = (struct sprig_channel_range){
-        .first_channel = first,
-        .channel_count = channel - first,
-        .first_nonzero = first_nonzero,
-        .first_weight = weight_index,
-        .first_input_row = first_nonzero < w->nnz ? w->col_idx[first_nonzero] : 0,
+    const size_t first_entry = s->unit_entry[first];
+    const size_t first_channel = sprig_unit_first_channel(s, first);
+    ranges[used++] = (struct sprig_channel_range){
+        .first_channel = first_channel,
+        .channel_count = sprig_unit_first_channel(s, unit) - first_channel,
+        .first_unit = first,
+        .first_entry = first_entry,
+        .first_weight = s->unit_weight[first],
+        .first_input_row = first_entry < s->entries ? s->rows[first_entry] : 0,
     };
-    weight_index += (channel - first) + (w->row_ptr[channel] - first_nonzero);
-    used++;
   }
   return used;
 }
@@ -145,22 +139,23 @@ enum sprig_status sprig_plan_spmm(
   const size_t pixel_tile = pixels <= TARGET_PIXEL_TILE ? pixels : sprig_round_up(TARGET_PIXEL_TILE, mr);
   const size_t pixel_tiles = sprig_divide_round_up(pixels, pixel_tile);
   const size_t pixel_tasks = images * pixel_tiles;
-  const size_t wanted_ranges = SPRIG_MIN(w->rows, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
+  const struct sprig_spmm_stream* stream = &op->stream;
+  const size_t wanted_ranges = SPRIG_MIN(stream->units, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
 
   struct sprig_channel_range* ranges = malloc(wanted_ranges * sizeof(struct sprig_channel_range));
-  int32_t* deltas = malloc(SPRIG_MAX(w->nnz, 1) * sizeof(int32_t));
+  int32_t* deltas = malloc(SPRIG_MAX(stream->entries, 1) * sizeof(int32_t));
   if (ranges == NULL || deltas == NULL) {
     free(ranges);
     free(deltas);
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  for (size_t i = 0; i + 1 < w->nnz; i++) {
-    const int64_t rows_apart = (int64_t) w->col_idx[i + 1] - (int64_t) w->col_idx[i];
+  for (size_t i = 0; i + 1 < stream->entries; i++) {
+    const int64_t rows_apart = (int64_t) stream->rows[i + 1] - (int64_t) stream->rows[i];
     deltas[i] = (int32_t) (rows_apart * (int64_t) input_row_stride);
   }
-  if (w->nnz != 0) {
-    deltas[w->nnz - 1] = 0;
+  if (stream->entries != 0) {
+    deltas[stream->entries - 1] = 0;
   }
   free(op->plan.ranges);
   free(op->plan.input_deltas);
@@ -174,7 +169,7 @@ enum sprig_status sprig_plan_spmm(
       .pixel_tile = pixel_tile,
       .pixel_tiles = pixel_tiles,
       .ranges = ranges,
-      .range_count = split_channels(w, wanted_ranges, ranges),
+      .range_count = split_units(stream, wanted_ranges, ranges),
       .input_deltas = deltas,
   };
   return sprig_status_success;
@@ -199,9 +194,8 @@ static void spmm_task(void* context, size_t pixel_task, size_t range_index) {
   char* output = ctx->output + image * plan->output_image_stride +
                  range->first_channel * plan->output_row_stride + first_pixel * sizeof(float);
   op->ukernel->fn(pixel_count, range->channel_count, (const float*) input,
-                  op->kernel_weights + range->first_weight, plan->input_deltas + range->first_nonzero,
-                  op->kernel_nnz + range->first_channel, (float*) output, plan->output_row_stride,
-                  &op->params);
+                  op->stream.weights + range->first_weight, plan->input_deltas + range->first_entry,
+                  op->stream.nnz + range->first_unit, (float*) output, plan->output_row_stride, &op->params);
 }
 
 void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
@@ -250,8 +244,7 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
     return sprig_status_success;
   }
   sprig_release_weights(op->weights);
-  free(op->kernel_weights);
-  free(op->kernel_nnz);
+  sprig_free_spmm_stream(&op->stream);
   free(op->plan.ranges);
   free(op->plan.input_deltas);
   free(op->transposed_input);

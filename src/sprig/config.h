@@ -8,6 +8,10 @@
 /* The default f32 SpMM kernel of the best allowed ISA (never NULL: scalar always exists). */
 const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct sprig_hardware* hardware);
 
+/* The same for kernels of `nr` output channels per tile; NULL when no allowed ISA has one. */
+const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel_nr(const struct sprig_hardware* hardware,
+                                                                      uint32_t nr);
+
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);
 

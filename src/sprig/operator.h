@@ -7,6 +7,7 @@
 
 #include <sprig.h>
 #include <sprig/spmm.h>
+#include <sprig/stream.h>
 #include <sprig/weights.h>
 
 enum sprig_operator_type {
@@ -20,13 +21,14 @@ enum sprig_operator_state {
   sprig_operator_state_ready,        /* can run */
 };
 
-/* A contiguous range of output channels processed by one task column. */
+/* A contiguous range of whole stream units (output channels) processed by one task column. */
 struct sprig_channel_range {
   size_t first_channel;
   size_t channel_count;
-  size_t first_nonzero;     /* index into the nonzero stream */
+  size_t first_unit;        /* index into stream.nnz */
+  size_t first_entry;       /* index into the input deltas */
   size_t first_weight;      /* index into the kernel weight stream (biases included) */
-  size_t first_input_row;   /* input row of the range's first nonzero (0 if none) */
+  size_t first_input_row;   /* input row of the range's first entry (0 if none) */
 };
 
 /* The SpMM problem an operator reduces to: out[N][M] = W[N][K] * in[K][M], per image. */
@@ -41,7 +43,7 @@ struct sprig_spmm_plan {
   size_t pixel_tiles;         /* per image */
   struct sprig_channel_range* ranges;
   size_t range_count;
-  int32_t* input_deltas;      /* byte deltas, one per nonzero */
+  int32_t* input_deltas;      /* byte deltas, one per stream entry */
 };
 
 struct sprig_operator {
@@ -50,8 +52,7 @@ struct sprig_operator {
   struct sprig_weights* weights;
   const struct sprig_f32_spmm_ukernel* ukernel;
   struct sprig_f32_minmax_params params;
-  float* kernel_weights;      /* per output channel: bias, nonzero values */
-  uint32_t* kernel_nnz;       /* nonzeros per output channel */
+  struct sprig_spmm_stream stream; /* kernel weights, per-unit counts, input rows */
 
   /* conv2d: input channels = weights->cols (1x1 kernels). */
   size_t batch;
