@@ -57,6 +57,37 @@ static pthreadpool_t make_pool(size_t threads) {
   return pool;
 }
 
+typedef enum sprig_status (*setup_fn)(sprig_operator_t op, const float* input, float* output);
+
+/* Runs a reshaped operator serially and on pools of 1, 2 and 4 threads: every run must match
+ * the reference within bounds, write nothing past the output, and equal the serial run bit
+ * for bit. `y` has room for out_count + 8 floats. */
+static void check_on_pools(sprig_operator_t op, setup_fn setup, const float* x, float* y, size_t out_count,
+                           const float* expected, const float* bounds, const char* what) {
+  static const size_t thread_counts[] = {0, 1, 2, 4};
+  float* first = malloc(out_count * sizeof(float));
+  for (size_t t = 0; t < 4; t++) {
+    pthreadpool_t pool = make_pool(thread_counts[t]);
+    fill_value(y, out_count + 8, SENTINEL);
+    assert_int_equal(setup(op, x, y), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    char message[256];
+    snprintf(message, sizeof(message), "%s threads=%zu kernel=%s", what, thread_counts[t],
+             sprig_operator_kernel_name(op));
+    assert_close(y, expected, bounds, out_count, message);
+    assert_all_equal(y + out_count, 8, SENTINEL, "past the output");
+    if (t == 0) {
+      memcpy(first, y, out_count * sizeof(float));
+    } else if (memcmp(first, y, out_count * sizeof(float)) != 0) {
+      fail_msg("%s: not bitwise identical to the serial run", message);
+    }
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+  }
+  free(first);
+}
+
 struct linear_case {
   size_t in, out, batch;
   double sparsity;
@@ -71,7 +102,6 @@ static void run_linear_case(const struct linear_case* c, uint64_t seed) {
   float* x = malloc(c->batch * c->in * sizeof(float));
   const size_t out_count = c->batch * c->out;
   float* y = malloc((out_count + 8) * sizeof(float));
-  float* first = malloc(out_count * sizeof(float));
   float* expected = malloc(out_count * sizeof(float));
   float* bounds = malloc(out_count * sizeof(float));
   fill_sparse(&rng, w, c->out, c->in, c->sparsity);
@@ -85,32 +115,15 @@ static void run_linear_case(const struct linear_case* c, uint64_t seed) {
   assert_int_equal(sprig_create_linear_f32(c->in, c->out, w, b, NULL, c->lo, c->hi, 0, &op), sprig_status_success);
   check_kernel_name(op);
   assert_int_equal(sprig_reshape_linear_f32(op, c->batch), sprig_status_success);
-  static const size_t thread_counts[] = {0, 1, 2, 4};
-  for (size_t t = 0; t < 4; t++) {
-    pthreadpool_t pool = make_pool(thread_counts[t]);
-    fill_value(y, out_count + 8, SENTINEL);
-    assert_int_equal(sprig_setup_linear_f32(op, x, y), sprig_status_success);
-    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
-    char what[160];
-    snprintf(what, sizeof(what), "linear in=%zu out=%zu batch=%zu sparsity=%.2f threads=%zu", c->in, c->out,
-             c->batch, c->sparsity, thread_counts[t]);
-    assert_close(y, expected, bounds, out_count, what);
-    assert_all_equal(y + out_count, 8, SENTINEL, "past the output");
-    if (t == 0) {
-      memcpy(first, y, out_count * sizeof(float));
-    } else if (memcmp(first, y, out_count * sizeof(float)) != 0) {
-      fail_msg("%s: not bitwise identical to the serial run", what);
-    }
-    if (pool != NULL) {
-      pthreadpool_destroy(pool);
-    }
-  }
+  char what[160];
+  snprintf(what, sizeof(what), "linear in=%zu out=%zu batch=%zu sparsity=%.2f", c->in, c->out, c->batch,
+           c->sparsity);
+  check_on_pools(op, sprig_setup_linear_f32, x, y, out_count, expected, bounds, what);
   assert_int_equal(sprig_delete_operator(op), sprig_status_success);
   free(w);
   free(bias);
   free(x);
   free(y);
-  free(first);
   free(expected);
   free(bounds);
 }
@@ -148,7 +161,6 @@ static void run_conv_case(const struct conv_case* c, uint64_t seed) {
   float* bias = malloc(c->cout * sizeof(float));
   float* x = malloc(in_count * sizeof(float));
   float* y = malloc((out_count + 8) * sizeof(float));
-  float* first = malloc(out_count * sizeof(float));
   float* expected = malloc(out_count * sizeof(float));
   float* bounds = malloc(out_count * sizeof(float));
   fill_sparse(&rng, w, c->cout, c->cin, c->sparsity);
@@ -176,32 +188,15 @@ static void run_conv_case(const struct conv_case* c, uint64_t seed) {
   assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, c->batch, c->height, c->width, &oh, &ow), sprig_status_success);
   assert_int_equal(oh, c->height);
   assert_int_equal(ow, c->width);
-  static const size_t thread_counts[] = {0, 1, 2, 4};
-  for (size_t t = 0; t < 4; t++) {
-    pthreadpool_t pool = make_pool(thread_counts[t]);
-    fill_value(y, out_count + 8, SENTINEL);
-    assert_int_equal(sprig_setup_conv2d_nchw_f32(op, x, y), sprig_status_success);
-    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
-    char what[200];
-    snprintf(what, sizeof(what), "conv1x1 cin=%zu cout=%zu batch=%zu %zux%zu sparsity=%.2f threads=%zu", c->cin,
-             c->cout, c->batch, c->height, c->width, c->sparsity, thread_counts[t]);
-    assert_close(y, expected, bounds, out_count, what);
-    assert_all_equal(y + out_count, 8, SENTINEL, "past the output");
-    if (t == 0) {
-      memcpy(first, y, out_count * sizeof(float));
-    } else if (memcmp(first, y, out_count * sizeof(float)) != 0) {
-      fail_msg("%s: not bitwise identical to the serial run", what);
-    }
-    if (pool != NULL) {
-      pthreadpool_destroy(pool);
-    }
-  }
+  char what[200];
+  snprintf(what, sizeof(what), "conv1x1 cin=%zu cout=%zu batch=%zu %zux%zu sparsity=%.2f", c->cin, c->cout,
+           c->batch, c->height, c->width, c->sparsity);
+  check_on_pools(op, sprig_setup_conv2d_nchw_f32, x, y, out_count, expected, bounds, what);
   assert_int_equal(sprig_delete_operator(op), sprig_status_success);
   free(w);
   free(bias);
   free(x);
   free(y);
-  free(first);
   free(expected);
   free(bounds);
 }
@@ -331,8 +326,7 @@ static void test_channel_blocks(void** state) {
     float* mask = malloc(in * sizeof(float));
     float* bias = malloc(out * sizeof(float));
     float* x = malloc(batch * in * sizeof(float));
-    float* y = malloc(batch * out * sizeof(float));
-    float* y_threaded = malloc(batch * out * sizeof(float));
+    float* y = malloc((batch * out + 8) * sizeof(float));
     float* expected = malloc(batch * out * sizeof(float));
     float* bounds = malloc(batch * out * sizeof(float));
     for (size_t r = 0; r < out; r++) {
@@ -355,21 +349,13 @@ static void test_channel_blocks(void** state) {
       fail_msg("channel blocks of 4 should select an NR > 1 kernel, got %s", sprig_operator_kernel_name(op));
     }
     assert_int_equal(sprig_reshape_linear_f32(op, batch), sprig_status_success);
-    assert_int_equal(sprig_setup_linear_f32(op, x, y), sprig_status_success);
-    assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
-    assert_close(y, expected, bounds, batch * out, sprig_operator_kernel_name(op));
-    pthreadpool_t pool = make_pool(2);
-    assert_int_equal(sprig_setup_linear_f32(op, x, y_threaded), sprig_status_success);
-    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
-    pthreadpool_destroy(pool);
-    assert_memory_equal(y, y_threaded, batch * out * sizeof(float));
+    check_on_pools(op, sprig_setup_linear_f32, x, y, batch * out, expected, bounds, "channel blocks");
     sprig_delete_operator(op);
     free(w);
     free(mask);
     free(bias);
     free(x);
     free(y);
-    free(y_threaded);
     free(expected);
     free(bounds);
   }
