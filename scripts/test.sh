@@ -60,7 +60,10 @@ configure_build() {
   shift 2
   local log="$LOGS/$name-build.log"
   # shellcheck disable=SC2086
-  if ! { cmake -S "$ROOT" -B "$dir" -DSPRIG_WERROR=ON -DSPRIG_BUILD_BENCH=OFF "$@" ${SPRIG_TEST_CMAKE_ARGS:-} &&
+  # Every kernel family on (a reused build directory may have cached something else).
+  if ! { cmake -S "$ROOT" -B "$dir" -DSPRIG_WERROR=ON -DSPRIG_BUILD_BENCH=OFF -DSPRIG_BUILD_TESTS=ON \
+           -DSPRIG_ENABLE_SSE2=ON -DSPRIG_ENABLE_AVX2=ON -DSPRIG_ENABLE_AVX512F=ON -DSPRIG_ENABLE_NEON=ON \
+           "$@" ${SPRIG_TEST_CMAKE_ARGS:-} &&
          cmake --build "$dir" -j "$JOBS"; } >"$log" 2>&1; then
     record "$name" FAIL "build failed (see $log)"
     return 1

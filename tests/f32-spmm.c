@@ -67,7 +67,6 @@ static struct kernel_stream make_stream(const struct csr* a, const float* bias, 
   s.units = s.blocks + a->rows % nr;
   /* Worst case: every unit stores all of its rows for every column. */
   s.weights = malloc((a->rows + a->rows * a->cols) * sizeof(float));
-  s.deltas = malloc((a->rows * a->cols + 1) * sizeof(int32_t));
   s.delta_row = malloc((a->rows * a->cols + 1) * sizeof(uint32_t));
   s.nnz = malloc(s.units * sizeof(uint32_t));
   s.unit_weight = malloc((s.units + 1) * sizeof(size_t));
@@ -81,9 +80,14 @@ static struct kernel_stream make_stream(const struct csr* a, const float* bias, 
   }
   s.unit_weight[s.units] = w;
   s.unit_delta[s.units] = d;
+  /* Exactly sized, so ASan catches a kernel reading past its weights or deltas. */
+  s.weights = realloc(s.weights, SPRIG_TEST_MAX(w, 1) * sizeof(float));
+  s.deltas = malloc(SPRIG_TEST_MAX(d, 1) * sizeof(int32_t));
   for (size_t j = 0; j < d; j++) {
-    const int64_t apart = j + 1 < d ? (int64_t) s.delta_row[j + 1] - (int64_t) s.delta_row[j] : 0;
-    s.deltas[j] = (int32_t) (apart * (int64_t) (input_stride * sizeof(float)));
+    /* After the last entry the contract allows anything: a junk offset catches kernels that
+     * read the row after the last nonzero. */
+    const int64_t apart = j + 1 < d ? (int64_t) s.delta_row[j + 1] - (int64_t) s.delta_row[j] : 0x3000000;
+    s.deltas[j] = (int32_t) (apart * (int64_t) (j + 1 < d ? input_stride * sizeof(float) : 16));
   }
   return s;
 }

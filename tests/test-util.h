@@ -13,6 +13,8 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#define SPRIG_TEST_MAX(a, b) ((a) > (b) ? (a) : (b))
+
 /* A value no computation in the tests produces: marks memory that must stay untouched. */
 #define SENTINEL (-12345.678f)
 

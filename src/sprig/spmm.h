@@ -21,7 +21,8 @@
  *     the NR values of that column (zeros stored where a channel of the block has none);
  *     one input delta per column;
  *   then for each leftover channel: exactly the NR == 1 layout above.
- * nnz holds nc / NR block counts followed by nc % NR channel counts.
+ * nnz holds nc / NR block counts followed by nc % NR channel counts. (A stored zero times an
+ * Inf or NaN input gives NaN, where the unblocked layout would skip that input.)
  */
 #ifndef SPRIG_SPMM_H
 #define SPRIG_SPMM_H

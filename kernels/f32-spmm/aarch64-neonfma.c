@@ -1,0 +1,781 @@
+/*
+ * aarch64 NEON+FMA f32 SpMM microkernels (ISA tag neonfma). Inner-loop mix of the full MR tile,
+ * V = MR / 4 vectors of 4 pixels (GCC 12 -O3 counts from objdump in brackets):
+ *
+ *   MRx1           per nonzero: V input vector loads, V fmla by lane, 1/4 ldr q of weights (4
+ *                  weights per load, used by lane: no broadcast), 1 delta load + add.
+ *                  [32x1: 33 vectors in 13 ldp q + 7 ldr q for 32 fmla per 4 nonzeros; 4x1:
+ *                  5 ldr q for 4 fmla.] Limit: load bandwidth -- every FMA needs its own input
+ *                  vector, so (V + 1/4) vector loads per V FMAs. Small tiles keep 2 or 4
+ *                  accumulator sets (nonzero j feeds set j % S) to hide FMA latency; the sets
+ *                  are added once per channel.
+ *   32x1_pipelined same mix; the input row of nonzero j + 1 is loaded (its delta applied) before
+ *                  the FMAs of nonzero j, for in-order cores (Cortex-A53/A55). 8 accumulators,
+ *                  2 x 8 input vectors, weights, min, max: 27 of 32 registers. [33 vectors in
+ *                  11 ldp q + 11 ldr q for 32 fmla per 4 nonzeros.]
+ *   MRx2           per column: V input vector loads feed 2V fmla by lane (one per channel), so
+ *                  half the input loads per FMA of x1; 8x2 and 16x2 take two columns per trip
+ *                  with one ldr q of weights [16x2: 9 vectors in 3 ldp q + 3 ldr q for 16 fmla,
+ *                  plus 2 register moves GCC adds], 32x2 takes one column per trip (two in
+ *                  flight would need 33 registers) [4 ldp q + 2 ldr s of weights for 16 fmla].
+ *                  Limit: FMA throughput.
+ *   MRx4           per column: V input vector loads feed 4V fmla by lane, one ldr q of weights.
+ *                  [16x4: 2 ldp q + 1 ldr q for 16 fmla.] Limit: FMA throughput and registers
+ *                  (4V accumulators, so MR <= 16).
+ *   No inner loop touches the stack (only callee-saved d8-d15 are saved in prologues).
+ *
+ * Remainder pixels go through tiles of MR/2, MR/4, ... 1 (float32x2_t for 2 pixels, scalar
+ * lanes for 1), so no kernel reads or writes outside [0, mc) of a row. The 1-pixel tiles of
+ * NR > 1 kernels keep the block's channels in one vector and FMA it with the input scalar.
+ * Leftover nc % NR channels of NR > 1 kernels use the NR = 1 code of the same tile.
+ */
+#include <arm_neon.h>
+#include <math.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sprig/spmm.h>
+
+#define SPRIG_INLINE static inline __attribute__((always_inline))
+
+/* Loops over the vectors / channels of a tile have constant trip counts; unrolling them fully
+ * (GCC at -O2 and clang would otherwise keep some accumulator arrays in memory) is what lets the
+ * accumulators live in registers. */
+#if defined(__clang__)
+#define UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define UNROLL _Pragma("GCC unroll 8")
+#endif
+
+/* Moves `in` to the input row of the next nonzero (deltas are signed byte distances). */
+#define NEXT_ROW(in, d) ((in) = (const float*) ((uintptr_t) (in) + (uintptr_t) (intptr_t) * (d)++))
+
+/* The kernel's position in the weight stream, shared by consecutive channels of one tile. */
+struct stream {
+  const float* input;
+  const float* weights;
+  const int32_t* deltas;
+};
+
+struct clamp {
+  float32x4_t min;
+  float32x4_t max;
+};
+
+SPRIG_INLINE float32x4_t clampq(float32x4_t x, struct clamp c) {
+  return vminq_f32(vmaxq_f32(x, c.min), c.max);
+}
+
+SPRIG_INLINE float32x2_t clampd(float32x2_t x, struct clamp c) {
+  return vmin_f32(vmax_f32(x, vget_low_f32(c.min)), vget_low_f32(c.max));
+}
+
+SPRIG_INLINE float clamps(float x, struct clamp c) {
+  const float lo = vgetq_lane_f32(c.min, 0);
+  const float hi = vgetq_lane_f32(c.max, 0);
+  x = x < lo ? lo : x;
+  return x > hi ? hi : x;
+}
+
+SPRIG_INLINE float* next_channel(float* out, size_t stride) {
+  return (float*) ((uintptr_t) out + stride);
+}
+
+/* acc[v] += row[4v .. 4v+4) * vw[lane], for the nv vectors of one input row. */
+#define FMA_ROW_Q(acc, in, nv, vw, lane)                                              \
+  do {                                                                                \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                                     \
+      (acc)[v_] = vfmaq_laneq_f32((acc)[v_], vld1q_f32((in) + 4 * v_), (vw), (lane)); \
+    }                                                                                 \
+  } while (0)
+
+/* Same, with a weight pair (float32x2_t). */
+#define FMA_ROW_Q2(acc, in, nv, vw, lane)                                            \
+  do {                                                                               \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                                    \
+      (acc)[v_] = vfmaq_lane_f32((acc)[v_], vld1q_f32((in) + 4 * v_), (vw), (lane)); \
+    }                                                                                \
+  } while (0)
+
+/* Same, with a broadcast weight. */
+#define FMA_ROW_QB(acc, in, nv, vw)                                     \
+  do {                                                                  \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                       \
+      (acc)[v_] = vfmaq_f32((acc)[v_], vld1q_f32((in) + 4 * v_), (vw)); \
+    }                                                                   \
+  } while (0)
+
+/* ---------------------------------------------------------------------------------------------
+ * NR = 1: one output channel at a time.
+ */
+
+/* Accumulator sets for a tile of nv vectors: enough independent FMA chains to cover latency. */
+#define X1_SETS(nv) ((nv) >= 8 ? 1 : (nv) >= 4 ? 2 : 4)
+
+/* mr >= 4 pixels (nv = mr / 4 vectors) of one channel. */
+SPRIG_INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const size_t sets = X1_SETS(nv);
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float32x4_t acc[4][8];
+  const float32x4_t vbias = vld1q_dup_f32(w);
+  w += 1;
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    acc[0][v] = vbias;
+    UNROLL for (size_t k = 1; k < sets; k++) {
+      acc[k][v] = vdupq_n_f32(0.0f);
+    }
+  }
+  for (; nnz >= 4; nnz -= 4) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    FMA_ROW_Q(acc[0], in, nv, vw, 0);
+    NEXT_ROW(in, d);
+    FMA_ROW_Q(acc[1 % sets], in, nv, vw, 1);
+    NEXT_ROW(in, d);
+    FMA_ROW_Q(acc[2 % sets], in, nv, vw, 2);
+    NEXT_ROW(in, d);
+    FMA_ROW_Q(acc[3 % sets], in, nv, vw, 3);
+    NEXT_ROW(in, d);
+  }
+  if (nnz >= 2) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    FMA_ROW_Q2(acc[0], in, nv, vw, 0);
+    NEXT_ROW(in, d);
+    FMA_ROW_Q2(acc[1 % sets], in, nv, vw, 1);
+    NEXT_ROW(in, d);
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    const float32x4_t vw = vld1q_dup_f32(w);
+    w += 1;
+    FMA_ROW_QB(acc[2 % sets], in, nv, vw);
+    NEXT_ROW(in, d);
+  }
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    float32x4_t sum = acc[0][v];
+    if (sets == 4) {
+      sum = vaddq_f32(vaddq_f32(sum, acc[1][v]), vaddq_f32(acc[2][v], acc[3][v]));
+    } else if (sets == 2) {
+      sum = vaddq_f32(sum, acc[1][v]);
+    }
+    vst1q_f32(out + 4 * v, clampq(sum, c));
+  }
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* 2 pixels of one channel. */
+SPRIG_INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float32x2_t acc0 = vld1_dup_f32(w);
+  float32x2_t acc1 = vdup_n_f32(0.0f);
+  float32x2_t acc2 = vdup_n_f32(0.0f);
+  float32x2_t acc3 = vdup_n_f32(0.0f);
+  w += 1;
+  for (; nnz >= 4; nnz -= 4) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    acc0 = vfma_laneq_f32(acc0, vld1_f32(in), vw, 0);
+    NEXT_ROW(in, d);
+    acc1 = vfma_laneq_f32(acc1, vld1_f32(in), vw, 1);
+    NEXT_ROW(in, d);
+    acc2 = vfma_laneq_f32(acc2, vld1_f32(in), vw, 2);
+    NEXT_ROW(in, d);
+    acc3 = vfma_laneq_f32(acc3, vld1_f32(in), vw, 3);
+    NEXT_ROW(in, d);
+  }
+  if (nnz >= 2) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    acc0 = vfma_lane_f32(acc0, vld1_f32(in), vw, 0);
+    NEXT_ROW(in, d);
+    acc1 = vfma_lane_f32(acc1, vld1_f32(in), vw, 1);
+    NEXT_ROW(in, d);
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    acc2 = vfma_f32(acc2, vld1_f32(in), vld1_dup_f32(w));
+    w += 1;
+    NEXT_ROW(in, d);
+  }
+  const float32x2_t sum = vadd_f32(vadd_f32(acc0, acc1), vadd_f32(acc2, acc3));
+  vst1_f32(out, clampd(sum, c));
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* 1 pixel of one channel. */
+SPRIG_INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float acc0 = *w;
+  float acc1 = 0.0f;
+  float acc2 = 0.0f;
+  float acc3 = 0.0f;
+  w += 1;
+  for (; nnz >= 4; nnz -= 4) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    acc0 = vfmas_laneq_f32(acc0, *in, vw, 0);
+    NEXT_ROW(in, d);
+    acc1 = vfmas_laneq_f32(acc1, *in, vw, 1);
+    NEXT_ROW(in, d);
+    acc2 = vfmas_laneq_f32(acc2, *in, vw, 2);
+    NEXT_ROW(in, d);
+    acc3 = vfmas_laneq_f32(acc3, *in, vw, 3);
+    NEXT_ROW(in, d);
+  }
+  if (nnz >= 2) {
+    acc0 = fmaf(w[0], *in, acc0);
+    NEXT_ROW(in, d);
+    acc1 = fmaf(w[1], *in, acc1);
+    NEXT_ROW(in, d);
+    w += 2;
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    acc2 = fmaf(*w, *in, acc2);
+    w += 1;
+    NEXT_ROW(in, d);
+  }
+  *out = clamps((acc0 + acc1) + (acc2 + acc3), c);
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* 32 pixels of one channel, software-pipelined: the next nonzero's input row is loaded before
+ * the current one's FMAs. A row is loaded only for a nonzero that exists. */
+#define LOAD_ROW8(x, in)                       \
+  do {                                         \
+    UNROLL for (size_t v_ = 0; v_ < 8; v_++) { \
+      (x)[v_] = vld1q_f32((in) + 4 * v_);      \
+    }                                          \
+  } while (0)
+
+#define FMA_REG8(acc, x, vw, lane)                                   \
+  do {                                                               \
+    UNROLL for (size_t v_ = 0; v_ < 8; v_++) {                       \
+      (acc)[v_] = vfmaq_laneq_f32((acc)[v_], (x)[v_], (vw), (lane)); \
+    }                                                                \
+  } while (0)
+
+SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float32x4_t acc[8];
+  float32x4_t x[8];
+  float32x4_t y[8];
+  const float32x4_t vbias = vld1q_dup_f32(w);
+  w += 1;
+  UNROLL for (size_t v = 0; v < 8; v++) {
+    acc[v] = vbias;
+  }
+  if (nnz != 0) {
+    LOAD_ROW8(x, in);
+    /* More than 4 left: each of these 4 nonzeros has a successor whose row can be loaded. */
+    for (; nnz > 4; nnz -= 4) {
+      const float32x4_t vw = vld1q_f32(w);
+      w += 4;
+      NEXT_ROW(in, d);
+      LOAD_ROW8(y, in);
+      FMA_REG8(acc, x, vw, 0);
+      NEXT_ROW(in, d);
+      LOAD_ROW8(x, in);
+      FMA_REG8(acc, y, vw, 1);
+      NEXT_ROW(in, d);
+      LOAD_ROW8(y, in);
+      FMA_REG8(acc, x, vw, 2);
+      NEXT_ROW(in, d);
+      LOAD_ROW8(x, in);
+      FMA_REG8(acc, y, vw, 3);
+    }
+    /* 1 to 4 left; x holds the row of the first. */
+    if (nnz >= 3) {
+      const float32x2_t vw = vld1_f32(w);
+      w += 2;
+      NEXT_ROW(in, d);
+      LOAD_ROW8(y, in);
+      UNROLL for (size_t v = 0; v < 8; v++) {
+        acc[v] = vfmaq_lane_f32(acc[v], x[v], vw, 0);
+      }
+      NEXT_ROW(in, d);
+      LOAD_ROW8(x, in);
+      UNROLL for (size_t v = 0; v < 8; v++) {
+        acc[v] = vfmaq_lane_f32(acc[v], y[v], vw, 1);
+      }
+      nnz -= 2;
+    }
+    if (nnz == 2) {
+      const float32x2_t vw = vld1_f32(w);
+      w += 2;
+      NEXT_ROW(in, d);
+      LOAD_ROW8(y, in);
+      UNROLL for (size_t v = 0; v < 8; v++) {
+        acc[v] = vfmaq_lane_f32(acc[v], x[v], vw, 0);
+      }
+      UNROLL for (size_t v = 0; v < 8; v++) {
+        acc[v] = vfmaq_lane_f32(acc[v], y[v], vw, 1);
+      }
+    } else {
+      const float32x4_t vw = vld1q_dup_f32(w);
+      w += 1;
+      UNROLL for (size_t v = 0; v < 8; v++) {
+        acc[v] = vfmaq_f32(acc[v], x[v], vw);
+      }
+    }
+    NEXT_ROW(in, d); /* past the last nonzero: only the pointer moves */
+  }
+  UNROLL for (size_t v = 0; v < 8; v++) {
+    vst1q_f32(out + 4 * v, clampq(acc[v], c));
+  }
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * NR = 2: blocks of 2 channels sharing one delta per column; weights are (ch0, ch1) pairs.
+ */
+
+/* mr >= 4 pixels (nv vectors) of a 2-channel block. */
+SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float* out, size_t stride,
+                             struct clamp c) {
+  const size_t sets = nv >= 4 ? 1 : 2;
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float32x4_t acc[2][2][8]; /* [set][channel][vector] */
+  const float32x2_t vbias = vld1_f32(w);
+  w += 2;
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    acc[0][0][v] = vdupq_lane_f32(vbias, 0);
+    acc[0][1][v] = vdupq_lane_f32(vbias, 1);
+    if (sets == 2) {
+      acc[1][0][v] = vdupq_n_f32(0.0f);
+      acc[1][1][v] = vdupq_n_f32(0.0f);
+    }
+  }
+  /* Two columns per trip (one ldr q of weights), except with 8 vectors: there two columns in
+   * flight (16 accumulators + 16 inputs) exceed the register file once the compiler hoists the
+   * second column's loads, so that tile takes one column per trip. */
+  if (nv < 8) {
+    for (; ncols >= 2; ncols -= 2) {
+      const float32x4_t vw = vld1q_f32(w); /* column j: lanes 0, 1; column j + 1: lanes 2, 3 */
+      w += 4;
+      UNROLL for (size_t v = 0; v < nv; v++) {
+        const float32x4_t vx = vld1q_f32(in + 4 * v);
+        acc[0][0][v] = vfmaq_laneq_f32(acc[0][0][v], vx, vw, 0);
+        acc[0][1][v] = vfmaq_laneq_f32(acc[0][1][v], vx, vw, 1);
+      }
+      NEXT_ROW(in, d);
+      UNROLL for (size_t v = 0; v < nv; v++) {
+        const float32x4_t vx = vld1q_f32(in + 4 * v);
+        acc[sets - 1][0][v] = vfmaq_laneq_f32(acc[sets - 1][0][v], vx, vw, 2);
+        acc[sets - 1][1][v] = vfmaq_laneq_f32(acc[sets - 1][1][v], vx, vw, 3);
+      }
+      NEXT_ROW(in, d);
+    }
+  }
+  for (; ncols != 0; ncols--) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    UNROLL for (size_t v = 0; v < nv; v++) {
+      const float32x4_t vx = vld1q_f32(in + 4 * v);
+      acc[0][0][v] = vfmaq_lane_f32(acc[0][0][v], vx, vw, 0);
+      acc[0][1][v] = vfmaq_lane_f32(acc[0][1][v], vx, vw, 1);
+    }
+    NEXT_ROW(in, d);
+  }
+  float* out1 = next_channel(out, stride);
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    float32x4_t sum0 = acc[0][0][v];
+    float32x4_t sum1 = acc[0][1][v];
+    if (sets == 2) {
+      sum0 = vaddq_f32(sum0, acc[1][0][v]);
+      sum1 = vaddq_f32(sum1, acc[1][1][v]);
+    }
+    vst1q_f32(out + 4 * v, clampq(sum0, c));
+    vst1q_f32(out1 + 4 * v, clampq(sum1, c));
+  }
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* 2 pixels of a 2-channel block. */
+SPRIG_INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  const float32x2_t vbias = vld1_f32(w);
+  w += 2;
+  float32x2_t acc00 = vdup_lane_f32(vbias, 0); /* [set][channel] */
+  float32x2_t acc01 = vdup_lane_f32(vbias, 1);
+  float32x2_t acc10 = vdup_n_f32(0.0f);
+  float32x2_t acc11 = vdup_n_f32(0.0f);
+  for (; ncols >= 2; ncols -= 2) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    const float32x2_t vx0 = vld1_f32(in);
+    NEXT_ROW(in, d);
+    acc00 = vfma_laneq_f32(acc00, vx0, vw, 0);
+    acc01 = vfma_laneq_f32(acc01, vx0, vw, 1);
+    const float32x2_t vx1 = vld1_f32(in);
+    NEXT_ROW(in, d);
+    acc10 = vfma_laneq_f32(acc10, vx1, vw, 2);
+    acc11 = vfma_laneq_f32(acc11, vx1, vw, 3);
+  }
+  if (ncols != 0) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    const float32x2_t vx = vld1_f32(in);
+    NEXT_ROW(in, d);
+    acc00 = vfma_lane_f32(acc00, vx, vw, 0);
+    acc01 = vfma_lane_f32(acc01, vx, vw, 1);
+  }
+  vst1_f32(out, clampd(vadd_f32(acc00, acc10), c));
+  vst1_f32(next_channel(out, stride), clampd(vadd_f32(acc01, acc11), c));
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* 1 pixel of a 2-channel block: the accumulator holds the 2 channels. */
+SPRIG_INLINE void block_x2_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float32x2_t acc0 = vld1_f32(w);
+  float32x2_t acc1 = vdup_n_f32(0.0f);
+  w += 2;
+  for (; ncols >= 2; ncols -= 2) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    const float x0 = *in;
+    NEXT_ROW(in, d);
+    const float x1 = *in;
+    NEXT_ROW(in, d);
+    acc0 = vfma_n_f32(acc0, vget_low_f32(vw), x0);
+    acc1 = vfma_n_f32(acc1, vget_high_f32(vw), x1);
+  }
+  if (ncols != 0) {
+    acc0 = vfma_n_f32(acc0, vld1_f32(w), *in);
+    w += 2;
+    NEXT_ROW(in, d);
+  }
+  const float32x2_t sum = clampd(vadd_f32(acc0, acc1), c);
+  vst1_lane_f32(out, sum, 0);
+  vst1_lane_f32(next_channel(out, stride), sum, 1);
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * NR = 4: blocks of 4 channels sharing one delta per column; one ldr q of weights per column.
+ */
+
+/* mr >= 4 pixels (nv <= 4 vectors) of a 4-channel block. */
+SPRIG_INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float* out, size_t stride,
+                             struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float32x4_t acc[4][4]; /* [channel][vector] */
+  const float32x4_t vbias = vld1q_f32(w);
+  w += 4;
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    acc[0][v] = vdupq_laneq_f32(vbias, 0);
+    acc[1][v] = vdupq_laneq_f32(vbias, 1);
+    acc[2][v] = vdupq_laneq_f32(vbias, 2);
+    acc[3][v] = vdupq_laneq_f32(vbias, 3);
+  }
+  for (; ncols != 0; ncols--) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    UNROLL for (size_t v = 0; v < nv; v++) {
+      const float32x4_t vx = vld1q_f32(in + 4 * v);
+      acc[0][v] = vfmaq_laneq_f32(acc[0][v], vx, vw, 0);
+      acc[1][v] = vfmaq_laneq_f32(acc[1][v], vx, vw, 1);
+      acc[2][v] = vfmaq_laneq_f32(acc[2][v], vx, vw, 2);
+      acc[3][v] = vfmaq_laneq_f32(acc[3][v], vx, vw, 3);
+    }
+    NEXT_ROW(in, d);
+  }
+  UNROLL for (size_t n = 0; n < 4; n++) {
+    UNROLL for (size_t v = 0; v < nv; v++) {
+      vst1q_f32(out + 4 * v, clampq(acc[n][v], c));
+    }
+    out = next_channel(out, stride);
+  }
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* 2 pixels of a 4-channel block. */
+SPRIG_INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  const float32x4_t vbias = vld1q_f32(w);
+  w += 4;
+  float32x2_t acc0 = vdup_laneq_f32(vbias, 0);
+  float32x2_t acc1 = vdup_laneq_f32(vbias, 1);
+  float32x2_t acc2 = vdup_laneq_f32(vbias, 2);
+  float32x2_t acc3 = vdup_laneq_f32(vbias, 3);
+  for (; ncols != 0; ncols--) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    const float32x2_t vx = vld1_f32(in);
+    NEXT_ROW(in, d);
+    acc0 = vfma_laneq_f32(acc0, vx, vw, 0);
+    acc1 = vfma_laneq_f32(acc1, vx, vw, 1);
+    acc2 = vfma_laneq_f32(acc2, vx, vw, 2);
+    acc3 = vfma_laneq_f32(acc3, vx, vw, 3);
+  }
+  vst1_f32(out, clampd(acc0, c));
+  out = next_channel(out, stride);
+  vst1_f32(out, clampd(acc1, c));
+  out = next_channel(out, stride);
+  vst1_f32(out, clampd(acc2, c));
+  out = next_channel(out, stride);
+  vst1_f32(out, clampd(acc3, c));
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* 1 pixel of a 4-channel block: the accumulators hold the 4 channels. */
+SPRIG_INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int32_t* d = s->deltas;
+  float32x4_t acc0 = vld1q_f32(w);
+  float32x4_t acc1 = vdupq_n_f32(0.0f);
+  w += 4;
+  for (; ncols >= 2; ncols -= 2) {
+    const float32x4_t vw0 = vld1q_f32(w);
+    const float32x4_t vw1 = vld1q_f32(w + 4);
+    w += 8;
+    const float x0 = *in;
+    NEXT_ROW(in, d);
+    const float x1 = *in;
+    NEXT_ROW(in, d);
+    acc0 = vfmaq_n_f32(acc0, vw0, x0);
+    acc1 = vfmaq_n_f32(acc1, vw1, x1);
+  }
+  if (ncols != 0) {
+    acc0 = vfmaq_n_f32(acc0, vld1q_f32(w), *in);
+    w += 4;
+    NEXT_ROW(in, d);
+  }
+  const float32x4_t sum = clampq(vaddq_f32(acc0, acc1), c);
+  vst1q_lane_f32(out, sum, 0);
+  out = next_channel(out, stride);
+  vst1q_lane_f32(out, sum, 1);
+  out = next_channel(out, stride);
+  vst1q_lane_f32(out, sum, 2);
+  out = next_channel(out, stride);
+  vst1q_lane_f32(out, sum, 3);
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Drivers. `mr`, `nr` and `pipelined` are constants at every call site, so each kernel keeps only
+ * its own tile code.
+ */
+
+SPRIG_INLINE void channel_x1(size_t mr, bool pipelined, struct stream* s, uint32_t nnz, float* out,
+                             struct clamp c) {
+  if (mr == 32 && pipelined) {
+    channel_32x1_pipelined(s, nnz, out, c);
+  } else if (mr >= 4) {
+    channel_x1_q(mr / 4, s, nnz, out, c);
+  } else if (mr == 2) {
+    channel_x1_d(s, nnz, out, c);
+  } else {
+    channel_x1_s(s, nnz, out, c);
+  }
+}
+
+SPRIG_INLINE void block(size_t mr, size_t nr, struct stream* s, uint32_t ncols, float* out, size_t stride,
+                        struct clamp c) {
+  if (nr == 2) {
+    if (mr >= 4) {
+      block_x2_q(mr / 4, s, ncols, out, stride, c);
+    } else if (mr == 2) {
+      block_x2_d(s, ncols, out, stride, c);
+    } else {
+      block_x2_s(s, ncols, out, stride, c);
+    }
+  } else {
+    if (mr >= 4) {
+      block_x4_q(mr / 4, s, ncols, out, stride, c);
+    } else if (mr == 2) {
+      block_x4_d(s, ncols, out, stride, c);
+    } else {
+      block_x4_s(s, ncols, out, stride, c);
+    }
+  }
+}
+
+/* All nc channels for the `mr` pixels starting at input / output. */
+SPRIG_INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* input,
+                       const float* weights, const int32_t* deltas, const uint32_t* nnz, float* output,
+                       size_t stride, struct clamp c) {
+  struct stream s = {input, weights, deltas};
+  size_t n = 0;
+  if (nr > 1) {
+    for (; n + nr <= nc; n += nr) {
+      block(mr, nr, &s, *nnz++, output, stride, c);
+      for (size_t i = 0; i < nr; i++) {
+        output = next_channel(output, stride);
+      }
+    }
+  }
+  for (; n < nc; n++) {
+    channel_x1(mr, pipelined, &s, *nnz++, output, c);
+    output = next_channel(output, stride);
+  }
+}
+
+/* One out-of-line function per tile shape, so that each inner loop gets the whole register file
+ * (inlined together, the remainder tiles' pointers pushed the full tile's loop counters to the
+ * stack). */
+#define DEFINE_TILE(MR, NR, PIPELINED, NAME)                                                                \
+  static __attribute__((noinline)) void NAME(size_t nc, const float* input, const float* weights,           \
+                                             const int32_t* deltas, const uint32_t* nnz, float* output,     \
+                                             size_t stride, const struct sprig_f32_minmax_params* params) { \
+    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                      \
+    tile(MR, NR, PIPELINED, nc, input, weights, deltas, nnz, output, stride, c);                            \
+  }
+
+DEFINE_TILE(1, 1, false, tile_1x1)
+DEFINE_TILE(2, 1, false, tile_2x1)
+DEFINE_TILE(4, 1, false, tile_4x1)
+DEFINE_TILE(8, 1, false, tile_8x1)
+DEFINE_TILE(16, 1, false, tile_16x1)
+DEFINE_TILE(32, 1, false, tile_32x1)
+DEFINE_TILE(32, 1, true, tile_32x1_pipelined)
+DEFINE_TILE(1, 2, false, tile_1x2)
+DEFINE_TILE(2, 2, false, tile_2x2)
+DEFINE_TILE(4, 2, false, tile_4x2)
+DEFINE_TILE(8, 2, false, tile_8x2)
+DEFINE_TILE(16, 2, false, tile_16x2)
+DEFINE_TILE(32, 2, false, tile_32x2)
+DEFINE_TILE(1, 4, false, tile_1x4)
+DEFINE_TILE(2, 4, false, tile_2x4)
+DEFINE_TILE(4, 4, false, tile_4x4)
+DEFINE_TILE(8, 4, false, tile_8x4)
+DEFINE_TILE(16, 4, false, tile_16x4)
+
+#define TILE_ARGS nc, input + p, weights, deltas, nnz, output + p, stride, params
+
+/* Runs the (mr, nr) tile at pixel p; mr, nr and pipelined are constants, so one call remains. */
+SPRIG_INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, const float* input,
+                           const float* weights, const int32_t* deltas, const uint32_t* nnz, float* output,
+                           size_t stride, const struct sprig_f32_minmax_params* params) {
+  if (nr == 1) {
+    switch (mr) {
+      case 1: tile_1x1(TILE_ARGS); break;
+      case 2: tile_2x1(TILE_ARGS); break;
+      case 4: tile_4x1(TILE_ARGS); break;
+      case 8: tile_8x1(TILE_ARGS); break;
+      case 16: tile_16x1(TILE_ARGS); break;
+      case 32:
+        if (pipelined) {
+          tile_32x1_pipelined(TILE_ARGS);
+        } else {
+          tile_32x1(TILE_ARGS);
+        }
+        break;
+    }
+  } else if (nr == 2) {
+    switch (mr) {
+      case 1: tile_1x2(TILE_ARGS); break;
+      case 2: tile_2x2(TILE_ARGS); break;
+      case 4: tile_4x2(TILE_ARGS); break;
+      case 8: tile_8x2(TILE_ARGS); break;
+      case 16: tile_16x2(TILE_ARGS); break;
+      case 32: tile_32x2(TILE_ARGS); break;
+    }
+  } else {
+    switch (mr) {
+      case 1: tile_1x4(TILE_ARGS); break;
+      case 2: tile_2x4(TILE_ARGS); break;
+      case 4: tile_4x4(TILE_ARGS); break;
+      case 8: tile_8x4(TILE_ARGS); break;
+      case 16: tile_16x4(TILE_ARGS); break;
+    }
+  }
+}
+
+#undef TILE_ARGS
+
+/* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
+SPRIG_INLINE void spmm(size_t mr, size_t nr, bool pipelined, size_t mc, size_t nc, const float* input,
+                       const float* weights, const int32_t* deltas, const uint32_t* nnz, float* output,
+                       size_t stride, const struct sprig_f32_minmax_params* params) {
+  size_t p = 0;
+  for (; p + mr <= mc; p += mr) {
+    run_tile(mr, nr, pipelined, p, nc, input, weights, deltas, nnz, output, stride, params);
+  }
+  /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
+   * has a constant tile, whatever the optimization level decides to unroll). */
+  if (mr > 16 && mc - p >= 16) {
+    run_tile(16, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    p += 16;
+  }
+  if (mr > 8 && mc - p >= 8) {
+    run_tile(8, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    p += 8;
+  }
+  if (mr > 4 && mc - p >= 4) {
+    run_tile(4, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    p += 4;
+  }
+  if (mr > 2 && mc - p >= 2) {
+    run_tile(2, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    p += 2;
+  }
+  if (mr > 1 && mc - p >= 1) {
+    run_tile(1, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+  }
+}
+
+#define DEFINE_NEONFMA_SPMM(MR, NR, PIPELINED, SUFFIX)                                                 \
+  _Static_assert(((MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32) &&                               \
+                     ((NR) == 1 || (NR) == 2 || ((NR) == 4 && (MR) <= 16)) &&                          \
+                     (!(PIPELINED) || ((MR) == 32 && (NR) == 1)),                                      \
+                 "no neonfma tile for this MR x NR");                                                  \
+  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__aarch64_neonfma##SUFFIX(                           \
+      size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas,     \
+      const uint32_t* nnz, float* output, size_t output_stride,                                        \
+      const struct sprig_f32_minmax_params* params) {                                                  \
+    spmm(MR, NR, PIPELINED, mc, nc, input, weights, input_deltas, nnz, output, output_stride, params); \
+  }
+
+DEFINE_NEONFMA_SPMM(4, 1, false, )
+DEFINE_NEONFMA_SPMM(8, 1, false, )
+DEFINE_NEONFMA_SPMM(16, 1, false, )
+DEFINE_NEONFMA_SPMM(32, 1, false, )
+DEFINE_NEONFMA_SPMM(32, 1, true, _pipelined)
+DEFINE_NEONFMA_SPMM(8, 2, false, )
+DEFINE_NEONFMA_SPMM(16, 2, false, )
+DEFINE_NEONFMA_SPMM(32, 2, false, )
+DEFINE_NEONFMA_SPMM(8, 4, false, )
+DEFINE_NEONFMA_SPMM(16, 4, false, )
