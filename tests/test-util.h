@@ -14,6 +14,11 @@
 #include <cmocka.h>
 
 #define SPRIG_TEST_MAX(a, b) ((a) > (b) ? (a) : (b))
+#define SPRIG_TEST_MIN(a, b) ((a) < (b) ? (a) : (b))
+
+static inline size_t sprig_divide_round_up_test(size_t n, size_t q) {
+  return n / q + (size_t) (n % q != 0);
+}
 
 /* A value no computation in the tests produces: marks memory that must stay untouched. */
 #define SENTINEL (-12345.678f)

@@ -1,0 +1,51 @@
+/*
+ * The f32 N:M SpMM microkernel family: weights with at most N nonzeros in every run of M
+ * consecutive input rows (channels), stored as N values and N one-byte in-run indices per run.
+ *
+ * For `nc` output channels and `mc` pixels (pixels contiguous in input and output):
+ *   output[c][p] = clamp(bias[c] + sum over runs g < groups, slots j < n of
+ *                        w[c][g][j] * input[(g * m + idx[c][g][j]) * row_stride bytes][p], min, max)
+ *
+ * weights: per channel: bias, then groups * n values (zeros fill runs with fewer than n).
+ * indices: per channel: groups * n in-run row indices, each < m and naming a row that exists
+ *          (the last run may be short when the row count is not a multiple of m).
+ * input:   pixel 0 of the first run's first row; rows are row_stride bytes apart.
+ * output:  pixel 0 of channel 0; channels are output_stride bytes apart.
+ *
+ * Kernels handle any mc >= 1 and read only input[0 .. mc) of the rows the indices name, write
+ * only output[0 .. mc) of each channel. 1 <= n <= m <= 16.
+ */
+#ifndef SPRIG_NMSPMM_H
+#define SPRIG_NMSPMM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sprig/isa.h>
+#include <sprig/spmm.h>
+
+typedef void (*sprig_f32_nmspmm_ukernel_fn)(
+    size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
+    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params);
+
+#define SPRIG_F32_NMSPMM_UKERNEL(isa, mr, nr, is_default, fn)                                       \
+  void fn(size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,                \
+          size_t row_stride, const float* weights, const uint8_t* indices, float* output,             \
+          size_t output_stride, const struct sprig_f32_minmax_params* params);
+#include <f32-nmspmm/list.inc>
+#undef SPRIG_F32_NMSPMM_UKERNEL
+
+struct sprig_f32_nmspmm_ukernel {
+  const char* name;
+  sprig_f32_nmspmm_ukernel_fn fn;
+  enum sprig_isa isa;
+  uint32_t mr;
+  uint32_t nr;
+  bool is_default;
+};
+
+extern const struct sprig_f32_nmspmm_ukernel sprig_f32_nmspmm_ukernels[];
+extern const size_t sprig_f32_nmspmm_ukernel_count;
+
+#endif /* SPRIG_NMSPMM_H */
