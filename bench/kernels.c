@@ -1,0 +1,264 @@
+#include "kernels.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/config.h>
+#include <sprig/hardware.h>
+#include <sprig/spmm.h>
+
+#include "check.h"
+#include "data.h"
+#include "layer.h"
+#include "peak.h"
+#include "runner.h"
+#include "stream.h"
+#include "timing.h"
+
+struct kernel_slot {
+  const struct sprig_f32_spmm_ukernel* ukernel;
+  struct bench_kernel_stream stream;
+  const float* input;          /* row of the stream's first column */
+  float* output;               /* [n][m] */
+  size_t m, n;
+  struct sprig_f32_minmax_params params;
+  size_t result_index;         /* in the results array (which may move as it grows) */
+};
+
+static bool run_kernel(void* context) {
+  const struct kernel_slot* s = context;
+  s->ukernel->fn(s->m, s->n, s->input, s->stream.weights, s->stream.deltas, s->stream.nnz, s->output,
+                 s->m * sizeof(float), &s->params);
+  return true;
+}
+
+static bool run_xnn(void* context) {
+  struct bench_runner* runner = context;
+  return runner->run(runner, NULL);
+}
+
+/* Builds the kernel's stream, runs it once and checks it; false when out of memory. */
+static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d, const struct bench_reference* reference,
+                         struct bench_result* r) {
+  s->output = bench_alloc_floats(d->m * d->n);
+  if (s->output == NULL ||
+      bench_kernel_stream_build(d->weights, d->bias, d->n, d->k, s->ukernel->nr, d->m * sizeof(float), &s->stream) != 0) {
+    return false;
+  }
+  s->input = d->input_cm + s->stream.first_row * d->m;
+  for (size_t i = 0; i < d->m * d->n; i++) {
+    s->output[i] = NAN;
+  }
+  run_kernel(s);
+  r->rel_err[bench_sprig] = bench_max_relative_error(reference, s->output, false);
+  r->ok = r->rel_err[bench_sprig] <= BENCH_MAX_REL_ERR;
+  if (!r->ok) {
+    snprintf(r->note, sizeof(r->note), "disagrees with the reference: max rel err %.3g", r->rel_err[bench_sprig]);
+  }
+  return true;
+}
+
+static void describe_kernel(struct bench_result* r, const struct sprig_f32_spmm_ukernel* uk,
+                            const struct bench_case_data* d, const struct bench_options* o, double sparsity) {
+  snprintf(r->suite, sizeof(r->suite), "kernels");
+  snprintf(r->layer, sizeof(r->layer), "%zux%zux%zu", d->m, d->k, d->n);
+  snprintf(r->format, sizeof(r->format), "%s", o->formats[0]->name);
+  snprintf(r->kernel, sizeof(r->kernel), "%s", uk->name);
+  snprintf(r->isa, sizeof(r->isa), "%s", sprig_isa_to_string(uk->isa));
+  r->m = d->m;
+  r->k = d->k;
+  r->n = d->n;
+  r->nnz = d->nnz;
+  r->threads = 1;
+  r->mr = uk->mr;
+  r->nr = uk->nr;
+  r->target_sparsity = sparsity;
+  r->sparsity = 1.0 - (double) d->nnz / ((double) d->k * (double) d->n);
+}
+
+/* XNNPACK on the same shape (an NCHW image of 1 x m pixels), single-threaded, for context. */
+static void create_xnn(const struct bench_problem* problem, struct bench_runner* runners) {
+  bench_xnn_sparse_runner_create(problem, &runners[0]);
+  bench_xnn_dense_runner_create(problem, &runners[1]);
+  for (int i = 0; i < 2; i++) {
+    if (runners[i].available && !runners[i].setup(&runners[i], NULL)) {
+      runners[i].available = false;
+    }
+  }
+}
+
+struct kernel_case {
+  struct bench_results* results;
+  struct kernel_slot* slots;
+  size_t slot_count;
+  struct bench_runner xnn[2];
+  struct bench_contender* contenders;
+  double* medians;
+};
+
+static struct bench_result* slot_result(const struct kernel_case* kc, size_t i) {
+  return &kc->results->items[kc->slots[i].result_index];
+}
+
+static void finish_results(struct kernel_case* kc, const struct bench_case_data* d, size_t reps) {
+  for (size_t i = 0; i < kc->slot_count; i++) {
+    struct bench_result* r = slot_result(kc, i);
+    r->reps = reps;
+    r->us[bench_sprig] = kc->medians[i];
+    r->us[bench_xnn_sparse] = kc->medians[kc->slot_count];
+    r->us[bench_xnn_dense] = kc->medians[kc->slot_count + 1];
+    r->gflops = 2.0 * (double) d->nnz * (double) d->m / (r->us[bench_sprig] * 1e-6) * 1e-9;
+    r->peak_gflops = bench_peak_gflops(r->isa, NULL);
+    r->peak_pct = 100.0 * r->gflops / r->peak_gflops;
+    if (r->nr > 1) {
+      snprintf(r->note, sizeof(r->note), "GFLOP/s counts real nonzeros only, not zeros stored in %ux%u blocks", 1u,
+               r->nr);
+    }
+  }
+}
+
+/* The single-core peak each ISA's %peak column is relative to. */
+static void print_peaks(const struct kernel_case* kc) {
+  printf("%%peak is relative to the kernel's own ISA:");
+  for (size_t i = 0; i < kc->slot_count; i++) {
+    bool seen = false;
+    for (size_t j = 0; j < i && !seen; j++) {
+      seen = kc->slots[j].ukernel->isa == kc->slots[i].ukernel->isa;
+    }
+    if (!seen) {
+      const char* isa = sprig_isa_to_string(kc->slots[i].ukernel->isa);
+      printf(" %s %.1f GFLOP/s", isa, bench_peak_gflops(isa, NULL));
+    }
+  }
+  printf("\n");
+}
+
+static void print_kernel_table(const struct kernel_case* kc) {
+  /* The kernel operators choose (SPRIG_FORCE_ISA respected) is the yardstick. */
+  const struct sprig_f32_spmm_ukernel* chosen = sprig_choose_f32_spmm_ukernel(sprig_get_hardware());
+  double default_us = NAN;
+  for (size_t i = 0; i < kc->slot_count; i++) {
+    if (kc->slots[i].ukernel == chosen && slot_result(kc, i)->ok) {
+      default_us = kc->medians[i];
+    }
+  }
+  bench_print_kernel_header(stdout);
+  for (size_t i = 0; i < kc->slot_count; i++) {
+    bench_print_kernel_row(stdout, slot_result(kc, i), default_us);
+  }
+  for (int x = 0; x < 2; x++) {
+    if (!isnan(kc->medians[kc->slot_count + x])) {
+      printf("%-62s %-9s %5s %6s %9.1f\n", x == 0 ? "XNNPACK sparse (1x1 NCHW conv, same shape)"
+                                                   : "XNNPACK dense (1x1 NHWC conv, same shape)",
+             "", "", "", kc->medians[kc->slot_count + x]);
+    }
+  }
+  print_peaks(kc);
+}
+
+/* Times every runnable kernel (and XNNPACK) interleaved on one sparsity. */
+static bool time_kernels(struct kernel_case* kc, const struct bench_case_data* d, const struct bench_options* o) {
+  bool ok = true;
+  for (size_t i = 0; i < kc->slot_count; i++) {
+    const bool good = slot_result(kc, i)->ok;
+    kc->contenders[i] = (struct bench_contender){good ? run_kernel : NULL, &kc->slots[i]};
+    ok = ok && good;
+  }
+  for (int x = 0; x < 2; x++) {
+    kc->contenders[kc->slot_count + x] = (struct bench_contender){kc->xnn[x].available ? run_xnn : NULL, &kc->xnn[x]};
+  }
+  const size_t reps = bench_time_interleaved(kc->contenders, kc->slot_count + 2, &o->timing, kc->medians);
+  finish_results(kc, d, reps);
+  print_kernel_table(kc);
+  return ok && reps > 0;
+}
+
+static size_t runnable_kernels(const struct sprig_f32_spmm_ukernel** list, bool quiet) {
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  size_t count = 0;
+  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
+    const struct sprig_f32_spmm_ukernel* uk = &sprig_f32_spmm_ukernels[i];
+    if (hw != NULL && hw->has_isa[uk->isa]) {
+      list[count++] = uk;
+    } else if (!quiet) {
+      fprintf(stderr, "skipping %s: this CPU (or build) cannot run %s\n", uk->name, sprig_isa_to_string(uk->isa));
+    }
+  }
+  return count;
+}
+
+/* One result and one ready slot per runnable kernel; false when out of memory. */
+static bool prepare_slots(struct kernel_case* kc, const struct sprig_f32_spmm_ukernel** list,
+                          const struct bench_case_data* d, const struct bench_reference* reference,
+                          const struct bench_options* o, double sparsity) {
+  kc->slots = calloc(kc->slot_count + 1, sizeof(struct kernel_slot));
+  kc->contenders = calloc(kc->slot_count + 2, sizeof(struct bench_contender));
+  kc->medians = calloc(kc->slot_count + 2, sizeof(double));
+  bool ok = kc->slots != NULL && kc->contenders != NULL && kc->medians != NULL;
+  for (size_t i = 0; ok && i < kc->slot_count; i++) {
+    struct bench_result* r = bench_results_add(kc->results);
+    ok = r != NULL;
+    if (ok) {
+      describe_kernel(r, list[i], d, o, sparsity);
+      kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n, .params = {-INFINITY, INFINITY},
+                                          .result_index = kc->results->count - 1};
+      ok = prepare_slot(&kc->slots[i], d, reference, r);
+    }
+  }
+  return ok;
+}
+
+static void free_kernel_case(struct kernel_case* kc) {
+  for (size_t i = 0; kc->slots != NULL && i < kc->slot_count; i++) {
+    bench_kernel_stream_free(&kc->slots[i].stream);
+    free(kc->slots[i].output);
+  }
+  bench_runner_destroy(&kc->xnn[0]);
+  bench_runner_destroy(&kc->xnn[1]);
+  free(kc->slots);
+  free(kc->contenders);
+  free(kc->medians);
+}
+
+static bool run_sparsity(const struct bench_options* o, double sparsity, struct bench_results* results) {
+  const struct sprig_f32_spmm_ukernel** list = malloc(sprig_f32_spmm_ukernel_count * sizeof(*list));
+  struct kernel_case kc = {.results = results};
+  struct bench_case_data d = {0};
+  struct bench_csr csr = {0};
+  struct bench_reference reference = {0};
+  bool ok = list != NULL &&
+            bench_case_data_make(o->formats[0], o->kernel_m, o->kernel_k, o->kernel_n, sparsity, o->seed, "kernels",
+                                 &d) == 0 &&
+            bench_csr_from_dense(d.weights, d.n, d.k, &csr) == 0 &&
+            bench_reference_compute(&csr, d.bias, d.input_cm, d.m, &reference) == 0;
+  kc.slot_count = ok ? runnable_kernels(list, o->quiet) : 0;
+  ok = ok && prepare_slots(&kc, list, &d, &reference, o, sparsity);
+  if (ok) {
+    /* XNNPACK sees the shape as a 1x1 convolution of one 1 x m image. */
+    const struct bench_layer shape = {"kernel-shape", bench_layer_conv1x1, d.k, d.n, 1, d.m, 1, 1};
+    const struct bench_problem problem = {&shape, o->formats[0], d.m, d.k, d.n, d.weights, d.bias, d.input_cm,
+                                          d.input_pm};
+    create_xnn(&problem, kc.xnn);
+    ok = time_kernels(&kc, &d, o);
+  } else {
+    fprintf(stderr, "sprig-bench: out of memory in --kernels\n");
+  }
+  free_kernel_case(&kc);
+  bench_reference_free(&reference);
+  bench_csr_free(&csr);
+  bench_case_data_free(&d);
+  free(list);
+  return ok;
+}
+
+bool bench_run_kernels(const struct bench_options* options, struct bench_results* results) {
+  bool ok = true;
+  for (size_t s = 0; s < options->sparsity_count; s++) {
+    printf("\nkernels on m=%zu k=%zu n=%zu, sparsity %.2f (%s), 1 thread, direct calls:\n", options->kernel_m,
+           options->kernel_k, options->kernel_n, options->sparsities[s], options->formats[0]->name);
+    ok = run_sparsity(options, options->sparsities[s], results) && ok;
+  }
+  return ok;
+}

@@ -1,0 +1,177 @@
+/* sprig-bench: sprig vs XNNPACK (sparse and dense) on layer suites, and --kernels. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sprig.h>
+#include <sprig/config.h>
+#include <sprig/hardware.h>
+
+#include "check.h"
+#include "kernels.h"
+#include "layer.h"
+#include "options.h"
+#include "peak.h"
+#include "report.h"
+#include "runner.h"
+
+/* One pool per distinct thread count ('all' resolved through pthreadpool_create(0)). */
+static size_t make_pools(const struct bench_options* o, struct bench_pool* pools) {
+  size_t count = 0;
+  for (size_t i = 0; i < o->thread_count; i++) {
+    pthreadpool_t pool = pthreadpool_create(o->threads[i]);
+    if (pool == NULL) {
+      fprintf(stderr, "sprig-bench: pthreadpool_create(%zu) failed\n", o->threads[i]);
+      continue;
+    }
+    const size_t threads = pthreadpool_get_threads_count(pool);
+    bool seen = false;
+    for (size_t j = 0; j < count && !seen; j++) {
+      seen = pools[j].threads == threads;
+    }
+    if (seen) {
+      pthreadpool_destroy(pool);
+    } else {
+      pools[count++] = (struct bench_pool){pool, threads};
+    }
+  }
+  return count;
+}
+
+static void print_header(const struct bench_options* o, const struct bench_pool* pools, size_t pool_count) {
+  const struct sprig_f32_spmm_ukernel* chosen = sprig_choose_f32_spmm_ukernel(sprig_get_hardware());
+  const char* isa = sprig_isa_to_string(chosen->isa);
+  const char* method = NULL;
+  const double peak = bench_peak_gflops(isa, &method);
+  printf("sprig-bench: sprig %d.%d.%d, kernels of ISA %s, default kernel %s\n", SPRIG_VERSION_MAJOR,
+         SPRIG_VERSION_MINOR, SPRIG_VERSION_PATCH, isa, chosen->name);
+  printf("peer: %s\n", bench_xnnpack_description());
+  if (o->kernels_mode) {
+    printf("threads: 1 (direct kernel calls)\n");
+  } else {
+    printf("thread counts:");
+    for (size_t p = 0; p < pool_count; p++) {
+      printf(" %zu", pools[p].threads);
+    }
+    printf(" (one pthreadpool each, shared by sprig and XNNPACK)\n");
+  }
+  printf("single-core peak (%s): %.1f GFLOP/s, best of 40 timed runs (~2 ms each) of %s; %%peak = GFLOP/s / (peak x threads)\n",
+         isa, peak, method);
+  printf("timing: interleaved rounds (%s, XNNPACK sparse, XNNPACK dense), median of single runs, ",
+         o->kernels_mode ? "every kernel" : "sprig");
+  if (o->timing.min_time_s > 0.0) {
+    printf("%zu..%zu rounds, >= %.3g s each\n", o->timing.min_reps, o->timing.max_reps, o->timing.min_time_s);
+  } else {
+    printf("%zu rounds\n", o->timing.max_reps);
+  }
+  printf("check: max |y - ref| / (|bias| + sum |w x|) per output, must be <= %.0e\n", BENCH_MAX_REL_ERR);
+}
+
+/* Linux: warns when other processes keep the cores busy (multi-thread medians then measure the
+ * scheduler: a descheduled worker costs a whole time slice, several milliseconds). */
+static void print_load(const char* when) {
+  FILE* f = fopen("/proc/loadavg", "r");
+  double load = 0.0;
+  if (f == NULL) {
+    return;
+  }
+  const bool read = fscanf(f, "%lf", &load) == 1;
+  fclose(f);
+  pthreadpool_t all = pthreadpool_create(0); /* just to count the cores */
+  const size_t cores = pthreadpool_get_threads_count(all);
+  pthreadpool_destroy(all);
+  if (read && load > (double) cores + 0.5) {
+    printf("WARNING (%s): 1-minute load average %.2f on %zu cores: other processes compete for the CPU; timings are "
+           "noisy and multi-thread ones unreliable\n", when, load, cores);
+  }
+}
+
+static size_t count_cases(const struct bench_options* o, size_t pool_count) {
+  size_t layers = 0;
+  for (size_t s = 0; s < o->suite_count; s++) {
+    for (size_t l = 0; l < o->suites[s]->layer_count; l++) {
+      layers += bench_layer_selected(o, o->suites[s]->name, o->suites[s]->layers[l].name);
+    }
+  }
+  return layers * o->format_count * o->sparsity_count * pool_count;
+}
+
+static bool run_suites(struct bench_run* run) {
+  const struct bench_options* o = run->options;
+  bool ok = true;
+  for (size_t s = 0; s < o->suite_count; s++) {
+    const struct bench_suite* suite = o->suites[s];
+    for (size_t l = 0; l < suite->layer_count; l++) {
+      if (!bench_layer_selected(o, suite->name, suite->layers[l].name)) {
+        continue;
+      }
+      for (size_t f = 0; f < o->format_count; f++) {
+        for (size_t p = 0; p < o->sparsity_count; p++) {
+          ok = bench_run_layer(run, suite, &suite->layers[l], o->formats[f], o->sparsities[p]) && ok;
+        }
+      }
+    }
+  }
+  return ok;
+}
+
+static void print_suite_table(const struct bench_results* results) {
+  printf("\n");
+  bench_print_table_header(stdout);
+  for (size_t i = 0; i < results->count; i++) {
+    bench_print_table_row(stdout, &results->items[i]);
+  }
+  printf("times: median microseconds; vs_xs / vs_xd: XNNPACK sparse / dense time over sprig's (>1: sprig "
+         "faster); GFLOP/s: 2 x nnz x m / sprig time; B/nz: sprig's packed bytes per nonzero.\n"
+         "transformer: sprig's time includes its internal transposes for batch > 1; XNNPACK sparse runs a 1x1 NCHW "
+         "conv on a pre-transposed input ([in][batch]) whose transposes are not timed.\n");
+  bench_print_break_even(stdout, results);
+}
+
+static int write_outputs(const struct bench_options* o, const struct bench_results* results) {
+  int status = 0;
+  if (o->json_path != NULL && bench_write_json(o->json_path, results) != 0) {
+    status = -1;
+  }
+  if (o->plot_dir != NULL && !o->kernels_mode && bench_write_plot_data(o->plot_dir, results) != 0) {
+    status = -1;
+  }
+  return status;
+}
+
+int main(int argc, char** argv) {
+  struct bench_options options;
+  const enum bench_parse_result parsed = bench_parse_options(argc, argv, &options);
+  if (parsed != bench_parse_ok) {
+    return parsed == bench_parse_exit_success ? EXIT_SUCCESS : 2;
+  }
+  const enum sprig_status status = sprig_initialize();
+  if (status != sprig_status_success) {
+    fprintf(stderr, "sprig-bench: sprig_initialize failed: %s\n", sprig_status_string(status));
+    return EXIT_FAILURE;
+  }
+  bench_xnnpack_initialize();
+  struct bench_pool pools[BENCH_MAX_LIST];
+  const size_t pool_count = options.kernels_mode ? 0 : make_pools(&options, pools);
+  print_header(&options, pools, pool_count);
+  print_load("start");
+  struct bench_results results = {0};
+  bool ok;
+  if (options.kernels_mode) {
+    ok = bench_run_kernels(&options, &results);
+  } else {
+    struct bench_run run = {&options, pools, pool_count, &results, 0, count_cases(&options, pool_count)};
+    ok = run_suites(&run);
+    print_suite_table(&results);
+  }
+  print_load("end");
+  ok = write_outputs(&options, &results) == 0 && ok;
+  for (size_t p = 0; p < pool_count; p++) {
+    pthreadpool_destroy(pools[p].pool);
+  }
+  bench_results_free(&results);
+  if (!ok) {
+    fprintf(stderr, "sprig-bench: some cases FAILED (see the table)\n");
+  }
+  return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+}

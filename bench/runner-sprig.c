@@ -1,0 +1,106 @@
+/* sprig's side: a 1x1 NCHW convolution or a linear operator, weights packed in the format. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <sprig.h>
+
+#include "data.h"
+#include "runner.h"
+
+struct sprig_impl {
+  sprig_operator_t op;
+  const float* input;
+};
+
+static bool sprig_setup(struct bench_runner* runner, pthreadpool_t pool) {
+  (void) runner;
+  (void) pool; /* sprig's plan does not depend on the pool */
+  return true;
+}
+
+static bool sprig_run(struct bench_runner* runner, pthreadpool_t pool) {
+  const struct sprig_impl* impl = runner->impl;
+  return sprig_run_operator(impl->op, pool) == sprig_status_success;
+}
+
+static void sprig_destroy(struct bench_runner* runner) {
+  struct sprig_impl* impl = runner->impl;
+  if (impl != NULL) {
+    sprig_delete_operator(impl->op);
+    free(impl);
+  }
+}
+
+static enum sprig_status create_operator(const struct bench_problem* p, sprig_weights_t weights, sprig_operator_t* op) {
+  const struct bench_layer* layer = p->layer;
+  if (layer->kind == bench_layer_linear) {
+    return sprig_create_linear_from_weights_f32(weights, p->bias, -INFINITY, INFINITY, 0, op);
+  }
+  const struct sprig_conv2d_params params = {
+      .kernel_height = 1, .kernel_width = 1, .stride_height = 1, .stride_width = 1,
+      .dilation_height = 1, .dilation_width = 1, .groups = 1,
+      .input_channels = p->k, .output_channels = p->n,
+  };
+  return sprig_create_conv2d_nchw_from_weights_f32(&params, weights, p->bias, -INFINITY, INFINITY, 0, op);
+}
+
+static enum sprig_status bind_operator(const struct bench_problem* p, struct sprig_impl* impl, float* output) {
+  const struct bench_layer* layer = p->layer;
+  enum sprig_status status;
+  if (layer->kind == bench_layer_linear) {
+    status = sprig_reshape_linear_f32(impl->op, p->m);
+    return status != sprig_status_success ? status : sprig_setup_linear_f32(impl->op, p->input_pm, output);
+  }
+  status = sprig_reshape_conv2d_nchw_f32(impl->op, 1, layer->height, layer->width, NULL, NULL);
+  return status != sprig_status_success ? status : sprig_setup_conv2d_nchw_f32(impl->op, p->input_cm, output);
+}
+
+/* Packs the weights in the problem's format; reports nonzeros and packed bytes. */
+static enum sprig_status pack(const struct bench_problem* p, sprig_weights_t* weights, struct bench_sprig_info* info) {
+  enum sprig_status status = sprig_pack_weights_f32(p->n, p->k, p->weights, &p->format->pattern, 0, weights);
+  struct sprig_weights_info winfo;
+  if (status == sprig_status_success && (status = sprig_get_weights_info(*weights, &winfo)) == sprig_status_success) {
+    info->nnz = winfo.nnz;
+    info->packed_bytes = winfo.packed_bytes;
+  }
+  return status;
+}
+
+bool bench_sprig_runner_create(const struct bench_problem* problem, struct bench_runner* runner,
+                               struct bench_sprig_info* info) {
+  *runner = (struct bench_runner){.name = "sprig", .setup = sprig_setup, .run = sprig_run, .destroy = sprig_destroy};
+  *info = (struct bench_sprig_info){0};
+  struct sprig_impl* impl = calloc(1, sizeof(struct sprig_impl));
+  runner->impl = impl;
+  runner->output = bench_alloc_floats(problem->m * problem->n);
+  runner->output_pixel_major = problem->layer->kind == bench_layer_linear;
+  if (impl == NULL || runner->output == NULL) {
+    fprintf(stderr, "sprig-bench: out of memory\n");
+    return false;
+  }
+  sprig_weights_t weights = NULL;
+  enum sprig_status status = pack(problem, &weights, info);
+  if (status == sprig_status_success) {
+    status = create_operator(problem, weights, &impl->op);
+  }
+  sprig_release_weights(weights);
+  if (status == sprig_status_success) {
+    status = bind_operator(problem, impl, runner->output);
+  }
+  if (status != sprig_status_success) {
+    fprintf(stderr, "sprig-bench: sprig refused %s: %s\n", problem->layer->name, sprig_status_string(status));
+    return false;
+  }
+  info->kernel = sprig_operator_kernel_name(impl->op);
+  runner->available = true;
+  return true;
+}
+
+void bench_runner_destroy(struct bench_runner* runner) {
+  if (runner->destroy != NULL) {
+    runner->destroy(runner);
+  }
+  free(runner->output);
+  *runner = (struct bench_runner){0};
+}

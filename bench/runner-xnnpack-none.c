@@ -1,0 +1,28 @@
+/* Builds without XNNPACK (not found, SPRIG_BENCH_WITH_XNNPACK=OFF, WebAssembly): the XNNPACK
+ * columns are reported as null. */
+#include <stdlib.h>
+
+#include "runner.h"
+
+static bool unavailable(struct bench_runner* runner, const char* name) {
+  *runner = (struct bench_runner){.name = name, .available = false, .note = "this build has no XNNPACK"};
+  return true;
+}
+
+bool bench_xnn_sparse_runner_create(const struct bench_problem* problem, struct bench_runner* runner) {
+  (void) problem;
+  return unavailable(runner, "xnn-sparse");
+}
+
+bool bench_xnn_dense_runner_create(const struct bench_problem* problem, struct bench_runner* runner) {
+  (void) problem;
+  return unavailable(runner, "xnn-dense");
+}
+
+bool bench_xnnpack_initialize(void) {
+  return false;
+}
+
+const char* bench_xnnpack_description(void) {
+  return "no XNNPACK in this build (XNNPACK columns are null)";
+}

@@ -1,0 +1,126 @@
+/* XNNPACK's side (Debian's 2022-02 snapshot: create functions take no caches argument).
+ * Sparse: a 1x1 NCHW convolution, which XNNPACK always runs with its SpMM microkernels
+ * (it picks 4- or 2-channel blocks when the pattern has them, else single channels).
+ * Dense: a 1x1 NHWC convolution, or a fully connected operator for linear layers.
+ * For linear layers the sparse path sees the input transposed ([in_features][batch], as one
+ * NCHW image of 1 x batch pixels) and writes [out_features][batch]: those transposes are the
+ * caller's cost and are NOT in its time (sprig's linear operator transposes inside). */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include <xnnpack.h>
+
+#include "data.h"
+#include "runner.h"
+
+struct xnn_impl {
+  xnn_operator_t op;
+  const struct bench_problem* problem;
+  bool sparse;
+};
+
+static bool xnn_ok(enum xnn_status status, const char* what, const struct bench_problem* p) {
+  if (status != xnn_status_success) {
+    fprintf(stderr, "sprig-bench: XNNPACK %s failed for %s (status %d)\n", what, p->layer->name, (int) status);
+    return false;
+  }
+  return true;
+}
+
+/* NCHW geometry of the sparse path: conv images as they are; linear rows as 1 x m pixels. */
+static void sparse_geometry(const struct bench_problem* p, size_t* height, size_t* width) {
+  const bool conv = p->layer->kind == bench_layer_conv1x1;
+  *height = conv ? p->layer->height : 1;
+  *width = conv ? p->layer->width : p->m;
+}
+
+static bool xnn_setup(struct bench_runner* runner, pthreadpool_t pool) {
+  const struct xnn_impl* impl = runner->impl;
+  const struct bench_problem* p = impl->problem;
+  enum xnn_status status;
+  if (impl->sparse) {
+    size_t height, width;
+    sparse_geometry(p, &height, &width);
+    status = xnn_setup_convolution2d_nchw_f32(impl->op, 1, height, width, p->input_cm, runner->output, pool);
+  } else if (p->layer->kind == bench_layer_conv1x1) {
+    status = xnn_setup_convolution2d_nhwc_f32(impl->op, 1, p->layer->height, p->layer->width, p->input_pm,
+                                              runner->output, pool);
+  } else {
+    status = xnn_setup_fully_connected_nc_f32(impl->op, p->m, p->input_pm, runner->output, pool);
+  }
+  return xnn_ok(status, "setup", p);
+}
+
+static bool xnn_run(struct bench_runner* runner, pthreadpool_t pool) {
+  const struct xnn_impl* impl = runner->impl;
+  return xnn_run_operator(impl->op, pool) == xnn_status_success;
+}
+
+static void xnn_destroy(struct bench_runner* runner) {
+  struct xnn_impl* impl = runner->impl;
+  if (impl != NULL) {
+    xnn_delete_operator(impl->op);
+    free(impl);
+  }
+}
+
+static bool start_runner(const struct bench_problem* p, struct bench_runner* runner, const char* name, bool sparse) {
+  *runner = (struct bench_runner){.name = name, .setup = xnn_setup, .run = xnn_run, .destroy = xnn_destroy};
+  struct xnn_impl* impl = calloc(1, sizeof(struct xnn_impl));
+  runner->impl = impl;
+  runner->output = bench_alloc_floats(p->m * p->n);
+  runner->output_pixel_major = !sparse;
+  if (impl == NULL || runner->output == NULL) {
+    fprintf(stderr, "sprig-bench: out of memory\n");
+    return false;
+  }
+  impl->problem = p;
+  impl->sparse = sparse;
+  return true;
+}
+
+bool bench_xnn_sparse_runner_create(const struct bench_problem* p, struct bench_runner* runner) {
+  if (!start_runner(p, runner, "xnn-sparse", true)) {
+    return false;
+  }
+  struct xnn_impl* impl = runner->impl;
+  const enum xnn_status status = xnn_create_convolution2d_nchw_f32(
+      0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, p->k, p->n, p->k, p->n, p->weights, p->bias, -INFINITY, INFINITY, 0,
+      &impl->op);
+  if (status == xnn_status_unsupported_parameter || status == xnn_status_unsupported_hardware) {
+    runner->note = "XNNPACK has no sparse NCHW path for this shape";
+    return true;
+  }
+  runner->available = xnn_ok(status, "sparse create", p);
+  return runner->available;
+}
+
+bool bench_xnn_dense_runner_create(const struct bench_problem* p, struct bench_runner* runner) {
+  if (!start_runner(p, runner, "xnn-dense", false)) {
+    return false;
+  }
+  struct xnn_impl* impl = runner->impl;
+  enum xnn_status status;
+  if (p->layer->kind == bench_layer_conv1x1) {
+    status = xnn_create_convolution2d_nhwc_f32(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, p->k, p->n, p->k, p->n, p->weights,
+                                               p->bias, -INFINITY, INFINITY, 0, &impl->op);
+  } else {
+    status = xnn_create_fully_connected_nc_f32(p->k, p->n, p->k, p->n, p->weights, p->bias, -INFINITY, INFINITY, 0,
+                                               &impl->op);
+  }
+  runner->available = xnn_ok(status, "dense create", p);
+  return runner->available;
+}
+
+bool bench_xnnpack_initialize(void) {
+  static int state = 0; /* 0 = not tried, 1 = ok, -1 = failed */
+  if (state == 0) {
+    state = xnn_initialize(NULL) == xnn_status_success ? 1 : -1;
+  }
+  return state == 1;
+}
+
+const char* bench_xnnpack_description(void) {
+  return bench_xnnpack_initialize() ? "XNNPACK (system library)" : "XNNPACK failed to initialize";
+}

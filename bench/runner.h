@@ -1,0 +1,58 @@
+/* The three ways sprig-bench runs one layer: sprig, XNNPACK sparse (NCHW SpMM), XNNPACK dense. */
+#ifndef SPRIG_BENCH_RUNNER_H
+#define SPRIG_BENCH_RUNNER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <pthreadpool.h>
+
+#include "formats.h"
+#include "suites.h"
+
+/* Everything the runners of one case share. Tensors are owned by the caller. */
+struct bench_problem {
+  const struct bench_layer* layer;
+  const struct bench_format* format;
+  size_t m, k, n;
+  const float* weights;       /* pruned, dense [n][k] */
+  const float* bias;          /* [n] */
+  const float* input_cm;      /* channel-major [k][m]: NCHW, or a linear input transposed */
+  const float* input_pm;      /* pixel-major [m][k]: NHWC, or a linear input as given */
+};
+
+struct bench_runner {
+  const char* name;
+  bool available;             /* false: not applicable / not built; `note` says why */
+  const char* note;
+  float* output;              /* [n][m], or [m][n] when output_pixel_major */
+  bool output_pixel_major;
+  void* impl;
+  /* Binds the pool (XNNPACK plans its tiling at setup from the thread count). */
+  bool (*setup)(struct bench_runner* runner, pthreadpool_t pool);
+  bool (*run)(struct bench_runner* runner, pthreadpool_t pool);
+  void (*destroy)(struct bench_runner* runner);
+};
+
+/* What sprig reports about its operator. */
+struct bench_sprig_info {
+  const char* kernel;         /* sprig_operator_kernel_name (static storage) */
+  size_t nnz;
+  size_t packed_bytes;
+};
+
+/* Each returns false only on a hard error (logged); an inapplicable runner comes back with
+ * available == false. */
+bool bench_sprig_runner_create(const struct bench_problem* problem, struct bench_runner* runner,
+                               struct bench_sprig_info* info);
+bool bench_xnn_sparse_runner_create(const struct bench_problem* problem, struct bench_runner* runner);
+bool bench_xnn_dense_runner_create(const struct bench_problem* problem, struct bench_runner* runner);
+
+/* xnn_initialize(NULL) once; false when this build has no XNNPACK or it failed. */
+bool bench_xnnpack_initialize(void);
+/* "XNNPACK <version>" or why it is missing. */
+const char* bench_xnnpack_description(void);
+
+void bench_runner_destroy(struct bench_runner* runner);
+
+#endif /* SPRIG_BENCH_RUNNER_H */

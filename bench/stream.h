@@ -1,0 +1,23 @@
+/* The weight stream a f32 SpMM microkernel reads (src/sprig/spmm.h), built here from dense
+ * pruned weights so that --kernels can call any listed kernel directly, NR > 1 included. */
+#ifndef SPRIG_BENCH_STREAM_H
+#define SPRIG_BENCH_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct bench_kernel_stream {
+  float* weights;         /* per block: bias[NR], then NR values per nonzero column */
+  int32_t* deltas;        /* byte distance to the next column's input row */
+  uint32_t* nnz;          /* n / NR block column counts, then n % NR channel counts */
+  size_t first_row;       /* input row of the first column (0 if none) */
+  size_t columns;         /* stream columns (deltas) */
+  size_t values;          /* floats in weights */
+};
+
+/* weights: dense [n][k]; input rows are input_row_bytes apart. Returns 0 or -1 (no memory). */
+int bench_kernel_stream_build(const float* weights, const float* bias, size_t n, size_t k, size_t nr,
+                              size_t input_row_bytes, struct bench_kernel_stream* stream);
+void bench_kernel_stream_free(struct bench_kernel_stream* stream);
+
+#endif /* SPRIG_BENCH_STREAM_H */

@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# The benchmark: sprig vs XNNPACK (sparse NCHW and dense) on MobileNet v1's 1x1 convolutions and
+# transformer linear layers, 50..95% sparsity, 1 thread and every core. About 1 minute on a
+# 2-core machine, build included.
+#
+#   scripts/bench.sh [sprig-bench options]
+#
+# Installs dependencies (scripts/setup-deps.sh), builds Release in build/bench, runs
+# sprig-bench, prints its table and writes to bench-results/:
+#   results.json               one object per case (sprig-bench --json)
+#   table.txt                  the printed table and break-even summary
+#   speedup-vs-sparsity.png    speed-up over XNNPACK dense vs sparsity (gnuplot)
+#   speedup-<suite>*.dat       the plotted data
+# Options are passed to sprig-bench after the defaults below, so they override them; giving
+# --suite, --layers or --kernels drops the default suite selection. Examples:
+#   scripts/bench.sh --suite mobilenet-v2
+#   scripts/bench.sh --threads 1 --min-time 0.5
+#   scripts/bench.sh --kernels
+# Environment: SPRIG_BENCH_BUILD_DIR (default build/bench), SPRIG_BENCH_OUT (default
+# bench-results), SPRIG_BENCH_SKIP_SETUP=1 to skip scripts/setup-deps.sh.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BUILD="${SPRIG_BENCH_BUILD_DIR:-$ROOT/build/bench}"
+OUT="${SPRIG_BENCH_OUT:-$ROOT/bench-results}"
+START=$SECONDS
+
+log() { printf '[bench %3ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
+
+DEFAULT_SELECTION=(--suite mobilenet-v1,transformer
+  --layers 'mobilenet-v1/*,transformer/768x*,transformer/3072x*')
+DEFAULT_RUN=(--sparsity 0.5,0.7,0.8,0.9,0.95 --threads 1,all --min-time 0.04 --max-reps 400)
+for arg in "$@"; do
+  case "$arg" in
+    --suite|--suite=*|--layers|--layers=*|--kernels) DEFAULT_SELECTION=() ;;
+  esac
+done
+
+if [ "${SPRIG_BENCH_SKIP_SETUP:-0}" != 1 ]; then
+  log "dependencies (scripts/setup-deps.sh)"
+  bash "$ROOT/scripts/setup-deps.sh"
+fi
+
+log "configuring Release build in $BUILD"
+mkdir -p "$BUILD"
+cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release -DSPRIG_BUILD_TESTS=OFF -DSPRIG_BUILD_EXAMPLES=OFF \
+  -DSPRIG_BUILD_BENCH=ON >"$BUILD/configure.log" 2>&1 || { cat "$BUILD/configure.log" >&2; exit 1; }
+log "building sprig-bench"
+cmake --build "$BUILD" --target sprig-bench -j "$(nproc)" >&2
+
+mkdir -p "$OUT"
+rm -f "$OUT"/speedup-*.dat
+log "running sprig-bench ${DEFAULT_SELECTION[*]} ${DEFAULT_RUN[*]} $* (progress below)"
+status=0
+"$BUILD/bench/sprig-bench" "${DEFAULT_SELECTION[@]}" "${DEFAULT_RUN[@]}" "$@" \
+  --json "$OUT/results.json" --plot-dir "$OUT" | tee "$OUT/table.txt" || status=$?
+
+suites=""
+for f in "$OUT"/speedup-*.dat; do
+  [ -e "$f" ] || continue
+  case "$f" in *-xnn-sparse.dat) continue ;; esac
+  name="$(basename "$f" .dat)"
+  suites="$suites ${name#speedup-}"
+done
+if [ -n "$suites" ] && command -v gnuplot >/dev/null; then
+  log "plotting $OUT/speedup-vs-sparsity.png"
+  gnuplot -e "datadir='$OUT'; suites='${suites# }'; output='$OUT/speedup-vs-sparsity.png'" \
+    "$ROOT/scripts/plot-bench.gp"
+elif [ -n "$suites" ]; then
+  log "gnuplot not found: no plot (apt-get install gnuplot-nox)"
+fi
+
+log "done in $((SECONDS - START)) s: $OUT/results.json, $OUT/table.txt${suites:+, $OUT/speedup-vs-sparsity.png}"
+exit "$status"
