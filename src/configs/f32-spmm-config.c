@@ -44,6 +44,31 @@ const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct 
   return sprig_choose_f32_spmm_ukernel_nr(hardware, 1);
 }
 
+/* The listed kernel of (isa, nr) with the largest MR <= pixels, or NULL. */
+static const struct sprig_f32_spmm_ukernel* widest_fitting(enum sprig_isa isa, uint32_t nr, size_t pixels) {
+  const struct sprig_f32_spmm_ukernel* best = NULL;
+  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
+    const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
+    if (k->isa == isa && k->nr == nr && k->mr <= pixels && (best == NULL || k->mr > best->mr)) {
+      best = k;
+    }
+  }
+  return best;
+}
+
+const struct sprig_f32_spmm_ukernel* sprig_fit_f32_spmm_ukernel(const struct sprig_hardware* hardware,
+                                                                const struct sprig_f32_spmm_ukernel* chosen,
+                                                                size_t pixels) {
+  if (pixels >= chosen->mr) {
+    return chosen;
+  }
+  const struct sprig_f32_spmm_ukernel* k = widest_fitting(chosen->isa, chosen->nr, pixels);
+  if (k == NULL && hardware->forced_isa == sprig_isa_count) {
+    k = widest_fitting(sprig_isa_scalar, chosen->nr, pixels);
+  }
+  return k != NULL ? k : chosen;
+}
+
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware) {
   return sprig_choose_f32_spmm_ukernel(hardware)->isa;
 }

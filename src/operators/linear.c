@@ -101,24 +101,27 @@ struct transpose_context {
   size_t cols;
 };
 
-#define TRANSPOSE_BLOCK 32
+/* Square tiles small enough that a tile's source rows and destination rows stay in L1. */
+#define TRANSPOSE_TILE 32
 
-/* One block of destination rows (source columns). */
-static void transpose_block(void* context, size_t block) {
+static void transpose_tile(void* context, size_t row_tile, size_t col_tile) {
   const struct transpose_context* ctx = context;
-  const size_t first = block * TRANSPOSE_BLOCK;
-  const size_t last = SPRIG_MIN(first + TRANSPOSE_BLOCK, ctx->cols);
-  for (size_t r = 0; r < ctx->rows; r++) {
-    const float* source_row = ctx->source + r * ctx->cols;
-    for (size_t c = first; c < last; c++) {
-      ctx->destination[c * ctx->rows + r] = source_row[c];
+  const size_t r0 = row_tile * TRANSPOSE_TILE;
+  const size_t r1 = SPRIG_MIN(r0 + TRANSPOSE_TILE, ctx->rows);
+  const size_t c0 = col_tile * TRANSPOSE_TILE;
+  const size_t c1 = SPRIG_MIN(c0 + TRANSPOSE_TILE, ctx->cols);
+  for (size_t c = c0; c < c1; c++) {
+    float* destination_row = ctx->destination + c * ctx->rows;
+    for (size_t r = r0; r < r1; r++) {
+      destination_row[r] = ctx->source[r * ctx->cols + c];
     }
   }
 }
 
 static void transpose(const float* source, float* destination, size_t rows, size_t cols, pthreadpool_t threadpool) {
   struct transpose_context context = {source, destination, rows, cols};
-  pthreadpool_parallelize_1d(threadpool, transpose_block, &context, sprig_divide_round_up(cols, TRANSPOSE_BLOCK), 0);
+  pthreadpool_parallelize_2d(threadpool, transpose_tile, &context, sprig_divide_round_up(rows, TRANSPOSE_TILE),
+                             sprig_divide_round_up(cols, TRANSPOSE_TILE), 0);
 }
 
 void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool) {

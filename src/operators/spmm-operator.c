@@ -77,8 +77,9 @@ enum sprig_status sprig_create_spmm_operator(
   if (op == NULL) {
     goto out_of_memory;
   }
-  op->ukernel = choose_kernel(hardware, weights);
-  if (sprig_build_spmm_stream(weights, bias, op->ukernel->nr, &op->stream) != sprig_status_success) {
+  op->chosen_ukernel = choose_kernel(hardware, weights);
+  op->ukernel = op->chosen_ukernel;
+  if (sprig_build_spmm_stream(weights, bias, op->chosen_ukernel->nr, &op->stream) != sprig_status_success) {
     goto out_of_memory;
   }
   op->type = type;
@@ -135,7 +136,9 @@ enum sprig_status sprig_plan_spmm(
                     caller, w->cols, input_row_stride);
     return sprig_status_unsupported_parameter;
   }
-  const size_t mr = op->ukernel->mr;
+  const struct sprig_f32_spmm_ukernel* ukernel =
+      sprig_fit_f32_spmm_ukernel(sprig_get_hardware(), op->chosen_ukernel, pixels);
+  const size_t mr = ukernel->mr;
   const size_t pixel_tile = pixels <= TARGET_PIXEL_TILE ? pixels : sprig_round_up(TARGET_PIXEL_TILE, mr);
   const size_t pixel_tiles = sprig_divide_round_up(pixels, pixel_tile);
   const size_t pixel_tasks = images * pixel_tiles;
@@ -159,6 +162,7 @@ enum sprig_status sprig_plan_spmm(
   }
   free(op->plan.ranges);
   free(op->plan.input_deltas);
+  op->ukernel = ukernel;
   op->plan = (struct sprig_spmm_plan){
       .pixels = pixels,
       .images = images,

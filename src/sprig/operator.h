@@ -50,7 +50,8 @@ struct sprig_operator {
   enum sprig_operator_type type;
   enum sprig_operator_state state;
   struct sprig_weights* weights;
-  const struct sprig_f32_spmm_ukernel* ukernel;
+  const struct sprig_f32_spmm_ukernel* chosen_ukernel; /* at create, for wide problems */
+  const struct sprig_f32_spmm_ukernel* ukernel;        /* at reshape, fitted to the pixel count */
   struct sprig_f32_minmax_params params;
   struct sprig_spmm_stream stream; /* kernel weights, per-unit counts, input rows */
 
