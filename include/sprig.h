@@ -82,28 +82,63 @@ typedef void (*sprig_log_callback)(enum sprig_log_level level, const char* messa
 void sprig_set_log_callback(sprig_log_callback callback, void* user_data, enum sprig_log_level max_level);
 
 /* ---- sparse weights ---- */
+/* Weight matrices are viewed as [rows = output channels][cols = input elements]. */
 enum sprig_format {
   /* Unstructured compressed sparse rows: any pattern of nonzeros. */
   SPRIG_FORMAT_CSR = 1,
+  /* block_rows x block_cols tiles (each of 1, 2, 4, 8), each all-zero or stored whole. Blocks
+   * along output channels (4x1, 8x1) share input loads in the kernels; blocks along inputs
+   * (1x4, 1x8) and 2-D blocks (4x4) store one index per block. */
+  SPRIG_FORMAT_BLOCK = 2,
+  /* In every run of m consecutive inputs of a row at most n are nonzero (2:4, 1:4, 2:8, 4:8,
+   * any 1 <= n < m with m in {2, 4, 8, 16}); stored as n values and n one-byte indices per run. */
+  SPRIG_FORMAT_NM = 3,
+  /* `group` consecutive output channels (2, 4 or 8) share one nonzero mask, each with its own
+   * values (SparseByteNN-style). For the 1x1 and linear layers of this version a group is a
+   * group x 1 block. */
+  SPRIG_FORMAT_GROUP = 4,
+  /* Packing detects the most structured pattern the weights satisfy (see README, "AUTO"). */
+  SPRIG_FORMAT_AUTO = 5,
 };
 
-/* The sparsity pattern requested for a weight matrix. Fields other than `format` are for the
- * structured formats and must be zero for CSR. A NULL pattern pointer means CSR. */
+/* The sparsity pattern requested for a weight matrix. Only the fields of the chosen format are
+ * set; the others must be zero. A NULL pattern pointer means CSR. */
 struct sprig_sparsity {
   enum sprig_format format;
-  uint32_t block_rows;
-  uint32_t block_cols;
-  uint32_t n;
-  uint32_t m;
-  uint32_t group;
+  uint32_t block_rows;  /* BLOCK */
+  uint32_t block_cols;  /* BLOCK */
+  uint32_t n;           /* NM */
+  uint32_t m;           /* NM */
+  uint32_t group;       /* GROUP */
 };
+
+/* Packing flag: weights that break an N:M pattern are pruned (the n largest magnitudes of each
+ * run are kept) instead of refused. BLOCK and GROUP patterns hold for any weights (partial
+ * blocks are stored whole), so the flag changes nothing there. */
+#define SPRIG_FLAG_PRUNE 0x00000001u
+
+/* Magnitude pruning in place of a dense row-major [rows][cols] matrix to `pattern`:
+ *   CSR: the smallest |w| are zeroed until `target_sparsity` of the entries are zero;
+ *   BLOCK / GROUP: whole blocks (block_rows x block_cols, or group x 1) with the smallest L2 norm
+ *     are zeroed until `target_sparsity` of the blocks are zero;
+ *   NM: every run keeps its n largest |w| (the pattern fixes the sparsity; target_sparsity must
+ *     be 0 or at most 1 - n/m, and extra pruning beyond n per run is not done).
+ * Ties keep the earlier entry. Writes the achieved fraction of zero entries (0..1) to
+ * achieved_sparsity_out if not NULL. target_sparsity in [0, 1]. */
+enum sprig_status sprig_prune_f32(
+    size_t rows, size_t cols, float* weights, const struct sprig_sparsity* pattern, float target_sparsity,
+    float* achieved_sparsity_out);
 
 /* Packed sparse weights: immutable after packing, reference-counted, shareable by many
  * operators and threads. A weight matrix has `rows` = output channels and `cols` = input
  * elements (input features, or input channels x kernel height x kernel width). */
 typedef struct sprig_weights* sprig_weights_t;
 
-/* Packs a dense row-major [rows][cols] matrix; its exact zeros define the pattern. */
+/* Packs a dense row-major [rows][cols] matrix; its exact zeros define the pattern. Weights that
+ * break the requested pattern are refused with sprig_status_invalid_weights (and the first
+ * offending place logged) unless flags has SPRIG_FLAG_PRUNE. Invalid pattern parameters (0
+ * block sides, n >= m, unsupported m or block side, group larger than rows) are refused with
+ * sprig_status_invalid_parameter or sprig_status_unsupported_parameter. */
 enum sprig_status sprig_pack_weights_f32(
     size_t rows, size_t cols, const float* dense, const struct sprig_sparsity* pattern,
     uint32_t flags, sprig_weights_t* weights_out);
@@ -117,10 +152,14 @@ enum sprig_status sprig_pack_weights_csr_f32(
     const float* values, uint32_t flags, sprig_weights_t* weights_out);
 
 struct sprig_weights_info {
+  /* The format stored (never AUTO: what AUTO chose) and its parameters. */
+  struct sprig_sparsity pattern;
   enum sprig_format format;
   size_t rows;
   size_t cols;
+  /* Nonzero weights, and values stored (nonzeros plus zeros inside blocks / padded runs). */
   size_t nnz;
+  size_t stored_values;
   /* Bytes the packed representation occupies (values + indices + row structure). */
   size_t packed_bytes;
 };
@@ -190,7 +229,8 @@ enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpo
 /* Frees the operator. NULL is a no-op success. */
 enum sprig_status sprig_delete_operator(sprig_operator_t op);
 
-/* The microkernel the operator runs, e.g. "sprig_f32_spmm_minmax_ukernel_32x1__avx2";
+/* The microkernel the operator runs, e.g. "sprig_f32_spmm_minmax_ukernel_32x1__avx2": chosen at
+ * create from the CPU and the weights, narrowed at reshape when rows are shorter than its tile;
  * NULL for a NULL operator. Valid while the operator lives. */
 const char* sprig_operator_kernel_name(sprig_operator_t op);
 

@@ -70,7 +70,7 @@ static void test_pack_dense_bad_input(void** state) {
   EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, NULL, NULL, 0, &w), sprig_status_invalid_parameter, "dense");
   EXPECT_REFUSED(sprig_pack_weights_f32(0, 4, dense4x4, NULL, 0, &w), sprig_status_invalid_parameter, "> 0");
   EXPECT_REFUSED(sprig_pack_weights_f32(4, 0, dense4x4, NULL, 0, &w), sprig_status_invalid_parameter, "> 0");
-  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, NULL, 1, &w), sprig_status_invalid_parameter, "flags");
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, NULL, 0x10, &w), sprig_status_invalid_parameter, "flags");
   /* Byte size overflows size_t (rows and cols each fit in 32 bits). */
   EXPECT_REFUSED(sprig_pack_weights_f32(UINT32_MAX, UINT32_MAX, dense4x4, NULL, 0, &w),
                  sprig_status_invalid_parameter, "overflow");
@@ -78,12 +78,83 @@ static void test_pack_dense_bad_input(void** state) {
   EXPECT_REFUSED(sprig_pack_weights_f32(SIZE_MAX, 4, dense4x4, NULL, 0, &w), sprig_status_invalid_parameter, "2^32");
 #endif
   struct sprig_sparsity bad_format = {(enum sprig_format) 77, 0, 0, 0, 0, 0};
-  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &bad_format, 0, &w), sprig_status_unsupported_parameter,
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &bad_format, 0, &w), sprig_status_invalid_parameter,
                  "format");
   struct sprig_sparsity csr_with_block = {SPRIG_FORMAT_CSR, 4, 1, 0, 0, 0};
   EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &csr_with_block, 0, &w), sprig_status_invalid_parameter,
                  "CSR");
   assert_ptr_equal(w, UNTOUCHED_WEIGHTS);
+}
+
+/* Every invalid structured-pattern parameter, and weights that break an N:M pattern. */
+static void test_pattern_bad_input(void** state) {
+  (void) state;
+  require_sprig();
+  sprig_weights_t w = UNTOUCHED_WEIGHTS;
+  const struct sprig_sparsity zero_rows = {SPRIG_FORMAT_BLOCK, 0, 4, 0, 0, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &zero_rows, 0, &w), sprig_status_invalid_parameter, "> 0");
+  const struct sprig_sparsity zero_cols = {SPRIG_FORMAT_BLOCK, 4, 0, 0, 0, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &zero_cols, 0, &w), sprig_status_invalid_parameter, "> 0");
+  const struct sprig_sparsity block3 = {SPRIG_FORMAT_BLOCK, 3, 1, 0, 0, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &block3, 0, &w), sprig_status_unsupported_parameter,
+                 "block sides");
+  const struct sprig_sparsity block_with_nm = {SPRIG_FORMAT_BLOCK, 4, 1, 2, 4, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &block_with_nm, 0, &w), sprig_status_invalid_parameter,
+                 "only block_rows");
+  const struct sprig_sparsity n_above_m = {SPRIG_FORMAT_NM, 0, 0, 5, 4, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &n_above_m, 0, &w), sprig_status_invalid_parameter, "n < m");
+  const struct sprig_sparsity n_is_m = {SPRIG_FORMAT_NM, 0, 0, 4, 4, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &n_is_m, 0, &w), sprig_status_invalid_parameter, "n < m");
+  const struct sprig_sparsity n_zero = {SPRIG_FORMAT_NM, 0, 0, 0, 4, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &n_zero, 0, &w), sprig_status_invalid_parameter, "n < m");
+  const struct sprig_sparsity m_six = {SPRIG_FORMAT_NM, 0, 0, 2, 6, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &m_six, 0, &w), sprig_status_unsupported_parameter,
+                 "m = 6");
+  const struct sprig_sparsity big_group = {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 8};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &big_group, 0, &w), sprig_status_invalid_parameter,
+                 "at most the 4 output channels");
+  const struct sprig_sparsity zero_group = {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &zero_group, 0, &w), sprig_status_invalid_parameter,
+                 "group");
+  const struct sprig_sparsity group3 = {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 3};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &group3, 0, &w), sprig_status_unsupported_parameter,
+                 "2, 4 or 8");
+  const struct sprig_sparsity auto_with_n = {SPRIG_FORMAT_AUTO, 0, 0, 2, 0, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &auto_with_n, 0, &w), sprig_status_invalid_parameter,
+                 "AUTO");
+  /* Row 3 of dense4x4 is {4, 5, 0, 6}: three nonzeros in one run of 4. */
+  const struct sprig_sparsity two_of_four = {SPRIG_FORMAT_NM, 0, 0, 2, 4, 0};
+  EXPECT_REFUSED(sprig_pack_weights_f32(4, 4, dense4x4, &two_of_four, 0, &w), sprig_status_invalid_weights,
+                 "row 3, inputs 0..3");
+  sprig_operator_t op = UNTOUCHED_OP;
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, &two_of_four, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_weights, "2:4");
+  assert_ptr_equal(op, UNTOUCHED_OP);
+  assert_ptr_equal(w, UNTOUCHED_WEIGHTS);
+  /* With SPRIG_FLAG_PRUNE the same weights pack: row 3 keeps 5 and 6. */
+  assert_int_equal(sprig_pack_weights_f32(4, 4, dense4x4, &two_of_four, SPRIG_FLAG_PRUNE, &w), sprig_status_success);
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+  assert_int_equal(info.format, SPRIG_FORMAT_NM);
+  assert_int_equal(info.nnz, 5);
+  assert_int_equal(info.stored_values, 8);
+  sprig_release_weights(w);
+
+  /* Pruning: bad arguments leave the weights as they were. */
+  float weights[16];
+  memcpy(weights, dense4x4, sizeof(weights));
+  float achieved = -1.0f;
+  EXPECT_REFUSED(sprig_prune_f32(4, 4, NULL, NULL, 0.5f, &achieved), sprig_status_invalid_parameter, "NULL");
+  EXPECT_REFUSED(sprig_prune_f32(0, 4, weights, NULL, 0.5f, &achieved), sprig_status_invalid_parameter, "> 0");
+  EXPECT_REFUSED(sprig_prune_f32(4, 4, weights, NULL, 1.5f, &achieved), sprig_status_invalid_parameter, "[0, 1]");
+  EXPECT_REFUSED(sprig_prune_f32(4, 4, weights, NULL, NAN, &achieved), sprig_status_invalid_parameter, "[0, 1]");
+  EXPECT_REFUSED(sprig_prune_f32(4, 4, weights, &n_above_m, 0.5f, &achieved), sprig_status_invalid_parameter, "n < m");
+  EXPECT_REFUSED(sprig_prune_f32(4, 4, weights, &two_of_four, 0.9f, &achieved), sprig_status_invalid_parameter,
+                 "2:4");
+  const struct sprig_sparsity automatic = {SPRIG_FORMAT_AUTO, 0, 0, 0, 0, 0};
+  EXPECT_REFUSED(sprig_prune_f32(4, 4, weights, &automatic, 0.5f, &achieved), sprig_status_invalid_parameter, "AUTO");
+  assert_memory_equal(weights, dense4x4, sizeof(weights));
+  assert_true(achieved == -1.0f);
 }
 
 static void test_pack_csr_bad_input(void** state) {
@@ -259,6 +330,7 @@ int main(void) {
       cmocka_unit_test(test_status_strings),
       cmocka_unit_test(test_pack_dense_bad_input),
       cmocka_unit_test(test_pack_csr_bad_input),
+      cmocka_unit_test(test_pattern_bad_input),
       cmocka_unit_test(test_create_bad_input),
       cmocka_unit_test(test_lifecycle_bad_input),
   };

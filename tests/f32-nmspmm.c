@@ -135,8 +135,8 @@ static void test_nm_kernel(void** state) {
     print_message("skipping %s: this CPU cannot run %s\n", uk->name, sprig_isa_to_string(uk->isa));
     skip();
   }
-  static const size_t patterns[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 4}, {1, 2}, {4, 16}};
-  static const double fills[] = {1.0, 0.6, 0.0};
+  static const size_t patterns[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 4}, {1, 2}, {4, 16}, {5, 8}, {8, 16}, {15, 16}};
+  static const double fills[] = {1.0, 0.6, 0.0, 0.3};
   static const size_t rows[] = {1, 5, 8, 37, 64};
   static const size_t channels[] = {1, 3, 10};
   uint64_t seed = 7;
@@ -145,7 +145,7 @@ static void test_nm_kernel(void** state) {
       const int variant = (int) ((pixels + pi) % 4);
       const struct nm_case c = {
           .m_pixels = pixels, .channels = channels[(pixels + pi) % 3], .rows = rows[(pixels * 3 + pi) % 5],
-          .n = patterns[pi][0], .m = patterns[pi][1], .fill = fills[(pixels + 2 * pi) % 3],
+          .n = patterns[pi][0], .m = patterns[pi][1], .fill = fills[(pixels + 2 * pi) % 4],
           .input_stride = pixels + (variant & 1 ? 3 : 0), .output_stride = pixels + (variant & 2 ? 5 : 0),
           .lo = variant == 3 ? -0.5f : -INFINITY, .hi = variant == 3 ? 1.0f : INFINITY,
           .split = (int) (pixels % 2)};

@@ -361,6 +361,173 @@ static void test_channel_blocks(void** state) {
   }
 }
 
+struct format_case {
+  const char* name;
+  struct sprig_sparsity pattern;
+  float target;          /* pruning target (N:M: 0, the pattern fixes it) */
+  const char* kernel;    /* a substring the chosen kernel's name must contain */
+};
+
+static const struct format_case format_cases[] = {
+    {"csr", {SPRIG_FORMAT_CSR, 0, 0, 0, 0, 0}, 0.7f, "_spmm_"},
+    {"block1x4", {SPRIG_FORMAT_BLOCK, 1, 4, 0, 0, 0}, 0.6f, "x1__"},
+    {"block1x8", {SPRIG_FORMAT_BLOCK, 1, 8, 0, 0, 0}, 0.6f, "x1__"},
+    {"block2x2", {SPRIG_FORMAT_BLOCK, 2, 2, 0, 0, 0}, 0.6f, "x2__"},
+    {"block4x1", {SPRIG_FORMAT_BLOCK, 4, 1, 0, 0, 0}, 0.5f, "x4__"},
+    {"block8x1", {SPRIG_FORMAT_BLOCK, 8, 1, 0, 0, 0}, 0.5f, "x4__"},
+    {"block4x4", {SPRIG_FORMAT_BLOCK, 4, 4, 0, 0, 0}, 0.5f, "x4__"},
+    {"group2", {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 2}, 0.6f, "x2__"},
+    {"group4", {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 4}, 0.3f, "x4__"},
+    {"group8", {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 8}, 0.8f, "x4__"},
+    {"nm2:4", {SPRIG_FORMAT_NM, 0, 0, 2, 4, 0}, 0.0f, "_nmspmm_"},
+    {"nm1:4", {SPRIG_FORMAT_NM, 0, 0, 1, 4, 0}, 0.0f, "_nmspmm_"},
+    {"nm2:8", {SPRIG_FORMAT_NM, 0, 0, 2, 8, 0}, 0.0f, "_nmspmm_"},
+    {"nm4:8", {SPRIG_FORMAT_NM, 0, 0, 4, 8, 0}, 0.0f, "_nmspmm_"},
+};
+
+/* The structured format reaches its own kernel: an NR-block SpMM kernel for blocks along
+ * output channels and groups, the N:M family for N:M. Only when the rows are many enough. */
+static void check_format_kernel(sprig_operator_t op, const struct format_case* f, size_t out, size_t batch) {
+  const char* name = sprig_operator_kernel_name(op);
+  const int blocks_fit = f->pattern.format != SPRIG_FORMAT_BLOCK || out >= f->pattern.block_rows;
+  const int groups_fit = f->pattern.format != SPRIG_FORMAT_GROUP || out >= f->pattern.group;
+  if (batch >= 16 && blocks_fit && groups_fit && strstr(name, f->kernel) == NULL) {
+    fail_msg("%s weights (%zu outputs) run %s, expected a kernel with \"%s\"", f->name, out, name, f->kernel);
+  }
+}
+
+/* Each format: prune random weights to the pattern, pack, run linear and 1x1 conv operators on
+ * every pool against the dense reference of the pruned weights. Channels and inputs are not
+ * multiples of the block, group or M. */
+static void test_formats(void** state) {
+  (void) state;
+  require_sprig();
+  static const size_t shapes[][3] = {{37, 18, 5}, {13, 11, 1}, {64, 40, 33}, {9, 3, 2}, {100, 17, 16}};
+  uint64_t seed = 3000;
+  for (size_t fi = 0; fi < sizeof(format_cases) / sizeof(format_cases[0]); fi++) {
+    const struct format_case* f = &format_cases[fi];
+    for (size_t si = 0; si < sizeof(shapes) / sizeof(shapes[0]); si++) {
+      const size_t in = shapes[si][0], out = shapes[si][1], batch = shapes[si][2];
+      if (f->pattern.format == SPRIG_FORMAT_GROUP && f->pattern.group > out) {
+        continue; /* refused as invalid; see the API tests */
+      }
+      struct rng rng = {seed++};
+      float* w = malloc(in * out * sizeof(float));
+      float* bias = malloc(out * sizeof(float));
+      float* x = malloc(batch * in * sizeof(float));
+      float* y = malloc((batch * out + 8) * sizeof(float));
+      float* expected = malloc(batch * out * sizeof(float));
+      float* bounds = malloc(batch * out * sizeof(float));
+      fill_random(&rng, w, in * out);
+      fill_random(&rng, bias, out);
+      fill_random(&rng, x, batch * in);
+      float achieved = -1.0f;
+      assert_int_equal(sprig_prune_f32(out, in, w, &f->pattern, f->target, &achieved), sprig_status_success);
+      assert_true(achieved >= 0.0f && achieved <= 1.0f);
+      sprig_reference_f32_linear(batch, in, out, x, w, bias, expected, -INFINITY, INFINITY);
+      linear_bounds(batch, in, out, x, w, bias, in, 1, out, 1, bounds);
+
+      sprig_weights_t packed = NULL;
+      assert_int_equal(sprig_pack_weights_f32(out, in, w, &f->pattern, 0, &packed), sprig_status_success);
+      struct sprig_weights_info info;
+      assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+      assert_int_equal(info.format, f->pattern.format);
+      assert_true(info.stored_values >= info.nnz);
+      sprig_operator_t op = NULL;
+      assert_int_equal(sprig_create_linear_from_weights_f32(packed, bias, -INFINITY, INFINITY, 0, &op),
+                       sprig_status_success);
+      check_kernel_name(op);
+      assert_int_equal(sprig_reshape_linear_f32(op, batch), sprig_status_success);
+      check_format_kernel(op, f, out, batch);
+      char what[96];
+      snprintf(what, sizeof(what), "linear %s in=%zu out=%zu batch=%zu", f->name, in, out, batch);
+      check_on_pools(op, sprig_setup_linear_f32, x, y, batch * out, expected, bounds, what);
+      sprig_delete_operator(op);
+
+      /* The same weights as a 1x1 convolution over a batch of 1x1 images. */
+      const struct sprig_conv2d_params params = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, in, out};
+      assert_int_equal(sprig_create_conv2d_nchw_from_weights_f32(&params, packed, bias, -INFINITY, INFINITY, 0, &op),
+                       sprig_status_success);
+      sprig_release_weights(packed);
+      assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, batch, 1, 1, NULL, NULL), sprig_status_success);
+      snprintf(what, sizeof(what), "conv1x1 %s in=%zu out=%zu batch=%zu", f->name, in, out, batch);
+      check_on_pools(op, sprig_setup_conv2d_nchw_f32, x, y, batch * out, expected, bounds, what);
+      sprig_delete_operator(op);
+      free(w);
+      free(bias);
+      free(x);
+      free(y);
+      free(expected);
+      free(bounds);
+    }
+  }
+}
+
+/* Packed sizes: 5 bytes per nonzero or less for 4x1 / 8x1 blocks, groups of 4+ and 2:4 when
+ * pruning leaves no zeros inside stored units (dimensions multiples of the unit). */
+static void test_packed_bytes(void** state) {
+  (void) state;
+  require_sprig();
+  enum { IN = 256, OUT = 128 };
+  static const struct sprig_sparsity patterns[] = {
+      {SPRIG_FORMAT_BLOCK, 4, 1, 0, 0, 0}, {SPRIG_FORMAT_BLOCK, 8, 1, 0, 0, 0}, {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 4},
+      {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 8}, {SPRIG_FORMAT_NM, 0, 0, 2, 4, 0},   {SPRIG_FORMAT_NM, 0, 0, 1, 4, 0},
+      {SPRIG_FORMAT_BLOCK, 1, 8, 0, 0, 0}, {SPRIG_FORMAT_BLOCK, 4, 4, 0, 0, 0}};
+  float* w = malloc(IN * OUT * sizeof(float));
+  for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+    struct rng rng = {77 + i};
+    fill_random(&rng, w, IN * OUT);
+    const float target = patterns[i].format == SPRIG_FORMAT_NM ? 0.0f : 0.5f;
+    assert_int_equal(sprig_prune_f32(OUT, IN, w, &patterns[i], target, NULL), sprig_status_success);
+    sprig_weights_t packed = NULL;
+    assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, &patterns[i], 0, &packed), sprig_status_success);
+    struct sprig_weights_info info;
+    assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+    const double bytes_per_nnz = (double) info.packed_bytes / (double) info.nnz;
+    if (bytes_per_nnz > 5.0) {
+      fail_msg("format %d (%u,%u,%u:%u,g%u): %.3f bytes per nonzero", (int) info.format, patterns[i].block_rows,
+               patterns[i].block_cols, patterns[i].n, patterns[i].m, patterns[i].group, bytes_per_nnz);
+    }
+    sprig_release_weights(packed);
+  }
+  free(w);
+}
+
+/* AUTO picks groups for shared channel masks, N:M for full N:M runs, CSR otherwise. */
+static void test_auto_detection(void** state) {
+  (void) state;
+  require_sprig();
+  enum { IN = 64, OUT = 32 };
+  float* w = malloc(IN * OUT * sizeof(float));
+  const struct sprig_sparsity automatic = {SPRIG_FORMAT_AUTO, 0, 0, 0, 0, 0};
+  const struct {
+    struct sprig_sparsity prune;
+    float target;
+    struct sprig_sparsity expected;
+  } cases[] = {
+      {{SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 8}, 0.5f, {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 8}},
+      {{SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 4}, 0.5f, {SPRIG_FORMAT_GROUP, 0, 0, 0, 0, 4}},
+      {{SPRIG_FORMAT_NM, 0, 0, 2, 4, 0}, 0.0f, {SPRIG_FORMAT_NM, 0, 0, 2, 4, 0}},
+      {{SPRIG_FORMAT_NM, 0, 0, 1, 4, 0}, 0.0f, {SPRIG_FORMAT_NM, 0, 0, 1, 4, 0}},
+      {{SPRIG_FORMAT_CSR, 0, 0, 0, 0, 0}, 0.5f, {SPRIG_FORMAT_CSR, 0, 0, 0, 0, 0}},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct rng rng = {4000 + i};
+    fill_random(&rng, w, IN * OUT);
+    assert_int_equal(sprig_prune_f32(OUT, IN, w, &cases[i].prune, cases[i].target, NULL), sprig_status_success);
+    sprig_weights_t packed = NULL;
+    assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, &automatic, 0, &packed), sprig_status_success);
+    struct sprig_weights_info info;
+    assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+    assert_int_equal(info.pattern.format, cases[i].expected.format);
+    assert_int_equal(info.pattern.group, cases[i].expected.group);
+    assert_int_equal(info.pattern.n, cases[i].expected.n);
+    assert_int_equal(info.pattern.m, cases[i].expected.m);
+    sprig_release_weights(packed);
+  }
+  free(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear),
@@ -368,6 +535,9 @@ int main(void) {
       cmocka_unit_test(test_shared_weights_and_reshape),
       cmocka_unit_test(test_linear_from_user_csr),
       cmocka_unit_test(test_channel_blocks),
+      cmocka_unit_test(test_formats),
+      cmocka_unit_test(test_packed_bytes),
+      cmocka_unit_test(test_auto_detection),
   };
   return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
 }

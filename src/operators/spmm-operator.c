@@ -53,6 +53,38 @@ static const struct sprig_f32_spmm_ukernel* choose_kernel(const struct sprig_har
   return sprig_choose_f32_spmm_ukernel(hardware);
 }
 
+/* Per output channel: bias (or 0), then its groups * n N:M values. */
+static float* build_nm_weights(const struct sprig_weights* w, const float* bias) {
+  const size_t slots = w->nm_groups * w->pattern.n;
+  float* stream = malloc(w->rows * (1 + slots) * sizeof(float));
+  if (stream != NULL) {
+    for (size_t r = 0; r < w->rows; r++) {
+      stream[r * (1 + slots)] = bias != NULL ? bias[r] : 0.0f;
+      memcpy(stream + r * (1 + slots) + 1, w->nm_values + r * slots, slots * sizeof(float));
+    }
+  }
+  return stream;
+}
+
+/* CSR, BLOCK and GROUP weights: the SpMM stream and its kernel (blocks become their stored
+ * entries, so output-channel blocks select an NR > 1 kernel). */
+static enum sprig_status build_spmm_stream(struct sprig_operator* op, const struct sprig_hardware* hardware,
+                                           const struct sprig_weights* weights, const float* bias) {
+  struct sprig_weights* view = NULL;
+  if (weights->pattern.format == SPRIG_FORMAT_BLOCK || weights->pattern.format == SPRIG_FORMAT_GROUP) {
+    view = sprig_block_weights_as_csr(weights);
+    if (view == NULL) {
+      return sprig_status_out_of_memory;
+    }
+  }
+  const struct sprig_weights* csr = view != NULL ? view : weights;
+  op->chosen_ukernel = choose_kernel(hardware, csr);
+  op->ukernel = op->chosen_ukernel;
+  const enum sprig_status status = sprig_build_spmm_stream(csr, bias, op->chosen_ukernel->nr, &op->stream);
+  sprig_release_weights(view);
+  return status;
+}
+
 enum sprig_status sprig_create_spmm_operator(
     enum sprig_operator_type type, struct sprig_weights* weights, const float* bias,
     float output_min, float output_max, uint32_t flags, const char* caller, sprig_operator_t* op_out) {
@@ -77,9 +109,14 @@ enum sprig_status sprig_create_spmm_operator(
   if (op == NULL) {
     goto out_of_memory;
   }
-  op->chosen_ukernel = choose_kernel(hardware, weights);
-  op->ukernel = op->chosen_ukernel;
-  if (sprig_build_spmm_stream(weights, bias, op->chosen_ukernel->nr, &op->stream) != sprig_status_success) {
+  if (weights->pattern.format == SPRIG_FORMAT_NM) {
+    op->nm_chosen_ukernel = sprig_choose_f32_nmspmm_ukernel(hardware);
+    op->nm_ukernel = op->nm_chosen_ukernel;
+    op->nm_weights = build_nm_weights(weights, bias);
+    if (op->nm_weights == NULL) {
+      goto out_of_memory;
+    }
+  } else if (build_spmm_stream(op, hardware, weights, bias) != sprig_status_success) {
     goto out_of_memory;
   }
   op->type = type;
@@ -88,8 +125,8 @@ enum sprig_status sprig_create_spmm_operator(
   op->params.max = output_max;
   sprig_retain_weights(weights);
   op->weights = weights;
-  sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s (%zu stored columns)", caller, weights->rows,
-                  weights->cols, weights->nnz, op->ukernel->name, op->stream.entries);
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s", caller, weights->rows, weights->cols, weights->nnz,
+                  sprig_operator_kernel_name(op));
   *op_out = op;
   return sprig_status_success;
 
@@ -127,6 +164,21 @@ static size_t split_units(const struct sprig_spmm_stream* s, size_t range_count,
   return used;
 }
 
+/* N:M: every channel costs the same, so ranges get equal channel counts. */
+static size_t split_channels(const struct sprig_weights* w, size_t range_count, struct sprig_channel_range* ranges) {
+  const size_t weights_per_channel = 1 + w->nm_groups * w->pattern.n;
+  for (size_t r = 0; r < range_count; r++) {
+    const size_t first = w->rows * r / range_count;
+    ranges[r] = (struct sprig_channel_range){
+        .first_channel = first,
+        .channel_count = w->rows * (r + 1) / range_count - first,
+        .first_unit = first,
+        .first_weight = first * weights_per_channel,
+    };
+  }
+  return range_count;
+}
+
 enum sprig_status sprig_plan_spmm(
     struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,
     size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller) {
@@ -136,14 +188,19 @@ enum sprig_status sprig_plan_spmm(
                     caller, w->cols, input_row_stride);
     return sprig_status_unsupported_parameter;
   }
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  const bool nm = op->nm_chosen_ukernel != NULL;
   const struct sprig_f32_spmm_ukernel* ukernel =
-      sprig_fit_f32_spmm_ukernel(sprig_get_hardware(), op->chosen_ukernel, pixels);
-  const size_t mr = ukernel->mr;
+      nm ? NULL : sprig_fit_f32_spmm_ukernel(hardware, op->chosen_ukernel, pixels);
+  const struct sprig_f32_nmspmm_ukernel* nm_ukernel =
+      nm ? sprig_fit_f32_nmspmm_ukernel(hardware, op->nm_chosen_ukernel, pixels) : NULL;
+  const size_t mr = nm ? nm_ukernel->mr : ukernel->mr;
   const size_t pixel_tile = pixels <= TARGET_PIXEL_TILE ? pixels : sprig_round_up(TARGET_PIXEL_TILE, mr);
   const size_t pixel_tiles = sprig_divide_round_up(pixels, pixel_tile);
   const size_t pixel_tasks = images * pixel_tiles;
   const struct sprig_spmm_stream* stream = &op->stream;
-  const size_t wanted_ranges = SPRIG_MIN(stream->units, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
+  const size_t units = nm ? w->rows : stream->units;
+  const size_t wanted_ranges = SPRIG_MIN(units, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
 
   struct sprig_channel_range* ranges = malloc(wanted_ranges * sizeof(struct sprig_channel_range));
   int32_t* deltas = malloc(SPRIG_MAX(stream->entries, 1) * sizeof(int32_t));
@@ -163,6 +220,7 @@ enum sprig_status sprig_plan_spmm(
   free(op->plan.ranges);
   free(op->plan.input_deltas);
   op->ukernel = ukernel;
+  op->nm_ukernel = nm_ukernel;
   op->plan = (struct sprig_spmm_plan){
       .pixels = pixels,
       .images = images,
@@ -173,7 +231,7 @@ enum sprig_status sprig_plan_spmm(
       .pixel_tile = pixel_tile,
       .pixel_tiles = pixel_tiles,
       .ranges = ranges,
-      .range_count = split_units(stream, wanted_ranges, ranges),
+      .range_count = nm ? split_channels(w, wanted_ranges, ranges) : split_units(stream, wanted_ranges, ranges),
       .input_deltas = deltas,
   };
   return sprig_status_success;
@@ -193,10 +251,20 @@ static void spmm_task(void* context, size_t pixel_task, size_t range_index) {
   const size_t image = pixel_task / plan->pixel_tiles;
   const size_t first_pixel = (pixel_task % plan->pixel_tiles) * plan->pixel_tile;
   const size_t pixel_count = SPRIG_MIN(plan->pixel_tile, plan->pixels - first_pixel);
-  const char* input = ctx->input + image * plan->input_image_stride +
-                      range->first_input_row * plan->input_row_stride + first_pixel * sizeof(float);
   char* output = ctx->output + image * plan->output_image_stride +
                  range->first_channel * plan->output_row_stride + first_pixel * sizeof(float);
+  if (op->nm_ukernel != NULL) {
+    const struct sprig_weights* w = op->weights;
+    const size_t slots = w->nm_groups * w->pattern.n;
+    op->nm_ukernel->fn(pixel_count, range->channel_count, w->nm_groups, w->pattern.n, w->pattern.m,
+                       (const float*) (ctx->input + image * plan->input_image_stride + first_pixel * sizeof(float)),
+                       plan->input_row_stride, op->nm_weights + range->first_weight,
+                       w->nm_indices + range->first_channel * slots, (float*) output, plan->output_row_stride,
+                       &op->params);
+    return;
+  }
+  const char* input = ctx->input + image * plan->input_image_stride +
+                      range->first_input_row * plan->input_row_stride + first_pixel * sizeof(float);
   op->ukernel->fn(pixel_count, range->channel_count, (const float*) input,
                   op->stream.weights + range->first_weight, plan->input_deltas + range->first_entry,
                   op->stream.nnz + range->first_unit, (float*) output, plan->output_row_stride, &op->params);
@@ -249,6 +317,7 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
   }
   sprig_release_weights(op->weights);
   sprig_free_spmm_stream(&op->stream);
+  free(op->nm_weights);
   free(op->plan.ranges);
   free(op->plan.input_deltas);
   free(op->transposed_input);
@@ -258,5 +327,8 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
 }
 
 const char* sprig_operator_kernel_name(sprig_operator_t op) {
-  return op != NULL ? op->ukernel->name : NULL;
+  if (op == NULL) {
+    return NULL;
+  }
+  return op->nm_ukernel != NULL ? op->nm_ukernel->name : op->ukernel->name;
 }

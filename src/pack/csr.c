@@ -10,58 +10,17 @@
 /* Largest matrix dimension and nonzero count: indices are stored in 32 bits. */
 #define MAX_INDEX ((size_t) UINT32_MAX)
 
-static enum sprig_status check_pattern(const struct sprig_sparsity* pattern, const char* caller) {
-  if (pattern == NULL) {
-    return sprig_status_success;
-  }
-  if (pattern->format != SPRIG_FORMAT_CSR) {
-    sprig_log_error("%s: sparsity format %d is not supported by this version (only SPRIG_FORMAT_CSR)",
-                    caller, (int) pattern->format);
-    return sprig_status_unsupported_parameter;
-  }
-  if (pattern->block_rows != 0 || pattern->block_cols != 0 || pattern->n != 0 || pattern->m != 0 ||
-      pattern->group != 0) {
-    sprig_log_error("%s: SPRIG_FORMAT_CSR takes no block, N:M or group parameters (they must be 0)", caller);
-    return sprig_status_invalid_parameter;
-  }
-  return sprig_status_success;
-}
-
-static enum sprig_status check_common(size_t rows, size_t cols, uint32_t flags, const void* weights_out,
-                                      const char* caller) {
-  if (sprig_get_hardware() == NULL) {
-    sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
-    return sprig_status_uninitialized;
-  }
-  if (weights_out == NULL) {
-    sprig_log_error("%s: weights_out is NULL", caller);
-    return sprig_status_invalid_parameter;
-  }
-  if (rows == 0 || cols == 0) {
-    sprig_log_error("%s: rows (%zu) and cols (%zu) must be > 0", caller, rows, cols);
-    return sprig_status_invalid_parameter;
-  }
-  if (rows > MAX_INDEX || cols > MAX_INDEX) {
-    sprig_log_error("%s: rows (%zu) and cols (%zu) must be < 2^32", caller, rows, cols);
-    return sprig_status_invalid_parameter;
-  }
-  if (flags != 0) {
-    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
-    return sprig_status_invalid_parameter;
-  }
-  return sprig_status_success;
-}
-
-static struct sprig_weights* allocate_csr(size_t rows, size_t cols, size_t nnz) {
+struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_t nnz) {
   struct sprig_weights* w = calloc(1, sizeof(struct sprig_weights));
   if (w == NULL) {
     return NULL;
   }
   atomic_init(&w->references, 1);
-  w->format = SPRIG_FORMAT_CSR;
+  w->pattern.format = SPRIG_FORMAT_CSR;
   w->rows = rows;
   w->cols = cols;
   w->nnz = nnz;
+  w->stored_values = nnz;
   w->row_ptr = malloc((rows + 1) * sizeof(uint32_t));
   /* Never malloc(0): an empty matrix still gets valid (unused) arrays. */
   w->col_idx = malloc(SPRIG_MAX(nnz, 1) * sizeof(uint32_t));
@@ -73,37 +32,18 @@ static struct sprig_weights* allocate_csr(size_t rows, size_t cols, size_t nnz) 
   return w;
 }
 
-enum sprig_status sprig_pack_weights_f32(
-    size_t rows, size_t cols, const float* dense, const struct sprig_sparsity* pattern,
-    uint32_t flags, sprig_weights_t* weights_out) {
-  static const char caller[] = "sprig_pack_weights_f32";
-  enum sprig_status status = check_common(rows, cols, flags, weights_out, caller);
-  if (status != sprig_status_success) {
-    return status;
-  }
-  if ((status = check_pattern(pattern, caller)) != sprig_status_success) {
-    return status;
-  }
-  size_t dense_bytes;
-  if (!sprig_mul3_size(rows, cols, sizeof(float), &dense_bytes)) {
-    sprig_log_error("%s: a %zu x %zu f32 matrix overflows size_t", caller, rows, cols);
-    return sprig_status_invalid_parameter;
-  }
-  if (dense == NULL) {
-    sprig_log_error("%s: dense is NULL", caller);
-    return sprig_status_invalid_parameter;
-  }
+enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out) {
   size_t nnz = 0;
   for (size_t i = 0; i < rows * cols; i++) {
     nnz += (size_t) (dense[i] != 0.0f);
   }
   if (nnz > MAX_INDEX) {
-    sprig_log_error("%s: %zu nonzeros exceed the 2^32-1 this format indexes", caller, nnz);
+    sprig_log_error("sprig_pack_weights_f32: %zu nonzeros exceed the 2^32-1 CSR indexes", nnz);
     return sprig_status_unsupported_parameter;
   }
-  struct sprig_weights* w = allocate_csr(rows, cols, nnz);
+  struct sprig_weights* w = sprig_allocate_csr_weights(rows, cols, nnz);
   if (w == NULL) {
-    sprig_log_error("%s: out of memory packing %zu nonzeros", caller, nnz);
+    sprig_log_error("sprig_pack_weights_f32: out of memory packing %zu nonzeros", nnz);
     return sprig_status_out_of_memory;
   }
   size_t k = 0;
@@ -119,7 +59,7 @@ enum sprig_status sprig_pack_weights_f32(
     }
     w->row_ptr[r + 1] = (uint32_t) k;
   }
-  *weights_out = w;
+  *out = w;
   return sprig_status_success;
 }
 
@@ -161,7 +101,7 @@ enum sprig_status sprig_pack_weights_csr_f32(
     size_t rows, size_t cols, size_t nnz, const uint32_t* row_ptr, const uint32_t* col_idx,
     const float* values, uint32_t flags, sprig_weights_t* weights_out) {
   static const char caller[] = "sprig_pack_weights_csr_f32";
-  enum sprig_status status = check_common(rows, cols, flags, weights_out, caller);
+  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, 0, weights_out, caller);
   if (status != sprig_status_success) {
     return status;
   }
@@ -181,7 +121,7 @@ enum sprig_status sprig_pack_weights_csr_f32(
   if ((status = validate_csr(rows, cols, nnz, row_ptr, col_idx, caller)) != sprig_status_success) {
     return status;
   }
-  struct sprig_weights* w = allocate_csr(rows, cols, nnz);
+  struct sprig_weights* w = sprig_allocate_csr_weights(rows, cols, nnz);
   if (w == NULL) {
     sprig_log_error("%s: out of memory packing %zu nonzeros", caller, nnz);
     return sprig_status_out_of_memory;
@@ -195,33 +135,3 @@ enum sprig_status sprig_pack_weights_csr_f32(
   return sprig_status_success;
 }
 
-enum sprig_status sprig_get_weights_info(sprig_weights_t weights, struct sprig_weights_info* info_out) {
-  if (weights == NULL || info_out == NULL) {
-    sprig_log_error("sprig_get_weights_info: weights or info_out is NULL");
-    return sprig_status_invalid_parameter;
-  }
-  info_out->format = weights->format;
-  info_out->rows = weights->rows;
-  info_out->cols = weights->cols;
-  info_out->nnz = weights->nnz;
-  info_out->packed_bytes = (weights->rows + 1) * sizeof(uint32_t) +
-                           weights->nnz * (sizeof(uint32_t) + sizeof(float));
-  return sprig_status_success;
-}
-
-void sprig_retain_weights(struct sprig_weights* weights) {
-  atomic_fetch_add_explicit(&weights->references, 1, memory_order_relaxed);
-}
-
-enum sprig_status sprig_release_weights(sprig_weights_t weights) {
-  if (weights == NULL) {
-    return sprig_status_success;
-  }
-  if (atomic_fetch_sub_explicit(&weights->references, 1, memory_order_acq_rel) == 1) {
-    free(weights->row_ptr);
-    free(weights->col_idx);
-    free(weights->values);
-    free(weights);
-  }
-  return sprig_status_success;
-}

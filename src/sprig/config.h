@@ -2,22 +2,48 @@
 #ifndef SPRIG_CONFIG_H
 #define SPRIG_CONFIG_H
 
+#include <stdint.h>
+
 #include <sprig/hardware.h>
+#include <sprig/nmspmm.h>
 #include <sprig/spmm.h>
 
-/* The default f32 SpMM kernel of the best allowed ISA (never NULL: scalar always exists). */
-const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct sprig_hardware* hardware);
+/* What the chooser needs of a listed kernel, whatever its family. */
+struct sprig_ukernel_traits {
+  enum sprig_isa isa;
+  uint32_t mr;
+  uint32_t nr;
+  bool is_default;
+};
 
-/* The same for kernels of `nr` output channels per tile; NULL when no allowed ISA has one. */
-const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel_nr(const struct sprig_hardware* hardware,
-                                                                      uint32_t nr);
+struct sprig_ukernel_list {
+  size_t count;
+  struct sprig_ukernel_traits (*traits)(size_t index);
+};
+
+/* Index of the default kernel with `nr` of the best allowed ISA (preference: avx512f, avx2, sse2,
+ * neonfma, neon, wasmsimd, scalar), or SIZE_MAX. Per (ISA, NR) the listed default, else the
+ * widest MR. */
+size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
+                            uint32_t nr);
 
 /* For rows of only `pixels` pixels: `chosen` if its MR fits, else the same ISA and NR kernel with
  * the widest MR that fits, else (unless an ISA is forced) the widest scalar one that fits, else
  * `chosen`. Narrow problems (batch-1 linear, 7x7 maps) then skip wide kernels' remainder paths. */
+size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
+                         size_t chosen, size_t pixels);
+
+/* Family wrappers. The NR = 1 choosers never return NULL (scalar kernels always exist). */
+const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct sprig_hardware* hardware);
+const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel_nr(const struct sprig_hardware* hardware,
+                                                                      uint32_t nr);
 const struct sprig_f32_spmm_ukernel* sprig_fit_f32_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_f32_spmm_ukernel* chosen,
                                                                 size_t pixels);
+const struct sprig_f32_nmspmm_ukernel* sprig_choose_f32_nmspmm_ukernel(const struct sprig_hardware* hardware);
+const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct sprig_hardware* hardware,
+                                                                    const struct sprig_f32_nmspmm_ukernel* chosen,
+                                                                    size_t pixels);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);

@@ -13,7 +13,8 @@
  * output:  pixel 0 of channel 0; channels are output_stride bytes apart.
  *
  * Kernels handle any mc >= 1 and read only input[0 .. mc) of the rows the indices name, write
- * only output[0 .. mc) of each channel. 1 <= n <= m <= 16.
+ * only output[0 .. mc) of each channel. 1 <= n <= m <= 16. (A padded slot multiplies a real row
+ * by zero, so an Inf or NaN there gives NaN where the dense result would skip it.)
  */
 #ifndef SPRIG_NMSPMM_H
 #define SPRIG_NMSPMM_H

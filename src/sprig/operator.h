@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include <sprig.h>
+#include <sprig/nmspmm.h>
 #include <sprig/spmm.h>
 #include <sprig/stream.h>
 #include <sprig/weights.h>
@@ -54,6 +55,11 @@ struct sprig_operator {
   const struct sprig_f32_spmm_ukernel* ukernel;        /* at reshape, fitted to the pixel count */
   struct sprig_f32_minmax_params params;
   struct sprig_spmm_stream stream; /* kernel weights, per-unit counts, input rows */
+
+  /* N:M weights use their own kernel family (ukernel and stream above stay unused). */
+  const struct sprig_f32_nmspmm_ukernel* nm_chosen_ukernel;
+  const struct sprig_f32_nmspmm_ukernel* nm_ukernel;
+  float* nm_weights;          /* per output channel: bias, groups * n values */
 
   /* conv2d: input channels = weights->cols (1x1 kernels). */
   size_t batch;

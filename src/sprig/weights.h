@@ -1,8 +1,13 @@
-/* Packed sparse weights (shared, immutable, reference-counted). */
+/* Packed sparse weights (shared, immutable, reference-counted). One representation per format:
+ *   CSR:          row_ptr / col_idx / values
+ *   BLOCK, GROUP: block_row_ptr / block_col / block_values, blocks of
+ *                 pattern.block_rows x pattern.block_cols (GROUP: group x 1), row-major inside
+ *   NM:           nm_values / nm_indices, rows x groups x n slots (zero-padded runs) */
 #ifndef SPRIG_WEIGHTS_H
 #define SPRIG_WEIGHTS_H
 
 #include <stdatomic.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -10,15 +15,68 @@
 
 struct sprig_weights {
   atomic_size_t references;
-  enum sprig_format format;
+  struct sprig_sparsity pattern; /* resolved: never AUTO */
   size_t rows;
   size_t cols;
-  size_t nnz;
-  uint32_t* row_ptr;  /* rows + 1 */
-  uint32_t* col_idx;  /* nnz */
-  float* values;      /* nnz */
+  size_t nnz;            /* nonzero weights */
+  size_t stored_values;  /* values stored, zeros inside blocks and padded runs included */
+
+  uint32_t* row_ptr;
+  uint32_t* col_idx;
+  float* values;
+
+  size_t block_height;   /* rows per block (BLOCK: block_rows, GROUP: group) */
+  size_t block_width;    /* cols per block */
+  size_t blocks;
+  uint32_t* block_row_ptr; /* ceil(rows / block_height) + 1 */
+  /* First column of each block, divided by block_width: 16-bit when the block columns fit,
+   * else 32-bit (block_col16 or block_col32 is set). */
+  uint16_t* block_col16;
+  uint32_t* block_col32;
+  float* block_values;     /* block_height x block_width per block */
+
+  size_t nm_groups;        /* runs per row: ceil(cols / m) */
+  float* nm_values;
+  uint8_t* nm_indices;
 };
 
 void sprig_retain_weights(struct sprig_weights* weights);
+
+static inline size_t sprig_block_first_col(const struct sprig_weights* w, size_t block) {
+  return (w->block_col16 != NULL ? (size_t) w->block_col16[block] : (size_t) w->block_col32[block]) * w->block_width;
+}
+
+/* A new CSR-format weights object holding the same stored entries (explicit zeros inside
+ * blocks kept), for BLOCK and GROUP weights; NULL when out of memory. Release it when done. */
+struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* weights);
+
+/* Allocates a CSR weights object with room for nnz entries; NULL when out of memory. */
+struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_t nnz);
+
+/* Packing entry points per format (dense input already validated for NULL and sizes). */
+enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out);
+enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* dense, size_t block_height,
+                                         size_t block_width, const struct sprig_sparsity* pattern,
+                                         struct sprig_weights** out);
+enum sprig_status sprig_pack_dense_nm(size_t rows, size_t cols, const float* dense, size_t n, size_t m,
+                                      uint32_t flags, const char* caller, struct sprig_weights** out);
+
+/* Initialized, weights_out not NULL, 0 < rows, cols < 2^32, no flags beyond allowed_flags. */
+enum sprig_status sprig_check_pack_arguments(size_t rows, size_t cols, uint32_t flags, uint32_t allowed_flags,
+                                             const void* weights_out, const char* caller);
+
+/* Pattern checks shared by packing and pruning. */
+enum sprig_status sprig_check_pattern(size_t rows, const struct sprig_sparsity* pattern, const char* caller);
+
+/* AUTO: the most structured pattern `dense` satisfies (documented in the README). */
+struct sprig_sparsity sprig_detect_pattern(size_t rows, size_t cols, const float* dense);
+
+/* True when every run of m along each row has at most n nonzeros; else false with the first
+ * offending row and run. */
+bool sprig_dense_satisfies_nm(size_t rows, size_t cols, const float* dense, size_t n, size_t m,
+                              size_t* bad_row, size_t* bad_run);
+
+/* Keeps the n largest magnitudes of each run of m (ties: the earlier entry), zeroing the rest. */
+void sprig_prune_runs_nm(size_t rows, size_t cols, float* weights, size_t n, size_t m);
 
 #endif /* SPRIG_WEIGHTS_H */

@@ -1,0 +1,66 @@
+/* Kernel choice shared by every kernel family: ISA preference, per-(ISA, NR) defaults, and
+ * narrowing to the pixel count. Families describe their list through a traits accessor. */
+#include <sprig/config.h>
+
+/* Most preferred first. Only ISAs the CPU has (and SPRIG_FORCE_ISA allows) are considered. */
+static const enum sprig_isa isa_preference[] = {
+    sprig_isa_avx512f, sprig_isa_avx2, sprig_isa_sse2, sprig_isa_neonfma,
+    sprig_isa_neon,    sprig_isa_wasmsimd, sprig_isa_scalar,
+};
+
+/* The listed default for (isa, nr), else the widest-MR kernel of that pair, else SIZE_MAX. */
+static size_t default_of(const struct sprig_ukernel_list* list, enum sprig_isa isa, uint32_t nr) {
+  size_t widest = SIZE_MAX;
+  for (size_t i = 0; i < list->count; i++) {
+    const struct sprig_ukernel_traits k = list->traits(i);
+    if (k.isa != isa || k.nr != nr) {
+      continue;
+    }
+    if (k.is_default) {
+      return i;
+    }
+    if (widest == SIZE_MAX || k.mr > list->traits(widest).mr) {
+      widest = i;
+    }
+  }
+  return widest;
+}
+
+size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
+                            uint32_t nr) {
+  for (size_t i = 0; i < sizeof(isa_preference) / sizeof(isa_preference[0]); i++) {
+    if (sprig_isa_allowed(hardware, isa_preference[i])) {
+      const size_t k = default_of(list, isa_preference[i], nr);
+      if (k != SIZE_MAX) {
+        return k;
+      }
+    }
+  }
+  return SIZE_MAX;
+}
+
+/* The kernel of (isa, nr) with the largest MR <= pixels, or SIZE_MAX. */
+static size_t widest_fitting(const struct sprig_ukernel_list* list, enum sprig_isa isa, uint32_t nr,
+                             size_t pixels) {
+  size_t best = SIZE_MAX;
+  for (size_t i = 0; i < list->count; i++) {
+    const struct sprig_ukernel_traits k = list->traits(i);
+    if (k.isa == isa && k.nr == nr && k.mr <= pixels && (best == SIZE_MAX || k.mr > list->traits(best).mr)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
+size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
+                         size_t chosen, size_t pixels) {
+  const struct sprig_ukernel_traits c = list->traits(chosen);
+  if (pixels >= c.mr) {
+    return chosen;
+  }
+  size_t k = widest_fitting(list, c.isa, c.nr, pixels);
+  if (k == SIZE_MAX && hardware->forced_isa == sprig_isa_count) {
+    k = widest_fitting(list, sprig_isa_scalar, c.nr, pixels);
+  }
+  return k != SIZE_MAX ? k : chosen;
+}

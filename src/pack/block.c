@@ -1,0 +1,124 @@
+/* BLOCK and GROUP packing: block_height x block_width tiles, each all-zero (dropped) or stored
+ * whole; tiles that cross the matrix edge store zeros outside it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/log.h>
+#include <sprig/weights.h>
+
+static bool tile_is_zero(const float* dense, size_t rows, size_t cols, size_t r0, size_t c0, size_t bh, size_t bw) {
+  for (size_t r = r0; r < SPRIG_MIN(r0 + bh, rows); r++) {
+    for (size_t c = c0; c < SPRIG_MIN(c0 + bw, cols); c++) {
+      if (dense[r * cols + c] != 0.0f) {
+        return false;
+      }
+    }
+  }
+  return true;
+}
+
+static size_t count_nonzero(const float* dense, size_t count) {
+  size_t nnz = 0;
+  for (size_t i = 0; i < count; i++) {
+    nnz += (size_t) (dense[i] != 0.0f);
+  }
+  return nnz;
+}
+
+enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* dense, size_t bh, size_t bw,
+                                         const struct sprig_sparsity* pattern, struct sprig_weights** out) {
+  const size_t block_rows = sprig_divide_round_up(rows, bh);
+  const size_t block_cols = sprig_divide_round_up(cols, bw);
+  size_t blocks = 0;
+  for (size_t br = 0; br < block_rows; br++) {
+    for (size_t bc = 0; bc < block_cols; bc++) {
+      blocks += (size_t) !tile_is_zero(dense, rows, cols, br * bh, bc * bw, bh, bw);
+    }
+  }
+  struct sprig_weights* w = calloc(1, sizeof(struct sprig_weights));
+  if (w == NULL) {
+    goto out_of_memory;
+  }
+  atomic_init(&w->references, 1);
+  w->pattern = *pattern;
+  w->rows = rows;
+  w->cols = cols;
+  w->nnz = count_nonzero(dense, rows * cols);
+  w->stored_values = blocks * bh * bw;
+  w->block_height = bh;
+  w->block_width = bw;
+  w->blocks = blocks;
+  w->block_row_ptr = malloc((block_rows + 1) * sizeof(uint32_t));
+  if (block_cols <= UINT16_MAX + 1) {
+    w->block_col16 = malloc(SPRIG_MAX(blocks, 1) * sizeof(uint16_t));
+  } else {
+    w->block_col32 = malloc(SPRIG_MAX(blocks, 1) * sizeof(uint32_t));
+  }
+  w->block_values = calloc(SPRIG_MAX(blocks, 1) * bh * bw, sizeof(float));
+  if (w->block_row_ptr == NULL || (w->block_col16 == NULL && w->block_col32 == NULL) || w->block_values == NULL) {
+    goto out_of_memory;
+  }
+  size_t b = 0;
+  w->block_row_ptr[0] = 0;
+  for (size_t br = 0; br < block_rows; br++) {
+    for (size_t bc = 0; bc < block_cols; bc++) {
+      if (tile_is_zero(dense, rows, cols, br * bh, bc * bw, bh, bw)) {
+        continue;
+      }
+      if (w->block_col16 != NULL) {
+        w->block_col16[b] = (uint16_t) bc;
+      } else {
+        w->block_col32[b] = (uint32_t) bc;
+      }
+      float* tile = w->block_values + b * bh * bw;
+      for (size_t i = 0; i < bh && br * bh + i < rows; i++) {
+        for (size_t j = 0; j < bw && bc * bw + j < cols; j++) {
+          tile[i * bw + j] = dense[(br * bh + i) * cols + bc * bw + j];
+        }
+      }
+      b++;
+    }
+    w->block_row_ptr[br + 1] = (uint32_t) b;
+  }
+  *out = w;
+  return sprig_status_success;
+
+out_of_memory:
+  sprig_log_error("sprig_pack_weights_f32: out of memory packing %zu x %zu blocks", bh, bw);
+  sprig_release_weights(w);
+  return sprig_status_out_of_memory;
+}
+
+struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* w) {
+  const size_t bh = w->block_height, bw = w->block_width;
+  /* Entries inside the matrix: whole blocks, minus the parts of edge blocks outside it. */
+  size_t entries = 0;
+  const size_t block_rows = sprig_divide_round_up(w->rows, bh);
+  for (size_t br = 0; br < block_rows; br++) {
+    const size_t height = SPRIG_MIN(bh, w->rows - br * bh);
+    for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
+      entries += height * SPRIG_MIN(bw, w->cols - sprig_block_first_col(w, b));
+    }
+  }
+  struct sprig_weights* csr = sprig_allocate_csr_weights(w->rows, w->cols, entries);
+  if (csr == NULL) {
+    return NULL;
+  }
+  size_t k = 0;
+  csr->row_ptr[0] = 0;
+  for (size_t r = 0; r < w->rows; r++) {
+    const size_t br = r / bh, i = r % bh;
+    for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
+      const size_t first_col = sprig_block_first_col(w, b);
+      const size_t width = SPRIG_MIN(bw, w->cols - first_col);
+      for (size_t j = 0; j < width; j++) {
+        csr->col_idx[k] = (uint32_t) (first_col + j);
+        csr->values[k] = w->block_values[b * bh * bw + i * bw + j];
+        k++;
+      }
+    }
+    csr->row_ptr[r + 1] = (uint32_t) k;
+  }
+  return csr;
+}

@@ -1,0 +1,202 @@
+/* sprig_pack_weights_f32: argument and pattern checks, AUTO resolution, then one packer per
+ * format; weights info and reference counting. */
+#include <stdlib.h>
+
+#include <sprig/common.h>
+#include <sprig/hardware.h>
+#include <sprig/log.h>
+#include <sprig/weights.h>
+
+#define MAX_INDEX ((size_t) UINT32_MAX)
+
+enum sprig_status sprig_check_pack_arguments(size_t rows, size_t cols, uint32_t flags, uint32_t allowed_flags,
+                                             const void* weights_out, const char* caller) {
+  if (sprig_get_hardware() == NULL) {
+    sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
+    return sprig_status_uninitialized;
+  }
+  if (weights_out == NULL) {
+    sprig_log_error("%s: weights_out is NULL", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (rows == 0 || cols == 0) {
+    sprig_log_error("%s: rows (%zu) and cols (%zu) must be > 0", caller, rows, cols);
+    return sprig_status_invalid_parameter;
+  }
+  if (rows > MAX_INDEX || cols > MAX_INDEX) {
+    sprig_log_error("%s: rows (%zu) and cols (%zu) must be < 2^32", caller, rows, cols);
+    return sprig_status_invalid_parameter;
+  }
+  if ((flags & ~allowed_flags) != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) (flags & ~allowed_flags));
+    return sprig_status_invalid_parameter;
+  }
+  return sprig_status_success;
+}
+
+static bool is_block_side(uint32_t side) {
+  return side == 1 || side == 2 || side == 4 || side == 8;
+}
+
+static enum sprig_status refuse(enum sprig_status status, const char* caller, const char* why) {
+  sprig_log_error("%s: %s", caller, why);
+  return status;
+}
+
+enum sprig_status sprig_check_pattern(size_t rows, const struct sprig_sparsity* p, const char* caller) {
+  if (p == NULL) {
+    return sprig_status_success;
+  }
+  switch (p->format) {
+    case SPRIG_FORMAT_CSR:
+    case SPRIG_FORMAT_AUTO:
+      if (p->block_rows != 0 || p->block_cols != 0 || p->n != 0 || p->m != 0 || p->group != 0) {
+        return refuse(sprig_status_invalid_parameter, caller,
+                      "CSR and AUTO patterns take no block, N:M or group parameters (they must be 0)");
+      }
+      return sprig_status_success;
+    case SPRIG_FORMAT_BLOCK:
+      if (p->n != 0 || p->m != 0 || p->group != 0) {
+        return refuse(sprig_status_invalid_parameter, caller, "a BLOCK pattern takes only block_rows and block_cols");
+      }
+      if (p->block_rows == 0 || p->block_cols == 0) {
+        return refuse(sprig_status_invalid_parameter, caller, "BLOCK block_rows and block_cols must be > 0");
+      }
+      if (!is_block_side(p->block_rows) || !is_block_side(p->block_cols)) {
+        sprig_log_error("%s: BLOCK %ux%u is not supported: block sides are 1, 2, 4 or 8", caller,
+                        (unsigned) p->block_rows, (unsigned) p->block_cols);
+        return sprig_status_unsupported_parameter;
+      }
+      return sprig_status_success;
+    case SPRIG_FORMAT_GROUP:
+      if (p->block_rows != 0 || p->block_cols != 0 || p->n != 0 || p->m != 0) {
+        return refuse(sprig_status_invalid_parameter, caller, "a GROUP pattern takes only group");
+      }
+      if (p->group == 0 || p->group > rows) {
+        sprig_log_error("%s: GROUP group (%u) must be > 0 and at most the %zu output channels", caller,
+                        (unsigned) p->group, rows);
+        return sprig_status_invalid_parameter;
+      }
+      if (p->group != 2 && p->group != 4 && p->group != 8) {
+        sprig_log_error("%s: GROUP group %u is not supported: groups are 2, 4 or 8", caller, (unsigned) p->group);
+        return sprig_status_unsupported_parameter;
+      }
+      return sprig_status_success;
+    case SPRIG_FORMAT_NM:
+      if (p->block_rows != 0 || p->block_cols != 0 || p->group != 0) {
+        return refuse(sprig_status_invalid_parameter, caller, "an N:M pattern takes only n and m");
+      }
+      if (p->n == 0 || p->m == 0 || p->n >= p->m) {
+        sprig_log_error("%s: N:M needs 1 <= n < m (got %u:%u)", caller, (unsigned) p->n, (unsigned) p->m);
+        return sprig_status_invalid_parameter;
+      }
+      if (p->m != 2 && p->m != 4 && p->m != 8 && p->m != 16) {
+        sprig_log_error("%s: N:M with m = %u is not supported: m is 2, 4, 8 or 16", caller, (unsigned) p->m);
+        return sprig_status_unsupported_parameter;
+      }
+      return sprig_status_success;
+  }
+  sprig_log_error("%s: unknown sparsity format %d", caller, (int) p->format);
+  return sprig_status_invalid_parameter;
+}
+
+enum sprig_status sprig_pack_weights_f32(
+    size_t rows, size_t cols, const float* dense, const struct sprig_sparsity* pattern,
+    uint32_t flags, sprig_weights_t* weights_out) {
+  static const char caller[] = "sprig_pack_weights_f32";
+  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, SPRIG_FLAG_PRUNE, weights_out, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  if ((status = sprig_check_pattern(rows, pattern, caller)) != sprig_status_success) {
+    return status;
+  }
+  size_t dense_bytes;
+  if (!sprig_mul3_size(rows, cols, sizeof(float), &dense_bytes)) {
+    sprig_log_error("%s: a %zu x %zu f32 matrix overflows size_t", caller, rows, cols);
+    return sprig_status_invalid_parameter;
+  }
+  if (dense == NULL) {
+    sprig_log_error("%s: dense is NULL", caller);
+    return sprig_status_invalid_parameter;
+  }
+  struct sprig_sparsity chosen = {.format = SPRIG_FORMAT_CSR};
+  if (pattern != NULL) {
+    chosen = pattern->format == SPRIG_FORMAT_AUTO ? sprig_detect_pattern(rows, cols, dense) : *pattern;
+  }
+  struct sprig_weights* w = NULL;
+  switch (chosen.format) {
+    case SPRIG_FORMAT_BLOCK:
+      status = sprig_pack_dense_block(rows, cols, dense, chosen.block_rows, chosen.block_cols, &chosen, &w);
+      break;
+    case SPRIG_FORMAT_GROUP:
+      status = sprig_pack_dense_block(rows, cols, dense, chosen.group, 1, &chosen, &w);
+      break;
+    case SPRIG_FORMAT_NM:
+      status = sprig_pack_dense_nm(rows, cols, dense, chosen.n, chosen.m, flags, caller, &w);
+      break;
+    default:
+      status = sprig_pack_dense_csr(rows, cols, dense, &w);
+      break;
+  }
+  if (status == sprig_status_success) {
+    sprig_log_debug("%s: %zu x %zu packed as format %d, %zu nonzeros, %zu stored values", caller, rows, cols,
+                    (int) w->pattern.format, w->nnz, w->stored_values);
+    *weights_out = w;
+  }
+  return status;
+}
+
+static size_t packed_bytes(const struct sprig_weights* w) {
+  switch (w->pattern.format) {
+    case SPRIG_FORMAT_BLOCK:
+    case SPRIG_FORMAT_GROUP:
+      return (sprig_divide_round_up(w->rows, w->block_height) + 1) * sizeof(uint32_t) +
+             w->blocks * ((w->block_col16 != NULL ? sizeof(uint16_t) : sizeof(uint32_t)) +
+                          w->block_height * w->block_width * sizeof(float));
+    case SPRIG_FORMAT_NM:
+      return w->stored_values * (sizeof(float) + sizeof(uint8_t));
+    default:
+      return (w->rows + 1) * sizeof(uint32_t) + w->nnz * (sizeof(uint32_t) + sizeof(float));
+  }
+}
+
+enum sprig_status sprig_get_weights_info(sprig_weights_t weights, struct sprig_weights_info* info_out) {
+  if (weights == NULL || info_out == NULL) {
+    sprig_log_error("sprig_get_weights_info: weights or info_out is NULL");
+    return sprig_status_invalid_parameter;
+  }
+  *info_out = (struct sprig_weights_info){
+      .pattern = weights->pattern,
+      .format = weights->pattern.format,
+      .rows = weights->rows,
+      .cols = weights->cols,
+      .nnz = weights->nnz,
+      .stored_values = weights->stored_values,
+      .packed_bytes = packed_bytes(weights),
+  };
+  return sprig_status_success;
+}
+
+void sprig_retain_weights(struct sprig_weights* weights) {
+  atomic_fetch_add_explicit(&weights->references, 1, memory_order_relaxed);
+}
+
+enum sprig_status sprig_release_weights(sprig_weights_t weights) {
+  if (weights == NULL) {
+    return sprig_status_success;
+  }
+  if (atomic_fetch_sub_explicit(&weights->references, 1, memory_order_acq_rel) == 1) {
+    free(weights->row_ptr);
+    free(weights->col_idx);
+    free(weights->values);
+    free(weights->block_row_ptr);
+    free(weights->block_col16);
+    free(weights->block_col32);
+    free(weights->block_values);
+    free(weights->nm_values);
+    free(weights->nm_indices);
+    free(weights);
+  }
+  return sprig_status_success;
+}

@@ -1,0 +1,111 @@
+/* sprig_prune_f32: magnitude pruning in place to a pattern. */
+#include <math.h>
+#include <stdlib.h>
+
+#include <sprig/common.h>
+#include <sprig/log.h>
+#include <sprig/weights.h>
+
+struct ranked {
+  float score;
+  size_t index;
+};
+
+/* Ascending score; ties: the later index first, so the earlier entry is kept. */
+static int compare_ranked(const void* a, const void* b) {
+  const struct ranked* x = a;
+  const struct ranked* y = b;
+  if (x->score != y->score) {
+    return x->score < y->score ? -1 : 1;
+  }
+  return x->index < y->index ? 1 : (x->index > y->index ? -1 : 0);
+}
+
+/* Units are bh x bw tiles (1 x 1 for elements); zeroes the round(target * units) weakest. */
+static enum sprig_status prune_tiles(size_t rows, size_t cols, float* w, size_t bh, size_t bw, float target) {
+  const size_t tile_rows = sprig_divide_round_up(rows, bh);
+  const size_t tile_cols = sprig_divide_round_up(cols, bw);
+  const size_t units = tile_rows * tile_cols;
+  struct ranked* ranks = malloc(units * sizeof(struct ranked));
+  if (ranks == NULL) {
+    sprig_log_error("sprig_prune_f32: out of memory ranking %zu units", units);
+    return sprig_status_out_of_memory;
+  }
+  for (size_t t = 0; t < units; t++) {
+    const size_t r0 = t / tile_cols * bh, c0 = t % tile_cols * bw;
+    double norm = 0.0;
+    for (size_t r = r0; r < SPRIG_MIN(r0 + bh, rows); r++) {
+      for (size_t c = c0; c < SPRIG_MIN(c0 + bw, cols); c++) {
+        norm += (double) w[r * cols + c] * (double) w[r * cols + c];
+      }
+    }
+    ranks[t] = (struct ranked){(float) norm, t};
+  }
+  qsort(ranks, units, sizeof(struct ranked), compare_ranked);
+  const size_t drop = (size_t) llround((double) target * (double) units);
+  for (size_t k = 0; k < drop; k++) {
+    const size_t r0 = ranks[k].index / tile_cols * bh, c0 = ranks[k].index % tile_cols * bw;
+    for (size_t r = r0; r < SPRIG_MIN(r0 + bh, rows); r++) {
+      for (size_t c = c0; c < SPRIG_MIN(c0 + bw, cols); c++) {
+        w[r * cols + c] = 0.0f;
+      }
+    }
+  }
+  free(ranks);
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_prune_f32(
+    size_t rows, size_t cols, float* weights, const struct sprig_sparsity* pattern, float target_sparsity,
+    float* achieved_sparsity_out) {
+  static const char caller[] = "sprig_prune_f32";
+  size_t count;
+  if (rows == 0 || cols == 0 || !sprig_mul3_size(rows, cols, sizeof(float), &count)) {
+    sprig_log_error("%s: rows (%zu) and cols (%zu) must be > 0 and their f32 byte size fit size_t", caller, rows,
+                    cols);
+    return sprig_status_invalid_parameter;
+  }
+  if (weights == NULL) {
+    sprig_log_error("%s: weights is NULL", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (!(target_sparsity >= 0.0f && target_sparsity <= 1.0f)) {
+    sprig_log_error("%s: target_sparsity (%g) must be in [0, 1]", caller, (double) target_sparsity);
+    return sprig_status_invalid_parameter;
+  }
+  enum sprig_status status = sprig_check_pattern(rows, pattern, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  const struct sprig_sparsity p = pattern != NULL ? *pattern : (struct sprig_sparsity){.format = SPRIG_FORMAT_CSR};
+  switch (p.format) {
+    case SPRIG_FORMAT_AUTO:
+      sprig_log_error("%s: AUTO names no pattern to prune to", caller);
+      return sprig_status_invalid_parameter;
+    case SPRIG_FORMAT_NM:
+      if (target_sparsity != 0.0f && target_sparsity > 1.0f - (float) p.n / (float) p.m + 1e-6f) {
+        sprig_log_error("%s: %u:%u pruning reaches %g sparsity; target_sparsity must be 0 or at most that",
+                        caller, (unsigned) p.n, (unsigned) p.m, 1.0 - (double) p.n / (double) p.m);
+        return sprig_status_invalid_parameter;
+      }
+      sprig_prune_runs_nm(rows, cols, weights, p.n, p.m);
+      break;
+    case SPRIG_FORMAT_BLOCK:
+      status = prune_tiles(rows, cols, weights, p.block_rows, p.block_cols, target_sparsity);
+      break;
+    case SPRIG_FORMAT_GROUP:
+      status = prune_tiles(rows, cols, weights, p.group, 1, target_sparsity);
+      break;
+    default:
+      status = prune_tiles(rows, cols, weights, 1, 1, target_sparsity);
+      break;
+  }
+  if (status == sprig_status_success && achieved_sparsity_out != NULL) {
+    size_t zeros = 0;
+    for (size_t i = 0; i < rows * cols; i++) {
+      zeros += (size_t) (weights[i] == 0.0f);
+    }
+    *achieved_sparsity_out = (float) ((double) zeros / (double) (rows * cols));
+  }
+  return status;
+}
