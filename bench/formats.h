@@ -12,10 +12,14 @@ struct bench_format {
   const char* name;         /* command line and report name, e.g. "csr" */
   const char* description;
   struct sprig_sparsity pattern;
-  /* Zeroes weights [rows][cols] by magnitude to `sparsity` in this format's pattern; returns
-   * the nonzeros left, or (size_t) -1 when out of memory. */
-  size_t (*prune)(float* weights, size_t rows, size_t cols, double sparsity);
+  /* N:M patterns fix their sparsity: they run once, at this value, whatever --sparsity says
+   * (0 for formats that follow the sweep). */
+  double fixed_sparsity;
 };
+
+/* Zeroes weights [rows][cols] by magnitude (sprig_prune_f32) to `sparsity` in the format's
+ * pattern; returns the nonzeros left, or (size_t) -1 on failure. */
+size_t bench_prune(const struct bench_format* format, float* weights, size_t rows, size_t cols, double sparsity);
 
 /* NULL when no format has that name. */
 const struct bench_format* bench_find_format(const char* name);

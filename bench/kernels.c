@@ -7,6 +7,7 @@
 
 #include <sprig/config.h>
 #include <sprig/hardware.h>
+#include <sprig/nmspmm.h>
 #include <sprig/spmm.h>
 
 #include "check.h"
@@ -17,9 +18,19 @@
 #include "stream.h"
 #include "timing.h"
 
+/* One listed kernel of either family: f32 SpMM (CSR, blocks, groups) or f32 N:M SpMM. */
+struct kernel_ref {
+  const struct sprig_f32_spmm_ukernel* spmm;
+  const struct sprig_f32_nmspmm_ukernel* nm;
+  const char* name;
+  enum sprig_isa isa;
+  uint32_t mr, nr;
+};
+
 struct kernel_slot {
-  const struct sprig_f32_spmm_ukernel* ukernel;
-  struct bench_kernel_stream stream;
+  struct kernel_ref ukernel;
+  struct bench_kernel_stream stream;  /* SpMM */
+  struct bench_nm_stream nm;          /* N:M */
   const float* input;          /* row of the stream's first column */
   float* output;               /* [n][m] */
   size_t m, n;
@@ -29,8 +40,13 @@ struct kernel_slot {
 
 static bool run_kernel(void* context) {
   const struct kernel_slot* s = context;
-  s->ukernel->fn(s->m, s->n, s->input, s->stream.weights, s->stream.deltas, s->stream.nnz, s->output,
-                 s->m * sizeof(float), &s->params);
+  if (s->ukernel.nm != NULL) {
+    s->ukernel.nm->fn(s->m, s->n, s->nm.groups, s->nm.n, s->nm.m, s->input, s->m * sizeof(float), s->nm.weights,
+                      s->nm.indices, s->output, s->m * sizeof(float), &s->params);
+  } else {
+    s->ukernel.spmm->fn(s->m, s->n, s->input, s->stream.weights, s->stream.deltas, s->stream.nnz, s->output,
+                        s->m * sizeof(float), &s->params);
+  }
   return true;
 }
 
@@ -41,13 +57,22 @@ static bool run_xnn(void* context) {
 
 /* Builds the kernel's stream, runs it once and checks it; false when out of memory. */
 static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d, const struct bench_reference* reference,
-                         struct bench_result* r) {
+                         const struct sprig_sparsity* pattern, struct bench_result* r) {
   s->output = bench_alloc_floats(d->m * d->n);
-  if (s->output == NULL ||
-      bench_kernel_stream_build(d->weights, d->bias, d->n, d->k, s->ukernel->nr, d->m * sizeof(float), &s->stream) != 0) {
+  if (s->output == NULL) {
     return false;
   }
-  s->input = d->input_cm + s->stream.first_row * d->m;
+  if (s->ukernel.nm != NULL) {
+    if (bench_nm_stream_build(d->weights, d->bias, d->n, d->k, pattern->n, pattern->m, &s->nm) != 0) {
+      return false;
+    }
+    s->input = d->input_cm;
+  } else {
+    if (bench_kernel_stream_build(d->weights, d->bias, d->n, d->k, s->ukernel.nr, d->m * sizeof(float), &s->stream) != 0) {
+      return false;
+    }
+    s->input = d->input_cm + s->stream.first_row * d->m;
+  }
   for (size_t i = 0; i < d->m * d->n; i++) {
     s->output[i] = NAN;
   }
@@ -60,7 +85,7 @@ static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d,
   return true;
 }
 
-static void describe_kernel(struct bench_result* r, const struct sprig_f32_spmm_ukernel* uk,
+static void describe_kernel(struct bench_result* r, const struct kernel_ref* uk,
                             const struct bench_case_data* d, const struct bench_options* o, double sparsity) {
   snprintf(r->suite, sizeof(r->suite), "kernels");
   snprintf(r->layer, sizeof(r->layer), "%zux%zux%zu", d->m, d->k, d->n);
@@ -90,6 +115,7 @@ static void create_xnn(const struct bench_problem* problem, struct bench_runner*
 }
 
 struct kernel_case {
+  bool nm; /* the N:M family (an N:M --formats entry) */
   struct bench_results* results;
   struct kernel_slot* slots;
   size_t slot_count;
@@ -125,10 +151,10 @@ static void print_peaks(const struct kernel_case* kc) {
   for (size_t i = 0; i < kc->slot_count; i++) {
     bool seen = false;
     for (size_t j = 0; j < i && !seen; j++) {
-      seen = kc->slots[j].ukernel->isa == kc->slots[i].ukernel->isa;
+      seen = kc->slots[j].ukernel.isa == kc->slots[i].ukernel.isa;
     }
     if (!seen) {
-      const char* isa = sprig_isa_to_string(kc->slots[i].ukernel->isa);
+      const char* isa = sprig_isa_to_string(kc->slots[i].ukernel.isa);
       printf(" %s %.1f GFLOP/s", isa, bench_peak_gflops(isa, NULL));
     }
   }
@@ -137,10 +163,11 @@ static void print_peaks(const struct kernel_case* kc) {
 
 static void print_kernel_table(const struct kernel_case* kc) {
   /* The kernel operators choose (SPRIG_FORCE_ISA respected) is the yardstick. */
-  const struct sprig_f32_spmm_ukernel* chosen = sprig_choose_f32_spmm_ukernel(sprig_get_hardware());
+  const char* chosen = kc->nm ? sprig_choose_f32_nmspmm_ukernel(sprig_get_hardware())->name
+                              : sprig_choose_f32_spmm_ukernel(sprig_get_hardware())->name;
   double default_us = NAN;
   for (size_t i = 0; i < kc->slot_count; i++) {
-    if (kc->slots[i].ukernel == chosen && slot_result(kc, i)->ok) {
+    if (strcmp(kc->slots[i].ukernel.name, chosen) == 0 && slot_result(kc, i)->ok) {
       default_us = kc->medians[i];
     }
   }
@@ -175,22 +202,32 @@ static bool time_kernels(struct kernel_case* kc, const struct bench_case_data* d
   return ok && reps > 0;
 }
 
-static size_t runnable_kernels(const struct sprig_f32_spmm_ukernel** list, bool quiet) {
+static struct kernel_ref kernel_ref_of(bool nm, size_t i) {
+  if (nm) {
+    const struct sprig_f32_nmspmm_ukernel* k = &sprig_f32_nmspmm_ukernels[i];
+    return (struct kernel_ref){NULL, k, k->name, k->isa, k->mr, k->nr};
+  }
+  const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
+  return (struct kernel_ref){k, NULL, k->name, k->isa, k->mr, k->nr};
+}
+
+static size_t runnable_kernels(bool nm, struct kernel_ref* list, bool quiet) {
   const struct sprig_hardware* hw = sprig_get_hardware();
+  const size_t listed = nm ? sprig_f32_nmspmm_ukernel_count : sprig_f32_spmm_ukernel_count;
   size_t count = 0;
-  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
-    const struct sprig_f32_spmm_ukernel* uk = &sprig_f32_spmm_ukernels[i];
-    if (hw != NULL && hw->has_isa[uk->isa]) {
+  for (size_t i = 0; i < listed; i++) {
+    const struct kernel_ref uk = kernel_ref_of(nm, i);
+    if (hw != NULL && hw->has_isa[uk.isa]) {
       list[count++] = uk;
     } else if (!quiet) {
-      fprintf(stderr, "skipping %s: this CPU (or build) cannot run %s\n", uk->name, sprig_isa_to_string(uk->isa));
+      fprintf(stderr, "skipping %s: this CPU (or build) cannot run %s\n", uk.name, sprig_isa_to_string(uk.isa));
     }
   }
   return count;
 }
 
 /* One result and one ready slot per runnable kernel; false when out of memory. */
-static bool prepare_slots(struct kernel_case* kc, const struct sprig_f32_spmm_ukernel** list,
+static bool prepare_slots(struct kernel_case* kc, const struct kernel_ref* list,
                           const struct bench_case_data* d, const struct bench_reference* reference,
                           const struct bench_options* o, double sparsity) {
   kc->slots = calloc(kc->slot_count + 1, sizeof(struct kernel_slot));
@@ -201,10 +238,10 @@ static bool prepare_slots(struct kernel_case* kc, const struct sprig_f32_spmm_uk
     struct bench_result* r = bench_results_add(kc->results);
     ok = r != NULL;
     if (ok) {
-      describe_kernel(r, list[i], d, o, sparsity);
+      describe_kernel(r, &list[i], d, o, sparsity);
       kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n, .params = {-INFINITY, INFINITY},
                                           .result_index = kc->results->count - 1};
-      ok = prepare_slot(&kc->slots[i], d, reference, r);
+      ok = prepare_slot(&kc->slots[i], d, reference, &o->formats[0]->pattern, r);
     }
   }
   return ok;
@@ -213,6 +250,7 @@ static bool prepare_slots(struct kernel_case* kc, const struct sprig_f32_spmm_uk
 static void free_kernel_case(struct kernel_case* kc) {
   for (size_t i = 0; kc->slots != NULL && i < kc->slot_count; i++) {
     bench_kernel_stream_free(&kc->slots[i].stream);
+    bench_nm_stream_free(&kc->slots[i].nm);
     free(kc->slots[i].output);
   }
   bench_runner_destroy(&kc->xnn[0]);
@@ -223,8 +261,10 @@ static void free_kernel_case(struct kernel_case* kc) {
 }
 
 static bool run_sparsity(const struct bench_options* o, double sparsity, struct bench_results* results) {
-  const struct sprig_f32_spmm_ukernel** list = malloc(sprig_f32_spmm_ukernel_count * sizeof(*list));
-  struct kernel_case kc = {.results = results};
+  const bool nm = o->formats[0]->pattern.format == SPRIG_FORMAT_NM;
+  struct kernel_ref* list =
+      malloc((nm ? sprig_f32_nmspmm_ukernel_count : sprig_f32_spmm_ukernel_count) * sizeof(*list));
+  struct kernel_case kc = {.nm = nm, .results = results};
   struct bench_case_data d = {0};
   struct bench_csr csr = {0};
   struct bench_reference reference = {0};
@@ -233,7 +273,7 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
                                  &d) == 0 &&
             bench_csr_from_dense(d.weights, d.n, d.k, &csr) == 0 &&
             bench_reference_compute(&csr, d.bias, d.input_cm, d.m, &reference) == 0;
-  kc.slot_count = ok ? runnable_kernels(list, o->quiet) : 0;
+  kc.slot_count = ok ? runnable_kernels(nm, list, o->quiet) : 0;
   ok = ok && prepare_slots(&kc, list, &d, &reference, o, sparsity);
   if (ok) {
     /* XNNPACK sees the shape as a 1x1 convolution of one 1 x m image. */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sprig/nmspmm.h>
 #include <sprig/spmm.h>
 
 #include "check.h"
@@ -38,7 +39,7 @@ int bench_case_data_make(const struct bench_format* format, size_t m, size_t k, 
   bench_fill_random(&rng, d->bias, n);
   bench_fill_random(&rng, d->input_cm, k * m);
   bench_transpose(d->input_cm, d->input_pm, k, m);
-  d->nnz = format->prune(d->weights, n, k, sparsity);
+  d->nnz = bench_prune(format, d->weights, n, k, sparsity);
   if (d->nnz == (size_t) -1) {
     bench_case_data_free(d);
     return -1;
@@ -58,6 +59,11 @@ const char* bench_kernel_isa(const char* kernel_name) {
   for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
     if (kernel_name != NULL && strcmp(sprig_f32_spmm_ukernels[i].name, kernel_name) == 0) {
       return sprig_isa_to_string(sprig_f32_spmm_ukernels[i].isa);
+    }
+  }
+  for (size_t i = 0; i < sprig_f32_nmspmm_ukernel_count; i++) {
+    if (kernel_name != NULL && strcmp(sprig_f32_nmspmm_ukernels[i].name, kernel_name) == 0) {
+      return sprig_isa_to_string(sprig_f32_nmspmm_ukernels[i].isa);
     }
   }
   return "unknown";

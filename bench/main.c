@@ -93,7 +93,11 @@ static size_t count_cases(const struct bench_options* o, size_t pool_count) {
       layers += bench_layer_selected(o, o->suites[s]->name, o->suites[s]->layers[l].name);
     }
   }
-  return layers * o->format_count * o->sparsity_count * pool_count;
+  size_t per_layer = 0;
+  for (size_t f = 0; f < o->format_count; f++) {
+    per_layer += o->formats[f]->fixed_sparsity > 0.0 ? 1 : o->sparsity_count;
+  }
+  return layers * per_layer * pool_count;
 }
 
 static bool run_suites(struct bench_run* run) {
@@ -106,8 +110,10 @@ static bool run_suites(struct bench_run* run) {
         continue;
       }
       for (size_t f = 0; f < o->format_count; f++) {
-        for (size_t p = 0; p < o->sparsity_count; p++) {
-          ok = bench_run_layer(run, suite, &suite->layers[l], o->formats[f], o->sparsities[p]) && ok;
+        const double fixed = o->formats[f]->fixed_sparsity;
+        for (size_t p = 0; p < (fixed > 0.0 ? 1 : o->sparsity_count); p++) {
+          ok = bench_run_layer(run, suite, &suite->layers[l], o->formats[f], fixed > 0.0 ? fixed : o->sparsities[p]) &&
+               ok;
         }
       }
     }

@@ -70,3 +70,40 @@ void bench_kernel_stream_free(struct bench_kernel_stream* s) {
   free(s->nnz);
   *s = (struct bench_kernel_stream){0};
 }
+
+int bench_nm_stream_build(const float* weights, const float* bias, size_t channels, size_t k, size_t n, size_t m,
+                          struct bench_nm_stream* s) {
+  s->groups = (k + m - 1) / m;
+  s->n = n;
+  s->m = m;
+  const size_t slots = s->groups * n;
+  s->weights = calloc(channels * (1 + slots), sizeof(float));
+  s->indices = calloc(channels * slots + 1, sizeof(uint8_t));
+  if (s->weights == NULL || s->indices == NULL) {
+    bench_nm_stream_free(s);
+    return -1;
+  }
+  for (size_t c = 0; c < channels; c++) {
+    float* values = s->weights + c * (1 + slots);
+    values[0] = bias != NULL ? bias[c] : 0.0f;
+    for (size_t g = 0; g < s->groups; g++) {
+      size_t slot = g * n;
+      for (size_t i = 0; i < m && g * m + i < k && slot < (g + 1) * n; i++) {
+        const float v = weights[c * k + g * m + i];
+        if (v != 0.0f) {
+          values[1 + slot] = v;
+          s->indices[c * slots + slot] = (uint8_t) i;
+          slot++;
+        }
+      }
+    }
+  }
+  return 0;
+}
+
+void bench_nm_stream_free(struct bench_nm_stream* s) {
+  free(s->weights);
+  free(s->indices);
+  s->weights = NULL;
+  s->indices = NULL;
+}

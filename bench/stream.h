@@ -20,4 +20,16 @@ int bench_kernel_stream_build(const float* weights, const float* bias, size_t n,
                               size_t input_row_bytes, struct bench_kernel_stream* stream);
 void bench_kernel_stream_free(struct bench_kernel_stream* stream);
 
+/* The N:M kernel's view (src/sprig/nmspmm.h) of dense weights that satisfy n:m. */
+struct bench_nm_stream {
+  size_t groups, n, m;
+  float* weights;     /* per channel: bias, groups * n values */
+  uint8_t* indices;   /* per channel: groups * n in-run indices */
+};
+
+/* weights: dense [channels][k] with at most n nonzeros per run of m. Returns 0 or -1. */
+int bench_nm_stream_build(const float* weights, const float* bias, size_t channels, size_t k, size_t n, size_t m,
+                          struct bench_nm_stream* stream);
+void bench_nm_stream_free(struct bench_nm_stream* stream);
+
 #endif /* SPRIG_BENCH_STREAM_H */

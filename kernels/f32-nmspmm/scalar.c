@@ -57,6 +57,7 @@ static inline void nmspmm_all_tiles(
 }
 
 #define DEFINE_SCALAR_NMSPMM(MR)                                                                       \
+  _Static_assert(MR <= 8, "scalar tiles hold at most 8 accumulators per channel");                 \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__scalar(                                               \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,   \
       const float* weights, const uint8_t* indices, float* output, size_t output_stride,               \

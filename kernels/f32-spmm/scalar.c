@@ -98,6 +98,7 @@ static inline void spmm_all_tiles(
 }
 
 #define DEFINE_SCALAR_SPMM(MR, NR)                                                                    \
+  _Static_assert(MR <= 8 && NR <= 4, "scalar tiles hold at most 4 x 8 accumulators");           \
   void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__scalar(                                           \
       size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas,   \
       const uint32_t* nnz, float* output, size_t output_stride,                                       \
