@@ -1,0 +1,234 @@
+/*
+ * WebAssembly SIMD128 f32 N:M SpMM (the whole build uses -msimd128).
+ *
+ * Inner loop per stored weight, with V = MR / 4 vectors of pixels:
+ *   1 v128.load32_splat (weight), 1 i32.load8_u (index), i32.mul + i32.add (row address =
+ *   run base + index * row_stride), V v128.load (input), V f32x4.mul + V f32x4.add;
+ *   per run of M rows one i32.add (run base += M * row_stride) and the loop counter/branch.
+ * V8 (node 20, x64 AVX) turns a 16x1 pair of weights into 2 vbroadcastss, 2 movzx, 2 imul,
+ * 2 add, 8 vmovdqu, 8 vmulps, 8 vaddps and ~4 loop instructions: ~17 per weight, 12 of them
+ * vector. SIMD128 has no fused multiply-add, so each 4-wide MAC costs two FP instructions.
+ * What limits it is instruction issue, not the add latency chain (adding w0*x0 + w1*x1 to the
+ * accumulator in one step, i.e. a shorter chain, measured no faster), nor the multiply in the
+ * address (a CSR kernel with precomputed byte deltas, kernels/f32-spmm/wasmsimd.c, runs the
+ * same weights at the same speed).
+ *
+ * Run shapes (chosen once per call, each compiled separately): n == 1 one weight per run;
+ * n == 2 (2:4, 2:8) an unrolled pair per run; even n >= 4 n / 2 pairs per run; odd n >= 3 a
+ * loop of single weights. (A single flat loop over all pairs with a branch-free run step measured
+ * no better than the nested loop.)
+ *
+ * What limits MR is V8's x64 code generator, as in kernels/f32-spmm/wasmsimd.c: it issues all
+ * of a loop body's input loads before the arithmetic, so the loaded vectors, the accumulators
+ * and the splats must fit in the 15 allocatable xmm registers. 16x1: 8 loads of a pair + 4
+ * accumulators + 2 splats = 14, fits; 32x1: 8 accumulators alone + 8 loads of one weight + 1 = 17,
+ * spills, and runs 25-35% slower than 16x1 under node on x86-64. ARM64 engines have 32 vector
+ * registers, where 32x1 should not spill.
+ *
+ * Two flavours, differing only in the final clamp (see kernels/f32-spmm/wasmsimd.c):
+ *   _arm: f32x4.min/max (single instructions on ARM, NaN-exact multi-instruction sequences on x86);
+ *   _x86: f32x4.pmax(acc, min) then f32x4.pmin(acc, max), one maxps/minps each on x86, exactly
+ *         scalar.c's `x < lo ? lo : x` then `x > hi ? hi : x`; a NaN accumulator passes through.
+ * On k = 256 the clamp is ~1-3% of the time; it matters for short channels.
+ *
+ * Default: 16x1 _x86 (node and most desktop browsers run on x86-64). Measured under node 20 on
+ * x86-64, m = 3136 pixels, k = 256 rows, 256 channels: 21-22 GFLOP/s at 2:4 (about half of the
+ * 43 GFLOP/s f32x4 mul+add peak), 7-9x the scalar wasm build's 8x1 kernel and 10-13x its default
+ * 4x1; 1:4, 2:8, 3:4, 4:8 and 4:16 run at 21-23 GFLOP/s, within 5% of the CSR 16x1 kernel.
+ *
+ * Remainder pixels: after the MR tiles, one tile per set bit of the rest (16, 8, 4, 2, 1); the
+ * 2- and 1-pixel tiles use v128.load64_zero / load32_zero and v128.store64_lane / store32_lane,
+ * so nothing outside input[0 .. mc) or output[0 .. mc) is read or written.
+ */
+#include <wasm_simd128.h>
+
+#include <sprig/nmspmm.h>
+
+/* The helpers take their tile sizes as constants; forced inlining turns them into straight-line
+ * code with the accumulators in registers. */
+#define INLINE static inline __attribute__((always_inline))
+
+#define MAX_VECTORS 8
+
+enum clamp_flavour {
+  clamp_arm,
+  clamp_x86,
+};
+
+INLINE v128_t clamp(v128_t x, v128_t lo, v128_t hi, enum clamp_flavour flavour) {
+  if (flavour == clamp_x86) {
+    return wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);
+  }
+  return wasm_f32x4_min(wasm_f32x4_max(x, lo), hi);
+}
+
+/* `mr` pixels (1, 2, or a multiple of 4 read as vectors of 4) into the low lanes. */
+INLINE v128_t load_pixels(const float* p, size_t mr) {
+  if (mr >= 4) {
+    return wasm_v128_load(p);
+  }
+  if (mr == 2) {
+    return wasm_v128_load64_zero(p);
+  }
+  return wasm_v128_load32_zero(p);
+}
+
+INLINE void store_pixels(float* p, v128_t v, size_t mr) {
+  if (mr >= 4) {
+    wasm_v128_store(p, v);
+  } else if (mr == 2) {
+    wasm_v128_store64_lane(p, v, 0);
+  } else {
+    wasm_v128_store32_lane(p, v, 0);
+  }
+}
+
+INLINE const float* row(const char* run_base, uint8_t index, size_t row_stride) {
+  return (const float*) (run_base + (size_t) index * row_stride);
+}
+
+/* acc[0 .. nv) += w * x[0 .. mr), one weight. */
+INLINE void mac(size_t mr, v128_t* acc, v128_t w, const float* x) {
+  const size_t nv = mr >= 4 ? mr / 4 : 1;
+  for (size_t v = 0; v < nv; v++) {
+    acc[v] = wasm_f32x4_add(acc[v], wasm_f32x4_mul(load_pixels(x + 4 * v, mr), w));
+  }
+}
+
+/* How the slots of a run are walked; a compile-time constant once inlined. */
+enum run_shape {
+  run_single, /* n == 1: one weight per run */
+  run_pair,   /* n == 2: one unrolled pair per run */
+  run_pairs,  /* even n >= 4: n / 2 unrolled pairs per run */
+  run_any,    /* odd n >= 3: n single weights per run */
+};
+
+/* acc += w[0] * row(idx[0]) + w[1] * row(idx[1]), in that order per accumulator. */
+INLINE void mac_pair(
+    size_t mr, v128_t* acc, const float* w, const uint8_t* idx, const char* base, size_t row_stride) {
+  const v128_t w0 = wasm_v128_load32_splat(w);
+  const v128_t w1 = wasm_v128_load32_splat(w + 1);
+  const float* x0 = row(base, idx[0], row_stride);
+  const float* x1 = row(base, idx[1], row_stride);
+  mac(mr, acc, w0, x0);
+  mac(mr, acc, w1, x1);
+}
+
+INLINE void mac_single(
+    size_t mr, v128_t* acc, const float* w, const uint8_t* idx, const char* base, size_t row_stride) {
+  mac(mr, acc, wasm_v128_load32_splat(w), row(base, idx[0], row_stride));
+}
+
+/* All `nc` channels over one tile of `mr` pixels. */
+INLINE void nmspmm_tile(
+    size_t mr, enum run_shape shape, enum clamp_flavour flavour, size_t nc, size_t groups, size_t n,
+    const float* input, size_t row_stride, size_t group_stride, const float* w, const uint8_t* idx,
+    float* output, size_t output_stride, v128_t lo, v128_t hi) {
+  const size_t nv = mr >= 4 ? mr / 4 : 1;
+  for (; nc != 0; nc--) {
+    v128_t acc[MAX_VECTORS];
+    const v128_t bias = wasm_v128_load32_splat(w++);
+    for (size_t v = 0; v < nv; v++) {
+      acc[v] = bias;
+    }
+    const char* base = (const char*) input;
+    for (size_t g = groups; g != 0; g--) {
+      if (shape == run_single) {
+        mac_single(mr, acc, w, idx, base, row_stride);
+        w += 1;
+        idx += 1;
+      } else if (shape == run_pair) {
+        mac_pair(mr, acc, w, idx, base, row_stride);
+        w += 2;
+        idx += 2;
+      } else if (shape == run_pairs) {
+        for (size_t j = n / 2; j != 0; j--) {
+          mac_pair(mr, acc, w, idx, base, row_stride);
+          w += 2;
+          idx += 2;
+        }
+      } else {
+        for (size_t j = n; j != 0; j--) {
+          mac_single(mr, acc, w, idx, base, row_stride);
+          w += 1;
+          idx += 1;
+        }
+      }
+      base += group_stride;
+    }
+    for (size_t v = 0; v < nv; v++) {
+      store_pixels(output + 4 * v, clamp(acc[v], lo, hi, flavour), mr);
+    }
+    output = (float*) ((char*) output + output_stride);
+  }
+}
+
+INLINE void nmspmm_tile_any_n(
+    size_t mr, enum clamp_flavour flavour, size_t nc, size_t groups, size_t n, const float* input,
+    size_t row_stride, size_t group_stride, const float* w, const uint8_t* idx, float* output,
+    size_t output_stride, v128_t lo, v128_t hi) {
+  const enum run_shape shape = n == 1 ? run_single : n == 2 ? run_pair : n % 2 == 0 ? run_pairs : run_any;
+  switch (shape) {
+    case run_single:
+      nmspmm_tile(mr, run_single, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+                  output_stride, lo, hi);
+      break;
+    case run_pair:
+      nmspmm_tile(mr, run_pair, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+                  output_stride, lo, hi);
+      break;
+    case run_pairs:
+      nmspmm_tile(mr, run_pairs, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+                  output_stride, lo, hi);
+      break;
+    case run_any:
+      nmspmm_tile(mr, run_any, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+                  output_stride, lo, hi);
+      break;
+  }
+}
+
+/* Pixels in tiles of `mr`, then one tile for each set bit of the remainder, largest first. */
+INLINE void nmspmm_all_tiles(
+    size_t mr, enum clamp_flavour flavour, size_t mc, size_t nc, size_t groups, size_t n, size_t m,
+    const float* input, size_t row_stride, const float* w, const uint8_t* idx, float* output,
+    size_t output_stride, const struct sprig_f32_minmax_params* params) {
+  const v128_t lo = wasm_f32x4_splat(params->min);
+  const v128_t hi = wasm_f32x4_splat(params->max);
+  const size_t group_stride = m * row_stride;
+  size_t p = 0;
+  for (; p + mr <= mc; p += mr) {
+    nmspmm_tile_any_n(mr, flavour, nc, groups, n, input + p, row_stride, group_stride, w, idx, output + p,
+                      output_stride, lo, hi);
+  }
+  const size_t rest = mc - p;
+  /* Written out so that every tile size is a literal constant. */
+#define REMAINDER_TILE(TILE)                                                                             \
+  if (mr > (TILE) && (rest & (TILE)) != 0) {                                                             \
+    nmspmm_tile_any_n((TILE), flavour, nc, groups, n, input + p, row_stride, group_stride, w, idx,       \
+                      output + p, output_stride, lo, hi);                                                \
+    p += (TILE);                                                                                         \
+  }
+  REMAINDER_TILE(16)
+  REMAINDER_TILE(8)
+  REMAINDER_TILE(4)
+  REMAINDER_TILE(2)
+  REMAINDER_TILE(1)
+#undef REMAINDER_TILE
+}
+
+#define DEFINE_WASMSIMD_NMSPMM(MR, FLAVOUR)                                                              \
+  void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__wasmsimd_##FLAVOUR(                                     \
+      size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,     \
+      const float* weights, const uint8_t* indices, float* output, size_t output_stride,                 \
+      const struct sprig_f32_minmax_params* params) {                                                    \
+    nmspmm_all_tiles(MR, clamp_##FLAVOUR, mc, nc, groups, n, m, input, row_stride, weights, indices,     \
+                     output, output_stride, params);                                                     \
+  }
+
+DEFINE_WASMSIMD_NMSPMM(8, arm)
+DEFINE_WASMSIMD_NMSPMM(16, arm)
+DEFINE_WASMSIMD_NMSPMM(32, arm)
+DEFINE_WASMSIMD_NMSPMM(8, x86)
+DEFINE_WASMSIMD_NMSPMM(16, x86)
+DEFINE_WASMSIMD_NMSPMM(32, x86)
