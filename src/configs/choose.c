@@ -39,6 +39,10 @@ size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct 
   return SIZE_MAX;
 }
 
+/* Rows shorter than this run faster on scalar tiles than on any SIMD kernel's remainder path
+ * (measured with sprig-bench --kernels on x86: m = 1 is ~2x faster on 1x1 / 2x1 scalar). */
+#define SCALAR_BELOW_PIXELS 4
+
 /* The kernel of (isa, nr) with the largest MR <= pixels, or SIZE_MAX. */
 static size_t widest_fitting(const struct sprig_ukernel_list* list, enum sprig_isa isa, uint32_t nr,
                              size_t pixels) {
@@ -52,15 +56,32 @@ static size_t widest_fitting(const struct sprig_ukernel_list* list, enum sprig_i
   return best;
 }
 
+/* The kernel of (isa, nr) with the smallest MR >= pixels (one pass over the weights with the
+ * fewest idle lanes), or SIZE_MAX. */
+static size_t narrowest_covering(const struct sprig_ukernel_list* list, enum sprig_isa isa, uint32_t nr,
+                                 size_t pixels) {
+  size_t best = SIZE_MAX;
+  for (size_t i = 0; i < list->count; i++) {
+    const struct sprig_ukernel_traits k = list->traits(i);
+    if (k.isa == isa && k.nr == nr && k.mr >= pixels && (best == SIZE_MAX || k.mr < list->traits(best).mr)) {
+      best = i;
+    }
+  }
+  return best;
+}
+
 size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                          size_t chosen, size_t pixels) {
   const struct sprig_ukernel_traits c = list->traits(chosen);
   if (pixels >= c.mr) {
     return chosen;
   }
-  size_t k = widest_fitting(list, c.isa, c.nr, pixels);
-  if (k == SIZE_MAX && hardware->forced_isa == sprig_isa_count) {
-    k = widest_fitting(list, sprig_isa_scalar, c.nr, pixels);
+  if (pixels < SCALAR_BELOW_PIXELS && hardware->forced_isa == sprig_isa_count) {
+    const size_t scalar = widest_fitting(list, sprig_isa_scalar, c.nr, pixels);
+    if (scalar != SIZE_MAX) {
+      return scalar;
+    }
   }
+  const size_t k = narrowest_covering(list, c.isa, c.nr, pixels);
   return k != SIZE_MAX ? k : chosen;
 }
