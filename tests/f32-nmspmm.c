@@ -165,15 +165,5 @@ static int initialize(void** state) {
 }
 
 int main(void) {
-  struct CMUnitTest* tests = calloc(sprig_f32_nmspmm_ukernel_count, sizeof(struct CMUnitTest));
-  for (size_t i = 0; i < sprig_f32_nmspmm_ukernel_count; i++) {
-    tests[i] = (struct CMUnitTest){
-        .name = sprig_f32_nmspmm_ukernels[i].name,
-        .test_func = test_nm_kernel,
-        .initial_state = (void*) &sprig_f32_nmspmm_ukernels[i],
-    };
-  }
-  const int failures = _cmocka_run_group_tests("f32-nmspmm", tests, sprig_f32_nmspmm_ukernel_count, initialize, NULL);
-  free(tests);
-  return failures;
+  return run_per_kernel("f32-nmspmm", sprig_f32_nmspmm_ukernels, sprig_f32_nmspmm_ukernel_count, sizeof(sprig_f32_nmspmm_ukernels[0]), test_nm_kernel, initialize);
 }

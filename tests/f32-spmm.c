@@ -220,15 +220,5 @@ static int initialize(void** state) {
 }
 
 int main(void) {
-  struct CMUnitTest* tests = calloc(sprig_f32_spmm_ukernel_count, sizeof(struct CMUnitTest));
-  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
-    tests[i] = (struct CMUnitTest){
-        .name = sprig_f32_spmm_ukernels[i].name,
-        .test_func = test_kernel,
-        .initial_state = (void*) &sprig_f32_spmm_ukernels[i],
-    };
-  }
-  const int failures = _cmocka_run_group_tests("f32-spmm", tests, sprig_f32_spmm_ukernel_count, initialize, NULL);
-  free(tests);
-  return failures;
+  return run_per_kernel("f32-spmm", sprig_f32_spmm_ukernels, sprig_f32_spmm_ukernel_count, sizeof(sprig_f32_spmm_ukernels[0]), test_kernel, initialize);
 }

@@ -122,4 +122,22 @@ static inline void assert_all_equal(const float* data, size_t count, float value
   }
 }
 
+/* Runs `test` once per entry of a kernel table whose entries start with their `const char* name`
+ * (the kernel list structs do); the test receives the entry as its state. */
+static inline int run_per_kernel(const char* group, const void* table, size_t count, size_t entry_size,
+                                 CMUnitTestFunction test, CMFixtureFunction setup) {
+  struct CMUnitTest* tests = calloc(count, sizeof(struct CMUnitTest));
+  for (size_t i = 0; i < count; i++) {
+    const void* entry = (const char*) table + i * entry_size;
+    tests[i] = (struct CMUnitTest){
+        .name = *(const char* const*) entry,
+        .test_func = test,
+        .initial_state = (void*) entry,
+    };
+  }
+  const int failures = _cmocka_run_group_tests(group, tests, count, setup, NULL);
+  free(tests);
+  return failures;
+}
+
 #endif /* SPRIG_TEST_UTIL_H */
