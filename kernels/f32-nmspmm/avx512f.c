@@ -36,233 +36,31 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* Loops over compile-time counts (vectors, channels, slots of a run) must become straight-line
- * code so that the accumulators stay in registers; GCC's own heuristics stop short of that for
- * the larger blocks. */
-#define UNROLL _Pragma("GCC unroll 16")
+/* What x86-template.h needs of the ISA (see the list there). */
+#define VEC __m512
+#define MASK __mmask16
+#define LANES 16
+#define VLOADU(p) _mm512_loadu_ps(p)
+#define VMASKLOAD(p, mask) _mm512_maskz_loadu_ps(mask, p)
+#define VSTOREU(p, v) _mm512_storeu_ps(p, v)
+#define VMASKSTORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
+#define VMADD(acc, x, w) _mm512_fmadd_ps(x, w, acc)
+#define VSET1(f) _mm512_set1_ps(f)
+#define VMIN(a, b) _mm512_min_ps(a, b)
+#define VMAX(a, b) _mm512_max_ps(a, b)
+#define VLOAD_PAIR(p) load_pair(p)
+#define VPAIR_LO(v) _mm512_permute_ps(v, 0x00)
+#define VPAIR_HI(v) _mm512_permute_ps(v, 0x55)
+#define TAIL_MASK(k) ((__mmask16) ((1u << (k)) - 1u))
 
-/* Largest V and C any kernel below instantiates (the accumulator array is sized by these). */
-#define MAX_V 8
-#define MAX_C 4
-
-INLINE __m512 load16(const float* p, int masked, __mmask16 mask) {
-  return masked ? _mm512_maskz_loadu_ps(mask, p) : _mm512_loadu_ps(p);
+/* The weight pair as one double, broadcast: vbroadcastsd. */
+INLINE __m512 load_pair(const float* p) {
+  double pair;
+  memcpy(&pair, p, sizeof(pair));
+  return _mm512_castpd_ps(_mm512_set1_pd(pair));
 }
 
-INLINE void store16(float* p, __m512 v, int masked, __mmask16 mask) {
-  if (masked) {
-    _mm512_mask_storeu_ps(p, mask, v);
-  } else {
-    _mm512_storeu_ps(p, v);
-  }
-}
-
-INLINE __m512 clamp16(__m512 v, __m512 vmin, __m512 vmax) {
-  /* The bound goes first: vmaxps/vminps return the second operand when either is NaN, so a
-   * NaN result stays NaN as in the scalar kernel. */
-  return _mm512_min_ps(vmax, _mm512_max_ps(vmin, v));
-}
-
-/* acc[0 .. nv) += vw * the nv vectors at x (the last one masked when `masked`). */
-INLINE void madd_row(size_t nv, int masked, __mmask16 mask, __m512* acc, const float* x, __m512 vw) {
-  UNROLL
-  for (size_t i = 0; i < nv; i++) {
-    acc[i] = _mm512_fmadd_ps(load16(x + 16 * i, masked && i == nv - 1, mask), vw, acc[i]);
-  }
-}
-
-/* Slot s of nb channels: acc[b] += w_b[s] * row idx_b[s] of the run at base. */
-INLINE void madd_slot(
-    size_t nv, size_t nb, int masked, __mmask16 mask, __m512 acc[][MAX_V], const float* const* wb,
-    const uint8_t* const* ib, size_t s, const char* base, size_t row_stride) {
-  UNROLL
-  for (size_t b = 0; b < nb; b++) {
-    const float* x = (const float*) (base + (size_t) ib[b][s] * row_stride);
-    madd_row(nv, masked, mask, acc[b], x, _mm512_set1_ps(wb[b][s]));
-  }
-}
-
-/* Slots s and s + 1 of nb channels, the two weights of a channel broadcast from one load. */
-INLINE void madd_pair(
-    size_t nv, size_t nb, int masked, __mmask16 mask, __m512 acc[][MAX_V], const float* const* wb,
-    const uint8_t* const* ib, size_t s, const char* base, size_t row_stride) {
-  UNROLL
-  for (size_t b = 0; b < nb; b++) {
-    double pair;
-    memcpy(&pair, wb[b] + s, sizeof(pair));
-    const __m512 vpair = _mm512_castpd_ps(_mm512_set1_pd(pair));
-    const float* x0 = (const float*) (base + (size_t) ib[b][s] * row_stride);
-    const float* x1 = (const float*) (base + (size_t) ib[b][s + 1] * row_stride);
-    madd_row(nv, masked, mask, acc[b], x0, _mm512_permute_ps(vpair, 0x00));
-    madd_row(nv, masked, mask, acc[b], x1, _mm512_permute_ps(vpair, 0x55));
-  }
-}
-
-/*
- * nb channels (nb <= MAX_C) of one tile of nv vectors. Channel b's stream starts at
- * w + b * w_stride (bias first) and idx + b * idx_stride. n_fixed is n as a compile-time
- * constant (1, 2 or 4: the run is straight-line code) or 0 (a loop over any n). nv, nb, masked
- * and n_fixed are constants at every call site, so acc[][] lives in registers.
- */
-INLINE void nm_block(
-    size_t nv, size_t nb, int masked, __mmask16 mask, size_t n_fixed, size_t n, size_t groups,
-    const float* input, size_t row_stride, size_t group_stride, const float* w, size_t w_stride,
-    const uint8_t* idx, size_t idx_stride, float* output, size_t output_stride, __m512 vmin,
-    __m512 vmax) {
-  __m512 acc[MAX_C][MAX_V];
-  const float* wb[MAX_C];
-  const uint8_t* ib[MAX_C];
-  UNROLL
-  for (size_t b = 0; b < nb; b++) {
-    wb[b] = w + b * w_stride + 1;
-    ib[b] = idx + b * idx_stride;
-    const __m512 vbias = _mm512_set1_ps(w[b * w_stride]);
-    UNROLL
-    for (size_t i = 0; i < nv; i++) {
-      acc[b][i] = vbias;
-    }
-  }
-  const char* base = (const char*) input;
-  /* s: slot offset of the current run in every channel's value and index streams. */
-  for (size_t g = groups, s = 0; g != 0; g--, s += n) {
-    if (n_fixed == 1) {
-      madd_slot(nv, nb, masked, mask, acc, wb, ib, s, base, row_stride);
-    } else if (n_fixed != 0) {
-      UNROLL
-      for (size_t j = 0; j < n_fixed; j += 2) {
-        madd_pair(nv, nb, masked, mask, acc, wb, ib, s + j, base, row_stride);
-      }
-    } else {
-      size_t j = 0;
-      for (; j + 2 <= n; j += 2) {
-        madd_pair(nv, nb, masked, mask, acc, wb, ib, s + j, base, row_stride);
-      }
-      if (j != n) {
-        madd_slot(nv, nb, masked, mask, acc, wb, ib, s + j, base, row_stride);
-      }
-    }
-    base += group_stride;
-  }
-  UNROLL
-  for (size_t b = 0; b < nb; b++) {
-    UNROLL
-    for (size_t i = 0; i < nv; i++) {
-      store16(output + 16 * i, clamp16(acc[b][i], vmin, vmax), masked && i == nv - 1, mask);
-    }
-    output = (float*) ((uintptr_t) output + output_stride);
-  }
-}
-
-/*
- * One tile of nv vectors over all nc channels: blocks of nb (1, 2 or 4) channels, then the
- * leftover nc % nb in blocks of 2 and 1. n_fixed is n as a compile-time constant, or 0.
- */
-INLINE void nm_tile(
-    size_t nv, size_t nb, int masked, __mmask16 mask, size_t n_fixed, size_t n, size_t nc,
-    size_t groups, const float* input, size_t row_stride, size_t group_stride, const float* w,
-    const uint8_t* idx, float* output, size_t output_stride, __m512 vmin, __m512 vmax) {
-  if (n_fixed != 0) {
-    n = n_fixed;
-  }
-  const size_t idx_stride = groups * n;
-  const size_t w_stride = 1 + idx_stride;
-  /* The block size must be a literal at each nm_block call for acc[][] to stay in registers. */
-#define BLOCKS(BS)                                                                                 \
-  if (nb >= BS) {                                                                                  \
-    for (; nc >= BS; nc -= BS) {                                                                   \
-      nm_block(nv, BS, masked, mask, n_fixed, n, groups, input, row_stride, group_stride, w,       \
-               w_stride, idx, idx_stride, output, output_stride, vmin, vmax);                      \
-      w += BS * w_stride;                                                                          \
-      idx += BS * idx_stride;                                                                      \
-      output = (float*) ((uintptr_t) output + BS * output_stride);                                 \
-    }                                                                                              \
-  }
-  BLOCKS(4)
-  BLOCKS(2)
-  BLOCKS(1)
-#undef BLOCKS
-}
-
-/*
- * Channels per block for a pass of v vectors, given `accumulators` registers for the block: as
- * many as fit, up to 4, so a narrow remainder pass keeps several dependency chains.
- */
-INLINE size_t block_channels(size_t accumulators, size_t v) {
-  return accumulators >= 4 * v ? 4 : accumulators >= 2 * v ? 2 : 1;
-}
-
-/*
- * Full tiles of nv vectors, then the remaining 1 .. nv * 16 - 1 pixels in one pass of
- * ceil(rest / 16) vectors, the last one masked: every pass streams all the weights again, so
- * one narrow pass beats halving tiles.
- */
-INLINE void nm_all_tiles(
-    size_t nv, size_t nb, size_t n_fixed, size_t n, size_t mc, size_t nc, size_t groups,
-    const float* input, size_t row_stride, size_t group_stride, const float* w, const uint8_t* idx,
-    float* output, size_t output_stride, __m512 vmin, __m512 vmax) {
-  size_t p = 0;
-  for (; p + nv * 16 <= mc; p += nv * 16) {
-    nm_tile(nv, nb, 0, 0, n_fixed, n, nc, groups, input + p, row_stride, group_stride, w, idx, output + p,
-            output_stride, vmin, vmax);
-  }
-  if (p == mc) {
-    return;
-  }
-  const size_t rest = mc - p;
-  const size_t rest_vectors = (rest + 15) / 16;
-  /* The low rest - 16 * (rest_vectors - 1) lanes (1 to 16) of the last vector. */
-  const __mmask16 mask = (__mmask16) ((1u << (rest - 16 * (rest_vectors - 1))) - 1u);
-  input += p;
-  output += p;
-  /* rest_vectors <= nv; the `nv >= V` tests drop the impossible cases at compile time. */
-  switch (rest_vectors) {
-#define REST_CASE(V)                                                                                 \
-    case V:                                                                                          \
-      if (nv >= V) {                                                                                 \
-        nm_tile(V, block_channels(nb * nv, V), 1, mask, n_fixed, n, nc, groups, input, row_stride,   \
-                group_stride, w, idx, output, output_stride, vmin, vmax);                            \
-      }                                                                                              \
-      break;
-    REST_CASE(1)
-    REST_CASE(2)
-    REST_CASE(3)
-    REST_CASE(4)
-    REST_CASE(5)
-    REST_CASE(6)
-    REST_CASE(7)
-    REST_CASE(8)
-#undef REST_CASE
-    default:
-      break;
-  }
-}
-
-INLINE void nm_kernel(
-    size_t nv, size_t nb, size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-    size_t row_stride, const float* weights, const uint8_t* indices, float* output,
-    size_t output_stride, const struct sprig_f32_minmax_params* params) {
-  const __m512 vmin = _mm512_set1_ps(params->min);
-  const __m512 vmax = _mm512_set1_ps(params->max);
-  const size_t group_stride = m * row_stride;
-  switch (n) {
-    case 1:
-      nm_all_tiles(nv, nb, 1, n, mc, nc, groups, input, row_stride, group_stride, weights, indices, output,
-                   output_stride, vmin, vmax);
-      break;
-    case 2:
-      nm_all_tiles(nv, nb, 2, n, mc, nc, groups, input, row_stride, group_stride, weights, indices, output,
-                   output_stride, vmin, vmax);
-      break;
-    case 4:
-      nm_all_tiles(nv, nb, 4, n, mc, nc, groups, input, row_stride, group_stride, weights, indices, output,
-                   output_stride, vmin, vmax);
-      break;
-    default:
-      nm_all_tiles(nv, nb, 0, n, mc, nc, groups, input, row_stride, group_stride, weights, indices, output,
-                   output_stride, vmin, vmax);
-      break;
-  }
-}
+#include "x86-template.h"
 
 #define DEFINE_AVX512F_NMSPMM(MR, C)                                                                  \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__avx512f(                                             \

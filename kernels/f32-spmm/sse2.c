@@ -22,14 +22,8 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* Largest V and NR any kernel below instantiates (register arrays are sized by these). */
-#define MAX_V 8
-#define MAX_NR 4
-
-/* How many nonzeros ahead of the loads the input prefetch runs. */
-#define PREFETCH_DISTANCE 8
-
-/* How many lanes of the last vector of a tile are pixels. */
+/* How many lanes of the last vector of a tile are pixels: SSE2 has no masked loads and stores,
+ * so a partial vector is moved with movq and/or movss (the MASK of x86-template.h). */
 enum width {
   width_full = 4,
   width_triple = 3,
@@ -37,12 +31,8 @@ enum width {
   width_single = 1,
 };
 
-static inline const float* advance(const float* p, int32_t delta_bytes) {
-  return (const float*) ((uintptr_t) p + (uintptr_t) (intptr_t) delta_bytes);
-}
-
 /* Loads `width` floats into the low lanes (the others are zero). */
-INLINE __m128 load4(const float* p, enum width width) {
+INLINE __m128 load_low(const float* p, enum width width) {
   switch (width) {
     case width_single:
       return _mm_load_ss(p);
@@ -55,7 +45,8 @@ INLINE __m128 load4(const float* p, enum width width) {
   }
 }
 
-INLINE void store4(float* p, __m128 v, enum width width) {
+/* Stores the low `width` lanes. */
+INLINE void store_low(float* p, __m128 v, enum width width) {
   switch (width) {
     case width_single:
       _mm_store_ss(p, v);
@@ -73,112 +64,21 @@ INLINE void store4(float* p, __m128 v, enum width width) {
   }
 }
 
-INLINE __m128 clamp4(__m128 v, __m128 vmin, __m128 vmax) {
-  /* The bound goes first: maxps/minps return the second operand when either is NaN, so a NaN
-   * result stays NaN as in the scalar kernel. */
-  return _mm_min_ps(vmax, _mm_max_ps(vmin, v));
-}
+/* What x86-template.h needs of the ISA (see the list there). */
+#define VEC __m128
+#define MASK enum width
+#define LANES 4
+#define VLOADU(p) _mm_loadu_ps(p)
+#define VMASKLOAD(p, width) load_low(p, width)
+#define VSTOREU(p, v) _mm_storeu_ps(p, v)
+#define VMASKSTORE(p, width, v) store_low(p, v, width)
+#define VMADD(acc, x, w) _mm_add_ps(acc, _mm_mul_ps(x, w))
+#define VBROADCAST(p) _mm_load1_ps(p)
+#define VSET1(f) _mm_set1_ps(f)
+#define VMIN(a, b) _mm_min_ps(a, b)
+#define VMAX(a, b) _mm_max_ps(a, b)
 
-/*
- * A pointer that walks the input rows PREFETCH_DISTANCE nonzeros ahead of the loads. It
- * consumes at most `left` deltas (all the call has), so it never reads past input_deltas; past
- * the last nonzero it may point anywhere, which prefetcht0 tolerates (it never faults).
- */
-struct prefetcher {
-  const float* row;
-  const int32_t* deltas;
-  size_t left;
-};
-
-INLINE void prefetcher_step(struct prefetcher* pf) {
-  if (pf->left != 0) {
-    pf->row = advance(pf->row, *pf->deltas++);
-    pf->left--;
-  }
-}
-
-INLINE struct prefetcher prefetcher_start(const float* input, const int32_t* deltas, size_t total) {
-  struct prefetcher pf = {input, deltas, total};
-  for (size_t i = 0; i < PREFETCH_DISTANCE; i++) {
-    prefetcher_step(&pf);
-  }
-  return pf;
-}
-
-/* Prefetches one row of `nv` vectors (one prefetch per 64-byte line) and moves to the next. */
-INLINE void prefetcher_next(struct prefetcher* pf, size_t nv) {
-  for (size_t i = 0; i < nv; i += 4) {
-    _mm_prefetch((const char*) (pf->row + 4 * i), _MM_HINT_T0);
-  }
-  prefetcher_step(pf);
-}
-
-/*
- * One tile of nv xmm vectors over all nc channels: nc / nr blocks of nr channels, then nc % nr
- * single channels. The last vector holds `width` pixels. nv, nr and width are compile-time
- * constants at every call site, so the arrays below are registers.
- */
-INLINE void spmm_tile(
-    size_t nv, size_t nr, enum width width, size_t nc, const float* input, const float* w,
-    const int32_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
-    size_t output_stride, __m128 vmin, __m128 vmax) {
-  struct prefetcher pf = prefetcher_start(input, deltas, total_nnz);
-  size_t n = nc;
-  if (nr > 1) {
-    for (; n >= nr; n -= nr) {
-      __m128 acc[MAX_NR][MAX_V];
-      for (size_t r = 0; r < nr; r++) {
-        const __m128 vbias = _mm_load1_ps(w + r);
-        for (size_t i = 0; i < nv; i++) {
-          acc[r][i] = vbias;
-        }
-      }
-      w += nr;
-      for (uint32_t j = *nnz++; j != 0; j--) {
-        const int32_t delta = *deltas++;
-        prefetcher_next(&pf, nv);
-        __m128 x[MAX_V];
-        for (size_t i = 0; i < nv; i++) {
-          x[i] = load4(input + 4 * i, i == nv - 1 ? width : width_full);
-        }
-        for (size_t r = 0; r < nr; r++) {
-          const __m128 vw = _mm_load1_ps(w + r);
-          for (size_t i = 0; i < nv; i++) {
-            acc[r][i] = _mm_add_ps(acc[r][i], _mm_mul_ps(x[i], vw));
-          }
-        }
-        w += nr;
-        input = advance(input, delta);
-      }
-      for (size_t r = 0; r < nr; r++) {
-        for (size_t i = 0; i < nv; i++) {
-          store4(output + 4 * i, clamp4(acc[r][i], vmin, vmax), i == nv - 1 ? width : width_full);
-        }
-        output = (float*) ((uintptr_t) output + output_stride);
-      }
-    }
-  }
-  for (; n != 0; n--) {
-    __m128 acc[MAX_V];
-    const __m128 vbias = _mm_load1_ps(w++);
-    for (size_t i = 0; i < nv; i++) {
-      acc[i] = vbias;
-    }
-    for (uint32_t j = *nnz++; j != 0; j--) {
-      const int32_t delta = *deltas++;
-      const __m128 vw = _mm_load1_ps(w++);
-      prefetcher_next(&pf, nv);
-      for (size_t i = 0; i < nv; i++) {
-        acc[i] = _mm_add_ps(acc[i], _mm_mul_ps(load4(input + 4 * i, i == nv - 1 ? width : width_full), vw));
-      }
-      input = advance(input, delta);
-    }
-    for (size_t i = 0; i < nv; i++) {
-      store4(output + 4 * i, clamp4(acc[i], vmin, vmax), i == nv - 1 ? width : width_full);
-    }
-    output = (float*) ((uintptr_t) output + output_stride);
-  }
-}
+#include "x86-template.h"
 
 /*
  * Full tiles of nv vectors, then the whole vectors of the rest in one pass, then the last
@@ -192,14 +92,11 @@ INLINE void spmm_all_tiles(
     const struct sprig_f32_minmax_params* params) {
   const __m128 vmin = _mm_set1_ps(params->min);
   const __m128 vmax = _mm_set1_ps(params->max);
-  /* nnz has nc / nr block counts, then nc % nr channel counts: one delta per count. */
-  size_t total = 0;
-  for (size_t i = 0; i < nc / nr + nc % nr; i++) {
-    total += nnz[i];
-  }
+  const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * 4 <= mc; p += nv * 4) {
-    spmm_tile(nv, nr, width_full, nc, input + p, w, deltas, nnz, total, output + p, output_stride, vmin, vmax);
+    spmm_tile(nv, nr, 0, width_full, nc, input + p, w, deltas, nnz, total, output + p, output_stride,
+              vmin, vmax);
   }
   /* rest / 4 < nv; the `nv > V` tests drop the impossible cases at compile time. */
   const size_t rest_vectors = (mc - p) / 4;
@@ -207,7 +104,7 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                      \
     case V:                                                                               \
       if (nv > V) {                                                                       \
-        spmm_tile(V, nr, width_full, nc, input + p, w, deltas, nnz, total, output + p,    \
+        spmm_tile(V, nr, 0, width_full, nc, input + p, w, deltas, nnz, total, output + p, \
                   output_stride, vmin, vmax);                                             \
       }                                                                                   \
       break;
@@ -223,16 +120,18 @@ INLINE void spmm_all_tiles(
       break;
   }
   p += rest_vectors * 4;
+  /* The width must be a literal at each call for the partial loads and stores to be straight
+   * movq/movss. */
   switch (mc - p) {
-    case 1:
-      spmm_tile(1, nr, width_single, nc, input + p, w, deltas, nnz, total, output + p, output_stride, vmin, vmax);
+#define TAIL_CASE(WIDTH)                                                                    \
+    case WIDTH:                                                                             \
+      spmm_tile(1, nr, 1, WIDTH, nc, input + p, w, deltas, nnz, total, output + p,          \
+                output_stride, vmin, vmax);                                                 \
       break;
-    case 2:
-      spmm_tile(1, nr, width_pair, nc, input + p, w, deltas, nnz, total, output + p, output_stride, vmin, vmax);
-      break;
-    case 3:
-      spmm_tile(1, nr, width_triple, nc, input + p, w, deltas, nnz, total, output + p, output_stride, vmin, vmax);
-      break;
+    TAIL_CASE(width_single)
+    TAIL_CASE(width_pair)
+    TAIL_CASE(width_triple)
+#undef TAIL_CASE
     default:
       break;
   }

@@ -1,0 +1,224 @@
+/*
+ * The x86 f32 SpMM kernel body shared by sse2.c, avx2.c and avx512f.c, which differ only in
+ * vector width, intrinsics and the pixel remainder. Not compiled on its own: each of those files
+ * includes its intrinsics header, defines the names below, includes this header once, then
+ * defines its kernels with spmm_all_tiles(MR / LANES, NR, ...).
+ *
+ *   INLINE                 static inline __attribute__((always_inline)), for the functions
+ *                          here and the including file's own helpers
+ *   VEC                    the vector type; LANES floats (pixels) per vector
+ *   MASK                   what selects the pixels of a partial last vector (a lane mask, or
+ *                          for SSE2 a pixel count)
+ *   VLOADU(p)              LANES floats from p (no alignment)
+ *   VMASKLOAD(p, mask)     the lanes of `mask` from p, the others zero; reads nothing else
+ *   VSTOREU(p, v)          LANES floats to p
+ *   VMASKSTORE(p, mask, v) the lanes of `mask` to p; writes nothing else
+ *   VMADD(acc, x, w)       acc + x * w (fused where the ISA has FMA)
+ *   VBROADCAST(p)          *p in every lane (the weights)
+ *   VSET1(f)               f in every lane (the clamp bounds)
+ *   VMIN(a, b), VMAX(a, b) lane-wise minimum and maximum, b when either is NaN
+ *   TAIL_MASK(k)           optional: the mask of the low k lanes (1 <= k <= LANES). With it, this
+ *                          header defines spmm_all_tiles: one pass over the last mc % MR pixels,
+ *                          the last vector masked. Without it, the including file defines its
+ *                          own spmm_all_tiles after this header.
+ */
+#if !defined(LANES) || !defined(INLINE)
+#error "x86-template.h is included by sse2.c, avx2.c and avx512f.c after they define INLINE, VEC, LANES, ..."
+#endif
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sprig/spmm.h>
+
+/* Largest V and NR any kernel instantiates (register arrays are sized by these). */
+#define MAX_V 8
+#define MAX_NR 4
+
+/* How many nonzeros ahead of the loads the input prefetch runs. */
+#define PREFETCH_DISTANCE 8
+
+static inline const float* advance(const float* p, int32_t delta_bytes) {
+  return (const float*) ((uintptr_t) p + (uintptr_t) (intptr_t) delta_bytes);
+}
+
+INLINE VEC vload(const float* p, int masked, MASK mask) {
+  return masked ? VMASKLOAD(p, mask) : VLOADU(p);
+}
+
+INLINE void vstore(float* p, VEC v, int masked, MASK mask) {
+  if (masked) {
+    VMASKSTORE(p, mask, v);
+  } else {
+    VSTOREU(p, v);
+  }
+}
+
+INLINE VEC vclamp(VEC v, VEC vmin, VEC vmax) {
+  /* The bound goes first: (v)maxps/(v)minps return the second operand when either is NaN, so a
+   * NaN result stays NaN as in the scalar kernel. */
+  return VMIN(vmax, VMAX(vmin, v));
+}
+
+/*
+ * A pointer that walks the input rows PREFETCH_DISTANCE nonzeros ahead of the loads. It
+ * consumes at most `left` deltas (all the call has), so it never reads past input_deltas; past
+ * the last nonzero it may point anywhere, which prefetcht0 tolerates (it never faults).
+ */
+struct prefetcher {
+  const float* row;
+  const int32_t* deltas;
+  size_t left;
+};
+
+INLINE void prefetcher_step(struct prefetcher* pf) {
+  if (pf->left != 0) {
+    pf->row = advance(pf->row, *pf->deltas++);
+    pf->left--;
+  }
+}
+
+INLINE struct prefetcher prefetcher_start(const float* input, const int32_t* deltas, size_t total) {
+  struct prefetcher pf = {input, deltas, total};
+  for (size_t i = 0; i < PREFETCH_DISTANCE; i++) {
+    prefetcher_step(&pf);
+  }
+  return pf;
+}
+
+/* Prefetches one row of `nv` vectors (one prefetch per 64-byte line) and moves to the next. */
+INLINE void prefetcher_next(struct prefetcher* pf, size_t nv) {
+  for (size_t i = 0; i < nv * LANES; i += 64 / sizeof(float)) {
+    _mm_prefetch((const char*) (pf->row + i), _MM_HINT_T0);
+  }
+  prefetcher_step(pf);
+}
+
+/*
+ * One tile of nv vectors over all nc channels: nc / nr blocks of nr channels, then nc % nr
+ * single channels. With `masked`, the last vector covers only the lanes in `mask`. nv, nr and
+ * masked (and for SSE2 mask) are compile-time constants at every call site, so the arrays below
+ * are registers.
+ */
+INLINE void spmm_tile(
+    size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, const float* w,
+    const int32_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
+    size_t output_stride, VEC vmin, VEC vmax) {
+  struct prefetcher pf = prefetcher_start(input, deltas, total_nnz);
+  size_t n = nc;
+  if (nr > 1) {
+    for (; n >= nr; n -= nr) {
+      VEC acc[MAX_NR][MAX_V];
+      for (size_t r = 0; r < nr; r++) {
+        const VEC vbias = VBROADCAST(w + r);
+        for (size_t i = 0; i < nv; i++) {
+          acc[r][i] = vbias;
+        }
+      }
+      w += nr;
+      for (uint32_t j = *nnz++; j != 0; j--) {
+        const int32_t delta = *deltas++;
+        prefetcher_next(&pf, nv);
+        VEC x[MAX_V];
+        for (size_t i = 0; i < nv; i++) {
+          x[i] = vload(input + LANES * i, masked && i == nv - 1, mask);
+        }
+        for (size_t r = 0; r < nr; r++) {
+          const VEC vw = VBROADCAST(w + r);
+          for (size_t i = 0; i < nv; i++) {
+            acc[r][i] = VMADD(acc[r][i], x[i], vw);
+          }
+        }
+        w += nr;
+        input = advance(input, delta);
+      }
+      for (size_t r = 0; r < nr; r++) {
+        for (size_t i = 0; i < nv; i++) {
+          vstore(output + LANES * i, vclamp(acc[r][i], vmin, vmax), masked && i == nv - 1, mask);
+        }
+        output = (float*) ((uintptr_t) output + output_stride);
+      }
+    }
+  }
+  for (; n != 0; n--) {
+    VEC acc[MAX_V];
+    const VEC vbias = VBROADCAST(w++);
+    for (size_t i = 0; i < nv; i++) {
+      acc[i] = vbias;
+    }
+    for (uint32_t j = *nnz++; j != 0; j--) {
+      const int32_t delta = *deltas++;
+      const VEC vw = VBROADCAST(w++);
+      prefetcher_next(&pf, nv);
+      for (size_t i = 0; i < nv; i++) {
+        acc[i] = VMADD(acc[i], vload(input + LANES * i, masked && i == nv - 1, mask), vw);
+      }
+      input = advance(input, delta);
+    }
+    for (size_t i = 0; i < nv; i++) {
+      vstore(output + LANES * i, vclamp(acc[i], vmin, vmax), masked && i == nv - 1, mask);
+    }
+    output = (float*) ((uintptr_t) output + output_stride);
+  }
+}
+
+/* The deltas of one call: nnz has nc / nr block counts, then nc % nr channel counts, and there is
+ * one delta per count. */
+INLINE size_t total_nnz(size_t nc, size_t nr, const uint32_t* nnz) {
+  size_t total = 0;
+  for (size_t i = 0; i < nc / nr + nc % nr; i++) {
+    total += nnz[i];
+  }
+  return total;
+}
+
+#ifdef TAIL_MASK
+/*
+ * Full tiles of nv vectors, then the remaining 1 .. nv * LANES - 1 pixels in one pass of
+ * ceil(rest / LANES) vectors, the last one masked. One pass rather than halving tiles: every
+ * pass streams all the weights again, and a narrow pass is as slow per nonzero as a wide one (it
+ * is bound by the FMA latency of its few accumulators), which matters for 7x7 and 14x14 layers.
+ */
+INLINE void spmm_all_tiles(
+    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, const float* w,
+    const int32_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params) {
+  const VEC vmin = VSET1(params->min);
+  const VEC vmax = VSET1(params->max);
+  const size_t total = total_nnz(nc, nr, nnz);
+  size_t p = 0;
+  for (; p + nv * LANES <= mc; p += nv * LANES) {
+    spmm_tile(nv, nr, 0, TAIL_MASK(LANES), nc, input + p, w, deltas, nnz, total, output + p,
+              output_stride, vmin, vmax);
+  }
+  if (p == mc) {
+    return;
+  }
+  const size_t rest = mc - p;
+  const size_t rest_vectors = (rest + LANES - 1) / LANES;
+  /* The low rest - LANES * (rest_vectors - 1) lanes (1 to LANES) of the last vector. */
+  const MASK mask = TAIL_MASK(rest - LANES * (rest_vectors - 1));
+  input += p;
+  output += p;
+  /* rest_vectors <= nv; the `nv >= V` tests drop the impossible cases at compile time. */
+  switch (rest_vectors) {
+#define REST_CASE(V)                                                                                  \
+    case V:                                                                                           \
+      if (nv >= V) {                                                                                  \
+        spmm_tile(V, nr, 1, mask, nc, input, w, deltas, nnz, total, output, output_stride, vmin, vmax); \
+      }                                                                                               \
+      break;
+    REST_CASE(1)
+    REST_CASE(2)
+    REST_CASE(3)
+    REST_CASE(4)
+    REST_CASE(5)
+    REST_CASE(6)
+    REST_CASE(7)
+    REST_CASE(8)
+#undef REST_CASE
+    default:
+      break;
+  }
+}
+#endif
