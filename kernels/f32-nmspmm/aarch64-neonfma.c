@@ -28,17 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/neon.h>
 #include <sprig/nmspmm.h>
-
-#define SPRIG_INLINE static inline __attribute__((always_inline))
-
-/* Loops over the vectors of a tile have constant trip counts; unrolling them fully is what lets
- * the accumulators live in registers. */
-#if defined(__clang__)
-#define UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL _Pragma("GCC unroll 8")
-#endif
 
 /* The weight layout of a call, shared by all tiles. */
 struct layout {
@@ -53,30 +44,6 @@ struct stream {
   const float* weights;
   const uint8_t* indices;
 };
-
-struct clamp {
-  float32x4_t min;
-  float32x4_t max;
-};
-
-SPRIG_INLINE float32x4_t clampq(float32x4_t x, struct clamp c) {
-  return vminq_f32(vmaxq_f32(x, c.min), c.max);
-}
-
-SPRIG_INLINE float32x2_t clampd(float32x2_t x, struct clamp c) {
-  return vmin_f32(vmax_f32(x, vget_low_f32(c.min)), vget_low_f32(c.max));
-}
-
-SPRIG_INLINE float clamps(float x, struct clamp c) {
-  const float lo = vgetq_lane_f32(c.min, 0);
-  const float hi = vgetq_lane_f32(c.max, 0);
-  x = x < lo ? lo : x;
-  return x > hi ? hi : x;
-}
-
-SPRIG_INLINE float* next_channel(float* out, size_t stride) {
-  return (float*) ((uintptr_t) out + stride);
-}
 
 /* The input row named by in-run index i of the run starting at `base` (an address). The empty
  * asm makes the compiler form the row address once (one madd) so that all the row's loads take

@@ -2,7 +2,8 @@
  * The x86 f32 N:M SpMM kernel body shared by sse2.c, avx2.c and avx512f.c, which differ only in
  * vector width, intrinsics and the pixel remainder. Not compiled on its own: each of those files
  * includes its intrinsics header, defines the names below, includes this header once, then
- * defines its kernels with nm_kernel(MR / LANES, C, ...).
+ * defines its kernels with nm_kernel(MR / LANES, C, ...). The names both families share come from
+ * kernels/isa/sse2.h, avx2.h or avx512f.h, and vload, vstore and vclamp from isa/x86-vector.h.
  *
  *   INLINE                 static inline __attribute__((always_inline)), for the functions
  *                          here and the including file's own helpers
@@ -42,23 +43,7 @@
 #define MAX_V 8
 #define MAX_C 4
 
-INLINE VEC vload(const float* p, int masked, MASK mask) {
-  return masked ? VMASKLOAD(p, mask) : VLOADU(p);
-}
-
-INLINE void vstore(float* p, VEC v, int masked, MASK mask) {
-  if (masked) {
-    VMASKSTORE(p, mask, v);
-  } else {
-    VSTOREU(p, v);
-  }
-}
-
-INLINE VEC vclamp(VEC v, VEC vmin, VEC vmax) {
-  /* The bound goes first: (v)maxps/(v)minps return the second operand when either is NaN, so a
-   * NaN result stays NaN as in the scalar kernel. */
-  return VMIN(vmax, VMAX(vmin, v));
-}
+#include <isa/x86-vector.h>
 
 /* acc[0 .. nv) += vw * the nv vectors at x (the last one masked when `masked`). */
 INLINE void madd_row(size_t nv, int masked, MASK mask, VEC* acc, const float* x, VEC vw) {

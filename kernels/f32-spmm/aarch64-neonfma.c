@@ -35,18 +35,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/neon.h>
 #include <sprig/spmm.h>
-
-#define SPRIG_INLINE static inline __attribute__((always_inline))
-
-/* Loops over the vectors / channels of a tile have constant trip counts; unrolling them fully
- * (GCC at -O2 and clang would otherwise keep some accumulator arrays in memory) is what lets the
- * accumulators live in registers. */
-#if defined(__clang__)
-#define UNROLL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL _Pragma("GCC unroll 8")
-#endif
 
 /* Moves `in` to the input row of the next nonzero (deltas are signed byte distances). */
 #define NEXT_ROW(in, d) ((in) = (const float*) ((uintptr_t) (in) + (uintptr_t) (intptr_t) * (d)++))
@@ -57,30 +47,6 @@ struct stream {
   const float* weights;
   const int32_t* deltas;
 };
-
-struct clamp {
-  float32x4_t min;
-  float32x4_t max;
-};
-
-SPRIG_INLINE float32x4_t clampq(float32x4_t x, struct clamp c) {
-  return vminq_f32(vmaxq_f32(x, c.min), c.max);
-}
-
-SPRIG_INLINE float32x2_t clampd(float32x2_t x, struct clamp c) {
-  return vmin_f32(vmax_f32(x, vget_low_f32(c.min)), vget_low_f32(c.max));
-}
-
-SPRIG_INLINE float clamps(float x, struct clamp c) {
-  const float lo = vgetq_lane_f32(c.min, 0);
-  const float hi = vgetq_lane_f32(c.max, 0);
-  x = x < lo ? lo : x;
-  return x > hi ? hi : x;
-}
-
-SPRIG_INLINE float* next_channel(float* out, size_t stride) {
-  return (float*) ((uintptr_t) out + stride);
-}
 
 /* acc[v] += row[4v .. 4v+4) * vw[lane], for the nv vectors of one input row. */
 #define FMA_ROW_Q(acc, in, nv, vw, lane)                                              \

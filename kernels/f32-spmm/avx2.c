@@ -24,25 +24,11 @@
  */
 #include <immintrin.h>
 
+#include <isa/avx2.h>
 #include <sprig/spmm.h>
 
-#define INLINE static inline __attribute__((always_inline))
-
-/* What x86-template.h needs of the ISA (see the list there). */
-#define VEC __m256
-#define MASK __m256i
-#define LANES 8
-#define VLOADU(p) _mm256_loadu_ps(p)
-#define VMASKLOAD(p, mask) _mm256_maskload_ps(p, mask)
-#define VSTOREU(p, v) _mm256_storeu_ps(p, v)
-#define VMASKSTORE(p, mask, v) _mm256_maskstore_ps(p, mask, v)
-#define VMADD(acc, x, w) _mm256_fmadd_ps(x, w, acc)
+/* What x86-template.h needs of the ISA beyond isa/avx2.h (see the list there). */
 #define VBROADCAST(p) _mm256_broadcast_ss(p)
-#define VSET1(f) _mm256_set1_ps(f)
-#define VMIN(a, b) _mm256_min_ps(a, b)
-#define VMAX(a, b) _mm256_max_ps(a, b)
-#define TAIL_MASK(k) \
-  _mm256_cmpgt_epi32(_mm256_set1_epi32((int) (k)), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7))
 
 #include "x86-template.h"
 

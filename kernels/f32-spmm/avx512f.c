@@ -21,24 +21,11 @@
  */
 #include <immintrin.h>
 
+#include <isa/avx512f.h>
 #include <sprig/spmm.h>
 
-#define INLINE static inline __attribute__((always_inline))
-
-/* What x86-template.h needs of the ISA (see the list there). */
-#define VEC __m512
-#define MASK __mmask16
-#define LANES 16
-#define VLOADU(p) _mm512_loadu_ps(p)
-#define VMASKLOAD(p, mask) _mm512_maskz_loadu_ps(mask, p)
-#define VSTOREU(p, v) _mm512_storeu_ps(p, v)
-#define VMASKSTORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
-#define VMADD(acc, x, w) _mm512_fmadd_ps(x, w, acc)
+/* What x86-template.h needs of the ISA beyond isa/avx512f.h (see the list there). */
 #define VBROADCAST(p) _mm512_set1_ps(*(p))
-#define VSET1(f) _mm512_set1_ps(f)
-#define VMIN(a, b) _mm512_min_ps(a, b)
-#define VMAX(a, b) _mm512_max_ps(a, b)
-#define TAIL_MASK(k) ((__mmask16) ((1u << (k)) - 1u))
 
 #include "x86-template.h"
 

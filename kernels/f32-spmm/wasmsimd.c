@@ -36,45 +36,8 @@
  */
 #include <wasm_simd128.h>
 
+#include <isa/wasmsimd.h>
 #include <sprig/spmm.h>
-
-/* Every helper below takes its tile sizes as constants; forcing the inlining is what turns them
- * into straight-line code with the accumulators in registers (clang otherwise keeps the larger
- * helpers out of line, with the accumulator arrays on the stack). */
-#define INLINE static inline __attribute__((always_inline))
-
-enum clamp_flavour {
-  clamp_arm,
-  clamp_x86,
-};
-
-INLINE v128_t clamp(v128_t x, v128_t lo, v128_t hi, enum clamp_flavour flavour) {
-  if (flavour == clamp_x86) {
-    return wasm_f32x4_pmin(wasm_f32x4_pmax(x, lo), hi);
-  }
-  return wasm_f32x4_min(wasm_f32x4_max(x, lo), hi);
-}
-
-/* `mr` pixels (1, 2 or a multiple of 4 read as one vector of 4) into the low lanes. */
-INLINE v128_t load_pixels(const float* p, size_t mr) {
-  if (mr >= 4) {
-    return wasm_v128_load(p);
-  }
-  if (mr == 2) {
-    return wasm_v128_load64_zero(p);
-  }
-  return wasm_v128_load32_zero(p);
-}
-
-INLINE void store_pixels(float* p, v128_t v, size_t mr) {
-  if (mr >= 4) {
-    wasm_v128_store(p, v);
-  } else if (mr == 2) {
-    wasm_v128_store64_lane(p, v, 0);
-  } else {
-    wasm_v128_store32_lane(p, v, 0);
-  }
-}
 
 INLINE const float* step(const float* p, int32_t delta_bytes) {
   return (const float*) ((uintptr_t) p + (uintptr_t) (intptr_t) delta_bytes);

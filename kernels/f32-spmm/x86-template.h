@@ -2,7 +2,8 @@
  * The x86 f32 SpMM kernel body shared by sse2.c, avx2.c and avx512f.c, which differ only in
  * vector width, intrinsics and the pixel remainder. Not compiled on its own: each of those files
  * includes its intrinsics header, defines the names below, includes this header once, then
- * defines its kernels with spmm_all_tiles(MR / LANES, NR, ...).
+ * defines its kernels with spmm_all_tiles(MR / LANES, NR, ...). The names both families share come from
+ * kernels/isa/sse2.h, avx2.h or avx512f.h, and vload, vstore and vclamp from isa/x86-vector.h.
  *
  *   INLINE                 static inline __attribute__((always_inline)), for the functions
  *                          here and the including file's own helpers
@@ -42,23 +43,7 @@ static inline const float* advance(const float* p, int32_t delta_bytes) {
   return (const float*) ((uintptr_t) p + (uintptr_t) (intptr_t) delta_bytes);
 }
 
-INLINE VEC vload(const float* p, int masked, MASK mask) {
-  return masked ? VMASKLOAD(p, mask) : VLOADU(p);
-}
-
-INLINE void vstore(float* p, VEC v, int masked, MASK mask) {
-  if (masked) {
-    VMASKSTORE(p, mask, v);
-  } else {
-    VSTOREU(p, v);
-  }
-}
-
-INLINE VEC vclamp(VEC v, VEC vmin, VEC vmax) {
-  /* The bound goes first: (v)maxps/(v)minps return the second operand when either is NaN, so a
-   * NaN result stays NaN as in the scalar kernel. */
-  return VMIN(vmax, VMAX(vmin, v));
-}
+#include <isa/x86-vector.h>
 
 /*
  * A pointer that walks the input rows PREFETCH_DISTANCE nonzeros ahead of the loads. It
