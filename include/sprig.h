@@ -176,7 +176,9 @@ typedef struct sprig_operator* sprig_operator_t;
  * Input [batch][in_features], output [batch][out_features], both dense row-major.
  * `weights` is dense row-major [out_features][in_features] (zeros define the pattern);
  * `bias` may be NULL (zero). Outputs are clamped to [output_min, output_max]
- * (use -INFINITY, +INFINITY for none); output_min must be <= output_max. flags must be 0. */
+ * (use -INFINITY, +INFINITY for none); output_min must be <= output_max. flags: 0, or
+ * SPRIG_FLAG_PRUNE to prune weights that break an N:M `pattern` while packing (the *_from_weights
+ * variants take 0). */
 enum sprig_status sprig_create_linear_f32(
     size_t in_features, size_t out_features, const float* weights, const float* bias,
     const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
@@ -203,7 +205,8 @@ struct sprig_conv2d_params {
   size_t output_channels;  /* per group */
 };
 
-/* `weights` dense [output_channels][input_channels][kernel_height][kernel_width]. */
+/* `weights` dense [output_channels][input_channels][kernel_height][kernel_width]; bias, clamp and
+ * flags as for sprig_create_linear_f32. */
 enum sprig_status sprig_create_conv2d_nchw_f32(
     const struct sprig_conv2d_params* params, const float* weights, const float* bias,
     const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,

@@ -528,6 +528,36 @@ static void test_auto_detection(void** state) {
   free(w);
 }
 
+/* Creating an operator from weights that break 2:4 with SPRIG_FLAG_PRUNE computes with the
+ * pruned weights (the n largest magnitudes of each run), for linear and conv alike. */
+static void test_create_with_prune_flag(void** state) {
+  (void) state;
+  require_sprig();
+  enum { IN = 22, OUT = 9, BATCH = 6 };
+  struct rng rng = {5150};
+  float w[OUT * IN], pruned[OUT * IN], x[BATCH * IN], y[BATCH * OUT + 8], expected[BATCH * OUT], bounds[BATCH * OUT];
+  fill_random(&rng, w, OUT * IN);
+  fill_random(&rng, x, BATCH * IN);
+  memcpy(pruned, w, sizeof(w));
+  const struct sprig_sparsity two_of_four = {SPRIG_FORMAT_NM, 0, 0, 2, 4, 0};
+  assert_int_equal(sprig_prune_f32(OUT, IN, pruned, &two_of_four, 0.0f, NULL), sprig_status_success);
+  sprig_reference_f32_linear(BATCH, IN, OUT, x, pruned, NULL, expected, -INFINITY, INFINITY);
+  linear_bounds(BATCH, IN, OUT, x, pruned, NULL, IN, 1, OUT, 1, bounds);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f32(IN, OUT, w, NULL, &two_of_four, -INFINITY, INFINITY, SPRIG_FLAG_PRUNE, &op),
+                   sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(op, BATCH), sprig_status_success);
+  check_on_pools(op, sprig_setup_linear_f32, x, y, BATCH * OUT, expected, bounds, "linear 2:4 pruned at create");
+  sprig_delete_operator(op);
+  const struct sprig_conv2d_params params = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, IN, OUT};
+  assert_int_equal(sprig_create_conv2d_nchw_f32(&params, w, NULL, &two_of_four, -INFINITY, INFINITY, SPRIG_FLAG_PRUNE,
+                                                &op),
+                   sprig_status_success);
+  assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, BATCH, 1, 1, NULL, NULL), sprig_status_success);
+  check_on_pools(op, sprig_setup_conv2d_nchw_f32, x, y, BATCH * OUT, expected, bounds, "conv 2:4 pruned at create");
+  sprig_delete_operator(op);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear),
@@ -538,6 +568,7 @@ int main(void) {
       cmocka_unit_test(test_formats),
       cmocka_unit_test(test_packed_bytes),
       cmocka_unit_test(test_auto_detection),
+      cmocka_unit_test(test_create_with_prune_flag),
   };
   return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
 }

@@ -30,7 +30,9 @@ enum sprig_status sprig_create_linear_f32(
   if (status != sprig_status_success) {
     return status;
   }
-  status = sprig_create_linear_from_weights_f32(packed, bias, output_min, output_max, flags, op_out);
+  /* SPRIG_FLAG_PRUNE was for packing; the operator itself takes no flags. */
+  status = sprig_create_linear_from_weights_f32(packed, bias, output_min, output_max, flags & ~SPRIG_FLAG_PRUNE,
+                                                op_out);
   sprig_release_weights(packed);
   return status;
 }
