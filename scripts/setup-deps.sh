@@ -63,7 +63,7 @@ install_arm64_sysroot() {
   apt_update
   local tmp
   tmp="$(mktemp -d)"
-  chmod 755 "$tmp"  # apt downloads as the _apt user when it can
+  chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"  # apt downloads as the _apt user when it can
   log "fetching arm64 -dev packages into $SYSROOT_ARM64"
   ( cd "$tmp" && apt-get download -qq "${ARM64_DEBS[@]/%/:arm64}" )
   rm -rf "$SYSROOT_ARM64"
@@ -95,7 +95,7 @@ build_cmocka_wasm() {
   apt_update
   local tmp
   tmp="$(mktemp -d)"
-  chmod 755 "$tmp"  # apt downloads as the _apt user when it can
+  chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"  # apt downloads as the _apt user when it can
   log "building CMocka for wasm (emscripten) into $CMOCKA_WASM"
   ( cd "$tmp" && apt-get source --download-only -qq cmocka >/dev/null )
   tar -xf "$(ls "$tmp"/cmocka_*.orig.tar.* | grep -v "\.asc$" | head -n1)" -C "$tmp"
