@@ -130,11 +130,7 @@ static void run_nm_case(const struct sprig_f32_nmspmm_ukernel* uk, const struct 
 
 static void test_nm_kernel(void** state) {
   const struct sprig_f32_nmspmm_ukernel* uk = *state;
-  const struct sprig_hardware* hw = sprig_get_hardware();
-  if (hw == NULL || !hw->has_isa[uk->isa]) {
-    print_message("skipping %s: this CPU cannot run %s\n", uk->name, sprig_isa_to_string(uk->isa));
-    skip();
-  }
+  SKIP_UNLESS_ISA(uk->name, uk->isa);
   static const size_t patterns[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 4}, {1, 2}, {4, 16}, {5, 8}, {8, 16}, {15, 16}};
   static const double fills[] = {1.0, 0.6, 0.0, 0.3};
   static const size_t rows[] = {1, 5, 8, 37, 64};

@@ -177,11 +177,7 @@ static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_
 
 static void test_kernel(void** state) {
   const struct sprig_f32_spmm_ukernel* uk = *state;
-  const struct sprig_hardware* hw = sprig_get_hardware();
-  if (hw == NULL || !hw->has_isa[uk->isa]) {
-    print_message("skipping %s: this CPU cannot run %s\n", uk->name, sprig_isa_to_string(uk->isa));
-    skip();
-  }
+  SKIP_UNLESS_ISA(uk->name, uk->isa);
   static const double sparsities[] = {0.0, 0.5, 0.9, 1.0};
   static const size_t ns[] = {1, 3, 11};
   static const size_t ks[] = {1, 7, 33};

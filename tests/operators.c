@@ -463,6 +463,18 @@ static void test_formats(void** state) {
   }
 }
 
+/* Prunes w [rows][cols] to `prune`, packs it as `pack` and returns what was packed. */
+static struct sprig_weights_info prune_and_pack(size_t rows, size_t cols, float* w, const struct sprig_sparsity* prune,
+                                                float target, const struct sprig_sparsity* pack) {
+  assert_int_equal(sprig_prune_f32(rows, cols, w, prune, target, NULL), sprig_status_success);
+  sprig_weights_t packed = NULL;
+  assert_int_equal(sprig_pack_weights_f32(rows, cols, w, pack, 0, &packed), sprig_status_success);
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+  sprig_release_weights(packed);
+  return info;
+}
+
 /* Packed sizes: 5 bytes per nonzero or less for 4x1 / 8x1 blocks, groups of 4+ and 2:4 when
  * pruning leaves no zeros inside stored units (dimensions multiples of the unit). */
 static void test_packed_bytes(void** state) {
@@ -478,17 +490,12 @@ static void test_packed_bytes(void** state) {
     struct rng rng = {77 + i};
     fill_random(&rng, w, IN * OUT);
     const float target = patterns[i].format == SPRIG_FORMAT_NM ? 0.0f : 0.5f;
-    assert_int_equal(sprig_prune_f32(OUT, IN, w, &patterns[i], target, NULL), sprig_status_success);
-    sprig_weights_t packed = NULL;
-    assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, &patterns[i], 0, &packed), sprig_status_success);
-    struct sprig_weights_info info;
-    assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+    const struct sprig_weights_info info = prune_and_pack(OUT, IN, w, &patterns[i], target, &patterns[i]);
     const double bytes_per_nnz = (double) info.packed_bytes / (double) info.nnz;
     if (bytes_per_nnz > 5.0) {
       fail_msg("format %d (%u,%u,%u:%u,g%u): %.3f bytes per nonzero", (int) info.format, patterns[i].block_rows,
                patterns[i].block_cols, patterns[i].n, patterns[i].m, patterns[i].group, bytes_per_nnz);
     }
-    sprig_release_weights(packed);
   }
   free(w);
 }
@@ -514,16 +521,11 @@ static void test_auto_detection(void** state) {
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     struct rng rng = {4000 + i};
     fill_random(&rng, w, IN * OUT);
-    assert_int_equal(sprig_prune_f32(OUT, IN, w, &cases[i].prune, cases[i].target, NULL), sprig_status_success);
-    sprig_weights_t packed = NULL;
-    assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, &automatic, 0, &packed), sprig_status_success);
-    struct sprig_weights_info info;
-    assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+    const struct sprig_weights_info info = prune_and_pack(OUT, IN, w, &cases[i].prune, cases[i].target, &automatic);
     assert_int_equal(info.pattern.format, cases[i].expected.format);
     assert_int_equal(info.pattern.group, cases[i].expected.group);
     assert_int_equal(info.pattern.n, cases[i].expected.n);
     assert_int_equal(info.pattern.m, cases[i].expected.m);
-    sprig_release_weights(packed);
   }
   free(w);
 }

@@ -122,6 +122,16 @@ static inline void assert_all_equal(const float* data, size_t count, float value
   }
 }
 
+/* Skips the running test, visibly, when this CPU (or build) cannot run kernels of `isa`. */
+#define SKIP_UNLESS_ISA(name, isa)                                                                \
+  do {                                                                                           \
+    const struct sprig_hardware* hw_ = sprig_get_hardware();                                     \
+    if (hw_ == NULL || !hw_->has_isa[(isa)]) {                                                   \
+      print_message("skipping %s: this CPU cannot run %s\n", (name), sprig_isa_to_string(isa)); \
+      skip();                                                                                    \
+    }                                                                                            \
+  } while (0)
+
 /* Runs `test` once per entry of a kernel table whose entries start with their `const char* name`
  * (the kernel list structs do); the test receives the entry as its state. */
 static inline int run_per_kernel(const char* group, const void* table, size_t count, size_t entry_size,

@@ -53,19 +53,6 @@ static const struct sprig_f32_spmm_ukernel* choose_kernel(const struct sprig_har
   return sprig_choose_f32_spmm_ukernel(hardware);
 }
 
-/* Per output channel: bias (or 0), then its groups * n N:M values. */
-static float* build_nm_weights(const struct sprig_weights* w, const float* bias) {
-  const size_t slots = w->nm_groups * w->pattern.n;
-  float* stream = malloc(w->rows * (1 + slots) * sizeof(float));
-  if (stream != NULL) {
-    for (size_t r = 0; r < w->rows; r++) {
-      stream[r * (1 + slots)] = bias != NULL ? bias[r] : 0.0f;
-      memcpy(stream + r * (1 + slots) + 1, w->nm_values + r * slots, slots * sizeof(float));
-    }
-  }
-  return stream;
-}
-
 /* CSR, BLOCK and GROUP weights: the SpMM stream and its kernel (blocks become their stored
  * entries, so output-channel blocks select an NR > 1 kernel). */
 static enum sprig_status build_spmm_stream(struct sprig_operator* op, const struct sprig_hardware* hardware,
@@ -112,7 +99,7 @@ enum sprig_status sprig_create_spmm_operator(
   if (weights->pattern.format == SPRIG_FORMAT_NM) {
     op->nm_chosen_ukernel = sprig_choose_f32_nmspmm_ukernel(hardware);
     op->nm_ukernel = op->nm_chosen_ukernel;
-    op->nm_weights = build_nm_weights(weights, bias);
+    op->nm_weights = sprig_build_nm_weight_stream(weights, bias);
     if (op->nm_weights == NULL) {
       goto out_of_memory;
     }
@@ -210,13 +197,7 @@ enum sprig_status sprig_plan_spmm(
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  for (size_t i = 0; i + 1 < stream->entries; i++) {
-    const int64_t rows_apart = (int64_t) stream->rows[i + 1] - (int64_t) stream->rows[i];
-    deltas[i] = (int32_t) (rows_apart * (int64_t) input_row_stride);
-  }
-  if (stream->entries != 0) {
-    deltas[stream->entries - 1] = 0;
-  }
+  sprig_compute_input_deltas(stream, input_row_stride, deltas); /* no entries for N:M */
   free(op->plan.ranges);
   free(op->plan.input_deltas);
   op->ukernel = ukernel;

@@ -18,14 +18,6 @@ static bool tile_is_zero(const float* dense, size_t rows, size_t cols, size_t r0
   return true;
 }
 
-static size_t count_nonzero(const float* dense, size_t count) {
-  size_t nnz = 0;
-  for (size_t i = 0; i < count; i++) {
-    nnz += (size_t) (dense[i] != 0.0f);
-  }
-  return nnz;
-}
-
 enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* dense, size_t bh, size_t bw,
                                          const struct sprig_sparsity* pattern, struct sprig_weights** out) {
   const size_t block_rows = sprig_divide_round_up(rows, bh);
@@ -44,7 +36,7 @@ enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* 
   w->pattern = *pattern;
   w->rows = rows;
   w->cols = cols;
-  w->nnz = count_nonzero(dense, rows * cols);
+  w->nnz = sprig_count_nonzeros(dense, rows * cols);
   w->stored_values = blocks * bh * bw;
   w->block_height = bh;
   w->block_width = bw;

@@ -33,10 +33,7 @@ struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_
 }
 
 enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out) {
-  size_t nnz = 0;
-  for (size_t i = 0; i < rows * cols; i++) {
-    nnz += (size_t) (dense[i] != 0.0f);
-  }
+  const size_t nnz = sprig_count_nonzeros(dense, rows * cols);
   if (nnz > MAX_INDEX) {
     sprig_log_error("sprig_pack_weights_f32: %zu nonzeros exceed the 2^32-1 CSR indexes", nnz);
     return sprig_status_unsupported_parameter;

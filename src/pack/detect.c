@@ -37,10 +37,7 @@ static bool channel_groups(size_t rows, size_t cols, const float* dense, size_t 
 }
 
 struct sprig_sparsity sprig_detect_pattern(size_t rows, size_t cols, const float* dense) {
-  size_t nnz = 0;
-  for (size_t i = 0; i < rows * cols; i++) {
-    nnz += (size_t) (dense[i] != 0.0f);
-  }
+  const size_t nnz = sprig_count_nonzeros(dense, rows * cols);
   if (nnz != 0) {
     static const size_t groups[] = {8, 4, 2};
     for (size_t i = 0; i < 3; i++) {

@@ -34,6 +34,14 @@ enum sprig_status sprig_check_pack_arguments(size_t rows, size_t cols, uint32_t 
   return sprig_status_success;
 }
 
+size_t sprig_count_nonzeros(const float* dense, size_t count) {
+  size_t nnz = 0;
+  for (size_t i = 0; i < count; i++) {
+    nnz += (size_t) (dense[i] != 0.0f);
+  }
+  return nnz;
+}
+
 static bool is_block_side(uint32_t side) {
   return side == 1 || side == 2 || side == 4 || side == 8;
 }

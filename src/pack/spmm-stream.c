@@ -1,6 +1,7 @@
 /* Builds the kernel weight stream: biases and values interleaved per unit, with the input row
  * of every stored column. Blocks of nr channels store the union of their rows' columns. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <sprig/common.h>
 #include <sprig/stream.h>
@@ -90,6 +91,28 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const f
   s.unit_entry[s.units] = entry_index;
   *stream = s;
   return sprig_status_success;
+}
+
+void sprig_compute_input_deltas(const struct sprig_spmm_stream* s, size_t input_row_stride, int32_t* deltas) {
+  for (size_t i = 0; i + 1 < s->entries; i++) {
+    const int64_t rows_apart = (int64_t) s->rows[i + 1] - (int64_t) s->rows[i];
+    deltas[i] = (int32_t) (rows_apart * (int64_t) input_row_stride);
+  }
+  if (s->entries != 0) {
+    deltas[s->entries - 1] = 0;
+  }
+}
+
+float* sprig_build_nm_weight_stream(const struct sprig_weights* w, const float* bias) {
+  const size_t slots = w->nm_groups * w->pattern.n;
+  float* stream = malloc(w->rows * (1 + slots) * sizeof(float));
+  if (stream != NULL) {
+    for (size_t r = 0; r < w->rows; r++) {
+      stream[r * (1 + slots)] = bias != NULL ? bias[r] : 0.0f;
+      memcpy(stream + r * (1 + slots) + 1, w->nm_values + r * slots, slots * sizeof(float));
+    }
+  }
+  return stream;
 }
 
 void sprig_free_spmm_stream(struct sprig_spmm_stream* s) {

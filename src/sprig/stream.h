@@ -28,6 +28,14 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* weights, c
                                           struct sprig_spmm_stream* stream);
 void sprig_free_spmm_stream(struct sprig_spmm_stream* stream);
 
+/* Input byte deltas for the stream's entries (spmm.h): rows input_row_stride bytes apart; the
+ * last entry's delta is 0. `deltas` holds stream->entries values. */
+void sprig_compute_input_deltas(const struct sprig_spmm_stream* stream, size_t input_row_stride, int32_t* deltas);
+
+/* The N:M kernel weight stream (nmspmm.h) of NM-format weights: per output channel the bias (or 0),
+ * then its groups * n values. NULL when out of memory. */
+float* sprig_build_nm_weight_stream(const struct sprig_weights* weights, const float* bias);
+
 /* First output channel of a unit. */
 static inline size_t sprig_unit_first_channel(const struct sprig_spmm_stream* s, size_t unit) {
   return unit < s->blocks ? unit * s->nr : s->blocks * s->nr + (unit - s->blocks);

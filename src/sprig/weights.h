@@ -61,6 +61,9 @@ enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* 
 enum sprig_status sprig_pack_dense_nm(size_t rows, size_t cols, const float* dense, size_t n, size_t m,
                                       uint32_t flags, const char* caller, struct sprig_weights** out);
 
+/* Entries of dense[0 .. count) that are not zero (NaN counts as nonzero, -0 as zero). */
+size_t sprig_count_nonzeros(const float* dense, size_t count);
+
 /* Initialized, weights_out not NULL, 0 < rows, cols < 2^32, no flags beyond allowed_flags. */
 enum sprig_status sprig_check_pack_arguments(size_t rows, size_t cols, uint32_t flags, uint32_t allowed_flags,
                                              const void* weights_out, const char* caller);
