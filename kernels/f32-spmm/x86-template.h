@@ -33,7 +33,7 @@
 #include <sprig/spmm.h>
 
 /* Largest V and NR any kernel instantiates (register arrays are sized by these). */
-#define MAX_V 8
+#define MAX_V 16
 #define MAX_NR 4
 
 /* How many nonzeros ahead of the loads the input prefetch runs. */
@@ -201,6 +201,14 @@ INLINE void spmm_all_tiles(
     REST_CASE(6)
     REST_CASE(7)
     REST_CASE(8)
+    REST_CASE(9)
+    REST_CASE(10)
+    REST_CASE(11)
+    REST_CASE(12)
+    REST_CASE(13)
+    REST_CASE(14)
+    REST_CASE(15)
+    REST_CASE(16)
 #undef REST_CASE
     default:
       break;

@@ -55,12 +55,20 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
     sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
     return sprig_status_invalid_parameter;
   }
-  /* Batch 1 is already "transposed": each feature is a row of one pixel. */
+  /* Batch 1 is already "transposed": each feature is a row of one pixel. Larger batches are
+   * transposed into rows the kernels read well (aligned, see sprig_kernel_row_stride). */
+  const size_t row_bytes = batch > 1 ? sprig_kernel_row_stride(op, batch, batch * sizeof(float)) : sizeof(float);
+  size_t transposed_input_bytes, transposed_output_bytes;
+  if (!sprig_mul_size(row_bytes, in_features, &transposed_input_bytes) ||
+      !sprig_mul_size(row_bytes, out_features, &transposed_output_bytes)) {
+    sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
+    return sprig_status_invalid_parameter;
+  }
   float* transposed_input = NULL;
   float* transposed_output = NULL;
   if (batch > 1) {
-    transposed_input = malloc(input_bytes);
-    transposed_output = malloc(output_bytes);
+    transposed_input = sprig_allocate_aligned(transposed_input_bytes);
+    transposed_output = sprig_allocate_aligned(transposed_output_bytes);
     if (transposed_input == NULL || transposed_output == NULL) {
       free(transposed_input);
       free(transposed_output);
@@ -68,8 +76,8 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
       return sprig_status_out_of_memory;
     }
   }
-  const size_t row_bytes = batch * sizeof(float);
-  status = sprig_plan_spmm(op, 1, batch, row_bytes, input_bytes, row_bytes, output_bytes, caller);
+  status = sprig_plan_spmm(op, 1, batch, row_bytes, transposed_input_bytes, row_bytes, transposed_output_bytes,
+                           caller);
   if (status != sprig_status_success) {
     free(transposed_input);
     free(transposed_output);
@@ -97,10 +105,12 @@ enum sprig_status sprig_setup_linear_f32(sprig_operator_t op, const float* input
 }
 
 struct transpose_context {
-  const float* source;  /* [rows][cols] */
-  float* destination;   /* [cols][rows] */
+  const float* source;  /* [rows][cols], rows source_stride floats apart */
+  float* destination;   /* [cols][rows], rows destination_stride floats apart */
   size_t rows;
   size_t cols;
+  size_t source_stride;
+  size_t destination_stride;
 };
 
 /* Square tiles small enough that a tile's source rows and destination rows stay in L1. */
@@ -113,15 +123,16 @@ static void transpose_tile(void* context, size_t row_tile, size_t col_tile) {
   const size_t c0 = col_tile * TRANSPOSE_TILE;
   const size_t c1 = SPRIG_MIN(c0 + TRANSPOSE_TILE, ctx->cols);
   for (size_t c = c0; c < c1; c++) {
-    float* destination_row = ctx->destination + c * ctx->rows;
+    float* destination_row = ctx->destination + c * ctx->destination_stride;
     for (size_t r = r0; r < r1; r++) {
-      destination_row[r] = ctx->source[r * ctx->cols + c];
+      destination_row[r] = ctx->source[r * ctx->source_stride + c];
     }
   }
 }
 
-static void transpose(const float* source, float* destination, size_t rows, size_t cols, pthreadpool_t threadpool) {
-  struct transpose_context context = {source, destination, rows, cols};
+static void transpose(const float* source, size_t source_stride, float* destination, size_t destination_stride,
+                      size_t rows, size_t cols, pthreadpool_t threadpool) {
+  struct transpose_context context = {source, destination, rows, cols, source_stride, destination_stride};
   pthreadpool_parallelize_2d(threadpool, transpose_tile, &context, sprig_divide_round_up(rows, TRANSPOSE_TILE),
                              sprig_divide_round_up(cols, TRANSPOSE_TILE), 0);
 }
@@ -131,7 +142,10 @@ void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool)
     sprig_run_spmm(op, op->input, op->output, threadpool);
     return;
   }
-  transpose(op->input, op->transposed_input, op->batch, op->weights->cols, threadpool);
+  const size_t padded_batch = op->plan.input_row_stride / sizeof(float);
+  const size_t in_features = op->weights->cols;
+  const size_t out_features = op->weights->rows;
+  transpose(op->input, in_features, op->transposed_input, padded_batch, op->batch, in_features, threadpool);
   sprig_run_spmm(op, op->transposed_input, op->transposed_output, threadpool);
-  transpose(op->transposed_output, op->output, op->weights->rows, op->batch, threadpool);
+  transpose(op->transposed_output, padded_batch, op->output, out_features, out_features, op->batch, threadpool);
 }

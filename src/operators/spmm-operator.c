@@ -166,6 +166,42 @@ static size_t split_channels(const struct sprig_weights* w, size_t range_count, 
   return range_count;
 }
 
+#define CACHE_LINE 64
+/* Rows whose byte distance is a multiple of this share L1 sets (4 KiB pages). */
+#define L1_ALIAS_STRIDE 4096
+/* Staging pays only if each input row is read at least this often on average. */
+#define MIN_READS_PER_STAGED_ROW 2
+/* ... and for rows of at least this many pixels (one SIMD vector of the widest ISA). */
+#define MIN_STAGED_PIXELS 16
+
+size_t sprig_padded_row_stride(size_t pixels) {
+  size_t stride = sprig_round_up(pixels * sizeof(float), CACHE_LINE);
+  if (stride % L1_ALIAS_STRIDE == 0) {
+    stride += CACHE_LINE;
+  }
+  return stride;
+}
+
+size_t sprig_kernel_row_stride(const struct sprig_operator* op, size_t pixels, size_t row_stride) {
+  const enum sprig_isa isa = op->nm_chosen_ukernel != NULL ? op->nm_chosen_ukernel->isa : op->chosen_ukernel->isa;
+  const bool misaligned = row_stride % CACHE_LINE != 0 || row_stride % L1_ALIAS_STRIDE == 0;
+  const size_t cols = op->weights->cols;
+  const bool reused = op->weights->nnz >= MIN_READS_PER_STAGED_ROW * cols;
+  if (isa == sprig_isa_scalar || pixels < MIN_STAGED_PIXELS || !misaligned || !reused) {
+    return row_stride;
+  }
+  return sprig_padded_row_stride(pixels);
+}
+
+void* sprig_allocate_aligned(size_t bytes) {
+  const size_t rounded = sprig_round_up(SPRIG_MAX(bytes, 1), CACHE_LINE);
+  void* p = rounded >= bytes ? aligned_alloc(CACHE_LINE, rounded) : NULL;
+  if (p != NULL) {
+    memset(p, 0, rounded);
+  }
+  return p;
+}
+
 enum sprig_status sprig_plan_spmm(
     struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,
     size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller) {
@@ -189,17 +225,30 @@ enum sprig_status sprig_plan_spmm(
   const size_t units = nm ? w->rows : stream->units;
   const size_t wanted_ranges = SPRIG_MIN(units, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
 
+  const size_t kernel_row_stride = sprig_kernel_row_stride(op, pixels, input_row_stride);
+  const bool staged = kernel_row_stride != input_row_stride;
+  size_t kernel_image_stride = input_image_stride;
+  size_t staged_bytes = 0;
+  if (staged && (!sprig_mul_size(kernel_row_stride, w->cols, &kernel_image_stride) ||
+                 !sprig_mul_size(kernel_image_stride, images, &staged_bytes))) {
+    sprig_log_error("%s: the aligned input copy of %zu images overflows size_t", caller, images);
+    return sprig_status_unsupported_parameter;
+  }
+
   struct sprig_channel_range* ranges = malloc(wanted_ranges * sizeof(struct sprig_channel_range));
   int32_t* deltas = malloc(SPRIG_MAX(stream->entries, 1) * sizeof(int32_t));
-  if (ranges == NULL || deltas == NULL) {
+  float* staged_input = staged ? sprig_allocate_aligned(staged_bytes) : NULL;
+  if (ranges == NULL || deltas == NULL || (staged && staged_input == NULL)) {
     free(ranges);
     free(deltas);
+    free(staged_input);
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  sprig_compute_input_deltas(stream, input_row_stride, deltas); /* no entries for N:M */
+  sprig_compute_input_deltas(stream, kernel_row_stride, deltas); /* no entries for N:M */
   free(op->plan.ranges);
   free(op->plan.input_deltas);
+  free(op->plan.staged_input);
   op->ukernel = ukernel;
   op->nm_ukernel = nm_ukernel;
   op->plan = (struct sprig_spmm_plan){
@@ -207,6 +256,9 @@ enum sprig_status sprig_plan_spmm(
       .images = images,
       .input_row_stride = input_row_stride,
       .input_image_stride = input_image_stride,
+      .kernel_row_stride = kernel_row_stride,
+      .kernel_image_stride = kernel_image_stride,
+      .staged_input = staged_input,
       .output_row_stride = output_row_stride,
       .output_image_stride = output_image_stride,
       .pixel_tile = pixel_tile,
@@ -238,20 +290,54 @@ static void spmm_task(void* context, size_t pixel_task, size_t range_index) {
     const struct sprig_weights* w = op->weights;
     const size_t slots = w->nm_groups * w->pattern.n;
     op->nm_ukernel->fn(pixel_count, range->channel_count, w->nm_groups, w->pattern.n, w->pattern.m,
-                       (const float*) (ctx->input + image * plan->input_image_stride + first_pixel * sizeof(float)),
-                       plan->input_row_stride, op->nm_weights + range->first_weight,
+                       (const float*) (ctx->input + image * plan->kernel_image_stride + first_pixel * sizeof(float)),
+                       plan->kernel_row_stride, op->nm_weights + range->first_weight,
                        w->nm_indices + range->first_channel * slots, (float*) output, plan->output_row_stride,
                        &op->params);
     return;
   }
-  const char* input = ctx->input + image * plan->input_image_stride +
-                      range->first_input_row * plan->input_row_stride + first_pixel * sizeof(float);
+  const char* input = ctx->input + image * plan->kernel_image_stride +
+                      range->first_input_row * plan->kernel_row_stride + first_pixel * sizeof(float);
   op->ukernel->fn(pixel_count, range->channel_count, (const float*) input,
                   op->stream.weights + range->first_weight, plan->input_deltas + range->first_entry,
                   op->stream.nnz + range->first_unit, (float*) output, plan->output_row_stride, &op->params);
 }
 
+struct stage_context {
+  const struct sprig_spmm_plan* plan;
+  const char* input;
+  size_t rows_per_image;
+  size_t rows;
+  size_t rows_per_task;
+};
+
+/* Rows copied per staging task: about 16 KiB. */
+#define STAGE_TILE_BYTES 16384
+
+/* Copies the rows of one staging task (all images' rows numbered image by image). */
+static void stage_rows(void* context, size_t task) {
+  const struct stage_context* ctx = context;
+  const struct sprig_spmm_plan* plan = ctx->plan;
+  const size_t first_row = task * ctx->rows_per_task;
+  const size_t end_row = SPRIG_MIN(first_row + ctx->rows_per_task, ctx->rows);
+  for (size_t row = first_row; row < end_row; row++) {
+    const size_t image = row / ctx->rows_per_image;
+    const size_t channel = row % ctx->rows_per_image;
+    memcpy((char*) plan->staged_input + image * plan->kernel_image_stride + channel * plan->kernel_row_stride,
+           ctx->input + image * plan->input_image_stride + channel * plan->input_row_stride,
+           plan->pixels * sizeof(float));
+  }
+}
+
 void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
+  const struct sprig_spmm_plan* plan = &op->plan;
+  if (plan->staged_input != NULL) {
+    const size_t rows = plan->images * op->weights->cols;
+    const size_t rows_per_task = SPRIG_MAX(1, STAGE_TILE_BYTES / plan->kernel_row_stride);
+    struct stage_context stage = {plan, (const char*) input, op->weights->cols, rows, rows_per_task};
+    pthreadpool_parallelize_1d(threadpool, stage_rows, &stage, sprig_divide_round_up(rows, rows_per_task), 0);
+    input = plan->staged_input;
+  }
   struct spmm_task_context context = {op, (const char*) input, (char*) output};
   pthreadpool_parallelize_2d(threadpool, spmm_task, &context, op->plan.images * op->plan.pixel_tiles,
                              op->plan.range_count, 0);
@@ -301,6 +387,7 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
   free(op->nm_weights);
   free(op->plan.ranges);
   free(op->plan.input_deltas);
+  free(op->plan.staged_input);
   free(op->transposed_input);
   free(op->transposed_output);
   free(op);

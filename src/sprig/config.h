@@ -27,10 +27,11 @@ struct sprig_ukernel_list {
 size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                             uint32_t nr);
 
-/* For rows of only `pixels` pixels: `chosen` if its MR fits; else, for rows shorter than 4
- * pixels and no forced ISA, the widest scalar kernel that fits; else the same ISA and NR kernel
- * with the smallest MR that covers the row in one pass. Narrow problems (batch-1 linear, 7x7
- * maps) then skip wide kernels' remainder passes. */
+/* For rows of `pixels` pixels: rows longer than chosen's MR take the same ISA and NR kernel with
+ * the smallest MR that covers them in one pass if that MR is at most twice chosen's, else
+ * `chosen`. Shorter rows: below 4 pixels and with no forced ISA, the widest scalar kernel that
+ * fits; else the same ISA and NR kernel with the smallest MR that covers the row in one pass.
+ * Narrow problems (batch-1 linear, 7x7 and 14x14 maps) then skip remainder passes. */
 size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                          size_t chosen, size_t pixels);
 

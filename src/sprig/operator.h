@@ -36,8 +36,13 @@ struct sprig_channel_range {
 struct sprig_spmm_plan {
   size_t pixels;              /* M per image */
   size_t images;              /* images (conv batch); 1 for linear */
-  size_t input_row_stride;    /* bytes between input rows (channels) */
-  size_t input_image_stride;  /* bytes between images */
+  size_t input_row_stride;    /* bytes between the caller's input rows (channels) */
+  size_t input_image_stride;  /* bytes between the caller's images */
+  /* What the kernels read: the caller's input, or staged_input when the caller's rows are
+   * misaligned or a multiple of 4 KiB apart (see sprig_kernel_row_stride). */
+  size_t kernel_row_stride;
+  size_t kernel_image_stride;
+  float* staged_input;        /* NULL, or images x K rows of kernel_row_stride bytes */
   size_t output_row_stride;
   size_t output_image_stride;
   size_t pixel_tile;          /* pixels per task (a multiple of MR) */
@@ -86,6 +91,20 @@ enum sprig_status sprig_create_spmm_operator(
 enum sprig_status sprig_plan_spmm(
     struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,
     size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller);
+
+/* The row stride (bytes) at which SIMD kernels read rows of `pixels` floats best: a multiple of
+ * the 64-byte cache line (no load splits a line) that is not a multiple of 4 KiB (rows would
+ * share L1 sets). */
+size_t sprig_padded_row_stride(size_t pixels);
+
+/* The input row stride the kernels of `op` should read for rows of `pixels` floats that are
+ * `row_stride` bytes apart: row_stride itself, or sprig_padded_row_stride(pixels) when
+ * copying the input there pays (SIMD kernel, rows of 16+ pixels that are misaligned or 4 KiB
+ * apart, every input row read twice or more on average). */
+size_t sprig_kernel_row_stride(const struct sprig_operator* op, size_t pixels, size_t row_stride);
+
+/* 64-byte aligned memory for `bytes` bytes, zero-filled; NULL when out of memory. */
+void* sprig_allocate_aligned(size_t bytes);
 
 /* Runs the planned SpMM on input/output (already transposed where needed). */
 void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool);
