@@ -12,7 +12,7 @@ static uint32_t rng_next(struct bench_rng* rng) {
 }
 
 float bench_rng_float(struct bench_rng* rng) {
-  return (float) rng_next(rng) / 2147483648.0f - 1.0f;
+  return (float) rng_next(rng) / 1073741824.0f - 1.0f; /* rng_next is 31 bits: [-1, 1) */
 }
 
 void bench_fill_random(struct bench_rng* rng, float* data, size_t count) {

@@ -152,6 +152,15 @@ static void test_nm_kernel(void** state) {
                               .fill = 1.0, .input_stride = 8 * uk->mr + 5, .output_stride = 8 * uk->mr + 5,
                               .lo = -INFINITY, .hi = INFINITY, .split = 1};
   run_nm_case(uk, &big, seed++);
+  /* Many K-blocks (kernels that cut the runs to keep a tile's rows in L1), clamped only after
+   * the last one: a full tile plus a remainder, and a narrow row with the any-n loop. */
+  const struct nm_case tall = {.m_pixels = uk->mr + 3, .channels = 7, .rows = 1030, .n = 1, .m = 4,
+                               .fill = 0.6, .input_stride = uk->mr + 6, .output_stride = uk->mr + 8,
+                               .lo = -2.0f, .hi = 2.5f, .split = 1};
+  run_nm_case(uk, &tall, seed++);
+  const struct nm_case narrow = {.m_pixels = 5, .channels = 5, .rows = 2050, .n = 3, .m = 8, .fill = 1.0,
+                                 .input_stride = 5, .output_stride = 5, .lo = -1.0f, .hi = 0.5f, .split = 0};
+  run_nm_case(uk, &narrow, seed++);
 }
 
 static int initialize(void** state) {

@@ -34,7 +34,7 @@ static inline uint32_t rng_next(struct rng* r) {
 
 /* Uniform in [-1, 1). */
 static inline float rng_float(struct rng* r) {
-  return (float) rng_next(r) / 2147483648.0f - 1.0f;
+  return (float) rng_next(r) / 1073741824.0f - 1.0f; /* rng_next is 31 bits */
 }
 
 static inline void fill_random(struct rng* r, float* data, size_t count) {

@@ -14,10 +14,10 @@
  *   FMA chain; 2 FMA pipes x 4 cycles want 8, which the C channels at once provide for every
  *   MR (a single channel of MR = 16 or 32 would have 2 or 4).
  * - Loads: V input loads (one per FMA) plus 1/2 broadcast load per weight.
- * - Cache: a pixel tile reads MR * 4 bytes of each of K rows in random row order. 32x1 is the
- *   default: ~52% of the FMA peak on 3136 pixels x 256 rows x 256 channels at 2:4 (the 64x1 CSR
- *   kernel on the same weights: ~55%), and the steadiest across shapes. 64x1 is faster when the
- *   K x 256-byte tile is near L1 (K = 256: 59%) but slower from K = 512 on (45% against 53%).
+ * - Cache: a pixel tile reads MR * 4 bytes of each of K rows in random row order, for every
+ *   channel; the runs are taken in K-blocks of at most 16 KiB of rows so that they stay in L1
+ *   (x86-template.h). With that, 64x1 is the default: ~68% of the AVX2 FMA peak on 784 or 3136
+ *   pixels at 2:4 (32x1: 52-60%); on 192 pixels x 512 rows 32x1 was ahead (58% against 51%).
  *   The pair broadcast is worth 0-6%.
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need,

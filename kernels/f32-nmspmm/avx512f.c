@@ -16,12 +16,13 @@
  * - Dependency chains: the order bias + w0*x0 + w1*x1 ... is kept, so each accumulator is one
  *   FMA chain (4 cycles) and a single channel of MR = 32 would have only 2 of them. C channels
  *   at once give C * V chains and C independent rows in flight.
- * - Cache: a pixel tile reads MR * 4 bytes of each of K rows (K = 256: 64 KiB for MR = 64, more
- *   than L1) in random row order. 64x1 with 4 channels (16 accumulators) hides those misses best
- *   and is the default: ~42% of the FMA peak on 3136 pixels x 256 rows x 256 channels at 2:4,
- *   1.7x the 128x1 CSR kernel on the same weights. Software prefetch of the rows a few runs ahead
- *   made every variant slower. (128x1 with 4 channels is as fast as 64x1 but needs 32
- *   accumulators and spills.)
+ * - Cache: a pixel tile reads MR * 4 bytes of each of K rows in random row order, again for
+ *   every channel. The runs are therefore taken in K-blocks of at most 16 KiB of rows
+ *   (x86-template.h), all channels of the tile finishing one K-block before the next, with the
+ *   partial sums parked in the output rows between K-blocks. That keeps the rows in L1 and took
+ *   128x1 (2 channels, 16 accumulators; the default) from ~26% to ~55% of the FMA peak on
+ *   784 pixels x 256 rows x 256 channels at 2:4, and 64x1 from 38% to ~50%. (16 and 32 KiB
+ *   K-blocks measured within noise of each other; 12 KiB was slower.)
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need,
  * the last one masked (masked-off lanes are neither read nor written and cannot fault), with up

@@ -79,6 +79,28 @@ INLINE void madd_pair(
 }
 
 /*
+ * K-blocking: a tile's input rows (nv * LANES * 4 bytes each, in random order within a run)
+ * are re-read by every channel, so the runs are cut into K-blocks of at most this many bytes of
+ * rows and all channels finish one K-block before the next starts: the rows stay in L1 (K = 256
+ * rows of a 64-pixel tile would be 64 KiB). Between K-blocks the partial sums live in the
+ * output rows (unclamped), which costs one load and one store per accumulator per K-block.
+ */
+#define NM_K_BLOCK_BYTES 16384
+
+struct k_block {
+  size_t first_slot;  /* slot (run * n) of the K-block's first run in every channel's stream */
+  size_t groups;      /* runs in this K-block */
+  int first;          /* the accumulators start from the bias (else from the output rows) */
+  int last;           /* the results are clamped (else stored as partial sums) */
+};
+
+/* Runs per K-block for a tile of nv vectors and runs of m rows (at least one). */
+INLINE size_t k_block_groups(size_t nv, size_t m) {
+  const size_t rows = NM_K_BLOCK_BYTES / (nv * LANES * sizeof(float));
+  return rows >= m ? rows / m : 1;
+}
+
+/*
  * nb channels (nb <= MAX_C) of one tile of nv vectors. Channel b's stream starts at
  * w + b * w_stride (bias first) and idx + b * idx_stride. n_fixed is n as a compile-time
  * constant (1, 2 or 4: the run is straight-line code) or 0 (a loop over any n). nv, nb, masked
@@ -86,7 +108,7 @@ INLINE void madd_pair(
  * registers.
  */
 INLINE void nm_block(
-    size_t nv, size_t nb, int masked, MASK mask, size_t n_fixed, size_t n, size_t groups,
+    size_t nv, size_t nb, int masked, MASK mask, size_t n_fixed, size_t n, struct k_block kb,
     const float* input, size_t row_stride, size_t group_stride, const float* w, size_t w_stride,
     const uint8_t* idx, size_t idx_stride, float* output, size_t output_stride, VEC vmin,
     VEC vmax) {
@@ -95,14 +117,16 @@ INLINE void nm_block(
   const uint8_t* ib[MAX_C];
   UNROLL
   for (size_t b = 0; b < nb; b++) {
-    wb[b] = w + b * w_stride + 1;
-    ib[b] = idx + b * idx_stride;
+    wb[b] = w + b * w_stride + 1 + kb.first_slot;
+    ib[b] = idx + b * idx_stride + kb.first_slot;
     const VEC vbias = VSET1(w[b * w_stride]);
+    const float* partial = (const float*) ((uintptr_t) output + b * output_stride);
     UNROLL
     for (size_t i = 0; i < nv; i++) {
-      acc[b][i] = vbias;
+      acc[b][i] = kb.first ? vbias : vload(partial + LANES * i, masked && i == nv - 1, mask);
     }
   }
+  const size_t groups = kb.groups;
   const char* base = (const char*) input;
   /* s: slot offset of the current run in every channel's value and index streams. */
   for (size_t g = groups, s = 0; g != 0; g--, s += n) {
@@ -128,7 +152,8 @@ INLINE void nm_block(
   for (size_t b = 0; b < nb; b++) {
     UNROLL
     for (size_t i = 0; i < nv; i++) {
-      vstore(output + LANES * i, vclamp(acc[b][i], vmin, vmax), masked && i == nv - 1, mask);
+      const VEC v = kb.last ? vclamp(acc[b][i], vmin, vmax) : acc[b][i];
+      vstore(output + LANES * i, v, masked && i == nv - 1, mask);
     }
     output = (float*) ((uintptr_t) output + output_stride);
   }
@@ -137,6 +162,8 @@ INLINE void nm_block(
 /*
  * One tile of nv vectors over all nc channels: blocks of nb (1, 2 or 4) channels, then the
  * leftover nc % nb in blocks of 2 and 1. n_fixed is n as a compile-time constant, or 0.
+ * The runs are taken in K-blocks whose input rows for this tile fit in NM_K_BLOCK_BYTES (see
+ * struct k_block), every channel of the tile finishing one K-block before the next starts.
  */
 INLINE void nm_tile(
     size_t nv, size_t nb, int masked, MASK mask, size_t n_fixed, size_t n, size_t nc,
@@ -147,21 +174,35 @@ INLINE void nm_tile(
   }
   const size_t idx_stride = groups * n;
   const size_t w_stride = 1 + idx_stride;
-  /* The block size must be a literal at each nm_block call for acc[][] to stay in registers. */
+  const size_t block_groups = k_block_groups(nv, row_stride != 0 ? group_stride / row_stride : 1);
+  for (size_t g = 0; g < groups; g += block_groups) {
+    const struct k_block kb = {
+        .first_slot = g * n,
+        .groups = groups - g < block_groups ? groups - g : block_groups,
+        .first = g == 0,
+        .last = groups - g <= block_groups,
+    };
+    const float* kb_input = (const float*) ((uintptr_t) input + g * group_stride);
+    const float* cw = w;
+    const uint8_t* cidx = idx;
+    float* cout = output;
+    size_t left = nc;
+    /* The block size must be a literal at each nm_block call for acc[][] to stay in registers. */
 #define BLOCKS(BS)                                                                                 \
-  if (nb >= BS) {                                                                                  \
-    for (; nc >= BS; nc -= BS) {                                                                   \
-      nm_block(nv, BS, masked, mask, n_fixed, n, groups, input, row_stride, group_stride, w,       \
-               w_stride, idx, idx_stride, output, output_stride, vmin, vmax);                      \
-      w += BS * w_stride;                                                                          \
-      idx += BS * idx_stride;                                                                      \
-      output = (float*) ((uintptr_t) output + BS * output_stride);                                 \
-    }                                                                                              \
-  }
-  BLOCKS(4)
-  BLOCKS(2)
-  BLOCKS(1)
+    if (nb >= BS) {                                                                                \
+      for (; left >= BS; left -= BS) {                                                             \
+        nm_block(nv, BS, masked, mask, n_fixed, n, kb, kb_input, row_stride, group_stride, cw,     \
+                 w_stride, cidx, idx_stride, cout, output_stride, vmin, vmax);                     \
+        cw += BS * w_stride;                                                                       \
+        cidx += BS * idx_stride;                                                                   \
+        cout = (float*) ((uintptr_t) cout + BS * output_stride);                                   \
+      }                                                                                            \
+    }
+    BLOCKS(4)
+    BLOCKS(2)
+    BLOCKS(1)
 #undef BLOCKS
+  }
 }
 
 /*

@@ -3,15 +3,14 @@
  *
  * Inner loop per nonzero of an MRx1 tile: V vfmadd231ps with the input load folded in as the
  * memory operand, one vbroadcastss of the weight from memory, one movslq of the input delta and
- * an add to the input pointer, plus MR / 16 prefetcht0 of the input row PREFETCH_DISTANCE
- * nonzeros ahead and the movslq + add that move that pointer. Limits:
+ * an add to the input pointer, plus one prefetcht0 of the first line of the input row
+ * PREFETCH_DISTANCE nonzeros ahead and the movslq + add that move that pointer. Limits:
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
- *   chains. MR = 32 (V = 4) gets at most half the FMA rate from one channel, MR = 64 (V = 8)
- *   all of it; 64x1 is the default.
- * - Load ports: V + 2 loads and MR / 16 + 1 prefetch-side loads per V FMAs (15 per 8 FMAs
- *   for MR = 64), which with the per-channel work (bias broadcast, V clamps and stores, an
- *   unpredictable loop exit every ~25 nonzeros at 90% sparsity) holds 64x1 to about 45% of
- *   the FMA peak on MobileNet layers.
+ *   chains. MR = 64 (V = 8, the default) has them in one set of accumulators; narrower tiles
+ *   take the nonzeros in turn into 8 / V sets, summed at the end.
+ * - Load ports: V + 2 loads and 2 prefetch-side loads per V FMAs, which with the per-channel
+ *   work (bias broadcast, V clamps and stores, an unpredictable loop exit every ~25 nonzeros
+ *   at 90% sparsity) holds 64x1 to about 45% of the FMA peak on MobileNet layers.
  * - Cache: the MR * 4 bytes of every touched input row are reused by all channels of a pixel
  *   tile; for MR = 64 and a few hundred rows they live in L2. The prefetch, which follows
  *   the delta stream ahead of the loads, hides that latency (5-20% on MobileNet layers).

@@ -3,15 +3,18 @@
  *
  * Inner loop per nonzero of an MRx1 tile: V vfmadd231ps with the input load folded in as the
  * memory operand, one vbroadcastss of the weight from memory, one movslq of the input delta and
- * an add to the input pointer, plus V prefetcht0 (one per 64-byte line) of the input row
+ * an add to the input pointer, plus one prefetcht0 of the first line of the input row
  * PREFETCH_DISTANCE nonzeros ahead and the movslq + add that move that pointer. Limits:
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
- *   chains, so MR = 128 (V = 8, the default) can reach the FMA rate and MR = 64 half of it.
- * - Cache and load ports: every nonzero reads MR * 4 bytes (8 lines for MR = 128) of an input
- *   row that, for a few hundred rows, lives in L2; the prefetch hides the L2 latency, the L2
- *   bandwidth and the per-channel work (bias, clamps, stores, an unpredictable loop exit every
- *   ~25 nonzeros at 90% sparsity) remain. On a core with full-width 512-bit FMAs this runs
- *   only ~10% ahead of the AVX2 64x1 kernel on MobileNet layers: the limit is not the FMAs.
+ *   chains. MR = 128 (V = 8, the default) has them in one set of accumulators; narrower tiles
+ *   take the nonzeros in turn into 8 / V sets (summed at the end), which made 16x1 and 32x1
+ *   20-35% faster. MR = 256 (V = 16) covers a 14x14 map in one pass over the weights.
+ * - Cache: every nonzero reads MR * 4 bytes of an input row. When a tile's rows exceed L1
+ *   (K = 128 rows of 512 bytes already do) the loads come from L2, whose ~45 bytes per cycle
+ *   bound the rate: ~40-45% of the FMA peak on MobileNet layers at 90% sparsity with warm
+ *   caches, ~35% on 7x7 maps (4 lines per nonzero). Prefetching only the first line of each row
+ *   was 3-11% faster than one prefetch per line: the hardware prefetchers follow it.
+ * - Per channel: bias, clamps, stores and an unpredictable loop exit every ~25 nonzeros at 90%.
  * MRxNR tiles (NR = 2, 4) load the V input vectors once per column into registers and reuse
  * them for NR broadcast weights: V + NR + 1 loads for V * NR FMAs (32 zmm registers hold
  * 16 accumulators + 4 inputs + 1 weight for 64x4).

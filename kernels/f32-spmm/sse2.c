@@ -3,10 +3,12 @@
  *
  * Inner loop per nonzero of an MRx1 tile: V movups input loads, V mulps + V addps (no FMA in
  * SSE2: the product is rounded before the add), one movss + shufps weight broadcast, one movslq
- * of the input delta and an add to the input pointer, plus MR / 16 prefetcht0 of the input row
- * PREFETCH_DISTANCE nonzeros ahead and the movslq + add that move that pointer. Limits:
+ * of the input delta and an add to the input pointer, plus one prefetcht0 of the first line of
+ * the input row PREFETCH_DISTANCE nonzeros ahead and the movslq + add that move that pointer.
+ * Limits:
  * - Registers: 16 xmm hold at most 8 accumulators next to the broadcast and the temporaries,
- *   so MR stops at 32 (V = 8, the default), which also covers the add latency.
+ *   so MR stops at 32 (V = 8, the default), which also covers the add latency; narrower tiles
+ *   take the nonzeros in turn into 8 / V accumulator sets, summed at the end.
  * - Issue: a multiply-add is two instructions of 4 lanes, so per flop this kernel needs 4x the
  *   FP instructions of the AVX2 one, and V + 2 loads per V multiply-adds.
  * MRxNR tiles (NR = 2, 4) load the V input vectors once per column and reuse them for NR

@@ -71,12 +71,28 @@ INLINE struct prefetcher prefetcher_start(const float* input, const int32_t* del
   return pf;
 }
 
-/* Prefetches one row of `nv` vectors (one prefetch per 64-byte line) and moves to the next. */
-INLINE void prefetcher_next(struct prefetcher* pf, size_t nv) {
-  for (size_t i = 0; i < nv * LANES; i += 64 / sizeof(float)) {
-    _mm_prefetch((const char*) (pf->row + i), _MM_HINT_T0);
-  }
+/* Prefetches the first 64-byte line of a row and moves to the next row. Prefetching every line
+ * of the row (up to 16 for 256x1) measured 3-11% slower on Zen 5: the explicit prefetches
+ * compete with the loads for load ports, and the hardware's adjacent-line and stream
+ * prefetchers follow the first line. */
+INLINE void prefetcher_next(struct prefetcher* pf) {
+  _mm_prefetch((const char*) pf->row, _MM_HINT_T0);
   prefetcher_step(pf);
+}
+
+/* Accumulator dependency chains a single-channel tile keeps in flight (FMA latency x FMA ports). */
+#define ACC_CHAINS 8
+
+/* One nonzero of a single-channel tile: acc += its input row * its weight; moves to the next row. */
+INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** input, const float** w,
+                      const int32_t** deltas, struct prefetcher* pf) {
+  const int32_t delta = *(*deltas)++;
+  const VEC vw = VBROADCAST((*w)++);
+  prefetcher_next(pf);
+  for (size_t i = 0; i < nv; i++) {
+    acc[i] = VMADD(acc[i], vload(*input + LANES * i, masked && i == nv - 1, mask), vw);
+  }
+  *input = advance(*input, delta);
 }
 
 /*
@@ -103,7 +119,7 @@ INLINE void spmm_tile(
       w += nr;
       for (uint32_t j = *nnz++; j != 0; j--) {
         const int32_t delta = *deltas++;
-        prefetcher_next(&pf, nv);
+        prefetcher_next(&pf);
         VEC x[MAX_V];
         for (size_t i = 0; i < nv; i++) {
           x[i] = vload(input + LANES * i, masked && i == nv - 1, mask);
@@ -126,22 +142,35 @@ INLINE void spmm_tile(
     }
   }
   for (; n != 0; n--) {
-    VEC acc[MAX_V];
+    /* sets independent accumulator sets take the nonzeros in turn (summed at the end), so a
+     * narrow tile still has ACC_CHAINS dependency chains in flight. */
+    VEC acc[ACC_CHAINS][MAX_V];
+    const size_t sets = nv >= ACC_CHAINS ? 1 : ACC_CHAINS / nv;
     const VEC vbias = VBROADCAST(w++);
     for (size_t i = 0; i < nv; i++) {
-      acc[i] = vbias;
-    }
-    for (uint32_t j = *nnz++; j != 0; j--) {
-      const int32_t delta = *deltas++;
-      const VEC vw = VBROADCAST(w++);
-      prefetcher_next(&pf, nv);
-      for (size_t i = 0; i < nv; i++) {
-        acc[i] = VMADD(acc[i], vload(input + LANES * i, masked && i == nv - 1, mask), vw);
+      acc[0][i] = vbias;
+      for (size_t s = 1; s < sets; s++) {
+        acc[s][i] = VZERO();
       }
-      input = advance(input, delta);
+    }
+    uint32_t j = *nnz++;
+    for (; j >= sets; j -= sets) {
+      for (size_t s = 0; s < sets; s++) {
+        spmm_step(nv, masked, mask, acc[s], &input, &w, &deltas, &pf);
+      }
+    }
+    for (size_t s = 0; s + 1 < sets; s++) {
+      if (j > s) {
+        spmm_step(nv, masked, mask, acc[s], &input, &w, &deltas, &pf);
+      }
+    }
+    for (size_t s = 1; s < sets; s++) {
+      for (size_t i = 0; i < nv; i++) {
+        acc[0][i] = VADD(acc[0][i], acc[s][i]);
+      }
     }
     for (size_t i = 0; i < nv; i++) {
-      vstore(output + LANES * i, vclamp(acc[i], vmin, vmax), masked && i == nv - 1, mask);
+      vstore(output + LANES * i, vclamp(acc[0][i], vmin, vmax), masked && i == nv - 1, mask);
     }
     output = (float*) ((uintptr_t) output + output_stride);
   }

@@ -19,6 +19,8 @@
 #define VSTOREU(p, v) _mm256_storeu_ps(p, v)
 #define VMASKSTORE(p, mask, v) _mm256_maskstore_ps(p, mask, v)
 #define VMADD(acc, x, w) _mm256_fmadd_ps(x, w, acc)
+#define VADD(a, b) _mm256_add_ps(a, b)
+#define VZERO() _mm256_setzero_ps()
 #define VSET1(f) _mm256_set1_ps(f)
 #define VMIN(a, b) _mm256_min_ps(a, b)
 #define VMAX(a, b) _mm256_max_ps(a, b)

@@ -19,6 +19,8 @@
 #define VSTOREU(p, v) _mm512_storeu_ps(p, v)
 #define VMASKSTORE(p, mask, v) _mm512_mask_storeu_ps(p, mask, v)
 #define VMADD(acc, x, w) _mm512_fmadd_ps(x, w, acc)
+#define VADD(a, b) _mm512_add_ps(a, b)
+#define VZERO() _mm512_setzero_ps()
 #define VSET1(f) _mm512_set1_ps(f)
 #define VMIN(a, b) _mm512_min_ps(a, b)
 #define VMAX(a, b) _mm512_max_ps(a, b)

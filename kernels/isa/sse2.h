@@ -61,6 +61,8 @@ INLINE void store_low(float* p, __m128 v, enum width width) {
 #define VSTOREU(p, v) _mm_storeu_ps(p, v)
 #define VMASKSTORE(p, width, v) store_low(p, v, width)
 #define VMADD(acc, x, w) _mm_add_ps(acc, _mm_mul_ps(x, w))
+#define VADD(a, b) _mm_add_ps(a, b)
+#define VZERO() _mm_setzero_ps()
 #define VSET1(f) _mm_set1_ps(f)
 #define VMIN(a, b) _mm_min_ps(a, b)
 #define VMAX(a, b) _mm_max_ps(a, b)
