@@ -12,6 +12,12 @@ static struct sprig_ukernel_traits nmspmm_traits(size_t i) {
   return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->is_default};
 }
 
+/* Block-sparse matrix-vector kernels: MR 1, NR the block width. */
+static struct sprig_ukernel_traits bspmv_traits(size_t i) {
+  const struct sprig_f32_bspmv_ukernel* k = &sprig_f32_bspmv_ukernels[i];
+  return (struct sprig_ukernel_traits){k->isa, 1, k->block_width, k->is_default};
+}
+
 static struct sprig_ukernel_list spmm_list(void) {
   return (struct sprig_ukernel_list){sprig_f32_spmm_ukernel_count, spmm_traits};
 }
@@ -50,6 +56,13 @@ const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct
   const struct sprig_ukernel_list list = nmspmm_list();
   return &sprig_f32_nmspmm_ukernels[sprig_fit_ukernel(
       hardware, &list, (size_t) (chosen - sprig_f32_nmspmm_ukernels), pixels)];
+}
+
+const struct sprig_f32_bspmv_ukernel* sprig_choose_f32_bspmv_ukernel(const struct sprig_hardware* hardware,
+                                                                    uint32_t block_width) {
+  const struct sprig_ukernel_list list = {sprig_f32_bspmv_ukernel_count, bspmv_traits};
+  const size_t k = sprig_choose_ukernel(hardware, &list, block_width);
+  return k == SIZE_MAX ? NULL : &sprig_f32_bspmv_ukernels[k];
 }
 
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware) {

@@ -4,6 +4,7 @@
 
 #include <stdint.h>
 
+#include <sprig/bspmv.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
 #include <sprig/spmm.h>
@@ -46,6 +47,11 @@ const struct sprig_f32_nmspmm_ukernel* sprig_choose_f32_nmspmm_ukernel(const str
 const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct sprig_hardware* hardware,
                                                                     const struct sprig_f32_nmspmm_ukernel* chosen,
                                                                     size_t pixels);
+
+/* The 1 x block_width block-sparse matrix-vector kernel of the best allowed ISA that has one,
+ * or NULL (no kernels for that block width). */
+const struct sprig_f32_bspmv_ukernel* sprig_choose_f32_bspmv_ukernel(const struct sprig_hardware* hardware,
+                                                                    uint32_t block_width);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);

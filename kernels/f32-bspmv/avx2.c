@@ -1,0 +1,71 @@
+/*
+ * x86 AVX2 + FMA3 f32 block-sparse matrix-vector kernels.
+ * 1x4 blocks, two per ymm: per pair one movups + one vinsertf128 of the two blocks' inputs, one
+ * vmovups of their 8 weights, one vfmadd231ps into one of four ymm accumulators (taken in
+ * turn: four FMA chains), plus two movzwl block columns and their address arithmetic.
+ * 1x8 blocks, one per ymm: one input load, one weight load, one vfmadd231ps per block.
+ * Rows end with the horizontal sum of the accumulators. Limit: the weight stream (4 + 2 / C
+ * bytes per weight) from memory for large layers, the per-row horizontal sum for short rows.
+ */
+#include <immintrin.h>
+
+#include <sprig/bspmv.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE float hsum256(__m256 v) {
+  __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(s, _mm_shuffle_ps(s, s, 1)));
+}
+
+/* The inputs of two 1x4 blocks in one ymm. */
+INLINE __m256 load_two_blocks(const float* x0, const float* x1) {
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(x0)), _mm_loadu_ps(x1), 1);
+}
+
+/* One 1x4 block into the low half of a ymm accumulator. */
+INLINE __m256 madd_one_1x4(__m256 acc, const float* w, const float* x) {
+  const __m128 product = _mm_mul_ps(_mm_loadu_ps(w), _mm_loadu_ps(x));
+  return _mm256_add_ps(acc, _mm256_insertf128_ps(_mm256_setzero_ps(), product, 0));
+}
+
+#define ACC __m256
+#define ACC_ZERO() _mm256_setzero_ps()
+#define ACC_ADD(a, b) _mm256_add_ps(a, b)
+#define ACC_SUM(acc) hsum256(acc)
+
+/* 1 x 4 blocks, two per ymm. */
+#define C 4
+#define STEP 2
+#define MADD_STEP(acc, w, input, cols)                                                        \
+  _mm256_fmadd_ps(_mm256_loadu_ps(w),                                                         \
+                  load_two_blocks(block_input(input, (cols)[0], C), block_input(input, (cols)[1], C)), acc)
+#define MADD_ONE(acc, w, x) madd_one_1x4(acc, w, x)
+#define BSPMV_ROWS bspmv_rows_1x4
+#include "template.h"
+#undef C
+#undef STEP
+#undef MADD_STEP
+#undef MADD_ONE
+#undef BSPMV_ROWS
+
+/* 1 x 8 blocks, one per ymm. */
+#define C 8
+#define STEP 1
+#define MADD_ONE(acc, w, x) _mm256_fmadd_ps(_mm256_loadu_ps(w), _mm256_loadu_ps(x), acc)
+#define MADD_STEP(acc, w, input, cols) MADD_ONE(acc, w, block_input(input, (cols)[0], C))
+#define BSPMV_ROWS bspmv_rows_1x8
+#include "template.h"
+
+void sprig_f32_bspmv_minmax_ukernel_1x4__avx2(
+    size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols,
+    const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {
+  bspmv_rows_1x4(nc, input, bias, values, block_cols, nblocks, output, params);
+}
+
+void sprig_f32_bspmv_minmax_ukernel_1x8__avx2(
+    size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols,
+    const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {
+  bspmv_rows_1x8(nc, input, bias, values, block_cols, nblocks, output, params);
+}
