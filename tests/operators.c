@@ -225,20 +225,23 @@ static void test_conv2d_1x1(void** state) {
 
 /* One packed weight set shared by a linear and a conv operator, released before they run;
  * reshaping again to another size and binding other tensors. */
-static void test_shared_weights_and_reshape(void** state) {
-  (void) state;
-  require_sprig();
-  struct rng rng = {900};
-  enum { IN = 24, OUT = 10 };
+/* `pattern` NULL: CSR; else pruned to and packed as `pattern`. Batches 1, 5, 9, 2 in turn: with
+ * 1x4 blocks the linear operator switches between the matrix-vector and SpMM kernels. */
+static void shared_weights_and_reshape(const struct sprig_sparsity* pattern, uint64_t seed) {
+  struct rng rng = {seed};
+  enum { IN = 26, OUT = 10 };
   float w[OUT * IN];
   fill_sparse(&rng, w, OUT, IN, 0.6);
+  if (pattern != NULL) {
+    assert_int_equal(sprig_prune_f32(OUT, IN, w, pattern, 0.5f, NULL), sprig_status_success);
+  }
   sprig_weights_t packed = NULL;
-  assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, NULL, 0, &packed), sprig_status_success);
+  assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, pattern, 0, &packed), sprig_status_success);
   struct sprig_weights_info info;
   assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
   assert_int_equal(info.rows, OUT);
   assert_int_equal(info.cols, IN);
-  assert_int_equal(info.format, SPRIG_FORMAT_CSR);
+  assert_int_equal(info.format, pattern != NULL ? pattern->format : SPRIG_FORMAT_CSR);
   sprig_operator_t linear = NULL, conv = NULL;
   assert_int_equal(sprig_create_linear_from_weights_f32(packed, NULL, -INFINITY, INFINITY, 0, &linear),
                    sprig_status_success);
@@ -247,7 +250,9 @@ static void test_shared_weights_and_reshape(void** state) {
                    sprig_status_success);
   assert_int_equal(sprig_release_weights(packed), sprig_status_success);
 
-  for (size_t batch = 1; batch <= 9; batch += 4) {
+  static const size_t batches[] = {1, 5, 9, 2};
+  for (size_t bi = 0; bi < sizeof(batches) / sizeof(batches[0]); bi++) {
+    const size_t batch = batches[bi];
     float* x = malloc(batch * IN * sizeof(float));
     float* y = malloc(batch * OUT * sizeof(float));
     float* y_conv = malloc(batch * OUT * sizeof(float));
@@ -273,6 +278,14 @@ static void test_shared_weights_and_reshape(void** state) {
   }
   assert_int_equal(sprig_delete_operator(linear), sprig_status_success);
   assert_int_equal(sprig_delete_operator(conv), sprig_status_success);
+}
+
+static void test_shared_weights_and_reshape(void** state) {
+  (void) state;
+  require_sprig();
+  shared_weights_and_reshape(NULL, 900);
+  const struct sprig_sparsity blocks_1x4 = {SPRIG_FORMAT_BLOCK, 1, 4, 0, 0, 0};
+  shared_weights_and_reshape(&blocks_1x4, 901);
 }
 
 /* The caller's own CSR arrays give the same result as the dense matrix they describe,
@@ -391,6 +404,11 @@ static const struct format_case format_cases[] = {
  * output channels and groups, the N:M family for N:M. Only when the rows are many enough. */
 static void check_format_kernel(sprig_operator_t op, const struct format_case* f, size_t out, size_t batch) {
   const char* name = sprig_operator_kernel_name(op);
+  const int row_blocks = f->pattern.format == SPRIG_FORMAT_BLOCK && f->pattern.block_rows == 1 &&
+                         (f->pattern.block_cols == 4 || f->pattern.block_cols == 8);
+  if (row_blocks && batch < 4 && strstr(name, "_bspmv_") == NULL) {
+    fail_msg("%s weights at batch %zu run %s, expected a block-sparse matrix-vector kernel", f->name, batch, name);
+  }
   const int blocks_fit = f->pattern.format != SPRIG_FORMAT_BLOCK || out >= f->pattern.block_rows;
   const int groups_fit = f->pattern.format != SPRIG_FORMAT_GROUP || out >= f->pattern.group;
   if (batch >= 16 && blocks_fit && groups_fit && strstr(name, f->kernel) == NULL) {

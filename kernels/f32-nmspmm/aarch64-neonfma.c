@@ -6,19 +6,31 @@
  * Counts per trip of 4 weights, from objdump of GCC 12 -O3 (clang 14 in braces where it differs):
  *
  *   n == 2 (2:4, 2:8, ...)  two runs per trip; + 2 run-base adds, 1 index-pointer add, subs, b.
- *       32x1: 64 = 32 fmla + 14 ldp q + 4 ldr q (32 vectors) + 1 ldr q + 4 ldrb + 4 madd + 5
+ *       32x1: 63 = 32 fmla + 15 ldp q + 2 ldr q (32 vectors) + 1 ldr q + 4 ldrb + 4 madd + 5
  *             {62: 16 ldp q}.  16x1: 38 = 16 fmla + 8 ldp q + 1 ldr q + 4 + 4 + 5.
  *       8x1:  26 = 8 fmla + 4 ldp q + 1 ldr q + 4 + 4 + 5.
- *   n == 1 (1:2, 1:4, ...)  four runs per trip; 2 more run-base adds: 32x1 68 (GCC adds 2 vector
- *       moves), 16x1 40, 8x1 28.
- *   other n: run by run, 4 weights per trip while 4 are left in the run (32x1 63, 16x1 36, 8x1 24),
- *       then a pair, then a single (branches on n % 4, the same for the whole call).
+ *   n == 1 (1:2, 1:4, ...)  four runs per trip; 2 more run-base adds: 32x1 66 {64}, 16x1 40,
+ *       8x1 28.
+ *   other n: run by run, 4 weights per trip while 4 are left in the run (32x1 61, 16x1 36 {37},
+ *       8x1 24 {25}), then a pair, then a single (branches on n % 4, the same for the whole call).
  *   That is the CSR kernel's mix (kernels/f32-spmm: 32x1 62, 16x1 38, 8x1 26 per 4 nonzeros):
  *   the index byte + madd replaces the delta load + add. Limit: load bandwidth at MR = 32 and 16,
  *   every FMA needs its own input vector (V + 1/4 vector loads per V FMAs). MR = 8 keeps 2
  *   accumulators, so FMA latency bounds it: accumulators are never split, the sum order is
- *   bias + w0*x0 + w1*x1 ... as in the scalar model. No inner loop touches the stack (only
- *   callee-saved d8-d12 are saved in the 32-pixel tile's prologue).
+ *   bias + w0*x0 + w1*x1 ... as in the scalar model. Nothing in a tile function spills: its only
+ *   stack accesses save and restore callee-saved registers (GCC: x19-x24, x19-x27 in the 1-pixel
+ *   tile, and d8-d11 in the 32-pixel tile).
+ *
+ * K-blocking: every channel of a tile re-reads the tile's input rows (MR * 4 bytes each, in
+ * random order within a run), so at large K they would fall out of L1 (phone L1d is 32-64 KiB;
+ * K = 256 rows of a 32-pixel tile is 32 KiB). The runs are cut into K-blocks whose rows fit in
+ * NM_K_BLOCK_BYTES = 16 KiB, a row of fewer than 16 pixels counted as one 64-byte line, and all
+ * channels of the tile finish one K-block before the next starts (one tile_MR call per K-block).
+ * Between K-blocks the partial sums are parked, unclamped, in the output row: the first K-block
+ * starts from the bias, later ones load the row (vectors, float32x2_t or a scalar, as the stores),
+ * only the last clamps. Storing and reloading a float is exact and each accumulator's sum order
+ * is unchanged, so results are bitwise those of one pass; a call whose runs fit in one K-block
+ * behaves exactly as without blocking.
  *
  * Remainder pixels go through tiles of MR/2, MR/4, ... 1 (float32x2_t for 2 pixels, scalar
  * lanes for 1), so no kernel reads or writes outside [0, mc) of a row, and weights and indices
@@ -31,19 +43,42 @@
 #include <isa/neon.h>
 #include <sprig/nmspmm.h>
 
-/* The weight layout of a call, shared by all tiles. */
+/* The weight layout and strides of a call, shared by all tiles. */
 struct layout {
   size_t groups;
   size_t n;
-  size_t row_stride;   /* bytes between input rows */
-  size_t group_stride; /* bytes between runs: m * row_stride */
+  size_t m;
+  size_t row_stride;    /* bytes between input rows */
+  size_t group_stride;  /* bytes between runs: m * row_stride */
+  size_t output_stride; /* bytes between output channels */
 };
 
-/* The kernel's position in the weight stream, shared by consecutive channels of one tile. */
+/* Where a channel's slots of the current K-block start in the weight and index streams. */
 struct stream {
   const float* weights;
   const uint8_t* indices;
 };
+
+/* Bytes of a tile's input rows that one K-block may touch (see the header comment). */
+#define NM_K_BLOCK_BYTES 16384
+/* A row of fewer pixels still takes a whole line of L1. */
+#define NM_CACHE_LINE 64
+
+/* One K-block of a tile: `groups` consecutive runs. */
+struct k_block {
+  size_t groups;
+  int first; /* the accumulators start from the bias (else from the partial sums in the output) */
+  int last;  /* the results are clamped (else stored unclamped as partial sums) */
+};
+
+/* Runs per K-block for an mr-pixel tile: at least 1, and a multiple of 4 when there are 4 or
+ * more so that the n == 1 and n == 2 loops run whole trips. */
+SPRIG_INLINE size_t k_block_groups(size_t mr, size_t m) {
+  const size_t row_bytes = mr * sizeof(float) > NM_CACHE_LINE ? mr * sizeof(float) : NM_CACHE_LINE;
+  const size_t rows = NM_K_BLOCK_BYTES / row_bytes;
+  const size_t groups = rows >= m ? rows / m : 1;
+  return groups >= 4 ? groups & ~(size_t) 3 : groups;
+}
 
 /* The input row named by in-run index i of the run starting at `base` (an address). The empty
  * asm makes the compiler form the row address once (one madd) so that all the row's loads take
@@ -71,15 +106,36 @@ SPRIG_INLINE void acc_init(size_t mr, struct acc* a, float bias) {
   a->s = bias;
 }
 
-SPRIG_INLINE void acc_store(size_t mr, const struct acc* a, float* out, struct clamp c) {
+/* Partial sums parked in or taken from the output row pass through here. The empty asm keeps
+ * clang 14 from turning the load / store of a one-vector tile (mr == 4) into memcpy to and from
+ * struct acc, after which it keeps that tile's accumulator on the stack, inner loop included. */
+SPRIG_INLINE float32x4_t parked(float32x4_t x) {
+  __asm__("" : "+w"(x));
+  return x;
+}
+
+/* The partial sums an earlier K-block left in the output row. */
+SPRIG_INLINE void acc_load(size_t mr, struct acc* a, const float* out) {
+  UNROLL for (size_t v = 0; v < mr / 4; v++) {
+    a->q[v] = parked(vld1q_f32(out + 4 * v));
+  }
+  if (mr == 2) {
+    a->d = vld1_f32(out);
+  } else if (mr == 1) {
+    a->s = *out;
+  }
+}
+
+/* Clamped results after the last K-block, raw partial sums after the others. */
+SPRIG_INLINE void acc_store(size_t mr, const struct acc* a, float* out, int last, struct clamp c) {
   if (mr >= 4) {
     UNROLL for (size_t v = 0; v < mr / 4; v++) {
-      vst1q_f32(out + 4 * v, clampq(a->q[v], c));
+      vst1q_f32(out + 4 * v, last ? clampq(a->q[v], c) : parked(a->q[v]));
     }
   } else if (mr == 2) {
-    vst1_f32(out, clampd(a->d, c));
+    vst1_f32(out, last ? clampd(a->d, c) : a->d);
   } else {
-    *out = clamps(a->s, c);
+    *out = last ? clamps(a->s, c) : a->s;
   }
 }
 
@@ -134,16 +190,16 @@ SPRIG_INLINE void fma1(size_t mr, struct acc* a, const float* w, const float* r0
   FMA_ROW_LANE(mr, a, r0, vw, 0);
 }
 
-/* n == nn, 1 or 2 (a constant): 4 weights per trip from 4 / nn consecutive runs (slot k of a
- * trip is in run k / nn), then the 0 to 3 weights of the runs left. */
-SPRIG_INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct layout* l, struct stream* st,
-                             uintptr_t base) {
+/* `groups` runs from `base` on, n == nn, 1 or 2 (a constant): 4 weights per trip from 4 / nn
+ * consecutive runs (slot k of a trip is in run k / nn), then the 0 to 3 weights of the runs left. */
+SPRIG_INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct layout* l, size_t groups,
+                             struct stream st, uintptr_t base) {
   const size_t rs = l->row_stride;
   const size_t gs = l->group_stride;
   const size_t runs_per_trip = 4 / nn;
-  const float* w = st->weights;
-  const uint8_t* ix = st->indices;
-  for (size_t t = l->groups / runs_per_trip; t != 0; t--) {
+  const float* w = st.weights;
+  const uint8_t* ix = st.indices;
+  for (size_t t = groups / runs_per_trip; t != 0; t--) {
     const float* r0 = row_at(base, ix[0], rs);
     const float* r1 = row_at(base + (1 / nn) * gs, ix[1], rs);
     const float* r2 = row_at(base + (2 / nn) * gs, ix[2], rs);
@@ -153,7 +209,7 @@ SPRIG_INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct l
     ix += 4;
     base += runs_per_trip * gs;
   }
-  const size_t left = (l->groups % runs_per_trip) * nn;
+  const size_t left = (groups % runs_per_trip) * nn;
   if (left >= 2) {
     const float* r0 = row_at(base, ix[0], rs);
     const float* r1 = row_at(base + (1 / nn) * gs, ix[1], rs);
@@ -164,21 +220,18 @@ SPRIG_INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct l
   }
   if (left & 1) {
     fma1(mr, a, w, row_at(base, ix[0], rs));
-    w += 1;
-    ix += 1;
   }
-  st->weights = w;
-  st->indices = ix;
 }
 
 /* Any n: run by run, 4 weights at a time, then 2, then 1. */
-SPRIG_INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, struct stream* st, uintptr_t base) {
+SPRIG_INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, size_t groups, struct stream st,
+                           uintptr_t base) {
   const size_t rs = l->row_stride;
   const size_t gs = l->group_stride;
   const size_t n = l->n;
-  const float* w = st->weights;
-  const uint8_t* ix = st->indices;
-  for (size_t g = l->groups; g != 0; g--) {
+  const float* w = st.weights;
+  const uint8_t* ix = st.indices;
+  for (size_t g = groups; g != 0; g--) {
     size_t j = n;
     for (; j >= 4; j -= 4) {
       fma4(mr, a, w, row_at(base, ix[0], rs), row_at(base, ix[1], rs), row_at(base, ix[2], rs),
@@ -198,39 +251,56 @@ SPRIG_INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, str
     }
     base += gs;
   }
-  st->weights = w;
-  st->indices = ix;
 }
 
-/* One output channel of an mr-pixel tile whose pixel 0 is at `input`. */
-SPRIG_INLINE void channel(size_t mr, const struct layout* l, struct stream* st, const float* input, float* out,
-                          struct clamp c) {
+/* One K-block of one output channel of an mr-pixel tile, n == nn (1 or 2) or any n (nn == 0):
+ * the K-block's first slot at st, its first run's row 0 at `base` (pixel 0 of the tile). The
+ * first K-block starts at slot 0, so the bias is st.weights[-1]. */
+SPRIG_INLINE void channel(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb,
+                          struct stream st, uintptr_t base, float* out, struct clamp c) {
   struct acc a;
-  acc_init(mr, &a, *st->weights++);
-  if (l->n == 2) {
-    short_runs(mr, 2, &a, l, st, (uintptr_t) input);
-  } else if (l->n == 1) {
-    short_runs(mr, 1, &a, l, st, (uintptr_t) input);
+  if (kb->first) {
+    acc_init(mr, &a, st.weights[-1]);
   } else {
-    any_runs(mr, &a, l, st, (uintptr_t) input);
+    acc_load(mr, &a, out);
   }
-  acc_store(mr, &a, out, c);
+  if (nn != 0) {
+    short_runs(mr, nn, &a, l, kb->groups, st, base);
+  } else {
+    any_runs(mr, &a, l, kb->groups, st, base);
+  }
+  acc_store(mr, &a, out, kb->last, c);
+}
+
+/* One K-block of all nc channels of an mr-pixel tile; st and out are channel 0's. One channel
+ * loop per n case, so that a loop holds only its own case's invariants. */
+SPRIG_INLINE void channels(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb, size_t nc,
+                           uintptr_t base, struct stream st, float* out, struct clamp c) {
+  const size_t slots = l->groups * l->n;
+  for (size_t ch = 0; ch < nc; ch++) {
+    channel(mr, nn, l, kb, st, base, out, c);
+    st.weights += 1 + slots;
+    st.indices += slots;
+    out = next_channel(out, l->output_stride);
+  }
 }
 
 /* One out-of-line function per tile shape, so that each inner loop gets the whole register file
  * (the same reason as in the CSR kernels: inlined together, the remainder tiles' pointers would
- * compete with the full tile's loop for registers). */
-#define DEFINE_TILE(MR)                                                                                   \
-  static __attribute__((noinline)) void tile_##MR(const struct layout* l, size_t nc, const float* input,  \
-                                                  const float* weights, const uint8_t* indices,           \
-                                                  float* output, size_t stride,                           \
-                                                  const struct sprig_f32_minmax_params* params) {         \
-    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                    \
-    struct stream st = {weights, indices};                                                                \
-    for (size_t ch = 0; ch < nc; ch++) {                                                                  \
-      channel(MR, l, &st, input, output, c);                                                              \
-      output = next_channel(output, stride);                                                              \
-    }                                                                                                     \
+ * compete with the full tile's loop for registers; the K-block loop stays outside, in run_tile). */
+#define DEFINE_TILE(MR)                                                                                  \
+  static __attribute__((noinline)) void tile_##MR(const struct layout* l, const struct k_block* kb,      \
+                                                  size_t nc, uintptr_t base, struct stream st,           \
+                                                  float* out,                                            \
+                                                  const struct sprig_f32_minmax_params* params) {        \
+    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                   \
+    if (l->n == 2) {                                                                                     \
+      channels(MR, 2, l, kb, nc, base, st, out, c);                                                      \
+    } else if (l->n == 1) {                                                                              \
+      channels(MR, 1, l, kb, nc, base, st, out, c);                                                      \
+    } else {                                                                                             \
+      channels(MR, 0, l, kb, nc, base, st, out, c);                                                      \
+    }                                                                                                    \
   }
 
 DEFINE_TILE(1)
@@ -240,20 +310,31 @@ DEFINE_TILE(8)
 DEFINE_TILE(16)
 DEFINE_TILE(32)
 
-#define TILE_ARGS l, nc, input + p, weights, indices, output + p, stride, params
+#define TILE_ARGS l, &kb, nc, base, st, output + p, params
 
-/* Runs the mr-pixel tile at pixel p; mr is a constant, so one call remains. */
+/* The mr-pixel tile at pixel p, K-block by K-block: all nc channels finish a K-block before the
+ * next one starts. At least one K-block, so that groups == 0 still stores the clamped bias. mr is
+ * a constant, so one call remains. */
 SPRIG_INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t nc, const float* input,
-                           const float* weights, const uint8_t* indices, float* output, size_t stride,
+                           const float* weights, const uint8_t* indices, float* output,
                            const struct sprig_f32_minmax_params* params) {
-  switch (mr) {
-    case 1: tile_1(TILE_ARGS); break;
-    case 2: tile_2(TILE_ARGS); break;
-    case 4: tile_4(TILE_ARGS); break;
-    case 8: tile_8(TILE_ARGS); break;
-    case 16: tile_16(TILE_ARGS); break;
-    case 32: tile_32(TILE_ARGS); break;
-  }
+  const size_t block_groups = k_block_groups(mr, l->m);
+  size_t g = 0;
+  do {
+    const size_t left = l->groups - g;
+    const struct k_block kb = {left < block_groups ? left : block_groups, g == 0, left <= block_groups};
+    const uintptr_t base = (uintptr_t) (input + p) + g * l->group_stride;
+    const struct stream st = {weights + 1 + g * l->n, indices + g * l->n};
+    switch (mr) {
+      case 1: tile_1(TILE_ARGS); break;
+      case 2: tile_2(TILE_ARGS); break;
+      case 4: tile_4(TILE_ARGS); break;
+      case 8: tile_8(TILE_ARGS); break;
+      case 16: tile_16(TILE_ARGS); break;
+      case 32: tile_32(TILE_ARGS); break;
+    }
+    g += kb.groups;
+  } while (g < l->groups);
 }
 
 #undef TILE_ARGS
@@ -262,31 +343,31 @@ SPRIG_INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t n
 SPRIG_INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
                          size_t row_stride, const float* weights, const uint8_t* indices, float* output,
                          size_t stride, const struct sprig_f32_minmax_params* params) {
-  const struct layout l = {groups, n, row_stride, m * row_stride};
+  const struct layout l = {groups, n, m, row_stride, m * row_stride, stride};
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, p, &l, nc, input, weights, indices, output, stride, params);
+    run_tile(mr, p, &l, nc, input, weights, indices, output, params);
   }
   /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
    * has a constant tile, whatever the optimization level decides to unroll). */
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, p, &l, nc, input, weights, indices, output, stride, params);
+    run_tile(16, p, &l, nc, input, weights, indices, output, params);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, p, &l, nc, input, weights, indices, output, stride, params);
+    run_tile(8, p, &l, nc, input, weights, indices, output, params);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, p, &l, nc, input, weights, indices, output, stride, params);
+    run_tile(4, p, &l, nc, input, weights, indices, output, params);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, p, &l, nc, input, weights, indices, output, stride, params);
+    run_tile(2, p, &l, nc, input, weights, indices, output, params);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, p, &l, nc, input, weights, indices, output, stride, params);
+    run_tile(1, p, &l, nc, input, weights, indices, output, params);
   }
 }
 

@@ -175,7 +175,9 @@ INLINE void nm_tile(
   const size_t idx_stride = groups * n;
   const size_t w_stride = 1 + idx_stride;
   const size_t block_groups = k_block_groups(nv, row_stride != 0 ? group_stride / row_stride : 1);
-  for (size_t g = 0; g < groups; g += block_groups) {
+  /* At least one K-block, so that groups == 0 still writes the clamped bias. */
+  size_t g = 0;
+  do {
     const struct k_block kb = {
         .first_slot = g * n,
         .groups = groups - g < block_groups ? groups - g : block_groups,
@@ -202,7 +204,8 @@ INLINE void nm_tile(
     BLOCKS(2)
     BLOCKS(1)
 #undef BLOCKS
-  }
+    g += block_groups;
+  } while (g < groups);
 }
 
 /*

@@ -92,7 +92,15 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
     sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
     return sprig_status_invalid_parameter;
   }
-  status = sprig_plan_spmm(op, batch, pixels, row_bytes, input_image_bytes, row_bytes, output_image_bytes, caller);
+  if (op->bspmv_ukernel != NULL && pixels == 1) {
+    /* 1x1 images of 1 x C block weights: one matrix-vector product per image. */
+    status = sprig_plan_bspmv(op, batch, caller);
+  } else {
+    status = sprig_plan_spmm(op, batch, pixels, row_bytes, input_image_bytes, row_bytes, output_image_bytes, caller);
+    if (status == sprig_status_success) {
+      sprig_clear_bspmv_plan(op);
+    }
+  }
   if (status != sprig_status_success) {
     return status;
   }

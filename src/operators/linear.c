@@ -55,6 +55,22 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
     sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
     return sprig_status_invalid_parameter;
   }
+  if (op->bspmv_ukernel != NULL && batch < SPRIG_BSPMV_BELOW_BATCH) {
+    /* 1 x C blocks and a small batch: the matrix-vector kernels, batch row by batch row. */
+    status = sprig_plan_bspmv(op, batch, caller);
+    if (status != sprig_status_success) {
+      return status;
+    }
+    free(op->transposed_input);
+    free(op->transposed_output);
+    op->transposed_input = NULL;
+    op->transposed_output = NULL;
+    op->batch = batch;
+    op->input = NULL;
+    op->output = NULL;
+    op->state = sprig_operator_state_reshaped;
+    return sprig_status_success;
+  }
   /* Batch 1 is already "transposed": each feature is a row of one pixel. Larger batches are
    * transposed into rows the kernels read well (aligned, see sprig_kernel_row_stride). */
   const size_t row_bytes = batch > 1 ? sprig_kernel_row_stride(op, batch, batch * sizeof(float)) : sizeof(float);
@@ -83,6 +99,7 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
     free(transposed_output);
     return status;
   }
+  sprig_clear_bspmv_plan(op);
   free(op->transposed_input);
   free(op->transposed_output);
   op->transposed_input = transposed_input;
@@ -138,6 +155,10 @@ static void transpose(const float* source, size_t source_stride, float* destinat
 }
 
 void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool) {
+  if (op->bspmv.active) {
+    sprig_run_bspmv(op, op->input, op->output, threadpool);
+    return;
+  }
   if (op->batch == 1) {
     sprig_run_spmm(op, op->input, op->output, threadpool);
     return;

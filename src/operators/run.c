@@ -15,7 +15,11 @@ enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpo
       sprig_run_linear(op, threadpool);
       break;
     case sprig_operator_type_conv2d_nchw:
-      sprig_run_spmm(op, op->input, op->output, threadpool);
+      if (op->bspmv.active) {
+        sprig_run_bspmv(op, op->input, op->output, threadpool);
+      } else {
+        sprig_run_spmm(op, op->input, op->output, threadpool);
+      }
       break;
   }
   return sprig_status_success;

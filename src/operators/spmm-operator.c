@@ -103,7 +103,8 @@ enum sprig_status sprig_create_spmm_operator(
     if (op->nm_weights == NULL) {
       goto out_of_memory;
     }
-  } else if (build_spmm_stream(op, hardware, weights, bias) != sprig_status_success) {
+  } else if (build_spmm_stream(op, hardware, weights, bias) != sprig_status_success ||
+             sprig_prepare_bspmv(op, hardware, weights, bias) != sprig_status_success) {
     goto out_of_memory;
   }
   op->type = type;
@@ -388,6 +389,9 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
   free(op->plan.ranges);
   free(op->plan.input_deltas);
   free(op->plan.staged_input);
+  free(op->bspmv_bias);
+  free(op->bspmv_nblocks);
+  sprig_clear_bspmv_plan(op);
   free(op->transposed_input);
   free(op->transposed_output);
   free(op);
@@ -397,6 +401,9 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
 const char* sprig_operator_kernel_name(sprig_operator_t op) {
   if (op == NULL) {
     return NULL;
+  }
+  if (op->bspmv.active) {
+    return op->bspmv_ukernel->name;
   }
   return op->nm_ukernel != NULL ? op->nm_ukernel->name : op->ukernel->name;
 }

@@ -6,6 +6,8 @@
 #include <stdint.h>
 
 #include <sprig.h>
+#include <sprig/bspmv.h>
+#include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
 #include <sprig/spmm.h>
 #include <sprig/stream.h>
@@ -52,6 +54,15 @@ struct sprig_spmm_plan {
   int32_t* input_deltas;      /* byte deltas, one per stream entry */
 };
 
+/* 1 x 4 / 1 x 8 block weights run one input vector at a time (src/operators/bspmv-operator.c). */
+struct sprig_bspmv_plan {
+  bool active;           /* reshaped for the block-sparse matrix-vector kernels */
+  size_t vectors;        /* input vectors: batch rows or 1x1 images */
+  float* padded_input;   /* vectors x round_up(K, C) floats when K % C != 0, else NULL */
+  size_t range_count;
+  size_t* range_rows;    /* range_count + 1 row bounds */
+};
+
 struct sprig_operator {
   enum sprig_operator_type type;
   enum sprig_operator_state state;
@@ -65,6 +76,13 @@ struct sprig_operator {
   const struct sprig_f32_nmspmm_ukernel* nm_chosen_ukernel;
   const struct sprig_f32_nmspmm_ukernel* nm_ukernel;
   float* nm_weights;          /* per output channel: bias, groups * n values */
+
+  /* 1 x 4 / 1 x 8 block weights: the matrix-vector kernel (NULL otherwise), its bias and
+   * per-row block counts; used when a reshape gives one-vector problems. */
+  const struct sprig_f32_bspmv_ukernel* bspmv_ukernel;
+  float* bspmv_bias;
+  uint32_t* bspmv_nblocks;
+  struct sprig_bspmv_plan bspmv;
 
   /* conv2d: input channels = weights->cols (1x1 kernels). */
   size_t batch;
@@ -115,6 +133,19 @@ enum sprig_status sprig_bind_tensors(
     const char* caller);
 
 void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool);
+
+/* Linear batches below this run the matrix-vector kernels per batch row when they can. */
+#define SPRIG_BSPMV_BELOW_BATCH 4
+
+/* At create: for BLOCK 1 x C weights with a matrix-vector kernel of C, sets bspmv_ukernel and
+ * copies the bias and block counts; otherwise leaves the operator as it is. */
+enum sprig_status sprig_prepare_bspmv(struct sprig_operator* op, const struct sprig_hardware* hardware,
+                                      const struct sprig_weights* weights, const float* bias);
+/* At reshape: plans `vectors` input vectors (K floats apart, outputs N floats apart); keeps
+ * the previous plan on error. */
+enum sprig_status sprig_plan_bspmv(struct sprig_operator* op, size_t vectors, const char* caller);
+void sprig_clear_bspmv_plan(struct sprig_operator* op);
+void sprig_run_bspmv(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool);
 
 /* Common checks of reshape/setup/run arguments. */
 enum sprig_status sprig_check_operator(sprig_operator_t op, enum sprig_operator_type type, const char* caller);
