@@ -48,15 +48,6 @@ INLINE struct acc8 add8(struct acc8 a, struct acc8 b) {
 #define ACC_SUM(acc) vaddvq_f32(acc)
 #define BSPMV_ROWS bspmv_rows_1x4
 #include "template.h"
-#undef C
-#undef STEP
-#undef ACC
-#undef ACC_ZERO
-#undef MADD_ONE
-#undef MADD_STEP
-#undef ACC_ADD
-#undef ACC_SUM
-#undef BSPMV_ROWS
 
 /* 1 x 8 blocks: two q registers per block. */
 #define C 8

@@ -30,13 +30,12 @@ INLINE __m256 madd_one_1x4(__m256 acc, const float* w, const float* x) {
   return _mm256_add_ps(acc, _mm256_insertf128_ps(_mm256_setzero_ps(), product, 0));
 }
 
+/* 1 x 4 blocks, two per ymm. */
+#define C 4
 #define ACC __m256
 #define ACC_ZERO() _mm256_setzero_ps()
 #define ACC_ADD(a, b) _mm256_add_ps(a, b)
 #define ACC_SUM(acc) hsum256(acc)
-
-/* 1 x 4 blocks, two per ymm. */
-#define C 4
 #define STEP 2
 #define MADD_STEP(acc, w, input, cols)                                                        \
   _mm256_fmadd_ps(_mm256_loadu_ps(w),                                                         \
@@ -44,14 +43,13 @@ INLINE __m256 madd_one_1x4(__m256 acc, const float* w, const float* x) {
 #define MADD_ONE(acc, w, x) madd_one_1x4(acc, w, x)
 #define BSPMV_ROWS bspmv_rows_1x4
 #include "template.h"
-#undef C
-#undef STEP
-#undef MADD_STEP
-#undef MADD_ONE
-#undef BSPMV_ROWS
 
 /* 1 x 8 blocks, one per ymm. */
 #define C 8
+#define ACC __m256
+#define ACC_ZERO() _mm256_setzero_ps()
+#define ACC_ADD(a, b) _mm256_add_ps(a, b)
+#define ACC_SUM(acc) hsum256(acc)
 #define STEP 1
 #define MADD_ONE(acc, w, x) _mm256_fmadd_ps(_mm256_loadu_ps(w), _mm256_loadu_ps(x), acc)
 #define MADD_STEP(acc, w, input, cols) MADD_ONE(acc, w, block_input(input, (cols)[0], C))

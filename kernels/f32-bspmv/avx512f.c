@@ -42,13 +42,12 @@ INLINE __m512 madd_one_1x8(__m512 acc, const float* w, const float* x) {
   return _mm512_add_ps(acc, _mm512_castpd_ps(wide));
 }
 
+/* 1 x 4 blocks, four per zmm. */
+#define C 4
 #define ACC __m512
 #define ACC_ZERO() _mm512_setzero_ps()
 #define ACC_ADD(a, b) _mm512_add_ps(a, b)
 #define ACC_SUM(acc) _mm512_reduce_add_ps(acc)
-
-/* 1 x 4 blocks, four per zmm. */
-#define C 4
 #define STEP 4
 #define MADD_STEP(acc, w, input, cols)                                                                \
   _mm512_fmadd_ps(_mm512_loadu_ps(w),                                                                 \
@@ -58,14 +57,13 @@ INLINE __m512 madd_one_1x8(__m512 acc, const float* w, const float* x) {
 #define MADD_ONE(acc, w, x) madd_one_1x4(acc, w, x)
 #define BSPMV_ROWS bspmv_rows_1x4
 #include "template.h"
-#undef C
-#undef STEP
-#undef MADD_STEP
-#undef MADD_ONE
-#undef BSPMV_ROWS
 
 /* 1 x 8 blocks, two per zmm. */
 #define C 8
+#define ACC __m512
+#define ACC_ZERO() _mm512_setzero_ps()
+#define ACC_ADD(a, b) _mm512_add_ps(a, b)
+#define ACC_SUM(acc) _mm512_reduce_add_ps(acc)
 #define STEP 2
 #define MADD_STEP(acc, w, input, cols)                                                                \
   _mm512_fmadd_ps(_mm512_loadu_ps(w),                                                                 \

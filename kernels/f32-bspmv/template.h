@@ -2,7 +2,8 @@
  * The f32 block-sparse matrix-vector kernel body (contract: src/sprig/bspmv.h), shared by the
  * SIMD files of kernels/f32-bspmv. Not compiled on its own: a kernel file defines the names
  * below and includes this header once per block width, each time defining BSPMV_ROWS (the name
- * of the row function this inclusion defines) and the width's macros, undefining them after.
+ * of the row function this inclusion defines) and the width's macros; the header undefines
+ * them all at its end.
  *
  *   INLINE                  static inline __attribute__((always_inline))
  *   C                       floats per block (4 or 8)
@@ -69,3 +70,13 @@ INLINE void BSPMV_ROWS(size_t nc, const float* input, const float* bias, const f
     output[n] = clamp_sum(bias[n] + ACC_SUM(total), lo, hi);
   }
 }
+
+#undef C
+#undef STEP
+#undef ACC
+#undef ACC_ZERO
+#undef MADD_STEP
+#undef MADD_ONE
+#undef ACC_ADD
+#undef ACC_SUM
+#undef BSPMV_ROWS

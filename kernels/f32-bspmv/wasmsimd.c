@@ -53,15 +53,6 @@ INLINE v128_t madd8(v128_t acc, const float* w, const float* x) {
 #define ACC_SUM(acc) hsum128(acc)
 #define BSPMV_ROWS bspmv_rows_1x4
 #include "template.h"
-#undef C
-#undef STEP
-#undef ACC
-#undef ACC_ZERO
-#undef MADD_ONE
-#undef MADD_STEP
-#undef ACC_ADD
-#undef ACC_SUM
-#undef BSPMV_ROWS
 
 /* 1 x 8 blocks: two v128 per block, one accumulator. */
 #define C 8

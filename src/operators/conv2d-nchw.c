@@ -107,9 +107,7 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
   op->batch = batch;
   op->height = height;
   op->width = width;
-  op->input = NULL;
-  op->output = NULL;
-  op->state = sprig_operator_state_reshaped;
+  sprig_finish_reshape(op);
   if (output_height_out != NULL) {
     *output_height_out = height;
   }

@@ -37,6 +37,43 @@ enum sprig_status sprig_create_linear_f32(
   return status;
 }
 
+/* The SpMM plan of a batch: batch 1 is already "transposed" (each feature is a row of one
+ * pixel); larger batches get transposed copies in rows the kernels read well (aligned, see
+ * sprig_kernel_row_stride), returned through the pointers on success. */
+static enum sprig_status plan_linear_spmm(struct sprig_operator* op, size_t batch, const char* caller,
+                                          float** transposed_input_out, float** transposed_output_out) {
+  const size_t row_bytes = batch > 1 ? sprig_kernel_row_stride(op, batch, batch * sizeof(float)) : sizeof(float);
+  size_t transposed_input_bytes, transposed_output_bytes;
+  if (!sprig_mul_size(row_bytes, op->weights->cols, &transposed_input_bytes) ||
+      !sprig_mul_size(row_bytes, op->weights->rows, &transposed_output_bytes)) {
+    sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
+    return sprig_status_invalid_parameter;
+  }
+  float* transposed_input = NULL;
+  float* transposed_output = NULL;
+  if (batch > 1) {
+    transposed_input = sprig_allocate_aligned(transposed_input_bytes);
+    transposed_output = sprig_allocate_aligned(transposed_output_bytes);
+    if (transposed_input == NULL || transposed_output == NULL) {
+      free(transposed_input);
+      free(transposed_output);
+      sprig_log_error("%s: out of memory for batch %zu", caller, batch);
+      return sprig_status_out_of_memory;
+    }
+  }
+  const enum sprig_status status = sprig_plan_spmm(op, 1, batch, row_bytes, transposed_input_bytes, row_bytes,
+                                                   transposed_output_bytes, caller);
+  if (status != sprig_status_success) {
+    free(transposed_input);
+    free(transposed_output);
+    return status;
+  }
+  sprig_clear_bspmv_plan(op);
+  *transposed_input_out = transposed_input;
+  *transposed_output_out = transposed_output;
+  return sprig_status_success;
+}
+
 enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   static const char caller[] = "sprig_reshape_linear_f32";
   enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear, caller);
@@ -55,59 +92,23 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
     sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
     return sprig_status_invalid_parameter;
   }
+  float* transposed_input = NULL;
+  float* transposed_output = NULL;
   if (op->bspmv_ukernel != NULL && batch < SPRIG_BSPMV_BELOW_BATCH) {
     /* 1 x C blocks and a small batch: the matrix-vector kernels, batch row by batch row. */
     status = sprig_plan_bspmv(op, batch, caller);
-    if (status != sprig_status_success) {
-      return status;
-    }
-    free(op->transposed_input);
-    free(op->transposed_output);
-    op->transposed_input = NULL;
-    op->transposed_output = NULL;
-    op->batch = batch;
-    op->input = NULL;
-    op->output = NULL;
-    op->state = sprig_operator_state_reshaped;
-    return sprig_status_success;
+  } else {
+    status = plan_linear_spmm(op, batch, caller, &transposed_input, &transposed_output);
   }
-  /* Batch 1 is already "transposed": each feature is a row of one pixel. Larger batches are
-   * transposed into rows the kernels read well (aligned, see sprig_kernel_row_stride). */
-  const size_t row_bytes = batch > 1 ? sprig_kernel_row_stride(op, batch, batch * sizeof(float)) : sizeof(float);
-  size_t transposed_input_bytes, transposed_output_bytes;
-  if (!sprig_mul_size(row_bytes, in_features, &transposed_input_bytes) ||
-      !sprig_mul_size(row_bytes, out_features, &transposed_output_bytes)) {
-    sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
-    return sprig_status_invalid_parameter;
-  }
-  float* transposed_input = NULL;
-  float* transposed_output = NULL;
-  if (batch > 1) {
-    transposed_input = sprig_allocate_aligned(transposed_input_bytes);
-    transposed_output = sprig_allocate_aligned(transposed_output_bytes);
-    if (transposed_input == NULL || transposed_output == NULL) {
-      free(transposed_input);
-      free(transposed_output);
-      sprig_log_error("%s: out of memory for batch %zu", caller, batch);
-      return sprig_status_out_of_memory;
-    }
-  }
-  status = sprig_plan_spmm(op, 1, batch, row_bytes, transposed_input_bytes, row_bytes, transposed_output_bytes,
-                           caller);
   if (status != sprig_status_success) {
-    free(transposed_input);
-    free(transposed_output);
     return status;
   }
-  sprig_clear_bspmv_plan(op);
   free(op->transposed_input);
   free(op->transposed_output);
   op->transposed_input = transposed_input;
   op->transposed_output = transposed_output;
   op->batch = batch;
-  op->input = NULL;
-  op->output = NULL;
-  op->state = sprig_operator_state_reshaped;
+  sprig_finish_reshape(op);
   return sprig_status_success;
 }
 

@@ -127,6 +127,13 @@ void* sprig_allocate_aligned(size_t bytes);
 /* Runs the planned SpMM on input/output (already transposed where needed). */
 void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool);
 
+/* After a successful reshape: tensors unbound, setup needed. */
+static inline void sprig_finish_reshape(struct sprig_operator* op) {
+  op->input = NULL;
+  op->output = NULL;
+  op->state = sprig_operator_state_reshaped;
+}
+
 /* Binds input/output after checking state, NULLs and overlap (sizes in bytes). */
 enum sprig_status sprig_bind_tensors(
     struct sprig_operator* op, const float* input, size_t input_bytes, float* output, size_t output_bytes,
