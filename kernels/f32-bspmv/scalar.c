@@ -1,7 +1,9 @@
 /*
  * Scalar f32 block-sparse matrix-vector kernels, 1 x 4 and 1 x 8 blocks: per block C weight
  * loads, C input loads and C multiply-adds into C lane sums (the SIMD kernels' lanes), summed
- * with the bias at the end of the row. The portable fallback and the model for the SIMD files.
+ * with the bias at the end of the row. 1 x 1 blocks (CSR rows): per nonzero one weight load,
+ * one column load, one input load and a multiply-add into one of four sums taken in turn (four
+ * add chains). The portable fallback and the model for the SIMD files.
  */
 #include <sprig/bspmv.h>
 
@@ -28,6 +30,33 @@ static inline void bspmv_rows(size_t c, size_t nc, const float* input, const flo
     }
     output[n] = clamp(bias[n] + sum, params->min, params->max);
   }
+}
+
+/* 1 x 1 blocks: four sums take the nonzeros in turn. */
+static inline void csr_rows(size_t nc, const float* input, const float* bias, const float* w, const uint16_t* cols,
+                            const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {
+  for (size_t n = 0; n < nc; n++) {
+    float s0 = 0.0f, s1 = 0.0f, s2 = 0.0f, s3 = 0.0f;
+    uint32_t left = nblocks[n];
+    for (; left >= 4; left -= 4) {
+      s0 += w[0] * input[cols[0]];
+      s1 += w[1] * input[cols[1]];
+      s2 += w[2] * input[cols[2]];
+      s3 += w[3] * input[cols[3]];
+      w += 4;
+      cols += 4;
+    }
+    for (; left != 0; left--) {
+      s0 += *w++ * input[*cols++];
+    }
+    output[n] = clamp(bias[n] + ((s0 + s1) + (s2 + s3)), params->min, params->max);
+  }
+}
+
+void sprig_f32_bspmv_minmax_ukernel_1x1__scalar(
+    size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols,
+    const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {
+  csr_rows(nc, input, bias, values, block_cols, nblocks, output, params);
 }
 
 #define DEFINE_SCALAR_BSPMV(C)                                                                          \

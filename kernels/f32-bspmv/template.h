@@ -6,7 +6,7 @@
  * them all at its end.
  *
  *   INLINE                  static inline __attribute__((always_inline))
- *   C                       floats per block (4 or 8)
+ *   C                       floats per block (1, 4 or 8)
  *   STEP                    blocks one MADD_STEP takes (1, 2 or 4)
  *   ACC                     the accumulator type (one or two vectors)
  *   ACC_ZERO()              an all-zero accumulator
@@ -18,8 +18,8 @@
  *   ACC_SUM(acc)            the sum of acc's lanes
  *
  * Per row: four accumulators take the blocks in turn, STEP blocks at a time (four independent
- * chains of FMAs), the last blocks go one by one into the first; then the accumulators and
- * their lanes are summed, the bias added and the result clamped.
+ * chains of FMAs), the last blocks go STEP at a time, then one by one, into the first; then the
+ * accumulators and their lanes are summed, the bias added and the result clamped.
  */
 #if !defined(C) || !defined(STEP) || !defined(INLINE) || !defined(BSPMV_ROWS)
 #error "template.h is included by the f32-bspmv kernel files after they define C, STEP, ACC, ..."
@@ -60,6 +60,11 @@ INLINE void BSPMV_ROWS(size_t nc, const float* input, const float* bias, const f
       acc3 = MADD_STEP(acc3, w + 3 * STEP * C, input, cols + 3 * STEP);
       w += 4 * STEP * C;
       cols += 4 * STEP;
+    }
+    for (; left >= STEP; left -= STEP) {
+      acc0 = MADD_STEP(acc0, w, input, cols);
+      w += STEP * C;
+      cols += STEP;
     }
     for (; left != 0; left--) {
       acc0 = MADD_ONE(acc0, w, block_input(input, *cols, C));

@@ -1,6 +1,7 @@
-/* Operators on 1 x 4 and 1 x 8 block weights, one input vector at a time (a linear layer's
- * small batches, a convolution over 1x1 images): the block-sparse matrix-vector kernels run
- * straight on the packed blocks, without the SpMM stream's transposes. */
+/* Operators on 1 x 4 and 1 x 8 block weights and on CSR weights (1 x 1 blocks), one input
+ * vector at a time (a linear layer's small batches, a convolution over 1x1 images): the
+ * block-sparse matrix-vector kernels run straight on the packed values, without the SpMM
+ * stream's transposes. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,29 +13,62 @@
 /* Tasks per input vector at least (when there are rows enough), as for SpMM. */
 #define TARGET_TASKS 32
 
+/* The weights as 1 x width blocks: BLOCK 1 x C as packed, CSR as 1 x 1 blocks with 16-bit
+ * columns; false when they are neither or their block columns do not fit 16 bits. */
+static bool view_as_row_blocks(const struct sprig_weights* w, struct sprig_bspmv_weights* view) {
+  if (w->pattern.format == SPRIG_FORMAT_BLOCK && w->block_height == 1 && w->block_col16 != NULL) {
+    *view = (struct sprig_bspmv_weights){
+        .width = w->block_width, .values = w->block_values, .cols = w->block_col16, .block_ptr = w->block_row_ptr};
+    return true;
+  }
+  if (w->pattern.format != SPRIG_FORMAT_CSR || w->cols > (size_t) UINT16_MAX + 1) {
+    return false;
+  }
+  *view = (struct sprig_bspmv_weights){.width = 1, .values = w->values, .block_ptr = w->row_ptr};
+  return true;
+}
+
 enum sprig_status sprig_prepare_bspmv(struct sprig_operator* op, const struct sprig_hardware* hardware,
                                       const struct sprig_weights* w, const float* bias) {
-  const bool one_row_blocks = w->pattern.format == SPRIG_FORMAT_BLOCK && w->block_height == 1;
-  if (!one_row_blocks || w->block_col16 == NULL) {
+  struct sprig_bspmv_weights view;
+  if (!view_as_row_blocks(w, &view)) {
     return sprig_status_success;
   }
-  const struct sprig_f32_bspmv_ukernel* ukernel = sprig_choose_f32_bspmv_ukernel(hardware, (uint32_t) w->block_width);
+  const struct sprig_f32_bspmv_ukernel* ukernel = sprig_choose_f32_bspmv_ukernel(hardware, (uint32_t) view.width);
   if (ukernel == NULL) {
     return sprig_status_success;
   }
-  op->bspmv_bias = calloc(w->rows, sizeof(float));
-  op->bspmv_nblocks = malloc(w->rows * sizeof(uint32_t));
-  if (op->bspmv_bias == NULL || op->bspmv_nblocks == NULL) {
+  const size_t blocks = view.block_ptr[w->rows];
+  view.bias = calloc(w->rows, sizeof(float));
+  view.nblocks = malloc(w->rows * sizeof(uint32_t));
+  if (view.cols == NULL) {
+    view.own_cols = malloc(SPRIG_MAX(blocks, 1) * sizeof(uint16_t));
+  }
+  op->bspmv_weights = view; /* freed with the operator, whatever happens below */
+  if (view.bias == NULL || view.nblocks == NULL || (view.cols == NULL && view.own_cols == NULL)) {
     return sprig_status_out_of_memory;
   }
+  if (view.own_cols != NULL) {
+    for (size_t i = 0; i < blocks; i++) {
+      view.own_cols[i] = (uint16_t) w->col_idx[i];
+    }
+    op->bspmv_weights.cols = view.own_cols;
+  }
   if (bias != NULL) {
-    memcpy(op->bspmv_bias, bias, w->rows * sizeof(float));
+    memcpy(view.bias, bias, w->rows * sizeof(float));
   }
   for (size_t r = 0; r < w->rows; r++) {
-    op->bspmv_nblocks[r] = w->block_row_ptr[r + 1] - w->block_row_ptr[r];
+    view.nblocks[r] = view.block_ptr[r + 1] - view.block_ptr[r];
   }
   op->bspmv_ukernel = ukernel;
   return sprig_status_success;
+}
+
+void sprig_free_bspmv_weights(struct sprig_operator* op) {
+  free(op->bspmv_weights.own_cols);
+  free(op->bspmv_weights.bias);
+  free(op->bspmv_weights.nblocks);
+  memset(&op->bspmv_weights, 0, sizeof(op->bspmv_weights));
 }
 
 void sprig_clear_bspmv_plan(struct sprig_operator* op) {
@@ -44,8 +78,9 @@ void sprig_clear_bspmv_plan(struct sprig_operator* op) {
 }
 
 /* Row ranges with about equal block counts (plus one per row for its bias and sum). */
-static size_t split_rows(const struct sprig_weights* w, size_t range_count, size_t* bounds) {
-  const size_t total = w->blocks + w->rows;
+static size_t split_rows(const struct sprig_weights* w, const uint32_t* block_ptr, size_t range_count,
+                         size_t* bounds) {
+  const size_t total = block_ptr[w->rows] + w->rows;
   size_t row = 0;
   size_t used = 0;
   bounds[0] = 0;
@@ -53,7 +88,7 @@ static size_t split_rows(const struct sprig_weights* w, size_t range_count, size
     const size_t goal = total * (r + 1) / range_count;
     do {
       row++;
-    } while (row < w->rows && w->block_row_ptr[row] + row < goal);
+    } while (row < w->rows && block_ptr[row] + row < goal);
     bounds[++used] = r + 1 == range_count ? w->rows : row;
   }
   bounds[used] = w->rows;
@@ -62,7 +97,7 @@ static size_t split_rows(const struct sprig_weights* w, size_t range_count, size
 
 enum sprig_status sprig_plan_bspmv(struct sprig_operator* op, size_t vectors, const char* caller) {
   const struct sprig_weights* w = op->weights;
-  const size_t padded_cols = sprig_round_up(w->cols, w->block_width);
+  const size_t padded_cols = sprig_round_up(w->cols, op->bspmv_weights.width);
   float* padded = NULL;
   if (padded_cols != w->cols) {
     size_t bytes;
@@ -85,7 +120,7 @@ enum sprig_status sprig_plan_bspmv(struct sprig_operator* op, size_t vectors, co
       .active = true,
       .vectors = vectors,
       .padded_input = padded,
-      .range_count = split_rows(w, range_count, range_rows),
+      .range_count = split_rows(w, op->bspmv_weights.block_ptr, range_count, range_rows),
       .range_rows = range_rows,
   };
   return sprig_status_success;
@@ -101,20 +136,20 @@ struct bspmv_context {
 static void pad_vector(void* context, size_t vector) {
   const struct bspmv_context* ctx = context;
   const struct sprig_weights* w = ctx->op->weights;
-  memcpy(ctx->op->bspmv.padded_input + vector * sprig_round_up(w->cols, w->block_width),
+  memcpy(ctx->op->bspmv.padded_input + vector * sprig_round_up(w->cols, ctx->op->bspmv_weights.width),
          ctx->input + vector * w->cols, w->cols * sizeof(float));
 }
 
 static void bspmv_task(void* context, size_t vector, size_t range) {
   const struct bspmv_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
-  const struct sprig_weights* w = op->weights;
+  const struct sprig_bspmv_weights* bw = &op->bspmv_weights;
   const size_t r0 = op->bspmv.range_rows[range];
   const size_t r1 = op->bspmv.range_rows[range + 1];
-  const size_t first_block = w->block_row_ptr[r0];
-  op->bspmv_ukernel->fn(r1 - r0, ctx->input + vector * ctx->input_stride, op->bspmv_bias + r0,
-                        w->block_values + first_block * w->block_width, w->block_col16 + first_block,
-                        op->bspmv_nblocks + r0, ctx->output + vector * w->rows + r0, &op->params);
+  const size_t first_block = bw->block_ptr[r0];
+  op->bspmv_ukernel->fn(r1 - r0, ctx->input + vector * ctx->input_stride, bw->bias + r0,
+                        bw->values + first_block * bw->width, bw->cols + first_block, bw->nblocks + r0,
+                        ctx->output + vector * op->weights->rows + r0, &op->params);
 }
 
 void sprig_run_bspmv(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
@@ -123,7 +158,7 @@ void sprig_run_bspmv(const struct sprig_operator* op, const float* input, float*
   if (op->bspmv.padded_input != NULL) {
     pthreadpool_parallelize_1d(threadpool, pad_vector, &context, op->bspmv.vectors, 0);
     context.input = op->bspmv.padded_input;
-    context.input_stride = sprig_round_up(w->cols, w->block_width);
+    context.input_stride = sprig_round_up(w->cols, op->bspmv_weights.width);
   }
   pthreadpool_parallelize_2d(threadpool, bspmv_task, &context, op->bspmv.vectors, op->bspmv.range_count, 0);
 }

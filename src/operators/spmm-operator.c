@@ -389,8 +389,7 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
   free(op->plan.ranges);
   free(op->plan.input_deltas);
   free(op->plan.staged_input);
-  free(op->bspmv_bias);
-  free(op->bspmv_nblocks);
+  sprig_free_bspmv_weights(op);
   sprig_clear_bspmv_plan(op);
   free(op->transposed_input);
   free(op->transposed_output);

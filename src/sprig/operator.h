@@ -77,11 +77,19 @@ struct sprig_operator {
   const struct sprig_f32_nmspmm_ukernel* nm_ukernel;
   float* nm_weights;          /* per output channel: bias, groups * n values */
 
-  /* 1 x 4 / 1 x 8 block weights: the matrix-vector kernel (NULL otherwise), its bias and
-   * per-row block counts; used when a reshape gives one-vector problems. */
+  /* 1 x 4 / 1 x 8 block weights, or CSR weights (1 x 1 blocks) with a matrix-vector kernel for
+   * them: the kernel (NULL otherwise) and its view of the weights; used when a reshape gives
+   * problems of fewer than 4 input vectors. */
   const struct sprig_f32_bspmv_ukernel* bspmv_ukernel;
-  float* bspmv_bias;
-  uint32_t* bspmv_nblocks;
+  struct sprig_bspmv_weights {
+    size_t width;               /* C: input features per block */
+    const float* values;        /* the packed weights' values (not copied) */
+    const uint16_t* cols;       /* block columns: the packed weights' or own_cols */
+    const uint32_t* block_ptr;  /* rows + 1 block offsets: the packed weights' */
+    uint16_t* own_cols;         /* CSR: 16-bit copy of the 32-bit columns */
+    float* bias;                /* rows values (zeros without bias) */
+    uint32_t* nblocks;          /* per row */
+  } bspmv_weights;
   struct sprig_bspmv_plan bspmv;
 
   /* conv2d: input channels = weights->cols (1x1 kernels). */
@@ -144,14 +152,16 @@ void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool)
 /* Linear batches below this run the matrix-vector kernels per batch row when they can. */
 #define SPRIG_BSPMV_BELOW_BATCH 4
 
-/* At create: for BLOCK 1 x C weights with a matrix-vector kernel of C, sets bspmv_ukernel and
- * copies the bias and block counts; otherwise leaves the operator as it is. */
+/* At create: for BLOCK 1 x C weights (C = 4, 8) and CSR weights (C = 1) of at most 65536 block
+ * columns with a matrix-vector kernel of that C, sets bspmv_ukernel and bspmv_weights;
+ * otherwise leaves the operator as it is. */
 enum sprig_status sprig_prepare_bspmv(struct sprig_operator* op, const struct sprig_hardware* hardware,
                                       const struct sprig_weights* weights, const float* bias);
 /* At reshape: plans `vectors` input vectors (K floats apart, outputs N floats apart); keeps
  * the previous plan on error. */
 enum sprig_status sprig_plan_bspmv(struct sprig_operator* op, size_t vectors, const char* caller);
 void sprig_clear_bspmv_plan(struct sprig_operator* op);
+void sprig_free_bspmv_weights(struct sprig_operator* op);
 void sprig_run_bspmv(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool);
 
 /* Common checks of reshape/setup/run arguments. */
