@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The benchmark: sprig vs XNNPACK (sparse NCHW and dense) on MobileNet v1's 1x1 convolutions and
-# transformer linear layers, 30..95% sparsity, unstructured (csr), 8x1 blocks and 2:4, 1 thread
+# transformer linear layers, 30..95% sparsity, unstructured (csr), 8x1 and 1x4 blocks and 2:4, 1 thread
 # and every core. About 2 minutes on a 2-core machine, build included.
 #
 #   scripts/bench.sh [sprig-bench options]
@@ -29,7 +29,7 @@ log() { printf '[bench %3ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
 
 DEFAULT_SELECTION=(--suite mobilenet-v1,transformer
   --layers 'mobilenet-v1/*,transformer/768x*,transformer/3072x*')
-DEFAULT_RUN=(--formats csr,block8x1,nm2:4 --sparsity 0.3,0.5,0.7,0.9,0.95 --threads 1,all --min-time 0.03
+DEFAULT_RUN=(--formats csr,block8x1,block1x4,nm2:4 --sparsity 0.3,0.5,0.7,0.9,0.95 --threads 1,all --min-time 0.03
   --max-reps 400)
 for arg in "$@"; do
   case "$arg" in
