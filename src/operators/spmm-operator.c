@@ -53,10 +53,10 @@ static const struct sprig_f32_spmm_ukernel* choose_kernel(const struct sprig_har
   return sprig_choose_f32_spmm_ukernel(hardware);
 }
 
-/* CSR, BLOCK and GROUP weights: the SpMM stream and its kernel (blocks become their stored
- * entries, so output-channel blocks select an NR > 1 kernel). */
-static enum sprig_status build_spmm_stream(struct sprig_operator* op, const struct sprig_hardware* hardware,
-                                           const struct sprig_weights* weights, const float* bias) {
+/* CSR, BLOCK and GROUP weights: the SpMM kernel (blocks become their stored entries, so
+ * output-channel blocks select an NR > 1 kernel) and, with `build_stream`, the SpMM stream. */
+static enum sprig_status prepare_spmm(struct sprig_operator* op, const struct sprig_hardware* hardware,
+                                      const struct sprig_weights* weights, const float* bias, bool build_stream) {
   struct sprig_weights* view = NULL;
   if (weights->pattern.format == SPRIG_FORMAT_BLOCK || weights->pattern.format == SPRIG_FORMAT_GROUP) {
     view = sprig_block_weights_as_csr(weights);
@@ -65,9 +65,15 @@ static enum sprig_status build_spmm_stream(struct sprig_operator* op, const stru
     }
   }
   const struct sprig_weights* csr = view != NULL ? view : weights;
-  op->chosen_ukernel = choose_kernel(hardware, csr);
-  op->ukernel = op->chosen_ukernel;
-  const enum sprig_status status = sprig_build_spmm_stream(csr, bias, op->chosen_ukernel->nr, &op->stream);
+  if (op->chosen_ukernel == NULL) {
+    op->chosen_ukernel = choose_kernel(hardware, csr);
+    op->ukernel = op->chosen_ukernel;
+  }
+  enum sprig_status status = sprig_status_success;
+  if (build_stream) {
+    status = sprig_build_spmm_stream(csr, bias, op->chosen_ukernel->nr, &op->stream);
+    op->spmm_stream_built = status == sprig_status_success;
+  }
   sprig_release_weights(view);
   return status;
 }
@@ -103,9 +109,13 @@ enum sprig_status sprig_create_spmm_operator(
     if (op->nm_weights == NULL) {
       goto out_of_memory;
     }
-  } else if (build_spmm_stream(op, hardware, weights, bias) != sprig_status_success ||
-             sprig_prepare_bspmv(op, hardware, weights, bias) != sprig_status_success) {
-    goto out_of_memory;
+  } else {
+    /* Weights that the matrix-vector kernels can take get their SpMM stream (8 bytes per stored
+     * value) only when a reshape first needs it: batch-1 users never pay for it. */
+    if (sprig_prepare_bspmv(op, hardware, weights, bias) != sprig_status_success ||
+        prepare_spmm(op, hardware, weights, bias, op->bspmv_ukernel == NULL) != sprig_status_success) {
+      goto out_of_memory;
+    }
   }
   op->type = type;
   op->state = sprig_operator_state_created;
@@ -214,6 +224,14 @@ enum sprig_status sprig_plan_spmm(
   }
   const struct sprig_hardware* hardware = sprig_get_hardware();
   const bool nm = op->nm_chosen_ukernel != NULL;
+  if (!nm && !op->spmm_stream_built) {
+    /* Deferred at create (see sprig_create_spmm_operator); the bias kept for the matrix-vector
+     * kernels is the operator's bias. */
+    if (prepare_spmm(op, hardware, w, op->bspmv_weights.bias, true) != sprig_status_success) {
+      sprig_log_error("%s: out of memory", caller);
+      return sprig_status_out_of_memory;
+    }
+  }
   const struct sprig_f32_spmm_ukernel* ukernel =
       nm ? NULL : sprig_fit_f32_spmm_ukernel(hardware, op->chosen_ukernel, pixels);
   const struct sprig_f32_nmspmm_ukernel* nm_ukernel =

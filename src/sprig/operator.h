@@ -71,6 +71,7 @@ struct sprig_operator {
   const struct sprig_f32_spmm_ukernel* ukernel;        /* at reshape, fitted to the pixel count */
   struct sprig_f32_minmax_params params;
   struct sprig_spmm_stream stream; /* kernel weights, per-unit counts, input rows */
+  bool spmm_stream_built;          /* false until needed when the matrix-vector kernels apply */
 
   /* N:M weights use their own kernel family (ukernel and stream above stay unused). */
   const struct sprig_f32_nmspmm_ukernel* nm_chosen_ukernel;
