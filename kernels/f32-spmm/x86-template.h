@@ -142,7 +142,7 @@ INLINE void spmm_tile(
     }
   }
   for (; n != 0; n--) {
-    /* sets independent accumulator sets take the nonzeros in turn (summed at the end), so a
+    /* `sets` independent accumulator sets take the nonzeros in turn (summed at the end), so a
      * narrow tile still has ACC_CHAINS dependency chains in flight. */
     VEC acc[ACC_CHAINS][MAX_V];
     const size_t sets = nv >= ACC_CHAINS ? 1 : ACC_CHAINS / nv;

@@ -85,7 +85,7 @@ static size_t split_rows(const struct sprig_weights* w, const uint32_t* block_pt
   size_t used = 0;
   bounds[0] = 0;
   for (size_t r = 0; r < range_count && row < w->rows; r++) {
-    const size_t goal = total * (r + 1) / range_count;
+    const size_t goal = (size_t) ((uint64_t) total * (r + 1) / range_count);
     do {
       row++;
     } while (row < w->rows && block_ptr[row] + row < goal);

@@ -197,7 +197,7 @@ size_t sprig_kernel_row_stride(const struct sprig_operator* op, size_t pixels, s
   const enum sprig_isa isa = op->nm_chosen_ukernel != NULL ? op->nm_chosen_ukernel->isa : op->chosen_ukernel->isa;
   const bool misaligned = row_stride % CACHE_LINE != 0 || row_stride % L1_ALIAS_STRIDE == 0;
   const size_t cols = op->weights->cols;
-  const bool reused = op->weights->nnz >= MIN_READS_PER_STAGED_ROW * cols;
+  const bool reused = op->weights->nnz / MIN_READS_PER_STAGED_ROW >= cols;
   if (isa == sprig_isa_scalar || pixels < MIN_STAGED_PIXELS || !misaligned || !reused) {
     return row_stride;
   }
@@ -217,9 +217,10 @@ enum sprig_status sprig_plan_spmm(
     struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,
     size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller) {
   const struct sprig_weights* w = op->weights;
-  if ((w->cols - 1) > (size_t) INT32_MAX / input_row_stride) {
+  const size_t kernel_row_stride = sprig_kernel_row_stride(op, pixels, input_row_stride);
+  if ((w->cols - 1) > (size_t) INT32_MAX / kernel_row_stride) {
     sprig_log_error("%s: an input of %zu rows of %zu bytes is too large for 32-bit row offsets",
-                    caller, w->cols, input_row_stride);
+                    caller, w->cols, kernel_row_stride);
     return sprig_status_unsupported_parameter;
   }
   const struct sprig_hardware* hardware = sprig_get_hardware();
@@ -244,7 +245,6 @@ enum sprig_status sprig_plan_spmm(
   const size_t units = nm ? w->rows : stream->units;
   const size_t wanted_ranges = SPRIG_MIN(units, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
 
-  const size_t kernel_row_stride = sprig_kernel_row_stride(op, pixels, input_row_stride);
   const bool staged = kernel_row_stride != input_row_stride;
   size_t kernel_image_stride = input_image_stride;
   size_t staged_bytes = 0;
