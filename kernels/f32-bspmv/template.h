@@ -40,6 +40,13 @@ INLINE float clamp_sum(float x, float lo, float hi) {
 INLINE const float* block_input(const float* input, uint16_t col, size_t c) {
   return input + (size_t) col * c;
 }
+
+/* The exported kernel `fn` (signature: src/sprig/bspmv.h) running the row function `rows`. */
+#define DEFINE_BSPMV_UKERNEL(fn, rows)                                                                     \
+  void fn(size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols, \
+          const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {          \
+    rows(nc, input, bias, values, block_cols, nblocks, output, params);                                    \
+  }
 #endif
 
 INLINE void BSPMV_ROWS(size_t nc, const float* input, const float* bias, const float* w,

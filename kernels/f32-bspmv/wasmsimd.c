@@ -66,14 +66,5 @@ INLINE v128_t madd8(v128_t acc, const float* w, const float* x) {
 #define BSPMV_ROWS bspmv_rows_1x8
 #include "template.h"
 
-void sprig_f32_bspmv_minmax_ukernel_1x4__wasmsimd(
-    size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols,
-    const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {
-  bspmv_rows_1x4(nc, input, bias, values, block_cols, nblocks, output, params);
-}
-
-void sprig_f32_bspmv_minmax_ukernel_1x8__wasmsimd(
-    size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols,
-    const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {
-  bspmv_rows_1x8(nc, input, bias, values, block_cols, nblocks, output, params);
-}
+DEFINE_BSPMV_UKERNEL(sprig_f32_bspmv_minmax_ukernel_1x4__wasmsimd, bspmv_rows_1x4)
+DEFINE_BSPMV_UKERNEL(sprig_f32_bspmv_minmax_ukernel_1x8__wasmsimd, bspmv_rows_1x8)
