@@ -5,12 +5,8 @@
  * one column load, one input load and a multiply-add into one of four sums taken in turn (four
  * add chains). The portable fallback and the model for the SIMD files.
  */
+#include <isa/scalar.h>
 #include <sprig/bspmv.h>
-
-static inline float clamp(float x, float lo, float hi) {
-  x = x < lo ? lo : x;
-  return x > hi ? hi : x;
-}
 
 static inline void bspmv_rows(size_t c, size_t nc, const float* input, const float* bias, const float* w,
                               const uint16_t* cols, const uint32_t* nblocks, float* output,
@@ -28,7 +24,7 @@ static inline void bspmv_rows(size_t c, size_t nc, const float* input, const flo
     for (size_t j = 0; j < c; j++) {
       sum += lanes[j];
     }
-    output[n] = clamp(bias[n] + sum, params->min, params->max);
+    output[n] = sprig_clamp_f32(bias[n] + sum, params->min, params->max);
   }
 }
 
@@ -49,7 +45,7 @@ static inline void csr_rows(size_t nc, const float* input, const float* bias, co
     for (; left != 0; left--) {
       s0 += *w++ * input[*cols++];
     }
-    output[n] = clamp(bias[n] + ((s0 + s1) + (s2 + s3)), params->min, params->max);
+    output[n] = sprig_clamp_f32(bias[n] + ((s0 + s1) + (s2 + s3)), params->min, params->max);
   }
 }
 

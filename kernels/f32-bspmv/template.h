@@ -30,12 +30,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/scalar.h>
 #include <sprig/bspmv.h>
-
-INLINE float clamp_sum(float x, float lo, float hi) {
-  x = x < lo ? lo : x;
-  return x > hi ? hi : x;
-}
 
 INLINE const float* block_input(const float* input, uint16_t col, size_t c) {
   return input + (size_t) col * c;
@@ -79,7 +75,7 @@ INLINE void BSPMV_ROWS(size_t nc, const float* input, const float* bias, const f
       cols++;
     }
     const ACC total = ACC_ADD(ACC_ADD(acc0, acc1), ACC_ADD(acc2, acc3));
-    output[n] = clamp_sum(bias[n] + ACC_SUM(total), lo, hi);
+    output[n] = sprig_clamp_f32(bias[n] + ACC_SUM(total), lo, hi);
   }
 }
 

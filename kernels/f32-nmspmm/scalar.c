@@ -3,12 +3,8 @@
  * byte, an address multiply-add and MR input loads. The portable fallback and the model for the
  * SIMD kernels.
  */
+#include <isa/scalar.h>
 #include <sprig/nmspmm.h>
-
-static inline float clamp(float x, float lo, float hi) {
-  x = x < lo ? lo : x;
-  return x > hi ? hi : x;
-}
 
 static inline void nmspmm_tile(
     size_t mr, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
@@ -32,7 +28,7 @@ static inline void nmspmm_tile(
       group_input += group_stride;
     }
     for (size_t i = 0; i < mr; i++) {
-      output[i] = clamp(acc[i], lo, hi);
+      output[i] = sprig_clamp_f32(acc[i], lo, hi);
     }
     output = (float*) ((char*) output + output_stride);
   }

@@ -3,12 +3,8 @@
  * block and MR input loads shared by the block. The portable fallback, and the model for the
  * SIMD kernels' tile and remainder structure.
  */
+#include <isa/scalar.h>
 #include <sprig/spmm.h>
-
-static inline float clamp(float x, float lo, float hi) {
-  x = x < lo ? lo : x;
-  return x > hi ? hi : x;
-}
 
 /* One tile of `mr` pixels (mr is a compile-time constant at every call site below, so the
  * accumulator array lives in registers). */
@@ -29,7 +25,7 @@ static inline void spmm_tile(
       input = (const float*) ((uintptr_t) input + (uintptr_t) (intptr_t) *deltas++);
     }
     for (size_t i = 0; i < mr; i++) {
-      output[i] = clamp(acc[i], lo, hi);
+      output[i] = sprig_clamp_f32(acc[i], lo, hi);
     }
     output = (float*) ((uintptr_t) output + output_stride);
   }
@@ -64,7 +60,7 @@ static inline void spmm_tile_blocks(
     }
     for (size_t r = 0; r < nr; r++) {
       for (size_t i = 0; i < mr; i++) {
-        output[i] = clamp(acc[r][i], lo, hi);
+        output[i] = sprig_clamp_f32(acc[r][i], lo, hi);
       }
       output = (float*) ((uintptr_t) output + output_stride);
     }
