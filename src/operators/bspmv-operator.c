@@ -10,9 +10,6 @@
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
-/* Tasks per input vector at least (when there are rows enough), as for SpMM. */
-#define TARGET_TASKS 32
-
 /* The weights as 1 x width blocks: BLOCK 1 x C as packed, CSR as 1 x 1 blocks with 16-bit
  * columns; false when they are neither or their block columns do not fit 16 bits. */
 static bool view_as_row_blocks(const struct sprig_weights* w, struct sprig_bspmv_weights* view) {
@@ -107,7 +104,7 @@ enum sprig_status sprig_plan_bspmv(struct sprig_operator* op, size_t vectors, co
     }
     padded = sprig_allocate_aligned(bytes); /* zero-filled: the pad columns stay 0 */
   }
-  const size_t range_count = SPRIG_MIN(w->rows, sprig_divide_round_up(TARGET_TASKS, vectors));
+  const size_t range_count = SPRIG_MIN(w->rows, sprig_divide_round_up(SPRIG_TARGET_TASKS, vectors));
   size_t* range_rows = malloc((range_count + 1) * sizeof(size_t));
   if (range_rows == NULL || (padded_cols != w->cols && padded == NULL)) {
     free(padded);
@@ -120,6 +117,7 @@ enum sprig_status sprig_plan_bspmv(struct sprig_operator* op, size_t vectors, co
       .active = true,
       .vectors = vectors,
       .padded_input = padded,
+      .padded_cols = padded_cols,
       .range_count = split_rows(w, op->bspmv_weights.block_ptr, range_count, range_rows),
       .range_rows = range_rows,
   };
@@ -136,7 +134,7 @@ struct bspmv_context {
 static void pad_vector(void* context, size_t vector) {
   const struct bspmv_context* ctx = context;
   const struct sprig_weights* w = ctx->op->weights;
-  memcpy(ctx->op->bspmv.padded_input + vector * sprig_round_up(w->cols, ctx->op->bspmv_weights.width),
+  memcpy(ctx->op->bspmv.padded_input + vector * ctx->op->bspmv.padded_cols,
          ctx->input + vector * w->cols, w->cols * sizeof(float));
 }
 
@@ -158,7 +156,7 @@ void sprig_run_bspmv(const struct sprig_operator* op, const float* input, float*
   if (op->bspmv.padded_input != NULL) {
     pthreadpool_parallelize_1d(threadpool, pad_vector, &context, op->bspmv.vectors, 0);
     context.input = op->bspmv.padded_input;
-    context.input_stride = sprig_round_up(w->cols, op->bspmv_weights.width);
+    context.input_stride = op->bspmv.padded_cols;
   }
   pthreadpool_parallelize_2d(threadpool, bspmv_task, &context, op->bspmv.vectors, op->bspmv.range_count, 0);
 }

@@ -11,9 +11,6 @@
 
 /* Pixels per task when an image is wide (rounded up to the kernel's MR). */
 #define TARGET_PIXEL_TILE 256
-/* Tasks a run is cut into at least (when the shape allows), whatever the thread count, so
- * that the work split (and so every result bit) never depends on the pool. */
-#define TARGET_TASKS 32
 
 static enum sprig_status check_clamp(float output_min, float output_max, const char* caller) {
   if (isnan(output_min) || isnan(output_max)) {
@@ -69,11 +66,8 @@ static enum sprig_status prepare_spmm(struct sprig_operator* op, const struct sp
     op->chosen_ukernel = choose_kernel(hardware, csr);
     op->ukernel = op->chosen_ukernel;
   }
-  enum sprig_status status = sprig_status_success;
-  if (build_stream) {
-    status = sprig_build_spmm_stream(csr, bias, op->chosen_ukernel->nr, &op->stream);
-    op->spmm_stream_built = status == sprig_status_success;
-  }
+  const enum sprig_status status =
+      build_stream ? sprig_build_spmm_stream(csr, bias, op->chosen_ukernel->nr, &op->stream) : sprig_status_success;
   sprig_release_weights(view);
   return status;
 }
@@ -225,7 +219,7 @@ enum sprig_status sprig_plan_spmm(
   }
   const struct sprig_hardware* hardware = sprig_get_hardware();
   const bool nm = op->nm_chosen_ukernel != NULL;
-  if (!nm && !op->spmm_stream_built) {
+  if (!nm && op->stream.weights == NULL) {
     /* Deferred at create (see sprig_create_spmm_operator); the bias kept for the matrix-vector
      * kernels is the operator's bias. */
     if (prepare_spmm(op, hardware, w, op->bspmv_weights.bias, true) != sprig_status_success) {
@@ -243,7 +237,7 @@ enum sprig_status sprig_plan_spmm(
   const size_t pixel_tasks = images * pixel_tiles;
   const struct sprig_spmm_stream* stream = &op->stream;
   const size_t units = nm ? w->rows : stream->units;
-  const size_t wanted_ranges = SPRIG_MIN(units, sprig_divide_round_up(TARGET_TASKS, pixel_tasks));
+  const size_t wanted_ranges = SPRIG_MIN(units, sprig_divide_round_up(SPRIG_TARGET_TASKS, pixel_tasks));
 
   const bool staged = kernel_row_stride != input_row_stride;
   size_t kernel_image_stride = input_image_stride;

@@ -54,11 +54,16 @@ struct sprig_spmm_plan {
   int32_t* input_deltas;      /* byte deltas, one per stream entry */
 };
 
+/* Tasks a run is cut into at least (when the shape allows), whatever the thread count, so that
+ * the work split (and so every result bit) never depends on the pool. */
+#define SPRIG_TARGET_TASKS 32
+
 /* 1 x 4 / 1 x 8 block weights run one input vector at a time (src/operators/bspmv-operator.c). */
 struct sprig_bspmv_plan {
   bool active;           /* reshaped for the block-sparse matrix-vector kernels */
   size_t vectors;        /* input vectors: batch rows or 1x1 images */
-  float* padded_input;   /* vectors x round_up(K, C) floats when K % C != 0, else NULL */
+  float* padded_input;   /* vectors x padded_cols floats when K % C != 0, else NULL */
+  size_t padded_cols;    /* round_up(K, C) */
   size_t range_count;
   size_t* range_rows;    /* range_count + 1 row bounds */
 };
@@ -70,8 +75,9 @@ struct sprig_operator {
   const struct sprig_f32_spmm_ukernel* chosen_ukernel; /* at create, for wide problems */
   const struct sprig_f32_spmm_ukernel* ukernel;        /* at reshape, fitted to the pixel count */
   struct sprig_f32_minmax_params params;
-  struct sprig_spmm_stream stream; /* kernel weights, per-unit counts, input rows */
-  bool spmm_stream_built;          /* false until needed when the matrix-vector kernels apply */
+  /* kernel weights, per-unit counts, input rows; weights NULL until built (deferred when the
+   * matrix-vector kernels apply) */
+  struct sprig_spmm_stream stream;
 
   /* N:M weights use their own kernel family (ukernel and stream above stay unused). */
   const struct sprig_f32_nmspmm_ukernel* nm_chosen_ukernel;
