@@ -146,7 +146,11 @@ enum sprig_status sprig_pack_weights_f32(
 /* Packs the caller's own CSR arrays (copied): row_ptr[rows + 1] with row_ptr[0] == 0 and
  * row_ptr[rows] == nnz, non-decreasing; col_idx[nnz] strictly increasing within each row and
  * < cols; values[nnz]. nnz may be 0 (then col_idx and values may be NULL). Explicit zeros in
- * `values` are kept as stored entries. */
+ * `values` are kept as stored entries.
+ * Packed CSR takes 5 bytes per stored entry (the value and a one-byte gap to the previous
+ * column) plus 4 per row. A gap of more than 255 columns is bridged by a stored zero every 255
+ * columns: stored, so like a zero inside a block it multiplies its input (an Inf or NaN there
+ * makes the output NaN, as in a dense product). */
 enum sprig_status sprig_pack_weights_csr_f32(
     size_t rows, size_t cols, size_t nnz, const uint32_t* row_ptr, const uint32_t* col_idx,
     const float* values, uint32_t flags, sprig_weights_t* weights_out);
@@ -157,7 +161,8 @@ struct sprig_weights_info {
   enum sprig_format format;
   size_t rows;
   size_t cols;
-  /* Nonzero weights, and values stored (nonzeros plus zeros inside blocks / padded runs). */
+  /* Nonzero weights, and values stored (nonzeros plus zeros inside blocks / padded runs /
+   * CSR gap bridges). */
   size_t nnz;
   size_t stored_values;
   /* Bytes the packed representation occupies (values + indices + row structure). */

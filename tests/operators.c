@@ -327,6 +327,60 @@ static void test_linear_from_user_csr(void** state) {
   csr_free(&a);
 }
 
+/* CSR stores column gaps in a byte and bridges longer gaps with stored zeros: rows whose
+ * nonzeros are hundreds of columns apart (and one starting past column 255) must give the
+ * dense result on the matrix-vector path (batch 1-3) and the SpMM path (batch >= 4). */
+static void test_csr_long_column_gaps(void** state) {
+  (void) state;
+  require_sprig();
+  enum { IN = 1500, OUT = 7 };
+  static const size_t columns[OUT][4] = {{0, 700, 1499, 0}, {1499, 0, 0, 0}, {0, 0, 0, 0}, {255, 256, 511, 1020},
+                                         {254, 1000, 1001, 0}, {3, 4, 5, 6}, {300, 0, 0, 0}};
+  static const size_t counts[OUT] = {3, 1, 0, 4, 3, 4, 1};
+  struct rng rng = {4321};
+  float* w = calloc(IN * OUT, sizeof(float));
+  size_t nnz = 0;
+  for (size_t r = 0; r < OUT; r++) {
+    for (size_t j = 0; j < counts[r]; j++) {
+      w[r * IN + columns[r][j]] = rng_float(&rng) + 2.0f; /* never zero */
+      nnz++;
+    }
+  }
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  sprig_weights_t packed = NULL;
+  assert_int_equal(sprig_pack_weights_f32(OUT, IN, w, &csr, 0, &packed), sprig_status_success);
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
+  assert_int_equal(info.nnz, nnz);
+  /* Bridges (gap - 1) / 255: row 0 gaps 700, 799 (2 + 3), row 1 1500 (5), row 3 256, 509 (1 + 1),
+   * row 4 746 (2), row 6 301 (1). */
+  assert_int_equal(info.stored_values, nnz + 15);
+  assert_int_equal(info.packed_bytes, (OUT + 1) * sizeof(uint32_t) + info.stored_values * (sizeof(float) + 1));
+  float bias[OUT];
+  fill_random(&rng, bias, OUT);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f32(packed, bias, -INFINITY, INFINITY, 0, &op),
+                   sprig_status_success);
+  sprig_release_weights(packed);
+  enum { MAX_BATCH = 9 };
+  float* x = malloc(MAX_BATCH * IN * sizeof(float));
+  float y[MAX_BATCH * OUT + 8], expected[MAX_BATCH * OUT], bounds[MAX_BATCH * OUT];
+  fill_random(&rng, x, MAX_BATCH * IN);
+  static const size_t batches[] = {1, 3, 4, 9};
+  for (size_t b = 0; b < sizeof(batches) / sizeof(batches[0]); b++) {
+    const size_t batch = batches[b];
+    sprig_reference_f32_linear(batch, IN, OUT, x, w, bias, expected, -INFINITY, INFINITY);
+    linear_bounds(batch, IN, OUT, x, w, bias, IN, 1, OUT, 1, bounds);
+    char what[80];
+    snprintf(what, sizeof(what), "CSR long gaps, batch %zu", batch);
+    assert_int_equal(sprig_reshape_linear_f32(op, batch), sprig_status_success);
+    check_on_pools(op, sprig_setup_linear_f32, x, y, batch * OUT, expected, bounds, what);
+  }
+  sprig_delete_operator(op);
+  free(x);
+  free(w);
+}
+
 /* Output-channel blocks (rows in groups of 4 sharing one column pattern) select a kernel with
  * NR > 1; leftover rows (out % 4) and all-zero blocks must still be right, on any pool. */
 static void test_channel_blocks(void** state) {
@@ -517,6 +571,13 @@ static void test_packed_bytes(void** state) {
                patterns[i].block_cols, patterns[i].n, patterns[i].m, patterns[i].group, bytes_per_nnz);
     }
   }
+  /* CSR: 5 bytes per stored entry (value and column gap) and 4 per row. */
+  struct rng rng = {99};
+  fill_random(&rng, w, IN * OUT);
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  const struct sprig_weights_info info = prune_and_pack(OUT, IN, w, &csr, 0.9f, &csr);
+  assert_int_equal(info.packed_bytes, (OUT + 1) * sizeof(uint32_t) + info.stored_values * (sizeof(float) + 1));
+  assert_true(info.stored_values >= info.nnz && info.stored_values <= info.nnz + OUT);
   free(w);
 }
 
@@ -586,6 +647,7 @@ int main(void) {
       cmocka_unit_test(test_conv2d_1x1),
       cmocka_unit_test(test_shared_weights_and_reshape),
       cmocka_unit_test(test_linear_from_user_csr),
+      cmocka_unit_test(test_csr_long_column_gaps),
       cmocka_unit_test(test_channel_blocks),
       cmocka_unit_test(test_formats),
       cmocka_unit_test(test_packed_bytes),

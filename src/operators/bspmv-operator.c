@@ -10,19 +10,25 @@
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
-/* The weights as 1 x width blocks: BLOCK 1 x C as packed, CSR as 1 x 1 blocks with 16-bit
- * columns; false when they are neither or their block columns do not fit 16 bits. */
+/* The weights as 1 x width blocks: BLOCK 1 x C as packed (16-bit block columns), CSR as 1 x 1
+ * blocks (column gaps); false when they are neither or their block columns do not fit 16 bits. */
 static bool view_as_row_blocks(const struct sprig_weights* w, struct sprig_bspmv_weights* view) {
   if (w->pattern.format == SPRIG_FORMAT_BLOCK && w->block_height == 1 && w->block_col16 != NULL) {
     *view = (struct sprig_bspmv_weights){
-        .width = w->block_width, .values = w->block_values, .cols = w->block_col16, .block_ptr = w->block_row_ptr};
+        .width = w->block_width, .values = w->block_values, .index = w->block_col16, .block_ptr = w->block_row_ptr};
     return true;
   }
-  if (w->pattern.format != SPRIG_FORMAT_CSR || w->cols > (size_t) UINT16_MAX + 1) {
+  if (w->pattern.format != SPRIG_FORMAT_CSR) {
     return false;
   }
-  *view = (struct sprig_bspmv_weights){.width = 1, .values = w->values, .block_ptr = w->row_ptr};
+  *view = (struct sprig_bspmv_weights){.width = 1, .values = w->values, .index = w->col_gaps, .block_ptr = w->row_ptr};
   return true;
+}
+
+/* The block index array from `block` on: 16-bit block columns, or one gap byte per CSR entry. */
+static const void* index_from(const struct sprig_bspmv_weights* bw, size_t block) {
+  return bw->width == 1 ? (const void*) ((const uint8_t*) bw->index + block)
+                        : (const void*) ((const uint16_t*) bw->index + block);
 }
 
 enum sprig_status sprig_prepare_bspmv(struct sprig_operator* op, const struct sprig_hardware* hardware,
@@ -35,21 +41,11 @@ enum sprig_status sprig_prepare_bspmv(struct sprig_operator* op, const struct sp
   if (ukernel == NULL) {
     return sprig_status_success;
   }
-  const size_t blocks = view.block_ptr[w->rows];
   view.bias = calloc(w->rows, sizeof(float));
   view.nblocks = malloc(w->rows * sizeof(uint32_t));
-  if (view.cols == NULL) {
-    view.own_cols = malloc(SPRIG_MAX(blocks, 1) * sizeof(uint16_t));
-  }
   op->bspmv_weights = view; /* freed with the operator, whatever happens below */
-  if (view.bias == NULL || view.nblocks == NULL || (view.cols == NULL && view.own_cols == NULL)) {
+  if (view.bias == NULL || view.nblocks == NULL) {
     return sprig_status_out_of_memory;
-  }
-  if (view.own_cols != NULL) {
-    for (size_t i = 0; i < blocks; i++) {
-      view.own_cols[i] = (uint16_t) w->col_idx[i];
-    }
-    op->bspmv_weights.cols = view.own_cols;
   }
   if (bias != NULL) {
     memcpy(view.bias, bias, w->rows * sizeof(float));
@@ -62,7 +58,6 @@ enum sprig_status sprig_prepare_bspmv(struct sprig_operator* op, const struct sp
 }
 
 void sprig_free_bspmv_weights(struct sprig_operator* op) {
-  free(op->bspmv_weights.own_cols);
   free(op->bspmv_weights.bias);
   free(op->bspmv_weights.nblocks);
   memset(&op->bspmv_weights, 0, sizeof(op->bspmv_weights));
@@ -146,7 +141,7 @@ static void bspmv_task(void* context, size_t vector, size_t range) {
   const size_t r1 = op->bspmv.range_rows[range + 1];
   const size_t first_block = bw->block_ptr[r0];
   op->bspmv_ukernel->fn(r1 - r0, ctx->input + vector * ctx->input_stride, bw->bias + r0,
-                        bw->values + first_block * bw->width, bw->cols + first_block, bw->nblocks + r0,
+                        bw->values + first_block * bw->width, index_from(bw, first_block), bw->nblocks + r0,
                         ctx->output + vector * op->weights->rows + r0, &op->params);
 }
 

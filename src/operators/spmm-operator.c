@@ -41,9 +41,9 @@ static const struct sprig_f32_spmm_ukernel* choose_kernel(const struct sprig_har
       continue;
     }
     const size_t blocked_rows = w->rows / nr * nr;
-    const size_t blocked_nnz = w->row_ptr[blocked_rows];
-    const size_t block_entries = sprig_count_block_entries(w, nr) - (w->nnz - blocked_nnz);
-    if ((double) (block_entries * nr) <= MAX_BLOCK_PADDING * (double) blocked_nnz) {
+    const size_t blocked_entries = w->row_ptr[blocked_rows];
+    const size_t block_entries = sprig_count_block_entries(w, nr) - (w->row_ptr[w->rows] - blocked_entries);
+    if ((double) (block_entries * nr) <= MAX_BLOCK_PADDING * (double) blocked_entries) {
       return k;
     }
   }

@@ -84,33 +84,35 @@ out_of_memory:
 
 struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* w) {
   const size_t bh = w->block_height, bw = w->block_width;
-  /* Entries inside the matrix: whole blocks, minus the parts of edge blocks outside it. */
-  size_t entries = 0;
-  const size_t block_rows = sprig_divide_round_up(w->rows, bh);
-  for (size_t br = 0; br < block_rows; br++) {
-    const size_t height = SPRIG_MIN(bh, w->rows - br * bh);
-    for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
-      entries += height * SPRIG_MIN(bw, w->cols - sprig_block_first_col(w, b));
+  /* Entries inside the matrix: whole blocks, minus the parts of edge blocks outside it, plus the
+   * bridges of column gaps between blocks. */
+  size_t values = 0, entries = 0;
+  for (size_t r = 0; r < w->rows; r++) {
+    size_t next_gap_base = 0;
+    for (uint32_t b = w->block_row_ptr[r / bh]; b < w->block_row_ptr[r / bh + 1]; b++) {
+      const size_t first_col = sprig_block_first_col(w, b);
+      const size_t width = SPRIG_MIN(bw, w->cols - first_col);
+      values += width;
+      entries += width + sprig_csr_bridges(first_col + 1 - next_gap_base);
+      next_gap_base = first_col + width;
     }
   }
-  struct sprig_weights* csr = sprig_allocate_csr_weights(w->rows, w->cols, entries);
+  struct sprig_csr_writer writer;
+  struct sprig_weights* csr =
+      entries <= UINT32_MAX ? sprig_allocate_csr_weights(w->rows, w->cols, values, entries, &writer) : NULL;
   if (csr == NULL) {
     return NULL;
   }
-  size_t k = 0;
-  csr->row_ptr[0] = 0;
   for (size_t r = 0; r < w->rows; r++) {
     const size_t br = r / bh, i = r % bh;
     for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
       const size_t first_col = sprig_block_first_col(w, b);
       const size_t width = SPRIG_MIN(bw, w->cols - first_col);
       for (size_t j = 0; j < width; j++) {
-        csr->col_idx[k] = (uint32_t) (first_col + j);
-        csr->values[k] = w->block_values[b * bh * bw + i * bw + j];
-        k++;
+        sprig_csr_put(&writer, first_col + j, w->block_values[b * bh * bw + i * bw + j]);
       }
     }
-    csr->row_ptr[r + 1] = (uint32_t) k;
+    sprig_csr_end_row(&writer);
   }
   return csr;
 }

@@ -1,6 +1,5 @@
 /* CSR packing: from dense matrices and from the caller's own CSR arrays, with validation. */
 #include <stdlib.h>
-#include <string.h>
 
 #include <sprig/common.h>
 #include <sprig/hardware.h>
@@ -10,7 +9,8 @@
 /* Largest matrix dimension and nonzero count: indices are stored in 32 bits. */
 #define MAX_INDEX ((size_t) UINT32_MAX)
 
-struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_t nnz) {
+struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_t nnz, size_t entries,
+                                                 struct sprig_csr_writer* writer) {
   struct sprig_weights* w = calloc(1, sizeof(struct sprig_weights));
   if (w == NULL) {
     return NULL;
@@ -20,41 +20,56 @@ struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_
   w->rows = rows;
   w->cols = cols;
   w->nnz = nnz;
-  w->stored_values = nnz;
+  w->stored_values = entries;
   w->row_ptr = malloc((rows + 1) * sizeof(uint32_t));
   /* Never malloc(0): an empty matrix still gets valid (unused) arrays. */
-  w->col_idx = malloc(SPRIG_MAX(nnz, 1) * sizeof(uint32_t));
-  w->values = malloc(SPRIG_MAX(nnz, 1) * sizeof(float));
-  if (w->row_ptr == NULL || w->col_idx == NULL || w->values == NULL) {
+  w->col_gaps = malloc(SPRIG_MAX(entries, 1));
+  w->values = malloc(SPRIG_MAX(entries, 1) * sizeof(float));
+  if (w->row_ptr == NULL || w->col_gaps == NULL || w->values == NULL) {
     sprig_release_weights(w);
     return NULL;
   }
+  w->row_ptr[0] = 0;
+  *writer = (struct sprig_csr_writer){.w = w};
   return w;
+}
+
+/* Stored entries of a dense matrix in CSR: its nonzeros plus the bridges of long column gaps. */
+static size_t count_dense_entries(size_t rows, size_t cols, const float* dense) {
+  size_t entries = 0;
+  for (size_t r = 0; r < rows; r++) {
+    size_t next_gap_base = 0;
+    for (size_t c = 0; c < cols; c++) {
+      if (dense[r * cols + c] != 0.0f) {
+        entries += 1 + sprig_csr_bridges(c + 1 - next_gap_base);
+        next_gap_base = c + 1;
+      }
+    }
+  }
+  return entries;
 }
 
 enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out) {
   const size_t nnz = sprig_count_nonzeros(dense, rows * cols);
-  if (nnz > MAX_INDEX) {
-    sprig_log_error("sprig_pack_weights_f32: %zu nonzeros exceed the 2^32-1 CSR indexes", nnz);
+  const size_t entries = nnz == 0 ? 0 : count_dense_entries(rows, cols, dense);
+  if (entries > MAX_INDEX) {
+    sprig_log_error("sprig_pack_weights_f32: %zu stored entries exceed the 2^32-1 CSR indexes", entries);
     return sprig_status_unsupported_parameter;
   }
-  struct sprig_weights* w = sprig_allocate_csr_weights(rows, cols, nnz);
+  struct sprig_csr_writer writer;
+  struct sprig_weights* w = sprig_allocate_csr_weights(rows, cols, nnz, entries, &writer);
   if (w == NULL) {
     sprig_log_error("sprig_pack_weights_f32: out of memory packing %zu nonzeros", nnz);
     return sprig_status_out_of_memory;
   }
-  size_t k = 0;
-  w->row_ptr[0] = 0;
   for (size_t r = 0; r < rows; r++) {
     const float* row = dense + r * cols;
     for (size_t c = 0; c < cols; c++) {
       if (row[c] != 0.0f) {
-        w->col_idx[k] = (uint32_t) c;
-        w->values[k] = row[c];
-        k++;
+        sprig_csr_put(&writer, c, row[c]);
       }
     }
-    w->row_ptr[r + 1] = (uint32_t) k;
+    sprig_csr_end_row(&writer);
   }
   *out = w;
   return sprig_status_success;
@@ -118,15 +133,27 @@ enum sprig_status sprig_pack_weights_csr_f32(
   if ((status = validate_csr(rows, cols, nnz, row_ptr, col_idx, caller)) != sprig_status_success) {
     return status;
   }
-  struct sprig_weights* w = sprig_allocate_csr_weights(rows, cols, nnz);
+  size_t entries = nnz;
+  for (size_t r = 0; r < rows; r++) {
+    for (uint32_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
+      entries += sprig_csr_bridges(j == row_ptr[r] ? col_idx[j] + (size_t) 1 : col_idx[j] - col_idx[j - 1]);
+    }
+  }
+  if (entries > MAX_INDEX) {
+    sprig_log_error("%s: %zu stored entries (nonzeros and column-gap bridges) exceed 2^32-1", caller, entries);
+    return sprig_status_unsupported_parameter;
+  }
+  struct sprig_csr_writer writer;
+  struct sprig_weights* w = sprig_allocate_csr_weights(rows, cols, nnz, entries, &writer);
   if (w == NULL) {
     sprig_log_error("%s: out of memory packing %zu nonzeros", caller, nnz);
     return sprig_status_out_of_memory;
   }
-  memcpy(w->row_ptr, row_ptr, (rows + 1) * sizeof(uint32_t));
-  if (nnz != 0) {
-    memcpy(w->col_idx, col_idx, nnz * sizeof(uint32_t));
-    memcpy(w->values, values, nnz * sizeof(float));
+  for (size_t r = 0; r < rows; r++) {
+    for (uint32_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
+      sprig_csr_put(&writer, col_idx[j], values[j]);
+    }
+    sprig_csr_end_row(&writer);
   }
   *weights_out = w;
   return sprig_status_success;

@@ -165,7 +165,7 @@ static size_t packed_bytes(const struct sprig_weights* w) {
     case SPRIG_FORMAT_NM:
       return w->stored_values * (sizeof(float) + sizeof(uint8_t));
     default:
-      return (w->rows + 1) * sizeof(uint32_t) + w->nnz * (sizeof(uint32_t) + sizeof(float));
+      return (w->rows + 1) * sizeof(uint32_t) + w->stored_values * (sizeof(uint8_t) + sizeof(float));
   }
 }
 
@@ -196,7 +196,7 @@ enum sprig_status sprig_release_weights(sprig_weights_t weights) {
   }
   if (atomic_fetch_sub_explicit(&weights->references, 1, memory_order_acq_rel) == 1) {
     free(weights->row_ptr);
-    free(weights->col_idx);
+    free(weights->col_gaps);
     free(weights->values);
     free(weights->block_row_ptr);
     free(weights->block_col16);

@@ -6,34 +6,33 @@
 #include <sprig/common.h>
 #include <sprig/stream.h>
 
-/* The smallest column >= every head among rows [r0, r0 + n), or UINT32_MAX when all are done. */
-static uint32_t next_column(const struct sprig_weights* w, size_t r0, size_t n, const uint32_t* heads) {
+/* The smallest column of the cursors' entries, UINT32_MAX when all are done. */
+static uint32_t next_column(size_t n, const struct sprig_csr_cursor* heads) {
   uint32_t column = UINT32_MAX;
   for (size_t i = 0; i < n; i++) {
-    if (heads[i] < w->row_ptr[r0 + i + 1]) {
-      column = SPRIG_MIN(column, w->col_idx[heads[i]]);
-    }
+    column = SPRIG_MIN(column, heads[i].column);
   }
   return column;
 }
 
-/* Walks the column union of rows [r0, r0 + n); calls emit(column) per column if non-NULL.
- * Returns the union's size. */
+/* Walks the column union of rows [r0, r0 + n); with a stream, appends n values (0 where a row
+ * has no entry) and the input row per column. Returns the union's size. */
 static size_t walk_union(const struct sprig_weights* w, size_t r0, size_t n, struct sprig_spmm_stream* s,
                          size_t* weight_index, size_t* entry_index) {
-  uint32_t heads[8];
+  struct sprig_csr_cursor heads[8];
   for (size_t i = 0; i < n; i++) {
-    heads[i] = w->row_ptr[r0 + i];
+    heads[i] = sprig_csr_row(w, r0 + i);
   }
   size_t columns = 0;
-  for (uint32_t column = next_column(w, r0, n, heads); column != UINT32_MAX;
-       column = next_column(w, r0, n, heads)) {
+  for (uint32_t column = next_column(n, heads); column != UINT32_MAX; column = next_column(n, heads)) {
     for (size_t i = 0; i < n; i++) {
-      const int present = heads[i] < w->row_ptr[r0 + i + 1] && w->col_idx[heads[i]] == column;
+      const bool present = heads[i].column == column;
       if (s != NULL) {
-        s->weights[(*weight_index)++] = present ? w->values[heads[i]] : 0.0f;
+        s->weights[(*weight_index)++] = present ? w->values[heads[i].entry] : 0.0f;
       }
-      heads[i] += (uint32_t) present;
+      if (present) {
+        sprig_csr_next(w, &heads[i]);
+      }
     }
     if (s != NULL) {
       s->rows[(*entry_index)++] = column;
@@ -67,10 +66,9 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const f
   struct sprig_spmm_stream s = {.nr = nr};
   s.blocks = nr > 1 ? w->rows / nr : 0;
   s.units = s.blocks + (w->rows - s.blocks * nr);
-  s.entries = nr > 1 ? sprig_count_block_entries(w, nr) : w->nnz;
-  const size_t stored_values = nr > 1 ? (s.entries - (w->row_ptr[w->rows] - w->row_ptr[s.blocks * nr])) * nr +
-                                            (w->row_ptr[w->rows] - w->row_ptr[s.blocks * nr])
-                                      : w->nnz;
+  const size_t leftover_entries = w->row_ptr[w->rows] - w->row_ptr[s.blocks * nr];
+  s.entries = nr > 1 ? sprig_count_block_entries(w, nr) : w->row_ptr[w->rows];
+  const size_t stored_values = nr > 1 ? (s.entries - leftover_entries) * nr + leftover_entries : s.entries;
   s.weights = malloc((w->rows + stored_values) * sizeof(float));
   s.nnz = malloc(s.units * sizeof(uint32_t));
   s.rows = malloc(SPRIG_MAX(s.entries, 1) * sizeof(uint32_t));

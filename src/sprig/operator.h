@@ -91,9 +91,8 @@ struct sprig_operator {
   struct sprig_bspmv_weights {
     size_t width;               /* C: input features per block */
     const float* values;        /* the packed weights' values (not copied) */
-    const uint16_t* cols;       /* block columns: the packed weights' or own_cols */
+    const void* index;          /* the packed weights' 16-bit block columns or CSR column gaps */
     const uint32_t* block_ptr;  /* rows + 1 block offsets: the packed weights' */
-    uint16_t* own_cols;         /* CSR: 16-bit copy of the 32-bit columns */
     float* bias;                /* rows values (zeros without bias) */
     uint32_t* nblocks;          /* per row */
   } bspmv_weights;

@@ -1,5 +1,5 @@
 /* Packed sparse weights (shared, immutable, reference-counted). One representation per format:
- *   CSR:          row_ptr / col_idx / values
+ *   CSR:          row_ptr / col_gaps / values: 5 bytes per stored entry plus 4 per row
  *   BLOCK, GROUP: block_row_ptr / block_col / block_values, blocks of
  *                 pattern.block_rows x pattern.block_cols (GROUP: group x 1), row-major inside
  *   NM:           nm_values / nm_indices, rows x groups x n slots (zero-padded runs) */
@@ -21,8 +21,12 @@ struct sprig_weights {
   size_t nnz;            /* nonzero weights */
   size_t stored_values;  /* values stored, zeros inside blocks and padded runs included */
 
+  /* CSR: entries row_ptr[r] .. row_ptr[r + 1] of row r, each a value and a column gap: its
+   * column minus the previous entry's (the row's first entry: its column + 1), 1 to
+   * SPRIG_CSR_MAX_GAP. A longer gap is bridged by stored zeros SPRIG_CSR_MAX_GAP columns apart,
+   * counted in stored_values but not in nnz. */
   uint32_t* row_ptr;
-  uint32_t* col_idx;
+  uint8_t* col_gaps;
   float* values;
 
   size_t block_height;   /* rows per block (BLOCK: block_rows, GROUP: group) */
@@ -42,6 +46,58 @@ struct sprig_weights {
 
 void sprig_retain_weights(struct sprig_weights* weights);
 
+#define SPRIG_CSR_MAX_GAP 255
+
+/* Stored zeros that bridge a column gap (>= 1) in CSR weights. */
+static inline size_t sprig_csr_bridges(size_t gap) {
+  return (gap - 1) / SPRIG_CSR_MAX_GAP;
+}
+
+/* Appends entries to CSR weights row by row: sprig_csr_put per nonzero, in increasing column
+ * order, then sprig_csr_end_row. */
+struct sprig_csr_writer {
+  struct sprig_weights* w;
+  size_t row;
+  size_t entry;
+  size_t next_gap_base; /* the previous entry's column + 1 (0 at a row's start) */
+};
+
+static inline void sprig_csr_put(struct sprig_csr_writer* wr, size_t column, float value) {
+  size_t gap = column + 1 - wr->next_gap_base;
+  for (; gap > SPRIG_CSR_MAX_GAP; gap -= SPRIG_CSR_MAX_GAP) {
+    wr->w->col_gaps[wr->entry] = SPRIG_CSR_MAX_GAP;
+    wr->w->values[wr->entry++] = 0.0f;
+  }
+  wr->w->col_gaps[wr->entry] = (uint8_t) gap;
+  wr->w->values[wr->entry++] = value;
+  wr->next_gap_base = column + 1;
+}
+
+static inline void sprig_csr_end_row(struct sprig_csr_writer* wr) {
+  wr->w->row_ptr[++wr->row] = (uint32_t) wr->entry;
+  wr->next_gap_base = 0;
+}
+
+/* Walks the entries of one CSR row with their columns (column UINT32_MAX past the end). */
+struct sprig_csr_cursor {
+  uint32_t entry;
+  uint32_t end;
+  uint32_t column;
+};
+
+static inline struct sprig_csr_cursor sprig_csr_row(const struct sprig_weights* w, size_t row) {
+  struct sprig_csr_cursor c = {w->row_ptr[row], w->row_ptr[row + 1], UINT32_MAX};
+  if (c.entry < c.end) {
+    c.column = (uint32_t) w->col_gaps[c.entry] - 1;
+  }
+  return c;
+}
+
+static inline void sprig_csr_next(const struct sprig_weights* w, struct sprig_csr_cursor* c) {
+  c->entry++;
+  c->column = c->entry < c->end ? c->column + w->col_gaps[c->entry] : UINT32_MAX;
+}
+
 static inline size_t sprig_block_first_col(const struct sprig_weights* w, size_t block) {
   return (w->block_col16 != NULL ? (size_t) w->block_col16[block] : (size_t) w->block_col32[block]) * w->block_width;
 }
@@ -50,8 +106,10 @@ static inline size_t sprig_block_first_col(const struct sprig_weights* w, size_t
  * blocks kept), for BLOCK and GROUP weights; NULL when out of memory. Release it when done. */
 struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* weights);
 
-/* Allocates a CSR weights object with room for nnz entries; NULL when out of memory. */
-struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_t nnz);
+/* A CSR weights object with room for `entries` stored entries (nonzeros and bridges), row_ptr[0]
+ * set, and a writer at its start; NULL when out of memory. */
+struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_t nnz, size_t entries,
+                                                 struct sprig_csr_writer* writer);
 
 /* Packing entry points per format (dense input already validated for NULL and sizes). */
 enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out);
