@@ -44,8 +44,8 @@ static bool run_kernel(void* context) {
     s->ukernel.nm->fn(s->m, s->n, s->nm.groups, s->nm.n, s->nm.m, s->input, s->m * sizeof(float), s->nm.weights,
                       s->nm.indices, s->output, s->m * sizeof(float), &s->params);
   } else {
-    s->ukernel.spmm->fn(s->m, s->n, s->input, s->stream.weights, s->stream.deltas, s->stream.nnz, s->output,
-                        s->m * sizeof(float), &s->params);
+    s->ukernel.spmm->fn(s->m, s->n, s->input, s->m * sizeof(float), s->stream.packed.weights, s->stream.packed.deltas,
+                        s->stream.packed.nnz, s->output, s->m * sizeof(float), &s->params);
   }
   return true;
 }
@@ -68,7 +68,7 @@ static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d,
     }
     s->input = d->input_cm;
   } else {
-    if (bench_kernel_stream_build(d->weights, d->bias, d->n, d->k, s->ukernel.nr, d->m * sizeof(float), &s->stream) != 0) {
+    if (bench_kernel_stream_build(d->weights, d->bias, d->n, d->k, s->ukernel.nr, &s->stream) != 0) {
       return false;
     }
     s->input = d->input_cm + s->stream.first_row * d->m;

@@ -5,7 +5,7 @@
 #include <sprig/weights.h>
 
 int bench_kernel_stream_build(const float* weights, const float* bias, size_t n, size_t k, size_t nr,
-                              size_t input_row_bytes, struct bench_kernel_stream* s) {
+                              struct bench_kernel_stream* s) {
   *s = (struct bench_kernel_stream){0};
   sprig_weights_t csr = NULL;
   if (sprig_pack_weights_f32(n, k, weights, NULL, 0, &csr) != sprig_status_success) {
@@ -16,21 +16,12 @@ int bench_kernel_stream_build(const float* weights, const float* bias, size_t n,
   if (status != sprig_status_success) {
     return -1;
   }
-  s->deltas = malloc((s->packed.entries + 1) * sizeof(int32_t));
-  if (s->deltas == NULL) {
-    bench_kernel_stream_free(s);
-    return -1;
-  }
-  sprig_compute_input_deltas(&s->packed, input_row_bytes, s->deltas);
-  s->weights = s->packed.weights;
-  s->nnz = s->packed.nnz;
-  s->first_row = s->packed.entries > 0 ? s->packed.rows[0] : 0;
+  s->first_row = s->packed.unit_first_row[0];
   return 0;
 }
 
 void bench_kernel_stream_free(struct bench_kernel_stream* s) {
   sprig_free_spmm_stream(&s->packed);
-  free(s->deltas);
   *s = (struct bench_kernel_stream){0};
 }
 

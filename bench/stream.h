@@ -11,16 +11,13 @@
 #include <sprig/stream.h>
 
 struct bench_kernel_stream {
-  struct sprig_spmm_stream packed;  /* weights (biases + values), nnz per unit, input rows */
-  int32_t* deltas;                  /* byte distance to the next column's input row */
-  const float* weights;             /* packed.weights */
-  const uint32_t* nnz;              /* packed.nnz */
-  size_t first_row;                 /* input row of the first column (0 if none) */
+  struct sprig_spmm_stream packed;  /* weights (biases + values), input-row steps, nnz per unit */
+  size_t first_row;                 /* input row of the first entry (0 if none) */
 };
 
-/* weights: dense [n][k]; input rows are input_row_bytes apart. Returns 0 or -1. */
+/* weights: dense [n][k]. Returns 0 or -1. */
 int bench_kernel_stream_build(const float* weights, const float* bias, size_t n, size_t k, size_t nr,
-                              size_t input_row_bytes, struct bench_kernel_stream* stream);
+                              struct bench_kernel_stream* stream);
 void bench_kernel_stream_free(struct bench_kernel_stream* stream);
 
 /* The N:M kernel's view (src/sprig/nmspmm.h) of dense weights that satisfy n:m. */

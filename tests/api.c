@@ -295,9 +295,6 @@ static void test_lifecycle_bad_input(void** state) {
   EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, 0, 3, &oh, &ow), sprig_status_invalid_parameter, "> 0");
   EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, SIZE_MAX / 2, 3, &oh, &ow), sprig_status_invalid_parameter,
                  "overflow");
-  /* Rows 786 MB apart: fits size_t even on 32-bit targets, not the kernels' 32-bit offsets. */
-  EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, 1u << 14, 12000, &oh, &ow),
-                 sprig_status_unsupported_parameter, "32-bit");
   assert_int_equal(oh, 77);
   assert_int_equal(ow, 77);
   /* Still not runnable after failed reshapes. */

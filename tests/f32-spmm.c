@@ -16,17 +16,40 @@ struct spmm_case {
 };
 
 /* The kernel's view of CSR weights (see src/sprig/spmm.h): units are blocks of NR channels
- * (one delta per column of the block's column union, NR values per column), then single
- * leftover channels. */
+ * (one entry per column of the block's column union, NR values per entry), then single
+ * leftover channels. Built here independently of src/pack: columns in increasing order in
+ * every unit, so the step back to the next unit's first column is long and goes through
+ * zero-valued bridge entries. */
 struct kernel_stream {
   size_t nr, blocks, units;
   float* weights;
-  int32_t* deltas;
-  uint32_t* nnz;          /* per unit: columns */
+  int8_t* deltas;
+  uint32_t* nnz;          /* per unit: entries */
   size_t* unit_weight;    /* per unit: offset in weights */
   size_t* unit_delta;     /* per unit: offset in deltas */
-  uint32_t* delta_row;    /* per delta entry: its input row */
+  uint32_t* delta_row;    /* per entry: its input row */
 };
+
+/* Appends an entry at `row` with `width` values, after the bridges that keep every step
+ * within SPRIG_SPMM_MAX_STEP rows. Returns the entries added. */
+static uint32_t put_entry(struct kernel_stream* s, uint32_t row, const float* values, size_t width, size_t* w,
+                          size_t* d) {
+  uint32_t added = 0;
+  while (*d > 0 && (row > s->delta_row[*d - 1] + SPRIG_SPMM_MAX_STEP ||
+                    row + SPRIG_SPMM_MAX_STEP < s->delta_row[*d - 1])) {
+    const uint32_t previous = s->delta_row[*d - 1];
+    s->delta_row[(*d)++] = row > previous ? previous + SPRIG_SPMM_MAX_STEP : previous - SPRIG_SPMM_MAX_STEP;
+    for (size_t i = 0; i < width; i++) {
+      s->weights[(*w)++] = 0.0f;
+    }
+    added++;
+  }
+  s->delta_row[(*d)++] = row;
+  for (size_t i = 0; i < width; i++) {
+    s->weights[(*w)++] = values[i];
+  }
+  return added + 1;
+}
 
 /* Appends one unit of `rows` channels starting at channel r0 (rows == 1 or nr). */
 static void append_unit(struct kernel_stream* s, const struct csr* a, const float* bias, size_t r0, size_t rows,
@@ -36,38 +59,34 @@ static void append_unit(struct kernel_stream* s, const struct csr* a, const floa
   for (size_t i = 0; i < rows; i++) {
     s->weights[(*w)++] = bias != NULL ? bias[r0 + i] : 0.0f;
   }
-  uint32_t columns = 0;
+  uint32_t entries = 0;
   for (uint32_t c = 0; c < a->cols; c++) {
     int present = 0;
+    float v[4] = {0.0f, 0.0f, 0.0f, 0.0f};
     for (size_t i = 0; i < rows; i++) {
       for (uint32_t j = a->row_ptr[r0 + i]; j < a->row_ptr[r0 + i + 1]; j++) {
-        present |= a->col_idx[j] == c;
+        if (a->col_idx[j] == c) {
+          present = 1;
+          v[i] = a->values[j];
+        }
       }
     }
-    if (!present) {
-      continue;
+    if (present) {
+      entries += put_entry(s, c, v, rows, w, d);
     }
-    for (size_t i = 0; i < rows; i++) {
-      float v = 0.0f;
-      for (uint32_t j = a->row_ptr[r0 + i]; j < a->row_ptr[r0 + i + 1]; j++) {
-        v = a->col_idx[j] == c ? a->values[j] : v;
-      }
-      s->weights[(*w)++] = v;
-    }
-    s->delta_row[(*d)++] = c;
-    columns++;
   }
-  s->nnz[unit] = columns;
+  s->nnz[unit] = entries;
 }
 
-static struct kernel_stream make_stream(const struct csr* a, const float* bias, size_t input_stride, size_t nr) {
+static struct kernel_stream make_stream(const struct csr* a, const float* bias, size_t nr) {
   struct kernel_stream s;
   s.nr = nr;
   s.blocks = a->rows / nr;
   s.units = s.blocks + a->rows % nr;
-  /* Worst case: every unit stores all of its rows for every column. */
-  s.weights = malloc((a->rows + a->rows * a->cols) * sizeof(float));
-  s.delta_row = malloc((a->rows * a->cols + 1) * sizeof(uint32_t));
+  /* Worst case: every unit stores all of its rows for every column, plus bridges. */
+  const size_t max_entries = a->rows * a->cols + s.units * (a->cols / SPRIG_SPMM_MAX_STEP + 2);
+  s.weights = malloc((a->rows + max_entries * nr) * sizeof(float));
+  s.delta_row = malloc(max_entries * sizeof(uint32_t));
   s.nnz = malloc(s.units * sizeof(uint32_t));
   s.unit_weight = malloc((s.units + 1) * sizeof(size_t));
   s.unit_delta = malloc((s.units + 1) * sizeof(size_t));
@@ -82,12 +101,12 @@ static struct kernel_stream make_stream(const struct csr* a, const float* bias, 
   s.unit_delta[s.units] = d;
   /* Exactly sized, so ASan catches a kernel reading past its weights or deltas. */
   s.weights = realloc(s.weights, SPRIG_TEST_MAX(w, 1) * sizeof(float));
-  s.deltas = malloc(SPRIG_TEST_MAX(d, 1) * sizeof(int32_t));
+  s.deltas = malloc(SPRIG_TEST_MAX(d, 1));
   for (size_t j = 0; j < d; j++) {
-    /* After the last entry the contract allows anything: a junk offset catches kernels that
-     * read the row after the last nonzero. */
-    const int64_t apart = j + 1 < d ? (int64_t) s.delta_row[j + 1] - (int64_t) s.delta_row[j] : 0x3000000;
-    s.deltas[j] = (int32_t) (apart * (int64_t) (j + 1 < d ? input_stride * sizeof(float) : 16));
+    /* After the last entry the contract allows anything: a junk step catches kernels that
+     * read the row after the last entry. */
+    s.deltas[j] = j + 1 < d ? (int8_t) ((int64_t) s.delta_row[j + 1] - (int64_t) s.delta_row[j])
+                            : SPRIG_SPMM_MAX_STEP;
   }
   return s;
 }
@@ -111,9 +130,9 @@ static void call_kernel(const struct sprig_f32_spmm_ukernel* uk, const struct ke
   const size_t unit = n0 < s->blocks * s->nr ? n0 / s->nr : s->blocks + (n0 - s->blocks * s->nr);
   const size_t first_delta = s->unit_delta[unit];
   const size_t first_row = first_delta < s->unit_delta[s->units] ? s->delta_row[first_delta] : 0;
-  uk->fn(p1 - p0, n1 - n0, input + first_row * input_stride + p0, s->weights + s->unit_weight[unit],
-         s->deltas + first_delta, s->nnz + unit, output + n0 * output_stride + p0, output_stride * sizeof(float),
-         params);
+  uk->fn(p1 - p0, n1 - n0, input + first_row * input_stride + p0, input_stride * sizeof(float),
+         s->weights + s->unit_weight[unit], s->deltas + first_delta, s->nnz + unit,
+         output + n0 * output_stride + p0, output_stride * sizeof(float), params);
 }
 
 static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_case* c, uint64_t seed) {
@@ -147,7 +166,7 @@ static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_
     }
   }
 
-  struct kernel_stream s = make_stream(&a, b, c->input_stride, uk->nr);
+  struct kernel_stream s = make_stream(&a, b, uk->nr);
   const struct sprig_f32_minmax_params params = {c->lo, c->hi};
   if (c->split) {
     const size_t pm = (c->m / 2) | 1; /* odd, so the second half starts unaligned */
@@ -206,6 +225,11 @@ static void test_kernel(void** state) {
                                 .input_stride = 8 * uk->mr + 3, .output_stride = 8 * uk->mr + 3,
                                 .lo = -INFINITY, .hi = INFINITY, .with_bias = 1, .split = 1};
   run_case(uk, &big, seed++);
+  /* Rows hundreds of columns apart within and between channels: steps through bridges. */
+  const struct spmm_case sparse_wide = {.m = uk->mr + 1, .n = 9, .k = 1000, .sparsity = 0.99,
+                                        .input_stride = uk->mr + 2, .output_stride = uk->mr + 1,
+                                        .lo = -INFINITY, .hi = INFINITY, .with_bias = 1, .split = 1};
+  run_case(uk, &sparse_wide, seed++);
 }
 
 static int initialize(void** state) {

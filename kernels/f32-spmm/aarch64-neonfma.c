@@ -3,7 +3,8 @@
  * V = MR / 4 vectors of 4 pixels (GCC 12 -O3 counts from objdump in brackets):
  *
  *   MRx1           per nonzero: V input vector loads, V fmla by lane, 1/4 ldr q of weights (4
- *                  weights per load, used by lane: no broadcast), 1 delta load + add.
+ *                  weights per load, used by lane: no broadcast), 1 ldrsb of the row step and
+ *                  1 madd (pointer += step * row stride).
  *                  [32x1: 33 vectors in 13 ldp q + 7 ldr q for 32 fmla per 4 nonzeros; 4x1:
  *                  5 ldr q for 4 fmla.] Limit: load bandwidth -- every FMA needs its own input
  *                  vector, so (V + 1/4) vector loads per V FMAs. Small tiles keep 2 or 4
@@ -38,14 +39,15 @@
 #include <isa/neon.h>
 #include <sprig/spmm.h>
 
-/* Moves `in` to the input row of the next nonzero (deltas are signed byte distances). */
-#define NEXT_ROW(in, d) ((in) = (const float*) ((uintptr_t) (in) + (uintptr_t) (intptr_t) * (d)++))
+/* Moves `in` to the input row of the next entry (deltas are signed row steps, rows rs bytes apart). */
+#define NEXT_ROW(in, d, rs) ((in) = sprig_spmm_next_row((in), *(d)++, (rs)))
 
 /* The kernel's position in the weight stream, shared by consecutive channels of one tile. */
 struct stream {
   const float* input;
   const float* weights;
-  const int32_t* deltas;
+  const int8_t* deltas;
+  size_t input_stride;
 };
 
 /* acc[v] += row[4v .. 4v+4) * vw[lane], for the nv vectors of one input row. */
@@ -84,7 +86,8 @@ SPRIG_INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float*
   const size_t sets = X1_SETS(nv);
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float32x4_t acc[4][8];
   const float32x4_t vbias = vld1q_dup_f32(w);
   w += 1;
@@ -98,28 +101,28 @@ SPRIG_INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float*
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
     FMA_ROW_Q(acc[0], in, nv, vw, 0);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     FMA_ROW_Q(acc[1 % sets], in, nv, vw, 1);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     FMA_ROW_Q(acc[2 % sets], in, nv, vw, 2);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     FMA_ROW_Q(acc[3 % sets], in, nv, vw, 3);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   if (nnz >= 2) {
     const float32x2_t vw = vld1_f32(w);
     w += 2;
     FMA_ROW_Q2(acc[0], in, nv, vw, 0);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     FMA_ROW_Q2(acc[1 % sets], in, nv, vw, 1);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     nnz -= 2;
   }
   if (nnz != 0) {
     const float32x4_t vw = vld1q_dup_f32(w);
     w += 1;
     FMA_ROW_QB(acc[2 % sets], in, nv, vw);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   UNROLL for (size_t v = 0; v < nv; v++) {
     float32x4_t sum = acc[0][v];
@@ -139,7 +142,8 @@ SPRIG_INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float*
 SPRIG_INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float32x2_t acc0 = vld1_dup_f32(w);
   float32x2_t acc1 = vdup_n_f32(0.0f);
   float32x2_t acc2 = vdup_n_f32(0.0f);
@@ -149,27 +153,27 @@ SPRIG_INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struc
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
     acc0 = vfma_laneq_f32(acc0, vld1_f32(in), vw, 0);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc1 = vfma_laneq_f32(acc1, vld1_f32(in), vw, 1);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc2 = vfma_laneq_f32(acc2, vld1_f32(in), vw, 2);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc3 = vfma_laneq_f32(acc3, vld1_f32(in), vw, 3);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   if (nnz >= 2) {
     const float32x2_t vw = vld1_f32(w);
     w += 2;
     acc0 = vfma_lane_f32(acc0, vld1_f32(in), vw, 0);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc1 = vfma_lane_f32(acc1, vld1_f32(in), vw, 1);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     nnz -= 2;
   }
   if (nnz != 0) {
     acc2 = vfma_f32(acc2, vld1_f32(in), vld1_dup_f32(w));
     w += 1;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   const float32x2_t sum = vadd_f32(vadd_f32(acc0, acc1), vadd_f32(acc2, acc3));
   vst1_f32(out, clampd(sum, c));
@@ -182,7 +186,8 @@ SPRIG_INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struc
 SPRIG_INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float acc0 = *w;
   float acc1 = 0.0f;
   float acc2 = 0.0f;
@@ -192,26 +197,26 @@ SPRIG_INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struc
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
     acc0 = vfmas_laneq_f32(acc0, *in, vw, 0);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc1 = vfmas_laneq_f32(acc1, *in, vw, 1);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc2 = vfmas_laneq_f32(acc2, *in, vw, 2);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc3 = vfmas_laneq_f32(acc3, *in, vw, 3);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   if (nnz >= 2) {
     acc0 = fmaf(w[0], *in, acc0);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc1 = fmaf(w[1], *in, acc1);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     w += 2;
     nnz -= 2;
   }
   if (nnz != 0) {
     acc2 = fmaf(*w, *in, acc2);
     w += 1;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   *out = clamps((acc0 + acc1) + (acc2 + acc3), c);
   s->input = in;
@@ -238,7 +243,8 @@ SPRIG_INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struc
 SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float32x4_t acc[8];
   float32x4_t x[8];
   float32x4_t y[8];
@@ -253,16 +259,16 @@ SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* 
     for (; nnz > 4; nnz -= 4) {
       const float32x4_t vw = vld1q_f32(w);
       w += 4;
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       LOAD_ROW8(y, in);
       FMA_REG8(acc, x, vw, 0);
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       LOAD_ROW8(x, in);
       FMA_REG8(acc, y, vw, 1);
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       LOAD_ROW8(y, in);
       FMA_REG8(acc, x, vw, 2);
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       LOAD_ROW8(x, in);
       FMA_REG8(acc, y, vw, 3);
     }
@@ -270,12 +276,12 @@ SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* 
     if (nnz >= 3) {
       const float32x2_t vw = vld1_f32(w);
       w += 2;
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       LOAD_ROW8(y, in);
       UNROLL for (size_t v = 0; v < 8; v++) {
         acc[v] = vfmaq_lane_f32(acc[v], x[v], vw, 0);
       }
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       LOAD_ROW8(x, in);
       UNROLL for (size_t v = 0; v < 8; v++) {
         acc[v] = vfmaq_lane_f32(acc[v], y[v], vw, 1);
@@ -285,7 +291,7 @@ SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* 
     if (nnz == 2) {
       const float32x2_t vw = vld1_f32(w);
       w += 2;
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       LOAD_ROW8(y, in);
       UNROLL for (size_t v = 0; v < 8; v++) {
         acc[v] = vfmaq_lane_f32(acc[v], x[v], vw, 0);
@@ -300,7 +306,7 @@ SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* 
         acc[v] = vfmaq_f32(acc[v], x[v], vw);
       }
     }
-    NEXT_ROW(in, d); /* past the last nonzero: only the pointer moves */
+    NEXT_ROW(in, d, rs); /* past the last nonzero: only the pointer moves */
   }
   UNROLL for (size_t v = 0; v < 8; v++) {
     vst1q_f32(out + 4 * v, clampq(acc[v], c));
@@ -320,7 +326,8 @@ SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float*
   const size_t sets = nv >= 4 ? 1 : 2;
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float32x4_t acc[2][2][8]; /* [set][channel][vector] */
   const float32x2_t vbias = vld1_f32(w);
   w += 2;
@@ -344,13 +351,13 @@ SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float*
         acc[0][0][v] = vfmaq_laneq_f32(acc[0][0][v], vx, vw, 0);
         acc[0][1][v] = vfmaq_laneq_f32(acc[0][1][v], vx, vw, 1);
       }
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
       UNROLL for (size_t v = 0; v < nv; v++) {
         const float32x4_t vx = vld1q_f32(in + 4 * v);
         acc[sets - 1][0][v] = vfmaq_laneq_f32(acc[sets - 1][0][v], vx, vw, 2);
         acc[sets - 1][1][v] = vfmaq_laneq_f32(acc[sets - 1][1][v], vx, vw, 3);
       }
-      NEXT_ROW(in, d);
+      NEXT_ROW(in, d, rs);
     }
   }
   for (; ncols != 0; ncols--) {
@@ -361,7 +368,7 @@ SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float*
       acc[0][0][v] = vfmaq_lane_f32(acc[0][0][v], vx, vw, 0);
       acc[0][1][v] = vfmaq_lane_f32(acc[0][1][v], vx, vw, 1);
     }
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   float* out1 = next_channel(out, stride);
   UNROLL for (size_t v = 0; v < nv; v++) {
@@ -383,7 +390,8 @@ SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float*
 SPRIG_INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   const float32x2_t vbias = vld1_f32(w);
   w += 2;
   float32x2_t acc00 = vdup_lane_f32(vbias, 0); /* [set][channel] */
@@ -394,11 +402,11 @@ SPRIG_INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
     const float32x2_t vx0 = vld1_f32(in);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc00 = vfma_laneq_f32(acc00, vx0, vw, 0);
     acc01 = vfma_laneq_f32(acc01, vx0, vw, 1);
     const float32x2_t vx1 = vld1_f32(in);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc10 = vfma_laneq_f32(acc10, vx1, vw, 2);
     acc11 = vfma_laneq_f32(acc11, vx1, vw, 3);
   }
@@ -406,7 +414,7 @@ SPRIG_INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_
     const float32x2_t vw = vld1_f32(w);
     w += 2;
     const float32x2_t vx = vld1_f32(in);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc00 = vfma_lane_f32(acc00, vx, vw, 0);
     acc01 = vfma_lane_f32(acc01, vx, vw, 1);
   }
@@ -421,7 +429,8 @@ SPRIG_INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_
 SPRIG_INLINE void block_x2_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float32x2_t acc0 = vld1_f32(w);
   float32x2_t acc1 = vdup_n_f32(0.0f);
   w += 2;
@@ -429,16 +438,16 @@ SPRIG_INLINE void block_x2_s(struct stream* s, uint32_t ncols, float* out, size_
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
     const float x0 = *in;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     const float x1 = *in;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc0 = vfma_n_f32(acc0, vget_low_f32(vw), x0);
     acc1 = vfma_n_f32(acc1, vget_high_f32(vw), x1);
   }
   if (ncols != 0) {
     acc0 = vfma_n_f32(acc0, vld1_f32(w), *in);
     w += 2;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   const float32x2_t sum = clampd(vadd_f32(acc0, acc1), c);
   vst1_lane_f32(out, sum, 0);
@@ -457,7 +466,8 @@ SPRIG_INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float*
                              struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float32x4_t acc[4][4]; /* [channel][vector] */
   const float32x4_t vbias = vld1q_f32(w);
   w += 4;
@@ -477,7 +487,7 @@ SPRIG_INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float*
       acc[2][v] = vfmaq_laneq_f32(acc[2][v], vx, vw, 2);
       acc[3][v] = vfmaq_laneq_f32(acc[3][v], vx, vw, 3);
     }
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   UNROLL for (size_t n = 0; n < 4; n++) {
     UNROLL for (size_t v = 0; v < nv; v++) {
@@ -494,7 +504,8 @@ SPRIG_INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float*
 SPRIG_INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   const float32x4_t vbias = vld1q_f32(w);
   w += 4;
   float32x2_t acc0 = vdup_laneq_f32(vbias, 0);
@@ -505,7 +516,7 @@ SPRIG_INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
     const float32x2_t vx = vld1_f32(in);
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc0 = vfma_laneq_f32(acc0, vx, vw, 0);
     acc1 = vfma_laneq_f32(acc1, vx, vw, 1);
     acc2 = vfma_laneq_f32(acc2, vx, vw, 2);
@@ -527,7 +538,8 @@ SPRIG_INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_
 SPRIG_INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
-  const int32_t* d = s->deltas;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
   float32x4_t acc0 = vld1q_f32(w);
   float32x4_t acc1 = vdupq_n_f32(0.0f);
   w += 4;
@@ -536,16 +548,16 @@ SPRIG_INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_
     const float32x4_t vw1 = vld1q_f32(w + 4);
     w += 8;
     const float x0 = *in;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     const float x1 = *in;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
     acc0 = vfmaq_n_f32(acc0, vw0, x0);
     acc1 = vfmaq_n_f32(acc1, vw1, x1);
   }
   if (ncols != 0) {
     acc0 = vfmaq_n_f32(acc0, vld1q_f32(w), *in);
     w += 4;
-    NEXT_ROW(in, d);
+    NEXT_ROW(in, d, rs);
   }
   const float32x4_t sum = clampq(vaddq_f32(acc0, acc1), c);
   vst1q_lane_f32(out, sum, 0);
@@ -600,10 +612,10 @@ SPRIG_INLINE void block(size_t mr, size_t nr, struct stream* s, uint32_t ncols, 
 }
 
 /* All nc channels for the `mr` pixels starting at input / output. */
-SPRIG_INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* input,
-                       const float* weights, const int32_t* deltas, const uint32_t* nnz, float* output,
+SPRIG_INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* input, size_t input_stride,
+                       const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
                        size_t stride, struct clamp c) {
-  struct stream s = {input, weights, deltas};
+  struct stream s = {input, weights, deltas, input_stride};
   size_t n = 0;
   if (nr > 1) {
     for (; n + nr <= nc; n += nr) {
@@ -623,11 +635,12 @@ SPRIG_INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const fl
  * (inlined together, the remainder tiles' pointers pushed the full tile's loop counters to the
  * stack). */
 #define DEFINE_TILE(MR, NR, PIPELINED, NAME)                                                                \
-  static __attribute__((noinline)) void NAME(size_t nc, const float* input, const float* weights,           \
-                                             const int32_t* deltas, const uint32_t* nnz, float* output,     \
+  static __attribute__((noinline)) void NAME(size_t nc, const float* input, size_t input_stride,            \
+                                             const float* weights,                                          \
+                                             const int8_t* deltas, const uint32_t* nnz, float* output,     \
                                              size_t stride, const struct sprig_f32_minmax_params* params) { \
     const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                      \
-    tile(MR, NR, PIPELINED, nc, input, weights, deltas, nnz, output, stride, c);                            \
+    tile(MR, NR, PIPELINED, nc, input, input_stride, weights, deltas, nnz, output, stride, c);              \
   }
 
 DEFINE_TILE(1, 1, false, tile_1x1)
@@ -649,11 +662,11 @@ DEFINE_TILE(4, 4, false, tile_4x4)
 DEFINE_TILE(8, 4, false, tile_8x4)
 DEFINE_TILE(16, 4, false, tile_16x4)
 
-#define TILE_ARGS nc, input + p, weights, deltas, nnz, output + p, stride, params
+#define TILE_ARGS nc, input + p, input_stride, weights, deltas, nnz, output + p, stride, params
 
 /* Runs the (mr, nr) tile at pixel p; mr, nr and pipelined are constants, so one call remains. */
 SPRIG_INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, const float* input,
-                           const float* weights, const int32_t* deltas, const uint32_t* nnz, float* output,
+                           size_t input_stride, const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
                            size_t stride, const struct sprig_f32_minmax_params* params) {
   if (nr == 1) {
     switch (mr) {
@@ -694,32 +707,32 @@ SPRIG_INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_
 
 /* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
 SPRIG_INLINE void spmm(size_t mr, size_t nr, bool pipelined, size_t mc, size_t nc, const float* input,
-                       const float* weights, const int32_t* deltas, const uint32_t* nnz, float* output,
+                       size_t input_stride, const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
                        size_t stride, const struct sprig_f32_minmax_params* params) {
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, nr, pipelined, p, nc, input, weights, deltas, nnz, output, stride, params);
+    run_tile(mr, nr, pipelined, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
   }
   /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
    * has a constant tile, whatever the optimization level decides to unroll). */
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    run_tile(16, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    run_tile(8, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    run_tile(4, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    run_tile(2, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, nr, false, p, nc, input, weights, deltas, nnz, output, stride, params);
+    run_tile(1, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
   }
 }
 
@@ -729,10 +742,11 @@ SPRIG_INLINE void spmm(size_t mr, size_t nr, bool pipelined, size_t mc, size_t n
                      (!(PIPELINED) || ((MR) == 32 && (NR) == 1)),                                      \
                  "no neonfma tile for this MR x NR");                                                  \
   void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__aarch64_neonfma##SUFFIX(                           \
-      size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas,     \
-      const uint32_t* nnz, float* output, size_t output_stride,                                        \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,             \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,            \
       const struct sprig_f32_minmax_params* params) {                                                  \
-    spmm(MR, NR, PIPELINED, mc, nc, input, weights, input_deltas, nnz, output, output_stride, params); \
+    spmm(MR, NR, PIPELINED, mc, nc, input, input_stride, weights, input_deltas, nnz, output,           \
+         output_stride, params);                                                                       \
   }
 
 DEFINE_NEONFMA_SPMM(4, 1, false, )

@@ -9,7 +9,7 @@
 /* One tile of `mr` pixels (mr is a compile-time constant at every call site below, so the
  * accumulator array lives in registers). */
 static inline void spmm_tile(
-    size_t mr, size_t nc, const float* input, const float* weights, const int32_t* deltas,
+    size_t mr, size_t nc, const float* input, size_t stride, const float* weights, const int8_t* deltas,
     const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
   for (size_t n = 0; n < nc; n++) {
     float acc[8];
@@ -22,7 +22,7 @@ static inline void spmm_tile(
       for (size_t i = 0; i < mr; i++) {
         acc[i] += w * input[i];
       }
-      input = (const float*) ((uintptr_t) input + (uintptr_t) (intptr_t) *deltas++);
+      input = sprig_spmm_next_row(input, *deltas++, stride);
     }
     for (size_t i = 0; i < mr; i++) {
       output[i] = sprig_clamp_f32(acc[i], lo, hi);
@@ -34,10 +34,10 @@ static inline void spmm_tile(
 /* One tile of `mr` pixels for blocks of `nr` channels sharing columns (spmm.h block layout),
  * then the nc % nr leftover channels with the single-channel layout. */
 static inline void spmm_tile_blocks(
-    size_t mr, size_t nr, size_t nc, const float* input, const float* weights, const int32_t* deltas,
+    size_t mr, size_t nr, size_t nc, const float* input, size_t stride, const float* weights, const int8_t* deltas,
     const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
   if (nr == 1) {
-    spmm_tile(mr, nc, input, weights, deltas, nnz, output, output_stride, lo, hi);
+    spmm_tile(mr, nc, input, stride, weights, deltas, nnz, output, output_stride, lo, hi);
     return;
   }
   size_t n = nc;
@@ -56,7 +56,7 @@ static inline void spmm_tile_blocks(
           acc[r][i] += w * input[i];
         }
       }
-      input = (const float*) ((uintptr_t) input + (uintptr_t) (intptr_t) *deltas++);
+      input = sprig_spmm_next_row(input, *deltas++, stride);
     }
     for (size_t r = 0; r < nr; r++) {
       for (size_t i = 0; i < mr; i++) {
@@ -66,9 +66,9 @@ static inline void spmm_tile_blocks(
     }
   }
   for (; n != 0; n--) {
-    spmm_tile(mr, 1, input, weights, deltas, nnz, output, output_stride, lo, hi);
+    spmm_tile(mr, 1, input, stride, weights, deltas, nnz, output, output_stride, lo, hi);
     for (uint32_t j = *nnz; j != 0; j--) {
-      input = (const float*) ((uintptr_t) input + (uintptr_t) (intptr_t) *deltas++);
+      input = sprig_spmm_next_row(input, *deltas++, stride);
     }
     weights += 1 + *nnz++;
     output = (float*) ((uintptr_t) output + output_stride);
@@ -77,29 +77,31 @@ static inline void spmm_tile_blocks(
 
 /* Walks the pixels in tiles of `mr`, then halves the tile for the remainder. */
 static inline void spmm_all_tiles(
-    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, const float* weights, const int32_t* deltas,
+    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* weights,
+    const int8_t* deltas,
     const uint32_t* nnz, float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
   const float lo = params->min;
   const float hi = params->max;
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    spmm_tile_blocks(mr, nr, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile_blocks(mr, nr, nc, input + p, stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
   }
   for (size_t tile = mr / 2; tile != 0; tile /= 2) {
     if (mc - p >= tile) {
-      spmm_tile_blocks(tile, nr, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+      spmm_tile_blocks(tile, nr, nc, input + p, stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
       p += tile;
     }
   }
 }
 
-#define DEFINE_SCALAR_SPMM(MR, NR)                                                                    \
-  _Static_assert(MR <= 8 && NR <= 4, "scalar tiles hold at most 4 x 8 accumulators");           \
-  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__scalar(                                           \
-      size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas,   \
-      const uint32_t* nnz, float* output, size_t output_stride,                                       \
-      const struct sprig_f32_minmax_params* params) {                                                 \
-    spmm_all_tiles(MR, NR, mc, nc, input, weights, input_deltas, nnz, output, output_stride, params); \
+#define DEFINE_SCALAR_SPMM(MR, NR)                                                                   \
+  _Static_assert(MR <= 8 && NR <= 4, "scalar tiles hold at most 4 x 8 accumulators");                \
+  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__scalar(                                          \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,           \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,          \
+      const struct sprig_f32_minmax_params* params) {                                                \
+    spmm_all_tiles(MR, NR, mc, nc, input, input_stride, weights, input_deltas, nnz, output, output_stride, \
+                   params);                                                                          \
   }
 
 DEFINE_SCALAR_SPMM(1, 1)

@@ -2,9 +2,10 @@
  * x86 SSE2 f32 SpMM: 4 pixels per xmm register, V = MR / 4 accumulators per channel.
  *
  * Inner loop per nonzero of an MRx1 tile: V movups input loads, V mulps + V addps (no FMA in
- * SSE2: the product is rounded before the add), one movss + shufps weight broadcast, one movslq
- * of the input delta and an add to the input pointer, plus one prefetcht0 of the first line of
- * the input row PREFETCH_DISTANCE nonzeros ahead and the movslq + add that move that pointer.
+ * SSE2: the product is rounded before the add), one movss + shufps weight broadcast, one movsbq
+ * of the input-row step, an imul by the row stride and an add to the input pointer, plus one
+ * prefetcht0 of the first line of the input row PREFETCH_DISTANCE nonzeros ahead and the
+ * movsbq + imul + add that move that pointer.
  * Limits:
  * - Registers: 16 xmm hold at most 8 accumulators next to the broadcast and the temporaries,
  *   so MR stops at 32 (V = 8, the default), which also covers the add latency; narrower tiles
@@ -35,15 +36,15 @@
  * the latency of its few accumulators).
  */
 INLINE void spmm_all_tiles(
-    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, const float* w,
-    const int32_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* w,
+    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const __m128 vmin = _mm_set1_ps(params->min);
   const __m128 vmax = _mm_set1_ps(params->max);
   const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * 4 <= mc; p += nv * 4) {
-    spmm_tile(nv, nr, 0, width_full, nc, input + p, w, deltas, nnz, total, output + p, output_stride,
+    spmm_tile(nv, nr, 0, width_full, nc, input + p, stride, w, deltas, nnz, total, output + p, output_stride,
               vmin, vmax);
   }
   /* rest / 4 < nv; the `nv > V` tests drop the impossible cases at compile time. */
@@ -52,7 +53,7 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                      \
     case V:                                                                               \
       if (nv > V) {                                                                       \
-        spmm_tile(V, nr, 0, width_full, nc, input + p, w, deltas, nnz, total, output + p, \
+        spmm_tile(V, nr, 0, width_full, nc, input + p, stride, w, deltas, nnz, total, output + p, \
                   output_stride, vmin, vmax);                                             \
       }                                                                                   \
       break;
@@ -73,7 +74,7 @@ INLINE void spmm_all_tiles(
   switch (mc - p) {
 #define TAIL_CASE(WIDTH)                                                                    \
     case WIDTH:                                                                             \
-      spmm_tile(1, nr, 1, WIDTH, nc, input + p, w, deltas, nnz, total, output + p,          \
+      spmm_tile(1, nr, 1, WIDTH, nc, input + p, stride, w, deltas, nnz, total, output + p,          \
                 output_stride, vmin, vmax);                                                 \
       break;
     TAIL_CASE(width_single)
@@ -85,13 +86,13 @@ INLINE void spmm_all_tiles(
   }
 }
 
-#define DEFINE_SSE2_SPMM(MR, NR)                                                                  \
-  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__sse2(                                         \
-      size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas, \
-      const uint32_t* nnz, float* output, size_t output_stride,                                   \
-      const struct sprig_f32_minmax_params* params) {                                             \
-    spmm_all_tiles(MR / 4, NR, mc, nc, input, weights, input_deltas, nnz, output, output_stride,  \
-                   params);                                                                       \
+#define DEFINE_SSE2_SPMM(MR, NR)                                                                 \
+  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__sse2(                                        \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,       \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,      \
+      const struct sprig_f32_minmax_params* params) {                                            \
+    spmm_all_tiles(MR / 4, NR, mc, nc, input, input_stride, weights, input_deltas, nnz, output,  \
+                   output_stride, params);                                                       \
   }
 
 DEFINE_SSE2_SPMM(4, 1)

@@ -3,7 +3,8 @@
  *
  * Inner loop per nonzero (per nonzero column for NR > 1), with V = MR / 4 vectors of pixels:
  *   NR = 1: 1 v128.load32_splat (weight), V v128.load (input), V f32x4.mul + V f32x4.add,
- *           1 i32.load (input delta), pointer bumps, loop counter.
+ *           1 i32.load8_s (input row step) and i32.mul by the row stride, pointer bumps, loop
+ *           counter.
  *   NR = 2: 2 v128.load32_splat, V v128.load, 2V f32x4.mul + 2V f32x4.add, same delta work.
  *   NR = 4: 1 v128.load + 4 i32x4.shuffle (lane splats), V v128.load, 4V mul + 4V add.
  * SIMD128 has no fused multiply-add, so each 4-wide MAC costs two FP instructions; the rest is
@@ -39,18 +40,15 @@
 #include <isa/wasmsimd.h>
 #include <sprig/spmm.h>
 
-INLINE const float* step(const float* p, int32_t delta_bytes) {
-  return (const float*) ((uintptr_t) p + (uintptr_t) (intptr_t) delta_bytes);
-}
-
 #define MAX_VECTORS 8
 #define MAX_NR 4
 
 /* The channel cursor: where the next unit's weights, deltas, input row and output row are. */
 struct cursor {
   const float* input;
+  size_t input_stride;
   const float* weights;
-  const int32_t* deltas;
+  const int8_t* deltas;
   float* output;
 };
 
@@ -63,7 +61,7 @@ INLINE void spmm_unit(
   const size_t nv = mr >= 4 ? mr / 4 : 1;
   const float* input = cur->input;
   const float* w = cur->weights;
-  const int32_t* deltas = cur->deltas;
+  const int8_t* deltas = cur->deltas;
 
   v128_t acc[MAX_NR][MAX_VECTORS];
   for (size_t r = 0; r < nr; r++) {
@@ -88,14 +86,14 @@ INLINE void spmm_unit(
       }
     }
     w += nr;
-    const int32_t delta = *deltas++;
+    const int8_t delta = *deltas++;
     for (size_t v = 0; v < nv; v++) {
       const v128_t x = load_pixels(input + 4 * v, mr);
       for (size_t r = 0; r < nr; r++) {
         acc[r][v] = wasm_f32x4_add(acc[r][v], wasm_f32x4_mul(x, vw[r]));
       }
     }
-    input = step(input, delta);
+    input = sprig_spmm_next_row(input, delta, cur->input_stride);
   }
 
   float* out = cur->output;
@@ -114,9 +112,10 @@ INLINE void spmm_unit(
 
 /* All channels for one tile of `mr` pixels: nc / nr blocks, then nc % nr single channels. */
 INLINE void spmm_tile(
-    size_t mr, size_t nr, enum clamp_flavour flavour, size_t nc, const float* input, const float* weights,
-    const int32_t* deltas, const uint32_t* nnz, float* output, size_t output_stride, v128_t lo, v128_t hi) {
-  struct cursor cur = {input, weights, deltas, output};
+    size_t mr, size_t nr, enum clamp_flavour flavour, size_t nc, const float* input, size_t input_stride,
+    const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride, v128_t lo,
+    v128_t hi) {
+  struct cursor cur = {input, input_stride, weights, deltas, output};
   size_t n = nc;
   for (; n >= nr; n -= nr) {
     spmm_unit(mr, nr, flavour, *nnz++, &cur, output_stride, lo, hi);
@@ -130,44 +129,44 @@ INLINE void spmm_tile(
 
 /* Pixels in tiles of `mr`, then one tile for each set bit of the remainder, largest first. */
 INLINE void spmm_all_tiles(
-    size_t mr, size_t nr, enum clamp_flavour flavour, size_t mc, size_t nc, const float* input,
-    const float* weights, const int32_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    size_t mr, size_t nr, enum clamp_flavour flavour, size_t mc, size_t nc, const float* input, size_t input_stride,
+    const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const v128_t lo = wasm_f32x4_splat(params->min);
   const v128_t hi = wasm_f32x4_splat(params->max);
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    spmm_tile(mr, nr, flavour, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(mr, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
   }
   const size_t rest = mc - p;
   if (mr > 16 && (rest & 16) != 0) {
-    spmm_tile(16, nr, flavour, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(16, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
     p += 16;
   }
   if (mr > 8 && (rest & 8) != 0) {
-    spmm_tile(8, nr, flavour, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(8, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
     p += 8;
   }
   if (mr > 4 && (rest & 4) != 0) {
-    spmm_tile(4, nr, flavour, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(4, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
     p += 4;
   }
   if (mr > 2 && (rest & 2) != 0) {
-    spmm_tile(2, nr, flavour, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(2, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
     p += 2;
   }
   if (mr > 1 && (rest & 1) != 0) {
-    spmm_tile(1, nr, flavour, nc, input + p, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(1, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
   }
 }
 
 #define DEFINE_WASMSIMD_SPMM(MR, NR, FLAVOUR)                                                        \
   void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__wasmsimd_##FLAVOUR(                              \
-      size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas,  \
-      const uint32_t* nnz, float* output, size_t output_stride,                                      \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,           \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,          \
       const struct sprig_f32_minmax_params* params) {                                                \
-    spmm_all_tiles(MR, NR, clamp_##FLAVOUR, mc, nc, input, weights, input_deltas, nnz, output,       \
-                   output_stride, params);                                                           \
+    spmm_all_tiles(MR, NR, clamp_##FLAVOUR, mc, nc, input, input_stride, weights, input_deltas, nnz, \
+                   output, output_stride, params);                                                   \
   }
 
 DEFINE_WASMSIMD_SPMM(4, 1, arm)

@@ -39,10 +39,6 @@
 /* How many nonzeros ahead of the loads the input prefetch runs. */
 #define PREFETCH_DISTANCE 8
 
-static inline const float* advance(const float* p, int32_t delta_bytes) {
-  return (const float*) ((uintptr_t) p + (uintptr_t) (intptr_t) delta_bytes);
-}
-
 #include <isa/x86-vector.h>
 
 /*
@@ -52,19 +48,20 @@ static inline const float* advance(const float* p, int32_t delta_bytes) {
  */
 struct prefetcher {
   const float* row;
-  const int32_t* deltas;
+  const int8_t* deltas;
   size_t left;
+  size_t stride;
 };
 
 INLINE void prefetcher_step(struct prefetcher* pf) {
   if (pf->left != 0) {
-    pf->row = advance(pf->row, *pf->deltas++);
+    pf->row = sprig_spmm_next_row(pf->row, *pf->deltas++, pf->stride);
     pf->left--;
   }
 }
 
-INLINE struct prefetcher prefetcher_start(const float* input, const int32_t* deltas, size_t total) {
-  struct prefetcher pf = {input, deltas, total};
+INLINE struct prefetcher prefetcher_start(const float* input, size_t stride, const int8_t* deltas, size_t total) {
+  struct prefetcher pf = {input, deltas, total, stride};
   for (size_t i = 0; i < PREFETCH_DISTANCE; i++) {
     prefetcher_step(&pf);
   }
@@ -85,14 +82,14 @@ INLINE void prefetcher_next(struct prefetcher* pf) {
 
 /* One nonzero of a single-channel tile: acc += its input row * its weight; moves to the next row. */
 INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** input, const float** w,
-                      const int32_t** deltas, struct prefetcher* pf) {
-  const int32_t delta = *(*deltas)++;
+                      const int8_t** deltas, struct prefetcher* pf) {
+  const int8_t delta = *(*deltas)++;
   const VEC vw = VBROADCAST((*w)++);
   prefetcher_next(pf);
   for (size_t i = 0; i < nv; i++) {
     acc[i] = VMADD(acc[i], vload(*input + LANES * i, masked && i == nv - 1, mask), vw);
   }
-  *input = advance(*input, delta);
+  *input = sprig_spmm_next_row(*input, delta, pf->stride);
 }
 
 /*
@@ -102,10 +99,10 @@ INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** 
  * are registers.
  */
 INLINE void spmm_tile(
-    size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, const float* w,
-    const int32_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
+    size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, size_t stride, const float* w,
+    const int8_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
     size_t output_stride, VEC vmin, VEC vmax) {
-  struct prefetcher pf = prefetcher_start(input, deltas, total_nnz);
+  struct prefetcher pf = prefetcher_start(input, stride, deltas, total_nnz);
   size_t n = nc;
   if (nr > 1) {
     for (; n >= nr; n -= nr) {
@@ -118,7 +115,7 @@ INLINE void spmm_tile(
       }
       w += nr;
       for (uint32_t j = *nnz++; j != 0; j--) {
-        const int32_t delta = *deltas++;
+        const int8_t delta = *deltas++;
         prefetcher_next(&pf);
         VEC x[MAX_V];
         for (size_t i = 0; i < nv; i++) {
@@ -131,7 +128,7 @@ INLINE void spmm_tile(
           }
         }
         w += nr;
-        input = advance(input, delta);
+        input = sprig_spmm_next_row(input, delta, stride);
       }
       for (size_t r = 0; r < nr; r++) {
         for (size_t i = 0; i < nv; i++) {
@@ -194,15 +191,15 @@ INLINE size_t total_nnz(size_t nc, size_t nr, const uint32_t* nnz) {
  * is bound by the FMA latency of its few accumulators), which matters for 7x7 and 14x14 layers.
  */
 INLINE void spmm_all_tiles(
-    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, const float* w,
-    const int32_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* w,
+    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const VEC vmin = VSET1(params->min);
   const VEC vmax = VSET1(params->max);
   const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * LANES <= mc; p += nv * LANES) {
-    spmm_tile(nv, nr, 0, TAIL_MASK(LANES), nc, input + p, w, deltas, nnz, total, output + p,
+    spmm_tile(nv, nr, 0, TAIL_MASK(LANES), nc, input + p, stride, w, deltas, nnz, total, output + p,
               output_stride, vmin, vmax);
   }
   if (p == mc) {
@@ -219,7 +216,7 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                                  \
     case V:                                                                                           \
       if (nv >= V) {                                                                                  \
-        spmm_tile(V, nr, 1, mask, nc, input, w, deltas, nnz, total, output, output_stride, vmin, vmax); \
+        spmm_tile(V, nr, 1, mask, nc, input, stride, w, deltas, nnz, total, output, output_stride, vmin, vmax); \
       }                                                                                               \
       break;
     REST_CASE(1)

@@ -142,15 +142,14 @@ static size_t split_units(const struct sprig_spmm_stream* s, size_t range_count,
     if (r + 1 == range_count) {
       unit = s->units;
     }
-    const size_t first_entry = s->unit_entry[first];
     const size_t first_channel = sprig_unit_first_channel(s, first);
     ranges[used++] = (struct sprig_channel_range){
         .first_channel = first_channel,
         .channel_count = sprig_unit_first_channel(s, unit) - first_channel,
         .first_unit = first,
-        .first_entry = first_entry,
+        .first_entry = s->unit_entry[first],
         .first_weight = s->unit_weight[first],
-        .first_input_row = first_entry < s->entries ? s->rows[first_entry] : 0,
+        .first_input_row = s->unit_first_row[first],
     };
   }
   return used;
@@ -212,11 +211,6 @@ enum sprig_status sprig_plan_spmm(
     size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller) {
   const struct sprig_weights* w = op->weights;
   const size_t kernel_row_stride = sprig_kernel_row_stride(op, pixels, input_row_stride);
-  if ((w->cols - 1) > (size_t) INT32_MAX / kernel_row_stride) {
-    sprig_log_error("%s: an input of %zu rows of %zu bytes is too large for 32-bit row offsets",
-                    caller, w->cols, kernel_row_stride);
-    return sprig_status_unsupported_parameter;
-  }
   const struct sprig_hardware* hardware = sprig_get_hardware();
   const bool nm = op->nm_chosen_ukernel != NULL;
   if (!nm && op->stream.weights == NULL) {
@@ -249,18 +243,14 @@ enum sprig_status sprig_plan_spmm(
   }
 
   struct sprig_channel_range* ranges = malloc(wanted_ranges * sizeof(struct sprig_channel_range));
-  int32_t* deltas = malloc(SPRIG_MAX(stream->entries, 1) * sizeof(int32_t));
   float* staged_input = staged ? sprig_allocate_aligned(staged_bytes) : NULL;
-  if (ranges == NULL || deltas == NULL || (staged && staged_input == NULL)) {
+  if (ranges == NULL || (staged && staged_input == NULL)) {
     free(ranges);
-    free(deltas);
     free(staged_input);
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  sprig_compute_input_deltas(stream, kernel_row_stride, deltas); /* no entries for N:M */
   free(op->plan.ranges);
-  free(op->plan.input_deltas);
   free(op->plan.staged_input);
   op->ukernel = ukernel;
   op->nm_ukernel = nm_ukernel;
@@ -278,7 +268,6 @@ enum sprig_status sprig_plan_spmm(
       .pixel_tiles = pixel_tiles,
       .ranges = ranges,
       .range_count = nm ? split_channels(w, wanted_ranges, ranges) : split_units(stream, wanted_ranges, ranges),
-      .input_deltas = deltas,
   };
   return sprig_status_success;
 }
@@ -311,8 +300,8 @@ static void spmm_task(void* context, size_t pixel_task, size_t range_index) {
   }
   const char* input = ctx->input + image * plan->kernel_image_stride +
                       range->first_input_row * plan->kernel_row_stride + first_pixel * sizeof(float);
-  op->ukernel->fn(pixel_count, range->channel_count, (const float*) input,
-                  op->stream.weights + range->first_weight, plan->input_deltas + range->first_entry,
+  op->ukernel->fn(pixel_count, range->channel_count, (const float*) input, plan->kernel_row_stride,
+                  op->stream.weights + range->first_weight, op->stream.deltas + range->first_entry,
                   op->stream.nnz + range->first_unit, (float*) output, plan->output_row_stride, &op->params);
 }
 
@@ -399,7 +388,6 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
   sprig_free_spmm_stream(&op->stream);
   free(op->nm_weights);
   free(op->plan.ranges);
-  free(op->plan.input_deltas);
   free(op->plan.staged_input);
   sprig_free_bspmv_weights(op);
   sprig_clear_bspmv_plan(op);

@@ -1,9 +1,11 @@
-/* Builds the kernel weight stream: biases and values interleaved per unit, with the input row
- * of every stored column. Blocks of nr channels store the union of their rows' columns. */
+/* Builds the SpMM kernel weight stream (layout: src/sprig/spmm.h): biases and values
+ * interleaved per unit, one 8-bit input-row step per entry. Blocks of nr channels store the
+ * union of their rows' columns. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <sprig/common.h>
+#include <sprig/spmm.h>
 #include <sprig/stream.h>
 
 /* The smallest column of the cursors' entries, UINT32_MAX when all are done. */
@@ -15,10 +17,29 @@ static uint32_t next_column(size_t n, const struct sprig_csr_cursor* heads) {
   return column;
 }
 
-/* Walks the column union of rows [r0, r0 + n); with a stream, appends n values (0 where a row
- * has no entry) and the input row per column. Returns the union's size. */
-static size_t walk_union(const struct sprig_weights* w, size_t r0, size_t n, struct sprig_spmm_stream* s,
-                         size_t* weight_index, size_t* entry_index) {
+/* The units before lay_out: each unit's biases, then its columns in increasing order. */
+struct gathered {
+  size_t blocks;        /* units of nr channels, then single channels */
+  size_t units;
+  float* weights;       /* per unit: width biases, then width values per column */
+  uint32_t* rows;       /* per column: its input row */
+  uint32_t* columns;    /* per unit: its column count */
+  size_t* unit_weight;  /* units + 1 offsets into weights */
+  size_t* unit_column;  /* units + 1 offsets into rows */
+};
+
+static void free_gathered(struct gathered* g) {
+  free(g->weights);
+  free(g->rows);
+  free(g->columns);
+  free(g->unit_weight);
+  free(g->unit_column);
+}
+
+/* Walks the column union of rows [r0, r0 + n); with `g`, appends n values (0 where a row has no
+ * entry) and the input row per column. Returns the union's size. */
+static size_t walk_union(const struct sprig_weights* w, size_t r0, size_t n, struct gathered* g,
+                         size_t* weight_index, size_t* column_index) {
   struct sprig_csr_cursor heads[8];
   for (size_t i = 0; i < n; i++) {
     heads[i] = sprig_csr_row(w, r0 + i);
@@ -27,15 +48,15 @@ static size_t walk_union(const struct sprig_weights* w, size_t r0, size_t n, str
   for (uint32_t column = next_column(n, heads); column != UINT32_MAX; column = next_column(n, heads)) {
     for (size_t i = 0; i < n; i++) {
       const bool present = heads[i].column == column;
-      if (s != NULL) {
-        s->weights[(*weight_index)++] = present ? w->values[heads[i].entry] : 0.0f;
+      if (g != NULL) {
+        g->weights[(*weight_index)++] = present ? w->values[heads[i].entry] : 0.0f;
       }
       if (present) {
         sprig_csr_next(w, &heads[i]);
       }
     }
-    if (s != NULL) {
-      s->rows[(*entry_index)++] = column;
+    if (g != NULL) {
+      g->rows[(*column_index)++] = column;
     }
     columns++;
   }
@@ -51,54 +72,155 @@ size_t sprig_count_block_entries(const struct sprig_weights* w, size_t nr) {
   return entries + (w->row_ptr[w->rows] - w->row_ptr[blocks * nr]);
 }
 
-static void append_unit(const struct sprig_weights* w, const float* bias, size_t r0, size_t n, size_t unit,
-                        struct sprig_spmm_stream* s, size_t* weight_index, size_t* entry_index) {
-  s->unit_weight[unit] = *weight_index;
-  s->unit_entry[unit] = *entry_index;
+static void gather_unit(const struct sprig_weights* w, const float* bias, size_t r0, size_t n, size_t unit,
+                        struct gathered* g, size_t* weight_index, size_t* column_index) {
+  g->unit_weight[unit] = *weight_index;
+  g->unit_column[unit] = *column_index;
   for (size_t i = 0; i < n; i++) {
-    s->weights[(*weight_index)++] = bias != NULL ? bias[r0 + i] : 0.0f;
+    g->weights[(*weight_index)++] = bias != NULL ? bias[r0 + i] : 0.0f;
   }
-  s->nnz[unit] = (uint32_t) walk_union(w, r0, n, s, weight_index, entry_index);
+  g->columns[unit] = (uint32_t) walk_union(w, r0, n, g, weight_index, column_index);
 }
 
-enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const float* bias, size_t nr,
-                                          struct sprig_spmm_stream* stream) {
-  struct sprig_spmm_stream s = {.nr = nr};
-  s.blocks = nr > 1 ? w->rows / nr : 0;
-  s.units = s.blocks + (w->rows - s.blocks * nr);
-  const size_t leftover_entries = w->row_ptr[w->rows] - w->row_ptr[s.blocks * nr];
-  s.entries = nr > 1 ? sprig_count_block_entries(w, nr) : w->row_ptr[w->rows];
-  const size_t stored_values = nr > 1 ? (s.entries - leftover_entries) * nr + leftover_entries : s.entries;
-  s.weights = malloc((w->rows + stored_values) * sizeof(float));
-  s.nnz = malloc(s.units * sizeof(uint32_t));
-  s.rows = malloc(SPRIG_MAX(s.entries, 1) * sizeof(uint32_t));
-  s.unit_weight = malloc((s.units + 1) * sizeof(size_t));
-  s.unit_entry = malloc((s.units + 1) * sizeof(size_t));
-  if (s.weights == NULL || s.nnz == NULL || s.rows == NULL || s.unit_weight == NULL || s.unit_entry == NULL) {
-    sprig_free_spmm_stream(&s);
+static enum sprig_status gather_units(const struct sprig_weights* w, const float* bias, size_t nr,
+                                      struct gathered* g) {
+  g->blocks = nr > 1 ? w->rows / nr : 0;
+  g->units = g->blocks + (w->rows - g->blocks * nr);
+  const size_t leftover_columns = w->row_ptr[w->rows] - w->row_ptr[g->blocks * nr];
+  const size_t columns = nr > 1 ? sprig_count_block_entries(w, nr) : w->row_ptr[w->rows];
+  const size_t values = nr > 1 ? (columns - leftover_columns) * nr + leftover_columns : columns;
+  g->weights = malloc((w->rows + values) * sizeof(float));
+  g->rows = malloc(SPRIG_MAX(columns, 1) * sizeof(uint32_t));
+  g->columns = malloc(g->units * sizeof(uint32_t));
+  g->unit_weight = malloc((g->units + 1) * sizeof(size_t));
+  g->unit_column = malloc((g->units + 1) * sizeof(size_t));
+  if (g->weights == NULL || g->rows == NULL || g->columns == NULL || g->unit_weight == NULL ||
+      g->unit_column == NULL) {
     return sprig_status_out_of_memory;
   }
-  size_t weight_index = 0, entry_index = 0;
-  for (size_t b = 0; b < s.blocks; b++) {
-    append_unit(w, bias, b * nr, nr, b, &s, &weight_index, &entry_index);
+  size_t weight_index = 0, column_index = 0;
+  for (size_t b = 0; b < g->blocks; b++) {
+    gather_unit(w, bias, b * nr, nr, b, g, &weight_index, &column_index);
   }
-  for (size_t r = s.blocks * nr; r < w->rows; r++) {
-    append_unit(w, bias, r, 1, s.blocks + (r - s.blocks * nr), &s, &weight_index, &entry_index);
+  for (size_t r = g->blocks * nr; r < w->rows; r++) {
+    gather_unit(w, bias, r, 1, g->blocks + (r - g->blocks * nr), g, &weight_index, &column_index);
   }
-  s.unit_weight[s.units] = weight_index;
-  s.unit_entry[s.units] = entry_index;
-  *stream = s;
+  g->unit_weight[g->units] = weight_index;
+  g->unit_column[g->units] = column_index;
   return sprig_status_success;
 }
 
-void sprig_compute_input_deltas(const struct sprig_spmm_stream* s, size_t input_row_stride, int32_t* deltas) {
-  for (size_t i = 0; i + 1 < s->entries; i++) {
-    const int64_t rows_apart = (int64_t) s->rows[i + 1] - (int64_t) s->rows[i];
-    deltas[i] = (int32_t) (rows_apart * (int64_t) input_row_stride);
+/* Where lay_out is: the next weight and entry, the input row of the last entry laid out. */
+struct layout {
+  struct sprig_spmm_stream* out; /* NULL: only count */
+  size_t weight_index;
+  size_t entry_index;
+  int64_t current;
+  size_t unit;                   /* the unit being laid out, and its first entry */
+  size_t unit_first_entry;
+};
+
+/* Appends an entry at input `row` with `width` values (NULL: a zero-valued bridge); the previous
+ * entry's delta is set to reach it. */
+static void put_entry(struct layout* l, int64_t row, const float* values, size_t width) {
+  if (l->out != NULL) {
+    if (l->entry_index > 0) {
+      l->out->deltas[l->entry_index - 1] = (int8_t) (row - l->current);
+    }
+    if (values != NULL) {
+      memcpy(l->out->weights + l->weight_index, values, width * sizeof(float));
+    } else {
+      memset(l->out->weights + l->weight_index, 0, width * sizeof(float));
+    }
+    if (l->entry_index == l->unit_first_entry) {
+      l->out->unit_first_row[l->unit] = (uint32_t) row;
+    }
   }
-  if (s->entries != 0) {
-    deltas[s->entries - 1] = 0;
+  l->weight_index += width;
+  l->entry_index++;
+  l->current = row;
+}
+
+/* Appends the entries of gathered unit u, bridges first where a step is too long. */
+static void lay_out_unit(struct layout* l, const struct gathered* g, size_t width, size_t u) {
+  const size_t count = g->columns[u];
+  const float* values = g->weights + g->unit_weight[u] + width;
+  for (size_t i = 0; i < count; i++) {
+    const size_t column = u % 2 == 1 ? count - 1 - i : i;
+    const int64_t row = g->rows[g->unit_column[u] + column];
+    while (l->entry_index > 0 && (row - l->current > SPRIG_SPMM_MAX_STEP || l->current - row > SPRIG_SPMM_MAX_STEP)) {
+      put_entry(l, l->current + (row > l->current ? SPRIG_SPMM_MAX_STEP : -SPRIG_SPMM_MAX_STEP), NULL, width);
+    }
+    put_entry(l, row, values + column * width, width);
   }
+}
+
+/*
+ * Lays the gathered units out as the kernels walk them: odd units take their columns in
+ * decreasing order, so that consecutive units meet near the same rows; a step between entries
+ * longer than SPRIG_SPMM_MAX_STEP rows goes through zero-valued bridge entries (counted in
+ * their unit). With l->out NULL only counts weights and entries.
+ */
+static void lay_out(struct layout* l, const struct gathered* g, size_t nr) {
+  struct sprig_spmm_stream* out = l->out;
+  for (size_t u = 0; u < g->units; u++) {
+    const size_t width = u < g->blocks ? nr : 1;
+    l->unit = u;
+    l->unit_first_entry = l->entry_index;
+    if (out != NULL) {
+      out->unit_weight[u] = l->weight_index;
+      out->unit_entry[u] = l->entry_index;
+      memcpy(out->weights + l->weight_index, g->weights + g->unit_weight[u], width * sizeof(float));
+    }
+    l->weight_index += width;
+    lay_out_unit(l, g, width, u);
+    if (out != NULL) {
+      out->nnz[u] = (uint32_t) (l->entry_index - l->unit_first_entry);
+    }
+  }
+  if (out != NULL) {
+    out->unit_weight[g->units] = l->weight_index;
+    out->unit_entry[g->units] = l->entry_index;
+  }
+}
+enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const float* bias, size_t nr,
+                                          struct sprig_spmm_stream* stream) {
+  struct gathered gathered = {0};
+  enum sprig_status status = gather_units(w, bias, nr, &gathered);
+  struct sprig_spmm_stream s = {.nr = nr, .blocks = gathered.blocks, .units = gathered.units};
+  if (status == sprig_status_success) {
+    struct layout count = {.current = -1};
+    lay_out(&count, &gathered, nr);
+    s.entries = count.entry_index;
+    s.weights = malloc(SPRIG_MAX(count.weight_index, 1) * sizeof(float));
+    s.deltas = malloc(SPRIG_MAX(s.entries, 1));
+    s.nnz = malloc(SPRIG_MAX(s.units, 1) * sizeof(uint32_t));
+    s.unit_weight = malloc((s.units + 1) * sizeof(size_t));
+    s.unit_entry = malloc((s.units + 1) * sizeof(size_t));
+    s.unit_first_row = malloc((s.units + 1) * sizeof(uint32_t));
+    if (s.weights == NULL || s.deltas == NULL || s.nnz == NULL || s.unit_weight == NULL || s.unit_entry == NULL ||
+        s.unit_first_row == NULL) {
+      sprig_free_spmm_stream(&s);
+      status = sprig_status_out_of_memory;
+    }
+  }
+  if (status == sprig_status_success) {
+    struct layout fill = {.out = &s, .current = -1};
+    lay_out(&fill, &gathered, nr);
+    if (s.entries != 0) {
+      s.deltas[s.entries - 1] = 0;
+    }
+    /* A unit without entries starts where the next unit with entries does (0 past the last). */
+    s.unit_first_row[s.units] = 0;
+    for (size_t u = s.units; u-- > 0;) {
+      if (s.nnz[u] == 0) {
+        s.unit_first_row[u] = s.unit_first_row[u + 1];
+      }
+    }
+    *stream = s;
+  }
+  free_gathered(&gathered);
+  return status;
 }
 
 float* sprig_build_nm_weight_stream(const struct sprig_weights* w, const float* bias) {
@@ -115,8 +237,10 @@ float* sprig_build_nm_weight_stream(const struct sprig_weights* w, const float* 
 
 void sprig_free_spmm_stream(struct sprig_spmm_stream* s) {
   free(s->weights);
+  free(s->deltas);
   free(s->nnz);
-  free(s->rows);
   free(s->unit_weight);
   free(s->unit_entry);
+  free(s->unit_first_row);
+  *s = (struct sprig_spmm_stream){0};
 }

@@ -29,7 +29,7 @@ struct sprig_channel_range {
   size_t first_channel;
   size_t channel_count;
   size_t first_unit;        /* index into stream.nnz */
-  size_t first_entry;       /* index into the input deltas */
+  size_t first_entry;       /* index into stream.deltas */
   size_t first_weight;      /* index into the kernel weight stream (biases included) */
   size_t first_input_row;   /* input row of the range's first entry (0 if none) */
 };
@@ -51,7 +51,6 @@ struct sprig_spmm_plan {
   size_t pixel_tiles;         /* per image */
   struct sprig_channel_range* ranges;
   size_t range_count;
-  int32_t* input_deltas;      /* byte deltas, one per stream entry */
 };
 
 /* Tasks a run is cut into at least (when the shape allows), whatever the thread count, so that
@@ -118,7 +117,7 @@ enum sprig_status sprig_create_spmm_operator(
     enum sprig_operator_type type, struct sprig_weights* weights, const float* bias,
     float output_min, float output_max, uint32_t flags, const char* caller, sprig_operator_t* op_out);
 
-/* Plans tasks and input deltas for `images` images of `pixels` pixels with the given strides
+/* Plans tasks for `images` images of `pixels` pixels with the given strides
  * (in bytes). Keeps the previous plan on error. */
 enum sprig_status sprig_plan_spmm(
     struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,

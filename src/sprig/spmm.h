@@ -5,11 +5,14 @@
  *   output[n][p] = clamp(bias[n] + sum_j w[n][j] * input_row(n, j)[p], min, max)
  * Pixels are contiguous in both input and output (NCHW, or a transposed batch).
  *
- * weights:      for each output channel n: bias[n], then its nnz[n] nonzero values.
- * input_deltas: one per nonzero, in the same order: the byte distance from this nonzero's
- *               input row to the next nonzero's input row (anything after the last one).
- * input:        pixel 0 of the input row of the first nonzero of channel 0 (any valid
- *               pointer if there is no nonzero).
+ * weights:      for each output channel n: bias[n], then the values of its entries.
+ * input_deltas: one per entry, in the same order: the signed distance in input rows from this
+ *               entry's row to the next entry's row (anything after the last one), at most
+ *               SPRIG_SPMM_MAX_STEP either way. A channel's entries may come in any row order,
+ *               and zero-valued entries bridge longer steps (src/pack/spmm-stream.c), so that
+ *               a weight costs 4 bytes plus 1 for its step.
+ * input:        pixel 0 of the input row of the first entry of channel 0 (any valid pointer
+ *               if there is no entry); input rows are input_stride bytes apart.
  * output:       pixel 0 of output channel 0; channels are output_stride bytes apart.
  *
  * A kernel processes pixels in tiles of MR, then smaller tiles for the remainder; it reads
@@ -17,12 +20,12 @@
  *
  * Kernels with NR > 1 (output-channel blocks) take the channels in blocks of NR, then the
  * nc % NR leftover channels one by one:
- *   for each of the nc / NR blocks: bias[NR], then for each of its nnz[block] nonzero columns
- *     the NR values of that column (zeros stored where a channel of the block has none);
- *     one input delta per column;
+ *   for each of the nc / NR blocks: bias[NR], then for each of its nnz[block] entries (stored
+ *     columns) the NR values of that column (zeros stored where a channel of the block has
+ *     none); one input delta per entry;
  *   then for each leftover channel: exactly the NR == 1 layout above.
- * nnz holds nc / NR block counts followed by nc % NR channel counts. (A stored zero times an
- * Inf or NaN input gives NaN, where the unblocked layout would skip that input.)
+ * nnz holds nc / NR block counts followed by nc % NR channel counts. (A stored zero, in a
+ * block or a bridge, times an Inf or NaN input gives NaN, as in a dense product.)
  */
 #ifndef SPRIG_SPMM_H
 #define SPRIG_SPMM_H
@@ -37,15 +40,23 @@ struct sprig_f32_minmax_params {
   float max;
 };
 
+/* The longest step between consecutive entries' input rows, either way. */
+#define SPRIG_SPMM_MAX_STEP 127
+
+/* The input row `delta` rows of `stride` bytes from `row` (the kernels' step between entries). */
+static inline const float* sprig_spmm_next_row(const float* row, int8_t delta, size_t stride) {
+  return (const float*) ((uintptr_t) row + (uintptr_t) ((intptr_t) delta * (intptr_t) stride));
+}
+
 typedef void (*sprig_f32_spmm_ukernel_fn)(
-    size_t mc, size_t nc, const float* input, const float* weights, const int32_t* input_deltas,
-    const uint32_t* nnz, float* output, size_t output_stride,
+    size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,
+    const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params);
 
-#define SPRIG_F32_SPMM_UKERNEL(isa, mr, nr, is_default, fn) \
-  void fn(size_t mc, size_t nc, const float* input, const float* weights,   \
-          const int32_t* input_deltas, const uint32_t* nnz, float* output, \
-          size_t output_stride, const struct sprig_f32_minmax_params* params);
+#define SPRIG_F32_SPMM_UKERNEL(isa, mr, nr, is_default, fn)                                     \
+  void fn(size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights, \
+          const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride, \
+          const struct sprig_f32_minmax_params* params);
 #include <f32-spmm/list.inc>
 #undef SPRIG_F32_SPMM_UKERNEL
 
