@@ -150,6 +150,7 @@ static void describe_case(const struct bench_suite* suite, const struct bench_la
   r->target_sparsity = sparsity;
   r->sparsity = 1.0 - (double) d->nnz / ((double) d->k * (double) d->n);
   r->bytes_per_nnz = d->nnz > 0 ? (double) st->info.packed_bytes / (double) d->nnz : NAN;
+  r->operator_bytes_per_nnz = d->nnz > 0 ? (double) st->info.operator_bytes / (double) d->nnz : NAN;
   if (!st->runners[bench_xnn_sparse].available) {
     const char* why = st->runners[bench_xnn_sparse].note;
     snprintf(r->note, sizeof(r->note), "xnn-sparse: %s", why != NULL ? why : "not created");

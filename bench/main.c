@@ -128,7 +128,8 @@ static void print_suite_table(const struct bench_results* results) {
     bench_print_table_row(stdout, &results->items[i]);
   }
   printf("times: median microseconds; vs_xs / vs_xd: XNNPACK sparse / dense time over sprig's (>1: sprig "
-         "faster); GFLOP/s: 2 x nnz x m / sprig time; B/nz: sprig's packed bytes per nonzero.\n"
+         "faster); GFLOP/s: 2 x nnz x m / sprig time; B/nz: sprig's packed bytes per nonzero;\n"
+         "opB/nz: the weight bytes sprig's operator holds after reshape (sprig_operator_weight_bytes) per nonzero.\n"
          "transformer: sprig's time includes its internal transposes for batch > 1; XNNPACK sparse runs a 1x1 NCHW "
          "conv on a pre-transposed input ([in][batch]) whose transposes are not timed.\n");
   bench_print_break_even(stdout, results);

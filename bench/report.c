@@ -22,7 +22,7 @@ struct bench_result* bench_results_add(struct bench_results* results) {
     r->us[c] = NAN;
     r->rel_err[c] = NAN;
   }
-  r->gflops = r->peak_gflops = r->peak_pct = r->bytes_per_nnz = NAN;
+  r->gflops = r->peak_gflops = r->peak_pct = r->bytes_per_nnz = r->operator_bytes_per_nnz = NAN;
   return r;
 }
 
@@ -55,9 +55,9 @@ static void print_ratio(FILE* out, double numerator, double denominator) {
 }
 
 void bench_print_table_header(FILE* out) {
-  fprintf(out, "%-14s %-20s %6s %5s %5s %6s %-4s %3s %9s %9s %9s %6s %6s %7s %6s %5s %8s  %s\n", "suite", "layer",
-          "m", "k", "n", "spars", "fmt", "thr", "sprig_us", "xsparse", "xdense", "vs_xs", "vs_xd", "GFLOP/s",
-          "%peak", "B/nz", "rel_err", "kernel");
+  fprintf(out, "%-14s %-20s %6s %5s %5s %6s %-4s %3s %9s %9s %9s %6s %6s %7s %6s %5s %6s %8s  %s\n", "suite",
+          "layer", "m", "k", "n", "spars", "fmt", "thr", "sprig_us", "xsparse", "xdense", "vs_xs", "vs_xd", "GFLOP/s",
+          "%peak", "B/nz", "opB/nz", "rel_err", "kernel");
 }
 
 void bench_print_table_row(FILE* out, const struct bench_result* r) {
@@ -72,8 +72,8 @@ void bench_print_table_row(FILE* out, const struct bench_result* r) {
   }
   print_ratio(out, r->us[bench_xnn_sparse], r->us[bench_sprig]);
   print_ratio(out, r->us[bench_xnn_dense], r->us[bench_sprig]);
-  fprintf(out, " %7.2f %5.1f%% %5.2f %8.1e  %s\n", r->gflops, r->peak_pct, r->bytes_per_nnz, r->rel_err[bench_sprig],
-          short_kernel(r->kernel));
+  fprintf(out, " %7.2f %5.1f%% %5.2f %6.2f %8.1e  %s\n", r->gflops, r->peak_pct, r->bytes_per_nnz,
+          r->operator_bytes_per_nnz, r->rel_err[bench_sprig], short_kernel(r->kernel));
 }
 
 void bench_print_kernel_header(FILE* out) {
@@ -330,6 +330,7 @@ static void json_result(FILE* f, const struct bench_result* r) {
   json_number(f, "peak_gflops", r->peak_gflops, true);
   json_number(f, "peak_pct", r->peak_pct, true);
   json_number(f, "bytes_per_nnz", r->bytes_per_nnz, true);
+  json_number(f, "operator_bytes_per_nnz", r->operator_bytes_per_nnz, true);
   json_number(f, "max_rel_err", r->rel_err[bench_sprig], true);
   json_number(f, "xnn_sparse_max_rel_err", r->rel_err[bench_xnn_sparse], true);
   json_number(f, "xnn_dense_max_rel_err", r->rel_err[bench_xnn_dense], true);

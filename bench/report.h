@@ -25,7 +25,7 @@ struct bench_result {
   double target_sparsity, sparsity;   /* requested; achieved = 1 - nnz / (k n) */
   double us[bench_contender_count];
   double rel_err[bench_contender_count];
-  double gflops, peak_gflops, peak_pct, bytes_per_nnz;
+  double gflops, peak_gflops, peak_pct, bytes_per_nnz, operator_bytes_per_nnz;
   bool ok;
   char note[128];
 };

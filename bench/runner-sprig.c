@@ -93,6 +93,7 @@ bool bench_sprig_runner_create(const struct bench_problem* problem, struct bench
     return false;
   }
   info->kernel = sprig_operator_kernel_name(impl->op);
+  info->operator_bytes = sprig_operator_weight_bytes(impl->op);
   runner->available = true;
   return true;
 }

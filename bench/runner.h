@@ -39,6 +39,7 @@ struct bench_sprig_info {
   const char* kernel;         /* sprig_operator_kernel_name (static storage) */
   size_t nnz;
   size_t packed_bytes;
+  size_t operator_bytes;      /* sprig_operator_weight_bytes after reshape */
 };
 
 /* Each returns false only on a hard error (logged); an inapplicable runner comes back with

@@ -16,7 +16,7 @@ int bench_kernel_stream_build(const float* weights, const float* bias, size_t n,
   if (status != sprig_status_success) {
     return -1;
   }
-  s->first_row = s->packed.unit_first_row[0];
+  s->first_row = s->packed.first_row;
   return 0;
 }
 

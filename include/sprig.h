@@ -242,6 +242,13 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op);
  * NULL for a NULL operator. Valid while the operator lives. */
 const char* sprig_operator_kernel_name(sprig_operator_t op);
 
+/* Bytes of weight data the operator holds now: its kernel streams (values, biases, indices,
+ * per-channel counts) plus the packed weights it still references (1x4 / 1x8 blocks, whose
+ * matrix-vector kernels read them). Workspaces for inputs and outputs are not counted. CSR,
+ * block and group operators hold about 4 bytes per stored value + 1 per stored entry + 8 per
+ * output channel; 0 for a NULL operator. */
+size_t sprig_operator_weight_bytes(sprig_operator_t op);
+
 #ifdef __cplusplus
 }
 #endif

@@ -14,14 +14,12 @@ struct bspmv_case {
 };
 
 /* Random 1 x c blocks in the kernel's layout, and the same weights dense ([n][kp]) for the
- * reference. Blocks past k keep their in-range values and zeros beyond k, as the packer does.
- * For c = 1 (CSR rows) the index is column gaps, and gaps over 255 get zero bridge entries. */
+ * reference. Blocks past k keep their in-range values and zeros beyond k, as the packer does. */
 struct bspmv_weights {
   size_t c, kp, blocks;
   float* dense;
   float* values;
   uint16_t* cols;
-  uint8_t* gaps;
   uint32_t* nblocks;
   size_t* first_block; /* per row + 1 */
 };
@@ -32,25 +30,14 @@ static struct bspmv_weights make_weights(struct rng* rng, const struct bspmv_cas
   w.dense = calloc(t->n * w.kp, sizeof(float));
   w.values = malloc(SPRIG_TEST_MAX(t->n * w.kp, 1) * sizeof(float));
   w.cols = malloc(SPRIG_TEST_MAX(t->n * block_cols, 1) * sizeof(uint16_t));
-  w.gaps = malloc(SPRIG_TEST_MAX(t->n * block_cols, 1));
   w.nblocks = malloc(t->n * sizeof(uint32_t));
   w.first_block = malloc((t->n + 1) * sizeof(size_t));
   for (size_t r = 0; r < t->n; r++) {
     w.first_block[r] = w.blocks;
     uint32_t count = 0;
-    size_t gap_base = 0; /* c = 1: the previous entry's column + 1 */
     for (size_t b = 0; b < block_cols; b++) {
       if ((double) rng_next(rng) / 2147483648.0 >= t->fill) {
         continue;
-      }
-      if (c == 1) {
-        for (; b + 1 - gap_base > 255; gap_base += 255) {
-          w.values[w.blocks] = 0.0f;
-          w.gaps[w.blocks++] = 255;
-          count++;
-        }
-        w.gaps[w.blocks] = (uint8_t) (b + 1 - gap_base);
-        gap_base = b + 1;
       }
       for (size_t j = 0; j < c; j++) {
         const size_t col = b * c + j;
@@ -71,7 +58,6 @@ static void free_weights(struct bspmv_weights* w) {
   free(w->dense);
   free(w->values);
   free(w->cols);
-  free(w->gaps);
   free(w->nblocks);
   free(w->first_block);
 }
@@ -82,8 +68,7 @@ static void call_rows(const struct sprig_f32_bspmv_ukernel* uk, const struct bsp
     return;
   }
   const size_t b0 = w->first_block[r0];
-  const void* index = w->c == 1 ? (const void*) (w->gaps + b0) : (const void*) (w->cols + b0);
-  uk->fn(r1 - r0, x, bias + r0, w->values + b0 * w->c, index, w->nblocks + r0, y + r0, p);
+  uk->fn(r1 - r0, x, bias + r0, w->values + b0 * w->c, w->cols + b0, w->nblocks + r0, y + r0, p);
 }
 
 static void run_case(const struct sprig_f32_bspmv_ukernel* uk, const struct bspmv_case* t, uint64_t seed) {
@@ -148,10 +133,6 @@ static void test_bspmv_kernel(void** state) {
   }
   const struct bspmv_case wide = {.k = 40000 * c + 3, .n = 3, .fill = 0.01, .lo = -INFINITY, .hi = INFINITY};
   run_case(uk, &wide, seed++);
-  /* Gaps of hundreds of columns: CSR rows (c = 1) bridge them with stored zeros. */
-  const struct bspmv_case sparse = {.k = 20000 * c + 1, .n = 5, .fill = 0.001, .lo = -INFINITY, .hi = INFINITY,
-                                    .split = 1};
-  run_case(uk, &sparse, seed++);
 }
 
 static int initialize(void** state) {

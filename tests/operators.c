@@ -571,6 +571,7 @@ static void test_packed_bytes(void** state) {
                patterns[i].block_cols, patterns[i].n, patterns[i].m, patterns[i].group, bytes_per_nnz);
     }
   }
+  assert_int_equal(sprig_operator_weight_bytes(NULL), 0);
   /* CSR: 5 bytes per stored entry (value and column gap) and 4 per row. */
   struct rng rng = {99};
   fill_random(&rng, w, IN * OUT);
@@ -578,6 +579,22 @@ static void test_packed_bytes(void** state) {
   const struct sprig_weights_info info = prune_and_pack(OUT, IN, w, &csr, 0.9f, &csr);
   assert_int_equal(info.packed_bytes, (OUT + 1) * sizeof(uint32_t) + info.stored_values * (sizeof(float) + 1));
   assert_true(info.stored_values >= info.nnz && info.stored_values <= info.nnz + OUT);
+  /* The operator keeps only its SpMM stream: a value and a row step per entry (bridges
+   * included, at most (IN / 127 + 1) per channel here), a bias and a count per channel. */
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f32(IN, OUT, w, NULL, &csr, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  const size_t bytes = sprig_operator_weight_bytes(op);
+  assert_true(bytes >= info.nnz * 5 + OUT * 8);
+  assert_true(bytes <= (info.nnz + OUT * (IN / 127 + 1)) * 5 + OUT * 8);
+  sprig_delete_operator(op);
+  /* 1x4 blocks: the packed weights (read by the matrix-vector kernels) plus a bias and a count
+   * per row until a reshape needs the SpMM stream. */
+  const struct sprig_sparsity blocks_1x4 = {SPRIG_FORMAT_BLOCK, 1, 4, 0, 0, 0};
+  const struct sprig_weights_info block_info = prune_and_pack(OUT, IN, w, &blocks_1x4, 0.5f, &blocks_1x4);
+  assert_int_equal(sprig_create_linear_f32(IN, OUT, w, NULL, &blocks_1x4, -INFINITY, INFINITY, 0, &op),
+                   sprig_status_success);
+  assert_int_equal(sprig_operator_weight_bytes(op), block_info.packed_bytes + OUT * 8);
+  sprig_delete_operator(op);
   free(w);
 }
 

@@ -38,10 +38,10 @@ INLINE const float* block_input(const float* input, uint16_t col, size_t c) {
 }
 
 /* The exported kernel `fn` (signature: src/sprig/bspmv.h) running the row function `rows`. */
-#define DEFINE_BSPMV_UKERNEL(fn, rows)                                                                    \
-  void fn(size_t nc, const float* input, const float* bias, const float* values, const void* block_index, \
-          const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {         \
-    rows(nc, input, bias, values, (const uint16_t*) block_index, nblocks, output, params);                \
+#define DEFINE_BSPMV_UKERNEL(fn, rows)                                                                     \
+  void fn(size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols, \
+          const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params) {          \
+    rows(nc, input, bias, values, block_cols, nblocks, output, params);                                    \
   }
 #endif
 

@@ -7,25 +7,47 @@
 #include <sprig/spmm.h>
 
 /* One tile of `mr` pixels (mr is a compile-time constant at every call site below, so the
- * accumulator array lives in registers). */
+ * accumulator arrays live in registers). Narrow tiles take the entries in turn into `sets`
+ * accumulator sets (4 add chains for one pixel, as for a matrix-vector product), summed at the
+ * end of the channel. */
 static inline void spmm_tile(
     size_t mr, size_t nc, const float* input, size_t stride, const float* weights, const int8_t* deltas,
     const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
+  const size_t sets = mr == 1 ? 4 : mr == 2 ? 2 : 1;
   for (size_t n = 0; n < nc; n++) {
-    float acc[8];
+    float acc[4][8];
     const float bias = *weights++;
     for (size_t i = 0; i < mr; i++) {
-      acc[i] = bias;
+      acc[0][i] = bias;
+      for (size_t k = 1; k < sets; k++) {
+        acc[k][i] = 0.0f;
+      }
     }
-    for (uint32_t j = nnz[n]; j != 0; j--) {
+    uint32_t j = nnz[n];
+    for (; j >= sets; j -= sets) {
+      for (size_t k = 0; k < sets; k++) {
+        const float w = *weights++;
+        for (size_t i = 0; i < mr; i++) {
+          acc[k][i] += w * input[i];
+        }
+        input = sprig_spmm_next_row(input, *deltas++, stride);
+      }
+    }
+    for (; j != 0; j--) {
       const float w = *weights++;
       for (size_t i = 0; i < mr; i++) {
-        acc[i] += w * input[i];
+        acc[0][i] += w * input[i];
       }
       input = sprig_spmm_next_row(input, *deltas++, stride);
     }
     for (size_t i = 0; i < mr; i++) {
-      output[i] = sprig_clamp_f32(acc[i], lo, hi);
+      float sum = acc[0][i];
+      if (sets == 4) {
+        sum += (acc[1][i] + acc[2][i]) + acc[3][i];
+      } else if (sets == 2) {
+        sum += acc[1][i];
+      }
+      output[i] = sprig_clamp_f32(sum, lo, hi);
     }
     output = (float*) ((uintptr_t) output + output_stride);
   }

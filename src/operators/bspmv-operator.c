@@ -1,7 +1,8 @@
-/* Operators on 1 x 4 and 1 x 8 block weights and on CSR weights (1 x 1 blocks), one input
- * vector at a time (a linear layer's small batches, a convolution over 1x1 images): the
- * block-sparse matrix-vector kernels run straight on the packed values, without the SpMM
- * stream's transposes. */
+/* Operators on 1 x 4 and 1 x 8 block weights, one input vector at a time (a linear layer's small
+ * batches, a convolution over 1x1 images): the block-sparse matrix-vector kernels run straight
+ * on the packed values, without the SpMM stream's transposes. (CSR weights at one pixel run the
+ * scalar 1x1 SpMM kernel on their stream, as fast as a matrix-vector kernel on the packed
+ * weights.) */
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,25 +11,15 @@
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
-/* The weights as 1 x width blocks: BLOCK 1 x C as packed (16-bit block columns), CSR as 1 x 1
- * blocks (column gaps); false when they are neither or their block columns do not fit 16 bits. */
+/* The weights as 1 x width blocks (BLOCK 1 x C as packed); false when they are not, or their
+ * block columns do not fit 16 bits. */
 static bool view_as_row_blocks(const struct sprig_weights* w, struct sprig_bspmv_weights* view) {
-  if (w->pattern.format == SPRIG_FORMAT_BLOCK && w->block_height == 1 && w->block_col16 != NULL) {
-    *view = (struct sprig_bspmv_weights){
-        .width = w->block_width, .values = w->block_values, .index = w->block_col16, .block_ptr = w->block_row_ptr};
-    return true;
-  }
-  if (w->pattern.format != SPRIG_FORMAT_CSR) {
+  if (w->pattern.format != SPRIG_FORMAT_BLOCK || w->block_height != 1 || w->block_col16 == NULL) {
     return false;
   }
-  *view = (struct sprig_bspmv_weights){.width = 1, .values = w->values, .index = w->col_gaps, .block_ptr = w->row_ptr};
+  *view = (struct sprig_bspmv_weights){
+      .width = w->block_width, .values = w->block_values, .cols = w->block_col16, .block_ptr = w->block_row_ptr};
   return true;
-}
-
-/* The block index array from `block` on: 16-bit block columns, or one gap byte per CSR entry. */
-static const void* index_from(const struct sprig_bspmv_weights* bw, size_t block) {
-  return bw->width == 1 ? (const void*) ((const uint8_t*) bw->index + block)
-                        : (const void*) ((const uint16_t*) bw->index + block);
 }
 
 enum sprig_status sprig_prepare_bspmv(struct sprig_operator* op, const struct sprig_hardware* hardware,
@@ -141,8 +132,8 @@ static void bspmv_task(void* context, size_t vector, size_t range) {
   const size_t r1 = op->bspmv.range_rows[range + 1];
   const size_t first_block = bw->block_ptr[r0];
   op->bspmv_ukernel->fn(r1 - r0, ctx->input + vector * ctx->input_stride, bw->bias + r0,
-                        bw->values + first_block * bw->width, index_from(bw, first_block), bw->nblocks + r0,
-                        ctx->output + vector * op->weights->rows + r0, &op->params);
+                        bw->values + first_block * bw->width, bw->cols + first_block, bw->nblocks + r0,
+                        ctx->output + vector * op->rows + r0, &op->params);
 }
 
 void sprig_run_bspmv(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {

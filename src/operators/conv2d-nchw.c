@@ -86,8 +86,8 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
   }
   size_t pixels, row_bytes, input_image_bytes, output_image_bytes, total;
   if (!sprig_mul_size(height, width, &pixels) || !sprig_mul_size(pixels, sizeof(float), &row_bytes) ||
-      !sprig_mul_size(row_bytes, op->weights->cols, &input_image_bytes) ||
-      !sprig_mul_size(row_bytes, op->weights->rows, &output_image_bytes) ||
+      !sprig_mul_size(row_bytes, op->cols, &input_image_bytes) ||
+      !sprig_mul_size(row_bytes, op->rows, &output_image_bytes) ||
       !sprig_mul_size(input_image_bytes, batch, &total) || !sprig_mul_size(output_image_bytes, batch, &total)) {
     sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
     return sprig_status_invalid_parameter;
@@ -124,6 +124,6 @@ enum sprig_status sprig_setup_conv2d_nchw_f32(sprig_operator_t op, const float* 
     return status;
   }
   const size_t pixels = op->height * op->width * op->batch;
-  return sprig_bind_tensors(op, input, pixels * op->weights->cols * sizeof(float), output,
-                            pixels * op->weights->rows * sizeof(float), caller);
+  return sprig_bind_tensors(op, input, pixels * op->cols * sizeof(float), output,
+                            pixels * op->rows * sizeof(float), caller);
 }

@@ -44,8 +44,8 @@ static enum sprig_status plan_linear_spmm(struct sprig_operator* op, size_t batc
                                           float** transposed_input_out, float** transposed_output_out) {
   const size_t row_bytes = batch > 1 ? sprig_kernel_row_stride(op, batch, batch * sizeof(float)) : sizeof(float);
   size_t transposed_input_bytes, transposed_output_bytes;
-  if (!sprig_mul_size(row_bytes, op->weights->cols, &transposed_input_bytes) ||
-      !sprig_mul_size(row_bytes, op->weights->rows, &transposed_output_bytes)) {
+  if (!sprig_mul_size(row_bytes, op->cols, &transposed_input_bytes) ||
+      !sprig_mul_size(row_bytes, op->rows, &transposed_output_bytes)) {
     sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
     return sprig_status_invalid_parameter;
   }
@@ -80,8 +80,8 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   if (status != sprig_status_success) {
     return status;
   }
-  const size_t in_features = op->weights->cols;
-  const size_t out_features = op->weights->rows;
+  const size_t in_features = op->cols;
+  const size_t out_features = op->rows;
   size_t input_bytes, output_bytes;
   if (batch == 0) {
     sprig_log_error("%s: batch must be > 0", caller);
@@ -118,8 +118,8 @@ enum sprig_status sprig_setup_linear_f32(sprig_operator_t op, const float* input
   if (status != sprig_status_success) {
     return status;
   }
-  return sprig_bind_tensors(op, input, op->batch * op->weights->cols * sizeof(float), output,
-                            op->batch * op->weights->rows * sizeof(float), caller);
+  return sprig_bind_tensors(op, input, op->batch * op->cols * sizeof(float), output,
+                            op->batch * op->rows * sizeof(float), caller);
 }
 
 struct transpose_context {
@@ -165,8 +165,8 @@ void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool)
     return;
   }
   const size_t padded_batch = op->plan.input_row_stride / sizeof(float);
-  const size_t in_features = op->weights->cols;
-  const size_t out_features = op->weights->rows;
+  const size_t in_features = op->cols;
+  const size_t out_features = op->rows;
   transpose(op->input, in_features, op->transposed_input, padded_batch, op->batch, in_features, threadpool);
   sprig_run_spmm(op, op->transposed_input, op->transposed_output, threadpool);
   transpose(op->transposed_output, padded_batch, op->output, out_features, out_features, op->batch, threadpool);

@@ -100,7 +100,15 @@ enum sprig_status sprig_create_spmm_operator(
     op->nm_chosen_ukernel = sprig_choose_f32_nmspmm_ukernel(hardware);
     op->nm_ukernel = op->nm_chosen_ukernel;
     op->nm_weights = sprig_build_nm_weight_stream(weights, bias);
-    if (op->nm_weights == NULL) {
+    op->nm_groups = weights->nm_groups;
+    op->nm_n = weights->pattern.n;
+    op->nm_m = weights->pattern.m;
+    const size_t slots = weights->rows * op->nm_groups * op->nm_n;
+    op->nm_indices = malloc(SPRIG_MAX(slots, 1));
+    if (op->nm_indices != NULL) {
+      memcpy(op->nm_indices, weights->nm_indices, slots);
+    }
+    if (op->nm_weights == NULL || op->nm_indices == NULL) {
       goto out_of_memory;
     }
   } else {
@@ -115,8 +123,15 @@ enum sprig_status sprig_create_spmm_operator(
   op->state = sprig_operator_state_created;
   op->params.min = output_min;
   op->params.max = output_max;
-  sprig_retain_weights(weights);
-  op->weights = weights;
+  op->rows = weights->rows;
+  op->cols = weights->cols;
+  op->nnz = weights->nnz;
+  /* Kept only if a kernel reads them (1 x C blocks) and the SpMM stream may still be built from
+   * them; otherwise the operator's own streams are all it holds. */
+  if (op->bspmv_ukernel != NULL) {
+    sprig_retain_weights(weights);
+    op->weights = weights;
+  }
   sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s", caller, weights->rows, weights->cols, weights->nnz,
                   sprig_operator_kernel_name(op));
   *op_out = op;
@@ -128,41 +143,37 @@ out_of_memory:
   return sprig_status_out_of_memory;
 }
 
-/* Unit ranges of about equal cost (stored values + biases). */
+/* Unit ranges of about equal cost (stored values + biases), found in one walk over the units. */
 static size_t split_units(const struct sprig_spmm_stream* s, size_t range_count, struct sprig_channel_range* ranges) {
-  const size_t total_cost = s->unit_weight[s->units];
+  struct sprig_spmm_position position = sprig_spmm_start(s);
   size_t used = 0;
-  size_t unit = 0;
-  for (size_t r = 0; r < range_count && unit < s->units; r++) {
-    const size_t cost_goal = total_cost * (r + 1) / range_count;
-    const size_t first = unit;
+  for (size_t r = 0; r < range_count && position.unit < s->units; r++) {
+    const size_t cost_goal = s->weight_count * (r + 1) / range_count;
+    const struct sprig_spmm_position first = position;
     do {
-      unit++;
-    } while (unit < s->units && s->unit_weight[unit] < cost_goal);
-    if (r + 1 == range_count) {
-      unit = s->units;
-    }
-    const size_t first_channel = sprig_unit_first_channel(s, first);
+      sprig_spmm_next_unit(s, &position);
+    } while (position.unit < s->units && (position.weight < cost_goal || r + 1 == range_count));
+    const size_t first_channel = sprig_unit_first_channel(s, first.unit);
     ranges[used++] = (struct sprig_channel_range){
         .first_channel = first_channel,
-        .channel_count = sprig_unit_first_channel(s, unit) - first_channel,
-        .first_unit = first,
-        .first_entry = s->unit_entry[first],
-        .first_weight = s->unit_weight[first],
-        .first_input_row = s->unit_first_row[first],
+        .channel_count = sprig_unit_first_channel(s, position.unit) - first_channel,
+        .first_unit = first.unit,
+        .first_entry = first.entry,
+        .first_weight = first.weight,
+        .first_input_row = first.entry < s->entries ? (size_t) first.row : 0,
     };
   }
   return used;
 }
 
 /* N:M: every channel costs the same, so ranges get equal channel counts. */
-static size_t split_channels(const struct sprig_weights* w, size_t range_count, struct sprig_channel_range* ranges) {
-  const size_t weights_per_channel = 1 + w->nm_groups * w->pattern.n;
+static size_t split_channels(const struct sprig_operator* op, size_t range_count, struct sprig_channel_range* ranges) {
+  const size_t weights_per_channel = 1 + op->nm_groups * op->nm_n;
   for (size_t r = 0; r < range_count; r++) {
-    const size_t first = w->rows * r / range_count;
+    const size_t first = op->rows * r / range_count;
     ranges[r] = (struct sprig_channel_range){
         .first_channel = first,
-        .channel_count = w->rows * (r + 1) / range_count - first,
+        .channel_count = op->rows * (r + 1) / range_count - first,
         .first_unit = first,
         .first_weight = first * weights_per_channel,
     };
@@ -189,8 +200,8 @@ size_t sprig_padded_row_stride(size_t pixels) {
 size_t sprig_kernel_row_stride(const struct sprig_operator* op, size_t pixels, size_t row_stride) {
   const enum sprig_isa isa = op->nm_chosen_ukernel != NULL ? op->nm_chosen_ukernel->isa : op->chosen_ukernel->isa;
   const bool misaligned = row_stride % CACHE_LINE != 0 || row_stride % L1_ALIAS_STRIDE == 0;
-  const size_t cols = op->weights->cols;
-  const bool reused = op->weights->nnz / MIN_READS_PER_STAGED_ROW >= cols;
+  const size_t cols = op->cols;
+  const bool reused = op->nnz / MIN_READS_PER_STAGED_ROW >= cols;
   if (isa == sprig_isa_scalar || pixels < MIN_STAGED_PIXELS || !misaligned || !reused) {
     return row_stride;
   }
@@ -209,14 +220,13 @@ void* sprig_allocate_aligned(size_t bytes) {
 enum sprig_status sprig_plan_spmm(
     struct sprig_operator* op, size_t images, size_t pixels, size_t input_row_stride,
     size_t input_image_stride, size_t output_row_stride, size_t output_image_stride, const char* caller) {
-  const struct sprig_weights* w = op->weights;
   const size_t kernel_row_stride = sprig_kernel_row_stride(op, pixels, input_row_stride);
   const struct sprig_hardware* hardware = sprig_get_hardware();
   const bool nm = op->nm_chosen_ukernel != NULL;
   if (!nm && op->stream.weights == NULL) {
     /* Deferred at create (see sprig_create_spmm_operator); the bias kept for the matrix-vector
      * kernels is the operator's bias. */
-    if (prepare_spmm(op, hardware, w, op->bspmv_weights.bias, true) != sprig_status_success) {
+    if (prepare_spmm(op, hardware, op->weights, op->bspmv_weights.bias, true) != sprig_status_success) {
       sprig_log_error("%s: out of memory", caller);
       return sprig_status_out_of_memory;
     }
@@ -230,13 +240,13 @@ enum sprig_status sprig_plan_spmm(
   const size_t pixel_tiles = sprig_divide_round_up(pixels, pixel_tile);
   const size_t pixel_tasks = images * pixel_tiles;
   const struct sprig_spmm_stream* stream = &op->stream;
-  const size_t units = nm ? w->rows : stream->units;
+  const size_t units = nm ? op->rows : stream->units;
   const size_t wanted_ranges = SPRIG_MIN(units, sprig_divide_round_up(SPRIG_TARGET_TASKS, pixel_tasks));
 
   const bool staged = kernel_row_stride != input_row_stride;
   size_t kernel_image_stride = input_image_stride;
   size_t staged_bytes = 0;
-  if (staged && (!sprig_mul_size(kernel_row_stride, w->cols, &kernel_image_stride) ||
+  if (staged && (!sprig_mul_size(kernel_row_stride, op->cols, &kernel_image_stride) ||
                  !sprig_mul_size(kernel_image_stride, images, &staged_bytes))) {
     sprig_log_error("%s: the aligned input copy of %zu images overflows size_t", caller, images);
     return sprig_status_unsupported_parameter;
@@ -267,7 +277,7 @@ enum sprig_status sprig_plan_spmm(
       .pixel_tile = pixel_tile,
       .pixel_tiles = pixel_tiles,
       .ranges = ranges,
-      .range_count = nm ? split_channels(w, wanted_ranges, ranges) : split_units(stream, wanted_ranges, ranges),
+      .range_count = nm ? split_channels(op, wanted_ranges, ranges) : split_units(stream, wanted_ranges, ranges),
   };
   return sprig_status_success;
 }
@@ -289,12 +299,11 @@ static void spmm_task(void* context, size_t pixel_task, size_t range_index) {
   char* output = ctx->output + image * plan->output_image_stride +
                  range->first_channel * plan->output_row_stride + first_pixel * sizeof(float);
   if (op->nm_ukernel != NULL) {
-    const struct sprig_weights* w = op->weights;
-    const size_t slots = w->nm_groups * w->pattern.n;
-    op->nm_ukernel->fn(pixel_count, range->channel_count, w->nm_groups, w->pattern.n, w->pattern.m,
+    const size_t slots = op->nm_groups * op->nm_n;
+    op->nm_ukernel->fn(pixel_count, range->channel_count, op->nm_groups, op->nm_n, op->nm_m,
                        (const float*) (ctx->input + image * plan->kernel_image_stride + first_pixel * sizeof(float)),
                        plan->kernel_row_stride, op->nm_weights + range->first_weight,
-                       w->nm_indices + range->first_channel * slots, (float*) output, plan->output_row_stride,
+                       op->nm_indices + range->first_channel * slots, (float*) output, plan->output_row_stride,
                        &op->params);
     return;
   }
@@ -334,9 +343,9 @@ static void stage_rows(void* context, size_t task) {
 void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   const struct sprig_spmm_plan* plan = &op->plan;
   if (plan->staged_input != NULL) {
-    const size_t rows = plan->images * op->weights->cols;
+    const size_t rows = plan->images * op->cols;
     const size_t rows_per_task = SPRIG_MAX(1, STAGE_TILE_BYTES / plan->kernel_row_stride);
-    struct stage_context stage = {plan, (const char*) input, op->weights->cols, rows, rows_per_task};
+    struct stage_context stage = {plan, (const char*) input, op->cols, rows, rows_per_task};
     pthreadpool_parallelize_1d(threadpool, stage_rows, &stage, sprig_divide_round_up(rows, rows_per_task), 0);
     input = plan->staged_input;
   }
@@ -387,6 +396,7 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
   sprig_release_weights(op->weights);
   sprig_free_spmm_stream(&op->stream);
   free(op->nm_weights);
+  free(op->nm_indices);
   free(op->plan.ranges);
   free(op->plan.staged_input);
   sprig_free_bspmv_weights(op);
@@ -405,4 +415,26 @@ const char* sprig_operator_kernel_name(sprig_operator_t op) {
     return op->bspmv_ukernel->name;
   }
   return op->nm_ukernel != NULL ? op->nm_ukernel->name : op->ukernel->name;
+}
+
+size_t sprig_operator_weight_bytes(sprig_operator_t op) {
+  if (op == NULL) {
+    return 0;
+  }
+  const struct sprig_spmm_stream* s = &op->stream;
+  size_t bytes = 0;
+  if (s->weights != NULL) {
+    bytes += s->weight_count * sizeof(float) + s->entries * sizeof(int8_t) + s->units * sizeof(uint32_t);
+  }
+  if (op->nm_weights != NULL) {
+    const size_t slots = op->rows * op->nm_groups * op->nm_n;
+    bytes += (op->rows + slots) * sizeof(float) + slots * sizeof(uint8_t);
+  }
+  if (op->bspmv_ukernel != NULL) {
+    bytes += op->rows * (sizeof(float) + sizeof(uint32_t)); /* bias and block counts */
+  }
+  if (op->weights != NULL) {
+    bytes += sprig_packed_bytes(op->weights);
+  }
+  return bytes;
 }

@@ -155,7 +155,7 @@ enum sprig_status sprig_pack_weights_f32(
   return status;
 }
 
-static size_t packed_bytes(const struct sprig_weights* w) {
+size_t sprig_packed_bytes(const struct sprig_weights* w) {
   switch (w->pattern.format) {
     case SPRIG_FORMAT_BLOCK:
     case SPRIG_FORMAT_GROUP:
@@ -181,7 +181,7 @@ enum sprig_status sprig_get_weights_info(sprig_weights_t weights, struct sprig_w
       .cols = weights->cols,
       .nnz = weights->nnz,
       .stored_values = weights->stored_values,
-      .packed_bytes = packed_bytes(weights),
+      .packed_bytes = sprig_packed_bytes(weights),
   };
   return sprig_status_success;
 }

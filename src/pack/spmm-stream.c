@@ -116,8 +116,7 @@ struct layout {
   size_t weight_index;
   size_t entry_index;
   int64_t current;
-  size_t unit;                   /* the unit being laid out, and its first entry */
-  size_t unit_first_entry;
+  size_t unit_first_entry;       /* the first entry of the unit being laid out */
 };
 
 /* Appends an entry at input `row` with `width` values (NULL: a zero-valued bridge); the previous
@@ -132,8 +131,8 @@ static void put_entry(struct layout* l, int64_t row, const float* values, size_t
     } else {
       memset(l->out->weights + l->weight_index, 0, width * sizeof(float));
     }
-    if (l->entry_index == l->unit_first_entry) {
-      l->out->unit_first_row[l->unit] = (uint32_t) row;
+    if (l->entry_index == 0) {
+      l->out->first_row = (uint32_t) row;
     }
   }
   l->weight_index += width;
@@ -165,11 +164,8 @@ static void lay_out(struct layout* l, const struct gathered* g, size_t nr) {
   struct sprig_spmm_stream* out = l->out;
   for (size_t u = 0; u < g->units; u++) {
     const size_t width = u < g->blocks ? nr : 1;
-    l->unit = u;
     l->unit_first_entry = l->entry_index;
     if (out != NULL) {
-      out->unit_weight[u] = l->weight_index;
-      out->unit_entry[u] = l->entry_index;
       memcpy(out->weights + l->weight_index, g->weights + g->unit_weight[u], width * sizeof(float));
     }
     l->weight_index += width;
@@ -177,10 +173,6 @@ static void lay_out(struct layout* l, const struct gathered* g, size_t nr) {
     if (out != NULL) {
       out->nnz[u] = (uint32_t) (l->entry_index - l->unit_first_entry);
     }
-  }
-  if (out != NULL) {
-    out->unit_weight[g->units] = l->weight_index;
-    out->unit_entry[g->units] = l->entry_index;
   }
 }
 enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const float* bias, size_t nr,
@@ -192,14 +184,11 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const f
     struct layout count = {.current = -1};
     lay_out(&count, &gathered, nr);
     s.entries = count.entry_index;
-    s.weights = malloc(SPRIG_MAX(count.weight_index, 1) * sizeof(float));
+    s.weight_count = count.weight_index;
+    s.weights = malloc(SPRIG_MAX(s.weight_count, 1) * sizeof(float));
     s.deltas = malloc(SPRIG_MAX(s.entries, 1));
     s.nnz = malloc(SPRIG_MAX(s.units, 1) * sizeof(uint32_t));
-    s.unit_weight = malloc((s.units + 1) * sizeof(size_t));
-    s.unit_entry = malloc((s.units + 1) * sizeof(size_t));
-    s.unit_first_row = malloc((s.units + 1) * sizeof(uint32_t));
-    if (s.weights == NULL || s.deltas == NULL || s.nnz == NULL || s.unit_weight == NULL || s.unit_entry == NULL ||
-        s.unit_first_row == NULL) {
+    if (s.weights == NULL || s.deltas == NULL || s.nnz == NULL) {
       sprig_free_spmm_stream(&s);
       status = sprig_status_out_of_memory;
     }
@@ -209,13 +198,6 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const f
     lay_out(&fill, &gathered, nr);
     if (s.entries != 0) {
       s.deltas[s.entries - 1] = 0;
-    }
-    /* A unit without entries starts where the next unit with entries does (0 past the last). */
-    s.unit_first_row[s.units] = 0;
-    for (size_t u = s.units; u-- > 0;) {
-      if (s.nnz[u] == 0) {
-        s.unit_first_row[u] = s.unit_first_row[u + 1];
-      }
     }
     *stream = s;
   }
@@ -239,8 +221,5 @@ void sprig_free_spmm_stream(struct sprig_spmm_stream* s) {
   free(s->weights);
   free(s->deltas);
   free(s->nnz);
-  free(s->unit_weight);
-  free(s->unit_entry);
-  free(s->unit_first_row);
   *s = (struct sprig_spmm_stream){0};
 }

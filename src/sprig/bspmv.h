@@ -5,13 +5,10 @@
  *   output[n] = clamp(bias[n] + sum over the blocks b of row n of
  *                     sum_{j < C} values[b][j] * input[block_cols[b] * C + j], min, max)
  *
- * bias:        nc values.
- * values:      C values per block, the blocks of row 0, then row 1, ... (no gaps).
- * block_index: C = 4, 8: per block its first input feature divided by C (uint16_t).
- *              C = 1 (CSR rows): per entry its column gap (uint8_t): the column minus the previous
- *              entry's column in the row, the row's first entry its column + 1 (the packed CSR
- *              weights' col_gaps, src/sprig/weights.h).
- * nblocks:     per row, its block (C = 1: entry) count.
+ * bias:       nc values.
+ * values:     C values per block, the blocks of row 0, then row 1, ... (no gaps).
+ * block_cols: per block, its first input feature divided by C.
+ * nblocks:    per row, its block count.
  * input:      every block reads C whole floats, so round_up(K, C) floats must be readable
  *             (operators copy the row to a zero-padded buffer when K % C != 0).
  * output:     nc floats, contiguous.
@@ -29,11 +26,11 @@
 #include <sprig/spmm.h>
 
 typedef void (*sprig_f32_bspmv_ukernel_fn)(
-    size_t nc, const float* input, const float* bias, const float* values, const void* block_index,
+    size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols,
     const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params);
 
-#define SPRIG_F32_BSPMV_UKERNEL(isa, c, is_default, fn)                                                   \
-  void fn(size_t nc, const float* input, const float* bias, const float* values, const void* block_index, \
+#define SPRIG_F32_BSPMV_UKERNEL(isa, c, is_default, fn)                                                    \
+  void fn(size_t nc, const float* input, const float* bias, const float* values, const uint16_t* block_cols, \
           const uint32_t* nblocks, float* output, const struct sprig_f32_minmax_params* params);
 #include <f32-bspmv/list.inc>
 #undef SPRIG_F32_BSPMV_UKERNEL

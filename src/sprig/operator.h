@@ -70,34 +70,43 @@ struct sprig_bspmv_plan {
 struct sprig_operator {
   enum sprig_operator_type type;
   enum sprig_operator_state state;
+  size_t rows;                  /* output channels / features */
+  size_t cols;                  /* input channels / features */
+  size_t nnz;                   /* nonzero weights */
+  /* The packed weights, referenced only while a kernel reads them (1 x C blocks, whose SpMM
+   * stream is built at the first reshape that needs it); NULL for the others. */
   struct sprig_weights* weights;
   const struct sprig_f32_spmm_ukernel* chosen_ukernel; /* at create, for wide problems */
   const struct sprig_f32_spmm_ukernel* ukernel;        /* at reshape, fitted to the pixel count */
   struct sprig_f32_minmax_params params;
-  /* kernel weights, per-unit counts, input rows; weights NULL until built (deferred when the
-   * matrix-vector kernels apply) */
+  /* kernel weights, input-row steps, per-unit counts; weights NULL until built (deferred when
+   * the matrix-vector kernels apply) */
   struct sprig_spmm_stream stream;
 
   /* N:M weights use their own kernel family (ukernel and stream above stay unused). */
   const struct sprig_f32_nmspmm_ukernel* nm_chosen_ukernel;
   const struct sprig_f32_nmspmm_ukernel* nm_ukernel;
   float* nm_weights;          /* per output channel: bias, groups * n values */
+  uint8_t* nm_indices;        /* per output channel: groups * n in-run indices (a copy) */
+  size_t nm_groups;           /* runs of m per row */
+  size_t nm_n;
+  size_t nm_m;
 
-  /* 1 x 4 / 1 x 8 block weights, or CSR weights (1 x 1 blocks) with a matrix-vector kernel for
-   * them: the kernel (NULL otherwise) and its view of the weights; used when a reshape gives
-   * problems of fewer than 4 input vectors. */
+  /* 1 x 4 / 1 x 8 block weights with a matrix-vector kernel for them: the kernel (NULL
+   * otherwise) and its view of the weights; used when a reshape gives problems of fewer than 4
+   * input vectors. */
   const struct sprig_f32_bspmv_ukernel* bspmv_ukernel;
   struct sprig_bspmv_weights {
     size_t width;               /* C: input features per block */
     const float* values;        /* the packed weights' values (not copied) */
-    const void* index;          /* the packed weights' 16-bit block columns or CSR column gaps */
+    const uint16_t* cols;       /* block columns: the packed weights' */
     const uint32_t* block_ptr;  /* rows + 1 block offsets: the packed weights' */
     float* bias;                /* rows values (zeros without bias) */
     uint32_t* nblocks;          /* per row */
   } bspmv_weights;
   struct sprig_bspmv_plan bspmv;
 
-  /* conv2d: input channels = weights->cols (1x1 kernels). */
+  /* conv2d: input channels = cols (1x1 kernels). */
   size_t batch;
   size_t height;
   size_t width;

@@ -14,13 +14,36 @@ struct sprig_spmm_stream {
   size_t blocks;            /* rows / nr when nr > 1, else 0 */
   size_t units;
   size_t entries;           /* over all units, bridges included: one delta each */
+  size_t weight_count;      /* floats in weights */
   float* weights;           /* per unit: nr (or 1) biases, then nr (or 1) values per entry */
   int8_t* deltas;           /* per entry: input rows to the next entry's row (0 after the last) */
   uint32_t* nnz;            /* per unit: its entries */
-  size_t* unit_weight;      /* units + 1 offsets into weights */
-  size_t* unit_entry;       /* units + 1 offsets into deltas */
-  uint32_t* unit_first_row; /* units + 1: input row of the first entry at or after the unit (0 if none) */
+  uint32_t first_row;       /* input row of the first entry (0 if none) */
 };
+
+/* Where a unit's data starts in a stream: found by walking the units from the first. */
+struct sprig_spmm_position {
+  size_t unit;
+  size_t weight;            /* index into weights */
+  size_t entry;             /* index into deltas */
+  int64_t row;              /* input row of that entry (meaningless past the last) */
+};
+
+static inline struct sprig_spmm_position sprig_spmm_start(const struct sprig_spmm_stream* s) {
+  return (struct sprig_spmm_position){0, 0, 0, s->first_row};
+}
+
+/* Moves `p` past its unit. */
+static inline void sprig_spmm_next_unit(const struct sprig_spmm_stream* s, struct sprig_spmm_position* p) {
+  const size_t width = p->unit < s->blocks ? s->nr : 1;
+  const size_t count = s->nnz[p->unit];
+  for (size_t j = 0; j < count; j++) {
+    p->row += s->deltas[p->entry + j];
+  }
+  p->weight += width * (1 + count);
+  p->entry += count;
+  p->unit++;
+}
 
 /* Columns stored if the rows were packed in blocks of nr (column union per block), before
  * bridging. */

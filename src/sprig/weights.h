@@ -46,6 +46,9 @@ struct sprig_weights {
 
 void sprig_retain_weights(struct sprig_weights* weights);
 
+/* What sprig_get_weights_info reports as packed_bytes. */
+size_t sprig_packed_bytes(const struct sprig_weights* weights);
+
 #define SPRIG_CSR_MAX_GAP 255
 
 /* Stored zeros that bridge a column gap (>= 1) in CSR weights. */
