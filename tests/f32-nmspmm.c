@@ -161,6 +161,19 @@ static void test_nm_kernel(void** state) {
   const struct nm_case narrow = {.m_pixels = 5, .channels = 5, .rows = 2050, .n = 3, .m = 8, .fill = 1.0,
                                  .input_stride = 5, .output_stride = 5, .lo = -1.0f, .hi = 0.5f, .split = 0};
   run_nm_case(uk, &narrow, seed++);
+  /* One pixel on contiguous rows (matrix-vector kernels vectorize over the weights there):
+   * patterns whose 16 slots span at most 32 rows, and others; row counts around the runs. */
+  static const size_t mv_patterns[][2] = {{2, 4}, {4, 8}, {8, 16}, {1, 2}, {2, 3}, {1, 4}, {3, 8}};
+  static const size_t mv_rows[] = {1000, 33, 70, 1001};
+  for (size_t pi = 0; pi < sizeof(mv_patterns) / sizeof(mv_patterns[0]); pi++) {
+    for (size_t ri = 0; ri < sizeof(mv_rows) / sizeof(mv_rows[0]); ri++) {
+      const struct nm_case mv = {.m_pixels = 1, .channels = 9, .rows = mv_rows[ri], .n = mv_patterns[pi][0],
+                                 .m = mv_patterns[pi][1], .fill = ri % 2 == 0 ? 1.0 : 0.6, .input_stride = 1,
+                                 .output_stride = 1 + ri % 2, .lo = ri == 1 ? -1.0f : -INFINITY,
+                                 .hi = ri == 1 ? 1.0f : INFINITY, .split = (int) (pi % 2)};
+      run_nm_case(uk, &mv, seed++);
+    }
+  }
 }
 
 static int initialize(void** state) {

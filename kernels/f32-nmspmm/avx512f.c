@@ -34,6 +34,7 @@
 #include <immintrin.h>
 
 #include <isa/avx512f.h>
+#include <isa/scalar.h>
 #include <sprig/nmspmm.h>
 
 /* What x86-template.h needs of the ISA beyond isa/avx512f.h (see the list there). */
@@ -62,3 +63,90 @@ INLINE __m512 load_pair(const float* p) {
 DEFINE_AVX512F_NMSPMM(32, 4)
 DEFINE_AVX512F_NMSPMM(64, 4)
 DEFINE_AVX512F_NMSPMM(128, 2)
+
+/*
+ * 1x1: one pixel per input row (matrix-vector products: batch-1 linear layers, convolutions over
+ * 1x1 images), vectorized over the stored weights instead of the pixels. When the rows are
+ * contiguous floats (row_stride 4), n divides 16 and 16 slots span at most 64 rows, per 16 slots:
+ * one load of the 16 values, one vpmovzxbd of the 16 index bytes plus one vpaddd of the run
+ * bases, the input rows the runs cover in two zmm loads and one vpermt2ps (span <= 32: 2:4, 4:8,
+ * 1:2, 8:16) or four loads, two vpermt2ps and a masked blend on the index's bit 5 (span <= 64:
+ * 1:4, 2:8, 4:16), and one vfmadd231ps (two accumulators in turn). Limit: 7-10 instructions and
+ * 80 bytes of weights per 16 slots, against 3 instructions and 128 bytes per 32 columns for a
+ * dense product. Slots whose vector step might reach past the last full run take a scalar loop
+ * with four sums; other patterns and strides, and more than one pixel, the scalar 1x1 kernel.
+ */
+
+/* Lane l of the run bases of 16 slots: (l / n) * m. */
+static __m512i run_bases(size_t n, size_t m) {
+  int32_t bases[16];
+  for (size_t l = 0; l < 16; l++) {
+    bases[l] = (int32_t) ((l / n) * m);
+  }
+  return _mm512_loadu_si512(bases);
+}
+
+/* The 16 inputs x[rows[l]] for rows < span (32 or 64, a compile-time constant at each call). */
+INLINE __m512 pick_inputs(const float* x, __m512i rows, size_t span) {
+  const __m512 low = _mm512_permutex2var_ps(_mm512_loadu_ps(x), rows, _mm512_loadu_ps(x + 16));
+  if (span <= 32) {
+    return low;
+  }
+  const __m512 high = _mm512_permutex2var_ps(_mm512_loadu_ps(x + 32), rows, _mm512_loadu_ps(x + 48));
+  const __mmask16 upper = _mm512_test_epi32_mask(rows, _mm512_set1_epi32(32));
+  return _mm512_mask_blend_ps(upper, low, high);
+}
+
+/* 16 slots from slot 16 * step on: their values times their inputs, added to acc. */
+INLINE __m512 madd_step(__m512 acc, const float* w, const uint8_t* idx, const float* input, size_t step,
+                        size_t rows_per_step, __m512i bases, size_t span) {
+  const __m512i rows = _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*) (idx + step * 16))), bases);
+  return _mm512_fmadd_ps(_mm512_loadu_ps(w + step * 16), pick_inputs(input + step * rows_per_step, rows, span), acc);
+}
+
+INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                        const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+                        const struct sprig_f32_minmax_params* params) {
+  const size_t slots = groups * n;
+  /* Vector steps read rows [base, base + span); only rows of full runs (before the last run)
+   * are sure to exist, so steps stop where base + span would pass (groups - 1) * m. */
+  const size_t safe_rows = (groups - 1) * m;
+  const size_t rows_per_step = 16 / n * m;
+  const size_t steps = safe_rows >= span ? (safe_rows - span) / rows_per_step + 1 : 0;
+  const __m512i bases = run_bases(n, m);
+  for (size_t c = 0; c < nc; c++) {
+    const float* w = weights + c * (1 + slots) + 1;
+    const uint8_t* idx = indices + c * slots;
+    __m512 acc0 = _mm512_setzero_ps();
+    __m512 acc1 = _mm512_setzero_ps();
+    size_t step = 0;
+    for (; step + 2 <= steps; step += 2) {
+      acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, span);
+      acc1 = madd_step(acc1, w, idx, input, step + 1, rows_per_step, bases, span);
+    }
+    if (step < steps) {
+      acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, span);
+    }
+    float sums[4] = {_mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)), 0.0f, 0.0f, 0.0f};
+    for (size_t s = steps * 16; s < slots; s++) {
+      sums[s % 4] += w[s] * input[(s / n) * m + idx[s]];
+    }
+    output[0] = sprig_clamp_f32(w[-1] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), params->min, params->max);
+    output = (float*) ((char*) output + output_stride);
+  }
+}
+
+void sprig_f32_nmspmm_minmax_ukernel_1x1__avx512f(
+    size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
+    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params) {
+  const size_t span = 16 % n == 0 ? 16 / n * m : SIZE_MAX;
+  if (mc != 1 || row_stride != sizeof(float) || span > 64) {
+    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, weights, indices, output,
+                                                output_stride, params);
+  } else if (span <= 32) {
+    nm_rows_1x1(32, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+  } else {
+    nm_rows_1x1(64, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+  }
+}

@@ -6,29 +6,40 @@
 #include <isa/scalar.h>
 #include <sprig/nmspmm.h>
 
+/* One tile of `mr` pixels; one pixel takes the slots in turn into four sums (four add chains,
+ * as for a matrix-vector product), summed at the end of the channel. */
 static inline void nmspmm_tile(
     size_t mr, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
     const float* weights, const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
   const size_t group_stride = m * row_stride;
+  const size_t sets = mr == 1 ? 4 : 1;
   for (size_t c = 0; c < nc; c++) {
-    float acc[8];
+    float acc[4][8];
     const float bias = *weights++;
     for (size_t i = 0; i < mr; i++) {
-      acc[i] = bias;
+      acc[0][i] = bias;
+      for (size_t k = 1; k < sets; k++) {
+        acc[k][i] = 0.0f;
+      }
     }
     const char* group_input = (const char*) input;
+    size_t slot = 0;
     for (size_t g = 0; g < groups; g++) {
-      for (size_t j = 0; j < n; j++) {
+      for (size_t j = 0; j < n; j++, slot++) {
         const float w = *weights++;
         const float* x = (const float*) (group_input + (size_t) *indices++ * row_stride);
         for (size_t i = 0; i < mr; i++) {
-          acc[i] += w * x[i];
+          acc[slot % sets][i] += w * x[i];
         }
       }
       group_input += group_stride;
     }
     for (size_t i = 0; i < mr; i++) {
-      output[i] = sprig_clamp_f32(acc[i], lo, hi);
+      float sum = acc[0][i];
+      if (sets == 4) {
+        sum += (acc[1][i] + acc[2][i]) + acc[3][i];
+      }
+      output[i] = sprig_clamp_f32(sum, lo, hi);
     }
     output = (float*) ((char*) output + output_stride);
   }

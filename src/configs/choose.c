@@ -82,6 +82,13 @@ size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct spr
   if (pixels == c.mr) {
     return chosen;
   }
+  if (pixels == 1) {
+    /* A kernel of the same ISA with MR = 1 is vectorized over the weights (matrix-vector). */
+    const size_t one = widest_fitting(list, c.isa, c.nr, 1);
+    if (one != SIZE_MAX && list->traits(one).mr == 1) {
+      return one;
+    }
+  }
   if (pixels < SCALAR_BELOW_PIXELS && hardware->forced_isa == sprig_isa_count) {
     const size_t scalar = widest_fitting(list, sprig_isa_scalar, c.nr, pixels);
     if (scalar != SIZE_MAX) {
