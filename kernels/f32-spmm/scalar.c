@@ -25,13 +25,23 @@ static inline void spmm_tile(
     }
     uint32_t j = nnz[n];
     for (; j >= sets; j -= sets) {
+      /* The rows of the `sets` entries from prefix sums of their steps, so that the input
+       * pointer carries one add per `sets` entries instead of one per entry. */
+      const float* rows[4];
+      intptr_t ahead = 0;
       for (size_t k = 0; k < sets; k++) {
-        const float w = *weights++;
-        for (size_t i = 0; i < mr; i++) {
-          acc[k][i] += w * input[i];
-        }
-        input = sprig_spmm_next_row(input, *deltas++, stride);
+        rows[k] = (const float*) ((uintptr_t) input + (uintptr_t) (ahead * (intptr_t) stride));
+        ahead += deltas[k];
       }
+      for (size_t k = 0; k < sets; k++) {
+        const float w = weights[k];
+        for (size_t i = 0; i < mr; i++) {
+          acc[k][i] += w * rows[k][i];
+        }
+      }
+      input = (const float*) ((uintptr_t) input + (uintptr_t) (ahead * (intptr_t) stride));
+      weights += sets;
+      deltas += sets;
     }
     for (; j != 0; j--) {
       const float w = *weights++;
@@ -98,10 +108,10 @@ static inline void spmm_tile_blocks(
 }
 
 /* Walks the pixels in tiles of `mr`, then halves the tile for the remainder. */
-static inline void spmm_all_tiles(
+static inline void spmm_all_tiles_strided(
     size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* weights,
-    const int8_t* deltas,
-    const uint32_t* nnz, float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
+    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params) {
   const float lo = params->min;
   const float hi = params->max;
   size_t p = 0;
@@ -113,6 +123,19 @@ static inline void spmm_all_tiles(
       spmm_tile_blocks(tile, nr, nc, input + p, stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
       p += tile;
     }
+  }
+}
+
+/* One-pixel rows (stride of one float: matrix-vector products) get their own copy of the code,
+ * where the step times the stride is a shift and rows are indexed loads. */
+static inline void spmm_all_tiles(
+    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* weights,
+    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params) {
+  if (stride == sizeof(float)) {
+    spmm_all_tiles_strided(mr, nr, mc, nc, input, sizeof(float), weights, deltas, nnz, output, output_stride, params);
+  } else {
+    spmm_all_tiles_strided(mr, nr, mc, nc, input, stride, weights, deltas, nnz, output, output_stride, params);
   }
 }
 
