@@ -110,7 +110,7 @@ static enum sprig_status gather_units(const struct sprig_weights* w, const float
   return sprig_status_success;
 }
 
-/* Where lay_out is: the next weight and entry, the input row of the last entry laid out. */
+/* Where lay_out is: the next weight and entry, and the input row of the last entry laid out. */
 struct layout {
   struct sprig_spmm_stream* out; /* NULL: only count */
   size_t weight_index;
@@ -175,6 +175,7 @@ static void lay_out(struct layout* l, const struct gathered* g, size_t nr) {
     }
   }
 }
+
 enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const float* bias, size_t nr,
                                           struct sprig_spmm_stream* stream) {
   struct gathered gathered = {0};
