@@ -163,7 +163,7 @@ static void test_nm_kernel(void** state) {
   run_nm_case(uk, &narrow, seed++);
   /* One pixel on contiguous rows (matrix-vector kernels vectorize over the weights there):
    * patterns whose 16 slots span at most 32 rows, and others; row counts around the runs. */
-  static const size_t mv_patterns[][2] = {{2, 4}, {4, 8}, {8, 16}, {1, 2}, {2, 3}, {1, 4}, {3, 8}};
+  static const size_t mv_patterns[][2] = {{2, 4}, {4, 8}, {8, 16}, {1, 2}, {2, 3}, {1, 4}, {3, 8}, {3, 4}, {12, 16}};
   static const size_t mv_rows[] = {1000, 33, 70, 1001};
   for (size_t pi = 0; pi < sizeof(mv_patterns) / sizeof(mv_patterns[0]); pi++) {
     for (size_t ri = 0; ri < sizeof(mv_rows) / sizeof(mv_rows[0]); ri++) {

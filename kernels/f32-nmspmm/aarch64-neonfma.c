@@ -39,6 +39,7 @@
 #include <arm_neon.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <isa/neon.h>
 #include <sprig/nmspmm.h>
@@ -383,3 +384,187 @@ SPRIG_INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t 
 DEFINE_NEONFMA_NMSPMM(8)
 DEFINE_NEONFMA_NMSPMM(16)
 DEFINE_NEONFMA_NMSPMM(32)
+
+/*
+ * 1x1: one pixel per input row (matrix-vector products: batch-1 linear layers), vectorized over
+ * the stored weights instead of the pixels. Taken when mc == 1, the rows are contiguous floats
+ * (row_stride 4) and R runs fill V whole vectors of 4 slots within 16 rows (R * n = 4 * V,
+ * R * m <= 16; the largest such R): a step of 4 * V slots picks its inputs from a 64-byte table,
+ * the 16 floats from its first run's row 0 on (one ld1 of 4 q registers). Per vector of 4 slots:
+ * a tbl spreads each slot's index byte (scaled by 4 with one shl per 16 index bytes) to the 4
+ * bytes of its lane, an add of the constant 4 * run base + {0, 1, 2, 3} makes the byte indices,
+ * a 4-register tbl picks the 4 floats, and one fmla with 4 weights. Steps per pattern:
+ *   V = 2, 8 slots (2:4, 4:8, 8:16, 1:2, 2:3): 2 steps per trip, 4 accumulators.
+ *   V = 1, 4 slots (1:4, 2:8, 4:16, 1:3, 2:5, 2:6): 4 steps per trip, 4 accumulators.
+ *   V = 3, 12 slots (3:4, 4:5, 6:8, 12:16) and V = 4, 16 slots (n == m = 1, 2, 4, 8, 16): 1 step
+ *   per trip.
+ * Counts per trip of 16 slots (V = 3: 12), from objdump of GCC 12 -O3 (clang 14 in braces):
+ *   all: 4 fmla + 4 tbl (4 registers) + 4 tbl (1 register) + 4 add + 1 shl = 17 vector ops
+ *        (V = 3: 13), 1 ldr q of index bytes and 2 ldp q of weights (V = 3: ldr d + ldr s +
+ *        ins, ldp q + ldr q).
+ *   V = 2: 29 {29} = 17 + 5 loads (2 ld1 tables) + 7 pointer / counter adds, cmp, branch.
+ *   V = 1: 33 {35} (4 ld1 tables, 9 scalar).  V = 4: 26 {24}.  V = 3: 25 {23}.
+ * Limit: the vector pipes, not the loads: 17 vector ops for 16 slots where a dense product needs
+ * 4 fmla for 16 weights, and the 4-register tbl is several micro-ops on current cores (not yet
+ * measured on a phone; qemu only). The scalar 1x1 kernel needs 3 loads per slot, this one 5 to
+ * 7 per 16. No loop touches the stack (GCC saves x19-x28, and d8-d9 for V = 4, in the prologue).
+ * Steps stop where their 16 rows would pass the last full run ((groups - 1) * m: only rows that
+ * surely exist are read); the slots left take a scalar loop with four sums. Other patterns
+ * (1:8, 3:8, 5:8, 15:16, ...), strides and pixel counts go to the scalar 1x1 kernel.
+ */
+
+/* The first `count` (4, 8, 12 or 16, a constant) index bytes at p, in the low lanes of a vector;
+ * nothing past them is read (the last channel's indices may end there). */
+SPRIG_INLINE uint8x16_t load_index_bytes(const uint8_t* p, size_t count) {
+  if (count == 16) {
+    return vld1q_u8(p);
+  }
+  if (count == 8) {
+    return vcombine_u8(vld1_u8(p), vdup_n_u8(0));
+  }
+  uint32_t tail;
+  memcpy(&tail, p + (count & 8), sizeof(tail));
+  const uint8x8_t last = vreinterpret_u8_u32(vset_lane_u32(tail, vdup_n_u32(0), 0));
+  return count == 4 ? vcombine_u8(last, vdup_n_u8(0)) : vcombine_u8(vld1_u8(p), last);
+}
+
+/* The constants of a call with R runs (S = 4 * V slots) per step. For vector v of a step (slots
+ * 4v .. 4v + 3): base[v] holds, in the four bytes of slot k, the byte offset of its run in the
+ * step's table plus the byte within a float: 4 * (k / n) * m + {0, 1, 2, 3}. spread[u][v] copies
+ * byte u * S + k of the loaded index bytes (step u of an unrolled trip) to the four bytes of
+ * slot k. */
+struct mv_consts {
+  uint8x16_t base[4];
+  uint8x16_t spread[4][4];
+};
+
+SPRIG_INLINE void mv_consts_init(size_t vectors, size_t unroll, size_t n, size_t m, struct mv_consts* k) {
+  const size_t slots = 4 * vectors;
+  uint8_t bytes[16];
+  for (size_t v = 0; v < vectors; v++) {
+    for (size_t b = 0; b < 16; b++) {
+      bytes[b] = (uint8_t) (4 * (((4 * v + b / 4) / n) * m) + b % 4);
+    }
+    k->base[v] = vld1q_u8(bytes);
+    for (size_t u = 0; u < unroll; u++) {
+      for (size_t b = 0; b < 16; b++) {
+        bytes[b] = (uint8_t) (u * slots + 4 * v + b / 4);
+      }
+      k->spread[u][v] = vld1q_u8(bytes);
+    }
+  }
+}
+
+/* One step: the V vectors of 4 slots whose 4 * index bytes are in `scaled` (step u of the trip),
+ * their inputs picked from the 16 floats at x, times their weights at w, into acc[u * V + v]. */
+SPRIG_INLINE void mv_step(size_t vectors, size_t u, float32x4_t* acc, uint8x16_t scaled, const float* x,
+                          const float* w, const struct mv_consts* k) {
+  const uint8x16x4_t table = vld1q_u8_x4((const uint8_t*) x);
+  UNROLL for (size_t v = 0; v < vectors; v++) {
+    const uint8x16_t at = vaddq_u8(vqtbl1q_u8(scaled, k->spread[u][v]), k->base[v]);
+    const float32x4_t inputs = vreinterpretq_f32_u8(vqtbl4q_u8(table, at));
+    acc[u * vectors + v] = vfmaq_f32(acc[u * vectors + v], vld1q_f32(w + 4 * v), inputs);
+  }
+}
+
+/* All nc channels, R = runs runs and V = vectors vectors (4 * V slots) per step, `unroll` steps
+ * per trip (V * unroll <= 4 accumulators). Steps read the 16 rows from their first run's row 0
+ * on; only rows of full runs (before the last run) surely exist, so they stop where that would
+ * pass (groups - 1) * m, and the slots left take a scalar loop with four sums. */
+SPRIG_INLINE void mv_channels(size_t vectors, size_t unroll, size_t runs, size_t nc, size_t groups, size_t n,
+                              size_t m, const float* input, const float* weights, const uint8_t* indices,
+                              float* output, size_t output_stride, struct clamp c) {
+  const size_t slots = groups * n;
+  const size_t step_slots = 4 * vectors;
+  const size_t step_rows = runs * m;
+  const size_t safe_rows = groups != 0 ? (groups - 1) * m : 0;
+  const size_t steps = safe_rows >= 16 ? (safe_rows - 16) / step_rows + 1 : 0;
+  struct mv_consts k;
+  mv_consts_init(vectors, unroll, n, m, &k);
+  for (size_t ch = 0; ch < nc; ch++) {
+    const float* w = weights + 1;
+    const uint8_t* ix = indices;
+    const float* x = input;
+    float32x4_t acc[4];
+    UNROLL for (size_t a = 0; a < 4; a++) {
+      acc[a] = vdupq_n_f32(0.0f);
+    }
+    size_t step = 0;
+    for (; step + unroll <= steps; step += unroll) {
+      const uint8x16_t scaled = vshlq_n_u8(load_index_bytes(ix, unroll * step_slots), 2);
+      UNROLL for (size_t u = 0; u < unroll; u++) {
+        mv_step(vectors, u, acc, scaled, x + u * step_rows, w + u * step_slots, &k);
+      }
+      w += unroll * step_slots;
+      ix += unroll * step_slots;
+      x += unroll * step_rows;
+    }
+    for (; step < steps; step++) {
+      mv_step(vectors, 0, acc, vshlq_n_u8(load_index_bytes(ix, step_slots), 2), x, w, &k);
+      w += step_slots;
+      ix += step_slots;
+      x += step_rows;
+    }
+    float sums[4] = {vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3]))), 0.0f, 0.0f,
+                     0.0f};
+    /* The slots left, four at a time into sums[0 .. 4) (constant subscripts: registers). */
+    const size_t left = slots - steps * runs * n;
+    size_t run_row = 0; /* row 0 of the slot's run, from x */
+    size_t j = 0;       /* the slot's place in its run */
+    for (size_t s = 0; s < left; s += 4) {
+      UNROLL for (size_t q = 0; q < 4; q++) {
+        if (s + q < left) {
+          sums[q] += w[s + q] * x[run_row + ix[s + q]];
+          if (++j == n) {
+            j = 0;
+            run_row += m;
+          }
+        }
+      }
+    }
+    *output = clamps(weights[0] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
+    weights += 1 + slots;
+    indices += slots;
+    output = next_channel(output, output_stride);
+  }
+}
+
+/* One out-of-line function per step width (as the tiles above: each loop gets the registers). */
+#define DEFINE_MV(V, U)                                                                                    \
+  static __attribute__((noinline)) void mv_##V(size_t runs, size_t nc, size_t groups, size_t n, size_t m,    \
+                                               const float* input, const float* weights,                   \
+                                               const uint8_t* indices, float* output, size_t output_stride, \
+                                               const struct sprig_f32_minmax_params* params) {              \
+    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                      \
+    mv_channels(V, U, runs, nc, groups, n, m, input, weights, indices, output, output_stride, c);           \
+  }
+
+DEFINE_MV(1, 4)
+DEFINE_MV(2, 2)
+DEFINE_MV(3, 1)
+DEFINE_MV(4, 1)
+
+void sprig_f32_nmspmm_minmax_ukernel_1x1__aarch64_neonfma(
+    size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
+    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params) {
+  /* Runs per step: the most whose rows fit the 16-float table and whose slots fill vectors. */
+  size_t runs = 0;
+  if (mc == 1 && row_stride == sizeof(float)) {
+    for (size_t r = 16 / m; r != 0; r--) {
+      if (r * n % 4 == 0) {
+        runs = r;
+        break;
+      }
+    }
+  }
+  switch (runs * n / 4) {
+    case 1: mv_1(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
+    case 2: mv_2(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
+    case 3: mv_3(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
+    case 4: mv_4(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
+    default:
+      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, weights, indices,
+                                                  output, output_stride, params);
+  }
+}

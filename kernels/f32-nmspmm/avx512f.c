@@ -141,7 +141,7 @@ void sprig_f32_nmspmm_minmax_ukernel_1x1__avx512f(
     const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const size_t span = 16 % n == 0 ? 16 / n * m : SIZE_MAX;
-  if (mc != 1 || row_stride != sizeof(float) || span > 64) {
+  if (mc != 1 || row_stride != sizeof(float) || span > 64 || groups == 0) {
     sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, weights, indices, output,
                                                 output_stride, params);
   } else if (span <= 32) {
