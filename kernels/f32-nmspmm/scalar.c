@@ -6,40 +6,71 @@
 #include <isa/scalar.h>
 #include <sprig/nmspmm.h>
 
-/* One tile of `mr` pixels; one pixel takes the slots in turn into four sums (four add chains,
- * as for a matrix-vector product), summed at the end of the channel. */
+/* One pixel: the slots in turn into four sums (four add chains, as for a matrix-vector
+ * product); the run base and the place in the run are carried along instead of divided out. */
+static inline void nmspmm_pixel(
+    size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride, const float* weights,
+    const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
+  const size_t slots = groups * n;
+  const size_t run_bytes = m * row_stride;
+  for (size_t c = 0; c < nc; c++) {
+    float sums[4] = {*weights++, 0.0f, 0.0f, 0.0f};
+    const char* run = (const char*) input;
+    size_t place = 0;
+    size_t s = 0;
+    for (; s + 4 <= slots; s += 4) {
+      for (size_t k = 0; k < 4; k++) {
+        sums[k] += weights[k] * *(const float*) (run + (size_t) indices[k] * row_stride);
+        place++;
+        if (place == n) {
+          place = 0;
+          run += run_bytes;
+        }
+      }
+      weights += 4;
+      indices += 4;
+    }
+    for (; s < slots; s++) {
+      sums[0] += *weights++ * *(const float*) (run + (size_t) *indices++ * row_stride);
+      place++;
+      if (place == n) {
+        place = 0;
+        run += run_bytes;
+      }
+    }
+    *output = sprig_clamp_f32((sums[0] + sums[1]) + (sums[2] + sums[3]), lo, hi);
+    output = (float*) ((char*) output + output_stride);
+  }
+}
+
+/* One tile of `mr` pixels (2 or more). */
 static inline void nmspmm_tile(
     size_t mr, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
     const float* weights, const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
+  if (mr == 1) {
+    nmspmm_pixel(nc, groups, n, m, input, row_stride, weights, indices, output, output_stride, lo, hi);
+    return;
+  }
   const size_t group_stride = m * row_stride;
-  const size_t sets = mr == 1 ? 4 : 1;
   for (size_t c = 0; c < nc; c++) {
-    float acc[4][8];
+    float acc[8];
     const float bias = *weights++;
     for (size_t i = 0; i < mr; i++) {
-      acc[0][i] = bias;
-      for (size_t k = 1; k < sets; k++) {
-        acc[k][i] = 0.0f;
-      }
+      acc[i] = bias;
     }
     const char* group_input = (const char*) input;
-    size_t slot = 0;
     for (size_t g = 0; g < groups; g++) {
-      for (size_t j = 0; j < n; j++, slot++) {
+      for (size_t j = 0; j < n; j++) {
         const float w = *weights++;
         const float* x = (const float*) (group_input + (size_t) *indices++ * row_stride);
         for (size_t i = 0; i < mr; i++) {
-          acc[slot % sets][i] += w * x[i];
+          acc[i] += w * x[i];
         }
       }
       group_input += group_stride;
     }
     for (size_t i = 0; i < mr; i++) {
-      float sum = acc[0][i];
-      if (sets == 4) {
-        sum += (acc[1][i] + acc[2][i]) + acc[3][i];
-      }
-      output[i] = sprig_clamp_f32(sum, lo, hi);
+      output[i] = sprig_clamp_f32(acc[i], lo, hi);
     }
     output = (float*) ((char*) output + output_stride);
   }
