@@ -82,37 +82,32 @@ out_of_memory:
   return sprig_status_out_of_memory;
 }
 
-struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* w) {
+/* The stored entries of block weights inside the matrix, row by row (the parts of edge blocks
+ * outside it left out). */
+static void put_block_rows(const struct sprig_weights* w, struct sprig_csr_writer* writer) {
   const size_t bh = w->block_height, bw = w->block_width;
-  /* Entries inside the matrix: whole blocks, minus the parts of edge blocks outside it, plus the
-   * bridges of column gaps between blocks. */
-  size_t values = 0, entries = 0;
-  for (size_t r = 0; r < w->rows; r++) {
-    size_t next_gap_base = 0;
-    for (uint32_t b = w->block_row_ptr[r / bh]; b < w->block_row_ptr[r / bh + 1]; b++) {
-      const size_t first_col = sprig_block_first_col(w, b);
-      const size_t width = SPRIG_MIN(bw, w->cols - first_col);
-      values += width;
-      entries += width + sprig_csr_bridges(first_col + 1 - next_gap_base);
-      next_gap_base = first_col + width;
-    }
-  }
-  struct sprig_csr_writer writer;
-  struct sprig_weights* csr =
-      entries <= UINT32_MAX ? sprig_allocate_csr_weights(w->rows, w->cols, values, entries, &writer) : NULL;
-  if (csr == NULL) {
-    return NULL;
-  }
   for (size_t r = 0; r < w->rows; r++) {
     const size_t br = r / bh, i = r % bh;
     for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
       const size_t first_col = sprig_block_first_col(w, b);
       const size_t width = SPRIG_MIN(bw, w->cols - first_col);
       for (size_t j = 0; j < width; j++) {
-        sprig_csr_put(&writer, first_col + j, w->block_values[b * bh * bw + i * bw + j]);
+        sprig_csr_put(writer, first_col + j, w->block_values[b * bh * bw + i * bw + j]);
       }
     }
-    sprig_csr_end_row(&writer);
+    sprig_csr_end_row(writer);
+  }
+}
+
+struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* w) {
+  struct sprig_csr_writer counter = {0};
+  put_block_rows(w, &counter);
+  struct sprig_csr_writer writer;
+  struct sprig_weights* csr = counter.entry <= UINT32_MAX
+                                  ? sprig_allocate_csr_weights(w->rows, w->cols, counter.puts, counter.entry, &writer)
+                                  : NULL;
+  if (csr != NULL) {
+    put_block_rows(w, &writer);
   }
   return csr;
 }

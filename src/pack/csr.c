@@ -34,24 +34,24 @@ struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_
   return w;
 }
 
-/* Stored entries of a dense matrix in CSR: its nonzeros plus the bridges of long column gaps. */
-static size_t count_dense_entries(size_t rows, size_t cols, const float* dense) {
-  size_t entries = 0;
+/* The nonzeros of a dense matrix, row by row. */
+static void put_dense_rows(size_t rows, size_t cols, const float* dense, struct sprig_csr_writer* writer) {
   for (size_t r = 0; r < rows; r++) {
-    size_t next_gap_base = 0;
+    const float* row = dense + r * cols;
     for (size_t c = 0; c < cols; c++) {
-      if (dense[r * cols + c] != 0.0f) {
-        entries += 1 + sprig_csr_bridges(c + 1 - next_gap_base);
-        next_gap_base = c + 1;
+      if (row[c] != 0.0f) {
+        sprig_csr_put(writer, c, row[c]);
       }
     }
+    sprig_csr_end_row(writer);
   }
-  return entries;
 }
 
 enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out) {
-  const size_t nnz = sprig_count_nonzeros(dense, rows * cols);
-  const size_t entries = nnz == 0 ? 0 : count_dense_entries(rows, cols, dense);
+  struct sprig_csr_writer counter = {0};
+  put_dense_rows(rows, cols, dense, &counter);
+  const size_t nnz = counter.puts;
+  const size_t entries = counter.entry;
   if (entries > MAX_INDEX) {
     sprig_log_error("sprig_pack_weights_f32: %zu stored entries exceed the 2^32-1 CSR indexes", entries);
     return sprig_status_unsupported_parameter;
@@ -62,15 +62,7 @@ enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* de
     sprig_log_error("sprig_pack_weights_f32: out of memory packing %zu nonzeros", nnz);
     return sprig_status_out_of_memory;
   }
-  for (size_t r = 0; r < rows; r++) {
-    const float* row = dense + r * cols;
-    for (size_t c = 0; c < cols; c++) {
-      if (row[c] != 0.0f) {
-        sprig_csr_put(&writer, c, row[c]);
-      }
-    }
-    sprig_csr_end_row(&writer);
-  }
+  put_dense_rows(rows, cols, dense, &writer);
   *out = w;
   return sprig_status_success;
 }
@@ -109,6 +101,17 @@ static enum sprig_status validate_csr(size_t rows, size_t cols, size_t nnz, cons
   return sprig_status_success;
 }
 
+/* The caller's validated CSR arrays, row by row (values may be NULL when there is no entry). */
+static void put_caller_rows(size_t rows, const uint32_t* row_ptr, const uint32_t* col_idx, const float* values,
+                            struct sprig_csr_writer* writer) {
+  for (size_t r = 0; r < rows; r++) {
+    for (uint32_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
+      sprig_csr_put(writer, col_idx[j], values[j]);
+    }
+    sprig_csr_end_row(writer);
+  }
+}
+
 enum sprig_status sprig_pack_weights_csr_f32(
     size_t rows, size_t cols, size_t nnz, const uint32_t* row_ptr, const uint32_t* col_idx,
     const float* values, uint32_t flags, sprig_weights_t* weights_out) {
@@ -133,12 +136,9 @@ enum sprig_status sprig_pack_weights_csr_f32(
   if ((status = validate_csr(rows, cols, nnz, row_ptr, col_idx, caller)) != sprig_status_success) {
     return status;
   }
-  size_t entries = nnz;
-  for (size_t r = 0; r < rows; r++) {
-    for (uint32_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
-      entries += sprig_csr_bridges(j == row_ptr[r] ? col_idx[j] + (size_t) 1 : col_idx[j] - col_idx[j - 1]);
-    }
-  }
+  struct sprig_csr_writer counter = {0};
+  put_caller_rows(rows, row_ptr, col_idx, values, &counter);
+  const size_t entries = counter.entry;
   if (entries > MAX_INDEX) {
     sprig_log_error("%s: %zu stored entries (nonzeros and column-gap bridges) exceed 2^32-1", caller, entries);
     return sprig_status_unsupported_parameter;
@@ -149,12 +149,7 @@ enum sprig_status sprig_pack_weights_csr_f32(
     sprig_log_error("%s: out of memory packing %zu nonzeros", caller, nnz);
     return sprig_status_out_of_memory;
   }
-  for (size_t r = 0; r < rows; r++) {
-    for (uint32_t j = row_ptr[r]; j < row_ptr[r + 1]; j++) {
-      sprig_csr_put(&writer, col_idx[j], values[j]);
-    }
-    sprig_csr_end_row(&writer);
-  }
+  put_caller_rows(rows, row_ptr, col_idx, values, &writer);
   *weights_out = w;
   return sprig_status_success;
 }

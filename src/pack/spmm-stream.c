@@ -115,7 +115,7 @@ struct layout {
   struct sprig_spmm_stream* out; /* NULL: only count */
   size_t weight_index;
   size_t entry_index;
-  int64_t current;
+  int64_t current;               /* meaningful once an entry is laid out */
   size_t unit_first_entry;       /* the first entry of the unit being laid out */
 };
 
@@ -182,7 +182,7 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const f
   enum sprig_status status = gather_units(w, bias, nr, &gathered);
   struct sprig_spmm_stream s = {.nr = nr, .blocks = gathered.blocks, .units = gathered.units};
   if (status == sprig_status_success) {
-    struct layout count = {.current = -1};
+    struct layout count = {0};
     lay_out(&count, &gathered, nr);
     s.entries = count.entry_index;
     s.weight_count = count.weight_index;
@@ -195,7 +195,7 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const f
     }
   }
   if (status == sprig_status_success) {
-    struct layout fill = {.out = &s, .current = -1};
+    struct layout fill = {.out = &s};
     lay_out(&fill, &gathered, nr);
     if (s.entries != 0) {
       s.deltas[s.entries - 1] = 0;

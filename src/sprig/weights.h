@@ -51,33 +51,41 @@ size_t sprig_packed_bytes(const struct sprig_weights* weights);
 
 #define SPRIG_CSR_MAX_GAP 255
 
-/* Stored zeros that bridge a column gap (>= 1) in CSR weights. */
-static inline size_t sprig_csr_bridges(size_t gap) {
-  return (gap - 1) / SPRIG_CSR_MAX_GAP;
-}
-
 /* Appends entries to CSR weights row by row: sprig_csr_put per nonzero, in increasing column
- * order, then sprig_csr_end_row. */
+ * order, then sprig_csr_end_row. A writer with w NULL only counts: run the same rows through a
+ * counting writer first to size the arrays (entry: stored entries, bridges included; puts:
+ * sprig_csr_put calls). */
 struct sprig_csr_writer {
   struct sprig_weights* w;
   size_t row;
   size_t entry;
+  size_t puts;
   size_t next_gap_base; /* the previous entry's column + 1 (0 at a row's start) */
 };
+
+static inline void sprig_csr_store(struct sprig_csr_writer* wr, size_t gap, float value) {
+  if (wr->w != NULL) {
+    wr->w->col_gaps[wr->entry] = (uint8_t) gap;
+    wr->w->values[wr->entry] = value;
+  }
+  wr->entry++;
+}
 
 static inline void sprig_csr_put(struct sprig_csr_writer* wr, size_t column, float value) {
   size_t gap = column + 1 - wr->next_gap_base;
   for (; gap > SPRIG_CSR_MAX_GAP; gap -= SPRIG_CSR_MAX_GAP) {
-    wr->w->col_gaps[wr->entry] = SPRIG_CSR_MAX_GAP;
-    wr->w->values[wr->entry++] = 0.0f;
+    sprig_csr_store(wr, SPRIG_CSR_MAX_GAP, 0.0f);
   }
-  wr->w->col_gaps[wr->entry] = (uint8_t) gap;
-  wr->w->values[wr->entry++] = value;
+  sprig_csr_store(wr, gap, value);
+  wr->puts++;
   wr->next_gap_base = column + 1;
 }
 
 static inline void sprig_csr_end_row(struct sprig_csr_writer* wr) {
-  wr->w->row_ptr[++wr->row] = (uint32_t) wr->entry;
+  wr->row++;
+  if (wr->w != NULL) {
+    wr->w->row_ptr[wr->row] = (uint32_t) wr->entry;
+  }
   wr->next_gap_base = 0;
 }
 
