@@ -5,9 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sprig/common.h>
 #include <sprig/config.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
+#include <sprig/operator.h>
 #include <sprig/spmm.h>
 
 #include "check.h"
@@ -32,6 +34,7 @@ struct kernel_slot {
   struct bench_kernel_stream stream;  /* SpMM */
   struct bench_nm_stream nm;          /* N:M */
   const float* input;          /* row of the stream's first column */
+  size_t input_stride;         /* bytes between input rows */
   float* output;               /* [n][m] */
   size_t m, n;
   struct sprig_f32_minmax_params params;
@@ -41,10 +44,10 @@ struct kernel_slot {
 static bool run_kernel(void* context) {
   const struct kernel_slot* s = context;
   if (s->ukernel.nm != NULL) {
-    s->ukernel.nm->fn(s->m, s->n, s->nm.groups, s->nm.n, s->nm.m, s->input, s->m * sizeof(float), s->nm.weights,
+    s->ukernel.nm->fn(s->m, s->n, s->nm.groups, s->nm.n, s->nm.m, s->input, s->input_stride, s->nm.weights,
                       s->nm.indices, s->output, s->m * sizeof(float), &s->params);
   } else {
-    s->ukernel.spmm->fn(s->m, s->n, s->input, s->m * sizeof(float), s->stream.packed.weights, s->stream.packed.deltas,
+    s->ukernel.spmm->fn(s->m, s->n, s->input, s->input_stride, s->stream.packed.weights, s->stream.packed.deltas,
                         s->stream.packed.nnz, s->output, s->m * sizeof(float), &s->params);
   }
   return true;
@@ -55,9 +58,17 @@ static bool run_xnn(void* context) {
   return runner->run(runner, NULL);
 }
 
+/* The input rows as operators hand them to kernels: [k][m], rows of 16+ pixels staged to a
+ * multiple of the cache line apart (sprig_aligned_row_stride). */
+struct kernel_input {
+  float* rows;
+  size_t stride; /* bytes */
+};
+
 /* Builds the kernel's stream, runs it once and checks it; false when out of memory. */
-static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d, const struct bench_reference* reference,
-                         const struct sprig_sparsity* pattern, struct bench_result* r) {
+static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d, const struct kernel_input* in,
+                         const struct bench_reference* reference, const struct sprig_sparsity* pattern,
+                         struct bench_result* r) {
   s->output = bench_alloc_floats(d->m * d->n);
   if (s->output == NULL) {
     return false;
@@ -66,13 +77,14 @@ static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d,
     if (bench_nm_stream_build(d->weights, d->bias, d->n, d->k, pattern->n, pattern->m, &s->nm) != 0) {
       return false;
     }
-    s->input = d->input_cm;
+    s->input = in->rows;
   } else {
     if (bench_kernel_stream_build(d->weights, d->bias, d->n, d->k, s->ukernel.nr, &s->stream) != 0) {
       return false;
     }
-    s->input = d->input_cm + s->stream.first_row * d->m;
+    s->input = (const float*) ((const char*) in->rows + s->stream.first_row * in->stride);
   }
+  s->input_stride = in->stride;
   for (size_t i = 0; i < d->m * d->n; i++) {
     s->output[i] = NAN;
   }
@@ -117,6 +129,7 @@ static void create_xnn(const struct bench_problem* problem, struct bench_runner*
 struct kernel_case {
   bool nm; /* the N:M family (an N:M --formats entry) */
   struct bench_results* results;
+  struct kernel_input input;
   struct kernel_slot* slots;
   size_t slot_count;
   struct bench_runner xnn[2];
@@ -226,6 +239,16 @@ static size_t runnable_kernels(bool nm, struct kernel_ref* list, bool quiet) {
   return count;
 }
 
+/* The input at the row stride operators would hand the kernels; false when out of memory. */
+static bool stage_input(const struct bench_case_data* d, struct kernel_input* in) {
+  in->stride = sprig_aligned_row_stride(d->m, d->m * sizeof(float));
+  in->rows = sprig_allocate_aligned(in->stride * SPRIG_MAX(d->k, 1));
+  for (size_t k = 0; in->rows != NULL && k < d->k; k++) {
+    memcpy((char*) in->rows + k * in->stride, d->input_cm + k * d->m, d->m * sizeof(float));
+  }
+  return in->rows != NULL;
+}
+
 /* One result and one ready slot per runnable kernel; false when out of memory. */
 static bool prepare_slots(struct kernel_case* kc, const struct kernel_ref* list,
                           const struct bench_case_data* d, const struct bench_reference* reference,
@@ -241,7 +264,7 @@ static bool prepare_slots(struct kernel_case* kc, const struct kernel_ref* list,
       describe_kernel(r, &list[i], d, o, sparsity);
       kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n, .params = {-INFINITY, INFINITY},
                                           .result_index = kc->results->count - 1};
-      ok = prepare_slot(&kc->slots[i], d, reference, &o->formats[0]->pattern, r);
+      ok = prepare_slot(&kc->slots[i], d, &kc->input, reference, &o->formats[0]->pattern, r);
     }
   }
   return ok;
@@ -256,6 +279,7 @@ static void free_kernel_case(struct kernel_case* kc) {
   bench_runner_destroy(&kc->xnn[0]);
   bench_runner_destroy(&kc->xnn[1]);
   free(kc->slots);
+  free(kc->input.rows);
   free(kc->contenders);
   free(kc->medians);
 }
@@ -274,7 +298,7 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
             bench_csr_from_dense(d.weights, d.n, d.k, &csr) == 0 &&
             bench_reference_compute(&csr, d.bias, d.input_cm, d.m, &reference) == 0;
   kc.slot_count = ok ? runnable_kernels(nm, list, o->quiet) : 0;
-  ok = ok && prepare_slots(&kc, list, &d, &reference, o, sparsity);
+  ok = ok && stage_input(&d, &kc.input) && prepare_slots(&kc, list, &d, &reference, o, sparsity);
   if (ok) {
     /* XNNPACK sees the shape as a 1x1 convolution of one 1 x m image. */
     const struct bench_layer shape = {"kernel-shape", bench_layer_conv1x1, d.k, d.n, 1, d.m, 1, 1};
@@ -296,8 +320,11 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
 bool bench_run_kernels(const struct bench_options* options, struct bench_results* results) {
   bool ok = true;
   for (size_t s = 0; s < options->sparsity_count; s++) {
-    printf("\nkernels on m=%zu k=%zu n=%zu, sparsity %.2f (%s), 1 thread, direct calls:\n", options->kernel_m,
-           options->kernel_k, options->kernel_n, options->sparsities[s], options->formats[0]->name);
+    const size_t m = options->kernel_m;
+    printf("\nkernels on m=%zu k=%zu n=%zu, sparsity %.2f (%s), 1 thread, direct calls, input rows %zu bytes apart "
+           "(as operators stage them):\n",
+           m, options->kernel_k, options->kernel_n, options->sparsities[s], options->formats[0]->name,
+           sprig_aligned_row_stride(m, m * sizeof(float)));
     ok = run_sparsity(options, options->sparsities[s], results) && ok;
   }
   return ok;

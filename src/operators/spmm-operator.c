@@ -197,15 +197,15 @@ size_t sprig_padded_row_stride(size_t pixels) {
   return stride;
 }
 
+size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride) {
+  const bool misaligned = row_stride % CACHE_LINE != 0 || row_stride % L1_ALIAS_STRIDE == 0;
+  return pixels >= MIN_STAGED_PIXELS && misaligned ? sprig_padded_row_stride(pixels) : row_stride;
+}
+
 size_t sprig_kernel_row_stride(const struct sprig_operator* op, size_t pixels, size_t row_stride) {
   const enum sprig_isa isa = op->nm_chosen_ukernel != NULL ? op->nm_chosen_ukernel->isa : op->chosen_ukernel->isa;
-  const bool misaligned = row_stride % CACHE_LINE != 0 || row_stride % L1_ALIAS_STRIDE == 0;
-  const size_t cols = op->cols;
-  const bool reused = op->nnz / MIN_READS_PER_STAGED_ROW >= cols;
-  if (isa == sprig_isa_scalar || pixels < MIN_STAGED_PIXELS || !misaligned || !reused) {
-    return row_stride;
-  }
-  return sprig_padded_row_stride(pixels);
+  const bool reused = op->nnz / MIN_READS_PER_STAGED_ROW >= op->cols;
+  return isa == sprig_isa_scalar || !reused ? row_stride : sprig_aligned_row_stride(pixels, row_stride);
 }
 
 void* sprig_allocate_aligned(size_t bytes) {

@@ -137,6 +137,10 @@ enum sprig_status sprig_plan_spmm(
  * share L1 sets). */
 size_t sprig_padded_row_stride(size_t pixels);
 
+/* Rows of `pixels` floats `row_stride` bytes apart: sprig_padded_row_stride(pixels) for rows of
+ * 16+ pixels that are misaligned or 4 KiB apart, else row_stride. */
+size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride);
+
 /* The input row stride the kernels of `op` should read for rows of `pixels` floats that are
  * `row_stride` bytes apart: row_stride itself, or sprig_padded_row_stride(pixels) when
  * copying the input there pays (SIMD kernel, rows of 16+ pixels that are misaligned or 4 KiB
