@@ -53,6 +53,17 @@ static const struct bench_layer transformer[] = {
     LINEAR("4096x4096/b1", 4096, 4096, 1),
 };
 
+/* The same linear layers at the small batches of interactive use (a few sequences, a few beams). */
+static const struct bench_layer small_batch[] = {
+    LINEAR("768x768/b2", 768, 768, 2),
+    LINEAR("768x768/b3", 768, 768, 3),
+    LINEAR("768x3072/b2", 768, 3072, 2),
+    LINEAR("3072x768/b3", 3072, 768, 3),
+    LINEAR("768x768/b4", 768, 768, 4),
+    LINEAR("768x768/b8", 768, 768, 8),
+    LINEAR("768x3072/b8", 768, 3072, 8),
+};
+
 #define SUITE(name, description, layers) {name, description, layers, sizeof(layers) / sizeof(layers[0])}
 
 static const struct bench_suite suites[] = {
@@ -60,6 +71,7 @@ static const struct bench_suite suites[] = {
     SUITE("mobilenet-v2", "MobileNet v2 224 1.0: 1x1 expand/project convolutions, NCHW, batch 1", mobilenet_v2),
     SUITE("transformer", "linear layers 768x768, 768x3072, 3072x768 at batch 1 and 128; 4096x4096 at batch 1",
           transformer),
+    SUITE("small-batch", "linear layers 768x768, 768x3072, 3072x768 at batch 2, 3, 4 and 8", small_batch),
 };
 
 size_t bench_layer_m(const struct bench_layer* layer) {

@@ -454,10 +454,21 @@ static const struct format_case format_cases[] = {
     {"nm4:8", {SPRIG_FORMAT_NM, 0, 0, 4, 8, 0}, 0.0f, "_nmspmm_"},
 };
 
+/* Whether a kernel name is a SIMD matrix-vector (one-pixel) SpMM or N:M kernel. */
+static int is_simd_matvec(const char* name) {
+  return strstr(name, "_ukernel_1x1__") != NULL && strstr(name, "__scalar") == NULL;
+}
+
 /* The structured format reaches its own kernel: an NR-block SpMM kernel for blocks along
- * output channels and groups, the N:M family for N:M. Only when the rows are many enough. */
-static void check_format_kernel(sprig_operator_t op, const struct format_case* f, size_t out, size_t batch) {
+ * output channels and groups, the N:M family for N:M. Only when the rows are many enough.
+ * Batches of 2-4 run row by row on the kernel of batch 1 when that is a SIMD matrix-vector one
+ * (`batch1` names it). */
+static void check_format_kernel(sprig_operator_t op, const struct format_case* f, size_t out, size_t batch,
+                                const char* batch1) {
   const char* name = sprig_operator_kernel_name(op);
+  if (batch > 1 && batch <= 4 && is_simd_matvec(batch1) && strcmp(name, batch1) != 0) {
+    fail_msg("%s weights at batch %zu run %s, expected %s row by row", f->name, batch, name, batch1);
+  }
   const int row_blocks = f->pattern.format == SPRIG_FORMAT_BLOCK && f->pattern.block_rows == 1 &&
                          (f->pattern.block_cols == 4 || f->pattern.block_cols == 8);
   if (row_blocks && batch < 4 && strstr(name, "_bspmv_") == NULL) {
@@ -476,7 +487,8 @@ static void check_format_kernel(sprig_operator_t op, const struct format_case* f
 static void test_formats(void** state) {
   (void) state;
   require_sprig();
-  static const size_t shapes[][3] = {{37, 18, 5}, {13, 11, 1}, {64, 40, 33}, {9, 3, 2}, {100, 17, 16}};
+  static const size_t shapes[][3] = {{37, 18, 5}, {13, 11, 1}, {64, 40, 33}, {9, 3, 2},
+                                     {100, 17, 16}, {70, 21, 3}, {41, 6, 4}};
   uint64_t seed = 3000;
   for (size_t fi = 0; fi < sizeof(format_cases) / sizeof(format_cases[0]); fi++) {
     const struct format_case* f = &format_cases[fi];
@@ -511,8 +523,11 @@ static void test_formats(void** state) {
       assert_int_equal(sprig_create_linear_from_weights_f32(packed, bias, -INFINITY, INFINITY, 0, &op),
                        sprig_status_success);
       check_kernel_name(op);
+      assert_int_equal(sprig_reshape_linear_f32(op, 1), sprig_status_success);
+      char batch1[128];
+      snprintf(batch1, sizeof(batch1), "%s", sprig_operator_kernel_name(op));
       assert_int_equal(sprig_reshape_linear_f32(op, batch), sprig_status_success);
-      check_format_kernel(op, f, out, batch);
+      check_format_kernel(op, f, out, batch, batch1);
       char what[96];
       snprintf(what, sizeof(what), "linear %s in=%zu out=%zu batch=%zu", f->name, in, out, batch);
       check_on_pools(op, sprig_setup_linear_f32, x, y, batch * out, expected, bounds, what);

@@ -74,6 +74,17 @@ static enum sprig_status plan_linear_spmm(struct sprig_operator* op, size_t batc
   return sprig_status_success;
 }
 
+/* Batch rows one by one, each a row of one-pixel input rows (no transposes), for the SIMD
+ * matrix-vector kernels. */
+static enum sprig_status plan_row_by_row(struct sprig_operator* op, size_t batch, const char* caller) {
+  const enum sprig_status status = sprig_plan_spmm(op, batch, 1, sizeof(float), op->cols * sizeof(float),
+                                                   sizeof(float), op->rows * sizeof(float), caller);
+  if (status == sprig_status_success) {
+    sprig_clear_bspmv_plan(op);
+  }
+  return status;
+}
+
 enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   static const char caller[] = "sprig_reshape_linear_f32";
   enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear, caller);
@@ -97,6 +108,8 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   if (op->bspmv_ukernel != NULL && batch < SPRIG_BSPMV_BELOW_BATCH) {
     /* 1 x C blocks and a small batch: the matrix-vector kernels, batch row by batch row. */
     status = sprig_plan_bspmv(op, batch, caller);
+  } else if (batch > 1 && batch < SPRIG_ROW_BY_ROW_BELOW_BATCH && sprig_has_simd_matvec(op)) {
+    status = plan_row_by_row(op, batch, caller);
   } else {
     status = plan_linear_spmm(op, batch, caller, &transposed_input, &transposed_output);
   }
@@ -160,7 +173,8 @@ void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool)
     sprig_run_bspmv(op, op->input, op->output, threadpool);
     return;
   }
-  if (op->batch == 1) {
+  if (op->transposed_input == NULL) {
+    /* Batch 1, or row by row (plan_row_by_row). */
     sprig_run_spmm(op, op->input, op->output, threadpool);
     return;
   }

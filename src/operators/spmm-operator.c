@@ -208,6 +208,16 @@ size_t sprig_kernel_row_stride(const struct sprig_operator* op, size_t pixels, s
   return isa == sprig_isa_scalar || !reused ? row_stride : sprig_aligned_row_stride(pixels, row_stride);
 }
 
+bool sprig_has_simd_matvec(const struct sprig_operator* op) {
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  if (op->nm_chosen_ukernel != NULL) {
+    const struct sprig_f32_nmspmm_ukernel* k = sprig_fit_f32_nmspmm_ukernel(hardware, op->nm_chosen_ukernel, 1);
+    return k->mr == 1 && k->isa != sprig_isa_scalar;
+  }
+  const struct sprig_f32_spmm_ukernel* k = sprig_fit_f32_spmm_ukernel(hardware, op->chosen_ukernel, 1);
+  return k->mr == 1 && k->isa != sprig_isa_scalar;
+}
+
 void* sprig_allocate_aligned(size_t bytes) {
   const size_t rounded = sprig_round_up(SPRIG_MAX(bytes, 1), CACHE_LINE);
   void* p = rounded >= bytes ? aligned_alloc(CACHE_LINE, rounded) : NULL;

@@ -170,6 +170,14 @@ void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool)
 /* Linear batches below this run the matrix-vector kernels per batch row when they can. */
 #define SPRIG_BSPMV_BELOW_BATCH 4
 
+/* Linear batches below this run row by row when sprig_has_simd_matvec (else a narrow tile over
+ * a transposed copy). */
+#define SPRIG_ROW_BY_ROW_BELOW_BATCH 5
+
+/* Whether rows of one pixel take a SIMD kernel vectorized over the weights (MR = 1: the N:M
+ * matrix-vector kernels) rather than a scalar one. */
+bool sprig_has_simd_matvec(const struct sprig_operator* op);
+
 /* At create: for BLOCK 1 x C weights (C = 4, 8) and CSR weights (C = 1) of at most 65536 block
  * columns with a matrix-vector kernel of that C, sets bspmv_ukernel and bspmv_weights;
  * otherwise leaves the operator as it is. */
