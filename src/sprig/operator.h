@@ -168,7 +168,7 @@ enum sprig_status sprig_bind_tensors(
 void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool);
 
 /* Linear batches below this run the matrix-vector kernels per batch row when they can. */
-#define SPRIG_BSPMV_BELOW_BATCH 4
+#define SPRIG_BSPMV_BELOW_BATCH 8
 
 /* Linear batches below this run row by row when sprig_has_simd_matvec (else a narrow tile over
  * a transposed copy). */
