@@ -133,9 +133,16 @@ struct kernel_case {
   struct kernel_slot* slots;
   size_t slot_count;
   struct bench_runner xnn[2];
+  /* The default kernel again with input stride 0: every entry reads the same input row, so all
+   * its loads hit L1 and its time is what the kernel costs without waiting on memory. */
+  struct kernel_slot l1_probe;
+  bool has_l1_probe;
   struct bench_contender* contenders;
   double* medians;
 };
+
+/* Contenders after the kernels' slots, in this order. */
+enum { xnn_sparse_contender, xnn_dense_contender, l1_probe_contender, extra_contenders };
 
 static struct bench_result* slot_result(const struct kernel_case* kc, size_t i) {
   return &kc->results->items[kc->slots[i].result_index];
@@ -146,8 +153,8 @@ static void finish_results(struct kernel_case* kc, const struct bench_case_data*
     struct bench_result* r = slot_result(kc, i);
     r->reps = reps;
     r->us[bench_sprig] = kc->medians[i];
-    r->us[bench_xnn_sparse] = kc->medians[kc->slot_count];
-    r->us[bench_xnn_dense] = kc->medians[kc->slot_count + 1];
+    r->us[bench_xnn_sparse] = kc->medians[kc->slot_count + xnn_sparse_contender];
+    r->us[bench_xnn_dense] = kc->medians[kc->slot_count + xnn_dense_contender];
     r->gflops = 2.0 * (double) d->nnz * (double) d->m / (r->us[bench_sprig] * 1e-6) * 1e-9;
     r->peak_gflops = bench_peak_gflops(r->isa, NULL);
     r->peak_pct = 100.0 * r->gflops / r->peak_gflops;
@@ -174,16 +181,31 @@ static void print_peaks(const struct kernel_case* kc) {
   printf("\n");
 }
 
-static void print_kernel_table(const struct kernel_case* kc) {
-  /* The kernel operators choose (SPRIG_FORCE_ISA respected) is the yardstick. */
+/* The slot of the kernel operators choose (SPRIG_FORCE_ISA respected), or SIZE_MAX. */
+static size_t default_slot(const struct kernel_case* kc) {
   const char* chosen = kc->nm ? sprig_choose_f32_nmspmm_ukernel(sprig_get_hardware())->name
                               : sprig_choose_f32_spmm_ukernel(sprig_get_hardware())->name;
-  double default_us = NAN;
   for (size_t i = 0; i < kc->slot_count; i++) {
     if (strcmp(kc->slots[i].ukernel.name, chosen) == 0 && slot_result(kc, i)->ok) {
-      default_us = kc->medians[i];
+      return i;
     }
   }
+  return SIZE_MAX;
+}
+
+static void print_l1_probe(const struct kernel_case* kc, double default_us) {
+  const double us = kc->medians[kc->slot_count + l1_probe_contender];
+  if (kc->has_l1_probe && !isnan(us)) {
+    printf("%-62s %-9s %5s %6s %9.1f  the default kernel with all input rows at one address (every load an L1 "
+           "hit): memory costs it %.0f%% of its time here\n",
+           "default kernel, input stride 0", "", "", "", us, 100.0 * (1.0 - us / default_us));
+  }
+}
+
+static void print_kernel_table(const struct kernel_case* kc) {
+  /* The kernel operators choose is the yardstick. */
+  const size_t yardstick = default_slot(kc);
+  const double default_us = yardstick != SIZE_MAX ? kc->medians[yardstick] : NAN;
   bench_print_kernel_header(stdout);
   for (size_t i = 0; i < kc->slot_count; i++) {
     bench_print_kernel_row(stdout, slot_result(kc, i), default_us);
@@ -195,6 +217,7 @@ static void print_kernel_table(const struct kernel_case* kc) {
              "", "", "", kc->medians[kc->slot_count + x]);
     }
   }
+  print_l1_probe(kc, default_us);
   print_peaks(kc);
 }
 
@@ -209,7 +232,16 @@ static bool time_kernels(struct kernel_case* kc, const struct bench_case_data* d
   for (int x = 0; x < 2; x++) {
     kc->contenders[kc->slot_count + x] = (struct bench_contender){kc->xnn[x].available ? run_xnn : NULL, &kc->xnn[x]};
   }
-  const size_t reps = bench_time_interleaved(kc->contenders, kc->slot_count + 2, &o->timing, kc->medians);
+  const size_t yardstick = default_slot(kc);
+  kc->has_l1_probe = yardstick != SIZE_MAX && !kc->nm;
+  if (kc->has_l1_probe) {
+    kc->l1_probe = kc->slots[yardstick];
+    kc->l1_probe.input_stride = 0;
+  }
+  kc->contenders[kc->slot_count + l1_probe_contender] =
+      (struct bench_contender){kc->has_l1_probe ? run_kernel : NULL, &kc->l1_probe};
+  const size_t reps = bench_time_interleaved(kc->contenders, kc->slot_count + extra_contenders, &o->timing,
+                                             kc->medians);
   finish_results(kc, d, reps);
   print_kernel_table(kc);
   return ok && reps > 0;
@@ -254,8 +286,8 @@ static bool prepare_slots(struct kernel_case* kc, const struct kernel_ref* list,
                           const struct bench_case_data* d, const struct bench_reference* reference,
                           const struct bench_options* o, double sparsity) {
   kc->slots = calloc(kc->slot_count + 1, sizeof(struct kernel_slot));
-  kc->contenders = calloc(kc->slot_count + 2, sizeof(struct bench_contender));
-  kc->medians = calloc(kc->slot_count + 2, sizeof(double));
+  kc->contenders = calloc(kc->slot_count + extra_contenders, sizeof(struct bench_contender));
+  kc->medians = calloc(kc->slot_count + extra_contenders, sizeof(double));
   bool ok = kc->slots != NULL && kc->contenders != NULL && kc->medians != NULL;
   for (size_t i = 0; ok && i < kc->slot_count; i++) {
     struct bench_result* r = bench_results_add(kc->results);
