@@ -127,11 +127,8 @@ INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t 
     if (step < steps) {
       acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, span);
     }
-    float sums[4] = {_mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)), 0.0f, 0.0f, 0.0f};
-    for (size_t s = steps * 16; s < slots; s++) {
-      sums[s % 4] += w[s] * input[(s / n) * m + idx[s]];
-    }
-    output[0] = sprig_clamp_f32(w[-1] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), params->min, params->max);
+    output[0] = sprig_nm_finish_channel(_mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)), w, idx, input, steps * 16, slots, n, m, params->min,
+                                        params->max);
     output = (float*) ((char*) output + output_stride);
   }
 }
