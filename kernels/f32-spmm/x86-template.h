@@ -36,8 +36,10 @@
 #define MAX_V 16
 #define MAX_NR 4
 
-/* How many nonzeros ahead of the loads the input prefetch runs. */
-#define PREFETCH_DISTANCE 8
+/* How many nonzeros ahead of the loads the input prefetch runs. 16 rather than 8: side by side
+ * on Zen 5 with the caches flushed between runs (input in DRAM/L3), 1-18% faster on MobileNet
+ * v1 shapes (most on the 112x112 and 56x56 ones), and 0-2% with warm caches. */
+#define PREFETCH_DISTANCE 16
 
 #include <isa/x86-vector.h>
 
