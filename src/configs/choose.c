@@ -74,10 +74,13 @@ size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct spr
                          size_t chosen, size_t pixels) {
   const struct sprig_ukernel_traits c = list->traits(chosen);
   if (pixels > c.mr) {
-    /* A wider kernel that covers the row in one pass streams the weights once instead of twice
-     * (AVX-512 256x1 on 14x14 images); beyond twice the default, the default's tiles. */
+    /* A wider kernel that covers the row in one pass saves a second pass over the weights for
+     * the last pixels; that pays when they are few (below a quarter of MR: a pass for 16 of 144
+     * pixels made AVX-512 128x1 13% slower than 256x1), not otherwise (14x14 images, 128 + 68
+     * pixels: 128x1 2-10% faster than 256x1). Beyond twice the default, the default's tiles. */
     const size_t wider = narrowest_covering(list, c.isa, c.nr, pixels);
-    return wider != SIZE_MAX && list->traits(wider).mr <= 2 * c.mr ? wider : chosen;
+    const bool few_left = pixels - c.mr < c.mr / 4;
+    return wider != SIZE_MAX && list->traits(wider).mr <= 2 * c.mr && few_left ? wider : chosen;
   }
   if (pixels == c.mr) {
     return chosen;

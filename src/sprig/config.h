@@ -28,12 +28,12 @@ struct sprig_ukernel_list {
 size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                             uint32_t nr);
 
-/* For rows of `pixels` pixels: rows longer than chosen's MR take the same ISA and NR kernel with
- * the smallest MR that covers them in one pass if that MR is at most twice chosen's, else
- * `chosen`. Shorter rows: one pixel takes a same-ISA kernel with MR = 1 if the list has one
+/* For rows of `pixels` pixels: rows longer than chosen's MR by less than a quarter of it take
+ * the same ISA and NR kernel with the smallest MR that covers them in one pass if that MR is at
+ * most twice chosen's, else `chosen`. Shorter rows: one pixel takes a same-ISA kernel with MR = 1 if the list has one
  * (vectorized over the weights); below 4 pixels and with no forced ISA, the widest scalar kernel
  * that fits; else the same ISA and NR kernel with the smallest MR that covers the row in one pass.
- * Narrow problems (batch-1 linear, 7x7 and 14x14 maps) then skip remainder passes. */
+ * Narrow problems (batch-1 linear, 7x7 maps) then skip remainder passes. */
 size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                          size_t chosen, size_t pixels);
 
