@@ -9,7 +9,8 @@
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
  *   chains. MR = 128 (V = 8, the default) has them in one set of accumulators; narrower tiles
  *   take the nonzeros in turn into 8 / V sets (summed at the end), which made 16x1 and 32x1
- *   20-35% faster. MR = 256 (V = 16) covers a 14x14 map in one pass over the weights.
+ *   20-35% faster. MR = 256 (V = 16) covers rows a little longer than 128 pixels in one pass
+ *   over the weights (see sprig_fit_ukernel).
  * - Cache: every nonzero reads MR * 4 bytes of an input row. When a tile's rows exceed L1
  *   (K = 128 rows of 512 bytes already do) the loads come from L2, whose ~45 bytes per cycle
  *   bound the rate: ~40-45% of the FMA peak on MobileNet layers at 90% sparsity with warm
