@@ -162,8 +162,8 @@ INLINE void nm_rows_1x1(size_t windows, bool runs_within_windows, size_t nc, siz
     if (step < steps) {
       acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, windows, runs_within_windows);
     }
-    output[0] = sprig_nm_finish_channel(sum_lanes(_mm256_add_ps(acc0, acc1)), w, idx, input, steps * 8, slots, n, m, params->min,
-                                        params->max);
+    const float vector_sum = sum_lanes(_mm256_add_ps(acc0, acc1));
+    output[0] = sprig_nm_finish_channel(vector_sum, w, idx, input, steps * 8, slots, n, m, params->min, params->max);
     output = (float*) ((char*) output + output_stride);
   }
 }

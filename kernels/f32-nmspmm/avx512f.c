@@ -127,8 +127,8 @@ INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t 
     if (step < steps) {
       acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, span);
     }
-    output[0] = sprig_nm_finish_channel(_mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)), w, idx, input, steps * 16, slots, n, m, params->min,
-                                        params->max);
+    const float vector_sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
+    output[0] = sprig_nm_finish_channel(vector_sum, w, idx, input, steps * 16, slots, n, m, params->min, params->max);
     output = (float*) ((char*) output + output_stride);
   }
 }
