@@ -37,29 +37,24 @@ enum sprig_status sprig_create_linear_f32(
   return status;
 }
 
-/* The SpMM plan of a batch: batch 1 is already "transposed" (each feature is a row of one
- * pixel); larger batches get transposed copies in rows the kernels read well (aligned, see
- * sprig_kernel_row_stride), returned through the pointers on success. */
-static enum sprig_status plan_linear_spmm(struct sprig_operator* op, size_t batch, const char* caller,
-                                          float** transposed_input_out, float** transposed_output_out) {
-  const size_t row_bytes = batch > 1 ? sprig_kernel_row_stride(op, batch, batch * sizeof(float)) : sizeof(float);
+/* The SpMM plan of a batch of 2 or more over transposed copies, in rows the kernels read well
+ * (aligned, see sprig_kernel_row_stride), returned through the pointers on success. */
+static enum sprig_status plan_transposed(struct sprig_operator* op, size_t batch, const char* caller,
+                                         float** transposed_input_out, float** transposed_output_out) {
+  const size_t row_bytes = sprig_kernel_row_stride(op, batch, batch * sizeof(float));
   size_t transposed_input_bytes, transposed_output_bytes;
   if (!sprig_mul_size(row_bytes, op->cols, &transposed_input_bytes) ||
       !sprig_mul_size(row_bytes, op->rows, &transposed_output_bytes)) {
     sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
     return sprig_status_invalid_parameter;
   }
-  float* transposed_input = NULL;
-  float* transposed_output = NULL;
-  if (batch > 1) {
-    transposed_input = sprig_allocate_aligned(transposed_input_bytes);
-    transposed_output = sprig_allocate_aligned(transposed_output_bytes);
-    if (transposed_input == NULL || transposed_output == NULL) {
-      free(transposed_input);
-      free(transposed_output);
-      sprig_log_error("%s: out of memory for batch %zu", caller, batch);
-      return sprig_status_out_of_memory;
-    }
+  float* transposed_input = sprig_allocate_aligned(transposed_input_bytes);
+  float* transposed_output = sprig_allocate_aligned(transposed_output_bytes);
+  if (transposed_input == NULL || transposed_output == NULL) {
+    free(transposed_input);
+    free(transposed_output);
+    sprig_log_error("%s: out of memory for batch %zu", caller, batch);
+    return sprig_status_out_of_memory;
   }
   const enum sprig_status status = sprig_plan_spmm(op, 1, batch, row_bytes, transposed_input_bytes, row_bytes,
                                                    transposed_output_bytes, caller);
@@ -74,8 +69,8 @@ static enum sprig_status plan_linear_spmm(struct sprig_operator* op, size_t batc
   return sprig_status_success;
 }
 
-/* Batch rows one by one, each a row of one-pixel input rows (no transposes), for the SIMD
- * matrix-vector kernels. */
+/* Batch rows one by one, each a row of one-pixel input rows (no transposes): batch 1 (its
+ * features are already one-pixel rows), and small batches for the SIMD matrix-vector kernels. */
 static enum sprig_status plan_row_by_row(struct sprig_operator* op, size_t batch, const char* caller) {
   const enum sprig_status status = sprig_plan_spmm(op, batch, 1, sizeof(float), op->cols * sizeof(float),
                                                    sizeof(float), op->rows * sizeof(float), caller);
@@ -108,10 +103,10 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   if (op->bspmv_ukernel != NULL && batch < SPRIG_BSPMV_BELOW_BATCH) {
     /* 1 x C blocks and a small batch: the matrix-vector kernels, batch row by batch row. */
     status = sprig_plan_bspmv(op, batch, caller);
-  } else if (batch > 1 && batch < SPRIG_ROW_BY_ROW_BELOW_BATCH && sprig_has_simd_matvec(op)) {
+  } else if (batch == 1 || (batch < SPRIG_ROW_BY_ROW_BELOW_BATCH && sprig_has_simd_matvec(op))) {
     status = plan_row_by_row(op, batch, caller);
   } else {
-    status = plan_linear_spmm(op, batch, caller, &transposed_input, &transposed_output);
+    status = plan_transposed(op, batch, caller, &transposed_input, &transposed_output);
   }
   if (status != sprig_status_success) {
     return status;
@@ -174,7 +169,7 @@ void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool)
     return;
   }
   if (op->transposed_input == NULL) {
-    /* Batch 1, or row by row (plan_row_by_row). */
+    /* Row by row (plan_row_by_row), batch 1 included. */
     sprig_run_spmm(op, op->input, op->output, threadpool);
     return;
   }
