@@ -7,10 +7,14 @@
  * line of the input row PREFETCH_DISTANCE nonzeros ahead and the movsbq + imul + add that move
  * that pointer. Limits:
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
- *   chains. MR = 128 (V = 8, the default) has them in one set of accumulators; narrower tiles
- *   take the nonzeros in turn into 8 / V sets (summed at the end), which made 16x1 and 32x1
- *   20-35% faster. MR = 256 (V = 16) covers rows a little longer than 128 pixels in one pass
- *   over the weights (see sprig_fit_ukernel).
+ *   chains. Narrow tiles take the nonzeros in turn into 8 / V sets (summed at the end), which
+ *   made 16x1 and 32x1 20-35% faster; the pass over a row's last mc % MR pixels uses 16 / V
+ *   sets (REST_ACC_CHAINS). MR = 112 (V = 7) is the default: 784- and 3136-pixel maps split
+ *   into whole 112-pixel tiles (128x1 left a one-vector pass over all the weights), 14x14 maps
+ *   into 112 + 84 pixels. Side by side with 128x1 as the default (sprig-bench, MobileNet v1 at
+ *   90%, three alternating runs, ratio to XNNPACK sparse): 28x28 layers +4-6%, 56x56 +2.5%,
+ *   14x14 and 7x7 +2-4%, 112x112 and pw2 within the noise. MR = 128 and 256 cover rows a little
+ *   longer than 112 pixels in one pass over the weights (see sprig_fit_ukernel).
  * - Cache: every nonzero reads MR * 4 bytes of an input row. When a tile's rows exceed L1
  *   (K = 128 rows of 512 bytes already do) the loads come from L2, whose ~45 bytes per cycle
  *   bound the rate: ~40-45% of the FMA peak on MobileNet layers at 90% sparsity with warm
@@ -31,6 +35,10 @@
 
 /* What x86-template.h needs of the ISA beyond isa/avx512f.h (see the list there). */
 #define VBROADCAST(p) _mm512_set1_ps(*(p))
+/* The remainder pass (e.g. the last 84 pixels of a 14x14 map, or all 49 of a 7x7 one) takes
+ * the nonzeros in turn into 16 / V accumulator sets instead of 8 / V (32 zmm registers hold
+ * them); see the measurements at the top. */
+#define REST_ACC_CHAINS 16
 
 #include "x86-template.h"
 
@@ -46,6 +54,7 @@
 DEFINE_AVX512F_SPMM(16, 1)
 DEFINE_AVX512F_SPMM(32, 1)
 DEFINE_AVX512F_SPMM(64, 1)
+DEFINE_AVX512F_SPMM(112, 1)
 DEFINE_AVX512F_SPMM(128, 1)
 DEFINE_AVX512F_SPMM(256, 1)
 DEFINE_AVX512F_SPMM(16, 2)

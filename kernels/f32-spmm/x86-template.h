@@ -79,8 +79,14 @@ INLINE void prefetcher_next(struct prefetcher* pf) {
   prefetcher_step(pf);
 }
 
-/* Accumulator dependency chains a single-channel tile keeps in flight (FMA latency x FMA ports). */
+/* Accumulator dependency chains a single-channel tile keeps in flight: at least FMA latency x
+ * FMA ports (8 on the x86 cores we measure). REST_ACC_CHAINS is for the pass over a row's last
+ * mc % MR pixels; an including file with registers to spare may raise it (see avx512f.c). */
 #define ACC_CHAINS 8
+#ifndef REST_ACC_CHAINS
+#define REST_ACC_CHAINS ACC_CHAINS
+#endif
+#define MAX_ACC_CHAINS 16
 
 /* One nonzero of a single-channel tile: acc += its input row * its weight; moves to the next row. */
 INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** input, const float** w,
@@ -96,12 +102,12 @@ INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** 
 
 /*
  * One tile of nv vectors over all nc channels: nc / nr blocks of nr channels, then nc % nr
- * single channels. With `masked`, the last vector covers only the lanes in `mask`. nv, nr and
- * masked (and for SSE2 mask) are compile-time constants at every call site, so the arrays below
- * are registers.
+ * single channels, each of these with `chains` (<= MAX_ACC_CHAINS) accumulator chains. With
+ * `masked`, the last vector covers only the lanes in `mask`. chains, nv, nr and masked (and for
+ * SSE2 mask) are compile-time constants at every call site, so the arrays below are registers.
  */
 INLINE void spmm_tile(
-    size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, size_t stride, const float* w,
+    size_t chains, size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, size_t stride, const float* w,
     const int8_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
     size_t output_stride, VEC vmin, VEC vmax) {
   struct prefetcher pf = prefetcher_start(input, stride, deltas, total_nnz);
@@ -142,9 +148,9 @@ INLINE void spmm_tile(
   }
   for (; n != 0; n--) {
     /* `sets` independent accumulator sets take the nonzeros in turn (summed at the end), so a
-     * narrow tile still has ACC_CHAINS dependency chains in flight. */
-    VEC acc[ACC_CHAINS][MAX_V];
-    const size_t sets = nv >= ACC_CHAINS ? 1 : ACC_CHAINS / nv;
+     * narrow tile still has `chains` dependency chains in flight. */
+    VEC acc[MAX_ACC_CHAINS][MAX_V];
+    const size_t sets = nv >= chains ? 1 : chains / nv;
     const VEC vbias = VBROADCAST(w++);
     for (size_t i = 0; i < nv; i++) {
       acc[0][i] = vbias;
@@ -201,7 +207,7 @@ INLINE void spmm_all_tiles(
   const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * LANES <= mc; p += nv * LANES) {
-    spmm_tile(nv, nr, 0, TAIL_MASK(LANES), nc, input + p, stride, w, deltas, nnz, total, output + p,
+    spmm_tile(ACC_CHAINS, nv, nr, 0, TAIL_MASK(LANES), nc, input + p, stride, w, deltas, nnz, total, output + p,
               output_stride, vmin, vmax);
   }
   if (p == mc) {
@@ -218,7 +224,7 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                                  \
     case V:                                                                                           \
       if (nv >= V) {                                                                                  \
-        spmm_tile(V, nr, 1, mask, nc, input, stride, w, deltas, nnz, total, output, output_stride, vmin, vmax); \
+        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, nc, input, stride, w, deltas, nnz, total, output, output_stride, vmin, vmax); \
       }                                                                                               \
       break;
     REST_CASE(1)

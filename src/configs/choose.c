@@ -75,9 +75,10 @@ size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct spr
   const struct sprig_ukernel_traits c = list->traits(chosen);
   if (pixels > c.mr) {
     /* A wider kernel that covers the row in one pass saves a second pass over the weights for
-     * the last pixels; that pays when they are few (below a quarter of MR: a pass for 16 of 144
-     * pixels made AVX-512 128x1 13% slower than 256x1), not otherwise (14x14 images, 128 + 68
-     * pixels: 128x1 2-10% faster than 256x1). Beyond twice the default, the default's tiles. */
+     * the last pixels; that pays when they are few (below a quarter of MR: AVX-512, 121 pixels,
+     * 128x1 15% faster than 112 + 9), not otherwise (14x14 images, 112 + 84 pixels: 112x1 3%
+     * faster than 256x1; 144 pixels: 112 + 32 as fast as 128 + 16, 5% faster than 256x1).
+     * Beyond twice the default, the default's tiles. */
     const size_t wider = narrowest_covering(list, c.isa, c.nr, pixels);
     const bool few_left = pixels - c.mr < c.mr / 4;
     return wider != SIZE_MAX && list->traits(wider).mr <= 2 * c.mr && few_left ? wider : chosen;
