@@ -208,7 +208,8 @@ static void test_conv2d_1x1(void** state) {
       /* cin, cout, batch, height, width */
       {1, 1, 1, 1, 1}, {3, 8, 2, 5, 7}, {32, 16, 1, 13, 13}, {17, 40, 3, 1, 9},
       {64, 24, 1, 23, 23}, {8, 5, 2, 1, 1}, {40, 33, 1, 7, 7}, {1, 70, 1, 3, 11},
-      /* 14x14 (one 256-pixel pass on AVX-512); 32x32 rows are 4 KiB apart (staged copy) */
+      /* 14x14 (112 + 84 pixels on AVX-512; rows copied on one thread, read in place on more);
+       * 7x7 and 32x32 rows (short, or 4 KiB apart) are copied on any pool */
       {24, 20, 1, 14, 14}, {16, 8, 2, 32, 32}};
   static const double sparsities[] = {0.0, 0.5, 0.9, 1.0};
   uint64_t seed = 500;

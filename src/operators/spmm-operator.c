@@ -188,6 +188,9 @@ static size_t split_channels(const struct sprig_operator* op, size_t range_count
 #define MIN_READS_PER_STAGED_ROW 2
 /* ... and for rows of at least this many pixels (one SIMD vector of the widest ISA). */
 #define MIN_STAGED_PIXELS 16
+/* On several threads, rows at least this long whose only fault is a misaligned start are read
+ * in place (see sprig_run_spmm): the copy costs more than the partial lines it saves. */
+#define MIN_UNSTAGED_ROW_BYTES_ON_THREADS 512
 
 size_t sprig_padded_row_stride(size_t pixels) {
   size_t stride = sprig_round_up(pixels * sizeof(float), CACHE_LINE);
@@ -288,6 +291,8 @@ enum sprig_status sprig_plan_spmm(
       .pixel_tiles = pixel_tiles,
       .ranges = ranges,
       .range_count = nm ? split_channels(op, wanted_ranges, ranges) : split_units(stream, wanted_ranges, ranges),
+      .stage_on_threads = staged && (input_row_stride % L1_ALIAS_STRIDE == 0 ||
+                                     pixels * sizeof(float) < MIN_UNSTAGED_ROW_BYTES_ON_THREADS),
   };
   return sprig_status_success;
 }
@@ -295,6 +300,8 @@ enum sprig_status sprig_plan_spmm(
 struct spmm_task_context {
   const struct sprig_operator* op;
   const char* input;
+  size_t row_stride;   /* bytes between the input rows the kernels read (staged or not) */
+  size_t image_stride; /* ... and between their images */
   char* output;
   bool all_channels; /* one task per pixel tile: the first range stretched over every channel */
 };
@@ -316,15 +323,15 @@ static void spmm_task(void* context, size_t pixel_task, size_t range_index) {
   if (op->nm_ukernel != NULL) {
     const size_t slots = op->nm_groups * op->nm_n;
     op->nm_ukernel->fn(pixel_count, range->channel_count, op->nm_groups, op->nm_n, op->nm_m,
-                       (const float*) (ctx->input + image * plan->kernel_image_stride + first_pixel * sizeof(float)),
-                       plan->kernel_row_stride, op->nm_weights + range->first_weight,
+                       (const float*) (ctx->input + image * ctx->image_stride + first_pixel * sizeof(float)),
+                       ctx->row_stride, op->nm_weights + range->first_weight,
                        op->nm_indices + range->first_channel * slots, (float*) output, plan->output_row_stride,
                        &op->params);
     return;
   }
-  const char* input = ctx->input + image * plan->kernel_image_stride +
-                      range->first_input_row * plan->kernel_row_stride + first_pixel * sizeof(float);
-  op->ukernel->fn(pixel_count, range->channel_count, (const float*) input, plan->kernel_row_stride,
+  const char* input = ctx->input + image * ctx->image_stride + range->first_input_row * ctx->row_stride +
+                      first_pixel * sizeof(float);
+  op->ukernel->fn(pixel_count, range->channel_count, (const float*) input, ctx->row_stride,
                   op->stream.weights + range->first_weight, op->stream.deltas + range->first_entry,
                   op->stream.nnz + range->first_unit, (float*) output, plan->output_row_stride, &op->params);
 }
@@ -357,19 +364,29 @@ static void stage_rows(void* context, size_t task) {
 
 void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   const struct sprig_spmm_plan* plan = &op->plan;
-  if (plan->staged_input != NULL) {
+  const bool one_thread = pthreadpool_get_threads_count(threadpool) <= 1;
+  struct spmm_task_context context = {op, (const char*) input, plan->input_row_stride, plan->input_image_stride,
+                                      (char*) output, one_thread};
+  /* On several threads every thread reads rows that the others copied, and those lines move
+   * from core to core on every run. For long rows that only start mid-line the copy then costs
+   * more than it saves: on the 2-core development machine, 14x14 layers (784-byte rows) ran
+   * 1.1-1.3x slower on 2 threads than on 1 with it, and 1.3-1.4x faster than on 1 without it;
+   * 7x7 ones (196-byte rows, a third more lines when misaligned) still gain from it. The
+   * kernels' results do not depend on where the rows are, so the output bits are the same. */
+  if (plan->staged_input != NULL && (one_thread || plan->stage_on_threads)) {
     const size_t rows = plan->images * op->cols;
     const size_t rows_per_task = SPRIG_MAX(1, STAGE_TILE_BYTES / plan->kernel_row_stride);
     struct stage_context stage = {plan, (const char*) input, op->cols, rows, rows_per_task};
     pthreadpool_parallelize_1d(threadpool, stage_rows, &stage, sprig_divide_round_up(rows, rows_per_task), 0);
-    input = plan->staged_input;
+    context.input = (const char*) plan->staged_input;
+    context.row_stride = plan->kernel_row_stride;
+    context.image_stride = plan->kernel_image_stride;
   }
   /* The channel ranges are there for load balance. On one thread a single kernel call per pixel
    * tile covers every channel: it does not re-read the tile's input rows range after range
    * (1-9% faster on MobileNet v1 layers), and every output bit stays the same, because ranges
    * only partition the channels (each channel's sums are computed alike either way). */
-  const bool all_channels = pthreadpool_get_threads_count(threadpool) <= 1;
-  struct spmm_task_context context = {op, (const char*) input, (char*) output, all_channels};
+  const bool all_channels = one_thread;
   pthreadpool_parallelize_2d(threadpool, spmm_task, &context, op->plan.images * op->plan.pixel_tiles,
                              all_channels ? 1 : op->plan.range_count, 0);
 }

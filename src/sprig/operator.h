@@ -45,6 +45,7 @@ struct sprig_spmm_plan {
   size_t kernel_row_stride;
   size_t kernel_image_stride;
   float* staged_input;        /* NULL, or images x K rows of kernel_row_stride bytes */
+  bool stage_on_threads;      /* copy to staged_input on pools of 2+ threads too (else 1 only) */
   size_t output_row_stride;
   size_t output_image_stride;
   size_t pixel_tile;          /* pixels per task (a multiple of MR) */
