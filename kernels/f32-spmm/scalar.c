@@ -6,11 +6,18 @@
 #include <isa/scalar.h>
 #include <sprig/spmm.h>
 
+/* Forced: MR, NR and the accumulator sets must be constants inside the tiles (accumulators in
+ * registers, loops unrolled). With plain `inline`, clang for WebAssembly stopped inlining the
+ * tiles once they grew accumulator sets and a one-float-stride copy, and the scalar kernels
+ * ran 4-5x slower there (sprig-bench --kernels under node, 3136x256x256 at 90%: 4x1 26.8 ms,
+ * 6.3 ms with the tiles inlined). */
+#define INLINE static inline __attribute__((always_inline))
+
 /* One tile of `mr` pixels (mr is a compile-time constant at every call site below, so the
  * accumulator arrays live in registers). Narrow tiles take the entries in turn into `sets`
  * accumulator sets (4 add chains for one pixel, as for a matrix-vector product), summed at the
  * end of the channel. */
-static inline void spmm_tile(
+INLINE void spmm_tile(
     size_t mr, size_t nc, const float* input, size_t stride, const float* weights, const int8_t* deltas,
     const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
   const size_t sets = mr == 1 ? 4 : mr == 2 ? 2 : 1;
@@ -65,7 +72,7 @@ static inline void spmm_tile(
 
 /* One tile of `mr` pixels for blocks of `nr` channels sharing columns (spmm.h block layout),
  * then the nc % nr leftover channels with the single-channel layout. */
-static inline void spmm_tile_blocks(
+INLINE void spmm_tile_blocks(
     size_t mr, size_t nr, size_t nc, const float* input, size_t stride, const float* weights, const int8_t* deltas,
     const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
   if (nr == 1) {
@@ -108,7 +115,7 @@ static inline void spmm_tile_blocks(
 }
 
 /* Walks the pixels in tiles of `mr`, then halves the tile for the remainder. */
-static inline void spmm_all_tiles_strided(
+INLINE void spmm_all_tiles_strided(
     size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* weights,
     const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
@@ -128,7 +135,7 @@ static inline void spmm_all_tiles_strided(
 
 /* One-pixel rows (stride of one float: matrix-vector products) get their own copy of the code,
  * where the step times the stride is a shift and rows are indexed loads. */
-static inline void spmm_all_tiles(
+INLINE void spmm_all_tiles(
     size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* weights,
     const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
