@@ -107,8 +107,8 @@ INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** 
  * SSE2 mask) are compile-time constants at every call site, so the arrays below are registers.
  */
 INLINE void spmm_tile(
-    size_t chains, size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, size_t stride, const float* w,
-    const int8_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
+    size_t chains, size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, size_t stride,
+    const float* w, const int8_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
     size_t output_stride, VEC vmin, VEC vmax) {
   struct prefetcher pf = prefetcher_start(input, stride, deltas, total_nnz);
   size_t n = nc;
@@ -224,7 +224,8 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                                  \
     case V:                                                                                           \
       if (nv >= V) {                                                                                  \
-        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, nc, input, stride, w, deltas, nnz, total, output, output_stride, vmin, vmax); \
+        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, nc, input, stride, w, deltas, nnz, total, output,        \
+                  output_stride, vmin, vmax);                                                         \
       }                                                                                               \
       break;
     REST_CASE(1)

@@ -370,7 +370,7 @@ void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* 
   /* On several threads every thread reads rows that the others copied, and those lines move
    * from core to core on every run. For long rows that only start mid-line the copy then costs
    * more than it saves: on the 2-core development machine, 14x14 layers (784-byte rows) ran
-   * 1.1-1.3x slower on 2 threads than on 1 with it, and 1.3-1.4x faster than on 1 without it;
+   * up to 1.2x slower on 2 threads than on 1 with it, and 1.2-1.4x faster than on 1 without it;
    * 7x7 ones (196-byte rows, a third more lines when misaligned) still gain from it. The
    * kernels' results do not depend on where the rows are, so the output bits are the same. */
   if (plan->staged_input != NULL && (one_thread || plan->stage_on_threads)) {
