@@ -189,7 +189,7 @@ static size_t split_channels(const struct sprig_operator* op, size_t range_count
 /* ... and for rows of at least this many pixels (one SIMD vector of the widest ISA). */
 #define MIN_STAGED_PIXELS 16
 /* On several threads, rows at least this long whose only fault is a misaligned start are read
- * in place (see sprig_run_spmm): the copy costs more than the partial lines it saves. */
+ * in place (see sprig_run_spmm). */
 #define MIN_UNSTAGED_ROW_BYTES_ON_THREADS 512
 
 size_t sprig_padded_row_stride(size_t pixels) {
@@ -367,12 +367,15 @@ void sprig_run_spmm(const struct sprig_operator* op, const float* input, float* 
   const bool one_thread = pthreadpool_get_threads_count(threadpool) <= 1;
   struct spmm_task_context context = {op, (const char*) input, plan->input_row_stride, plan->input_image_stride,
                                       (char*) output, one_thread};
-  /* On several threads every thread reads rows that the others copied, and those lines move
-   * from core to core on every run. For long rows that only start mid-line the copy then costs
-   * more than it saves: on the 2-core development machine, 14x14 layers (784-byte rows) ran
-   * up to 1.2x slower on 2 threads than on 1 with it, and 1.2-1.4x faster than on 1 without it;
-   * 7x7 ones (196-byte rows, a third more lines when misaligned) still gain from it. The
-   * kernels' results do not depend on where the rows are, so the output bits are the same. */
+  /* On several threads, long rows that only start mid-line are read in place. On the 2-core
+   * development machine the copy made 2-thread runs of 14x14 layers (784-byte rows) swing
+   * between 39-41 us and 69-91 us from one half hour to the next (pw6; 59-77 us on one thread),
+   * while reading in place stayed at 47-56 us; giving each thread its own tile of columns to
+   * copy and compute was no better than the shared copy, so the cause is not copied lines
+   * crossing cores, and it is not understood. 7x7 rows (196 bytes, a third more lines when
+   * misaligned) still gain from the copy (pw12: 47-52 us against 63-70 in place when the
+   * machine was quiet, about even when not). The kernels' results do not depend on where the
+   * rows are, so the output bits are the same. */
   if (plan->staged_input != NULL && (one_thread || plan->stage_on_threads)) {
     const size_t rows = plan->images * op->cols;
     const size_t rows_per_task = SPRIG_MAX(1, STAGE_TILE_BYTES / plan->kernel_row_stride);
