@@ -159,6 +159,19 @@ static double median_speedup(const struct bench_results* results, const struct g
   return bench_median(scratch, count);
 }
 
+/* Median over the group's layers at `level` of sprig's share of the FMA peak (%); NAN when none. */
+static double median_peak_pct(const struct bench_results* results, const struct group* g, double level,
+                              double* scratch) {
+  size_t count = 0;
+  for (size_t i = 0; i < results->count; i++) {
+    const struct bench_result* r = &results->items[i];
+    if (in_group(r, g) && r->target_sparsity == level && !isnan(r->peak_pct)) {
+      scratch[count++] = r->peak_pct;
+    }
+  }
+  return bench_median(scratch, count);
+}
+
 static void print_level(FILE* out, double level, double speedup) {
   if (isnan(speedup)) {
     fprintf(out, "  %.2f:   -  ", level);
@@ -199,6 +212,15 @@ static void print_group_line(FILE* out, const struct bench_results* results, con
   fprintf(out, "  %-13s %-4s %2zu thr  vs xnn-sparse:", g->suite, g->format, g->threads);
   for (size_t s = 0; s < level_count; s++) {
     print_level(out, levels[s], median_speedup(results, g, levels[s], bench_sprig, bench_xnn_sparse, scratch));
+  }
+  fprintf(out, "\n  %-13s %-4s %2zu thr  %% of peak:  ", g->suite, g->format, g->threads);
+  for (size_t s = 0; s < level_count; s++) {
+    const double pct = median_peak_pct(results, g, levels[s], scratch);
+    if (isnan(pct)) {
+      fprintf(out, "  %.2f:   -  ", levels[s]);
+    } else {
+      fprintf(out, "  %.2f:%5.1f%%", levels[s], pct);
+    }
   }
   fprintf(out, "\n");
 }
@@ -258,7 +280,8 @@ void bench_print_break_even(FILE* out, const struct bench_results* results) {
   const size_t level_count = allocated ? find_sparsities(results, levels) : 0;
   fprintf(out, "\nbreak-even: speed-up of sprig (XNNPACK time / sprig time), median over each suite's layers, per\n"
                "swept sparsity; break-even = the lowest swept sparsity from which on (there and at every higher\n"
-               "one) that median beats XNNPACK dense:\n");
+               "one) that median beats XNNPACK dense; %% of peak = median over the layers of sprig's GFLOP/s\n"
+               "as a share of the measured FMA peak x threads:\n");
   for (size_t g = 0; g < group_count; g++) {
     print_group_line(out, results, &groups[g], levels, level_count, scratch, speedups);
   }
