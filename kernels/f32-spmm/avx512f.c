@@ -39,6 +39,11 @@
  * the nonzeros in turn into 16 / V accumulator sets instead of 8 / V (32 zmm registers hold
  * them); see the measurements at the top. */
 #define REST_ACC_CHAINS 16
+/* Weights GROUP at a time, each broadcast by vpermps (see spmm_group in x86-template.h). */
+#define LANE_INDEX __m512i
+#define LANE_INDEX_SET(l) _mm512_set1_epi32((int) (l))
+#define VLOAD_GROUP(p) _mm512_castps256_ps512(_mm256_loadu_ps(p))
+#define VPERMUTE(index, v) _mm512_permutexvar_ps(index, v)
 
 #include "x86-template.h"
 
