@@ -289,12 +289,14 @@ static bool prepare_slots(struct kernel_case* kc, const struct kernel_ref* list,
   kc->contenders = calloc(kc->slot_count + extra_contenders, sizeof(struct bench_contender));
   kc->medians = calloc(kc->slot_count + extra_contenders, sizeof(double));
   bool ok = kc->slots != NULL && kc->contenders != NULL && kc->medians != NULL;
+  /* As an operator would call them: no software prefetch when the input fits in cache. */
+  const uint32_t input_cached = sprig_input_fits_cache(sprig_get_hardware(), d->k, d->m);
   for (size_t i = 0; ok && i < kc->slot_count; i++) {
     struct bench_result* r = bench_results_add(kc->results);
     ok = r != NULL;
     if (ok) {
       describe_kernel(r, &list[i], d, o, sparsity);
-      kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n, .params = {-INFINITY, INFINITY},
+      kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n, .params = {-INFINITY, INFINITY, input_cached},
                                           .result_index = kc->results->count - 1};
       ok = prepare_slot(&kc->slots[i], d, &kc->input, reference, &o->formats[0]->pattern, r);
     }

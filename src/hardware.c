@@ -80,6 +80,12 @@ enum sprig_status sprig_detect_hardware(struct sprig_hardware* hardware) {
 #endif
   struct sprig_hardware detected = {0};
   detect_isas(detected.has_isa);
+  detected.l2_bytes = SPRIG_DEFAULT_L2_BYTES;
+#if !SPRIG_ARCH_WASM
+  if (cpuinfo_get_l2_caches_count() != 0 && cpuinfo_get_l2_cache(0)->size != 0) {
+    detected.l2_bytes = cpuinfo_get_l2_cache(0)->size;
+  }
+#endif
   const enum sprig_status status = read_forced_isa(detected.has_isa, &detected.forced_isa);
   if (status != sprig_status_success) {
     return status;

@@ -91,7 +91,7 @@ static void run_case(const struct sprig_f32_bspmv_ukernel* uk, const struct bspm
     }
     bounds[r] = error_bound(w.kp, magnitude);
   }
-  const struct sprig_f32_minmax_params params = {t->lo, t->hi};
+  const struct sprig_f32_minmax_params params = {t->lo, t->hi, 0};
   if (t->split) {
     const size_t mid = (t->n / 2) | 1;
     call_rows(uk, &w, x, bias, y, 0, SPRIG_TEST_MIN(mid, t->n), &params);

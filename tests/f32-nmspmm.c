@@ -103,7 +103,7 @@ static void run_nm_case(const struct sprig_f32_nmspmm_ukernel* uk, const struct 
       bounds[r * c->output_stride + p] = error_bound(w.groups * c->n, magnitude);
     }
   }
-  const struct sprig_f32_minmax_params params = {c->lo, c->hi};
+  const struct sprig_f32_minmax_params params = {c->lo, c->hi, 0};
   if (c->split) {
     const size_t pm = (c->m_pixels / 2) | 1;
     const size_t cm = c->channels / 2;

@@ -13,6 +13,7 @@ struct spmm_case {
   float lo, hi;
   int with_bias;
   int split; /* run as 2 x 2 calls at an odd pixel offset and a channel offset, as operators do */
+  int input_cached; /* sprig_f32_minmax_params.input_cached: AVX-512 kernels then skip prefetch */
 };
 
 /* The kernel's view of CSR weights (see src/sprig/spmm.h): units are blocks of NR channels
@@ -167,7 +168,7 @@ static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_
   }
 
   struct kernel_stream s = make_stream(&a, b, uk->nr);
-  const struct sprig_f32_minmax_params params = {c->lo, c->hi};
+  const struct sprig_f32_minmax_params params = {c->lo, c->hi, (uint32_t) c->input_cached};
   if (c->split) {
     const size_t pm = (c->m / 2) | 1; /* odd, so the second half starts unaligned */
     const size_t nm = c->n / 2 / uk->nr * uk->nr; /* block-aligned */
@@ -215,6 +216,7 @@ static void test_kernel(void** state) {
             .hi = variant == 3 ? 0.5f : INFINITY,
             .with_bias = variant != 2,
             .split = (int) (m % 2),
+            .input_cached = (int) ((m / 2 + si) % 2),
         };
         run_case(uk, &c, seed++);
       }
@@ -223,7 +225,7 @@ static void test_kernel(void** state) {
   /* A larger problem: many nonzeros per row, long pixel rows. */
   const struct spmm_case big = {.m = 8 * uk->mr + 3, .n = 17, .k = 300, .sparsity = 0.7,
                                 .input_stride = 8 * uk->mr + 3, .output_stride = 8 * uk->mr + 3,
-                                .lo = -INFINITY, .hi = INFINITY, .with_bias = 1, .split = 1};
+                                .lo = -INFINITY, .hi = INFINITY, .with_bias = 1, .split = 1, .input_cached = 1};
   run_case(uk, &big, seed++);
   /* Rows hundreds of columns apart within and between channels: steps through bridges. */
   const struct spmm_case sparse_wide = {.m = uk->mr + 1, .n = 9, .k = 1000, .sparsity = 0.99,

@@ -37,7 +37,7 @@
       size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,       \
       const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,      \
       const struct sprig_f32_minmax_params* params) {                                            \
-    spmm_all_tiles(MR / 8, NR, mc, nc, input, input_stride, weights, input_deltas, nnz, output,  \
+    spmm_all_tiles(MR / 8, NR, 1, mc, nc, input, input_stride, weights, input_deltas, nnz, output,  \
                    output_stride, params);                                                       \
   }
 

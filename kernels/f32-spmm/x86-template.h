@@ -2,7 +2,7 @@
  * The x86 f32 SpMM kernel body shared by sse2.c, avx2.c and avx512f.c, which differ only in
  * vector width, intrinsics and the pixel remainder. Not compiled on its own: each of those files
  * includes its intrinsics header, defines the names below, includes this header once, then
- * defines its kernels with spmm_all_tiles(MR / LANES, NR, ...). The names both families share come from
+ * defines its kernels with spmm_all_tiles(MR / LANES, NR, prefetch, ...). The names both families share come from
  * kernels/isa/sse2.h, avx2.h or avx512f.h, and vload, vstore and vclamp from isa/x86-vector.h.
  *
  *   INLINE                 static inline __attribute__((always_inline)), for the functions
@@ -59,6 +59,9 @@ struct prefetcher {
   const int8_t* deltas;
   size_t left;
   size_t stride;
+  /* 0: issue no prefetches (a compile-time constant at every spmm_tile call, so the walk and
+   * the prefetch instructions compile away). */
+  int on;
 };
 
 INLINE void prefetcher_step(struct prefetcher* pf) {
@@ -68,9 +71,10 @@ INLINE void prefetcher_step(struct prefetcher* pf) {
   }
 }
 
-INLINE struct prefetcher prefetcher_start(const float* input, size_t stride, const int8_t* deltas, size_t total) {
-  struct prefetcher pf = {input, deltas, total, stride};
-  for (size_t i = 0; i < PREFETCH_DISTANCE; i++) {
+INLINE struct prefetcher prefetcher_start(const float* input, size_t stride, const int8_t* deltas, size_t total,
+                                          int on) {
+  struct prefetcher pf = {input, deltas, on ? total : 0, stride, on};
+  for (size_t i = 0; on && i < PREFETCH_DISTANCE; i++) {
     prefetcher_step(&pf);
   }
   return pf;
@@ -81,8 +85,10 @@ INLINE struct prefetcher prefetcher_start(const float* input, size_t stride, con
  * compete with the loads for load ports, and the hardware's adjacent-line and stream
  * prefetchers follow the first line. */
 INLINE void prefetcher_next(struct prefetcher* pf) {
-  _mm_prefetch((const char*) pf->row, _MM_HINT_T0);
-  prefetcher_step(pf);
+  if (pf->on) {
+    _mm_prefetch((const char*) pf->row, _MM_HINT_T0);
+    prefetcher_step(pf);
+  }
 }
 
 /* Accumulator dependency chains a single-channel tile keeps in flight: at least FMA latency x
@@ -140,14 +146,15 @@ INLINE void spmm_group(size_t sets, size_t nv, int masked, MASK mask, VEC acc[][
 /*
  * One tile of nv vectors over all nc channels: nc / nr blocks of nr channels, then nc % nr
  * single channels, each of these with `chains` (<= MAX_ACC_CHAINS) accumulator chains. With
- * `masked`, the last vector covers only the lanes in `mask`. chains, nv, nr and masked (and for
- * SSE2 mask) are compile-time constants at every call site, so the arrays below are registers.
+ * `masked`, the last vector covers only the lanes in `mask`; with `prefetch`, the input rows are
+ * prefetched PREFETCH_DISTANCE nonzeros ahead. chains, nv, nr, masked and prefetch (and for SSE2
+ * mask) are compile-time constants at every call site, so the arrays below are registers.
  */
 INLINE void spmm_tile(
-    size_t chains, size_t nv, size_t nr, int masked, MASK mask, size_t nc, const float* input, size_t stride,
-    const float* w, const int8_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
+    size_t chains, size_t nv, size_t nr, int masked, MASK mask, int prefetch, size_t nc, const float* input,
+    size_t stride, const float* w, const int8_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
     size_t output_stride, VEC vmin, VEC vmax) {
-  struct prefetcher pf = prefetcher_start(input, stride, deltas, total_nnz);
+  struct prefetcher pf = prefetcher_start(input, stride, deltas, total_nnz, prefetch);
   size_t n = nc;
   if (nr > 1) {
     for (; n >= nr; n -= nr) {
@@ -249,7 +256,7 @@ INLINE size_t total_nnz(size_t nc, size_t nr, const uint32_t* nnz) {
  * is bound by the FMA latency of its few accumulators), which matters for 7x7 and 14x14 layers.
  */
 INLINE void spmm_all_tiles(
-    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* w,
+    size_t nv, size_t nr, int prefetch, size_t mc, size_t nc, const float* input, size_t stride, const float* w,
     const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const VEC vmin = VSET1(params->min);
@@ -257,8 +264,8 @@ INLINE void spmm_all_tiles(
   const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * LANES <= mc; p += nv * LANES) {
-    spmm_tile(ACC_CHAINS, nv, nr, 0, TAIL_MASK(LANES), nc, input + p, stride, w, deltas, nnz, total, output + p,
-              output_stride, vmin, vmax);
+    spmm_tile(ACC_CHAINS, nv, nr, 0, TAIL_MASK(LANES), prefetch, nc, input + p, stride, w, deltas, nnz, total,
+              output + p, output_stride, vmin, vmax);
   }
   if (p == mc) {
     return;
@@ -274,8 +281,8 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                                  \
     case V:                                                                                           \
       if (nv >= V) {                                                                                  \
-        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, nc, input, stride, w, deltas, nnz, total, output,        \
-                  output_stride, vmin, vmax);                                                         \
+        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, prefetch, nc, input, stride, w, deltas, nnz, total,      \
+                  output, output_stride, vmin, vmax);                                                 \
       }                                                                                               \
       break;
     REST_CASE(1)

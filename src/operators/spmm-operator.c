@@ -192,9 +192,19 @@ static size_t split_channels(const struct sprig_operator* op, size_t range_count
  * in place (see sprig_run_spmm). */
 #define MIN_UNSTAGED_ROW_BYTES_ON_THREADS 512
 
+/* The input counts as cached when it fits in 1 / INPUT_CACHE_SHARE of L2 (sprig_input_fits_cache). */
+#define INPUT_CACHE_SHARE 4
+
 /* Rows this many bytes apart all fall in the same L1 sets. */
 static bool aliases_in_l1(size_t row_stride) {
   return row_stride % L1_ALIAS_STRIDE == 0;
+}
+
+/* MobileNet v1 at 90%, side by side against XNNPACK: without software prefetch the 7x7 layers
+ * ran 5-12% and the 14x14 256-channel layer 2-3% faster, the 28x28 and 56x56 layers (400 KB and
+ * more of input) 2-6% slower. */
+bool sprig_input_fits_cache(const struct sprig_hardware* hardware, size_t cols, size_t pixels) {
+  return pixels <= hardware->l2_bytes / INPUT_CACHE_SHARE / sizeof(float) / SPRIG_MAX(cols, 1);
 }
 
 size_t sprig_padded_row_stride(size_t pixels) {
@@ -299,6 +309,7 @@ enum sprig_status sprig_plan_spmm(
       .stage_on_threads = staged && (aliases_in_l1(input_row_stride) ||
                                      pixels * sizeof(float) < MIN_UNSTAGED_ROW_BYTES_ON_THREADS),
   };
+  op->params.input_cached = sprig_input_fits_cache(hardware, op->cols, pixels);
   return sprig_status_success;
 }
 

@@ -3,6 +3,7 @@
 #define SPRIG_HARDWARE_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include <sprig.h>
 #include <sprig/isa.h>
@@ -13,7 +14,12 @@ struct sprig_hardware {
   bool has_isa[sprig_isa_count];
   /* SPRIG_FORCE_ISA, or sprig_isa_count when not forced. */
   enum sprig_isa forced_isa;
+  /* The L2 cache of core 0 from cpuinfo, or SPRIG_DEFAULT_L2_BYTES when it reports none (some
+   * virtual machines hide the cache topology). */
+  size_t l2_bytes;
 };
+
+#define SPRIG_DEFAULT_L2_BYTES ((size_t) 1 << 20)
 
 /* Fills `hardware` (cpuinfo, SPRIG_FORCE_ISA). Called once by sprig_initialize. */
 enum sprig_status sprig_detect_hardware(struct sprig_hardware* hardware);

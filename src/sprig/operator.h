@@ -148,6 +148,10 @@ size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride);
  * apart, every input row read twice or more on average). */
 size_t sprig_kernel_row_stride(const struct sprig_operator* op, size_t pixels, size_t row_stride);
 
+/* One image's input, `cols` rows of `pixels` floats, fits in a quarter of L2 and so should stay
+ * there while the kernels walk it (sets sprig_f32_minmax_params.input_cached). */
+bool sprig_input_fits_cache(const struct sprig_hardware* hardware, size_t cols, size_t pixels);
+
 /* 64-byte aligned memory for `bytes` bytes, zero-filled; NULL when out of memory. */
 void* sprig_allocate_aligned(size_t bytes);
 

@@ -38,6 +38,10 @@
 struct sprig_f32_minmax_params {
   float min;
   float max;
+  /* Nonzero when the input rows the call reads are expected to stay in L2 (the operator says so
+   * when one image's input fits in a quarter of it): the AVX-512 SpMM kernels then issue no
+   * software prefetch, which in that case costs more instructions than it saves waiting. */
+  uint32_t input_cached;
 };
 
 /* The longest step between consecutive entries' input rows, either way. */
