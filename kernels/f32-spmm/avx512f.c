@@ -1,11 +1,16 @@
 /*
  * x86 AVX-512F f32 SpMM: 16 pixels per zmm register, V = MR / 16 accumulators per channel.
  *
- * Inner loop per nonzero of an MRx1 tile: V vfmadd231ps with the input load folded in as the
- * memory operand, one vbroadcastss of the weight from memory, one movsbq of the input-row step,
- * an imul by the row stride and an add to the input pointer, plus one prefetcht0 of the first
+ * Inner loop per nonzero of an MRx1 tile, for a channel's nonzeros 8 at a time (spmm_group):
+ * V vfmadd231ps with the input load folded in as the memory operand, one vpermps that puts the
+ * weight in every lane (1/8 of a 32-byte load of 8 weights), a shr + movsbq of the input-row
+ * step out of one 8-byte load per 8 nonzeros, an imul by the row stride and an add to the input
+ * pointer; unless the input fits in cache (params->input_cached), one prefetcht0 of the first
  * line of the input row PREFETCH_DISTANCE nonzeros ahead and the movsbq + imul + add that move
- * that pointer. Limits:
+ * that pointer. A channel's last nonzero count % 8 take one vbroadcastss load of the weight
+ * and one movsbq load of the step each. Grouping made the 14x14 and 28x28 MobileNet layers
+ * 8-14% faster (a broadcast load takes an FMA-pipe slot on Zen 5, the permute does not), and
+ * dropping the prefetch for cached inputs 2-12% faster on 14x14 and 7x7 maps. Limits:
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
  *   chains. Narrow tiles take the nonzeros in turn into 8 / V sets (summed at the end), which
  *   made 16x1 and 32x1 20-35% faster; the pass over a row's last mc % MR pixels uses 16 / V
@@ -16,10 +21,10 @@
  *   14x14 and 7x7 +2-4%, 112x112 and pw2 within the noise. MR = 128 and 256 cover rows a little
  *   longer than 112 pixels in one pass over the weights (see sprig_fit_ukernel).
  * - Cache: every nonzero reads MR * 4 bytes of an input row. When a tile's rows exceed L1
- *   (K = 128 rows of 512 bytes already do) the loads come from L2, whose ~45 bytes per cycle
- *   bound the rate: ~40-45% of the FMA peak on MobileNet layers at 90% sparsity with warm
- *   caches, ~35% on 7x7 maps (4 lines per nonzero). Prefetching only the first line of each row
- *   was 3-11% faster than one prefetch per line: the hardware prefetchers follow it.
+ *   (K = 128 rows of 512 bytes already do) the loads come from L2; with every load an L1 hit a
+ *   14x14 layer runs ~20% faster (kernel harness: ~59% of the FMA peak in L1, ~49% at the real
+ *   stride). Prefetching only the first line of each row was 3-11% faster than one prefetch per
+ *   line: the hardware prefetchers follow it.
  * - Per channel: bias, clamps, stores and an unpredictable loop exit every ~25 nonzeros at 90%.
  * MRxNR tiles (NR = 2, 4) load the V input vectors once per column into registers and reuse
  * them for NR broadcast weights: V + NR + 1 loads for V * NR FMAs (32 zmm registers hold
