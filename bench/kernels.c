@@ -296,7 +296,8 @@ static bool prepare_slots(struct kernel_case* kc, const struct kernel_ref* list,
     ok = r != NULL;
     if (ok) {
       describe_kernel(r, &list[i], d, o, sparsity);
-      kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n, .params = {-INFINITY, INFINITY, input_cached},
+      kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n,
+                                          .params = {-INFINITY, INFINITY, input_cached},
                                           .result_index = kc->results->count - 1};
       ok = prepare_slot(&kc->slots[i], d, &kc->input, reference, &o->formats[0]->pattern, r);
     }

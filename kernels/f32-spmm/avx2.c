@@ -37,8 +37,8 @@
       size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,       \
       const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,      \
       const struct sprig_f32_minmax_params* params) {                                            \
-    spmm_all_tiles(MR / 8, NR, 1, mc, nc, input, input_stride, weights, input_deltas, nnz, output,  \
-                   output_stride, params);                                                       \
+    spmm_all_tiles(MR / 8, NR, 1, mc, nc, input, input_stride, weights, input_deltas, nnz,       \
+                   output, output_stride, params);                                               \
   }
 
 DEFINE_AVX2_SPMM(8, 1)

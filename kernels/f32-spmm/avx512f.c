@@ -7,10 +7,11 @@
  * step out of one 8-byte load per 8 nonzeros, an imul by the row stride and an add to the input
  * pointer; unless the input fits in cache (params->input_cached), one prefetcht0 of the first
  * line of the input row PREFETCH_DISTANCE nonzeros ahead and the movsbq + imul + add that move
- * that pointer. A channel's last nonzero count % 8 take one vbroadcastss load of the weight
- * and one movsbq load of the step each. Grouping made the 14x14 and 28x28 MobileNet layers
- * 8-14% faster (a broadcast load takes an FMA-pipe slot on Zen 5, the permute does not), and
- * dropping the prefetch for cached inputs 2-12% faster on 14x14 and 7x7 maps. Limits:
+ * that pointer. A channel's last (count % 8) nonzeros take one vbroadcastss load of the weight
+ * and one movsbq load of the step each. Side by side against XNNPACK sparse, grouping made the
+ * MobileNet layers from 28x28 to 14x14 8-10% faster (a broadcast load takes an FMA-pipe slot on
+ * Zen 5, the permute does not), and dropping the prefetch for cached inputs 4-13% faster on
+ * pw6 and pw12. Limits:
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
  *   chains. Narrow tiles take the nonzeros in turn into 8 / V sets (summed at the end), which
  *   made 16x1 and 32x1 20-35% faster; the pass over a row's last mc % MR pixels uses 16 / V

@@ -44,8 +44,8 @@ INLINE void spmm_all_tiles(
   const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * 4 <= mc; p += nv * 4) {
-    spmm_tile(ACC_CHAINS, nv, nr, 0, width_full, 1, nc, input + p, stride, w, deltas, nnz, total, output + p,
-              output_stride, vmin, vmax);
+    spmm_tile(ACC_CHAINS, nv, nr, 0, width_full, 1, nc, input + p, stride, w, deltas, nnz, total,
+              output + p, output_stride, vmin, vmax);
   }
   /* rest / 4 < nv; the `nv > V` tests drop the impossible cases at compile time. */
   const size_t rest_vectors = (mc - p) / 4;
@@ -53,8 +53,8 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                      \
     case V:                                                                               \
       if (nv > V) {                                                                       \
-        spmm_tile(ACC_CHAINS, V, nr, 0, width_full, 1, nc, input + p, stride, w, deltas, nnz, total,    \
-                  output + p, output_stride, vmin, vmax);                                 \
+        spmm_tile(ACC_CHAINS, V, nr, 0, width_full, 1, nc, input + p, stride, w, deltas, nnz,       \
+                  total, output + p, output_stride, vmin, vmax);                          \
       }                                                                                   \
       break;
     REST_CASE(1)
@@ -74,8 +74,8 @@ INLINE void spmm_all_tiles(
   switch (mc - p) {
 #define TAIL_CASE(WIDTH)                                                                    \
     case WIDTH:                                                                             \
-      spmm_tile(ACC_CHAINS, 1, nr, 1, WIDTH, 1, nc, input + p, stride, w, deltas, nnz, total, output + p, \
-                output_stride, vmin, vmax);                                                 \
+      spmm_tile(ACC_CHAINS, 1, nr, 1, WIDTH, 1, nc, input + p, stride, w, deltas, nnz, total,       \
+                output + p, output_stride, vmin, vmax);                                     \
       break;
     TAIL_CASE(width_single)
     TAIL_CASE(width_pair)

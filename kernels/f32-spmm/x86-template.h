@@ -2,8 +2,9 @@
  * The x86 f32 SpMM kernel body shared by sse2.c, avx2.c and avx512f.c, which differ only in
  * vector width, intrinsics and the pixel remainder. Not compiled on its own: each of those files
  * includes its intrinsics header, defines the names below, includes this header once, then
- * defines its kernels with spmm_all_tiles(MR / LANES, NR, prefetch, ...). The names both families share come from
- * kernels/isa/sse2.h, avx2.h or avx512f.h, and vload, vstore and vclamp from isa/x86-vector.h.
+ * defines its kernels with spmm_all_tiles(MR / LANES, NR, prefetch, ...). The names both
+ * families share come from kernels/isa/sse2.h, avx2.h or avx512f.h, and vload, vstore and vclamp
+ * from isa/x86-vector.h.
  *
  *   INLINE                 static inline __attribute__((always_inline)), for the functions
  *                          here and the including file's own helpers
