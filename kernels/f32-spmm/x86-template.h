@@ -74,7 +74,7 @@ INLINE void prefetcher_step(struct prefetcher* pf) {
 
 INLINE struct prefetcher prefetcher_start(const float* input, size_t stride, const int8_t* deltas, size_t total,
                                           int on) {
-  struct prefetcher pf = {input, deltas, on ? total : 0, stride, on};
+  struct prefetcher pf = {input, deltas, total, stride, on};
   for (size_t i = 0; on && i < PREFETCH_DISTANCE; i++) {
     prefetcher_step(&pf);
   }
@@ -101,16 +101,23 @@ INLINE void prefetcher_next(struct prefetcher* pf) {
 #endif
 #define MAX_ACC_CHAINS 16
 
+/* acc += the nv vectors of the input row * vw (the weight in every lane); then moves the input
+ * `delta` rows on. The FMAs of one nonzero of a single-channel tile. */
+INLINE void spmm_row_madd(size_t nv, int masked, MASK mask, VEC* acc, const float** input, VEC vw, int8_t delta,
+                          size_t stride) {
+  for (size_t i = 0; i < nv; i++) {
+    acc[i] = VMADD(acc[i], vload(*input + LANES * i, masked && i == nv - 1, mask), vw);
+  }
+  *input = sprig_spmm_next_row(*input, delta, stride);
+}
+
 /* One nonzero of a single-channel tile: acc += its input row * its weight; moves to the next row. */
 INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** input, const float** w,
                       const int8_t** deltas, struct prefetcher* pf) {
   const int8_t delta = *(*deltas)++;
   const VEC vw = VBROADCAST((*w)++);
   prefetcher_next(pf);
-  for (size_t i = 0; i < nv; i++) {
-    acc[i] = VMADD(acc[i], vload(*input + LANES * i, masked && i == nv - 1, mask), vw);
-  }
-  *input = sprig_spmm_next_row(*input, delta, pf->stride);
+  spmm_row_madd(nv, masked, mask, acc, input, vw, delta, pf->stride);
 }
 
 #ifdef VPERMUTE
@@ -133,11 +140,8 @@ INLINE void spmm_group(size_t sets, size_t nv, int masked, MASK mask, VEC acc[][
   for (size_t l = 0; l < GROUP; l++) {
     const VEC vw = VPERMUTE(lanes[l], weights);
     prefetcher_next(pf);
-    for (size_t i = 0; i < nv; i++) {
-      acc[l % sets][i] = VMADD(acc[l % sets][i], vload(*input + LANES * i, masked && i == nv - 1, mask), vw);
-    }
     /* Step l is byte l of the little-endian word. */
-    *input = sprig_spmm_next_row(*input, (int8_t) (steps >> (8 * l)), pf->stride);
+    spmm_row_madd(nv, masked, mask, acc[l % sets], input, vw, (int8_t) (steps >> (8 * l)), pf->stride);
   }
   *w += GROUP;
   *deltas += GROUP;
