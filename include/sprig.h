@@ -17,6 +17,19 @@
  * Memory-access contract: kernels never read or write outside the input and output
  * tensors described by the shapes you give (no over-read, no over-write), so tensors need no
  * padding and may end at a page boundary.
+ *
+ * Non-finite values. Operators multiply each input by the weights *stored* for it: the
+ * nonzeros, plus the zeros a format stores (inside BLOCK / GROUP blocks, CSR bridges over gaps
+ * of more than 255 columns, N:M padding). A NaN or +-Inf weight, or a NaN input met by a
+ * stored weight, propagates as in IEEE arithmetic. A zero weight that is not stored never
+ * touches its input, so where an input is +-Inf or NaN and only zero weights meet it, sprig
+ * gives a finite (or +-Inf) result where a dense product would give NaN (0 x Inf). A stored
+ * zero times an Inf input gives NaN, as in a dense product. N:M runs with fewer than n
+ * nonzeros are padded with stored zeros placed on a column of the same run whose weight is
+ * zero, so they add 0 x input exactly where a dense product does; the one exception is a
+ * row's last run when it is shorter than n columns and all of them are nonzero (cols mod m
+ * < n): its padding sits on the run's first column, so an +-Inf input there gives NaN where
+ * the dense product gives +-Inf.
  */
 #ifndef SPRIG_H
 #define SPRIG_H
@@ -57,7 +70,7 @@ const char* sprig_status_string(enum sprig_status status);
 
 /* Initializes hardware detection and kernel choice. Idempotent and thread-safe; every other
  * call that needs it returns sprig_status_uninitialized until it succeeded.
- * The environment variable SPRIG_FORCE_ISA=scalar|sse2|avx2|avx512f|neon|neonfma|wasmsimd
+ * The environment variable SPRIG_FORCE_ISA=scalar|sse2|avx2|avx512f|neonfma|wasmsimd
  * restricts kernel choice to kernels of that instruction set (scalar where a kernel family has
  * none); naming one the CPU lacks makes this call fail with sprig_status_unsupported_hardware,
  * and an unknown name with sprig_status_invalid_parameter. */
@@ -124,7 +137,14 @@ struct sprig_sparsity {
  *   NM: every run keeps its n largest |w| (the pattern fixes the sparsity; target_sparsity must
  *     be 0 or at most 1 - n/m, and extra pruning beyond n per run is not done).
  * Ties keep the earlier entry. Writes the achieved fraction of zero entries (0..1) to
- * achieved_sparsity_out if not NULL. target_sparsity in [0, 1]. */
+ * achieved_sparsity_out if not NULL. target_sparsity in [0, 1].
+ * Non-finite and extreme weights rank by a total order, so pruning never fails on them:
+ *   - magnitudes compare exactly (|w| for single entries, the sum of squares computed in double
+ *     for blocks: no overflow near FLT_MAX, no underflow for denormals); +-Inf ranks above every
+ *     finite magnitude, and NaN (of any sign or payload) above +-Inf: a unit holding a NaN is
+ *     pruned last, NaNs among themselves keep the earlier one;
+ *   - +0 and -0 are zero (pruned first, and counted as zeros in achieved_sparsity_out).
+ * Kept weights, NaN and Inf included, are left unchanged. */
 enum sprig_status sprig_prune_f32(
     size_t rows, size_t cols, float* weights, const struct sprig_sparsity* pattern, float target_sparsity,
     float* achieved_sparsity_out);
@@ -134,9 +154,11 @@ enum sprig_status sprig_prune_f32(
  * elements (input features, or input channels x kernel height x kernel width). */
 typedef struct sprig_weights* sprig_weights_t;
 
-/* Packs a dense row-major [rows][cols] matrix; its exact zeros define the pattern. Weights that
+/* Packs a dense row-major [rows][cols] matrix; its exact zeros define the pattern (+0 and -0
+ * are zeros; NaN, +-Inf and denormals are nonzeros, stored as they are). Weights that
  * break the requested pattern are refused with sprig_status_invalid_weights (and the first
- * offending place logged) unless flags has SPRIG_FLAG_PRUNE. Invalid pattern parameters (0
+ * offending place logged) unless flags has SPRIG_FLAG_PRUNE (then each run keeps its n
+ * highest-ranked weights in sprig_prune_f32's order). Invalid pattern parameters (0
  * block sides, n >= m, unsupported m or block side, group larger than rows) are refused with
  * sprig_status_invalid_parameter or sprig_status_unsupported_parameter. */
 enum sprig_status sprig_pack_weights_f32(

@@ -11,7 +11,7 @@
 
 static const char* const isa_names[sprig_isa_count] = {
     [sprig_isa_scalar] = "scalar",   [sprig_isa_sse2] = "sse2", [sprig_isa_avx2] = "avx2",
-    [sprig_isa_avx512f] = "avx512f", [sprig_isa_neon] = "neon", [sprig_isa_neonfma] = "neonfma",
+    [sprig_isa_avx512f] = "avx512f", [sprig_isa_neonfma] = "neonfma",
     [sprig_isa_wasmsimd] = "wasmsimd",
 };
 
@@ -67,7 +67,7 @@ static enum sprig_status read_forced_isa(const bool has_isa[sprig_isa_count], en
     }
   }
   sprig_log_error("SPRIG_FORCE_ISA=%s is not a known instruction set "
-                  "(scalar, sse2, avx2, avx512f, neon, neonfma, wasmsimd)", name);
+                  "(scalar, sse2, avx2, avx512f, neonfma, wasmsimd)", name);
   return sprig_status_invalid_parameter;
 }
 

@@ -58,6 +58,11 @@ enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* 
       if (tile_is_zero(dense, rows, cols, br * bh, bc * bw, bh, bw)) {
         continue;
       }
+      if (b == blocks) {
+        sprig_log_error("sprig_pack_weights_f32: the weights changed while being packed");
+        sprig_release_weights(w);
+        return sprig_status_invalid_weights;
+      }
       if (w->block_col16 != NULL) {
         w->block_col16[b] = (uint16_t) bc;
       } else {
@@ -72,6 +77,11 @@ enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* 
       b++;
     }
     w->block_row_ptr[br + 1] = (uint32_t) b;
+  }
+  if (b != blocks) {
+    sprig_log_error("sprig_pack_weights_f32: the weights changed while being packed");
+    sprig_release_weights(w);
+    return sprig_status_invalid_weights;
   }
   *out = w;
   return sprig_status_success;
@@ -108,6 +118,10 @@ struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* w) 
                                   : NULL;
   if (csr != NULL) {
     put_block_rows(w, &writer);
+    if (!sprig_csr_writer_filled(&writer)) {
+      sprig_release_weights(csr);
+      return NULL;
+    }
   }
   return csr;
 }

@@ -30,7 +30,7 @@ struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_
     return NULL;
   }
   w->row_ptr[0] = 0;
-  *writer = (struct sprig_csr_writer){.w = w};
+  *writer = (struct sprig_csr_writer){.w = w, .capacity = entries};
   return w;
 }
 
@@ -63,6 +63,11 @@ enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* de
     return sprig_status_out_of_memory;
   }
   put_dense_rows(rows, cols, dense, &writer);
+  if (!sprig_csr_writer_filled(&writer)) {
+    sprig_log_error("sprig_pack_weights_f32: the weights changed while being packed");
+    sprig_release_weights(w);
+    return sprig_status_invalid_weights;
+  }
   *out = w;
   return sprig_status_success;
 }
@@ -150,6 +155,11 @@ enum sprig_status sprig_pack_weights_csr_f32(
     return sprig_status_out_of_memory;
   }
   put_caller_rows(rows, row_ptr, col_idx, values, &writer);
+  if (!sprig_csr_writer_filled(&writer)) {
+    sprig_log_error("%s: the CSR arrays changed while being packed", caller);
+    sprig_release_weights(w);
+    return sprig_status_invalid_weights;
+  }
   *weights_out = w;
   return sprig_status_success;
 }

@@ -6,15 +6,23 @@
 #include <sprig/log.h>
 #include <sprig/weights.h>
 
+/* A tile's rank: the sum of its squares in double (a float's square, and a sum of up to 64 of
+ * them, neither overflows nor underflows a double, so 1e20 outranks 1e19 and 2e-30 outranks
+ * 1e-30), and whether it holds a NaN (NaN outranks every number, +Inf included). */
 struct ranked {
-  float score;
+  double score;
+  bool has_nan;
   size_t index;
 };
 
-/* Ascending score; ties: the later index first, so the earlier entry is kept. */
+/* Weakest first: no NaN before NaN, then ascending score; ties: the later index first, so the
+ * earlier tile is kept. */
 static int compare_ranked(const void* a, const void* b) {
   const struct ranked* x = a;
   const struct ranked* y = b;
+  if (x->has_nan != y->has_nan) {
+    return x->has_nan ? 1 : -1;
+  }
   if (x->score != y->score) {
     return x->score < y->score ? -1 : 1;
   }
@@ -26,20 +34,23 @@ static enum sprig_status prune_tiles(size_t rows, size_t cols, float* w, size_t 
   const size_t tile_rows = sprig_divide_round_up(rows, bh);
   const size_t tile_cols = sprig_divide_round_up(cols, bw);
   const size_t units = tile_rows * tile_cols;
-  struct ranked* ranks = malloc(units * sizeof(struct ranked));
+  size_t rank_bytes;
+  struct ranked* ranks = sprig_mul_size(units, sizeof(struct ranked), &rank_bytes) ? malloc(rank_bytes) : NULL;
   if (ranks == NULL) {
     sprig_log_error("sprig_prune_f32: out of memory ranking %zu units", units);
     return sprig_status_out_of_memory;
   }
   for (size_t t = 0; t < units; t++) {
     const size_t r0 = t / tile_cols * bh, c0 = t % tile_cols * bw;
-    double norm = 0.0;
+    struct ranked rank = {0.0, false, t};
     for (size_t r = r0; r < SPRIG_MIN(r0 + bh, rows); r++) {
       for (size_t c = c0; c < SPRIG_MIN(c0 + bw, cols); c++) {
-        norm += (double) w[r * cols + c] * (double) w[r * cols + c];
+        const double v = (double) w[r * cols + c];
+        rank.has_nan |= isnan(v);
+        rank.score += isnan(v) ? 0.0 : v * v;
       }
     }
-    ranks[t] = (struct ranked){(float) norm, t};
+    ranks[t] = rank;
   }
   qsort(ranks, units, sizeof(struct ranked), compare_ranked);
   const size_t drop = (size_t) llround((double) target * (double) units);

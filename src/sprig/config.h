@@ -23,7 +23,7 @@ struct sprig_ukernel_list {
 };
 
 /* Index of the default kernel with `nr` of the best allowed ISA (preference: avx512f, avx2, sse2,
- * neonfma, neon, wasmsimd, scalar), or SIZE_MAX. Per (ISA, NR) the listed default, else the
+ * neonfma, wasmsimd, scalar), or SIZE_MAX. Per (ISA, NR) the listed default, else the
  * widest MR. */
 size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                             uint32_t nr);

@@ -9,7 +9,6 @@ enum sprig_isa {
   sprig_isa_sse2,
   sprig_isa_avx2,     /* AVX2 + FMA3 */
   sprig_isa_avx512f,
-  sprig_isa_neon,
   sprig_isa_neonfma,
   sprig_isa_wasmsimd,
   sprig_isa_count,

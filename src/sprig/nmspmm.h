@@ -14,7 +14,8 @@
  *
  * Kernels handle any mc >= 1 and read only input[0 .. mc) of the rows the indices name, write
  * only output[0 .. mc) of each channel. 1 <= n <= m <= 16. (A padded slot multiplies a real row
- * by zero, so an Inf or NaN there gives NaN where the dense result would skip it.)
+ * by zero; the packer points it at a row whose weight is zero where the run has one, see
+ * sprig.h on non-finite values.)
  */
 #ifndef SPRIG_NMSPMM_H
 #define SPRIG_NMSPMM_H

@@ -57,6 +57,7 @@ size_t sprig_packed_bytes(const struct sprig_weights* weights);
  * sprig_csr_put calls). */
 struct sprig_csr_writer {
   struct sprig_weights* w;
+  size_t capacity;      /* entries the arrays hold: stores beyond it are dropped, not written */
   size_t row;
   size_t entry;
   size_t puts;
@@ -64,7 +65,7 @@ struct sprig_csr_writer {
 };
 
 static inline void sprig_csr_store(struct sprig_csr_writer* wr, size_t gap, float value) {
-  if (wr->w != NULL) {
+  if (wr->w != NULL && wr->entry < wr->capacity) {
     wr->w->col_gaps[wr->entry] = (uint8_t) gap;
     wr->w->values[wr->entry] = value;
   }
@@ -83,7 +84,7 @@ static inline void sprig_csr_put(struct sprig_csr_writer* wr, size_t column, flo
 
 static inline void sprig_csr_end_row(struct sprig_csr_writer* wr) {
   wr->row++;
-  if (wr->w != NULL) {
+  if (wr->w != NULL && wr->row <= wr->w->rows) {
     wr->w->row_ptr[wr->row] = (uint32_t) wr->entry;
   }
   wr->next_gap_base = 0;
@@ -121,6 +122,12 @@ struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* wei
  * set, and a writer at its start; NULL when out of memory. */
 struct sprig_weights* sprig_allocate_csr_weights(size_t rows, size_t cols, size_t nnz, size_t entries,
                                                  struct sprig_csr_writer* writer);
+
+/* After the writer has been given every row: true when it wrote exactly the rows and entries
+ * the weights were allocated for (the counting pass and the filling pass agreed). */
+static inline bool sprig_csr_writer_filled(const struct sprig_csr_writer* wr) {
+  return wr->row == wr->w->rows && wr->entry == wr->capacity && wr->puts == wr->w->nnz;
+}
 
 /* Packing entry points per format (dense input already validated for NULL and sizes). */
 enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out);
