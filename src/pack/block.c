@@ -18,8 +18,23 @@ static bool tile_is_zero(const float* dense, size_t rows, size_t cols, size_t r0
   return true;
 }
 
+/* Stored values more than this many times the nonzeros earn a warning: the blocks are mostly
+ * padding, as when (output, input) are swapped against (block_rows, block_cols). */
+#define PADDING_WARNING_FACTOR 2
+
+static void warn_if_mostly_padding(const struct sprig_weights* w, const char* caller) {
+  if (w->stored_values > PADDING_WARNING_FACTOR * w->nnz) {
+    const double share = 100.0 * (double) (w->stored_values - w->nnz) / (double) w->stored_values;
+    sprig_log_warning("%s: %.0f%% of the %zu values stored in %zux%zu %s are zero padding "
+                      "(blocks are block_rows output channels x block_cols inputs; is the pattern transposed?)",
+                      caller, share, w->stored_values, w->block_height, w->block_width,
+                      w->pattern.format == SPRIG_FORMAT_GROUP ? "groups" : "blocks");
+  }
+}
+
 enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* dense, size_t bh, size_t bw,
-                                         const struct sprig_sparsity* pattern, struct sprig_weights** out) {
+                                         const struct sprig_sparsity* pattern, const char* caller,
+                                         struct sprig_weights** out) {
   const size_t block_rows = sprig_divide_round_up(rows, bh);
   const size_t block_cols = sprig_divide_round_up(cols, bw);
   size_t blocks = 0;
@@ -59,7 +74,7 @@ enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* 
         continue;
       }
       if (b == blocks) {
-        sprig_log_error("sprig_pack_weights_f32: the weights changed while being packed");
+        sprig_log_error("%s: the weights changed while being packed", caller);
         sprig_release_weights(w);
         return sprig_status_invalid_weights;
       }
@@ -79,15 +94,16 @@ enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* 
     w->block_row_ptr[br + 1] = (uint32_t) b;
   }
   if (b != blocks) {
-    sprig_log_error("sprig_pack_weights_f32: the weights changed while being packed");
+    sprig_log_error("%s: the weights changed while being packed", caller);
     sprig_release_weights(w);
     return sprig_status_invalid_weights;
   }
+  warn_if_mostly_padding(w, caller);
   *out = w;
   return sprig_status_success;
 
 out_of_memory:
-  sprig_log_error("sprig_pack_weights_f32: out of memory packing %zu x %zu blocks", bh, bw);
+  sprig_log_error("%s: out of memory packing %zu x %zu blocks", caller, bh, bw);
   sprig_release_weights(w);
   return sprig_status_out_of_memory;
 }

@@ -47,24 +47,25 @@ static void put_dense_rows(size_t rows, size_t cols, const float* dense, struct 
   }
 }
 
-enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out) {
+enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, const char* caller,
+                                       struct sprig_weights** out) {
   struct sprig_csr_writer counter = {0};
   put_dense_rows(rows, cols, dense, &counter);
   const size_t nnz = counter.puts;
   const size_t entries = counter.entry;
   if (entries > MAX_INDEX) {
-    sprig_log_error("sprig_pack_weights_f32: %zu stored entries exceed the 2^32-1 CSR indexes", entries);
+    sprig_log_error("%s: %zu stored entries exceed the 2^32-1 CSR indexes", caller, entries);
     return sprig_status_unsupported_parameter;
   }
   struct sprig_csr_writer writer;
   struct sprig_weights* w = sprig_allocate_csr_weights(rows, cols, nnz, entries, &writer);
   if (w == NULL) {
-    sprig_log_error("sprig_pack_weights_f32: out of memory packing %zu nonzeros", nnz);
+    sprig_log_error("%s: out of memory packing %zu nonzeros", caller, nnz);
     return sprig_status_out_of_memory;
   }
   put_dense_rows(rows, cols, dense, &writer);
   if (!sprig_csr_writer_filled(&writer)) {
-    sprig_log_error("sprig_pack_weights_f32: the weights changed while being packed");
+    sprig_log_error("%s: the weights changed while being packed", caller);
     sprig_release_weights(w);
     return sprig_status_invalid_weights;
   }
@@ -121,7 +122,8 @@ enum sprig_status sprig_pack_weights_csr_f32(
     size_t rows, size_t cols, size_t nnz, const uint32_t* row_ptr, const uint32_t* col_idx,
     const float* values, uint32_t flags, sprig_weights_t* weights_out) {
   static const char caller[] = "sprig_pack_weights_csr_f32";
-  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, 0, weights_out, caller);
+  static const struct sprig_pack_names names = {caller, "rows", "cols", "values"};
+  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, 0, weights_out, &names);
   if (status != sprig_status_success) {
     return status;
   }

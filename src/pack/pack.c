@@ -1,5 +1,6 @@
 /* sprig_pack_weights_f32: argument and pattern checks, AUTO resolution, then one packer per
  * format; weights info and reference counting. */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <sprig/common.h>
@@ -10,7 +11,8 @@
 #define MAX_INDEX ((size_t) UINT32_MAX)
 
 enum sprig_status sprig_check_pack_arguments(size_t rows, size_t cols, uint32_t flags, uint32_t allowed_flags,
-                                             const void* weights_out, const char* caller) {
+                                             const void* weights_out, const struct sprig_pack_names* names) {
+  const char* caller = names->function;
   if (sprig_get_hardware() == NULL) {
     sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
     return sprig_status_uninitialized;
@@ -20,11 +22,11 @@ enum sprig_status sprig_check_pack_arguments(size_t rows, size_t cols, uint32_t 
     return sprig_status_invalid_parameter;
   }
   if (rows == 0 || cols == 0) {
-    sprig_log_error("%s: rows (%zu) and cols (%zu) must be > 0", caller, rows, cols);
+    sprig_log_error("%s: %s (%zu) and %s (%zu) must be > 0", caller, names->rows, rows, names->cols, cols);
     return sprig_status_invalid_parameter;
   }
   if (rows > MAX_INDEX || cols > MAX_INDEX) {
-    sprig_log_error("%s: rows (%zu) and cols (%zu) must be < 2^32", caller, rows, cols);
+    sprig_log_error("%s: %s (%zu) and %s (%zu) must be < 2^32", caller, names->rows, rows, names->cols, cols);
     return sprig_status_invalid_parameter;
   }
   if ((flags & ~allowed_flags) != 0) {
@@ -104,15 +106,50 @@ enum sprig_status sprig_check_pattern(size_t rows, const struct sprig_sparsity* 
       }
       return sprig_status_success;
   }
-  sprig_log_error("%s: unknown sparsity format %d", caller, (int) p->format);
+  sprig_log_error("%s: unknown sparsity format %d (CSR, BLOCK, NM, GROUP or AUTO)", caller, (int) p->format);
   return sprig_status_invalid_parameter;
 }
 
-enum sprig_status sprig_pack_weights_f32(
-    size_t rows, size_t cols, const float* dense, const struct sprig_sparsity* pattern,
-    uint32_t flags, sprig_weights_t* weights_out) {
-  static const char caller[] = "sprig_pack_weights_f32";
-  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, SPRIG_FLAG_PRUNE, weights_out, caller);
+const char* sprig_format_name(enum sprig_format format) {
+  switch (format) {
+    case SPRIG_FORMAT_CSR:
+      return "CSR";
+    case SPRIG_FORMAT_BLOCK:
+      return "BLOCK";
+    case SPRIG_FORMAT_NM:
+      return "NM";
+    case SPRIG_FORMAT_GROUP:
+      return "GROUP";
+    case SPRIG_FORMAT_AUTO:
+      return "AUTO";
+  }
+  return "unknown";
+}
+
+/* "CSR", "BLOCK 4x1", "NM 2:4", "GROUP 8" into buffer. */
+static const char* describe_pattern(const struct sprig_sparsity* p, char* buffer, size_t size) {
+  switch (p->format) {
+    case SPRIG_FORMAT_BLOCK:
+      snprintf(buffer, size, "BLOCK %ux%u", (unsigned) p->block_rows, (unsigned) p->block_cols);
+      break;
+    case SPRIG_FORMAT_NM:
+      snprintf(buffer, size, "NM %u:%u", (unsigned) p->n, (unsigned) p->m);
+      break;
+    case SPRIG_FORMAT_GROUP:
+      snprintf(buffer, size, "GROUP %u", (unsigned) p->group);
+      break;
+    default:
+      snprintf(buffer, size, "%s", sprig_format_name(p->format));
+      break;
+  }
+  return buffer;
+}
+
+enum sprig_status sprig_pack_dense_f32(size_t rows, size_t cols, const float* dense,
+                                       const struct sprig_sparsity* pattern, uint32_t flags,
+                                       const struct sprig_pack_names* names, struct sprig_weights** out) {
+  const char* caller = names->function;
+  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, SPRIG_FLAG_PRUNE, out, names);
   if (status != sprig_status_success) {
     return status;
   }
@@ -121,11 +158,12 @@ enum sprig_status sprig_pack_weights_f32(
   }
   size_t dense_bytes;
   if (!sprig_mul3_size(rows, cols, sizeof(float), &dense_bytes)) {
-    sprig_log_error("%s: a %zu x %zu f32 matrix overflows size_t", caller, rows, cols);
+    sprig_log_error("%s: a %zu x %zu f32 matrix (%s x %s) overflows size_t", caller, rows, cols, names->rows,
+                    names->cols);
     return sprig_status_invalid_parameter;
   }
   if (dense == NULL) {
-    sprig_log_error("%s: dense is NULL", caller);
+    sprig_log_error("%s: %s is NULL", caller, names->dense);
     return sprig_status_invalid_parameter;
   }
   struct sprig_sparsity chosen = {.format = SPRIG_FORMAT_CSR};
@@ -135,24 +173,34 @@ enum sprig_status sprig_pack_weights_f32(
   struct sprig_weights* w = NULL;
   switch (chosen.format) {
     case SPRIG_FORMAT_BLOCK:
-      status = sprig_pack_dense_block(rows, cols, dense, chosen.block_rows, chosen.block_cols, &chosen, &w);
+      status = sprig_pack_dense_block(rows, cols, dense, chosen.block_rows, chosen.block_cols, &chosen, caller, &w);
       break;
     case SPRIG_FORMAT_GROUP:
-      status = sprig_pack_dense_block(rows, cols, dense, chosen.group, 1, &chosen, &w);
+      status = sprig_pack_dense_block(rows, cols, dense, chosen.group, 1, &chosen, caller, &w);
       break;
     case SPRIG_FORMAT_NM:
       status = sprig_pack_dense_nm(rows, cols, dense, chosen.n, chosen.m, flags, caller, &w);
       break;
     default:
-      status = sprig_pack_dense_csr(rows, cols, dense, &w);
+      status = sprig_pack_dense_csr(rows, cols, dense, caller, &w);
       break;
   }
   if (status == sprig_status_success) {
-    sprig_log_debug("%s: %zu x %zu packed as format %d, %zu nonzeros, %zu stored values", caller, rows, cols,
-                    (int) w->pattern.format, w->nnz, w->stored_values);
-    *weights_out = w;
+    char described[32];
+    sprig_log_debug("%s: %zu x %zu packed as %s%s, %zu nonzeros, %zu stored values", caller, rows, cols,
+                    describe_pattern(&w->pattern, described, sizeof(described)),
+                    pattern != NULL && pattern->format == SPRIG_FORMAT_AUTO ? " (AUTO)" : "", w->nnz,
+                    w->stored_values);
+    *out = w;
   }
   return status;
+}
+
+enum sprig_status sprig_pack_weights_f32(
+    size_t rows, size_t cols, const float* dense, const struct sprig_sparsity* pattern,
+    uint32_t flags, sprig_weights_t* weights_out) {
+  static const struct sprig_pack_names names = {"sprig_pack_weights_f32", "rows", "cols", "dense"};
+  return sprig_pack_dense_f32(rows, cols, dense, pattern, flags, &names, weights_out);
 }
 
 size_t sprig_packed_bytes(const struct sprig_weights* w) {

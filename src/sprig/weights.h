@@ -129,11 +129,29 @@ static inline bool sprig_csr_writer_filled(const struct sprig_csr_writer* wr) {
   return wr->row == wr->w->rows && wr->entry == wr->capacity && wr->puts == wr->w->nnz;
 }
 
+/* The public entry point a packing serves and the names its caller knows the matrix by, so
+ * that log messages name what the caller passed ("sprig_create_linear_f32: weights is NULL"). */
+struct sprig_pack_names {
+  const char* function;
+  const char* rows;   /* e.g. "out_features" */
+  const char* cols;   /* e.g. "in_features" */
+  const char* dense;  /* e.g. "weights" */
+};
+
+/* sprig_pack_weights_f32 for a caller known by `names`. */
+enum sprig_status sprig_pack_dense_f32(size_t rows, size_t cols, const float* dense,
+                                       const struct sprig_sparsity* pattern, uint32_t flags,
+                                       const struct sprig_pack_names* names, struct sprig_weights** out);
+
+/* The format's name as the header spells it ("CSR", "BLOCK", "NM", "GROUP", "AUTO"). */
+const char* sprig_format_name(enum sprig_format format);
+
 /* Packing entry points per format (dense input already validated for NULL and sizes). */
-enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, struct sprig_weights** out);
+enum sprig_status sprig_pack_dense_csr(size_t rows, size_t cols, const float* dense, const char* caller,
+                                       struct sprig_weights** out);
 enum sprig_status sprig_pack_dense_block(size_t rows, size_t cols, const float* dense, size_t block_height,
                                          size_t block_width, const struct sprig_sparsity* pattern,
-                                         struct sprig_weights** out);
+                                         const char* caller, struct sprig_weights** out);
 enum sprig_status sprig_pack_dense_nm(size_t rows, size_t cols, const float* dense, size_t n, size_t m,
                                       uint32_t flags, const char* caller, struct sprig_weights** out);
 
@@ -142,7 +160,7 @@ size_t sprig_count_nonzeros(const float* dense, size_t count);
 
 /* Initialized, weights_out not NULL, 0 < rows, cols < 2^32, no flags beyond allowed_flags. */
 enum sprig_status sprig_check_pack_arguments(size_t rows, size_t cols, uint32_t flags, uint32_t allowed_flags,
-                                             const void* weights_out, const char* caller);
+                                             const void* weights_out, const struct sprig_pack_names* names);
 
 /* Pattern checks shared by packing and pruning. */
 enum sprig_status sprig_check_pattern(size_t rows, const struct sprig_sparsity* pattern, const char* caller);

@@ -1,0 +1,256 @@
+/* The packers, pattern detection (AUTO) and pruning on their own: layouts of the packed
+ * arrays, which pattern AUTO picks, what pruning keeps, and the warnings and refusals. */
+#include "test-util.h"
+
+#include <sprig.h>
+#include <sprig/weights.h>
+
+static int warnings;
+static char last_warning[512];
+
+static void capture_log(enum sprig_log_level level, const char* message, void* user_data) {
+  (void) user_data;
+  if (level == sprig_log_level_warning) {
+    warnings++;
+    snprintf(last_warning, sizeof(last_warning), "%s", message);
+  }
+}
+
+static int setup_group(void** state) {
+  (void) state;
+  sprig_set_log_callback(capture_log, NULL, sprig_log_level_warning);
+  return sprig_initialize() == sprig_status_success || getenv("SPRIG_FORCE_ISA") != NULL ? 0 : -1;
+}
+
+static sprig_weights_t pack(size_t rows, size_t cols, const float* dense, struct sprig_sparsity pattern) {
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f32(rows, cols, dense, &pattern, 0, &w), sprig_status_success);
+  return w;
+}
+
+/* Dense [rows][cols] whose nonzeros are bh x bw blocks, about half of them kept, with `holes`
+ * zeros punched inside kept blocks (one per block, at most) so that masks differ. */
+static void fill_blocks(struct rng* rng, float* dense, size_t rows, size_t cols, size_t bh, size_t bw, bool holes) {
+  for (size_t r0 = 0; r0 < rows; r0 += bh) {
+    for (size_t c0 = 0; c0 < cols; c0 += bw) {
+      const bool keep = rng_next(rng) % 2 == 0;
+      const size_t hole = holes && bh * bw >= 4 && rng_next(rng) % 4 == 0 ? rng_next(rng) % (bh * bw) : SIZE_MAX;
+      for (size_t i = 0; i < bh; i++) {
+        for (size_t j = 0; j < bw; j++) {
+          float v = rng_float(rng);
+          v = v == 0.0f ? 0.5f : v;
+          dense[(r0 + i) * cols + c0 + j] = keep && i * bw + j != hole ? v : 0.0f;
+        }
+      }
+    }
+  }
+}
+
+/* AUTO: groups, then output-channel blocks, then N:M, then input blocks, then CSR. */
+static void test_auto_detection_order(void** state) {
+  (void) state;
+  enum { ROWS = 32, COLS = 64 };
+  float* dense = malloc(ROWS * COLS * sizeof(float));
+  const struct {
+    const char* name;
+    size_t bh, bw;
+    bool holes;
+    struct sprig_sparsity expected;
+  } cases[] = {
+      {"8x1 blocks, shared masks", 8, 1, false, {.format = SPRIG_FORMAT_GROUP, .group = 8}},
+      {"4x1 blocks, shared masks", 4, 1, false, {.format = SPRIG_FORMAT_GROUP, .group = 4}},
+      {"8x1 blocks with holes", 8, 1, true, {.format = SPRIG_FORMAT_BLOCK, .block_rows = 8, .block_cols = 1}},
+      {"4x1 blocks with holes", 4, 1, true, {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1}},
+      {"1x8 blocks", 1, 8, false, {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 8}},
+      {"1x8 blocks with holes", 1, 8, true, {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 8}},
+      {"1x4 blocks", 1, 4, false, {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4}},
+      {"unstructured", 1, 1, false, {.format = SPRIG_FORMAT_CSR}},
+  };
+  const struct sprig_sparsity automatic = {.format = SPRIG_FORMAT_AUTO};
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    struct rng rng = {700 + i};
+    fill_blocks(&rng, dense, ROWS, COLS, cases[i].bh, cases[i].bw, cases[i].holes);
+    sprig_weights_t w = pack(ROWS, COLS, dense, automatic);
+    struct sprig_weights_info info;
+    assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+    if (memcmp(&info.pattern, &cases[i].expected, sizeof(info.pattern)) != 0) {
+      fail_msg("%s: AUTO chose %s %ux%u n:m %u:%u group %u", cases[i].name, sprig_format_name(info.pattern.format),
+               (unsigned) info.pattern.block_rows, (unsigned) info.pattern.block_cols, (unsigned) info.pattern.n,
+               (unsigned) info.pattern.m, (unsigned) info.pattern.group);
+    }
+    sprig_release_weights(w);
+  }
+  /* 2:4 beats 1x4 blocks: exact 2:4 weights are stored as N:M. */
+  struct rng rng = {777};
+  fill_random(&rng, dense, ROWS * COLS);
+  const struct sprig_sparsity two_of_four = {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4};
+  assert_int_equal(sprig_prune_f32(ROWS, COLS, dense, &two_of_four, 0.0f, NULL), sprig_status_success);
+  sprig_weights_t w = pack(ROWS, COLS, dense, automatic);
+  assert_int_equal(w->pattern.format, SPRIG_FORMAT_NM);
+  sprig_release_weights(w);
+  /* An all-zero matrix is CSR with no entries. */
+  fill_value(dense, ROWS * COLS, 0.0f);
+  w = pack(ROWS, COLS, dense, automatic);
+  assert_int_equal(w->pattern.format, SPRIG_FORMAT_CSR);
+  assert_int_equal(w->nnz, 0);
+  sprig_release_weights(w);
+  free(dense);
+}
+
+/* CSR: one-byte gaps, bridges of stored zeros every 255 columns, row pointers. */
+static void test_csr_layout(void** state) {
+  (void) state;
+  enum { COLS = 700 };
+  float dense[2 * COLS] = {0};
+  dense[3] = 1.0f;           /* row 0: column 3 */
+  dense[600] = 2.0f;         /* row 0: column 600, 597 columns after the previous */
+  dense[COLS + 0] = -1.0f;   /* row 1: column 0 */
+  sprig_weights_t w = pack(2, COLS, dense, (struct sprig_sparsity){.format = SPRIG_FORMAT_CSR});
+  assert_int_equal(w->nnz, 3);
+  /* 600 - 3 = 597 = 255 + 255 + 87: two bridges before the second value. */
+  assert_int_equal(w->stored_values, 5);
+  assert_int_equal(w->row_ptr[0], 0);
+  assert_int_equal(w->row_ptr[1], 4);
+  assert_int_equal(w->row_ptr[2], 5);
+  const uint8_t gaps[5] = {4, 255, 255, 87, 1};
+  const float values[5] = {1.0f, 0.0f, 0.0f, 2.0f, -1.0f};
+  for (size_t i = 0; i < 5; i++) {
+    assert_int_equal(w->col_gaps[i], gaps[i]);
+    assert_true(w->values[i] == values[i]);
+  }
+  /* The cursor walks the columns back. */
+  struct sprig_csr_cursor c = sprig_csr_row(w, 0);
+  const uint32_t columns[4] = {3, 258, 513, 600};
+  for (size_t i = 0; i < 4; i++, sprig_csr_next(w, &c)) {
+    assert_int_equal(c.column, columns[i]);
+  }
+  assert_int_equal(c.column, UINT32_MAX);
+  sprig_release_weights(w);
+}
+
+/* BLOCK: block rows, block columns, whole blocks with zeros outside the matrix; the CSR view
+ * holds every stored entry inside the matrix. */
+static void test_block_layout(void** state) {
+  (void) state;
+  /* 3 x 5 in 2 x 2 blocks: block row 0 has blocks at block columns 0 and 2 (the latter crosses
+   * the right edge), block row 1 (one matrix row) a block at block column 1. */
+  const float dense[15] = {1, 0, 0, 0, 5,  /**/ 0, 2, 0, 0, 0, /**/ 0, 0, 3, 0, 0};
+  sprig_weights_t w = pack(3, 5, dense, (struct sprig_sparsity){.format = SPRIG_FORMAT_BLOCK, .block_rows = 2,
+                                                                  .block_cols = 2});
+  assert_int_equal(w->blocks, 3);
+  assert_int_equal(w->stored_values, 12);
+  assert_int_equal(w->nnz, 4);
+  assert_int_equal(w->block_row_ptr[1], 2);
+  assert_int_equal(w->block_row_ptr[2], 3);
+  assert_int_equal(sprig_block_first_col(w, 0), 0);
+  assert_int_equal(sprig_block_first_col(w, 1), 4);
+  assert_int_equal(sprig_block_first_col(w, 2), 2);
+  const float block0[4] = {1, 0, 0, 2}, block1[4] = {5, 0, 0, 0}, block2[4] = {3, 0, 0, 0};
+  assert_memory_equal(w->block_values, block0, sizeof(block0));
+  assert_memory_equal(w->block_values + 4, block1, sizeof(block1));
+  assert_memory_equal(w->block_values + 8, block2, sizeof(block2));
+  struct sprig_weights* csr = sprig_block_weights_as_csr(w);
+  assert_non_null(csr);
+  /* Row 0: columns 0, 1 (block 0) and 4 (block 1 cut at the edge); row 1: 0, 1, 4; row 2: 2, 3. */
+  assert_int_equal(csr->row_ptr[1], 3);
+  assert_int_equal(csr->row_ptr[2], 6);
+  assert_int_equal(csr->row_ptr[3], 8);
+  assert_int_equal(csr->nnz, 8);
+  sprig_release_weights(csr);
+  sprig_release_weights(w);
+}
+
+/* N:M: n slots per run, in-run indices, padding on a zero-weight column of the run. */
+static void test_nm_layout(void** state) {
+  (void) state;
+  /* 2:4 over 7 columns: runs [0..3] and [4..6]. */
+  const float dense[14] = {0, 7, 0, 0, /**/ 1, 2, 0, /**/ 0, 0, 0, 0, /**/ 3, 4, 5};
+  const struct sprig_sparsity p = {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f32(2, 7, dense, &p, 0, &w), sprig_status_invalid_weights);
+  float fits[14];
+  memcpy(fits, dense, sizeof(fits));
+  fits[13] = 0.0f; /* row 1's short run now holds 2 */
+  w = pack(2, 7, fits, p);
+  assert_int_equal(w->nm_groups, 2);
+  assert_int_equal(w->stored_values, 8);
+  assert_int_equal(w->nnz, 5);
+  /* row 0 run 0: 7 at index 1, padding on index 0 (zero weight); run 1: 1, 2 at 0, 1. */
+  const float values[8] = {7, 0, 1, 2, 0, 0, 3, 4};
+  const uint8_t indices[8] = {1, 0, 0, 1, 0, 0, 0, 1};
+  assert_memory_equal(w->nm_values, values, sizeof(values));
+  assert_memory_equal(w->nm_indices, indices, sizeof(indices));
+  sprig_release_weights(w);
+  /* A short last run whose columns are all nonzero pads on its first column (the documented
+   * exception); a full run pads on its first zero column. */
+  const float short_run[5] = {0, 0, 0, 9, /**/ 6};
+  const struct sprig_sparsity p48 = {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4};
+  w = pack(1, 5, short_run, p48);
+  assert_int_equal(w->nm_indices[0], 3);
+  assert_int_equal(w->nm_indices[1], 0);
+  assert_int_equal(w->nm_indices[2], 0);
+  assert_int_equal(w->nm_indices[3], 0);
+  sprig_release_weights(w);
+}
+
+/* A block pattern transposed against the weights is mostly padding: packing warns, naming the
+ * share. */
+static void test_block_padding_warning(void** state) {
+  (void) state;
+  enum { ROWS = 16, COLS = 32 };
+  /* One 1 x 8 block per row, at columns (8 r) mod 32: 8 x 1 blocks would store 4x the nonzeros. */
+  float dense[ROWS * COLS] = {0};
+  for (size_t r = 0; r < ROWS; r++) {
+    for (size_t j = 0; j < 8; j++) {
+      dense[r * COLS + (r * 8) % COLS + j] = 1.0f + (float) j;
+    }
+  }
+  warnings = 0;
+  sprig_weights_t w = pack(ROWS, COLS, dense, (struct sprig_sparsity){.format = SPRIG_FORMAT_BLOCK,
+                                                                      .block_rows = 1, .block_cols = 8});
+  assert_int_equal(warnings, 0);
+  sprig_release_weights(w);
+  w = pack(ROWS, COLS, dense, (struct sprig_sparsity){.format = SPRIG_FORMAT_BLOCK, .block_rows = 8,
+                                                      .block_cols = 1});
+  assert_int_equal(warnings, 1);
+  assert_non_null(strstr(last_warning, "zero padding"));
+  assert_non_null(strstr(last_warning, "8x1"));
+  assert_non_null(strstr(last_warning, "75%"));
+  sprig_release_weights(w);
+}
+
+/* Pruning: exact counts, ties keep the earlier entry, blocks by their L2 norm. */
+static void test_prune_rules(void** state) {
+  (void) state;
+  float ties[6] = {1, -1, 1, -1, 1, -1};
+  float achieved = 0.0f;
+  assert_int_equal(sprig_prune_f32(1, 6, ties, NULL, 0.5f, &achieved), sprig_status_success);
+  const float kept_first[6] = {1, -1, 1, 0, 0, 0};
+  assert_memory_equal(ties, kept_first, sizeof(ties));
+  assert_float_equal(achieved, 0.5f, 1e-6f);
+  /* 2 x 2 blocks: the block {3, 0, 0, 3} (norm^2 18) outranks {4, 0, 0, 0} (16). */
+  float blocks[8] = {3, 0, 4, 0, /**/ 0, 3, 0, 0};
+  const struct sprig_sparsity b22 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 2, .block_cols = 2};
+  assert_int_equal(sprig_prune_f32(2, 4, blocks, &b22, 0.5f, NULL), sprig_status_success);
+  const float kept_block[8] = {3, 0, 0, 0, 0, 3, 0, 0};
+  assert_memory_equal(blocks, kept_block, sizeof(blocks));
+  /* N:M: target beyond 1 - n/m is refused; the pattern alone fixes the sparsity. */
+  float run[4] = {1, 2, 3, 4};
+  const struct sprig_sparsity p24 = {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4};
+  assert_int_equal(sprig_prune_f32(1, 4, run, &p24, 0.75f, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_prune_f32(1, 4, run, &p24, 0.5f, NULL), sprig_status_success);
+  const float kept_run[4] = {0, 0, 3, 4};
+  assert_memory_equal(run, kept_run, sizeof(run));
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_auto_detection_order),
+      cmocka_unit_test(test_csr_layout),
+      cmocka_unit_test(test_block_layout),
+      cmocka_unit_test(test_nm_layout),
+      cmocka_unit_test(test_block_padding_warning),
+      cmocka_unit_test(test_prune_rules),
+  };
+  return cmocka_run_group_tests_name("pack", tests, setup_group, NULL);
+}
