@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sprig/bspmv.h>
 #include <sprig/common.h>
 #include <sprig/config.h>
 #include <sprig/hardware.h>
@@ -20,22 +21,36 @@
 #include "stream.h"
 #include "timing.h"
 
-/* One listed kernel of either family: f32 SpMM (CSR, blocks, groups) or f32 N:M SpMM. */
+/* One listed kernel of any family: f32 SpMM (CSR, blocks, groups; kernels/f32-spmm/list.inc),
+ * f32 N:M SpMM (kernels/f32-nmspmm/list.inc) or f32 1 x C block-sparse matrix-vector
+ * (kernels/f32-bspmv/list.inc; MR 1, NR = C). */
 struct kernel_ref {
   const struct sprig_f32_spmm_ukernel* spmm;
   const struct sprig_f32_nmspmm_ukernel* nm;
+  const struct sprig_f32_bspmv_ukernel* bspmv;
   const char* name;
   enum sprig_isa isa;
   uint32_t mr, nr;
+};
+
+/* The matrix-vector kernels' view: the weights packed in 1 x C blocks, and the input pixel-major
+ * ([m][padded_k], each vector zero-padded to whole blocks). */
+struct bench_bspmv_data {
+  sprig_weights_t packed;
+  uint32_t* nblocks;           /* per output channel */
+  float* input;                /* [m][padded_k] */
+  size_t padded_k;
 };
 
 struct kernel_slot {
   struct kernel_ref ukernel;
   struct bench_kernel_stream stream;  /* SpMM */
   struct bench_nm_stream nm;          /* N:M */
+  struct bench_bspmv_data bspmv;      /* 1 x C block-sparse matrix-vector */
+  const float* bias;           /* [n] */
   const float* input;          /* row of the stream's first column */
   size_t input_stride;         /* bytes between input rows */
-  float* output;               /* [n][m] */
+  float* output;               /* [n][m]; [m][n] for the matrix-vector kernels */
   size_t m, n;
   struct sprig_f32_minmax_params params;
   size_t result_index;         /* in the results array (which may move as it grows) */
@@ -44,13 +59,50 @@ struct kernel_slot {
 static bool run_kernel(void* context) {
   const struct kernel_slot* s = context;
   if (s->ukernel.nm != NULL) {
-    s->ukernel.nm->fn(s->m, s->n, s->nm.groups, s->nm.n, s->nm.m, s->input, s->input_stride, s->nm.weights,
-                      s->nm.indices, s->output, s->m * sizeof(float), &s->params);
+    s->ukernel.nm->fn(s->m, s->n, s->nm.groups, s->nm.n, s->nm.m, s->input, s->input_stride, s->bias,
+                      s->nm.weights, s->nm.indices, s->output, s->m * sizeof(float), &s->params);
+  } else if (s->ukernel.bspmv != NULL) {
+    /* One call per input vector, as the operators run them. */
+    const struct sprig_weights* w = s->bspmv.packed;
+    for (size_t v = 0; v < s->m; v++) {
+      s->ukernel.bspmv->fn(s->n, s->bspmv.input + v * s->bspmv.padded_k, s->bias, w->block_values, w->block_col16,
+                           s->bspmv.nblocks, s->output + v * s->n, &s->params);
+    }
   } else {
-    s->ukernel.spmm->fn(s->m, s->n, s->input, s->input_stride, s->stream.packed.weights, s->stream.packed.deltas,
-                        s->stream.packed.nnz, s->output, s->m * sizeof(float), &s->params);
+    s->ukernel.spmm->fn(s->m, s->n, s->input, s->input_stride, s->bias, s->stream.packed.weights,
+                        s->stream.packed.deltas, s->stream.packed.nnz, s->output, s->m * sizeof(float), &s->params);
   }
   return true;
+}
+
+/* The weights as 1 x c blocks and the padded pixel-major input; -1 when out of memory or the
+ * block columns do not fit 16 bits (then the kernel is not timed). */
+static int bspmv_data_build(const struct bench_case_data* d, uint32_t c, struct bench_bspmv_data* b) {
+  *b = (struct bench_bspmv_data){.padded_k = sprig_round_up(d->k, c)};
+  const struct sprig_sparsity pattern = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = c};
+  if (sprig_pack_weights_f32(d->n, d->k, d->weights, &pattern, 0, &b->packed) != sprig_status_success ||
+      b->packed->block_col16 == NULL) {
+    return -1;
+  }
+  b->nblocks = malloc(SPRIG_MAX(d->n, 1) * sizeof(uint32_t));
+  b->input = bench_alloc_floats(d->m * b->padded_k);
+  if (b->nblocks == NULL || b->input == NULL) {
+    return -1;
+  }
+  for (size_t r = 0; r < d->n; r++) {
+    b->nblocks[r] = b->packed->block_row_ptr[r + 1] - b->packed->block_row_ptr[r];
+  }
+  for (size_t v = 0; v < d->m; v++) {
+    memcpy(b->input + v * b->padded_k, d->input_pm + v * d->k, d->k * sizeof(float));
+  }
+  return 0;
+}
+
+static void bspmv_data_free(struct bench_bspmv_data* b) {
+  sprig_release_weights(b->packed);
+  free(b->nblocks);
+  free(b->input);
+  *b = (struct bench_bspmv_data){0};
 }
 
 static bool run_xnn(void* context) {
@@ -73,13 +125,18 @@ static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d,
   if (s->output == NULL) {
     return false;
   }
+  s->bias = d->bias;
   if (s->ukernel.nm != NULL) {
-    if (bench_nm_stream_build(d->weights, d->bias, d->n, d->k, pattern->n, pattern->m, &s->nm) != 0) {
+    if (bench_nm_stream_build(d->weights, d->n, d->k, pattern->n, pattern->m, &s->nm) != 0) {
       return false;
     }
     s->input = in->rows;
+  } else if (s->ukernel.bspmv != NULL) {
+    if (bspmv_data_build(d, s->ukernel.bspmv->block_width, &s->bspmv) != 0) {
+      return false;
+    }
   } else {
-    if (bench_kernel_stream_build(d->weights, d->bias, d->n, d->k, s->ukernel.nr, &s->stream) != 0) {
+    if (bench_kernel_stream_build(d->weights, d->n, d->k, s->ukernel.nr, &s->stream) != 0) {
       return false;
     }
     s->input = (const float*) ((const char*) in->rows + s->stream.first_row * in->stride);
@@ -89,7 +146,7 @@ static bool prepare_slot(struct kernel_slot* s, const struct bench_case_data* d,
     s->output[i] = NAN;
   }
   run_kernel(s);
-  r->rel_err[bench_sprig] = bench_max_relative_error(reference, s->output, false);
+  r->rel_err[bench_sprig] = bench_max_relative_error(reference, s->output, s->ukernel.bspmv != NULL);
   r->ok = r->rel_err[bench_sprig] <= BENCH_MAX_REL_ERR;
   if (!r->ok) {
     snprintf(r->note, sizeof(r->note), "disagrees with the reference: max rel err %.3g", r->rel_err[bench_sprig]);
@@ -128,6 +185,7 @@ static void create_xnn(const struct bench_problem* problem, struct bench_runner*
 
 struct kernel_case {
   bool nm; /* the N:M family (an N:M --formats entry) */
+  size_t m, k;
   struct bench_results* results;
   struct kernel_input input;
   struct kernel_slot* slots;
@@ -158,9 +216,12 @@ static void finish_results(struct kernel_case* kc, const struct bench_case_data*
     r->gflops = 2.0 * (double) d->nnz * (double) d->m / (r->us[bench_sprig] * 1e-6) * 1e-9;
     r->peak_gflops = bench_peak_gflops(r->isa, NULL);
     r->peak_pct = 100.0 * r->gflops / r->peak_gflops;
-    if (r->nr > 1) {
-      snprintf(r->note, sizeof(r->note), "GFLOP/s counts real nonzeros only, not zeros stored in %ux%u blocks", 1u,
-               r->nr);
+    if (kc->slots[i].ukernel.bspmv != NULL) {
+      snprintf(r->note, sizeof(r->note), "GFLOP/s counts real nonzeros only, not zeros stored in 1x%u blocks; "
+               "one call per input vector", r->nr);
+    } else if (r->nr > 1) {
+      snprintf(r->note, sizeof(r->note), "GFLOP/s counts real nonzeros only, not zeros stored in blocks of %u "
+               "channels", r->nr);
     }
   }
 }
@@ -181,10 +242,13 @@ static void print_peaks(const struct kernel_case* kc) {
   printf("\n");
 }
 
-/* The slot of the kernel operators choose (SPRIG_FORCE_ISA respected), or SIZE_MAX. */
+/* The slot of the kernel operators choose for this shape (SPRIG_FORCE_ISA respected: the default
+ * kernel fitted to m pixels and k input rows), or SIZE_MAX. */
 static size_t default_slot(const struct kernel_case* kc) {
-  const char* chosen = kc->nm ? sprig_choose_f32_nmspmm_ukernel(sprig_get_hardware())->name
-                              : sprig_choose_f32_spmm_ukernel(sprig_get_hardware())->name;
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  const char* chosen =
+      kc->nm ? sprig_fit_f32_nmspmm_ukernel(hw, sprig_choose_f32_nmspmm_ukernel(hw), kc->m)->name
+             : sprig_fit_f32_spmm_ukernel(hw, sprig_choose_f32_spmm_ukernel(hw), kc->m, kc->k)->name;
   for (size_t i = 0; i < kc->slot_count; i++) {
     if (strcmp(kc->slots[i].ukernel.name, chosen) == 0 && slot_result(kc, i)->ok) {
       return i;
@@ -247,21 +311,38 @@ static bool time_kernels(struct kernel_case* kc, const struct bench_case_data* d
   return ok && reps > 0;
 }
 
-static struct kernel_ref kernel_ref_of(bool nm, size_t i) {
-  if (nm) {
-    const struct sprig_f32_nmspmm_ukernel* k = &sprig_f32_nmspmm_ukernels[i];
-    return (struct kernel_ref){NULL, k, k->name, k->isa, k->mr, k->nr};
+/* Kernels of the lists that take this format: N:M formats the N:M list; the others the SpMM
+ * list and then the block-sparse matrix-vector list (1 x C formats only its kernels of that C;
+ * other formats every C, on the same weights packed in 1 x C blocks). */
+static size_t listed_kernels(const struct sprig_sparsity* format, struct kernel_ref* list) {
+  size_t count = 0;
+  if (format->format == SPRIG_FORMAT_NM) {
+    for (size_t i = 0; i < sprig_f32_nmspmm_ukernel_count; i++) {
+      const struct sprig_f32_nmspmm_ukernel* k = &sprig_f32_nmspmm_ukernels[i];
+      list[count++] = (struct kernel_ref){NULL, k, NULL, k->name, k->isa, k->mr, k->nr};
+    }
+    return count;
   }
-  const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
-  return (struct kernel_ref){k, NULL, k->name, k->isa, k->mr, k->nr};
+  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
+    const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
+    list[count++] = (struct kernel_ref){k, NULL, NULL, k->name, k->isa, k->mr, k->nr};
+  }
+  const bool row_blocks = format->format == SPRIG_FORMAT_BLOCK && format->block_rows == 1;
+  for (size_t i = 0; i < sprig_f32_bspmv_ukernel_count; i++) {
+    const struct sprig_f32_bspmv_ukernel* k = &sprig_f32_bspmv_ukernels[i];
+    if (!row_blocks || format->block_cols == k->block_width) {
+      list[count++] = (struct kernel_ref){NULL, NULL, k, k->name, k->isa, 1, k->block_width};
+    }
+  }
+  return count;
 }
 
-static size_t runnable_kernels(bool nm, struct kernel_ref* list, bool quiet) {
+static size_t runnable_kernels(const struct sprig_sparsity* format, struct kernel_ref* list, bool quiet) {
   const struct sprig_hardware* hw = sprig_get_hardware();
-  const size_t listed = nm ? sprig_f32_nmspmm_ukernel_count : sprig_f32_spmm_ukernel_count;
+  const size_t listed = listed_kernels(format, list);
   size_t count = 0;
   for (size_t i = 0; i < listed; i++) {
-    const struct kernel_ref uk = kernel_ref_of(nm, i);
+    const struct kernel_ref uk = list[i];
     if (hw != NULL && hw->has_isa[uk.isa]) {
       list[count++] = uk;
     } else if (!quiet) {
@@ -289,15 +370,13 @@ static bool prepare_slots(struct kernel_case* kc, const struct kernel_ref* list,
   kc->contenders = calloc(kc->slot_count + extra_contenders, sizeof(struct bench_contender));
   kc->medians = calloc(kc->slot_count + extra_contenders, sizeof(double));
   bool ok = kc->slots != NULL && kc->contenders != NULL && kc->medians != NULL;
-  /* As an operator would call them: no software prefetch when the input fits in cache. */
-  const uint32_t input_cached = sprig_input_fits_cache(sprig_get_hardware(), d->k, d->m);
   for (size_t i = 0; ok && i < kc->slot_count; i++) {
     struct bench_result* r = bench_results_add(kc->results);
     ok = r != NULL;
     if (ok) {
       describe_kernel(r, &list[i], d, o, sparsity);
       kc->slots[i] = (struct kernel_slot){.ukernel = list[i], .m = d->m, .n = d->n,
-                                          .params = {-INFINITY, INFINITY, input_cached},
+                                          .params = {-INFINITY, INFINITY},
                                           .result_index = kc->results->count - 1};
       ok = prepare_slot(&kc->slots[i], d, &kc->input, reference, &o->formats[0]->pattern, r);
     }
@@ -309,6 +388,7 @@ static void free_kernel_case(struct kernel_case* kc) {
   for (size_t i = 0; kc->slots != NULL && i < kc->slot_count; i++) {
     bench_kernel_stream_free(&kc->slots[i].stream);
     bench_nm_stream_free(&kc->slots[i].nm);
+    bspmv_data_free(&kc->slots[i].bspmv);
     free(kc->slots[i].output);
   }
   bench_runner_destroy(&kc->xnn[0]);
@@ -322,8 +402,9 @@ static void free_kernel_case(struct kernel_case* kc) {
 static bool run_sparsity(const struct bench_options* o, double sparsity, struct bench_results* results) {
   const bool nm = o->formats[0]->pattern.format == SPRIG_FORMAT_NM;
   struct kernel_ref* list =
-      malloc((nm ? sprig_f32_nmspmm_ukernel_count : sprig_f32_spmm_ukernel_count) * sizeof(*list));
-  struct kernel_case kc = {.nm = nm, .results = results};
+      malloc((sprig_f32_nmspmm_ukernel_count + sprig_f32_spmm_ukernel_count + sprig_f32_bspmv_ukernel_count) *
+             sizeof(*list));
+  struct kernel_case kc = {.nm = nm, .m = o->kernel_m, .k = o->kernel_k, .results = results};
   struct bench_case_data d = {0};
   struct bench_csr csr = {0};
   struct bench_reference reference = {0};
@@ -332,7 +413,7 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
                                  &d) == 0 &&
             bench_csr_from_dense(d.weights, d.n, d.k, &csr) == 0 &&
             bench_reference_compute(&csr, d.bias, d.input_cm, d.m, &reference) == 0;
-  kc.slot_count = ok ? runnable_kernels(nm, list, o->quiet) : 0;
+  kc.slot_count = ok ? runnable_kernels(&o->formats[0]->pattern, list, o->quiet) : 0;
   ok = ok && stage_input(&d, &kc.input) && prepare_slots(&kc, list, &d, &reference, o, sparsity);
   if (ok) {
     /* XNNPACK sees the shape as a 1x1 convolution of one 1 x m image. */

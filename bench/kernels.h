@@ -1,5 +1,6 @@
-/* --kernels: every microkernel of kernels/f32-spmm/list.inc this CPU runs, called directly on
- * one shape, so that a kernel is benchmarked the moment it is listed. */
+/* --kernels: every microkernel this CPU runs of the lists that take the format (f32-spmm and
+ * f32-bspmv, or f32-nmspmm for N:M formats: kernels/<family>/list.inc), called directly on one
+ * shape, so that a kernel is benchmarked the moment it is listed. */
 #ifndef SPRIG_BENCH_KERNELS_H
 #define SPRIG_BENCH_KERNELS_H
 

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sprig/bspmv.h>
 #include <sprig/nmspmm.h>
 #include <sprig/spmm.h>
 
@@ -64,6 +65,11 @@ const char* bench_kernel_isa(const char* kernel_name) {
   for (size_t i = 0; i < sprig_f32_nmspmm_ukernel_count; i++) {
     if (kernel_name != NULL && strcmp(sprig_f32_nmspmm_ukernels[i].name, kernel_name) == 0) {
       return sprig_isa_to_string(sprig_f32_nmspmm_ukernels[i].isa);
+    }
+  }
+  for (size_t i = 0; i < sprig_f32_bspmv_ukernel_count; i++) {
+    if (kernel_name != NULL && strcmp(sprig_f32_bspmv_ukernels[i].name, kernel_name) == 0) {
+      return sprig_isa_to_string(sprig_f32_bspmv_ukernels[i].isa);
     }
   }
   return "unknown";

@@ -11,25 +11,24 @@
 #include <sprig/stream.h>
 
 struct bench_kernel_stream {
-  struct sprig_spmm_stream packed;  /* weights (biases + values), input-row steps, nnz per unit */
+  struct sprig_spmm_stream packed;  /* values, input-row steps, nnz per unit (biases apart) */
   size_t first_row;                 /* input row of the first entry (0 if none) */
 };
 
 /* weights: dense [n][k]. Returns 0 or -1. */
-int bench_kernel_stream_build(const float* weights, const float* bias, size_t n, size_t k, size_t nr,
-                              struct bench_kernel_stream* stream);
+int bench_kernel_stream_build(const float* weights, size_t n, size_t k, size_t nr, struct bench_kernel_stream* stream);
 void bench_kernel_stream_free(struct bench_kernel_stream* stream);
 
 /* The N:M kernel's view (src/sprig/nmspmm.h) of dense weights that satisfy n:m. */
 struct bench_nm_stream {
   sprig_weights_t packed;   /* NM-format weights: the indices live here */
   size_t groups, n, m;
-  float* weights;           /* per channel: bias, groups * n values */
-  const uint8_t* indices;   /* per channel: groups * n in-run indices */
+  const float* weights;     /* per channel: groups * n values (the packed weights') */
+  const uint8_t* indices;   /* per channel: groups * n in-run indices (the packed weights') */
 };
 
 /* weights: dense [channels][k] with at most n nonzeros per run of m. Returns 0 or -1. */
-int bench_nm_stream_build(const float* weights, const float* bias, size_t channels, size_t k, size_t n, size_t m,
+int bench_nm_stream_build(const float* weights, size_t channels, size_t k, size_t n, size_t m,
                           struct bench_nm_stream* stream);
 void bench_nm_stream_free(struct bench_nm_stream* stream);
 

@@ -8,6 +8,8 @@
 enum { IN = 512, OUT = 256, BATCH = 8 };
 
 int main(void) {
+  /* The library this program runs with, and the header it was compiled with. */
+  printf("sprig %s (header %s)\n", sprig_version(), SPRIG_VERSION_STRING);
   enum sprig_status status = sprig_initialize();
   if (status != sprig_status_success) {
     fprintf(stderr, "sprig_initialize: %s\n", sprig_status_string(status));

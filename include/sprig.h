@@ -43,9 +43,56 @@
 extern "C" {
 #endif
 
+/*
+ * Version. These three lines are the only place the version is written: CMake reads them for
+ * project(VERSION), the shared library's SONAME and the package version files.
+ *
+ * ABI policy. During 0.x any minor release (0.1 -> 0.2) may change the API and the ABI; patch
+ * releases (0.1.0 -> 0.1.1) keep both. The shared library's SONAME therefore carries
+ * MAJOR.MINOR (libsprig.so.0.2), and find_package(sprig 0.2) accepts 0.2.x only. From 1.0 on,
+ * only a major release may break the ABI: the SONAME becomes libsprig.so.MAJOR and any later
+ * minor release of the same major is accepted. Only the functions declared here (SPRIG_API)
+ * are exported; everything else in the library is hidden.
+ */
 #define SPRIG_VERSION_MAJOR 0
-#define SPRIG_VERSION_MINOR 1
+#define SPRIG_VERSION_MINOR 2
 #define SPRIG_VERSION_PATCH 0
+
+/* The version as one comparable number (MAJOR * 10000 + MINOR * 100 + PATCH, 0.2.0 -> 200) and
+ * as a string ("0.2.0"), both of the header compiled against; sprig_version() tells the
+ * library's. */
+#define SPRIG_VERSION (SPRIG_VERSION_MAJOR * 10000 + SPRIG_VERSION_MINOR * 100 + SPRIG_VERSION_PATCH)
+#define SPRIG_VERSION_STRINGIFY_(x) #x
+#define SPRIG_VERSION_STRINGIFY(x) SPRIG_VERSION_STRINGIFY_(x)
+#define SPRIG_VERSION_STRING \
+  SPRIG_VERSION_STRINGIFY(SPRIG_VERSION_MAJOR) "." SPRIG_VERSION_STRINGIFY(SPRIG_VERSION_MINOR) "." \
+  SPRIG_VERSION_STRINGIFY(SPRIG_VERSION_PATCH)
+
+/* SPRIG_API marks the exported functions. The library is compiled with hidden visibility and
+ * SPRIG_BUILDING; users of a static build define SPRIG_STATIC (the CMake package and the .pc
+ * file do it), which exports nothing, so a shared library that embeds a static sprig does not
+ * re-export its API. */
+#ifndef SPRIG_API
+#if defined(_WIN32) || defined(__CYGWIN__)
+#if defined(SPRIG_STATIC)
+#define SPRIG_API
+#elif defined(SPRIG_BUILDING)
+#define SPRIG_API __declspec(dllexport)
+#else
+#define SPRIG_API __declspec(dllimport)
+#endif
+#elif defined(SPRIG_STATIC)
+#define SPRIG_API
+#elif defined(__GNUC__) && __GNUC__ >= 4
+#define SPRIG_API __attribute__((visibility("default")))
+#else
+#define SPRIG_API
+#endif
+#endif
+
+/* The version of the library linked at run time, "MAJOR.MINOR.PATCH" (may differ from
+ * SPRIG_VERSION_STRING, which is the header's). Never NULL; needs no sprig_initialize(). */
+SPRIG_API const char* sprig_version(void);
 
 enum sprig_status {
   sprig_status_success = 0,
@@ -66,7 +113,7 @@ enum sprig_status {
 };
 
 /* A short constant English description of a status; never NULL. */
-const char* sprig_status_string(enum sprig_status status);
+SPRIG_API const char* sprig_status_string(enum sprig_status status);
 
 /* Initializes hardware detection and kernel choice. Idempotent and thread-safe; every other
  * call that needs it returns sprig_status_uninitialized until it succeeded.
@@ -74,10 +121,10 @@ const char* sprig_status_string(enum sprig_status status);
  * restricts kernel choice to kernels of that instruction set (scalar where a kernel family has
  * none); naming one the CPU lacks makes this call fail with sprig_status_unsupported_hardware,
  * and an unknown name with sprig_status_invalid_parameter. */
-enum sprig_status sprig_initialize(void);
+SPRIG_API enum sprig_status sprig_initialize(void);
 
 /* The instruction set the kernels are chosen from ("avx2", "neonfma", "scalar", ...). */
-const char* sprig_isa_name(void);
+SPRIG_API const char* sprig_isa_name(void);
 
 /* ---- logging ---- */
 enum sprig_log_level {
@@ -92,7 +139,8 @@ typedef void (*sprig_log_callback)(enum sprig_log_level level, const char* messa
  * `max_level` are dropped. The default level is error, or SPRIG_LOG_LEVEL=none|error|warning|
  * info|debug from the environment. Not thread-safe with respect to concurrent sprig calls: set it
  * once at start-up. */
-void sprig_set_log_callback(sprig_log_callback callback, void* user_data, enum sprig_log_level max_level);
+SPRIG_API void sprig_set_log_callback(
+    sprig_log_callback callback, void* user_data, enum sprig_log_level max_level);
 
 /* ---- sparse weights ---- */
 /* Weight matrices are viewed as [rows = output channels][cols = input elements]. */
@@ -145,13 +193,15 @@ struct sprig_sparsity {
  *     pruned last, NaNs among themselves keep the earlier one;
  *   - +0 and -0 are zero (pruned first, and counted as zeros in achieved_sparsity_out).
  * Kept weights, NaN and Inf included, are left unchanged. */
-enum sprig_status sprig_prune_f32(
+SPRIG_API enum sprig_status sprig_prune_f32(
     size_t rows, size_t cols, float* weights, const struct sprig_sparsity* pattern, float target_sparsity,
     float* achieved_sparsity_out);
 
 /* Packed sparse weights: immutable after packing, reference-counted, shareable by many
- * operators and threads. A weight matrix has `rows` = output channels and `cols` = input
- * elements (input features, or input channels x kernel height x kernel width). */
+ * operators and threads. What operators derive from them (kernel streams) is built once, by
+ * the first operator that needs it, and shared by all; operators may be created from one
+ * weights object on several threads at once. A weight matrix has `rows` = output channels and
+ * `cols` = input elements (input features, or input channels x kernel height x kernel width). */
 typedef struct sprig_weights* sprig_weights_t;
 
 /* Packs a dense row-major [rows][cols] matrix; its exact zeros define the pattern (+0 and -0
@@ -160,8 +210,15 @@ typedef struct sprig_weights* sprig_weights_t;
  * offending place logged) unless flags has SPRIG_FLAG_PRUNE (then each run keeps its n
  * highest-ranked weights in sprig_prune_f32's order). Invalid pattern parameters (0
  * block sides, n >= m, unsupported m or block side, group larger than rows) are refused with
- * sprig_status_invalid_parameter or sprig_status_unsupported_parameter. */
-enum sprig_status sprig_pack_weights_f32(
+ * sprig_status_invalid_parameter or sprig_status_unsupported_parameter.
+ *   rows, cols   1 .. 2^32 - 1 each, rows x cols x 4 bytes must fit size_t.
+ *   dense        rows x cols floats, read during the call only.
+ *   pattern      NULL (CSR) or the format; AUTO detects it (the chosen one is in
+ *                sprig_weights_info.pattern).
+ *   flags        0 or SPRIG_FLAG_PRUNE.
+ *   weights_out  receives the weights (one reference: sprig_release_weights); untouched on
+ *                error. */
+SPRIG_API enum sprig_status sprig_pack_weights_f32(
     size_t rows, size_t cols, const float* dense, const struct sprig_sparsity* pattern,
     uint32_t flags, sprig_weights_t* weights_out);
 
@@ -173,14 +230,13 @@ enum sprig_status sprig_pack_weights_f32(
  * column) plus 4 per row. A gap of more than 255 columns is bridged by a stored zero every 255
  * columns: stored, so like a zero inside a block it multiplies its input (an Inf or NaN there
  * makes the output NaN, as in a dense product). */
-enum sprig_status sprig_pack_weights_csr_f32(
+SPRIG_API enum sprig_status sprig_pack_weights_csr_f32(
     size_t rows, size_t cols, size_t nnz, const uint32_t* row_ptr, const uint32_t* col_idx,
     const float* values, uint32_t flags, sprig_weights_t* weights_out);
 
 struct sprig_weights_info {
   /* The format stored (never AUTO: what AUTO chose) and its parameters. */
   struct sprig_sparsity pattern;
-  enum sprig_format format;
   size_t rows;
   size_t cols;
   /* Nonzero weights, and values stored (nonzeros plus zeros inside blocks / padded runs /
@@ -190,86 +246,142 @@ struct sprig_weights_info {
   /* Bytes the packed representation occupies (values + indices + row structure). */
   size_t packed_bytes;
 };
-enum sprig_status sprig_get_weights_info(sprig_weights_t weights, struct sprig_weights_info* info_out);
+SPRIG_API enum sprig_status sprig_get_weights_info(
+    sprig_weights_t weights, struct sprig_weights_info* info_out);
 
 /* Drops the caller's reference. Operators created from the weights keep their own, so the
  * weights may be released right after creating operators. NULL is a no-op success. */
-enum sprig_status sprig_release_weights(sprig_weights_t weights);
+SPRIG_API enum sprig_status sprig_release_weights(sprig_weights_t weights);
 
 /* ---- operators ---- */
 typedef struct sprig_operator* sprig_operator_t;
 
-/* Linear (fully connected) layer: output[b][o] = clamp(bias[o] + sum_i W[o][i] * input[b][i]).
- * Input [batch][in_features], output [batch][out_features], both dense row-major.
- * `weights` is dense row-major [out_features][in_features] (zeros define the pattern);
- * `bias` may be NULL (zero). Outputs are clamped to [output_min, output_max]
- * (use -INFINITY, +INFINITY for none); output_min must be <= output_max. flags: 0, or
- * SPRIG_FLAG_PRUNE to prune weights that break an N:M `pattern` while packing (the *_from_weights
- * variants take 0). */
-enum sprig_status sprig_create_linear_f32(
+/* Linear (fully connected) layer. After reshape(batch) and setup(input, output), a run computes
+ *   for b < batch, o < out_features:
+ *     output[b][o] = min(max(bias[o] + sum_{i < in_features} W[o][i] * input[b][i], output_min), output_max)
+ * (a NaN sum stays NaN). Input [batch][in_features] and output [batch][out_features] are dense
+ * row-major and must not overlap.
+ *
+ *   in_features   K, columns of W: 1 .. 2^32 - 1.
+ *   out_features  N, rows of W: 1 .. 2^32 - 1 (and N x K x 4 bytes must fit size_t).
+ *   weights       dense row-major [out_features][in_features]; its exact zeros define the
+ *                 pattern (see sprig_pack_weights_f32). Read during the call only.
+ *   bias          out_features values, or NULL for zeros. Copied.
+ *   pattern       the sparsity format to pack into (NULL: CSR; AUTO: detected). Copied.
+ *   output_min,
+ *   output_max    the clamp: not NaN, output_min <= output_max; -INFINITY, +INFINITY for none.
+ *   flags         0, or SPRIG_FLAG_PRUNE to prune weights that break an N:M pattern while packing.
+ *   op_out        receives the operator; untouched on error.
+ * Returns sprig_status_success, or: uninitialized; invalid_parameter (NULL op_out or weights,
+ * zero or too large sizes, bad clamp or flags, bad pattern fields); unsupported_parameter
+ * (block side, group or m not supported); invalid_weights (weights break an N:M pattern
+ * without SPRIG_FLAG_PRUNE); out_of_memory. */
+SPRIG_API enum sprig_status sprig_create_linear_f32(
     size_t in_features, size_t out_features, const float* weights, const float* bias,
     const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
     sprig_operator_t* op_out);
 
-/* The same from packed weights (rows = out_features, cols = in_features); takes a reference. */
-enum sprig_status sprig_create_linear_from_weights_f32(
+/* The same layer from packed weights (rows = out_features, cols = in_features), which the
+ * operator references (the caller may release its own reference right away). Operators created
+ * from one weights object share everything derived from it (see sprig_operator_weight_bytes).
+ *   weights       packed weights, not NULL.
+ *   bias, output_min, output_max, op_out: as for sprig_create_linear_f32.
+ *   flags         0. */
+SPRIG_API enum sprig_status sprig_create_linear_from_weights_f32(
     sprig_weights_t weights, const float* bias, float output_min, float output_max, uint32_t flags,
     sprig_operator_t* op_out);
 
-enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch);
-enum sprig_status sprig_setup_linear_f32(sprig_operator_t op, const float* input, float* output);
+/* Fixes the batch and plans the work (chooses the kernel tile, splits it into tasks, allocates
+ * workspaces: transposed copies of input and output for batches the kernels take as pixels).
+ *   op     a linear operator.
+ *   batch  rows of input and output: >= 1, batch x in_features x 4 and batch x out_features x 4
+ *          bytes must fit size_t.
+ * Unbinds the tensors (setup again). On error the previous plan is kept. */
+SPRIG_API enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch);
+
+/* Binds the tensors of the next runs; no allocation.
+ *   op      a reshaped linear operator.
+ *   input   [batch][in_features] floats; read by runs.
+ *   output  [batch][out_features] floats; written by runs; must not overlap input. */
+SPRIG_API enum sprig_status sprig_setup_linear_f32(
+    sprig_operator_t op, const float* input, float* output);
 
 /* 2-D convolution on NCHW tensors. This version supports 1x1 kernels with stride 1, dilation 1,
- * no padding and groups == 1 (pointwise convolution); other values are refused with
- * sprig_status_unsupported_parameter. */
+ * no padding and groups == 1 (pointwise convolution): any other value is refused with
+ * sprig_status_unsupported_parameter, naming the field. */
 struct sprig_conv2d_params {
-  uint32_t kernel_height, kernel_width;
-  uint32_t stride_height, stride_width;
-  uint32_t dilation_height, dilation_width;
-  uint32_t padding_top, padding_right, padding_bottom, padding_left;
-  uint32_t groups;
-  size_t input_channels;   /* per group */
-  size_t output_channels;  /* per group */
+  uint32_t kernel_height, kernel_width;     /* >= 1; this version: 1 */
+  uint32_t stride_height, stride_width;     /* >= 1; this version: 1 */
+  uint32_t dilation_height, dilation_width; /* >= 1; this version: 1 */
+  uint32_t padding_top, padding_right, padding_bottom, padding_left; /* this version: 0 */
+  uint32_t groups;                          /* >= 1; this version: 1 */
+  size_t input_channels;   /* per group: 1 .. 2^32 - 1 */
+  size_t output_channels;  /* per group: 1 .. 2^32 - 1 */
 };
 
-/* `weights` dense [output_channels][input_channels][kernel_height][kernel_width]; bias, clamp and
- * flags as for sprig_create_linear_f32. */
-enum sprig_status sprig_create_conv2d_nchw_f32(
+/* A convolution layer. After reshape(batch, height, width) and setup(input, output), a run
+ * computes (1x1 kernels)
+ *   output[b][o][y][x] = min(max(bias[o] + sum_c W[o][c] * input[b][c][y][x], output_min), output_max)
+ *   params        the shape (see struct sprig_conv2d_params), not NULL. Copied.
+ *   weights       dense [output_channels][input_channels][kernel_height][kernel_width]; zeros
+ *                 define the pattern. Read during the call only.
+ *   bias          output_channels values, or NULL for zeros. Copied.
+ *   pattern, output_min, output_max, flags, op_out: as for sprig_create_linear_f32.
+ * Returns what sprig_create_linear_f32 returns, plus unsupported_parameter for a shape this
+ * version does not compute. */
+SPRIG_API enum sprig_status sprig_create_conv2d_nchw_f32(
     const struct sprig_conv2d_params* params, const float* weights, const float* bias,
     const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
     sprig_operator_t* op_out);
 
-/* From packed weights with rows = output_channels, cols = input_channels x kh x kw. */
-enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
+/* The same from packed weights with rows = output_channels and cols = input_channels x
+ * kernel_height x kernel_width (invalid_parameter otherwise); references them like
+ * sprig_create_linear_from_weights_f32. flags: 0. */
+SPRIG_API enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
     const struct sprig_conv2d_params* params, sprig_weights_t weights, const float* bias,
     float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
 
-/* Input [batch][input_channels][height][width]; the output size is written to
- * output_height_out / output_width_out when they are not NULL. */
-enum sprig_status sprig_reshape_conv2d_nchw_f32(
+/* Fixes the input size and plans the work.
+ *   op                 a conv2d_nchw operator.
+ *   batch, height,
+ *   width              of the input [batch][input_channels][height][width]: each >= 1, and the
+ *                      input and output byte sizes must fit size_t.
+ *   output_height_out,
+ *   output_width_out   receive the output size (here height and width) when not NULL;
+ *                      untouched on error.
+ * Unbinds the tensors (setup again). On error the previous plan is kept. */
+SPRIG_API enum sprig_status sprig_reshape_conv2d_nchw_f32(
     sprig_operator_t op, size_t batch, size_t height, size_t width,
     size_t* output_height_out, size_t* output_width_out);
-enum sprig_status sprig_setup_conv2d_nchw_f32(sprig_operator_t op, const float* input, float* output);
+
+/* Binds the tensors of the next runs; no allocation.
+ *   input   [batch][input_channels][height][width] floats.
+ *   output  [batch][output_channels][output_height][output_width] floats; must not overlap. */
+SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_f32(
+    sprig_operator_t op, const float* input, float* output);
 
 /* Computes the operator on the bound tensors. `threadpool` may be NULL (serial on the calling
  * thread) or the caller's own pool. Results are bitwise identical for any pool. No allocation.
  * An operator must not be run concurrently with itself; distinct operators may run at once. */
-enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpool);
+SPRIG_API enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpool);
 
 /* Frees the operator. NULL is a no-op success. */
-enum sprig_status sprig_delete_operator(sprig_operator_t op);
+SPRIG_API enum sprig_status sprig_delete_operator(sprig_operator_t op);
 
 /* The microkernel the operator runs, e.g. "sprig_f32_spmm_minmax_ukernel_32x1__avx2": chosen at
  * create from the CPU and the weights, narrowed at reshape when rows are shorter than its tile;
  * NULL for a NULL operator. Valid while the operator lives. */
-const char* sprig_operator_kernel_name(sprig_operator_t op);
+SPRIG_API const char* sprig_operator_kernel_name(sprig_operator_t op);
 
-/* Bytes of weight data the operator holds now: its kernel streams (values, biases, indices,
- * per-channel counts) plus the packed weights it still references (1x4 / 1x8 blocks, whose
- * matrix-vector kernels read them). Workspaces for inputs and outputs are not counted. CSR,
- * block and group operators hold about 4 bytes per stored value + 1 per stored entry + 8 per
- * output channel; 0 for a NULL operator. */
-size_t sprig_operator_weight_bytes(sprig_operator_t op);
+/* Bytes of weight data the operator's kernels read: its own bias (4 per output channel) plus
+ * the weight data it shares with every operator created from the same packed weights -- the
+ * kernel stream derived from them (CSR, BLOCK, GROUP: about 4 bytes per stored value + 1 per
+ * stored entry + 4 per output channel; built once per weights object, by the first operator
+ * that needs it) or the packed arrays the kernels read directly (NM; 1x4 / 1x8 blocks, plus 4
+ * per row). Shared bytes are counted in full for each operator: N operators of one weights
+ * object hold the shared part once. Workspaces for inputs and outputs are not counted; 0 for a
+ * NULL operator. */
+SPRIG_API size_t sprig_operator_weight_bytes(sprig_operator_t op);
 
 #ifdef __cplusplus
 }

@@ -21,6 +21,27 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+
+# --help / -h: this script's usage (its header comment) and sprig-bench's options if a build has
+# it, without installing, building or touching bench-results/.
+for arg in "$@"; do
+  case "$arg" in
+    -h|--help)
+      sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | sed '$d' | sed 's/^# \{0,1\}//'
+      bench_binary="${SPRIG_BENCH_BUILD_DIR:-$ROOT/build/bench}/bench/sprig-bench"
+      if [ -x "$bench_binary" ]; then
+        echo
+        echo "sprig-bench options ($bench_binary --help):"
+        "$bench_binary" --help
+      else
+        echo
+        echo "(build once to list sprig-bench's own options: they are printed by sprig-bench --help)"
+      fi
+      exit 0
+      ;;
+  esac
+done
+
 BUILD="${SPRIG_BENCH_BUILD_DIR:-$ROOT/build/bench}"
 OUT="${SPRIG_BENCH_OUT:-$ROOT/bench-results}"
 START=$SECONDS

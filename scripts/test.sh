@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Builds and runs sprig's whole CMocka suite on every target, one summary line per target:
 #   native x86-64 Release, native Debug + ASan/UBSan, aarch64 under qemu (cortex-a53 and max),
-#   wasm under node (SIMD and scalar builds), and an install + find_package/pkg-config check.
+#   wasm under node (SIMD and scalar builds), and an install + find_package/pkg-config check
+#   (static and shared: libsprig.so must export exactly sprig.h's functions) plus a parent
+#   project that adds sprig with add_subdirectory().
 # Exits non-zero if any target fails or runs no test. Usage: scripts/test.sh [target ...]
 # Targets: native asan aarch64 wasm install (default: all). Logs: build/test-logs/.
 # SPRIG_TEST_CMAKE_ARGS adds CMake arguments to every build.
@@ -109,24 +111,80 @@ target_wasm() {
   done
 }
 
+# The functions include/sprig.h declares, one per line, sorted. Each declaration must start with
+# SPRIG_API (a declaration without it would be hidden); a missing one is printed as MISSING-SPRIG_API.
+header_functions() {
+  local header="$ROOT/include/sprig.h"
+  grep -E '^[A-Za-z_].*\bsprig_[a-z0-9_]+\(' "$header" | grep -vE '^(typedef|#)' |
+    sed -E 's/^(SPRIG_API )?.*\b(sprig_[a-z0-9_]+)\(.*$/\1\2/; s/^(sprig_)/MISSING-SPRIG_API:\1/; s/^SPRIG_API //' |
+    sort -u
+}
+
+# check_exports LIBSPRIG_SO: the library's dynamic symbols are exactly sprig.h's functions.
+check_exports() {
+  local lib="$1" expected exported
+  expected="$(header_functions)"
+  exported="$(nm -D --defined-only "$lib" | awk 'NF >= 3 {print $3}' | sort -u)"
+  if [ "$expected" != "$exported" ]; then
+    echo "exports of $lib differ from include/sprig.h (< header, > library):"
+    diff <(echo "$expected") <(echo "$exported")
+    return 1
+  fi
+  echo "exports of $lib: the $(echo "$exported" | wc -l) functions of include/sprig.h"
+}
+
 # Installs the Release build and builds examples/consumer against it twice: with
-# find_package(sprig CONFIG) and with pkg-config; both programs must run.
+# find_package(sprig CONFIG) and with pkg-config; both programs must run. Then builds sprig
+# shared, installs it, checks that libsprig.so exports exactly sprig.h's functions and runs the
+# find_package consumer against it; and builds examples/subproject, which adds sprig with
+# add_subdirectory() and hands it its own pthreadpool / cpuinfo targets.
 target_install() {
-  local prefix="$BUILD/install-test/prefix" log="$LOGS/install.log"
-  rm -rf "$BUILD/install-test"
+  local root="$BUILD/install-test" log="$LOGS/install.log"
+  local prefix="$root/prefix" shared_prefix="$root/prefix-shared"
+  rm -rf "$root"
   if ! {
     cmake --install "$BUILD/native-release" --prefix "$prefix" &&
-    cmake -S "$ROOT/examples/consumer" -B "$BUILD/install-test/cmake" -DCMAKE_PREFIX_PATH="$prefix" &&
-    cmake --build "$BUILD/install-test/cmake" &&
-    "$BUILD/install-test/cmake/consumer" &&
-    PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror -o "$BUILD/install-test/consumer-pc" \
+    cmake -S "$ROOT/examples/consumer" -B "$root/cmake" -DCMAKE_PREFIX_PATH="$prefix" &&
+    cmake --build "$root/cmake" &&
+    "$root/cmake/consumer" &&
+    PKG_CONFIG_PATH="$prefix/lib/pkgconfig" cc -std=c11 -Wall -Werror -o "$root/consumer-pc" \
       "$ROOT/examples/sparse-linear.c" $(PKG_CONFIG_PATH="$prefix/lib/pkgconfig" pkg-config --cflags --libs --static sprig) &&
-    "$BUILD/install-test/consumer-pc"
+    "$root/consumer-pc"
   } >"$log" 2>&1; then
     record install-find-package FAIL "see $log"
     return
   fi
   record install-find-package PASS "find_package(sprig) and pkg-config consumers built and ran"
+
+  log="$LOGS/install-shared.log"
+  if ! {
+    cmake -S "$ROOT" -B "$root/shared" -DCMAKE_BUILD_TYPE=Release -DSPRIG_WERROR=ON -DSPRIG_BUILD_SHARED=ON \
+      -DSPRIG_BUILD_TESTS=OFF -DSPRIG_BUILD_BENCH=OFF -DSPRIG_BUILD_EXAMPLES=OFF ${SPRIG_TEST_CMAKE_ARGS:-} &&
+    cmake --build "$root/shared" -j "$JOBS" &&
+    cmake --install "$root/shared" --prefix "$shared_prefix" &&
+    check_exports "$shared_prefix/lib/libsprig.so" &&
+    cmake -S "$ROOT/examples/consumer" -B "$root/cmake-shared" -DCMAKE_PREFIX_PATH="$shared_prefix" &&
+    cmake --build "$root/cmake-shared" &&
+    ldd "$root/cmake-shared/consumer" | grep -q "libsprig\.so" &&
+    "$root/cmake-shared/consumer"
+  } >"$log" 2>&1; then
+    record install-shared-exports FAIL "see $log"
+  else
+    record install-shared-exports PASS "libsprig.so exports exactly sprig.h's functions; consumer ran"
+  fi
+
+  log="$LOGS/subproject.log"
+  if ! {
+    cmake -S "$ROOT/examples/subproject" -B "$root/subproject" -DSPRIG_WERROR=ON &&
+    cmake --build "$root/subproject" -j "$JOBS" &&
+    "$root/subproject/subproject" &&
+    ! grep -q '^BUILD_SHARED_LIBS:' "$root/subproject/CMakeCache.txt" &&
+    [ -z "$(find "$root/subproject" -name 'libsprig_reference*')" ]
+  } >"$log" 2>&1; then
+    record subproject FAIL "see $log"
+  else
+    record subproject PASS "add_subdirectory(sprig) with the parent's pthreadpool/cpuinfo built and ran"
+  fi
 }
 
 targets=("$@")

@@ -15,6 +15,8 @@ static enum sprig_status init_status = sprig_status_uninitialized;
 
 static void initialize_once(void) {
   init_status = sprig_detect_hardware(&hardware);
+  /* Also the first log call of most processes: an unknown SPRIG_LOG_LEVEL is reported here. */
+  sprig_log_debug("sprig %s initialized: %s", sprig_version(), sprig_status_string(init_status));
 }
 
 enum sprig_status sprig_initialize(void) {

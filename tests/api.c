@@ -135,7 +135,7 @@ static void test_pattern_bad_input(void** state) {
   assert_int_equal(sprig_pack_weights_f32(4, 4, dense4x4, &two_of_four, SPRIG_FLAG_PRUNE, &w), sprig_status_success);
   struct sprig_weights_info info;
   assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
-  assert_int_equal(info.format, SPRIG_FORMAT_NM);
+  assert_int_equal(info.pattern.format, SPRIG_FORMAT_NM);
   assert_int_equal(info.nnz, 5);
   assert_int_equal(info.stored_values, 8);
   sprig_release_weights(w);
@@ -223,7 +223,7 @@ static void test_create_bad_input(void** state) {
   EXPECT_REFUSED(sprig_create_linear_f32(4, 0, dense4x4, NULL, NULL, 0.0f, 1.0f, 0, &op),
                  sprig_status_invalid_parameter, "> 0");
   EXPECT_REFUSED(sprig_create_linear_f32(4, 4, NULL, NULL, NULL, 0.0f, 1.0f, 0, &op),
-                 sprig_status_invalid_parameter, "dense");
+                 sprig_status_invalid_parameter, "sprig_create_linear_f32: weights is NULL");
   EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, NULL, 1.0f, 0.0f, 0, &op),
                  sprig_status_invalid_parameter, "output_min");
   EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, NULL, NAN, 0.0f, 0, &op),

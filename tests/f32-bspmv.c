@@ -1,17 +1,40 @@
-/* Every f32 block-sparse matrix-vector kernel in kernels/f32-bspmv/list.inc against the reference. */
+/*
+ * Every f32 1 x C block-sparse matrix-vector kernel of kernels/f32-bspmv/list.inc against
+ * kernels/reference, case by case.
+ *
+ * How to read this file: struct bspmv_tester describes one problem (input features k, output
+ * features n, how many blocks are stored, clamps, ...). bspmv_tester_run makes random 1 x C
+ * blocks in the kernels' layout (src/sprig/bspmv.h), calls the kernel the way operators do and
+ * compares every output with the reference (the same weights dense), and checks that nothing
+ * after the last output was written. The cases at the end each set up a tester for one
+ * situation and the table `cases` names them; every listed kernel runs every case, as one
+ * CMocka test "<kernel>: <case>". These kernels take one input vector (MR = 1) and write
+ * contiguous outputs, so the pixel and stride cases of the SpMM families have no counterpart.
+ */
 #include "test-util.h"
+
+#include <stdbool.h>
 
 #include <sprig.h>
 #include <sprig/bspmv.h>
 #include <sprig/hardware.h>
 #include <reference/reference.h>
 
-struct bspmv_case {
-  size_t k, n;
-  double fill;  /* chance that a block is stored */
-  float lo, hi;
-  int split;    /* run as two calls, the second starting at an odd row, as operators do */
+struct bspmv_tester {
+  size_t k;             /* input features */
+  size_t n;             /* output features (rows): the kernel's nc */
+  double fill;          /* chance that a block is stored (0: none, 1: all) */
+  float min, max;       /* the output clamp */
+  bool zero_bias;       /* all-zero bias (what operators pass when the user gives none) */
+  bool zero_rows;       /* rows 1, 4, 7, ... have no block */
+  bool split;           /* two calls, the second starting at an odd row, as operators do */
+  uint64_t seed;
 };
+
+static struct bspmv_tester bspmv_tester_for(const struct sprig_f32_bspmv_ukernel* uk) {
+  return (struct bspmv_tester){
+      .k = 37 * uk->block_width, .n = 17, .fill = 0.5, .min = -INFINITY, .max = INFINITY, .seed = 11};
+}
 
 /* Random 1 x c blocks in the kernel's layout, and the same weights dense ([n][kp]) for the
  * reference. Blocks past k keep their in-range values and zeros beyond k, as the packer does. */
@@ -24,7 +47,7 @@ struct bspmv_weights {
   size_t* first_block; /* per row + 1 */
 };
 
-static struct bspmv_weights make_weights(struct rng* rng, const struct bspmv_case* t, size_t c) {
+static struct bspmv_weights make_weights(struct rng* rng, const struct bspmv_tester* t, size_t c) {
   struct bspmv_weights w = {.c = c, .kp = sprig_divide_round_up_test(t->k, c) * c};
   const size_t block_cols = w.kp / c;
   w.dense = calloc(t->n * w.kp, sizeof(float));
@@ -36,7 +59,7 @@ static struct bspmv_weights make_weights(struct rng* rng, const struct bspmv_cas
     w.first_block[r] = w.blocks;
     uint32_t count = 0;
     for (size_t b = 0; b < block_cols; b++) {
-      if ((double) rng_next(rng) / 2147483648.0 >= t->fill) {
+      if ((double) rng_next(rng) / 2147483648.0 >= t->fill || (t->zero_rows && r % 3 == 1)) {
         continue;
       }
       for (size_t j = 0; j < c; j++) {
@@ -71,52 +94,178 @@ static void call_rows(const struct sprig_f32_bspmv_ukernel* uk, const struct bsp
   uk->fn(r1 - r0, x, bias + r0, w->values + b0 * w->c, w->cols + b0, w->nblocks + r0, y + r0, p);
 }
 
-static void run_case(const struct sprig_f32_bspmv_ukernel* uk, const struct bspmv_case* t, uint64_t seed) {
-  struct rng rng = {seed};
+static void bspmv_tester_run(const struct bspmv_tester* t, const struct sprig_f32_bspmv_ukernel* uk) {
+  struct rng rng = {t->seed};
   struct bspmv_weights w = make_weights(&rng, t, uk->block_width);
   float* bias = malloc(t->n * sizeof(float));
   fill_random(&rng, bias, t->n);
+  if (t->zero_bias) {
+    fill_value(bias, t->n, 0.0f);
+  }
   /* Exactly the readable floats the contract promises (round_up(k, c)): ASan sees over-reads. */
-  float* x = malloc(w.kp * sizeof(float));
+  float* x = calloc(w.kp, sizeof(float));
   fill_random(&rng, x, w.kp);
   float* y = malloc((t->n + 4) * sizeof(float));
   float* expected = malloc(t->n * sizeof(float));
-  float* bounds = malloc(t->n * sizeof(float));
   fill_value(y, t->n + 4, SENTINEL);
-  sprig_reference_f32_linear(1, w.kp, t->n, x, w.dense, bias, expected, t->lo, t->hi);
+  sprig_reference_f32_linear(1, w.kp, t->n, x, w.dense, bias, expected, t->min, t->max);
+  const struct sprig_f32_minmax_params params = {t->min, t->max};
+  if (t->split) {
+    const size_t mid = SPRIG_TEST_MIN((t->n / 2) | 1, t->n);
+    call_rows(uk, &w, x, bias, y, 0, mid, &params);
+    call_rows(uk, &w, x, bias, y, mid, t->n, &params);
+  } else {
+    call_rows(uk, &w, x, bias, y, 0, t->n, &params);
+  }
+  char what[384];
+  snprintf(what, sizeof(what), "%s (k=%zu n=%zu fill=%.2f clamp=[%g, %g] zero_bias=%d zero_rows=%d split=%d seed=%llu)",
+           *kernel_test_name(), t->k, t->n, t->fill, (double) t->min, (double) t->max, t->zero_bias, t->zero_rows,
+           t->split, (unsigned long long) t->seed);
   for (size_t r = 0; r < t->n; r++) {
     double magnitude = fabs(bias[r]);
     for (size_t i = 0; i < w.kp; i++) {
       magnitude += fabs(w.dense[r * w.kp + i] * x[i]);
     }
-    bounds[r] = error_bound(w.kp, magnitude);
+    const float bound = error_bound(w.kp, magnitude);
+    if (!(fabsf(y[r] - expected[r]) <= bound)) {
+      fail_msg("%s: output %zu is %.9g, expected %.9g (bound %.3g)", what, r, (double) y[r], (double) expected[r],
+               (double) bound);
+    }
   }
-  const struct sprig_f32_minmax_params params = {t->lo, t->hi, 0};
-  if (t->split) {
-    const size_t mid = (t->n / 2) | 1;
-    call_rows(uk, &w, x, bias, y, 0, SPRIG_TEST_MIN(mid, t->n), &params);
-    call_rows(uk, &w, x, bias, y, SPRIG_TEST_MIN(mid, t->n), t->n, &params);
-  } else {
-    call_rows(uk, &w, x, bias, y, 0, t->n, &params);
-  }
-  char what[200];
-  snprintf(what, sizeof(what), "%s k=%zu n=%zu fill=%.2f split=%d", uk->name, t->k, t->n, t->fill, t->split);
-  assert_close(y, expected, bounds, t->n, what);
   assert_all_equal(y + t->n, 4, SENTINEL, what);
   free_weights(&w);
   free(bias);
   free(x);
   free(y);
   free(expected);
-  free(bounds);
 }
 
-static void test_bspmv_kernel(void** state) {
-  const struct sprig_f32_bspmv_ukernel* uk = *state;
-  SKIP_UNLESS_ISA(uk->name, uk->isa);
+/* ---- the cases (each runs on every listed kernel; the table below names them) ---- */
+
+#define KERNEL(uk) const struct sprig_f32_bspmv_ukernel* uk = (const struct sprig_f32_bspmv_ukernel*) ukernel
+
+static void k_eq_1(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.k = 1;
+  t.fill = 1.0;
+  bspmv_tester_run(&t, uk);
+}
+
+static void k_around_c(const void* ukernel) {
+  KERNEL(uk);
+  /* One block, whole or padded past k, and a second block padded. */
   const size_t c = uk->block_width;
-  /* Widths around the block size, rows long enough for every unrolled step, and one
-   * with block columns past 2^15. */
+  const size_t ks[] = {c - 1, c, c + 1, 2 * c - 1, 3 * c + 2};
+  for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+    struct bspmv_tester t = bspmv_tester_for(uk);
+    t.k = ks[i];
+    t.fill = 1.0;
+    t.seed = i;
+    bspmv_tester_run(&t, uk);
+  }
+}
+
+static void n_eq_1(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.n = 1;
+  bspmv_tester_run(&t, uk);
+}
+
+static void block_count_remainders(const void* ukernel) {
+  KERNEL(uk);
+  /* Every row length from 0 to 40 blocks: the kernels' unrolled steps (4 accumulators, 1, 2 or
+   * 4 blocks each) and each remainder after them. */
+  for (size_t blocks = 0; blocks <= 40; blocks++) {
+    struct bspmv_tester t = bspmv_tester_for(uk);
+    t.k = blocks * uk->block_width;
+    t.n = 3;
+    t.fill = 1.0;
+    t.seed = blocks;
+    if (blocks == 0) {
+      t.k = uk->block_width;
+      t.fill = 0.0;
+    }
+    bspmv_tester_run(&t, uk);
+  }
+}
+
+static void zero_rows(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.zero_rows = true;
+  bspmv_tester_run(&t, uk);
+  t.split = true;
+  bspmv_tester_run(&t, uk);
+}
+
+static void sparsity_0(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.fill = 1.0;
+  bspmv_tester_run(&t, uk);
+}
+
+static void sparsity_1(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.fill = 0.0;
+  bspmv_tester_run(&t, uk);
+}
+
+static void wide_block_columns(const void* ukernel) {
+  KERNEL(uk);
+  /* Block columns past 2^15 (unsigned 16-bit columns) and far apart. */
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.k = 40000 * uk->block_width + 3;
+  t.n = 3;
+  t.fill = 0.01;
+  bspmv_tester_run(&t, uk);
+}
+
+static void clamp_min(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.min = -0.5f;
+  bspmv_tester_run(&t, uk);
+}
+
+static void clamp_max(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.max = 0.75f;
+  bspmv_tester_run(&t, uk);
+}
+
+static void clamp_min_max(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.min = -0.5f;
+  t.max = 0.75f;
+  bspmv_tester_run(&t, uk);
+}
+
+static void split_calls(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.n = 40;
+  t.split = true;
+  bspmv_tester_run(&t, uk);
+}
+
+static void zero_bias(const void* ukernel) {
+  KERNEL(uk);
+  struct bspmv_tester t = bspmv_tester_for(uk);
+  t.zero_bias = true;
+  bspmv_tester_run(&t, uk);
+}
+
+static void sweep(const void* ukernel) {
+  KERNEL(uk);
+  /* Widths around the block size and rows long enough for every unrolled step, against row
+   * counts, fills, clamps and split calls. */
+  const size_t c = uk->block_width;
   const size_t ks[] = {1, c - 1, c, c + 1, 2 * c - 1, 3 * c + 2, 37, 100, 1003, 4096};
   const size_t ns[] = {1, 2, 3, 5, 17, 40};
   const double fills[] = {0.0, 0.3, 1.0, 0.7};
@@ -124,15 +273,33 @@ static void test_bspmv_kernel(void** state) {
   for (size_t ki = 0; ki < sizeof(ks) / sizeof(ks[0]); ki++) {
     for (size_t ni = 0; ni < sizeof(ns) / sizeof(ns[0]); ni++) {
       const size_t variant = ki + ni;
-      const struct bspmv_case t = {
-          .k = ks[ki], .n = ns[ni], .fill = fills[variant % 4],
-          .lo = variant % 3 == 0 ? -0.5f : -INFINITY, .hi = variant % 3 == 0 ? 0.75f : INFINITY,
-          .split = (int) (variant % 2)};
-      run_case(uk, &t, seed++);
+      const struct bspmv_tester t = {
+          .k = ks[ki], .n = ns[ni], .fill = fills[variant % 4], .min = variant % 3 == 0 ? -0.5f : -INFINITY,
+          .max = variant % 3 == 0 ? 0.75f : INFINITY, .split = variant % 2 == 1, .seed = seed++};
+      bspmv_tester_run(&t, uk);
     }
   }
-  const struct bspmv_case wide = {.k = 40000 * c + 3, .n = 3, .fill = 0.01, .lo = -INFINITY, .hi = INFINITY};
-  run_case(uk, &wide, seed++);
+}
+
+static const struct kernel_test_case cases[] = {
+    {"k = 1", k_eq_1, NULL},
+    {"k around C (padded blocks)", k_around_c, NULL},
+    {"n = 1", n_eq_1, NULL},
+    {"0 .. 40 blocks per row (unroll remainders)", block_count_remainders, NULL},
+    {"rows without blocks", zero_rows, NULL},
+    {"sparsity 0 (every block)", sparsity_0, NULL},
+    {"sparsity 1 (no block)", sparsity_1, NULL},
+    {"block columns past 2^15", wide_block_columns, NULL},
+    {"clamp min", clamp_min, NULL},
+    {"clamp max", clamp_max, NULL},
+    {"clamp min and max", clamp_min_max, NULL},
+    {"split calls (operator row ranges)", split_calls, NULL},
+    {"zero bias", zero_bias, NULL},
+    {"sweep: k around C .. 4096, n = 1 .. 40", sweep, NULL},
+};
+
+static enum sprig_isa isa_of(const void* entry) {
+  return ((const struct sprig_f32_bspmv_ukernel*) entry)->isa;
 }
 
 static int initialize(void** state) {
@@ -142,6 +309,7 @@ static int initialize(void** state) {
 }
 
 int main(void) {
-  return run_per_kernel("f32-bspmv", sprig_f32_bspmv_ukernels, sprig_f32_bspmv_ukernel_count,
-                        sizeof(sprig_f32_bspmv_ukernels[0]), test_bspmv_kernel, initialize);
+  return run_kernel_cases("f32-bspmv", sprig_f32_bspmv_ukernels, sprig_f32_bspmv_ukernel_count,
+                          sizeof(sprig_f32_bspmv_ukernels[0]), isa_of, cases, sizeof(cases) / sizeof(cases[0]),
+                          initialize);
 }

@@ -1,57 +1,86 @@
-/* Every f32 N:M SpMM kernel in kernels/f32-nmspmm/list.inc against the reference. */
+/*
+ * Every f32 N:M SpMM kernel of kernels/f32-nmspmm/list.inc against kernels/reference, case by case.
+ *
+ * How to read this file: struct nm_tester describes one problem (pixels, channels, input rows,
+ * the N:M pattern, how full the runs are, strides, clamps, ...). nm_tester_run makes random
+ * weights with at most N nonzeros in every run of M rows, lays them out as the kernels read them
+ * (src/sprig/nmspmm.h: per channel groups * N values and in-run indices, the bias apart), calls
+ * the kernel the way operators do and compares every output float, the padding between output
+ * rows included, with the reference (the same weights as CSR). The cases at the end each set up
+ * a tester for one situation and the table `cases` names them; every listed kernel runs every
+ * case, as one CMocka test "<kernel>: <case>". A failure names the test, the tester's parameters
+ * and the channel and pixel.
+ */
 #include "test-util.h"
+
+#include <stdbool.h>
 
 #include <sprig.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
 #include <reference/reference.h>
 
-struct nm_case {
-  size_t m_pixels, channels, rows; /* rows: input rows (K), any value >= 1 */
-  size_t n, m;
-  double fill;                     /* chance a slot of a run holds a nonzero */
-  size_t input_stride, output_stride;
-  float lo, hi;
-  int split;
+struct nm_tester {
+  size_t m;               /* pixels per row: the kernel's mc */
+  size_t channels;        /* output channels: nc */
+  size_t rows;            /* input rows (K), any count >= 1: the last run may be short */
+  size_t pattern_n;       /* at most pattern_n nonzeros ... */
+  size_t pattern_m;       /* ... in every run of pattern_m rows */
+  double fill;            /* chance that a slot of a run holds a nonzero (0: every slot padding) */
+  size_t input_padding;   /* input rows are m + input_padding floats apart */
+  size_t output_padding;  /* output channels are m + output_padding floats apart */
+  float min, max;         /* the output clamp */
+  bool zero_bias;         /* all-zero bias (what operators pass when the user gives none) */
+  bool zero_channels;     /* channels 1, 4, 7, ... have no nonzeros */
+  bool split;             /* 2 x 2 calls, at an odd pixel and a channel offset */
+  uint64_t seed;
 };
 
-/* Random weights with at most n nonzeros per run of m rows; runs padded with (0, index 0). */
+/* A small 2:4 problem of one full tile: the starting point of every case. */
+static struct nm_tester nm_tester_for(const struct sprig_f32_nmspmm_ukernel* uk) {
+  return (struct nm_tester){.m = uk->mr, .channels = 9, .rows = 37, .pattern_n = 2, .pattern_m = 4, .fill = 0.8,
+                            .min = -INFINITY, .max = INFINITY, .seed = 7};
+}
+
+/* The kernels' view of the weights: values (runs padded with zeros) and in-run indices, and
+ * the same weights dense for the reference. */
 struct nm_weights {
   size_t groups;
-  float* dense;      /* [channels][rows], for the reference */
-  float* stream;     /* per channel: bias, groups * n values */
+  float* dense;      /* [channels][rows] */
+  float* values;     /* per channel: groups * n */
   uint8_t* indices;  /* per channel: groups * n */
 };
 
-static struct nm_weights make_nm(struct rng* rng, const struct nm_case* c, const float* bias) {
+static struct nm_weights make_nm(struct rng* rng, const struct nm_tester* t) {
   struct nm_weights w;
-  w.groups = sprig_divide_round_up_test(c->rows, c->m);
-  const size_t slots = w.groups * c->n;
-  w.dense = calloc(c->channels * c->rows, sizeof(float));
-  w.stream = malloc(c->channels * (1 + slots) * sizeof(float));
-  w.indices = malloc(SPRIG_TEST_MAX(c->channels * slots, 1));
-  for (size_t ch = 0; ch < c->channels; ch++) {
-    float* values = w.stream + ch * (1 + slots);
+  w.groups = sprig_divide_round_up_test(t->rows, t->pattern_m);
+  const size_t slots = w.groups * t->pattern_n;
+  w.dense = calloc(t->channels * t->rows, sizeof(float));
+  /* Exactly sized, so ASan catches a kernel reading past the last channel's slots. */
+  w.values = malloc(SPRIG_TEST_MAX(t->channels * slots, 1) * sizeof(float));
+  w.indices = malloc(SPRIG_TEST_MAX(t->channels * slots, 1));
+  for (size_t ch = 0; ch < t->channels; ch++) {
+    float* values = w.values + ch * slots;
     uint8_t* idx = w.indices + ch * slots;
-    values[0] = bias[ch];
+    const bool empty = t->zero_channels && ch % 3 == 1;
     for (size_t g = 0; g < w.groups; g++) {
-      const size_t run = SPRIG_TEST_MIN(c->m, c->rows - g * c->m);
-      /* Choose up to n distinct positions of the run, in increasing order. */
+      const size_t run = SPRIG_TEST_MIN(t->pattern_m, t->rows - g * t->pattern_m);
+      /* Up to n distinct positions of the run, in increasing order, each taken with chance fill. */
       size_t used = 0;
-      for (size_t r = 0; r < run && used < c->n; r++) {
-        /* Always fill when fill is 1; otherwise each position is taken with chance `fill`. */
-        const int take = (double) rng_next(rng) / 2147483648.0 < c->fill;
-        if (take) {
+      for (size_t r = 0; r < run && used < t->pattern_n; r++) {
+        const int take = (double) rng_next(rng) / 2147483648.0 < t->fill;
+        if (take && !empty) {
           const float v = rng_float(rng) + 1.5f;
-          w.dense[ch * c->rows + g * c->m + r] = v;
-          values[1 + g * c->n + used] = v;
-          idx[g * c->n + used] = (uint8_t) r;
+          w.dense[ch * t->rows + g * t->pattern_m + r] = v;
+          values[g * t->pattern_n + used] = v;
+          idx[g * t->pattern_n + used] = (uint8_t) r;
           used++;
         }
       }
-      for (; used < c->n; used++) {
-        values[1 + g * c->n + used] = 0.0f;
-        idx[g * c->n + used] = 0;
+      /* Padding: a zero value pointing at the run's first row (which exists). */
+      for (; used < t->pattern_n; used++) {
+        values[g * t->pattern_n + used] = 0.0f;
+        idx[g * t->pattern_n + used] = 0;
       }
     }
   }
@@ -60,120 +89,408 @@ static struct nm_weights make_nm(struct rng* rng, const struct nm_case* c, const
 
 static void free_nm(struct nm_weights* w) {
   free(w->dense);
-  free(w->stream);
+  free(w->values);
   free(w->indices);
 }
 
-static void call_nm(const struct sprig_f32_nmspmm_ukernel* uk, const struct nm_case* c, const struct nm_weights* w,
-                    const float* input, float* output, size_t c0, size_t c1, size_t p0, size_t p1,
+/* Calls the kernel on channels [c0, c1) and pixels [p0, p1). The bias is exactly c1 - c0 floats
+ * long, so ASan catches a kernel reading past it. */
+static void call_nm(const struct sprig_f32_nmspmm_ukernel* uk, const struct nm_tester* t, const struct nm_weights* w,
+                    const float* bias, const float* input, float* output, size_t c0, size_t c1, size_t p0, size_t p1,
                     const struct sprig_f32_minmax_params* params) {
   if (c0 == c1 || p0 == p1) {
     return;
   }
-  const size_t slots = w->groups * c->n;
-  uk->fn(p1 - p0, c1 - c0, w->groups, c->n, c->m, input + p0, c->input_stride * sizeof(float),
-         w->stream + c0 * (1 + slots), w->indices + c0 * slots, output + c0 * c->output_stride + p0,
-         c->output_stride * sizeof(float), params);
+  const size_t slots = w->groups * t->pattern_n;
+  const size_t input_stride = t->m + t->input_padding;
+  const size_t output_stride = t->m + t->output_padding;
+  float* call_bias = malloc((c1 - c0) * sizeof(float));
+  memcpy(call_bias, bias + c0, (c1 - c0) * sizeof(float));
+  uk->fn(p1 - p0, c1 - c0, w->groups, t->pattern_n, t->pattern_m, input + p0, input_stride * sizeof(float), call_bias,
+         w->values + c0 * slots, w->indices + c0 * slots, output + c0 * output_stride + p0,
+         output_stride * sizeof(float), params);
+  free(call_bias);
 }
 
-static void run_nm_case(const struct sprig_f32_nmspmm_ukernel* uk, const struct nm_case* c, uint64_t seed) {
-  struct rng rng = {seed};
-  float* bias = malloc(c->channels * sizeof(float));
-  fill_random(&rng, bias, c->channels);
-  struct nm_weights w = make_nm(&rng, c, bias);
-  struct csr a = csr_from_dense(w.dense, c->channels, c->rows);
-  const size_t input_count = (c->rows - 1) * c->input_stride + c->m_pixels;
+/* The tester's parameters, for failure messages. */
+static void describe(const struct nm_tester* t, char* buffer, size_t size) {
+  snprintf(buffer, size,
+           "%s (%zu:%zu m=%zu channels=%zu rows=%zu fill=%.2f strides=%zu/%zu clamp=[%g, %g] zero_bias=%d "
+           "zero_channels=%d split=%d seed=%llu)",
+           *kernel_test_name(), t->pattern_n, t->pattern_m, t->m, t->channels, t->rows, t->fill,
+           t->m + t->input_padding, t->m + t->output_padding, (double) t->min, (double) t->max, t->zero_bias,
+           t->zero_channels, t->split, (unsigned long long) t->seed);
+}
+
+static void nm_tester_run(const struct nm_tester* t, const struct sprig_f32_nmspmm_ukernel* uk) {
+  const size_t input_stride = t->m + t->input_padding;
+  const size_t output_stride = t->m + t->output_padding;
+  struct rng rng = {t->seed};
+  float* bias = malloc(t->channels * sizeof(float));
+  fill_random(&rng, bias, t->channels);
+  if (t->zero_bias) {
+    fill_value(bias, t->channels, 0.0f);
+  }
+  struct nm_weights w = make_nm(&rng, t);
+  struct csr a = csr_from_dense(w.dense, t->channels, t->rows);
+  /* Exactly sized so ASan sees any read past the last row. */
+  const size_t input_count = (t->rows - 1) * input_stride + t->m;
   float* input = malloc(input_count * sizeof(float));
   fill_random(&rng, input, input_count);
-  const size_t output_count = c->channels * c->output_stride;
+  const size_t output_count = t->channels * output_stride;
   float* output = malloc(output_count * sizeof(float));
   float* expected = malloc(output_count * sizeof(float));
-  float* bounds = malloc(output_count * sizeof(float));
   fill_value(output, output_count, SENTINEL);
   fill_value(expected, output_count, SENTINEL);
-  fill_value(bounds, output_count, 0.0f);
-  sprig_reference_f32_spmm(c->m_pixels, c->channels, input, c->input_stride, a.row_ptr, a.col_idx, a.values, bias,
-                           expected, c->output_stride, c->lo, c->hi);
-  for (size_t r = 0; r < c->channels; r++) {
-    for (size_t p = 0; p < c->m_pixels; p++) {
+  sprig_reference_f32_spmm(t->m, t->channels, input, input_stride, a.row_ptr, a.col_idx, a.values, bias, expected,
+                           output_stride, t->min, t->max);
+  const struct sprig_f32_minmax_params params = {t->min, t->max};
+  if (t->split) {
+    const size_t pm = (t->m / 2) | 1;
+    const size_t cm = t->channels / 2;
+    call_nm(uk, t, &w, bias, input, output, 0, cm, 0, pm, &params);
+    call_nm(uk, t, &w, bias, input, output, 0, cm, pm, t->m, &params);
+    call_nm(uk, t, &w, bias, input, output, cm, t->channels, 0, pm, &params);
+    call_nm(uk, t, &w, bias, input, output, cm, t->channels, pm, t->m, &params);
+  } else {
+    call_nm(uk, t, &w, bias, input, output, 0, t->channels, 0, t->m, &params);
+  }
+
+  char what[512];
+  describe(t, what, sizeof(what));
+  for (size_t r = 0; r < t->channels; r++) {
+    for (size_t p = 0; p < output_stride; p++) {
+      const float actual = output[r * output_stride + p];
+      const float wanted = expected[r * output_stride + p];
+      if (p >= t->m) {
+        if (memcmp(&actual, &wanted, sizeof(float)) != 0) {
+          fail_msg("%s: channel %zu: padding float %zu after the row was written (%.9g)", what, r, p - t->m,
+                   (double) actual);
+        }
+        continue;
+      }
       double magnitude = fabs(bias[r]);
       for (uint32_t j = a.row_ptr[r]; j < a.row_ptr[r + 1]; j++) {
-        magnitude += fabs(a.values[j] * input[a.col_idx[j] * c->input_stride + p]);
+        magnitude += fabs(a.values[j] * input[a.col_idx[j] * input_stride + p]);
       }
-      bounds[r * c->output_stride + p] = error_bound(w.groups * c->n, magnitude);
+      const float bound = error_bound(w.groups * t->pattern_n, magnitude);
+      if (!(fabsf(actual - wanted) <= bound)) {
+        fail_msg("%s: channel %zu pixel %zu is %.9g, expected %.9g (bound %.3g)", what, r, p, (double) actual,
+                 (double) wanted, (double) bound);
+      }
     }
   }
-  const struct sprig_f32_minmax_params params = {c->lo, c->hi, 0};
-  if (c->split) {
-    const size_t pm = (c->m_pixels / 2) | 1;
-    const size_t cm = c->channels / 2;
-    call_nm(uk, c, &w, input, output, 0, cm, 0, pm, &params);
-    call_nm(uk, c, &w, input, output, 0, cm, pm, c->m_pixels, &params);
-    call_nm(uk, c, &w, input, output, cm, c->channels, 0, pm, &params);
-    call_nm(uk, c, &w, input, output, cm, c->channels, pm, c->m_pixels, &params);
-  } else {
-    call_nm(uk, c, &w, input, output, 0, c->channels, 0, c->m_pixels, &params);
-  }
-  char what[256];
-  snprintf(what, sizeof(what), "%s %zu:%zu pixels=%zu channels=%zu rows=%zu fill=%.2f strides=%zu/%zu split=%d",
-           uk->name, c->n, c->m, c->m_pixels, c->channels, c->rows, c->fill, c->input_stride, c->output_stride,
-           c->split);
-  assert_close(output, expected, bounds, output_count, what);
   free_nm(&w);
   csr_free(&a);
   free(bias);
   free(input);
   free(output);
   free(expected);
-  free(bounds);
 }
 
-static void test_nm_kernel(void** state) {
-  const struct sprig_f32_nmspmm_ukernel* uk = *state;
-  SKIP_UNLESS_ISA(uk->name, uk->isa);
-  static const size_t patterns[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 4}, {1, 2}, {4, 16}, {5, 8}, {8, 16}, {15, 16}};
+/* ---- the cases (each runs on every listed kernel; the table below names them) ---- */
+
+#define KERNEL(uk) const struct sprig_f32_nmspmm_ukernel* uk = (const struct sprig_f32_nmspmm_ukernel*) ukernel
+
+static bool mr_above_1(const void* ukernel) {
+  return ((const struct sprig_f32_nmspmm_ukernel*) ukernel)->mr > 1;
+}
+
+static void k_eq_1(const void* ukernel) {
+  KERNEL(uk);
+  /* One input row: a single run, shorter than M. */
+  struct nm_tester t = nm_tester_for(uk);
+  t.rows = 1;
+  t.fill = 1.0;
+  nm_tester_run(&t, uk);
+}
+
+static void m_eq_1(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = 1;
+  nm_tester_run(&t, uk);
+}
+
+static void m_lt_mr(const void* ukernel) {
+  KERNEL(uk);
+  for (size_t m = 1; m < uk->mr; m += m < 8 ? 1 : SPRIG_TEST_MAX(uk->mr / 8, 1) + 1) {
+    struct nm_tester t = nm_tester_for(uk);
+    t.m = m;
+    t.seed = m;
+    nm_tester_run(&t, uk);
+  }
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = uk->mr - 1;
+  nm_tester_run(&t, uk);
+}
+
+static void m_eq_mr(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  nm_tester_run(&t, uk);
+}
+
+static void m_eq_mr_plus_1(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = uk->mr + 1;
+  nm_tester_run(&t, uk);
+}
+
+static void m_eq_2mr_plus_3(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  nm_tester_run(&t, uk);
+}
+
+static void channel_leftovers(const void* ukernel) {
+  KERNEL(uk);
+  /* Kernels take channels in blocks (4, 2, then 1 on x86): 1 to 7 channels leave every
+   * combination of leftovers. */
+  for (size_t channels = 1; channels <= 7; channels++) {
+    struct nm_tester t = nm_tester_for(uk);
+    t.channels = channels;
+    t.m = uk->mr + 1;
+    t.seed = channels;
+    nm_tester_run(&t, uk);
+  }
+}
+
+static void zero_channels(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.channels = 11;
+  t.zero_channels = true;
+  nm_tester_run(&t, uk);
+  t.split = true;
+  nm_tester_run(&t, uk);
+}
+
+static void sparsity_0(const void* ukernel) {
+  KERNEL(uk);
+  /* N = M and every slot filled: a dense product. */
+  struct nm_tester t = nm_tester_for(uk);
+  t.pattern_n = 4;
+  t.pattern_m = 4;
+  t.fill = 1.0;
+  t.m = uk->mr + 3;
+  nm_tester_run(&t, uk);
+}
+
+static void sparsity_1(const void* ukernel) {
+  KERNEL(uk);
+  /* Every slot padding (zero values): the outputs are the clamped bias. */
+  struct nm_tester t = nm_tester_for(uk);
+  t.fill = 0.0;
+  t.m = uk->mr + 3;
+  nm_tester_run(&t, uk);
+}
+
+static void short_last_run(const void* ukernel) {
+  KERNEL(uk);
+  /* Rows not a multiple of M: the last run is shorter, its indices stay within it. */
+  static const size_t patterns[][2] = {{2, 4}, {2, 8}, {1, 4}, {4, 16}};
+  for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+    struct nm_tester t = nm_tester_for(uk);
+    t.pattern_n = patterns[i][0];
+    t.pattern_m = patterns[i][1];
+    t.rows = 5 * patterns[i][1] + patterns[i][1] / 2 + 1;
+    t.fill = 1.0;
+    t.seed = i;
+    nm_tester_run(&t, uk);
+  }
+}
+
+static void long_runs(const void* ukernel) {
+  KERNEL(uk);
+  /* M = 16: in-run indices up to 15, the longest row steps of this format. */
+  static const size_t ns[] = {1, 4, 8, 15};
+  for (size_t i = 0; i < sizeof(ns) / sizeof(ns[0]); i++) {
+    struct nm_tester t = nm_tester_for(uk);
+    t.pattern_n = ns[i];
+    t.pattern_m = 16;
+    t.rows = 160;
+    t.fill = 0.9;
+    t.seed = i;
+    nm_tester_run(&t, uk);
+  }
+}
+
+static void every_pattern(const void* ukernel) {
+  KERNEL(uk);
+  /* n = 1, 2, 4 take the kernels' unrolled runs; the others their loops over any n. */
+  static const size_t patterns[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 4}, {1, 2}, {4, 16},
+                                       {5, 8}, {8, 16}, {15, 16}, {1, 1}, {3, 3}, {16, 16}};
+  for (size_t i = 0; i < sizeof(patterns) / sizeof(patterns[0]); i++) {
+    struct nm_tester t = nm_tester_for(uk);
+    t.pattern_n = patterns[i][0];
+    t.pattern_m = patterns[i][1];
+    t.m = uk->mr + 1;
+    t.rows = 64 + i;
+    t.seed = i;
+    nm_tester_run(&t, uk);
+  }
+}
+
+static void input_stride_gt_m(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = uk->mr + 1;
+  t.input_padding = 3;
+  nm_tester_run(&t, uk);
+}
+
+static void output_stride_gt_m(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = uk->mr + 1;
+  t.output_padding = 5;
+  nm_tester_run(&t, uk);
+}
+
+static void clamp_min(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.min = 0.5f;
+  nm_tester_run(&t, uk);
+}
+
+static void clamp_max(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.max = 0.5f;
+  nm_tester_run(&t, uk);
+}
+
+static void clamp_min_max(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  t.min = -0.5f;
+  t.max = 1.0f;
+  nm_tester_run(&t, uk);
+}
+
+static void non_contiguous_strides(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  t.input_padding = 7;
+  t.output_padding = 9;
+  t.split = true;
+  nm_tester_run(&t, uk);
+}
+
+static void split_calls(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  t.channels = 13;
+  t.split = true;
+  nm_tester_run(&t, uk);
+}
+
+static void zero_bias(const void* ukernel) {
+  KERNEL(uk);
+  struct nm_tester t = nm_tester_for(uk);
+  t.zero_bias = true;
+  t.m = uk->mr + 1;
+  nm_tester_run(&t, uk);
+}
+
+static void many_k_blocks(const void* ukernel) {
+  KERNEL(uk);
+  /* Kernels that cut the runs into K-blocks to keep a tile's rows in L1 clamp only after the
+   * last one: a full tile plus a remainder at n = 1, and a narrow row with the any-n loop. */
+  const struct nm_tester tall = {.m = uk->mr + 3, .channels = 7, .rows = 1030, .pattern_n = 1, .pattern_m = 4,
+                                 .fill = 0.6, .input_padding = 3, .output_padding = 5, .min = -2.0f, .max = 2.5f,
+                                 .split = true, .seed = 11};
+  nm_tester_run(&tall, uk);
+  const struct nm_tester narrow = {.m = 5, .channels = 5, .rows = 2050, .pattern_n = 3, .pattern_m = 8, .fill = 1.0,
+                                   .min = -1.0f, .max = 0.5f, .seed = 12};
+  nm_tester_run(&narrow, uk);
+}
+
+static void large(const void* ukernel) {
+  KERNEL(uk);
+  const struct nm_tester t = {.m = 8 * uk->mr + 5, .channels = 19, .rows = 301, .pattern_n = 2, .pattern_m = 4,
+                              .fill = 1.0, .min = -INFINITY, .max = INFINITY, .split = true, .seed = 13};
+  nm_tester_run(&t, uk);
+}
+
+static void one_pixel_contiguous(const void* ukernel) {
+  KERNEL(uk);
+  /* One pixel on contiguous rows (matrix-vector kernels vectorize over the weights there):
+   * patterns whose 16 slots span at most 32 rows, and others; row counts around the runs. */
+  static const size_t patterns[][2] = {{2, 4}, {4, 8}, {8, 16}, {1, 2}, {2, 3}, {1, 4}, {3, 8}, {3, 4}, {12, 16}};
+  static const size_t rows[] = {1000, 33, 70, 1001};
+  uint64_t seed = 100;
+  for (size_t pi = 0; pi < sizeof(patterns) / sizeof(patterns[0]); pi++) {
+    for (size_t ri = 0; ri < sizeof(rows) / sizeof(rows[0]); ri++) {
+      const struct nm_tester t = {.m = 1, .channels = 9, .rows = rows[ri], .pattern_n = patterns[pi][0],
+                                  .pattern_m = patterns[pi][1], .fill = ri % 2 == 0 ? 1.0 : 0.6,
+                                  .output_padding = ri % 2, .min = ri == 1 ? -1.0f : -INFINITY,
+                                  .max = ri == 1 ? 1.0f : INFINITY, .split = pi % 2 == 1, .seed = seed++};
+      nm_tester_run(&t, uk);
+    }
+  }
+}
+
+static void sweep(const void* ukernel) {
+  KERNEL(uk);
+  /* m = 1 .. 3 MR + 1 against patterns, fills, row and channel counts, strides, clamps and
+   * split calls, mixed so that every pixel remainder meets each of them. */
+  static const size_t patterns[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {3, 4},
+                                       {1, 2}, {4, 16}, {5, 8}, {8, 16}, {15, 16}};
   static const double fills[] = {1.0, 0.6, 0.0, 0.3};
   static const size_t rows[] = {1, 5, 8, 37, 64};
   static const size_t channels[] = {1, 3, 10};
   uint64_t seed = 7;
-  for (size_t pixels = 1; pixels <= 3 * uk->mr + 1; pixels++) {
+  for (size_t m = 1; m <= 3 * uk->mr + 1; m++) {
     for (size_t pi = 0; pi < sizeof(patterns) / sizeof(patterns[0]); pi++) {
-      const int variant = (int) ((pixels + pi) % 4);
-      const struct nm_case c = {
-          .m_pixels = pixels, .channels = channels[(pixels + pi) % 3], .rows = rows[(pixels * 3 + pi) % 5],
-          .n = patterns[pi][0], .m = patterns[pi][1], .fill = fills[(pixels + 2 * pi) % 4],
-          .input_stride = pixels + (variant & 1 ? 3 : 0), .output_stride = pixels + (variant & 2 ? 5 : 0),
-          .lo = variant == 3 ? -0.5f : -INFINITY, .hi = variant == 3 ? 1.0f : INFINITY,
-          .split = (int) (pixels % 2)};
-      run_nm_case(uk, &c, seed++);
+      const int variant = (int) ((m + pi) % 4);
+      const struct nm_tester t = {
+          .m = m, .channels = channels[(m + pi) % 3], .rows = rows[(m * 3 + pi) % 5], .pattern_n = patterns[pi][0],
+          .pattern_m = patterns[pi][1], .fill = fills[(m + 2 * pi) % 4], .input_padding = variant & 1 ? 3 : 0,
+          .output_padding = variant & 2 ? 5 : 0, .min = variant == 3 ? -0.5f : -INFINITY,
+          .max = variant == 3 ? 1.0f : INFINITY, .split = m % 2 == 1, .seed = seed++};
+      nm_tester_run(&t, uk);
     }
   }
-  const struct nm_case big = {.m_pixels = 8 * uk->mr + 5, .channels = 19, .rows = 301, .n = 2, .m = 4,
-                              .fill = 1.0, .input_stride = 8 * uk->mr + 5, .output_stride = 8 * uk->mr + 5,
-                              .lo = -INFINITY, .hi = INFINITY, .split = 1};
-  run_nm_case(uk, &big, seed++);
-  /* Many K-blocks (kernels that cut the runs to keep a tile's rows in L1), clamped only after
-   * the last one: a full tile plus a remainder, and a narrow row with the any-n loop. */
-  const struct nm_case tall = {.m_pixels = uk->mr + 3, .channels = 7, .rows = 1030, .n = 1, .m = 4,
-                               .fill = 0.6, .input_stride = uk->mr + 6, .output_stride = uk->mr + 8,
-                               .lo = -2.0f, .hi = 2.5f, .split = 1};
-  run_nm_case(uk, &tall, seed++);
-  const struct nm_case narrow = {.m_pixels = 5, .channels = 5, .rows = 2050, .n = 3, .m = 8, .fill = 1.0,
-                                 .input_stride = 5, .output_stride = 5, .lo = -1.0f, .hi = 0.5f, .split = 0};
-  run_nm_case(uk, &narrow, seed++);
-  /* One pixel on contiguous rows (matrix-vector kernels vectorize over the weights there):
-   * patterns whose 16 slots span at most 32 rows, and others; row counts around the runs. */
-  static const size_t mv_patterns[][2] = {{2, 4}, {4, 8}, {8, 16}, {1, 2}, {2, 3}, {1, 4}, {3, 8}, {3, 4}, {12, 16}};
-  static const size_t mv_rows[] = {1000, 33, 70, 1001};
-  for (size_t pi = 0; pi < sizeof(mv_patterns) / sizeof(mv_patterns[0]); pi++) {
-    for (size_t ri = 0; ri < sizeof(mv_rows) / sizeof(mv_rows[0]); ri++) {
-      const struct nm_case mv = {.m_pixels = 1, .channels = 9, .rows = mv_rows[ri], .n = mv_patterns[pi][0],
-                                 .m = mv_patterns[pi][1], .fill = ri % 2 == 0 ? 1.0 : 0.6, .input_stride = 1,
-                                 .output_stride = 1 + ri % 2, .lo = ri == 1 ? -1.0f : -INFINITY,
-                                 .hi = ri == 1 ? 1.0f : INFINITY, .split = (int) (pi % 2)};
-      run_nm_case(uk, &mv, seed++);
-    }
-  }
+}
+
+static const struct kernel_test_case cases[] = {
+    {"k = 1", k_eq_1, NULL},
+    {"m = 1", m_eq_1, NULL},
+    {"m < MR", m_lt_mr, mr_above_1},
+    {"m = MR", m_eq_mr, NULL},
+    {"m = MR + 1", m_eq_mr_plus_1, NULL},
+    {"m = 2 MR + 3", m_eq_2mr_plus_3, NULL},
+    {"channels 1 .. 7 (block leftovers)", channel_leftovers, NULL},
+    {"all-zero channels", zero_channels, NULL},
+    {"sparsity 0 (4:4, every slot filled)", sparsity_0, NULL},
+    {"sparsity 1 (every slot padding)", sparsity_1, NULL},
+    {"rows not a multiple of M (short last run)", short_last_run, NULL},
+    {"long runs (M = 16)", long_runs, NULL},
+    {"every pattern", every_pattern, NULL},
+    {"input stride > m", input_stride_gt_m, NULL},
+    {"output stride > m", output_stride_gt_m, NULL},
+    {"clamp min", clamp_min, NULL},
+    {"clamp max", clamp_max, NULL},
+    {"clamp min and max", clamp_min_max, NULL},
+    {"non-contiguous strides", non_contiguous_strides, NULL},
+    {"split calls (operator tiles)", split_calls, NULL},
+    {"zero bias", zero_bias, NULL},
+    {"many K-blocks (1030 and 2050 rows)", many_k_blocks, NULL},
+    {"large: m = 8 MR + 5, 301 rows", large, NULL},
+    {"one pixel, contiguous rows (matrix-vector)", one_pixel_contiguous, NULL},
+    {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
+};
+
+static enum sprig_isa isa_of(const void* entry) {
+  return ((const struct sprig_f32_nmspmm_ukernel*) entry)->isa;
 }
 
 static int initialize(void** state) {
@@ -183,5 +500,7 @@ static int initialize(void** state) {
 }
 
 int main(void) {
-  return run_per_kernel("f32-nmspmm", sprig_f32_nmspmm_ukernels, sprig_f32_nmspmm_ukernel_count, sizeof(sprig_f32_nmspmm_ukernels[0]), test_nm_kernel, initialize);
+  return run_kernel_cases("f32-nmspmm", sprig_f32_nmspmm_ukernels, sprig_f32_nmspmm_ukernel_count,
+                          sizeof(sprig_f32_nmspmm_ukernels[0]), isa_of, cases, sizeof(cases) / sizeof(cases[0]),
+                          initialize);
 }

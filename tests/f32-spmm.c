@@ -1,26 +1,49 @@
-/* Every f32 SpMM kernel in kernels/f32-spmm/list.inc against the reference, on awkward shapes. */
+/*
+ * Every f32 SpMM kernel of kernels/f32-spmm/list.inc against kernels/reference, case by case.
+ *
+ * How to read this file: struct spmm_tester describes one problem (pixels, channels, input
+ * rows, sparsity, strides, clamps, ...). spmm_tester_run makes random sparse weights, lays them
+ * out in the kernels' stream (src/sprig/spmm.h; built here, independently of src/pack), calls
+ * the kernel the way operators do and compares every output float, the padding between output
+ * rows included, with the reference. The cases at the end each set up a tester for one
+ * situation -- k = 1, m just above MR, clamps, long row steps ... -- and the table `cases` names
+ * them; every listed kernel runs every case, as one CMocka test "<kernel>: <case>". A failure
+ * names the test, the tester's parameters and the channel and pixel.
+ */
 #include "test-util.h"
+
+#include <stdbool.h>
 
 #include <sprig.h>
 #include <sprig/hardware.h>
 #include <sprig/spmm.h>
 #include <reference/reference.h>
 
-struct spmm_case {
-  size_t m, n, k;
-  double sparsity;
-  size_t input_stride, output_stride; /* in floats, >= m */
-  float lo, hi;
-  int with_bias;
-  int split; /* run as 2 x 2 calls at an odd pixel offset and a channel offset, as operators do */
-  int input_cached; /* sprig_f32_minmax_params.input_cached: AVX-512 kernels then skip prefetch */
+struct spmm_tester {
+  size_t m;               /* pixels per row: the kernel's mc */
+  size_t n;               /* output channels: nc */
+  size_t k;               /* input rows */
+  double sparsity;        /* chance that a weight is zero: 0 dense, 1 no nonzero at all */
+  size_t input_padding;   /* input rows are m + input_padding floats apart */
+  size_t output_padding;  /* output channels are m + output_padding floats apart */
+  float min, max;         /* the output clamp */
+  bool zero_bias;         /* all-zero bias (what operators pass when the user gives none) */
+  bool zero_channels;     /* channels 1, 4, 7, ... and the second block of NR have no nonzeros */
+  bool ends;              /* every other channel also has nonzeros in rows 0 and k - 1 */
+  bool split;             /* 2 x 2 calls, at an odd pixel and an NR-aligned channel offset */
+  uint64_t seed;
 };
 
-/* The kernel's view of CSR weights (see src/sprig/spmm.h): units are blocks of NR channels
+/* A small problem of one full tile: the starting point of every case. */
+static struct spmm_tester spmm_tester_for(const struct sprig_f32_spmm_ukernel* uk) {
+  return (struct spmm_tester){
+      .m = uk->mr, .n = 2 * uk->nr + 1, .k = 23, .sparsity = 0.7, .min = -INFINITY, .max = INFINITY, .seed = 1};
+}
+
+/* The kernel's view of the weights (see src/sprig/spmm.h): units are blocks of NR channels
  * (one entry per column of the block's column union, NR values per entry), then single
- * leftover channels. Built here independently of src/pack: columns in increasing order in
- * every unit, so the step back to the next unit's first column is long and goes through
- * zero-valued bridge entries. */
+ * leftover channels. Columns go in increasing order in every unit, so the step back to the
+ * next unit's first column is long and goes through zero-valued bridge entries. */
 struct kernel_stream {
   size_t nr, blocks, units;
   float* weights;
@@ -53,13 +76,10 @@ static uint32_t put_entry(struct kernel_stream* s, uint32_t row, const float* va
 }
 
 /* Appends one unit of `rows` channels starting at channel r0 (rows == 1 or nr). */
-static void append_unit(struct kernel_stream* s, const struct csr* a, const float* bias, size_t r0, size_t rows,
-                        size_t unit, size_t* w, size_t* d) {
+static void append_unit(struct kernel_stream* s, const struct csr* a, size_t r0, size_t rows, size_t unit, size_t* w,
+                        size_t* d) {
   s->unit_weight[unit] = *w;
   s->unit_delta[unit] = *d;
-  for (size_t i = 0; i < rows; i++) {
-    s->weights[(*w)++] = bias != NULL ? bias[r0 + i] : 0.0f;
-  }
   uint32_t entries = 0;
   for (uint32_t c = 0; c < a->cols; c++) {
     int present = 0;
@@ -79,24 +99,24 @@ static void append_unit(struct kernel_stream* s, const struct csr* a, const floa
   s->nnz[unit] = entries;
 }
 
-static struct kernel_stream make_stream(const struct csr* a, const float* bias, size_t nr) {
+static struct kernel_stream make_stream(const struct csr* a, size_t nr) {
   struct kernel_stream s;
   s.nr = nr;
   s.blocks = a->rows / nr;
   s.units = s.blocks + a->rows % nr;
   /* Worst case: every unit stores all of its rows for every column, plus bridges. */
   const size_t max_entries = a->rows * a->cols + s.units * (a->cols / SPRIG_SPMM_MAX_STEP + 2);
-  s.weights = malloc((a->rows + max_entries * nr) * sizeof(float));
-  s.delta_row = malloc(max_entries * sizeof(uint32_t));
+  s.weights = malloc(SPRIG_TEST_MAX(max_entries * nr, 1) * sizeof(float));
+  s.delta_row = malloc(SPRIG_TEST_MAX(max_entries, 1) * sizeof(uint32_t));
   s.nnz = malloc(s.units * sizeof(uint32_t));
   s.unit_weight = malloc((s.units + 1) * sizeof(size_t));
   s.unit_delta = malloc((s.units + 1) * sizeof(size_t));
   size_t w = 0, d = 0;
   for (size_t b = 0; b < s.blocks; b++) {
-    append_unit(&s, a, bias, b * nr, nr, b, &w, &d);
+    append_unit(&s, a, b * nr, nr, b, &w, &d);
   }
   for (size_t r = s.blocks * nr; r < a->rows; r++) {
-    append_unit(&s, a, bias, r, 1, s.blocks + (r - s.blocks * nr), &w, &d);
+    append_unit(&s, a, r, 1, s.blocks + (r - s.blocks * nr), &w, &d);
   }
   s.unit_weight[s.units] = w;
   s.unit_delta[s.units] = d;
@@ -121,70 +141,111 @@ static void free_stream(struct kernel_stream* s) {
   free(s->unit_delta);
 }
 
-/* Calls the kernel on channels [n0, n1) and pixels [p0, p1); n0 is a multiple of NR. */
-static void call_kernel(const struct sprig_f32_spmm_ukernel* uk, const struct kernel_stream* s,
-                        const float* input, size_t input_stride, float* output, size_t output_stride,
-                        size_t n0, size_t n1, size_t p0, size_t p1, const struct sprig_f32_minmax_params* params) {
+/* Calls the kernel on channels [n0, n1) and pixels [p0, p1); n0 is a multiple of NR. The bias
+ * is exactly nc floats long, so ASan catches a kernel reading past it. */
+static void call_kernel(const struct sprig_f32_spmm_ukernel* uk, const struct kernel_stream* s, const float* bias,
+                        const float* input, size_t input_stride, float* output, size_t output_stride, size_t n0,
+                        size_t n1, size_t p0, size_t p1, const struct sprig_f32_minmax_params* params) {
   if (n0 == n1 || p0 == p1) {
     return;
   }
   const size_t unit = n0 < s->blocks * s->nr ? n0 / s->nr : s->blocks + (n0 - s->blocks * s->nr);
   const size_t first_delta = s->unit_delta[unit];
   const size_t first_row = first_delta < s->unit_delta[s->units] ? s->delta_row[first_delta] : 0;
-  uk->fn(p1 - p0, n1 - n0, input + first_row * input_stride + p0, input_stride * sizeof(float),
-         s->weights + s->unit_weight[unit], s->deltas + first_delta, s->nnz + unit,
-         output + n0 * output_stride + p0, output_stride * sizeof(float), params);
+  float* call_bias = malloc((n1 - n0) * sizeof(float));
+  memcpy(call_bias, bias + n0, (n1 - n0) * sizeof(float));
+  uk->fn(p1 - p0, n1 - n0, input + first_row * input_stride + p0, input_stride * sizeof(float), call_bias,
+         s->weights + s->unit_weight[unit], s->deltas + first_delta, s->nnz + unit, output + n0 * output_stride + p0,
+         output_stride * sizeof(float), params);
+  free(call_bias);
 }
 
-static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_case* c, uint64_t seed) {
-  struct rng rng = {seed};
-  float* dense = malloc(c->n * c->k * sizeof(float));
-  fill_sparse(&rng, dense, c->n, c->k, c->sparsity);
-  struct csr a = csr_from_dense(dense, c->n, c->k);
-  float* bias = malloc(c->n * sizeof(float));
-  fill_random(&rng, bias, c->n);
-  /* Exactly sized so ASan sees any read past the last row. */
-  const size_t input_count = (c->k - 1) * c->input_stride + c->m;
-  float* input = malloc(input_count * sizeof(float));
-  fill_random(&rng, input, input_count);
-  const size_t output_count = c->n * c->output_stride;
-  float* output = malloc(output_count * sizeof(float));
-  float* expected = malloc(output_count * sizeof(float));
-  float* bounds = malloc(output_count * sizeof(float));
-  fill_value(output, output_count, SENTINEL);
-  fill_value(expected, output_count, SENTINEL);
-  fill_value(bounds, output_count, 0.0f);
-  const float* b = c->with_bias ? bias : NULL;
-  sprig_reference_f32_spmm(c->m, c->n, input, c->input_stride, a.row_ptr, a.col_idx, a.values, b, expected,
-                           c->output_stride, c->lo, c->hi);
-  for (size_t r = 0; r < c->n; r++) {
-    for (size_t p = 0; p < c->m; p++) {
-      double magnitude = b != NULL ? fabs(b[r]) : 0.0;
-      for (uint32_t j = a.row_ptr[r]; j < a.row_ptr[r + 1]; j++) {
-        magnitude += fabs(a.values[j] * input[a.col_idx[j] * c->input_stride + p]);
-      }
-      bounds[r * c->output_stride + p] = error_bound(a.row_ptr[r + 1] - a.row_ptr[r], magnitude);
+/* Whether channel r of the tester's weights has no nonzero (zero_channels). */
+static bool is_zero_channel(const struct spmm_tester* t, size_t nr, size_t r) {
+  const bool second_block = nr > 1 && r / nr == 1 && (r / nr + 1) * nr <= t->n;
+  return t->zero_channels && (r % 3 == 1 || second_block);
+}
+
+/* The tester's parameters, for failure messages. */
+static void describe(const struct spmm_tester* t, char* buffer, size_t size) {
+  snprintf(buffer, size,
+           "%s (m=%zu n=%zu k=%zu sparsity=%.2f strides=%zu/%zu clamp=[%g, %g] zero_bias=%d zero_channels=%d ends=%d "
+           "split=%d seed=%llu)",
+           *kernel_test_name(), t->m, t->n, t->k, t->sparsity, t->m + t->input_padding, t->m + t->output_padding,
+           (double) t->min, (double) t->max, t->zero_bias, t->zero_channels, t->ends, t->split,
+           (unsigned long long) t->seed);
+}
+
+static void spmm_tester_run(const struct spmm_tester* t, const struct sprig_f32_spmm_ukernel* uk) {
+  const size_t input_stride = t->m + t->input_padding;
+  const size_t output_stride = t->m + t->output_padding;
+  struct rng rng = {t->seed};
+  float* dense = malloc(SPRIG_TEST_MAX(t->n * t->k, 1) * sizeof(float));
+  fill_sparse(&rng, dense, t->n, t->k, t->sparsity);
+  for (size_t r = 0; r < t->n; r++) {
+    if (t->ends && r % 2 == 0) {
+      dense[r * t->k] = 0.75f;
+      dense[r * t->k + t->k - 1] = -0.5f;
+    }
+    if (is_zero_channel(t, uk->nr, r)) {
+      memset(dense + r * t->k, 0, t->k * sizeof(float));
     }
   }
-
-  struct kernel_stream s = make_stream(&a, b, uk->nr);
-  const struct sprig_f32_minmax_params params = {c->lo, c->hi, (uint32_t) c->input_cached};
-  if (c->split) {
-    const size_t pm = (c->m / 2) | 1; /* odd, so the second half starts unaligned */
-    const size_t nm = c->n / 2 / uk->nr * uk->nr; /* block-aligned */
-    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, 0, nm, 0, pm, &params);
-    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, 0, nm, pm, c->m, &params);
-    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, nm, c->n, 0, pm, &params);
-    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, nm, c->n, pm, c->m, &params);
-  } else {
-    call_kernel(uk, &s, input, c->input_stride, output, c->output_stride, 0, c->n, 0, c->m, &params);
+  struct csr a = csr_from_dense(dense, t->n, t->k);
+  float* bias = malloc(t->n * sizeof(float));
+  fill_random(&rng, bias, t->n);
+  if (t->zero_bias) {
+    fill_value(bias, t->n, 0.0f);
   }
-  char what[256];
-  snprintf(what, sizeof(what), "%s m=%zu n=%zu k=%zu sparsity=%.2f strides=%zu/%zu clamp=[%g,%g] bias=%d split=%d",
-           uk->name, c->m, c->n, c->k, c->sparsity, c->input_stride, c->output_stride, (double) c->lo,
-           (double) c->hi, c->with_bias, c->split);
-  /* Bounds are 0 on padding, so padding must equal the sentinel in both. */
-  assert_close(output, expected, bounds, output_count, what);
+  /* Exactly sized so ASan sees any read past the last row. */
+  const size_t input_count = (t->k - 1) * input_stride + t->m;
+  float* input = malloc(input_count * sizeof(float));
+  fill_random(&rng, input, input_count);
+  const size_t output_count = t->n * output_stride;
+  float* output = malloc(output_count * sizeof(float));
+  float* expected = malloc(output_count * sizeof(float));
+  fill_value(output, output_count, SENTINEL);
+  fill_value(expected, output_count, SENTINEL);
+  sprig_reference_f32_spmm(t->m, t->n, input, input_stride, a.row_ptr, a.col_idx, a.values, bias, expected,
+                           output_stride, t->min, t->max);
+
+  struct kernel_stream s = make_stream(&a, uk->nr);
+  const struct sprig_f32_minmax_params params = {t->min, t->max};
+  if (t->split) {
+    const size_t pm = (t->m / 2) | 1; /* odd, so the second half starts unaligned */
+    const size_t nm = t->n / 2 / uk->nr * uk->nr; /* block-aligned */
+    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, 0, nm, 0, pm, &params);
+    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, 0, nm, pm, t->m, &params);
+    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, nm, t->n, 0, pm, &params);
+    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, nm, t->n, pm, t->m, &params);
+  } else {
+    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, 0, t->n, 0, t->m, &params);
+  }
+
+  char what[512];
+  describe(t, what, sizeof(what));
+  for (size_t r = 0; r < t->n; r++) {
+    for (size_t p = 0; p < output_stride; p++) {
+      const float actual = output[r * output_stride + p];
+      const float wanted = expected[r * output_stride + p];
+      if (p >= t->m) {
+        if (memcmp(&actual, &wanted, sizeof(float)) != 0) {
+          fail_msg("%s: channel %zu: padding float %zu after the row was written (%.9g)", what, r, p - t->m,
+                   (double) actual);
+        }
+        continue;
+      }
+      double magnitude = fabs(bias[r]);
+      for (uint32_t j = a.row_ptr[r]; j < a.row_ptr[r + 1]; j++) {
+        magnitude += fabs(a.values[j] * input[a.col_idx[j] * input_stride + p]);
+      }
+      const float bound = error_bound(a.row_ptr[r + 1] - a.row_ptr[r], magnitude);
+      if (!(fabsf(actual - wanted) <= bound)) {
+        fail_msg("%s: channel %zu pixel %zu is %.9g, expected %.9g (bound %.3g)", what, r, p, (double) actual,
+                 (double) wanted, (double) bound);
+      }
+    }
+  }
   free_stream(&s);
   csr_free(&a);
   free(dense);
@@ -192,46 +253,247 @@ static void run_case(const struct sprig_f32_spmm_ukernel* uk, const struct spmm_
   free(input);
   free(output);
   free(expected);
-  free(bounds);
 }
 
-static void test_kernel(void** state) {
-  const struct sprig_f32_spmm_ukernel* uk = *state;
-  SKIP_UNLESS_ISA(uk->name, uk->isa);
+/* ---- the cases (each runs on every listed kernel; the table below names them) ---- */
+
+#define KERNEL(uk) const struct sprig_f32_spmm_ukernel* uk = (const struct sprig_f32_spmm_ukernel*) ukernel
+
+static void k_eq_1(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.k = 1;
+  t.sparsity = 0.0;
+  spmm_tester_run(&t, uk);
+}
+
+static void m_eq_1(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = 1;
+  spmm_tester_run(&t, uk);
+}
+
+static bool mr_above_1(const void* ukernel) {
+  return ((const struct sprig_f32_spmm_ukernel*) ukernel)->mr > 1;
+}
+
+static bool nr_above_1(const void* ukernel) {
+  return ((const struct sprig_f32_spmm_ukernel*) ukernel)->nr > 1;
+}
+
+static void m_lt_mr(const void* ukernel) {
+  KERNEL(uk);
+  /* Every remainder tile size below MR once (each halving, and the odd sizes between). */
+  for (size_t m = 1; m < uk->mr; m += m < 8 ? 1 : SPRIG_TEST_MAX(uk->mr / 8, 1) + 1) {
+    struct spmm_tester t = spmm_tester_for(uk);
+    t.m = m;
+    t.seed = m;
+    spmm_tester_run(&t, uk);
+  }
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = uk->mr - 1;
+  spmm_tester_run(&t, uk);
+}
+
+static void m_eq_mr(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = uk->mr;
+  spmm_tester_run(&t, uk);
+}
+
+static void m_eq_mr_plus_1(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = uk->mr + 1;
+  spmm_tester_run(&t, uk);
+}
+
+static void m_eq_2mr_plus_3(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  spmm_tester_run(&t, uk);
+}
+
+static void n_not_multiple_of_nr(const void* ukernel) {
+  KERNEL(uk);
+  for (size_t left = 1; left < uk->nr; left++) {
+    struct spmm_tester t = spmm_tester_for(uk);
+    t.n = 3 * uk->nr + left;
+    t.seed = left;
+    spmm_tester_run(&t, uk);
+  }
+}
+
+static void zero_channels(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.n = 4 * uk->nr + 3;
+  t.zero_channels = true;
+  spmm_tester_run(&t, uk);
+  t.split = true;
+  spmm_tester_run(&t, uk);
+}
+
+static void sparsity_0(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.sparsity = 0.0;
+  t.m = uk->mr + 3;
+  spmm_tester_run(&t, uk);
+}
+
+static void sparsity_1(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.sparsity = 1.0;
+  t.m = uk->mr + 3;
+  spmm_tester_run(&t, uk);
+}
+
+static void long_row_steps(const void* ukernel) {
+  KERNEL(uk);
+  /* Rows hundreds apart within and between channels: steps through bridges both ways. */
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = uk->mr + 1;
+  t.n = 4 * uk->nr + 1;
+  t.k = 1000;
+  t.sparsity = 0.99;
+  t.ends = true;
+  t.input_padding = 1;
+  spmm_tester_run(&t, uk);
+  t.split = true;
+  spmm_tester_run(&t, uk);
+}
+
+static void input_stride_gt_m(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = uk->mr + 1;
+  t.input_padding = 5;
+  spmm_tester_run(&t, uk);
+}
+
+static void output_stride_gt_m(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = uk->mr + 1;
+  t.output_padding = 3;
+  spmm_tester_run(&t, uk);
+}
+
+static void clamp_min(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.min = -0.25f;
+  spmm_tester_run(&t, uk);
+}
+
+static void clamp_max(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.max = 0.25f;
+  spmm_tester_run(&t, uk);
+}
+
+static void clamp_min_max(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  t.min = -0.25f;
+  t.max = 0.5f;
+  spmm_tester_run(&t, uk);
+}
+
+static void non_contiguous_strides(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  t.input_padding = 7;
+  t.output_padding = 9;
+  t.split = true;
+  spmm_tester_run(&t, uk);
+}
+
+static void split_calls(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = 2 * uk->mr + 3;
+  t.n = 4 * uk->nr + 1;
+  t.split = true;
+  spmm_tester_run(&t, uk);
+}
+
+static void zero_bias(const void* ukernel) {
+  KERNEL(uk);
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.zero_bias = true;
+  t.m = uk->mr + 1;
+  spmm_tester_run(&t, uk);
+}
+
+static void large(const void* ukernel) {
+  KERNEL(uk);
+  /* Many nonzeros per row, long pixel rows. */
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = 8 * uk->mr + 3;
+  t.n = 17;
+  t.k = 300;
+  t.split = true;
+  spmm_tester_run(&t, uk);
+}
+
+static void sweep(const void* ukernel) {
+  KERNEL(uk);
+  /* m = 1 .. 3 MR + 1 against sparsities, channel counts, row counts, strides, clamps, bias and
+   * split calls, mixed so that every pixel remainder meets each of them. */
   static const double sparsities[] = {0.0, 0.5, 0.9, 1.0};
   static const size_t ns[] = {1, 3, 11};
   static const size_t ks[] = {1, 7, 33};
   uint64_t seed = 1;
-  const size_t max_m = 3 * uk->mr + 1;
-  for (size_t m = 1; m <= max_m; m++) {
+  for (size_t m = 1; m <= 3 * uk->mr + 1; m++) {
     for (size_t si = 0; si < 4; si++) {
       for (size_t ni = 0; ni < 3; ni++) {
-        const size_t ki = (m + si + ni) % 3;
         const int variant = (int) ((m + si * 3 + ni) % 4);
-        const struct spmm_case c = {
-            .m = m, .n = ns[ni], .k = ks[ki], .sparsity = sparsities[si],
-            .input_stride = m + (variant & 1 ? 5 : 0),
-            .output_stride = m + (variant & 2 ? 3 : 0),
-            .lo = variant == 3 ? -0.25f : -INFINITY,
-            .hi = variant == 3 ? 0.5f : INFINITY,
-            .with_bias = variant != 2,
-            .split = (int) (m % 2),
-            .input_cached = (int) ((m / 2 + si) % 2),
-        };
-        run_case(uk, &c, seed++);
+        const struct spmm_tester t = {
+            .m = m, .n = ns[ni], .k = ks[(m + si + ni) % 3], .sparsity = sparsities[si],
+            .input_padding = variant & 1 ? 5 : 0, .output_padding = variant & 2 ? 3 : 0,
+            .min = variant == 3 ? -0.25f : -INFINITY, .max = variant == 3 ? 0.5f : INFINITY,
+            .zero_bias = variant == 2, .split = m % 2 == 1, .seed = seed++};
+        spmm_tester_run(&t, uk);
       }
     }
   }
-  /* A larger problem: many nonzeros per row, long pixel rows. */
-  const struct spmm_case big = {.m = 8 * uk->mr + 3, .n = 17, .k = 300, .sparsity = 0.7,
-                                .input_stride = 8 * uk->mr + 3, .output_stride = 8 * uk->mr + 3,
-                                .lo = -INFINITY, .hi = INFINITY, .with_bias = 1, .split = 1, .input_cached = 1};
-  run_case(uk, &big, seed++);
-  /* Rows hundreds of columns apart within and between channels: steps through bridges. */
-  const struct spmm_case sparse_wide = {.m = uk->mr + 1, .n = 9, .k = 1000, .sparsity = 0.99,
-                                        .input_stride = uk->mr + 2, .output_stride = uk->mr + 1,
-                                        .lo = -INFINITY, .hi = INFINITY, .with_bias = 1, .split = 1};
-  run_case(uk, &sparse_wide, seed++);
+}
+
+static const struct kernel_test_case cases[] = {
+    {"k = 1", k_eq_1, NULL},
+    {"m = 1", m_eq_1, NULL},
+    {"m < MR", m_lt_mr, mr_above_1},
+    {"m = MR", m_eq_mr, NULL},
+    {"m = MR + 1", m_eq_mr_plus_1, NULL},
+    {"m = 2 MR + 3", m_eq_2mr_plus_3, NULL},
+    {"n not a multiple of NR", n_not_multiple_of_nr, nr_above_1},
+    {"all-zero channels", zero_channels, NULL},
+    {"sparsity 0 (dense)", sparsity_0, NULL},
+    {"sparsity 1 (no nonzeros)", sparsity_1, NULL},
+    {"long row steps (bridges)", long_row_steps, NULL},
+    {"input stride > m", input_stride_gt_m, NULL},
+    {"output stride > m", output_stride_gt_m, NULL},
+    {"clamp min", clamp_min, NULL},
+    {"clamp max", clamp_max, NULL},
+    {"clamp min and max", clamp_min_max, NULL},
+    {"non-contiguous strides", non_contiguous_strides, NULL},
+    {"split calls (operator tiles)", split_calls, NULL},
+    {"zero bias", zero_bias, NULL},
+    {"large: m = 8 MR + 3, k = 300", large, NULL},
+    {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
+};
+
+static enum sprig_isa isa_of(const void* entry) {
+  return ((const struct sprig_f32_spmm_ukernel*) entry)->isa;
 }
 
 static int initialize(void** state) {
@@ -242,5 +504,7 @@ static int initialize(void** state) {
 }
 
 int main(void) {
-  return run_per_kernel("f32-spmm", sprig_f32_spmm_ukernels, sprig_f32_spmm_ukernel_count, sizeof(sprig_f32_spmm_ukernels[0]), test_kernel, initialize);
+  return run_kernel_cases("f32-spmm", sprig_f32_spmm_ukernels, sprig_f32_spmm_ukernel_count,
+                          sizeof(sprig_f32_spmm_ukernels[0]), isa_of, cases, sizeof(cases) / sizeof(cases[0]),
+                          initialize);
 }

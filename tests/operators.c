@@ -242,7 +242,7 @@ static void shared_weights_and_reshape(const struct sprig_sparsity* pattern, uin
   assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
   assert_int_equal(info.rows, OUT);
   assert_int_equal(info.cols, IN);
-  assert_int_equal(info.format, pattern != NULL ? pattern->format : SPRIG_FORMAT_CSR);
+  assert_int_equal(info.pattern.format, pattern != NULL ? pattern->format : SPRIG_FORMAT_CSR);
   sprig_operator_t linear = NULL, conv = NULL;
   assert_int_equal(sprig_create_linear_from_weights_f32(packed, NULL, -INFINITY, INFINITY, 0, &linear),
                    sprig_status_success);
@@ -518,7 +518,7 @@ static void test_formats(void** state) {
       assert_int_equal(sprig_pack_weights_f32(out, in, w, &f->pattern, 0, &packed), sprig_status_success);
       struct sprig_weights_info info;
       assert_int_equal(sprig_get_weights_info(packed, &info), sprig_status_success);
-      assert_int_equal(info.format, f->pattern.format);
+      assert_int_equal(info.pattern.format, f->pattern.format);
       assert_true(info.stored_values >= info.nnz);
       sprig_operator_t op = NULL;
       assert_int_equal(sprig_create_linear_from_weights_f32(packed, bias, -INFINITY, INFINITY, 0, &op),
@@ -583,7 +583,7 @@ static void test_packed_bytes(void** state) {
     const struct sprig_weights_info info = prune_and_pack(OUT, IN, w, &patterns[i], target, &patterns[i]);
     const double bytes_per_nnz = (double) info.packed_bytes / (double) info.nnz;
     if (bytes_per_nnz > 5.0) {
-      fail_msg("format %d (%u,%u,%u:%u,g%u): %.3f bytes per nonzero", (int) info.format, patterns[i].block_rows,
+      fail_msg("format %d (%u,%u,%u:%u,g%u): %.3f bytes per nonzero", (int) info.pattern.format, patterns[i].block_rows,
                patterns[i].block_cols, patterns[i].n, patterns[i].m, patterns[i].group, bytes_per_nnz);
     }
   }

@@ -3,6 +3,7 @@
 #include "test-util.h"
 
 #include <sprig.h>
+#include <sprig/stream.h>
 #include <sprig/weights.h>
 
 static int warnings;
@@ -243,6 +244,35 @@ static void test_prune_rules(void** state) {
   assert_memory_equal(run, kept_run, sizeof(run));
 }
 
+/* The SpMM stream: values unit by unit, one-byte row steps (bridged beyond 127 rows), odd units
+ * walked backwards; built once per weights object and shared. */
+static void test_spmm_stream_layout(void** state) {
+  (void) state;
+  enum { COLS = 300 };
+  float dense[3 * COLS] = {0};
+  dense[5] = 1.0f;
+  dense[200] = 2.0f;
+  dense[COLS + 10] = 3.0f;
+  dense[COLS + 20] = 4.0f;
+  dense[2 * COLS + 250] = 5.0f;
+  sprig_weights_t w = pack(3, COLS, dense, (struct sprig_sparsity){.format = SPRIG_FORMAT_CSR});
+  const struct sprig_spmm_stream* s = sprig_weights_spmm_stream(w, 1);
+  assert_non_null(s);
+  assert_ptr_equal(sprig_weights_spmm_stream(w, 1), s); /* built once, then shared */
+  assert_int_equal(s->units, 3);
+  assert_int_equal(s->entries, 8);
+  assert_int_equal(s->first_row, 5);
+  /* rows: 5, 132 (bridge), 200 | 73 (bridge), 20, 10 | 137 (bridge), 250 */
+  const uint32_t nnz[3] = {3, 3, 2};
+  const int8_t deltas[8] = {127, 68, -127, -53, -10, 127, 113, 0};
+  const float values[8] = {1, 0, 2, 0, 4, 3, 0, 5};
+  assert_memory_equal(s->nnz, nnz, sizeof(nnz));
+  assert_memory_equal(s->deltas, deltas, sizeof(deltas));
+  assert_memory_equal(s->weights, values, sizeof(values));
+  assert_true(sprig_weights_derived_bytes(w) >= 8 * 5 + 3 * 4);
+  sprig_release_weights(w);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_auto_detection_order),
@@ -251,6 +281,7 @@ int main(void) {
       cmocka_unit_test(test_nm_layout),
       cmocka_unit_test(test_block_padding_warning),
       cmocka_unit_test(test_prune_rules),
+      cmocka_unit_test(test_spmm_stream_layout),
   };
   return cmocka_run_group_tests_name("pack", tests, setup_group, NULL);
 }

@@ -5,6 +5,7 @@
 
 #include <math.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,8 @@
 #include <string.h>
 #include <setjmp.h>
 #include <cmocka.h>
+
+#include <sprig/hardware.h>
 
 #define SPRIG_TEST_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SPRIG_TEST_MIN(a, b) ((a) < (b) ? (a) : (b))
@@ -132,20 +135,87 @@ static inline void assert_all_equal(const float* data, size_t count, float value
     }                                                                                            \
   } while (0)
 
-/* Runs `test` once per entry of a kernel table whose entries start with their `const char* name`
- * (the kernel list structs do); the test receives the entry as its state. */
-static inline int run_per_kernel(const char* group, const void* table, size_t count, size_t entry_size,
-                                 CMUnitTestFunction test, CMFixtureFunction setup) {
-  struct CMUnitTest* tests = calloc(count, sizeof(struct CMUnitTest));
+/*
+ * Kernel tests: every listed kernel of a family runs every named case of that family. A case is
+ * a function that sets up the family's tester object (tests/f32-<family>.c) for one situation
+ * (k = 1, m above MR, clamps, ...) and runs it on the kernel; the tester compares the kernel's
+ * output with kernels/reference and fails naming the kernel, the case and its parameters.
+ * Each (kernel, case) pair is one CMocka test named "<kernel>: <case>", skipped (never passed)
+ * when this CPU or build cannot run the kernel's ISA. SPRIG_TEST_FILTER=<glob> runs only the
+ * tests whose names match, e.g. SPRIG_TEST_FILTER='*112x1__avx512f*: m = MR'.
+ */
+struct kernel_test_case {
+  const char* name;
+  void (*run)(const void* ukernel);
+  /* NULL, or false for kernels the case means nothing to (m < MR when MR = 1): those get no
+   * test of that name. */
+  bool (*applies)(const void* ukernel);
+};
+
+struct kernel_test_state {
+  const char* name;
+  const char* kernel_name;
+  enum sprig_isa isa;
+  const void* ukernel;
+  const struct kernel_test_case* test_case;
+};
+
+/* Where the running kernel test's name is kept ("<kernel>: <case>"), for failure messages. */
+static inline const char** kernel_test_name(void) {
+  static const char* name = "";
+  return &name;
+}
+
+static inline void run_kernel_test(void** state) {
+  const struct kernel_test_state* s = *state;
+  SKIP_UNLESS_ISA(s->kernel_name, s->isa);
+  *kernel_test_name() = s->name;
+  s->test_case->run(s->ukernel);
+}
+
+/* Runs every case on every entry of a kernel table whose entries start with their
+ * `const char* name` (the kernel list structs do); isa_of gives an entry's ISA. */
+static inline int run_kernel_cases(const char* group, const void* table, size_t count, size_t entry_size,
+                                   enum sprig_isa (*isa_of)(const void* entry), const struct kernel_test_case* cases,
+                                   size_t case_count, CMFixtureFunction setup) {
+  size_t total = 0;
+  const size_t most = SPRIG_TEST_MAX(count * case_count, 1);
+  struct CMUnitTest* tests = calloc(most, sizeof(struct CMUnitTest));
+  struct kernel_test_state* states = calloc(most, sizeof(struct kernel_test_state));
+  char** names = calloc(most, sizeof(char*));
+  if (tests == NULL || states == NULL || names == NULL) {
+    fprintf(stderr, "%s: out of memory\n", group);
+    return 1;
+  }
   for (size_t i = 0; i < count; i++) {
     const void* entry = (const char*) table + i * entry_size;
-    tests[i] = (struct CMUnitTest){
-        .name = *(const char* const*) entry,
-        .test_func = test,
-        .initial_state = (void*) entry,
-    };
+    const char* kernel_name = *(const char* const*) entry;
+    for (size_t c = 0; c < case_count; c++) {
+      if (cases[c].applies != NULL && !cases[c].applies(entry)) {
+        continue;
+      }
+      const size_t t = total++;
+      const size_t length = strlen(kernel_name) + strlen(cases[c].name) + 3;
+      names[t] = malloc(length);
+      if (names[t] == NULL) {
+        fprintf(stderr, "%s: out of memory\n", group);
+        return 1;
+      }
+      snprintf(names[t], length, "%s: %s", kernel_name, cases[c].name);
+      states[t] = (struct kernel_test_state){names[t], kernel_name, isa_of(entry), entry, &cases[c]};
+      tests[t] = (struct CMUnitTest){.name = names[t], .test_func = run_kernel_test, .initial_state = &states[t]};
+    }
   }
-  const int failures = _cmocka_run_group_tests(group, tests, count, setup, NULL);
+  const char* filter = getenv("SPRIG_TEST_FILTER");
+  if (filter != NULL && filter[0] != '\0') {
+    cmocka_set_test_filter(filter);
+  }
+  const int failures = _cmocka_run_group_tests(group, tests, total, setup, NULL);
+  for (size_t t = 0; t < total; t++) {
+    free(names[t]);
+  }
+  free(names);
+  free(states);
   free(tests);
   return failures;
 }

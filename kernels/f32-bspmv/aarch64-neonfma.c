@@ -18,9 +18,8 @@
  */
 #include <arm_neon.h>
 
+#include <isa/neon.h>
 #include <sprig/bspmv.h>
-
-#define INLINE static inline __attribute__((always_inline))
 
 struct acc8 {
   float32x4_t lo;

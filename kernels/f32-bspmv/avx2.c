@@ -9,9 +9,8 @@
  */
 #include <immintrin.h>
 
+#include <isa/avx2.h>
 #include <sprig/bspmv.h>
-
-#define INLINE static inline __attribute__((always_inline))
 
 INLINE float hsum256(__m256 v) {
   __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));

@@ -11,9 +11,8 @@
  */
 #include <immintrin.h>
 
+#include <isa/avx512f.h>
 #include <sprig/bspmv.h>
-
-#define INLINE static inline __attribute__((always_inline))
 
 /* The inputs of four 1x4 blocks in one zmm. */
 INLINE __m512 load_four_blocks(const float* x0, const float* x1, const float* x2, const float* x3) {

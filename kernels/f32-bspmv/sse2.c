@@ -8,9 +8,8 @@
  */
 #include <emmintrin.h>
 
+#include <isa/sse2.h>
 #include <sprig/bspmv.h>
-
-#define INLINE static inline __attribute__((always_inline))
 
 INLINE float hsum128(__m128 v) {
   const __m128 pairs = _mm_add_ps(v, _mm_movehl_ps(v, v));

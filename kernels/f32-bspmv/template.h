@@ -5,7 +5,8 @@
  * of the row function this inclusion defines) and the width's macros; the header undefines
  * them all at its end.
  *
- *   INLINE                  static inline __attribute__((always_inline))
+ *   INLINE                  static inline __attribute__((always_inline)), from the kernel file's
+ *                           kernels/isa header
  *   C                       floats per block (4 or 8)
  *   STEP                    blocks one MADD_STEP takes (1, 2 or 4)
  *   ACC                     the accumulator type (one or two vectors)

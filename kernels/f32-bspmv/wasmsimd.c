@@ -18,9 +18,8 @@
  */
 #include <wasm_simd128.h>
 
+#include <isa/wasmsimd.h>
 #include <sprig/bspmv.h>
-
-#define INLINE static inline __attribute__((always_inline))
 
 /* (l0 + l2) + (l1 + l3), as the x86 kernels add their lanes. */
 INLINE float hsum128(v128_t v) {

@@ -74,7 +74,7 @@ struct k_block {
 
 /* Runs per K-block for an mr-pixel tile: at least 1, and a multiple of 4 when there are 4 or
  * more so that the n == 1 and n == 2 loops run whole trips. */
-SPRIG_INLINE size_t k_block_groups(size_t mr, size_t m) {
+INLINE size_t k_block_groups(size_t mr, size_t m) {
   const size_t row_bytes = mr * sizeof(float) > NM_CACHE_LINE ? mr * sizeof(float) : NM_CACHE_LINE;
   const size_t rows = NM_K_BLOCK_BYTES / row_bytes;
   const size_t groups = rows >= m ? rows / m : 1;
@@ -85,7 +85,7 @@ SPRIG_INLINE size_t k_block_groups(size_t mr, size_t m) {
  * asm makes the compiler form the row address once (one madd) so that all the row's loads take
  * immediate offsets and pair into ldp q; without it GCC 12 folds the add into the first load
  * (ldr q, [x, x]) and then needs an extra add and unpaired ldr q for the rest. */
-SPRIG_INLINE const float* row_at(uintptr_t base, uint8_t i, size_t row_stride) {
+INLINE const float* row_at(uintptr_t base, uint8_t i, size_t row_stride) {
   const float* row = (const float*) (base + (uintptr_t) i * row_stride);
   __asm__("" : "+r"(row));
   return row;
@@ -99,7 +99,7 @@ struct acc {
   float s;
 };
 
-SPRIG_INLINE void acc_init(size_t mr, struct acc* a, float bias) {
+INLINE void acc_init(size_t mr, struct acc* a, float bias) {
   UNROLL for (size_t v = 0; v < mr / 4; v++) {
     a->q[v] = vdupq_n_f32(bias);
   }
@@ -110,13 +110,13 @@ SPRIG_INLINE void acc_init(size_t mr, struct acc* a, float bias) {
 /* Partial sums parked in or taken from the output row pass through here. The empty asm keeps
  * clang 14 from turning the load / store of a one-vector tile (mr == 4) into memcpy to and from
  * struct acc, after which it keeps that tile's accumulator on the stack, inner loop included. */
-SPRIG_INLINE float32x4_t parked(float32x4_t x) {
+INLINE float32x4_t parked(float32x4_t x) {
   __asm__("" : "+w"(x));
   return x;
 }
 
 /* The partial sums an earlier K-block left in the output row. */
-SPRIG_INLINE void acc_load(size_t mr, struct acc* a, const float* out) {
+INLINE void acc_load(size_t mr, struct acc* a, const float* out) {
   UNROLL for (size_t v = 0; v < mr / 4; v++) {
     a->q[v] = parked(vld1q_f32(out + 4 * v));
   }
@@ -128,7 +128,7 @@ SPRIG_INLINE void acc_load(size_t mr, struct acc* a, const float* out) {
 }
 
 /* Clamped results after the last K-block, raw partial sums after the others. */
-SPRIG_INLINE void acc_store(size_t mr, const struct acc* a, float* out, int last, struct clamp c) {
+INLINE void acc_store(size_t mr, const struct acc* a, float* out, int last, struct clamp c) {
   if (mr >= 4) {
     UNROLL for (size_t v = 0; v < mr / 4; v++) {
       vst1q_f32(out + 4 * v, last ? clampq(a->q[v], c) : parked(a->q[v]));
@@ -169,7 +169,7 @@ SPRIG_INLINE void acc_store(size_t mr, const struct acc* a, float* out, int last
   } while (0)
 
 /* Weights w[0 .. 4) times rows r0 .. r3, in that order. */
-SPRIG_INLINE void fma4(size_t mr, struct acc* a, const float* w, const float* r0, const float* r1,
+INLINE void fma4(size_t mr, struct acc* a, const float* w, const float* r0, const float* r1,
                        const float* r2, const float* r3) {
   const float32x4_t vw = vld1q_f32(w);
   FMA_ROW_LANEQ(mr, a, r0, vw, 0);
@@ -179,21 +179,21 @@ SPRIG_INLINE void fma4(size_t mr, struct acc* a, const float* w, const float* r0
 }
 
 /* Weights w[0 .. 2) times rows r0, r1. */
-SPRIG_INLINE void fma2(size_t mr, struct acc* a, const float* w, const float* r0, const float* r1) {
+INLINE void fma2(size_t mr, struct acc* a, const float* w, const float* r0, const float* r1) {
   const float32x2_t vw = vld1_f32(w);
   FMA_ROW_LANE(mr, a, r0, vw, 0);
   FMA_ROW_LANE(mr, a, r1, vw, 1);
 }
 
 /* Weight w[0] times row r0. */
-SPRIG_INLINE void fma1(size_t mr, struct acc* a, const float* w, const float* r0) {
+INLINE void fma1(size_t mr, struct acc* a, const float* w, const float* r0) {
   const float32x2_t vw = vld1_dup_f32(w);
   FMA_ROW_LANE(mr, a, r0, vw, 0);
 }
 
 /* `groups` runs from `base` on, n == nn, 1 or 2 (a constant): 4 weights per trip from 4 / nn
  * consecutive runs (slot k of a trip is in run k / nn), then the 0 to 3 weights of the runs left. */
-SPRIG_INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct layout* l, size_t groups,
+INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct layout* l, size_t groups,
                              struct stream st, uintptr_t base) {
   const size_t rs = l->row_stride;
   const size_t gs = l->group_stride;
@@ -225,7 +225,7 @@ SPRIG_INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct l
 }
 
 /* Any n: run by run, 4 weights at a time, then 2, then 1. */
-SPRIG_INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, size_t groups, struct stream st,
+INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, size_t groups, struct stream st,
                            uintptr_t base) {
   const size_t rs = l->row_stride;
   const size_t gs = l->group_stride;
@@ -255,13 +255,13 @@ SPRIG_INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, siz
 }
 
 /* One K-block of one output channel of an mr-pixel tile, n == nn (1 or 2) or any n (nn == 0):
- * the K-block's first slot at st, its first run's row 0 at `base` (pixel 0 of the tile). The
- * first K-block starts at slot 0, so the bias is st.weights[-1]. */
-SPRIG_INLINE void channel(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb,
-                          struct stream st, uintptr_t base, float* out, struct clamp c) {
+ * the K-block's first slot at st, its first run's row 0 at `base` (pixel 0 of the tile); the
+ * first K-block starts from *bias. */
+INLINE void channel(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb,
+                          const float* bias, struct stream st, uintptr_t base, float* out, struct clamp c) {
   struct acc a;
   if (kb->first) {
-    acc_init(mr, &a, st.weights[-1]);
+    acc_init(mr, &a, *bias);
   } else {
     acc_load(mr, &a, out);
   }
@@ -275,12 +275,12 @@ SPRIG_INLINE void channel(size_t mr, size_t nn, const struct layout* l, const st
 
 /* One K-block of all nc channels of an mr-pixel tile; st and out are channel 0's. One channel
  * loop per n case, so that a loop holds only its own case's invariants. */
-SPRIG_INLINE void channels(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb, size_t nc,
-                           uintptr_t base, struct stream st, float* out, struct clamp c) {
+INLINE void channels(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb, size_t nc,
+                           uintptr_t base, const float* bias, struct stream st, float* out, struct clamp c) {
   const size_t slots = l->groups * l->n;
   for (size_t ch = 0; ch < nc; ch++) {
-    channel(mr, nn, l, kb, st, base, out, c);
-    st.weights += 1 + slots;
+    channel(mr, nn, l, kb, bias + ch, st, base, out, c);
+    st.weights += slots;
     st.indices += slots;
     out = next_channel(out, l->output_stride);
   }
@@ -291,16 +291,16 @@ SPRIG_INLINE void channels(size_t mr, size_t nn, const struct layout* l, const s
  * compete with the full tile's loop for registers; the K-block loop stays outside, in run_tile). */
 #define DEFINE_TILE(MR)                                                                                  \
   static __attribute__((noinline)) void tile_##MR(const struct layout* l, const struct k_block* kb,      \
-                                                  size_t nc, uintptr_t base, struct stream st,           \
-                                                  float* out,                                            \
+                                                  size_t nc, uintptr_t base, const float* bias,          \
+                                                  struct stream st, float* out,                          \
                                                   const struct sprig_f32_minmax_params* params) {        \
     const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                   \
     if (l->n == 2) {                                                                                     \
-      channels(MR, 2, l, kb, nc, base, st, out, c);                                                      \
+      channels(MR, 2, l, kb, nc, base, bias, st, out, c);                                                \
     } else if (l->n == 1) {                                                                              \
-      channels(MR, 1, l, kb, nc, base, st, out, c);                                                      \
+      channels(MR, 1, l, kb, nc, base, bias, st, out, c);                                                \
     } else {                                                                                             \
-      channels(MR, 0, l, kb, nc, base, st, out, c);                                                      \
+      channels(MR, 0, l, kb, nc, base, bias, st, out, c);                                                \
     }                                                                                                    \
   }
 
@@ -311,13 +311,13 @@ DEFINE_TILE(8)
 DEFINE_TILE(16)
 DEFINE_TILE(32)
 
-#define TILE_ARGS l, &kb, nc, base, st, output + p, params
+#define TILE_ARGS l, &kb, nc, base, bias, st, output + p, params
 
 /* The mr-pixel tile at pixel p, K-block by K-block: all nc channels finish a K-block before the
  * next one starts. At least one K-block, so that groups == 0 still stores the clamped bias. mr is
  * a constant, so one call remains. */
-SPRIG_INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t nc, const float* input,
-                           const float* weights, const uint8_t* indices, float* output,
+INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t nc, const float* input,
+                           const float* bias, const float* weights, const uint8_t* indices, float* output,
                            const struct sprig_f32_minmax_params* params) {
   const size_t block_groups = k_block_groups(mr, l->m);
   size_t g = 0;
@@ -325,7 +325,7 @@ SPRIG_INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t n
     const size_t left = l->groups - g;
     const struct k_block kb = {left < block_groups ? left : block_groups, g == 0, left <= block_groups};
     const uintptr_t base = (uintptr_t) (input + p) + g * l->group_stride;
-    const struct stream st = {weights + 1 + g * l->n, indices + g * l->n};
+    const struct stream st = {weights + g * l->n, indices + g * l->n};
     switch (mr) {
       case 1: tile_1(TILE_ARGS); break;
       case 2: tile_2(TILE_ARGS); break;
@@ -341,34 +341,35 @@ SPRIG_INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t n
 #undef TILE_ARGS
 
 /* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
-SPRIG_INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                         size_t row_stride, const float* weights, const uint8_t* indices, float* output,
+INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                         size_t row_stride, const float* bias, const float* weights, const uint8_t* indices,
+                         float* output,
                          size_t stride, const struct sprig_f32_minmax_params* params) {
   const struct layout l = {groups, n, m, row_stride, m * row_stride, stride};
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, p, &l, nc, input, weights, indices, output, params);
+    run_tile(mr, p, &l, nc, input, bias, weights, indices, output, params);
   }
   /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
    * has a constant tile, whatever the optimization level decides to unroll). */
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, p, &l, nc, input, weights, indices, output, params);
+    run_tile(16, p, &l, nc, input, bias, weights, indices, output, params);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, p, &l, nc, input, weights, indices, output, params);
+    run_tile(8, p, &l, nc, input, bias, weights, indices, output, params);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, p, &l, nc, input, weights, indices, output, params);
+    run_tile(4, p, &l, nc, input, bias, weights, indices, output, params);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, p, &l, nc, input, weights, indices, output, params);
+    run_tile(2, p, &l, nc, input, bias, weights, indices, output, params);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, p, &l, nc, input, weights, indices, output, params);
+    run_tile(1, p, &l, nc, input, bias, weights, indices, output, params);
   }
 }
 
@@ -376,9 +377,10 @@ SPRIG_INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t 
   _Static_assert((MR) == 8 || (MR) == 16 || (MR) == 32, "no neonfma N:M tile for this MR");            \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__aarch64_neonfma(                                       \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,    \
-      const float* weights, const uint8_t* indices, float* output, size_t output_stride,                \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
       const struct sprig_f32_minmax_params* params) {                                                   \
-    nmspmm(MR, mc, nc, groups, n, m, input, row_stride, weights, indices, output, output_stride, params); \
+    nmspmm(MR, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride,      \
+           params);                                                                                       \
   }
 
 DEFINE_NEONFMA_NMSPMM(8)
@@ -415,7 +417,7 @@ DEFINE_NEONFMA_NMSPMM(32)
 
 /* The first `count` (4, 8, 12 or 16, a constant) index bytes at p, in the low lanes of a vector;
  * nothing past them is read (the last channel's indices may end there). */
-SPRIG_INLINE uint8x16_t load_index_bytes(const uint8_t* p, size_t count) {
+INLINE uint8x16_t load_index_bytes(const uint8_t* p, size_t count) {
   if (count == 16) {
     return vld1q_u8(p);
   }
@@ -438,7 +440,7 @@ struct mv_consts {
   uint8x16_t spread[4][4];
 };
 
-SPRIG_INLINE void mv_consts_init(size_t vectors, size_t unroll, size_t n, size_t m, struct mv_consts* k) {
+INLINE void mv_consts_init(size_t vectors, size_t unroll, size_t n, size_t m, struct mv_consts* k) {
   const size_t slots = 4 * vectors;
   uint8_t bytes[16];
   for (size_t v = 0; v < vectors; v++) {
@@ -457,7 +459,7 @@ SPRIG_INLINE void mv_consts_init(size_t vectors, size_t unroll, size_t n, size_t
 
 /* One step: the V vectors of 4 slots whose 4 * index bytes are in `scaled` (step u of the trip),
  * their inputs picked from the 16 floats at x, times their weights at w, into acc[u * V + v]. */
-SPRIG_INLINE void mv_step(size_t vectors, size_t u, float32x4_t* acc, uint8x16_t scaled, const float* x,
+INLINE void mv_step(size_t vectors, size_t u, float32x4_t* acc, uint8x16_t scaled, const float* x,
                           const float* w, const struct mv_consts* k) {
   const uint8x16x4_t table = vld1q_u8_x4((const uint8_t*) x);
   UNROLL for (size_t v = 0; v < vectors; v++) {
@@ -471,8 +473,9 @@ SPRIG_INLINE void mv_step(size_t vectors, size_t u, float32x4_t* acc, uint8x16_t
  * per trip (V * unroll <= 4 accumulators). Steps read the 16 rows from their first run's row 0
  * on; only rows of full runs (before the last run) surely exist, so they stop where that would
  * pass (groups - 1) * m, and the slots left take a scalar loop with four sums. */
-SPRIG_INLINE void mv_channels(size_t vectors, size_t unroll, size_t runs, size_t nc, size_t groups, size_t n,
-                              size_t m, const float* input, const float* weights, const uint8_t* indices,
+INLINE void mv_channels(size_t vectors, size_t unroll, size_t runs, size_t nc, size_t groups, size_t n,
+                              size_t m, const float* input, const float* bias, const float* weights,
+                              const uint8_t* indices,
                               float* output, size_t output_stride, struct clamp c) {
   const size_t slots = groups * n;
   const size_t step_slots = 4 * vectors;
@@ -482,7 +485,7 @@ SPRIG_INLINE void mv_channels(size_t vectors, size_t unroll, size_t runs, size_t
   struct mv_consts k;
   mv_consts_init(vectors, unroll, n, m, &k);
   for (size_t ch = 0; ch < nc; ch++) {
-    const float* w = weights + 1;
+    const float* w = weights;
     const uint8_t* ix = indices;
     const float* x = input;
     float32x4_t acc[4];
@@ -522,8 +525,8 @@ SPRIG_INLINE void mv_channels(size_t vectors, size_t unroll, size_t runs, size_t
         }
       }
     }
-    *output = clamps(weights[0] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
-    weights += 1 + slots;
+    *output = clamps(bias[ch] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
+    weights += slots;
     indices += slots;
     output = next_channel(output, output_stride);
   }
@@ -532,11 +535,11 @@ SPRIG_INLINE void mv_channels(size_t vectors, size_t unroll, size_t runs, size_t
 /* One out-of-line function per step width (as the tiles above: each loop gets the registers). */
 #define DEFINE_MV(V, U)                                                                                    \
   static __attribute__((noinline)) void mv_##V(size_t runs, size_t nc, size_t groups, size_t n, size_t m,    \
-                                               const float* input, const float* weights,                   \
+                                               const float* input, const float* bias, const float* weights, \
                                                const uint8_t* indices, float* output, size_t output_stride, \
                                                const struct sprig_f32_minmax_params* params) {              \
     const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                      \
-    mv_channels(V, U, runs, nc, groups, n, m, input, weights, indices, output, output_stride, c);           \
+    mv_channels(V, U, runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, c);     \
   }
 
 DEFINE_MV(1, 4)
@@ -546,7 +549,7 @@ DEFINE_MV(4, 1)
 
 void sprig_f32_nmspmm_minmax_ukernel_1x1__aarch64_neonfma(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
-    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   /* Runs per step: the most whose rows fit the 16-float table and whose slots fill vectors. */
   size_t runs = 0;
@@ -559,12 +562,12 @@ void sprig_f32_nmspmm_minmax_ukernel_1x1__aarch64_neonfma(
     }
   }
   switch (runs * n / 4) {
-    case 1: mv_1(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
-    case 2: mv_2(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
-    case 3: mv_3(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
-    case 4: mv_4(runs, nc, groups, n, m, input, weights, indices, output, output_stride, params); break;
+    case 1: mv_1(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
+    case 2: mv_2(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
+    case 3: mv_3(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
+    case 4: mv_4(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
     default:
-      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, weights, indices,
+      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
                                                   output, output_stride, params);
   }
 }

@@ -30,8 +30,9 @@
 #include <immintrin.h>
 
 #include <isa/avx2.h>
-#include <isa/scalar.h>
 #include <sprig/nmspmm.h>
+
+#include "matvec-common.h"
 
 /* What x86-template.h needs of the ISA beyond isa/avx2.h (see the list there). */
 #define VLOAD_PAIR(p) load_pair(p)
@@ -50,9 +51,9 @@ INLINE __m256 load_pair(const float* p) {
 #define DEFINE_AVX2_NMSPMM(MR, C)                                                                     \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__avx2(                                                \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride, \
-      const float* weights, const uint8_t* indices, float* output, size_t output_stride,              \
-      const struct sprig_f32_minmax_params* params) {                                                 \
-    nm_kernel(MR / 8, C, mc, nc, groups, n, m, input, row_stride, weights, indices, output,           \
+      const float* bias, const float* weights, const uint8_t* indices, float* output,                 \
+      size_t output_stride, const struct sprig_f32_minmax_params* params) {                           \
+    nm_kernel(MR / 8, C, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output,    \
               output_stride, params);                                                                 \
   }
 
@@ -139,8 +140,8 @@ INLINE float sum_lanes(__m256 v) {
 }
 
 INLINE void nm_rows_1x1(size_t windows, bool runs_within_windows, size_t nc, size_t groups, size_t n, size_t m,
-                        const float* input, const float* weights, const uint8_t* indices, float* output,
-                        size_t output_stride, const struct sprig_f32_minmax_params* params) {
+                        const float* input, const float* bias, const float* weights, const uint8_t* indices,
+                        float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
   const size_t slots = groups * n;
   /* Vector steps read rows [base, base + 8 * windows); only rows of full runs (before the last
    * run) are sure to exist, so steps stop where that would pass (groups - 1) * m. */
@@ -150,7 +151,7 @@ INLINE void nm_rows_1x1(size_t windows, bool runs_within_windows, size_t nc, siz
   const size_t steps = safe_rows >= window_rows ? (safe_rows - window_rows) / rows_per_step + 1 : 0;
   const __m256i bases = run_bases(n, m);
   for (size_t c = 0; c < nc; c++) {
-    const float* w = weights + c * (1 + slots) + 1;
+    const float* w = weights + c * slots;
     const uint8_t* idx = indices + c * slots;
     __m256 acc0 = _mm256_setzero_ps();
     __m256 acc1 = _mm256_setzero_ps();
@@ -163,29 +164,30 @@ INLINE void nm_rows_1x1(size_t windows, bool runs_within_windows, size_t nc, siz
       acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, windows, runs_within_windows);
     }
     const float vector_sum = sum_lanes(_mm256_add_ps(acc0, acc1));
-    output[0] = sprig_nm_finish_channel(vector_sum, w, idx, input, steps * 8, slots, n, m, params->min, params->max);
+    output[0] = sprig_nm_finish_channel(vector_sum, bias[c], w, idx, input, steps * 8, slots, n, m, params->min,
+                                        params->max);
     output = (float*) ((char*) output + output_stride);
   }
 }
 
 void sprig_f32_nmspmm_minmax_ukernel_1x1__avx2(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
-    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const size_t span = 8 % n == 0 ? 8 / n * m : SIZE_MAX;
   const bool runs_within_windows = 8 % m == 0;
   if (mc != 1 || row_stride != sizeof(float) || span > 32 || groups == 0) {
-    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, weights, indices, output,
-                                                output_stride, params);
+    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
+                                                output, output_stride, params);
   } else if (span <= 8) {
-    nm_rows_1x1(1, true, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+    nm_rows_1x1(1, true, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
   } else if (span <= 16 && runs_within_windows) {
-    nm_rows_1x1(2, true, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+    nm_rows_1x1(2, true, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
   } else if (span <= 16) {
-    nm_rows_1x1(2, false, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+    nm_rows_1x1(2, false, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
   } else if (runs_within_windows) {
-    nm_rows_1x1(4, true, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+    nm_rows_1x1(4, true, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
   } else {
-    nm_rows_1x1(4, false, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+    nm_rows_1x1(4, false, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
   }
 }

@@ -34,8 +34,9 @@
 #include <immintrin.h>
 
 #include <isa/avx512f.h>
-#include <isa/scalar.h>
 #include <sprig/nmspmm.h>
+
+#include "matvec-common.h"
 
 /* What x86-template.h needs of the ISA beyond isa/avx512f.h (see the list there). */
 #define VLOAD_PAIR(p) load_pair(p)
@@ -54,9 +55,9 @@ INLINE __m512 load_pair(const float* p) {
 #define DEFINE_AVX512F_NMSPMM(MR, C)                                                                  \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__avx512f(                                             \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride, \
-      const float* weights, const uint8_t* indices, float* output, size_t output_stride,              \
-      const struct sprig_f32_minmax_params* params) {                                                 \
-    nm_kernel(MR / 16, C, mc, nc, groups, n, m, input, row_stride, weights, indices, output,          \
+      const float* bias, const float* weights, const uint8_t* indices, float* output,                 \
+      size_t output_stride, const struct sprig_f32_minmax_params* params) {                           \
+    nm_kernel(MR / 16, C, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output,    \
               output_stride, params);                                                                 \
   }
 
@@ -105,8 +106,8 @@ INLINE __m512 madd_step(__m512 acc, const float* w, const uint8_t* idx, const fl
 }
 
 INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                        const float* weights, const uint8_t* indices, float* output, size_t output_stride,
-                        const struct sprig_f32_minmax_params* params) {
+                        const float* bias, const float* weights, const uint8_t* indices, float* output,
+                        size_t output_stride, const struct sprig_f32_minmax_params* params) {
   const size_t slots = groups * n;
   /* Vector steps read rows [base, base + span); only rows of full runs (before the last run)
    * are sure to exist, so steps stop where base + span would pass (groups - 1) * m. */
@@ -115,7 +116,7 @@ INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t 
   const size_t steps = safe_rows >= span ? (safe_rows - span) / rows_per_step + 1 : 0;
   const __m512i bases = run_bases(n, m);
   for (size_t c = 0; c < nc; c++) {
-    const float* w = weights + c * (1 + slots) + 1;
+    const float* w = weights + c * slots;
     const uint8_t* idx = indices + c * slots;
     __m512 acc0 = _mm512_setzero_ps();
     __m512 acc1 = _mm512_setzero_ps();
@@ -128,22 +129,23 @@ INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t 
       acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, span);
     }
     const float vector_sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-    output[0] = sprig_nm_finish_channel(vector_sum, w, idx, input, steps * 16, slots, n, m, params->min, params->max);
+    output[0] = sprig_nm_finish_channel(vector_sum, bias[c], w, idx, input, steps * 16, slots, n, m, params->min,
+                                        params->max);
     output = (float*) ((char*) output + output_stride);
   }
 }
 
 void sprig_f32_nmspmm_minmax_ukernel_1x1__avx512f(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
-    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const size_t span = 16 % n == 0 ? 16 / n * m : SIZE_MAX;
   if (mc != 1 || row_stride != sizeof(float) || span > 64 || groups == 0) {
-    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, weights, indices, output,
-                                                output_stride, params);
+    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
+                                                output, output_stride, params);
   } else if (span <= 32) {
-    nm_rows_1x1(32, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+    nm_rows_1x1(32, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
   } else {
-    nm_rows_1x1(64, nc, groups, n, m, input, weights, indices, output, output_stride, params);
+    nm_rows_1x1(64, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
   }
 }

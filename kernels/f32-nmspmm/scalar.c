@@ -9,12 +9,12 @@
 /* One pixel: the slots in turn into four sums (four add chains, as for a matrix-vector
  * product); the run base and the place in the run are carried along instead of divided out. */
 static inline void nmspmm_pixel(
-    size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride, const float* weights,
-    const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
+    size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride, const float* bias,
+    const float* weights, const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
   const size_t slots = groups * n;
   const size_t run_bytes = m * row_stride;
   for (size_t c = 0; c < nc; c++) {
-    float sums[4] = {*weights++, 0.0f, 0.0f, 0.0f};
+    float sums[4] = {bias[c], 0.0f, 0.0f, 0.0f};
     const char* run = (const char*) input;
     size_t place = 0;
     size_t s = 0;
@@ -46,17 +46,17 @@ static inline void nmspmm_pixel(
 /* One tile of `mr` pixels (2 or more). */
 static inline void nmspmm_tile(
     size_t mr, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
-    const float* weights, const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, float lo,
+    float hi) {
   if (mr == 1) {
-    nmspmm_pixel(nc, groups, n, m, input, row_stride, weights, indices, output, output_stride, lo, hi);
+    nmspmm_pixel(nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride, lo, hi);
     return;
   }
   const size_t group_stride = m * row_stride;
   for (size_t c = 0; c < nc; c++) {
     float acc[8];
-    const float bias = *weights++;
     for (size_t i = 0; i < mr; i++) {
-      acc[i] = bias;
+      acc[i] = bias[c];
     }
     const char* group_input = (const char*) input;
     for (size_t g = 0; g < groups; g++) {
@@ -78,16 +78,16 @@ static inline void nmspmm_tile(
 
 static inline void nmspmm_all_tiles(
     size_t mr, size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
-    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    nmspmm_tile(mr, nc, groups, n, m, input + p, row_stride, weights, indices, output + p, output_stride,
+    nmspmm_tile(mr, nc, groups, n, m, input + p, row_stride, bias, weights, indices, output + p, output_stride,
                 params->min, params->max);
   }
   for (size_t tile = mr / 2; tile != 0; tile /= 2) {
     if (mc - p >= tile) {
-      nmspmm_tile(tile, nc, groups, n, m, input + p, row_stride, weights, indices, output + p, output_stride,
+      nmspmm_tile(tile, nc, groups, n, m, input + p, row_stride, bias, weights, indices, output + p, output_stride,
                   params->min, params->max);
       p += tile;
     }
@@ -98,10 +98,10 @@ static inline void nmspmm_all_tiles(
   _Static_assert(MR <= 8, "scalar tiles hold at most 8 accumulators per channel");                 \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__scalar(                                               \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,   \
-      const float* weights, const uint8_t* indices, float* output, size_t output_stride,               \
-      const struct sprig_f32_minmax_params* params) {                                                  \
-    nmspmm_all_tiles(MR, mc, nc, groups, n, m, input, row_stride, weights, indices, output, output_stride, \
-                     params);                                                                          \
+      const float* bias, const float* weights, const uint8_t* indices, float* output,                   \
+      size_t output_stride, const struct sprig_f32_minmax_params* params) {                             \
+    nmspmm_all_tiles(MR, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output,       \
+                     output_stride, params);                                                           \
   }
 
 DEFINE_SCALAR_NMSPMM(1)

@@ -42,12 +42,12 @@
  */
 INLINE void nm_all_tiles(
     size_t nv, size_t nb, size_t n_fixed, size_t n, size_t mc, size_t nc, size_t groups,
-    const float* input, size_t row_stride, size_t group_stride, const float* w, const uint8_t* idx,
-    float* output, size_t output_stride, __m128 vmin, __m128 vmax) {
+    const float* input, size_t row_stride, size_t group_stride, const float* bias, const float* w,
+    const uint8_t* idx, float* output, size_t output_stride, __m128 vmin, __m128 vmax) {
   size_t p = 0;
   for (; p + nv * 4 <= mc; p += nv * 4) {
-    nm_tile(nv, nb, 0, width_full, n_fixed, n, nc, groups, input + p, row_stride, group_stride, w,
-            idx, output + p, output_stride, vmin, vmax);
+    nm_tile(nv, nb, 0, width_full, n_fixed, n, nc, groups, input + p, row_stride, group_stride, bias,
+            w, idx, output + p, output_stride, vmin, vmax);
   }
   /* rest / 4 < nv; the `nv > V` tests drop the impossible cases at compile time. */
   const size_t rest_vectors = (mc - p) / 4;
@@ -56,7 +56,7 @@ INLINE void nm_all_tiles(
     case V:                                                                                          \
       if (nv > V) {                                                                                  \
         nm_tile(V, block_channels(nb * nv, V), 0, width_full, n_fixed, n, nc, groups, input + p,     \
-                row_stride, group_stride, w, idx, output + p, output_stride, vmin, vmax);            \
+                row_stride, group_stride, bias, w, idx, output + p, output_stride, vmin, vmax);      \
       }                                                                                              \
       break;
     REST_CASE(1)
@@ -79,7 +79,7 @@ INLINE void nm_all_tiles(
 #define TAIL_CASE(WIDTH)                                                                             \
     case WIDTH:                                                                                      \
       nm_tile(1, block_channels(nb * nv, 1), 1, WIDTH, n_fixed, n, nc, groups, input, row_stride,    \
-              group_stride, w, idx, output, output_stride, vmin, vmax);                              \
+              group_stride, bias, w, idx, output, output_stride, vmin, vmax);                        \
       break;
     TAIL_CASE(width_single)
     TAIL_CASE(width_pair)
@@ -93,9 +93,9 @@ INLINE void nm_all_tiles(
 #define DEFINE_SSE2_NMSPMM(MR, C)                                                                     \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__sse2(                                                \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride, \
-      const float* weights, const uint8_t* indices, float* output, size_t output_stride,              \
-      const struct sprig_f32_minmax_params* params) {                                                 \
-    nm_kernel(MR / 4, C, mc, nc, groups, n, m, input, row_stride, weights, indices, output,           \
+      const float* bias, const float* weights, const uint8_t* indices, float* output,                 \
+      size_t output_stride, const struct sprig_f32_minmax_params* params) {                           \
+    nm_kernel(MR / 4, C, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output,    \
               output_stride, params);                                                                 \
   }
 

@@ -89,14 +89,14 @@ INLINE void mac_single(
 /* All `nc` channels over one tile of `mr` pixels. */
 INLINE void nmspmm_tile(
     size_t mr, enum run_shape shape, enum clamp_flavour flavour, size_t nc, size_t groups, size_t n,
-    const float* input, size_t row_stride, size_t group_stride, const float* w, const uint8_t* idx,
-    float* output, size_t output_stride, v128_t lo, v128_t hi) {
+    const float* input, size_t row_stride, size_t group_stride, const float* bias, const float* w,
+    const uint8_t* idx, float* output, size_t output_stride, v128_t lo, v128_t hi) {
   const size_t nv = mr >= 4 ? mr / 4 : 1;
   for (; nc != 0; nc--) {
     v128_t acc[MAX_VECTORS];
-    const v128_t bias = wasm_v128_load32_splat(w++);
+    const v128_t vbias = wasm_v128_load32_splat(bias++);
     for (size_t v = 0; v < nv; v++) {
-      acc[v] = bias;
+      acc[v] = vbias;
     }
     const char* base = (const char*) input;
     for (size_t g = groups; g != 0; g--) {
@@ -132,24 +132,24 @@ INLINE void nmspmm_tile(
 
 INLINE void nmspmm_tile_any_n(
     size_t mr, enum clamp_flavour flavour, size_t nc, size_t groups, size_t n, const float* input,
-    size_t row_stride, size_t group_stride, const float* w, const uint8_t* idx, float* output,
+    size_t row_stride, size_t group_stride, const float* bias, const float* w, const uint8_t* idx, float* output,
     size_t output_stride, v128_t lo, v128_t hi) {
   const enum run_shape shape = n == 1 ? run_single : n == 2 ? run_pair : n % 2 == 0 ? run_pairs : run_any;
   switch (shape) {
     case run_single:
-      nmspmm_tile(mr, run_single, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+      nmspmm_tile(mr, run_single, flavour, nc, groups, n, input, row_stride, group_stride, bias, w, idx, output,
                   output_stride, lo, hi);
       break;
     case run_pair:
-      nmspmm_tile(mr, run_pair, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+      nmspmm_tile(mr, run_pair, flavour, nc, groups, n, input, row_stride, group_stride, bias, w, idx, output,
                   output_stride, lo, hi);
       break;
     case run_pairs:
-      nmspmm_tile(mr, run_pairs, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+      nmspmm_tile(mr, run_pairs, flavour, nc, groups, n, input, row_stride, group_stride, bias, w, idx, output,
                   output_stride, lo, hi);
       break;
     case run_any:
-      nmspmm_tile(mr, run_any, flavour, nc, groups, n, input, row_stride, group_stride, w, idx, output,
+      nmspmm_tile(mr, run_any, flavour, nc, groups, n, input, row_stride, group_stride, bias, w, idx, output,
                   output_stride, lo, hi);
       break;
   }
@@ -158,21 +158,21 @@ INLINE void nmspmm_tile_any_n(
 /* Pixels in tiles of `mr`, then one tile for each set bit of the remainder, largest first. */
 INLINE void nmspmm_all_tiles(
     size_t mr, enum clamp_flavour flavour, size_t mc, size_t nc, size_t groups, size_t n, size_t m,
-    const float* input, size_t row_stride, const float* w, const uint8_t* idx, float* output,
+    const float* input, size_t row_stride, const float* bias, const float* w, const uint8_t* idx, float* output,
     size_t output_stride, const struct sprig_f32_minmax_params* params) {
   const v128_t lo = wasm_f32x4_splat(params->min);
   const v128_t hi = wasm_f32x4_splat(params->max);
   const size_t group_stride = m * row_stride;
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    nmspmm_tile_any_n(mr, flavour, nc, groups, n, input + p, row_stride, group_stride, w, idx, output + p,
+    nmspmm_tile_any_n(mr, flavour, nc, groups, n, input + p, row_stride, group_stride, bias, w, idx, output + p,
                       output_stride, lo, hi);
   }
   const size_t rest = mc - p;
   /* Written out so that every tile size is a literal constant. */
 #define REMAINDER_TILE(TILE)                                                                             \
   if (mr > (TILE) && (rest & (TILE)) != 0) {                                                             \
-    nmspmm_tile_any_n((TILE), flavour, nc, groups, n, input + p, row_stride, group_stride, w, idx,       \
+    nmspmm_tile_any_n((TILE), flavour, nc, groups, n, input + p, row_stride, group_stride, bias, w, idx, \
                       output + p, output_stride, lo, hi);                                                \
     p += (TILE);                                                                                         \
   }
@@ -187,9 +187,9 @@ INLINE void nmspmm_all_tiles(
 #define DEFINE_WASMSIMD_NMSPMM(MR, FLAVOUR)                                                              \
   void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__wasmsimd_##FLAVOUR(                                     \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,     \
-      const float* weights, const uint8_t* indices, float* output, size_t output_stride,                 \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
       const struct sprig_f32_minmax_params* params) {                                                    \
-    nmspmm_all_tiles(MR, clamp_##FLAVOUR, mc, nc, groups, n, m, input, row_stride, weights, indices,     \
+    nmspmm_all_tiles(MR, clamp_##FLAVOUR, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, \
                      output, output_stride, params);                                                     \
   }
 
@@ -246,14 +246,14 @@ INLINE v128_t madd4(v128_t acc, const float* w, const float* x, const uint8_t* i
   return wasm_f32x4_add(acc, wasm_f32x4_mul(wasm_v128_load(w), gather4(x, idx, n, m)));
 }
 
-/* The bias plus the products of all `slots` slots of one channel; w points at its bias. */
-INLINE float channel_1x1(size_t n, size_t m, size_t slots, const float* input, const float* w, const uint8_t* idx) {
+/* The bias plus the products of all `slots` slots of one channel; w points at its first value. */
+INLINE float channel_1x1(size_t n, size_t m, size_t slots, const float* input, float bias, const float* w,
+                         const uint8_t* idx) {
   /* Sub-step k of a step of 16 slots starts in run 4k / n of the step (for n = 8 and 16 a run
    * spans several sub-steps, which then share its first row). */
   const size_t rows_per_step = 16 / n * m;
   const size_t steps = slots / 16;
   const size_t rest = slots % 16 / 4;
-  const float bias = *w++;
   const float* x = input;
   v128_t acc0 = wasm_f32x4_splat(0.0f);
   v128_t acc1 = acc0;
@@ -282,15 +282,15 @@ INLINE float channel_1x1(size_t n, size_t m, size_t slots, const float* input, c
 }
 
 INLINE void nm_rows_1x1(size_t n, enum clamp_flavour flavour, size_t nc, size_t groups, size_t m, const float* input,
-                        const float* weights, const uint8_t* indices, float* output, size_t output_stride,
-                        const struct sprig_f32_minmax_params* params) {
+                        const float* bias, const float* weights, const uint8_t* indices, float* output,
+                        size_t output_stride, const struct sprig_f32_minmax_params* params) {
   const size_t slots = groups * n;
   const v128_t lo = wasm_f32x4_splat(params->min);
   const v128_t hi = wasm_f32x4_splat(params->max);
   const size_t batched = nc - nc % 4;
   v128_t totals = wasm_f32x4_splat(0.0f);
   for (size_t c = 0; c < nc; c++) {
-    const float total = channel_1x1(n, m, slots, input, weights + c * (1 + slots), indices + c * slots);
+    const float total = channel_1x1(n, m, slots, input, bias[c], weights + c * slots, indices + c * slots);
     if (c < batched) {
       /* Channels c - 3 .. c shifted into lanes 0 .. 3, clamped together. */
       totals = wasm_i32x4_shuffle(totals, wasm_f32x4_splat(total), 1, 2, 3, 4);
@@ -310,29 +310,30 @@ INLINE void nm_rows_1x1(size_t n, enum clamp_flavour flavour, size_t nc, size_t 
 }
 
 INLINE void nmspmm_1x1(enum clamp_flavour flavour, size_t mc, size_t nc, size_t groups, size_t n, size_t m,
-                       const float* input, size_t row_stride, const float* weights, const uint8_t* indices,
-                       float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
+                       const float* input, size_t row_stride, const float* bias, const float* weights,
+                       const uint8_t* indices, float* output, size_t output_stride,
+                       const struct sprig_f32_minmax_params* params) {
   /* n as a compile-time constant where the fast path applies; 0 (the scalar kernel) elsewhere. */
   const size_t fast_n = mc == 1 && row_stride == sizeof(float) ? n : 0;
   switch (fast_n) {
     case 1:
-      nm_rows_1x1(1, flavour, nc, groups, m, input, weights, indices, output, output_stride, params);
+      nm_rows_1x1(1, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
       break;
     case 2:
-      nm_rows_1x1(2, flavour, nc, groups, m, input, weights, indices, output, output_stride, params);
+      nm_rows_1x1(2, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
       break;
     case 4:
-      nm_rows_1x1(4, flavour, nc, groups, m, input, weights, indices, output, output_stride, params);
+      nm_rows_1x1(4, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
       break;
     case 8:
-      nm_rows_1x1(8, flavour, nc, groups, m, input, weights, indices, output, output_stride, params);
+      nm_rows_1x1(8, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
       break;
     case 16:
-      nm_rows_1x1(16, flavour, nc, groups, m, input, weights, indices, output, output_stride, params);
+      nm_rows_1x1(16, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
       break;
     default:
-      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, weights, indices, output,
-                                                  output_stride, params);
+      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
+                                                  output, output_stride, params);
       break;
   }
 }
@@ -340,9 +341,9 @@ INLINE void nmspmm_1x1(enum clamp_flavour flavour, size_t mc, size_t nc, size_t 
 #define DEFINE_WASMSIMD_NMSPMM_1X1(FLAVOUR)                                                              \
   void sprig_f32_nmspmm_minmax_ukernel_1x1__wasmsimd_##FLAVOUR(                                          \
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,     \
-      const float* weights, const uint8_t* indices, float* output, size_t output_stride,                 \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
       const struct sprig_f32_minmax_params* params) {                                                    \
-    nmspmm_1x1(clamp_##FLAVOUR, mc, nc, groups, n, m, input, row_stride, weights, indices, output,       \
+    nmspmm_1x1(clamp_##FLAVOUR, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, \
                output_stride, params);                                                                   \
   }
 

@@ -42,9 +42,11 @@
 /* Moves `in` to the input row of the next entry (deltas are signed row steps, rows rs bytes apart). */
 #define NEXT_ROW(in, d, rs) ((in) = sprig_spmm_next_row((in), *(d)++, (rs)))
 
-/* The kernel's position in the weight stream, shared by consecutive channels of one tile. */
+/* The kernel's position in the biases and the weight stream, shared by consecutive channels of
+ * one tile. */
 struct stream {
   const float* input;
+  const float* bias;
   const float* weights;
   const int8_t* deltas;
   size_t input_stride;
@@ -82,15 +84,15 @@ struct stream {
 #define X1_SETS(nv) ((nv) >= 8 ? 1 : (nv) >= 4 ? 2 : 4)
 
 /* mr >= 4 pixels (nv = mr / 4 vectors) of one channel. */
-SPRIG_INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const size_t sets = X1_SETS(nv);
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
   float32x4_t acc[4][8];
-  const float32x4_t vbias = vld1q_dup_f32(w);
-  w += 1;
+  const float32x4_t vbias = vld1q_dup_f32(s->bias);
+  s->bias += 1;
   UNROLL for (size_t v = 0; v < nv; v++) {
     acc[0][v] = vbias;
     UNROLL for (size_t k = 1; k < sets; k++) {
@@ -139,16 +141,16 @@ SPRIG_INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float*
 }
 
 /* 2 pixels of one channel. */
-SPRIG_INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
-  float32x2_t acc0 = vld1_dup_f32(w);
+  float32x2_t acc0 = vld1_dup_f32(s->bias);
   float32x2_t acc1 = vdup_n_f32(0.0f);
   float32x2_t acc2 = vdup_n_f32(0.0f);
   float32x2_t acc3 = vdup_n_f32(0.0f);
-  w += 1;
+  s->bias += 1;
   for (; nnz >= 4; nnz -= 4) {
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
@@ -183,16 +185,16 @@ SPRIG_INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struc
 }
 
 /* 1 pixel of one channel. */
-SPRIG_INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
-  float acc0 = *w;
+  float acc0 = *s->bias;
   float acc1 = 0.0f;
   float acc2 = 0.0f;
   float acc3 = 0.0f;
-  w += 1;
+  s->bias += 1;
   for (; nnz >= 4; nnz -= 4) {
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
@@ -240,7 +242,7 @@ SPRIG_INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struc
     }                                                                \
   } while (0)
 
-SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
@@ -248,8 +250,8 @@ SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* 
   float32x4_t acc[8];
   float32x4_t x[8];
   float32x4_t y[8];
-  const float32x4_t vbias = vld1q_dup_f32(w);
-  w += 1;
+  const float32x4_t vbias = vld1q_dup_f32(s->bias);
+  s->bias += 1;
   UNROLL for (size_t v = 0; v < 8; v++) {
     acc[v] = vbias;
   }
@@ -321,7 +323,7 @@ SPRIG_INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* 
  */
 
 /* mr >= 4 pixels (nv vectors) of a 2-channel block. */
-SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float* out, size_t stride,
+INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float* out, size_t stride,
                              struct clamp c) {
   const size_t sets = nv >= 4 ? 1 : 2;
   const float* in = s->input;
@@ -329,8 +331,8 @@ SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float*
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
   float32x4_t acc[2][2][8]; /* [set][channel][vector] */
-  const float32x2_t vbias = vld1_f32(w);
-  w += 2;
+  const float32x2_t vbias = vld1_f32(s->bias);
+  s->bias += 2;
   UNROLL for (size_t v = 0; v < nv; v++) {
     acc[0][0][v] = vdupq_lane_f32(vbias, 0);
     acc[0][1][v] = vdupq_lane_f32(vbias, 1);
@@ -387,13 +389,13 @@ SPRIG_INLINE void block_x2_q(size_t nv, struct stream* s, uint32_t ncols, float*
 }
 
 /* 2 pixels of a 2-channel block. */
-SPRIG_INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
-  const float32x2_t vbias = vld1_f32(w);
-  w += 2;
+  const float32x2_t vbias = vld1_f32(s->bias);
+  s->bias += 2;
   float32x2_t acc00 = vdup_lane_f32(vbias, 0); /* [set][channel] */
   float32x2_t acc01 = vdup_lane_f32(vbias, 1);
   float32x2_t acc10 = vdup_n_f32(0.0f);
@@ -426,14 +428,14 @@ SPRIG_INLINE void block_x2_d(struct stream* s, uint32_t ncols, float* out, size_
 }
 
 /* 1 pixel of a 2-channel block: the accumulator holds the 2 channels. */
-SPRIG_INLINE void block_x2_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+INLINE void block_x2_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
-  float32x2_t acc0 = vld1_f32(w);
+  float32x2_t acc0 = vld1_f32(s->bias);
   float32x2_t acc1 = vdup_n_f32(0.0f);
-  w += 2;
+  s->bias += 2;
   for (; ncols >= 2; ncols -= 2) {
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
@@ -462,15 +464,15 @@ SPRIG_INLINE void block_x2_s(struct stream* s, uint32_t ncols, float* out, size_
  */
 
 /* mr >= 4 pixels (nv <= 4 vectors) of a 4-channel block. */
-SPRIG_INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float* out, size_t stride,
+INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float* out, size_t stride,
                              struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
   float32x4_t acc[4][4]; /* [channel][vector] */
-  const float32x4_t vbias = vld1q_f32(w);
-  w += 4;
+  const float32x4_t vbias = vld1q_f32(s->bias);
+  s->bias += 4;
   UNROLL for (size_t v = 0; v < nv; v++) {
     acc[0][v] = vdupq_laneq_f32(vbias, 0);
     acc[1][v] = vdupq_laneq_f32(vbias, 1);
@@ -501,13 +503,13 @@ SPRIG_INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float*
 }
 
 /* 2 pixels of a 4-channel block. */
-SPRIG_INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
-  const float32x4_t vbias = vld1q_f32(w);
-  w += 4;
+  const float32x4_t vbias = vld1q_f32(s->bias);
+  s->bias += 4;
   float32x2_t acc0 = vdup_laneq_f32(vbias, 0);
   float32x2_t acc1 = vdup_laneq_f32(vbias, 1);
   float32x2_t acc2 = vdup_laneq_f32(vbias, 2);
@@ -535,14 +537,14 @@ SPRIG_INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_
 }
 
 /* 1 pixel of a 4-channel block: the accumulators hold the 4 channels. */
-SPRIG_INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
-  float32x4_t acc0 = vld1q_f32(w);
+  float32x4_t acc0 = vld1q_f32(s->bias);
   float32x4_t acc1 = vdupq_n_f32(0.0f);
-  w += 4;
+  s->bias += 4;
   for (; ncols >= 2; ncols -= 2) {
     const float32x4_t vw0 = vld1q_f32(w);
     const float32x4_t vw1 = vld1q_f32(w + 4);
@@ -577,7 +579,7 @@ SPRIG_INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_
  * its own tile code.
  */
 
-SPRIG_INLINE void channel_x1(size_t mr, bool pipelined, struct stream* s, uint32_t nnz, float* out,
+INLINE void channel_x1(size_t mr, bool pipelined, struct stream* s, uint32_t nnz, float* out,
                              struct clamp c) {
   if (mr == 32 && pipelined) {
     channel_32x1_pipelined(s, nnz, out, c);
@@ -590,7 +592,7 @@ SPRIG_INLINE void channel_x1(size_t mr, bool pipelined, struct stream* s, uint32
   }
 }
 
-SPRIG_INLINE void block(size_t mr, size_t nr, struct stream* s, uint32_t ncols, float* out, size_t stride,
+INLINE void block(size_t mr, size_t nr, struct stream* s, uint32_t ncols, float* out, size_t stride,
                         struct clamp c) {
   if (nr == 2) {
     if (mr >= 4) {
@@ -612,10 +614,10 @@ SPRIG_INLINE void block(size_t mr, size_t nr, struct stream* s, uint32_t ncols, 
 }
 
 /* All nc channels for the `mr` pixels starting at input / output. */
-SPRIG_INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* input, size_t input_stride,
-                       const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
-                       size_t stride, struct clamp c) {
-  struct stream s = {input, weights, deltas, input_stride};
+INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* input, size_t input_stride,
+                       const float* bias, const float* weights, const int8_t* deltas, const uint32_t* nnz,
+                       float* output, size_t stride, struct clamp c) {
+  struct stream s = {input, bias, weights, deltas, input_stride};
   size_t n = 0;
   if (nr > 1) {
     for (; n + nr <= nc; n += nr) {
@@ -636,11 +638,11 @@ SPRIG_INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const fl
  * stack). */
 #define DEFINE_TILE(MR, NR, PIPELINED, NAME)                                                                \
   static __attribute__((noinline)) void NAME(size_t nc, const float* input, size_t input_stride,            \
-                                             const float* weights,                                          \
+                                             const float* bias, const float* weights,                       \
                                              const int8_t* deltas, const uint32_t* nnz, float* output,     \
                                              size_t stride, const struct sprig_f32_minmax_params* params) { \
     const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                      \
-    tile(MR, NR, PIPELINED, nc, input, input_stride, weights, deltas, nnz, output, stride, c);              \
+    tile(MR, NR, PIPELINED, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, c);        \
   }
 
 DEFINE_TILE(1, 1, false, tile_1x1)
@@ -662,11 +664,12 @@ DEFINE_TILE(4, 4, false, tile_4x4)
 DEFINE_TILE(8, 4, false, tile_8x4)
 DEFINE_TILE(16, 4, false, tile_16x4)
 
-#define TILE_ARGS nc, input + p, input_stride, weights, deltas, nnz, output + p, stride, params
+#define TILE_ARGS nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, stride, params
 
 /* Runs the (mr, nr) tile at pixel p; mr, nr and pipelined are constants, so one call remains. */
-SPRIG_INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, const float* input,
-                           size_t input_stride, const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
+INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, const float* input,
+                           size_t input_stride, const float* bias, const float* weights, const int8_t* deltas,
+                           const uint32_t* nnz, float* output,
                            size_t stride, const struct sprig_f32_minmax_params* params) {
   if (nr == 1) {
     switch (mr) {
@@ -706,33 +709,34 @@ SPRIG_INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_
 #undef TILE_ARGS
 
 /* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
-SPRIG_INLINE void spmm(size_t mr, size_t nr, bool pipelined, size_t mc, size_t nc, const float* input,
-                       size_t input_stride, const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
+INLINE void spmm(size_t mr, size_t nr, bool pipelined, size_t mc, size_t nc, const float* input,
+                       size_t input_stride, const float* bias, const float* weights, const int8_t* deltas,
+                       const uint32_t* nnz, float* output,
                        size_t stride, const struct sprig_f32_minmax_params* params) {
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, nr, pipelined, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
+    run_tile(mr, nr, pipelined, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
   }
   /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
    * has a constant tile, whatever the optimization level decides to unroll). */
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
+    run_tile(16, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
+    run_tile(8, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
+    run_tile(4, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
+    run_tile(2, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, nr, false, p, nc, input, input_stride, weights, deltas, nnz, output, stride, params);
+    run_tile(1, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
   }
 }
 
@@ -742,10 +746,10 @@ SPRIG_INLINE void spmm(size_t mr, size_t nr, bool pipelined, size_t mc, size_t n
                      (!(PIPELINED) || ((MR) == 32 && (NR) == 1)),                                      \
                  "no neonfma tile for this MR x NR");                                                  \
   void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__aarch64_neonfma##SUFFIX(                           \
-      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,             \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights, \
       const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,            \
       const struct sprig_f32_minmax_params* params) {                                                  \
-    spmm(MR, NR, PIPELINED, mc, nc, input, input_stride, weights, input_deltas, nnz, output,           \
+    spmm(MR, NR, PIPELINED, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,     \
          output_stride, params);                                                                       \
   }
 

@@ -5,13 +5,14 @@
  * V vfmadd231ps with the input load folded in as the memory operand, one vpermps that puts the
  * weight in every lane (1/8 of a 32-byte load of 8 weights), a shr + movsbq of the input-row
  * step out of one 8-byte load per 8 nonzeros, an imul by the row stride and an add to the input
- * pointer; unless the input fits in cache (params->input_cached), one prefetcht0 of the first
- * line of the input row PREFETCH_DISTANCE nonzeros ahead and the movsbq + imul + add that move
- * that pointer. A channel's last (count % 8) nonzeros take one vbroadcastss load of the weight
- * and one movsbq load of the step each. Side by side against XNNPACK sparse, grouping made the
+ * pointer; in the _prefetch kernels, one prefetcht0 of the first line of the input row
+ * PREFETCH_DISTANCE nonzeros ahead and the movsbq + imul + add that move that pointer. A
+ * channel's last (count % 8) nonzeros take one vbroadcastss load of the weight and one movsbq
+ * load of the step each. Side by side against XNNPACK sparse, grouping made the
  * MobileNet layers from 28x28 to 14x14 8-10% faster (a broadcast load takes an FMA-pipe slot on
- * Zen 5, the permute does not), and dropping the prefetch for cached inputs 4-13% faster on
- * pw6 and pw12. Limits:
+ * Zen 5, the permute does not), and the kernels without prefetch 4-13% faster on pw6 and pw12,
+ * whose input fits in cache (src/configs takes them when one image's input fits in a quarter
+ * of L2). Limits:
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
  *   chains. Narrow tiles take the nonzeros in turn into 8 / V sets (summed at the end), which
  *   made 16x1 and 32x1 20-35% faster; the pass over a row's last mc % MR pixels uses 16 / V
@@ -53,19 +54,18 @@
 
 #include "x86-template.h"
 
-#define DEFINE_AVX512F_SPMM(MR, NR)                                                                 \
-  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__avx512f(                                        \
-      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,       \
-      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,      \
-      const struct sprig_f32_minmax_params* params) {                                            \
-    if (params->input_cached) {                                                                    \
-      spmm_all_tiles(MR / 16, NR, 0, mc, nc, input, input_stride, weights, input_deltas, nnz,        \
-                     output, output_stride, params);                                                \
-    } else {                                                                                        \
-      spmm_all_tiles(MR / 16, NR, 1, mc, nc, input, input_stride, weights, input_deltas, nnz,        \
-                     output, output_stride, params);                                                \
-    }                                                                                               \
+/* Two kernels per tile: without software prefetch, and with it (_prefetch). */
+#define DEFINE_AVX512F_SPMM_VARIANT(MR, NR, PREFETCH, SUFFIX)                                                   \
+  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__avx512f##SUFFIX(                                            \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights,   \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,                     \
+      const struct sprig_f32_minmax_params* params) {                                                           \
+    spmm_all_tiles(MR / 16, NR, PREFETCH, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output, \
+                   output_stride, params);                                                                      \
   }
+#define DEFINE_AVX512F_SPMM(MR, NR)              \
+  DEFINE_AVX512F_SPMM_VARIANT(MR, NR, 0, )        \
+  DEFINE_AVX512F_SPMM_VARIANT(MR, NR, 1, _prefetch)
 
 DEFINE_AVX512F_SPMM(16, 1)
 DEFINE_AVX512F_SPMM(32, 1)

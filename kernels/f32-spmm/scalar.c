@@ -18,14 +18,14 @@
  * accumulator sets (4 add chains for one pixel, as for a matrix-vector product), summed at the
  * end of the channel. */
 INLINE void spmm_tile(
-    size_t mr, size_t nc, const float* input, size_t stride, const float* weights, const int8_t* deltas,
-    const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
+    size_t mr, size_t nc, const float* input, size_t stride, const float* bias, const float* weights,
+    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
   const size_t sets = mr == 1 ? 4 : mr == 2 ? 2 : 1;
   for (size_t n = 0; n < nc; n++) {
     float acc[4][8];
-    const float bias = *weights++;
+    const float b = bias[n];
     for (size_t i = 0; i < mr; i++) {
-      acc[0][i] = bias;
+      acc[0][i] = b;
       for (size_t k = 1; k < sets; k++) {
         acc[k][i] = 0.0f;
       }
@@ -73,19 +73,19 @@ INLINE void spmm_tile(
 /* One tile of `mr` pixels for blocks of `nr` channels sharing columns (spmm.h block layout),
  * then the nc % nr leftover channels with the single-channel layout. */
 INLINE void spmm_tile_blocks(
-    size_t mr, size_t nr, size_t nc, const float* input, size_t stride, const float* weights, const int8_t* deltas,
-    const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
+    size_t mr, size_t nr, size_t nc, const float* input, size_t stride, const float* bias, const float* weights,
+    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride, float lo, float hi) {
   if (nr == 1) {
-    spmm_tile(mr, nc, input, stride, weights, deltas, nnz, output, output_stride, lo, hi);
+    spmm_tile(mr, nc, input, stride, bias, weights, deltas, nnz, output, output_stride, lo, hi);
     return;
   }
   size_t n = nc;
   for (; n >= nr; n -= nr) {
     float acc[4][8];
     for (size_t r = 0; r < nr; r++) {
-      const float bias = *weights++;
+      const float b = *bias++;
       for (size_t i = 0; i < mr; i++) {
-        acc[r][i] = bias;
+        acc[r][i] = b;
       }
     }
     for (uint32_t j = *nnz++; j != 0; j--) {
@@ -105,29 +105,30 @@ INLINE void spmm_tile_blocks(
     }
   }
   for (; n != 0; n--) {
-    spmm_tile(mr, 1, input, stride, weights, deltas, nnz, output, output_stride, lo, hi);
+    spmm_tile(mr, 1, input, stride, bias++, weights, deltas, nnz, output, output_stride, lo, hi);
     for (uint32_t j = *nnz; j != 0; j--) {
       input = sprig_spmm_next_row(input, *deltas++, stride);
     }
-    weights += 1 + *nnz++;
+    weights += *nnz++;
     output = (float*) ((uintptr_t) output + output_stride);
   }
 }
 
 /* Walks the pixels in tiles of `mr`, then halves the tile for the remainder. */
 INLINE void spmm_all_tiles_strided(
-    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* weights,
-    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* bias,
+    const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const float lo = params->min;
   const float hi = params->max;
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    spmm_tile_blocks(mr, nr, nc, input + p, stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile_blocks(mr, nr, nc, input + p, stride, bias, weights, deltas, nnz, output + p, output_stride, lo, hi);
   }
   for (size_t tile = mr / 2; tile != 0; tile /= 2) {
     if (mc - p >= tile) {
-      spmm_tile_blocks(tile, nr, nc, input + p, stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+      spmm_tile_blocks(tile, nr, nc, input + p, stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
+                       hi);
       p += tile;
     }
   }
@@ -136,24 +137,25 @@ INLINE void spmm_all_tiles_strided(
 /* One-pixel rows (stride of one float: matrix-vector products) get their own copy of the code,
  * where the step times the stride is a shift and rows are indexed loads. */
 INLINE void spmm_all_tiles(
-    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* weights,
-    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    size_t mr, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* bias,
+    const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   if (stride == sizeof(float)) {
-    spmm_all_tiles_strided(mr, nr, mc, nc, input, sizeof(float), weights, deltas, nnz, output, output_stride, params);
+    spmm_all_tiles_strided(mr, nr, mc, nc, input, sizeof(float), bias, weights, deltas, nnz, output, output_stride,
+                           params);
   } else {
-    spmm_all_tiles_strided(mr, nr, mc, nc, input, stride, weights, deltas, nnz, output, output_stride, params);
+    spmm_all_tiles_strided(mr, nr, mc, nc, input, stride, bias, weights, deltas, nnz, output, output_stride, params);
   }
 }
 
 #define DEFINE_SCALAR_SPMM(MR, NR)                                                                   \
   _Static_assert(MR <= 8 && NR <= 4, "scalar tiles hold at most 4 x 8 accumulators");                \
   void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__scalar(                                          \
-      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,           \
-      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,          \
-      const struct sprig_f32_minmax_params* params) {                                                \
-    spmm_all_tiles(MR, NR, mc, nc, input, input_stride, weights, input_deltas, nnz, output, output_stride, \
-                   params);                                                                          \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights, \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,                   \
+      const struct sprig_f32_minmax_params* params) {                                                         \
+    spmm_all_tiles(MR, NR, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,             \
+                   output_stride, params);                                                                    \
   }
 
 DEFINE_SCALAR_SPMM(1, 1)

@@ -5,7 +5,8 @@
  * SSE2: the product is rounded before the add), one movss + shufps weight broadcast, one movsbq
  * of the input-row step, an imul by the row stride and an add to the input pointer, plus one
  * prefetcht0 of the first line of the input row PREFETCH_DISTANCE nonzeros ahead and the
- * movsbq + imul + add that move that pointer.
+ * movsbq + imul + add that move that pointer (every SSE2 kernel prefetches: hence _prefetch in
+ * all their names).
  * Limits:
  * - Registers: 16 xmm hold at most 8 accumulators next to the broadcast and the temporaries,
  *   so MR stops at 32 (V = 8, the default), which also covers the add latency; narrower tiles
@@ -36,7 +37,7 @@
  * the latency of its few accumulators).
  */
 INLINE void spmm_all_tiles(
-    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* w,
+    size_t nv, size_t nr, size_t mc, size_t nc, const float* input, size_t stride, const float* bias, const float* w,
     const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const __m128 vmin = _mm_set1_ps(params->min);
@@ -44,7 +45,7 @@ INLINE void spmm_all_tiles(
   const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * 4 <= mc; p += nv * 4) {
-    spmm_tile(ACC_CHAINS, nv, nr, 0, width_full, 1, nc, input + p, stride, w, deltas, nnz, total,
+    spmm_tile(ACC_CHAINS, nv, nr, 0, width_full, 1, nc, input + p, stride, bias, w, deltas, nnz, total,
               output + p, output_stride, vmin, vmax);
   }
   /* rest / 4 < nv; the `nv > V` tests drop the impossible cases at compile time. */
@@ -53,7 +54,7 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                      \
     case V:                                                                               \
       if (nv > V) {                                                                       \
-        spmm_tile(ACC_CHAINS, V, nr, 0, width_full, 1, nc, input + p, stride, w, deltas, nnz,       \
+        spmm_tile(ACC_CHAINS, V, nr, 0, width_full, 1, nc, input + p, stride, bias, w, deltas, nnz, \
                   total, output + p, output_stride, vmin, vmax);                          \
       }                                                                                   \
       break;
@@ -74,7 +75,7 @@ INLINE void spmm_all_tiles(
   switch (mc - p) {
 #define TAIL_CASE(WIDTH)                                                                    \
     case WIDTH:                                                                             \
-      spmm_tile(ACC_CHAINS, 1, nr, 1, WIDTH, 1, nc, input + p, stride, w, deltas, nnz, total,       \
+      spmm_tile(ACC_CHAINS, 1, nr, 1, WIDTH, 1, nc, input + p, stride, bias, w, deltas, nnz, total, \
                 output + p, output_stride, vmin, vmax);                                     \
       break;
     TAIL_CASE(width_single)
@@ -86,13 +87,13 @@ INLINE void spmm_all_tiles(
   }
 }
 
-#define DEFINE_SSE2_SPMM(MR, NR)                                                                 \
-  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__sse2(                                        \
-      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,       \
-      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,      \
-      const struct sprig_f32_minmax_params* params) {                                            \
-    spmm_all_tiles(MR / 4, NR, mc, nc, input, input_stride, weights, input_deltas, nnz, output,  \
-                   output_stride, params);                                                       \
+#define DEFINE_SSE2_SPMM(MR, NR)                                                                              \
+  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__sse2_prefetch(                                            \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights, \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,                   \
+      const struct sprig_f32_minmax_params* params) {                                                         \
+    spmm_all_tiles(MR / 4, NR, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,         \
+                   output_stride, params);                                                                    \
   }
 
 DEFINE_SSE2_SPMM(4, 1)

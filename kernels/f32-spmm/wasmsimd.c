@@ -43,10 +43,11 @@
 #define MAX_VECTORS 8
 #define MAX_NR 4
 
-/* The channel cursor: where the next unit's weights, deltas, input row and output row are. */
+/* The channel cursor: where the next unit's biases, weights, deltas, input row and output row are. */
 struct cursor {
   const float* input;
   size_t input_stride;
+  const float* bias;
   const float* weights;
   const int8_t* deltas;
   float* output;
@@ -65,12 +66,11 @@ INLINE void spmm_unit(
 
   v128_t acc[MAX_NR][MAX_VECTORS];
   for (size_t r = 0; r < nr; r++) {
-    const v128_t bias = wasm_v128_load32_splat(w + r);
+    const v128_t bias = wasm_v128_load32_splat(cur->bias + r);
     for (size_t v = 0; v < nv; v++) {
       acc[r][v] = bias;
     }
   }
-  w += nr;
 
   for (; columns != 0; columns--) {
     v128_t vw[MAX_NR];
@@ -105,6 +105,7 @@ INLINE void spmm_unit(
   }
 
   cur->input = input;
+  cur->bias += nr;
   cur->weights = w;
   cur->deltas = deltas;
   cur->output = out;
@@ -113,9 +114,9 @@ INLINE void spmm_unit(
 /* All channels for one tile of `mr` pixels: nc / nr blocks, then nc % nr single channels. */
 INLINE void spmm_tile(
     size_t mr, size_t nr, enum clamp_flavour flavour, size_t nc, const float* input, size_t input_stride,
-    const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride, v128_t lo,
-    v128_t hi) {
-  struct cursor cur = {input, input_stride, weights, deltas, output};
+    const float* bias, const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
+    size_t output_stride, v128_t lo, v128_t hi) {
+  struct cursor cur = {input, input_stride, bias, weights, deltas, output};
   size_t n = nc;
   for (; n >= nr; n -= nr) {
     spmm_unit(mr, nr, flavour, *nnz++, &cur, output_stride, lo, hi);
@@ -130,43 +131,49 @@ INLINE void spmm_tile(
 /* Pixels in tiles of `mr`, then one tile for each set bit of the remainder, largest first. */
 INLINE void spmm_all_tiles(
     size_t mr, size_t nr, enum clamp_flavour flavour, size_t mc, size_t nc, const float* input, size_t input_stride,
-    const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
-    const struct sprig_f32_minmax_params* params) {
+    const float* bias, const float* weights, const int8_t* deltas, const uint32_t* nnz, float* output,
+    size_t output_stride, const struct sprig_f32_minmax_params* params) {
   const v128_t lo = wasm_f32x4_splat(params->min);
   const v128_t hi = wasm_f32x4_splat(params->max);
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    spmm_tile(mr, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(mr, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
+              hi);
   }
   const size_t rest = mc - p;
   if (mr > 16 && (rest & 16) != 0) {
-    spmm_tile(16, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(16, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
+              hi);
     p += 16;
   }
   if (mr > 8 && (rest & 8) != 0) {
-    spmm_tile(8, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(8, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
+              hi);
     p += 8;
   }
   if (mr > 4 && (rest & 4) != 0) {
-    spmm_tile(4, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(4, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
+              hi);
     p += 4;
   }
   if (mr > 2 && (rest & 2) != 0) {
-    spmm_tile(2, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(2, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
+              hi);
     p += 2;
   }
   if (mr > 1 && (rest & 1) != 0) {
-    spmm_tile(1, nr, flavour, nc, input + p, input_stride, weights, deltas, nnz, output + p, output_stride, lo, hi);
+    spmm_tile(1, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
+              hi);
   }
 }
 
 #define DEFINE_WASMSIMD_SPMM(MR, NR, FLAVOUR)                                                        \
   void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__wasmsimd_##FLAVOUR(                              \
-      size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,           \
-      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,          \
-      const struct sprig_f32_minmax_params* params) {                                                \
-    spmm_all_tiles(MR, NR, clamp_##FLAVOUR, mc, nc, input, input_stride, weights, input_deltas, nnz, \
-                   output, output_stride, params);                                                   \
+      size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights, \
+      const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,                   \
+      const struct sprig_f32_minmax_params* params) {                                                         \
+    spmm_all_tiles(MR, NR, clamp_##FLAVOUR, mc, nc, input, input_stride, bias, weights, input_deltas, nnz,    \
+                   output, output_stride, params);                                                            \
   }
 
 DEFINE_WASMSIMD_SPMM(4, 1, arm)

@@ -2,9 +2,10 @@
  * The x86 f32 SpMM kernel body shared by sse2.c, avx2.c and avx512f.c, which differ only in
  * vector width, intrinsics and the pixel remainder. Not compiled on its own: each of those files
  * includes its intrinsics header, defines the names below, includes this header once, then
- * defines its kernels with spmm_all_tiles(MR / LANES, NR, prefetch, ...). The names both
- * families share come from kernels/isa/sse2.h, avx2.h or avx512f.h, and vload, vstore and vclamp
- * from isa/x86-vector.h.
+ * defines its kernels with spmm_all_tiles(MR / LANES, NR, prefetch, ...): prefetch is 1 for
+ * the _prefetch kernels of kernels/f32-spmm/list.inc, 0 for the others (the prefetch
+ * instructions and the walk ahead then compile away). The ISA's names come from
+ * kernels/isa/sse2.h, avx2.h or avx512f.h, and vload, vstore and vclamp from isa/x86-vector.h.
  *
  *   INLINE                 static inline __attribute__((always_inline)), for the functions
  *                          here and the including file's own helpers
@@ -65,8 +66,10 @@ struct prefetcher {
   int on;
 };
 
-INLINE void prefetcher_step(struct prefetcher* pf) {
-  if (pf->left != 0) {
+/* One delta on; `checked` (a compile-time constant): only if one is left. Unchecked steps are for
+ * stretches that end before the last delta (see spmm_tile). */
+INLINE void prefetcher_step(struct prefetcher* pf, int checked) {
+  if (!checked || pf->left != 0) {
     pf->row = sprig_spmm_next_row(pf->row, *pf->deltas++, pf->stride);
     pf->left--;
   }
@@ -76,7 +79,7 @@ INLINE struct prefetcher prefetcher_start(const float* input, size_t stride, con
                                           int on) {
   struct prefetcher pf = {input, deltas, total, stride, on};
   for (size_t i = 0; on && i < PREFETCH_DISTANCE; i++) {
-    prefetcher_step(&pf);
+    prefetcher_step(&pf, 1);
   }
   return pf;
 }
@@ -85,10 +88,10 @@ INLINE struct prefetcher prefetcher_start(const float* input, size_t stride, con
  * of the row (up to 16 for 256x1) measured 3-11% slower on Zen 5: the explicit prefetches
  * compete with the loads for load ports, and the hardware's adjacent-line and stream
  * prefetchers follow the first line. */
-INLINE void prefetcher_next(struct prefetcher* pf) {
+INLINE void prefetcher_next(struct prefetcher* pf, int checked) {
   if (pf->on) {
     _mm_prefetch((const char*) pf->row, _MM_HINT_T0);
-    prefetcher_step(pf);
+    prefetcher_step(pf, checked);
   }
 }
 
@@ -112,11 +115,11 @@ INLINE void spmm_row_madd(size_t nv, int masked, MASK mask, VEC* acc, const floa
 }
 
 /* One nonzero of a single-channel tile: acc += its input row * its weight; moves to the next row. */
-INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** input, const float** w,
+INLINE void spmm_step(size_t nv, int masked, MASK mask, int checked, VEC* acc, const float** input, const float** w,
                       const int8_t** deltas, struct prefetcher* pf) {
   const int8_t delta = *(*deltas)++;
   const VEC vw = VBROADCAST((*w)++);
-  prefetcher_next(pf);
+  prefetcher_next(pf, checked);
   spmm_row_madd(nv, masked, mask, acc, input, vw, delta, pf->stride);
 }
 
@@ -130,8 +133,9 @@ INLINE void spmm_step(size_t nv, int masked, MASK mask, VEC* acc, const float** 
  * next input loads depend on cost ~20% more. Reads only the GROUP weights and steps it consumes.
  */
 #define GROUP 8
-INLINE void spmm_group(size_t sets, size_t nv, int masked, MASK mask, VEC acc[][MAX_V], const float** input,
-                       const float** w, const int8_t** deltas, struct prefetcher* pf, const LANE_INDEX* lanes) {
+INLINE void spmm_group(size_t sets, size_t nv, int masked, MASK mask, int checked, VEC acc[][MAX_V],
+                       const float** input, const float** w, const int8_t** deltas, struct prefetcher* pf,
+                       const LANE_INDEX* lanes) {
   const VEC weights = VLOAD_GROUP(*w);
   uint64_t steps;
   memcpy(&steps, *deltas, sizeof(steps));
@@ -139,7 +143,7 @@ INLINE void spmm_group(size_t sets, size_t nv, int masked, MASK mask, VEC acc[][
 #pragma GCC unroll 8
   for (size_t l = 0; l < GROUP; l++) {
     const VEC vw = VPERMUTE(lanes[l], weights);
-    prefetcher_next(pf);
+    prefetcher_next(pf, checked);
     /* Step l is byte l of the little-endian word. */
     spmm_row_madd(nv, masked, mask, acc[l % sets], input, vw, (int8_t) (steps >> (8 * l)), pf->stride);
   }
@@ -147,6 +151,98 @@ INLINE void spmm_group(size_t sets, size_t nv, int masked, MASK mask, VEC acc[][
   *deltas += GROUP;
 }
 #endif
+
+/* One block of nr channels over one tile of nv vectors: its `columns` stored columns, the nv
+ * input vectors of a column loaded once and multiplied by the nr weights, then the nr clamped
+ * output rows. `checked` as for prefetcher_step. */
+INLINE void spmm_block(size_t nv, size_t nr, int masked, MASK mask, int checked, uint32_t columns, const float* bias,
+                       const float** input, size_t stride, const float** w, const int8_t** deltas,
+                       struct prefetcher* pf, float* output, size_t output_stride, VEC vmin, VEC vmax) {
+  VEC acc[MAX_NR][MAX_V];
+  for (size_t r = 0; r < nr; r++) {
+    const VEC vbias = VBROADCAST(bias + r);
+    for (size_t i = 0; i < nv; i++) {
+      acc[r][i] = vbias;
+    }
+  }
+  for (uint32_t j = columns; j != 0; j--) {
+    const int8_t delta = *(*deltas)++;
+    prefetcher_next(pf, checked);
+    VEC x[MAX_V];
+    for (size_t i = 0; i < nv; i++) {
+      x[i] = vload(*input + LANES * i, masked && i == nv - 1, mask);
+    }
+    for (size_t r = 0; r < nr; r++) {
+      const VEC vw = VBROADCAST(*w + r);
+      for (size_t i = 0; i < nv; i++) {
+        acc[r][i] = VMADD(acc[r][i], x[i], vw);
+      }
+    }
+    *w += nr;
+    *input = sprig_spmm_next_row(*input, delta, stride);
+  }
+  for (size_t r = 0; r < nr; r++) {
+    for (size_t i = 0; i < nv; i++) {
+      vstore(output + LANES * i, vclamp(acc[r][i], vmin, vmax), masked && i == nv - 1, mask);
+    }
+    output = (float*) ((uintptr_t) output + output_stride);
+  }
+}
+
+#ifdef VPERMUTE
+#define LANES_PARAM , const LANE_INDEX* lanes
+#define LANES_ARG , lanes
+#else
+#define LANES_PARAM , const void* lanes
+#define LANES_ARG , NULL
+#endif
+
+/* One channel over one tile of nv vectors: its `count` nonzeros taken in turn by `sets`
+ * independent accumulator sets (summed at the end, so that a narrow tile still has `chains`
+ * dependency chains in flight), then the clamped output row. `checked` as for prefetcher_step. */
+INLINE void spmm_channel(size_t chains, size_t nv, int masked, MASK mask, int checked, uint32_t count, float bias,
+                         const float** input, const float** w, const int8_t** deltas, struct prefetcher* pf,
+                         float* output, VEC vmin, VEC vmax LANES_PARAM) {
+  VEC acc[MAX_ACC_CHAINS][MAX_V];
+  const size_t sets = nv >= chains ? 1 : chains / nv;
+  const VEC vbias = VSET1(bias);
+  for (size_t i = 0; i < nv; i++) {
+    acc[0][i] = vbias;
+    for (size_t s = 1; s < sets; s++) {
+      acc[s][i] = VZERO();
+    }
+  }
+  uint32_t j = count;
+#ifdef VPERMUTE
+  /* Checked channels (a call's last few) take the nonzeros one by one: the same accumulator for
+   * every nonzero, so the same results, and half the code. */
+  if (!checked && GROUP % sets == 0) {
+    for (; j >= GROUP; j -= GROUP) {
+      spmm_group(sets, nv, masked, mask, checked, acc, input, w, deltas, pf, lanes);
+    }
+  }
+#else
+  (void) lanes;
+#endif
+  for (; j >= sets; j -= sets) {
+    for (size_t s = 0; s < sets; s++) {
+      spmm_step(nv, masked, mask, checked, acc[s], input, w, deltas, pf);
+    }
+  }
+  for (size_t s = 0; s + 1 < sets; s++) {
+    if (j > s) {
+      spmm_step(nv, masked, mask, checked, acc[s], input, w, deltas, pf);
+    }
+  }
+  for (size_t s = 1; s < sets; s++) {
+    for (size_t i = 0; i < nv; i++) {
+      acc[0][i] = VADD(acc[0][i], acc[s][i]);
+    }
+  }
+  for (size_t i = 0; i < nv; i++) {
+    vstore(output + LANES * i, vclamp(acc[0][i], vmin, vmax), masked && i == nv - 1, mask);
+  }
+}
 
 /*
  * One tile of nv vectors over all nc channels: nc / nr blocks of nr channels, then nc % nr
@@ -157,42 +253,16 @@ INLINE void spmm_group(size_t sets, size_t nv, int masked, MASK mask, VEC acc[][
  */
 INLINE void spmm_tile(
     size_t chains, size_t nv, size_t nr, int masked, MASK mask, int prefetch, size_t nc, const float* input,
-    size_t stride, const float* w, const int8_t* deltas, const uint32_t* nnz, size_t total_nnz, float* output,
-    size_t output_stride, VEC vmin, VEC vmax) {
+    size_t stride, const float* bias, const float* w, const int8_t* deltas, const uint32_t* nnz, size_t total_nnz,
+    float* output, size_t output_stride, VEC vmin, VEC vmax) {
   struct prefetcher pf = prefetcher_start(input, stride, deltas, total_nnz, prefetch);
   size_t n = nc;
   if (nr > 1) {
     for (; n >= nr; n -= nr) {
-      VEC acc[MAX_NR][MAX_V];
-      for (size_t r = 0; r < nr; r++) {
-        const VEC vbias = VBROADCAST(w + r);
-        for (size_t i = 0; i < nv; i++) {
-          acc[r][i] = vbias;
-        }
-      }
-      w += nr;
-      for (uint32_t j = *nnz++; j != 0; j--) {
-        const int8_t delta = *deltas++;
-        prefetcher_next(&pf);
-        VEC x[MAX_V];
-        for (size_t i = 0; i < nv; i++) {
-          x[i] = vload(input + LANES * i, masked && i == nv - 1, mask);
-        }
-        for (size_t r = 0; r < nr; r++) {
-          const VEC vw = VBROADCAST(w + r);
-          for (size_t i = 0; i < nv; i++) {
-            acc[r][i] = VMADD(acc[r][i], x[i], vw);
-          }
-        }
-        w += nr;
-        input = sprig_spmm_next_row(input, delta, stride);
-      }
-      for (size_t r = 0; r < nr; r++) {
-        for (size_t i = 0; i < nv; i++) {
-          vstore(output + LANES * i, vclamp(acc[r][i], vmin, vmax), masked && i == nv - 1, mask);
-        }
-        output = (float*) ((uintptr_t) output + output_stride);
-      }
+      spmm_block(nv, nr, masked, mask, 1, *nnz++, bias, &input, stride, &w, &deltas, &pf, output, output_stride,
+                 vmin, vmax);
+      bias += nr;
+      output = (float*) ((uintptr_t) output + nr * output_stride);
     }
   }
 #ifdef VPERMUTE
@@ -202,43 +272,20 @@ INLINE void spmm_tile(
   }
 #endif
   for (; n != 0; n--) {
-    /* `sets` independent accumulator sets take the nonzeros in turn (summed at the end), so a
-     * narrow tile still has `chains` dependency chains in flight. */
-    VEC acc[MAX_ACC_CHAINS][MAX_V];
-    const size_t sets = nv >= chains ? 1 : chains / nv;
-    const VEC vbias = VBROADCAST(w++);
-    for (size_t i = 0; i < nv; i++) {
-      acc[0][i] = vbias;
-      for (size_t s = 1; s < sets; s++) {
-        acc[s][i] = VZERO();
-      }
+    const uint32_t count = *nnz++;
+    /* The prefetcher runs out of deltas only within the call's last PREFETCH_DISTANCE nonzeros:
+     * a channel that ends before that steps it without checking, so its loops have no branch
+     * per nonzero for it. With the branches, GCC 12 kept the accumulators of the 112x1 _prefetch
+     * kernel moving between registers once it was a function of its own (10 more vmovaps per 8
+     * nonzeros, 14% slower on 3136 x 64 x 128); unchecked, its loop is 138 instructions per 8
+     * nonzeros against 172 before, at the same speed. (Blocks of NR channels keep the checked
+     * steps: their loops compiled as before.) */
+    if (prefetch && pf.left < count) {
+      spmm_channel(chains, nv, masked, mask, 1, count, *bias, &input, &w, &deltas, &pf, output, vmin, vmax LANES_ARG);
+    } else {
+      spmm_channel(chains, nv, masked, mask, 0, count, *bias, &input, &w, &deltas, &pf, output, vmin, vmax LANES_ARG);
     }
-    uint32_t j = *nnz++;
-#ifdef VPERMUTE
-    if (GROUP % sets == 0) {
-      for (; j >= GROUP; j -= GROUP) {
-        spmm_group(sets, nv, masked, mask, acc, &input, &w, &deltas, &pf, lanes);
-      }
-    }
-#endif
-    for (; j >= sets; j -= sets) {
-      for (size_t s = 0; s < sets; s++) {
-        spmm_step(nv, masked, mask, acc[s], &input, &w, &deltas, &pf);
-      }
-    }
-    for (size_t s = 0; s + 1 < sets; s++) {
-      if (j > s) {
-        spmm_step(nv, masked, mask, acc[s], &input, &w, &deltas, &pf);
-      }
-    }
-    for (size_t s = 1; s < sets; s++) {
-      for (size_t i = 0; i < nv; i++) {
-        acc[0][i] = VADD(acc[0][i], acc[s][i]);
-      }
-    }
-    for (size_t i = 0; i < nv; i++) {
-      vstore(output + LANES * i, vclamp(acc[0][i], vmin, vmax), masked && i == nv - 1, mask);
-    }
+    bias++;
     output = (float*) ((uintptr_t) output + output_stride);
   }
 }
@@ -261,16 +308,16 @@ INLINE size_t total_nnz(size_t nc, size_t nr, const uint32_t* nnz) {
  * is bound by the FMA latency of its few accumulators), which matters for 7x7 and 14x14 layers.
  */
 INLINE void spmm_all_tiles(
-    size_t nv, size_t nr, int prefetch, size_t mc, size_t nc, const float* input, size_t stride, const float* w,
-    const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
+    size_t nv, size_t nr, int prefetch, size_t mc, size_t nc, const float* input, size_t stride, const float* bias,
+    const float* w, const int8_t* deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const VEC vmin = VSET1(params->min);
   const VEC vmax = VSET1(params->max);
   const size_t total = total_nnz(nc, nr, nnz);
   size_t p = 0;
   for (; p + nv * LANES <= mc; p += nv * LANES) {
-    spmm_tile(ACC_CHAINS, nv, nr, 0, TAIL_MASK(LANES), prefetch, nc, input + p, stride, w, deltas, nnz, total,
-              output + p, output_stride, vmin, vmax);
+    spmm_tile(ACC_CHAINS, nv, nr, 0, TAIL_MASK(LANES), prefetch, nc, input + p, stride, bias, w, deltas, nnz,
+              total, output + p, output_stride, vmin, vmax);
   }
   if (p == mc) {
     return;
@@ -286,8 +333,8 @@ INLINE void spmm_all_tiles(
 #define REST_CASE(V)                                                                                  \
     case V:                                                                                           \
       if (nv >= V) {                                                                                  \
-        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, prefetch, nc, input, stride, w, deltas, nnz, total,      \
-                  output, output_stride, vmin, vmax);                                                 \
+        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, prefetch, nc, input, stride, bias, w, deltas, nnz,       \
+                  total, output, output_stride, vmin, vmax);                                          \
       }                                                                                               \
       break;
     REST_CASE(1)

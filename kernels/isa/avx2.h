@@ -1,7 +1,7 @@
 /*
- * x86 AVX2 + FMA3 for the x86 kernel templates (x86-template.h of kernels/f32-spmm and
- * kernels/f32-nmspmm): INLINE and the ISA macros those templates list. A kernel file includes
- * this, adds its family's own macros, then its x86-template.h.
+ * x86 AVX2 + FMA3 for the kernels of every family: INLINE, and the vector type, loads, stores and
+ * arithmetic as macros (VEC, LANES, VLOADU, ...) that a family's x86-template.h is written in.
+ * A kernel file includes this, adds its family's own macros, then its x86-template.h.
  */
 #ifndef SPRIG_ISA_AVX2_H
 #define SPRIG_ISA_AVX2_H
@@ -10,7 +10,7 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* What x86-template.h needs of the ISA (see the list there). */
+/* The vector abstraction of the x86 templates (each template lists what it uses). */
 #define VEC __m256
 #define MASK __m256i
 #define LANES 8

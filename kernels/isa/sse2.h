@@ -1,7 +1,8 @@
 /*
- * x86 SSE2 for the x86 kernel templates (x86-template.h of kernels/f32-spmm and
- * kernels/f32-nmspmm): INLINE, the partial-vector moves, and the ISA macros those templates
- * list. A kernel file includes this, adds its family's own macros, then its x86-template.h.
+ * x86 SSE2 for the kernels of every family: INLINE, the partial-vector moves, and the vector
+ * type, loads, stores and arithmetic as macros (VEC, LANES, VLOADU, ...) that a family's
+ * x86-template.h is written in. A kernel file includes this, adds its family's own macros, then
+ * its x86-template.h.
  */
 #ifndef SPRIG_ISA_SSE2_H
 #define SPRIG_ISA_SSE2_H
@@ -52,7 +53,7 @@ INLINE void store_low(float* p, __m128 v, enum width width) {
   }
 }
 
-/* What x86-template.h needs of the ISA (see the list there). */
+/* The vector abstraction of the x86 templates (each template lists what it uses). */
 #define VEC __m128
 #define MASK enum width
 #define LANES 4

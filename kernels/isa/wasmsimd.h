@@ -1,7 +1,7 @@
 /*
- * WebAssembly SIMD128 helpers shared by the wasmsimd kernels of kernels/f32-spmm and
- * kernels/f32-nmspmm: INLINE, the two clamp flavours, and the loads and stores of 1, 2 or 4
- * pixels.
+ * WebAssembly SIMD128 helpers for the wasmsimd kernels of every family
+ * (kernels/<family>/wasmsimd.c): INLINE, the two clamp flavours, and the loads and stores of 1,
+ * 2 or 4 pixels. Helpers only one family uses live in that family's folder.
  */
 #ifndef SPRIG_ISA_WASMSIMD_H
 #define SPRIG_ISA_WASMSIMD_H

@@ -1,6 +1,6 @@
 /*
- * The vector helpers of the x86 kernel templates (kernels/f32-spmm/x86-template.h and
- * kernels/f32-nmspmm/x86-template.h), written once over the ISA's macros. Included after one of
+ * Vector loads, stores and the clamp for x86 kernels written over the ISA's macros (the
+ * x86-template.h of a kernel family), once for SSE2, AVX2 and AVX-512. Included after one of
  * isa/sse2.h, isa/avx2.h or isa/avx512f.h, which define INLINE, VEC, MASK, VLOADU, VMASKLOAD,
  * VSTOREU, VMASKSTORE, VMIN and VMAX.
  */

@@ -4,18 +4,18 @@
 
 static struct sprig_ukernel_traits spmm_traits(size_t i) {
   const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->is_default};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->prefetch, k->is_default};
 }
 
 static struct sprig_ukernel_traits nmspmm_traits(size_t i) {
   const struct sprig_f32_nmspmm_ukernel* k = &sprig_f32_nmspmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->is_default};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, false, k->is_default};
 }
 
 /* Block-sparse matrix-vector kernels: MR 1, NR the block width. */
 static struct sprig_ukernel_traits bspmv_traits(size_t i) {
   const struct sprig_f32_bspmv_ukernel* k = &sprig_f32_bspmv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, k->block_width, k->is_default};
+  return (struct sprig_ukernel_traits){k->isa, 1, k->block_width, false, k->is_default};
 }
 
 static struct sprig_ukernel_list spmm_list(void) {
@@ -39,10 +39,10 @@ const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct 
 
 const struct sprig_f32_spmm_ukernel* sprig_fit_f32_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_f32_spmm_ukernel* chosen,
-                                                                size_t pixels) {
+                                                                size_t pixels, size_t input_rows) {
   const struct sprig_ukernel_list list = spmm_list();
   return &sprig_f32_spmm_ukernels[sprig_fit_ukernel(hardware, &list, (size_t) (chosen - sprig_f32_spmm_ukernels),
-                                                    pixels)];
+                                                    pixels, input_rows)];
 }
 
 const struct sprig_f32_nmspmm_ukernel* sprig_choose_f32_nmspmm_ukernel(const struct sprig_hardware* hardware) {
@@ -54,8 +54,9 @@ const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct
                                                                     const struct sprig_f32_nmspmm_ukernel* chosen,
                                                                     size_t pixels) {
   const struct sprig_ukernel_list list = nmspmm_list();
+  /* No N:M kernel prefetches, so the input size (0 rows here) cannot change the variant. */
   return &sprig_f32_nmspmm_ukernels[sprig_fit_ukernel(
-      hardware, &list, (size_t) (chosen - sprig_f32_nmspmm_ukernels), pixels)];
+      hardware, &list, (size_t) (chosen - sprig_f32_nmspmm_ukernels), pixels, 0)];
 }
 
 const struct sprig_f32_bspmv_ukernel* sprig_choose_f32_bspmv_ukernel(const struct sprig_hardware* hardware,

@@ -2,7 +2,8 @@
 #include <sprig/spmm.h>
 
 const struct sprig_f32_spmm_ukernel sprig_f32_spmm_ukernels[] = {
-#define SPRIG_F32_SPMM_UKERNEL(isa, mr, nr, is_default, fn) {#fn, fn, sprig_isa_##isa, mr, nr, is_default},
+#define SPRIG_F32_SPMM_UKERNEL(isa, mr, nr, prefetch, is_default, fn) \
+  {#fn, fn, sprig_isa_##isa, mr, nr, prefetch, is_default},
 #include <f32-spmm/list.inc>
 #undef SPRIG_F32_SPMM_UKERNEL
 };

@@ -18,14 +18,25 @@ static enum sprig_status check_conv_params(const struct sprig_conv2d_params* p, 
                     p->input_channels, p->output_channels);
     return sprig_status_invalid_parameter;
   }
-  if (p->kernel_height != 1 || p->kernel_width != 1 || p->stride_height != 1 || p->stride_width != 1 ||
-      p->dilation_height != 1 || p->dilation_width != 1 || p->padding_top != 0 || p->padding_right != 0 ||
-      p->padding_bottom != 0 || p->padding_left != 0 || p->groups != 1) {
-    sprig_log_error("%s: only 1x1 kernels with stride 1, dilation 1, no padding and 1 group are "
-                    "supported in this version (got %ux%u, stride %ux%u, dilation %ux%u, groups %u)",
-                    caller, p->kernel_height, p->kernel_width, p->stride_height, p->stride_width,
-                    p->dilation_height, p->dilation_width, p->groups);
-    return sprig_status_unsupported_parameter;
+  const struct {
+    const char* name;
+    uint32_t value;
+    uint32_t supported;
+  } limits[] = {
+      {"kernel_height", p->kernel_height, 1}, {"kernel_width", p->kernel_width, 1},
+      {"stride_height", p->stride_height, 1}, {"stride_width", p->stride_width, 1},
+      {"dilation_height", p->dilation_height, 1}, {"dilation_width", p->dilation_width, 1},
+      {"padding_top", p->padding_top, 0}, {"padding_right", p->padding_right, 0},
+      {"padding_bottom", p->padding_bottom, 0}, {"padding_left", p->padding_left, 0},
+      {"groups", p->groups, 1},
+  };
+  for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
+    if (limits[i].value != limits[i].supported) {
+      sprig_log_error("%s: %s = %u is not supported in this version (only %u: 1x1 kernels with stride 1, "
+                      "dilation 1, no padding and 1 group)",
+                      caller, limits[i].name, (unsigned) limits[i].value, (unsigned) limits[i].supported);
+      return sprig_status_unsupported_parameter;
+    }
   }
   return sprig_status_success;
 }
@@ -33,7 +44,7 @@ static enum sprig_status check_conv_params(const struct sprig_conv2d_params* p, 
 enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
     const struct sprig_conv2d_params* params, sprig_weights_t weights, const float* bias,
     float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out) {
-  static const char caller[] = "sprig_create_conv2d_nchw_f32";
+  static const char caller[] = "sprig_create_conv2d_nchw_from_weights_f32";
   enum sprig_status status = check_conv_params(params, caller);
   if (status != sprig_status_success) {
     return status;
@@ -43,8 +54,8 @@ enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
                     weights->cols, params->output_channels, params->input_channels);
     return sprig_status_invalid_parameter;
   }
-  return sprig_create_spmm_operator(sprig_operator_type_conv2d_nchw, weights, bias, output_min, output_max,
-                                    flags, caller, op_out);
+  return sprig_create_operator(sprig_operator_type_conv2d_nchw, weights, bias, output_min, output_max, flags,
+                               caller, op_out);
 }
 
 enum sprig_status sprig_create_conv2d_nchw_f32(
@@ -60,14 +71,17 @@ enum sprig_status sprig_create_conv2d_nchw_f32(
     sprig_log_error("%s: op_out is NULL", caller);
     return sprig_status_invalid_parameter;
   }
-  sprig_weights_t packed = NULL;
-  status = sprig_pack_weights_f32(params->output_channels, params->input_channels, weights, pattern, flags, &packed);
+  static const struct sprig_pack_names names = {caller, "output_channels",
+                                                "input_channels x kernel_height x kernel_width", "weights"};
+  struct sprig_weights* packed = NULL;
+  status = sprig_pack_dense_f32(params->output_channels, params->input_channels, weights, pattern, flags, &names,
+                                &packed);
   if (status != sprig_status_success) {
     return status;
   }
   /* SPRIG_FLAG_PRUNE was for packing; the operator itself takes no flags. */
-  status = sprig_create_conv2d_nchw_from_weights_f32(params, packed, bias, output_min, output_max,
-                                                     flags & ~SPRIG_FLAG_PRUNE, op_out);
+  status = sprig_create_operator(sprig_operator_type_conv2d_nchw, packed, bias, output_min, output_max,
+                                 flags & ~SPRIG_FLAG_PRUNE, caller, op_out);
   sprig_release_weights(packed);
   return status;
 }
@@ -92,15 +106,15 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
     sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
     return sprig_status_invalid_parameter;
   }
-  if (op->bspmv_ukernel != NULL && pixels == 1) {
-    /* 1x1 images of 1 x C block weights: one matrix-vector product per image. */
-    status = sprig_plan_bspmv(op, batch, caller);
-  } else {
-    status = sprig_plan_spmm(op, batch, pixels, row_bytes, input_image_bytes, row_bytes, output_image_bytes, caller);
-    if (status == sprig_status_success) {
-      sprig_clear_bspmv_plan(op);
-    }
-  }
+  const struct sprig_problem problem = {
+      .images = batch,
+      .pixels = pixels,
+      .input_row_stride = row_bytes,
+      .input_image_stride = input_image_bytes,
+      .output_row_stride = row_bytes,
+      .output_image_stride = output_image_bytes,
+  };
+  status = op->path->plan(op, &problem, caller);
   if (status != sprig_status_success) {
     return status;
   }

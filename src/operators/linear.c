@@ -8,40 +8,39 @@
 enum sprig_status sprig_create_linear_from_weights_f32(
     sprig_weights_t weights, const float* bias, float output_min, float output_max, uint32_t flags,
     sprig_operator_t* op_out) {
-  return sprig_create_spmm_operator(sprig_operator_type_linear, weights, bias, output_min, output_max,
-                                    flags, "sprig_create_linear_f32", op_out);
+  return sprig_create_operator(sprig_operator_type_linear, weights, bias, output_min, output_max, flags,
+                               "sprig_create_linear_from_weights_f32", op_out);
 }
 
 enum sprig_status sprig_create_linear_f32(
     size_t in_features, size_t out_features, const float* weights, const float* bias,
     const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
     sprig_operator_t* op_out) {
+  static const struct sprig_pack_names names = {"sprig_create_linear_f32", "out_features", "in_features",
+                                                "weights"};
   if (op_out == NULL) {
-    sprig_log_error("sprig_create_linear_f32: op_out is NULL");
+    sprig_log_error("%s: op_out is NULL", names.function);
     return sprig_status_invalid_parameter;
   }
-  if (in_features == 0 || out_features == 0) {
-    sprig_log_error("sprig_create_linear_f32: in_features (%zu) and out_features (%zu) must be > 0",
-                    in_features, out_features);
-    return sprig_status_invalid_parameter;
-  }
-  sprig_weights_t packed = NULL;
-  enum sprig_status status = sprig_pack_weights_f32(out_features, in_features, weights, pattern, flags, &packed);
+  struct sprig_weights* packed = NULL;
+  enum sprig_status status =
+      sprig_pack_dense_f32(out_features, in_features, weights, pattern, flags, &names, &packed);
   if (status != sprig_status_success) {
     return status;
   }
   /* SPRIG_FLAG_PRUNE was for packing; the operator itself takes no flags. */
-  status = sprig_create_linear_from_weights_f32(packed, bias, output_min, output_max, flags & ~SPRIG_FLAG_PRUNE,
-                                                op_out);
+  status = sprig_create_operator(sprig_operator_type_linear, packed, bias, output_min, output_max,
+                                 flags & ~SPRIG_FLAG_PRUNE, names.function, op_out);
   sprig_release_weights(packed);
   return status;
 }
 
-/* The SpMM plan of a batch of 2 or more over transposed copies, in rows the kernels read well
- * (aligned, see sprig_kernel_row_stride), returned through the pointers on success. */
+/* The problem of a batch of 2 or more over transposed copies ([K][batch], [N][batch]), in rows
+ * the kernels read well (aligned, see sprig_aligned_row_stride); the copies are returned through
+ * the pointers on success. */
 static enum sprig_status plan_transposed(struct sprig_operator* op, size_t batch, const char* caller,
                                          float** transposed_input_out, float** transposed_output_out) {
-  const size_t row_bytes = sprig_kernel_row_stride(op, batch, batch * sizeof(float));
+  const size_t row_bytes = sprig_aligned_row_stride(batch, batch * sizeof(float));
   size_t transposed_input_bytes, transposed_output_bytes;
   if (!sprig_mul_size(row_bytes, op->cols, &transposed_input_bytes) ||
       !sprig_mul_size(row_bytes, op->rows, &transposed_output_bytes)) {
@@ -56,28 +55,36 @@ static enum sprig_status plan_transposed(struct sprig_operator* op, size_t batch
     sprig_log_error("%s: out of memory for batch %zu", caller, batch);
     return sprig_status_out_of_memory;
   }
-  const enum sprig_status status = sprig_plan_spmm(op, 1, batch, row_bytes, transposed_input_bytes, row_bytes,
-                                                   transposed_output_bytes, caller);
+  const struct sprig_problem problem = {
+      .images = 1,
+      .pixels = batch,
+      .input_row_stride = row_bytes,
+      .input_image_stride = transposed_input_bytes,
+      .output_row_stride = row_bytes,
+      .output_image_stride = transposed_output_bytes,
+  };
+  const enum sprig_status status = op->path->plan(op, &problem, caller);
   if (status != sprig_status_success) {
     free(transposed_input);
     free(transposed_output);
     return status;
   }
-  sprig_clear_bspmv_plan(op);
   *transposed_input_out = transposed_input;
   *transposed_output_out = transposed_output;
   return sprig_status_success;
 }
 
-/* Batch rows one by one, each a row of one-pixel input rows (no transposes): batch 1 (its
- * features are already one-pixel rows), and small batches for the SIMD matrix-vector kernels. */
-static enum sprig_status plan_row_by_row(struct sprig_operator* op, size_t batch, const char* caller) {
-  const enum sprig_status status = sprig_plan_spmm(op, batch, 1, sizeof(float), op->cols * sizeof(float),
-                                                   sizeof(float), op->rows * sizeof(float), caller);
-  if (status == sprig_status_success) {
-    sprig_clear_bspmv_plan(op);
-  }
-  return status;
+/* Batch rows one by one, each an image of one pixel per input row (no transposes). */
+static enum sprig_status plan_one_pixel_images(struct sprig_operator* op, size_t batch, const char* caller) {
+  const struct sprig_problem problem = {
+      .images = batch,
+      .pixels = 1,
+      .input_row_stride = sizeof(float),
+      .input_image_stride = op->cols * sizeof(float),
+      .output_row_stride = sizeof(float),
+      .output_image_stride = op->rows * sizeof(float),
+  };
+  return op->path->plan(op, &problem, caller);
 }
 
 enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
@@ -86,25 +93,20 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   if (status != sprig_status_success) {
     return status;
   }
-  const size_t in_features = op->cols;
-  const size_t out_features = op->rows;
   size_t input_bytes, output_bytes;
   if (batch == 0) {
     sprig_log_error("%s: batch must be > 0", caller);
     return sprig_status_invalid_parameter;
   }
-  if (!sprig_mul3_size(batch, in_features, sizeof(float), &input_bytes) ||
-      !sprig_mul3_size(batch, out_features, sizeof(float), &output_bytes)) {
+  if (!sprig_mul3_size(batch, op->cols, sizeof(float), &input_bytes) ||
+      !sprig_mul3_size(batch, op->rows, sizeof(float), &output_bytes)) {
     sprig_log_error("%s: batch %zu makes tensors whose byte size overflows size_t", caller, batch);
     return sprig_status_invalid_parameter;
   }
   float* transposed_input = NULL;
   float* transposed_output = NULL;
-  if (op->bspmv_ukernel != NULL && batch < SPRIG_BSPMV_BELOW_BATCH) {
-    /* 1 x C blocks and a small batch: the matrix-vector kernels, batch row by batch row. */
-    status = sprig_plan_bspmv(op, batch, caller);
-  } else if (batch == 1 || (batch < SPRIG_ROW_BY_ROW_BELOW_BATCH && sprig_has_simd_matvec(op))) {
-    status = plan_row_by_row(op, batch, caller);
+  if (batch < op->path->one_pixel_batches_below(op)) {
+    status = plan_one_pixel_images(op, batch, caller);
   } else {
     status = plan_transposed(op, batch, caller, &transposed_input, &transposed_output);
   }
@@ -115,6 +117,7 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   free(op->transposed_output);
   op->transposed_input = transposed_input;
   op->transposed_output = transposed_output;
+  op->transposed_stride = sprig_aligned_row_stride(batch, batch * sizeof(float)) / sizeof(float);
   op->batch = batch;
   sprig_finish_reshape(op);
   return sprig_status_success;
@@ -164,19 +167,12 @@ static void transpose(const float* source, size_t source_stride, float* destinat
 }
 
 void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool) {
-  if (op->bspmv.active) {
-    sprig_run_bspmv(op, op->input, op->output, threadpool);
-    return;
-  }
   if (op->transposed_input == NULL) {
-    /* Row by row (plan_row_by_row), batch 1 included. */
-    sprig_run_spmm(op, op->input, op->output, threadpool);
+    op->path->run(op, op->input, op->output, threadpool);
     return;
   }
-  const size_t padded_batch = op->plan.input_row_stride / sizeof(float);
-  const size_t in_features = op->cols;
-  const size_t out_features = op->rows;
-  transpose(op->input, in_features, op->transposed_input, padded_batch, op->batch, in_features, threadpool);
-  sprig_run_spmm(op, op->transposed_input, op->transposed_output, threadpool);
-  transpose(op->transposed_output, padded_batch, op->output, out_features, out_features, op->batch, threadpool);
+  const size_t stride = op->transposed_stride;
+  transpose(op->input, op->cols, op->transposed_input, stride, op->batch, op->cols, threadpool);
+  op->path->run(op, op->transposed_input, op->transposed_output, threadpool);
+  transpose(op->transposed_output, stride, op->output, op->rows, op->rows, op->batch, threadpool);
 }

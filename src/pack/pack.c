@@ -224,7 +224,6 @@ enum sprig_status sprig_get_weights_info(sprig_weights_t weights, struct sprig_w
   }
   *info_out = (struct sprig_weights_info){
       .pattern = weights->pattern,
-      .format = weights->pattern.format,
       .rows = weights->rows,
       .cols = weights->cols,
       .nnz = weights->nnz,
@@ -243,6 +242,7 @@ enum sprig_status sprig_release_weights(sprig_weights_t weights) {
     return sprig_status_success;
   }
   if (atomic_fetch_sub_explicit(&weights->references, 1, memory_order_acq_rel) == 1) {
+    sprig_free_derived(weights);
     free(weights->row_ptr);
     free(weights->col_gaps);
     free(weights->values);

@@ -1,6 +1,6 @@
-/* Builds the SpMM kernel weight stream (layout: src/sprig/spmm.h): biases and values
- * interleaved per unit, one 8-bit input-row step per entry. Blocks of nr channels store the
- * union of their rows' columns. */
+/* Builds the SpMM kernel weight stream (layout: src/sprig/spmm.h): the values unit by unit, one
+ * 8-bit input-row step per entry. Blocks of nr channels store the union of their rows' columns.
+ * No biases: the kernels take them as an argument. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,11 +17,11 @@ static uint32_t next_column(size_t n, const struct sprig_csr_cursor* heads) {
   return column;
 }
 
-/* The units before lay_out: each unit's biases, then its columns in increasing order. */
+/* The units before lay_out: each unit's columns in increasing order. */
 struct gathered {
   size_t blocks;        /* units of nr channels, then single channels */
   size_t units;
-  float* weights;       /* per unit: width biases, then width values per column */
+  float* weights;       /* per unit: width values per column */
   uint32_t* rows;       /* per column: its input row */
   uint32_t* columns;    /* per unit: its column count */
   size_t* unit_weight;  /* units + 1 offsets into weights */
@@ -72,24 +72,20 @@ size_t sprig_count_block_entries(const struct sprig_weights* w, size_t nr) {
   return entries + (w->row_ptr[w->rows] - w->row_ptr[blocks * nr]);
 }
 
-static void gather_unit(const struct sprig_weights* w, const float* bias, size_t r0, size_t n, size_t unit,
-                        struct gathered* g, size_t* weight_index, size_t* column_index) {
+static void gather_unit(const struct sprig_weights* w, size_t r0, size_t n, size_t unit, struct gathered* g,
+                        size_t* weight_index, size_t* column_index) {
   g->unit_weight[unit] = *weight_index;
   g->unit_column[unit] = *column_index;
-  for (size_t i = 0; i < n; i++) {
-    g->weights[(*weight_index)++] = bias != NULL ? bias[r0 + i] : 0.0f;
-  }
   g->columns[unit] = (uint32_t) walk_union(w, r0, n, g, weight_index, column_index);
 }
 
-static enum sprig_status gather_units(const struct sprig_weights* w, const float* bias, size_t nr,
-                                      struct gathered* g) {
+static enum sprig_status gather_units(const struct sprig_weights* w, size_t nr, struct gathered* g) {
   g->blocks = nr > 1 ? w->rows / nr : 0;
   g->units = g->blocks + (w->rows - g->blocks * nr);
   const size_t leftover_columns = w->row_ptr[w->rows] - w->row_ptr[g->blocks * nr];
   const size_t columns = nr > 1 ? sprig_count_block_entries(w, nr) : w->row_ptr[w->rows];
   const size_t values = nr > 1 ? (columns - leftover_columns) * nr + leftover_columns : columns;
-  g->weights = malloc((w->rows + values) * sizeof(float));
+  g->weights = malloc(SPRIG_MAX(values, 1) * sizeof(float));
   g->rows = malloc(SPRIG_MAX(columns, 1) * sizeof(uint32_t));
   g->columns = malloc(g->units * sizeof(uint32_t));
   g->unit_weight = malloc((g->units + 1) * sizeof(size_t));
@@ -100,10 +96,10 @@ static enum sprig_status gather_units(const struct sprig_weights* w, const float
   }
   size_t weight_index = 0, column_index = 0;
   for (size_t b = 0; b < g->blocks; b++) {
-    gather_unit(w, bias, b * nr, nr, b, g, &weight_index, &column_index);
+    gather_unit(w, b * nr, nr, b, g, &weight_index, &column_index);
   }
   for (size_t r = g->blocks * nr; r < w->rows; r++) {
-    gather_unit(w, bias, r, 1, g->blocks + (r - g->blocks * nr), g, &weight_index, &column_index);
+    gather_unit(w, r, 1, g->blocks + (r - g->blocks * nr), g, &weight_index, &column_index);
   }
   g->unit_weight[g->units] = weight_index;
   g->unit_column[g->units] = column_index;
@@ -143,7 +139,7 @@ static void put_entry(struct layout* l, int64_t row, const float* values, size_t
 /* Appends the entries of gathered unit u, bridges first where a step is too long. */
 static void lay_out_unit(struct layout* l, const struct gathered* g, size_t width, size_t u) {
   const size_t count = g->columns[u];
-  const float* values = g->weights + g->unit_weight[u] + width;
+  const float* values = g->weights + g->unit_weight[u];
   for (size_t i = 0; i < count; i++) {
     const size_t column = u % 2 == 1 ? count - 1 - i : i;
     const int64_t row = g->rows[g->unit_column[u] + column];
@@ -165,10 +161,6 @@ static void lay_out(struct layout* l, const struct gathered* g, size_t nr) {
   for (size_t u = 0; u < g->units; u++) {
     const size_t width = u < g->blocks ? nr : 1;
     l->unit_first_entry = l->entry_index;
-    if (out != NULL) {
-      memcpy(out->weights + l->weight_index, g->weights + g->unit_weight[u], width * sizeof(float));
-    }
-    l->weight_index += width;
     lay_out_unit(l, g, width, u);
     if (out != NULL) {
       out->nnz[u] = (uint32_t) (l->entry_index - l->unit_first_entry);
@@ -176,10 +168,9 @@ static void lay_out(struct layout* l, const struct gathered* g, size_t nr) {
   }
 }
 
-enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const float* bias, size_t nr,
-                                          struct sprig_spmm_stream* stream) {
+enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, size_t nr, struct sprig_spmm_stream* stream) {
   struct gathered gathered = {0};
-  enum sprig_status status = gather_units(w, bias, nr, &gathered);
+  enum sprig_status status = gather_units(w, nr, &gathered);
   struct sprig_spmm_stream s = {.nr = nr, .blocks = gathered.blocks, .units = gathered.units};
   if (status == sprig_status_success) {
     struct layout count = {0};
@@ -204,18 +195,6 @@ enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* w, const f
   }
   free_gathered(&gathered);
   return status;
-}
-
-float* sprig_build_nm_weight_stream(const struct sprig_weights* w, const float* bias) {
-  const size_t slots = w->nm_groups * w->pattern.n;
-  float* stream = malloc(w->rows * (1 + slots) * sizeof(float));
-  if (stream != NULL) {
-    for (size_t r = 0; r < w->rows; r++) {
-      stream[r * (1 + slots)] = bias != NULL ? bias[r] : 0.0f;
-      memcpy(stream + r * (1 + slots) + 1, w->nm_values + r * slots, slots * sizeof(float));
-    }
-  }
-  return stream;
 }
 
 void sprig_free_spmm_stream(struct sprig_spmm_stream* s) {

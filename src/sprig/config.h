@@ -14,6 +14,9 @@ struct sprig_ukernel_traits {
   enum sprig_isa isa;
   uint32_t mr;
   uint32_t nr;
+  /* Issues software prefetches of its input rows (a _prefetch variant; see
+   * kernels/f32-spmm/list.inc). */
+  bool prefetch;
   bool is_default;
 };
 
@@ -28,23 +31,33 @@ struct sprig_ukernel_list {
 size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                             uint32_t nr);
 
+/* Whether one image's input, `rows` rows of `pixels` floats, fits in a quarter of L2 and so
+ * should stay there while the kernels walk it: then the kernels without software prefetch are
+ * the faster ones (see src/configs/choose.c for the measurements). */
+bool sprig_input_fits_cache(const struct sprig_hardware* hardware, size_t rows, size_t pixels);
+
 /* For rows of `pixels` pixels: rows longer than chosen's MR by less than a quarter of it take
  * the same ISA and NR kernel with the smallest MR that covers them in one pass if that MR is at
- * most twice chosen's, else `chosen`. Shorter rows: one pixel takes a same-ISA kernel with MR = 1 if the list has one
- * (vectorized over the weights); below 4 pixels and with no forced ISA, the widest scalar kernel
- * that fits; else the same ISA and NR kernel with the smallest MR that covers the row in one pass.
- * Narrow problems (batch-1 linear, 7x7 maps) then skip remainder passes. */
+ * most twice chosen's, else `chosen`. Shorter rows: one pixel takes a same-ISA kernel with MR = 1
+ * if the list has one (vectorized over the weights); below 4 pixels and with no forced ISA, the
+ * widest scalar kernel that fits; else the same ISA and NR kernel with the smallest MR that
+ * covers the row in one pass. Narrow problems (batch-1 linear, 7x7 maps) then skip remainder
+ * passes. Then the variant: of the kernels with that ISA, MR and NR, the one without software
+ * prefetch when one image's input (`input_rows` rows of `pixels` floats) fits in cache
+ * (sprig_input_fits_cache), else the one with it; an (ISA, MR, NR) listed once is kept. */
 size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
-                         size_t chosen, size_t pixels);
+                         size_t chosen, size_t pixels, size_t input_rows);
 
 /* Family wrappers. The NR = 1 choosers never return NULL (scalar kernels always exist). */
 const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel(const struct sprig_hardware* hardware);
 const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel_nr(const struct sprig_hardware* hardware,
                                                                       uint32_t nr);
+/* sprig_fit_ukernel for SpMM kernels: `pixels` pixels per image, `input_rows` input rows (K). */
 const struct sprig_f32_spmm_ukernel* sprig_fit_f32_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_f32_spmm_ukernel* chosen,
-                                                                size_t pixels);
+                                                                size_t pixels, size_t input_rows);
 const struct sprig_f32_nmspmm_ukernel* sprig_choose_f32_nmspmm_ukernel(const struct sprig_hardware* hardware);
+/* sprig_fit_ukernel for N:M kernels (which have no prefetch variants). */
 const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct sprig_hardware* hardware,
                                                                     const struct sprig_f32_nmspmm_ukernel* chosen,
                                                                     size_t pixels);

@@ -6,7 +6,9 @@
  *   output[c][p] = clamp(bias[c] + sum over runs g < groups, slots j < n of
  *                        w[c][g][j] * input[(g * m + idx[c][g][j]) * row_stride bytes][p], min, max)
  *
- * weights: per channel: bias, then groups * n values (zeros fill runs with fewer than n).
+ * bias:    nc floats, one per output channel (never NULL: operators pass zeros).
+ * weights: per channel: groups * n values (zeros fill runs with fewer than n): exactly the
+ *          packed weights' nm_values (src/sprig/weights.h), shared as they are.
  * indices: per channel: groups * n in-run row indices, each < m and naming a row that exists
  *          (the last run may be short when the row count is not a multiple of m).
  * input:   pixel 0 of the first run's first row; rows are row_stride bytes apart.
@@ -28,13 +30,13 @@
 
 typedef void (*sprig_f32_nmspmm_ukernel_fn)(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
-    const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params);
 
 #define SPRIG_F32_NMSPMM_UKERNEL(isa, mr, nr, is_default, fn)                                       \
   void fn(size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,                \
-          size_t row_stride, const float* weights, const uint8_t* indices, float* output,             \
-          size_t output_stride, const struct sprig_f32_minmax_params* params);
+          size_t row_stride, const float* bias, const float* weights, const uint8_t* indices,         \
+          float* output, size_t output_stride, const struct sprig_f32_minmax_params* params);
 #include <f32-nmspmm/list.inc>
 #undef SPRIG_F32_NMSPMM_UKERNEL
 

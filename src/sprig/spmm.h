@@ -5,7 +5,10 @@
  *   output[n][p] = clamp(bias[n] + sum_j w[n][j] * input_row(n, j)[p], min, max)
  * Pixels are contiguous in both input and output (NCHW, or a transposed batch).
  *
- * weights:      for each output channel n: bias[n], then the values of its entries.
+ * bias:         nc floats, one per output channel in channel order (never NULL: operators pass
+ *               zeros when there is no bias). Kept out of the weight stream, so that a stream
+ *               holds only what the packed weights determine and can be shared.
+ * weights:      for each output channel n: the values of its entries.
  * input_deltas: one per entry, in the same order: the signed distance in input rows from this
  *               entry's row to the next entry's row (anything after the last one), at most
  *               SPRIG_SPMM_MAX_STEP either way. A channel's entries may come in any row order,
@@ -20,9 +23,9 @@
  *
  * Kernels with NR > 1 (output-channel blocks) take the channels in blocks of NR, then the
  * nc % NR leftover channels one by one:
- *   for each of the nc / NR blocks: bias[NR], then for each of its nnz[block] entries (stored
- *     columns) the NR values of that column (zeros stored where a channel of the block has
- *     none); one input delta per entry;
+ *   for each of the nc / NR blocks: for each of its nnz[block] entries (stored columns) the NR
+ *     values of that column (zeros stored where a channel of the block has none); one input
+ *     delta per entry;
  *   then for each leftover channel: exactly the NR == 1 layout above.
  * nnz holds nc / NR block counts followed by nc % NR channel counts. (A stored zero, in a
  * block or a bridge, times an Inf or NaN input gives NaN, as in a dense product.)
@@ -35,13 +38,10 @@
 
 #include <sprig/isa.h>
 
+/* The output clamp: every kernel family takes it. */
 struct sprig_f32_minmax_params {
   float min;
   float max;
-  /* Nonzero when the input rows the call reads are expected to stay in L2 (the operator says so
-   * when one image's input fits in a quarter of it): the AVX-512 SpMM kernels then issue no
-   * software prefetch, which in that case costs more instructions than it saves waiting. */
-  uint32_t input_cached;
 };
 
 /* The longest step between consecutive entries' input rows, either way. */
@@ -53,13 +53,13 @@ static inline const float* sprig_spmm_next_row(const float* row, int8_t delta, s
 }
 
 typedef void (*sprig_f32_spmm_ukernel_fn)(
-    size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights,
+    size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights,
     const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params);
 
-#define SPRIG_F32_SPMM_UKERNEL(isa, mr, nr, is_default, fn)                                     \
-  void fn(size_t mc, size_t nc, const float* input, size_t input_stride, const float* weights, \
-          const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride, \
+#define SPRIG_F32_SPMM_UKERNEL(isa, mr, nr, prefetch, is_default, fn)                                         \
+  void fn(size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights, \
+          const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,                 \
           const struct sprig_f32_minmax_params* params);
 #include <f32-spmm/list.inc>
 #undef SPRIG_F32_SPMM_UKERNEL
@@ -70,6 +70,9 @@ struct sprig_f32_spmm_ukernel {
   enum sprig_isa isa;
   uint32_t mr;
   uint32_t nr;
+  /* The kernel issues software prefetches of the input rows ahead of its loads (name suffix
+   * _prefetch; see kernels/f32-spmm/list.inc). */
+  bool prefetch;
   /* The kernel an operator uses when this ISA is the best one allowed. */
   bool is_default;
 };

@@ -15,7 +15,7 @@ struct sprig_spmm_stream {
   size_t units;
   size_t entries;           /* over all units, bridges included: one delta each */
   size_t weight_count;      /* floats in weights */
-  float* weights;           /* per unit: nr (or 1) biases, then nr (or 1) values per entry */
+  float* weights;           /* per unit: nr (or 1) values per entry (no biases: kernels take them apart) */
   int8_t* deltas;           /* per entry: input rows to the next entry's row (0 after the last) */
   uint32_t* nnz;            /* per unit: its entries */
   uint32_t first_row;       /* input row of the first entry (0 if none) */
@@ -40,7 +40,7 @@ static inline void sprig_spmm_next_unit(const struct sprig_spmm_stream* s, struc
   for (size_t j = 0; j < count; j++) {
     p->row += s->deltas[p->entry + j];
   }
-  p->weight += width * (1 + count);
+  p->weight += width * count;
   p->entry += count;
   p->unit++;
 }
@@ -49,15 +49,12 @@ static inline void sprig_spmm_next_unit(const struct sprig_spmm_stream* s, struc
  * bridging. */
 size_t sprig_count_block_entries(const struct sprig_weights* weights, size_t nr);
 
-/* Builds the stream of CSR weights (BLOCK / GROUP weights go through sprig_block_weights_as_csr). */
-enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* weights, const float* bias, size_t nr,
+/* Builds the stream of CSR weights (BLOCK / GROUP weights go through sprig_block_weights_as_csr). It
+ * depends on the weights and nr only, so operators with the same weights can share it. */
+enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* weights, size_t nr,
                                           struct sprig_spmm_stream* stream);
 /* Frees the arrays and zeroes the stream. */
 void sprig_free_spmm_stream(struct sprig_spmm_stream* stream);
-
-/* The N:M kernel weight stream (nmspmm.h) of NM-format weights: per output channel the bias (or 0),
- * then its groups * n values. NULL when out of memory. */
-float* sprig_build_nm_weight_stream(const struct sprig_weights* weights, const float* bias);
 
 /* First output channel of a unit. */
 static inline size_t sprig_unit_first_channel(const struct sprig_spmm_stream* s, size_t unit) {

@@ -13,6 +13,11 @@
 
 #include <sprig.h>
 
+struct sprig_spmm_stream;
+
+/* Kinds of SpMM stream a weights object can hold: NR = 1, 2 and 4. */
+#define SPRIG_SPMM_STREAM_KINDS 3
+
 struct sprig_weights {
   atomic_size_t references;
   struct sprig_sparsity pattern; /* resolved: never AUTO */
@@ -42,7 +47,26 @@ struct sprig_weights {
   size_t nm_groups;        /* runs per row: ceil(cols / m) */
   float* nm_values;
   uint8_t* nm_indices;
+
+  /* Derived from the above on first use by an operator, then immutable and shared by every
+   * operator of these weights; published with a compare-and-swap, so operators may be created
+   * from one weights object on several threads at once (src/pack/derived.c). */
+  _Atomic(struct sprig_spmm_stream*) spmm_streams[SPRIG_SPMM_STREAM_KINDS]; /* by NR: 1, 2, 4 */
+  _Atomic(uint32_t*) row_block_counts;                                   /* BLOCK 1 x C: per row */
 };
+
+/* The SpMM kernel stream of the weights for kernels of `nr` channels per unit (1, 2 or 4),
+ * built on first use; NULL when out of memory. */
+const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* weights, size_t nr);
+
+/* For BLOCK 1 x C weights: each row's block count, built on first use; NULL when out of memory. */
+const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* weights);
+
+/* Bytes of the derived data built so far. */
+size_t sprig_weights_derived_bytes(const struct sprig_weights* weights);
+
+/* Frees the derived data (when the last reference goes). */
+void sprig_free_derived(struct sprig_weights* weights);
 
 void sprig_retain_weights(struct sprig_weights* weights);
 

@@ -1,0 +1,155 @@
+/* The common part of every operator: create (checks, bias, path), tensor binding, run, delete,
+ * and what the operator reports. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/log.h>
+#include <sprig/operator.h>
+
+static enum sprig_status check_clamp(float output_min, float output_max, const char* caller) {
+  if (isnan(output_min) || isnan(output_max)) {
+    sprig_log_error("%s: output_min and output_max must not be NaN", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (output_min > output_max) {
+    sprig_log_error("%s: output_min (%g) must be <= output_max (%g)", caller, (double) output_min,
+                    (double) output_max);
+    return sprig_status_invalid_parameter;
+  }
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_create_operator(enum sprig_operator_type type, struct sprig_weights* weights,
+                                        const float* bias, float output_min, float output_max, uint32_t flags,
+                                        const char* caller, sprig_operator_t* op_out) {
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  if (hardware == NULL) {
+    sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
+    return sprig_status_uninitialized;
+  }
+  if (op_out == NULL || weights == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, op_out == NULL ? "op_out" : "weights");
+    return sprig_status_invalid_parameter;
+  }
+  if (flags != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
+    return sprig_status_invalid_parameter;
+  }
+  enum sprig_status status = check_clamp(output_min, output_max, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
+  if (op == NULL || (op->bias = calloc(weights->rows, sizeof(float))) == NULL) {
+    free(op);
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  if (bias != NULL) {
+    memcpy(op->bias, bias, weights->rows * sizeof(float));
+  }
+  sprig_retain_weights(weights);
+  op->weights = weights;
+  op->type = type;
+  op->state = sprig_operator_state_created;
+  op->params = (struct sprig_f32_minmax_params){output_min, output_max};
+  op->rows = weights->rows;
+  op->cols = weights->cols;
+  op->path = sprig_choose_path(weights, hardware);
+  status = op->path->create(op, hardware);
+  if (status != sprig_status_success) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_delete_operator(op);
+    return status;
+  }
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros, %s path, kernel %s", caller, weights->rows, weights->cols,
+                  weights->nnz, op->path->name, sprig_operator_kernel_name(op));
+  *op_out = op;
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_check_operator(sprig_operator_t op, enum sprig_operator_type type, const char* caller) {
+  if (op == NULL) {
+    sprig_log_error("%s: op is NULL", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (op->type != type) {
+    sprig_log_error("%s: op has the wrong type (it is a %s operator)", caller,
+                    op->type == sprig_operator_type_linear ? "linear" : "conv2d_nchw");
+    return sprig_status_invalid_parameter;
+  }
+  return sprig_status_success;
+}
+
+void sprig_finish_reshape(struct sprig_operator* op) {
+  op->input = NULL;
+  op->output = NULL;
+  op->state = sprig_operator_state_reshaped;
+}
+
+enum sprig_status sprig_bind_tensors(struct sprig_operator* op, const float* input, size_t input_bytes,
+                                     float* output, size_t output_bytes, const char* caller) {
+  if (op->state == sprig_operator_state_created) {
+    sprig_log_error("%s: reshape the operator before setup", caller);
+    return sprig_status_invalid_state;
+  }
+  if (input == NULL || output == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, input == NULL ? "input" : "output");
+    return sprig_status_invalid_parameter;
+  }
+  const uintptr_t in_begin = (uintptr_t) input;
+  const uintptr_t out_begin = (uintptr_t) output;
+  if (in_begin < out_begin + output_bytes && out_begin < in_begin + input_bytes) {
+    sprig_log_error("%s: input and output overlap (in-place is not supported)", caller);
+    return sprig_status_invalid_parameter;
+  }
+  op->input = input;
+  op->output = output;
+  op->state = sprig_operator_state_ready;
+  if (op->path->setup != NULL) {
+    op->path->setup(op);
+  }
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpool) {
+  if (op == NULL) {
+    sprig_log_error("sprig_run_operator: op is NULL");
+    return sprig_status_invalid_parameter;
+  }
+  if (op->state != sprig_operator_state_ready) {
+    sprig_log_error("sprig_run_operator: operator is not set up (call reshape and setup first)");
+    return sprig_status_invalid_state;
+  }
+  if (op->type == sprig_operator_type_linear) {
+    sprig_run_linear(op, threadpool);
+  } else {
+    op->path->run(op, op->input, op->output, threadpool);
+  }
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_delete_operator(sprig_operator_t op) {
+  if (op == NULL) {
+    return sprig_status_success;
+  }
+  if (op->path != NULL) {
+    op->path->destroy(op);
+  }
+  sprig_release_weights(op->weights);
+  free(op->bias);
+  free(op->transposed_input);
+  free(op->transposed_output);
+  free(op);
+  return sprig_status_success;
+}
+
+const char* sprig_operator_kernel_name(sprig_operator_t op) {
+  return op != NULL ? op->path->kernel_name(op) : NULL;
+}
+
+size_t sprig_operator_weight_bytes(sprig_operator_t op) {
+  return op != NULL ? op->rows * sizeof(float) + op->path->weight_bytes(op) : 0;
+}

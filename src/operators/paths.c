@@ -1,0 +1,21 @@
+/* Which path an operator takes: decided once, at create, from the packed format and the
+ * kernels this CPU has. A new path is a pack file, a kernel list, a path file and a line here. */
+#include <sprig/config.h>
+#include <sprig/operator.h>
+
+/* BLOCK 1 x C weights with a matrix-vector kernel for that C (and 16-bit block columns). */
+static bool takes_row_blocks(const struct sprig_weights* w, const struct sprig_hardware* hardware) {
+  return w->pattern.format == SPRIG_FORMAT_BLOCK && w->block_height == 1 && w->block_col16 != NULL &&
+         sprig_choose_f32_bspmv_ukernel(hardware, (uint32_t) w->block_width) != NULL;
+}
+
+const struct sprig_path_ops* sprig_choose_path(const struct sprig_weights* weights,
+                                               const struct sprig_hardware* hardware) {
+  if (weights->pattern.format == SPRIG_FORMAT_NM) {
+    return &sprig_nm_path;
+  }
+  if (takes_row_blocks(weights, hardware)) {
+    return &sprig_rowblock_path;
+  }
+  return &sprig_spmm_path;
+}

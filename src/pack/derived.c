@@ -1,0 +1,100 @@
+/* Data derived from packed weights for the kernels (SpMM streams, row block counts): built by
+ * the first operator that needs it, then shared, immutable, by every operator of the weights.
+ * Two threads may build the same item at once; one compare-and-swap publishes the first, and
+ * the loser frees its copy and uses the published one. */
+#include <stdlib.h>
+
+#include <sprig/common.h>
+#include <sprig/stream.h>
+#include <sprig/weights.h>
+
+static size_t stream_kind(size_t nr) {
+  return nr >= 4 ? 2 : nr - 1;
+}
+
+/* Builds the stream from CSR weights, or from a CSR view of BLOCK / GROUP weights. */
+static struct sprig_spmm_stream* build_stream(const struct sprig_weights* w, size_t nr) {
+  struct sprig_weights* view = NULL;
+  if (w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP) {
+    view = sprig_block_weights_as_csr(w);
+    if (view == NULL) {
+      return NULL;
+    }
+  }
+  struct sprig_spmm_stream* stream = calloc(1, sizeof(struct sprig_spmm_stream));
+  if (stream != NULL && sprig_build_spmm_stream(view != NULL ? view : w, nr, stream) != sprig_status_success) {
+    free(stream);
+    stream = NULL;
+  }
+  sprig_release_weights(view);
+  return stream;
+}
+
+static void free_stream(struct sprig_spmm_stream* stream) {
+  if (stream != NULL) {
+    sprig_free_spmm_stream(stream);
+    free(stream);
+  }
+}
+
+const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* w, size_t nr) {
+  _Atomic(struct sprig_spmm_stream*)* slot = &w->spmm_streams[stream_kind(nr)];
+  struct sprig_spmm_stream* published = atomic_load_explicit(slot, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  struct sprig_spmm_stream* built = build_stream(w, nr);
+  if (built == NULL) {
+    return NULL;
+  }
+  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    free_stream(built);
+    return published;
+  }
+  return built;
+}
+
+const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* w) {
+  uint32_t* published = atomic_load_explicit(&w->row_block_counts, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  uint32_t* built = malloc(SPRIG_MAX(w->rows, 1) * sizeof(uint32_t));
+  if (built == NULL) {
+    return NULL;
+  }
+  for (size_t r = 0; r < w->rows; r++) {
+    built[r] = w->block_row_ptr[r + 1] - w->block_row_ptr[r];
+  }
+  if (!atomic_compare_exchange_strong_explicit(&w->row_block_counts, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    free(built);
+    return published;
+  }
+  return built;
+}
+
+static size_t stream_bytes(const struct sprig_spmm_stream* s) {
+  return s->weight_count * sizeof(float) + s->entries * sizeof(int8_t) + s->units * sizeof(uint32_t);
+}
+
+size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
+  size_t bytes = 0;
+  for (size_t k = 0; k < SPRIG_SPMM_STREAM_KINDS; k++) {
+    const struct sprig_spmm_stream* s =
+        atomic_load_explicit((_Atomic(struct sprig_spmm_stream*)*) &w->spmm_streams[k], memory_order_acquire);
+    bytes += s != NULL ? stream_bytes(s) : 0;
+  }
+  if (atomic_load_explicit((_Atomic(uint32_t*)*) &w->row_block_counts, memory_order_acquire) != NULL) {
+    bytes += w->rows * sizeof(uint32_t);
+  }
+  return bytes;
+}
+
+void sprig_free_derived(struct sprig_weights* w) {
+  for (size_t k = 0; k < SPRIG_SPMM_STREAM_KINDS; k++) {
+    free_stream(atomic_load_explicit(&w->spmm_streams[k], memory_order_acquire));
+  }
+  free(atomic_load_explicit(&w->row_block_counts, memory_order_acquire));
+}

@@ -1,0 +1,100 @@
+/* Work split shared by the paths whose kernels take pixel tiles x output-channel ranges (SpMM,
+ * N:M): pixel tiles, channel ranges, the aligned input copy, and the pthreadpool loop. */
+#ifndef SPRIG_TILING_H
+#define SPRIG_TILING_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include <pthreadpool.h>
+
+#include <sprig.h>
+#include <sprig/isa.h>
+
+/* What a path computes for one reshape, per image:
+ *   output[image][channel][pixel] = clamp(bias + W[channel][:] . input[image][:][pixel])
+ * with rows (channels) and images the given byte strides apart; pixels are contiguous. */
+struct sprig_problem {
+  size_t images;
+  size_t pixels;
+  size_t input_row_stride;
+  size_t input_image_stride;
+  size_t output_row_stride;
+  size_t output_image_stride;
+};
+
+/* A contiguous range of whole kernel units (output channels, or blocks of NR of them). The
+ * offsets locate the range's first unit in the path's weight arrays. */
+struct sprig_channel_range {
+  size_t first_channel;
+  size_t channel_count;
+  size_t first_unit;
+  size_t first_entry;
+  size_t first_weight;
+  size_t first_input_row;  /* input row of the range's first entry (0 if none) */
+};
+
+struct sprig_tile_plan {
+  struct sprig_problem problem;
+  size_t channels;            /* output channels in all */
+  size_t input_rows;          /* K: input rows per image */
+  /* What the kernels read: the caller's input, or staged_input when the caller's rows are
+   * misaligned or a multiple of 4 KiB apart (see sprig_kernel_row_stride). */
+  size_t kernel_row_stride;
+  size_t kernel_image_stride;
+  float* staged_input;        /* NULL, or images x K rows of kernel_row_stride bytes */
+  bool stage_on_threads;      /* copy to staged_input on pools of 2+ threads too (else 1 only) */
+  size_t pixel_tile;          /* pixels per task (a multiple of MR) */
+  size_t pixel_tiles;         /* per image */
+  struct sprig_channel_range* ranges;
+  size_t range_count;         /* ranges in use (the path's split fills them) */
+  size_t range_capacity;      /* ranges allocated */
+};
+
+/* Tasks a run is cut into at least (when the shape allows), whatever the thread count, so that
+ * the work split (and so every result bit) never depends on the pool. */
+#define SPRIG_TARGET_TASKS 32
+
+/* The row stride (bytes) at which SIMD kernels read rows of `pixels` floats best: a multiple of
+ * the 64-byte cache line (no load splits a line) that is not a multiple of 4 KiB (rows would
+ * share L1 sets). */
+size_t sprig_padded_row_stride(size_t pixels);
+
+/* Rows of `pixels` floats `row_stride` bytes apart: sprig_padded_row_stride(pixels) for rows of
+ * 16+ pixels that are misaligned or 4 KiB apart, else row_stride. */
+size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride);
+
+/* The input row stride kernels of `isa` should read for rows of `pixels` floats that are
+ * `row_stride` bytes apart, when `nnz` weights read `input_rows` rows: row_stride itself, or
+ * sprig_aligned_row_stride when copying pays (SIMD kernel, every input row read twice or more
+ * on average). */
+size_t sprig_kernel_row_stride(enum sprig_isa isa, size_t nnz, size_t input_rows, size_t pixels, size_t row_stride);
+
+/* 64-byte aligned memory for `bytes` bytes, zero-filled; NULL when out of memory. */
+void* sprig_allocate_aligned(size_t bytes);
+
+/* A new plan for `problem` (channels x input_rows weights, `units` kernel units, kernel tile
+ * `mr`, kernel input row stride from sprig_kernel_row_stride) with room for the channel ranges
+ * the task target asks for; the caller fills ranges / range_count. On error nothing is
+ * allocated and the reason is logged. */
+enum sprig_status sprig_plan_tiles(const struct sprig_problem* problem, size_t channels, size_t input_rows,
+                                   size_t units, size_t mr, size_t kernel_row_stride, const char* caller,
+                                   struct sprig_tile_plan* plan_out);
+
+/* Frees a plan's arrays and zeroes it. */
+void sprig_free_tile_plan(struct sprig_tile_plan* plan);
+
+/* Computes one pixel tile of one channel range. input points at pixel first_pixel of the image's
+ * first input row, rows row_stride bytes apart; output at the range's first channel, pixel
+ * first_pixel. */
+typedef void (*sprig_tile_fn)(const void* path, const struct sprig_tile_plan* plan,
+                              const struct sprig_channel_range* range, const char* input, size_t row_stride,
+                              size_t pixel_count, char* output);
+
+/* Runs fn over every (pixel tile, channel range) of the plan on the pool, staging the input
+ * first when the plan says so. On one thread each pixel tile is one call over every channel
+ * (ranges only balance load between threads; each channel's sums are the same either way). */
+void sprig_run_tiles(const struct sprig_tile_plan* plan, const void* path, sprig_tile_fn fn, const float* input,
+                     float* output, pthreadpool_t threadpool);
+
+#endif /* SPRIG_TILING_H */
