@@ -368,8 +368,9 @@ SPRIG_API enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_
 /* Frees the operator. NULL is a no-op success. */
 SPRIG_API enum sprig_status sprig_delete_operator(sprig_operator_t op);
 
-/* The microkernel the operator runs, e.g. "sprig_f32_spmm_minmax_ukernel_32x1__avx2": chosen at
- * create from the CPU and the weights, narrowed at reshape when rows are shorter than its tile;
+/* The microkernel the operator runs, e.g. "sprig_f32_spmm_minmax_ukernel_64x1__avx2_prefetch":
+ * chosen at create from the CPU and the weights, narrowed at reshape when rows are shorter than
+ * its tile;
  * NULL for a NULL operator. Valid while the operator lives. */
 SPRIG_API const char* sprig_operator_kernel_name(sprig_operator_t op);
 
