@@ -158,28 +158,8 @@ static void nm_tester_run(const struct nm_tester* t, const struct sprig_f32_nmsp
 
   char what[512];
   describe(t, what, sizeof(what));
-  for (size_t r = 0; r < t->channels; r++) {
-    for (size_t p = 0; p < output_stride; p++) {
-      const float actual = output[r * output_stride + p];
-      const float wanted = expected[r * output_stride + p];
-      if (p >= t->m) {
-        if (memcmp(&actual, &wanted, sizeof(float)) != 0) {
-          fail_msg("%s: channel %zu: padding float %zu after the row was written (%.9g)", what, r, p - t->m,
-                   (double) actual);
-        }
-        continue;
-      }
-      double magnitude = fabs(bias[r]);
-      for (uint32_t j = a.row_ptr[r]; j < a.row_ptr[r + 1]; j++) {
-        magnitude += fabs(a.values[j] * input[a.col_idx[j] * input_stride + p]);
-      }
-      const float bound = error_bound(w.groups * t->pattern_n, magnitude);
-      if (!(fabsf(actual - wanted) <= bound)) {
-        fail_msg("%s: channel %zu pixel %zu is %.9g, expected %.9g (bound %.3g)", what, r, p, (double) actual,
-                 (double) wanted, (double) bound);
-      }
-    }
-  }
+  assert_kernel_output(what, &a, bias, input, input_stride, output, expected, t->channels, t->m, output_stride,
+                       w.groups * t->pattern_n);
   free_nm(&w);
   csr_free(&a);
   free(bias);

@@ -117,6 +117,38 @@ static inline void assert_close(const float* actual, const float* expected, cons
   }
 }
 
+/* Compares a kernel's output [channels][output_stride] with the reference's: pixels [0, m) of
+ * each channel within error_bound of the products the channel's entries in `a` make with the
+ * input (rows input_stride floats apart), terms = `terms` or, when 0, the channel's entry count;
+ * the padding floats after pixel m bit-identical (never written). Fails naming `what`. */
+static inline void assert_kernel_output(const char* what, const struct csr* a, const float* bias,
+                                        const float* input, size_t input_stride, const float* output,
+                                        const float* expected, size_t channels, size_t m, size_t output_stride,
+                                        size_t terms) {
+  for (size_t r = 0; r < channels; r++) {
+    for (size_t p = 0; p < output_stride; p++) {
+      const float actual = output[r * output_stride + p];
+      const float wanted = expected[r * output_stride + p];
+      if (p >= m) {
+        if (memcmp(&actual, &wanted, sizeof(float)) != 0) {
+          fail_msg("%s: channel %zu: padding float %zu after the row was written (%.9g)", what, r, p - m,
+                   (double) actual);
+        }
+        continue;
+      }
+      double magnitude = fabs(bias[r]);
+      for (uint32_t j = a->row_ptr[r]; j < a->row_ptr[r + 1]; j++) {
+        magnitude += fabs(a->values[j] * input[a->col_idx[j] * input_stride + p]);
+      }
+      const float bound = error_bound(terms != 0 ? terms : a->row_ptr[r + 1] - a->row_ptr[r], magnitude);
+      if (!(fabsf(actual - wanted) <= bound)) {
+        fail_msg("%s: channel %zu pixel %zu is %.9g, expected %.9g (bound %.3g)", what, r, p, (double) actual,
+                 (double) wanted, (double) bound);
+      }
+    }
+  }
+}
+
 static inline void assert_all_equal(const float* data, size_t count, float value, const char* what) {
   for (size_t i = 0; i < count; i++) {
     if (memcmp(&data[i], &value, sizeof(float)) != 0) {
