@@ -133,9 +133,7 @@ bool sprig_spmm_state_has_simd_matvec(const struct sprig_spmm_state* s) {
 }
 
 size_t sprig_spmm_state_bytes(const struct sprig_spmm_state* s) {
-  const struct sprig_spmm_stream* st = s->stream;
-  return st == NULL ? 0
-                    : st->weight_count * sizeof(float) + st->entries * sizeof(int8_t) + st->units * sizeof(uint32_t);
+  return s->stream == NULL ? 0 : sprig_spmm_stream_bytes(s->stream);
 }
 
 void sprig_spmm_state_fini(struct sprig_spmm_state* s) {

@@ -75,16 +75,12 @@ const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* w) {
   return built;
 }
 
-static size_t stream_bytes(const struct sprig_spmm_stream* s) {
-  return s->weight_count * sizeof(float) + s->entries * sizeof(int8_t) + s->units * sizeof(uint32_t);
-}
-
 size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   size_t bytes = 0;
   for (size_t k = 0; k < SPRIG_SPMM_STREAM_KINDS; k++) {
     const struct sprig_spmm_stream* s =
         atomic_load_explicit((_Atomic(struct sprig_spmm_stream*)*) &w->spmm_streams[k], memory_order_acquire);
-    bytes += s != NULL ? stream_bytes(s) : 0;
+    bytes += s != NULL ? sprig_spmm_stream_bytes(s) : 0;
   }
   if (atomic_load_explicit((_Atomic(uint32_t*)*) &w->row_block_counts, memory_order_acquire) != NULL) {
     bytes += w->rows * sizeof(uint32_t);

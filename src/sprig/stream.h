@@ -53,6 +53,11 @@ size_t sprig_count_block_entries(const struct sprig_weights* weights, size_t nr)
  * depends on the weights and nr only, so operators with the same weights can share it. */
 enum sprig_status sprig_build_spmm_stream(const struct sprig_weights* weights, size_t nr,
                                           struct sprig_spmm_stream* stream);
+/* Bytes the stream's arrays hold (values, one-byte steps, per-unit counts). */
+static inline size_t sprig_spmm_stream_bytes(const struct sprig_spmm_stream* s) {
+  return s->weight_count * sizeof(float) + s->entries * sizeof(int8_t) + s->units * sizeof(uint32_t);
+}
+
 /* Frees the arrays and zeroes the stream. */
 void sprig_free_spmm_stream(struct sprig_spmm_stream* stream);
 
