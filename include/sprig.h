@@ -155,8 +155,8 @@ enum sprig_format {
    * any 1 <= n < m with m in {2, 4, 8, 16}); stored as n values and n one-byte indices per run. */
   SPRIG_FORMAT_NM = 3,
   /* `group` consecutive output channels (2, 4 or 8) share one nonzero mask, each with its own
-   * values (SparseByteNN-style). For the 1x1 and linear layers of this version a group is a
-   * group x 1 block. */
+   * values (SparseByteNN-style): a group x 1 block of the weight matrix, which for a KxK
+   * convolution is one mask over the whole input-channel x kh x kw kernel. */
   SPRIG_FORMAT_GROUP = 4,
   /* Packing detects the most structured pattern the weights satisfy (see README, "AUTO"). */
   SPRIG_FORMAT_AUTO = 5,
@@ -306,58 +306,112 @@ SPRIG_API enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t
 SPRIG_API enum sprig_status sprig_setup_linear_f32(
     sprig_operator_t op, const float* input, float* output);
 
-/* 2-D convolution on NCHW tensors. This version supports 1x1 kernels with stride 1, dilation 1,
- * no padding and groups == 1 (pointwise convolution): any other value is refused with
- * sprig_status_unsupported_parameter, naming the field. */
+/* 2-D convolution on NCHW tensors, as PyTorch's Conv2d: any kernel size, stride, dilation,
+ * asymmetric zero padding and groups (depthwise: groups == all input channels, input_channels
+ * == 1, output_channels == the channel multiplier). Counts are per group. */
 struct sprig_conv2d_params {
-  uint32_t kernel_height, kernel_width;     /* >= 1; this version: 1 */
-  uint32_t stride_height, stride_width;     /* >= 1; this version: 1 */
-  uint32_t dilation_height, dilation_width; /* >= 1; this version: 1 */
-  uint32_t padding_top, padding_right, padding_bottom, padding_left; /* this version: 0 */
-  uint32_t groups;                          /* >= 1; this version: 1 */
-  size_t input_channels;   /* per group: 1 .. 2^32 - 1 */
-  size_t output_channels;  /* per group: 1 .. 2^32 - 1 */
+  uint32_t kernel_height, kernel_width;     /* 1 .. 64 */
+  uint32_t stride_height, stride_width;     /* 1 .. 16 */
+  uint32_t dilation_height, dilation_width; /* 1 .. 64 */
+  uint32_t padding_top, padding_right, padding_bottom, padding_left; /* 0 .. 1024 */
+  uint32_t groups;                          /* >= 1 */
+  size_t input_channels;   /* per group: >= 1 */
+  size_t output_channels;  /* per group: >= 1 */
 };
 
+/* Create flag (conv2d_nchw only): the input is NHWC, [batch][height][width][groups x
+ * input_channels] (an image as decoded), instead of NCHW; the output stays NCHW. The first
+ * layer of an NCHW network takes the image this way without a separate transpose. */
+#define SPRIG_FLAG_INPUT_NHWC 0x00000002u
+
 /* A convolution layer. After reshape(batch, height, width) and setup(input, output), a run
- * computes (1x1 kernels)
- *   output[b][o][y][x] = min(max(bias[o] + sum_c W[o][c] * input[b][c][y][x], output_min), output_max)
+ * computes, with G = groups, I = input_channels, O = output_channels (per group), for every
+ * group g < G, output channel o < O of the group, output pixel (y, x):
+ *   output[b][g*O + o][y][x] = min(max(bias[g*O + o] + sum over c < I, ky < kernel_height,
+ *       kx < kernel_width of W[g*O + o][c][ky][kx] * in(b, g*I + c, y*stride_height +
+ *       ky*dilation_height - padding_top, x*stride_width + kx*dilation_width - padding_left),
+ *       output_min), output_max)
+ * where in() is 0 outside the input (zero padding). Output size:
+ *   output_height = (height + padding_top + padding_bottom - dilation_height*(kernel_height-1) - 1)
+ *                   / stride_height + 1 (rounded down), and the same for the width.
+ * The weight matrix is [G*O rows][I*kernel_height*kernel_width columns]: every sparsity format
+ * applies to it row by row as to a linear layer's (GROUP: `group` output channels share one
+ * mask over the whole I x kh x kw kernel). With G > 1, BLOCK and GROUP row blocks must not
+ * straddle two groups (block_rows or group divides O).
  *   params        the shape (see struct sprig_conv2d_params), not NULL. Copied.
- *   weights       dense [output_channels][input_channels][kernel_height][kernel_width]; zeros
- *                 define the pattern. Read during the call only.
- *   bias          output_channels values, or NULL for zeros. Copied.
- *   pattern, output_min, output_max, flags, op_out: as for sprig_create_linear_f32.
- * Returns what sprig_create_linear_f32 returns, plus unsupported_parameter for a shape this
- * version does not compute. */
+ *   weights       dense [G*O][I][kernel_height][kernel_width]; zeros define the pattern. Read
+ *                 during the call only.
+ *   bias          G*O values, or NULL for zeros. Copied.
+ *   flags         0, SPRIG_FLAG_PRUNE and/or SPRIG_FLAG_INPUT_NHWC.
+ *   pattern, output_min, output_max, op_out: as for sprig_create_linear_f32.
+ * Returns what sprig_create_linear_f32 returns; invalid_parameter names the field of params
+ * that is out of range. */
 SPRIG_API enum sprig_status sprig_create_conv2d_nchw_f32(
     const struct sprig_conv2d_params* params, const float* weights, const float* bias,
     const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
     sprig_operator_t* op_out);
 
-/* The same from packed weights with rows = output_channels and cols = input_channels x
- * kernel_height x kernel_width (invalid_parameter otherwise); references them like
- * sprig_create_linear_from_weights_f32. flags: 0. */
+/* The same from packed weights with rows = G*O and cols = I x kernel_height x kernel_width
+ * (invalid_parameter otherwise); references them like sprig_create_linear_from_weights_f32.
+ * flags: 0 or SPRIG_FLAG_INPUT_NHWC. */
 SPRIG_API enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
     const struct sprig_conv2d_params* params, sprig_weights_t weights, const float* bias,
     float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
 
-/* Fixes the input size and plans the work.
+/* Fixes the input size and plans the work (workspaces for padded inputs are allocated here).
  *   op                 a conv2d_nchw operator.
  *   batch, height,
- *   width              of the input [batch][input_channels][height][width]: each >= 1, and the
- *                      input and output byte sizes must fit size_t.
+ *   width              of the input: each >= 1, the kernel (dilated) must fit in the padded
+ *                      input, and the input and output byte sizes must fit size_t.
  *   output_height_out,
- *   output_width_out   receive the output size (here height and width) when not NULL;
- *                      untouched on error.
+ *   output_width_out   receive the output size when not NULL; untouched on error.
  * Unbinds the tensors (setup again). On error the previous plan is kept. */
 SPRIG_API enum sprig_status sprig_reshape_conv2d_nchw_f32(
     sprig_operator_t op, size_t batch, size_t height, size_t width,
     size_t* output_height_out, size_t* output_width_out);
 
 /* Binds the tensors of the next runs; no allocation.
- *   input   [batch][input_channels][height][width] floats.
- *   output  [batch][output_channels][output_height][output_width] floats; must not overlap. */
+ *   input   [batch][G*I][height][width] floats ([batch][height][width][G*I] with
+ *           SPRIG_FLAG_INPUT_NHWC).
+ *   output  [batch][G*O][output_height][output_width] floats; must not overlap. */
 SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_f32(
+    sprig_operator_t op, const float* input, float* output);
+
+/* ---- companions of an NCHW network (no weights; same lifecycle and status rules) ---- */
+
+/* Global average pooling: output[b][c] = clamp(mean over y, x of input[b][c][y][x]).
+ *   channels  >= 1.  output_min, output_max: as for linear.  flags: 0. */
+SPRIG_API enum sprig_status sprig_create_global_average_pooling_nchw_f32(
+    size_t channels, float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
+/* batch, height, width >= 1; byte sizes must fit size_t. */
+SPRIG_API enum sprig_status sprig_reshape_global_average_pooling_nchw_f32(
+    sprig_operator_t op, size_t batch, size_t height, size_t width);
+/* input [batch][channels][height][width], output [batch][channels]; must not overlap. */
+SPRIG_API enum sprig_status sprig_setup_global_average_pooling_nchw_f32(
+    sprig_operator_t op, const float* input, float* output);
+
+/* Element-wise addition of two tensors of the same shape (residual connections):
+ * output[i] = clamp(a[i] + b[i]). flags: 0. */
+SPRIG_API enum sprig_status sprig_create_add_f32(
+    float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
+/* elements >= 1 (the whole tensor, batch included); byte size must fit size_t. */
+SPRIG_API enum sprig_status sprig_reshape_add_f32(sprig_operator_t op, size_t elements);
+/* a, b, output: `elements` floats each. output may be a or b exactly (in place), but must not
+ * otherwise overlap them. */
+SPRIG_API enum sprig_status sprig_setup_add_f32(
+    sprig_operator_t op, const float* a, const float* b, float* output);
+
+/* Layout conversion between NHWC [batch][height][width][channels] and NCHW
+ * [batch][channels][height][width]. channels >= 1; flags: 0. */
+SPRIG_API enum sprig_status sprig_create_convert_nhwc_to_nchw_f32(
+    size_t channels, uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_create_convert_nchw_to_nhwc_f32(
+    size_t channels, uint32_t flags, sprig_operator_t* op_out);
+/* For either conversion: batch, height, width >= 1; byte size must fit size_t. */
+SPRIG_API enum sprig_status sprig_reshape_convert_f32(
+    sprig_operator_t op, size_t batch, size_t height, size_t width);
+/* input and output: batch x height x width x channels floats each; must not overlap. */
+SPRIG_API enum sprig_status sprig_setup_convert_f32(
     sprig_operator_t op, const float* input, float* output);
 
 /* Computes the operator on the bound tensors. `threadpool` may be NULL (serial on the calling

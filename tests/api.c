@@ -248,19 +248,25 @@ static void test_create_bad_input(void** state) {
   struct sprig_conv2d_params zero_stride = p;
   zero_stride.stride_width = 0;
   EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&zero_stride, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
-                 sprig_status_invalid_parameter, "> 0");
+                 sprig_status_invalid_parameter, "stride_width = 0 is out of range");
   struct sprig_conv2d_params no_channels = p;
   no_channels.output_channels = 0;
   EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&no_channels, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
                  sprig_status_invalid_parameter, "output_channels");
-  struct sprig_conv2d_params kernel3x3 = p;
-  kernel3x3.kernel_height = kernel3x3.kernel_width = 3;
-  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&kernel3x3, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
-                 sprig_status_unsupported_parameter, "1x1");
+  struct sprig_conv2d_params huge_kernel = p;
+  huge_kernel.kernel_height = 65;
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&huge_kernel, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "kernel_height = 65 is out of range");
   struct sprig_conv2d_params padded = p;
-  padded.padding_left = 1;
+  padded.padding_left = 1025;
   EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&padded, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
-                 sprig_status_unsupported_parameter, "padding");
+                 sprig_status_invalid_parameter, "padding_left");
+  struct sprig_conv2d_params no_groups = p;
+  no_groups.groups = 0;
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&no_groups, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "groups");
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&p, dense4x4, NULL, NULL, -INFINITY, INFINITY, 0x80, &op),
+                 sprig_status_invalid_parameter, "flags");
   sprig_weights_t w = NULL;
   assert_int_equal(sprig_pack_weights_f32(2, 8, dense4x4, NULL, 0, &w), sprig_status_success);
   EXPECT_REFUSED(sprig_create_conv2d_nchw_from_weights_f32(&p, w, NULL, -INFINITY, INFINITY, 0, &op),
@@ -294,6 +300,8 @@ static void test_lifecycle_bad_input(void** state) {
   EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(linear, 1, 1, 1, &oh, &ow), sprig_status_invalid_parameter, "type");
   EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, 0, 3, &oh, &ow), sprig_status_invalid_parameter, "> 0");
   EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, SIZE_MAX / 2, 3, &oh, &ow), sprig_status_invalid_parameter,
+                 "2^32");
+  EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, SIZE_MAX / 8, 3, 3, &oh, &ow), sprig_status_invalid_parameter,
                  "overflow");
   assert_int_equal(oh, 77);
   assert_int_equal(ow, 77);

@@ -44,10 +44,13 @@ void sprig_reference_f32_conv2d_nchw(
     const float* bias, float* output, float output_min, float output_max) {
   const size_t kernel_size = s->input_channels * s->kernel_height * s->kernel_width;
   const size_t out_pixels = s->output_height * s->output_width;
+  const size_t groups = s->groups == 0 ? 1 : s->groups;
+  const size_t all_outputs = groups * s->output_channels;
   for (size_t b = 0; b < s->batch; b++) {
-    const float* image = input + b * s->input_channels * s->height * s->width;
-    for (size_t o = 0; o < s->output_channels; o++) {
-      float* out = output + (b * s->output_channels + o) * out_pixels;
+    for (size_t o = 0; o < all_outputs; o++) {
+      const size_t group = o / s->output_channels;
+      const float* image = input + (b * groups + group) * s->input_channels * s->height * s->width;
+      float* out = output + (b * all_outputs + o) * out_pixels;
       for (size_t oy = 0; oy < s->output_height; oy++) {
         for (size_t ox = 0; ox < s->output_width; ox++) {
           const double acc = (bias != NULL ? bias[o] : 0.0) + conv_point(s, image, weights + o * kernel_size, oy, ox);

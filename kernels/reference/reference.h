@@ -17,10 +17,11 @@ void sprig_reference_f32_linear(
     size_t batch, size_t in_features, size_t out_features, const float* input, const float* weights,
     const float* bias, float* output, float output_min, float output_max);
 
-/* Dense NCHW convolution (groups = 1): input [batch][cin][h][w], weights [cout][cin][kh][kw],
- * output [batch][cout][oh][ow]; bias may be NULL. */
+/* Dense NCHW convolution with groups (0 counts as 1; channel counts are per group): input
+ * [batch][groups x cin][h][w], weights [groups x cout][cin][kh][kw], output
+ * [batch][groups x cout][oh][ow]; bias may be NULL. Sums in double. */
 struct sprig_reference_conv2d {
-  size_t batch, height, width, input_channels, output_channels;
+  size_t batch, height, width, input_channels, output_channels, groups;
   size_t kernel_height, kernel_width, stride_height, stride_width, dilation_height, dilation_width;
   size_t padding_top, padding_left, output_height, output_width;
 };

@@ -1,43 +1,70 @@
-/* 2-D convolution on NCHW tensors; 1x1, stride 1, unpadded kernels reduce to one SpMM per image. */
+/* 2-D convolution on NCHW tensors. Pointwise convolutions (1x1, stride 1, unpadded, one group,
+ * NCHW input) are one SpMM per image on the linear paths; every other shape takes the conv path
+ * (src/operators/path-conv.c). */
 #include <sprig/common.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
-static enum sprig_status check_conv_params(const struct sprig_conv2d_params* p, const char* caller) {
+/* Ranges this version accepts (sprig.h documents them). */
+#define MAX_KERNEL 64
+#define MAX_STRIDE 16
+#define MAX_DILATION 64
+#define MAX_PADDING 1024
+
+static enum sprig_status check_range(const char* caller, const char* name, uint32_t value, uint32_t min,
+                                     uint32_t max) {
+  if (value < min || value > max) {
+    sprig_log_error("%s: params->%s = %u is out of range (%u .. %u)", caller, name, (unsigned) value, (unsigned) min,
+                    (unsigned) max);
+    return sprig_status_invalid_parameter;
+  }
+  return sprig_status_success;
+}
+
+/* Checks params and the flags this entry point allows; on success the geometry is filled in. */
+static enum sprig_status check_conv_params(const struct sprig_conv2d_params* p, uint32_t flags, uint32_t allowed_flags,
+                                           const char* caller, struct sprig_conv_geometry* geometry) {
   if (p == NULL) {
     sprig_log_error("%s: params is NULL", caller);
     return sprig_status_invalid_parameter;
   }
-  if (p->kernel_height == 0 || p->kernel_width == 0 || p->stride_height == 0 || p->stride_width == 0 ||
-      p->dilation_height == 0 || p->dilation_width == 0 || p->groups == 0) {
-    sprig_log_error("%s: kernel size, stride, dilation and groups must all be > 0", caller);
-    return sprig_status_invalid_parameter;
-  }
-  if (p->input_channels == 0 || p->output_channels == 0) {
-    sprig_log_error("%s: input_channels (%zu) and output_channels (%zu) must be > 0", caller,
-                    p->input_channels, p->output_channels);
+  if ((flags & ~allowed_flags) != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) (flags & ~allowed_flags));
     return sprig_status_invalid_parameter;
   }
   const struct {
     const char* name;
-    uint32_t value;
-    uint32_t supported;
+    uint32_t value, min, max;
   } limits[] = {
-      {"kernel_height", p->kernel_height, 1}, {"kernel_width", p->kernel_width, 1},
-      {"stride_height", p->stride_height, 1}, {"stride_width", p->stride_width, 1},
-      {"dilation_height", p->dilation_height, 1}, {"dilation_width", p->dilation_width, 1},
-      {"padding_top", p->padding_top, 0}, {"padding_right", p->padding_right, 0},
-      {"padding_bottom", p->padding_bottom, 0}, {"padding_left", p->padding_left, 0},
-      {"groups", p->groups, 1},
+      {"kernel_height", p->kernel_height, 1, MAX_KERNEL},       {"kernel_width", p->kernel_width, 1, MAX_KERNEL},
+      {"stride_height", p->stride_height, 1, MAX_STRIDE},       {"stride_width", p->stride_width, 1, MAX_STRIDE},
+      {"dilation_height", p->dilation_height, 1, MAX_DILATION}, {"dilation_width", p->dilation_width, 1, MAX_DILATION},
+      {"padding_top", p->padding_top, 0, MAX_PADDING},          {"padding_right", p->padding_right, 0, MAX_PADDING},
+      {"padding_bottom", p->padding_bottom, 0, MAX_PADDING},    {"padding_left", p->padding_left, 0, MAX_PADDING},
+      {"groups", p->groups, 1, UINT32_MAX},
   };
   for (size_t i = 0; i < sizeof(limits) / sizeof(limits[0]); i++) {
-    if (limits[i].value != limits[i].supported) {
-      sprig_log_error("%s: %s = %u is not supported in this version (only %u: 1x1 kernels with stride 1, "
-                      "dilation 1, no padding and 1 group)",
-                      caller, limits[i].name, (unsigned) limits[i].value, (unsigned) limits[i].supported);
-      return sprig_status_unsupported_parameter;
+    const enum sprig_status status = check_range(caller, limits[i].name, limits[i].value, limits[i].min, limits[i].max);
+    if (status != sprig_status_success) {
+      return status;
     }
   }
+  size_t rows, cols, input_channels;
+  if (p->input_channels == 0 || p->output_channels == 0) {
+    sprig_log_error("%s: params->input_channels (%zu) and params->output_channels (%zu) must be > 0", caller,
+                    p->input_channels, p->output_channels);
+    return sprig_status_invalid_parameter;
+  }
+  if (!sprig_mul_size(p->groups, p->output_channels, &rows) ||
+      !sprig_mul3_size(p->input_channels, p->kernel_height, p->kernel_width, &cols) || rows > UINT32_MAX ||
+      cols > UINT32_MAX || !sprig_mul_size(p->groups, p->input_channels, &input_channels)) {
+    sprig_log_error("%s: groups (%u) x output_channels (%zu) and input_channels (%zu) x kernel size (%u x %u) must "
+                    "each be below 2^32",
+                    caller, (unsigned) p->groups, p->output_channels, p->input_channels, (unsigned) p->kernel_height,
+                    (unsigned) p->kernel_width);
+    return sprig_status_invalid_parameter;
+  }
+  *geometry = (struct sprig_conv_geometry){*p, (flags & SPRIG_FLAG_INPUT_NHWC) != 0};
   return sprig_status_success;
 }
 
@@ -45,17 +72,20 @@ enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
     const struct sprig_conv2d_params* params, sprig_weights_t weights, const float* bias,
     float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out) {
   static const char caller[] = "sprig_create_conv2d_nchw_from_weights_f32";
-  enum sprig_status status = check_conv_params(params, caller);
+  struct sprig_conv_geometry geometry;
+  enum sprig_status status = check_conv_params(params, flags, SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
   if (status != sprig_status_success) {
     return status;
   }
-  if (weights != NULL && (weights->rows != params->output_channels || weights->cols != params->input_channels)) {
-    sprig_log_error("%s: weights are %zu x %zu, the convolution needs %zu x %zu", caller, weights->rows,
-                    weights->cols, params->output_channels, params->input_channels);
+  const size_t rows = params->groups * params->output_channels;
+  const size_t cols = params->input_channels * params->kernel_height * params->kernel_width;
+  if (weights != NULL && (weights->rows != rows || weights->cols != cols)) {
+    sprig_log_error("%s: weights are %zu x %zu, the convolution needs %zu x %zu (groups x output_channels, "
+                    "input_channels x kernel_height x kernel_width)",
+                    caller, weights->rows, weights->cols, rows, cols);
     return sprig_status_invalid_parameter;
   }
-  return sprig_create_operator(sprig_operator_type_conv2d_nchw, weights, bias, output_min, output_max, flags,
-                               caller, op_out);
+  return sprig_create_conv_operator(&geometry, weights, bias, output_min, output_max, caller, op_out);
 }
 
 enum sprig_status sprig_create_conv2d_nchw_f32(
@@ -63,7 +93,9 @@ enum sprig_status sprig_create_conv2d_nchw_f32(
     const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
     sprig_operator_t* op_out) {
   static const char caller[] = "sprig_create_conv2d_nchw_f32";
-  enum sprig_status status = check_conv_params(params, caller);
+  struct sprig_conv_geometry geometry;
+  enum sprig_status status =
+      check_conv_params(params, flags, SPRIG_FLAG_PRUNE | SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
   if (status != sprig_status_success) {
     return status;
   }
@@ -71,19 +103,26 @@ enum sprig_status sprig_create_conv2d_nchw_f32(
     sprig_log_error("%s: op_out is NULL", caller);
     return sprig_status_invalid_parameter;
   }
-  static const struct sprig_pack_names names = {caller, "output_channels",
+  static const struct sprig_pack_names names = {caller, "groups x output_channels",
                                                 "input_channels x kernel_height x kernel_width", "weights"};
   struct sprig_weights* packed = NULL;
-  status = sprig_pack_dense_f32(params->output_channels, params->input_channels, weights, pattern, flags, &names,
-                                &packed);
+  status = sprig_pack_dense_f32(params->groups * params->output_channels,
+                                params->input_channels * params->kernel_height * params->kernel_width, weights,
+                                pattern, flags & SPRIG_FLAG_PRUNE, &names, &packed);
   if (status != sprig_status_success) {
     return status;
   }
-  /* SPRIG_FLAG_PRUNE was for packing; the operator itself takes no flags. */
-  status = sprig_create_operator(sprig_operator_type_conv2d_nchw, packed, bias, output_min, output_max,
-                                 flags & ~SPRIG_FLAG_PRUNE, caller, op_out);
+  status = sprig_create_conv_operator(&geometry, packed, bias, output_min, output_max, caller, op_out);
   sprig_release_weights(packed);
   return status;
+}
+
+/* The output size along one axis, or 0 when the dilated kernel does not fit the padded input. */
+static size_t output_size(size_t input, uint32_t padding_before, uint32_t padding_after, uint32_t kernel,
+                          uint32_t dilation, uint32_t stride) {
+  const size_t padded = input + padding_before + padding_after;
+  const size_t span = (size_t) dilation * (kernel - 1) + 1;
+  return padded < span ? 0 : (padded - span) / stride + 1;
 }
 
 enum sprig_status sprig_reshape_conv2d_nchw_f32(
@@ -94,24 +133,40 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
   if (status != sprig_status_success) {
     return status;
   }
-  if (batch == 0 || height == 0 || width == 0) {
-    sprig_log_error("%s: batch (%zu), height (%zu) and width (%zu) must be > 0", caller, batch, height, width);
+  if (batch == 0 || height == 0 || width == 0 || height > UINT32_MAX || width > UINT32_MAX) {
+    sprig_log_error("%s: batch (%zu), height (%zu) and width (%zu) must be > 0 (and the sizes below 2^32)", caller,
+                    batch, height, width);
     return sprig_status_invalid_parameter;
   }
-  size_t pixels, row_bytes, input_image_bytes, output_image_bytes, total;
-  if (!sprig_mul_size(height, width, &pixels) || !sprig_mul_size(pixels, sizeof(float), &row_bytes) ||
-      !sprig_mul_size(row_bytes, op->cols, &input_image_bytes) ||
-      !sprig_mul_size(row_bytes, op->rows, &output_image_bytes) ||
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const size_t output_height =
+      output_size(height, p->padding_top, p->padding_bottom, p->kernel_height, p->dilation_height, p->stride_height);
+  const size_t output_width =
+      output_size(width, p->padding_left, p->padding_right, p->kernel_width, p->dilation_width, p->stride_width);
+  if (output_height == 0 || output_width == 0) {
+    sprig_log_error("%s: the %s kernel (dilated) is larger than the padded %zu x %zu input", caller,
+                    output_height == 0 ? "height of the" : "width of the", height, width);
+    return sprig_status_invalid_parameter;
+  }
+  const size_t input_channels = (size_t) p->groups * p->input_channels;
+  size_t input_pixels, output_pixels, input_image_bytes, output_image_bytes, total;
+  if (!sprig_mul_size(height, width, &input_pixels) || !sprig_mul_size(output_height, output_width, &output_pixels) ||
+      !sprig_mul3_size(input_pixels, sizeof(float), input_channels, &input_image_bytes) ||
+      !sprig_mul3_size(output_pixels, sizeof(float), op->rows, &output_image_bytes) ||
       !sprig_mul_size(input_image_bytes, batch, &total) || !sprig_mul_size(output_image_bytes, batch, &total)) {
     sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
     return sprig_status_invalid_parameter;
   }
   const struct sprig_problem problem = {
       .images = batch,
-      .pixels = pixels,
-      .input_row_stride = row_bytes,
+      .pixels = output_pixels,
+      .input_height = height,
+      .input_width = width,
+      .output_height = output_height,
+      .output_width = output_width,
+      .input_row_stride = input_pixels * sizeof(float),
       .input_image_stride = input_image_bytes,
-      .output_row_stride = row_bytes,
+      .output_row_stride = output_pixels * sizeof(float),
       .output_image_stride = output_image_bytes,
   };
   status = op->path->plan(op, &problem, caller);
@@ -121,12 +176,14 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
   op->batch = batch;
   op->height = height;
   op->width = width;
+  op->output_height = output_height;
+  op->output_width = output_width;
   sprig_finish_reshape(op);
   if (output_height_out != NULL) {
-    *output_height_out = height;
+    *output_height_out = output_height;
   }
   if (output_width_out != NULL) {
-    *output_width_out = width;
+    *output_width_out = output_width;
   }
   return sprig_status_success;
 }
@@ -137,7 +194,8 @@ enum sprig_status sprig_setup_conv2d_nchw_f32(sprig_operator_t op, const float* 
   if (status != sprig_status_success) {
     return status;
   }
-  const size_t pixels = op->height * op->width * op->batch;
-  return sprig_bind_tensors(op, input, pixels * op->cols * sizeof(float), output,
-                            pixels * op->rows * sizeof(float), caller);
+  const size_t input_channels = (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
+  const size_t input_bytes = op->batch * op->height * op->width * input_channels * sizeof(float);
+  const size_t output_bytes = op->batch * op->output_height * op->output_width * op->rows * sizeof(float);
+  return sprig_bind_tensors(op, input, input_bytes, output, output_bytes, caller);
 }

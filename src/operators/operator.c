@@ -21,9 +21,78 @@ static enum sprig_status check_clamp(float output_min, float output_max, const c
   return sprig_status_success;
 }
 
+const char* sprig_operator_type_name(enum sprig_operator_type type) {
+  switch (type) {
+    case sprig_operator_type_linear:
+      return "linear";
+    case sprig_operator_type_conv2d_nchw:
+      return "conv2d_nchw";
+    case sprig_operator_type_global_average_pooling_nchw:
+      return "global_average_pooling_nchw";
+    case sprig_operator_type_add:
+      return "add";
+    case sprig_operator_type_convert_nhwc_to_nchw:
+      return "convert_nhwc_to_nchw";
+    case sprig_operator_type_convert_nchw_to_nhwc:
+      return "convert_nchw_to_nhwc";
+  }
+  return "unknown";
+}
+
+enum sprig_status sprig_create_weightless_operator(enum sprig_operator_type type, const struct sprig_path_ops* path,
+                                                   float output_min, float output_max, uint32_t flags,
+                                                   const char* caller, sprig_operator_t* op_out) {
+  if (sprig_get_hardware() == NULL) {
+    sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
+    return sprig_status_uninitialized;
+  }
+  if (op_out == NULL) {
+    sprig_log_error("%s: op_out is NULL", caller);
+    return sprig_status_invalid_parameter;
+  }
+  if (flags != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
+    return sprig_status_invalid_parameter;
+  }
+  const enum sprig_status status = check_clamp(output_min, output_max, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
+  if (op == NULL) {
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  op->type = type;
+  op->state = sprig_operator_state_created;
+  op->params = (struct sprig_f32_minmax_params){output_min, output_max};
+  op->path = path;
+  *op_out = op;
+  return sprig_status_success;
+}
+
+static enum sprig_status create_operator(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
+                                         struct sprig_weights* weights, const float* bias, float output_min,
+                                         float output_max, uint32_t flags, const char* caller,
+                                         sprig_operator_t* op_out);
+
 enum sprig_status sprig_create_operator(enum sprig_operator_type type, struct sprig_weights* weights,
                                         const float* bias, float output_min, float output_max, uint32_t flags,
                                         const char* caller, sprig_operator_t* op_out) {
+  return create_operator(type, NULL, weights, bias, output_min, output_max, flags, caller, op_out);
+}
+
+enum sprig_status sprig_create_conv_operator(const struct sprig_conv_geometry* conv, struct sprig_weights* weights,
+                                             const float* bias, float output_min, float output_max,
+                                             const char* caller, sprig_operator_t* op_out) {
+  return create_operator(sprig_operator_type_conv2d_nchw, conv, weights, bias, output_min, output_max, 0, caller,
+                         op_out);
+}
+
+static enum sprig_status create_operator(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
+                                         struct sprig_weights* weights, const float* bias, float output_min,
+                                         float output_max, uint32_t flags, const char* caller,
+                                         sprig_operator_t* op_out) {
   const struct sprig_hardware* hardware = sprig_get_hardware();
   if (hardware == NULL) {
     sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
@@ -57,7 +126,10 @@ enum sprig_status sprig_create_operator(enum sprig_operator_type type, struct sp
   op->params = (struct sprig_f32_minmax_params){output_min, output_max};
   op->rows = weights->rows;
   op->cols = weights->cols;
-  op->path = sprig_choose_path(weights, hardware);
+  if (conv != NULL) {
+    op->geometry = *conv;
+  }
+  op->path = sprig_choose_path(weights, hardware, conv != NULL && !sprig_conv_is_pointwise(conv) ? conv : NULL);
   status = op->path->create(op, hardware);
   if (status != sprig_status_success) {
     sprig_log_error("%s: out of memory", caller);
@@ -76,8 +148,7 @@ enum sprig_status sprig_check_operator(sprig_operator_t op, enum sprig_operator_
     return sprig_status_invalid_parameter;
   }
   if (op->type != type) {
-    sprig_log_error("%s: op has the wrong type (it is a %s operator)", caller,
-                    op->type == sprig_operator_type_linear ? "linear" : "conv2d_nchw");
+    sprig_log_error("%s: op has the wrong type (it is a %s operator)", caller, sprig_operator_type_name(op->type));
     return sprig_status_invalid_parameter;
   }
   return sprig_status_success;
@@ -135,7 +206,7 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
   if (op == NULL) {
     return sprig_status_success;
   }
-  if (op->path != NULL) {
+  if (op->path != NULL && op->path->destroy != NULL) {
     op->path->destroy(op);
   }
   sprig_release_weights(op->weights);
@@ -151,5 +222,8 @@ const char* sprig_operator_kernel_name(sprig_operator_t op) {
 }
 
 size_t sprig_operator_weight_bytes(sprig_operator_t op) {
-  return op != NULL ? op->rows * sizeof(float) + op->path->weight_bytes(op) : 0;
+  if (op == NULL) {
+    return 0;
+  }
+  return op->rows * sizeof(float) + (op->path->weight_bytes != NULL ? op->path->weight_bytes(op) : 0);
 }

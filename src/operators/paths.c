@@ -9,8 +9,19 @@ static bool takes_row_blocks(const struct sprig_weights* w, const struct sprig_h
          sprig_choose_f32_bspmv_ukernel(hardware, (uint32_t) w->block_width) != NULL;
 }
 
+bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv) {
+  const struct sprig_conv2d_params* p = &conv->params;
+  return !conv->input_nhwc && p->kernel_height == 1 && p->kernel_width == 1 && p->stride_height == 1 &&
+         p->stride_width == 1 && p->padding_top == 0 && p->padding_right == 0 && p->padding_bottom == 0 &&
+         p->padding_left == 0 && p->groups == 1;
+}
+
 const struct sprig_path_ops* sprig_choose_path(const struct sprig_weights* weights,
-                                               const struct sprig_hardware* hardware) {
+                                               const struct sprig_hardware* hardware,
+                                               const struct sprig_conv_geometry* conv) {
+  if (conv != NULL) {
+    return &sprig_conv_path;
+  }
   if (weights->pattern.format == SPRIG_FORMAT_NM) {
     return &sprig_nm_path;
   }

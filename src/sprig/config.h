@@ -5,8 +5,10 @@
 #include <stdint.h>
 
 #include <sprig/bspmv.h>
+#include <sprig/dwconv.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
+#include <sprig/spconv.h>
 #include <sprig/spmm.h>
 
 /* What the chooser needs of a listed kernel, whatever its family. */
@@ -66,6 +68,17 @@ const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct
  * or NULL (no kernels for that block width). */
 const struct sprig_f32_bspmv_ukernel* sprig_choose_f32_bspmv_ukernel(const struct sprig_hardware* hardware,
                                                                     uint32_t block_width);
+
+/* The sparse direct convolution kernel with `nr` of the best allowed ISA (NULL if no kernel
+ * has that NR), and its fit to rows of `pixels` pixels (as sprig_fit_ukernel). */
+const struct sprig_f32_spconv_ukernel* sprig_choose_f32_spconv_ukernel(const struct sprig_hardware* hardware,
+                                                                      uint32_t nr);
+const struct sprig_f32_spconv_ukernel* sprig_fit_f32_spconv_ukernel(const struct sprig_hardware* hardware,
+                                                                   const struct sprig_f32_spconv_ukernel* chosen,
+                                                                   size_t pixels);
+/* The depthwise kernel for `taps` taps (9, 25) of the best allowed ISA that has one, or NULL. */
+const struct sprig_f32_dwconv_ukernel* sprig_choose_f32_dwconv_ukernel(const struct sprig_hardware* hardware,
+                                                                      uint32_t taps);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);

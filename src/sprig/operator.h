@@ -16,7 +16,14 @@
 enum sprig_operator_type {
   sprig_operator_type_linear = 1,
   sprig_operator_type_conv2d_nchw,
+  sprig_operator_type_global_average_pooling_nchw,
+  sprig_operator_type_add,
+  sprig_operator_type_convert_nhwc_to_nchw,
+  sprig_operator_type_convert_nchw_to_nhwc,
 };
+
+/* "linear", "conv2d_nchw", ... for messages. */
+const char* sprig_operator_type_name(enum sprig_operator_type type);
 
 enum sprig_operator_state {
   sprig_operator_state_created = 1,  /* needs reshape */
@@ -25,6 +32,16 @@ enum sprig_operator_state {
 };
 
 struct sprig_operator;
+
+/* A convolution's shape as created (sprig_conv2d_params plus the input layout flag). */
+struct sprig_conv_geometry {
+  struct sprig_conv2d_params params;
+  bool input_nhwc;
+};
+
+/* Whether a convolution is a plain per-pixel product (1x1, stride 1, no padding, one group,
+ * NCHW input): then the linear paths compute it. */
+bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv);
 
 /* What a path does. Every function gets the operator; path state lives in op->path_state. */
 struct sprig_path_ops {
@@ -47,10 +64,13 @@ struct sprig_path_ops {
   void (*destroy)(struct sprig_operator* op);
 };
 
-/* The path for these weights on this hardware (one place decides; src/operators/paths.c). */
+/* The path for these weights on this hardware (one place decides; src/operators/paths.c).
+ * conv: the convolution's shape, or NULL for linear layers and pointwise convolutions. */
 const struct sprig_path_ops* sprig_choose_path(const struct sprig_weights* weights,
-                                               const struct sprig_hardware* hardware);
+                                               const struct sprig_hardware* hardware,
+                                               const struct sprig_conv_geometry* conv);
 
+extern const struct sprig_path_ops sprig_conv_path;
 extern const struct sprig_path_ops sprig_spmm_path;
 extern const struct sprig_path_ops sprig_nm_path;
 extern const struct sprig_path_ops sprig_rowblock_path;
@@ -66,9 +86,17 @@ struct sprig_operator {
   const struct sprig_path_ops* path;
   void* path_state;
 
+  /* conv2d_nchw: the shape (geometry.params.groups == 0 for other types). */
+  struct sprig_conv_geometry geometry;
+  /* Operators without weights: the channel count (pooling, conversion) or element count (add). */
+  size_t channels;
+  size_t elements;
+
   size_t batch;
   size_t height;
   size_t width;
+  size_t output_height;  /* conv2d_nchw, after reshape */
+  size_t output_width;
   /* linear with batches planned as pixels: transposed copies of input [K][B] and output [N][B],
    * rows transposed_stride floats apart. */
   float* transposed_input;
@@ -76,14 +104,28 @@ struct sprig_operator {
   size_t transposed_stride;
 
   const float* input;
+  const float* second_input;  /* add: the other addend */
   float* output;
 };
+
+/* An operator without weights (pooling, add, layout conversion): checks initialization,
+ * op_out, flags (0) and the clamp, and returns it created with `path` (whose create is not
+ * called). */
+enum sprig_status sprig_create_weightless_operator(enum sprig_operator_type type, const struct sprig_path_ops* path,
+                                                   float output_min, float output_max, uint32_t flags,
+                                                   const char* caller, sprig_operator_t* op_out);
 
 /* Validates clamps and flags, takes a reference on `weights`, copies the bias and creates the
  * chosen path. On error nothing is kept and *op_out is untouched. */
 enum sprig_status sprig_create_operator(enum sprig_operator_type type, struct sprig_weights* weights,
                                         const float* bias, float output_min, float output_max, uint32_t flags,
                                         const char* caller, sprig_operator_t* op_out);
+
+/* The same for a convolution of shape `conv` (copied into the operator before its path is
+ * chosen and created). */
+enum sprig_status sprig_create_conv_operator(const struct sprig_conv_geometry* conv, struct sprig_weights* weights,
+                                             const float* bias, float output_min, float output_max,
+                                             const char* caller, sprig_operator_t* op_out);
 
 /* Common checks of reshape/setup arguments: op not NULL and of `type`. */
 enum sprig_status sprig_check_operator(sprig_operator_t op, enum sprig_operator_type type, const char* caller);

@@ -17,6 +17,9 @@
 struct sprig_problem {
   size_t images;
   size_t pixels;
+  /* Convolutions taken by the conv path: the input and output maps (pixels is their product
+   * for the output); 0 otherwise. */
+  size_t input_height, input_width, output_height, output_width;
   size_t input_row_stride;
   size_t input_image_stride;
   size_t output_row_stride;

@@ -1,0 +1,528 @@
+/*
+ * The convolution path: every convolution that is not a plain per-pixel product (KxK kernels,
+ * strides, dilation, padding, groups, depthwise, NHWC input).
+ *
+ * Staging. Each run first copies every input channel of every image into zero-padded "phase
+ * planes": for strides sh x sw, plane (py, px) of channel c holds
+ *   plane[i][j] = padded_input[c][i*sh + py][j*sw + px]     (0 outside the input)
+ * with Hq = output_height + amax rows and P = output_width + bmax columns, where
+ * amax = dh*(kh-1) / sh and bmax = dw*(kw-1) / sw. Tap (ky, kx) of output pixel (y, x) is then
+ *   plane(ky*dh % sh, kx*dw % sw)[y + ky*dh / sh][x + kx*dw / sw],
+ * a fixed offset from position y*P + x of the plane: every stored weight becomes one byte offset,
+ * and the kernels read consecutive pixels with no border logic and never outside the staging
+ * buffer (the caller's input is read only by the staging copy, inside its bounds).
+ *
+ * Computing. Depthwise 3x3 and 5x5 layers (groups == input channels, one input channel per
+ * group) run the f32-dwconv kernels: one channel, its taps in registers. Everything else runs
+ * the f32-spconv kernels over each channel's stored weights (any format, as per-row entries).
+ * Output rows of Wout >= SPRIG_CONV_ROW_PIXELS pixels are one kernel call each; narrower maps are
+ * computed as one run of pixels per row block across the plane width P (the bmax pixels past
+ * each row's end are computed into a workspace and dropped when the rows are copied out).
+ *
+ * Work split. Tasks are (image, block of output rows, channel range), ranges never crossing a
+ * group. The blocks and ranges depend on the shape only, so results are bitwise identical for
+ * any pool.
+ */
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/log.h>
+#include <sprig/operator.h>
+
+/* Output rows at least this wide are computed row by row straight into the output. */
+#define SPRIG_CONV_ROW_PIXELS 16
+
+/* Pixel work (output pixels x stored weights) a task should hold at least, and the task count
+ * a run is cut into at least when the shape allows (independent of the pool). */
+#define TARGET_TASKS 32
+
+struct conv_entries {
+  float* values;       /* per output channel, its stored values */
+  uint32_t* columns;   /* ... and their columns: c * kh * kw + ky * kw + kx */
+  uint32_t* counts;    /* stored values per output channel */
+  size_t total;
+};
+
+struct conv_range {
+  size_t first_channel;
+  size_t channel_count;
+  size_t first_entry;  /* spconv: index of the range's first stored value */
+  size_t group;
+};
+
+struct conv_state {
+  /* Depthwise kernel (NULL: spconv) and its per-channel bias + taps. */
+  const struct sprig_f32_dwconv_ukernel* dwconv;
+  float* dw_weights;
+  int32_t dw_offsets[64];
+  /* spconv: the chosen kernel, the one fitted at plan, the entries and their offsets. */
+  const struct sprig_f32_spconv_ukernel* chosen;
+  const struct sprig_f32_spconv_ukernel* ukernel;
+  struct conv_entries entries;
+  int32_t* offsets;
+
+  /* Plan (reshape). */
+  size_t input_height, input_width;
+  size_t output_height, output_width;
+  size_t plane_rows, plane_width;      /* Hq, P */
+  size_t plane_floats;                 /* Hq * P */
+  size_t channel_floats;               /* sh * sw * Hq * P: one input channel's planes */
+  size_t group_floats;                 /* input channels per group x channel_floats */
+  size_t image_floats;                 /* groups x group_floats */
+  float* staged;                       /* batch x image_floats */
+  bool by_row;                         /* row by row into the output, else runs over P */
+  float* wide_output;                  /* runs over P: batch x channels x Hout x P */
+  size_t rows_per_task;
+  size_t row_blocks;
+  struct conv_range* ranges;
+  size_t range_count;
+};
+
+static const struct sprig_conv2d_params* params_of(const struct sprig_operator* op) {
+  return &op->geometry.params;
+}
+
+static size_t input_channels_total(const struct sprig_operator* op) {
+  return params_of(op)->groups * params_of(op)->input_channels;
+}
+
+/* ---- entries: the stored values of every format, row by row ---- */
+
+/* Calls put(column, value) for the stored entries of `row` in order; returns their count. */
+static size_t for_each_stored(const struct sprig_weights* w, const struct sprig_weights* csr, size_t row,
+                              struct conv_entries* out, size_t at) {
+  size_t count = 0;
+  if (w->pattern.format == SPRIG_FORMAT_NM) {
+    const size_t slots = w->nm_groups * w->pattern.n;
+    for (size_t s = 0; s < slots; s++) {
+      if (out != NULL) {
+        out->values[at + count] = w->nm_values[row * slots + s];
+        out->columns[at + count] = (uint32_t) ((s / w->pattern.n) * w->pattern.m + w->nm_indices[row * slots + s]);
+      }
+      count++;
+    }
+    return count;
+  }
+  for (struct sprig_csr_cursor c = sprig_csr_row(csr, row); c.entry < c.end; sprig_csr_next(csr, &c)) {
+    if (out != NULL) {
+      out->values[at + count] = csr->values[c.entry];
+      out->columns[at + count] = c.column;
+    }
+    count++;
+  }
+  return count;
+}
+
+static enum sprig_status build_entries(const struct sprig_weights* w, struct conv_entries* e) {
+  struct sprig_weights* view = NULL;
+  const struct sprig_weights* csr = w;
+  if (w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP) {
+    view = sprig_block_weights_as_csr(w);
+    if (view == NULL) {
+      return sprig_status_out_of_memory;
+    }
+    csr = view;
+  }
+  e->counts = malloc(w->rows * sizeof(uint32_t));
+  size_t total = 0;
+  for (size_t r = 0; r < w->rows && e->counts != NULL; r++) {
+    e->counts[r] = (uint32_t) for_each_stored(w, csr, r, NULL, 0);
+    total += e->counts[r];
+  }
+  e->total = total;
+  e->values = malloc(SPRIG_MAX(total, 1) * sizeof(float));
+  e->columns = malloc(SPRIG_MAX(total, 1) * sizeof(uint32_t));
+  if (e->counts == NULL || e->values == NULL || e->columns == NULL) {
+    sprig_release_weights(view);
+    return sprig_status_out_of_memory;
+  }
+  for (size_t r = 0, at = 0; r < w->rows; r++) {
+    at += for_each_stored(w, csr, r, e, at);
+  }
+  sprig_release_weights(view);
+  return sprig_status_success;
+}
+
+static void free_entries(struct conv_entries* e) {
+  free(e->values);
+  free(e->columns);
+  free(e->counts);
+  *e = (struct conv_entries){0};
+}
+
+/* ---- create ---- */
+
+static bool is_depthwise(const struct sprig_operator* op) {
+  const struct sprig_conv2d_params* p = params_of(op);
+  return p->input_channels == 1 && p->groups > 1;
+}
+
+/* Depthwise layers with a dedicated kernel: each channel's bias and dense taps. */
+static enum sprig_status create_dwconv(struct sprig_operator* op, struct conv_state* s,
+                                       const struct sprig_hardware* hardware) {
+  const struct sprig_conv2d_params* p = params_of(op);
+  const size_t taps = (size_t) p->kernel_height * p->kernel_width;
+  s->dwconv = sprig_choose_f32_dwconv_ukernel(hardware, (uint32_t) taps);
+  if (s->dwconv == NULL) {
+    return sprig_status_success;
+  }
+  s->dw_weights = calloc(op->rows * (taps + 1), sizeof(float));
+  if (s->dw_weights == NULL) {
+    return sprig_status_out_of_memory;
+  }
+  size_t at = 0;
+  for (size_t o = 0; o < op->rows; o++) {
+    float* w = s->dw_weights + o * (taps + 1);
+    w[0] = op->bias[o];
+    for (uint32_t j = 0; j < s->entries.counts[o]; j++, at++) {
+      w[1 + s->entries.columns[at]] = s->entries.values[at];
+    }
+  }
+  return sprig_status_success;
+}
+
+static enum sprig_status conv_create(struct sprig_operator* op, const struct sprig_hardware* hardware) {
+  struct conv_state* s = calloc(1, sizeof(struct conv_state));
+  if (s == NULL) {
+    return sprig_status_out_of_memory;
+  }
+  op->path_state = s;
+  enum sprig_status status = build_entries(op->weights, &s->entries);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  if (is_depthwise(op)) {
+    status = create_dwconv(op, s, hardware);
+    if (status != sprig_status_success) {
+      return status;
+    }
+  }
+  s->chosen = sprig_choose_f32_spconv_ukernel(hardware, 1);
+  s->ukernel = s->chosen;
+  return sprig_status_success;
+}
+
+static size_t conv_one_pixel_batches_below(const struct sprig_operator* op) {
+  (void) op;
+  return 0;
+}
+
+/* ---- plan ---- */
+
+struct conv_plan_shape {
+  size_t output_height, output_width, plane_rows, plane_width, channel_floats, group_floats, image_floats;
+};
+
+/* The staged layout for an input of height x width; false when a size overflows or an offset
+ * would not fit the kernels' int32 (reason logged). */
+static bool shape_planes(const struct sprig_operator* op, size_t height, size_t width, size_t output_height,
+                         size_t output_width, const char* caller, struct conv_plan_shape* shape) {
+  const struct sprig_conv2d_params* p = params_of(op);
+  shape->output_height = output_height;
+  shape->output_width = output_width;
+  shape->plane_rows = shape->output_height + (size_t) p->dilation_height * (p->kernel_height - 1) / p->stride_height;
+  shape->plane_width = shape->output_width + (size_t) p->dilation_width * (p->kernel_width - 1) / p->stride_width;
+  size_t plane_floats;
+  if (!sprig_mul_size(shape->plane_rows, shape->plane_width, &plane_floats) ||
+      !sprig_mul3_size(plane_floats, p->stride_height, p->stride_width, &shape->channel_floats) ||
+      !sprig_mul_size(shape->channel_floats, p->input_channels, &shape->group_floats) ||
+      !sprig_mul_size(shape->group_floats, p->groups, &shape->image_floats) ||
+      shape->group_floats > (size_t) INT32_MAX / sizeof(float)) {
+    sprig_log_error("%s: the padded input of one group (%zu channels, %zu x %zu) is too large for this version "
+                    "(at most 2 GiB per group)",
+                    caller, p->input_channels, height, width);
+    return false;
+  }
+  return true;
+}
+
+/* The byte offset of column (c, ky, kx) from its group's staged input at output pixel (0, 0). */
+static int32_t column_offset(const struct sprig_conv2d_params* p, const struct conv_plan_shape* shape,
+                             uint32_t column) {
+  const size_t taps = (size_t) p->kernel_height * p->kernel_width;
+  const size_t c = column / taps;
+  const size_t ky = column % taps / p->kernel_width;
+  const size_t kx = column % p->kernel_width;
+  const size_t dy = ky * p->dilation_height, dx = kx * p->dilation_width;
+  const size_t plane = (dy % p->stride_height) * p->stride_width + dx % p->stride_width;
+  const size_t at = c * shape->channel_floats + plane * shape->plane_rows * shape->plane_width +
+                    dy / p->stride_height * shape->plane_width + dx / p->stride_width;
+  return (int32_t) (at * sizeof(float));
+}
+
+/* Channel ranges of about equal stored values, never crossing a group, about `per_group` per
+ * group. */
+static size_t split_ranges(const struct sprig_operator* op, const struct conv_state* s, size_t per_group,
+                           struct conv_range* ranges) {
+  const struct sprig_conv2d_params* p = params_of(op);
+  const size_t channels = p->output_channels;
+  size_t used = 0, entry = 0;
+  for (size_t g = 0; g < p->groups; g++) {
+    const size_t first = g * channels;
+    size_t group_cost = 0;
+    for (size_t o = first; o < first + channels; o++) {
+      group_cost += s->entries.counts[o] + 1;
+    }
+    size_t o = first, cost = 0;
+    for (size_t r = 0; r < per_group && o < first + channels; r++) {
+      const size_t goal = group_cost * (r + 1) / per_group;
+      struct conv_range range = {o, 0, entry, g};
+      do {
+        cost += s->entries.counts[o] + 1;
+        entry += s->entries.counts[o];
+        o++;
+      } while (o < first + channels && (cost < goal || r + 1 == per_group));
+      range.channel_count = o - range.first_channel;
+      ranges[used++] = range;
+    }
+  }
+  return used;
+}
+
+static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig_problem* problem, const char* caller) {
+  struct conv_state* s = op->path_state;
+  const struct sprig_conv2d_params* p = params_of(op);
+  struct conv_plan_shape shape;
+  if (!shape_planes(op, problem->input_height, problem->input_width, problem->output_height, problem->output_width,
+                    caller, &shape)) {
+    return sprig_status_unsupported_parameter;
+  }
+  /* Depthwise kernels take rows of any width; runs across P are for spconv on narrow maps. */
+  const bool by_row = s->dwconv != NULL || shape.output_width >= SPRIG_CONV_ROW_PIXELS ||
+                      shape.plane_width == shape.output_width;
+  size_t staged_floats, wide_floats = 0, wide_image_floats;
+  if (!sprig_mul_size(shape.image_floats, problem->images, &staged_floats) ||
+      !sprig_mul3_size(op->rows, shape.output_height, shape.plane_width, &wide_image_floats) ||
+      (!by_row && !sprig_mul_size(wide_image_floats, problem->images, &wide_floats)) ||
+      staged_floats > SIZE_MAX / sizeof(float) || wide_floats > SIZE_MAX / sizeof(float)) {
+    sprig_log_error("%s: the staged input of %zu images overflows size_t", caller, problem->images);
+    return sprig_status_invalid_parameter;
+  }
+  /* Row blocks: enough tasks for the target with every group's channels in a few ranges. */
+  const size_t per_group = SPRIG_MAX(1, SPRIG_MIN(p->output_channels,
+                                                  sprig_divide_round_up(TARGET_TASKS / 4, p->groups)));
+  const size_t range_capacity = per_group * p->groups;
+  const size_t tasks_per_rows = problem->images * range_capacity;
+  const size_t row_blocks = SPRIG_MIN(shape.output_height, SPRIG_MAX(1, sprig_divide_round_up(TARGET_TASKS, tasks_per_rows)));
+  const size_t rows_per_task = sprig_divide_round_up(shape.output_height, row_blocks);
+
+  float* staged = sprig_allocate_aligned(SPRIG_MAX(staged_floats, 1) * sizeof(float));
+  float* wide = by_row ? NULL : sprig_allocate_aligned(SPRIG_MAX(wide_floats, 1) * sizeof(float));
+  struct conv_range* ranges = malloc(range_capacity * sizeof(struct conv_range));
+  int32_t* offsets = s->dwconv == NULL ? malloc(SPRIG_MAX(s->entries.total, 1) * sizeof(int32_t)) : NULL;
+  if (staged == NULL || (!by_row && wide == NULL) || ranges == NULL || (s->dwconv == NULL && offsets == NULL)) {
+    free(staged);
+    free(wide);
+    free(ranges);
+    free(offsets);
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  free(s->staged);
+  free(s->wide_output);
+  free(s->ranges);
+  free(s->offsets);
+  s->staged = staged;
+  s->wide_output = wide;
+  s->ranges = ranges;
+  s->offsets = offsets;
+  s->range_count = split_ranges(op, s, per_group, ranges);
+  if (s->dwconv != NULL) {
+    for (uint32_t t = 0; t < s->dwconv->taps; t++) {
+      s->dw_offsets[t] = column_offset(p, &shape, t);
+    }
+  } else {
+    for (size_t e = 0; e < s->entries.total; e++) {
+      offsets[e] = column_offset(p, &shape, s->entries.columns[e]);
+    }
+  }
+  s->input_height = problem->input_height;
+  s->input_width = problem->input_width;
+  s->output_height = shape.output_height;
+  s->output_width = shape.output_width;
+  s->plane_rows = shape.plane_rows;
+  s->plane_width = shape.plane_width;
+  s->plane_floats = shape.plane_rows * shape.plane_width;
+  s->channel_floats = shape.channel_floats;
+  s->group_floats = shape.group_floats;
+  s->image_floats = shape.image_floats;
+  s->by_row = by_row;
+  s->rows_per_task = rows_per_task;
+  s->row_blocks = sprig_divide_round_up(shape.output_height, rows_per_task);
+  const size_t run_pixels = by_row ? shape.output_width : (rows_per_task - 1) * shape.plane_width + shape.output_width;
+  s->ukernel = sprig_fit_f32_spconv_ukernel(sprig_get_hardware(), s->chosen, run_pixels);
+  return sprig_status_success;
+}
+
+/* ---- run ---- */
+
+struct stage_context {
+  const struct sprig_operator* op;
+  const struct conv_state* s;
+  const float* input;
+};
+
+/* Stages one input channel of one image into its phase planes. */
+static void stage_channel(void* context, size_t task) {
+  const struct stage_context* ctx = context;
+  const struct conv_state* s = ctx->s;
+  const struct sprig_conv2d_params* p = params_of(ctx->op);
+  const size_t channels = input_channels_total(ctx->op);
+  const size_t image = task / channels, c = task % channels;
+  const size_t height = s->input_height, width = s->input_width;
+  const size_t sh = p->stride_height, sw = p->stride_width;
+  const bool nhwc = ctx->op->geometry.input_nhwc;
+  const float* in = ctx->input + image * channels * height * width + (nhwc ? c : c * height * width);
+  const size_t x_step = nhwc ? channels : 1;
+  const size_t y_step = width * x_step;
+  float* plane = s->staged + image * s->image_floats + c * s->channel_floats;
+  for (size_t py = 0; py < sh; py++) {
+    for (size_t px = 0; px < sw; px++, plane += s->plane_floats) {
+      for (size_t i = 0; i < s->plane_rows; i++) {
+        float* row = plane + i * s->plane_width;
+        /* Padded-input row i*sh + py is input row iy = that - padding_top. */
+        const size_t padded_y = i * sh + py;
+        if (padded_y < p->padding_top || padded_y - p->padding_top >= height) {
+          memset(row, 0, s->plane_width * sizeof(float));
+          continue;
+        }
+        /* Columns j read input column j*sw + px - padding_left: zeros before first and from end. */
+        const size_t left = p->padding_left, first = left > px ? sprig_divide_round_up(left - px, sw) : 0;
+        const size_t end = SPRIG_MAX(first, SPRIG_MIN(s->plane_width, sprig_divide_round_up(left + width - px, sw)));
+        memset(row, 0, first * sizeof(float));
+        if (end > first) {
+          const float* src = in + (padded_y - p->padding_top) * y_step + (first * sw + px - left) * x_step;
+          if (x_step == 1 && sw == 1) {
+            memcpy(row + first, src, (end - first) * sizeof(float));
+          } else {
+            const size_t step = sw * x_step;
+            for (size_t j = first; j < end; j++, src += step) {
+              row[j] = *src;
+            }
+          }
+        }
+        memset(row + end, 0, (s->plane_width - end) * sizeof(float));
+      }
+    }
+  }
+}
+
+struct compute_context {
+  const struct sprig_operator* op;
+  const struct conv_state* s;
+  float* output;
+};
+
+static void compute_dwconv(const struct compute_context* ctx, const float* group_input, size_t image,
+                           const struct conv_range* range, size_t y0, size_t rows) {
+  const struct conv_state* s = ctx->s;
+  const size_t taps = s->dwconv->taps;
+  const size_t out_pixels = s->output_height * s->output_width;
+  /* Ranges never cross a group, and a depthwise group is one input channel. */
+  const float* in = group_input + y0 * s->plane_width;
+  for (size_t o = range->first_channel; o < range->first_channel + range->channel_count; o++) {
+    float* out = ctx->output + (image * ctx->op->rows + o) * out_pixels + y0 * s->output_width;
+    s->dwconv->fn(rows, s->output_width, in, s->plane_width * sizeof(float), s->dw_offsets,
+                  s->dw_weights + o * (taps + 1), out, s->output_width * sizeof(float), &ctx->op->params);
+  }
+}
+
+static void compute_spconv(const struct compute_context* ctx, const float* group_input, size_t image,
+                           const struct conv_range* range, size_t y0, size_t rows) {
+  const struct conv_state* s = ctx->s;
+  const struct sprig_operator* op = ctx->op;
+  const size_t out_pixels = s->output_height * s->output_width;
+  const float* bias = op->bias + range->first_channel;
+  const float* values = s->entries.values + range->first_entry;
+  const int32_t* offsets = s->offsets + range->first_entry;
+  const uint32_t* counts = s->entries.counts + range->first_channel;
+  if (s->by_row) {
+    float* out = ctx->output + (image * op->rows + range->first_channel) * out_pixels + y0 * s->output_width;
+    for (size_t y = y0; y < y0 + rows; y++, out += s->output_width) {
+      s->ukernel->fn(s->output_width, range->channel_count, group_input + y * s->plane_width, bias, values, offsets,
+                     counts, out, out_pixels * sizeof(float), &op->params);
+    }
+    return;
+  }
+  /* One run over rows y0 .. y0 + rows across the plane width, then the valid pixels copied out. */
+  const size_t wide_pixels = s->output_height * s->plane_width;
+  float* wide = s->wide_output + (image * op->rows + range->first_channel) * wide_pixels + y0 * s->plane_width;
+  s->ukernel->fn((rows - 1) * s->plane_width + s->output_width, range->channel_count,
+                 group_input + y0 * s->plane_width, bias, values, offsets, counts, wide,
+                 wide_pixels * sizeof(float), &op->params);
+  for (size_t n = 0; n < range->channel_count; n++) {
+    float* out = ctx->output + (image * op->rows + range->first_channel + n) * out_pixels + y0 * s->output_width;
+    const float* from = wide + n * wide_pixels;
+    for (size_t y = 0; y < rows; y++) {
+      memcpy(out + y * s->output_width, from + y * s->plane_width, s->output_width * sizeof(float));
+    }
+  }
+}
+
+static void compute_task(void* context, size_t image_rows, size_t range_index) {
+  const struct compute_context* ctx = context;
+  const struct conv_state* s = ctx->s;
+  const size_t image = image_rows / s->row_blocks;
+  const size_t y0 = image_rows % s->row_blocks * s->rows_per_task;
+  const size_t rows = SPRIG_MIN(s->rows_per_task, s->output_height - y0);
+  const struct conv_range* range = &s->ranges[range_index];
+  const float* group_input = s->staged + image * s->image_floats + range->group * s->group_floats;
+  if (s->dwconv != NULL) {
+    compute_dwconv(ctx, group_input, image, range, y0, rows);
+  } else {
+    compute_spconv(ctx, group_input, image, range, y0, rows);
+  }
+}
+
+static void conv_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
+  const struct conv_state* s = op->path_state;
+  struct stage_context stage = {op, s, input};
+  pthreadpool_parallelize_1d(threadpool, stage_channel, &stage, op->batch * input_channels_total(op), 0);
+  struct compute_context compute = {op, s, output};
+  pthreadpool_parallelize_2d(threadpool, compute_task, &compute, op->batch * s->row_blocks, s->range_count, 0);
+}
+
+/* ---- what the operator reports ---- */
+
+static const char* conv_kernel_name(const struct sprig_operator* op) {
+  const struct conv_state* s = op->path_state;
+  return s->dwconv != NULL ? s->dwconv->name : s->ukernel->name;
+}
+
+static size_t conv_weight_bytes(const struct sprig_operator* op) {
+  const struct conv_state* s = op->path_state;
+  if (s->dwconv != NULL) {
+    return op->rows * s->dwconv->taps * sizeof(float);
+  }
+  return s->entries.total * (sizeof(float) + sizeof(int32_t)) + op->rows * sizeof(uint32_t);
+}
+
+static void conv_destroy(struct sprig_operator* op) {
+  struct conv_state* s = op->path_state;
+  if (s == NULL) {
+    return;
+  }
+  free_entries(&s->entries);
+  free(s->dw_weights);
+  free(s->offsets);
+  free(s->staged);
+  free(s->wide_output);
+  free(s->ranges);
+  free(s);
+  op->path_state = NULL;
+}
+
+const struct sprig_path_ops sprig_conv_path = {
+    .name = "conv",
+    .create = conv_create,
+    .one_pixel_batches_below = conv_one_pixel_batches_below,
+    .plan = conv_plan,
+    .setup = NULL,
+    .run = conv_run,
+    .kernel_name = conv_kernel_name,
+    .weight_bytes = conv_weight_bytes,
+    .destroy = conv_destroy,
+};
