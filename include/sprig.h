@@ -29,7 +29,8 @@
  * zero, so they add 0 x input exactly where a dense product does; the one exception is a
  * row's last run when it is shorter than n columns and all of them are nonzero (cols mod m
  * < n): its padding sits on the run's first column, so an +-Inf input there gives NaN where
- * the dense product gives +-Inf.
+ * the dense product gives +-Inf. Depthwise 3x3 and 5x5 convolutions run dense kernels: every
+ * tap is stored, zero weights included, so they propagate non-finite inputs as a dense product.
  */
 #ifndef SPRIG_H
 #define SPRIG_H

@@ -110,6 +110,10 @@ static float* to_nhwc(const float* x, size_t batch, size_t channels, size_t h, s
   return out;
 }
 
+/* Set by test_formats: the operator must run an NR = 4 kernel (shared offsets per block of four
+ * channels) unless it runs a scalar one (scalar has no NR = 4 convolution kernel). */
+static bool expect_channel_blocks;
+
 static pthreadpool_t make_pool(size_t threads) {
   if (threads == 0) {
     return NULL;
@@ -165,6 +169,10 @@ static void run_conv_case(const struct conv_case* c, const struct sprig_sparsity
   sprig_operator_t op = NULL;
   assert_int_equal(sprig_create_conv2d_nchw_f32(&params, w, b, pattern, lo, hi, flags, &op), sprig_status_success);
   check_kernel_name(op);
+  const char* kernel = sprig_operator_kernel_name(op);
+  if (expect_channel_blocks && strstr(kernel, "scalar") == NULL && strstr(kernel, "x4__") == NULL) {
+    fail_msg("%s: blocks of four channels with one mask, but the operator runs %s", c->what, kernel);
+  }
   size_t got_h = 0, got_w = 0;
   assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, c->batch, c->height, c->width, &got_h, &got_w),
                    sprig_status_success);
@@ -272,7 +280,12 @@ static void test_formats(void** state) {
   uint64_t seed = 1900;
   for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
     for (size_t p = 0; p < sizeof(patterns) / sizeof(patterns[0]); p++) {
+      const bool four_rows = (patterns[p].format == SPRIG_FORMAT_BLOCK && patterns[p].block_rows == 4 &&
+                              patterns[p].block_cols == 1) ||
+                             patterns[p].format == SPRIG_FORMAT_GROUP;
+      expect_channel_blocks = four_rows && shapes[s].cout % 4 == 0;
       run_conv_case(&shapes[s], &patterns[p], seed++);
+      expect_channel_blocks = false;
     }
   }
 }

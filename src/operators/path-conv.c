@@ -39,17 +39,20 @@
  * a run is cut into at least when the shape allows (independent of the pool). */
 #define TARGET_TASKS 32
 
+/* The stored weights by unit: one output channel (nr = 1) or a block of nr channels whose
+ * stored columns are the same (nr = 4: the kernels share each offset across the block). */
 struct conv_entries {
-  float* values;       /* per output channel, its stored values */
-  uint32_t* columns;   /* ... and their columns: c * kh * kw + ky * kw + kx */
-  uint32_t* counts;    /* stored values per output channel */
-  size_t total;
+  size_t nr;
+  float* values;       /* per unit, per entry: nr values */
+  uint32_t* columns;   /* per unit, per entry: its column c * kh * kw + ky * kw + kx */
+  uint32_t* counts;    /* entries per unit */
+  size_t total;        /* entries */
 };
 
 struct conv_range {
   size_t first_channel;
   size_t channel_count;
-  size_t first_entry;  /* spconv: index of the range's first stored value */
+  size_t first_entry;  /* spconv: the range's first entry (its values start at first_entry * nr) */
   size_t group;
 };
 
@@ -63,6 +66,8 @@ struct conv_state {
   const struct sprig_f32_spconv_ukernel* ukernel;
   struct conv_entries entries;
   int32_t* offsets;
+  /* Phase planes (py * sw + px) some stored weight reads: the others are not staged. */
+  bool phase_used[16 * 16];
 
   /* Plan (reshape). */
   size_t input_height, input_width;
@@ -132,6 +137,7 @@ static enum sprig_status build_entries(const struct sprig_weights* w, struct con
     e->counts[r] = (uint32_t) for_each_stored(w, csr, r, NULL, 0);
     total += e->counts[r];
   }
+  e->nr = 1;
   e->total = total;
   e->values = malloc(SPRIG_MAX(total, 1) * sizeof(float));
   e->columns = malloc(SPRIG_MAX(total, 1) * sizeof(uint32_t));
@@ -143,6 +149,56 @@ static enum sprig_status build_entries(const struct sprig_weights* w, struct con
     at += for_each_stored(w, csr, r, e, at);
   }
   sprig_release_weights(view);
+  return sprig_status_success;
+}
+
+/* Whether every block of `nr` rows (block-aligned inside each group of `group_rows`) stores
+ * the same columns. */
+static bool rows_share_columns(const struct conv_entries* e, size_t rows, size_t group_rows, size_t nr) {
+  if (group_rows % nr != 0) {
+    return false;
+  }
+  for (size_t r = 0, at = 0; r < rows; r += nr) {
+    const size_t count = e->counts[r];
+    for (size_t k = 1; k < nr; k++) {
+      if (e->counts[r + k] != count ||
+          memcmp(e->columns + at, e->columns + at + k * count, count * sizeof(uint32_t)) != 0) {
+        return false;
+      }
+    }
+    at += nr * count;
+  }
+  return true;
+}
+
+/* Regroups per-row entries into blocks of nr rows (rows_share_columns holds): per block, its
+ * columns once and per column the nr values. */
+static enum sprig_status group_entries(struct conv_entries* e, size_t rows, size_t nr) {
+  const size_t units = rows / nr, blocked = e->total / nr;
+  float* values = malloc(SPRIG_MAX(e->total, 1) * sizeof(float));
+  uint32_t* columns = malloc(SPRIG_MAX(blocked, 1) * sizeof(uint32_t));
+  uint32_t* counts = malloc(units * sizeof(uint32_t));
+  if (values == NULL || columns == NULL || counts == NULL) {
+    free(values);
+    free(columns);
+    free(counts);
+    return sprig_status_out_of_memory;
+  }
+  for (size_t u = 0, at = 0, to = 0; u < units; u++) {
+    const size_t count = e->counts[u * nr];
+    counts[u] = (uint32_t) count;
+    for (size_t j = 0; j < count; j++, to++) {
+      columns[to] = e->columns[at + j];
+      for (size_t k = 0; k < nr; k++) {
+        values[to * nr + k] = e->values[at + k * count + j];
+      }
+    }
+    at += nr * count;
+  }
+  free(e->values);
+  free(e->columns);
+  free(e->counts);
+  *e = (struct conv_entries){nr, values, columns, counts, blocked};
   return sprig_status_success;
 }
 
@@ -184,6 +240,27 @@ static enum sprig_status create_dwconv(struct sprig_operator* op, struct conv_st
   return sprig_status_success;
 }
 
+/* The phase plane of kernel tap (ky, kx). */
+static size_t tap_phase(const struct sprig_conv2d_params* p, size_t ky, size_t kx) {
+  return (ky * p->dilation_height % p->stride_height) * p->stride_width + kx * p->dilation_width % p->stride_width;
+}
+
+static void mark_phases(const struct sprig_operator* op, struct conv_state* s) {
+  const struct sprig_conv2d_params* p = params_of(op);
+  const bool depthwise_dense = is_depthwise(op);
+  for (size_t ky = 0; ky < p->kernel_height; ky++) {
+    for (size_t kx = 0; kx < p->kernel_width; kx++) {
+      /* Depthwise kernels read every tap; the others only the stored columns (below). */
+      s->phase_used[tap_phase(p, ky, kx)] |= depthwise_dense;
+    }
+  }
+  const size_t taps = (size_t) p->kernel_height * p->kernel_width;
+  for (size_t e = 0; e < s->entries.total; e++) {
+    const size_t tap = s->entries.columns[e] % taps;
+    s->phase_used[tap_phase(p, tap / p->kernel_width, tap % p->kernel_width)] = true;
+  }
+}
+
 static enum sprig_status conv_create(struct sprig_operator* op, const struct sprig_hardware* hardware) {
   struct conv_state* s = calloc(1, sizeof(struct conv_state));
   if (s == NULL) {
@@ -194,13 +271,25 @@ static enum sprig_status conv_create(struct sprig_operator* op, const struct spr
   if (status != sprig_status_success) {
     return status;
   }
+  mark_phases(op, s);
   if (is_depthwise(op)) {
     status = create_dwconv(op, s, hardware);
     if (status != sprig_status_success) {
       return status;
     }
   }
+  /* Blocks of 4 output channels with one mask (4x1 / 8x1 blocks, groups of 4 / 8, or CSR
+   * weights that happen to have them) share each input load in the NR = 4 kernels. */
+  const struct sprig_f32_spconv_ukernel* blocked = sprig_choose_f32_spconv_ukernel(hardware, 4);
   s->chosen = sprig_choose_f32_spconv_ukernel(hardware, 1);
+  if (s->dwconv == NULL && blocked != NULL && blocked->isa == s->chosen->isa &&
+      rows_share_columns(&s->entries, op->rows, params_of(op)->output_channels, 4)) {
+    status = group_entries(&s->entries, op->rows, 4);
+    if (status != sprig_status_success) {
+      return status;
+    }
+    s->chosen = blocked;
+  }
   s->ukernel = s->chosen;
   return sprig_status_success;
 }
@@ -247,7 +336,7 @@ static int32_t column_offset(const struct sprig_conv2d_params* p, const struct c
   const size_t ky = column % taps / p->kernel_width;
   const size_t kx = column % p->kernel_width;
   const size_t dy = ky * p->dilation_height, dx = kx * p->dilation_width;
-  const size_t plane = (dy % p->stride_height) * p->stride_width + dx % p->stride_width;
+  const size_t plane = tap_phase(p, ky, kx);
   const size_t at = c * shape->channel_floats + plane * shape->plane_rows * shape->plane_width +
                     dy / p->stride_height * shape->plane_width + dx / p->stride_width;
   return (int32_t) (at * sizeof(float));
@@ -258,24 +347,25 @@ static int32_t column_offset(const struct sprig_conv2d_params* p, const struct c
 static size_t split_ranges(const struct sprig_operator* op, const struct conv_state* s, size_t per_group,
                            struct conv_range* ranges) {
   const struct sprig_conv2d_params* p = params_of(op);
-  const size_t channels = p->output_channels;
+  const size_t nr = s->entries.nr;
+  const size_t units = p->output_channels / nr; /* per group (nr divides it: group_entries) */
   size_t used = 0, entry = 0;
   for (size_t g = 0; g < p->groups; g++) {
-    const size_t first = g * channels;
+    const size_t first = g * units;
     size_t group_cost = 0;
-    for (size_t o = first; o < first + channels; o++) {
-      group_cost += s->entries.counts[o] + 1;
+    for (size_t u = first; u < first + units; u++) {
+      group_cost += s->entries.counts[u] + 1;
     }
-    size_t o = first, cost = 0;
-    for (size_t r = 0; r < per_group && o < first + channels; r++) {
+    size_t u = first, cost = 0;
+    for (size_t r = 0; r < per_group && u < first + units; r++) {
       const size_t goal = group_cost * (r + 1) / per_group;
-      struct conv_range range = {o, 0, entry, g};
+      struct conv_range range = {u * nr, 0, entry, g};
       do {
-        cost += s->entries.counts[o] + 1;
-        entry += s->entries.counts[o];
-        o++;
-      } while (o < first + channels && (cost < goal || r + 1 == per_group));
-      range.channel_count = o - range.first_channel;
+        cost += s->entries.counts[u] + 1;
+        entry += s->entries.counts[u];
+        u++;
+      } while (u < first + units && (cost < goal || r + 1 == per_group));
+      range.channel_count = u * nr - range.first_channel;
       ranges[used++] = range;
     }
   }
@@ -302,7 +392,7 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
     return sprig_status_invalid_parameter;
   }
   /* Row blocks: enough tasks for the target with every group's channels in a few ranges. */
-  const size_t per_group = SPRIG_MAX(1, SPRIG_MIN(p->output_channels,
+  const size_t per_group = SPRIG_MAX(1, SPRIG_MIN(p->output_channels / s->entries.nr,
                                                   sprig_divide_round_up(TARGET_TASKS / 4, p->groups)));
   const size_t range_capacity = per_group * p->groups;
   const size_t tasks_per_rows = problem->images * range_capacity;
@@ -381,6 +471,9 @@ static void stage_channel(void* context, size_t task) {
   float* plane = s->staged + image * s->image_floats + c * s->channel_floats;
   for (size_t py = 0; py < sh; py++) {
     for (size_t px = 0; px < sw; px++, plane += s->plane_floats) {
+      if (!s->phase_used[py * sw + px]) {
+        continue;
+      }
       for (size_t i = 0; i < s->plane_rows; i++) {
         float* row = plane + i * s->plane_width;
         /* Padded-input row i*sh + py is input row iy = that - padding_top. */
@@ -436,9 +529,9 @@ static void compute_spconv(const struct compute_context* ctx, const float* group
   const struct sprig_operator* op = ctx->op;
   const size_t out_pixels = s->output_height * s->output_width;
   const float* bias = op->bias + range->first_channel;
-  const float* values = s->entries.values + range->first_entry;
+  const float* values = s->entries.values + range->first_entry * s->entries.nr;
   const int32_t* offsets = s->offsets + range->first_entry;
-  const uint32_t* counts = s->entries.counts + range->first_channel;
+  const uint32_t* counts = s->entries.counts + range->first_channel / s->entries.nr;
   if (s->by_row) {
     float* out = ctx->output + (image * op->rows + range->first_channel) * out_pixels + y0 * s->output_width;
     for (size_t y = y0; y < y0 + rows; y++, out += s->output_width) {
@@ -497,7 +590,8 @@ static size_t conv_weight_bytes(const struct sprig_operator* op) {
   if (s->dwconv != NULL) {
     return op->rows * s->dwconv->taps * sizeof(float);
   }
-  return s->entries.total * (sizeof(float) + sizeof(int32_t)) + op->rows * sizeof(uint32_t);
+  return s->entries.total * (s->entries.nr * sizeof(float) + sizeof(int32_t)) +
+         op->rows / s->entries.nr * sizeof(uint32_t);
 }
 
 static void conv_destroy(struct sprig_operator* op) {
