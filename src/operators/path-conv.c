@@ -10,7 +10,11 @@
  *   plane(ky*dh % sh, kx*dw % sw)[y + ky*dh / sh][x + kx*dw / sw],
  * a fixed offset from position y*P + x of the plane: every stored weight becomes one byte offset,
  * and the kernels read consecutive pixels with no border logic and never outside the staging
- * buffer (the caller's input is read only by the staging copy, inside its bounds).
+ * buffer (the caller's input is read only by the staging copy, inside its bounds). The buffer is
+ * zeroed when reshape allocates it and runs write only the columns inside the input, so the
+ * padding stays zero; phases no stored weight reads are never written. Layers with one input
+ * channel per group and one task per (image, channel) stage the channel inside that task, so
+ * the kernel finds it in cache; the others stage every channel first, then compute.
  *
  * Computing. Depthwise 3x3 and 5x5 layers (groups == input channels, one input channel per
  * group) run the f32-dwconv kernels: one channel, its taps in registers. Everything else runs
@@ -82,6 +86,8 @@ struct conv_state {
   float* wide_output;                  /* runs over P: batch x channels x Hout x P */
   size_t rows_per_task;
   size_t row_blocks;
+  /* Depthwise layers with one task per (image, channel): each task stages its own channel. */
+  bool stage_in_task;
   struct conv_range* ranges;
   size_t range_count;
 };
@@ -442,6 +448,7 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
   s->by_row = by_row;
   s->rows_per_task = rows_per_task;
   s->row_blocks = sprig_divide_round_up(shape.output_height, rows_per_task);
+  s->stage_in_task = p->input_channels == 1 && s->row_blocks == 1 && s->range_count == p->groups;
   const size_t run_pixels = by_row ? shape.output_width : (rows_per_task - 1) * shape.plane_width + shape.output_width;
   s->ukernel = sprig_fit_f32_spconv_ukernel(sprig_get_hardware(), s->chosen, run_pixels);
   return sprig_status_success;
@@ -455,50 +462,73 @@ struct stage_context {
   const float* input;
 };
 
-/* Stages one input channel of one image into its phase planes. */
+/* dst[j] = src[j * step] for j < n, in plain loops (rows are often short: a library call per
+ * row costs more than the copy), the common steps as constants so that compilers vectorize
+ * them (1: NCHW; 2: a stride-2 phase; 3: an RGB image in NHWC). */
+static void gather(float* dst, const float* src, size_t n, size_t step) {
+  switch (step) {
+    case 1:
+      for (size_t j = 0; j < n; j++) {
+        dst[j] = src[j];
+      }
+      break;
+    case 2:
+      for (size_t j = 0; j < n; j++) {
+        dst[j] = src[j * 2];
+      }
+      break;
+    case 3:
+      for (size_t j = 0; j < n; j++) {
+        dst[j] = src[j * 3];
+      }
+      break;
+    default:
+      for (size_t j = 0; j < n; j++) {
+        dst[j] = src[j * step];
+      }
+      break;
+  }
+}
+
+/* Row i of phase plane (py, px): padded-input row i*sh + py, columns j*sw + px. Only the
+ * columns inside the input are written: the staging buffer is zeroed when it is allocated and
+ * its padding is never written, so it stays zero. */
+static void stage_row(const struct conv_state* s, const struct sprig_conv2d_params* p, const float* in,
+                      size_t y_step, size_t x_step, size_t py, size_t px, size_t i, float* row) {
+  const size_t padded_y = i * p->stride_height + py;
+  if (padded_y < p->padding_top || padded_y - p->padding_top >= s->input_height) {
+    return;
+  }
+  /* Columns j read input column j*sw + px - padding_left: zeros before `first` and from `end`. */
+  const size_t sw = p->stride_width, left = p->padding_left;
+  const size_t first = left > px ? sprig_divide_round_up(left - px, sw) : 0;
+  const size_t end = SPRIG_MAX(first, SPRIG_MIN(s->plane_width, sprig_divide_round_up(left + s->input_width - px, sw)));
+  if (end > first) {
+    const float* src = in + (padded_y - p->padding_top) * y_step + (first * sw + px - left) * x_step;
+    gather(row + first, src, end - first, sw * x_step);
+  }
+}
+
+/* Stages one input channel of one image into its phase planes (those a weight reads). */
 static void stage_channel(void* context, size_t task) {
   const struct stage_context* ctx = context;
   const struct conv_state* s = ctx->s;
   const struct sprig_conv2d_params* p = params_of(ctx->op);
   const size_t channels = input_channels_total(ctx->op);
   const size_t image = task / channels, c = task % channels;
-  const size_t height = s->input_height, width = s->input_width;
-  const size_t sh = p->stride_height, sw = p->stride_width;
+  const size_t pixels = s->input_height * s->input_width;
   const bool nhwc = ctx->op->geometry.input_nhwc;
-  const float* in = ctx->input + image * channels * height * width + (nhwc ? c : c * height * width);
+  const float* in = ctx->input + image * channels * pixels + (nhwc ? c : c * pixels);
   const size_t x_step = nhwc ? channels : 1;
-  const size_t y_step = width * x_step;
-  float* plane = s->staged + image * s->image_floats + c * s->channel_floats;
-  for (size_t py = 0; py < sh; py++) {
-    for (size_t px = 0; px < sw; px++, plane += s->plane_floats) {
-      if (!s->phase_used[py * sw + px]) {
-        continue;
-      }
-      for (size_t i = 0; i < s->plane_rows; i++) {
-        float* row = plane + i * s->plane_width;
-        /* Padded-input row i*sh + py is input row iy = that - padding_top. */
-        const size_t padded_y = i * sh + py;
-        if (padded_y < p->padding_top || padded_y - p->padding_top >= height) {
-          memset(row, 0, s->plane_width * sizeof(float));
-          continue;
-        }
-        /* Columns j read input column j*sw + px - padding_left: zeros before first and from end. */
-        const size_t left = p->padding_left, first = left > px ? sprig_divide_round_up(left - px, sw) : 0;
-        const size_t end = SPRIG_MAX(first, SPRIG_MIN(s->plane_width, sprig_divide_round_up(left + width - px, sw)));
-        memset(row, 0, first * sizeof(float));
-        if (end > first) {
-          const float* src = in + (padded_y - p->padding_top) * y_step + (first * sw + px - left) * x_step;
-          if (x_step == 1 && sw == 1) {
-            memcpy(row + first, src, (end - first) * sizeof(float));
-          } else {
-            const size_t step = sw * x_step;
-            for (size_t j = first; j < end; j++, src += step) {
-              row[j] = *src;
-            }
-          }
-        }
-        memset(row + end, 0, (s->plane_width - end) * sizeof(float));
-      }
+  float* planes = s->staged + image * s->image_floats + c * s->channel_floats;
+  for (size_t phase = 0; phase < (size_t) p->stride_height * p->stride_width; phase++) {
+    if (!s->phase_used[phase]) {
+      continue;
+    }
+    float* plane = planes + phase * s->plane_floats;
+    for (size_t i = 0; i < s->plane_rows; i++) {
+      stage_row(s, p, in, s->input_width * x_step, x_step, phase / p->stride_width, phase % p->stride_width, i,
+                plane + i * s->plane_width);
     }
   }
 }
@@ -507,6 +537,7 @@ struct compute_context {
   const struct sprig_operator* op;
   const struct conv_state* s;
   float* output;
+  struct stage_context stage;
 };
 
 static void compute_dwconv(const struct compute_context* ctx, const float* group_input, size_t image,
@@ -563,6 +594,11 @@ static void compute_task(void* context, size_t image_rows, size_t range_index) {
   const size_t rows = SPRIG_MIN(s->rows_per_task, s->output_height - y0);
   const struct conv_range* range = &s->ranges[range_index];
   const float* group_input = s->staged + image * s->image_floats + range->group * s->group_floats;
+  if (s->stage_in_task) {
+    /* This task alone reads the group's one input channel: stage it here, while it stays in
+     * cache for the kernel. */
+    stage_channel((void*) &ctx->stage, image * input_channels_total(ctx->op) + range->group);
+  }
   if (s->dwconv != NULL) {
     compute_dwconv(ctx, group_input, image, range, y0, rows);
   } else {
@@ -572,9 +608,10 @@ static void compute_task(void* context, size_t image_rows, size_t range_index) {
 
 static void conv_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   const struct conv_state* s = op->path_state;
-  struct stage_context stage = {op, s, input};
-  pthreadpool_parallelize_1d(threadpool, stage_channel, &stage, op->batch * input_channels_total(op), 0);
-  struct compute_context compute = {op, s, output};
+  struct compute_context compute = {op, s, output, {op, s, input}};
+  if (!s->stage_in_task) {
+    pthreadpool_parallelize_1d(threadpool, stage_channel, &compute.stage, op->batch * input_channels_total(op), 0);
+  }
   pthreadpool_parallelize_2d(threadpool, compute_task, &compute, op->batch * s->row_blocks, s->range_count, 0);
 }
 
