@@ -72,6 +72,9 @@ struct conv_state {
   int32_t* offsets;
   /* Phase planes (py * sw + px) some stored weight reads: the others are not staged. */
   bool phase_used[16 * 16];
+  /* Per column phase px: the plane columns [first, end) that lie inside the input (plan). */
+  size_t column_first[16];
+  size_t column_end[16];
 
   /* Plan (reshape). */
   size_t input_height, input_width;
@@ -437,6 +440,13 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
   }
   s->input_height = problem->input_height;
   s->input_width = problem->input_width;
+  /* Plane column j of phase px reads input column j*sw + px - padding_left. */
+  for (size_t px = 0; px < p->stride_width; px++) {
+    const size_t left = p->padding_left, sw = p->stride_width;
+    s->column_first[px] = SPRIG_MIN(shape.plane_width, left > px ? sprig_divide_round_up(left - px, sw) : 0);
+    s->column_end[px] = SPRIG_MAX(s->column_first[px],
+                                  SPRIG_MIN(shape.plane_width, sprig_divide_round_up(left + problem->input_width - px, sw)));
+  }
   s->output_height = shape.output_height;
   s->output_width = shape.output_width;
   s->plane_rows = shape.plane_rows;
@@ -499,10 +509,8 @@ static void stage_row(const struct conv_state* s, const struct sprig_conv2d_para
   if (padded_y < p->padding_top || padded_y - p->padding_top >= s->input_height) {
     return;
   }
-  /* Columns j read input column j*sw + px - padding_left: zeros before `first` and from `end`. */
   const size_t sw = p->stride_width, left = p->padding_left;
-  const size_t first = left > px ? sprig_divide_round_up(left - px, sw) : 0;
-  const size_t end = SPRIG_MAX(first, SPRIG_MIN(s->plane_width, sprig_divide_round_up(left + s->input_width - px, sw)));
+  const size_t first = s->column_first[px], end = s->column_end[px];
   if (end > first) {
     const float* src = in + (padded_y - p->padding_top) * y_step + (first * sw + px - left) * x_step;
     gather(row + first, src, end - first, sw * x_step);
