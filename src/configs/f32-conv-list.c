@@ -3,6 +3,7 @@
 #include <sprig/common.h>
 #include <sprig/config.h>
 #include <sprig/dwconv.h>
+#include <sprig/dwconv2d-chw.h>
 #include <sprig/spconv.h>
 
 const struct sprig_f32_spconv_ukernel sprig_f32_spconv_ukernels[] = {
@@ -18,6 +19,14 @@ const struct sprig_f32_dwconv_ukernel sprig_f32_dwconv_ukernels[] = {
 #undef SPRIG_F32_DWCONV_UKERNEL
 };
 const size_t sprig_f32_dwconv_ukernel_count = sizeof(sprig_f32_dwconv_ukernels) / sizeof(sprig_f32_dwconv_ukernels[0]);
+
+const struct sprig_f32_dwconv2d_chw_ukernel sprig_f32_dwconv2d_chw_ukernels[] = {
+#define SPRIG_F32_DWCONV2D_CHW_UKERNEL(isa, k, s, is_default, fn) {#fn, fn, sprig_isa_##isa, k, s, is_default},
+#include <f32-dwconv2d-chw/list.inc>
+#undef SPRIG_F32_DWCONV2D_CHW_UKERNEL
+};
+const size_t sprig_f32_dwconv2d_chw_ukernel_count =
+    sizeof(sprig_f32_dwconv2d_chw_ukernels) / sizeof(sprig_f32_dwconv2d_chw_ukernels[0]);
 
 static struct sprig_ukernel_traits spconv_traits(size_t i) {
   const struct sprig_f32_spconv_ukernel* k = &sprig_f32_spconv_ukernels[i];
@@ -54,4 +63,17 @@ const struct sprig_f32_dwconv_ukernel* sprig_choose_f32_dwconv_ukernel(const str
   const struct sprig_ukernel_list list = {sprig_f32_dwconv_ukernel_count, dwconv_traits};
   const size_t k = sprig_choose_ukernel(hardware, &list, taps);
   return k == SIZE_MAX ? NULL : &sprig_f32_dwconv_ukernels[k];
+}
+
+/* Direct depthwise kernels: kernel size x 10 + stride stands in the NR slot (31, 32, 51, 52). */
+static struct sprig_ukernel_traits dwconv2d_chw_traits(size_t i) {
+  const struct sprig_f32_dwconv2d_chw_ukernel* k = &sprig_f32_dwconv2d_chw_ukernels[i];
+  return (struct sprig_ukernel_traits){k->isa, 1, k->kernel_size * 10 + k->stride, false, k->is_default};
+}
+
+const struct sprig_f32_dwconv2d_chw_ukernel* sprig_choose_f32_dwconv2d_chw_ukernel(
+    const struct sprig_hardware* hardware, uint32_t kernel_size, uint32_t stride) {
+  const struct sprig_ukernel_list list = {sprig_f32_dwconv2d_chw_ukernel_count, dwconv2d_chw_traits};
+  const size_t k = sprig_choose_ukernel(hardware, &list, kernel_size * 10 + stride);
+  return k == SIZE_MAX ? NULL : &sprig_f32_dwconv2d_chw_ukernels[k];
 }

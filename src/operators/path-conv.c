@@ -61,8 +61,11 @@ struct conv_range {
 };
 
 struct conv_state {
-  /* Depthwise kernel (NULL: spconv) and its per-channel bias + taps. */
+  /* Depthwise kernel (NULL: spconv) and its per-channel bias + taps; `direct` (or NULL) reads
+   * the NCHW input itself, padding inside the kernel, with `zero` as its padding row. */
   const struct sprig_f32_dwconv_ukernel* dwconv;
+  const struct sprig_f32_dwconv2d_chw_ukernel* direct;
+  float* zero;
   float* dw_weights;
   int32_t dw_offsets[64];
   /* spconv: the chosen kernel, the one fitted at plan, the entries and their offsets. */
@@ -234,6 +237,18 @@ static enum sprig_status create_dwconv(struct sprig_operator* op, struct conv_st
   if (s->dwconv == NULL) {
     return sprig_status_success;
   }
+  /* Square 3x3 / 5x5 kernels, stride 1 or 2, undilated, padded (k - 1) / 2 on the left and at
+   * most that elsewhere, NCHW input: the direct kernels, when the ISA has them. */
+  const uint32_t k = p->kernel_height, pad = (k - 1) / 2;
+  if ((k == 3 || k == 5) && p->kernel_width == k && p->stride_height == p->stride_width && p->stride_height <= 2 &&
+      p->dilation_height == 1 && p->dilation_width == 1 && p->padding_left == pad && p->padding_top <= pad &&
+      p->padding_right <= pad && p->padding_bottom <= pad && !op->geometry.input_nhwc) {
+    const struct sprig_f32_dwconv2d_chw_ukernel* direct =
+        sprig_choose_f32_dwconv2d_chw_ukernel(hardware, k, p->stride_height);
+    if (direct != NULL && direct->isa == s->dwconv->isa) {
+      s->direct = direct;
+    }
+  }
   s->dw_weights = calloc(op->rows * (taps + 1), sizeof(float));
   if (s->dw_weights == NULL) {
     return sprig_status_out_of_memory;
@@ -390,7 +405,7 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
     return sprig_status_unsupported_parameter;
   }
   /* Depthwise kernels take rows of any width; runs across P are for spconv on narrow maps. */
-  const bool by_row = s->dwconv != NULL || shape.output_width >= SPRIG_CONV_ROW_PIXELS ||
+  const bool by_row = shape.output_width >= SPRIG_CONV_ROW_PIXELS ||
                       shape.plane_width == shape.output_width;
   size_t staged_floats, wide_floats = 0, wide_image_floats;
   if (!sprig_mul_size(shape.image_floats, problem->images, &staged_floats) ||
@@ -405,14 +420,18 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
                                                   sprig_divide_round_up(TARGET_TASKS / 4, p->groups)));
   const size_t range_capacity = per_group * p->groups;
   const size_t tasks_per_rows = problem->images * range_capacity;
-  const size_t row_blocks = SPRIG_MIN(shape.output_height, SPRIG_MAX(1, sprig_divide_round_up(TARGET_TASKS, tasks_per_rows)));
+  const size_t row_blocks =
+      s->direct != NULL ? 1
+                        : SPRIG_MIN(shape.output_height, SPRIG_MAX(1, sprig_divide_round_up(TARGET_TASKS, tasks_per_rows)));
   const size_t rows_per_task = sprig_divide_round_up(shape.output_height, row_blocks);
 
-  float* staged = sprig_allocate_aligned(SPRIG_MAX(staged_floats, 1) * sizeof(float));
-  float* wide = by_row ? NULL : sprig_allocate_aligned(SPRIG_MAX(wide_floats, 1) * sizeof(float));
+  /* Direct depthwise kernels read the input itself: no staging, one zero row. */
+  const size_t staged_size = s->direct != NULL ? problem->input_width + 2 * p->kernel_width : staged_floats;
+  float* staged = sprig_allocate_aligned(SPRIG_MAX(staged_size, 1) * sizeof(float));
+  float* wide = by_row || s->direct != NULL ? NULL : sprig_allocate_aligned(SPRIG_MAX(wide_floats, 1) * sizeof(float));
   struct conv_range* ranges = malloc(range_capacity * sizeof(struct conv_range));
   int32_t* offsets = s->dwconv == NULL ? malloc(SPRIG_MAX(s->entries.total, 1) * sizeof(int32_t)) : NULL;
-  if (staged == NULL || (!by_row && wide == NULL) || ranges == NULL || (s->dwconv == NULL && offsets == NULL)) {
+  if (staged == NULL || (!by_row && s->direct == NULL && wide == NULL) || ranges == NULL || (s->dwconv == NULL && offsets == NULL)) {
     free(staged);
     free(wide);
     free(ranges);
@@ -425,6 +444,7 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
   free(s->ranges);
   free(s->offsets);
   s->staged = staged;
+  s->zero = s->direct != NULL ? staged : NULL; /* the same zeroed buffer, never written */
   s->wide_output = wide;
   s->ranges = ranges;
   s->offsets = offsets;
@@ -458,7 +478,7 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
   s->by_row = by_row;
   s->rows_per_task = rows_per_task;
   s->row_blocks = sprig_divide_round_up(shape.output_height, rows_per_task);
-  s->stage_in_task = p->input_channels == 1 && s->row_blocks == 1 && s->range_count == p->groups;
+  s->stage_in_task = s->direct == NULL && p->input_channels == 1 && s->row_blocks == 1 && s->range_count == p->groups;
   const size_t run_pixels = by_row ? shape.output_width : (rows_per_task - 1) * shape.plane_width + shape.output_width;
   s->ukernel = sprig_fit_f32_spconv_ukernel(sprig_get_hardware(), s->chosen, run_pixels);
   return sprig_status_success;
@@ -548,17 +568,44 @@ struct compute_context {
   struct stage_context stage;
 };
 
+/* Rows y0 .. y0 + rows of `count` channels from the workspace of runs across the plane width
+ * (rows P floats apart) to the output (rows output_width apart). */
+static void copy_out_rows(const struct compute_context* ctx, size_t image, size_t first_channel, size_t count,
+                          size_t y0, size_t rows) {
+  const struct conv_state* s = ctx->s;
+  const size_t out_pixels = s->output_height * s->output_width;
+  const size_t wide_pixels = s->output_height * s->plane_width;
+  for (size_t n = first_channel; n < first_channel + count; n++) {
+    float* out = ctx->output + (image * ctx->op->rows + n) * out_pixels + y0 * s->output_width;
+    const float* from = s->wide_output + (image * ctx->op->rows + n) * wide_pixels + y0 * s->plane_width;
+    for (size_t y = 0; y < rows; y++) {
+      memcpy(out + y * s->output_width, from + y * s->plane_width, s->output_width * sizeof(float));
+    }
+  }
+}
+
 static void compute_dwconv(const struct compute_context* ctx, const float* group_input, size_t image,
                            const struct conv_range* range, size_t y0, size_t rows) {
   const struct conv_state* s = ctx->s;
   const size_t taps = s->dwconv->taps;
   const size_t out_pixels = s->output_height * s->output_width;
+  const size_t wide_pixels = s->output_height * s->plane_width;
   /* Ranges never cross a group, and a depthwise group is one input channel. */
   const float* in = group_input + y0 * s->plane_width;
   for (size_t o = range->first_channel; o < range->first_channel + range->channel_count; o++) {
-    float* out = ctx->output + (image * ctx->op->rows + o) * out_pixels + y0 * s->output_width;
-    s->dwconv->fn(rows, s->output_width, in, s->plane_width * sizeof(float), s->dw_offsets,
-                  s->dw_weights + o * (taps + 1), out, s->output_width * sizeof(float), &ctx->op->params);
+    const float* weights = s->dw_weights + o * (taps + 1);
+    if (s->by_row) {
+      float* out = ctx->output + (image * ctx->op->rows + o) * out_pixels + y0 * s->output_width;
+      s->dwconv->fn(rows, s->output_width, in, s->plane_width * sizeof(float), s->dw_offsets, weights, out,
+                    s->output_width * sizeof(float), &ctx->op->params);
+    } else {
+      float* wide = s->wide_output + (image * ctx->op->rows + o) * wide_pixels + y0 * s->plane_width;
+      s->dwconv->fn(1, (rows - 1) * s->plane_width + s->output_width, in, 0, s->dw_offsets, weights, wide, 0,
+                    &ctx->op->params);
+    }
+  }
+  if (!s->by_row) {
+    copy_out_rows(ctx, image, range->first_channel, range->channel_count, y0, rows);
   }
 }
 
@@ -585,12 +632,21 @@ static void compute_spconv(const struct compute_context* ctx, const float* group
   s->ukernel->fn((rows - 1) * s->plane_width + s->output_width, range->channel_count,
                  group_input + y0 * s->plane_width, bias, values, offsets, counts, wide,
                  wide_pixels * sizeof(float), &op->params);
-  for (size_t n = 0; n < range->channel_count; n++) {
-    float* out = ctx->output + (image * op->rows + range->first_channel + n) * out_pixels + y0 * s->output_width;
-    const float* from = wide + n * wide_pixels;
-    for (size_t y = 0; y < rows; y++) {
-      memcpy(out + y * s->output_width, from + y * s->plane_width, s->output_width * sizeof(float));
-    }
+  copy_out_rows(ctx, image, range->first_channel, range->channel_count, y0, rows);
+}
+
+/* Direct depthwise kernels: each channel of the range from the caller's input. */
+static void compute_direct(const struct compute_context* ctx, size_t image, const struct conv_range* range) {
+  const struct conv_state* s = ctx->s;
+  const struct sprig_operator* op = ctx->op;
+  const size_t taps = s->dwconv->taps;
+  const size_t in_pixels = s->input_height * s->input_width, out_pixels = s->output_height * s->output_width;
+  /* Ranges never cross a group, and a depthwise group is one input channel. */
+  const float* in = ctx->stage.input + (image * op->geometry.params.groups + range->group) * in_pixels;
+  for (size_t o = range->first_channel; o < range->first_channel + range->channel_count; o++) {
+    s->direct->fn(s->input_height, s->input_width, s->output_height, s->output_width, in,
+                  s->dw_weights + o * (taps + 1), s->zero, ctx->output + (image * op->rows + o) * out_pixels,
+                  op->geometry.params.padding_top, &op->params);
   }
 }
 
@@ -601,6 +657,10 @@ static void compute_task(void* context, size_t image_rows, size_t range_index) {
   const size_t y0 = image_rows % s->row_blocks * s->rows_per_task;
   const size_t rows = SPRIG_MIN(s->rows_per_task, s->output_height - y0);
   const struct conv_range* range = &s->ranges[range_index];
+  if (s->direct != NULL) {
+    compute_direct(ctx, image, range);
+    return;
+  }
   const float* group_input = s->staged + image * s->image_floats + range->group * s->group_floats;
   if (s->stage_in_task) {
     /* This task alone reads the group's one input channel: stage it here, while it stays in
@@ -617,7 +677,7 @@ static void compute_task(void* context, size_t image_rows, size_t range_index) {
 static void conv_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   const struct conv_state* s = op->path_state;
   struct compute_context compute = {op, s, output, {op, s, input}};
-  if (!s->stage_in_task) {
+  if (!s->stage_in_task && s->direct == NULL) {
     pthreadpool_parallelize_1d(threadpool, stage_channel, &compute.stage, op->batch * input_channels_total(op), 0);
   }
   pthreadpool_parallelize_2d(threadpool, compute_task, &compute, op->batch * s->row_blocks, s->range_count, 0);
@@ -627,7 +687,7 @@ static void conv_run(const struct sprig_operator* op, const float* input, float*
 
 static const char* conv_kernel_name(const struct sprig_operator* op) {
   const struct conv_state* s = op->path_state;
-  return s->dwconv != NULL ? s->dwconv->name : s->ukernel->name;
+  return s->direct != NULL ? s->direct->name : s->dwconv != NULL ? s->dwconv->name : s->ukernel->name;
 }
 
 static size_t conv_weight_bytes(const struct sprig_operator* op) {

@@ -6,6 +6,7 @@
 
 #include <sprig/bspmv.h>
 #include <sprig/dwconv.h>
+#include <sprig/dwconv2d-chw.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
 #include <sprig/spconv.h>
@@ -79,6 +80,10 @@ const struct sprig_f32_spconv_ukernel* sprig_fit_f32_spconv_ukernel(const struct
 /* The depthwise kernel for `taps` taps (9, 25) of the best allowed ISA that has one, or NULL. */
 const struct sprig_f32_dwconv_ukernel* sprig_choose_f32_dwconv_ukernel(const struct sprig_hardware* hardware,
                                                                       uint32_t taps);
+
+/* The direct depthwise kernel (K x K, stride S) of the best allowed ISA that has one, or NULL. */
+const struct sprig_f32_dwconv2d_chw_ukernel* sprig_choose_f32_dwconv2d_chw_ukernel(
+    const struct sprig_hardware* hardware, uint32_t kernel_size, uint32_t stride);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);
