@@ -161,6 +161,8 @@ static void describe_kernel(struct bench_result* r, const struct kernel_ref* uk,
   snprintf(r->format, sizeof(r->format), "%s", o->formats[0]->name);
   snprintf(r->kernel, sizeof(r->kernel), "%s", uk->name);
   snprintf(r->isa, sizeof(r->isa), "%s", sprig_isa_to_string(uk->isa));
+  snprintf(r->kind, sizeof(r->kind), "kernel");
+  r->macs = (double) d->nnz * (double) d->m;
   r->m = d->m;
   r->k = d->k;
   r->n = d->n;
@@ -417,9 +419,10 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
   ok = ok && stage_input(&d, &kc.input) && prepare_slots(&kc, list, &d, &reference, o, sparsity);
   if (ok) {
     /* XNNPACK sees the shape as a 1x1 convolution of one 1 x m image. */
-    const struct bench_layer shape = {"kernel-shape", bench_layer_conv1x1, d.k, d.n, 1, d.m, 1, 1};
-    const struct bench_problem problem = {&shape, o->formats[0], d.m, d.k, d.n, d.weights, d.bias, d.input_cm,
-                                          d.input_pm};
+    const struct bench_layer shape = {"kernel-shape", bench_layer_conv1x1, d.k, d.n, 1, d.m, 1, 1, 0, 0, 0, 0,
+                                      false, false};
+    const struct bench_problem problem = {&shape, o->formats[0], d.m, d.k, d.n, d.weights, d.weights, d.bias,
+                                          d.input_cm, d.input_pm};
     create_xnn(&problem, kc.xnn);
     ok = time_kernels(&kc, &d, o);
   } else {
@@ -443,5 +446,5 @@ bool bench_run_kernels(const struct bench_options* options, struct bench_results
            sprig_aligned_row_stride(m, m * sizeof(float)));
     ok = run_sparsity(options, options->sparsities[s], results) && ok;
   }
-  return ok;
+  return bench_run_conv_kernels(options, results) && ok;
 }

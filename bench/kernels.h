@@ -1,6 +1,7 @@
 /* --kernels: every microkernel this CPU runs of the lists that take the format (f32-spmm and
- * f32-bspmv, or f32-nmspmm for N:M formats: kernels/<family>/list.inc), called directly on one
- * shape, so that a kernel is benchmarked the moment it is listed. */
+ * f32-bspmv, or f32-nmspmm for N:M formats), then of f32-spconv, f32-dwconv and f32-dwconv2d-chw
+ * (kernels/<family>/list.inc), called directly on one shape, so that a kernel is benchmarked the
+ * moment it is listed. */
 #ifndef SPRIG_BENCH_KERNELS_H
 #define SPRIG_BENCH_KERNELS_H
 
@@ -9,7 +10,14 @@
 #include "options.h"
 #include "report.h"
 
-/* Appends one result per kernel and sparsity; false when a kernel disagrees with the reference. */
+/* Appends one result per kernel and sparsity; false when a kernel disagrees with the reference.
+ * Ends with bench_run_conv_kernels. */
 bool bench_run_kernels(const struct bench_options* options, struct bench_results* results);
+
+/* The convolution families (bench/kernels-conv.c): every f32-spconv kernel on a 3x3 s1 pad 1
+ * convolution of a sqrt(M) x sqrt(M) image, K -> N channels, pruned by the first format to each
+ * sparsity; every f32-dwconv kernel on a depthwise 3x3 and 5x5 layer of N channels (dense);
+ * every f32-dwconv2d-chw kernel on its K x K stride-S depthwise shape of N channels. */
+bool bench_run_conv_kernels(const struct bench_options* options, struct bench_results* results);
 
 #endif /* SPRIG_BENCH_KERNELS_H */

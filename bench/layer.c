@@ -6,11 +6,15 @@
 #include <string.h>
 
 #include <sprig/bspmv.h>
+#include <sprig/dwconv.h>
+#include <sprig/dwconv2d-chw.h>
 #include <sprig/nmspmm.h>
+#include <sprig/spconv.h>
 #include <sprig/spmm.h>
 
 #include "check.h"
 #include "data.h"
+#include "network.h"
 #include "peak.h"
 #include "runner.h"
 #include "timing.h"
@@ -48,7 +52,52 @@ int bench_case_data_make(const struct bench_format* format, size_t m, size_t k, 
   return 0;
 }
 
+int bench_conv_data_make(const struct bench_layer* layer, const struct bench_format* format, double sparsity,
+                         uint64_t seed, const char* name, struct bench_case_data* d) {
+  const size_t m = bench_layer_m(layer), k = bench_layer_cols(layer), n = layer->n;
+  const size_t pixels = layer->height * layer->width, taps = (size_t) layer->kernel * layer->kernel;
+  *d = (struct bench_case_data){.m = m, .k = k, .n = n};
+  d->weights = bench_alloc_floats(n * k);
+  d->weights_ohwi = bench_alloc_floats(n * k);
+  d->bias = bench_alloc_floats(n);
+  d->input_cm = bench_alloc_floats(layer->k * pixels);
+  d->input_pm = bench_alloc_floats(layer->k * pixels);
+  if (d->weights == NULL || d->weights_ohwi == NULL || d->bias == NULL || d->input_cm == NULL ||
+      d->input_pm == NULL) {
+    bench_case_data_free(d);
+    return -1;
+  }
+  struct bench_rng rng = {seed ^ hash_name(name)};
+  bench_fill_random(&rng, d->weights, n * k);
+  bench_fill_random(&rng, d->bias, n);
+  bench_fill_random(&rng, d->input_cm, layer->k * pixels);
+  bench_transpose(d->input_cm, d->input_pm, layer->k, pixels);
+  if (layer->dense) {
+    d->nnz = 0;
+    for (size_t i = 0; i < n * k; i++) {
+      d->nnz += d->weights[i] != 0.0f;
+    }
+  } else {
+    d->nnz = bench_prune(format, d->weights, n, k, sparsity);
+  }
+  if (d->nnz == (size_t) -1) {
+    bench_case_data_free(d);
+    return -1;
+  }
+  /* OIHW [n][cin][kh][kw] -> OHWI [n][kh][kw][cin] */
+  const size_t cin = k / taps;
+  for (size_t o = 0; o < n; o++) {
+    for (size_t c = 0; c < cin; c++) {
+      for (size_t t = 0; t < taps; t++) {
+        d->weights_ohwi[(o * taps + t) * cin + c] = d->weights[(o * cin + c) * taps + t];
+      }
+    }
+  }
+  return 0;
+}
+
 void bench_case_data_free(struct bench_case_data* d) {
+  free(d->weights_ohwi);
   free(d->weights);
   free(d->bias);
   free(d->input_cm);
@@ -72,16 +121,33 @@ const char* bench_kernel_isa(const char* kernel_name) {
       return sprig_isa_to_string(sprig_f32_bspmv_ukernels[i].isa);
     }
   }
+  for (size_t i = 0; i < sprig_f32_spconv_ukernel_count; i++) {
+    if (kernel_name != NULL && strcmp(sprig_f32_spconv_ukernels[i].name, kernel_name) == 0) {
+      return sprig_isa_to_string(sprig_f32_spconv_ukernels[i].isa);
+    }
+  }
+  for (size_t i = 0; i < sprig_f32_dwconv_ukernel_count; i++) {
+    if (kernel_name != NULL && strcmp(sprig_f32_dwconv_ukernels[i].name, kernel_name) == 0) {
+      return sprig_isa_to_string(sprig_f32_dwconv_ukernels[i].isa);
+    }
+  }
+  for (size_t i = 0; i < sprig_f32_dwconv2d_chw_ukernel_count; i++) {
+    if (kernel_name != NULL && strcmp(sprig_f32_dwconv2d_chw_ukernels[i].name, kernel_name) == 0) {
+      return sprig_isa_to_string(sprig_f32_dwconv2d_chw_ukernels[i].isa);
+    }
+  }
   return "unknown";
 }
 
 /* ---- one case at one thread count ---- */
 
 struct case_state {
-  const struct bench_case_data* data;
   struct bench_reference reference;
   struct bench_runner runners[bench_contender_count];
   struct bench_sprig_info info;
+  size_t m, k, n, nnz;
+  double macs;                          /* useful multiply-adds per run */
+  const struct bench_network* network;  /* network cases only */
 };
 
 struct timed_runner {
@@ -98,7 +164,7 @@ static const char* const contender_names[bench_contender_count] = {"sprig", "XNN
 
 /* Sets up every runner for the pool, runs each once on NaN-filled outputs and checks them. */
 static bool check_outputs(struct case_state* st, pthreadpool_t pool, struct bench_result* r) {
-  const size_t count = st->data->m * st->data->n;
+  const size_t count = st->reference.m * st->reference.n;
   for (int c = 0; c < bench_contender_count; c++) {
     struct bench_runner* runner = &st->runners[c];
     if (!runner->available) {
@@ -131,42 +197,104 @@ static void time_case(struct case_state* st, pthreadpool_t pool, const struct be
     timed[c] = (struct timed_runner){&st->runners[c], pool};
     contenders[c] = (struct bench_contender){st->runners[c].available ? run_timed : NULL, &timed[c]};
   }
-  r->reps = bench_time_interleaved(contenders, bench_contender_count, plan, r->us);
+  r->reps = bench_time_interleaved_min(contenders, bench_contender_count, plan, r->us, r->min_us);
   if (r->reps == 0) {
     r->ok = false;
     snprintf(r->note, sizeof(r->note), "a run failed while timing");
   }
 }
 
+static const char* const kind_names[] = {"conv1x1", "linear", "conv2d", "network"};
+
+/* What XNNPACK's NCHW contender runs for the layer. */
+static const char* xnn_sparse_path(const struct bench_layer* layer, bool available) {
+  if (!available) {
+    return "none";
+  }
+  switch (layer->kind) {
+    case bench_layer_conv2d:
+      if (layer->kernel == 1 && layer->stride == 1 && layer->groups == 1 && !layer->input_nhwc) {
+        return "spmm";
+      }
+      return layer->input_nhwc ? "conv-hwc2chw" : "dwconv-chw";
+    case bench_layer_network:
+      return "nchw-network";
+    default:
+      return "spmm";
+  }
+}
+
+static void describe_conv(const struct bench_layer* layer, struct bench_result* r) {
+  r->conv_kernel = layer->kernel;
+  r->stride = layer->stride;
+  r->padding = layer->padding;
+  r->groups = layer->groups;
+  r->in_height = layer->height;
+  r->in_width = layer->width;
+  r->in_channels = layer->k;
+  r->out_height = bench_layer_output_height(layer);
+  r->out_width = bench_layer_output_width(layer);
+  r->dense_weights = layer->dense;
+  r->input_nhwc = layer->input_nhwc;
+}
+
+static void describe_network(const struct bench_network* net, struct bench_result* r) {
+  r->params = net->params;
+  r->pruned_params = net->pruned_params;
+  r->pruned_nnz = net->pruned_nnz;
+  r->dense_macs = net->dense_macs;
+  r->sparsity = net->pruned_params > 0 ? 1.0 - (double) net->pruned_nnz / (double) net->pruned_params : NAN;
+  r->in_height = net->tensors[0].height;
+  r->in_width = net->tensors[0].width;
+  r->in_channels = net->tensors[0].channels;
+  r->breakdown_count = bench_net_class_count;
+  r->breakdown_names = bench_net_class_names;
+}
+
 static void describe_case(const struct bench_suite* suite, const struct bench_layer* layer,
                           const struct bench_format* format, double sparsity, const struct case_state* st,
                           size_t threads, struct bench_result* r) {
-  const struct bench_case_data* d = st->data;
   snprintf(r->suite, sizeof(r->suite), "%s", suite->name);
   snprintf(r->layer, sizeof(r->layer), "%s", layer->name);
-  snprintf(r->format, sizeof(r->format), "%s", format->name);
+  snprintf(r->format, sizeof(r->format), "%s", layer->dense ? "dense" : format->name);
   snprintf(r->kernel, sizeof(r->kernel), "%s", st->info.kernel != NULL ? st->info.kernel : "");
   snprintf(r->isa, sizeof(r->isa), "%s", bench_kernel_isa(st->info.kernel));
-  r->m = d->m;
-  r->k = d->k;
-  r->n = d->n;
-  r->nnz = d->nnz;
+  snprintf(r->kind, sizeof(r->kind), "%s", kind_names[layer->kind]);
+  snprintf(r->xnn_sparse_path, sizeof(r->xnn_sparse_path), "%s",
+           xnn_sparse_path(layer, st->runners[bench_xnn_sparse].available));
+  r->m = st->m;
+  r->k = st->k;
+  r->n = st->n;
+  r->nnz = st->nnz;
+  r->macs = st->macs;
   r->threads = threads;
   r->in_net = layer->in_net;
-  r->target_sparsity = sparsity;
-  r->sparsity = 1.0 - (double) d->nnz / ((double) d->k * (double) d->n);
-  r->bytes_per_nnz = d->nnz > 0 ? (double) st->info.packed_bytes / (double) d->nnz : NAN;
-  r->operator_bytes_per_nnz = d->nnz > 0 ? (double) st->info.operator_bytes / (double) d->nnz : NAN;
+  r->target_sparsity = layer->dense ? 0.0 : sparsity;
+  r->sparsity = 1.0 - (double) st->nnz / ((double) st->k * (double) st->n);
+  r->bytes_per_nnz = st->nnz > 0 ? (double) st->info.packed_bytes / (double) st->nnz : NAN;
+  r->operator_bytes_per_nnz = st->nnz > 0 ? (double) st->info.operator_bytes / (double) st->nnz : NAN;
+  if (layer->kind == bench_layer_conv2d) {
+    describe_conv(layer, r);
+  } else if (layer->kind == bench_layer_network && st->network != NULL) {
+    describe_network(st->network, r);
+  }
   if (!st->runners[bench_xnn_sparse].available) {
     const char* why = st->runners[bench_xnn_sparse].note;
     snprintf(r->note, sizeof(r->note), "xnn-sparse: %s", why != NULL ? why : "not created");
   } else if (layer->kind == bench_layer_linear) {
     snprintf(r->note, sizeof(r->note), "xnn-sparse runs on the transposed input; the transposes are not timed");
+  } else if (layer->kind == bench_layer_network) {
+    snprintf(r->note, sizeof(r->note), "1x1 convolutions and classifier pruned (%s), first and depthwise "
+             "convolutions dense; XNNPACK runs the classifier dense (it has no sparse fully connected operator)",
+             format->name);
+  } else if (layer->kind == bench_layer_conv2d && layer->dense) {
+    snprintf(r->note, sizeof(r->note), "dense weights (not pruned); xnn-sparse = XNNPACK's NCHW convolution (%s)",
+             r->xnn_sparse_path);
   }
 }
 
 static void derive_rates(struct bench_result* r) {
-  r->gflops = 2.0 * (double) r->nnz * (double) r->m / (r->us[bench_sprig] * 1e-6) * 1e-9;
+  r->gflops = 2.0 * r->macs / (r->us[bench_sprig] * 1e-6) * 1e-9;
   r->peak_gflops = bench_peak_gflops(r->isa, NULL);
   r->peak_pct = 100.0 * r->gflops / (r->peak_gflops * (double) r->threads);
 }
@@ -185,6 +313,48 @@ static void print_progress(const struct bench_run* run, const struct bench_resul
           r->us[bench_xnn_sparse], r->us[bench_xnn_dense], r->reps);
 }
 
+/* Networks: each operator timed alone, summed per operator class, median over a few rounds
+ * (contenders interleaved as in the main timing). */
+
+static bool profile_network(struct case_state* st, pthreadpool_t pool, struct bench_result* r) {
+  const struct bench_network* net = st->network;
+  const size_t series = (size_t) bench_contender_count * bench_net_class_count;
+  double* samples = malloc(series * BENCH_PROFILE_ROUNDS * sizeof(double));
+  if (samples == NULL) {
+    return false;
+  }
+  bool ok = true;
+  for (size_t round = 0; round < BENCH_PROFILE_ROUNDS && ok; round++) {
+    for (int c = 0; c < bench_contender_count && ok; c++) {
+      struct bench_runner* runner = &st->runners[c];
+      double sums[bench_net_class_count] = {0.0};
+      for (size_t i = 0; i < net->op_count && runner->available && ok; i++) {
+        const uint64_t start = bench_now_ns();
+        ok = runner->run_op(runner, pool, i);
+        sums[net->ops[i].op_class] += (double) (bench_now_ns() - start) * 1e-3;
+      }
+      for (size_t k = 0; k < bench_net_class_count; k++) {
+        samples[((size_t) c * bench_net_class_count + k) * BENCH_PROFILE_ROUNDS + round] = sums[k];
+      }
+    }
+  }
+  size_t ops_of_class[bench_net_class_count] = {0};
+  for (size_t i = 0; i < net->op_count; i++) {
+    ops_of_class[net->ops[i].op_class]++;
+  }
+  for (int c = 0; c < bench_contender_count; c++) {
+    for (size_t k = 0; k < bench_net_class_count; k++) {
+      double* series_samples = &samples[((size_t) c * bench_net_class_count + k) * BENCH_PROFILE_ROUNDS];
+      const bool timed = ok && st->runners[c].available && ops_of_class[k] > 0;
+      /* bench_median sorts: the fastest round is then the first. */
+      r->breakdown_us[c][k] = timed ? bench_median(series_samples, BENCH_PROFILE_ROUNDS) : NAN;
+      r->breakdown_min_us[c][k] = timed ? series_samples[0] : NAN;
+    }
+  }
+  free(samples);
+  return ok;
+}
+
 static bool run_at_threads(struct bench_run* run, struct case_state* st, const struct bench_pool* pool,
                            const struct bench_suite* suite, const struct bench_layer* layer,
                            const struct bench_format* format, double sparsity) {
@@ -198,6 +368,10 @@ static bool run_at_threads(struct bench_run* run, struct case_state* st, const s
   if (r->ok) {
     time_case(st, pool->pool, &run->options->timing, r);
     derive_rates(r);
+  }
+  if (r->ok && st->network != NULL && !profile_network(st, pool->pool, r)) {
+    r->ok = false;
+    snprintf(r->note, sizeof(r->note), "a run failed while timing operators one by one");
   }
   run->cases_done++;
   print_progress(run, r);
@@ -225,35 +399,83 @@ static bool create_runners(const struct bench_problem* problem, struct case_stat
          bench_xnn_dense_runner_create(problem, &st->runners[bench_xnn_dense]);
 }
 
-bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
-                     const struct bench_format* format, double sparsity) {
-  char name[160];
-  snprintf(name, sizeof(name), "%s/%s", suite->name, layer->name);
-  struct bench_case_data data;
-  if (bench_case_data_make(format, bench_layer_m(layer), layer->k, layer->n, sparsity, run->options->seed, name,
-                           &data) != 0) {
-    fprintf(stderr, "sprig-bench: out of memory for %s\n", name);
-    return false;
-  }
-  struct case_state st = {.data = &data};
-  const struct bench_problem problem = {layer, format, data.m, data.k, data.n, data.weights, data.bias,
-                                        data.input_cm, data.input_pm};
-  struct bench_csr csr = {0};
-  const bool ready = bench_csr_from_dense(data.weights, data.n, data.k, &csr) == 0 &&
-                     bench_reference_compute(&csr, data.bias, data.input_cm, data.m, &st.reference) == 0 &&
-                     create_runners(&problem, &st);
+static bool create_network_runners(const struct bench_network* net, struct case_state* st) {
+  return bench_sprig_network_runner_create(net, &st->runners[bench_sprig], &st->info) &&
+         bench_xnn_sparse_network_runner_create(net, &st->runners[bench_xnn_sparse]) &&
+         bench_xnn_dense_network_runner_create(net, &st->runners[bench_xnn_dense]);
+}
+
+/* Runs a prepared case at every thread count (or records that its setup failed), then frees
+ * its runners and reference. */
+static bool run_case(struct bench_run* run, struct case_state* st, bool ready, const struct bench_suite* suite,
+                     const struct bench_layer* layer, const struct bench_format* format, double sparsity) {
   bool ok = ready;
   for (size_t p = 0; p < run->pool_count; p++) {
     if (ready) {
-      ok = run_at_threads(run, &st, &run->pools[p], suite, layer, format, sparsity) && ok;
+      ok = run_at_threads(run, st, &run->pools[p], suite, layer, format, sparsity) && ok;
     } else {
-      record_setup_failure(run, &st, &run->pools[p], suite, layer, format, sparsity);
+      record_setup_failure(run, st, &run->pools[p], suite, layer, format, sparsity);
     }
   }
   for (int c = 0; c < bench_contender_count; c++) {
-    bench_runner_destroy(&st.runners[c]);
+    bench_runner_destroy(&st->runners[c]);
   }
-  bench_reference_free(&st.reference);
+  bench_reference_free(&st->reference);
+  return ok;
+}
+
+static bool run_network(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
+                        const struct bench_format* format, double sparsity) {
+  struct bench_network* net = malloc(sizeof(struct bench_network));
+  if (net == NULL || bench_network_build(layer->name, format, sparsity, run->options->seed, net) != 0) {
+    fprintf(stderr, "sprig-bench: cannot build %s/%s\n", suite->name, layer->name);
+    free(net);
+    return false;
+  }
+  struct case_state st = {.m = 1, .k = bench_layer_cols(layer), .n = layer->n, .nnz = net->nnz, .macs = net->macs,
+                          .network = net};
+  const bool ready = bench_network_reference(net, &st.reference) == 0 && create_network_runners(net, &st);
+  const bool ok = run_case(run, &st, ready, suite, layer, format, sparsity);
+  bench_network_free(net);
+  free(net);
+  return ok;
+}
+
+bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
+                     const struct bench_format* format, double sparsity) {
+  if (layer->kind == bench_layer_network) {
+    return run_network(run, suite, layer, format, sparsity);
+  }
+  char name[160];
+  snprintf(name, sizeof(name), "%s/%s", suite->name, layer->name);
+  struct bench_case_data data;
+  const int made = layer->kind == bench_layer_conv2d
+                       ? bench_conv_data_make(layer, format, sparsity, run->options->seed, name, &data)
+                       : bench_case_data_make(format, bench_layer_m(layer), layer->k, layer->n, sparsity,
+                                              run->options->seed, name, &data);
+  if (made != 0) {
+    fprintf(stderr, "sprig-bench: out of memory (or pruning failed) for %s\n", name);
+    return false;
+  }
+  struct case_state st = {.m = data.m, .k = data.k, .n = data.n, .nnz = data.nnz,
+                          .macs = (double) data.nnz * (double) data.m};
+  const struct bench_problem problem = {layer, format, data.m, data.k, data.n, data.weights,
+                                        data.weights_ohwi != NULL ? data.weights_ohwi : data.weights, data.bias,
+                                        data.input_cm, data.input_pm};
+  bool ready;
+  struct bench_csr csr = {0};
+  if (layer->kind == bench_layer_conv2d) {
+    const struct bench_conv_geometry geometry = {
+        layer->k, layer->n, layer->groups, layer->height, layer->width, bench_layer_output_height(layer),
+        bench_layer_output_width(layer), layer->kernel, layer->stride, layer->padding, layer->input_nhwc};
+    ready = bench_reference_compute_conv(&geometry, data.weights, data.bias,
+                                         layer->input_nhwc ? data.input_pm : data.input_cm, &st.reference) == 0;
+  } else {
+    ready = bench_csr_from_dense(data.weights, data.n, data.k, &csr) == 0 &&
+            bench_reference_compute(&csr, data.bias, data.input_cm, data.m, &st.reference) == 0;
+  }
+  ready = ready && create_runners(&problem, &st);
+  const bool ok = run_case(run, &st, ready, suite, layer, format, sparsity);
   bench_csr_free(&csr);
   bench_case_data_free(&data);
   return ok;

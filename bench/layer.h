@@ -32,12 +32,17 @@ struct bench_case_data {
   size_t m, k, n, nnz;
   float* weights;     /* pruned dense [n][k] */
   float* bias;        /* [n] */
-  float* input_cm;    /* [k][m] */
-  float* input_pm;    /* [m][k] */
+  float* input_cm;    /* [k][m] (conv2d: the input image [cin][h][w]) */
+  float* input_pm;    /* [m][k] (conv2d: [h][w][cin]) */
+  float* weights_ohwi; /* conv2d: the weights as OHWI (NULL otherwise) */
 };
 
 /* Random weights pruned by `format` to `sparsity`, bias and input. Returns 0 or -1. */
 int bench_case_data_make(const struct bench_format* format, size_t m, size_t k, size_t n, double sparsity,
+                         uint64_t seed, const char* name, struct bench_case_data* data);
+/* The same for a conv2d layer: m = output pixels, k = its weight matrix's columns; weights
+ * pruned unless the layer is dense. Returns 0 or -1. */
+int bench_conv_data_make(const struct bench_layer* layer, const struct bench_format* format, double sparsity,
                          uint64_t seed, const char* name, struct bench_case_data* data);
 void bench_case_data_free(struct bench_case_data* data);
 

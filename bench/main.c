@@ -2,6 +2,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sprig.h>
 #include <sprig/config.h>
@@ -86,18 +87,23 @@ static void print_load(const char* when) {
   }
 }
 
+/* Dense layers (weights not pruned) run once, whatever the formats and sparsities. */
 static size_t count_cases(const struct bench_options* o, size_t pool_count) {
-  size_t layers = 0;
+  size_t layers = 0, dense_layers = 0;
   for (size_t s = 0; s < o->suite_count; s++) {
     for (size_t l = 0; l < o->suites[s]->layer_count; l++) {
-      layers += bench_layer_selected(o, o->suites[s]->name, o->suites[s]->layers[l].name);
+      const struct bench_layer* layer = &o->suites[s]->layers[l];
+      if (bench_layer_selected(o, o->suites[s]->name, layer->name)) {
+        layers += !layer->dense;
+        dense_layers += layer->dense;
+      }
     }
   }
   size_t per_layer = 0;
   for (size_t f = 0; f < o->format_count; f++) {
     per_layer += o->formats[f]->fixed_sparsity > 0.0 ? 1 : o->sparsity_count;
   }
-  return layers * per_layer * pool_count;
+  return (layers * per_layer + dense_layers) * pool_count;
 }
 
 static bool run_suites(struct bench_run* run) {
@@ -109,9 +115,10 @@ static bool run_suites(struct bench_run* run) {
       if (!bench_layer_selected(o, suite->name, suite->layers[l].name)) {
         continue;
       }
-      for (size_t f = 0; f < o->format_count; f++) {
+      const bool dense = suite->layers[l].dense;
+      for (size_t f = 0; f < (dense ? 1 : o->format_count); f++) {
         const double fixed = o->formats[f]->fixed_sparsity;
-        for (size_t p = 0; p < (fixed > 0.0 ? 1 : o->sparsity_count); p++) {
+        for (size_t p = 0; p < (fixed > 0.0 || dense ? 1 : o->sparsity_count); p++) {
           ok = bench_run_layer(run, suite, &suite->layers[l], o->formats[f], fixed > 0.0 ? fixed : o->sparsities[p]) &&
                ok;
         }
@@ -119,6 +126,15 @@ static bool run_suites(struct bench_run* run) {
     }
   }
   return ok;
+}
+
+static bool any_kind(const struct bench_results* results, const char* kind) {
+  for (size_t i = 0; i < results->count; i++) {
+    if (strcmp(results->items[i].kind, kind) == 0) {
+      return true;
+    }
+  }
+  return false;
 }
 
 static void print_suite_table(const struct bench_results* results) {
@@ -132,7 +148,22 @@ static void print_suite_table(const struct bench_results* results) {
          "opB/nz: the weight bytes sprig's operator holds after reshape (sprig_operator_weight_bytes) per nonzero.\n"
          "transformer: sprig's time includes its internal transposes for batch > 1; XNNPACK sparse runs a 1x1 NCHW "
          "conv on a pre-transposed input ([in][batch]) whose transposes are not timed.\n");
+  if (any_kind(results, "conv2d")) {
+    printf("conv2d layers: m = output pixels, k = input channels per group x kh x kw, n = output channels; "
+           "xsparse = XNNPACK's NCHW convolution where it has one for the shape\n"
+           "(1x1 SpMM, 3x3 s2 from an NHWC image, depthwise 3x3/5x5; '-' otherwise), xdense = its NHWC convolution "
+           "(input converted to NHWC before timing); fmt 'dense' = weights not pruned.\n");
+  }
+  if (any_kind(results, "network")) {
+    printf("e2e networks: one row per whole network (224x224x3 image -> 1000 logits, batch 1); m = 1, k = input "
+           "elements, n = classes, nnz = every stored weight;\nspars = achieved sparsity of the pruned layers (1x1 "
+           "convolutions and classifier); GFLOP/s = 2 x useful multiply-adds / sprig time; rel_err: the logits' error "
+           "over |bias| + sum |w x| of the classifier.\n");
+  }
   bench_print_break_even(stdout, results);
+  if (any_kind(results, "network")) {
+    bench_print_networks(stdout, results);
+  }
 }
 
 static int write_outputs(const struct bench_options* o, const struct bench_results* results) {
@@ -172,7 +203,7 @@ int main(int argc, char** argv) {
     print_suite_table(&results);
   }
   print_load("end");
-  ok = write_outputs(&options, &results) == 0 && ok;
+  const bool written = write_outputs(&options, &results) == 0;
   for (size_t p = 0; p < pool_count; p++) {
     pthreadpool_destroy(pools[p].pool);
   }
@@ -180,5 +211,8 @@ int main(int argc, char** argv) {
   if (!ok) {
     fprintf(stderr, "sprig-bench: some cases FAILED (see the table)\n");
   }
-  return ok ? EXIT_SUCCESS : EXIT_FAILURE;
+  if (!written) {
+    fprintf(stderr, "sprig-bench: could not write the --json / --plot-dir output (see above)\n");
+  }
+  return ok && written ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -20,9 +20,17 @@ struct bench_result* bench_results_add(struct bench_results* results) {
   memset(r, 0, sizeof(*r));
   for (int c = 0; c < bench_contender_count; c++) {
     r->us[c] = NAN;
+    r->min_us[c] = NAN;
     r->rel_err[c] = NAN;
   }
   r->gflops = r->peak_gflops = r->peak_pct = r->bytes_per_nnz = r->operator_bytes_per_nnz = NAN;
+  r->macs = r->dense_macs = NAN;
+  for (int c = 0; c < bench_contender_count; c++) {
+    for (size_t k = 0; k < BENCH_MAX_BREAKDOWN; k++) {
+      r->breakdown_us[c][k] = NAN;
+      r->breakdown_min_us[c][k] = NAN;
+    }
+  }
   return r;
 }
 
@@ -130,10 +138,15 @@ static int compare_doubles(const void* a, const void* b) {
   return (x > y) - (x < y);
 }
 
-/* Distinct target sparsities, ascending. */
-static size_t find_sparsities(const struct bench_results* results, double* levels) {
+/* Distinct target sparsities (of the group's results; of all when g is NULL), ascending. */
+static size_t find_sparsities(const struct bench_results* results, const struct group* g, double* levels) {
   size_t count = 0;
   for (size_t i = 0; i < results->count; i++) {
+    const struct bench_result* r = &results->items[i];
+    if (g != NULL && !(strcmp(r->suite, g->suite) == 0 && strcmp(r->format, g->format) == 0 &&
+                       r->threads == g->threads && r->nr == 0)) {
+      continue;
+    }
     bool seen = false;
     for (size_t j = 0; j < count && !seen; j++) {
       seen = levels[j] == results->items[i].target_sparsity;
@@ -201,8 +214,21 @@ static void print_break_even(FILE* out, double level) {
   }
 }
 
+static bool is_dense_group(const struct group* g) {
+  return strcmp(g->format, "dense") == 0;
+}
+
 static void print_group_line(FILE* out, const struct bench_results* results, const struct group* g,
                              const double* levels, size_t level_count, double* scratch, double* speedups) {
+  if (is_dense_group(g)) {
+    /* Weights not pruned: one level, no break-even. */
+    fprintf(out, "  %-13s %-5s %2zu thr  dense weights, median speed-up: vs xnn-dense %5.2fx, vs xnn-nchw %5.2fx, "
+            "%4.1f%% of peak\n", g->suite, g->format, g->threads,
+            median_speedup(results, g, levels[0], bench_sprig, bench_xnn_dense, scratch),
+            median_speedup(results, g, levels[0], bench_sprig, bench_xnn_sparse, scratch),
+            median_peak_pct(results, g, levels[0], scratch));
+    return;
+  }
   fprintf(out, "  %-13s %-4s %2zu thr  vs xnn-dense: ", g->suite, g->format, g->threads);
   for (size_t s = 0; s < level_count; s++) {
     speedups[s] = median_speedup(results, g, levels[s], bench_sprig, bench_xnn_dense, scratch);
@@ -249,6 +275,22 @@ static void print_layer_lines(FILE* out, const struct bench_results* results, co
       continue;
     }
     fprintf(out, "      %-22s", first->layer);
+    if (is_dense_group(g)) {
+      const double dense = layer_speedup(results, g, first->layer, levels[0]);
+      double nchw = NAN;
+      for (size_t j = 0; j < results->count; j++) {
+        const struct bench_result* r = &results->items[j];
+        if (in_group(r, g) && strcmp(r->layer, first->layer) == 0) {
+          nchw = r->us[bench_xnn_sparse] / r->us[bench_sprig];
+        }
+      }
+      fprintf(out, "  vs xnn-dense %5.2fx", dense);
+      if (!isnan(nchw)) {
+        fprintf(out, "  vs xnn-nchw %5.2fx", nchw);
+      }
+      fprintf(out, "\n");
+      continue;
+    }
     for (size_t s = 0; s < level_count; s++) {
       speedups[s] = layer_speedup(results, g, first->layer, levels[s]);
       print_level(out, levels[s], speedups[s]);
@@ -277,16 +319,17 @@ void bench_print_break_even(FILE* out, const struct bench_results* results) {
   double* speedups = malloc((results->count + 1) * sizeof(double));
   const bool allocated = groups != NULL && levels != NULL && scratch != NULL && speedups != NULL;
   const size_t group_count = allocated ? find_groups(results, groups) : 0;
-  const size_t level_count = allocated ? find_sparsities(results, levels) : 0;
   fprintf(out, "\nbreak-even: speed-up of sprig (XNNPACK time / sprig time), median over each suite's layers, per\n"
                "swept sparsity; break-even = the lowest swept sparsity from which on (there and at every higher\n"
                "one) that median beats XNNPACK dense; %% of peak = median over the layers of sprig's GFLOP/s\n"
                "as a share of the measured FMA peak x threads:\n");
   for (size_t g = 0; g < group_count; g++) {
+    const size_t level_count = find_sparsities(results, &groups[g], levels);
     print_group_line(out, results, &groups[g], levels, level_count, scratch, speedups);
   }
   fprintf(out, "\nper layer, speed-up over XNNPACK dense and break-even (same rule):\n");
   for (size_t g = 0; g < group_count; g++) {
+    const size_t level_count = find_sparsities(results, &groups[g], levels);
     fprintf(out, "  %s %s %zu thread%s:\n", groups[g].suite, groups[g].format, groups[g].threads,
             groups[g].threads == 1 ? "" : "s");
     print_layer_lines(out, results, &groups[g], levels, level_count, speedups);
@@ -294,6 +337,128 @@ void bench_print_break_even(FILE* out, const struct bench_results* results) {
   free(groups);
   free(levels);
   free(scratch);
+  free(speedups);
+}
+
+/* ---- whole networks ---- */
+
+static void print_ms(FILE* out, double us) {
+  if (isnan(us)) {
+    fprintf(out, " %8s", "-");
+  } else {
+    fprintf(out, " %8.2f", us * 1e-3);
+  }
+}
+
+static void print_network_levels(FILE* out, const struct bench_results* results, const struct group* g,
+                                 const char* layer, const double* levels, size_t level_count, double* speedups) {
+  fprintf(out, "    %6s %8s %8s %8s %6s %6s %7s %8s   %8s %8s %8s %6s\n", "spars", "sprig", "xsparse", "xdense",
+          "vs_xs", "vs_xd", "GFLOP/s", "rel_err", "min:sprg", "xsparse", "xdense", "vs_xd");
+  for (size_t s = 0; s < level_count; s++) {
+    speedups[s] = NAN;
+    for (size_t i = 0; i < results->count; i++) {
+      const struct bench_result* r = &results->items[i];
+      if (!in_group(r, g) || strcmp(r->layer, layer) != 0 || r->target_sparsity != levels[s]) {
+        continue;
+      }
+      speedups[s] = r->us[bench_xnn_dense] / r->us[bench_sprig];
+      fprintf(out, "    %6.3f", r->sparsity);
+      for (int c = 0; c < bench_contender_count; c++) {
+        print_ms(out, r->us[c]);
+      }
+      print_ratio(out, r->us[bench_xnn_sparse], r->us[bench_sprig]);
+      print_ratio(out, r->us[bench_xnn_dense], r->us[bench_sprig]);
+      double worst = 0.0;
+      for (int c = 0; c < bench_contender_count; c++) {
+        worst = isnan(r->rel_err[c]) || r->rel_err[c] <= worst ? worst : r->rel_err[c];
+      }
+      fprintf(out, " %7.2f %8.1e  ", r->gflops, worst);
+      for (int c = 0; c < bench_contender_count; c++) {
+        print_ms(out, r->min_us[c]);
+      }
+      print_ratio(out, r->min_us[bench_xnn_dense], r->min_us[bench_sprig]);
+      fprintf(out, "\n");
+    }
+  }
+}
+
+static void print_breakdown_line(FILE* out, const struct bench_result* r, const char* label,
+                                 const double (*us)[BENCH_MAX_BREAKDOWN]) {
+  fprintf(out, "    %s at %.2f (sprig / xnn-sparse / xnn-dense):", label, r->target_sparsity);
+  bool first = true;
+  for (size_t k = 0; k < r->breakdown_count; k++) {
+    bool any = false;
+    for (int c = 0; c < bench_contender_count; c++) {
+      any = any || !isnan(us[c][k]);
+    }
+    if (!any) {
+      continue; /* no operator of this class in the network */
+    }
+    fprintf(out, "%s %s", first ? "" : ",", r->breakdown_names[k]);
+    first = false;
+    for (int c = 0; c < bench_contender_count; c++) {
+      if (isnan(us[c][k])) {
+        fprintf(out, "%s-", c == 0 ? " " : "/");
+      } else {
+        fprintf(out, "%s%.2f", c == 0 ? " " : "/", us[c][k] * 1e-3);
+      }
+    }
+  }
+  fprintf(out, "\n");
+}
+
+static void print_network_breakdown(FILE* out, const struct bench_results* results, const struct group* g,
+                                    const char* layer) {
+  for (size_t i = 0; i < results->count; i++) {
+    const struct bench_result* r = &results->items[i];
+    if (in_group(r, g) && strcmp(r->layer, layer) == 0 && r->breakdown_count > 0) {
+      print_breakdown_line(out, r, "ms by operator, median", (const double (*)[BENCH_MAX_BREAKDOWN]) r->breakdown_us);
+      print_breakdown_line(out, r, "ms by operator, min   ",
+                           (const double (*)[BENCH_MAX_BREAKDOWN]) r->breakdown_min_us);
+    }
+  }
+}
+
+void bench_print_networks(FILE* out, const struct bench_results* results) {
+  struct group* groups = malloc((results->count + 1) * sizeof(struct group));
+  double* levels = malloc((results->count + 1) * sizeof(double));
+  double* speedups = malloc((results->count + 1) * sizeof(double));
+  const size_t group_count = groups != NULL && levels != NULL && speedups != NULL ? find_groups(results, groups) : 0;
+  fprintf(out, "\nwhole networks (batch 1): median milliseconds per image of each network run end to end (min: "
+               "the fastest round),\nand the break-even sparsity (from the medians) against XNNPACK dense: the lowest swept "
+               "sparsity from which on sprig's whole\nnetwork is faster. Then each class of operators timed alone, one "
+               "operator at a time, median and fastest of %d rounds\n(their sum need not equal the whole-network time; "
+               "it shows where the time goes):\n",
+          BENCH_PROFILE_ROUNDS);
+  for (size_t g = 0; g < group_count; g++) {
+    for (size_t i = 0; i < results->count; i++) {
+      const struct bench_result* first = &results->items[i];
+      bool first_of_layer = in_group(first, &groups[g]) && strcmp(first->kind, "network") == 0;
+      for (size_t j = 0; j < i && first_of_layer; j++) {
+        const struct bench_result* earlier = &results->items[j];
+        first_of_layer = !(in_group(earlier, &groups[g]) && strcmp(earlier->layer, first->layer) == 0);
+      }
+      if (!first_of_layer) {
+        continue;
+      }
+      const size_t level_count = find_sparsities(results, &groups[g], levels);
+      fprintf(out, "  %s, %s, %zu thread%s:\n", first->layer, groups[g].format, groups[g].threads,
+              groups[g].threads == 1 ? "" : "s");
+      print_network_levels(out, results, &groups[g], first->layer, levels, level_count, speedups);
+      const double level = break_even_level(levels, speedups, level_count);
+      if (isnan(level)) {
+        fprintf(out, "    -> break-even vs XNNPACK dense: not reached at the swept sparsities\n");
+      } else if (level == levels[0]) {
+        fprintf(out, "    -> break-even vs XNNPACK dense at or below %.2f (sprig faster at every swept sparsity)\n",
+                level);
+      } else {
+        fprintf(out, "    -> break-even vs XNNPACK dense at %.2f\n", level);
+      }
+      print_network_breakdown(out, results, &groups[g], first->layer);
+    }
+  }
+  free(groups);
+  free(levels);
   free(speedups);
 }
 
@@ -347,6 +512,9 @@ static void json_result(FILE* f, const struct bench_result* r) {
   json_number(f, "sprig_us", r->us[bench_sprig], true);
   json_number(f, "xnn_sparse_us", r->us[bench_xnn_sparse], true);
   json_number(f, "xnn_dense_us", r->us[bench_xnn_dense], true);
+  json_number(f, "sprig_min_us", r->min_us[bench_sprig], true);
+  json_number(f, "xnn_sparse_min_us", r->min_us[bench_xnn_sparse], true);
+  json_number(f, "xnn_dense_min_us", r->min_us[bench_xnn_dense], true);
   json_number(f, "speedup_vs_xnn_sparse", r->us[bench_xnn_sparse] / r->us[bench_sprig], true);
   json_number(f, "speedup_vs_xnn_dense", r->us[bench_xnn_dense] / r->us[bench_sprig], true);
   json_number(f, "gflops", r->gflops, true);
@@ -358,6 +526,45 @@ static void json_result(FILE* f, const struct bench_result* r) {
   json_number(f, "xnn_sparse_max_rel_err", r->rel_err[bench_xnn_sparse], true);
   json_number(f, "xnn_dense_max_rel_err", r->rel_err[bench_xnn_dense], true);
   json_size(f, "reps", r->reps);
+  json_string(f, "kind", r->kind);
+  json_string(f, "xnn_sparse_path", r->xnn_sparse_path);
+  json_number(f, "macs", r->macs, true);
+  if (strcmp(r->kind, "conv2d") == 0) {
+    json_size(f, "kernel_size", r->conv_kernel);
+    json_size(f, "stride", r->stride);
+    json_size(f, "padding", r->padding);
+    json_size(f, "groups", r->groups);
+    json_size(f, "in_height", r->in_height);
+    json_size(f, "in_width", r->in_width);
+    json_size(f, "in_channels", r->in_channels);
+    json_size(f, "out_height", r->out_height);
+    json_size(f, "out_width", r->out_width);
+    fprintf(f, "\"dense_weights\": %s, \"input_nhwc\": %s, ", r->dense_weights ? "true" : "false",
+            r->input_nhwc ? "true" : "false");
+  }
+  if (strcmp(r->kind, "network") == 0) {
+    json_size(f, "params", r->params);
+    json_size(f, "pruned_params", r->pruned_params);
+    json_size(f, "pruned_nnz", r->pruned_nnz);
+    json_number(f, "dense_macs", r->dense_macs, true);
+    json_size(f, "in_height", r->in_height);
+    json_size(f, "in_width", r->in_width);
+    json_size(f, "in_channels", r->in_channels);
+    static const char* const keys[bench_contender_count] = {"sprig_breakdown_us", "xnn_sparse_breakdown_us",
+                                                            "xnn_dense_breakdown_us"};
+    static const char* const min_keys[bench_contender_count] = {
+        "sprig_breakdown_min_us", "xnn_sparse_breakdown_min_us", "xnn_dense_breakdown_min_us"};
+    for (int c = 0; c < bench_contender_count && r->breakdown_count > 0; c++) {
+      for (int which = 0; which < 2; which++) {
+        fprintf(f, "\"%s\": {", which == 0 ? keys[c] : min_keys[c]);
+        for (size_t k = 0; k < r->breakdown_count; k++) {
+          json_number(f, r->breakdown_names[k], which == 0 ? r->breakdown_us[c][k] : r->breakdown_min_us[c][k],
+                      k + 1 < r->breakdown_count);
+        }
+        fputs("}, ", f);
+      }
+    }
+  }
   json_string(f, "note", r->note);
   fprintf(f, "\"ok\": %s}", r->ok ? "true" : "false");
 }
@@ -399,7 +606,8 @@ static void plot_blocks(FILE* f, const struct bench_results* results, const char
                         double* scratch) {
   bool first_block = true;
   for (size_t g = 0; g < group_count; g++) {
-    if (strcmp(groups[g].suite, suite) != 0 || (xnn_sparse && earlier_same_threads(groups, g))) {
+    if (strcmp(groups[g].suite, suite) != 0 || is_dense_group(&groups[g]) ||
+        (xnn_sparse && earlier_same_threads(groups, g))) {
       continue;
     }
     fputs(first_block ? "" : "\n\n", f); /* two blank lines separate gnuplot data blocks */
@@ -442,11 +650,11 @@ int bench_write_plot_data(const char* dir, const struct bench_results* results) 
   double* scratch = malloc((results->count + 1) * sizeof(double));
   int status = groups != NULL && levels != NULL && scratch != NULL ? 0 : -1;
   const size_t group_count = status == 0 ? find_groups(results, groups) : 0;
-  const size_t level_count = status == 0 ? find_sparsities(results, levels) : 0;
+  const size_t level_count = status == 0 ? find_sparsities(results, NULL, levels) : 0;
   for (size_t g = 0; g < group_count && status == 0; g++) {
-    bool first = true; /* one pair of files per suite */
+    bool first = !is_dense_group(&groups[g]); /* one pair of files per suite with pruned layers */
     for (size_t h = 0; h < g && first; h++) {
-      first = strcmp(groups[h].suite, groups[g].suite) != 0;
+      first = strcmp(groups[h].suite, groups[g].suite) != 0 || is_dense_group(&groups[h]);
     }
     if (first) {
       status = write_plot_file(dir, groups[g].suite, false, results, groups, group_count, levels, level_count, scratch);

@@ -13,21 +13,44 @@ enum bench_contender_id {
   bench_contender_count = 3,
 };
 
+/* Per-operator-class times of a network (bench/network.h: first_conv, depthwise, ...), medians
+ * over BENCH_PROFILE_ROUNDS rounds in which every operator is timed alone. */
+#define BENCH_MAX_BREAKDOWN 8
+#define BENCH_PROFILE_ROUNDS 7
+
 /* One case. Times are medians in microseconds; NAN means "not applicable" (null in JSON). */
 struct bench_result {
   char suite[32];
   char layer[64];
-  char format[16];
+  char format[16];                    /* "dense" for layers whose weights are not pruned */
   char kernel[96];
   char isa[16];
+  char kind[16];                      /* conv1x1, linear, conv2d, network; kernel (--kernels) */
+  char xnn_sparse_path[32];           /* what XNNPACK's NCHW (sparse) contender ran */
   size_t m, k, n, nnz, threads, in_net, reps;
   unsigned mr, nr;                    /* --kernels rows only */
-  double target_sparsity, sparsity;   /* requested; achieved = 1 - nnz / (k n) */
+  double target_sparsity, sparsity;   /* requested; achieved = 1 - nnz / (k n) (networks: over the
+                                       * pruned layers) */
   double us[bench_contender_count];
+  double min_us[bench_contender_count];  /* fastest round (layer and network cases) */
   double rel_err[bench_contender_count];
   double gflops, peak_gflops, peak_pct, bytes_per_nnz, operator_bytes_per_nnz;
+  double macs;                        /* useful multiply-adds (nonzeros only) per run */
+  /* conv2d: square kernel, stride, symmetric padding, groups, input and output sizes */
+  unsigned conv_kernel, stride, padding, groups;
+  size_t in_height, in_width, in_channels, out_height, out_width;
+  bool dense_weights;
+  bool input_nhwc;
+  /* networks: weights of every layer / of the pruned ones, their nonzeros; dense multiply-adds;
+   * median per operator class (one run per round, each operator timed alone) */
+  size_t params, pruned_params, pruned_nnz;
+  double dense_macs;
+  size_t breakdown_count;
+  const char* const* breakdown_names;
+  double breakdown_us[bench_contender_count][BENCH_MAX_BREAKDOWN];
+  double breakdown_min_us[bench_contender_count][BENCH_MAX_BREAKDOWN];  /* fastest round */
   bool ok;
-  char note[128];
+  char note[256];
 };
 
 struct bench_results {
@@ -47,6 +70,10 @@ void bench_print_kernel_row(FILE* out, const struct bench_result* r, double defa
 /* Per suite, format and thread count: the median speed-up over the suite's layers at each
  * swept sparsity and the lowest sparsity where sprig beats XNNPACK dense; then per layer. */
 void bench_print_break_even(FILE* out, const struct bench_results* results);
+
+/* The e2e suite: per network, format and thread count, the whole-network times at each swept
+ * sparsity, the break-even sparsity against XNNPACK dense and the per-operator-class times. */
+void bench_print_networks(FILE* out, const struct bench_results* results);
 
 /* Returns 0, or -1 (and says why on stderr). */
 int bench_write_json(const char* path, const struct bench_results* results);

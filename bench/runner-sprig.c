@@ -1,4 +1,6 @@
-/* sprig's side: a 1x1 NCHW convolution or a linear operator, weights packed in the format. */
+/* sprig's side: a 1x1 NCHW convolution, a general one (sprig_create_conv2d_nchw_from_weights_f32:
+ * KxK, strides, padding, groups, NHWC image input) or a linear operator, weights packed in the
+ * format (dense conv layers -- first, depthwise -- as CSR holding every weight). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,6 +39,17 @@ static enum sprig_status create_operator(const struct bench_problem* p, sprig_we
   if (layer->kind == bench_layer_linear) {
     return sprig_create_linear_from_weights_f32(weights, p->bias, -INFINITY, INFINITY, 0, op);
   }
+  if (layer->kind == bench_layer_conv2d) {
+    const uint32_t pad = layer->padding;
+    const struct sprig_conv2d_params params = {
+        .kernel_height = layer->kernel, .kernel_width = layer->kernel, .stride_height = layer->stride,
+        .stride_width = layer->stride, .dilation_height = 1, .dilation_width = 1, .padding_top = pad,
+        .padding_right = pad, .padding_bottom = pad, .padding_left = pad, .groups = layer->groups,
+        .input_channels = layer->k / layer->groups, .output_channels = layer->n / layer->groups,
+    };
+    return sprig_create_conv2d_nchw_from_weights_f32(&params, weights, p->bias, -INFINITY, INFINITY,
+                                                     layer->input_nhwc ? SPRIG_FLAG_INPUT_NHWC : 0, op);
+  }
   const struct sprig_conv2d_params params = {
       .kernel_height = 1, .kernel_width = 1, .stride_height = 1, .stride_width = 1,
       .dilation_height = 1, .dilation_width = 1, .groups = 1,
@@ -52,13 +65,23 @@ static enum sprig_status bind_operator(const struct bench_problem* p, struct spr
     status = sprig_reshape_linear_f32(impl->op, p->m);
     return status != sprig_status_success ? status : sprig_setup_linear_f32(impl->op, p->input_pm, output);
   }
-  status = sprig_reshape_conv2d_nchw_f32(impl->op, 1, layer->height, layer->width, NULL, NULL);
-  return status != sprig_status_success ? status : sprig_setup_conv2d_nchw_f32(impl->op, p->input_cm, output);
+  size_t height = 0, width = 0;
+  status = sprig_reshape_conv2d_nchw_f32(impl->op, 1, layer->height, layer->width, &height, &width);
+  if (status == sprig_status_success &&
+      (height != bench_layer_output_height(layer) || width != bench_layer_output_width(layer))) {
+    fprintf(stderr, "sprig-bench: sprig's %s gives a %zu x %zu output, expected %zu x %zu\n", layer->name, height,
+            width, bench_layer_output_height(layer), bench_layer_output_width(layer));
+    return sprig_status_invalid_parameter;
+  }
+  const float* input = layer->input_nhwc ? p->input_pm : p->input_cm;
+  return status != sprig_status_success ? status : sprig_setup_conv2d_nchw_f32(impl->op, input, output);
 }
 
 /* Packs the weights in the problem's format; reports nonzeros and packed bytes. */
 static enum sprig_status pack(const struct bench_problem* p, sprig_weights_t* weights, struct bench_sprig_info* info) {
-  enum sprig_status status = sprig_pack_weights_f32(p->n, p->k, p->weights, &p->format->pattern, 0, weights);
+  static const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  const struct sprig_sparsity* pattern = p->layer->dense ? &csr : &p->format->pattern;
+  enum sprig_status status = sprig_pack_weights_f32(p->n, p->k, p->weights, pattern, 0, weights);
   struct sprig_weights_info winfo;
   if (status == sprig_status_success && (status = sprig_get_weights_info(*weights, &winfo)) == sprig_status_success) {
     info->nnz = winfo.nnz;

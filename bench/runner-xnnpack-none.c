@@ -26,3 +26,13 @@ bool bench_xnnpack_initialize(void) {
 const char* bench_xnnpack_description(void) {
   return "no XNNPACK in this build (XNNPACK columns are null)";
 }
+
+bool bench_xnn_sparse_network_runner_create(const struct bench_network* network, struct bench_runner* runner) {
+  (void) network;
+  return unavailable(runner, "xnn-sparse");
+}
+
+bool bench_xnn_dense_network_runner_create(const struct bench_network* network, struct bench_runner* runner) {
+  (void) network;
+  return unavailable(runner, "xnn-dense");
+}

@@ -4,7 +4,11 @@
  * Dense: a 1x1 NHWC convolution, or a fully connected operator for linear layers.
  * For linear layers the sparse path sees the input transposed ([in_features][batch], as one
  * NCHW image of 1 x batch pixels) and writes [out_features][batch]: those transposes are the
- * caller's cost and are NOT in its time (sprig's linear operator transposes inside). */
+ * caller's cost and are NOT in its time (sprig's linear operator transposes inside).
+ * General convolutions (conv2d layers): "sparse" is XNNPACK's NCHW convolution where it has one
+ * for the shape (1x1: SpMM; 3x3 s2 with 3 input channels and NHWC input; depthwise 3x3 / 5x5 s1 /
+ * s2), null otherwise; dense is its NHWC convolution on the same weights (OHWI), NHWC input
+ * converted before timing. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,11 +43,14 @@ static bool xnn_setup(struct bench_runner* runner, pthreadpool_t pool) {
   const struct xnn_impl* impl = runner->impl;
   const struct bench_problem* p = impl->problem;
   enum xnn_status status;
-  if (impl->sparse) {
+  if (impl->sparse && p->layer->kind == bench_layer_conv2d) {
+    status = xnn_setup_convolution2d_nchw_f32(impl->op, 1, p->layer->height, p->layer->width,
+                                              p->layer->input_nhwc ? p->input_pm : p->input_cm, runner->output, pool);
+  } else if (impl->sparse) {
     size_t height, width;
     sparse_geometry(p, &height, &width);
     status = xnn_setup_convolution2d_nchw_f32(impl->op, 1, height, width, p->input_cm, runner->output, pool);
-  } else if (p->layer->kind == bench_layer_conv1x1) {
+  } else if (p->layer->kind == bench_layer_conv1x1 || p->layer->kind == bench_layer_conv2d) {
     status = xnn_setup_convolution2d_nhwc_f32(impl->op, 1, p->layer->height, p->layer->width, p->input_pm,
                                               runner->output, pool);
   } else {
@@ -85,11 +92,18 @@ bool bench_xnn_sparse_runner_create(const struct bench_problem* p, struct bench_
     return false;
   }
   struct xnn_impl* impl = runner->impl;
-  const enum xnn_status status = xnn_create_convolution2d_nchw_f32(
-      0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, p->k, p->n, p->k, p->n, p->weights, p->bias, -INFINITY, INFINITY, 0,
-      &impl->op);
+  const struct bench_layer* l = p->layer;
+  const enum xnn_status status =
+      l->kind == bench_layer_conv2d
+          ? xnn_create_convolution2d_nchw_f32(l->padding, l->padding, l->padding, l->padding, l->kernel, l->kernel,
+                                              l->stride, l->stride, 1, 1, l->groups, l->k / l->groups,
+                                              l->n / l->groups, l->k, l->n, p->weights_ohwi, p->bias, -INFINITY,
+                                              INFINITY, l->input_nhwc ? XNN_FLAG_INPUT_NHWC : 0, &impl->op)
+          : xnn_create_convolution2d_nchw_f32(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, p->k, p->n, p->k, p->n, p->weights,
+                                              p->bias, -INFINITY, INFINITY, 0, &impl->op);
   if (status == xnn_status_unsupported_parameter || status == xnn_status_unsupported_hardware) {
-    runner->note = "XNNPACK has no sparse NCHW path for this shape";
+    runner->note = l->kind == bench_layer_conv2d ? "XNNPACK's NCHW convolution does not take this shape"
+                                                 : "XNNPACK has no sparse NCHW path for this shape";
     return true;
   }
   runner->available = xnn_ok(status, "sparse create", p);
@@ -102,7 +116,13 @@ bool bench_xnn_dense_runner_create(const struct bench_problem* p, struct bench_r
   }
   struct xnn_impl* impl = runner->impl;
   enum xnn_status status;
-  if (p->layer->kind == bench_layer_conv1x1) {
+  const struct bench_layer* l = p->layer;
+  if (l->kind == bench_layer_conv2d) {
+    status = xnn_create_convolution2d_nhwc_f32(l->padding, l->padding, l->padding, l->padding, l->kernel, l->kernel,
+                                               l->stride, l->stride, 1, 1, l->groups, l->k / l->groups,
+                                               l->n / l->groups, l->k, l->n, p->weights_ohwi, p->bias, -INFINITY,
+                                               INFINITY, 0, &impl->op);
+  } else if (l->kind == bench_layer_conv1x1) {
     status = xnn_create_convolution2d_nhwc_f32(0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, p->k, p->n, p->k, p->n, p->weights,
                                                p->bias, -INFINITY, INFINITY, 0, &impl->op);
   } else {

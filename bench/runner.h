@@ -10,15 +10,20 @@
 #include "formats.h"
 #include "suites.h"
 
+struct bench_network;
+
 /* Everything the runners of one case share. Tensors are owned by the caller. */
 struct bench_problem {
   const struct bench_layer* layer;
   const struct bench_format* format;
-  size_t m, k, n;
-  const float* weights;       /* pruned, dense [n][k] */
+  size_t m, k, n;             /* conv2d: output pixels, columns (input channels per group x kh x kw) */
+  const float* weights;       /* pruned, dense [n][k] (conv2d: OIHW [n][cin/groups][kh][kw]) */
+  const float* weights_ohwi;  /* the same as OHWI [n][kh][kw][cin/groups], XNNPACK's layout */
   const float* bias;          /* [n] */
-  const float* input_cm;      /* channel-major [k][m]: NCHW, or a linear input transposed */
-  const float* input_pm;      /* pixel-major [m][k]: NHWC, or a linear input as given */
+  const float* input_cm;      /* channel-major [k][m]: NCHW, or a linear input transposed
+                               * (conv2d: the input image [cin][h][w]) */
+  const float* input_pm;      /* pixel-major [m][k]: NHWC, or a linear input as given
+                               * (conv2d: [h][w][cin]) */
 };
 
 struct bench_runner {
@@ -32,6 +37,9 @@ struct bench_runner {
   bool (*setup)(struct bench_runner* runner, pthreadpool_t pool);
   bool (*run)(struct bench_runner* runner, pthreadpool_t pool);
   void (*destroy)(struct bench_runner* runner);
+  /* Networks only (else NULL): runs operator `index` of op_count alone (after setup). */
+  bool (*run_op)(struct bench_runner* runner, pthreadpool_t pool, size_t index);
+  size_t op_count;
 };
 
 /* What sprig reports about its operator. */
@@ -48,6 +56,14 @@ bool bench_sprig_runner_create(const struct bench_problem* problem, struct bench
                                struct bench_sprig_info* info);
 bool bench_xnn_sparse_runner_create(const struct bench_problem* problem, struct bench_runner* runner);
 bool bench_xnn_dense_runner_create(const struct bench_problem* problem, struct bench_runner* runner);
+
+/* Whole networks (bench/network.h): all sprig; XNNPACK's NCHW (sparse) network; XNNPACK's NHWC
+ * (dense) network. Each creates every operator once; setup binds the pool (XNNPACK) and run
+ * runs the network; the output is the logits [classes]. */
+bool bench_sprig_network_runner_create(const struct bench_network* network, struct bench_runner* runner,
+                                       struct bench_sprig_info* info);
+bool bench_xnn_sparse_network_runner_create(const struct bench_network* network, struct bench_runner* runner);
+bool bench_xnn_dense_network_runner_create(const struct bench_network* network, struct bench_runner* runner);
 
 /* xnn_initialize(NULL) once; false when this build has no XNNPACK or it failed. */
 bool bench_xnnpack_initialize(void);

@@ -43,6 +43,11 @@ static bool sampled_enough(const double* totals_s, const struct bench_contender*
 
 size_t bench_time_interleaved(const struct bench_contender* contenders, size_t count,
                               const struct bench_timing_plan* plan, double* medians_us) {
+  return bench_time_interleaved_min(contenders, count, plan, medians_us, NULL);
+}
+
+size_t bench_time_interleaved_min(const struct bench_contender* contenders, size_t count,
+                                  const struct bench_timing_plan* plan, double* medians_us, double* minimums_us) {
   const size_t max_reps = plan->max_reps > 0 ? plan->max_reps : 1;
   double* samples = malloc(count * max_reps * sizeof(double));
   double* totals_s = calloc(count, sizeof(double));
@@ -62,7 +67,15 @@ size_t bench_time_interleaved(const struct bench_contender* contenders, size_t c
     rounds++;
   }
   for (size_t c = 0; c < count; c++) {
-    medians_us[c] = failed || contenders[c].run == NULL ? NAN : 1e6 * bench_median(&samples[c * max_reps], rounds);
+    const bool none = failed || contenders[c].run == NULL;
+    double fastest = INFINITY;
+    for (size_t r = 0; !none && r < rounds; r++) {
+      fastest = samples[c * max_reps + r] < fastest ? samples[c * max_reps + r] : fastest;
+    }
+    if (minimums_us != NULL) {
+      minimums_us[c] = none ? NAN : 1e6 * fastest;
+    }
+    medians_us[c] = none ? NAN : 1e6 * bench_median(&samples[c * max_reps], rounds);
   }
   free(samples);
   free(totals_s);

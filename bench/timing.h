@@ -31,5 +31,9 @@ struct bench_contender {
  * NULL run). Returns the number of rounds, or 0 if a run failed. */
 size_t bench_time_interleaved(const struct bench_contender* contenders, size_t count,
                               const struct bench_timing_plan* plan, double* medians_us);
+/* The same, also writing each contender's fastest round to minimums_us (NAN for a NULL run): on
+ * a shared machine the minimum shows what the code costs when nothing preempts it. */
+size_t bench_time_interleaved_min(const struct bench_contender* contenders, size_t count,
+                                  const struct bench_timing_plan* plan, double* medians_us, double* minimums_us);
 
 #endif /* SPRIG_BENCH_TIMING_H */

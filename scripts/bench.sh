@@ -12,8 +12,24 @@
 #   speedup-vs-sparsity.png    speed-up over XNNPACK dense vs sparsity (gnuplot)
 #   speedup-<suite>*.dat       the plotted data
 # Options are passed to sprig-bench after the defaults below, so they override them; giving
-# --suite, --layers or --kernels drops the default suite selection. Examples:
+# --suite, --layers or --kernels drops the default suite selection.
+# Suites (sprig-bench --list shows every layer):
+#   mobilenet-v1, mobilenet-v2   the 1x1 convolutions of MobileNet v1 / v2 224 (the default runs v1)
+#   transformer, small-batch     linear layers at batch 1 and 128 / at batch 2-8
+#   resnet18                     ResNet-18's 3x3 convolutions (s1 and s2, pad 1), pruned like the 1x1
+#                                suites; XNNPACK has no NCHW path for them (its sparse column is null)
+#   dwconv                       MobileNet v1/v2's depthwise 3x3 layers and first 3x3 s2 convolution
+#                                (NHWC image in), dense weights: run once whatever --formats/--sparsity
+#   e2e                          whole MobileNet v1 and v2 (224x224, batch 1): 1x1 convolutions and the
+#                                classifier pruned, first and depthwise convolutions dense; all sprig vs
+#                                XNNPACK's NCHW (sparse) network vs XNNPACK's NHWC (dense) network on the
+#                                same weights; prints each network's break-even sparsity against XNNPACK
+#                                dense and its time per operator class
+# Examples:
 #   scripts/bench.sh --suite mobilenet-v2
+#   scripts/bench.sh --suite e2e --sparsity 0.7,0.9
+#   scripts/bench.sh --suite resnet18 --formats csr,block8x1 --sparsity 0.7,0.9 --threads 1
+#   scripts/bench.sh --suite dwconv --threads 1
 #   scripts/bench.sh --threads 1 --min-time 0.5
 #   scripts/bench.sh --kernels
 # Environment: SPRIG_BENCH_BUILD_DIR (default build/bench), SPRIG_BENCH_OUT (default
