@@ -39,9 +39,10 @@
 /* Output rows at least this wide are computed row by row straight into the output. */
 #define SPRIG_CONV_ROW_PIXELS 16
 
-/* Pixel work (output pixels x stored weights) a task should hold at least, and the task count
- * a run is cut into at least when the shape allows (independent of the pool). */
+/* The task count a run is cut into at least when the shape allows (independent of the pool, so
+ * results never depend on it), and the fewest output pixels a block of rows may hold. */
 #define TARGET_TASKS 32
+#define MIN_TASK_PIXELS 128
 
 /* The stored weights by unit: one output channel (nr = 1) or a block of nr channels whose
  * stored columns are the same (nr = 4: the kernels share each offset across the block). */
@@ -415,14 +416,20 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
     sprig_log_error("%s: the staged input of %zu images overflows size_t", caller, problem->images);
     return sprig_status_invalid_parameter;
   }
-  /* Row blocks: enough tasks for the target with every group's channels in a few ranges. */
+  /* Tasks: channel ranges first (up to the target per layer: a range reads only its own
+   * weights), then blocks of output rows for the rest of the target, but never runs shorter
+   * than MIN_TASK_PIXELS (every row block reads its ranges' weights again, and short runs
+   * narrow the kernel tile). */
   const size_t per_group = SPRIG_MAX(1, SPRIG_MIN(p->output_channels / s->entries.nr,
-                                                  sprig_divide_round_up(TARGET_TASKS / 4, p->groups)));
+                                                  sprig_divide_round_up(TARGET_TASKS, p->groups)));
   const size_t range_capacity = per_group * p->groups;
   const size_t tasks_per_rows = problem->images * range_capacity;
+  const size_t most_row_blocks = SPRIG_MAX(1, shape.output_height * shape.output_width / MIN_TASK_PIXELS);
   const size_t row_blocks =
-      s->direct != NULL ? 1
-                        : SPRIG_MIN(shape.output_height, SPRIG_MAX(1, sprig_divide_round_up(TARGET_TASKS, tasks_per_rows)));
+      s->direct != NULL
+          ? 1
+          : SPRIG_MIN(SPRIG_MIN(shape.output_height, most_row_blocks),
+                      SPRIG_MAX(1, sprig_divide_round_up(TARGET_TASKS, tasks_per_rows)));
   const size_t rows_per_task = sprig_divide_round_up(shape.output_height, row_blocks);
 
   /* Direct depthwise kernels read the input itself: no staging, one zero row. */
