@@ -380,7 +380,14 @@ SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_f32(
 
 /* ---- companions of an NCHW network (no weights; same lifecycle and status rules) ---- */
 
-/* Global average pooling: output[b][c] = clamp(mean over y, x of input[b][c][y][x]).
+/* These operators run plain C compiled for the target's baseline (SSE2, NEON, SIMD128): their
+ * kernel names carry no ISA and SPRIG_FORCE_ISA does not change them; sprig_operator_weight_bytes
+ * is 0 for them. Reshape unbinds the tensors and keeps the previous plan on error, as above.
+ *
+ * Global average pooling: output[b][c] = clamp(mean over y, x of input[b][c][y][x]). Each
+ * channel is summed in 8 interleaved partial sums added in a fixed order, then multiplied by
+ * 1 / (height x width): the last bits may differ from a sequential sum, never between runs or
+ * pools. NaN stays NaN.
  *   channels  >= 1.  output_min, output_max: as for linear.  flags: 0. */
 SPRIG_API enum sprig_status sprig_create_global_average_pooling_nchw_f32(
     size_t channels, float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
@@ -397,8 +404,8 @@ SPRIG_API enum sprig_status sprig_create_add_f32(
     float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
 /* elements >= 1 (the whole tensor, batch included); byte size must fit size_t. */
 SPRIG_API enum sprig_status sprig_reshape_add_f32(sprig_operator_t op, size_t elements);
-/* a, b, output: `elements` floats each. output may be a or b exactly (in place), but must not
- * otherwise overlap them. */
+/* a, b, output: `elements` floats each. a and b may overlap each other; output may be a or b
+ * exactly (in place), but must not otherwise overlap either. */
 SPRIG_API enum sprig_status sprig_setup_add_f32(
     sprig_operator_t op, const float* a, const float* b, float* output);
 
