@@ -1,0 +1,472 @@
+/*
+ * aarch64 NEON+FMA f32 sparse direct convolution (src/sprig/spconv.h; ISA tag neonfma), with
+ * V = MR / 4 vectors of 4 pixels:
+ *
+ *   MRx1  per stored value: 1 ldrsw of its byte offset, 1 add (input + offset; folded into the
+ *         load as [input, offset, sxtw] when V = 1), V input vector loads (ldp q pairs), V fmla
+ *         by lane, 1/4 ldr q of weights (4 weights per load, used by lane: no broadcast).
+ *         Nothing carries from one stored value to the next but the accumulators, so the loads
+ *         of value j + 1 can issue before the FMAs of value j. Small tiles keep 2 or 4
+ *         accumulator sets (value j feeds set j % S) to hide the FMA latency; the sets are added
+ *         once per channel. Limit: load bandwidth, V + 1/4 vector loads per V FMAs.
+ *         [GCC 12 -O3, objdump, 32x1: 64 instructions per 4 stored values: 32 fmla, 33
+ *         vectors in 11 ldp q + 11 ldr q (the first vector of a value as [input, offset]), 1 ldpsw
+ *         + 2 ldursw of offsets, 5 add, cmp + b.ne; the loads of the next value are scheduled
+ *         before the FMAs of the current one. 16 instructions per stored value for 8 fmla.]
+ *   MRx4  per stored offset (a block of 4 channels shares it): V input vector loads feed 4V
+ *         fmla by lane, one ldr q of the 4 weights. 4V accumulators, so MR <= 16.
+ *         [16x4: 24 instructions per column: 16 fmla, ldrsw, ldr q weights, ldr q + ldp q + ldr q
+ *         input, add, cmp + b.ne.]
+ *   No inner loop touches the stack.
+ *
+ * Remainder pixels go through tiles of MR/2, MR/4, ... 1 (float32x2_t for 2 pixels, scalar lanes
+ * for 1), so no kernel reads or writes outside [0, mc) of an offset's run or of an output row.
+ * The 1-pixel tiles of NR = 4 kernels keep the block's channels in one vector and FMA it with the
+ * input scalar. Leftover nc % 4 channels of NR = 4 kernels use the NR = 1 code of the same tile.
+ */
+#include <arm_neon.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <isa/neon.h>
+#include <sprig/spconv.h>
+
+/* The floats of stored value `offset` (at(input, offset) of src/sprig/spconv.h). */
+INLINE const float* at(const char* input, int32_t offset) {
+  return (const float*) (input + (ptrdiff_t) offset);
+}
+
+/* The kernel's position in the biases, weights and offsets, shared by consecutive channels of one
+ * tile; `input` is the tile's first pixel. */
+struct stream {
+  const char* input;
+  const float* bias;
+  const float* weights;
+  const int32_t* offsets;
+};
+
+/* acc[v] += x[4v .. 4v+4) * vw[lane], for the nv vectors at x. */
+#define FMA_ROW_Q(acc, x, nv, vw, lane)                                              \
+  do {                                                                               \
+    const float* x_ = (x);                                                           \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                                    \
+      (acc)[v_] = vfmaq_laneq_f32((acc)[v_], vld1q_f32(x_ + 4 * v_), (vw), (lane)); \
+    }                                                                                \
+  } while (0)
+
+/* Same, with a weight pair (float32x2_t). */
+#define FMA_ROW_Q2(acc, x, nv, vw, lane)                                            \
+  do {                                                                              \
+    const float* x_ = (x);                                                          \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                                   \
+      (acc)[v_] = vfmaq_lane_f32((acc)[v_], vld1q_f32(x_ + 4 * v_), (vw), (lane)); \
+    }                                                                               \
+  } while (0)
+
+/* Same, with a broadcast weight. */
+#define FMA_ROW_QB(acc, x, nv, vw)                                     \
+  do {                                                                 \
+    const float* x_ = (x);                                             \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                      \
+      (acc)[v_] = vfmaq_f32((acc)[v_], vld1q_f32(x_ + 4 * v_), (vw)); \
+    }                                                                  \
+  } while (0)
+
+/* ---------------------------------------------------------------------------------------------
+ * NR = 1: one output channel at a time.
+ */
+
+/* Accumulator sets for a tile of nv vectors: enough independent FMA chains to cover latency. */
+#define X1_SETS(nv) ((nv) >= 8 ? 1 : (nv) >= 4 ? 2 : 4)
+
+/* mr >= 4 pixels (nv = mr / 4 vectors) of one channel. */
+INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const size_t sets = X1_SETS(nv);
+  const char* in = s->input;
+  const float* w = s->weights;
+  const int32_t* o = s->offsets;
+  float32x4_t acc[4][8];
+  const float32x4_t vbias = vld1q_dup_f32(s->bias);
+  s->bias += 1;
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    acc[0][v] = vbias;
+    UNROLL for (size_t k = 1; k < sets; k++) {
+      acc[k][v] = vdupq_n_f32(0.0f);
+    }
+  }
+  for (; nnz >= 4; nnz -= 4) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    FMA_ROW_Q(acc[0], at(in, o[0]), nv, vw, 0);
+    FMA_ROW_Q(acc[1 % sets], at(in, o[1]), nv, vw, 1);
+    FMA_ROW_Q(acc[2 % sets], at(in, o[2]), nv, vw, 2);
+    FMA_ROW_Q(acc[3 % sets], at(in, o[3]), nv, vw, 3);
+    o += 4;
+  }
+  if (nnz >= 2) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    FMA_ROW_Q2(acc[0], at(in, o[0]), nv, vw, 0);
+    FMA_ROW_Q2(acc[1 % sets], at(in, o[1]), nv, vw, 1);
+    o += 2;
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    const float32x4_t vw = vld1q_dup_f32(w);
+    w += 1;
+    FMA_ROW_QB(acc[2 % sets], at(in, *o++), nv, vw);
+  }
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    float32x4_t sum = acc[0][v];
+    if (sets == 4) {
+      sum = vaddq_f32(vaddq_f32(sum, acc[1][v]), vaddq_f32(acc[2][v], acc[3][v]));
+    } else if (sets == 2) {
+      sum = vaddq_f32(sum, acc[1][v]);
+    }
+    vst1q_f32(out + 4 * v, clampq(sum, c));
+  }
+  s->weights = w;
+  s->offsets = o;
+}
+
+/* 2 pixels of one channel. */
+INLINE void channel_x1_d(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const char* in = s->input;
+  const float* w = s->weights;
+  const int32_t* o = s->offsets;
+  float32x2_t acc0 = vld1_dup_f32(s->bias);
+  float32x2_t acc1 = vdup_n_f32(0.0f);
+  float32x2_t acc2 = vdup_n_f32(0.0f);
+  float32x2_t acc3 = vdup_n_f32(0.0f);
+  s->bias += 1;
+  for (; nnz >= 4; nnz -= 4) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    acc0 = vfma_laneq_f32(acc0, vld1_f32(at(in, o[0])), vw, 0);
+    acc1 = vfma_laneq_f32(acc1, vld1_f32(at(in, o[1])), vw, 1);
+    acc2 = vfma_laneq_f32(acc2, vld1_f32(at(in, o[2])), vw, 2);
+    acc3 = vfma_laneq_f32(acc3, vld1_f32(at(in, o[3])), vw, 3);
+    o += 4;
+  }
+  if (nnz >= 2) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    acc0 = vfma_lane_f32(acc0, vld1_f32(at(in, o[0])), vw, 0);
+    acc1 = vfma_lane_f32(acc1, vld1_f32(at(in, o[1])), vw, 1);
+    o += 2;
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    acc2 = vfma_f32(acc2, vld1_f32(at(in, *o++)), vld1_dup_f32(w));
+    w += 1;
+  }
+  const float32x2_t sum = vadd_f32(vadd_f32(acc0, acc1), vadd_f32(acc2, acc3));
+  vst1_f32(out, clampd(sum, c));
+  s->weights = w;
+  s->offsets = o;
+}
+
+/* 1 pixel of one channel. */
+INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const char* in = s->input;
+  const float* w = s->weights;
+  const int32_t* o = s->offsets;
+  float acc0 = *s->bias;
+  float acc1 = 0.0f;
+  float acc2 = 0.0f;
+  float acc3 = 0.0f;
+  s->bias += 1;
+  for (; nnz >= 4; nnz -= 4) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    acc0 = vfmas_laneq_f32(acc0, *at(in, o[0]), vw, 0);
+    acc1 = vfmas_laneq_f32(acc1, *at(in, o[1]), vw, 1);
+    acc2 = vfmas_laneq_f32(acc2, *at(in, o[2]), vw, 2);
+    acc3 = vfmas_laneq_f32(acc3, *at(in, o[3]), vw, 3);
+    o += 4;
+  }
+  if (nnz >= 2) {
+    acc0 = fmaf(w[0], *at(in, o[0]), acc0);
+    acc1 = fmaf(w[1], *at(in, o[1]), acc1);
+    w += 2;
+    o += 2;
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    acc2 = fmaf(*w, *at(in, *o++), acc2);
+    w += 1;
+  }
+  *out = clamps((acc0 + acc1) + (acc2 + acc3), c);
+  s->weights = w;
+  s->offsets = o;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * NR = 4: blocks of 4 channels sharing one offset per stored column; one ldr q of weights each.
+ */
+
+/* mr >= 4 pixels (nv <= 4 vectors) of a 4-channel block. With one vector (4x4 tiles), two
+ * accumulator sets take the columns in turn (4 chains alone would wait on the FMA latency). */
+INLINE void block_x4_q(size_t nv, struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  const size_t sets = nv >= 2 ? 1 : 2;
+  const char* in = s->input;
+  const float* w = s->weights;
+  const int32_t* o = s->offsets;
+  float32x4_t acc[2][4][4]; /* [set][channel][vector] */
+  const float32x4_t vbias = vld1q_f32(s->bias);
+  s->bias += 4;
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    acc[0][0][v] = vdupq_laneq_f32(vbias, 0);
+    acc[0][1][v] = vdupq_laneq_f32(vbias, 1);
+    acc[0][2][v] = vdupq_laneq_f32(vbias, 2);
+    acc[0][3][v] = vdupq_laneq_f32(vbias, 3);
+    if (sets == 2) {
+      UNROLL for (size_t n = 0; n < 4; n++) {
+        acc[1][n][v] = vdupq_n_f32(0.0f);
+      }
+    }
+  }
+  for (; ncols >= sets; ncols -= sets) {
+    UNROLL for (size_t k = 0; k < sets; k++) {
+      const float32x4_t vw = vld1q_f32(w + 4 * k);
+      const float* x = at(in, o[k]);
+      UNROLL for (size_t v = 0; v < nv; v++) {
+        const float32x4_t vx = vld1q_f32(x + 4 * v);
+        acc[k][0][v] = vfmaq_laneq_f32(acc[k][0][v], vx, vw, 0);
+        acc[k][1][v] = vfmaq_laneq_f32(acc[k][1][v], vx, vw, 1);
+        acc[k][2][v] = vfmaq_laneq_f32(acc[k][2][v], vx, vw, 2);
+        acc[k][3][v] = vfmaq_laneq_f32(acc[k][3][v], vx, vw, 3);
+      }
+    }
+    w += 4 * sets;
+    o += sets;
+  }
+  if (ncols != 0) { /* sets == 2: one column left */
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    const float32x4_t vx = vld1q_f32(at(in, *o++));
+    acc[0][0][0] = vfmaq_laneq_f32(acc[0][0][0], vx, vw, 0);
+    acc[0][1][0] = vfmaq_laneq_f32(acc[0][1][0], vx, vw, 1);
+    acc[0][2][0] = vfmaq_laneq_f32(acc[0][2][0], vx, vw, 2);
+    acc[0][3][0] = vfmaq_laneq_f32(acc[0][3][0], vx, vw, 3);
+  }
+  UNROLL for (size_t n = 0; n < 4; n++) {
+    UNROLL for (size_t v = 0; v < nv; v++) {
+      float32x4_t sum = acc[0][n][v];
+      if (sets == 2) {
+        sum = vaddq_f32(sum, acc[1][n][v]);
+      }
+      vst1q_f32(out + 4 * v, clampq(sum, c));
+    }
+    out = next_channel(out, stride);
+  }
+  s->weights = w;
+  s->offsets = o;
+}
+
+/* 2 pixels of a 4-channel block. */
+INLINE void block_x4_d(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  const char* in = s->input;
+  const float* w = s->weights;
+  const int32_t* o = s->offsets;
+  const float32x4_t vbias = vld1q_f32(s->bias);
+  s->bias += 4;
+  float32x2_t acc0 = vdup_laneq_f32(vbias, 0);
+  float32x2_t acc1 = vdup_laneq_f32(vbias, 1);
+  float32x2_t acc2 = vdup_laneq_f32(vbias, 2);
+  float32x2_t acc3 = vdup_laneq_f32(vbias, 3);
+  for (; ncols != 0; ncols--) {
+    const float32x4_t vw = vld1q_f32(w);
+    w += 4;
+    const float32x2_t vx = vld1_f32(at(in, *o++));
+    acc0 = vfma_laneq_f32(acc0, vx, vw, 0);
+    acc1 = vfma_laneq_f32(acc1, vx, vw, 1);
+    acc2 = vfma_laneq_f32(acc2, vx, vw, 2);
+    acc3 = vfma_laneq_f32(acc3, vx, vw, 3);
+  }
+  vst1_f32(out, clampd(acc0, c));
+  out = next_channel(out, stride);
+  vst1_f32(out, clampd(acc1, c));
+  out = next_channel(out, stride);
+  vst1_f32(out, clampd(acc2, c));
+  out = next_channel(out, stride);
+  vst1_f32(out, clampd(acc3, c));
+  s->weights = w;
+  s->offsets = o;
+}
+
+/* 1 pixel of a 4-channel block: the accumulators hold the 4 channels. */
+INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  const char* in = s->input;
+  const float* w = s->weights;
+  const int32_t* o = s->offsets;
+  float32x4_t acc0 = vld1q_f32(s->bias);
+  float32x4_t acc1 = vdupq_n_f32(0.0f);
+  s->bias += 4;
+  for (; ncols >= 2; ncols -= 2) {
+    const float32x4_t vw0 = vld1q_f32(w);
+    const float32x4_t vw1 = vld1q_f32(w + 4);
+    w += 8;
+    acc0 = vfmaq_n_f32(acc0, vw0, *at(in, o[0]));
+    acc1 = vfmaq_n_f32(acc1, vw1, *at(in, o[1]));
+    o += 2;
+  }
+  if (ncols != 0) {
+    acc0 = vfmaq_n_f32(acc0, vld1q_f32(w), *at(in, *o++));
+    w += 4;
+  }
+  const float32x4_t sum = clampq(vaddq_f32(acc0, acc1), c);
+  vst1q_lane_f32(out, sum, 0);
+  out = next_channel(out, stride);
+  vst1q_lane_f32(out, sum, 1);
+  out = next_channel(out, stride);
+  vst1q_lane_f32(out, sum, 2);
+  out = next_channel(out, stride);
+  vst1q_lane_f32(out, sum, 3);
+  s->weights = w;
+  s->offsets = o;
+}
+
+/* ---------------------------------------------------------------------------------------------
+ * Drivers. `mr` and `nr` are constants at every call site, so each kernel keeps only its own tile
+ * code.
+ */
+
+INLINE void channel_x1(size_t mr, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  if (mr >= 4) {
+    channel_x1_q(mr / 4, s, nnz, out, c);
+  } else if (mr == 2) {
+    channel_x1_d(s, nnz, out, c);
+  } else {
+    channel_x1_s(s, nnz, out, c);
+  }
+}
+
+INLINE void block_x4(size_t mr, struct stream* s, uint32_t ncols, float* out, size_t stride, struct clamp c) {
+  if (mr >= 4) {
+    block_x4_q(mr / 4, s, ncols, out, stride, c);
+  } else if (mr == 2) {
+    block_x4_d(s, ncols, out, stride, c);
+  } else {
+    block_x4_s(s, ncols, out, stride, c);
+  }
+}
+
+/* All nc channels for the `mr` pixels starting at input / output. */
+INLINE void tile(size_t mr, size_t nr, size_t nc, const char* input, const float* bias, const float* weights,
+                 const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride, struct clamp c) {
+  struct stream s = {input, bias, weights, offsets};
+  size_t n = nc;
+  if (nr > 1) {
+    for (; n >= nr; n -= nr) {
+      block_x4(mr, &s, *nnz++, output, stride, c);
+      for (size_t i = 0; i < nr; i++) {
+        output = next_channel(output, stride);
+      }
+    }
+  }
+  for (; n != 0; n--) {
+    channel_x1(mr, &s, *nnz++, output, c);
+    output = next_channel(output, stride);
+  }
+}
+
+/* One out-of-line function per tile shape, so that each inner loop gets the whole register file. */
+#define DEFINE_TILE(MR, NR, NAME)                                                                             \
+  static __attribute__((noinline)) void NAME(size_t nc, const char* input, const float* bias,                 \
+                                             const float* weights, const int32_t* offsets,                   \
+                                             const uint32_t* nnz, float* output, size_t stride,             \
+                                             const struct sprig_f32_minmax_params* params) {                 \
+    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                       \
+    tile(MR, NR, nc, input, bias, weights, offsets, nnz, output, stride, c);                                 \
+  }
+
+DEFINE_TILE(1, 1, tile_1x1)
+DEFINE_TILE(2, 1, tile_2x1)
+DEFINE_TILE(4, 1, tile_4x1)
+DEFINE_TILE(8, 1, tile_8x1)
+DEFINE_TILE(16, 1, tile_16x1)
+DEFINE_TILE(32, 1, tile_32x1)
+DEFINE_TILE(1, 4, tile_1x4)
+DEFINE_TILE(2, 4, tile_2x4)
+DEFINE_TILE(4, 4, tile_4x4)
+DEFINE_TILE(8, 4, tile_8x4)
+DEFINE_TILE(16, 4, tile_16x4)
+
+#define TILE_ARGS nc, input + p * sizeof(float), bias, weights, offsets, nnz, output + p, stride, params
+
+/* Runs the (mr, nr) tile at pixel p; mr and nr are constants, so one call remains. */
+INLINE void run_tile(size_t mr, size_t nr, size_t p, size_t nc, const char* input, const float* bias,
+                     const float* weights, const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride,
+                     const struct sprig_f32_minmax_params* params) {
+  if (nr == 1) {
+    switch (mr) {
+      case 1: tile_1x1(TILE_ARGS); break;
+      case 2: tile_2x1(TILE_ARGS); break;
+      case 4: tile_4x1(TILE_ARGS); break;
+      case 8: tile_8x1(TILE_ARGS); break;
+      case 16: tile_16x1(TILE_ARGS); break;
+      case 32: tile_32x1(TILE_ARGS); break;
+    }
+  } else {
+    switch (mr) {
+      case 1: tile_1x4(TILE_ARGS); break;
+      case 2: tile_2x4(TILE_ARGS); break;
+      case 4: tile_4x4(TILE_ARGS); break;
+      case 8: tile_8x4(TILE_ARGS); break;
+      case 16: tile_16x4(TILE_ARGS); break;
+    }
+  }
+}
+
+#undef TILE_ARGS
+
+/* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
+INLINE void spconv(size_t mr, size_t nr, size_t mc, size_t nc, const float* input, const float* bias,
+                   const float* weights, const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride,
+                   const struct sprig_f32_minmax_params* params) {
+  const char* in = (const char*) input;
+  size_t p = 0;
+  for (; p + mr <= mc; p += mr) {
+    run_tile(mr, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+  }
+  /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
+   * has a constant tile). */
+  if (mr > 16 && mc - p >= 16) {
+    run_tile(16, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    p += 16;
+  }
+  if (mr > 8 && mc - p >= 8) {
+    run_tile(8, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    p += 8;
+  }
+  if (mr > 4 && mc - p >= 4) {
+    run_tile(4, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    p += 4;
+  }
+  if (mr > 2 && mc - p >= 2) {
+    run_tile(2, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    p += 2;
+  }
+  if (mr > 1 && mc - p >= 1) {
+    run_tile(1, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+  }
+}
+
+#define DEFINE_NEONFMA_SPCONV(MR, NR)                                                                           \
+  _Static_assert(((MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32) &&                                        \
+                     ((NR) == 1 || ((NR) == 4 && (MR) <= 16)),                                                  \
+                 "no neonfma tile for this MR x NR");                                                           \
+  void sprig_f32_spconv_minmax_ukernel_##MR##x##NR##__aarch64_neonfma(                                          \
+      size_t mc, size_t nc, const float* input, const float* bias, const float* weights, const int32_t* offsets, \
+      const uint32_t* nnz, float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) { \
+    spconv(MR, NR, mc, nc, input, bias, weights, offsets, nnz, output, output_stride, params);                  \
+  }
+
+DEFINE_NEONFMA_SPCONV(4, 1)
+DEFINE_NEONFMA_SPCONV(8, 1)
+DEFINE_NEONFMA_SPCONV(16, 1)
+DEFINE_NEONFMA_SPCONV(32, 1)
+DEFINE_NEONFMA_SPCONV(8, 4)
+DEFINE_NEONFMA_SPCONV(16, 4)
