@@ -17,11 +17,15 @@
  * the kernel finds it in cache; the others stage every channel first, then compute.
  *
  * Computing. Depthwise 3x3 and 5x5 layers (groups == input channels, one input channel per
- * group) run the f32-dwconv kernels: one channel, its taps in registers. Everything else runs
- * the f32-spconv kernels over each channel's stored weights (any format, as per-row entries).
- * Output rows of Wout >= SPRIG_CONV_ROW_PIXELS pixels are one kernel call each; narrower maps are
- * computed as one run of pixels per row block across the plane width P (the bmax pixels past
- * each row's end are computed into a workspace and dropped when the rows are copied out).
+ * group) run dense kernels, one channel per call, taps in registers: f32-dwconv2d-chw straight
+ * from the caller's NCHW input (no staging: padding inside the kernel) when the layer is padded
+ * (k-1)/2 on the left, at most that elsewhere, with stride 1 or 2 and the ISA has them; else
+ * f32-dwconv over the staged planes. Everything else runs the f32-spconv kernels over each
+ * channel's stored weights (any format, as per-row entries; blocks of four channels with one
+ * mask share their offsets in the NR = 4 kernels). Output rows of SPRIG_CONV_ROW_PIXELS or more
+ * pixels are one kernel call each; narrower maps are computed as one run of pixels per row
+ * block across the plane width P (the bmax pixels past each row's end are computed into a
+ * workspace and dropped when the rows are copied out).
  *
  * Work split. Tasks are (image, block of output rows, channel range), ranges never crossing a
  * group. The blocks and ranges depend on the shape only, so results are bitwise identical for
