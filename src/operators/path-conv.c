@@ -41,7 +41,7 @@
 #include <sprig/operator.h>
 
 /* Output rows at least this wide are computed row by row straight into the output. */
-#define SPRIG_CONV_ROW_PIXELS 16
+#define SPRIG_CONV_ROW_PIXELS 64
 
 /* The task count a run is cut into at least when the shape allows (independent of the pool, so
  * results never depend on it), and the fewest output pixels a block of rows may hold. */
