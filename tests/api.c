@@ -42,13 +42,6 @@ static int setup_group(void** state) {
   return sprig_initialize() == sprig_status_success || getenv("SPRIG_FORCE_ISA") != NULL ? 0 : -1;
 }
 
-static void require_sprig(void) {
-  if (sprig_initialize() != sprig_status_success) {
-    print_message("skipping: sprig_initialize failed (forced ISA?)\n");
-    skip();
-  }
-}
-
 static void test_status_strings(void** state) {
   (void) state;
   for (int s = 0; s <= (int) sprig_status_invalid_weights; s++) {

@@ -45,24 +45,6 @@ static int setup_group(void** state) {
   return 0;
 }
 
-static void require_sprig(void) {
-  const enum sprig_status status = sprig_initialize();
-  if (status == sprig_status_unsupported_hardware) {
-    print_message("skipping: SPRIG_FORCE_ISA=%s is not supported by this CPU (or build)\n", getenv("SPRIG_FORCE_ISA"));
-    skip();
-  }
-  assert_int_equal(status, sprig_status_success);
-}
-
-static pthreadpool_t make_pool(size_t threads) {
-  if (threads == 0) {
-    return NULL;
-  }
-  pthreadpool_t pool = pthreadpool_create(threads);
-  assert_non_null(pool);
-  return pool;
-}
-
 static float clamp(float x, float lo, float hi) {
   x = x < lo ? lo : x;
   return x > hi ? hi : x;

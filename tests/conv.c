@@ -9,15 +9,6 @@
 #include <sprig/spconv.h>
 #include <reference/reference.h>
 
-static void require_sprig(void) {
-  const enum sprig_status status = sprig_initialize();
-  if (status == sprig_status_unsupported_hardware) {
-    print_message("skipping: SPRIG_FORCE_ISA=%s is not supported by this CPU (or build)\n", getenv("SPRIG_FORCE_ISA"));
-    skip();
-  }
-  assert_int_equal(status, sprig_status_success);
-}
-
 /* Whether a kernel family lists a kernel of `isa` (named "__<isa>" or "__aarch64_<isa>"). */
 static bool family_has(const char* isa, bool depthwise) {
   char tag[40], tag_aarch64[48];
@@ -113,15 +104,6 @@ static float* to_nhwc(const float* x, size_t batch, size_t channels, size_t h, s
 /* Set by test_formats: the operator must run an NR = 4 kernel (shared offsets per block of four
  * channels) unless it runs a scalar one (scalar has no NR = 4 convolution kernel). */
 static bool expect_channel_blocks;
-
-static pthreadpool_t make_pool(size_t threads) {
-  if (threads == 0) {
-    return NULL;
-  }
-  pthreadpool_t pool = pthreadpool_create(threads);
-  assert_non_null(pool);
-  return pool;
-}
 
 /* Creates, reshapes and runs the case with `pattern` (NULL: CSR) on every pool, comparing with
  * the reference and the serial run. */

@@ -23,13 +23,6 @@ static int setup_group(void** state) {
   return sprig_initialize() == sprig_status_success || getenv("SPRIG_FORCE_ISA") != NULL ? 0 : -1;
 }
 
-static void require_sprig(void) {
-  if (sprig_initialize() != sprig_status_success) {
-    print_message("skipping: sprig_initialize failed (forced ISA?)\n");
-    skip();
-  }
-}
-
 static bool same_bits(float a, float b) {
   return memcmp(&a, &b, sizeof(float)) == 0;
 }

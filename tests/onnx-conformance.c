@@ -21,16 +21,6 @@
 /* Floats after the output that must stay untouched. */
 #define GUARD 8
 
-/* Initializes sprig or skips: a forced ISA this CPU lacks is a visible skip, not a pass. */
-static void require_sprig(void) {
-  const enum sprig_status status = sprig_initialize();
-  if (status == sprig_status_unsupported_hardware) {
-    print_message("skipping: SPRIG_FORCE_ISA=%s is not supported by this CPU (or build)\n", getenv("SPRIG_FORCE_ISA"));
-    skip();
-  }
-  assert_int_equal(status, sprig_status_success);
-}
-
 /* Per output element: 1e-5 * (1 + |bias| + sum over the taps inside the input of |w * x|). */
 static void conv_bounds(const struct onnx_case* c, float* bounds) {
   const struct sprig_conv2d_params* p = &c->params;

@@ -5,16 +5,6 @@
 #include <sprig.h>
 #include <reference/reference.h>
 
-/* Initializes sprig or skips: a forced ISA this CPU lacks is a visible skip, not a pass. */
-static void require_sprig(void) {
-  const enum sprig_status status = sprig_initialize();
-  if (status == sprig_status_unsupported_hardware) {
-    print_message("skipping: SPRIG_FORCE_ISA=%s is not supported by this CPU (or build)\n", getenv("SPRIG_FORCE_ISA"));
-    skip();
-  }
-  assert_int_equal(status, sprig_status_success);
-}
-
 /* With SPRIG_FORCE_ISA=x, the chosen kernel must be an x kernel. */
 static void check_kernel_name(sprig_operator_t op) {
   const char* name = sprig_operator_kernel_name(op);
@@ -46,15 +36,6 @@ static void linear_bounds(size_t batch, size_t in, size_t out, const float* x, c
       bounds[b * out_batch_stride + o * out_feature_stride] = error_bound(terms, magnitude);
     }
   }
-}
-
-static pthreadpool_t make_pool(size_t threads) {
-  if (threads == 0) {
-    return NULL;
-  }
-  pthreadpool_t pool = pthreadpool_create(threads);
-  assert_non_null(pool);
-  return pool;
 }
 
 typedef enum sprig_status (*setup_fn)(sprig_operator_t op, const float* input, float* output);

@@ -37,13 +37,6 @@ static int setup_group(void** state) {
   return sprig_initialize() == sprig_status_success || getenv("SPRIG_FORCE_ISA") != NULL ? 0 : -1;
 }
 
-static void require_sprig(void) {
-  if (sprig_initialize() != sprig_status_success) {
-    print_message("skipping: sprig_initialize failed (forced ISA?)\n");
-    skip();
-  }
-}
-
 /* 90% sparse weights pruned to the pattern (2:4 for N:M), packed. */
 __attribute__((unused)) static sprig_weights_t pack_layer(const struct sprig_sparsity* p, uint64_t seed) {
   float* w = malloc((size_t) IN * OUT * sizeof(float));

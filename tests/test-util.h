@@ -14,7 +14,31 @@
 #include <setjmp.h>
 #include <cmocka.h>
 
+#include <pthreadpool.h>
+
+#include <sprig.h>
 #include <sprig/hardware.h>
+
+/* Initializes sprig or skips: a forced ISA this CPU lacks is a visible skip, not a pass; any
+ * other failure fails the test. */
+static inline void require_sprig(void) {
+  const enum sprig_status status = sprig_initialize();
+  if (status == sprig_status_unsupported_hardware) {
+    print_message("skipping: SPRIG_FORCE_ISA=%s is not supported by this CPU (or build)\n", getenv("SPRIG_FORCE_ISA"));
+    skip();
+  }
+  assert_int_equal(status, sprig_status_success);
+}
+
+/* A pool of `threads` threads, or NULL (serial) for 0. */
+static inline pthreadpool_t make_pool(size_t threads) {
+  if (threads == 0) {
+    return NULL;
+  }
+  pthreadpool_t pool = pthreadpool_create(threads);
+  assert_non_null(pool);
+  return pool;
+}
 
 #define SPRIG_TEST_MAX(a, b) ((a) > (b) ? (a) : (b))
 #define SPRIG_TEST_MIN(a, b) ((a) < (b) ? (a) : (b))
