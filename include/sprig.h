@@ -337,8 +337,9 @@ struct sprig_conv2d_params {
  *                   / stride_height + 1 (rounded down), and the same for the width.
  * The weight matrix is [G*O rows][I*kernel_height*kernel_width columns]: every sparsity format
  * applies to it row by row as to a linear layer's (GROUP: `group` output channels share one
- * mask over the whole I x kh x kw kernel). With G > 1, BLOCK and GROUP row blocks must not
- * straddle two groups (block_rows or group divides O).
+ * mask over the whole I x kh x kw kernel). Blocks may straddle groups; blocks of four output
+ * channels with one mask share their input loads in the kernels when they lie inside one
+ * group (O a multiple of 4).
  *   params        the shape (see struct sprig_conv2d_params), not NULL. Copied.
  *   weights       dense [G*O][I][kernel_height][kernel_width]; zeros define the pattern. Read
  *                 during the call only.
