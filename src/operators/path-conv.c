@@ -31,7 +31,6 @@
  * group. The blocks and ranges depend on the shape only, so results are bitwise identical for
  * any pool.
  */
-#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -92,7 +91,7 @@ struct conv_state {
   size_t channel_floats;               /* sh * sw * Hq * P: one input channel's planes */
   size_t group_floats;                 /* input channels per group x channel_floats */
   size_t image_floats;                 /* groups x group_floats */
-  float* staged;                       /* batch x image_floats */
+  float* staged;                       /* batch x image_floats; direct depthwise: the zero row */
   bool by_row;                         /* row by row into the output, else runs over P */
   float* wide_output;                  /* runs over P: batch x channels x Hout x P */
   size_t rows_per_task;
@@ -113,7 +112,8 @@ static size_t input_channels_total(const struct sprig_operator* op) {
 
 /* ---- entries: the stored values of every format, row by row ---- */
 
-/* Calls put(column, value) for the stored entries of `row` in order; returns their count. */
+/* The number of stored entries of `row`; with `out`, also writes their values and columns there
+ * from index `at` on, in order. */
 static size_t for_each_stored(const struct sprig_weights* w, const struct sprig_weights* csr, size_t row,
                               struct conv_entries* out, size_t at) {
   size_t count = 0;
