@@ -136,6 +136,15 @@ const char* bench_kernel_isa(const char* kernel_name) {
       return sprig_isa_to_string(sprig_f32_dwconv2d_chw_ukernels[i].isa);
     }
   }
+  /* Other families (int8): the ISA the name ends with ("..._4x1c4__avx512vnni[_...]"). */
+  const char* tail = kernel_name != NULL ? strstr(kernel_name, "__") : NULL;
+  for (int isa = 0; tail != NULL && isa < (int) sprig_isa_count; isa++) {
+    const char* name = sprig_isa_to_string((enum sprig_isa) isa);
+    const size_t length = strlen(name);
+    if (strncmp(tail + 2, name, length) == 0 && (tail[2 + length] == '\0' || tail[2 + length] == '_')) {
+      return name;
+    }
+  }
   return "unknown";
 }
 
@@ -251,31 +260,41 @@ static void describe_network(const struct bench_network* net, struct bench_resul
   r->breakdown_names = bench_net_class_names;
 }
 
-static void describe_case(const struct bench_suite* suite, const struct bench_layer* layer,
-                          const struct bench_format* format, double sparsity, const struct case_state* st,
-                          size_t threads, struct bench_result* r) {
+void bench_describe_layer(const struct bench_suite* suite, const struct bench_layer* layer,
+                          const struct bench_format* format, double sparsity, size_t m, size_t k, size_t n, size_t nnz,
+                          const struct bench_sprig_info* info, size_t threads, struct bench_result* r) {
   snprintf(r->suite, sizeof(r->suite), "%s", suite->name);
   snprintf(r->layer, sizeof(r->layer), "%s", layer->name);
   snprintf(r->format, sizeof(r->format), "%s", layer->dense ? "dense" : format->name);
-  snprintf(r->kernel, sizeof(r->kernel), "%s", st->info.kernel != NULL ? st->info.kernel : "");
-  snprintf(r->isa, sizeof(r->isa), "%s", bench_kernel_isa(st->info.kernel));
+  snprintf(r->kernel, sizeof(r->kernel), "%s", info->kernel != NULL ? info->kernel : "");
+  snprintf(r->isa, sizeof(r->isa), "%s", bench_kernel_isa(info->kernel));
   snprintf(r->kind, sizeof(r->kind), "%s", kind_names[layer->kind]);
-  snprintf(r->xnn_sparse_path, sizeof(r->xnn_sparse_path), "%s",
-           xnn_sparse_path(layer, st->runners[bench_xnn_sparse].available));
-  r->m = st->m;
-  r->k = st->k;
-  r->n = st->n;
-  r->nnz = st->nnz;
-  r->macs = st->macs;
+  r->m = m;
+  r->k = k;
+  r->n = n;
+  r->nnz = nnz;
+  r->macs = (double) nnz * (double) m;
   r->threads = threads;
   r->in_net = layer->in_net;
   r->target_sparsity = layer->dense ? 0.0 : sparsity;
-  r->sparsity = 1.0 - (double) st->nnz / ((double) st->k * (double) st->n);
-  r->bytes_per_nnz = st->nnz > 0 ? (double) st->info.packed_bytes / (double) st->nnz : NAN;
-  r->operator_bytes_per_nnz = st->nnz > 0 ? (double) st->info.operator_bytes / (double) st->nnz : NAN;
+  r->sparsity = 1.0 - (double) nnz / ((double) k * (double) n);
+  r->bytes_per_nnz = nnz > 0 ? (double) info->packed_bytes / (double) nnz : NAN;
+  r->operator_bytes_per_nnz = nnz > 0 ? (double) info->operator_bytes / (double) nnz : NAN;
+  r->read_l3_gbs = bench_read_gbs(bench_read_l3);
+  r->read_dram_gbs = bench_read_gbs(bench_read_dram);
   if (layer->kind == bench_layer_conv2d) {
     describe_conv(layer, r);
-  } else if (layer->kind == bench_layer_network && st->network != NULL) {
+  }
+}
+
+static void describe_case(const struct bench_suite* suite, const struct bench_layer* layer,
+                          const struct bench_format* format, double sparsity, const struct case_state* st,
+                          size_t threads, struct bench_result* r) {
+  bench_describe_layer(suite, layer, format, sparsity, st->m, st->k, st->n, st->nnz, &st->info, threads, r);
+  r->macs = st->macs;
+  snprintf(r->xnn_sparse_path, sizeof(r->xnn_sparse_path), "%s",
+           xnn_sparse_path(layer, st->runners[bench_xnn_sparse].available));
+  if (layer->kind == bench_layer_network && st->network != NULL) {
     describe_network(st->network, r);
   }
   if (!st->runners[bench_xnn_sparse].available) {
@@ -293,20 +312,41 @@ static void describe_case(const struct bench_suite* suite, const struct bench_la
   }
 }
 
-static void derive_rates(struct bench_result* r) {
+void bench_derive_weight_rate(struct bench_result* r, const struct bench_sprig_info* info) {
+  if (strcmp(r->kind, "linear") != 0 || r->m != 1 || isnan(r->us[bench_sprig])) {
+    return;
+  }
+  const size_t bytes = info->operator_bytes != 0 ? info->operator_bytes : info->packed_bytes;
+  r->weight_bytes = (double) bytes;
+  r->weight_gbs = (double) bytes / (r->us[bench_sprig] * 1e-6) * 1e-9;
+  const size_t l3 = bench_l3_bytes();
+  const bool in_l3 = l3 == 0 || bytes <= l3;
+  const double rate = in_l3 ? r->read_l3_gbs : r->read_dram_gbs;
+  r->weight_read_level = in_l3 ? "l3" : "dram";
+  r->weight_read_pct = 100.0 * r->weight_gbs / rate;
+}
+
+static void derive_rates(struct bench_result* r, const struct bench_sprig_info* info) {
   r->gflops = 2.0 * r->macs / (r->us[bench_sprig] * 1e-6) * 1e-9;
   r->peak_gflops = bench_peak_gflops(r->isa, NULL);
   r->peak_pct = 100.0 * r->gflops / (r->peak_gflops * (double) r->threads);
+  bench_derive_weight_rate(r, info);
 }
 
-static void print_progress(const struct bench_run* run, const struct bench_result* r) {
+void bench_print_progress(const struct bench_run* run, const struct bench_result* r) {
   if (run->options->quiet) {
     return;
   }
-  fprintf(stderr, "[%zu/%zu] %s/%s %s s=%.2f t=%zu: ", run->cases_done, run->cases_total, r->suite, r->layer,
-          r->format, r->target_sparsity, r->threads);
+  fprintf(stderr, "[%zu/%zu] %s/%s %s%s%s s=%.2f t=%zu: ", run->cases_done, run->cases_total, r->suite, r->layer,
+          r->format, strcmp(r->dtype, "f32") == 0 ? "" : " ", strcmp(r->dtype, "f32") == 0 ? "" : r->dtype,
+          r->target_sparsity, r->threads);
   if (!r->ok) {
     fprintf(stderr, "FAILED: %s\n", r->note);
+    return;
+  }
+  if (strcmp(r->dtype, "f32") != 0) {
+    fprintf(stderr, "sprig %s %.1f us, sprig f32 %.1f us, xnn-qc8 %.1f us (%zu rounds)\n", r->dtype,
+            r->us[bench_sprig], r->f32_us, r->us[bench_xnn_dense], r->reps);
     return;
   }
   fprintf(stderr, "sprig %.1f us, xnn-sparse %.1f us, xnn-dense %.1f us (%zu rounds)\n", r->us[bench_sprig],
@@ -367,14 +407,14 @@ static bool run_at_threads(struct bench_run* run, struct case_state* st, const s
   r->ok = check_outputs(st, pool->pool, r);
   if (r->ok) {
     time_case(st, pool->pool, &run->options->timing, r);
-    derive_rates(r);
+    derive_rates(r, &st->info);
   }
   if (r->ok && st->network != NULL && !profile_network(st, pool->pool, r)) {
     r->ok = false;
     snprintf(r->note, sizeof(r->note), "a run failed while timing operators one by one");
   }
   run->cases_done++;
-  print_progress(run, r);
+  bench_print_progress(run, r);
   return r->ok;
 }
 
@@ -389,7 +429,7 @@ static void record_setup_failure(struct bench_run* run, const struct case_state*
   }
   run->cases_done++;
   if (r != NULL) {
-    print_progress(run, r);
+    bench_print_progress(run, r);
   }
 }
 
@@ -420,7 +460,6 @@ static bool run_case(struct bench_run* run, struct case_state* st, bool ready, c
   for (int c = 0; c < bench_contender_count; c++) {
     bench_runner_destroy(&st->runners[c]);
   }
-  bench_reference_free(&st->reference);
   return ok;
 }
 
@@ -436,23 +475,54 @@ static bool run_network(struct bench_run* run, const struct bench_suite* suite, 
                           .network = net};
   const bool ready = bench_network_reference(net, &st.reference) == 0 && create_network_runners(net, &st);
   const bool ok = run_case(run, &st, ready, suite, layer, format, sparsity);
+  bench_reference_free(&st.reference);
   bench_network_free(net);
   free(net);
   return ok;
 }
 
+bool bench_dtype_applies(const struct bench_layer* layer, enum bench_dtype dtype) {
+  switch (dtype) {
+    case bench_dtype_f32:
+      return true;
+    case bench_dtype_qs8:
+      return layer->kind != bench_layer_network;
+    case bench_dtype_qd8:
+      return layer->kind == bench_layer_linear;
+    default:
+      return false;
+  }
+}
+
+static bool wants(const struct bench_options* o, const struct bench_layer* layer, enum bench_dtype dtype) {
+  for (size_t d = 0; d < o->dtype_count; d++) {
+    if (o->dtypes[d] == dtype) {
+      return bench_dtype_applies(layer, dtype);
+    }
+  }
+  return false;
+}
+
 bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
                      const struct bench_format* format, double sparsity) {
+  const struct bench_options* o = run->options;
   if (layer->kind == bench_layer_network) {
-    return run_network(run, suite, layer, format, sparsity);
+    return !wants(o, layer, bench_dtype_f32) || run_network(run, suite, layer, format, sparsity);
+  }
+  bool any = false;
+  for (size_t d = 0; d < o->dtype_count; d++) {
+    any = any || bench_dtype_applies(layer, o->dtypes[d]);
+  }
+  if (!any) {
+    return true;
   }
   char name[160];
   snprintf(name, sizeof(name), "%s/%s", suite->name, layer->name);
   struct bench_case_data data;
   const int made = layer->kind == bench_layer_conv2d
-                       ? bench_conv_data_make(layer, format, sparsity, run->options->seed, name, &data)
-                       : bench_case_data_make(format, bench_layer_m(layer), layer->k, layer->n, sparsity,
-                                              run->options->seed, name, &data);
+                       ? bench_conv_data_make(layer, format, sparsity, o->seed, name, &data)
+                       : bench_case_data_make(format, bench_layer_m(layer), layer->k, layer->n, sparsity, o->seed,
+                                              name, &data);
   if (made != 0) {
     fprintf(stderr, "sprig-bench: out of memory (or pruning failed) for %s\n", name);
     return false;
@@ -474,8 +544,21 @@ bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, con
     ready = bench_csr_from_dense(data.weights, data.n, data.k, &csr) == 0 &&
             bench_reference_compute(&csr, data.bias, data.input_cm, data.m, &st.reference) == 0;
   }
-  ready = ready && create_runners(&problem, &st);
-  const bool ok = run_case(run, &st, ready, suite, layer, format, sparsity);
+  bool ok = true;
+  for (size_t d = 0; d < o->dtype_count; d++) {
+    const enum bench_dtype dtype = o->dtypes[d];
+    if (!bench_dtype_applies(layer, dtype)) {
+      continue;
+    }
+    if (dtype == bench_dtype_f32) {
+      const bool created = ready && create_runners(&problem, &st);
+      ok = run_case(run, &st, created, suite, layer, format, sparsity) && ok;
+    } else {
+      ok = bench_run_int8_case(run, suite, layer, format, sparsity, dtype, &problem, ready ? &st.reference : NULL) &&
+           ok;
+    }
+  }
+  bench_reference_free(&st.reference);
   bench_csr_free(&csr);
   bench_case_data_free(&data);
   return ok;

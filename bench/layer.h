@@ -8,9 +8,11 @@
 
 #include <pthreadpool.h>
 
+#include "check.h"
 #include "formats.h"
 #include "options.h"
 #include "report.h"
+#include "runner.h"
 #include "suites.h"
 
 struct bench_pool {
@@ -46,10 +48,33 @@ int bench_conv_data_make(const struct bench_layer* layer, const struct bench_for
                          uint64_t seed, const char* name, struct bench_case_data* data);
 void bench_case_data_free(struct bench_case_data* data);
 
-/* Runs (suite, layer, format, sparsity) at every thread count of run->pools, appending one
- * result per thread count. False when a result failed (outputs disagree) or on an error. */
+/* Runs (suite, layer, format, sparsity) in every dtype of the options that applies to the layer
+ * (bench_dtype_applies) at every thread count of run->pools, appending one result per dtype and
+ * thread count; the data are made once. False when a result failed (outputs disagree) or on an
+ * error. */
 bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
                      const struct bench_format* format, double sparsity);
+
+/* f32: every layer; qs8: every layer but whole networks; qd8: linear layers. */
+bool bench_dtype_applies(const struct bench_layer* layer, enum bench_dtype dtype);
+
+/* One int8 case (bench/layer-int8.c): quantizes the problem (bench/quant.h), runs sprig's int8
+ * operator, sprig's f32 operator and XNNPACK's qc8 convolution, checks them, times them
+ * interleaved and appends one result per thread count. f32_reference: the f32 problem's (NULL
+ * when it could not be computed: the case is recorded as failed). */
+bool bench_run_int8_case(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
+                         const struct bench_format* format, double sparsity, enum bench_dtype dtype,
+                         const struct bench_problem* problem, const struct bench_reference* f32_reference);
+
+/* Shared by the f32 and int8 cases. The fields of a layer record (names, shapes, nonzeros,
+ * macs = nnz x m, sparsity, bytes per nonzero, kernel and ISA, read rates, conv geometry). */
+void bench_describe_layer(const struct bench_suite* suite, const struct bench_layer* layer,
+                          const struct bench_format* format, double sparsity, size_t m, size_t k, size_t n, size_t nnz,
+                          const struct bench_sprig_info* info, size_t threads, struct bench_result* r);
+/* Linear layers at batch 1: the weight stream rate from r->us[bench_sprig] (see report.h). */
+void bench_derive_weight_rate(struct bench_result* r, const struct bench_sprig_info* info);
+/* One progress line on stderr unless --quiet. */
+void bench_print_progress(const struct bench_run* run, const struct bench_result* r);
 
 /* The ISA name of a listed kernel ("unknown" if it is not in the list). */
 const char* bench_kernel_isa(const char* kernel_name);

@@ -58,6 +58,19 @@ static void print_header(const struct bench_options* o, const struct bench_pool*
   }
   printf("single-core peak (%s): %.1f GFLOP/s, best of 40 timed runs (~2 ms each) of %s; %%peak = GFLOP/s / (peak x threads)\n",
          isa, peak, method);
+  const struct bench_read_rate* l3 = bench_read_bandwidth(isa, bench_read_l3);
+  const struct bench_read_rate* dram = bench_read_bandwidth(isa, bench_read_dram);
+  const size_t l3_bytes = bench_l3_bytes();
+  char l3_text[48];
+  if (l3_bytes != 0) {
+    snprintf(l3_text, sizeof(l3_text), "%.1f MiB", (double) l3_bytes / 1048576.0);
+  } else {
+    snprintf(l3_text, sizeof(l3_text), "unknown, 32 MiB assumed");
+  }
+  printf("single-core read rate (%s): %.1f GB/s from L3 (%.1f MiB buffer: 4 x L2 of %.1f MiB, at most L3 / 2), "
+         "%.1f GB/s from memory (%.0f MiB buffer: 2 x L3 of %s); best of timed passes of %s\n",
+         isa, l3->gbs, (double) l3->bytes / 1048576.0, (double) bench_l2_bytes() / 1048576.0, dram->gbs,
+         (double) dram->bytes / 1048576.0, l3_text, l3->method != NULL ? l3->method : "?");
   printf("timing: interleaved rounds (%s, XNNPACK sparse, XNNPACK dense), median of single runs, ",
          o->kernels_mode ? "every kernel" : "sprig");
   if (o->timing.min_time_s > 0.0) {
@@ -87,23 +100,28 @@ static void print_load(const char* when) {
   }
 }
 
-/* Dense layers (weights not pruned) run once, whatever the formats and sparsities. */
+/* Dense layers (weights not pruned) run once, whatever the formats and sparsities; each case
+ * once per dtype that applies to the layer. */
 static size_t count_cases(const struct bench_options* o, size_t pool_count) {
-  size_t layers = 0, dense_layers = 0;
-  for (size_t s = 0; s < o->suite_count; s++) {
-    for (size_t l = 0; l < o->suites[s]->layer_count; l++) {
-      const struct bench_layer* layer = &o->suites[s]->layers[l];
-      if (bench_layer_selected(o, o->suites[s]->name, layer->name)) {
-        layers += !layer->dense;
-        dense_layers += layer->dense;
-      }
-    }
-  }
   size_t per_layer = 0;
   for (size_t f = 0; f < o->format_count; f++) {
     per_layer += o->formats[f]->fixed_sparsity > 0.0 ? 1 : o->sparsity_count;
   }
-  return (layers * per_layer + dense_layers) * pool_count;
+  size_t cases = 0;
+  for (size_t s = 0; s < o->suite_count; s++) {
+    for (size_t l = 0; l < o->suites[s]->layer_count; l++) {
+      const struct bench_layer* layer = &o->suites[s]->layers[l];
+      if (!bench_layer_selected(o, o->suites[s]->name, layer->name)) {
+        continue;
+      }
+      size_t dtypes = 0;
+      for (size_t d = 0; d < o->dtype_count; d++) {
+        dtypes += bench_dtype_applies(layer, o->dtypes[d]);
+      }
+      cases += (layer->dense ? 1 : per_layer) * dtypes;
+    }
+  }
+  return cases * pool_count;
 }
 
 static bool run_suites(struct bench_run* run) {
@@ -137,15 +155,54 @@ static bool any_kind(const struct bench_results* results, const char* kind) {
   return false;
 }
 
+static bool any_dtype(const struct bench_results* results, bool int8) {
+  for (size_t i = 0; i < results->count; i++) {
+    if ((strcmp(results->items[i].dtype, "f32") != 0) == int8) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void print_int8_table(const struct bench_results* results) {
+  printf("\nint8: sprig's int8 operator (qs8: int8 in and out; qd8: f32 in and out, input quantized per row inside the "
+         "timed run) vs sprig's f32 operator on the same\nlayer vs XNNPACK's dense per-channel int8 convolution "
+         "(xnn_create_convolution2d_nhwc_qc8; for 1x1 and linear layers a 1x1 convolution, batch rows as pixels),\n"
+         "on the same int8 weights (per output channel, symmetric, scale max|w| / 127, from the f32 run's pruned "
+         "weights) and int8 inputs (NHWC for XNNPACK, transposed before timing):\n");
+  bench_print_int8_table_header(stdout);
+  for (size_t i = 0; i < results->count; i++) {
+    if (strcmp(results->items[i].dtype, "f32") != 0) {
+      bench_print_int8_table_row(stdout, &results->items[i]);
+    }
+  }
+  printf("times: median microseconds; sprig_q = sprig int8 (dt), sprig_f32 = sprig f32, xnn_qc8 = XNNPACK qc8; "
+         "vs_f32 / vs_qc8: that time over sprig int8's (>1: int8 sprig faster);\nGOP/s: 2 x int8 nnz x m / sprig "
+         "int8 time; B/nz, opB/nz: as above, for the int8 weights; d_qc8: max |sprig - XNNPACK| / outputs that "
+         "differ (qs8);\nd_ref: the same against a plain-C evaluation of sprig.h's formulas (qd8: max relative error "
+         "over |bias| + sum |w x|); q_err: dequantized output vs the unquantized f32 layer,\nover |bias| + sum |w x| "
+         "(what int8 costs in accuracy). A record FAILS when any int8 difference exceeds 1 (qd8: rel err > %.0e).\n",
+         BENCH_MAX_REL_ERR);
+}
+
 static void print_suite_table(const struct bench_results* results) {
   printf("\n");
+  if (!any_dtype(results, false)) {
+    print_int8_table(results);
+    bench_print_break_even(stdout, results);
+    return;
+  }
   bench_print_table_header(stdout);
   for (size_t i = 0; i < results->count; i++) {
-    bench_print_table_row(stdout, &results->items[i]);
+    if (strcmp(results->items[i].dtype, "f32") == 0) {
+      bench_print_table_row(stdout, &results->items[i]);
+    }
   }
   printf("times: median microseconds; vs_xs / vs_xd: XNNPACK sparse / dense time over sprig's (>1: sprig "
          "faster); GFLOP/s: 2 x nnz x m / sprig time; B/nz: sprig's packed bytes per nonzero;\n"
          "opB/nz: the weight bytes sprig's operator holds after reshape (sprig_operator_weight_bytes) per nonzero.\n"
+         "wGB/s (linear layers at batch 1): those weight bytes / sprig time; %%read: its share of the single-core read "
+         "rate measured at start-up (from L3 when the bytes fit in L3, else from memory).\n"
          "transformer: sprig's time includes its internal transposes for batch > 1; XNNPACK sparse runs a 1x1 NCHW "
          "conv on a pre-transposed input ([in][batch]) whose transposes are not timed.\n");
   if (any_kind(results, "conv2d")) {
@@ -159,6 +216,9 @@ static void print_suite_table(const struct bench_results* results) {
            "elements, n = classes, nnz = every stored weight;\nspars = achieved sparsity of the pruned layers (1x1 "
            "convolutions and classifier); GFLOP/s = 2 x useful multiply-adds / sprig time; rel_err: the logits' error "
            "over |bias| + sum |w x| of the classifier.\n");
+  }
+  if (any_dtype(results, true)) {
+    print_int8_table(results);
   }
   bench_print_break_even(stdout, results);
   if (any_kind(results, "network")) {
@@ -199,6 +259,10 @@ int main(int argc, char** argv) {
     ok = bench_run_kernels(&options, &results);
   } else {
     struct bench_run run = {&options, pools, pool_count, &results, 0, count_cases(&options, pool_count)};
+    if (run.cases_total == 0) {
+      fprintf(stderr, "sprig-bench: no case to run: whole networks (e2e) run f32 only and qd8 applies to linear "
+                      "layers only (see --dtypes)\n");
+    }
     ok = run_suites(&run);
     print_suite_table(&results);
   }

@@ -16,7 +16,7 @@ static void print_help(FILE* out) {
       "\n"
       "  --suite LIST         suites, comma separated (default mobilenet-v1); see --list:\n"
       "                         mobilenet-v1, mobilenet-v2  1x1 convolutions of MobileNet v1 / v2 224\n"
-      "                         transformer, small-batch    linear layers (batch 1, 128; 2-8)\n"
+      "                         transformer, small-batch    linear layers (batch 1, 16, 128; 2-8)\n"
       "                         resnet18   ResNet-18's 3x3 convolutions (s1 / s2, pad 1), pruned\n"
       "                         dwconv     MobileNet v1/v2 depthwise 3x3 layers (s1 / s2, pad 1) and the\n"
       "                                    first 3x3 s2 convolution from an NHWC image; dense weights:\n"
@@ -35,6 +35,17 @@ static void print_help(FILE* out) {
       "  --sparsity LIST      target sparsities in [0, 1) (default 0.5,0.7,0.8,0.9,0.95;\n"
       "                       0.9 with --kernels)\n"
       "  --formats LIST       sparse formats (default csr); see --list\n"
+      "  --dtypes LIST        data types, comma separated (default f32):\n"
+      "                         f32  sprig vs XNNPACK sparse and dense, all f32\n"
+      "                         qs8  int8 activations: sprig's qs8 operator (linear, 1x1 and KxK\n"
+      "                              convolutions) on int8 weights quantized per output channel from\n"
+      "                              the same pruned f32 weights (symmetric, scale max|w| / 127) and\n"
+      "                              int8 inputs, vs XNNPACK's dense per-channel int8 convolution\n"
+      "                              (qc8; a 1x1 convolution, batch rows as pixels, for linear layers)\n"
+      "                              on the same int8 data, with sprig's f32 time on the layer beside it\n"
+      "                         qd8  linear layers only: sprig's qd8 operator (f32 in and out, input\n"
+      "                              quantized per row at run time), same int8 weights and peer\n"
+      "                       e2e networks and --kernels run f32 only\n"
       "  --threads LIST       thread counts; 'all' = every core (default 1,all). sprig and\n"
       "                       XNNPACK share one pthreadpool of that size\n"
       "  --reps N             exactly N timed rounds per case (overrides --min-time)\n"
@@ -59,6 +70,13 @@ static void print_help(FILE* out) {
       "--kernels also times the f32-spconv kernels (a 3x3 s1 pad 1 convolution of K -> N channels\n"
       "on a sqrt(M) x sqrt(M) image), the f32-dwconv kernels (3x3 and 5x5 depthwise on N channels) and\n"
       "the f32-dwconv2d-chw kernels (depthwise K x K stride S from the NCHW planes).\n"
+      "Start-up also measures the single-core read rate (a buffer of 4 x L2 read from L3, one of\n"
+      "2 x L3 from memory, with the ISA's vector loads): linear layers at batch 1 report their\n"
+      "weight stream (sprig_operator_weight_bytes / time, column wGB/s) and its share of that rate.\n"
+      "int8 records (--dtypes qs8,qd8) compare sprig's int8 output with XNNPACK's element by element\n"
+      "and with a plain-C evaluation of sprig.h's formulas; they fail beyond 1 unit (qd8: beyond a\n"
+      "relative error of 1e-4 of |bias| + sum |w x|). JSON records carry \"dtype\"; in int8 ones\n"
+      "sprig_us = sprig int8, xnn_dense_us = xnn_qc8_us = XNNPACK qc8, sprig_f32_us = sprig f32.\n"
       "Environment: SPRIG_FORCE_ISA restricts sprig's kernels (see sprig.h).\n");
 }
 
@@ -184,6 +202,39 @@ static bool set_threads(struct bench_options* o, const char* value) {
   return true;
 }
 
+const char* bench_dtype_name(enum bench_dtype dtype) {
+  static const char* const names[bench_dtype_count] = {"f32", "qs8", "qd8"};
+  return (unsigned) dtype < bench_dtype_count ? names[dtype] : "?";
+}
+
+static bool set_dtypes(struct bench_options* o, const char* value) {
+  char items[BENCH_MAX_LIST][ITEM_MAX];
+  const int count = split_list(value, items, BENCH_MAX_LIST);
+  if (count < 0) {
+    fprintf(stderr, "sprig-bench: bad --dtypes list '%s'\n", value);
+    return false;
+  }
+  o->dtype_count = 0;
+  for (int i = 0; i < count; i++) {
+    int found = -1;
+    for (int d = 0; d < bench_dtype_count && found < 0; d++) {
+      found = strcmp(items[i], bench_dtype_name((enum bench_dtype) d)) == 0 ? d : -1;
+    }
+    if (found < 0) {
+      fprintf(stderr, "sprig-bench: unknown dtype '%s' (f32, qs8, qd8)\n", items[i]);
+      return false;
+    }
+    bool seen = false;
+    for (size_t j = 0; j < o->dtype_count && !seen; j++) {
+      seen = o->dtypes[j] == (enum bench_dtype) found;
+    }
+    if (!seen) {
+      o->dtypes[o->dtype_count++] = (enum bench_dtype) found;
+    }
+  }
+  return true;
+}
+
 static bool set_layers(struct bench_options* o, const char* value) {
   /* The patterns are kept here (one --layers per run; a later one replaces it). */
   static char storage[BENCH_MAX_LIST][ITEM_MAX];
@@ -239,6 +290,7 @@ static bool set_option(struct bench_options* o, const char* name, const char* va
   if (strcmp(name, "--sparsity") == 0) return set_sparsities(o, value);
   if (strcmp(name, "--formats") == 0) return set_formats(o, value);
   if (strcmp(name, "--threads") == 0) return set_threads(o, value);
+  if (strcmp(name, "--dtypes") == 0) return set_dtypes(o, value);
   if (strcmp(name, "--kernel-shape") == 0) return set_kernel_shape(o, value);
   if (strcmp(name, "--reps") == 0 || strcmp(name, "--min-time") == 0 || strcmp(name, "--max-reps") == 0) {
     return set_timing(o, name, value);
@@ -278,6 +330,8 @@ static void set_defaults(struct bench_options* o) {
   o->threads[0] = 1;
   o->threads[1] = 0;
   o->thread_count = 2;
+  o->dtypes[0] = bench_dtype_f32;
+  o->dtype_count = 1;
   o->timing = (struct bench_timing_plan){.min_reps = 5, .max_reps = 1000, .min_time_s = 0.1};
   o->kernel_m = 3136;
   o->kernel_k = 256;

@@ -12,6 +12,20 @@
 
 #define BENCH_MAX_LIST 32
 
+/* Data types a layer runs in: f32 (sprig vs XNNPACK sparse and dense, f32); qs8 (int8
+ * activations, sprig's qs8 operator vs XNNPACK's per-channel int8 (qc8) dense convolution, with
+ * sprig's f32 time beside it); qd8 (linear layers only: f32 input quantized per row at run time
+ * by sprig's qd8 operator, the same peer). */
+enum bench_dtype {
+  bench_dtype_f32 = 0,
+  bench_dtype_qs8 = 1,
+  bench_dtype_qd8 = 2,
+  bench_dtype_count = 3,
+};
+
+/* "f32", "qs8", "qd8". */
+const char* bench_dtype_name(enum bench_dtype dtype);
+
 struct bench_options {
   const struct bench_suite* suites[BENCH_MAX_LIST];
   size_t suite_count;
@@ -24,6 +38,8 @@ struct bench_options {
   size_t format_count;
   size_t threads[BENCH_MAX_LIST]; /* 0 = every core (resolved by main) */
   size_t thread_count;
+  enum bench_dtype dtypes[bench_dtype_count]; /* each at most once, in the order given */
+  size_t dtype_count;
   struct bench_timing_plan timing;
   bool kernels_mode;
   size_t kernel_m, kernel_k, kernel_n;

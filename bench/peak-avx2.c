@@ -23,11 +23,28 @@ static float loop_avx2(size_t iterations, float multiplier, float addend) {
   return _mm256_cvtss_f32(_mm256_add_ps(x, y));
 }
 
+/* Four 32-byte loads per step into four integer accumulators (vpaddq). */
+static uint64_t read_avx2(const void* data, size_t bytes) {
+  const __m256i* p = data;
+  __m256i s0 = _mm256_setzero_si256(), s1 = s0, s2 = s0, s3 = s0;
+  for (size_t i = 0; i < bytes / 32; i += 4) {
+    s0 = _mm256_add_epi64(s0, _mm256_load_si256(p + i));
+    s1 = _mm256_add_epi64(s1, _mm256_load_si256(p + i + 1));
+    s2 = _mm256_add_epi64(s2, _mm256_load_si256(p + i + 2));
+    s3 = _mm256_add_epi64(s3, _mm256_load_si256(p + i + 3));
+  }
+  const __m256i s = _mm256_add_epi64(_mm256_add_epi64(s0, s1), _mm256_add_epi64(s2, s3));
+  const __m128i h = _mm_add_epi64(_mm256_castsi256_si128(s), _mm256_extracti128_si256(s, 1));
+  return (uint64_t) _mm_cvtsi128_si64(h) + (uint64_t) _mm_cvtsi128_si64(_mm_unpackhi_epi64(h, h));
+}
+
 const struct bench_peak_probe bench_peak_probe_avx2 = {
     .isa = "avx2",
     .method = "12 independent vfmadd231ps ymm chains, 8 lanes, 2 flops each",
     .flops_per_iteration = 12.0 * 8.0 * 2.0,
     .multiplier = 0.999f, /* a = 0.999 a + 0.001 converges to 1 */
     .addend = 0.001f,
+    .read = read_avx2,
+    .read_method = "32-byte vmovdqa loads (ymm), 4 independent vpaddq accumulators",
     .loop = loop_avx2,
 };

@@ -26,11 +26,29 @@ static float loop_avx512f(size_t iterations, float multiplier, float addend) {
   return _mm512_reduce_add_ps(_mm512_add_ps(x, y));
 }
 
+/* Four 64-byte loads per step into four integer accumulators (vpaddq). */
+static uint64_t read_avx512f(const void* data, size_t bytes) {
+  const __m512i* p = data;
+  __m512i s0 = _mm512_setzero_si512(), s1 = s0, s2 = s0, s3 = s0;
+  for (size_t i = 0; i < bytes / 64; i += 4) {
+    s0 = _mm512_add_epi64(s0, _mm512_load_si512(p + i));
+    s1 = _mm512_add_epi64(s1, _mm512_load_si512(p + i + 1));
+    s2 = _mm512_add_epi64(s2, _mm512_load_si512(p + i + 2));
+    s3 = _mm512_add_epi64(s3, _mm512_load_si512(p + i + 3));
+  }
+  /* Summed as unsigned lanes: _mm512_reduce_add_epi64 adds signed 64-bit values, which may overflow. */
+  uint64_t lanes[8];
+  _mm512_storeu_si512(lanes, _mm512_add_epi64(_mm512_add_epi64(s0, s1), _mm512_add_epi64(s2, s3)));
+  return lanes[0] + lanes[1] + lanes[2] + lanes[3] + lanes[4] + lanes[5] + lanes[6] + lanes[7];
+}
+
 const struct bench_peak_probe bench_peak_probe_avx512f = {
     .isa = "avx512f",
     .method = "16 independent vfmadd231ps zmm chains, 16 lanes, 2 flops each",
     .flops_per_iteration = 16.0 * 16.0 * 2.0,
     .multiplier = 0.999f, /* a = 0.999 a + 0.001 converges to 1 */
     .addend = 0.001f,
+    .read = read_avx512f,
+    .read_method = "64-byte vmovdqa64 loads (zmm), 4 independent vpaddq accumulators",
     .loop = loop_avx512f,
 };

@@ -24,11 +24,26 @@ static float loop_neonfma(size_t iterations, float multiplier, float addend) {
   return vaddvq_f32(vaddq_f32(x, y));
 }
 
+/* Four 16-byte loads per step into four integer accumulators (add v.2d). */
+static uint64_t read_neonfma(const void* data, size_t bytes) {
+  const uint64_t* p = data;
+  uint64x2_t s0 = vdupq_n_u64(0), s1 = s0, s2 = s0, s3 = s0;
+  for (size_t i = 0; i < bytes / 8; i += 8) {
+    s0 = vaddq_u64(s0, vld1q_u64(p + i));
+    s1 = vaddq_u64(s1, vld1q_u64(p + i + 2));
+    s2 = vaddq_u64(s2, vld1q_u64(p + i + 4));
+    s3 = vaddq_u64(s3, vld1q_u64(p + i + 6));
+  }
+  return vaddvq_u64(vaddq_u64(vaddq_u64(s0, s1), vaddq_u64(s2, s3)));
+}
+
 const struct bench_peak_probe bench_peak_probe_neonfma = {
     .isa = "neonfma",
     .method = "16 independent fmla v.4s chains, 4 lanes, 2 flops each",
     .flops_per_iteration = 16.0 * 4.0 * 2.0,
     .multiplier = 0.999f, /* a = 0.999 a + 0.001 converges to 1 */
     .addend = 0.001f,
+    .read = read_neonfma,
+    .read_method = "16-byte ld1 loads (q registers), 4 independent add v.2d accumulators",
     .loop = loop_neonfma,
 };

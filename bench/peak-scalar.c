@@ -15,11 +15,26 @@ static float loop_scalar(size_t iterations, float multiplier, float addend) {
   return m0 + m1 + m2 + m3 + m4 + m5 + s0 + s1 + s2 + s3 + s4 + s5;
 }
 
+/* Four 8-byte loads per step into four accumulators (compiled without auto-vectorization). */
+static uint64_t read_scalar(const void* data, size_t bytes) {
+  const uint64_t* p = data;
+  uint64_t s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+  for (size_t i = 0; i < bytes / 8; i += 4) {
+    s0 += p[i];
+    s1 += p[i + 1];
+    s2 += p[i + 2];
+    s3 += p[i + 3];
+  }
+  return s0 + s1 + s2 + s3;
+}
+
 const struct bench_peak_probe bench_peak_probe_scalar = {
     .isa = "scalar",
     .method = "6 independent scalar multiply chains + 6 add chains, 1 flop each",
     .flops_per_iteration = 12.0,
     .multiplier = 0.99999994f, /* 1 - 2^-24: decays by about an ulp per step */
     .addend = 0.001f,
+    .read = read_scalar,
+    .read_method = "8-byte scalar loads, 4 independent add accumulators",
     .loop = loop_scalar,
 };

@@ -23,11 +23,29 @@ static float loop_sse2(size_t iterations, float multiplier, float addend) {
   return _mm_cvtss_f32(_mm_add_ps(m, s));
 }
 
+/* Four 16-byte loads per step into four integer accumulators (paddq). */
+static uint64_t read_sse2(const void* data, size_t bytes) {
+  const __m128i* p = data;
+  __m128i s0 = _mm_setzero_si128(), s1 = s0, s2 = s0, s3 = s0;
+  for (size_t i = 0; i < bytes / 16; i += 4) {
+    s0 = _mm_add_epi64(s0, _mm_load_si128(p + i));
+    s1 = _mm_add_epi64(s1, _mm_load_si128(p + i + 1));
+    s2 = _mm_add_epi64(s2, _mm_load_si128(p + i + 2));
+    s3 = _mm_add_epi64(s3, _mm_load_si128(p + i + 3));
+  }
+  const __m128i h = _mm_add_epi64(_mm_add_epi64(s0, s1), _mm_add_epi64(s2, s3));
+  uint64_t lanes[2];
+  _mm_storeu_si128((__m128i*) lanes, h);
+  return lanes[0] + lanes[1];
+}
+
 const struct bench_peak_probe bench_peak_probe_sse2 = {
     .isa = "sse2",
     .method = "6 independent mulps chains + 6 addps chains (SSE2 has no FMA), 4 lanes, 1 flop each",
     .flops_per_iteration = 48.0,
     .multiplier = 0.99999994f, /* 1 - 2^-24: decays by about an ulp per step */
     .addend = 0.001f,
+    .read = read_sse2,
+    .read_method = "16-byte movdqa loads (xmm), 4 independent paddq accumulators",
     .loop = loop_sse2,
 };

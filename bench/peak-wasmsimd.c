@@ -26,11 +26,27 @@ static float loop_wasmsimd(size_t iterations, float multiplier, float addend) {
   return wasm_f32x4_extract_lane(wasm_f32x4_add(m, s), 0);
 }
 
+/* Four 16-byte v128.load per step into four integer accumulators (i64x2.add). */
+static uint64_t read_wasmsimd(const void* data, size_t bytes) {
+  const v128_t* p = data;
+  v128_t s0 = wasm_i64x2_splat(0), s1 = s0, s2 = s0, s3 = s0;
+  for (size_t i = 0; i < bytes / 16; i += 4) {
+    s0 = wasm_i64x2_add(s0, wasm_v128_load(p + i));
+    s1 = wasm_i64x2_add(s1, wasm_v128_load(p + i + 1));
+    s2 = wasm_i64x2_add(s2, wasm_v128_load(p + i + 2));
+    s3 = wasm_i64x2_add(s3, wasm_v128_load(p + i + 3));
+  }
+  const v128_t s = wasm_i64x2_add(wasm_i64x2_add(s0, s1), wasm_i64x2_add(s2, s3));
+  return (uint64_t) wasm_i64x2_extract_lane(s, 0) + (uint64_t) wasm_i64x2_extract_lane(s, 1);
+}
+
 const struct bench_peak_probe bench_peak_probe_wasmsimd = {
     .isa = "wasmsimd",
     .method = "6 independent f32x4.mul chains + 6 f32x4.add chains (SIMD128 has no FMA), 4 lanes, 1 flop each",
     .flops_per_iteration = 48.0,
     .multiplier = 0.99999994f, /* 1 - 2^-24: decays by about an ulp per step */
     .addend = 0.001f,
+    .read = read_wasmsimd,
+    .read_method = "16-byte v128.load, 4 independent i64x2.add accumulators",
     .loop = loop_wasmsimd,
 };

@@ -1,6 +1,7 @@
 #include "report.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -25,6 +26,14 @@ struct bench_result* bench_results_add(struct bench_results* results) {
   }
   r->gflops = r->peak_gflops = r->peak_pct = r->bytes_per_nnz = r->operator_bytes_per_nnz = NAN;
   r->macs = r->dense_macs = NAN;
+  snprintf(r->dtype, sizeof(r->dtype), "f32");
+  r->f32_us = r->f32_min_us = r->f32_rel_err = NAN;
+  r->int8_max_diff = r->xnn_ref_max_diff = r->sprig_ref_max_diff = r->quant_rel_err = NAN;
+  r->int8_diff_count = r->ref_diff_count = -1;
+  r->input_scale = r->output_scale = NAN;
+  r->weight_bytes = r->weight_gbs = r->weight_read_pct = NAN;
+  r->weight_read_level = NULL;
+  r->read_l3_gbs = r->read_dram_gbs = NAN;
   for (int c = 0; c < bench_contender_count; c++) {
     for (size_t k = 0; k < BENCH_MAX_BREAKDOWN; k++) {
       r->breakdown_us[c][k] = NAN;
@@ -63,13 +72,24 @@ static void print_ratio(FILE* out, double numerator, double denominator) {
 }
 
 void bench_print_table_header(FILE* out) {
-  fprintf(out, "%-14s %-20s %6s %5s %5s %6s %-4s %3s %9s %9s %9s %6s %6s %7s %6s %5s %6s %8s  %s\n", "suite",
-          "layer", "m", "k", "n", "spars", "fmt", "thr", "sprig_us", "xsparse", "xdense", "vs_xs", "vs_xd", "GFLOP/s",
-          "%peak", "B/nz", "opB/nz", "rel_err", "kernel");
+  fprintf(out, "%-14s %-20s %6s %5s %5s %6s %-8s %3s %9s %9s %9s %6s %6s %7s %6s %5s %6s %6s %6s %8s  %s\n",
+          "suite", "layer", "m", "k", "n", "spars", "fmt", "thr", "sprig_us", "xsparse", "xdense", "vs_xs", "vs_xd",
+          "GFLOP/s", "%peak", "B/nz", "opB/nz", "wGB/s", "%read", "rel_err", "kernel");
+}
+
+/* wGB/s and %read (linear layers at batch 1), '-' elsewhere. */
+static void print_weight_rate(FILE* out, const struct bench_result* r) {
+  if (isnan(r->weight_gbs)) {
+    fprintf(out, " %6s %6s", "-", "-");
+  } else if (isnan(r->weight_read_pct)) {
+    fprintf(out, " %6.1f %6s", r->weight_gbs, "-");
+  } else {
+    fprintf(out, " %6.1f %5.0f%%", r->weight_gbs, r->weight_read_pct);
+  }
 }
 
 void bench_print_table_row(FILE* out, const struct bench_result* r) {
-  fprintf(out, "%-14s %-20s %6zu %5zu %5zu %6.3f %-4s %3zu", r->suite, r->layer, r->m, r->k, r->n, r->sparsity,
+  fprintf(out, "%-14s %-20s %6zu %5zu %5zu %6.3f %-8s %3zu", r->suite, r->layer, r->m, r->k, r->n, r->sparsity,
           r->format, r->threads);
   if (!r->ok) {
     fprintf(out, "  FAILED: %s\n", r->note);
@@ -80,8 +100,49 @@ void bench_print_table_row(FILE* out, const struct bench_result* r) {
   }
   print_ratio(out, r->us[bench_xnn_sparse], r->us[bench_sprig]);
   print_ratio(out, r->us[bench_xnn_dense], r->us[bench_sprig]);
-  fprintf(out, " %7.2f %5.1f%% %5.2f %6.2f %8.1e  %s\n", r->gflops, r->peak_pct, r->bytes_per_nnz,
-          r->operator_bytes_per_nnz, r->rel_err[bench_sprig], short_kernel(r->kernel));
+  fprintf(out, " %7.2f %5.1f%% %5.2f %6.2f", r->gflops, r->peak_pct, r->bytes_per_nnz, r->operator_bytes_per_nnz);
+  print_weight_rate(out, r);
+  fprintf(out, " %8.1e  %s\n", r->rel_err[bench_sprig], short_kernel(r->kernel));
+}
+
+void bench_print_int8_table_header(FILE* out) {
+  fprintf(out, "%-14s %-20s %6s %5s %5s %6s %-8s %-3s %3s %9s %9s %9s %6s %6s %7s %5s %6s %6s %6s %9s %9s %7s  %s\n",
+          "suite", "layer", "m", "k", "n", "spars", "fmt", "dt", "thr", "sprig_q", "sprig_f32", "xnn_qc8", "vs_f32",
+          "vs_qc8", "GOP/s", "B/nz", "opB/nz", "wGB/s", "%read", "d_qc8", "d_ref", "q_err", "kernel");
+}
+
+/* "max/count" of an int8 comparison, '-' when it did not run. */
+static void print_diff(FILE* out, double max_diff, long long count) {
+  if (isnan(max_diff) || count < 0) {
+    fprintf(out, " %9s", "-");
+  } else {
+    char cell[32];
+    snprintf(cell, sizeof(cell), "%.0f/%lld", max_diff, count);
+    fprintf(out, " %9s", cell);
+  }
+}
+
+void bench_print_int8_table_row(FILE* out, const struct bench_result* r) {
+  fprintf(out, "%-14s %-20s %6zu %5zu %5zu %6.3f %-8s %-3s %3zu", r->suite, r->layer, r->m, r->k, r->n, r->sparsity,
+          r->format, r->dtype, r->threads);
+  if (!r->ok) {
+    fprintf(out, "  FAILED: %s\n", r->note);
+    return;
+  }
+  print_time(out, r->us[bench_sprig]);
+  print_time(out, r->f32_us);
+  print_time(out, r->us[bench_xnn_dense]);
+  print_ratio(out, r->f32_us, r->us[bench_sprig]);
+  print_ratio(out, r->us[bench_xnn_dense], r->us[bench_sprig]);
+  fprintf(out, " %7.2f %5.2f %6.2f", r->gflops, r->bytes_per_nnz, r->operator_bytes_per_nnz);
+  print_weight_rate(out, r);
+  print_diff(out, r->int8_max_diff, r->int8_diff_count);
+  if (strcmp(r->dtype, "qd8") == 0) {
+    fprintf(out, " %9.1e", r->rel_err[bench_sprig]);
+  } else {
+    print_diff(out, r->sprig_ref_max_diff, r->ref_diff_count);
+  }
+  fprintf(out, " %7.1e  %s\n", r->quant_rel_err, r->kernel[0] != '\0' ? short_kernel(r->kernel) : "-");
 }
 
 void bench_print_kernel_header(FILE* out) {
@@ -107,11 +168,20 @@ struct group {
   const char* suite;
   const char* format;
   size_t threads;
+  const char* dtype;
 };
 
+static bool same_group(const struct bench_result* r, const struct group* g) {
+  return r->nr == 0 && strcmp(r->suite, g->suite) == 0 && strcmp(r->format, g->format) == 0 &&
+         r->threads == g->threads && strcmp(r->dtype, g->dtype) == 0;
+}
+
 static bool in_group(const struct bench_result* r, const struct group* g) {
-  return r->ok && r->nr == 0 && strcmp(r->suite, g->suite) == 0 && strcmp(r->format, g->format) == 0 &&
-         r->threads == g->threads;
+  return r->ok && same_group(r, g);
+}
+
+static bool is_int8_group(const struct group* g) {
+  return strcmp(g->dtype, "f32") != 0;
 }
 
 /* Distinct (suite, format, threads), in order of first appearance. */
@@ -119,11 +189,11 @@ static size_t find_groups(const struct bench_results* results, struct group* gro
   size_t count = 0;
   for (size_t i = 0; i < results->count; i++) {
     const struct bench_result* r = &results->items[i];
-    const struct group g = {r->suite, r->format, r->threads};
+    const struct group g = {r->suite, r->format, r->threads, r->dtype};
     bool seen = r->nr != 0; /* kernel rows have no break-even */
     for (size_t j = 0; j < count && !seen; j++) {
       seen = strcmp(groups[j].suite, g.suite) == 0 && strcmp(groups[j].format, g.format) == 0 &&
-             groups[j].threads == g.threads;
+             groups[j].threads == g.threads && strcmp(groups[j].dtype, g.dtype) == 0;
     }
     if (!seen) {
       groups[count++] = g;
@@ -143,8 +213,7 @@ static size_t find_sparsities(const struct bench_results* results, const struct 
   size_t count = 0;
   for (size_t i = 0; i < results->count; i++) {
     const struct bench_result* r = &results->items[i];
-    if (g != NULL && !(strcmp(r->suite, g->suite) == 0 && strcmp(r->format, g->format) == 0 &&
-                       r->threads == g->threads && r->nr == 0)) {
+    if (g != NULL && !same_group(r, g)) {
       continue;
     }
     bool seen = false;
@@ -167,6 +236,19 @@ static double median_speedup(const struct bench_results* results, const struct g
     const struct bench_result* r = &results->items[i];
     if (in_group(r, g) && r->target_sparsity == level && !isnan(r->us[fast]) && !isnan(r->us[slow])) {
       scratch[count++] = r->us[slow] / r->us[fast];
+    }
+  }
+  return bench_median(scratch, count);
+}
+
+/* int8 groups: median over the group's layers at `level` of sprig f32 time / sprig int8 time. */
+static double median_f32_gain(const struct bench_results* results, const struct group* g, double level,
+                              double* scratch) {
+  size_t count = 0;
+  for (size_t i = 0; i < results->count; i++) {
+    const struct bench_result* r = &results->items[i];
+    if (in_group(r, g) && r->target_sparsity == level && !isnan(r->f32_us) && !isnan(r->us[bench_sprig])) {
+      scratch[count++] = r->f32_us / r->us[bench_sprig];
     }
   }
   return bench_median(scratch, count);
@@ -218,8 +300,34 @@ static bool is_dense_group(const struct group* g) {
   return strcmp(g->format, "dense") == 0;
 }
 
+static void print_int8_group_line(FILE* out, const struct bench_results* results, const struct group* g,
+                                  const double* levels, size_t level_count, double* scratch, double* speedups) {
+  if (is_dense_group(g)) {
+    fprintf(out, "  %-13s %-5s %s %2zu thr  dense weights, median speed-up: vs xnn-qc8 %5.2fx, vs sprig f32 %5.2fx\n",
+            g->suite, g->format, g->dtype, g->threads,
+            median_speedup(results, g, levels[0], bench_sprig, bench_xnn_dense, scratch),
+            median_f32_gain(results, g, levels[0], scratch));
+    return;
+  }
+  fprintf(out, "  %-13s %-4s %s %2zu thr  vs xnn-qc8:   ", g->suite, g->format, g->dtype, g->threads);
+  for (size_t s = 0; s < level_count; s++) {
+    speedups[s] = median_speedup(results, g, levels[s], bench_sprig, bench_xnn_dense, scratch);
+    print_level(out, levels[s], speedups[s]);
+  }
+  print_break_even(out, break_even_level(levels, speedups, level_count));
+  fprintf(out, "  %-13s %-4s %s %2zu thr  vs sprig f32: ", g->suite, g->format, g->dtype, g->threads);
+  for (size_t s = 0; s < level_count; s++) {
+    print_level(out, levels[s], median_f32_gain(results, g, levels[s], scratch));
+  }
+  fprintf(out, "\n");
+}
+
 static void print_group_line(FILE* out, const struct bench_results* results, const struct group* g,
                              const double* levels, size_t level_count, double* scratch, double* speedups) {
+  if (is_int8_group(g)) {
+    print_int8_group_line(out, results, g, levels, level_count, scratch, speedups);
+    return;
+  }
   if (is_dense_group(g)) {
     /* Weights not pruned: one level, no break-even. */
     fprintf(out, "  %-13s %-5s %2zu thr  dense weights, median speed-up: vs xnn-dense %5.2fx, vs xnn-nchw %5.2fx, "
@@ -284,7 +392,7 @@ static void print_layer_lines(FILE* out, const struct bench_results* results, co
           nchw = r->us[bench_xnn_sparse] / r->us[bench_sprig];
         }
       }
-      fprintf(out, "  vs xnn-dense %5.2fx", dense);
+      fprintf(out, "  vs %s %5.2fx", is_int8_group(g) ? "xnn-qc8" : "xnn-dense", dense);
       if (!isnan(nchw)) {
         fprintf(out, "  vs xnn-nchw %5.2fx", nchw);
       }
@@ -322,16 +430,18 @@ void bench_print_break_even(FILE* out, const struct bench_results* results) {
   fprintf(out, "\nbreak-even: speed-up of sprig (XNNPACK time / sprig time), median over each suite's layers, per\n"
                "swept sparsity; break-even = the lowest swept sparsity from which on (there and at every higher\n"
                "one) that median beats XNNPACK dense; %% of peak = median over the layers of sprig's GFLOP/s\n"
-               "as a share of the measured FMA peak x threads:\n");
+               "as a share of the measured FMA peak x threads. int8 rows (qs8 / qd8): sprig's int8 operator against\n"
+               "XNNPACK's dense per-channel int8 (qc8) convolution (break-even by the same rule) and its gain over\n"
+               "sprig's own f32 operator (sprig f32 time / sprig int8 time):\n");
   for (size_t g = 0; g < group_count; g++) {
     const size_t level_count = find_sparsities(results, &groups[g], levels);
     print_group_line(out, results, &groups[g], levels, level_count, scratch, speedups);
   }
-  fprintf(out, "\nper layer, speed-up over XNNPACK dense and break-even (same rule):\n");
+  fprintf(out, "\nper layer, speed-up over XNNPACK dense (int8: over XNNPACK qc8) and break-even (same rule):\n");
   for (size_t g = 0; g < group_count; g++) {
     const size_t level_count = find_sparsities(results, &groups[g], levels);
-    fprintf(out, "  %s %s %zu thread%s:\n", groups[g].suite, groups[g].format, groups[g].threads,
-            groups[g].threads == 1 ? "" : "s");
+    fprintf(out, "  %s %s%s%s %zu thread%s:\n", groups[g].suite, groups[g].format, is_int8_group(&groups[g]) ? " " : "",
+            is_int8_group(&groups[g]) ? groups[g].dtype : "", groups[g].threads, groups[g].threads == 1 ? "" : "s");
     print_layer_lines(out, results, &groups[g], levels, level_count, speedups);
   }
   free(groups);
@@ -491,6 +601,7 @@ static void json_string(FILE* f, const char* key, const char* value) {
 
 static void json_result(FILE* f, const struct bench_result* r) {
   fputs("  {", f);
+  json_string(f, "dtype", r->dtype);
   json_string(f, "suite", r->suite);
   json_string(f, "layer", r->layer);
   json_size(f, "m", r->m);
@@ -529,6 +640,32 @@ static void json_result(FILE* f, const struct bench_result* r) {
   json_string(f, "kind", r->kind);
   json_string(f, "xnn_sparse_path", r->xnn_sparse_path);
   json_number(f, "macs", r->macs, true);
+  json_number(f, "read_l3_gbs", r->read_l3_gbs, true);
+  json_number(f, "read_dram_gbs", r->read_dram_gbs, true);
+  if (!isnan(r->weight_bytes)) {
+    json_number(f, "weight_bytes", r->weight_bytes, true);
+    json_number(f, "weight_gbs", r->weight_gbs, true);
+    json_number(f, "weight_read_pct", r->weight_read_pct, true);
+    json_string(f, "weight_read_level", r->weight_read_level != NULL ? r->weight_read_level : "");
+  }
+  if (strcmp(r->dtype, "f32") != 0) {
+    /* int8: sprig_us = sprig's int8 operator, xnn_dense_us = XNNPACK qc8 (also under its own key) */
+    json_number(f, "sprig_f32_us", r->f32_us, true);
+    json_number(f, "sprig_f32_min_us", r->f32_min_us, true);
+    json_number(f, "speedup_vs_sprig_f32", r->f32_us / r->us[bench_sprig], true);
+    json_number(f, "xnn_qc8_us", r->us[bench_xnn_dense], true);
+    json_number(f, "sprig_f32_max_rel_err", r->f32_rel_err, true);
+    json_number(f, "max_diff_vs_xnn_qc8", r->int8_max_diff, true);
+    fprintf(f, "\"diff_count_vs_xnn_qc8\": %lld, ", r->int8_diff_count);
+    json_number(f, "max_diff_vs_formulas", r->sprig_ref_max_diff, true);
+    fprintf(f, "\"diff_count_vs_formulas\": %lld, ", r->ref_diff_count);
+    json_number(f, "xnn_qc8_max_diff_vs_formulas", r->xnn_ref_max_diff, true);
+    json_number(f, "quantization_rel_err", r->quant_rel_err, true);
+    json_number(f, "input_scale", r->input_scale, true);
+    fprintf(f, "\"input_zero_point\": %d, ", r->input_zero_point);
+    json_number(f, "output_scale", r->output_scale, true);
+    fprintf(f, "\"output_zero_point\": %d, ", r->output_zero_point);
+  }
   if (strcmp(r->kind, "conv2d") == 0) {
     json_size(f, "kernel_size", r->conv_kernel);
     json_size(f, "stride", r->stride);
@@ -592,7 +729,8 @@ int bench_write_json(const char* path, const struct bench_results* results) {
 
 static bool earlier_same_threads(const struct group* groups, size_t g) {
   for (size_t h = 0; h < g; h++) {
-    if (groups[h].threads == groups[g].threads && strcmp(groups[h].suite, groups[g].suite) == 0) {
+    if (groups[h].threads == groups[g].threads && strcmp(groups[h].suite, groups[g].suite) == 0 &&
+        !is_int8_group(&groups[h])) {
       return true;
     }
   }
@@ -607,7 +745,7 @@ static void plot_blocks(FILE* f, const struct bench_results* results, const char
   bool first_block = true;
   for (size_t g = 0; g < group_count; g++) {
     if (strcmp(groups[g].suite, suite) != 0 || is_dense_group(&groups[g]) ||
-        (xnn_sparse && earlier_same_threads(groups, g))) {
+        (xnn_sparse && (is_int8_group(&groups[g]) || earlier_same_threads(groups, g)))) {
       continue;
     }
     fputs(first_block ? "" : "\n\n", f); /* two blank lines separate gnuplot data blocks */
@@ -615,6 +753,9 @@ static void plot_blocks(FILE* f, const struct bench_results* results, const char
     const char* plural = groups[g].threads == 1 ? "" : "s";
     if (xnn_sparse) {
       fprintf(f, "\"XNNPACK sparse, %zu thread%s\"\n", groups[g].threads, plural);
+    } else if (is_int8_group(&groups[g])) {
+      fprintf(f, "\"sprig %s %s over XNNPACK qc8, %zu thread%s\"\n", groups[g].format, groups[g].dtype,
+              groups[g].threads, plural);
     } else {
       fprintf(f, "\"sprig %s, %zu thread%s\"\n", groups[g].format, groups[g].threads, plural);
     }

@@ -18,8 +18,12 @@ enum bench_contender_id {
 #define BENCH_MAX_BREAKDOWN 8
 #define BENCH_PROFILE_ROUNDS 7
 
-/* One case. Times are medians in microseconds; NAN means "not applicable" (null in JSON). */
+/* One case. Times are medians in microseconds; NAN means "not applicable" (null in JSON).
+ * int8 cases (dtype qs8 / qd8): us[bench_sprig] is sprig's int8 operator, us[bench_xnn_dense]
+ * XNNPACK's dense per-channel int8 (qc8) convolution, us[bench_xnn_sparse] NAN (XNNPACK has no
+ * sparse int8 path); f32_us is sprig's f32 operator on the same layer, timed in the same rounds. */
 struct bench_result {
+  char dtype[8];                      /* "f32", "qs8", "qd8" */
   char suite[32];
   char layer[64];
   char format[16];                    /* "dense" for layers whose weights are not pruned */
@@ -49,6 +53,29 @@ struct bench_result {
   const char* const* breakdown_names;
   double breakdown_us[bench_contender_count][BENCH_MAX_BREAKDOWN];
   double breakdown_min_us[bench_contender_count][BENCH_MAX_BREAKDOWN];  /* fastest round */
+  /* int8 cases: sprig's f32 operator on the same layer (median, fastest round, its check) */
+  double f32_us, f32_min_us, f32_rel_err;
+  /* int8 cases: max |sprig - XNNPACK qc8| over the int8 outputs and how many differ (qs8; -1 /
+   * NAN when XNNPACK did not run or the dtype is qd8); max |sprig - reference| and |XNNPACK -
+   * reference| in quantized units against a plain-C evaluation of the qs8 formulas */
+  double int8_max_diff, xnn_ref_max_diff, sprig_ref_max_diff;
+  long long int8_diff_count;
+  /* int8 cases: outputs of sprig's int8 operator that differ at all from the plain-C evaluation
+   * of its formulas (qs8 and qd8) */
+  long long ref_diff_count;
+  /* int8 cases: the dequantized output's max error over |bias| + sum |w x| against the f32
+   * reference of the unquantized layer (what quantization costs; informational) */
+  double quant_rel_err;
+  /* int8 quantization used: input / output scale and zero point (qd8: output not quantized) */
+  double input_scale, output_scale;
+  int input_zero_point, output_zero_point;
+  /* linear layers at batch 1: weight bytes sprig's operator streams per run
+   * (sprig_operator_weight_bytes, else the packed bytes) / time, and its share of the measured
+   * single-core read rate from L3 (weights that fit in L3) or DRAM; NAN otherwise */
+  double weight_bytes, weight_gbs, weight_read_pct;
+  const char* weight_read_level;      /* "l3", "dram" or NULL */
+  /* the read-bandwidth probe (bench/peak.h), copied into every record: GB/s */
+  double read_l3_gbs, read_dram_gbs;
   bool ok;
   char note[256];
 };
@@ -65,6 +92,9 @@ void bench_results_free(struct bench_results* results);
 
 void bench_print_table_header(FILE* out);
 void bench_print_table_row(FILE* out, const struct bench_result* r);
+/* The int8 (qs8 / qd8) table: sprig int8, sprig f32, XNNPACK qc8 on the same layer. */
+void bench_print_int8_table_header(FILE* out);
+void bench_print_int8_table_row(FILE* out, const struct bench_result* r);
 void bench_print_kernel_header(FILE* out);
 void bench_print_kernel_row(FILE* out, const struct bench_result* r, double default_us);
 /* Per suite, format and thread count: the median speed-up over the suite's layers at each

@@ -19,6 +19,13 @@ bool bench_xnn_dense_runner_create(const struct bench_problem* problem, struct b
   return unavailable(runner, "xnn-dense");
 }
 
+bool bench_xnn_qc8_runner_create(const struct bench_problem* problem, const struct bench_quantized* quantized,
+                                 struct bench_runner* runner) {
+  (void) problem;
+  (void) quantized;
+  return unavailable(runner, "xnn-qc8");
+}
+
 bool bench_xnnpack_initialize(void) {
   return false;
 }

@@ -8,7 +8,11 @@
  * General convolutions (conv2d layers): "sparse" is XNNPACK's NCHW convolution where it has one
  * for the shape (1x1: SpMM; 3x3 s2 with 3 input channels and NHWC input; depthwise 3x3 / 5x5 s1 /
  * s2), null otherwise; dense is its NHWC convolution on the same weights (OHWI), NHWC input
- * converted before timing. */
+ * converted before timing.
+ * int8 (--dtypes qs8 / qd8): XNNPACK's dense per-channel int8 convolution
+ * (xnn_create_convolution2d_nhwc_qc8, fp32 requantization with one scale per output channel,
+ * int32 bias) on the same int8 weights (OHWI) and the NHWC int8 input: a 1x1 convolution for 1x1
+ * and linear layers (batch rows as a batch of 1x1 images), the layer's own shape for conv2d. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -16,11 +20,13 @@
 #include <xnnpack.h>
 
 #include "data.h"
+#include "quant.h"
 #include "runner.h"
 
 struct xnn_impl {
   xnn_operator_t op;
   const struct bench_problem* problem;
+  const struct bench_quantized* quantized; /* qc8 runners; else NULL */
   bool sparse;
 };
 
@@ -43,7 +49,12 @@ static bool xnn_setup(struct bench_runner* runner, pthreadpool_t pool) {
   const struct xnn_impl* impl = runner->impl;
   const struct bench_problem* p = impl->problem;
   enum xnn_status status;
-  if (impl->sparse && p->layer->kind == bench_layer_conv2d) {
+  if (impl->quantized != NULL) {
+    const bool linear = p->layer->kind == bench_layer_linear;
+    status = xnn_setup_convolution2d_nhwc_qc8(impl->op, linear ? p->m : 1, linear ? 1 : p->layer->height,
+                                              linear ? 1 : p->layer->width, impl->quantized->input_pm,
+                                              runner->output_q, pool);
+  } else if (impl->sparse && p->layer->kind == bench_layer_conv2d) {
     status = xnn_setup_convolution2d_nchw_f32(impl->op, 1, p->layer->height, p->layer->width,
                                               p->layer->input_nhwc ? p->input_pm : p->input_cm, runner->output, pool);
   } else if (impl->sparse) {
@@ -130,6 +141,38 @@ bool bench_xnn_dense_runner_create(const struct bench_problem* p, struct bench_r
                                                &impl->op);
   }
   runner->available = xnn_ok(status, "dense create", p);
+  return runner->available;
+}
+
+bool bench_xnn_qc8_runner_create(const struct bench_problem* p, const struct bench_quantized* q,
+                                 struct bench_runner* runner) {
+  *runner = (struct bench_runner){.name = "xnn-qc8", .setup = xnn_setup, .run = xnn_run, .destroy = xnn_destroy};
+  struct xnn_impl* impl = calloc(1, sizeof(struct xnn_impl));
+  runner->impl = impl;
+  runner->output_q = malloc(p->m * p->n + 64);
+  runner->output_pixel_major = true;
+  if (impl == NULL || runner->output_q == NULL) {
+    fprintf(stderr, "sprig-bench: out of memory\n");
+    return false;
+  }
+  impl->problem = p;
+  impl->quantized = q;
+  const struct bench_layer* l = p->layer;
+  const bool conv2d = l->kind == bench_layer_conv2d;
+  const uint32_t pad = conv2d ? l->padding : 0, kernel = conv2d ? l->kernel : 1, stride = conv2d ? l->stride : 1;
+  const uint32_t groups = conv2d ? l->groups : 1;
+  const size_t cin = conv2d ? l->k : p->k;
+  const enum xnn_status status = xnn_create_convolution2d_nhwc_qc8(
+      pad, pad, pad, pad, kernel, kernel, stride, stride, 1, 1, groups, cin / groups, p->n / groups, cin, p->n,
+      q->input_zero_point, q->input_scale, q->weight_scales, q->weights_ohwi != NULL ? q->weights_ohwi : q->weights,
+      q->bias, q->output_zero_point, q->output_scale, INT8_MIN, INT8_MAX, 0, &impl->op);
+  if (status == xnn_status_unsupported_parameter || status == xnn_status_unsupported_hardware ||
+      status == xnn_status_invalid_parameter) {
+    runner->note = "XNNPACK's qc8 convolution refused the layer";
+    xnn_ok(status, "qc8 create", p);
+    return true;
+  }
+  runner->available = xnn_ok(status, "qc8 create", p);
   return runner->available;
 }
 

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include <pthreadpool.h>
 
@@ -11,6 +12,7 @@
 #include "suites.h"
 
 struct bench_network;
+struct bench_quantized;
 
 /* Everything the runners of one case share. Tensors are owned by the caller. */
 struct bench_problem {
@@ -30,7 +32,8 @@ struct bench_runner {
   const char* name;
   bool available;             /* false: not applicable / not built; `note` says why */
   const char* note;
-  float* output;              /* [n][m], or [m][n] when output_pixel_major */
+  float* output;              /* [n][m], or [m][n] when output_pixel_major (NULL for int8 output) */
+  int8_t* output_q;           /* int8 output (qs8 runners), same layouts; else NULL */
   bool output_pixel_major;
   void* impl;
   /* Binds the pool (XNNPACK plans its tiling at setup from the thread count). */
@@ -56,6 +59,16 @@ bool bench_sprig_runner_create(const struct bench_problem* problem, struct bench
                                struct bench_sprig_info* info);
 bool bench_xnn_sparse_runner_create(const struct bench_problem* problem, struct bench_runner* runner);
 bool bench_xnn_dense_runner_create(const struct bench_problem* problem, struct bench_runner* runner);
+
+/* int8 (bench/quant.h). sprig: its qs8 operator (linear, 1x1 or general NCHW convolution) on
+ * the quantized problem, or with qd8 its linear qd8 operator (f32 input and output). XNNPACK:
+ * its dense per-channel int8 convolution (xnn_create_convolution2d_nhwc_qc8; linear layers as a
+ * 1x1 convolution of batch x 1 x 1 pixels) on the NHWC int8 input, output [m][n]. A runner sprig
+ * or XNNPACK refuses comes back with available == false and the reason in `note` (static). */
+bool bench_sprig_int8_runner_create(const struct bench_problem* problem, const struct bench_quantized* quantized,
+                                    bool qd8, struct bench_runner* runner, struct bench_sprig_info* info);
+bool bench_xnn_qc8_runner_create(const struct bench_problem* problem, const struct bench_quantized* quantized,
+                                 struct bench_runner* runner);
 
 /* Whole networks (bench/network.h): all sprig; XNNPACK's NCHW (sparse) network; XNNPACK's NHWC
  * (dense) network. Each creates every operator once; setup binds the pool (XNNPACK) and run

@@ -50,7 +50,8 @@ static const struct bench_layer mobilenet_v2[] = {
     CONV("conv-320-1280@7", 320, 1280, 7, 1),
 };
 
-/* BERT-base-like linear layers (in x out / batch rows), and a 7B-model-like square one. */
+/* BERT-base-like linear layers (in x out / batch rows), and a 7B-model-like square one: batch 1
+ * (decoding), 16 (a few sequences or a short prompt) and 128 (BERT-base layers on a sequence). */
 static const struct bench_layer transformer[] = {
     LINEAR("768x768/b1", 768, 768, 1),
     LINEAR("768x3072/b1", 768, 3072, 1),
@@ -59,6 +60,10 @@ static const struct bench_layer transformer[] = {
     LINEAR("768x3072/b128", 768, 3072, 128),
     LINEAR("3072x768/b128", 3072, 768, 128),
     LINEAR("4096x4096/b1", 4096, 4096, 1),
+    LINEAR("768x768/b16", 768, 768, 16),
+    LINEAR("768x3072/b16", 768, 3072, 16),
+    LINEAR("3072x768/b16", 3072, 768, 16),
+    LINEAR("4096x4096/b16", 4096, 4096, 16),
 };
 
 /* The same linear layers at the small batches of interactive use (a few sequences, a few beams). */
@@ -120,8 +125,8 @@ static const struct bench_layer e2e[] = {
 static const struct bench_suite suites[] = {
     SUITE("mobilenet-v1", "MobileNet v1 224 1.0: 1x1 convolutions, NCHW, batch 1", mobilenet_v1),
     SUITE("mobilenet-v2", "MobileNet v2 224 1.0: 1x1 expand/project convolutions, NCHW, batch 1", mobilenet_v2),
-    SUITE("transformer", "linear layers 768x768, 768x3072, 3072x768 at batch 1 and 128; 4096x4096 at batch 1",
-          transformer),
+    SUITE("transformer", "linear layers 768x768, 768x3072, 3072x768 at batch 1, 16 and 128; 4096x4096 at batch 1 and "
+          "16", transformer),
     SUITE("small-batch", "linear layers 768x768, 768x3072, 3072x768 at batch 2, 3, 4 and 8", small_batch),
     SUITE("resnet18", "ResNet-18 224: its 3x3 convolutions (stride 1 and 2, pad 1), pruned, NCHW, batch 1", resnet18),
     SUITE("dwconv", "MobileNet v1/v2 224: first 3x3 s2 convolution (NHWC input) and depthwise 3x3 layers, dense",

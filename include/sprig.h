@@ -118,7 +118,8 @@ SPRIG_API const char* sprig_status_string(enum sprig_status status);
 
 /* Initializes hardware detection and kernel choice. Idempotent and thread-safe; every other
  * call that needs it returns sprig_status_uninitialized until it succeeded.
- * The environment variable SPRIG_FORCE_ISA=scalar|sse2|avx2|avx512f|neonfma|wasmsimd
+ * The environment variable SPRIG_FORCE_ISA=scalar|sse2|avx2|avx512f|avxvnni|avx512vnni|neonfma|
+ * neondot|neon|neonvfpv4|wasmsimd (neon, neonvfpv4: armv7 NEON without / with VFPv4 FMA)
  * restricts kernel choice to kernels of that instruction set (scalar where a kernel family has
  * none); naming one the CPU lacks makes this call fail with sprig_status_unsupported_hardware,
  * and an unknown name with sprig_status_invalid_parameter. */
@@ -253,6 +254,39 @@ SPRIG_API enum sprig_status sprig_get_weights_info(
 /* Drops the caller's reference. Operators created from the weights keep their own, so the
  * weights may be released right after creating operators. NULL is a no-op success. */
 SPRIG_API enum sprig_status sprig_release_weights(sprig_weights_t weights);
+
+/* ---- serialized weights ----
+ * Packed weights saved as one self-contained blob (docs/serialization.md has the layout):
+ * versioned, little-endian on every target (a blob written on x86 loads on ARM and WebAssembly),
+ * with a CRC-32C. Only the packed arrays are stored; operators rebuild what they derive from
+ * them on first use. */
+
+/* Writes the blob of `weights` into buffer[0 .. size) and its size to *size_out.
+ *   buffer    NULL: only *size_out is written (the size to allocate).
+ *   capacity  bytes at buffer; below the blob's size: invalid_parameter, nothing written.
+ *   size_out  not NULL.
+ * Returns success or invalid_parameter (NULL weights or size_out, capacity too small). */
+SPRIG_API enum sprig_status sprig_serialize_weights(
+    sprig_weights_t weights, void* buffer, size_t capacity, size_t* size_out);
+
+/* Deserialization flag: the loaded weights point into `data` instead of copying the arrays,
+ * when data is aligned for them (4 bytes; any malloc'd or mmap'd buffer is) on a little-endian
+ * target (all of sprig's); otherwise the arrays are copied as without the flag. The caller keeps
+ * data alive and unchanged until the weights and every operator created from them are released
+ * / deleted. */
+#define SPRIG_FLAG_BORROW_BUFFER 0x00000004u
+
+/* Loads weights from a blob of exactly `size` bytes (sprig_serialize_weights' *size_out). The
+ * blob is not trusted: its magic, version, dtype, pattern, sizes (against `size`), CRC-32C and
+ * every index and row pointer are checked before use. Weights from a blob behave as the
+ * weights it was made from (same operators, bitwise identical outputs).
+ *   flags        0 or SPRIG_FLAG_BORROW_BUFFER.
+ *   weights_out  receives the weights (one reference: sprig_release_weights); untouched on error.
+ * Returns success; uninitialized; invalid_parameter (NULL data or weights_out, unknown flags);
+ * invalid_weights (not a blob, another format version, truncated, CRC mismatch, or any field
+ * or array inconsistent; the reason is logged); out_of_memory. */
+SPRIG_API enum sprig_status sprig_deserialize_weights(
+    const void* data, size_t size, uint32_t flags, sprig_weights_t* weights_out);
 
 /* ---- operators ---- */
 typedef struct sprig_operator* sprig_operator_t;
@@ -422,6 +456,95 @@ SPRIG_API enum sprig_status sprig_reshape_convert_f32(
 /* input and output: batch x height x width x channels floats each; must not overlap. */
 SPRIG_API enum sprig_status sprig_setup_convert_f32(
     sprig_operator_t op, const float* input, float* output);
+
+/* ---- int8: qs8 (int8 activations) and qd8 (f32 activations quantized per row at run time) ----
+ *
+ * The TFLite / XNNPACK conventions: int8 activations with a zero point and a scale (real value
+ * = scale x (q - zero_point)); int8 weights, symmetric (zero point 0), one scale per output
+ * channel; int32 bias in units of input_scale x weight_scales[o]. Zeros in the weights define the
+ * sparsity pattern, as for f32. For every output channel o the operators compute, in int32
+ * arithmetic that wraps on overflow (not reached unless a row has ~2^31 / (127 x 255) = 66 000
+ * nonzeros of extreme values):
+ *   acc = bias[o] + sum_i W[o][i] * (x[i] - input_zero_point)
+ * qs8 outputs: y = clamp(round_to_nearest_even((float) acc * s[o]) + output_zero_point,
+ *                        output_min, output_max),
+ *   s[o] = input_scale * weight_scales[o] / output_scale, computed in float in that order (as
+ *   XNNPACK's fp32 requantization does). Bit-exact on every ISA and pool.
+ * Packed int8 weights take, per stored value: CSR 2 bytes (value + column gap) plus 4 per row;
+ * BLOCK / GROUP 1 byte plus 2 (or 4) per block; N:M 2. Kernels take four consecutive input
+ * channels per weight entry (dot-product instructions: NEON sdot, x86 vpdpbusd), so 1x4 / 1x8
+ * blocks and N:M with m = 4 fill every lane; unstructured weights cost one entry per group of
+ * four input channels holding a nonzero. */
+
+/* Packs a dense row-major int8 [rows][cols] matrix (zeros define the pattern), as
+ * sprig_pack_weights_f32 does for floats; the weights can only make qs8 / qd8 operators. */
+SPRIG_API enum sprig_status sprig_pack_weights_qs8(
+    size_t rows, size_t cols, const int8_t* dense, const struct sprig_sparsity* pattern,
+    uint32_t flags, sprig_weights_t* weights_out);
+
+/* Linear layer on int8 activations: input [batch][in_features], output [batch][out_features],
+ * int8, row-major, not overlapping.
+ *   input_zero_point, input_scale     of the input (scale finite and > 0).
+ *   weights        dense int8 [out_features][in_features]; read during the call only.
+ *   weight_scales  out_features scales (finite, > 0). Copied.
+ *   bias           out_features int32 values, or NULL for zeros. Copied.
+ *   output_zero_point, output_scale   of the output (scale finite and > 0); every s[o] must be
+ *                  a finite float > 0.
+ *   output_min <= output_max          the clamp, in quantized units.
+ *   pattern, flags, op_out            as for sprig_create_linear_f32. */
+SPRIG_API enum sprig_status sprig_create_linear_qs8(
+    size_t in_features, size_t out_features, int8_t input_zero_point, float input_scale,
+    const int8_t* weights, const float* weight_scales, const int32_t* bias,
+    int8_t output_zero_point, float output_scale, int8_t output_min, int8_t output_max,
+    const struct sprig_sparsity* pattern, uint32_t flags, sprig_operator_t* op_out);
+/* The same from weights packed by sprig_pack_weights_qs8 (referenced; flags 0). */
+SPRIG_API enum sprig_status sprig_create_linear_from_weights_qs8(
+    sprig_weights_t weights, int8_t input_zero_point, float input_scale, const float* weight_scales,
+    const int32_t* bias, int8_t output_zero_point, float output_scale, int8_t output_min,
+    int8_t output_max, uint32_t flags, sprig_operator_t* op_out);
+/* batch >= 1 (byte sizes must fit size_t). Unbinds the tensors; keeps the previous plan on error. */
+SPRIG_API enum sprig_status sprig_reshape_linear_qs8(sprig_operator_t op, size_t batch);
+SPRIG_API enum sprig_status sprig_setup_linear_qs8(sprig_operator_t op, const int8_t* input, int8_t* output);
+
+/* Convolution on int8 NCHW activations: the shapes, padding, groups and flags of
+ * sprig_create_conv2d_nchw_f32 (SPRIG_FLAG_INPUT_NHWC included); padding reads
+ * input_zero_point (a real zero). Quantization arguments as for sprig_create_linear_qs8, with
+ * G*O weight scales and biases. */
+SPRIG_API enum sprig_status sprig_create_conv2d_nchw_qs8(
+    const struct sprig_conv2d_params* params, int8_t input_zero_point, float input_scale,
+    const int8_t* weights, const float* weight_scales, const int32_t* bias,
+    int8_t output_zero_point, float output_scale, int8_t output_min, int8_t output_max,
+    const struct sprig_sparsity* pattern, uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_create_conv2d_nchw_from_weights_qs8(
+    const struct sprig_conv2d_params* params, sprig_weights_t weights, int8_t input_zero_point,
+    float input_scale, const float* weight_scales, const int32_t* bias, int8_t output_zero_point,
+    float output_scale, int8_t output_min, int8_t output_max, uint32_t flags, sprig_operator_t* op_out);
+/* As sprig_reshape_conv2d_nchw_f32. */
+SPRIG_API enum sprig_status sprig_reshape_conv2d_nchw_qs8(
+    sprig_operator_t op, size_t batch, size_t height, size_t width,
+    size_t* output_height_out, size_t* output_width_out);
+SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_qs8(sprig_operator_t op, const int8_t* input, int8_t* output);
+
+/* Linear layer with dynamically quantized input (qd8): f32 input [batch][in_features] and f32
+ * output [batch][out_features], int8 weights with per-channel scales. Each run quantizes every
+ * input row b on its own, asymmetrically over [lo, hi] = [min(0, min x), max(0, max x)]:
+ *   scale_b = (hi - lo) / 255 (1 when hi == lo), zero_point_b = clamp(rne(-128 - lo / scale_b),
+ *   -128, 127), q = clamp(rne(x * (1 / scale_b)) + zero_point_b, -128, 127)
+ * then output[b][o] = clamp((float) acc * (scale_b * weight_scales[o]) + bias[o], output_min,
+ * output_max) with acc = sum_i W[o][i] * (q[i] - zero_point_b) in int32. A row holding NaN or
+ * +-Inf gives a NaN output row. Results match a plain-C evaluation of these formulas bit for bit.
+ *   weights, weight_scales, pattern, flags, op_out: as for sprig_create_linear_qs8.
+ *   bias          out_features floats, or NULL for zeros. Copied.
+ *   output_min, output_max   as for sprig_create_linear_f32. */
+SPRIG_API enum sprig_status sprig_create_linear_qd8_f32(
+    size_t in_features, size_t out_features, const int8_t* weights, const float* weight_scales,
+    const float* bias, float output_min, float output_max, const struct sprig_sparsity* pattern,
+    uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_create_linear_from_weights_qd8_f32(
+    sprig_weights_t weights, const float* weight_scales, const float* bias, float output_min,
+    float output_max, uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_reshape_linear_qd8_f32(sprig_operator_t op, size_t batch);
+SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, const float* input, float* output);
 
 /* Computes the operator on the bound tensors. `threadpool` may be NULL (serial on the calling
  * thread) or the caller's own pool. Results are bitwise identical for any pool. No allocation.

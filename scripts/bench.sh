@@ -15,7 +15,8 @@
 # --suite, --layers or --kernels drops the default suite selection.
 # Suites (sprig-bench --list shows every layer):
 #   mobilenet-v1, mobilenet-v2   the 1x1 convolutions of MobileNet v1 / v2 224 (the default runs v1)
-#   transformer, small-batch     linear layers at batch 1 and 128 / at batch 2-8
+#   transformer, small-batch     linear layers at batch 1, 16 and 128 (4096x4096 at 1 and 16) / at
+#                                batch 2-8
 #   resnet18                     ResNet-18's 3x3 convolutions (s1 and s2, pad 1), pruned like the 1x1
 #                                suites; XNNPACK has no NCHW path for them (its sparse column is null)
 #   dwconv                       MobileNet v1/v2's depthwise 3x3 layers and first 3x3 s2 convolution
@@ -25,7 +26,14 @@
 #                                XNNPACK's NCHW (sparse) network vs XNNPACK's NHWC (dense) network on the
 #                                same weights; prints each network's break-even sparsity against XNNPACK
 #                                dense and its time per operator class
+# Data types (--dtypes, default f32): qs8 adds sprig's int8 operators on the same layers, quantized
+# per output channel from the same pruned weights, with sprig's f32 time beside them and XNNPACK's
+# dense per-channel int8 (qc8) convolution as the peer, outputs compared element by element; qd8
+# (linear layers) sprig's dynamically quantized operator against the same peer. int8 rows get
+# their own table and break-even lines.
 # Examples:
+#   scripts/bench.sh --dtypes f32,qs8
+#   scripts/bench.sh --suite transformer --dtypes qd8 --formats block1x4 --sparsity 0.9 --threads 1
 #   scripts/bench.sh --suite mobilenet-v2
 #   scripts/bench.sh --suite e2e --sparsity 0.7,0.9
 #   scripts/bench.sh --suite resnet18 --formats csr,block8x1 --sparsity 0.7,0.9 --threads 1
@@ -65,7 +73,7 @@ START=$SECONDS
 log() { printf '[bench %3ds] %s\n' "$((SECONDS - START))" "$*" >&2; }
 
 DEFAULT_SELECTION=(--suite mobilenet-v1,transformer
-  --layers 'mobilenet-v1/*,transformer/768x*,transformer/3072x*')
+  --layers 'mobilenet-v1/*,transformer/768x*/b1,transformer/768x*/b128,transformer/3072x*/b1,transformer/3072x*/b128')
 DEFAULT_RUN=(--formats csr,block8x1,block1x4,nm2:4 --sparsity 0.3,0.5,0.7,0.9,0.95 --threads 1,all --min-time 0.03
   --max-reps 400)
 for arg in "$@"; do

@@ -1,15 +1,20 @@
 #!/usr/bin/env bash
 # Installs everything sprig's tests and benchmarks need on a Debian 12 machine:
-#   native -dev packages, aarch64 cross compiler + qemu-user, a private arm64 sysroot,
-#   emscripten + node-acorn, CMocka built for wasm, gnuplot.
+#   native -dev packages, aarch64 and armv7 (armhf) cross compilers + qemu-user, private arm64
+#   and armhf sysroots, emscripten + node-acorn, CMocka built for wasm (plain and -pthread), gnuplot,
+#   valgrind, clang-14 with libFuzzer (fuzz/).
 # Idempotent: a second run only checks and returns.
 # Where things go: SPRIG_DEPS_DIR (default: <repo>/.deps).
+# SPRIG_SETUP_LLVM_MCA=1 also installs llvm-19 (llvm-mca-19) for scripts/neon-mca.sh, which sets it
+# when llvm-mca-19 is missing; the tests and benchmarks do not need it.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEPS="${SPRIG_DEPS_DIR:-$ROOT/.deps}"
 SYSROOT_ARM64="$DEPS/sysroot-arm64"
+SYSROOT_ARMHF="$DEPS/sysroot-armhf"
 CMOCKA_WASM="$DEPS/cmocka-wasm"
+CMOCKA_WASM_THREADS="$DEPS/cmocka-wasm-threads"  # built with -pthread (shared-memory modules)
 mkdir -p "$DEPS"
 
 log() { printf '[setup-deps] %s\n' "$*" >&2; }
@@ -20,10 +25,15 @@ export DEBIAN_FRONTEND=noninteractive
 
 NATIVE_PKGS=(cmake make gcc g++ pkg-config
   libcpuinfo-dev libpthreadpool-dev libxnnpack-dev libcmocka-dev
-  gcc-aarch64-linux-gnu libc6-dev-arm64-cross qemu-user
-  emscripten node-acorn gnuplot-nox dpkg-dev xz-utils)
+  gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
+  emscripten node-acorn gnuplot-nox dpkg-dev xz-utils
+  valgrind libtsan2 clang-14 libclang-rt-14-dev llvm-14)
+# valgrind: the valgrind target; libtsan2: gcc's -fsanitize=thread (tsan target); clang-14 with
+# libclang-rt-14-dev (libclang_rt.fuzzer, asan, ubsan) and llvm-14 (llvm-symbolizer): fuzz/.
 ARM64_DEBS=(libcmocka-dev libcmocka0 libcpuinfo-dev libcpuinfo0
   libpthreadpool-dev libpthreadpool0 libxnnpack-dev libxnnpack0)
+# armhf: what the tests link (the bench builds without XNNPACK there).
+ARMHF_DEBS=(libcmocka-dev libcmocka0 libcpuinfo-dev libcpuinfo0 libpthreadpool-dev libpthreadpool0)
 
 apt_updated=0
 apt_update() {
@@ -53,25 +63,30 @@ install_native() {
   fi
 }
 
-install_arm64_sysroot() {
-  if [ -f "$SYSROOT_ARM64/.complete" ]; then return; fi
-  if ! dpkg --print-foreign-architectures | grep -qx arm64; then
-    log "adding arm64 as a foreign architecture (download only; nothing arm64 is installed)"
-    $SUDO dpkg --add-architecture arm64
+# install_foreign_sysroot ARCH SYSROOT PACKAGE...: Debian's ARCH packages unpacked with dpkg -x
+# into SYSROOT (never installed: the foreign -dev packages conflict with the native ones).
+install_foreign_sysroot() {
+  local arch="$1" sysroot="$2"
+  shift 2
+  if [ -f "$sysroot/.complete" ]; then return; fi
+  if ! dpkg --print-foreign-architectures | grep -qx "$arch"; then
+    log "adding $arch as a foreign architecture (download only; nothing $arch is installed)"
+    $SUDO dpkg --add-architecture "$arch"
     apt_updated=0
   fi
   apt_update
   local tmp
   tmp="$(mktemp -d)"
   chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"  # apt downloads as the _apt user when it can
-  log "fetching arm64 -dev packages into $SYSROOT_ARM64"
-  ( cd "$tmp" && apt-get download -qq "${ARM64_DEBS[@]/%/:arm64}" )
-  rm -rf "$SYSROOT_ARM64"
-  mkdir -p "$SYSROOT_ARM64"
+  log "fetching $arch -dev packages into $sysroot"
+  local pkgs=("$@")
+  ( cd "$tmp" && apt-get download -qq "${pkgs[@]/%/:$arch}" )
+  rm -rf "$sysroot"
+  mkdir -p "$sysroot"
   local deb
-  for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$SYSROOT_ARM64"; done
+  for deb in "$tmp"/*.deb; do dpkg -x "$deb" "$sysroot"; done
   rm -rf "$tmp"
-  touch "$SYSROOT_ARM64/.complete"
+  touch "$sysroot/.complete"
 }
 
 enable_deb_src() {
@@ -89,14 +104,16 @@ SRC
   apt_updated=0
 }
 
+# build_cmocka_wasm PREFIX [EXTRA_CFLAGS]
 build_cmocka_wasm() {
-  if [ -f "$CMOCKA_WASM/.complete" ]; then return; fi
+  local prefix="$1" cflags="${2:-}"
+  if [ -f "$prefix/.complete" ]; then return; fi
   enable_deb_src
   apt_update
   local tmp
   tmp="$(mktemp -d)"
   chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"  # apt downloads as the _apt user when it can
-  log "building CMocka for wasm (emscripten) into $CMOCKA_WASM"
+  log "building CMocka for wasm (emscripten${cflags:+, $cflags}) into $prefix"
   ( cd "$tmp" && apt-get source --download-only -qq cmocka >/dev/null )
   tar -xf "$(ls "$tmp"/cmocka_*.orig.tar.* | grep -v "\.asc$" | head -n1)" -C "$tmp"
   local src
@@ -104,14 +121,21 @@ build_cmocka_wasm() {
   export NODE_PATH=/usr/share/nodejs
   emcmake cmake -S "$src" -B "$tmp/build" -DCMAKE_BUILD_TYPE=Release \
     -DBUILD_SHARED_LIBS=OFF -DWITH_EXAMPLES=OFF -DUNIT_TESTING=OFF \
-    -DCMAKE_C_FLAGS=-D_UINTPTR_T_DEFINED -DCMAKE_INSTALL_PREFIX="$CMOCKA_WASM" >/dev/null
+    -DCMAKE_C_FLAGS="-D_UINTPTR_T_DEFINED $cflags" -DCMAKE_INSTALL_PREFIX="$prefix" >/dev/null
   cmake --build "$tmp/build" -j "$(nproc)" >/dev/null
   cmake --install "$tmp/build" >/dev/null
   rm -rf "$tmp"
-  touch "$CMOCKA_WASM/.complete"
+  touch "$prefix/.complete"
 }
 
 install_native
-install_arm64_sysroot
-build_cmocka_wasm
+install_foreign_sysroot arm64 "$SYSROOT_ARM64" "${ARM64_DEBS[@]}"
+install_foreign_sysroot armhf "$SYSROOT_ARMHF" "${ARMHF_DEBS[@]}"
+build_cmocka_wasm "$CMOCKA_WASM"
+build_cmocka_wasm "$CMOCKA_WASM_THREADS" -pthread
+if [ "${SPRIG_SETUP_LLVM_MCA:-0}" = 1 ] && [ -n "$(missing_pkgs llvm-19)" ]; then
+  apt_update
+  log "apt-get install: llvm-19 (llvm-mca-19, for scripts/neon-mca.sh)"
+  $SUDO apt-get install -y -qq --no-install-recommends llvm-19 >/dev/null
+fi
 log "ok (deps in $DEPS)"

@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Builds and runs sprig's whole CMocka suite on every target, one summary line per target:
 #   native x86-64 Release, native Debug + ASan/UBSan, aarch64 under qemu (cortex-a53 and max),
-#   wasm under node (SIMD and scalar builds), and an install + find_package/pkg-config check
+#   armv7 under qemu-arm (cortex-a7 and cortex-a15; SPRIG_FORCE_ISA=neon runs the no-FMA kernels),
+#   wasm under node (SIMD and scalar builds; wasm-threads: SIMD + emscripten pthreads, real
+#   pools of 2 and 4), and an install + find_package/pkg-config check
 #   (static and shared: libsprig.so must export exactly sprig.h's functions) plus a parent
-#   project that adds sprig with add_subdirectory().
+#   project that adds sprig with add_subdirectory(); ThreadSanitizer (Debug, -fsanitize=thread)
+#   on the tests that run threads; valgrind memcheck (0 errors, 0 leaks) on the native operator
+#   tests; each libFuzzer target of fuzz/ for a short time (scripts/fuzz.sh).
 # Exits non-zero if any target fails or runs no test. Usage: scripts/test.sh [target ...]
-# Targets: native asan aarch64 wasm install (default: all). Logs: build/test-logs/.
+# Targets: native asan aarch64 armv7 wasm wasm-threads install tsan valgrind fuzz (default: all).
+# Logs: build/test-logs/. SPRIG_FUZZ_SECONDS: seconds per fuzz target (default 20).
 # SPRIG_TEST_CMAKE_ARGS adds CMake arguments to every build.
 set -uo pipefail
 
@@ -20,6 +25,10 @@ bash "$ROOT/scripts/setup-deps.sh" || { echo "setup-deps failed" >&2; exit 1; }
 
 failures=0
 summary=()
+# Command words run_ctest puts before ctest (tsan: setarch -R where the kernel needs it), and
+# arguments it adds after (a test selection).
+ctest_prefix=()
+ctest_args=()
 
 # Sums CMocka's per-binary summaries in a ctest -V log: prints "passed skipped failed".
 count_tests() {
@@ -43,7 +52,7 @@ run_ctest() {
   local name="$1" dir="$2"
   shift 2
   local log="$LOGS/$name.log"
-  if ! (cd "$dir" && env "$@" ctest -V --timeout 1200) >"$log" 2>&1; then
+  if ! (cd "$dir" && env "$@" "${ctest_prefix[@]}" ctest -V --timeout 1200 "${ctest_args[@]}") >"$log" 2>&1; then
     read -r passed skipped failed < <(count_tests "$log")
     record "$name" FAIL "tests: $passed passed, $skipped skipped, $failed failed (see $log)"
     return
@@ -96,6 +105,31 @@ target_aarch64() {
   done
 }
 
+# cortex-a7 and cortex-a15 both have NEON and VFPv4, so the default choice is neonvfpv4 on both;
+# the no-FMA neon kernels run in f32-spmm / f32-nmspmm / f32-bspmv (every listed kernel) and in
+# the SPRIG_FORCE_ISA=neon operator tests. Then cortex-a9 (NEON, VFPv3: no FMA), where neon is
+# the default choice: the example must say so, and the kernel, API and ONNX tests run there (the
+# neonvfpv4 kernel tests skip).
+target_armv7() {
+  local sysroot="$DEPS/sysroot-armhf"
+  local libs="$sysroot/usr/lib/arm-linux-gnueabihf"
+  configure_build armv7 "$BUILD/armv7" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_TOOLCHAIN_FILE="$ROOT/cmake/armv7-linux-gnueabihf.cmake" -DSPRIG_ARMHF_SYSROOT="$sysroot" || return
+  local cpu
+  for cpu in cortex-a7 cortex-a15; do
+    run_ctest "armv7-qemu-$cpu" "$BUILD/armv7" QEMU_CPU="$cpu" LD_LIBRARY_PATH="$libs"
+  done
+  local log="$LOGS/armv7-qemu-cortex-a9-example.log"
+  if QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs" qemu-arm -L /usr/arm-linux-gnueabihf \
+       "$BUILD/armv7/examples/sparse-linear" >"$log" 2>&1 && grep -qx "isa: neon" "$log"; then
+    ctest_args=(-R '^(api|f32-spmm|f32-nmspmm|f32-bspmv|onnx-conformance)$')
+    run_ctest armv7-qemu-cortex-a9 "$BUILD/armv7" QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs"
+    ctest_args=()
+  else
+    record armv7-qemu-cortex-a9 FAIL "examples/sparse-linear did not choose isa neon (see $log)"
+  fi
+}
+
 target_wasm() {
   export NODE_PATH=/usr/share/nodejs
   local variant simd
@@ -109,6 +143,21 @@ target_wasm() {
         "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" || continue
     run_ctest "wasm-$variant-node" "$BUILD/wasm-$variant"
   done
+}
+
+# The threaded wasm build (SPRIG_WASM_THREADS: -pthread, shared memory, src/threadpool-wasm.c)
+# with SIMD, against a CMocka built with -pthread. The tests run main() in a pthread
+# (-sPROXY_TO_PTHREAD), so make_pool(2) / make_pool(4) get real Workers and the operator tests
+# compare their outputs bit for bit with the serial run; sharing and threads run on pthreads.
+target_wasm_threads() {
+  export NODE_PATH=/usr/share/nodejs
+  configure_build wasm-threads "$BUILD/wasm-threads" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_TOOLCHAIN_FILE="$(dirname "$(readlink -f "$(command -v emcc)")")/cmake/Modules/Platform/Emscripten.cmake" \
+      -DSPRIG_ENABLE_WASMSIMD=ON -DSPRIG_WASM_THREADS=ON -DSPRIG_BUILD_EXAMPLES=OFF \
+      -DCMOCKA_INCLUDE_DIR="$DEPS/cmocka-wasm-threads/include" \
+      -DCMOCKA_LIBRARY="$DEPS/cmocka-wasm-threads/lib/libcmocka.a" \
+      "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" &&
+    run_ctest wasm-threads-node "$BUILD/wasm-threads"
 }
 
 # The functions include/sprig.h declares, one per line, sorted. Each declaration must start with
@@ -187,15 +236,111 @@ target_install() {
   fi
 }
 
+# ThreadSanitizer. The whole library and the tests are built with -fsanitize=thread (Debug), and
+# ctest runs the tests that run threads or share weights: threads (4 threads creating operators
+# from one weights object, each on its own pool of 1-4 threads), sharing, operators, conv,
+# companions, onnx-conformance, plus api / pack / hostile-weights. The kernel-family tests
+# (f32-*, qs8-*) and the SPRIG_FORCE_ISA repetitions run the same single-threaded code paths
+# again: under TSan they would only add time.
+# Debian's libpthreadpool is not instrumented (and its source is not fetchable here), so TSan
+# cannot see its synchronization and reports every hand-off between the pool's workers and the
+# caller as a race; this build links bench/phone/pthreadpool-lite.c instead (sprig's own pool
+# with the same API, mutexes and C11 atomics) compiled with TSan.
+# TSan's runtime (gcc 12 / clang 14) needs the address layout it knows: on kernels whose ASLR
+# randomizes more address bits (vm.mmap_rnd_bits > 28) a TSan program dies at start with
+# "unexpected memory mapping". A probe program tells; if it fails, the tests run under
+# `setarch -R` (no ASLR for that process tree only; nothing on the machine is changed).
+target_tsan() {
+  local dir="$BUILD/native-tsan" flags="-fsanitize=thread -fno-omit-frame-pointer"
+  local log="$LOGS/native-tsan-pool.log"
+  mkdir -p "$dir/pool"
+  if ! { cc -std=c11 -O1 -g $flags -c "$ROOT/bench/phone/pthreadpool-lite.c" -o "$dir/pool/pthreadpool-lite.o" &&
+         ar rcs "$dir/pool/libpthreadpool.a" "$dir/pool/pthreadpool-lite.o" &&
+         printf '%s\n' '#include <pthread.h>' 'static int x;' 'static void* f(void* a) { x++; return a; }' \
+           'int main(void) { pthread_t t; pthread_create(&t, 0, f, 0); pthread_join(t, 0); return x - 1; }' |
+           cc -fsanitize=thread -x c - -o "$dir/pool/probe" -pthread; } >"$log" 2>&1; then
+    record native-tsan FAIL "TSan pool or probe did not build (see $log)"
+    return
+  fi
+  if "$dir/pool/probe" >>"$log" 2>&1; then
+    ctest_prefix=()
+  elif setarch "$(uname -m)" -R "$dir/pool/probe" >>"$log" 2>&1; then
+    echo "TSan needs ASLR off on this kernel: running under setarch -R" >>"$log"
+    ctest_prefix=(setarch "$(uname -m)" -R)
+  else
+    record native-tsan FAIL "a TSan probe program does not run, even under setarch -R (see $log)"
+    return
+  fi
+  ctest_args=(-R '^(threads|sharing|operators|conv|companions|onnx-conformance|api|pack|hostile-weights)$')
+  configure_build native-tsan "$dir" -DCMAKE_BUILD_TYPE=Debug -DSPRIG_BUILD_EXAMPLES=OFF \
+      "-DCMAKE_C_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" \
+      -DSPRIG_PTHREADPOOL_LIBRARY="$dir/pool/libpthreadpool.a" -DSPRIG_PTHREADPOOL_INCLUDE_DIR=/usr/include &&
+    run_ctest native-tsan "$dir" TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1"
+  ctest_prefix=()
+  ctest_args=()
+}
+
+# valgrind memcheck on the native operator tests of the Release build (the native target's):
+# any error and any definitely or indirectly lost block fails. On x86 they run the AVX2 kernels
+# (valgrind's CPU has no AVX-512, so sprig does not choose it). Not run here: the kernel-family
+# tests (f32-*, qs8-*: microkernels allocate nothing and the asan target
+# checks their bounds), onnx-conformance (the same operators on files) and the SPRIG_FORCE_ISA
+# repetitions (the same allocations again).
+VALGRIND_TESTS=(api pack serialize sharing hostile-weights threads companions conv operators)
+target_valgrind() {
+  local dir="$BUILD/native-release"
+  # Up to date after the native target (a no-op then); built here when valgrind runs alone.
+  configure_build native-release "$dir" -DCMAKE_BUILD_TYPE=Release || return
+  local t i passed=0 failed=() pids=() names=()
+  mkdir -p "$LOGS/valgrind"
+  # Two at a time: a program under valgrind uses one core.
+  for t in "${VALGRIND_TESTS[@]}"; do
+    ( cd "$dir/tests" && valgrind -q --error-exitcode=1 --leak-check=full \
+        --errors-for-leak-kinds=definite,indirect "./$t-test" ) >"$LOGS/valgrind/$t.log" 2>&1 &
+    pids+=($!)
+    names+=("$t")
+    if [ ${#pids[@]} -ge 2 ]; then
+      if wait "${pids[0]}"; then passed=$((passed + 1)); else failed+=("${names[0]}"); fi
+      pids=("${pids[@]:1}")
+      names=("${names[@]:1}")
+    fi
+  done
+  for i in "${!pids[@]}"; do
+    if wait "${pids[$i]}"; then passed=$((passed + 1)); else failed+=("${names[$i]}"); fi
+  done
+  if [ ${#failed[@]} -ne 0 ]; then
+    record valgrind-memcheck FAIL "errors, leaks or failed tests in: ${failed[*]} (see $LOGS/valgrind/)"
+  else
+    record valgrind-memcheck PASS "$passed test programs: 0 errors, 0 leaks"
+  fi
+}
+
+# libFuzzer: scripts/fuzz.sh builds fuzz/ with clang-14 (-fsanitize=fuzzer,address,undefined)
+# into build/fuzz and runs each target for SPRIG_FUZZ_SECONDS (default 20) from its seed corpus.
+target_fuzz() {
+  local log="$LOGS/fuzz.log"
+  if bash "$ROOT/scripts/fuzz.sh" "${SPRIG_FUZZ_SECONDS:-20}" >"$log" 2>&1; then
+    record fuzz PASS "$(grep -c '^fuzz: .* clean' "$log") targets clean ($(grep '^fuzz: .* clean' "$log" |
+      sed -E 's/^fuzz: ([^ ]+) clean, ([0-9]+) runs.*/\1 \2/' | paste -sd, - | sed 's/,/, /g') runs)"
+  else
+    record fuzz FAIL "a target crashed or did not build (see $log)"
+  fi
+}
+
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(native asan aarch64 wasm install)
+[ ${#targets[@]} -eq 0 ] && targets=(native asan aarch64 armv7 wasm wasm-threads install tsan valgrind fuzz)
 for t in "${targets[@]}"; do
   case "$t" in
     native) target_native ;;
     asan) target_asan ;;
     aarch64) target_aarch64 ;;
+    armv7) target_armv7 ;;
     wasm) target_wasm ;;
+    wasm-threads) target_wasm_threads ;;
     install) [ -d "$BUILD/native-release" ] || target_native; target_install ;;
+    tsan) target_tsan ;;
+    valgrind) target_valgrind ;;
+    fuzz) target_fuzz ;;
     *) echo "unknown target: $t" >&2; exit 2 ;;
   esac
 done

@@ -12,7 +12,8 @@
 static const char* const isa_names[sprig_isa_count] = {
     [sprig_isa_scalar] = "scalar",   [sprig_isa_sse2] = "sse2", [sprig_isa_avx2] = "avx2",
     [sprig_isa_avx512f] = "avx512f", [sprig_isa_neonfma] = "neonfma",
-    [sprig_isa_wasmsimd] = "wasmsimd",
+    [sprig_isa_wasmsimd] = "wasmsimd", [sprig_isa_avxvnni] = "avxvnni", [sprig_isa_avx512vnni] = "avx512vnni",
+    [sprig_isa_neondot] = "neondot", [sprig_isa_neon] = "neon", [sprig_isa_neonvfpv4] = "neonvfpv4",
 };
 
 const char* sprig_isa_to_string(enum sprig_isa isa) {
@@ -34,6 +35,34 @@ const char* sprig_isa_to_string(enum sprig_isa isa) {
 #ifndef SPRIG_KERNELS_WASMSIMD
 #define SPRIG_KERNELS_WASMSIMD 0
 #endif
+#ifndef SPRIG_KERNELS_AVXVNNI
+#define SPRIG_KERNELS_AVXVNNI 0
+#endif
+#ifndef SPRIG_KERNELS_AVX512VNNI
+#define SPRIG_KERNELS_AVX512VNNI 0
+#endif
+#ifndef SPRIG_KERNELS_NEONDOT
+#define SPRIG_KERNELS_NEONDOT 0
+#endif
+#ifndef SPRIG_KERNELS_NEON
+#define SPRIG_KERNELS_NEON 0
+#endif
+#ifndef SPRIG_KERNELS_NEONVFPV4
+#define SPRIG_KERNELS_NEONVFPV4 0
+#endif
+
+#if SPRIG_KERNELS_AVXVNNI
+#include <cpuid.h>
+/* AVX-VNNI (CPUID leaf 7, sub-leaf 1, EAX bit 4), which this cpuinfo does not report; AVX2
+ * (from cpuinfo, which also checks that the OS saves the YMM state) is required with it. */
+static bool cpu_has_avxvnni(void) {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 1, &eax, &ebx, &ecx, &edx)) {
+    return false;
+  }
+  return (eax & (1u << 4)) != 0 && cpuinfo_has_x86_avx2();
+}
+#endif
 
 /* An ISA counts when the CPU has it and this build compiled its kernels. */
 static void detect_isas(bool has_isa[sprig_isa_count]) {
@@ -46,6 +75,17 @@ static void detect_isas(bool has_isa[sprig_isa_count]) {
   has_isa[sprig_isa_avx2] = SPRIG_KERNELS_AVX2 && cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();
   has_isa[sprig_isa_avx512f] = SPRIG_KERNELS_AVX512F && cpuinfo_has_x86_avx512f();
   has_isa[sprig_isa_neonfma] = SPRIG_KERNELS_NEONFMA && cpuinfo_has_arm_neon_fma();
+#if SPRIG_KERNELS_AVXVNNI
+  has_isa[sprig_isa_avxvnni] = cpu_has_avxvnni();
+#endif
+  has_isa[sprig_isa_avx512vnni] = SPRIG_KERNELS_AVX512VNNI && cpuinfo_has_x86_avx512f() &&
+                                  cpuinfo_has_x86_avx512bw() && cpuinfo_has_x86_avx512vl() &&
+                                  cpuinfo_has_x86_avx512vnni();
+  has_isa[sprig_isa_neondot] = SPRIG_KERNELS_NEONDOT && cpuinfo_has_arm_neon_dot();
+  /* armv7 only (the kernels are compiled for 32-bit ARM; cpuinfo answers true for both on
+   * aarch64). neon_fma: NEON and VFPv4 (the HWCAP bits). */
+  has_isa[sprig_isa_neon] = SPRIG_KERNELS_NEON && cpuinfo_has_arm_neon();
+  has_isa[sprig_isa_neonvfpv4] = SPRIG_KERNELS_NEONVFPV4 && cpuinfo_has_arm_neon_fma();
 #endif
 }
 
@@ -67,7 +107,8 @@ static enum sprig_status read_forced_isa(const bool has_isa[sprig_isa_count], en
     }
   }
   sprig_log_error("SPRIG_FORCE_ISA=%s is not a known instruction set "
-                  "(scalar, sse2, avx2, avx512f, neonfma, wasmsimd)", name);
+                  "(scalar, sse2, avx2, avx512f, avxvnni, avx512vnni, neonfma, neondot, neon, neonvfpv4, "
+                  "wasmsimd)", name);
   return sprig_status_invalid_parameter;
 }
 
@@ -99,5 +140,19 @@ bool sprig_isa_allowed(const struct sprig_hardware* hardware, enum sprig_isa isa
   if (!hardware->has_isa[isa]) {
     return false;
   }
-  return hardware->forced_isa == sprig_isa_count || hardware->forced_isa == isa || isa == sprig_isa_scalar;
+  const enum sprig_isa forced = hardware->forced_isa;
+  return forced == sprig_isa_count || forced == isa || isa == sprig_isa_scalar || isa == sprig_isa_base(forced);
+}
+
+enum sprig_isa sprig_isa_base(enum sprig_isa isa) {
+  switch (isa) {
+    case sprig_isa_avxvnni:
+      return sprig_isa_avx2;
+    case sprig_isa_avx512vnni:
+      return sprig_isa_avx512f;
+    case sprig_isa_neondot:
+      return sprig_isa_neonfma;
+    default:
+      return sprig_isa_scalar;
+  }
 }

@@ -330,6 +330,69 @@ static void test_lifecycle_bad_input(void** state) {
   assert_int_equal(sprig_delete_operator(conv), sprig_status_success);
 }
 
+/* The rows of docs/bad-input.md the tests above leave out. */
+static void test_entry_points_more_bad_input(void** state) {
+  (void) state;
+  require_sprig();
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f32(4, 4, dense4x4, NULL, 0, &w), sprig_status_success);
+  EXPECT_REFUSED(sprig_get_weights_info(w, NULL), sprig_status_invalid_parameter, "NULL");
+  float weights[16];
+  memcpy(weights, dense4x4, sizeof(weights));
+  const struct sprig_sparsity block3 = {SPRIG_FORMAT_BLOCK, 3, 1, 0, 0, 0};
+  EXPECT_REFUSED(sprig_prune_f32(4, 4, weights, &block3, 0.5f, NULL), sprig_status_unsupported_parameter,
+                 "block sides");
+  assert_memory_equal(weights, dense4x4, sizeof(weights));
+  sprig_operator_t op = UNTOUCHED_OP;
+  EXPECT_REFUSED(sprig_create_linear_f32(4, 4, dense4x4, NULL, &block3, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_unsupported_parameter, "block sides");
+  EXPECT_REFUSED(sprig_create_linear_from_weights_f32(w, NULL, -INFINITY, INFINITY, SPRIG_FLAG_PRUNE, &op),
+                 sprig_status_invalid_parameter, "flags");
+  EXPECT_REFUSED(sprig_create_linear_from_weights_f32(w, NULL, NAN, INFINITY, 0, &op), sprig_status_invalid_parameter,
+                 "NaN");
+  EXPECT_REFUSED(sprig_create_linear_from_weights_f32(w, NULL, -INFINITY, INFINITY, 0, NULL),
+                 sprig_status_invalid_parameter, "op_out");
+  const struct sprig_conv2d_params p = {1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 4, 4};
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_from_weights_f32(NULL, w, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "params");
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_from_weights_f32(&p, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "NULL");
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_from_weights_f32(&p, w, NULL, -INFINITY, INFINITY, SPRIG_FLAG_PRUNE, &op),
+                 sprig_status_invalid_parameter, "flags");
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_from_weights_f32(&p, w, NULL, 1.0f, -1.0f, 0, &op),
+                 sprig_status_invalid_parameter, "output_min");
+  EXPECT_REFUSED(sprig_create_conv2d_nchw_f32(&p, NULL, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                 sprig_status_invalid_parameter, "NULL");
+  assert_ptr_equal(op, UNTOUCHED_OP);
+  sprig_release_weights(w);
+
+  /* A 3x3 conv on an image smaller than its kernel; setup before reshape, NULL and overlapping
+   * tensors. */
+  static const float w36[36] = {1, 0, 2, 0, 0, 3, 0, 4, 0, 5, 0, 0, 0, 6, 0, 0, 7, 0,
+                                0, 0, 8, 0, 9, 0, 1, 0, 0, 0, 0, 2, 3, 0, 0, 0, 4, 0};
+  const struct sprig_conv2d_params p3 = {3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 4};
+  sprig_operator_t conv = NULL;
+  assert_int_equal(sprig_create_conv2d_nchw_f32(&p3, w36, NULL, NULL, -INFINITY, INFINITY, 0, &conv),
+                   sprig_status_success);
+  float x[16] = {0}, y[16];
+  fill_value(y, 16, SENTINEL);
+  EXPECT_REFUSED(sprig_setup_conv2d_nchw_f32(conv, x, y), sprig_status_invalid_state, "reshape");
+  size_t oh = 77, ow = 77;
+  EXPECT_REFUSED(sprig_reshape_conv2d_nchw_f32(conv, 1, 2, 4, &oh, &ow), sprig_status_invalid_parameter,
+                 "larger than the padded");
+  assert_int_equal(oh, 77);
+  assert_int_equal(sprig_reshape_conv2d_nchw_f32(conv, 1, 4, 4, &oh, &ow), sprig_status_success);
+  EXPECT_REFUSED(sprig_setup_conv2d_nchw_f32(NULL, x, y), sprig_status_invalid_parameter, "NULL");
+  EXPECT_REFUSED(sprig_setup_conv2d_nchw_f32(conv, NULL, y), sprig_status_invalid_parameter, "input");
+  EXPECT_REFUSED(sprig_setup_conv2d_nchw_f32(conv, x, NULL), sprig_status_invalid_parameter, "output");
+  EXPECT_REFUSED(sprig_setup_conv2d_nchw_f32(conv, x, x + 4), sprig_status_invalid_parameter, "overlap");
+  EXPECT_REFUSED(sprig_run_operator(conv, NULL), sprig_status_invalid_state, "set up");
+  assert_all_equal(y, 16, SENTINEL, "output after refused calls");
+  assert_int_equal(sprig_operator_weight_bytes(NULL), 0);
+  assert_true(sprig_operator_weight_bytes(conv) > 0);
+  assert_int_equal(sprig_delete_operator(conv), sprig_status_success);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_status_strings),
@@ -338,6 +401,7 @@ int main(void) {
       cmocka_unit_test(test_pattern_bad_input),
       cmocka_unit_test(test_create_bad_input),
       cmocka_unit_test(test_lifecycle_bad_input),
+      cmocka_unit_test(test_entry_points_more_bad_input),
   };
   return cmocka_run_group_tests_name("api", tests, setup_group, NULL);
 }

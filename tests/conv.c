@@ -9,15 +9,12 @@
 #include <sprig/spconv.h>
 #include <reference/reference.h>
 
-/* Whether a kernel family lists a kernel of `isa` (named "__<isa>" or "__aarch64_<isa>"). */
+/* Whether a kernel family lists a kernel of `isa` (see kernel_name_has_isa). */
 static bool family_has(const char* isa, bool depthwise) {
-  char tag[40], tag_aarch64[48];
-  snprintf(tag, sizeof(tag), "__%s", isa);
-  snprintf(tag_aarch64, sizeof(tag_aarch64), "__aarch64_%s", isa);
   const size_t count = depthwise ? sprig_f32_dwconv_ukernel_count : sprig_f32_spconv_ukernel_count;
   for (size_t i = 0; i < count; i++) {
     const char* name = depthwise ? sprig_f32_dwconv_ukernels[i].name : sprig_f32_spconv_ukernels[i].name;
-    if (strstr(name, tag) != NULL || strstr(name, tag_aarch64) != NULL) {
+    if (kernel_name_has_isa(name, isa)) {
       return true;
     }
   }
@@ -35,10 +32,7 @@ static void check_kernel_name(sprig_operator_t op) {
   const bool depthwise = strstr(name, "dwconv") != NULL;
   const bool is_conv_family = depthwise || strstr(name, "spconv") != NULL;
   const char* expected = !is_conv_family || family_has(forced, depthwise) ? forced : "scalar";
-  char tag[40], tag_aarch64[48];
-  snprintf(tag, sizeof(tag), "__%s", expected);
-  snprintf(tag_aarch64, sizeof(tag_aarch64), "__aarch64_%s", expected);
-  if (strstr(name, tag) == NULL && strstr(name, tag_aarch64) == NULL) {
+  if (!kernel_name_has_isa(name, expected)) {
     fail_msg("SPRIG_FORCE_ISA=%s but the operator runs %s", forced, name);
   }
 }

@@ -11,11 +11,7 @@ static void check_kernel_name(sprig_operator_t op) {
   assert_non_null(name);
   const char* forced = getenv("SPRIG_FORCE_ISA");
   if (forced != NULL && forced[0] != '\0') {
-    char tag[32];
-    snprintf(tag, sizeof(tag), "__%s", forced);
-    char tag_aarch64[40];
-    snprintf(tag_aarch64, sizeof(tag_aarch64), "__aarch64_%s", forced);
-    if (strstr(name, tag) == NULL && strstr(name, tag_aarch64) == NULL) {
+    if (!kernel_name_has_isa(name, forced)) {
       fail_msg("SPRIG_FORCE_ISA=%s but the operator runs %s", forced, name);
     }
   }

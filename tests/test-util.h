@@ -181,6 +181,24 @@ static inline void assert_all_equal(const float* data, size_t count, float value
   }
 }
 
+/* Whether kernel `name` is one of `isa` (SPRIG_FORCE_ISA's name): it holds "__<isa>",
+ * "__aarch64_<isa>" or "__armv7_<isa>" followed by the end of the name or '_' (a variant suffix),
+ * so that "neon" does not match "__armv7_neonvfpv4". */
+static inline bool kernel_name_has_isa(const char* name, const char* isa) {
+  static const char* const prefixes[] = {"__", "__aarch64_", "__armv7_"};
+  for (size_t i = 0; i < sizeof(prefixes) / sizeof(prefixes[0]); i++) {
+    char tag[64];
+    snprintf(tag, sizeof(tag), "%s%s", prefixes[i], isa);
+    for (const char* at = strstr(name, tag); at != NULL; at = strstr(at + 1, tag)) {
+      const char next = at[strlen(tag)];
+      if (next == '\0' || next == '_') {
+        return true;
+      }
+    }
+  }
+  return false;
+}
+
 /* Skips the running test, visibly, when this CPU (or build) cannot run kernels of `isa`. */
 #define SKIP_UNLESS_ISA(name, isa)                                                                \
   do {                                                                                           \

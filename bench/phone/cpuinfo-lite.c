@@ -7,9 +7,12 @@
  * cpuinfo_isa flags that the header's inline cpuinfo_has_arm_*() functions read. On AArch64
  * the header answers NEON and NEON-FMA with compile-time constants (both are mandatory in
  * ARMv8-A); the optional extensions are read here from the kernel's HWCAP bits, as cpuinfo
- * itself does on Linux. Topology, caches and uarch queries are NOT provided.
+ * itself does on Linux. Topology and uarch queries are NOT provided; the L2 query sprig makes
+ * answers "no L2 reported" (sprig then assumes its default size, as on VMs that hide caches).
  */
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include <cpuinfo.h>
 
@@ -48,4 +51,13 @@ bool cpuinfo_initialize(void) {
 }
 
 void cpuinfo_deinitialize(void) {
+}
+
+uint32_t cpuinfo_get_l2_caches_count(void) {
+  return 0;
+}
+
+const struct cpuinfo_cache* cpuinfo_get_l2_cache(uint32_t index) {
+  (void) index;
+  return NULL;
 }

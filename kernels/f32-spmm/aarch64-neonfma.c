@@ -10,10 +10,18 @@
  *                  vector, so (V + 1/4) vector loads per V FMAs. Small tiles keep 2 or 4
  *                  accumulator sets (nonzero j feeds set j % S) to hide FMA latency; the sets
  *                  are added once per channel.
- *   32x1_pipelined same mix; the input row of nonzero j + 1 is loaded (its delta applied) before
- *                  the FMAs of nonzero j, for in-order cores (Cortex-A53/A55). 8 accumulators,
- *                  2 x 8 input vectors, weights, min, max: 27 of 32 registers. [33 vectors in
- *                  11 ldp q + 11 ldr q for 32 fmla per 4 nonzeros.]
+ *   32x1_pipelined the default: the input rows of each group of 4 nonzeros are computed during
+ *                  the group before (one ldr w of the 4 steps, prefix sums, smaddl from the
+ *                  group's first row: no multiply on the loop-carried chain, which is one smaddl
+ *                  per group), two groups per trip (no row pointer is copied between trips),
+ *                  two sets of 8 accumulators (nonzeros alternate; 16 FMA chains). Per row: 2
+ *                  ldp q + 4 single loads (vectors 4 and 6 through an opaque alias, so GCC
+ *                  pairs no more). [157 instructions per 8 nonzeros: 64 fmla, 16 ldp q, 32 ldr
+ *                  q, 2 ldr q of weights, 2 ldr w of steps, 8 adds for the aliases, 24 for
+ *                  steps and rows, loop.] llvm-mca (scripts/neon-mca.sh, docs/neon-mca.md):
+ *                  94% of the FMA bound on Neoverse-N1, 71% on V1, 100% on Cortex-X2, 72% on
+ *                  Apple A13, 18% on Cortex-A55 (the old single-set loop: 76 / 50 / 100 / 71 /
+ *                  15%). Row strides above INT32_MAX (never seen) take the 32x1 tile instead.
  *   MRx2           per column: V input vector loads feed 2V fmla by lane (one per channel), so
  *                  half the input loads per FMA of x1; 8x2 and 16x2 take two columns per trip
  *                  with one ldr q of weights [16x2: 9 vectors in 3 ldp q + 3 ldr q for 16 fmla,
@@ -35,6 +43,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <isa/neon.h>
 #include <sprig/spmm.h>
@@ -226,92 +235,132 @@ INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clam
   s->deltas = d;
 }
 
-/* 32 pixels of one channel, software-pipelined: the next nonzero's input row is loaded before
- * the current one's FMAs. A row is loaded only for a nonzero that exists. */
-#define LOAD_ROW8(x, in)                       \
-  do {                                         \
-    UNROLL for (size_t v_ = 0; v_ < 8; v_++) { \
-      (x)[v_] = vld1q_f32((in) + 4 * v_);      \
-    }                                          \
+/* 32 pixels of one channel, with the input rows computed a group of 4 entries ahead. */
+
+/* The input rows of 4 consecutive entries, the first at `first`, and the row after them. */
+struct rows4 {
+  const float* row[4];
+  const float* next;
+};
+
+/* One 32-bit load takes the 4 steps. Each row is `first` plus a prefix sum of the steps times
+ * the stride (one smull or smaddl, independent of the other rows), so the only chain from one
+ * group to the next is that of `next`. rs: the row stride, which the caller checked fits in
+ * int32_t. */
+INLINE struct rows4 rows4_at(const float* first, const int8_t* d, int32_t rs) {
+  int8_t steps[4];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  uint32_t word;
+  memcpy(&word, d, sizeof(word));
+  UNROLL for (size_t k = 0; k < 4; k++) {
+    steps[k] = (int8_t) (uint8_t) (word >> (8 * k));
+  }
+#else
+  memcpy(steps, d, sizeof(steps));
+#endif
+  struct rows4 g;
+  int32_t sum = 0;
+  UNROLL for (size_t k = 0; k < 4; k++) {
+    g.row[k] = (const float*) ((uintptr_t) first + (uintptr_t) (intptr_t) ((int64_t) sum * (int64_t) rs));
+    sum += steps[k];
+  }
+  g.next = (const float*) ((uintptr_t) first + (uintptr_t) (intptr_t) ((int64_t) sum * (int64_t) rs));
+  return g;
+}
+
+/* Keeps the compiler from moving the next row's loads above this point (no instruction): GCC
+ * otherwise hoists them all and spills accumulators. */
+#define ROW_FENCE() __asm__ volatile("" ::: "memory")
+
+/* acc[0..8) += row[0..32) * vw[lane], vectors 4 and 6 through `hi`, an alias of row + 32 the
+ * compiler cannot see through: GCC then pairs vectors 0-3 into two ldp q and loads 4-7 with
+ * single ldr / ldur q. A compromise between llvm-mca's models (docs/neon-mca.md): Cortex-A55's
+ * charges an ldp q 6 load cycles (an ldr q 1), Apple A13's issues an ldp q in one load slot
+ * (two ldr q take two). */
+#define FMA_ROW_32(acc, row, vw, lane)                                                      \
+  do {                                                                                    \
+    const float* hi_ = (row) + 32;                                                        \
+    __asm__("" : "+r"(hi_));                                                              \
+    UNROLL for (size_t v_ = 0; v_ < 8; v_++) {                                            \
+      const float* x_ = (v_ == 4 || v_ == 6) ? hi_ - 32 + 4 * v_ : (row) + 4 * v_;         \
+      (acc)[v_] = vfmaq_laneq_f32((acc)[v_], vld1q_f32(x_), (vw), (lane));                \
+    }                                                                                     \
   } while (0)
 
-#define FMA_REG8(acc, x, vw, lane)                                   \
-  do {                                                               \
-    UNROLL for (size_t v_ = 0; v_ < 8; v_++) {                       \
-      (acc)[v_] = vfmaq_laneq_f32((acc)[v_], (x)[v_], (vw), (lane)); \
-    }                                                                \
+/* The 4 entries of group g with weights w[0..4): rows 0 and 2 into acc0, 1 and 3 into acc1. */
+#define GROUP_FMA(acc0, acc1, g, w)                \
+  do {                                             \
+    const float32x4_t vw_ = vld1q_f32(w);          \
+    FMA_ROW_32(acc0, (g).row[0], vw_, 0);          \
+    ROW_FENCE();                                   \
+    FMA_ROW_32(acc1, (g).row[1], vw_, 1);          \
+    ROW_FENCE();                                   \
+    FMA_ROW_32(acc0, (g).row[2], vw_, 2);          \
+    ROW_FENCE();                                   \
+    FMA_ROW_32(acc1, (g).row[3], vw_, 3);          \
+    ROW_FENCE();                                   \
   } while (0)
 
+/* The rows of each group of 4 entries come from the group before (one word of steps, four
+ * smull or smaddl, none on a chain but the next group's first row); the entries of a group
+ * alternate between two sets of 8 accumulators (16 chains: enough for 4 FMA pipes of latency
+ * 4), added once at the end. */
 INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const float* in = s->input;
   const float* w = s->weights;
   const int8_t* d = s->deltas;
   const size_t rs = s->input_stride;
-  float32x4_t acc[8];
-  float32x4_t x[8];
-  float32x4_t y[8];
+  float32x4_t acc0[8];
+  float32x4_t acc1[8];
   const float32x4_t vbias = vld1q_dup_f32(s->bias);
   s->bias += 1;
   UNROLL for (size_t v = 0; v < 8; v++) {
-    acc[v] = vbias;
+    acc0[v] = vbias;
+    acc1[v] = vdupq_n_f32(0.0f);
+  }
+  if (nnz >= 4) {
+    struct rows4 g = rows4_at(in, d, (int32_t) rs);
+    d += 4;
+    /* While a group follows the current one, its rows are computed before the current group's
+     * FMAs. Two groups per trip, g then h, so that no row pointer is copied between trips. */
+    while (nnz >= 8) {
+      const struct rows4 h = rows4_at(g.next, d, (int32_t) rs);
+      d += 4;
+      GROUP_FMA(acc0, acc1, g, w);
+      w += 4;
+      nnz -= 4;
+      if (nnz < 8) {
+        g = h;
+        break;
+      }
+      g = rows4_at(h.next, d, (int32_t) rs);
+      d += 4;
+      GROUP_FMA(acc0, acc1, h, w);
+      w += 4;
+      nnz -= 4;
+    }
+    GROUP_FMA(acc0, acc1, g, w);
+    w += 4;
+    in = g.next;
+    nnz -= 4;
+  }
+  if (nnz >= 2) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    FMA_ROW_Q2(acc0, in, 8, vw, 0);
+    NEXT_ROW(in, d, rs);
+    FMA_ROW_Q2(acc1, in, 8, vw, 1);
+    NEXT_ROW(in, d, rs);
+    nnz -= 2;
   }
   if (nnz != 0) {
-    LOAD_ROW8(x, in);
-    /* More than 4 left: each of these 4 nonzeros has a successor whose row can be loaded. */
-    for (; nnz > 4; nnz -= 4) {
-      const float32x4_t vw = vld1q_f32(w);
-      w += 4;
-      NEXT_ROW(in, d, rs);
-      LOAD_ROW8(y, in);
-      FMA_REG8(acc, x, vw, 0);
-      NEXT_ROW(in, d, rs);
-      LOAD_ROW8(x, in);
-      FMA_REG8(acc, y, vw, 1);
-      NEXT_ROW(in, d, rs);
-      LOAD_ROW8(y, in);
-      FMA_REG8(acc, x, vw, 2);
-      NEXT_ROW(in, d, rs);
-      LOAD_ROW8(x, in);
-      FMA_REG8(acc, y, vw, 3);
-    }
-    /* 1 to 4 left; x holds the row of the first. */
-    if (nnz >= 3) {
-      const float32x2_t vw = vld1_f32(w);
-      w += 2;
-      NEXT_ROW(in, d, rs);
-      LOAD_ROW8(y, in);
-      UNROLL for (size_t v = 0; v < 8; v++) {
-        acc[v] = vfmaq_lane_f32(acc[v], x[v], vw, 0);
-      }
-      NEXT_ROW(in, d, rs);
-      LOAD_ROW8(x, in);
-      UNROLL for (size_t v = 0; v < 8; v++) {
-        acc[v] = vfmaq_lane_f32(acc[v], y[v], vw, 1);
-      }
-      nnz -= 2;
-    }
-    if (nnz == 2) {
-      const float32x2_t vw = vld1_f32(w);
-      w += 2;
-      NEXT_ROW(in, d, rs);
-      LOAD_ROW8(y, in);
-      UNROLL for (size_t v = 0; v < 8; v++) {
-        acc[v] = vfmaq_lane_f32(acc[v], x[v], vw, 0);
-      }
-      UNROLL for (size_t v = 0; v < 8; v++) {
-        acc[v] = vfmaq_lane_f32(acc[v], y[v], vw, 1);
-      }
-    } else {
-      const float32x4_t vw = vld1q_dup_f32(w);
-      w += 1;
-      UNROLL for (size_t v = 0; v < 8; v++) {
-        acc[v] = vfmaq_f32(acc[v], x[v], vw);
-      }
-    }
-    NEXT_ROW(in, d, rs); /* past the last nonzero: only the pointer moves */
+    const float32x4_t vw = vld1q_dup_f32(w);
+    w += 1;
+    FMA_ROW_QB(acc0, in, 8, vw);
+    NEXT_ROW(in, d, rs);
   }
   UNROLL for (size_t v = 0; v < 8; v++) {
-    vst1q_f32(out + 4 * v, clampq(acc[v], c));
+    vst1q_f32(out + 4 * v, clampq(vaddq_f32(acc0[v], acc1[v]), c));
   }
   s->input = in;
   s->weights = w;
@@ -679,7 +728,7 @@ INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, 
       case 8: tile_8x1(TILE_ARGS); break;
       case 16: tile_16x1(TILE_ARGS); break;
       case 32:
-        if (pipelined) {
+        if (pipelined && input_stride <= (size_t) INT32_MAX) { /* its offsets are int8 x int32 */
           tile_32x1_pipelined(TILE_ARGS);
         } else {
           tile_32x1(TILE_ARGS);

@@ -29,4 +29,35 @@ void sprig_reference_f32_conv2d_nchw(
     const struct sprig_reference_conv2d* shape, const float* input, const float* weights,
     const float* bias, float* output, float output_min, float output_max);
 
+/* int8 (include/sprig.h, "int8"): the formulas written out, element by element. */
+struct sprig_reference_qs8_quantization {
+  int32_t input_zero_point;
+  float input_scale;
+  const float* weight_scales;  /* per output channel */
+  const int32_t* bias;         /* per output channel, or NULL */
+  int32_t output_zero_point;
+  float output_scale;
+  int32_t output_min, output_max;
+};
+
+/* y = clamp(rne((float) acc * (input_scale * weight_scales[o] / output_scale)) + output_zero_point),
+ * acc = bias[o] + sum_i W[o][i] * (x[i] - input_zero_point) wrapped to int32. */
+int8_t sprig_reference_qs8_requantize(int32_t acc, size_t o, const struct sprig_reference_qs8_quantization* q);
+
+/* output[b][o] for input [batch][in], weights [out][in]. */
+void sprig_reference_qs8_linear(
+    size_t batch, size_t in_features, size_t out_features, const int8_t* input, const int8_t* weights,
+    const struct sprig_reference_qs8_quantization* q, int8_t* output);
+
+/* The convolution of sprig_reference_f32_conv2d_nchw on int8 (padding reads input_zero_point);
+ * input_nhwc: input [batch][h][w][groups x cin] instead of NCHW. */
+void sprig_reference_qs8_conv2d_nchw(
+    const struct sprig_reference_conv2d* shape, int input_nhwc, const int8_t* input, const int8_t* weights,
+    const struct sprig_reference_qs8_quantization* q, int8_t* output);
+
+/* qd8 linear: per-row quantization, then the f32 output (see sprig_create_linear_qd8_f32). */
+void sprig_reference_qd8_linear(
+    size_t batch, size_t in_features, size_t out_features, const float* input, const int8_t* weights,
+    const float* weight_scales, const float* bias, float output_min, float output_max, float* output);
+
 #endif /* SPRIG_REFERENCE_H */

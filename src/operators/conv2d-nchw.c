@@ -21,9 +21,8 @@ static enum sprig_status check_range(const char* caller, const char* name, uint3
   return sprig_status_success;
 }
 
-/* Checks params and the flags this entry point allows; on success the geometry is filled in. */
-static enum sprig_status check_conv_params(const struct sprig_conv2d_params* p, uint32_t flags, uint32_t allowed_flags,
-                                           const char* caller, struct sprig_conv_geometry* geometry) {
+enum sprig_status sprig_check_conv_params(const struct sprig_conv2d_params* p, uint32_t flags, uint32_t allowed_flags,
+                                         const char* caller, struct sprig_conv_geometry* geometry) {
   if (p == NULL) {
     sprig_log_error("%s: params is NULL", caller);
     return sprig_status_invalid_parameter;
@@ -73,7 +72,7 @@ enum sprig_status sprig_create_conv2d_nchw_from_weights_f32(
     float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out) {
   static const char caller[] = "sprig_create_conv2d_nchw_from_weights_f32";
   struct sprig_conv_geometry geometry;
-  enum sprig_status status = check_conv_params(params, flags, SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
+  enum sprig_status status = sprig_check_conv_params(params, flags, SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
   if (status != sprig_status_success) {
     return status;
   }
@@ -95,7 +94,7 @@ enum sprig_status sprig_create_conv2d_nchw_f32(
   static const char caller[] = "sprig_create_conv2d_nchw_f32";
   struct sprig_conv_geometry geometry;
   enum sprig_status status =
-      check_conv_params(params, flags, SPRIG_FLAG_PRUNE | SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
+      sprig_check_conv_params(params, flags, SPRIG_FLAG_PRUNE | SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
   if (status != sprig_status_success) {
     return status;
   }
@@ -117,8 +116,7 @@ enum sprig_status sprig_create_conv2d_nchw_f32(
   return status;
 }
 
-/* The output size along one axis, or 0 when the dilated kernel does not fit the padded input. */
-static size_t output_size(size_t input, uint32_t padding_before, uint32_t padding_after, uint32_t kernel,
+size_t sprig_conv_output_size(size_t input, uint32_t padding_before, uint32_t padding_after, uint32_t kernel,
                           uint32_t dilation, uint32_t stride) {
   const size_t padded = input + padding_before + padding_after;
   const size_t span = (size_t) dilation * (kernel - 1) + 1;
@@ -140,9 +138,9 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
   }
   const struct sprig_conv2d_params* p = &op->geometry.params;
   const size_t output_height =
-      output_size(height, p->padding_top, p->padding_bottom, p->kernel_height, p->dilation_height, p->stride_height);
+      sprig_conv_output_size(height, p->padding_top, p->padding_bottom, p->kernel_height, p->dilation_height, p->stride_height);
   const size_t output_width =
-      output_size(width, p->padding_left, p->padding_right, p->kernel_width, p->dilation_width, p->stride_width);
+      sprig_conv_output_size(width, p->padding_left, p->padding_right, p->kernel_width, p->dilation_width, p->stride_width);
   if (output_height == 0 || output_width == 0) {
     sprig_log_error("%s: the %s kernel (dilated) is larger than the padded %zu x %zu input", caller,
                     output_height == 0 ? "height of the" : "width of the", height, width);

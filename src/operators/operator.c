@@ -35,6 +35,12 @@ const char* sprig_operator_type_name(enum sprig_operator_type type) {
       return "convert_nhwc_to_nchw";
     case sprig_operator_type_convert_nchw_to_nhwc:
       return "convert_nchw_to_nhwc";
+    case sprig_operator_type_linear_qs8:
+      return "linear_qs8";
+    case sprig_operator_type_conv2d_nchw_qs8:
+      return "conv2d_nchw_qs8";
+    case sprig_operator_type_linear_qd8:
+      return "linear_qd8_f32";
   }
   return "unknown";
 }
@@ -104,6 +110,11 @@ static enum sprig_status create_operator(enum sprig_operator_type type, const st
   }
   if (flags != 0) {
     sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
+    return sprig_status_invalid_parameter;
+  }
+  if (weights->dtype != sprig_weights_dtype_f32) {
+    sprig_log_error("%s: the weights are int8 (packed by sprig_pack_weights_qs8): they make qs8 and qd8 operators",
+                    caller);
     return sprig_status_invalid_parameter;
   }
   enum sprig_status status = check_clamp(output_min, output_max, caller);

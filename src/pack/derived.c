@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <sprig/common.h>
+#include <sprig/qs8-stream.h>
 #include <sprig/stream.h>
 #include <sprig/weights.h>
 
@@ -85,6 +86,9 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   if (atomic_load_explicit((_Atomic(uint32_t*)*) &w->row_block_counts, memory_order_acquire) != NULL) {
     bytes += w->rows * sizeof(uint32_t);
   }
+  const struct sprig_qs8_stream* q =
+      atomic_load_explicit((_Atomic(struct sprig_qs8_stream*)*) &w->qs8_stream, memory_order_acquire);
+  bytes += q != NULL ? sprig_qs8_stream_bytes(q) : 0;
   return bytes;
 }
 
@@ -93,4 +97,5 @@ void sprig_free_derived(struct sprig_weights* w) {
     free_stream(atomic_load_explicit(&w->spmm_streams[k], memory_order_acquire));
   }
   free(atomic_load_explicit(&w->row_block_counts, memory_order_acquire));
+  sprig_free_qs8_stream(atomic_load_explicit(&w->qs8_stream, memory_order_acquire));
 }

@@ -204,16 +204,17 @@ enum sprig_status sprig_pack_weights_f32(
 }
 
 size_t sprig_packed_bytes(const struct sprig_weights* w) {
+  const size_t value_bytes = w->dtype == sprig_weights_dtype_qs8 ? sizeof(int8_t) : sizeof(float);
   switch (w->pattern.format) {
     case SPRIG_FORMAT_BLOCK:
     case SPRIG_FORMAT_GROUP:
       return (sprig_divide_round_up(w->rows, w->block_height) + 1) * sizeof(uint32_t) +
              w->blocks * ((w->block_col16 != NULL ? sizeof(uint16_t) : sizeof(uint32_t)) +
-                          w->block_height * w->block_width * sizeof(float));
+                          w->block_height * w->block_width * value_bytes);
     case SPRIG_FORMAT_NM:
-      return w->stored_values * (sizeof(float) + sizeof(uint8_t));
+      return w->stored_values * (value_bytes + sizeof(uint8_t));
     default:
-      return (w->rows + 1) * sizeof(uint32_t) + w->stored_values * (sizeof(uint8_t) + sizeof(float));
+      return (w->rows + 1) * sizeof(uint32_t) + w->stored_values * (sizeof(uint8_t) + value_bytes);
   }
 }
 
@@ -243,15 +244,20 @@ enum sprig_status sprig_release_weights(sprig_weights_t weights) {
   }
   if (atomic_fetch_sub_explicit(&weights->references, 1, memory_order_acq_rel) == 1) {
     sprig_free_derived(weights);
-    free(weights->row_ptr);
-    free(weights->col_gaps);
-    free(weights->values);
-    free(weights->block_row_ptr);
-    free(weights->block_col16);
-    free(weights->block_col32);
-    free(weights->block_values);
-    free(weights->nm_values);
-    free(weights->nm_indices);
+    if (!weights->borrowed) { /* borrowed arrays belong to the caller's buffer */
+      free(weights->row_ptr);
+      free(weights->col_gaps);
+      free(weights->values);
+      free(weights->block_row_ptr);
+      free(weights->block_col16);
+      free(weights->block_col32);
+      free(weights->block_values);
+      free(weights->nm_values);
+      free(weights->nm_indices);
+      free(weights->values_s8);
+      free(weights->block_values_s8);
+      free(weights->nm_values_s8);
+    }
     free(weights);
   }
   return sprig_status_success;

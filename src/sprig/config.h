@@ -9,6 +9,7 @@
 #include <sprig/dwconv2d-chw.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
+#include <sprig/qs8-spmm.h>
 #include <sprig/spconv.h>
 #include <sprig/spmm.h>
 
@@ -84,6 +85,13 @@ const struct sprig_f32_dwconv_ukernel* sprig_choose_f32_dwconv_ukernel(const str
 /* The direct depthwise kernel (K x K, stride S) of the best allowed ISA that has one, or NULL. */
 const struct sprig_f32_dwconv2d_chw_ukernel* sprig_choose_f32_dwconv2d_chw_ukernel(
     const struct sprig_hardware* hardware, uint32_t kernel_size, uint32_t stride);
+
+/* The int8 c4 SpMM kernel of the best allowed ISA (never NULL), and its fit to rows of `pixels`
+ * pixels (the same ISA's narrowest kernel covering them when they are fewer than its MR). */
+const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct sprig_hardware* hardware);
+const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
+                                                                const struct sprig_qs8_spmm_ukernel* chosen,
+                                                                size_t pixels);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);

@@ -11,6 +11,11 @@ enum sprig_isa {
   sprig_isa_avx512f,
   sprig_isa_neonfma,
   sprig_isa_wasmsimd,
+  sprig_isa_avxvnni,    /* AVX2 + AVX-VNNI (VEX vpdpbusd) */
+  sprig_isa_avx512vnni, /* AVX-512F/BW/VL + AVX512-VNNI */
+  sprig_isa_neondot,    /* aarch64 NEON + the dot-product extension (sdot, udot) */
+  sprig_isa_neon,       /* armv7 NEON without FMA (vmla: multiply, round, add) */
+  sprig_isa_neonvfpv4,  /* armv7 NEON with VFPv4's fused multiply-add (vfma) */
   sprig_isa_count,
 };
 

@@ -20,6 +20,9 @@ enum sprig_operator_type {
   sprig_operator_type_add,
   sprig_operator_type_convert_nhwc_to_nchw,
   sprig_operator_type_convert_nchw_to_nhwc,
+  sprig_operator_type_linear_qs8,
+  sprig_operator_type_conv2d_nchw_qs8,
+  sprig_operator_type_linear_qd8,
 };
 
 /* "linear", "conv2d_nchw", ... for messages. */
@@ -38,6 +41,15 @@ struct sprig_conv_geometry {
   struct sprig_conv2d_params params;
   bool input_nhwc;
 };
+
+/* Checks convolution params and the flags an entry point allows; on success fills geometry. */
+enum sprig_status sprig_check_conv_params(const struct sprig_conv2d_params* params, uint32_t flags,
+                                         uint32_t allowed_flags, const char* caller,
+                                         struct sprig_conv_geometry* geometry);
+
+/* The output size along one axis, or 0 when the dilated kernel does not fit the padded input. */
+size_t sprig_conv_output_size(size_t input, uint32_t padding_before, uint32_t padding_after, uint32_t kernel,
+                              uint32_t dilation, uint32_t stride);
 
 /* Whether a convolution is a plain per-pixel product (1x1, stride 1, no padding, one group,
  * NCHW input): then the linear paths compute it. */

@@ -14,17 +14,28 @@
 #include <sprig.h>
 
 struct sprig_spmm_stream;
+struct sprig_qs8_stream;
 
 /* Kinds of SpMM stream a weights object can hold: NR = 1, 2 and 4. */
 #define SPRIG_SPMM_STREAM_KINDS 3
 
+/* The element type of the stored values. */
+enum sprig_weights_dtype {
+  sprig_weights_dtype_f32 = 0, /* values, block_values, nm_values */
+  sprig_weights_dtype_qs8 = 1, /* values_s8, block_values_s8, nm_values_s8 (the float arrays NULL) */
+};
+
 struct sprig_weights {
   atomic_size_t references;
+  enum sprig_weights_dtype dtype;
   struct sprig_sparsity pattern; /* resolved: never AUTO */
   size_t rows;
   size_t cols;
   size_t nnz;            /* nonzero weights */
   size_t stored_values;  /* values stored, zeros inside blocks and padded runs included */
+  /* The packed arrays below point into a caller's buffer (sprig_deserialize_weights with
+   * SPRIG_FLAG_BORROW_BUFFER): never freed here. */
+  bool borrowed;
 
   /* CSR: entries row_ptr[r] .. row_ptr[r + 1] of row r, each a value and a column gap: its
    * column minus the previous entry's (the row's first entry: its column + 1), 1 to
@@ -48,11 +59,17 @@ struct sprig_weights {
   float* nm_values;
   uint8_t* nm_indices;
 
+  /* qs8 weights: the same arrays' values as int8 (same layout and counts). */
+  int8_t* values_s8;
+  int8_t* block_values_s8;
+  int8_t* nm_values_s8;
+
   /* Derived from the above on first use by an operator, then immutable and shared by every
    * operator of these weights; published with a compare-and-swap, so operators may be created
    * from one weights object on several threads at once (src/pack/derived.c). */
   _Atomic(struct sprig_spmm_stream*) spmm_streams[SPRIG_SPMM_STREAM_KINDS]; /* by NR: 1, 2, 4 */
   _Atomic(uint32_t*) row_block_counts;                                   /* BLOCK 1 x C: per row */
+  _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
 };
 
 /* The SpMM kernel stream of the weights for kernels of `nr` channels per unit (1, 2 or 4),
@@ -164,6 +181,11 @@ struct sprig_pack_names {
 
 /* sprig_pack_weights_f32 for a caller known by `names`. */
 enum sprig_status sprig_pack_dense_f32(size_t rows, size_t cols, const float* dense,
+                                       const struct sprig_sparsity* pattern, uint32_t flags,
+                                       const struct sprig_pack_names* names, struct sprig_weights** out);
+
+/* sprig_pack_weights_qs8 for a caller known by `names`. */
+enum sprig_status sprig_pack_dense_qs8(size_t rows, size_t cols, const int8_t* dense,
                                        const struct sprig_sparsity* pattern, uint32_t flags,
                                        const struct sprig_pack_names* names, struct sprig_weights** out);
 

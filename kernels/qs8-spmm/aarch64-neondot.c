@@ -1,0 +1,355 @@
+/*
+ * aarch64 NEON dot-product int8 c4 SpMM microkernels (ISA tag neondot, -march=armv8.2-a+dotprod).
+ *
+ * One sdot does 4 pixels x 4 input channels: the 16 input bytes of pixels 4v .. 4v + 3 of a quad
+ * row against one entry's 4-byte weight word, taken by lane (sdot v.4s, v.16b, v.4b[lane]) from
+ * a q register holding 4 entries' weights, so no broadcast is needed.
+ *
+ *   MRx1c4 (MR >= 4, V = MR / 4 vectors) per entry: V ldr q of input, V sdot by lane, 1/4 ldr q
+ *          of weights, 1 ldr w of the quad row (GCC pairs them: ldp w) and 1 madd (row address,
+ *          independent of the previous entry's, so loads of 4 entries overlap). The source loads
+ *          each row before the previous entry's sdots and the next group's addresses a group
+ *          ahead; GCC 12 still sinks the loads of entries 2 and 3 next to their sdots (one
+ *          register), which out-of-order cores hide and in-order ones (Cortex-A55 / A510) pay.
+ *          [32x1, llvm-mca per 4 entries (512 MACs, 32 sdot, 79 instructions): Neoverse-N1 18,
+ *          Cortex-X2 16, Neoverse-V1 11.7, Cortex-A55 137 cycles.] Small tiles keep
+ *          2 or 4 accumulator sets (entry j feeds set j % S) to cover the sdot latency; the sets
+ *          are added once per channel.
+ *   2 pixels: per entry 1 ldr d of input and 1 64-bit sdot by lane, 4 accumulator sets.
+ *   1 pixel:  4 entries per sdot: the 4 entries' input words are gathered into one q register
+ *          (lane loads), dotted with the 4 entries' weights (lane j += entry j), summed across
+ *          lanes once per channel; 1 to 3 leftover entries use lane loads of inputs and weights
+ *          (zeros elsewhere), so nothing past the last entry's weights is read.
+ *
+ * Remainder pixels go through tiles of MR/2, ..., 4, 2, 1 (each a pass over the weights), so no
+ * kernel reads beyond byte 4 mc of a quad row or writes beyond pixel mc of an output channel.
+ * Sums wrap in int32 as sdot / add do.
+ */
+#include <arm_neon.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <isa/neon.h>
+#include <sprig/qs8-spmm.h>
+
+/* The kernel's position in the biases, weights and quad rows, shared by consecutive channels of
+ * one tile. */
+struct stream {
+  const int8_t* input;
+  size_t input_stride;
+  const int32_t* bias;
+  const int8_t* weights;
+  const uint32_t* quads;
+};
+
+/* The quad row of quad index q (absolute). */
+#define ROW(in, q, rs) ((in) + (size_t) (q) * (rs))
+
+INLINE int32_t* next_output(int32_t* out, size_t stride) {
+  return (int32_t*) ((uintptr_t) out + stride);
+}
+
+/* x[v] = row[16v .. 16v+16), for the nv vectors of a quad row. */
+#define LOAD_ROW(x, row, nv)                      \
+  do {                                            \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) { \
+      (x)[v_] = vld1q_s8((row) + 16 * v_);        \
+    }                                             \
+  } while (0)
+
+/* acc[v] += x[v] . vw[lane], for the nv vectors of a loaded row. */
+#define DOT_REG(acc, x, nv, vw, lane)                                  \
+  do {                                                                 \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                      \
+      (acc)[v_] = vdotq_laneq_s32((acc)[v_], (x)[v_], (vw), (lane));   \
+    }                                                                  \
+  } while (0)
+
+/* Same, with an 8-byte weight vector (2 entries). */
+#define DOT_ROW_D(acc, x, nv, vw, lane)                                             \
+  do {                                                                              \
+    UNROLL for (size_t v_ = 0; v_ < (nv); v_++) {                                   \
+      (acc)[v_] = vdotq_lane_s32((acc)[v_], vld1q_s8((x) + 16 * v_), (vw), (lane)); \
+    }                                                                               \
+  } while (0)
+
+/* Accumulator sets for a tile of nv vectors: enough independent sdot chains to cover latency. */
+#define DOT_SETS(nv) ((nv) >= 4 ? 1 : (nv) >= 2 ? 2 : 4)
+
+/* mr >= 4 pixels (nv = mr / 4 vectors) of one channel. */
+INLINE void channel_q(size_t nv, struct stream* s, uint32_t nnz, int32_t* out) {
+  const size_t sets = DOT_SETS(nv);
+  const int8_t* in = s->input;
+  const size_t rs = s->input_stride;
+  const int8_t* w = s->weights;
+  const uint32_t* q = s->quads;
+  int32x4_t acc[4][8];
+  const int32x4_t vbias = vld1q_dup_s32(s->bias);
+  s->bias += 1;
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    acc[0][v] = vbias;
+    UNROLL for (size_t k = 1; k < sets; k++) {
+      acc[k][v] = vdupq_n_s32(0);
+    }
+  }
+  if (nnz >= 4) {
+    /* Software-pipelined for in-order cores: each entry's row is loaded (into x or y) before
+     * the previous entry's sdots. Entering a trip, x holds the row of the group's entry 0 and
+     * a1 .. a3 are the addresses of entries 1 .. 3; the next group's addresses are computed a
+     * group ahead (from this group's quads again after the last group: a harmless reload). */
+    int8x16_t x[8], y[8];
+    LOAD_ROW(x, ROW(in, q[0], rs), nv);
+    const int8_t* a1 = ROW(in, q[1], rs);
+    const int8_t* a2 = ROW(in, q[2], rs);
+    const int8_t* a3 = ROW(in, q[3], rs);
+    do {
+      const int8x16_t vw = vld1q_s8(w);
+      w += 16;
+      const uint32_t* qn = nnz >= 8 ? q + 4 : q;
+      const int8_t* n0 = ROW(in, qn[0], rs);
+      const int8_t* n1 = ROW(in, qn[1], rs);
+      const int8_t* n2 = ROW(in, qn[2], rs);
+      const int8_t* n3 = ROW(in, qn[3], rs);
+      q += 4;
+      LOAD_ROW(y, a1, nv);
+      DOT_REG(acc[0], x, nv, vw, 0);
+      LOAD_ROW(x, a2, nv);
+      DOT_REG(acc[1 % sets], y, nv, vw, 1);
+      LOAD_ROW(y, a3, nv);
+      DOT_REG(acc[2 % sets], x, nv, vw, 2);
+      LOAD_ROW(x, n0, nv);
+      DOT_REG(acc[3 % sets], y, nv, vw, 3);
+      a1 = n1;
+      a2 = n2;
+      a3 = n3;
+      nnz -= 4;
+    } while (nnz >= 4);
+  }
+  if (nnz >= 2) {
+    const int8x8_t vw = vld1_s8(w);
+    w += 8;
+    const int8_t* x0 = ROW(in, q[0], rs);
+    const int8_t* x1 = ROW(in, q[1], rs);
+    q += 2;
+    DOT_ROW_D(acc[0], x0, nv, vw, 0);
+    DOT_ROW_D(acc[1 % sets], x1, nv, vw, 1);
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    const int8x16_t vw = vreinterpretq_s8_s32(vld1q_dup_s32((const int32_t*) w));
+    w += 4;
+    const int8_t* x0 = ROW(in, *q++, rs);
+    UNROLL for (size_t v = 0; v < nv; v++) {
+      acc[2 % sets][v] = vdotq_s32(acc[2 % sets][v], vld1q_s8(x0 + 16 * v), vw);
+    }
+  }
+  UNROLL for (size_t v = 0; v < nv; v++) {
+    int32x4_t sum = acc[0][v];
+    if (sets == 4) {
+      sum = vaddq_s32(vaddq_s32(sum, acc[1][v]), vaddq_s32(acc[2][v], acc[3][v]));
+    } else if (sets == 2) {
+      sum = vaddq_s32(sum, acc[1][v]);
+    }
+    vst1q_s32(out + 4 * v, sum);
+  }
+  s->weights = w;
+  s->quads = q;
+}
+
+/* 2 pixels of one channel. */
+INLINE void channel_d(struct stream* s, uint32_t nnz, int32_t* out) {
+  const int8_t* in = s->input;
+  const size_t rs = s->input_stride;
+  const int8_t* w = s->weights;
+  const uint32_t* q = s->quads;
+  int32x2_t acc0 = vld1_dup_s32(s->bias);
+  int32x2_t acc1 = vdup_n_s32(0);
+  int32x2_t acc2 = vdup_n_s32(0);
+  int32x2_t acc3 = vdup_n_s32(0);
+  s->bias += 1;
+  for (; nnz >= 4; nnz -= 4) {
+    const int8x16_t vw = vld1q_s8(w);
+    w += 16;
+    const int8_t* x0 = ROW(in, q[0], rs);
+    const int8_t* x1 = ROW(in, q[1], rs);
+    const int8_t* x2 = ROW(in, q[2], rs);
+    const int8_t* x3 = ROW(in, q[3], rs);
+    q += 4;
+    acc0 = vdot_laneq_s32(acc0, vld1_s8(x0), vw, 0);
+    acc1 = vdot_laneq_s32(acc1, vld1_s8(x1), vw, 1);
+    acc2 = vdot_laneq_s32(acc2, vld1_s8(x2), vw, 2);
+    acc3 = vdot_laneq_s32(acc3, vld1_s8(x3), vw, 3);
+  }
+  if (nnz >= 2) {
+    const int8x8_t vw = vld1_s8(w);
+    w += 8;
+    const int8_t* x0 = ROW(in, q[0], rs);
+    const int8_t* x1 = ROW(in, q[1], rs);
+    q += 2;
+    acc0 = vdot_lane_s32(acc0, vld1_s8(x0), vw, 0);
+    acc1 = vdot_lane_s32(acc1, vld1_s8(x1), vw, 1);
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    const int8x8_t vw = vreinterpret_s8_s32(vld1_dup_s32((const int32_t*) w));
+    w += 4;
+    acc2 = vdot_s32(acc2, vld1_s8(ROW(in, *q++, rs)), vw);
+  }
+  vst1_s32(out, vadd_s32(vadd_s32(acc0, acc1), vadd_s32(acc2, acc3)));
+  s->weights = w;
+  s->quads = q;
+}
+
+/* 1 pixel of one channel: lane j of the accumulators sums the entries j mod 4. */
+INLINE void channel_s(struct stream* s, uint32_t nnz, int32_t* out) {
+  const int8_t* in = s->input;
+  const size_t rs = s->input_stride;
+  const int8_t* w = s->weights;
+  const uint32_t* q = s->quads;
+  int32x4_t acc0 = vdupq_n_s32(0);
+  int32x4_t acc1 = vdupq_n_s32(0);
+  const int32_t bias = *s->bias;
+  s->bias += 1;
+  for (; nnz >= 8; nnz -= 8) {
+    const int8x16_t vw0 = vld1q_s8(w);
+    const int8x16_t vw1 = vld1q_s8(w + 16);
+    w += 32;
+    int32x4_t vx0 = vld1q_dup_s32((const int32_t*) ROW(in, q[0], rs));
+    int32x4_t vx1 = vld1q_dup_s32((const int32_t*) ROW(in, q[4], rs));
+    vx0 = vld1q_lane_s32((const int32_t*) ROW(in, q[1], rs), vx0, 1);
+    vx1 = vld1q_lane_s32((const int32_t*) ROW(in, q[5], rs), vx1, 1);
+    vx0 = vld1q_lane_s32((const int32_t*) ROW(in, q[2], rs), vx0, 2);
+    vx1 = vld1q_lane_s32((const int32_t*) ROW(in, q[6], rs), vx1, 2);
+    vx0 = vld1q_lane_s32((const int32_t*) ROW(in, q[3], rs), vx0, 3);
+    vx1 = vld1q_lane_s32((const int32_t*) ROW(in, q[7], rs), vx1, 3);
+    q += 8;
+    acc0 = vdotq_s32(acc0, vreinterpretq_s8_s32(vx0), vw0);
+    acc1 = vdotq_s32(acc1, vreinterpretq_s8_s32(vx1), vw1);
+  }
+  if (nnz >= 4) {
+    const int8x16_t vw = vld1q_s8(w);
+    w += 16;
+    int32x4_t vx = vld1q_dup_s32((const int32_t*) ROW(in, q[0], rs));
+    vx = vld1q_lane_s32((const int32_t*) ROW(in, q[1], rs), vx, 1);
+    vx = vld1q_lane_s32((const int32_t*) ROW(in, q[2], rs), vx, 2);
+    vx = vld1q_lane_s32((const int32_t*) ROW(in, q[3], rs), vx, 3);
+    q += 4;
+    acc0 = vdotq_s32(acc0, vreinterpretq_s8_s32(vx), vw);
+    nnz -= 4;
+  }
+  if (nnz != 0) {
+    /* 1 to 3 entries: lanes past the last one stay zero in both operands. */
+    int32x4_t vx = vdupq_n_s32(0);
+    int32x4_t vw = vdupq_n_s32(0);
+    vx = vld1q_lane_s32((const int32_t*) ROW(in, q[0], rs), vx, 0);
+    vw = vld1q_lane_s32((const int32_t*) w, vw, 0);
+    if (nnz >= 2) {
+      vx = vld1q_lane_s32((const int32_t*) ROW(in, q[1], rs), vx, 1);
+      vw = vld1q_lane_s32((const int32_t*) (w + 4), vw, 1);
+    }
+    if (nnz >= 3) {
+      vx = vld1q_lane_s32((const int32_t*) ROW(in, q[2], rs), vx, 2);
+      vw = vld1q_lane_s32((const int32_t*) (w + 8), vw, 2);
+    }
+    q += nnz;
+    w += 4 * nnz;
+    acc1 = vdotq_s32(acc1, vreinterpretq_s8_s32(vx), vreinterpretq_s8_s32(vw));
+  }
+  *out = (int32_t) ((uint32_t) bias + (uint32_t) vaddvq_s32(vaddq_s32(acc0, acc1)));
+  s->weights = w;
+  s->quads = q;
+}
+
+INLINE void channel(size_t mr, struct stream* s, uint32_t nnz, int32_t* out) {
+  if (mr >= 4) {
+    channel_q(mr / 4, s, nnz, out);
+  } else if (mr == 2) {
+    channel_d(s, nnz, out);
+  } else {
+    channel_s(s, nnz, out);
+  }
+}
+
+/* All nc channels for the `mr` pixels starting at input / output (one out-of-line function per
+ * tile, so that each inner loop has the whole register file). */
+#define DEFINE_TILE(MR)                                                                                   \
+  static __attribute__((noinline)) void tile_##MR(size_t nc, const int8_t* input, size_t input_stride,    \
+                                                  const int32_t* bias, const int8_t* weights,            \
+                                                  const uint32_t* quads, const uint32_t* nnz,            \
+                                                  int32_t* output, size_t output_stride) {               \
+    struct stream s = {input, input_stride, bias, weights, quads};                                       \
+    for (size_t n = 0; n < nc; n++) {                                                                     \
+      channel(MR, &s, nnz[n], output);                                                                    \
+      output = next_output(output, output_stride);                                                       \
+    }                                                                                                     \
+  }
+
+DEFINE_TILE(1)
+DEFINE_TILE(2)
+DEFINE_TILE(4)
+DEFINE_TILE(8)
+DEFINE_TILE(16)
+DEFINE_TILE(32)
+
+#define TILE_ARGS nc, input + 4 * p, input_stride, bias, weights, quads, nnz, output + p, output_stride
+
+INLINE void run_tile(size_t mr, size_t p, size_t nc, const int8_t* input, size_t input_stride,
+                     const int32_t* bias, const int8_t* weights, const uint32_t* quads, const uint32_t* nnz,
+                     int32_t* output, size_t output_stride) {
+  switch (mr) {
+    case 1: tile_1(TILE_ARGS); break;
+    case 2: tile_2(TILE_ARGS); break;
+    case 4: tile_4(TILE_ARGS); break;
+    case 8: tile_8(TILE_ARGS); break;
+    case 16: tile_16(TILE_ARGS); break;
+    case 32: tile_32(TILE_ARGS); break;
+  }
+}
+
+#undef TILE_ARGS
+
+/* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
+INLINE void spmm(size_t mr, size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
+                 const int8_t* weights, const uint32_t* quads, const uint32_t* nnz, int32_t* output,
+                 size_t output_stride) {
+  size_t p = 0;
+  for (; p + mr <= mc; p += mr) {
+    run_tile(mr, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+  }
+  if (mr > 16 && mc - p >= 16) {
+    run_tile(16, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    p += 16;
+  }
+  if (mr > 8 && mc - p >= 8) {
+    run_tile(8, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    p += 8;
+  }
+  if (mr > 4 && mc - p >= 4) {
+    run_tile(4, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    p += 4;
+  }
+  if (mr > 2 && mc - p >= 2) {
+    run_tile(2, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    p += 2;
+  }
+  if (mr > 1 && mc - p >= 1) {
+    run_tile(1, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+  }
+}
+
+#define DEFINE_NEONDOT_SPMM(MR)                                                                              \
+  _Static_assert((MR) == 1 || (MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32, "no neondot tile for this MR");        \
+  void sprig_qs8_spmm_ukernel_##MR##x1c4__neondot(size_t mc, size_t nc, const int8_t* input,                \
+                                                  size_t input_stride, const int32_t* bias,                 \
+                                                  const int8_t* weights, const uint32_t* quads,             \
+                                                  const uint32_t* nnz, int32_t* output,                     \
+                                                  size_t output_stride) {                                   \
+    spmm(MR, mc, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);                \
+  }
+
+/* MR = 1 (batch-1 linear layers): the 1-pixel tile, vectorized over the entries, per pixel. */
+DEFINE_NEONDOT_SPMM(1)
+DEFINE_NEONDOT_SPMM(4)
+DEFINE_NEONDOT_SPMM(8)
+DEFINE_NEONDOT_SPMM(16)
+DEFINE_NEONDOT_SPMM(32)

@@ -1,0 +1,57 @@
+/*
+ * Scalar int8 c4 SpMM: MR int32 accumulators per output channel; per entry the four weights are
+ * loaded once and each pixel's four input bytes multiplied by them. Sums wrap (uint32_t
+ * arithmetic, no signed overflow). The portable fallback and the model for the SIMD kernels'
+ * tile and remainder structure.
+ */
+#include <sprig/qs8-spmm.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* One tile of `mr` pixels (a compile-time constant at every call site). */
+INLINE void qs8_spmm_tile(size_t mr, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
+                          const int8_t* weights, const uint32_t* quads, const uint32_t* nnz, int32_t* output,
+                          size_t output_stride) {
+  for (size_t n = 0; n < nc; n++) {
+    uint32_t acc[4];
+    for (size_t i = 0; i < mr; i++) {
+      acc[i] = (uint32_t) bias[n];
+    }
+    for (uint32_t e = nnz[n]; e != 0; e--) {
+      const int8_t* x = input + (size_t) *quads++ * input_stride;
+      const int32_t w0 = weights[0], w1 = weights[1], w2 = weights[2], w3 = weights[3];
+      weights += 4;
+      for (size_t i = 0; i < mr; i++) {
+        const int8_t* px = x + 4 * i;
+        acc[i] += (uint32_t) (w0 * px[0] + w1 * px[1] + w2 * px[2] + w3 * px[3]);
+      }
+    }
+    int32_t* out = (int32_t*) ((char*) output + n * output_stride);
+    for (size_t i = 0; i < mr; i++) {
+      out[i] = (int32_t) acc[i];
+    }
+  }
+}
+
+/* Tiles of MR pixels, then the remainder in tiles of 2 and 1 (each a full pass over the weights). */
+#define QS8_SPMM_SCALAR(MR, fn)                                                                                  \
+  void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,                 \
+          const int8_t* weights, const uint32_t* quads, const uint32_t* nnz, int32_t* output,                   \
+          size_t output_stride) {                                                                               \
+    size_t p = 0;                                                                                               \
+    for (; p + (MR) <= mc; p += (MR)) {                                                                         \
+      qs8_spmm_tile((MR), nc, input + 4 * p, input_stride, bias, weights, quads, nnz, output + p, output_stride); \
+    }                                                                                                           \
+    if ((MR) > 2) {                                                                                             \
+      for (; p + 2 <= mc; p += 2) {                                                                             \
+        qs8_spmm_tile(2, nc, input + 4 * p, input_stride, bias, weights, quads, nnz, output + p, output_stride); \
+      }                                                                                                         \
+    }                                                                                                           \
+    if ((MR) > 1 && p < mc) {                                                                                   \
+      qs8_spmm_tile(1, nc, input + 4 * p, input_stride, bias, weights, quads, nnz, output + p, output_stride);   \
+    }                                                                                                           \
+  }
+
+QS8_SPMM_SCALAR(1, sprig_qs8_spmm_ukernel_1x1c4__scalar)
+QS8_SPMM_SCALAR(2, sprig_qs8_spmm_ukernel_2x1c4__scalar)
+QS8_SPMM_SCALAR(4, sprig_qs8_spmm_ukernel_4x1c4__scalar)

@@ -1,0 +1,43 @@
+/* The int8 c4 SpMM kernel list (kernels/qs8-spmm/list.inc) and its chooser. */
+#include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/qs8-spmm.h>
+
+const struct sprig_qs8_spmm_ukernel sprig_qs8_spmm_ukernels[] = {
+#define SPRIG_QS8_SPMM_UKERNEL(isa, mr, unsigned_input, is_default, fn) \
+  {#fn, fn, sprig_isa_##isa, mr, unsigned_input, is_default},
+#include <qs8-spmm/list.inc>
+#undef SPRIG_QS8_SPMM_UKERNEL
+};
+const size_t sprig_qs8_spmm_ukernel_count = sizeof(sprig_qs8_spmm_ukernels) / sizeof(sprig_qs8_spmm_ukernels[0]);
+
+static struct sprig_ukernel_traits qs8_spmm_traits(size_t i) {
+  const struct sprig_qs8_spmm_ukernel* k = &sprig_qs8_spmm_ukernels[i];
+  return (struct sprig_ukernel_traits){k->isa, k->mr, 1, false, k->is_default};
+}
+
+const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct sprig_hardware* hardware) {
+  const struct sprig_ukernel_list list = {sprig_qs8_spmm_ukernel_count, qs8_spmm_traits};
+  return &sprig_qs8_spmm_ukernels[sprig_choose_ukernel(hardware, &list, 1)];
+}
+
+/* Rows shorter than the chosen kernel's MR take the same ISA's kernel with the smallest MR that
+ * covers them (an MR = 1 kernel for one pixel: vectorized over the entries); longer rows keep
+ * the chosen one. Unlike f32 there is no switch to scalar for short rows: the SIMD kernels'
+ * narrow tiles still take four input channels per instruction lane. */
+const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
+                                                                const struct sprig_qs8_spmm_ukernel* chosen,
+                                                                size_t pixels) {
+  (void) hardware;
+  const struct sprig_qs8_spmm_ukernel* best = chosen;
+  if (pixels >= chosen->mr) {
+    return chosen;
+  }
+  for (size_t i = 0; i < sprig_qs8_spmm_ukernel_count; i++) {
+    const struct sprig_qs8_spmm_ukernel* k = &sprig_qs8_spmm_ukernels[i];
+    if (k->isa == chosen->isa && k->mr >= pixels && k->mr < best->mr) {
+      best = k;
+    }
+  }
+  return best;
+}

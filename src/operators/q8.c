@@ -1,0 +1,851 @@
+/* int8 operators: linear qs8, conv2d_nchw qs8 and linear qd8 (f32 in and out, int8 inside).
+ *
+ * One path for all three. A run has two phases, each split over the pool:
+ *   1. pack: the input becomes the c4 layout the kernels read (src/sprig/qs8-spmm.h): per image
+ *      and group, quad rows of 4 input columns x every output pixel. Linear layers transpose
+ *      [batch][K] so that batch rows are pixels (qd8 quantizes each row on the way); convolutions
+ *      gather their columns (input channel, ky, kx) for every output pixel (im2col), reading
+ *      input_zero_point in the padding. Kernels with unsigned input get x XOR 0x80.
+ *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel into
+ *      int32 sums and convert their own tile (qs8: requantize to int8; qd8: scale to f32).
+ * Every output element is computed by exactly one task in integer arithmetic then the same float
+ * steps, so results are bitwise identical on any pool. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/log.h>
+#include <sprig/operator.h>
+#include <sprig/qs8-stream.h>
+
+/* Tasks a run's compute phase is cut into at least (when the shape allows). */
+#define TARGET_TASKS 32
+/* Pixels per compute task at most (rounded to the kernel's MR): 256 pixels x 64 quad rows is
+ * 64 KB of packed input, reused by every channel of the task from L2. */
+#define MAX_PIXEL_TILE 256
+
+struct q8_state {
+  const struct sprig_qs8_stream* stream; /* shared: owned by the weights */
+  const struct sprig_qs8_spmm_ukernel* chosen;
+  const struct sprig_qs8_spmm_ukernel* ukernel;
+  uint8_t flip;              /* 0x80 when the planned kernel reads unsigned input */
+
+  /* Quantization (qs8). */
+  int32_t input_zero_point;
+  int32_t output_zero_point;
+  float lowest, highest;     /* the clamp minus output_zero_point */
+  float* scales;             /* per channel: qs8 requantization scale; qd8: weight scale */
+  int32_t* kernel_bias;      /* per channel: what the planned kernel starts from */
+  int32_t* signed_bias;      /* per channel: bias - input_zero_point x sum(w) (qd8: 0) */
+  int32_t* unsigned_bias;    /* the same minus 128 x sum(w), for kernels reading x + 128 */
+  /* qd8. */
+  float* bias;               /* per channel */
+  float output_min, output_max;
+
+  /* Plan. */
+  size_t images;             /* conv: batch; linear: 1 */
+  size_t groups;
+  size_t group_rows;         /* output channels per group */
+  size_t group_cols;         /* weight columns per group */
+  size_t quad_rows;          /* per group: ceil(group_cols / 4) */
+  size_t pixels;             /* per image: output pixels (linear: batch) */
+  size_t quad_row_bytes;     /* 4 x pixels */
+  size_t packed_bytes;       /* of one image */
+  int8_t* packed;            /* images x groups x quad_rows quad rows */
+  int32_t* sums;             /* images x rows x pixels */
+  float* row_scales;         /* qd8: per batch row */
+  int32_t* row_offsets;      /* qd8: per batch row, zero point (+ 128 for unsigned kernels) */
+  uint8_t* row_bad;          /* qd8: per batch row, 1 when it holds NaN or Inf */
+  size_t pixel_tile, pixel_tiles;
+  size_t channel_chunk, channel_chunks;
+};
+
+static struct q8_state* state_of(const struct sprig_operator* op) {
+  return (struct q8_state*) op->path_state;
+}
+
+/* ---- path ops ---- */
+
+static const char* q8_kernel_name(const struct sprig_operator* op) {
+  return state_of(op)->ukernel->name;
+}
+
+static size_t q8_weight_bytes(const struct sprig_operator* op) {
+  const struct q8_state* s = state_of(op);
+  return sprig_qs8_stream_bytes(s->stream) + op->rows * sizeof(float);
+}
+
+static void free_plan(struct q8_state* s) {
+  free(s->packed);
+  free(s->sums);
+  free(s->row_scales);
+  free(s->row_offsets);
+  free(s->row_bad);
+  s->packed = NULL;
+  s->sums = NULL;
+  s->row_scales = NULL;
+  s->row_offsets = NULL;
+  s->row_bad = NULL;
+}
+
+static void q8_destroy(struct sprig_operator* op) {
+  struct q8_state* s = state_of(op);
+  if (s != NULL) {
+    free_plan(s);
+    free(s->scales);
+    free(s->signed_bias);
+    free(s->unsigned_bias);
+    free(s->bias);
+    free(s);
+    op->path_state = NULL;
+  }
+}
+
+static bool is_linear(const struct sprig_operator* op) {
+  return op->type != sprig_operator_type_conv2d_nchw_qs8;
+}
+
+/* ---- phase 1: packing the input ---- */
+
+static inline int8_t flipped(int32_t value, uint8_t flip) {
+  return (int8_t) (uint8_t) ((uint8_t) value ^ flip);
+}
+
+/* Rounds to nearest, ties to even, for |v| < 2^22 (the values here are clamped to [-256, 256]):
+ * adding 1.5 x 2^23 leaves the rounded integer in the low mantissa bits. Two statements, so that
+ * no compiler fuses the add into a preceding multiply. */
+static inline int32_t round_small(float v) {
+  const float shifted = v + 12582912.0f;
+  uint32_t bits;
+  memcpy(&bits, &shifted, sizeof(bits));
+  return (int32_t) bits - 0x4B400000;
+}
+
+/* qd8: quantizes batch row b into the packed layout (pixel b of every quad row). */
+static void quantize_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
+  const float* x = (const float*) op->input + b * op->cols;
+  float lo = 0.0f, hi = 0.0f;
+  bool bad = false;
+  for (size_t i = 0; i < op->cols; i++) {
+    const float v = x[i];
+    bad |= !isfinite(v);
+    lo = v < lo ? v : lo;
+    hi = v > hi ? v : hi;
+  }
+  s->row_bad[b] = (uint8_t) bad;
+  float scale = 1.0f;
+  int32_t zero_point = -128;
+  if (!bad && hi > lo) {
+    scale = (float) (((double) hi - (double) lo) / 255.0);
+    scale = scale < 0x1p-100f ? 0x1p-100f : scale;
+    zero_point = (int32_t) nearbyintf(-128.0f - lo / scale);
+    zero_point = zero_point < -128 ? -128 : zero_point > 127 ? 127 : zero_point;
+  }
+  s->row_scales[b] = scale;
+  s->row_offsets[b] = zero_point + (s->flip != 0 ? 128 : 0);
+  const float inverse = 1.0f / scale;
+  int8_t* out = s->packed + 4 * b;
+  for (size_t i = 0; i < op->cols; i++) {
+    const float v = bad ? 0.0f : x[i] * inverse;
+    int32_t q = round_small(v < -256.0f ? -256.0f : v > 256.0f ? 256.0f : v) + zero_point;
+    q = q < -128 ? -128 : q > 127 ? 127 : q;
+    out[(i / 4) * s->quad_row_bytes + i % 4] = flipped(q, s->flip);
+  }
+  for (size_t i = op->cols; i % 4 != 0; i++) {
+    out[(i / 4) * s->quad_row_bytes + i % 4] = 0;
+  }
+}
+
+/* qs8 linear: batch row b into pixel b of every quad row. */
+static void pack_linear_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
+  const int8_t* x = (const int8_t*) op->input + b * op->cols;
+  int8_t* out = s->packed + 4 * b;
+  const size_t full = op->cols / 4;
+  if (s->flip == 0) {
+    for (size_t q = 0; q < full; q++) {
+      memcpy(out + q * s->quad_row_bytes, x + 4 * q, 4);
+    }
+  } else {
+    for (size_t q = 0; q < full; q++) {
+      uint32_t word;
+      memcpy(&word, x + 4 * q, 4);
+      word ^= 0x80808080u;
+      memcpy(out + q * s->quad_row_bytes, &word, 4);
+    }
+  }
+  for (size_t i = 4 * full; i < 4 * s->quad_rows; i++) {
+    out[full * s->quad_row_bytes + i % 4] = i < op->cols ? flipped(x[i], s->flip) : 0;
+  }
+}
+
+/* conv: quad row q of group g of image `image`: for each of its 4 columns (c, ky, kx), the input
+ * value every output pixel reads there (input_zero_point in the padding). */
+static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, size_t image, size_t g, size_t q) {
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const size_t channels = (size_t) p->groups * p->input_channels;
+  const size_t height = op->height, width = op->width;
+  const size_t oh = op->output_height, ow = op->output_width;
+  const int8_t* base = (const int8_t*) op->input + image * channels * height * width;
+  /* Strides of the input in elements: channel, row, column. */
+  const size_t cs = op->geometry.input_nhwc ? 1 : height * width;
+  const size_t ys = op->geometry.input_nhwc ? width * channels : width;
+  const size_t xs = op->geometry.input_nhwc ? channels : 1;
+  int8_t* out = s->packed + image * s->packed_bytes + (g * s->quad_rows + q) * s->quad_row_bytes;
+  const int8_t padding = flipped(s->input_zero_point, s->flip);
+  const size_t taps = (size_t) p->kernel_height * p->kernel_width;
+  if (taps == 1 && p->stride_height == 1 && p->stride_width == 1 && p->padding_top == 0 && p->padding_left == 0 &&
+      p->padding_bottom == 0 && p->padding_right == 0 && !op->geometry.input_nhwc && 4 * q + 4 <= s->group_cols) {
+    /* Pointwise: four whole channel rows interleaved, a 32-bit word per pixel. */
+    const uint8_t* r0 = (const uint8_t*) base + (g * p->input_channels + 4 * q) * cs;
+    const uint8_t* r1 = r0 + cs;
+    const uint8_t* r2 = r1 + cs;
+    const uint8_t* r3 = r2 + cs;
+    const uint32_t flip = 0x01010101u * s->flip;
+    for (size_t px = 0; px < s->pixels; px++) {
+      const uint32_t word =
+          ((uint32_t) r0[px] | (uint32_t) r1[px] << 8 | (uint32_t) r2[px] << 16 | (uint32_t) r3[px] << 24) ^ flip;
+      memcpy(out + 4 * px, &word, 4);
+    }
+    return;
+  }
+  for (size_t t = 0; t < 4; t++) {
+    const size_t column = 4 * q + t;
+    if (column >= s->group_cols) {
+      for (size_t px = 0; px < s->pixels; px++) {
+        out[4 * px + t] = 0;
+      }
+      continue;
+    }
+    const size_t c = g * p->input_channels + column / taps;
+    const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
+    const int8_t* plane = base + c * cs;
+    for (size_t y = 0; y < oh; y++) {
+      const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
+      int8_t* row = out + 4 * y * ow + t;
+      if (iy < 0 || iy >= (ptrdiff_t) height) {
+        for (size_t x = 0; x < ow; x++) {
+          row[4 * x] = padding;
+        }
+        continue;
+      }
+      /* Output columns [x0, x1) read inside the row; the others read padding. */
+      const size_t offset = kx * p->dilation_width, sw = p->stride_width;
+      const size_t x0 = SPRIG_MIN(offset >= p->padding_left ? 0 : sprig_divide_round_up(p->padding_left - offset, sw), ow);
+      const size_t x1 = SPRIG_MAX(
+          SPRIG_MIN(width + p->padding_left > offset ? sprig_divide_round_up(width + p->padding_left - offset, sw) : 0,
+                    ow),
+          x0);
+      for (size_t x = 0; x < x0; x++) {
+        row[4 * x] = padding;
+      }
+      const int8_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
+      for (size_t x = x0; x < x1; x++, in += sw * xs) {
+        row[4 * x] = flipped(*in, s->flip);
+      }
+      for (size_t x = x1; x < ow; x++) {
+        row[4 * x] = padding;
+      }
+    }
+  }
+}
+
+struct run_context {
+  const struct sprig_operator* op;
+  struct q8_state* s;
+};
+
+static void pack_task(void* context, size_t task) {
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  struct q8_state* s = ctx->s;
+  switch (op->type) {
+    case sprig_operator_type_linear_qd8:
+      quantize_row(op, s, task);
+      break;
+    case sprig_operator_type_linear_qs8:
+      pack_linear_row(op, s, task);
+      break;
+    default: {
+      const size_t per_image = s->groups * s->quad_rows;
+      const size_t image = task / per_image, rest = task % per_image;
+      pack_conv_quad(op, s, image, rest / s->quad_rows, rest % s->quad_rows);
+      break;
+    }
+  }
+}
+
+static size_t pack_tasks(const struct sprig_operator* op, const struct q8_state* s) {
+  return is_linear(op) ? s->pixels : s->images * s->groups * s->quad_rows;
+}
+
+/* ---- phase 2: compute and convert ---- */
+
+/* The clamp bounds and zero point as locals: int8 stores may alias anything, so values read
+ * through the state inside the loops would be reloaded per element and block vectorization. */
+static inline int8_t requantize(int32_t sum, float scale, float lowest, float highest, int32_t zero_point) {
+  float v = (float) sum * scale;
+  v = v < lowest ? lowest : v;
+  v = v > highest ? highest : v;
+  return (int8_t) (round_small(v) + zero_point);
+}
+
+/* qs8: int32 sums of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of one image to int8: into
+ * [image][rows][pixels] for a convolution, [batch][rows] for a linear layer. */
+static void requantize_tile(const struct sprig_operator* op, const struct q8_state* s, size_t image, size_t n0,
+                            size_t nc, size_t p0, size_t mc) {
+  const int32_t* sums = s->sums + (image * op->rows + n0) * s->pixels + p0;
+  const float* scales = s->scales + n0;
+  const float lowest = s->lowest, highest = s->highest;
+  const int32_t zero_point = s->output_zero_point;
+  const size_t pixels = s->pixels, rows = op->rows;
+  int8_t* output = (int8_t*) op->output;
+  if (is_linear(op)) {
+    for (size_t i = 0; i < mc; i++) {
+      int8_t* restrict y = output + (p0 + i) * rows + n0;
+      for (size_t n = 0; n < nc; n++) {
+        y[n] = requantize(sums[n * pixels + i], scales[n], lowest, highest, zero_point);
+      }
+    }
+    return;
+  }
+  for (size_t n = 0; n < nc; n++) {
+    const float scale = scales[n];
+    const int32_t* restrict row = sums + n * pixels;
+    int8_t* restrict y = output + (image * rows + n0 + n) * pixels + p0;
+    for (size_t i = 0; i < mc; i++) {
+      y[i] = requantize(row[i], scale, lowest, highest, zero_point);
+    }
+  }
+}
+
+/* qd8: the same tile to f32 with each batch row's scale and zero point. */
+static void dequantize_tile(const struct sprig_operator* op, const struct q8_state* s, size_t n0, size_t nc,
+                            size_t p0, size_t mc) {
+  const int32_t* sums = s->sums + n0 * s->pixels + p0;
+  const int32_t* weight_sums = s->stream->weight_sums + n0;
+  const float* weight_scales = s->scales + n0;
+  const float* bias = s->bias + n0;
+  for (size_t i = 0; i < mc; i++) {
+    const size_t b = p0 + i;
+    float* y = (float*) op->output + b * op->rows + n0;
+    if (s->row_bad[b]) {
+      for (size_t n = 0; n < nc; n++) {
+        y[n] = NAN;
+      }
+      continue;
+    }
+    const uint32_t offset = (uint32_t) s->row_offsets[b];
+    const float row_scale = s->row_scales[b];
+    for (size_t n = 0; n < nc; n++) {
+      const int32_t acc = (int32_t) ((uint32_t) sums[n * s->pixels + i] - offset * (uint32_t) weight_sums[n]);
+      float v = (float) acc * (row_scale * weight_scales[n]);
+      v = v + bias[n];
+      v = v < s->output_min ? s->output_min : v;
+      y[n] = v > s->output_max ? s->output_max : v;
+    }
+  }
+}
+
+static void compute_task(void* context, size_t task) {
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct q8_state* s = ctx->s;
+  const size_t tile = task % s->pixel_tiles;
+  task /= s->pixel_tiles;
+  const size_t chunk = task % s->channel_chunks;
+  task /= s->channel_chunks;
+  const size_t g = task % s->groups, image = task / s->groups;
+  const size_t first = chunk * s->channel_chunk;
+  if (first >= s->group_rows) {
+    return;
+  }
+  const size_t nc = SPRIG_MIN(s->channel_chunk, s->group_rows - first);
+  const size_t n0 = g * s->group_rows + first;
+  const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
+  const struct sprig_qs8_stream* st = s->stream;
+  const size_t e0 = st->first_entry[n0];
+  const int8_t* input = s->packed + image * s->packed_bytes + g * s->quad_rows * s->quad_row_bytes + 4 * p0;
+  int32_t* sums = s->sums + (image * op->rows + n0) * s->pixels + p0;
+  s->ukernel->fn(mc, nc, input, s->quad_row_bytes, s->kernel_bias + n0, st->weights + 4 * e0, st->quads + e0,
+                 st->nnz + n0, sums, s->pixels * sizeof(int32_t));
+  if (op->type == sprig_operator_type_linear_qd8) {
+    dequantize_tile(op, s, n0, nc, p0, mc);
+  } else {
+    requantize_tile(op, s, image, n0, nc, p0, mc);
+  }
+}
+
+static void q8_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
+  (void) input;
+  (void) output;
+  struct run_context ctx = {op, state_of(op)};
+  const struct q8_state* s = ctx.s;
+  pthreadpool_parallelize_1d(threadpool, pack_task, &ctx, pack_tasks(op, s), 0);
+  pthreadpool_parallelize_1d(threadpool, compute_task, &ctx,
+                             s->images * s->groups * s->channel_chunks * s->pixel_tiles, 0);
+}
+
+/* ---- plan ---- */
+
+/* Tiles: pixel tiles of at most MAX_PIXEL_TILE (a multiple of MR), then channel chunks until the
+ * run has TARGET_TASKS tasks (fixed by the shape, never by the pool). */
+static void plan_tasks(struct q8_state* s) {
+  const size_t mr = s->ukernel->mr;
+  const size_t most = SPRIG_MAX(MAX_PIXEL_TILE / mr, 1) * mr;
+  s->pixel_tiles = sprig_divide_round_up(s->pixels, most);
+  s->pixel_tile = sprig_round_up(sprig_divide_round_up(s->pixels, s->pixel_tiles), mr);
+  s->pixel_tiles = sprig_divide_round_up(s->pixels, s->pixel_tile);
+  const size_t others = s->images * s->groups * s->pixel_tiles;
+  const size_t chunks = SPRIG_MIN(sprig_divide_round_up(TARGET_TASKS, others), s->group_rows);
+  s->channel_chunk = sprig_divide_round_up(s->group_rows, chunks);
+  s->channel_chunks = sprig_divide_round_up(s->group_rows, s->channel_chunk);
+}
+
+/* The kernel runs take, with the input domain (int8, or x + 128) and the bias that goes with it. */
+static void use_kernel(struct q8_state* s, const struct sprig_qs8_spmm_ukernel* ukernel) {
+  s->ukernel = ukernel;
+  s->flip = ukernel->unsigned_input ? 0x80 : 0x00;
+  s->kernel_bias = ukernel->unsigned_input ? s->unsigned_bias : s->signed_bias;
+}
+
+/* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
+static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
+  struct q8_state* s = state_of(op);
+  const size_t groups = is_linear(op) ? 1 : op->geometry.params.groups;
+  const size_t group_cols = op->cols;
+  const size_t quad_rows = sprig_divide_round_up(group_cols, 4);
+  size_t quad_row_bytes, packed_bytes, all_packed, sums_count;
+  /* Quad rows hold 4 bytes per pixel, as f32 rows do: padded the same way (a multiple of the
+   * cache line, not of 4 KiB) so that SIMD kernels never load across a line. */
+  if (pixels > SIZE_MAX / 8) {
+    sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
+    return sprig_status_invalid_parameter;
+  }
+  quad_row_bytes = pixels >= 16 ? sprig_padded_row_stride(pixels) : 4 * pixels;
+  if (!sprig_mul3_size(quad_row_bytes, quad_rows, groups, &packed_bytes) ||
+      !sprig_mul_size(packed_bytes, images, &all_packed) || !sprig_mul3_size(images, op->rows, pixels, &sums_count) ||
+      sums_count > SIZE_MAX / sizeof(int32_t)) {
+    sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
+    return sprig_status_invalid_parameter;
+  }
+  int8_t* packed = sprig_allocate_aligned(all_packed);
+  int32_t* sums = sprig_allocate_aligned(sums_count * sizeof(int32_t));
+  const bool qd8 = op->type == sprig_operator_type_linear_qd8;
+  float* row_scales = qd8 ? malloc(pixels * sizeof(float)) : NULL;
+  int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
+  uint8_t* row_bad = qd8 ? malloc(pixels) : NULL;
+  if (packed == NULL || sums == NULL || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL))) {
+    free(packed);
+    free(sums);
+    free(row_scales);
+    free(row_offsets);
+    free(row_bad);
+    sprig_log_error("%s: out of memory for the workspaces", caller);
+    return sprig_status_out_of_memory;
+  }
+  free_plan(s);
+  s->images = images;
+  s->groups = groups;
+  s->group_rows = op->rows / groups;
+  s->group_cols = group_cols;
+  s->quad_rows = quad_rows;
+  s->pixels = pixels;
+  s->quad_row_bytes = quad_row_bytes;
+  s->packed_bytes = packed_bytes;
+  s->packed = packed;
+  s->sums = sums;
+  s->row_scales = row_scales;
+  s->row_offsets = row_offsets;
+  s->row_bad = row_bad;
+  use_kernel(s, sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels));
+  plan_tasks(s);
+  return sprig_status_success;
+}
+
+static const struct sprig_path_ops q8_path = {
+    .name = "int8",
+    .kernel_name = q8_kernel_name,
+    .weight_bytes = q8_weight_bytes,
+    .run = q8_run,
+    .destroy = q8_destroy,
+};
+
+/* ---- create ---- */
+
+struct q8_quantization {
+  int32_t input_zero_point;
+  float input_scale;
+  const float* weight_scales;
+  const int32_t* bias;        /* qs8 */
+  const float* float_bias;    /* qd8 */
+  int32_t output_zero_point;
+  float output_scale;
+  int32_t output_min, output_max;
+  float float_min, float_max; /* qd8 */
+};
+
+static bool is_positive_finite(float v) {
+  return isfinite(v) && v > 0.0f;
+}
+
+static enum sprig_status check_quantization(enum sprig_operator_type type, const struct q8_quantization* q,
+                                            size_t rows, const char* caller) {
+  if (q->weight_scales == NULL) {
+    sprig_log_error("%s: weight_scales is NULL", caller);
+    return sprig_status_invalid_parameter;
+  }
+  for (size_t o = 0; o < rows; o++) {
+    if (!is_positive_finite(q->weight_scales[o])) {
+      sprig_log_error("%s: weight_scales[%zu] = %g must be finite and > 0", caller, o, (double) q->weight_scales[o]);
+      return sprig_status_invalid_parameter;
+    }
+  }
+  if (type == sprig_operator_type_linear_qd8) {
+    if (isnan(q->float_min) || isnan(q->float_max) || q->float_min > q->float_max) {
+      sprig_log_error("%s: output_min (%g) and output_max (%g) must not be NaN, and output_min <= output_max", caller,
+                      (double) q->float_min, (double) q->float_max);
+      return sprig_status_invalid_parameter;
+    }
+    return sprig_status_success;
+  }
+  if (!is_positive_finite(q->input_scale) || !is_positive_finite(q->output_scale)) {
+    sprig_log_error("%s: input_scale (%g) and output_scale (%g) must be finite and > 0", caller,
+                    (double) q->input_scale, (double) q->output_scale);
+    return sprig_status_invalid_parameter;
+  }
+  for (size_t o = 0; o < rows; o++) {
+    const float scale = q->input_scale * q->weight_scales[o] / q->output_scale;
+    if (!is_positive_finite(scale)) {
+      sprig_log_error("%s: input_scale x weight_scales[%zu] / output_scale = %g must be a finite float > 0", caller, o,
+                      (double) scale);
+      return sprig_status_invalid_parameter;
+    }
+  }
+  if (q->output_min > q->output_max) {
+    sprig_log_error("%s: output_min (%d) must be <= output_max (%d)", caller, (int) q->output_min,
+                    (int) q->output_max);
+    return sprig_status_invalid_parameter;
+  }
+  return sprig_status_success;
+}
+
+/* The per-channel arrays of the state from the quantization and the shared stream. */
+static enum sprig_status fill_state(struct q8_state* s, enum sprig_operator_type type, const struct q8_quantization* q,
+                                    size_t rows) {
+  const bool qd8 = type == sprig_operator_type_linear_qd8;
+  s->scales = malloc(rows * sizeof(float));
+  s->signed_bias = malloc(rows * sizeof(int32_t));
+  s->unsigned_bias = malloc(rows * sizeof(int32_t));
+  s->bias = qd8 ? malloc(rows * sizeof(float)) : NULL;
+  if (s->scales == NULL || s->signed_bias == NULL || s->unsigned_bias == NULL || (qd8 && s->bias == NULL)) {
+    return sprig_status_out_of_memory;
+  }
+  for (size_t o = 0; o < rows; o++) {
+    if (qd8) {
+      /* The zero points are per batch row: applied when the sums are converted. */
+      s->scales[o] = q->weight_scales[o];
+      s->bias[o] = q->float_bias != NULL ? q->float_bias[o] : 0.0f;
+      s->signed_bias[o] = 0;
+      s->unsigned_bias[o] = 0;
+    } else {
+      s->scales[o] = q->input_scale * q->weight_scales[o] / q->output_scale;
+      /* bias - (zero point [+ 128]) x sum(w), wrapping. */
+      const uint32_t b = q->bias != NULL ? (uint32_t) q->bias[o] : 0u;
+      const uint32_t sum = (uint32_t) s->stream->weight_sums[o];
+      s->signed_bias[o] = (int32_t) (b - (uint32_t) q->input_zero_point * sum);
+      s->unsigned_bias[o] = (int32_t) (b - ((uint32_t) q->input_zero_point + 128u) * sum);
+    }
+  }
+  s->input_zero_point = q->input_zero_point;
+  s->output_zero_point = q->output_zero_point;
+  s->lowest = (float) (q->output_min - q->output_zero_point);
+  s->highest = (float) (q->output_max - q->output_zero_point);
+  s->output_min = q->float_min;
+  s->output_max = q->float_max;
+  return sprig_status_success;
+}
+
+static enum sprig_status create_q8_operator(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
+                                            struct sprig_weights* weights, const struct q8_quantization* q,
+                                            uint32_t flags, const char* caller, sprig_operator_t* op_out) {
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  if (hardware == NULL) {
+    sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
+    return sprig_status_uninitialized;
+  }
+  if (op_out == NULL || weights == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, op_out == NULL ? "op_out" : "weights");
+    return sprig_status_invalid_parameter;
+  }
+  if (flags != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
+    return sprig_status_invalid_parameter;
+  }
+  if (weights->dtype != sprig_weights_dtype_qs8) {
+    sprig_log_error("%s: the weights are f32: pack int8 weights with sprig_pack_weights_qs8", caller);
+    return sprig_status_invalid_parameter;
+  }
+  enum sprig_status status = check_quantization(type, q, weights->rows, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
+  struct q8_state* s = calloc(1, sizeof(struct q8_state));
+  if (op == NULL || s == NULL) {
+    free(op);
+    free(s);
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  sprig_retain_weights(weights);
+  op->weights = weights;
+  op->type = type;
+  op->state = sprig_operator_state_created;
+  op->rows = weights->rows;
+  op->cols = weights->cols;
+  op->path = &q8_path;
+  op->path_state = s;
+  if (conv != NULL) {
+    op->geometry = *conv;
+  }
+  s->chosen = sprig_choose_qs8_spmm_ukernel(hardware);
+  s->stream = sprig_weights_qs8_stream(weights);
+  if (s->stream == NULL || (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_delete_operator(op);
+    return sprig_status_out_of_memory;
+  }
+  use_kernel(s, s->chosen);
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu c4 entries, kernel %s", caller, weights->rows, weights->cols,
+                  weights->nnz, s->stream->entries, s->chosen->name);
+  *op_out = op;
+  return sprig_status_success;
+}
+
+/* Packs int8 weights for a create call, then makes the operator (the packed weights' reference
+ * passes to the operator). */
+static enum sprig_status pack_and_create(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
+                                         size_t rows, size_t cols, const int8_t* weights,
+                                         const struct sprig_sparsity* pattern, uint32_t flags,
+                                         const struct q8_quantization* q, const struct sprig_pack_names* names,
+                                         sprig_operator_t* op_out) {
+  if (op_out == NULL) {
+    sprig_log_error("%s: op_out is NULL", names->function);
+    return sprig_status_invalid_parameter;
+  }
+  struct sprig_weights* packed = NULL;
+  enum sprig_status status = sprig_pack_dense_qs8(rows, cols, weights, pattern, flags & SPRIG_FLAG_PRUNE, names, &packed);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  status = create_q8_operator(type, conv, packed, q, flags & ~(SPRIG_FLAG_PRUNE | SPRIG_FLAG_INPUT_NHWC),
+                              names->function, op_out);
+  sprig_release_weights(packed);
+  return status;
+}
+
+enum sprig_status sprig_create_linear_qs8(size_t in_features, size_t out_features, int8_t input_zero_point,
+                                          float input_scale, const int8_t* weights, const float* weight_scales,
+                                          const int32_t* bias, int8_t output_zero_point, float output_scale,
+                                          int8_t output_min, int8_t output_max, const struct sprig_sparsity* pattern,
+                                          uint32_t flags, sprig_operator_t* op_out) {
+  static const struct sprig_pack_names names = {"sprig_create_linear_qs8", "out_features", "in_features", "weights"};
+  const struct q8_quantization q = {input_zero_point, input_scale, weight_scales, bias, NULL, output_zero_point,
+                                    output_scale, output_min, output_max, 0.0f, 0.0f};
+  if ((flags & ~SPRIG_FLAG_PRUNE) != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", names.function, (unsigned) (flags & ~SPRIG_FLAG_PRUNE));
+    return sprig_status_invalid_parameter;
+  }
+  return pack_and_create(sprig_operator_type_linear_qs8, NULL, out_features, in_features, weights, pattern, flags, &q,
+                         &names, op_out);
+}
+
+enum sprig_status sprig_create_linear_from_weights_qs8(sprig_weights_t weights, int8_t input_zero_point,
+                                                       float input_scale, const float* weight_scales,
+                                                       const int32_t* bias, int8_t output_zero_point,
+                                                       float output_scale, int8_t output_min, int8_t output_max,
+                                                       uint32_t flags, sprig_operator_t* op_out) {
+  const struct q8_quantization q = {input_zero_point, input_scale, weight_scales, bias, NULL, output_zero_point,
+                                    output_scale, output_min, output_max, 0.0f, 0.0f};
+  return create_q8_operator(sprig_operator_type_linear_qs8, NULL, weights, &q, flags,
+                            "sprig_create_linear_from_weights_qs8", op_out);
+}
+
+enum sprig_status sprig_create_linear_qd8_f32(size_t in_features, size_t out_features, const int8_t* weights,
+                                              const float* weight_scales, const float* bias, float output_min,
+                                              float output_max, const struct sprig_sparsity* pattern, uint32_t flags,
+                                              sprig_operator_t* op_out) {
+  static const struct sprig_pack_names names = {"sprig_create_linear_qd8_f32", "out_features", "in_features",
+                                                "weights"};
+  const struct q8_quantization q = {0, 1.0f, weight_scales, NULL, bias, 0, 1.0f, 0, 0, output_min, output_max};
+  if ((flags & ~SPRIG_FLAG_PRUNE) != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", names.function, (unsigned) (flags & ~SPRIG_FLAG_PRUNE));
+    return sprig_status_invalid_parameter;
+  }
+  return pack_and_create(sprig_operator_type_linear_qd8, NULL, out_features, in_features, weights, pattern, flags, &q,
+                         &names, op_out);
+}
+
+enum sprig_status sprig_create_linear_from_weights_qd8_f32(sprig_weights_t weights, const float* weight_scales,
+                                                           const float* bias, float output_min, float output_max,
+                                                           uint32_t flags, sprig_operator_t* op_out) {
+  const struct q8_quantization q = {0, 1.0f, weight_scales, NULL, bias, 0, 1.0f, 0, 0, output_min, output_max};
+  return create_q8_operator(sprig_operator_type_linear_qd8, NULL, weights, &q, flags,
+                            "sprig_create_linear_from_weights_qd8_f32", op_out);
+}
+
+enum sprig_status sprig_create_conv2d_nchw_qs8(const struct sprig_conv2d_params* params, int8_t input_zero_point,
+                                               float input_scale, const int8_t* weights, const float* weight_scales,
+                                               const int32_t* bias, int8_t output_zero_point, float output_scale,
+                                               int8_t output_min, int8_t output_max,
+                                               const struct sprig_sparsity* pattern, uint32_t flags,
+                                               sprig_operator_t* op_out) {
+  static const struct sprig_pack_names names = {"sprig_create_conv2d_nchw_qs8", "groups x output_channels",
+                                                "input_channels x kernel_height x kernel_width", "weights"};
+  struct sprig_conv_geometry geometry;
+  const enum sprig_status status = sprig_check_conv_params(params, flags, SPRIG_FLAG_PRUNE | SPRIG_FLAG_INPUT_NHWC,
+                                                           names.function, &geometry);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  const struct q8_quantization q = {input_zero_point, input_scale, weight_scales, bias, NULL, output_zero_point,
+                                    output_scale, output_min, output_max, 0.0f, 0.0f};
+  return pack_and_create(sprig_operator_type_conv2d_nchw_qs8, &geometry, params->groups * params->output_channels,
+                         params->input_channels * params->kernel_height * params->kernel_width, weights, pattern,
+                         flags, &q, &names, op_out);
+}
+
+enum sprig_status sprig_create_conv2d_nchw_from_weights_qs8(
+    const struct sprig_conv2d_params* params, sprig_weights_t weights, int8_t input_zero_point, float input_scale,
+    const float* weight_scales, const int32_t* bias, int8_t output_zero_point, float output_scale, int8_t output_min,
+    int8_t output_max, uint32_t flags, sprig_operator_t* op_out) {
+  static const char caller[] = "sprig_create_conv2d_nchw_from_weights_qs8";
+  struct sprig_conv_geometry geometry;
+  const enum sprig_status status = sprig_check_conv_params(params, flags, SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  const size_t rows = params->groups * params->output_channels;
+  const size_t cols = params->input_channels * params->kernel_height * params->kernel_width;
+  if (weights != NULL && (weights->rows != rows || weights->cols != cols)) {
+    sprig_log_error("%s: weights are %zu x %zu, the convolution needs %zu x %zu (groups x output_channels, "
+                    "input_channels x kernel_height x kernel_width)",
+                    caller, weights->rows, weights->cols, rows, cols);
+    return sprig_status_invalid_parameter;
+  }
+  const struct q8_quantization q = {input_zero_point, input_scale, weight_scales, bias, NULL, output_zero_point,
+                                    output_scale, output_min, output_max, 0.0f, 0.0f};
+  return create_q8_operator(sprig_operator_type_conv2d_nchw_qs8, &geometry, weights, &q, 0, caller, op_out);
+}
+
+/* ---- reshape and setup ---- */
+
+static enum sprig_status reshape_linear(sprig_operator_t op, enum sprig_operator_type type, size_t batch,
+                                        size_t element_bytes, const char* caller) {
+  enum sprig_status status = sprig_check_operator(op, type, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  size_t bytes;
+  if (batch == 0 || !sprig_mul3_size(batch, SPRIG_MAX(op->rows, op->cols), element_bytes, &bytes) ||
+      batch > UINT32_MAX) {
+    sprig_log_error("%s: batch (%zu) must be > 0, and the tensors' byte sizes must fit size_t", caller, batch);
+    return sprig_status_invalid_parameter;
+  }
+  if ((status = q8_plan_shape(op, 1, batch, caller)) != sprig_status_success) {
+    return status;
+  }
+  op->batch = batch;
+  sprig_finish_reshape(op);
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_reshape_linear_qs8(sprig_operator_t op, size_t batch) {
+  return reshape_linear(op, sprig_operator_type_linear_qs8, batch, 1, "sprig_reshape_linear_qs8");
+}
+
+enum sprig_status sprig_reshape_linear_qd8_f32(sprig_operator_t op, size_t batch) {
+  return reshape_linear(op, sprig_operator_type_linear_qd8, batch, sizeof(float), "sprig_reshape_linear_qd8_f32");
+}
+
+enum sprig_status sprig_setup_linear_qs8(sprig_operator_t op, const int8_t* input, int8_t* output) {
+  static const char caller[] = "sprig_setup_linear_qs8";
+  const enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear_qs8, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  return sprig_bind_tensors(op, (const float*) (const void*) input, op->batch * op->cols,
+                            (float*) (void*) output, op->batch * op->rows, caller);
+}
+
+enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, const float* input, float* output) {
+  static const char caller[] = "sprig_setup_linear_qd8_f32";
+  const enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear_qd8, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  return sprig_bind_tensors(op, input, op->batch * op->cols * sizeof(float), output,
+                            op->batch * op->rows * sizeof(float), caller);
+}
+
+enum sprig_status sprig_reshape_conv2d_nchw_qs8(sprig_operator_t op, size_t batch, size_t height, size_t width,
+                                                size_t* output_height_out, size_t* output_width_out) {
+  static const char caller[] = "sprig_reshape_conv2d_nchw_qs8";
+  enum sprig_status status = sprig_check_operator(op, sprig_operator_type_conv2d_nchw_qs8, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  if (batch == 0 || height == 0 || width == 0 || height > UINT32_MAX || width > UINT32_MAX) {
+    sprig_log_error("%s: batch (%zu), height (%zu) and width (%zu) must be > 0 (and the sizes below 2^32)", caller,
+                    batch, height, width);
+    return sprig_status_invalid_parameter;
+  }
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const size_t output_height = sprig_conv_output_size(height, p->padding_top, p->padding_bottom, p->kernel_height,
+                                                      p->dilation_height, p->stride_height);
+  const size_t output_width = sprig_conv_output_size(width, p->padding_left, p->padding_right, p->kernel_width,
+                                                     p->dilation_width, p->stride_width);
+  if (output_height == 0 || output_width == 0) {
+    sprig_log_error("%s: the %s kernel (dilated) is larger than the padded %zu x %zu input", caller,
+                    output_height == 0 ? "height of the" : "width of the", height, width);
+    return sprig_status_invalid_parameter;
+  }
+  size_t input_pixels, output_pixels, bytes;
+  if (!sprig_mul_size(height, width, &input_pixels) || !sprig_mul_size(output_height, output_width, &output_pixels) ||
+      !sprig_mul3_size(input_pixels, (size_t) p->groups * p->input_channels, batch, &bytes) ||
+      !sprig_mul3_size(output_pixels, op->rows, batch, &bytes)) {
+    sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
+    return sprig_status_invalid_parameter;
+  }
+  if ((status = q8_plan_shape(op, batch, output_pixels, caller)) != sprig_status_success) {
+    return status;
+  }
+  op->batch = batch;
+  op->height = height;
+  op->width = width;
+  op->output_height = output_height;
+  op->output_width = output_width;
+  sprig_finish_reshape(op);
+  if (output_height_out != NULL) {
+    *output_height_out = output_height;
+  }
+  if (output_width_out != NULL) {
+    *output_width_out = output_width;
+  }
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_setup_conv2d_nchw_qs8(sprig_operator_t op, const int8_t* input, int8_t* output) {
+  static const char caller[] = "sprig_setup_conv2d_nchw_qs8";
+  const enum sprig_status status = sprig_check_operator(op, sprig_operator_type_conv2d_nchw_qs8, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  const size_t input_bytes =
+      op->batch * op->height * op->width * (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
+  const size_t output_bytes = op->batch * op->output_height * op->output_width * op->rows;
+  return sprig_bind_tensors(op, (const float*) (const void*) input, input_bytes, (float*) (void*) output,
+                            output_bytes, caller);
+}

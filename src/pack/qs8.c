@@ -1,0 +1,222 @@
+/* qs8 weights: sprig_pack_weights_qs8 (the f32 packers on the exact float image of the int8
+ * matrix, then the values narrowed back to int8) and the c4 entry stream derived from them. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/log.h>
+#include <sprig/qs8-stream.h>
+#include <sprig/weights.h>
+
+/* Replaces a float array of `count` values by its int8 copy; false when out of memory (the
+ * float array is then kept, for the release to free). */
+static bool narrow_values(float** values, int8_t** narrowed, size_t count) {
+  if (*values == NULL) {
+    return true;
+  }
+  int8_t* copy = malloc(SPRIG_MAX(count, 1));
+  if (copy == NULL) {
+    return false;
+  }
+  for (size_t i = 0; i < count; i++) {
+    copy[i] = (int8_t) (*values)[i];
+  }
+  free(*values);
+  *values = NULL;
+  *narrowed = copy;
+  return true;
+}
+
+/* The number of values each float array of packed weights holds. */
+static size_t csr_entries(const struct sprig_weights* w) {
+  return w->row_ptr != NULL ? w->row_ptr[w->rows] : 0;
+}
+
+static enum sprig_status narrow_weights(struct sprig_weights* w) {
+  const bool ok = narrow_values(&w->values, &w->values_s8, csr_entries(w)) &&
+                  narrow_values(&w->block_values, &w->block_values_s8, w->blocks * w->block_height * w->block_width) &&
+                  narrow_values(&w->nm_values, &w->nm_values_s8, w->stored_values);
+  w->dtype = sprig_weights_dtype_qs8;
+  return ok ? sprig_status_success : sprig_status_out_of_memory;
+}
+
+enum sprig_status sprig_pack_dense_qs8(size_t rows, size_t cols, const int8_t* dense,
+                                       const struct sprig_sparsity* pattern, uint32_t flags,
+                                       const struct sprig_pack_names* names, struct sprig_weights** out) {
+  const char* caller = names->function;
+  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, SPRIG_FLAG_PRUNE, out, names);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  size_t float_bytes;
+  if (!sprig_mul3_size(rows, cols, sizeof(float), &float_bytes)) {
+    sprig_log_error("%s: a %zu x %zu matrix (%s x %s) overflows size_t", caller, rows, cols, names->rows, names->cols);
+    return sprig_status_invalid_parameter;
+  }
+  if (dense == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, names->dense);
+    return sprig_status_invalid_parameter;
+  }
+  if ((status = sprig_check_pattern(rows, pattern, caller)) != sprig_status_success) {
+    return status;
+  }
+  float* image = malloc(float_bytes);
+  if (image == NULL) {
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  for (size_t i = 0; i < rows * cols; i++) {
+    image[i] = (float) dense[i];
+  }
+  struct sprig_weights* w = NULL;
+  status = sprig_pack_dense_f32(rows, cols, image, pattern, flags, names, &w);
+  free(image);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  if ((status = narrow_weights(w)) != sprig_status_success) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_release_weights(w);
+    return status;
+  }
+  *out = w;
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_pack_weights_qs8(size_t rows, size_t cols, const int8_t* dense,
+                                         const struct sprig_sparsity* pattern, uint32_t flags,
+                                         sprig_weights_t* weights_out) {
+  static const struct sprig_pack_names names = {"sprig_pack_weights_qs8", "rows", "cols", "dense"};
+  return sprig_pack_dense_qs8(rows, cols, dense, pattern, flags, &names, weights_out);
+}
+
+void sprig_qs8_expand_row(const struct sprig_weights* w, size_t row, int8_t* dense) {
+  memset(dense, 0, w->cols);
+  switch (w->pattern.format) {
+    case SPRIG_FORMAT_BLOCK:
+    case SPRIG_FORMAT_GROUP: {
+      const size_t bh = w->block_height, bw = w->block_width, br = row / bh, i = row % bh;
+      for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
+        const size_t first = sprig_block_first_col(w, b);
+        for (size_t j = 0; j < bw && first + j < w->cols; j++) {
+          dense[first + j] = w->block_values_s8[b * bh * bw + i * bw + j];
+        }
+      }
+      break;
+    }
+    case SPRIG_FORMAT_NM: {
+      const size_t n = w->pattern.n, m = w->pattern.m;
+      for (size_t g = 0; g < w->nm_groups; g++) {
+        const size_t slot = (row * w->nm_groups + g) * n;
+        for (size_t s = 0; s < n; s++) {
+          /* Padding slots hold zeros on columns that may also hold a nonzero: skip them. */
+          const size_t col = g * m + w->nm_indices[slot + s];
+          if (w->nm_values_s8[slot + s] != 0 && col < w->cols) {
+            dense[col] = w->nm_values_s8[slot + s];
+          }
+        }
+      }
+      break;
+    }
+    default:
+      for (struct sprig_csr_cursor c = sprig_csr_row(w, row); c.entry < c.end; sprig_csr_next(w, &c)) {
+        dense[c.column] = w->values_s8[c.entry];
+      }
+      break;
+  }
+}
+
+void sprig_free_qs8_stream(struct sprig_qs8_stream* s) {
+  if (s != NULL) {
+    free(s->weights);
+    free(s->quads);
+    free(s->nnz);
+    free(s->first_entry);
+    free(s->weight_sums);
+    free(s);
+  }
+}
+
+size_t sprig_qs8_stream_bytes(const struct sprig_qs8_stream* s) {
+  return s->entries * (4 + sizeof(uint32_t)) + s->rows * (sizeof(uint32_t) + sizeof(int32_t));
+}
+
+/* Entries of one dense row: groups of four columns holding a nonzero. */
+static size_t count_row_entries(const int8_t* dense, size_t quad_rows) {
+  size_t count = 0;
+  for (size_t q = 0; q < quad_rows; q++) {
+    uint32_t word;
+    memcpy(&word, dense + 4 * q, 4);
+    count += (size_t) (word != 0);
+  }
+  return count;
+}
+
+static struct sprig_qs8_stream* build_qs8_stream(const struct sprig_weights* w) {
+  struct sprig_qs8_stream* s = calloc(1, sizeof(struct sprig_qs8_stream));
+  const size_t quad_rows = sprig_divide_round_up(w->cols, 4);
+  int8_t* dense = calloc(quad_rows * 4, 1); /* the last quad's columns past cols stay zero */
+  if (s == NULL || dense == NULL) {
+    goto fail;
+  }
+  s->rows = w->rows;
+  s->quad_rows = quad_rows;
+  s->nnz = malloc(w->rows * sizeof(uint32_t));
+  s->first_entry = malloc((w->rows + 1) * sizeof(size_t));
+  s->weight_sums = malloc(w->rows * sizeof(int32_t));
+  if (s->nnz == NULL || s->first_entry == NULL || s->weight_sums == NULL) {
+    goto fail;
+  }
+  s->first_entry[0] = 0;
+  for (size_t r = 0; r < w->rows; r++) {
+    sprig_qs8_expand_row(w, r, dense);
+    const size_t count = count_row_entries(dense, quad_rows);
+    s->nnz[r] = (uint32_t) count;
+    s->first_entry[r + 1] = s->first_entry[r] + count;
+  }
+  s->entries = s->first_entry[w->rows];
+  s->weights = malloc(SPRIG_MAX(s->entries, 1) * 4);
+  s->quads = malloc(SPRIG_MAX(s->entries, 1) * sizeof(uint32_t));
+  if (s->weights == NULL || s->quads == NULL) {
+    goto fail;
+  }
+  for (size_t r = 0; r < w->rows; r++) {
+    sprig_qs8_expand_row(w, r, dense);
+    size_t e = s->first_entry[r];
+    uint32_t sum = 0;
+    for (size_t q = 0; q < quad_rows; q++) {
+      const int8_t* quad = dense + 4 * q;
+      if (quad[0] == 0 && quad[1] == 0 && quad[2] == 0 && quad[3] == 0) {
+        continue;
+      }
+      memcpy(s->weights + 4 * e, quad, 4);
+      s->quads[e++] = (uint32_t) q;
+      sum += (uint32_t) ((int32_t) quad[0] + quad[1] + quad[2] + quad[3]);
+    }
+    s->weight_sums[r] = (int32_t) sum;
+  }
+  free(dense);
+  return s;
+
+fail:
+  free(dense);
+  sprig_free_qs8_stream(s);
+  return NULL;
+}
+
+const struct sprig_qs8_stream* sprig_weights_qs8_stream(struct sprig_weights* w) {
+  struct sprig_qs8_stream* published = atomic_load_explicit(&w->qs8_stream, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  struct sprig_qs8_stream* built = build_qs8_stream(w);
+  if (built == NULL) {
+    return NULL;
+  }
+  if (!atomic_compare_exchange_strong_explicit(&w->qs8_stream, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    sprig_free_qs8_stream(built);
+    return published;
+  }
+  return built;
+}

@@ -1,0 +1,253 @@
+/*
+ * Threaded stand-in for pthreadpool in the threaded WebAssembly build (SPRIG_WASM_THREADS:
+ * emscripten pthreads, shared memory). Debian ships no pthreadpool built for wasm, so this is
+ * the smallest pool that implements the part of pthreadpool's API sprig, its tests and its bench
+ * use (src/compat/pthreadpool.h): create, destroy, get_threads_count, parallelize_1d and
+ * parallelize_2d, with pthreadpool's semantics:
+ *   - pthreadpool_create(T) makes a pool of T threads: the calling thread plus T - 1 workers;
+ *     T = 0 means one per logical core (navigator.hardwareConcurrency in a browser, os.cpus()
+ *     under node: emscripten_num_logical_cores()). A worker that cannot be started makes the
+ *     pool smaller; get_threads_count tells what it got.
+ *   - a parallelize call runs function once per item (i, or (i, j) in row-major order) on the
+ *     caller and the workers, which take items dynamically from one atomic counter, and returns
+ *     when every item is done. Calls on one pool are serialized; a NULL pool, a one-thread pool
+ *     or a single item runs serially on the caller, in order. Flags are accepted and ignored
+ *     (PTHREADPOOL_FLAG_DISABLE_DENORMALS means nothing in wasm).
+ * Idle workers spin briefly for the next call, then sleep on a condition variable.
+ *
+ * This is a minimal stand-in, not pthreadpool (no tiled variants, no work stealing, no
+ * denormal control): sprig only calls the functions above, so a real pthreadpool built for wasm
+ * with -pthread can replace this file (and src/compat/pthreadpool.h) unchanged.
+ *
+ * Emscripten: a worker is a Web Worker. The thread that creates a pool must not be one that has
+ * to return to the JS event loop for a Worker to start (the main browser thread, or node's main
+ * thread), unless the program is linked with -sPTHREAD_POOL_SIZE=N prewarming enough Workers, or
+ * runs main() in a pthread (-sPROXY_TO_PTHREAD); otherwise the first parallelize call waits for
+ * workers that never start. The tests and the bench use -sPROXY_TO_PTHREAD.
+ *
+ * Also compiles natively (POSIX threads and C11 atomics), so a sanitizer can check it.
+ */
+#define _POSIX_C_SOURCE 200809L
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdlib.h>
+#if defined(__EMSCRIPTEN__)
+#include <emscripten/threading.h>
+#else
+#include <unistd.h>
+#endif
+
+#include <pthreadpool.h>
+
+/* Polls of the job counter before an idle worker sleeps, and of the remaining-worker count before
+ * the caller sleeps: a few tens of microseconds, enough to cover the gap between the parallel
+ * steps of one operator and between the layers of a network. */
+#define SPRIG_POOL_SPINS 20000
+/* Worker stacks: sprig's tasks keep only small arrays on the stack. */
+#define SPRIG_POOL_STACK_BYTES (256 * 1024)
+
+/* One parallelize call: the task and how an item number becomes its arguments. */
+struct job {
+  void (*run_item)(const struct job* job, size_t item);
+  void (*function)(void); /* the task, cast back by run_item (function pointer casts are portable) */
+  void* context;
+  size_t range_j;
+  size_t items;
+};
+
+struct pthreadpool {
+  size_t threads; /* caller + started workers */
+  pthread_t* workers;
+  pthread_mutex_t call_lock; /* one parallelize call at a time */
+  pthread_mutex_t lock;      /* guards the sleeps below */
+  pthread_cond_t job_posted;
+  pthread_cond_t job_finished;
+  /* The current job: written by the caller before `generation` is bumped, read by the workers
+   * after they see the new generation; unchanged until every worker has left it. */
+  struct job job;
+  atomic_size_t next_item;
+  atomic_size_t workers_busy; /* workers that have not finished the current job */
+  atomic_uint generation;     /* bumped for each job, and to stop */
+  atomic_bool stopping;
+};
+
+static void run_item_1d(const struct job* job, size_t item) {
+  ((pthreadpool_task_1d_t) job->function)(job->context, item);
+}
+
+static void run_item_2d(const struct job* job, size_t item) {
+  ((pthreadpool_task_2d_t) job->function)(job->context, item / job->range_j, item % job->range_j);
+}
+
+/* Takes items until none is left (the caller and every worker run this). */
+static void take_items(struct pthreadpool* pool) {
+  const struct job* job = &pool->job;
+  for (;;) {
+    const size_t item = atomic_fetch_add_explicit(&pool->next_item, 1, memory_order_relaxed);
+    if (item >= job->items) {
+      return;
+    }
+    job->run_item(job, item);
+  }
+}
+
+/* Waits until the generation differs from `seen`; returns the new one. */
+static unsigned wait_for_job(struct pthreadpool* pool, unsigned seen) {
+  for (int spin = 0; spin < SPRIG_POOL_SPINS; spin++) {
+    const unsigned now = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    if (now != seen) {
+      return now;
+    }
+  }
+  pthread_mutex_lock(&pool->lock);
+  unsigned now;
+  while ((now = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen) {
+    pthread_cond_wait(&pool->job_posted, &pool->lock);
+  }
+  pthread_mutex_unlock(&pool->lock);
+  return now;
+}
+
+static void* worker_main(void* argument) {
+  struct pthreadpool* pool = argument;
+  unsigned seen = 0;
+  for (;;) {
+    seen = wait_for_job(pool, seen);
+    if (atomic_load_explicit(&pool->stopping, memory_order_acquire)) {
+      return NULL;
+    }
+    take_items(pool);
+    if (atomic_fetch_sub_explicit(&pool->workers_busy, 1, memory_order_acq_rel) == 1) {
+      pthread_mutex_lock(&pool->lock);
+      pthread_cond_signal(&pool->job_finished);
+      pthread_mutex_unlock(&pool->lock);
+    }
+  }
+}
+
+static void wait_for_workers(struct pthreadpool* pool) {
+  for (int spin = 0; spin < SPRIG_POOL_SPINS; spin++) {
+    if (atomic_load_explicit(&pool->workers_busy, memory_order_acquire) == 0) {
+      return;
+    }
+  }
+  pthread_mutex_lock(&pool->lock);
+  while (atomic_load_explicit(&pool->workers_busy, memory_order_acquire) != 0) {
+    pthread_cond_wait(&pool->job_finished, &pool->lock);
+  }
+  pthread_mutex_unlock(&pool->lock);
+}
+
+static void run_job(struct pthreadpool* pool, const struct job* job) {
+  if (pool == NULL || pool->threads <= 1 || job->items <= 1) {
+    for (size_t item = 0; item < job->items; item++) {
+      job->run_item(job, item);
+    }
+    return;
+  }
+  pthread_mutex_lock(&pool->call_lock);
+  pool->job = *job;
+  atomic_store_explicit(&pool->next_item, 0, memory_order_relaxed);
+  atomic_store_explicit(&pool->workers_busy, pool->threads - 1, memory_order_relaxed);
+  pthread_mutex_lock(&pool->lock);
+  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+  pthread_cond_broadcast(&pool->job_posted);
+  pthread_mutex_unlock(&pool->lock);
+  take_items(pool);
+  wait_for_workers(pool);
+  pthread_mutex_unlock(&pool->call_lock);
+}
+
+static size_t logical_cores(void) {
+#if defined(__EMSCRIPTEN__)
+  const int cores = emscripten_num_logical_cores();
+#else
+  const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+#endif
+  return cores > 0 ? (size_t) cores : 1;
+}
+
+pthreadpool_t pthreadpool_create(size_t threads_count) {
+  if (threads_count == 0) {
+    threads_count = logical_cores();
+  }
+  struct pthreadpool* pool = calloc(1, sizeof(struct pthreadpool));
+  if (pool == NULL) {
+    return NULL;
+  }
+  if (threads_count > 1) {
+    pool->workers = calloc(threads_count - 1, sizeof(pthread_t));
+    if (pool->workers == NULL) {
+      free(pool);
+      return NULL;
+    }
+  }
+  pthread_mutex_init(&pool->call_lock, NULL);
+  pthread_mutex_init(&pool->lock, NULL);
+  pthread_cond_init(&pool->job_posted, NULL);
+  pthread_cond_init(&pool->job_finished, NULL);
+  atomic_init(&pool->next_item, 0);
+  atomic_init(&pool->workers_busy, 0);
+  atomic_init(&pool->generation, 0);
+  atomic_init(&pool->stopping, false);
+
+  pthread_attr_t attr;
+  const bool have_attr = pthread_attr_init(&attr) == 0;
+  if (have_attr) {
+    pthread_attr_setstacksize(&attr, SPRIG_POOL_STACK_BYTES);
+  }
+  size_t started = 0;
+  while (started + 1 < threads_count &&
+         pthread_create(&pool->workers[started], have_attr ? &attr : NULL, worker_main, pool) == 0) {
+    started++;
+  }
+  if (have_attr) {
+    pthread_attr_destroy(&attr);
+  }
+  pool->threads = started + 1;
+  return pool;
+}
+
+size_t pthreadpool_get_threads_count(pthreadpool_t threadpool) {
+  return threadpool == NULL ? 1 : threadpool->threads;
+}
+
+void pthreadpool_parallelize_1d(pthreadpool_t threadpool, pthreadpool_task_1d_t function, void* context,
+                                size_t range, uint32_t flags) {
+  (void) flags;
+  const struct job job = {run_item_1d, (void (*)(void)) function, context, 1, range};
+  run_job(threadpool, &job);
+}
+
+void pthreadpool_parallelize_2d(pthreadpool_t threadpool, pthreadpool_task_2d_t function, void* context,
+                                size_t range_i, size_t range_j, uint32_t flags) {
+  (void) flags;
+  if (range_i == 0 || range_j == 0) {
+    return;
+  }
+  const struct job job = {run_item_2d, (void (*)(void)) function, context, range_j, range_i * range_j};
+  run_job(threadpool, &job);
+}
+
+void pthreadpool_destroy(pthreadpool_t threadpool) {
+  struct pthreadpool* pool = threadpool;
+  if (pool == NULL) {
+    return;
+  }
+  pthread_mutex_lock(&pool->lock);
+  atomic_store_explicit(&pool->stopping, true, memory_order_release);
+  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+  pthread_cond_broadcast(&pool->job_posted);
+  pthread_mutex_unlock(&pool->lock);
+  for (size_t i = 0; i + 1 < pool->threads; i++) {
+    pthread_join(pool->workers[i], NULL);
+  }
+  pthread_mutex_destroy(&pool->call_lock);
+  pthread_mutex_destroy(&pool->lock);
+  pthread_cond_destroy(&pool->job_posted);
+  pthread_cond_destroy(&pool->job_finished);
+  free(pool->workers);
+  free(pool);
+}

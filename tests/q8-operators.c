@@ -1,0 +1,578 @@
+/*
+ * The int8 operators (linear qs8, conv2d_nchw qs8, linear qd8) through the public API against the
+ * plain-C reference (kernels/reference/q8.c): every output equal bit for bit, on every format,
+ * on pools of 0 (serial), 1, 2 and 4 threads; overflow-prone and saturating quantizations;
+ * packing and sharing; and every refusal (status, nothing written).
+ */
+#include "test-util.h"
+
+#include <reference/reference.h>
+
+static const size_t pools[] = {0, 1, 2, 4};
+#define POOLS (sizeof(pools) / sizeof(pools[0]))
+
+/* ---- random data ---- */
+
+/* About `sparsity` of the entries zero; nonzeros uniform in [-128, 127] minus 0 (or only -128 / 127
+ * when extremes). */
+static void fill_int8_sparse(struct rng* rng, int8_t* data, size_t count, double sparsity, bool extremes) {
+  for (size_t i = 0; i < count; i++) {
+    if ((double) rng_next(rng) / 2147483648.0 < sparsity) {
+      data[i] = 0;
+      continue;
+    }
+    int8_t v = extremes ? ((rng_next(rng) & 1) ? (int8_t) 127 : (int8_t) -128) : (int8_t) (rng_next(rng) & 0xff);
+    data[i] = v == 0 ? 1 : v;
+  }
+}
+
+static void fill_int8(struct rng* rng, int8_t* data, size_t count, bool extremes) {
+  fill_int8_sparse(rng, data, count, 0.0, extremes);
+  for (size_t i = 0; i < count; i += 7) {
+    data[i] = extremes ? data[i] : 0; /* some zeros in the activations too */
+  }
+}
+
+/* A quantization with per-channel weight scales around 1/(127 x sqrt(nonzeros)) so that outputs
+ * spread over the int8 range (or saturate when `saturate`). */
+struct quant {
+  struct sprig_reference_qs8_quantization q;
+  float* weight_scales;
+  int32_t* bias;
+};
+
+static struct quant make_quant(struct rng* rng, size_t rows, size_t cols, int32_t input_zero_point,
+                               int32_t output_zero_point, bool saturate, bool with_bias) {
+  struct quant r = {{0}, malloc(rows * sizeof(float)), with_bias ? malloc(rows * sizeof(int32_t)) : NULL};
+  assert_non_null(r.weight_scales);
+  for (size_t o = 0; o < rows; o++) {
+    r.weight_scales[o] = (0.5f + (float) (rng_next(rng) % 1000) / 1000.0f) / 127.0f;
+    if (with_bias) {
+      r.bias[o] = (int32_t) (rng_next(rng) % 20001) - 10000;
+    }
+  }
+  r.q = (struct sprig_reference_qs8_quantization){
+      .input_zero_point = input_zero_point,
+      .input_scale = 0.05f,
+      .weight_scales = r.weight_scales,
+      .bias = r.bias,
+      .output_zero_point = output_zero_point,
+      .output_scale = saturate ? 1e-4f : 0.05f * sqrtf((float) cols) * 0.5f,
+      .output_min = -128,
+      .output_max = 127,
+  };
+  return r;
+}
+
+static void free_quant(struct quant* r) {
+  free(r->weight_scales);
+  free(r->bias);
+}
+
+static void assert_int8_equal(const int8_t* actual, const int8_t* expected, size_t count, const char* what) {
+  for (size_t i = 0; i < count; i++) {
+    if (actual[i] != expected[i]) {
+      fail_msg("%s: element %zu: got %d, expected %d", what, i, (int) actual[i], (int) expected[i]);
+    }
+  }
+}
+
+static const struct sprig_sparsity formats[] = {
+    {.format = SPRIG_FORMAT_CSR},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 8},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 8, .block_cols = 1},
+    {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4},
+    {.format = SPRIG_FORMAT_NM, .n = 1, .m = 4},
+    {.format = SPRIG_FORMAT_GROUP, .group = 4},
+    {.format = SPRIG_FORMAT_AUTO},
+};
+#define FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+static bool format_fits(const struct sprig_sparsity* f, size_t rows) {
+  return f->format != SPRIG_FORMAT_GROUP || f->group <= rows;
+}
+
+/* ---- linear qs8 ---- */
+
+struct linear_case {
+  size_t in, out, batch;
+  double sparsity;
+  int32_t input_zero_point, output_zero_point;
+  bool extremes, saturate, bias;
+  int8_t output_min, output_max;
+};
+
+static void run_linear_qs8(const struct linear_case* c, const struct sprig_sparsity* pattern, uint64_t seed) {
+  struct rng rng = {seed};
+  int8_t* weights = malloc(c->in * c->out);
+  int8_t* input = malloc(c->in * c->batch);
+  int8_t* expected = malloc(c->out * c->batch);
+  int8_t* actual = malloc(c->out * c->batch);
+  assert_true(weights != NULL && input != NULL && expected != NULL && actual != NULL);
+  fill_int8_sparse(&rng, weights, c->in * c->out, c->sparsity, c->extremes);
+  fill_int8(&rng, input, c->in * c->batch, c->extremes);
+  struct quant qu = make_quant(&rng, c->out, c->in, c->input_zero_point, c->output_zero_point, c->saturate, c->bias);
+  qu.q.output_min = c->output_min;
+  qu.q.output_max = c->output_max;
+  sprig_reference_qs8_linear(c->batch, c->in, c->out, input, weights, &qu.q, expected);
+
+  sprig_operator_t op = NULL;
+  uint32_t flags = pattern->format == SPRIG_FORMAT_NM ? SPRIG_FLAG_PRUNE : 0;
+  if (pattern->format == SPRIG_FORMAT_NM) {
+    /* Prune the test's own copy the way packing does, so that the reference sees the same. */
+    float* image = malloc(c->in * c->out * sizeof(float));
+    assert_non_null(image);
+    for (size_t i = 0; i < c->in * c->out; i++) {
+      image[i] = (float) weights[i];
+    }
+    assert_int_equal(sprig_prune_f32(c->out, c->in, image, pattern, 0.0f, NULL), sprig_status_success);
+    for (size_t i = 0; i < c->in * c->out; i++) {
+      weights[i] = (int8_t) image[i];
+    }
+    free(image);
+    sprig_reference_qs8_linear(c->batch, c->in, c->out, input, weights, &qu.q, expected);
+  }
+  assert_int_equal(sprig_create_linear_qs8(c->in, c->out, (int8_t) c->input_zero_point, qu.q.input_scale, weights,
+                                           qu.weight_scales, qu.bias, (int8_t) c->output_zero_point,
+                                           qu.q.output_scale, c->output_min, c->output_max, pattern, flags, &op),
+                   sprig_status_success);
+  assert_non_null(sprig_operator_kernel_name(op));
+  for (size_t p = 0; p < POOLS; p++) {
+    pthreadpool_t pool = make_pool(pools[p]);
+    memset(actual, 0x55, c->out * c->batch);
+    assert_int_equal(sprig_reshape_linear_qs8(op, c->batch), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_qs8(op, input, actual), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    char what[160];
+    snprintf(what, sizeof(what), "linear qs8 %zux%zu batch %zu, format %d, pool %zu, kernel %s", c->in, c->out,
+             c->batch, (int) pattern->format, pools[p], sprig_operator_kernel_name(op));
+    assert_int8_equal(actual, expected, c->out * c->batch, what);
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+  }
+  sprig_delete_operator(op);
+  free_quant(&qu);
+  free(actual);
+  free(expected);
+  free(input);
+  free(weights);
+}
+
+static const struct linear_case linear_cases[] = {
+    {1, 1, 1, 0.0, 0, 0, false, false, true, -128, 127},
+    {3, 5, 1, 0.5, 3, -2, false, false, true, -128, 127},
+    {7, 9, 2, 0.5, -128, 127, false, false, true, -128, 127},
+    {64, 32, 5, 0.9, 10, 0, false, false, true, -128, 127},
+    {130, 17, 33, 0.7, -5, 7, false, false, false, -100, 90},
+    {256, 64, 100, 0.9, 127, -128, false, false, true, -128, 127},
+    {33, 40, 3, 1.0, 1, 1, false, false, true, -128, 127},
+    {20, 24, 9, 0.0, -1, 0, false, false, true, -128, 127},
+};
+
+static void linear_qs8_every_format(void** state) {
+  (void) state;
+  require_sprig();
+  uint64_t seed = 1;
+  for (size_t i = 0; i < sizeof(linear_cases) / sizeof(linear_cases[0]); i++) {
+    for (size_t f = 0; f < FORMATS; f++) {
+      if (format_fits(&formats[f], linear_cases[i].out)) {
+        run_linear_qs8(&linear_cases[i], &formats[f], seed++);
+      }
+    }
+  }
+}
+
+static void linear_qs8_overflow_prone(void** state) {
+  (void) state;
+  require_sprig();
+  /* 127 x -128 products over 4096 inputs, zero points at the extremes. */
+  const struct linear_case cases[] = {
+      {4096, 8, 3, 0.0, -128, 0, true, false, true, -128, 127},
+      {4096, 8, 3, 0.0, 127, 127, true, false, true, -128, 127},
+      {1000, 16, 17, 0.5, -128, -128, true, false, false, -128, 127},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    run_linear_qs8(&cases[i], &formats[0], 100 + i);
+    run_linear_qs8(&cases[i], &formats[1], 200 + i);
+  }
+}
+
+static void linear_qs8_saturating_scales(void** state) {
+  (void) state;
+  require_sprig();
+  const struct linear_case cases[] = {
+      {50, 20, 7, 0.5, 0, 0, false, true, true, -128, 127},
+      {50, 20, 7, 0.5, 0, 100, false, true, true, -20, 30},
+      {50, 20, 7, 0.5, 0, -100, false, false, true, 5, 5},
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    run_linear_qs8(&cases[i], &formats[0], 300 + i);
+  }
+}
+
+/* ---- conv qs8 ---- */
+
+struct conv_case {
+  struct sprig_conv2d_params p;
+  size_t batch, height, width;
+  double sparsity;
+  bool nhwc;
+};
+
+static void run_conv_qs8(const struct conv_case* c, const struct sprig_sparsity* pattern, uint64_t seed) {
+  struct rng rng = {seed};
+  const struct sprig_conv2d_params* p = &c->p;
+  const size_t rows = p->groups * p->output_channels;
+  const size_t cols = p->input_channels * p->kernel_height * p->kernel_width;
+  const size_t channels = p->groups * p->input_channels;
+  const size_t oh = (c->height + p->padding_top + p->padding_bottom - p->dilation_height * (p->kernel_height - 1) - 1) /
+                        p->stride_height + 1;
+  const size_t ow = (c->width + p->padding_left + p->padding_right - p->dilation_width * (p->kernel_width - 1) - 1) /
+                        p->stride_width + 1;
+  const size_t in_count = c->batch * channels * c->height * c->width, out_count = c->batch * rows * oh * ow;
+  int8_t* weights = malloc(rows * cols);
+  int8_t* input = malloc(in_count);
+  int8_t* expected = malloc(out_count);
+  int8_t* actual = malloc(out_count);
+  assert_true(weights != NULL && input != NULL && expected != NULL && actual != NULL);
+  fill_int8_sparse(&rng, weights, rows * cols, c->sparsity, false);
+  fill_int8(&rng, input, in_count, false);
+  const int32_t zp = (int32_t) (rng_next(&rng) % 256) - 128;
+  struct quant qu = make_quant(&rng, rows, cols, zp, (int32_t) (rng_next(&rng) % 21) - 10, false, true);
+  const struct sprig_reference_conv2d shape = {
+      c->batch, c->height, c->width, p->input_channels, p->output_channels, p->groups,
+      p->kernel_height, p->kernel_width, p->stride_height, p->stride_width, p->dilation_height, p->dilation_width,
+      p->padding_top, p->padding_left, oh, ow};
+  sprig_reference_qs8_conv2d_nchw(&shape, c->nhwc, input, weights, &qu.q, expected);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_conv2d_nchw_qs8(p, (int8_t) zp, qu.q.input_scale, weights, qu.weight_scales, qu.bias,
+                                                (int8_t) qu.q.output_zero_point, qu.q.output_scale, -128, 127, pattern,
+                                                c->nhwc ? SPRIG_FLAG_INPUT_NHWC : 0, &op),
+                   sprig_status_success);
+  for (size_t i = 0; i < POOLS; i++) {
+    pthreadpool_t pool = make_pool(pools[i]);
+    size_t got_h = 0, got_w = 0;
+    assert_int_equal(sprig_reshape_conv2d_nchw_qs8(op, c->batch, c->height, c->width, &got_h, &got_w),
+                     sprig_status_success);
+    assert_int_equal(got_h, oh);
+    assert_int_equal(got_w, ow);
+    memset(actual, 0x55, out_count);
+    assert_int_equal(sprig_setup_conv2d_nchw_qs8(op, input, actual), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    char what[200];
+    snprintf(what, sizeof(what), "conv qs8 %ux%u s%u d%u g%u %zu->%zu on %zux%zu, format %d, pool %zu",
+             (unsigned) p->kernel_height, (unsigned) p->kernel_width, (unsigned) p->stride_height,
+             (unsigned) p->dilation_height, (unsigned) p->groups, p->input_channels, p->output_channels, c->height,
+             c->width, (int) pattern->format, pools[i]);
+    assert_int8_equal(actual, expected, out_count, what);
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+  }
+  sprig_delete_operator(op);
+  free_quant(&qu);
+  free(actual);
+  free(expected);
+  free(input);
+  free(weights);
+}
+
+#define CONV(kh, kw, sh, sw, dh, dw, pt, pr, pb, pl, g, ci, co)                                              \
+  {                                                                                                        \
+    .kernel_height = kh, .kernel_width = kw, .stride_height = sh, .stride_width = sw, .dilation_height = dh, \
+    .dilation_width = dw, .padding_top = pt, .padding_right = pr, .padding_bottom = pb, .padding_left = pl, \
+    .groups = g, .input_channels = ci, .output_channels = co                                               \
+  }
+
+static const struct conv_case conv_cases[] = {
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false},      /* pointwise */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 6, 7, 0.6, false},       /* 3x3 same */
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 8, 12), 2, 9, 8, 0.5, false},      /* stride 2 */
+    {CONV(5, 3, 1, 2, 2, 1, 2, 0, 1, 3, 1, 3, 5), 1, 11, 10, 0.3, false},     /* dilation, asymmetric */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 6), 1, 5, 5, 0.5, false},       /* groups */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 1, 2), 1, 6, 6, 0.0, false},       /* depthwise x2 */
+    {CONV(3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 1, 1), 2, 7, 7, 0.0, false},       /* depthwise s2 TF-SAME */
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 3, 8), 1, 9, 9, 0.5, true},        /* NHWC first layer */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 7, 3), 1, 1, 1, 0.5, false},       /* 1x1 map */
+    {CONV(3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 6, 4), 1, 9, 1, 0.5, false},       /* width 1 */
+    {CONV(2, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, 4, 4), 1, 5, 5, 0.5, false},       /* stride > kernel, padding >= kernel */
+};
+
+static void conv_qs8_shapes(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t i = 0; i < sizeof(conv_cases) / sizeof(conv_cases[0]); i++) {
+    run_conv_qs8(&conv_cases[i], &formats[0], 10 + i);
+  }
+}
+
+static void conv_qs8_formats(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t f = 0; f < FORMATS; f++) {
+    if (formats[f].format == SPRIG_FORMAT_NM) {
+      continue; /* random weights break N:M; covered by the linear tests with pruning */
+    }
+    run_conv_qs8(&conv_cases[0], &formats[f], 50 + f);
+    run_conv_qs8(&conv_cases[2], &formats[f], 60 + f);
+  }
+}
+
+/* ---- linear qd8 ---- */
+
+static void assert_float_bits_equal(const float* actual, const float* expected, size_t count, const char* what) {
+  for (size_t i = 0; i < count; i++) {
+    if (isnan(expected[i]) ? !isnan(actual[i]) : memcmp(&actual[i], &expected[i], sizeof(float)) != 0) {
+      fail_msg("%s: element %zu: got %.9g, expected %.9g", what, i, (double) actual[i], (double) expected[i]);
+    }
+  }
+}
+
+static void run_linear_qd8(size_t in, size_t out, size_t batch, double sparsity, const struct sprig_sparsity* pattern,
+                           float lo, float hi, int special, uint64_t seed) {
+  struct rng rng = {seed};
+  int8_t* weights = malloc(in * out);
+  float* input = malloc(in * batch * sizeof(float));
+  float* scales = malloc(out * sizeof(float));
+  float* bias = malloc(out * sizeof(float));
+  float* expected = malloc(out * batch * sizeof(float));
+  float* actual = malloc(out * batch * sizeof(float));
+  assert_true(weights && input && scales && bias && expected && actual);
+  fill_int8_sparse(&rng, weights, in * out, sparsity, false);
+  fill_random(&rng, input, in * batch);
+  for (size_t o = 0; o < out; o++) {
+    scales[o] = (0.5f + (float) (rng_next(&rng) % 100) / 100.0f) / 127.0f;
+    bias[o] = rng_float(&rng);
+  }
+  if (batch >= 3) {
+    for (size_t i = 0; i < in; i++) {
+      input[in + i] = special == 1 ? 0.0f : input[in + i] * 1e20f; /* a zero row, or a huge one */
+    }
+    input[2 * in + in / 2] = special == 2 ? NAN : INFINITY; /* a row that must give NaN */
+  }
+  sprig_reference_qd8_linear(batch, in, out, input, weights, scales, bias, lo, hi, expected);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_qd8_f32(in, out, weights, scales, bias, lo, hi, pattern, 0, &op),
+                   sprig_status_success);
+  for (size_t p = 0; p < POOLS; p++) {
+    pthreadpool_t pool = make_pool(pools[p]);
+    assert_int_equal(sprig_reshape_linear_qd8_f32(op, batch), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_qd8_f32(op, input, actual), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    char what[160];
+    snprintf(what, sizeof(what), "linear qd8 %zux%zu batch %zu, format %d, pool %zu", in, out, batch,
+             (int) pattern->format, pools[p]);
+    assert_float_bits_equal(actual, expected, out * batch, what);
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+  }
+  sprig_delete_operator(op);
+  free(actual);
+  free(expected);
+  free(bias);
+  free(scales);
+  free(input);
+  free(weights);
+}
+
+static void linear_qd8(void** state) {
+  (void) state;
+  require_sprig();
+  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}};
+  uint64_t seed = 1;
+  for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+    for (size_t f = 0; f < FORMATS; f++) {
+      if (formats[f].format == SPRIG_FORMAT_NM || !format_fits(&formats[f], shapes[s][1])) {
+        continue;
+      }
+      run_linear_qd8(shapes[s][0], shapes[s][1], shapes[s][2], 0.8, &formats[f], -INFINITY, INFINITY,
+                     (int) (seed % 3), seed);
+      seed++;
+    }
+    run_linear_qd8(shapes[s][0], shapes[s][1], shapes[s][2], 0.5, &formats[0], -0.5f, 0.25f, 0, seed++);
+  }
+}
+
+/* ---- packing and sharing ---- */
+
+static void packed_bytes_per_nonzero(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {5};
+  const size_t rows = 256, cols = 256;
+  int8_t* dense = malloc(rows * cols);
+  assert_non_null(dense);
+  fill_int8_sparse(&rng, dense, rows * cols, 0.9, false);
+  sprig_weights_t w = NULL;
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_pack_weights_qs8(rows, cols, dense, NULL, 0, &w), sprig_status_success);
+  assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+  assert_true((double) info.packed_bytes / (double) info.nnz <= 2.2);
+  sprig_release_weights(w);
+  /* 1x4 blocks: 4 values and a 2-byte column per block, 4 bytes per row. */
+  const struct sprig_sparsity blocks = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4};
+  for (size_t i = 0; i < rows * cols; i += 4) {
+    const int8_t keep = (int8_t) (rng_next(&rng) % 10 == 0);
+    for (size_t k = 0; k < 4; k++) {
+      dense[i + k] = keep ? (int8_t) (1 + (int8_t) (rng_next(&rng) % 100)) : 0;
+    }
+  }
+  assert_int_equal(sprig_pack_weights_qs8(rows, cols, dense, &blocks, 0, &w), sprig_status_success);
+  assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+  assert_true((double) info.packed_bytes / (double) info.nnz <= 1.7);
+  sprig_release_weights(w);
+  free(dense);
+}
+
+static void from_weights_shared(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {9};
+  const size_t in = 40, out = 12, batch = 6;
+  int8_t weights[40 * 12], input[40 * 6], a[12 * 6], b[12 * 6], expected[12 * 6];
+  fill_int8_sparse(&rng, weights, sizeof(weights), 0.7, false);
+  fill_int8(&rng, input, sizeof(input), false);
+  struct quant qu = make_quant(&rng, out, in, 3, -4, false, true);
+  sprig_reference_qs8_linear(batch, in, out, input, weights, &qu.q, expected);
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_qs8(out, in, weights, NULL, 0, &w), sprig_status_success);
+  sprig_operator_t op1 = NULL, op2 = NULL, f32_op = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_qs8(w, 3, qu.q.input_scale, qu.weight_scales, qu.bias, -4,
+                                                        qu.q.output_scale, -128, 127, 0, &op1),
+                   sprig_status_success);
+  assert_int_equal(sprig_create_linear_from_weights_qs8(w, 3, qu.q.input_scale, qu.weight_scales, qu.bias, -4,
+                                                        qu.q.output_scale, -128, 127, 0, &op2),
+                   sprig_status_success);
+  /* f32 operators refuse int8 weights. */
+  assert_int_equal(sprig_create_linear_from_weights_f32(w, NULL, -INFINITY, INFINITY, 0, &f32_op),
+                   sprig_status_invalid_parameter);
+  assert_null(f32_op);
+  sprig_release_weights(w);
+  assert_int_equal(sprig_reshape_linear_qs8(op1, batch), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_qs8(op2, batch), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_qs8(op1, input, a), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_qs8(op2, input, b), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op1, NULL), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op2, NULL), sprig_status_success);
+  assert_int8_equal(a, expected, sizeof(a), "from weights, operator 1");
+  assert_int8_equal(b, expected, sizeof(b), "from weights, operator 2");
+  assert_true(sprig_operator_weight_bytes(op1) > 0);
+  sprig_delete_operator(op1);
+  sprig_delete_operator(op2);
+  /* qs8 operators refuse f32 weights. */
+  float dense[4] = {1.0f, 0.0f, 2.0f, 3.0f};
+  sprig_weights_t wf = NULL;
+  assert_int_equal(sprig_pack_weights_f32(2, 2, dense, NULL, 0, &wf), sprig_status_success);
+  const float scales[2] = {1.0f, 1.0f};
+  sprig_operator_t q = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_qs8(wf, 0, 1.0f, scales, NULL, 0, 1.0f, -128, 127, 0, &q),
+                   sprig_status_invalid_parameter);
+  assert_int_equal(sprig_create_linear_from_weights_qd8_f32(wf, scales, NULL, -INFINITY, INFINITY, 0, &q),
+                   sprig_status_invalid_parameter);
+  assert_null(q);
+  sprig_release_weights(wf);
+  free_quant(&qu);
+}
+
+/* ---- refusals ---- */
+
+static void refusals(void** state) {
+  (void) state;
+  require_sprig();
+  const int8_t weights[6] = {1, 0, -3, 4, 0, 6};
+  const float scales[3] = {0.01f, 0.02f, 0.03f};
+  const float bad_scales[3] = {0.01f, 0.0f, 0.03f};
+  const float nan_scales[3] = {0.01f, NAN, 0.03f};
+  sprig_operator_t op = (sprig_operator_t) (uintptr_t) 0x1234;
+  const sprig_operator_t untouched = op;
+#define REFUSE(call, status)                 \
+  do {                                       \
+    assert_int_equal((call), (status));      \
+    assert_ptr_equal(op, untouched);         \
+  } while (0)
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, NULL, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, NULL, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, bad_scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, nan_scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 0.0f, weights, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, scales, NULL, 0, INFINITY, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1e30f, weights, scales, NULL, 0, 1e-30f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter); /* the requantization scale overflows */
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, scales, NULL, 0, 1.0f, 5, 4, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(0, 3, 0, 1.0f, weights, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, scales, NULL, 0, 1.0f, -128, 127, NULL, 0x100, &op),
+         sprig_status_invalid_parameter);
+  const struct sprig_sparsity bad_nm = {.format = SPRIG_FORMAT_NM, .n = 1, .m = 2};
+  REFUSE(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, scales, NULL, 0, 1.0f, -128, 127, &bad_nm, 0, &op),
+         sprig_status_invalid_weights); /* row 1 holds 2 nonzeros in a run of 2 */
+  assert_int_equal(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, NULL),
+                   sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qd8_f32(2, 3, weights, scales, NULL, 1.0f, 0.0f, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_qd8_f32(2, 3, weights, bad_scales, NULL, 0.0f, 1.0f, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_from_weights_qs8(NULL, 0, 1.0f, scales, NULL, 0, 1.0f, -128, 127, 0, &op),
+         sprig_status_invalid_parameter);
+  const struct sprig_conv2d_params bad_conv = CONV(0, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3);
+  REFUSE(sprig_create_conv2d_nchw_qs8(&bad_conv, 0, 1.0f, weights, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_conv2d_nchw_qs8(NULL, 0, 1.0f, weights, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &op),
+         sprig_status_invalid_parameter);
+
+  /* Lifecycle and shape refusals on a valid operator. */
+  sprig_operator_t lin = NULL, conv = NULL, f32 = NULL;
+  assert_int_equal(sprig_create_linear_qs8(2, 3, 0, 1.0f, weights, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &lin),
+                   sprig_status_success);
+  int8_t in[8] = {0}, outbuf[12];
+  assert_int_equal(sprig_setup_linear_qs8(lin, in, outbuf), sprig_status_invalid_state);
+  assert_int_equal(sprig_run_operator(lin, NULL), sprig_status_invalid_state);
+  assert_int_equal(sprig_reshape_linear_qs8(lin, 0), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_reshape_linear_qs8(lin, SIZE_MAX / 2), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_reshape_linear_qs8(lin, 4), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_qs8(lin, NULL, outbuf), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_setup_linear_qs8(lin, in, (int8_t*) in), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_reshape_linear_qd8_f32(lin, 4), sprig_status_invalid_parameter); /* wrong type */
+  assert_int_equal(sprig_reshape_conv2d_nchw_qs8(lin, 1, 2, 2, NULL, NULL), sprig_status_invalid_parameter);
+  const float fw[6] = {1, 0, 2, 0, 3, 0};
+  assert_int_equal(sprig_create_linear_f32(2, 3, fw, NULL, NULL, -INFINITY, INFINITY, 0, &f32), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_qs8(f32, 1), sprig_status_invalid_parameter);
+  const struct sprig_conv2d_params c3 = CONV(3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+  const int8_t cw[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9};
+  assert_int_equal(sprig_create_conv2d_nchw_qs8(&c3, 0, 1.0f, cw, scales, NULL, 0, 1.0f, -128, 127, NULL, 0, &conv),
+                   sprig_status_success);
+  size_t oh = 77;
+  assert_int_equal(sprig_reshape_conv2d_nchw_qs8(conv, 1, 2, 2, &oh, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(oh, 77);
+  assert_int_equal(sprig_reshape_conv2d_nchw_qs8(conv, 0, 5, 5, NULL, NULL), sprig_status_invalid_parameter);
+  sprig_delete_operator(conv);
+  sprig_delete_operator(f32);
+  sprig_delete_operator(lin);
+#undef REFUSE
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(linear_qs8_every_format),
+      cmocka_unit_test(linear_qs8_overflow_prone),
+      cmocka_unit_test(linear_qs8_saturating_scales),
+      cmocka_unit_test(conv_qs8_shapes),
+      cmocka_unit_test(conv_qs8_formats),
+      cmocka_unit_test(linear_qd8),
+      cmocka_unit_test(packed_bytes_per_nonzero),
+      cmocka_unit_test(from_weights_shared),
+      cmocka_unit_test(refusals),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

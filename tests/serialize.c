@@ -1,0 +1,706 @@
+/* Serialized weights: a round trip gives weights that compute bitwise what the originals compute
+ * (every format, copied and borrowed); the size query and capacity rules; and the loader refuses
+ * every corruption: truncation at every length, any flipped bit (CRC), and, with the CRC
+ * recomputed, every field and array inconsistency it checks. The fixture blob
+ * (tests/data/weights-fixture.h, written on x86) loads on every target with known outputs.
+ *
+ * Regenerating the fixture (only when the format version changes):
+ *   build/native-release/tests/serialize-test --write-fixture tests/data/weights-fixture.h */
+#include "test-util.h"
+
+#include <sprig.h>
+#include <sprig/serialize.h>
+#include <sprig/weights.h>
+
+#include "data/weights-fixture.h"
+
+static int logged_errors;
+static char last_message[512];
+
+static void capture_log(enum sprig_log_level level, const char* message, void* user_data) {
+  (void) user_data;
+  if (level == sprig_log_level_error) {
+    logged_errors++;
+    snprintf(last_message, sizeof(last_message), "%s", message);
+  }
+}
+
+static int setup_group(void** state) {
+  (void) state;
+  sprig_set_log_callback(capture_log, NULL, sprig_log_level_error);
+  return sprig_initialize() == sprig_status_success || getenv("SPRIG_FORCE_ISA") != NULL ? 0 : -1;
+}
+
+#define UNTOUCHED_WEIGHTS ((sprig_weights_t) (uintptr_t) 0x5eed)
+
+/* Rows x cols = G*O x I*kh*kw of a 3-channel 5x5 convolution with 37 outputs: edge blocks in
+ * both directions for every block shape, a short last N:M run. */
+enum { ROWS = 37, KH = 5, KW = 5, CIN = 3, COLS = CIN * KH * KW, BATCH = 7, HEIGHT = 9, WIDTH = 8 };
+
+static const struct sprig_sparsity formats[] = {
+    {.format = SPRIG_FORMAT_CSR},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 8, .block_cols = 1},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 8},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 2, .block_cols = 2},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 4},
+    {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4},
+    {.format = SPRIG_FORMAT_NM, .n = 1, .m = 4},
+    {.format = SPRIG_FORMAT_NM, .n = 4, .m = 8},
+    {.format = SPRIG_FORMAT_NM, .n = 3, .m = 16},
+    {.format = SPRIG_FORMAT_NM, .n = 1, .m = 2},
+    {.format = SPRIG_FORMAT_GROUP, .group = 2},
+    {.format = SPRIG_FORMAT_GROUP, .group = 4},
+    {.format = SPRIG_FORMAT_GROUP, .group = 8},
+};
+#define FORMAT_COUNT (sizeof(formats) / sizeof(formats[0]))
+
+static sprig_weights_t pack_format(const struct sprig_sparsity* p, uint64_t seed) {
+  float w[ROWS * COLS];
+  struct rng rng = {seed};
+  fill_random(&rng, w, ROWS * COLS);
+  const float target = p->format == SPRIG_FORMAT_NM ? 0.0f : 0.7f;
+  assert_int_equal(sprig_prune_f32(ROWS, COLS, w, p, target, NULL), sprig_status_success);
+  sprig_weights_t packed = NULL;
+  assert_int_equal(sprig_pack_weights_f32(ROWS, COLS, w, p, 0, &packed), sprig_status_success);
+  return packed;
+}
+
+/* The blob of `w` in a new malloc'd buffer. */
+static uint8_t* serialize(sprig_weights_t w, size_t* size) {
+  assert_int_equal(sprig_serialize_weights(w, NULL, 0, size), sprig_status_success);
+  uint8_t* blob = malloc(*size);
+  assert_non_null(blob);
+  size_t written = 0;
+  assert_int_equal(sprig_serialize_weights(w, blob, *size, &written), sprig_status_success);
+  assert_int_equal(written, *size);
+  return blob;
+}
+
+/* Outputs of a linear (batch 1 and BATCH) and a conv2d operator made from `w`: ROWS x (1 +
+ * BATCH) + ROWS x HEIGHT x WIDTH floats, to free. */
+static float* run_operators(sprig_weights_t w) {
+  static float input[BATCH * HEIGHT * WIDTH * CIN];
+  static float bias[ROWS];
+  struct rng rng = {4242};
+  fill_random(&rng, input, BATCH * HEIGHT * WIDTH * CIN);
+  fill_random(&rng, bias, ROWS);
+  float* out = malloc((ROWS * (1 + BATCH) + ROWS * HEIGHT * WIDTH) * sizeof(float));
+  assert_non_null(out);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f32(w, bias, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(op, 1), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_f32(op, input, out), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(op, BATCH), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_f32(op, input, out + ROWS), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  assert_int_equal(sprig_delete_operator(op), sprig_status_success);
+  const struct sprig_conv2d_params p = {KH, KW, 1, 1, 1, 1, 2, 1, 0, 2, 1, CIN, ROWS};
+  assert_int_equal(sprig_create_conv2d_nchw_from_weights_f32(&p, w, bias, -INFINITY, INFINITY, 0, &op),
+                   sprig_status_success);
+  size_t oh = 0, ow = 0;
+  assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, 1, HEIGHT, WIDTH, &oh, &ow), sprig_status_success);
+  assert_int_equal(oh * ow, (size_t) (HEIGHT - 2) * (WIDTH - 1));
+  assert_int_equal(sprig_setup_conv2d_nchw_f32(op, input, out + ROWS * (1 + BATCH)), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  assert_int_equal(sprig_delete_operator(op), sprig_status_success);
+  return out;
+}
+
+static size_t output_count(void) {
+  return ROWS * (1 + BATCH) + ROWS * (HEIGHT - 2) * (WIDTH - 1);
+}
+
+static void assert_same_info(sprig_weights_t a, sprig_weights_t b) {
+  struct sprig_weights_info x, y;
+  assert_int_equal(sprig_get_weights_info(a, &x), sprig_status_success);
+  assert_int_equal(sprig_get_weights_info(b, &y), sprig_status_success);
+  assert_memory_equal(&x.pattern, &y.pattern, sizeof(x.pattern));
+  assert_int_equal(x.rows, y.rows);
+  assert_int_equal(x.cols, y.cols);
+  assert_int_equal(x.nnz, y.nnz);
+  assert_int_equal(x.stored_values, y.stored_values);
+  assert_int_equal(x.packed_bytes, y.packed_bytes);
+}
+
+/* Serialize, load (copied, borrowed, borrowed from a misaligned copy: copied), run: the same bits
+ * as the original weights; and the loaded weights serialize to the same blob. */
+static void round_trip(sprig_weights_t original, const char* what) {
+  size_t size = 0;
+  uint8_t* blob = serialize(original, &size);
+  float* expected = run_operators(original);
+  uint8_t* misaligned_storage = malloc(size + 1);
+  assert_non_null(misaligned_storage);
+  memcpy(misaligned_storage + 1, blob, size);
+  const struct {
+    const uint8_t* data;
+    uint32_t flags;
+    bool borrowed;
+  } loads[] = {
+      {blob, 0, false},
+      {blob, SPRIG_FLAG_BORROW_BUFFER, true},
+      {misaligned_storage + 1, SPRIG_FLAG_BORROW_BUFFER, false},
+  };
+  for (size_t l = 0; l < sizeof(loads) / sizeof(loads[0]); l++) {
+    sprig_weights_t loaded = NULL;
+    assert_int_equal(sprig_deserialize_weights(loads[l].data, size, loads[l].flags, &loaded), sprig_status_success);
+    if (loaded->borrowed != loads[l].borrowed) {
+      fail_msg("%s, load %zu: borrowed is %d", what, l, (int) loaded->borrowed);
+    }
+    assert_same_info(original, loaded);
+    float* actual = run_operators(loaded);
+    if (memcmp(actual, expected, output_count() * sizeof(float)) != 0) {
+      fail_msg("%s, load %zu: outputs differ from the original weights'", what, l);
+    }
+    free(actual);
+    size_t again_size = 0;
+    uint8_t* again = serialize(loaded, &again_size);
+    assert_int_equal(again_size, size);
+    if (memcmp(again, blob, size) != 0) {
+      fail_msg("%s, load %zu: the loaded weights serialize to another blob", what, l);
+    }
+    free(again);
+    assert_int_equal(sprig_release_weights(loaded), sprig_status_success);
+  }
+  free(expected);
+  free(misaligned_storage);
+  free(blob);
+}
+
+static void test_round_trip_every_format(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t f = 0; f < FORMAT_COUNT; f++) {
+    sprig_weights_t w = pack_format(&formats[f], 100 + f);
+    char what[128];
+    snprintf(what, sizeof(what), "format %zu (%d)", f, (int) formats[f].format);
+    round_trip(w, what);
+    sprig_release_weights(w);
+  }
+  /* AUTO's choice, an all-zero matrix, and CSR from arrays with gaps over 255 columns. */
+  float dense[ROWS * COLS];
+  struct rng rng = {9};
+  fill_sparse(&rng, dense, ROWS, COLS, 0.9);
+  const struct sprig_sparsity automatic = {.format = SPRIG_FORMAT_AUTO};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f32(ROWS, COLS, dense, &automatic, 0, &w), sprig_status_success);
+  round_trip(w, "AUTO");
+  sprig_release_weights(w);
+  fill_value(dense, ROWS * COLS, 0.0f);
+  assert_int_equal(sprig_pack_weights_f32(ROWS, COLS, dense, NULL, 0, &w), sprig_status_success);
+  round_trip(w, "all zero");
+  sprig_release_weights(w);
+
+  enum { WIDE = 1000 };
+  uint32_t row_ptr[3] = {0, 3, 4};
+  const uint32_t col_idx[4] = {0, 600, 999, 300};
+  const float values[4] = {1.5f, -2.0f, 0.0f, 4.0f};
+  assert_int_equal(sprig_pack_weights_csr_f32(2, WIDE, 4, row_ptr, col_idx, values, 0, &w), sprig_status_success);
+  size_t size = 0;
+  uint8_t* blob = serialize(w, &size);
+  sprig_weights_t loaded = NULL;
+  assert_int_equal(sprig_deserialize_weights(blob, size, 0, &loaded), sprig_status_success);
+  assert_same_info(w, loaded);
+  float input[WIDE], out_a[2], out_b[2];
+  for (size_t i = 0; i < WIDE; i++) {
+    input[i] = (float) (i % 7);
+  }
+  sprig_weights_t both[2] = {w, loaded};
+  float* outs[2] = {out_a, out_b};
+  for (size_t k = 0; k < 2; k++) {
+    sprig_operator_t op = NULL;
+    assert_int_equal(sprig_create_linear_from_weights_f32(both[k], NULL, -INFINITY, INFINITY, 0, &op),
+                     sprig_status_success);
+    assert_int_equal(sprig_reshape_linear_f32(op, 1), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_f32(op, input, outs[k]), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+    sprig_delete_operator(op);
+  }
+  assert_memory_equal(out_a, out_b, sizeof(out_a));
+  assert_true(out_a[0] == 1.5f * 0 - 2.0f * (600 % 7) && out_a[1] == 4.0f * (300 % 7));
+  sprig_release_weights(loaded);
+  sprig_release_weights(w);
+  free(blob);
+}
+
+/* A borrowed blob stays the caller's: released weights leave it alone, and operators made from
+ * the weights keep working after the weights are released. */
+static void test_borrowed_buffer(void** state) {
+  (void) state;
+  require_sprig();
+  sprig_weights_t w = pack_format(&formats[0], 5);
+  size_t size = 0;
+  uint8_t* blob = serialize(w, &size);
+  uint8_t* copy = malloc(size);
+  memcpy(copy, blob, size);
+  sprig_weights_t loaded = NULL;
+  assert_int_equal(sprig_deserialize_weights(blob, size, SPRIG_FLAG_BORROW_BUFFER, &loaded), sprig_status_success);
+  assert_true(loaded->borrowed);
+  assert_true((const uint8_t*) loaded->row_ptr > blob && (const uint8_t*) loaded->row_ptr < blob + size);
+  assert_true((const uint8_t*) loaded->values > blob && (const uint8_t*) loaded->values < blob + size);
+  float* expected = run_operators(w);
+  float* actual = run_operators(loaded);
+  assert_memory_equal(actual, expected, output_count() * sizeof(float));
+  assert_int_equal(sprig_release_weights(loaded), sprig_status_success);
+  assert_memory_equal(blob, copy, size); /* untouched, still allocated (ASan / valgrind check) */
+  free(actual);
+  free(expected);
+  free(copy);
+  free(blob);
+  sprig_release_weights(w);
+}
+
+static void test_size_query_and_capacity(void** state) {
+  (void) state;
+  require_sprig();
+  sprig_weights_t w = pack_format(&formats[7], 11);
+  size_t size = 0;
+  assert_int_equal(sprig_serialize_weights(w, NULL, 0, &size), sprig_status_success);
+  assert_true(size > SPRIG_BLOB_HEADER_BYTES);
+  uint8_t* buffer = malloc(size + 16);
+  memset(buffer, 0xAB, size + 16);
+  size_t written = 77;
+  logged_errors = 0;
+  assert_int_equal(sprig_serialize_weights(w, buffer, size - 1, &written), sprig_status_invalid_parameter);
+  assert_int_equal(logged_errors, 1);
+  assert_non_null(strstr(last_message, "capacity"));
+  assert_int_equal(written, 77);
+  for (size_t i = 0; i < size + 16; i++) {
+    assert_int_equal(buffer[i], 0xAB);
+  }
+  assert_int_equal(sprig_serialize_weights(w, buffer, 0, &written), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_serialize_weights(NULL, buffer, size, &written), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_serialize_weights(w, buffer, size, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(written, 77);
+  /* A larger capacity writes exactly `size` bytes. */
+  assert_int_equal(sprig_serialize_weights(w, buffer, size + 16, &written), sprig_status_success);
+  assert_int_equal(written, size);
+  for (size_t i = size; i < size + 16; i++) {
+    assert_int_equal(buffer[i], 0xAB);
+  }
+  sprig_weights_t loaded = UNTOUCHED_WEIGHTS;
+  assert_int_equal(sprig_deserialize_weights(NULL, size, 0, &loaded), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_deserialize_weights(buffer, size, 0, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_deserialize_weights(buffer, size, 0x100, &loaded), sprig_status_invalid_parameter);
+  assert_ptr_equal(loaded, UNTOUCHED_WEIGHTS);
+  free(buffer);
+  sprig_release_weights(w);
+}
+
+/* A small blob of each format family. */
+static uint8_t* small_blob(size_t which, size_t* size) {
+  static const float dense[4 * 6] = {1, 0, 0, 2, 0, 0, 0, 0, 3, 0, 0, 0, 4, 5, 0, 0, 0, 6, 0, 0, 0, 0, 7, 0};
+  static const struct sprig_sparsity kinds[] = {
+      {.format = SPRIG_FORMAT_CSR},
+      {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1},
+      {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4},
+      {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4},
+  };
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f32(4, 6, dense, &kinds[which], 0, &w), sprig_status_success);
+  uint8_t* blob = serialize(w, size);
+  sprig_release_weights(w);
+  return blob;
+}
+
+static void expect_corrupt(const uint8_t* blob, size_t size, const char* needle, const char* what) {
+  sprig_weights_t loaded = UNTOUCHED_WEIGHTS;
+  logged_errors = 0;
+  last_message[0] = '\0';
+  const enum sprig_status status = sprig_deserialize_weights(blob, size, SPRIG_FLAG_BORROW_BUFFER, &loaded);
+  if (status != sprig_status_invalid_weights) {
+    fail_msg("%s: returned %s, expected invalid weights", what, sprig_status_string(status));
+  }
+  if (loaded != UNTOUCHED_WEIGHTS) {
+    fail_msg("%s: weights_out was written", what);
+  }
+  if (logged_errors < 1 || (needle != NULL && strstr(last_message, needle) == NULL)) {
+    fail_msg("%s: logged \"%s\", expected a mention of \"%s\"", what, last_message, needle != NULL ? needle : "");
+  }
+}
+
+static void test_truncation_at_every_length(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t which = 0; which < 4; which++) {
+    size_t size = 0;
+    uint8_t* blob = small_blob(which, &size);
+    for (size_t length = 0; length < size; length++) {
+      /* In a buffer of exactly that length, so that ASan / valgrind see any read past it. */
+      uint8_t* cut = malloc(SPRIG_TEST_MAX(length, 1));
+      memcpy(cut, blob, length);
+      char what[128];
+      snprintf(what, sizeof(what), "blob %zu cut to %zu of %zu bytes", which, length, size);
+      expect_corrupt(cut, length, "truncated", what);
+      free(cut);
+    }
+    uint8_t* longer = calloc(size + 1, 1);
+    memcpy(longer, blob, size);
+    expect_corrupt(longer, size + 1, "size differs", "one byte more");
+    free(longer);
+    free(blob);
+  }
+}
+
+static void test_bit_flips_fail_the_crc(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t which = 0; which < 4; which++) {
+    size_t size = 0;
+    uint8_t* blob = small_blob(which, &size);
+    /* Past the magic, version and total size (which have their own messages), every bit. */
+    for (size_t at = SPRIG_BLOB_OFFSET_DTYPE; at < size; at++) {
+      if (at >= SPRIG_BLOB_OFFSET_TOTAL && at < SPRIG_BLOB_OFFSET_TOTAL + 8) {
+        continue;
+      }
+      for (unsigned bit = 0; bit < 8; bit++) {
+        blob[at] ^= (uint8_t) (1u << bit);
+        char what[128];
+        snprintf(what, sizeof(what), "blob %zu, byte %zu bit %u", which, at, bit);
+        expect_corrupt(blob, size, "CRC-32C", what);
+        blob[at] ^= (uint8_t) (1u << bit);
+      }
+    }
+    for (size_t at = 0; at < SPRIG_BLOB_OFFSET_DTYPE; at++) {
+      blob[at] ^= 0x10;
+      expect_corrupt(blob, size, at < 8 ? "magic" : "version", "magic or version");
+      blob[at] ^= 0x10;
+    }
+    for (size_t at = SPRIG_BLOB_OFFSET_TOTAL; at < SPRIG_BLOB_OFFSET_TOTAL + 8; at++) {
+      blob[at] ^= 0x01;
+      expect_corrupt(blob, size, "size", "total size");
+      blob[at] ^= 0x01;
+    }
+    free(blob);
+  }
+}
+
+static void reseal(uint8_t* blob, size_t size) {
+  const uint32_t crc = sprig_crc32c(blob, size - 4);
+  for (size_t i = 0; i < 4; i++) {
+    blob[size - 4 + i] = (uint8_t) (crc >> (8 * i));
+  }
+}
+
+static void put_le(uint8_t* p, uint64_t v, size_t bytes) {
+  for (size_t i = 0; i < bytes; i++) {
+    p[i] = (uint8_t) (v >> (8 * i));
+  }
+}
+
+/* Offset of array `i` in a blob (from its table). */
+static size_t array_offset(const uint8_t* blob, size_t i) {
+  size_t at = 144;
+  for (size_t k = 0; k < i; k++) {
+    const uint8_t* entry = blob + SPRIG_BLOB_HEADER_BYTES + k * SPRIG_BLOB_TABLE_ENTRY_BYTES;
+    uint64_t count = 0;
+    for (size_t b = 0; b < 8; b++) {
+      count |= (uint64_t) entry[8 + b] << (8 * b);
+    }
+    const uint32_t element = entry[4];
+    at = (at + (size_t) count * element + 15) / 16 * 16;
+  }
+  return at;
+}
+
+/* One field changed (CRC recomputed): refused with `needle` in the log. */
+static void expect_field_refused(size_t which, size_t offset, uint64_t value, size_t bytes, const char* needle) {
+  size_t size = 0;
+  uint8_t* blob = small_blob(which, &size);
+  put_le(blob + offset, value, bytes);
+  reseal(blob, size);
+  char what[128];
+  snprintf(what, sizeof(what), "blob %zu, offset %zu = %llu", which, offset, (unsigned long long) value);
+  expect_corrupt(blob, size, needle, what);
+  free(blob);
+}
+
+static void test_structural_checks(void** state) {
+  (void) state;
+  require_sprig();
+  /* Header fields. */
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_DTYPE, 2, 4, "dtype");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_FORMAT, SPRIG_FORMAT_AUTO, 4, "format");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_FORMAT, 0, 4, "format");
+  expect_field_refused(1, SPRIG_BLOB_OFFSET_PATTERN, 3, 4, "pattern");      /* BLOCK 3x1 */
+  expect_field_refused(2, SPRIG_BLOB_OFFSET_PATTERN + 8, 4, 4, "pattern");  /* N:M 4:4 */
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_PATTERN + 16, 2, 4, "pattern"); /* CSR with a group */
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_ROWS, 0, 8, "rows");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_COLS, (uint64_t) 1 << 32, 8, "rows and cols");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_NNZ, 100, 8, "nnz");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_STORED, 8, 8, "table");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_ROWS, 5, 8, "table");
+  expect_field_refused(2, SPRIG_BLOB_OFFSET_COLS, 9, 8, "N:M stored values");
+  expect_field_refused(1, SPRIG_BLOB_OFFSET_STORED, 7, 8, "whole blocks");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_ARRAY_COUNT, 4, 4, "array count");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_RESERVED, 1, 4, "reserved");
+  expect_field_refused(0, SPRIG_BLOB_HEADER_BYTES + 4, 2, 4, "table");      /* row_ptr element size */
+  expect_field_refused(0, SPRIG_BLOB_HEADER_BYTES + 16, 9, 4, "table");     /* second array id */
+  expect_field_refused(0, 140, 1, 1, "padding");                            /* before the arrays */
+
+  /* CSR (4 x 6, entries per row 2, 1, 3, 1): row_ptr, then gaps, then values. */
+  size_t size = 0;
+  uint8_t* csr = small_blob(0, &size);
+  const size_t row_ptr = array_offset(csr, 0), gaps = array_offset(csr, 1), values = array_offset(csr, 2);
+  free(csr);
+  expect_field_refused(0, row_ptr, 1, 4, "row_ptr");                 /* row_ptr[0] != 0 */
+  expect_field_refused(0, row_ptr + 16, 6, 4, "row_ptr");            /* row_ptr[rows] != stored */
+  expect_field_refused(0, row_ptr + 8, 1, 4, "decreases");           /* 2, 1, 5 */
+  expect_field_refused(0, row_ptr + 12, 9, 4, "decreases");          /* past the end */
+  expect_field_refused(0, gaps, 0, 1, "gap 0");
+  expect_field_refused(0, gaps + 1, 6, 1, "column out of range");    /* 0 + 6 = column 6 of 6 */
+  expect_field_refused(0, gaps + 1, 255, 1, "column out of range");
+  expect_field_refused(0, gaps + 7, 1, 1, "padding");                /* after the 7 gaps */
+  (void) values;
+
+  /* BLOCK 4x1 (one block row, blocks at columns 0, 1, 2, 3, 5). */
+  uint8_t* block = small_blob(1, &size);
+  const size_t block_ptr = array_offset(block, 0), block_cols = array_offset(block, 1);
+  const size_t block_values = array_offset(block, 2);
+  free(block);
+  expect_field_refused(1, block_ptr, 1, 4, "block row pointers");
+  expect_field_refused(1, block_ptr + 4, 4, 4, "block row pointers");
+  expect_field_refused(1, block_cols + 2 * 4, 6, 2, "block column out of range");
+  expect_field_refused(1, block_cols + 2 * 1, 0, 2, "strictly increasing");
+  expect_field_refused(1, block_cols + 2 * 2, 1, 2, "strictly increasing");
+  expect_field_refused(1, block_values, 0, 4, "nnz");               /* the value 1 zeroed */
+
+  /* BLOCK 1x4 on 6 columns: columns 6 and 7 of each second block are outside the matrix. */
+  uint8_t* wide = small_blob(3, &size);
+  const size_t wide_cols = array_offset(wide, 1), wide_values = array_offset(wide, 2);
+  size_t edge_block = SIZE_MAX;
+  for (size_t b = 0; b < 8 && edge_block == SIZE_MAX; b++) {
+    if (wide[wide_cols + 2 * b] == 1) {
+      edge_block = b;
+    }
+  }
+  free(wide);
+  assert_true(edge_block != SIZE_MAX);
+  expect_field_refused(3, wide_values + (edge_block * 4 + 3) * 4, 0x3f800000, 4, "outside the matrix");
+
+  /* N:M 2:4 on 6 columns (runs of 4 and 2). */
+  uint8_t* nm = small_blob(2, &size);
+  const size_t indices = array_offset(nm, 0), nm_values = array_offset(nm, 1);
+  free(nm);
+  expect_field_refused(2, indices, 4, 1, "N:M index");
+  expect_field_refused(2, indices + 2, 2, 1, "N:M index");           /* run 1 has columns 4, 5 only */
+  expect_field_refused(2, indices + 3, 200, 1, "N:M index");
+  expect_field_refused(2, nm_values, 0, 4, "nnz");
+}
+
+/* Every byte and three masks, CRC recomputed: the loader refuses, or accepts weights that run
+ * (within bounds: ASan / valgrind check the accesses). */
+static void test_any_corruption_with_valid_crc(void** state) {
+  (void) state;
+  require_sprig();
+  static const uint8_t masks[] = {0x01, 0x80, 0xFF};
+  /* A changed cols field can stay valid (wider matrices); rows cannot. */
+  float input[256], output[16];
+  for (size_t i = 0; i < 256; i++) {
+    input[i] = (float) (i % 5) - 2.0f;
+  }
+  for (size_t which = 0; which < 4; which++) {
+    size_t size = 0;
+    uint8_t* blob = small_blob(which, &size);
+    size_t accepted = 0;
+    for (size_t at = 0; at + 4 < size; at++) {
+      for (size_t k = 0; k < sizeof(masks); k++) {
+        uint8_t* copy = malloc(size);
+        memcpy(copy, blob, size);
+        copy[at] ^= masks[k];
+        reseal(copy, size);
+        sprig_weights_t loaded = NULL;
+        const enum sprig_status status = sprig_deserialize_weights(copy, size, SPRIG_FLAG_BORROW_BUFFER, &loaded);
+        if (status == sprig_status_success) {
+          accepted++;
+          struct sprig_weights_info info;
+          assert_int_equal(sprig_get_weights_info(loaded, &info), sprig_status_success);
+          assert_int_equal(info.rows, 4);
+          if (info.cols > 256) { /* a valid wider matrix: too wide for this input */
+            sprig_release_weights(loaded);
+            free(copy);
+            continue;
+          }
+          sprig_operator_t op = NULL;
+          assert_int_equal(sprig_create_linear_from_weights_f32(loaded, NULL, -INFINITY, INFINITY, 0, &op),
+                           sprig_status_success);
+          assert_int_equal(sprig_reshape_linear_f32(op, 1), sprig_status_success);
+          assert_int_equal(sprig_setup_linear_f32(op, input, output), sprig_status_success);
+          assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+          sprig_delete_operator(op);
+          sprig_release_weights(loaded);
+        } else if (status != sprig_status_invalid_weights) {
+          fail_msg("blob %zu, byte %zu ^ 0x%02x: %s", which, at, masks[k], sprig_status_string(status));
+        }
+        free(copy);
+      }
+    }
+    /* Changed values (and only they, mostly) still make valid weights. */
+    assert_true(accepted > 0);
+    free(blob);
+  }
+}
+
+/* ---- the fixture ---- */
+
+/* The fixture's weights: small dyadic values, so that every kernel on every target sums them
+ * exactly and the outputs are known bit for bit. */
+static void fixture_dense(size_t rows, size_t cols, uint64_t seed, size_t keep_one_in, float* dense) {
+  struct rng rng = {seed};
+  for (size_t i = 0; i < rows * cols; i++) {
+    const uint32_t r = rng_next(&rng);
+    dense[i] = r % keep_one_in == 0 ? (float) ((int) (r / keep_one_in % 15) - 7) / 4.0f : 0.0f;
+  }
+}
+
+static const struct {
+  size_t rows, cols;
+  struct sprig_sparsity pattern;
+  size_t keep_one_in;
+} fixture_layers[SPRIG_FIXTURE_BLOBS] = {
+    {6, 300, {.format = SPRIG_FORMAT_CSR}, 9},                                   /* gaps over 255 */
+    {6, 10, {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1}, 3}, /* edge block row */
+    {5, 10, {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4}, 3},                      /* short last run */
+};
+
+static void fixture_input(size_t cols, float* input) {
+  for (size_t i = 0; i < cols; i++) {
+    input[i] = (float) ((int) (i % 9) - 4) / 2.0f;
+  }
+}
+
+static sprig_weights_t fixture_weights(size_t k) {
+  float* dense = malloc(fixture_layers[k].rows * fixture_layers[k].cols * sizeof(float));
+  fixture_dense(fixture_layers[k].rows, fixture_layers[k].cols, 1000 + k, fixture_layers[k].keep_one_in, dense);
+  sprig_weights_t w = NULL;
+  const enum sprig_status status = sprig_pack_weights_f32(fixture_layers[k].rows, fixture_layers[k].cols, dense,
+                                                          &fixture_layers[k].pattern, SPRIG_FLAG_PRUNE, &w);
+  free(dense);
+  return status == sprig_status_success ? w : NULL;
+}
+
+static void run_linear_once(sprig_weights_t w, size_t cols, float* output) {
+  float* input = malloc(cols * sizeof(float));
+  fixture_input(cols, input);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f32(w, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(op, 1), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_f32(op, input, output), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  sprig_delete_operator(op);
+  free(input);
+}
+
+static void test_fixture_blob_on_this_target(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t k = 0; k < SPRIG_FIXTURE_BLOBS; k++) {
+    const uint8_t* fixture = sprig_fixture_blob_bytes + sprig_fixture_blob_offsets[k];
+    const size_t size = sprig_fixture_blob_offsets[k + 1] - sprig_fixture_blob_offsets[k];
+    /* From an aligned copy (borrowed) and as it is in the binary (copied). */
+    uint8_t* aligned = malloc(size);
+    memcpy(aligned, fixture, size);
+    sprig_weights_t loaded[2] = {NULL, NULL};
+    assert_int_equal(sprig_deserialize_weights(aligned, size, SPRIG_FLAG_BORROW_BUFFER, &loaded[0]),
+                     sprig_status_success);
+    assert_int_equal(sprig_deserialize_weights(fixture, size, 0, &loaded[1]), sprig_status_success);
+    for (size_t l = 0; l < 2; l++) {
+      float output[8];
+      run_linear_once(loaded[l], fixture_layers[k].cols, output);
+      for (size_t r = 0; r < fixture_layers[k].rows; r++) {
+        if (memcmp(&output[r], &sprig_fixture_outputs[k][r], sizeof(float)) != 0) {
+          fail_msg("fixture %zu, row %zu: %.9g, expected %.9g", k, r, (double) output[r],
+                   (double) sprig_fixture_outputs[k][r]);
+        }
+      }
+      sprig_release_weights(loaded[l]);
+    }
+    free(aligned);
+    /* Packing the same weights here writes the same bytes. */
+    sprig_weights_t packed = fixture_weights(k);
+    assert_non_null(packed);
+    size_t own_size = 0;
+    uint8_t* own = serialize(packed, &own_size);
+    assert_int_equal(own_size, size);
+    if (memcmp(own, fixture, size) != 0) {
+      fail_msg("fixture %zu: this target serializes the same weights to other bytes", k);
+    }
+    free(own);
+    sprig_release_weights(packed);
+  }
+}
+
+/* Writes tests/data/weights-fixture.h from the weights above. */
+static int write_fixture(const char* path) {
+  if (sprig_initialize() != sprig_status_success) {
+    return 1;
+  }
+  FILE* f = fopen(path, "w");
+  if (f == NULL) {
+    return 1;
+  }
+  fprintf(f, "/* Serialized weights written on x86-64 by `serialize-test --write-fixture` (tests/serialize.c,\n"
+             " * which also holds the weights and input they come from), loaded on every target. */\n"
+             "#ifndef SPRIG_WEIGHTS_FIXTURE_H\n#define SPRIG_WEIGHTS_FIXTURE_H\n\n#include <stddef.h>\n"
+             "#include <stdint.h>\n\n#define SPRIG_FIXTURE_BLOBS %d\n\n",
+          SPRIG_FIXTURE_BLOBS);
+  uint8_t* blobs[SPRIG_FIXTURE_BLOBS];
+  size_t sizes[SPRIG_FIXTURE_BLOBS];
+  float outputs[SPRIG_FIXTURE_BLOBS][8];
+  for (size_t k = 0; k < SPRIG_FIXTURE_BLOBS; k++) {
+    sprig_weights_t w = fixture_weights(k);
+    if (w == NULL || sprig_serialize_weights(w, NULL, 0, &sizes[k]) != sprig_status_success) {
+      return 1;
+    }
+    blobs[k] = malloc(sizes[k]);
+    if (sprig_serialize_weights(w, blobs[k], sizes[k], &sizes[k]) != sprig_status_success) {
+      return 1;
+    }
+    run_linear_once(w, fixture_layers[k].cols, outputs[k]);
+    sprig_release_weights(w);
+  }
+  fprintf(f, "/* Blob k is bytes[offsets[k] .. offsets[k + 1]). */\nstatic const size_t sprig_fixture_blob_offsets[] = {0");
+  size_t total = 0;
+  for (size_t k = 0; k < SPRIG_FIXTURE_BLOBS; k++) {
+    total += sizes[k];
+    fprintf(f, ", %zu", total);
+  }
+  fprintf(f, "};\n\nstatic const uint8_t sprig_fixture_blob_bytes[] = {");
+  size_t n = 0;
+  for (size_t k = 0; k < SPRIG_FIXTURE_BLOBS; k++) {
+    for (size_t i = 0; i < sizes[k]; i++, n++) {
+      fprintf(f, "%s0x%02x,", n % 16 == 0 ? "\n    " : " ", blobs[k][i]);
+    }
+    free(blobs[k]);
+  }
+  fprintf(f, "\n};\n\n/* Linear outputs (batch 1, no bias) for the input of tests/serialize.c. */\n"
+             "static const float sprig_fixture_outputs[SPRIG_FIXTURE_BLOBS][8] = {\n");
+  for (size_t k = 0; k < SPRIG_FIXTURE_BLOBS; k++) {
+    fprintf(f, "    {");
+    for (size_t r = 0; r < fixture_layers[k].rows; r++) {
+      fprintf(f, "%s%a", r == 0 ? "" : ", ", (double) outputs[k][r]);
+    }
+    fprintf(f, "},\n");
+  }
+  fprintf(f, "};\n\n#endif /* SPRIG_WEIGHTS_FIXTURE_H */\n");
+  return fclose(f) == 0 ? 0 : 1;
+}
+
+int main(int argc, char** argv) {
+  if (argc == 3 && strcmp(argv[1], "--write-fixture") == 0) {
+    return write_fixture(argv[2]);
+  }
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(test_round_trip_every_format),
+      cmocka_unit_test(test_borrowed_buffer),
+      cmocka_unit_test(test_size_query_and_capacity),
+      cmocka_unit_test(test_truncation_at_every_length),
+      cmocka_unit_test(test_bit_flips_fail_the_crc),
+      cmocka_unit_test(test_structural_checks),
+      cmocka_unit_test(test_any_corruption_with_valid_crc),
+      cmocka_unit_test(test_fixture_blob_on_this_target),
+  };
+  return cmocka_run_group_tests_name("serialize", tests, setup_group, NULL);
+}
