@@ -13,7 +13,9 @@
  *     when every item is done. Calls on one pool are serialized; a NULL pool, a one-thread pool
  *     or a single item runs serially on the caller, in order. Flags are accepted and ignored
  *     (PTHREADPOOL_FLAG_DISABLE_DENORMALS means nothing in wasm).
- * Idle workers spin briefly for the next call, then sleep on a condition variable.
+ * Idle workers spin briefly for the next call, then sleep on a condition variable. A worker
+ * that wakes after every item of a call was taken does not delay the call's return (see
+ * `state`), which matters where threads wait for a CPU (a loaded machine, a busy browser).
  *
  * This is a minimal stand-in, not pthreadpool (no tiled variants, no work stealing, no
  * denormal control): sprig only calls the functions above, so a real pthreadpool built for wasm
@@ -41,9 +43,9 @@
 
 #include <pthreadpool.h>
 
-/* Polls of the job counter before an idle worker sleeps, and of the remaining-worker count before
- * the caller sleeps: a few tens of microseconds, enough to cover the gap between the parallel
- * steps of one operator and between the layers of a network. */
+/* Polls before a thread sleeps: an idle worker polling for the next job, the caller polling for
+ * the last worker to leave a job. A few tens of microseconds: enough to bridge the gap between
+ * the parallel steps of an operator and between the layers of a network. */
 #define SPRIG_POOL_SPINS 20000
 /* Worker stacks: sprig's tasks keep only small arrays on the stack. */
 #define SPRIG_POOL_STACK_BYTES (256 * 1024)
@@ -57,6 +59,11 @@ struct job {
   size_t items;
 };
 
+/* The job word `state`: the epoch in the high 32 bits, the number of workers inside the job in
+ * the low 32. Odd epochs are open jobs, even ones closed. A worker enters a job only while it is
+ * open (a compare-and-swap on the whole word), so the caller, once every item is taken, waits for
+ * the workers that entered and not for those that were still asleep or descheduled: it closes
+ * the job when none is inside. */
 struct pthreadpool {
   size_t threads; /* caller + started workers */
   pthread_t* workers;
@@ -64,14 +71,17 @@ struct pthreadpool {
   pthread_mutex_t lock;      /* guards the sleeps below */
   pthread_cond_t job_posted;
   pthread_cond_t job_finished;
-  /* The current job: written by the caller before `generation` is bumped, read by the workers
-   * after they see the new generation; unchanged until every worker has left it. */
+  /* The current job: written by the caller while the job is closed, read by the workers inside. */
   struct job job;
   atomic_size_t next_item;
-  atomic_size_t workers_busy; /* workers that have not finished the current job */
-  atomic_uint generation;     /* bumped for each job, and to stop */
+  atomic_uint_least64_t state;
+  uint32_t epoch; /* the caller's copy of the current (closed) epoch */
   atomic_bool stopping;
 };
+
+#define STATE_EPOCH(state) ((uint32_t) ((state) >> 32))
+#define STATE_INSIDE(state) ((uint32_t) (state))
+#define STATE(epoch) ((uint_least64_t) (epoch) << 32)
 
 static void run_item_1d(const struct job* job, size_t item) {
   ((pthreadpool_task_1d_t) job->function)(job->context, item);
@@ -81,7 +91,7 @@ static void run_item_2d(const struct job* job, size_t item) {
   ((pthreadpool_task_2d_t) job->function)(job->context, item / job->range_j, item % job->range_j);
 }
 
-/* Takes items until none is left (the caller and every worker run this). */
+/* Takes items until none is left (the caller and the workers inside run this). */
 static void take_items(struct pthreadpool* pool) {
   const struct job* job = &pool->job;
   for (;;) {
@@ -93,51 +103,68 @@ static void take_items(struct pthreadpool* pool) {
   }
 }
 
-/* Waits until the generation differs from `seen`; returns the new one. */
-static unsigned wait_for_job(struct pthreadpool* pool, unsigned seen) {
+/* Waits until the epoch differs from `seen`; returns the new one. */
+static uint32_t wait_for_epoch(struct pthreadpool* pool, uint32_t seen) {
   for (int spin = 0; spin < SPRIG_POOL_SPINS; spin++) {
-    const unsigned now = atomic_load_explicit(&pool->generation, memory_order_acquire);
+    const uint32_t now = STATE_EPOCH(atomic_load_explicit(&pool->state, memory_order_acquire));
     if (now != seen) {
       return now;
     }
   }
   pthread_mutex_lock(&pool->lock);
-  unsigned now;
-  while ((now = atomic_load_explicit(&pool->generation, memory_order_acquire)) == seen) {
+  uint32_t now;
+  while ((now = STATE_EPOCH(atomic_load_explicit(&pool->state, memory_order_acquire))) == seen) {
     pthread_cond_wait(&pool->job_posted, &pool->lock);
   }
   pthread_mutex_unlock(&pool->lock);
   return now;
 }
 
+/* Enters the job of `epoch` if it is still open. */
+static bool enter_job(struct pthreadpool* pool, uint32_t epoch) {
+  uint_least64_t state = atomic_load_explicit(&pool->state, memory_order_relaxed);
+  while (STATE_EPOCH(state) == epoch) {
+    if (atomic_compare_exchange_weak_explicit(&pool->state, &state, state + 1, memory_order_acquire,
+                                              memory_order_relaxed)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+static void leave_job(struct pthreadpool* pool) {
+  if (STATE_INSIDE(atomic_fetch_sub_explicit(&pool->state, 1, memory_order_release)) == 1) {
+    pthread_mutex_lock(&pool->lock);
+    pthread_cond_signal(&pool->job_finished);
+    pthread_mutex_unlock(&pool->lock);
+  }
+}
+
 static void* worker_main(void* argument) {
   struct pthreadpool* pool = argument;
-  unsigned seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    seen = wait_for_job(pool, seen);
+    seen = wait_for_epoch(pool, seen);
     if (atomic_load_explicit(&pool->stopping, memory_order_acquire)) {
       return NULL;
     }
-    take_items(pool);
-    if (atomic_fetch_sub_explicit(&pool->workers_busy, 1, memory_order_acq_rel) == 1) {
-      pthread_mutex_lock(&pool->lock);
-      pthread_cond_signal(&pool->job_finished);
-      pthread_mutex_unlock(&pool->lock);
+    if ((seen & 1) != 0 && enter_job(pool, seen)) {
+      take_items(pool);
+      leave_job(pool);
     }
   }
 }
 
-static void wait_for_workers(struct pthreadpool* pool) {
-  for (int spin = 0; spin < SPRIG_POOL_SPINS; spin++) {
-    if (atomic_load_explicit(&pool->workers_busy, memory_order_acquire) == 0) {
-      return;
+/* Closes the open job if no worker is inside. */
+static bool try_close_job(struct pthreadpool* pool, uint32_t closed_epoch) {
+  uint_least64_t state = atomic_load_explicit(&pool->state, memory_order_relaxed);
+  while (STATE_INSIDE(state) == 0) {
+    if (atomic_compare_exchange_weak_explicit(&pool->state, &state, STATE(closed_epoch), memory_order_acquire,
+                                              memory_order_relaxed)) {
+      return true;
     }
   }
-  pthread_mutex_lock(&pool->lock);
-  while (atomic_load_explicit(&pool->workers_busy, memory_order_acquire) != 0) {
-    pthread_cond_wait(&pool->job_finished, &pool->lock);
-  }
-  pthread_mutex_unlock(&pool->lock);
+  return false;
 }
 
 static void run_job(struct pthreadpool* pool, const struct job* job) {
@@ -150,13 +177,25 @@ static void run_job(struct pthreadpool* pool, const struct job* job) {
   pthread_mutex_lock(&pool->call_lock);
   pool->job = *job;
   atomic_store_explicit(&pool->next_item, 0, memory_order_relaxed);
-  atomic_store_explicit(&pool->workers_busy, pool->threads - 1, memory_order_relaxed);
+  const uint32_t open_epoch = pool->epoch + 1, closed_epoch = pool->epoch + 2;
   pthread_mutex_lock(&pool->lock);
-  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+  atomic_store_explicit(&pool->state, STATE(open_epoch), memory_order_release);
   pthread_cond_broadcast(&pool->job_posted);
   pthread_mutex_unlock(&pool->lock);
   take_items(pool);
-  wait_for_workers(pool);
+  /* Every item is taken; once no worker is inside, every item is done. */
+  bool closed = false;
+  for (int spin = 0; spin < SPRIG_POOL_SPINS && !closed; spin++) {
+    closed = try_close_job(pool, closed_epoch);
+  }
+  if (!closed) {
+    pthread_mutex_lock(&pool->lock);
+    while (!try_close_job(pool, closed_epoch)) {
+      pthread_cond_wait(&pool->job_finished, &pool->lock);
+    }
+    pthread_mutex_unlock(&pool->lock);
+  }
+  pool->epoch = closed_epoch;
   pthread_mutex_unlock(&pool->call_lock);
 }
 
@@ -189,8 +228,7 @@ pthreadpool_t pthreadpool_create(size_t threads_count) {
   pthread_cond_init(&pool->job_posted, NULL);
   pthread_cond_init(&pool->job_finished, NULL);
   atomic_init(&pool->next_item, 0);
-  atomic_init(&pool->workers_busy, 0);
-  atomic_init(&pool->generation, 0);
+  atomic_init(&pool->state, STATE(0));
   atomic_init(&pool->stopping, false);
 
   pthread_attr_t attr;
@@ -238,7 +276,7 @@ void pthreadpool_destroy(pthreadpool_t threadpool) {
   }
   pthread_mutex_lock(&pool->lock);
   atomic_store_explicit(&pool->stopping, true, memory_order_release);
-  atomic_fetch_add_explicit(&pool->generation, 1, memory_order_release);
+  atomic_store_explicit(&pool->state, STATE(pool->epoch + 2), memory_order_release);
   pthread_cond_broadcast(&pool->job_posted);
   pthread_mutex_unlock(&pool->lock);
   for (size_t i = 0; i + 1 < pool->threads; i++) {

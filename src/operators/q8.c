@@ -123,17 +123,26 @@ static inline int32_t round_small(float v) {
   return (int32_t) bits - 0x4B400000;
 }
 
+/* qd8: one input value quantized with the row's 1 / scale and zero point. */
+static inline int32_t quantize(float x, float inverse, int32_t zero_point) {
+  const float v = x * inverse;
+  const int32_t q = round_small(v < -256.0f ? -256.0f : v > 256.0f ? 256.0f : v) + zero_point;
+  return q < -128 ? -128 : q > 127 ? 127 : q;
+}
+
 /* qd8: quantizes batch row b into the packed layout (pixel b of every quad row). */
 static void quantize_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
   const float* x = (const float*) op->input + b * op->cols;
-  float lo = 0.0f, hi = 0.0f;
-  bool bad = false;
-  for (size_t i = 0; i < op->cols; i++) {
+  const size_t cols = op->cols;
+  /* lo, hi, and `poison`, which turns NaN when an element is NaN or +-Inf (x - x). */
+  float lo = 0.0f, hi = 0.0f, poison = 0.0f;
+  for (size_t i = 0; i < cols; i++) {
     const float v = x[i];
-    bad |= !isfinite(v);
+    poison += v - v;
     lo = v < lo ? v : lo;
     hi = v > hi ? v : hi;
   }
+  const bool bad = isnan(poison);
   s->row_bad[b] = (uint8_t) bad;
   float scale = 1.0f;
   int32_t zero_point = -128;
@@ -145,16 +154,21 @@ static void quantize_row(const struct sprig_operator* op, struct q8_state* s, si
   }
   s->row_scales[b] = scale;
   s->row_offsets[b] = zero_point + (s->flip != 0 ? 128 : 0);
-  const float inverse = 1.0f / scale;
+  /* A bad row's output is NaN whatever its sums: quantize zeros instead of the non-finite values. */
+  const float inverse = bad ? 0.0f : 1.0f / scale;
+  const uint32_t flip = 0x01010101u * s->flip;
   int8_t* out = s->packed + 4 * b;
-  for (size_t i = 0; i < op->cols; i++) {
-    const float v = bad ? 0.0f : x[i] * inverse;
-    int32_t q = round_small(v < -256.0f ? -256.0f : v > 256.0f ? 256.0f : v) + zero_point;
-    q = q < -128 ? -128 : q > 127 ? 127 : q;
-    out[(i / 4) * s->quad_row_bytes + i % 4] = flipped(q, s->flip);
+  const size_t full = cols / 4;
+  for (size_t q = 0; q < full; q++) {
+    const float* xq = x + 4 * q;
+    const uint32_t word = ((uint32_t) (uint8_t) quantize(xq[0], inverse, zero_point) |
+                           (uint32_t) (uint8_t) quantize(xq[1], inverse, zero_point) << 8 |
+                           (uint32_t) (uint8_t) quantize(xq[2], inverse, zero_point) << 16 |
+                           (uint32_t) (uint8_t) quantize(xq[3], inverse, zero_point) << 24) ^ flip;
+    memcpy(out + q * s->quad_row_bytes, &word, 4);
   }
-  for (size_t i = op->cols; i % 4 != 0; i++) {
-    out[(i / 4) * s->quad_row_bytes + i % 4] = 0;
+  for (size_t i = 4 * full; i < 4 * s->quad_rows; i++) {
+    out[full * s->quad_row_bytes + i % 4] = i < cols ? flipped(quantize(x[i], inverse, zero_point), s->flip) : 0;
   }
 }
 
