@@ -21,11 +21,12 @@
  * denormal control): sprig only calls the functions above, so a real pthreadpool built for wasm
  * with -pthread can replace this file (and src/compat/pthreadpool.h) unchanged.
  *
- * Emscripten: a worker is a Web Worker. The thread that creates a pool must not be one that has
- * to return to the JS event loop for a Worker to start (the main browser thread, or node's main
- * thread), unless the program is linked with -sPTHREAD_POOL_SIZE=N prewarming enough Workers, or
- * runs main() in a pthread (-sPROXY_TO_PTHREAD); otherwise the first parallelize call waits for
- * workers that never start. The tests and the bench use -sPROXY_TO_PTHREAD.
+ * Emscripten: each worker is a Web Worker, and a Worker started from the main browser thread (or
+ * node's main thread) only runs once that thread returns to the JS event loop. A pool created
+ * and used on such a thread therefore needs Workers prewarmed at start-up (-sPTHREAD_POOL_SIZE=N,
+ * N >= the workers of all live pools), or main() in a pthread (-sPROXY_TO_PTHREAD), or sprig
+ * called from a Worker; otherwise the first parallelize call waits for workers that never start
+ * (checked under node 20). The tests and the bench use -sPROXY_TO_PTHREAD -sPTHREAD_POOL_SIZE=4.
  *
  * Also compiles natively (POSIX threads and C11 atomics), so a sanitizer can check it.
  */

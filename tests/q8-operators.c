@@ -562,6 +562,45 @@ static void refusals(void** state) {
 #undef REFUSE
 }
 
+/* Serialized qs8 weights (every format) load back to operators whose outputs are bitwise equal. */
+static void serialized_round_trip(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {21};
+  const size_t in = 64, out = 16, batch = 5;
+  int8_t weights[64 * 16], input[64 * 5], a[16 * 5], b[16 * 5];
+  fill_int8(&rng, input, sizeof(input), false);
+  for (size_t f = 0; f < FORMATS; f++) {
+    fill_int8_sparse(&rng, weights, sizeof(weights), 0.75, false);
+    struct quant qu = make_quant(&rng, out, in, -3, 2, false, true);
+    sprig_weights_t w = NULL, loaded = NULL;
+    assert_int_equal(sprig_pack_weights_qs8(out, in, weights, &formats[f], SPRIG_FLAG_PRUNE, &w), sprig_status_success);
+    size_t size = 0;
+    assert_int_equal(sprig_serialize_weights(w, NULL, 0, &size), sprig_status_success);
+    void* blob = malloc(size);
+    assert_non_null(blob);
+    assert_int_equal(sprig_serialize_weights(w, blob, size, &size), sprig_status_success);
+    assert_int_equal(sprig_deserialize_weights(blob, size, 0, &loaded), sprig_status_success);
+    free(blob);
+    sprig_weights_t both[2] = {w, loaded};
+    int8_t* outputs[2] = {a, b};
+    for (size_t k = 0; k < 2; k++) {
+      sprig_operator_t op = NULL;
+      assert_int_equal(sprig_create_linear_from_weights_qs8(both[k], -3, qu.q.input_scale, qu.weight_scales, qu.bias,
+                                                            2, qu.q.output_scale, -128, 127, 0, &op),
+                       sprig_status_success);
+      assert_int_equal(sprig_reshape_linear_qs8(op, batch), sprig_status_success);
+      assert_int_equal(sprig_setup_linear_qs8(op, input, outputs[k]), sprig_status_success);
+      assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+      sprig_delete_operator(op);
+    }
+    assert_int8_equal(b, a, sizeof(a), "qs8 weights after a serialization round trip");
+    sprig_release_weights(loaded);
+    sprig_release_weights(w);
+    free_quant(&qu);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(linear_qs8_every_format),
@@ -573,6 +612,7 @@ int main(void) {
       cmocka_unit_test(packed_bytes_per_nonzero),
       cmocka_unit_test(from_weights_shared),
       cmocka_unit_test(refusals),
+      cmocka_unit_test(serialized_round_trip),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

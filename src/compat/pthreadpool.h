@@ -1,6 +1,7 @@
 /*
  * The subset of pthreadpool's API sprig uses, for builds without pthreadpool (WebAssembly).
- * src/threadpool-serial.c implements it serially on the calling thread.
+ * src/threadpool-serial.c implements it serially on the calling thread; with SPRIG_WASM_THREADS,
+ * src/threadpool-wasm.c implements it on emscripten pthreads (the caller plus T - 1 workers).
  */
 #ifndef SPRIG_COMPAT_PTHREADPOOL_H
 #define SPRIG_COMPAT_PTHREADPOOL_H
