@@ -528,8 +528,9 @@ SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_qs8(sprig_operator_t op, con
 /* Linear layer with dynamically quantized input (qd8): f32 input [batch][in_features] and f32
  * output [batch][out_features], int8 weights with per-channel scales. Each run quantizes every
  * input row b on its own, asymmetrically over [lo, hi] = [min(0, min x), max(0, max x)]:
- *   scale_b = (hi - lo) / 255 (1 when hi == lo), zero_point_b = clamp(rne(-128 - lo / scale_b),
- *   -128, 127), q = clamp(rne(x * (1 / scale_b)) + zero_point_b, -128, 127)
+ *   scale_b = (hi - lo) / 255 (computed in double, rounded to float, at least 2^-100; 1 when
+ *   hi == lo), zero_point_b = clamp(rne(-128 - lo / scale_b), -128, 127),
+ *   q = clamp(rne(x * (1 / scale_b)) + zero_point_b, -128, 127)
  * then output[b][o] = clamp((float) acc * (scale_b * weight_scales[o]) + bias[o], output_min,
  * output_max) with acc = sum_i W[o][i] * (q[i] - zero_point_b) in int32. A row holding NaN or
  * +-Inf gives a NaN output row. Results match a plain-C evaluation of these formulas bit for bit.
