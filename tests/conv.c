@@ -201,6 +201,10 @@ static const struct conv_case cases[] = {
     {"1x1 image 3x3 p1", 2, 1, 4, 5, 1, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0.2, false},
     {"width 1", 1, 1, 3, 4, 9, 1, 3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 0.3, false},
     {"stride > kernel", 1, 1, 4, 6, 13, 11, 2, 2, 3, 3, 1, 1, 0, 0, 0, 0, 0.5, false},
+    /* A stride phase that starts right of the input (kx = 2 of a 1-wide row padded to 3; the
+     * fuzzer found it read past the input): it must stage nothing. */
+    {"stride phase right of the input", 1, 1, 3, 4, 5, 1, 3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 0.0, false},
+    {"stride phase right of the input, NHWC", 1, 1, 3, 4, 2, 1, 2, 3, 2, 3, 1, 1, 1, 2, 0, 0, 0.0, true},
     {"padding >= kernel, asymmetric", 1, 1, 3, 5, 6, 7, 3, 3, 1, 1, 1, 1, 3, 4, 2, 5, 0.3, false},
     {"dilation 2 with padding", 1, 1, 6, 7, 15, 16, 3, 3, 1, 1, 2, 2, 2, 2, 2, 2, 0.5, false},
     {"dilation 3, stride 2, asymmetric", 1, 1, 5, 4, 19, 21, 3, 3, 2, 2, 3, 3, 1, 0, 2, 3, 0.5, false},

@@ -471,12 +471,15 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
   }
   s->input_height = problem->input_height;
   s->input_width = problem->input_width;
-  /* Plane column j of phase px reads input column j*sw + px - padding_left. */
+  /* Plane column j of phase px reads input column j*sw + px - padding_left: columns
+   * [column_first, column_end) lie inside the input. A phase that starts right of the input
+   * (px >= padding_left + width, a stride wider than the padded row) reads none. */
   for (size_t px = 0; px < p->stride_width; px++) {
-    const size_t left = p->padding_left, sw = p->stride_width;
+    const size_t left = p->padding_left, sw = p->stride_width, right_end = left + problem->input_width;
     s->column_first[px] = SPRIG_MIN(shape.plane_width, left > px ? sprig_divide_round_up(left - px, sw) : 0);
-    s->column_end[px] = SPRIG_MAX(s->column_first[px],
-                                  SPRIG_MIN(shape.plane_width, sprig_divide_round_up(left + problem->input_width - px, sw)));
+    s->column_end[px] =
+        right_end > px ? SPRIG_MAX(s->column_first[px], SPRIG_MIN(shape.plane_width, sprig_divide_round_up(right_end - px, sw)))
+                       : s->column_first[px];
   }
   s->output_height = shape.output_height;
   s->output_width = shape.output_width;
