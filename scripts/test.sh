@@ -214,7 +214,9 @@ target_install() {
     check_exports "$shared_prefix/lib/libsprig.so" &&
     cmake -S "$ROOT/examples/consumer" -B "$root/cmake-shared" -DCMAKE_PREFIX_PATH="$shared_prefix" &&
     cmake --build "$root/cmake-shared" &&
-    ldd "$root/cmake-shared/consumer" | grep -q "libsprig\.so" &&
+    # grep reads all of ldd's output (with -q it could exit first, and under pipefail ldd's
+    # SIGPIPE would fail the check).
+    ldd "$root/cmake-shared/consumer" | grep "libsprig\.so" >/dev/null &&
     "$root/cmake-shared/consumer"
   } >"$log" 2>&1; then
     record install-shared-exports FAIL "see $log"
