@@ -8,7 +8,7 @@
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
-static enum sprig_status check_clamp(float output_min, float output_max, const char* caller) {
+enum sprig_status sprig_check_clamp(float output_min, float output_max, const char* caller) {
   if (isnan(output_min) || isnan(output_max)) {
     sprig_log_error("%s: output_min and output_max must not be NaN", caller);
     return sprig_status_invalid_parameter;
@@ -60,7 +60,7 @@ enum sprig_status sprig_create_weightless_operator(enum sprig_operator_type type
     sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
     return sprig_status_invalid_parameter;
   }
-  const enum sprig_status status = check_clamp(output_min, output_max, caller);
+  const enum sprig_status status = sprig_check_clamp(output_min, output_max, caller);
   if (status != sprig_status_success) {
     return status;
   }
@@ -117,7 +117,7 @@ static enum sprig_status create_operator(enum sprig_operator_type type, const st
                     caller);
     return sprig_status_invalid_parameter;
   }
-  enum sprig_status status = check_clamp(output_min, output_max, caller);
+  enum sprig_status status = sprig_check_clamp(output_min, output_max, caller);
   if (status != sprig_status_success) {
     return status;
   }

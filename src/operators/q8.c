@@ -517,12 +517,7 @@ static enum sprig_status check_quantization(enum sprig_operator_type type, const
     }
   }
   if (type == sprig_operator_type_linear_qd8) {
-    if (isnan(q->float_min) || isnan(q->float_max) || q->float_min > q->float_max) {
-      sprig_log_error("%s: output_min (%g) and output_max (%g) must not be NaN, and output_min <= output_max", caller,
-                      (double) q->float_min, (double) q->float_max);
-      return sprig_status_invalid_parameter;
-    }
-    return sprig_status_success;
+    return sprig_check_clamp(q->float_min, q->float_max, caller);
   }
   if (!is_positive_finite(q->input_scale) || !is_positive_finite(q->output_scale)) {
     sprig_log_error("%s: input_scale (%g) and output_scale (%g) must be finite and > 0", caller,

@@ -120,6 +120,9 @@ struct sprig_operator {
   float* output;
 };
 
+/* The f32 output clamp: neither bound NaN, output_min <= output_max (reason logged otherwise). */
+enum sprig_status sprig_check_clamp(float output_min, float output_max, const char* caller);
+
 /* An operator without weights (pooling, add, layout conversion): checks initialization,
  * op_out, flags (0) and the clamp, and returns it created with `path` (whose create is not
  * called). */
