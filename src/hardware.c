@@ -14,6 +14,8 @@ static const char* const isa_names[sprig_isa_count] = {
     [sprig_isa_avx512f] = "avx512f", [sprig_isa_neonfma] = "neonfma",
     [sprig_isa_wasmsimd] = "wasmsimd", [sprig_isa_avxvnni] = "avxvnni", [sprig_isa_avx512vnni] = "avx512vnni",
     [sprig_isa_neondot] = "neondot", [sprig_isa_neon] = "neon", [sprig_isa_neonvfpv4] = "neonvfpv4",
+    [sprig_isa_avx512fp16] = "avx512fp16", [sprig_isa_neonfp16arith] = "neonfp16arith",
+    [sprig_isa_wasmrelaxedsimd] = "wasmrelaxedsimd",
 };
 
 const char* sprig_isa_to_string(enum sprig_isa isa) {
@@ -50,6 +52,15 @@ const char* sprig_isa_to_string(enum sprig_isa isa) {
 #ifndef SPRIG_KERNELS_NEONVFPV4
 #define SPRIG_KERNELS_NEONVFPV4 0
 #endif
+#ifndef SPRIG_KERNELS_AVX512FP16
+#define SPRIG_KERNELS_AVX512FP16 0
+#endif
+#ifndef SPRIG_KERNELS_NEONFP16ARITH
+#define SPRIG_KERNELS_NEONFP16ARITH 0
+#endif
+#ifndef SPRIG_KERNELS_WASMRELAXEDSIMD
+#define SPRIG_KERNELS_WASMRELAXEDSIMD 0
+#endif
 
 #if SPRIG_KERNELS_AVXVNNI
 #include <cpuid.h>
@@ -64,15 +75,34 @@ static bool cpu_has_avxvnni(void) {
 }
 #endif
 
+#if SPRIG_KERNELS_AVX512FP16
+#include <cpuid.h>
+/* AVX512-FP16 (CPUID leaf 7, sub-leaf 0, EDX bit 23), which this cpuinfo does not report; the
+ * AVX-512 foundation, BW and VL (from cpuinfo, which also checks the OS saves the ZMM state) are
+ * required with it. */
+static bool cpu_has_avx512fp16(void) {
+  unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
+  if (!__get_cpuid_count(7, 0, &eax, &ebx, &ecx, &edx)) {
+    return false;
+  }
+  return (edx & (1u << 23)) != 0 && cpuinfo_has_x86_avx512f() && cpuinfo_has_x86_avx512bw() &&
+         cpuinfo_has_x86_avx512vl();
+}
+#endif
+
 /* An ISA counts when the CPU has it and this build compiled its kernels. */
 static void detect_isas(bool has_isa[sprig_isa_count]) {
   has_isa[sprig_isa_scalar] = true;
 #if SPRIG_ARCH_WASM
   has_isa[sprig_isa_wasmsimd] = SPRIG_ARCH_WASMSIMD && SPRIG_KERNELS_WASMSIMD;
+  /* A module built with relaxed SIMD only instantiates on engines that have it. */
+  has_isa[sprig_isa_wasmrelaxedsimd] = SPRIG_ARCH_WASMSIMD && SPRIG_KERNELS_WASMRELAXEDSIMD;
 #else
   /* cpuinfo_has_* exist on every architecture and answer false off their own. */
   has_isa[sprig_isa_sse2] = SPRIG_KERNELS_SSE2 && cpuinfo_has_x86_sse2();
-  has_isa[sprig_isa_avx2] = SPRIG_KERNELS_AVX2 && cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3();
+  /* F16C too: the AVX2 half-precision kernels convert with it (every AVX2 CPU has it). */
+  has_isa[sprig_isa_avx2] = SPRIG_KERNELS_AVX2 && cpuinfo_has_x86_avx2() && cpuinfo_has_x86_fma3() &&
+                            cpuinfo_has_x86_f16c();
   has_isa[sprig_isa_avx512f] = SPRIG_KERNELS_AVX512F && cpuinfo_has_x86_avx512f();
   has_isa[sprig_isa_neonfma] = SPRIG_KERNELS_NEONFMA && cpuinfo_has_arm_neon_fma();
 #if SPRIG_KERNELS_AVXVNNI
@@ -82,6 +112,10 @@ static void detect_isas(bool has_isa[sprig_isa_count]) {
                                   cpuinfo_has_x86_avx512bw() && cpuinfo_has_x86_avx512vl() &&
                                   cpuinfo_has_x86_avx512vnni();
   has_isa[sprig_isa_neondot] = SPRIG_KERNELS_NEONDOT && cpuinfo_has_arm_neon_dot();
+#if SPRIG_KERNELS_AVX512FP16
+  has_isa[sprig_isa_avx512fp16] = cpu_has_avx512fp16();
+#endif
+  has_isa[sprig_isa_neonfp16arith] = SPRIG_KERNELS_NEONFP16ARITH && cpuinfo_has_arm_neon_fp16_arith();
   /* armv7 only (the kernels are compiled for 32-bit ARM; cpuinfo answers true for both on
    * aarch64). neon_fma: NEON and VFPv4 (the HWCAP bits). */
   has_isa[sprig_isa_neon] = SPRIG_KERNELS_NEON && cpuinfo_has_arm_neon();
@@ -107,8 +141,8 @@ static enum sprig_status read_forced_isa(const bool has_isa[sprig_isa_count], en
     }
   }
   sprig_log_error("SPRIG_FORCE_ISA=%s is not a known instruction set "
-                  "(scalar, sse2, avx2, avx512f, avxvnni, avx512vnni, neonfma, neondot, neon, neonvfpv4, "
-                  "wasmsimd)", name);
+                  "(scalar, sse2, avx2, avx512f, avxvnni, avx512vnni, avx512fp16, neonfma, neondot, "
+                  "neonfp16arith, neon, neonvfpv4, wasmsimd, wasmrelaxedsimd)", name);
   return sprig_status_invalid_parameter;
 }
 
@@ -151,7 +185,12 @@ enum sprig_isa sprig_isa_base(enum sprig_isa isa) {
     case sprig_isa_avx512vnni:
       return sprig_isa_avx512f;
     case sprig_isa_neondot:
+    case sprig_isa_neonfp16arith:
       return sprig_isa_neonfma;
+    case sprig_isa_avx512fp16:
+      return sprig_isa_avx512f;
+    case sprig_isa_wasmrelaxedsimd:
+      return sprig_isa_wasmsimd;
     default:
       return sprig_isa_scalar;
   }

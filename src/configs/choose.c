@@ -6,9 +6,9 @@
 
 /* Most preferred first. Only ISAs the CPU has (and SPRIG_FORCE_ISA allows) are considered. */
 static const enum sprig_isa isa_preference[] = {
-    sprig_isa_avx512vnni, sprig_isa_avx512f, sprig_isa_avxvnni, sprig_isa_avx2, sprig_isa_sse2,
-    sprig_isa_neondot, sprig_isa_neonfma, sprig_isa_neonvfpv4, sprig_isa_neon,
-    sprig_isa_wasmsimd, sprig_isa_scalar,
+    sprig_isa_avx512fp16, sprig_isa_avx512vnni, sprig_isa_avx512f, sprig_isa_avxvnni, sprig_isa_avx2,
+    sprig_isa_sse2, sprig_isa_neonfp16arith, sprig_isa_neondot, sprig_isa_neonfma, sprig_isa_neonvfpv4,
+    sprig_isa_neon, sprig_isa_wasmrelaxedsimd, sprig_isa_wasmsimd, sprig_isa_scalar,
 };
 
 /* The listed default for (isa, nr), else the widest-MR kernel of that pair, else SIZE_MAX. */

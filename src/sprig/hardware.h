@@ -27,12 +27,12 @@ enum sprig_status sprig_detect_hardware(struct sprig_hardware* hardware);
 /* The process-wide result of sprig_initialize; NULL before it succeeded. */
 const struct sprig_hardware* sprig_get_hardware(void);
 
-/* The ISA an int8 extension builds on (avxvnni: avx2, avx512vnni: avx512f, neondot: neonfma),
- * scalar for the others. */
+/* The ISA an extension builds on (avxvnni: avx2; avx512vnni, avx512fp16: avx512f; neondot,
+ * neonfp16arith: neonfma; wasmrelaxedsimd: wasmsimd), scalar for the others. */
 enum sprig_isa sprig_isa_base(enum sprig_isa isa);
 
 /* True when kernel selection may use `isa`: the CPU has it and no other ISA is forced (forcing
- * an int8 extension also allows its base, for the f32 kernels). */
+ * an extension also allows its base, for the families the extension has no kernels for). */
 bool sprig_isa_allowed(const struct sprig_hardware* hardware, enum sprig_isa isa);
 
 #endif /* SPRIG_HARDWARE_H */
