@@ -7,6 +7,7 @@
 #include <sprig/bspmv.h>
 #include <sprig/dwconv.h>
 #include <sprig/dwconv2d-chw.h>
+#include <sprig/f16-spmm.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
 #include <sprig/qs8-spmm.h>
@@ -91,6 +92,13 @@ const struct sprig_f32_dwconv2d_chw_ukernel* sprig_choose_f32_dwconv2d_chw_ukern
 const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct sprig_hardware* hardware);
 const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_qs8_spmm_ukernel* chosen,
+                                                                size_t pixels);
+
+/* The f16 SpMM kernel of the best allowed ISA (never NULL), and its fit to rows of `pixels`
+ * pixels (sprig_fit_ukernel; the f16 kernels have no prefetch variants). */
+const struct sprig_f16_spmm_ukernel* sprig_choose_f16_spmm_ukernel(const struct sprig_hardware* hardware);
+const struct sprig_f16_spmm_ukernel* sprig_fit_f16_spmm_ukernel(const struct sprig_hardware* hardware,
+                                                                const struct sprig_f16_spmm_ukernel* chosen,
                                                                 size_t pixels);
 
 /* The best allowed ISA that has kernels in this build. */
