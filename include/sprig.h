@@ -547,6 +547,74 @@ SPRIG_API enum sprig_status sprig_create_linear_from_weights_qd8_f32(
 SPRIG_API enum sprig_status sprig_reshape_linear_qd8_f32(sprig_operator_t op, size_t batch);
 SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, const float* input, float* output);
 
+/* ---- f16: IEEE 754 half precision (binary16) ----
+ *
+ * Weights, bias, input and output are halves passed as their uint16_t bit patterns (convert
+ * with _cvtss_sh / vcvt / a compiler's _Float16 / __fp16). The operators compute the formulas of
+ * their f32 counterparts (same shapes, patterns, flags and rules for non-finite values), with:
+ *   - every half converted exactly (to f32 where a kernel widens);
+ *   - sums: the kernels of the neonfp16arith and avx512fp16 ISAs accumulate in half precision, one
+ *     rounding per fused multiply-add, bias first; every other kernel (F16C + FMA on x86, NEON,
+ *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
+ *   - the clamp: output_min and output_max (not NaN, min <= max) are rounded to the nearest half
+ *     (beyond +-65504: +-Inf) and applied in the accumulation's precision. A sum beyond the half
+ *     range becomes +-Inf (before the clamp).
+ * Accuracy: with S = |bias[o]| + sum_i |W[o][i] x input[b][i]| over the e entries a row stores, and
+ * the exact result r (computed in double), an output y satisfies
+ *   |y - clamp(r)| <= (2e + 2) x 2^-11 x S + (2e + 2) x 2^-24
+ * for both kinds of kernel, while no partial sum leaves the half range (the f32-accumulating
+ * kernels are within about 2^-11 x |r| + 2^-25: one half rounding); the tests check this bound
+ * against a double-precision reference. Results are
+ * bitwise identical for any pool, as for f32; they may differ in the last bits between ISAs.
+ * Packed f16 weights take 2 bytes per stored value (CSR: plus a 1-byte column gap; plus 4 per row;
+ * BLOCK / GROUP / N:M: as for f32 with 2-byte values). sprig_operator_weight_bytes counts the f16
+ * kernel stream (3 bytes per stored entry + 4 per output channel) plus 4 per output channel. */
+
+/* Packs a dense row-major half [rows][cols] matrix, as sprig_pack_weights_f32 does for floats
+ * (+0 and -0 are zeros; NaN, +-Inf and subnormals are nonzeros; patterns, AUTO and
+ * SPRIG_FLAG_PRUNE as there, magnitudes ranked on the exact values). The weights can only make
+ * f16 operators. rows x cols x 4 bytes must fit size_t (packing goes through a float image). */
+SPRIG_API enum sprig_status sprig_pack_weights_f16(
+    size_t rows, size_t cols, const uint16_t* dense, const struct sprig_sparsity* pattern,
+    uint32_t flags, sprig_weights_t* weights_out);
+
+/* Linear layer on halves: sprig_create_linear_f32 with half weights [out_features][in_features]
+ * and bias (out_features halves, or NULL for zeros; copied). Returns what it returns; weights
+ * packed by another packer than sprig_pack_weights_f16 are invalid_parameter. */
+SPRIG_API enum sprig_status sprig_create_linear_f16(
+    size_t in_features, size_t out_features, const uint16_t* weights, const uint16_t* bias,
+    const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out);
+/* The same from weights packed by sprig_pack_weights_f16 (referenced; flags 0). */
+SPRIG_API enum sprig_status sprig_create_linear_from_weights_f16(
+    sprig_weights_t weights, const uint16_t* bias, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out);
+/* As sprig_reshape_linear_f32 (byte sizes with 2-byte elements). */
+SPRIG_API enum sprig_status sprig_reshape_linear_f16(sprig_operator_t op, size_t batch);
+/* input [batch][in_features], output [batch][out_features] halves; must not overlap. */
+SPRIG_API enum sprig_status sprig_setup_linear_f16(
+    sprig_operator_t op, const uint16_t* input, uint16_t* output);
+
+/* Convolution on halves: sprig_create_conv2d_nchw_f32's shapes, padding, groups and flags
+ * (SPRIG_FLAG_PRUNE, SPRIG_FLAG_INPUT_NHWC) with half weights and bias. */
+SPRIG_API enum sprig_status sprig_create_conv2d_nchw_f16(
+    const struct sprig_conv2d_params* params, const uint16_t* weights, const uint16_t* bias,
+    const struct sprig_sparsity* pattern, float output_min, float output_max, uint32_t flags,
+    sprig_operator_t* op_out);
+/* From weights packed by sprig_pack_weights_f16 (rows = G*O, cols = I x kh x kw); flags 0 or
+ * SPRIG_FLAG_INPUT_NHWC. */
+SPRIG_API enum sprig_status sprig_create_conv2d_nchw_from_weights_f16(
+    const struct sprig_conv2d_params* params, sprig_weights_t weights, const uint16_t* bias,
+    float output_min, float output_max, uint32_t flags, sprig_operator_t* op_out);
+/* As sprig_reshape_conv2d_nchw_f32. */
+SPRIG_API enum sprig_status sprig_reshape_conv2d_nchw_f16(
+    sprig_operator_t op, size_t batch, size_t height, size_t width,
+    size_t* output_height_out, size_t* output_width_out);
+/* input [batch][G*I][height][width] halves ([batch][height][width][G*I] with
+ * SPRIG_FLAG_INPUT_NHWC), output [batch][G*O][output_height][output_width]; must not overlap. */
+SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_f16(
+    sprig_operator_t op, const uint16_t* input, uint16_t* output);
+
 /* Computes the operator on the bound tensors. `threadpool` may be NULL (serial on the calling
  * thread) or the caller's own pool. Results are bitwise identical for any pool. No allocation.
  * An operator must not be run concurrently with itself; distinct operators may run at once. */

@@ -421,7 +421,7 @@ static void test_structural_checks(void** state) {
   (void) state;
   require_sprig();
   /* Header fields. */
-  expect_field_refused(0, SPRIG_BLOB_OFFSET_DTYPE, 2, 4, "dtype");
+  expect_field_refused(0, SPRIG_BLOB_OFFSET_DTYPE, 3, 4, "dtype"); /* 0 f32, 1 qs8, 2 f16 */
   expect_field_refused(0, SPRIG_BLOB_OFFSET_FORMAT, SPRIG_FORMAT_AUTO, 4, "format");
   expect_field_refused(0, SPRIG_BLOB_OFFSET_FORMAT, 0, 4, "format");
   expect_field_refused(1, SPRIG_BLOB_OFFSET_PATTERN, 3, 4, "pattern");      /* BLOCK 3x1 */

@@ -60,4 +60,17 @@ void sprig_reference_qd8_linear(
     size_t batch, size_t in_features, size_t out_features, const float* input, const int8_t* weights,
     const float* weight_scales, const float* bias, float output_min, float output_max, float* output);
 
+/* f16 (include/sprig.h, "f16"): the exact result in double from the exact values of the halves,
+ * clamped to the clamp rounded to halves, and the error bound the header gives for it:
+ * tolerance = (2e + 2) x 2^-11 x S + (2e + 2) x 2^-24, with e the row's nonzero weights and
+ * S = |bias| + sum |w x|. expected and tolerance are [batch][out_features] (linear) or NCHW
+ * [batch][G*O][oh][ow] (conv); a non-finite sum gives expected NaN or +-Inf as double
+ * arithmetic does over the dense weights, and tolerance 0. bias may be NULL. */
+void sprig_reference_f16_linear(
+    size_t batch, size_t in_features, size_t out_features, const uint16_t* input, const uint16_t* weights,
+    const uint16_t* bias, float output_min, float output_max, double* expected, double* tolerance);
+void sprig_reference_f16_conv2d_nchw(
+    const struct sprig_reference_conv2d* shape, int input_nhwc, const uint16_t* input, const uint16_t* weights,
+    const uint16_t* bias, float output_min, float output_max, double* expected, double* tolerance);
+
 #endif /* SPRIG_REFERENCE_H */

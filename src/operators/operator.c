@@ -41,6 +41,10 @@ const char* sprig_operator_type_name(enum sprig_operator_type type) {
       return "conv2d_nchw_qs8";
     case sprig_operator_type_linear_qd8:
       return "linear_qd8_f32";
+    case sprig_operator_type_linear_f16:
+      return "linear_f16";
+    case sprig_operator_type_conv2d_nchw_f16:
+      return "conv2d_nchw_f16";
   }
   return "unknown";
 }
@@ -113,8 +117,9 @@ static enum sprig_status create_operator(enum sprig_operator_type type, const st
     return sprig_status_invalid_parameter;
   }
   if (weights->dtype != sprig_weights_dtype_f32) {
-    sprig_log_error("%s: the weights are int8 (packed by sprig_pack_weights_qs8): they make qs8 and qd8 operators",
-                    caller);
+    sprig_log_error("%s: the weights are %s (packed by %s): they make %s operators", caller,
+                    weights->dtype == sprig_weights_dtype_f16 ? "f16" : "int8", sprig_weights_dtype_packer(weights->dtype),
+                    weights->dtype == sprig_weights_dtype_f16 ? "f16" : "qs8 and qd8");
     return sprig_status_invalid_parameter;
   }
   enum sprig_status status = sprig_check_clamp(output_min, output_max, caller);

@@ -593,7 +593,8 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
     return sprig_status_invalid_parameter;
   }
   if (weights->dtype != sprig_weights_dtype_qs8) {
-    sprig_log_error("%s: the weights are f32: pack int8 weights with sprig_pack_weights_qs8", caller);
+    sprig_log_error("%s: the weights are %s: pack int8 weights with sprig_pack_weights_qs8", caller,
+                    weights->dtype == sprig_weights_dtype_f16 ? "f16" : "f32");
     return sprig_status_invalid_parameter;
   }
   enum sprig_status status = check_quantization(type, q, weights->rows, caller);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include <sprig/common.h>
+#include <sprig/f16-stream.h>
 #include <sprig/qs8-stream.h>
 #include <sprig/stream.h>
 #include <sprig/weights.h>
@@ -89,6 +90,9 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   const struct sprig_qs8_stream* q =
       atomic_load_explicit((_Atomic(struct sprig_qs8_stream*)*) &w->qs8_stream, memory_order_acquire);
   bytes += q != NULL ? sprig_qs8_stream_bytes(q) : 0;
+  const struct sprig_f16_stream* h =
+      atomic_load_explicit((_Atomic(struct sprig_f16_stream*)*) &w->f16_stream, memory_order_acquire);
+  bytes += h != NULL ? sprig_f16_stream_bytes(h) : 0;
   return bytes;
 }
 
@@ -98,4 +102,5 @@ void sprig_free_derived(struct sprig_weights* w) {
   }
   free(atomic_load_explicit(&w->row_block_counts, memory_order_acquire));
   sprig_free_qs8_stream(atomic_load_explicit(&w->qs8_stream, memory_order_acquire));
+  sprig_free_f16_stream(atomic_load_explicit(&w->f16_stream, memory_order_acquire));
 }

@@ -203,8 +203,21 @@ enum sprig_status sprig_pack_weights_f32(
   return sprig_pack_dense_f32(rows, cols, dense, pattern, flags, &names, weights_out);
 }
 
+const char* sprig_weights_dtype_packer(enum sprig_weights_dtype dtype) {
+  switch (dtype) {
+    case sprig_weights_dtype_qs8:
+      return "sprig_pack_weights_qs8";
+    case sprig_weights_dtype_f16:
+      return "sprig_pack_weights_f16";
+    default:
+      return "sprig_pack_weights_f32";
+  }
+}
+
 size_t sprig_packed_bytes(const struct sprig_weights* w) {
-  const size_t value_bytes = w->dtype == sprig_weights_dtype_qs8 ? sizeof(int8_t) : sizeof(float);
+  const size_t value_bytes = w->dtype == sprig_weights_dtype_qs8   ? sizeof(int8_t)
+                             : w->dtype == sprig_weights_dtype_f16 ? sizeof(uint16_t)
+                                                                   : sizeof(float);
   switch (w->pattern.format) {
     case SPRIG_FORMAT_BLOCK:
     case SPRIG_FORMAT_GROUP:
@@ -257,6 +270,9 @@ enum sprig_status sprig_release_weights(sprig_weights_t weights) {
       free(weights->values_s8);
       free(weights->block_values_s8);
       free(weights->nm_values_s8);
+      free(weights->values_f16);
+      free(weights->block_values_f16);
+      free(weights->nm_values_f16);
     }
     free(weights);
   }

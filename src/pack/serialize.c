@@ -136,8 +136,8 @@ static const char caller_deserialize[] = "sprig_deserialize_weights";
 
 /* The format's three arrays as the weights hold them (field pointers into `w`). */
 static void weights_arrays(struct sprig_weights* w, struct blob_array a[SPRIG_BLOB_ARRAYS]) {
-  const bool s8 = w->dtype == sprig_weights_dtype_qs8;
-  const uint32_t value_bytes = s8 ? 1 : 4;
+  const bool s8 = w->dtype == sprig_weights_dtype_qs8, f16 = w->dtype == sprig_weights_dtype_f16;
+  const uint32_t value_bytes = s8 ? 1 : f16 ? 2 : 4;
   switch (w->pattern.format) {
     case SPRIG_FORMAT_BLOCK:
     case SPRIG_FORMAT_GROUP: {
@@ -147,13 +147,15 @@ static void weights_arrays(struct sprig_weights* w, struct blob_array a[SPRIG_BL
       a[1] = (struct blob_array){sprig_blob_block_cols, narrow ? 2 : 4, w->blocks,
                                  narrow ? (void**) &w->block_col16 : (void**) &w->block_col32, 0};
       a[2] = (struct blob_array){sprig_blob_block_values, value_bytes, w->stored_values,
-                                 s8 ? (void**) &w->block_values_s8 : (void**) &w->block_values, 0};
+                                 s8 ? (void**) &w->block_values_s8
+                                 : f16 ? (void**) &w->block_values_f16 : (void**) &w->block_values, 0};
       return;
     }
     case SPRIG_FORMAT_NM:
       a[0] = (struct blob_array){sprig_blob_nm_indices, 1, w->stored_values, (void**) &w->nm_indices, 0};
       a[1] = (struct blob_array){sprig_blob_nm_values, value_bytes, w->stored_values,
-                                 s8 ? (void**) &w->nm_values_s8 : (void**) &w->nm_values, 0};
+                                 s8 ? (void**) &w->nm_values_s8
+                                 : f16 ? (void**) &w->nm_values_f16 : (void**) &w->nm_values, 0};
       a[2] = (struct blob_array){0, 0, 0, NULL, 0};
       /* NM has two arrays; the third table entry is empty (id 0, no bytes). */
       return;
@@ -161,7 +163,8 @@ static void weights_arrays(struct sprig_weights* w, struct blob_array a[SPRIG_BL
       a[0] = (struct blob_array){sprig_blob_row_ptr, 4, w->rows + 1, (void**) &w->row_ptr, 0};
       a[1] = (struct blob_array){sprig_blob_col_gaps, 1, w->stored_values, (void**) &w->col_gaps, 0};
       a[2] = (struct blob_array){sprig_blob_values, value_bytes, w->stored_values,
-                                 s8 ? (void**) &w->values_s8 : (void**) &w->values, 0};
+                                 s8 ? (void**) &w->values_s8
+                                 : f16 ? (void**) &w->values_f16 : (void**) &w->values, 0};
       return;
   }
 }
@@ -250,7 +253,14 @@ static enum sprig_status corrupt(const char* why, unsigned long long a, unsigned
 }
 
 static bool value_is_zero(const struct sprig_weights* w, const void* values, size_t i) {
-  return w->dtype == sprig_weights_dtype_qs8 ? ((const int8_t*) values)[i] == 0 : ((const float*) values)[i] == 0.0f;
+  switch (w->dtype) {
+    case sprig_weights_dtype_qs8:
+      return ((const int8_t*) values)[i] == 0;
+    case sprig_weights_dtype_f16:
+      return (((const uint16_t*) values)[i] & 0x7FFFu) == 0; /* +0 and -0 */
+    default:
+      return ((const float*) values)[i] == 0.0f;
+  }
 }
 
 static size_t count_stored_nonzeros(const struct sprig_weights* w, const void* values, size_t count) {
@@ -262,7 +272,9 @@ static size_t count_stored_nonzeros(const struct sprig_weights* w, const void* v
 }
 
 static enum sprig_status check_csr(const struct sprig_weights* w) {
-  const void* values = w->dtype == sprig_weights_dtype_qs8 ? (const void*) w->values_s8 : (const void*) w->values;
+  const void* values = w->dtype == sprig_weights_dtype_qs8   ? (const void*) w->values_s8
+                       : w->dtype == sprig_weights_dtype_f16 ? (const void*) w->values_f16
+                                                             : (const void*) w->values;
   if (w->row_ptr[0] != 0 || w->row_ptr[w->rows] != w->stored_values) {
     return corrupt("CSR row_ptr must run from 0 to the stored values", w->row_ptr[0], w->row_ptr[w->rows]);
   }
@@ -294,8 +306,9 @@ static enum sprig_status check_blocks(const struct sprig_weights* w) {
   const size_t bh = w->block_height, bw = w->block_width;
   const size_t block_rows = sprig_divide_round_up(w->rows, bh);
   const size_t block_cols = sprig_divide_round_up(w->cols, bw);
-  const void* values =
-      w->dtype == sprig_weights_dtype_qs8 ? (const void*) w->block_values_s8 : (const void*) w->block_values;
+  const void* values = w->dtype == sprig_weights_dtype_qs8   ? (const void*) w->block_values_s8
+                       : w->dtype == sprig_weights_dtype_f16 ? (const void*) w->block_values_f16
+                                                             : (const void*) w->block_values;
   if (w->block_row_ptr[0] != 0 || w->block_row_ptr[block_rows] != w->blocks) {
     return corrupt("block row pointers must run from 0 to the block count", w->block_row_ptr[0],
                    w->block_row_ptr[block_rows]);
@@ -340,7 +353,9 @@ static enum sprig_status check_blocks(const struct sprig_weights* w) {
 
 static enum sprig_status check_nm(const struct sprig_weights* w) {
   const size_t n = w->pattern.n, m = w->pattern.m;
-  const void* values = w->dtype == sprig_weights_dtype_qs8 ? (const void*) w->nm_values_s8 : (const void*) w->nm_values;
+  const void* values = w->dtype == sprig_weights_dtype_qs8   ? (const void*) w->nm_values_s8
+                       : w->dtype == sprig_weights_dtype_f16 ? (const void*) w->nm_values_f16
+                                                             : (const void*) w->nm_values;
   for (size_t r = 0; r < w->rows; r++) {
     for (size_t g = 0; g < w->nm_groups; g++) {
       for (size_t s = 0; s < n; s++) {
@@ -364,7 +379,7 @@ static enum sprig_status check_nm(const struct sprig_weights* w) {
 static enum sprig_status read_header(const uint8_t* blob, size_t size, struct sprig_weights* w,
                                      struct blob_array a[SPRIG_BLOB_ARRAYS]) {
   const uint32_t dtype = get_u32(blob + SPRIG_BLOB_OFFSET_DTYPE);
-  if (dtype != sprig_weights_dtype_f32 && dtype != sprig_weights_dtype_qs8) {
+  if (dtype != sprig_weights_dtype_f32 && dtype != sprig_weights_dtype_qs8 && dtype != sprig_weights_dtype_f16) {
     return corrupt("unknown dtype (dtype, 0)", dtype, 0);
   }
   const uint32_t format = get_u32(blob + SPRIG_BLOB_OFFSET_FORMAT);

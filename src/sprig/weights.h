@@ -15,6 +15,7 @@
 
 struct sprig_spmm_stream;
 struct sprig_qs8_stream;
+struct sprig_f16_stream;
 
 /* Kinds of SpMM stream a weights object can hold: NR = 1, 2 and 4. */
 #define SPRIG_SPMM_STREAM_KINDS 3
@@ -23,6 +24,7 @@ struct sprig_qs8_stream;
 enum sprig_weights_dtype {
   sprig_weights_dtype_f32 = 0, /* values, block_values, nm_values */
   sprig_weights_dtype_qs8 = 1, /* values_s8, block_values_s8, nm_values_s8 (the float arrays NULL) */
+  sprig_weights_dtype_f16 = 2, /* values_f16, block_values_f16, nm_values_f16 (IEEE half bit patterns) */
 };
 
 struct sprig_weights {
@@ -63,6 +65,10 @@ struct sprig_weights {
   int8_t* values_s8;
   int8_t* block_values_s8;
   int8_t* nm_values_s8;
+  /* f16 weights: the same arrays' values as IEEE half bit patterns (same layout and counts). */
+  uint16_t* values_f16;
+  uint16_t* block_values_f16;
+  uint16_t* nm_values_f16;
 
   /* Derived from the above on first use by an operator, then immutable and shared by every
    * operator of these weights; published with a compare-and-swap, so operators may be created
@@ -70,6 +76,7 @@ struct sprig_weights {
   _Atomic(struct sprig_spmm_stream*) spmm_streams[SPRIG_SPMM_STREAM_KINDS]; /* by NR: 1, 2, 4 */
   _Atomic(uint32_t*) row_block_counts;                                   /* BLOCK 1 x C: per row */
   _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
+  _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
 };
 
 /* The SpMM kernel stream of the weights for kernels of `nr` channels per unit (1, 2 or 4),
@@ -188,6 +195,14 @@ enum sprig_status sprig_pack_dense_f32(size_t rows, size_t cols, const float* de
 enum sprig_status sprig_pack_dense_qs8(size_t rows, size_t cols, const int8_t* dense,
                                        const struct sprig_sparsity* pattern, uint32_t flags,
                                        const struct sprig_pack_names* names, struct sprig_weights** out);
+
+/* sprig_pack_weights_f16 for a caller known by `names`. */
+enum sprig_status sprig_pack_dense_f16(size_t rows, size_t cols, const uint16_t* dense,
+                                       const struct sprig_sparsity* pattern, uint32_t flags,
+                                       const struct sprig_pack_names* names, struct sprig_weights** out);
+
+/* The name of the dtype's packing function ("sprig_pack_weights_qs8", ...), for messages. */
+const char* sprig_weights_dtype_packer(enum sprig_weights_dtype dtype);
 
 /* The format's name as the header spells it ("CSR", "BLOCK", "NM", "GROUP", "AUTO"). */
 const char* sprig_format_name(enum sprig_format format);

@@ -1,0 +1,566 @@
+/* f16 operators: linear f16 and conv2d_nchw f16 (IEEE half activations, weights and bias).
+ *
+ * One path for both. A run has up to two phases, each split over the pool:
+ *   1. pack: the input becomes [K][pixels] half rows, the layout the f16 SpMM kernels read
+ *      (src/sprig/f16-spmm.h). Linear layers of several batch rows transpose [batch][K] so that
+ *      batch rows are pixels; convolutions gather their columns (input channel, ky, kx) for every
+ *      output pixel (im2col, zeros in the padding). Skipped where the input already is that
+ *      layout: a batch-1 linear layer (K rows of one pixel, 2 bytes apart) and a 1x1, stride-1,
+ *      unpadded NCHW convolution (its channel planes).
+ *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the kernel on the shared
+ *      f16 stream; a linear layer of several batch rows transposes each task's tile back.
+ * The task grid depends on the shape only and every output element is computed by exactly one
+ * task, so results are bitwise identical on any pool. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/f16-stream.h>
+#include <sprig/half.h>
+#include <sprig/log.h>
+#include <sprig/operator.h>
+
+/* Tasks a run's compute phase is cut into at least (when the shape allows). */
+#define TARGET_TASKS 32
+/* Pixels per compute task at most (rounded to the kernel's MR): 512 halves are 1 KiB per input
+ * row, so a task's rows stay in L2 while its channels walk them. */
+#define MAX_PIXEL_TILE 512
+/* Input rows of the linear transpose per pack task. */
+#define TRANSPOSE_ROWS 16
+
+struct f16_state {
+  const struct sprig_f16_stream* stream; /* shared: owned by the weights */
+  const struct sprig_f16_spmm_ukernel* chosen;
+  const struct sprig_f16_spmm_ukernel* ukernel;
+  uint16_t* bias;                        /* rows halves (zeros when the caller gave none) */
+  struct sprig_f16_minmax_params params;
+
+  /* Plan. */
+  size_t images;        /* conv: batch; linear: 1 */
+  size_t groups;
+  size_t group_rows;    /* output channels per group */
+  size_t group_cols;    /* weight columns per group */
+  size_t pixels;        /* per image: output pixels (linear: batch) */
+  bool direct;          /* the kernels read the caller's input as it is */
+  size_t row_stride;    /* elements between input rows the kernels read */
+  size_t group_elements;/* elements from one group's input rows to the next group's */
+  size_t image_elements;/* elements from one image's input rows to the next image's */
+  uint16_t* packed;     /* the packed input (NULL when direct) */
+  uint16_t* transposed; /* linear, batch > 1: output [rows][row_stride] before the transpose */
+  size_t pixel_tile, pixel_tiles;
+  size_t channel_chunk, channel_chunks;
+  size_t pack_tasks;
+};
+
+static struct f16_state* state_of(const struct sprig_operator* op) {
+  return (struct f16_state*) op->path_state;
+}
+
+static bool is_linear(const struct sprig_operator* op) {
+  return op->type == sprig_operator_type_linear_f16;
+}
+
+/* ---- path ops ---- */
+
+static const char* f16_kernel_name(const struct sprig_operator* op) {
+  return state_of(op)->ukernel->name;
+}
+
+static size_t f16_weight_bytes(const struct sprig_operator* op) {
+  return sprig_f16_stream_bytes(state_of(op)->stream);
+}
+
+static void f16_destroy(struct sprig_operator* op) {
+  struct f16_state* s = state_of(op);
+  if (s != NULL) {
+    free(s->packed);
+    free(s->transposed);
+    free(s->bias);
+    free(s);
+    op->path_state = NULL;
+  }
+}
+
+/* ---- phase 1: packing the input ---- */
+
+/* linear: input columns [k0, k0 + TRANSPOSE_ROWS) of every batch row into packed rows k. */
+static void transpose_input(const struct sprig_operator* op, const struct f16_state* s, size_t task) {
+  const uint16_t* x = (const uint16_t*) (const void*) op->input;
+  const size_t k0 = task * TRANSPOSE_ROWS, k1 = SPRIG_MIN(k0 + TRANSPOSE_ROWS, op->cols);
+  for (size_t k = k0; k < k1; k++) {
+    uint16_t* restrict row = s->packed + k * s->row_stride;
+    for (size_t b = 0; b < s->pixels; b++) {
+      row[b] = x[b * op->cols + k];
+    }
+  }
+}
+
+/* Output columns [x0, x1) of kernel column kx read inside an input row; the others padding. */
+static void inside_columns(const struct sprig_conv2d_params* p, size_t width, size_t ow, size_t kx, size_t* x0,
+                           size_t* x1) {
+  const size_t offset = kx * p->dilation_width, sw = p->stride_width;
+  *x0 = SPRIG_MIN(offset >= p->padding_left ? 0 : sprig_divide_round_up(p->padding_left - offset, sw), ow);
+  *x1 = SPRIG_MAX(
+      SPRIG_MIN(width + p->padding_left > offset ? sprig_divide_round_up(width + p->padding_left - offset, sw) : 0, ow),
+      *x0);
+}
+
+/* conv: im2col row `column` (c, ky, kx) of group g of image `image`: the input value every
+ * output pixel reads there, 0 in the padding. */
+static void pack_conv_row(const struct sprig_operator* op, const struct f16_state* s, size_t image, size_t g,
+                          size_t column) {
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const size_t channels = (size_t) p->groups * p->input_channels;
+  const size_t height = op->height, width = op->width;
+  const size_t oh = op->output_height, ow = op->output_width;
+  const uint16_t* base = (const uint16_t*) (const void*) op->input + image * channels * height * width;
+  /* Strides of the input in elements: channel, row, column. */
+  const size_t cs = op->geometry.input_nhwc ? 1 : height * width;
+  const size_t ys = op->geometry.input_nhwc ? width * channels : width;
+  const size_t xs = op->geometry.input_nhwc ? channels : 1;
+  const size_t taps = (size_t) p->kernel_height * p->kernel_width;
+  const size_t c = g * p->input_channels + column / taps;
+  const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
+  const uint16_t* plane = base + c * cs;
+  uint16_t* out = s->packed + image * s->image_elements + g * s->group_elements + column * s->row_stride;
+  size_t x0, x1;
+  inside_columns(p, width, ow, kx, &x0, &x1);
+  const size_t sw = p->stride_width, offset = kx * p->dilation_width;
+  for (size_t y = 0; y < oh; y++) {
+    uint16_t* restrict row = out + y * ow;
+    const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
+    if (iy < 0 || iy >= (ptrdiff_t) height) {
+      memset(row, 0, ow * sizeof(uint16_t));
+      continue;
+    }
+    memset(row, 0, x0 * sizeof(uint16_t));
+    const uint16_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
+    if (sw * xs == 1) {
+      memcpy(row + x0, in, (x1 - x0) * sizeof(uint16_t));
+    } else {
+      for (size_t x = x0; x < x1; x++, in += sw * xs) {
+        row[x] = *in;
+      }
+    }
+    memset(row + x1, 0, (ow - x1) * sizeof(uint16_t));
+  }
+}
+
+struct run_context {
+  const struct sprig_operator* op;
+  const struct f16_state* s;
+};
+
+static void pack_task(void* context, size_t task) {
+  const struct run_context* ctx = context;
+  const struct f16_state* s = ctx->s;
+  if (is_linear(ctx->op)) {
+    transpose_input(ctx->op, s, task);
+    return;
+  }
+  const size_t per_image = s->groups * s->group_cols;
+  const size_t image = task / per_image, rest = task % per_image;
+  pack_conv_row(ctx->op, s, image, rest / s->group_cols, rest % s->group_cols);
+}
+
+/* ---- phase 2: compute ---- */
+
+/* linear, batch > 1: the transposed tile of channels [n0, n0 + nc) x batch rows [p0, p0 + mc)
+ * into output [batch][rows]. */
+static void transpose_output(const struct sprig_operator* op, const struct f16_state* s, size_t n0, size_t nc,
+                             size_t p0, size_t mc) {
+  uint16_t* output = (uint16_t*) (void*) op->output;
+  for (size_t i = 0; i < mc; i++) {
+    uint16_t* restrict y = output + (p0 + i) * op->rows + n0;
+    const uint16_t* t = s->transposed + n0 * s->row_stride + p0 + i;
+    for (size_t n = 0; n < nc; n++) {
+      y[n] = t[n * s->row_stride];
+    }
+  }
+}
+
+static void compute_task(void* context, size_t task) {
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct f16_state* s = ctx->s;
+  const size_t tile = task % s->pixel_tiles;
+  task /= s->pixel_tiles;
+  const size_t chunk = task % s->channel_chunks;
+  task /= s->channel_chunks;
+  const size_t g = task % s->groups, image = task / s->groups;
+  const size_t first = chunk * s->channel_chunk;
+  if (first >= s->group_rows) {
+    return;
+  }
+  const size_t nc = SPRIG_MIN(s->channel_chunk, s->group_rows - first);
+  const size_t n0 = g * s->group_rows + first;
+  const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
+  const struct sprig_f16_stream* st = s->stream;
+  const uint16_t* rows = s->direct ? (const uint16_t*) (const void*) op->input : s->packed;
+  const uint16_t* input =
+      rows + image * s->image_elements + g * s->group_elements + st->start_row[n0] * s->row_stride + p0;
+  const size_t e0 = st->first_entry[n0];
+  uint16_t* output;
+  size_t output_stride;
+  if (s->transposed != NULL) {
+    output = s->transposed + n0 * s->row_stride + p0;
+    output_stride = s->row_stride;
+  } else {
+    output = (uint16_t*) (void*) op->output + (image * op->rows + n0) * s->pixels + p0;
+    output_stride = s->pixels;
+  }
+  s->ukernel->fn(mc, nc, input, s->row_stride * sizeof(uint16_t), s->bias + n0, st->weights + e0, st->deltas + e0,
+                 st->nnz + n0, output, output_stride * sizeof(uint16_t), &s->params);
+  if (s->transposed != NULL) {
+    transpose_output(op, s, n0, nc, p0, mc);
+  }
+}
+
+static void f16_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
+  (void) input;
+  (void) output;
+  struct run_context ctx = {op, state_of(op)};
+  const struct f16_state* s = ctx.s;
+  if (!s->direct) {
+    pthreadpool_parallelize_1d(threadpool, pack_task, &ctx, s->pack_tasks, 0);
+  }
+  pthreadpool_parallelize_1d(threadpool, compute_task, &ctx,
+                             s->images * s->groups * s->channel_chunks * s->pixel_tiles, 0);
+}
+
+/* ---- plan ---- */
+
+/* Tiles: pixel tiles of at most MAX_PIXEL_TILE (a multiple of MR), then channel chunks until the
+ * run has TARGET_TASKS tasks (fixed by the shape, never by the pool). */
+static void plan_tasks(struct f16_state* s) {
+  const size_t mr = s->ukernel->mr;
+  const size_t most = SPRIG_MAX(MAX_PIXEL_TILE / mr, 1) * mr;
+  s->pixel_tiles = sprig_divide_round_up(s->pixels, most);
+  s->pixel_tile = sprig_round_up(sprig_divide_round_up(s->pixels, s->pixel_tiles), mr);
+  s->pixel_tiles = sprig_divide_round_up(s->pixels, s->pixel_tile);
+  const size_t others = s->images * s->groups * s->pixel_tiles;
+  const size_t chunks = SPRIG_MIN(sprig_divide_round_up(TARGET_TASKS, others), s->group_rows);
+  s->channel_chunk = sprig_divide_round_up(s->group_rows, chunks);
+  s->channel_chunks = sprig_divide_round_up(s->group_rows, s->channel_chunk);
+}
+
+/* Whether the kernels can read the convolution's NCHW input as it is (its channel planes are
+ * the input rows). */
+static bool conv_reads_input(const struct sprig_conv_geometry* conv) {
+  const struct sprig_conv2d_params* p = &conv->params;
+  return p->kernel_height == 1 && p->kernel_width == 1 && p->stride_height == 1 && p->stride_width == 1 &&
+         p->padding_top == 0 && p->padding_right == 0 && p->padding_bottom == 0 && p->padding_left == 0 &&
+         !conv->input_nhwc;
+}
+
+/* Packed rows of `pixels` halves: padded to whole 64-byte lines once they are that long. */
+static size_t packed_row_stride(size_t pixels) {
+  return pixels >= 32 ? sprig_round_up(pixels, 32) : pixels;
+}
+
+/* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
+static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
+  struct f16_state* s = state_of(op);
+  const bool linear = is_linear(op);
+  const size_t groups = linear ? 1 : op->geometry.params.groups;
+  const size_t group_cols = op->cols;
+  const bool direct = linear ? pixels == 1 : conv_reads_input(&op->geometry);
+  const size_t input_pixels = linear ? 1 : op->height * op->width;
+  const size_t row_stride = direct ? input_pixels : packed_row_stride(pixels);
+  size_t group_elements, image_elements, packed_elements = 0, transposed_elements = 0;
+  if (pixels > SIZE_MAX / 64 || !sprig_mul_size(row_stride, group_cols, &group_elements) ||
+      !sprig_mul_size(group_elements, groups, &image_elements) ||
+      (!direct && !sprig_mul_size(image_elements, images, &packed_elements)) ||
+      (linear && !direct && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
+      packed_elements > SIZE_MAX / 2 || transposed_elements > SIZE_MAX / 2) {
+    sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
+    return sprig_status_invalid_parameter;
+  }
+  uint16_t* packed = direct ? NULL : sprig_allocate_aligned(packed_elements * sizeof(uint16_t));
+  uint16_t* transposed = transposed_elements == 0 ? NULL : sprig_allocate_aligned(transposed_elements * sizeof(uint16_t));
+  if ((!direct && packed == NULL) || (transposed_elements != 0 && transposed == NULL)) {
+    free(packed);
+    free(transposed);
+    sprig_log_error("%s: out of memory for the workspaces", caller);
+    return sprig_status_out_of_memory;
+  }
+  free(s->packed);
+  free(s->transposed);
+  s->images = images;
+  s->groups = groups;
+  s->group_rows = op->rows / groups;
+  s->group_cols = group_cols;
+  s->pixels = pixels;
+  s->direct = direct;
+  s->row_stride = row_stride;
+  s->group_elements = group_elements;
+  s->image_elements = image_elements;
+  s->packed = packed;
+  s->transposed = transposed;
+  s->pack_tasks = linear ? sprig_divide_round_up(op->cols, TRANSPOSE_ROWS) : images * groups * group_cols;
+  s->ukernel = sprig_fit_f16_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels);
+  plan_tasks(s);
+  return sprig_status_success;
+}
+
+static const struct sprig_path_ops f16_path = {
+    .name = "f16",
+    .kernel_name = f16_kernel_name,
+    .weight_bytes = f16_weight_bytes,
+    .run = f16_run,
+    .destroy = f16_destroy,
+};
+
+/* ---- create ---- */
+
+/* The clamp rounded to halves (in both precisions, for either kind of kernel). */
+static struct sprig_f16_minmax_params clamp_params(float output_min, float output_max) {
+  const uint16_t min_f16 = sprig_float_to_half(output_min), max_f16 = sprig_float_to_half(output_max);
+  return (struct sprig_f16_minmax_params){sprig_half_to_float(min_f16), sprig_half_to_float(max_f16), min_f16,
+                                          max_f16};
+}
+
+static enum sprig_status create_f16_operator(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
+                                             struct sprig_weights* weights, const uint16_t* bias, float output_min,
+                                             float output_max, uint32_t flags, const char* caller,
+                                             sprig_operator_t* op_out) {
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  if (hardware == NULL) {
+    sprig_log_error("%s: sprig_initialize() has not succeeded", caller);
+    return sprig_status_uninitialized;
+  }
+  if (op_out == NULL || weights == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, op_out == NULL ? "op_out" : "weights");
+    return sprig_status_invalid_parameter;
+  }
+  if (flags != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", caller, (unsigned) flags);
+    return sprig_status_invalid_parameter;
+  }
+  if (weights->dtype != sprig_weights_dtype_f16) {
+    sprig_log_error("%s: the weights are %s: pack f16 weights with sprig_pack_weights_f16", caller,
+                    weights->dtype == sprig_weights_dtype_qs8 ? "int8" : "f32");
+    return sprig_status_invalid_parameter;
+  }
+  enum sprig_status status = sprig_check_clamp(output_min, output_max, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
+  struct f16_state* s = calloc(1, sizeof(struct f16_state));
+  if (op == NULL || s == NULL) {
+    free(op);
+    free(s);
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  sprig_retain_weights(weights);
+  op->weights = weights;
+  op->type = type;
+  op->state = sprig_operator_state_created;
+  op->rows = weights->rows;
+  op->cols = weights->cols;
+  op->path = &f16_path;
+  op->path_state = s;
+  if (conv != NULL) {
+    op->geometry = *conv;
+  }
+  s->params = clamp_params(output_min, output_max);
+  s->chosen = sprig_choose_f16_spmm_ukernel(hardware);
+  s->ukernel = s->chosen;
+  s->bias = calloc(weights->rows, sizeof(uint16_t));
+  s->stream = sprig_weights_f16_stream(weights);
+  if (s->bias == NULL || s->stream == NULL) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_delete_operator(op);
+    return sprig_status_out_of_memory;
+  }
+  if (bias != NULL) {
+    memcpy(s->bias, bias, weights->rows * sizeof(uint16_t));
+  }
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu entries, kernel %s", caller, weights->rows, weights->cols,
+                  weights->nnz, s->stream->entries, s->chosen->name);
+  *op_out = op;
+  return sprig_status_success;
+}
+
+/* Packs f16 weights for a create call, then makes the operator (the packed weights' reference
+ * passes to the operator). */
+static enum sprig_status pack_and_create(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
+                                         size_t rows, size_t cols, const uint16_t* weights, const uint16_t* bias,
+                                         const struct sprig_sparsity* pattern, float output_min, float output_max,
+                                         uint32_t flags, const struct sprig_pack_names* names,
+                                         sprig_operator_t* op_out) {
+  if (op_out == NULL) {
+    sprig_log_error("%s: op_out is NULL", names->function);
+    return sprig_status_invalid_parameter;
+  }
+  enum sprig_status status = sprig_check_clamp(output_min, output_max, names->function);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  struct sprig_weights* packed = NULL;
+  status = sprig_pack_dense_f16(rows, cols, weights, pattern, flags & SPRIG_FLAG_PRUNE, names, &packed);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  status = create_f16_operator(type, conv, packed, bias, output_min, output_max, 0, names->function, op_out);
+  sprig_release_weights(packed);
+  return status;
+}
+
+enum sprig_status sprig_create_linear_f16(size_t in_features, size_t out_features, const uint16_t* weights,
+                                          const uint16_t* bias, const struct sprig_sparsity* pattern,
+                                          float output_min, float output_max, uint32_t flags,
+                                          sprig_operator_t* op_out) {
+  static const struct sprig_pack_names names = {"sprig_create_linear_f16", "out_features", "in_features", "weights"};
+  if ((flags & ~SPRIG_FLAG_PRUNE) != 0) {
+    sprig_log_error("%s: unknown flags 0x%08x", names.function, (unsigned) (flags & ~SPRIG_FLAG_PRUNE));
+    return sprig_status_invalid_parameter;
+  }
+  return pack_and_create(sprig_operator_type_linear_f16, NULL, out_features, in_features, weights, bias, pattern,
+                         output_min, output_max, flags, &names, op_out);
+}
+
+enum sprig_status sprig_create_linear_from_weights_f16(sprig_weights_t weights, const uint16_t* bias,
+                                                       float output_min, float output_max, uint32_t flags,
+                                                       sprig_operator_t* op_out) {
+  return create_f16_operator(sprig_operator_type_linear_f16, NULL, weights, bias, output_min, output_max, flags,
+                             "sprig_create_linear_from_weights_f16", op_out);
+}
+
+enum sprig_status sprig_create_conv2d_nchw_f16(const struct sprig_conv2d_params* params, const uint16_t* weights,
+                                               const uint16_t* bias, const struct sprig_sparsity* pattern,
+                                               float output_min, float output_max, uint32_t flags,
+                                               sprig_operator_t* op_out) {
+  static const struct sprig_pack_names names = {"sprig_create_conv2d_nchw_f16", "groups x output_channels",
+                                                "input_channels x kernel_height x kernel_width", "weights"};
+  struct sprig_conv_geometry geometry;
+  const enum sprig_status status = sprig_check_conv_params(params, flags, SPRIG_FLAG_PRUNE | SPRIG_FLAG_INPUT_NHWC,
+                                                           names.function, &geometry);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  return pack_and_create(sprig_operator_type_conv2d_nchw_f16, &geometry, params->groups * params->output_channels,
+                         params->input_channels * params->kernel_height * params->kernel_width, weights, bias,
+                         pattern, output_min, output_max, flags, &names, op_out);
+}
+
+enum sprig_status sprig_create_conv2d_nchw_from_weights_f16(const struct sprig_conv2d_params* params,
+                                                            sprig_weights_t weights, const uint16_t* bias,
+                                                            float output_min, float output_max, uint32_t flags,
+                                                            sprig_operator_t* op_out) {
+  static const char caller[] = "sprig_create_conv2d_nchw_from_weights_f16";
+  struct sprig_conv_geometry geometry;
+  const enum sprig_status status = sprig_check_conv_params(params, flags, SPRIG_FLAG_INPUT_NHWC, caller, &geometry);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  const size_t rows = params->groups * params->output_channels;
+  const size_t cols = params->input_channels * params->kernel_height * params->kernel_width;
+  if (weights != NULL && (weights->rows != rows || weights->cols != cols)) {
+    sprig_log_error("%s: weights are %zu x %zu, the convolution needs %zu x %zu (groups x output_channels, "
+                    "input_channels x kernel_height x kernel_width)",
+                    caller, weights->rows, weights->cols, rows, cols);
+    return sprig_status_invalid_parameter;
+  }
+  return create_f16_operator(sprig_operator_type_conv2d_nchw_f16, &geometry, weights, bias, output_min, output_max, 0,
+                             caller, op_out);
+}
+
+/* ---- reshape and setup ---- */
+
+enum sprig_status sprig_reshape_linear_f16(sprig_operator_t op, size_t batch) {
+  static const char caller[] = "sprig_reshape_linear_f16";
+  enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear_f16, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  size_t bytes;
+  if (batch == 0 || !sprig_mul3_size(batch, SPRIG_MAX(op->rows, op->cols), sizeof(uint16_t), &bytes) ||
+      batch > UINT32_MAX) {
+    sprig_log_error("%s: batch (%zu) must be > 0, and the tensors' byte sizes must fit size_t", caller, batch);
+    return sprig_status_invalid_parameter;
+  }
+  if ((status = f16_plan_shape(op, 1, batch, caller)) != sprig_status_success) {
+    return status;
+  }
+  op->batch = batch;
+  sprig_finish_reshape(op);
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_setup_linear_f16(sprig_operator_t op, const uint16_t* input, uint16_t* output) {
+  static const char caller[] = "sprig_setup_linear_f16";
+  const enum sprig_status status = sprig_check_operator(op, sprig_operator_type_linear_f16, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  return sprig_bind_tensors(op, (const float*) (const void*) input, op->batch * op->cols * sizeof(uint16_t),
+                            (float*) (void*) output, op->batch * op->rows * sizeof(uint16_t), caller);
+}
+
+enum sprig_status sprig_reshape_conv2d_nchw_f16(sprig_operator_t op, size_t batch, size_t height, size_t width,
+                                                size_t* output_height_out, size_t* output_width_out) {
+  static const char caller[] = "sprig_reshape_conv2d_nchw_f16";
+  enum sprig_status status = sprig_check_operator(op, sprig_operator_type_conv2d_nchw_f16, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  if (batch == 0 || height == 0 || width == 0 || height > UINT32_MAX || width > UINT32_MAX) {
+    sprig_log_error("%s: batch (%zu), height (%zu) and width (%zu) must be > 0 (and the sizes below 2^32)", caller,
+                    batch, height, width);
+    return sprig_status_invalid_parameter;
+  }
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const size_t output_height = sprig_conv_output_size(height, p->padding_top, p->padding_bottom, p->kernel_height,
+                                                      p->dilation_height, p->stride_height);
+  const size_t output_width = sprig_conv_output_size(width, p->padding_left, p->padding_right, p->kernel_width,
+                                                     p->dilation_width, p->stride_width);
+  if (output_height == 0 || output_width == 0) {
+    sprig_log_error("%s: the %s kernel (dilated) is larger than the padded %zu x %zu input", caller,
+                    output_height == 0 ? "height of the" : "width of the", height, width);
+    return sprig_status_invalid_parameter;
+  }
+  size_t input_pixels, output_pixels, bytes;
+  if (!sprig_mul_size(height, width, &input_pixels) || !sprig_mul_size(output_height, output_width, &output_pixels) ||
+      !sprig_mul3_size(input_pixels, (size_t) p->groups * p->input_channels, batch, &bytes) ||
+      bytes > SIZE_MAX / 2 || !sprig_mul3_size(output_pixels, op->rows, batch, &bytes) || bytes > SIZE_MAX / 2) {
+    sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
+    return sprig_status_invalid_parameter;
+  }
+  /* The plan reads the input size (direct convolutions stride their rows by it). */
+  const size_t old_height = op->height, old_width = op->width;
+  op->height = height;
+  op->width = width;
+  if ((status = f16_plan_shape(op, batch, output_pixels, caller)) != sprig_status_success) {
+    op->height = old_height;
+    op->width = old_width;
+    return status;
+  }
+  op->batch = batch;
+  op->output_height = output_height;
+  op->output_width = output_width;
+  sprig_finish_reshape(op);
+  if (output_height_out != NULL) {
+    *output_height_out = output_height;
+  }
+  if (output_width_out != NULL) {
+    *output_width_out = output_width;
+  }
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_setup_conv2d_nchw_f16(sprig_operator_t op, const uint16_t* input, uint16_t* output) {
+  static const char caller[] = "sprig_setup_conv2d_nchw_f16";
+  const enum sprig_status status = sprig_check_operator(op, sprig_operator_type_conv2d_nchw_f16, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  const size_t input_elements =
+      op->batch * op->height * op->width * (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
+  const size_t output_elements = op->batch * op->output_height * op->output_width * op->rows;
+  return sprig_bind_tensors(op, (const float*) (const void*) input, input_elements * sizeof(uint16_t),
+                            (float*) (void*) output, output_elements * sizeof(uint16_t), caller);
+}

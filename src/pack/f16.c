@@ -1,0 +1,258 @@
+/* f16 weights: sprig_pack_weights_f16 (the f32 packers on the exact float image of the half
+ * matrix, then the values narrowed back to halves) and the NR = 1 SpMM stream derived from them
+ * (the f32 stream builder on a float CSR view of the stored entries, values narrowed). */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/f16-stream.h>
+#include <sprig/half.h>
+#include <sprig/log.h>
+#include <sprig/stream.h>
+#include <sprig/weights.h>
+
+/* Replaces a float array of `count` values by its half copy; false when out of memory (the
+ * float array is then kept, for the release to free). Every value came from a half, so the
+ * narrowing is exact (NaNs keep sign and payload, made quiet). */
+static bool narrow_values(float** values, uint16_t** narrowed, size_t count) {
+  if (*values == NULL) {
+    return true;
+  }
+  uint16_t* copy = malloc(SPRIG_MAX(count, 1) * sizeof(uint16_t));
+  if (copy == NULL) {
+    return false;
+  }
+  for (size_t i = 0; i < count; i++) {
+    copy[i] = sprig_float_to_half((*values)[i]);
+  }
+  free(*values);
+  *values = NULL;
+  *narrowed = copy;
+  return true;
+}
+
+static size_t csr_entries(const struct sprig_weights* w) {
+  return w->row_ptr != NULL ? w->row_ptr[w->rows] : 0;
+}
+
+static enum sprig_status narrow_weights(struct sprig_weights* w) {
+  const bool ok = narrow_values(&w->values, &w->values_f16, csr_entries(w)) &&
+                  narrow_values(&w->block_values, &w->block_values_f16, w->blocks * w->block_height * w->block_width) &&
+                  narrow_values(&w->nm_values, &w->nm_values_f16, w->stored_values);
+  w->dtype = sprig_weights_dtype_f16;
+  return ok ? sprig_status_success : sprig_status_out_of_memory;
+}
+
+enum sprig_status sprig_pack_dense_f16(size_t rows, size_t cols, const uint16_t* dense,
+                                       const struct sprig_sparsity* pattern, uint32_t flags,
+                                       const struct sprig_pack_names* names, struct sprig_weights** out) {
+  const char* caller = names->function;
+  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, SPRIG_FLAG_PRUNE, out, names);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  size_t float_bytes;
+  if (!sprig_mul3_size(rows, cols, sizeof(float), &float_bytes)) {
+    sprig_log_error("%s: a %zu x %zu matrix (%s x %s) overflows size_t", caller, rows, cols, names->rows, names->cols);
+    return sprig_status_invalid_parameter;
+  }
+  if (dense == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, names->dense);
+    return sprig_status_invalid_parameter;
+  }
+  if ((status = sprig_check_pattern(rows, pattern, caller)) != sprig_status_success) {
+    return status;
+  }
+  float* image = malloc(float_bytes);
+  if (image == NULL) {
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  for (size_t i = 0; i < rows * cols; i++) {
+    image[i] = sprig_half_to_float(dense[i]);
+  }
+  struct sprig_weights* w = NULL;
+  status = sprig_pack_dense_f32(rows, cols, image, pattern, flags, names, &w);
+  free(image);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  if ((status = narrow_weights(w)) != sprig_status_success) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_release_weights(w);
+    return status;
+  }
+  *out = w;
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_pack_weights_f16(size_t rows, size_t cols, const uint16_t* dense,
+                                         const struct sprig_sparsity* pattern, uint32_t flags,
+                                         sprig_weights_t* weights_out) {
+  static const struct sprig_pack_names names = {"sprig_pack_weights_f16", "rows", "cols", "dense"};
+  return sprig_pack_dense_f16(rows, cols, dense, pattern, flags, &names, weights_out);
+}
+
+/* ---- the stream ---- */
+
+/* One N:M run's stored slots in column order; a padding zero on a column another slot of the
+ * run holds is left out (it would repeat the column), the slot's nonzero kept. */
+static void put_nm_run(const struct sprig_weights* w, size_t row, size_t g, struct sprig_csr_writer* writer) {
+  const size_t n = w->pattern.n, m = w->pattern.m;
+  const size_t slot = (row * w->nm_groups + g) * n;
+  uint32_t columns[16];
+  uint16_t values[16];
+  size_t count = 0;
+  for (size_t s = 0; s < n; s++) {
+    const uint32_t column = (uint32_t) (g * m + w->nm_indices[slot + s]);
+    const uint16_t value = w->nm_values_f16[slot + s];
+    if (column >= w->cols) {
+      continue;
+    }
+    size_t i = 0;
+    while (i < count && columns[i] < column) {
+      i++;
+    }
+    if (i < count && columns[i] == column) {
+      if ((value & 0x7FFFu) != 0) {
+        values[i] = value;
+      }
+      continue;
+    }
+    memmove(columns + i + 1, columns + i, (count - i) * sizeof(columns[0]));
+    memmove(values + i + 1, values + i, (count - i) * sizeof(values[0]));
+    columns[i] = column;
+    values[i] = value;
+    count++;
+  }
+  for (size_t i = 0; i < count; i++) {
+    sprig_csr_put(writer, columns[i], sprig_half_to_float(values[i]));
+  }
+}
+
+/* Every stored entry of the f16 weights, row by row, as floats (zeros inside blocks, N:M
+ * padding and CSR bridges kept: they are stored, so the kernels multiply by them). */
+static void put_stored_rows(const struct sprig_weights* w, struct sprig_csr_writer* writer) {
+  for (size_t r = 0; r < w->rows; r++) {
+    switch (w->pattern.format) {
+      case SPRIG_FORMAT_BLOCK:
+      case SPRIG_FORMAT_GROUP: {
+        const size_t bh = w->block_height, bw = w->block_width, br = r / bh, i = r % bh;
+        for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
+          const size_t first = sprig_block_first_col(w, b);
+          const size_t width = SPRIG_MIN(bw, w->cols - first);
+          for (size_t j = 0; j < width; j++) {
+            sprig_csr_put(writer, first + j, sprig_half_to_float(w->block_values_f16[b * bh * bw + i * bw + j]));
+          }
+        }
+        break;
+      }
+      case SPRIG_FORMAT_NM:
+        for (size_t g = 0; g < w->nm_groups; g++) {
+          put_nm_run(w, r, g, writer);
+        }
+        break;
+      default:
+        for (struct sprig_csr_cursor c = sprig_csr_row(w, r); c.entry < c.end; sprig_csr_next(w, &c)) {
+          sprig_csr_put(writer, c.column, sprig_half_to_float(w->values_f16[c.entry]));
+        }
+        break;
+    }
+    sprig_csr_end_row(writer);
+  }
+}
+
+/* A float CSR copy of the stored entries; NULL when out of memory. */
+static struct sprig_weights* float_csr_view(const struct sprig_weights* w) {
+  struct sprig_csr_writer counter = {0};
+  put_stored_rows(w, &counter);
+  struct sprig_csr_writer writer;
+  struct sprig_weights* csr = counter.entry <= UINT32_MAX
+                                  ? sprig_allocate_csr_weights(w->rows, w->cols, counter.puts, counter.entry, &writer)
+                                  : NULL;
+  if (csr != NULL) {
+    put_stored_rows(w, &writer);
+    if (!sprig_csr_writer_filled(&writer)) {
+      sprig_release_weights(csr);
+      return NULL;
+    }
+  }
+  return csr;
+}
+
+void sprig_free_f16_stream(struct sprig_f16_stream* s) {
+  if (s != NULL) {
+    free(s->weights);
+    free(s->deltas);
+    free(s->nnz);
+    free(s->first_entry);
+    free(s->start_row);
+    free(s);
+  }
+}
+
+size_t sprig_f16_stream_bytes(const struct sprig_f16_stream* s) {
+  return s->entries * (sizeof(uint16_t) + sizeof(int8_t)) + s->rows * sizeof(uint32_t);
+}
+
+/* Takes the f32 stream's deltas and counts, narrows its values, and finds each row's start. */
+static bool adopt_stream(struct sprig_f16_stream* s, struct sprig_spmm_stream* f32) {
+  s->rows = f32->units;
+  s->entries = f32->entries;
+  s->weights = malloc(SPRIG_MAX(s->entries, 1) * sizeof(uint16_t));
+  s->first_entry = malloc((s->rows + 1) * sizeof(size_t));
+  s->start_row = malloc(SPRIG_MAX(s->rows, 1) * sizeof(uint32_t));
+  if (s->weights == NULL || s->first_entry == NULL || s->start_row == NULL) {
+    return false;
+  }
+  for (size_t e = 0; e < s->entries; e++) {
+    s->weights[e] = sprig_float_to_half(f32->weights[e]);
+  }
+  s->deltas = f32->deltas;
+  s->nnz = f32->nnz;
+  f32->deltas = NULL;
+  f32->nnz = NULL;
+  int64_t row = f32->first_row;
+  size_t entry = 0;
+  for (size_t r = 0; r < s->rows; r++) {
+    s->first_entry[r] = entry;
+    s->start_row[r] = entry < s->entries ? (uint32_t) row : 0;
+    for (uint32_t j = 0; j < s->nnz[r]; j++) {
+      row += s->deltas[entry++];
+    }
+  }
+  s->first_entry[s->rows] = entry;
+  return true;
+}
+
+static struct sprig_f16_stream* build_f16_stream(const struct sprig_weights* w) {
+  struct sprig_f16_stream* s = calloc(1, sizeof(struct sprig_f16_stream));
+  struct sprig_weights* view = float_csr_view(w);
+  struct sprig_spmm_stream f32 = {0};
+  bool ok = s != NULL && view != NULL && sprig_build_spmm_stream(view, 1, &f32) == sprig_status_success;
+  sprig_release_weights(view);
+  ok = ok && adopt_stream(s, &f32);
+  sprig_free_spmm_stream(&f32);
+  if (!ok) {
+    sprig_free_f16_stream(s);
+    return NULL;
+  }
+  return s;
+}
+
+const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* w) {
+  struct sprig_f16_stream* published = atomic_load_explicit(&w->f16_stream, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  struct sprig_f16_stream* built = build_f16_stream(w);
+  if (built == NULL) {
+    return NULL;
+  }
+  if (!atomic_compare_exchange_strong_explicit(&w->f16_stream, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    sprig_free_f16_stream(built);
+    return published;
+  }
+  return built;
+}

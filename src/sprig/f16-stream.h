@@ -1,0 +1,31 @@
+/* The SpMM stream of f16 weights: the f32 NR = 1 stream's layout (src/pack/spmm-stream.c: one
+ * entry per stored value, an 8-bit input-row step each, per-channel entry counts) with the values
+ * as IEEE half bit patterns, which is what the f16 kernels read (src/sprig/f16-spmm.h). Derived
+ * once per weights object and shared, like the other streams (src/pack/derived.c). */
+#ifndef SPRIG_F16_STREAM_H
+#define SPRIG_F16_STREAM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sprig/weights.h>
+
+struct sprig_f16_stream {
+  size_t rows;
+  size_t entries;        /* bridges included */
+  uint16_t* weights;     /* per entry */
+  int8_t* deltas;        /* per entry: input rows to the next entry's row (0 after the last) */
+  uint32_t* nnz;         /* per row: its entries */
+  size_t* first_entry;   /* rows + 1: where each row's entries start */
+  uint32_t* start_row;   /* per row: the input row a kernel starting at that row begins at (the
+                          * row of the next entry at or after first_entry[row], 0 past the last) */
+};
+
+/* The stream of f16 weights, built on first use; NULL when out of memory. */
+const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* weights);
+
+size_t sprig_f16_stream_bytes(const struct sprig_f16_stream* stream);
+
+void sprig_free_f16_stream(struct sprig_f16_stream* stream);
+
+#endif /* SPRIG_F16_STREAM_H */

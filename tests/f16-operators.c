@@ -1,0 +1,544 @@
+/*
+ * The f16 operators (linear f16, conv2d_nchw f16) through the public API against the
+ * double-precision reference (kernels/reference/f16.c), within the error bound include/sprig.h
+ * gives for both accumulation modes; outputs bitwise equal on pools of 0 (serial), 1, 2, 3 and 4
+ * threads; every format; non-finite inputs; packing, sharing and serialization; and every
+ * refusal (status, nothing written).
+ */
+#include "test-util.h"
+
+#include <reference/reference.h>
+#include <sprig/half.h>
+
+static const size_t pools[] = {0, 1, 2, 3, 4};
+#define POOLS (sizeof(pools) / sizeof(pools[0]))
+
+/* ---- random data ---- */
+
+/* About `sparsity` of the entries zero (+0 or -0); nonzeros uniform in [-1, 1) as halves. */
+static void fill_half_sparse(struct rng* rng, uint16_t* data, size_t count, double sparsity) {
+  for (size_t i = 0; i < count; i++) {
+    if ((double) rng_next(rng) / 2147483648.0 < sparsity) {
+      data[i] = (rng_next(rng) & 1) ? 0x8000u : 0x0000u;
+      continue;
+    }
+    uint16_t h = sprig_float_to_half(rng_float(rng));
+    data[i] = (h & 0x7FFFu) == 0 ? 0x3C00u : h;
+  }
+}
+
+static void fill_half(struct rng* rng, uint16_t* data, size_t count) {
+  fill_half_sparse(rng, data, count, 0.0);
+  for (size_t i = 0; i < count; i += 7) {
+    data[i] = 0; /* some zeros in the activations too */
+  }
+}
+
+/* Every output within the reference's tolerance (NaN where it expects NaN, the same infinity
+ * where it expects one). */
+static void assert_within(const uint16_t* actual, const double* expected, const double* tolerance, size_t count,
+                          const char* what) {
+  for (size_t i = 0; i < count; i++) {
+    const double y = sprig_half_to_float(actual[i]);
+    const bool ok = isnan(expected[i])   ? isnan(y)
+                    : isinf(expected[i]) ? y == expected[i]
+                                         : fabs(y - expected[i]) <= tolerance[i];
+    if (!ok) {
+      fail_msg("%s: element %zu: got %.9g (0x%04x), expected %.9g within %.3g", what, i, y, (unsigned) actual[i],
+               expected[i], tolerance[i]);
+    }
+  }
+}
+
+static void assert_bits_equal(const uint16_t* actual, const uint16_t* expected, size_t count, const char* what) {
+  for (size_t i = 0; i < count; i++) {
+    if (actual[i] != expected[i]) {
+      fail_msg("%s: element %zu: 0x%04x, the serial run gave 0x%04x", what, i, (unsigned) actual[i],
+               (unsigned) expected[i]);
+    }
+  }
+}
+
+static const struct sprig_sparsity formats[] = {
+    {.format = SPRIG_FORMAT_CSR},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 8, .block_cols = 1},
+    {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4},
+    {.format = SPRIG_FORMAT_GROUP, .group = 4},
+    {.format = SPRIG_FORMAT_AUTO},
+};
+#define FORMATS (sizeof(formats) / sizeof(formats[0]))
+
+static bool format_fits(const struct sprig_sparsity* f, size_t rows) {
+  return f->format != SPRIG_FORMAT_GROUP || f->group <= rows;
+}
+
+/* N:M: prunes the test's own copy the way packing does, so that the reference sees the same. */
+static void prune_like_packing(size_t rows, size_t cols, uint16_t* weights, const struct sprig_sparsity* pattern) {
+  if (pattern->format != SPRIG_FORMAT_NM) {
+    return;
+  }
+  float* image = malloc(rows * cols * sizeof(float));
+  assert_non_null(image);
+  for (size_t i = 0; i < rows * cols; i++) {
+    image[i] = sprig_half_to_float(weights[i]);
+  }
+  assert_int_equal(sprig_prune_f32(rows, cols, image, pattern, 0.0f, NULL), sprig_status_success);
+  for (size_t i = 0; i < rows * cols; i++) {
+    weights[i] = sprig_float_to_half(image[i]);
+  }
+  free(image);
+}
+
+/* Runs `op` (reshaped by `reshape` before each run) on every pool: the serial output within
+ * the bound, the others bitwise equal to it. */
+typedef enum sprig_status (*reshape_setup_fn)(sprig_operator_t op, const void* context, const uint16_t* input,
+                                              uint16_t* output);
+
+static void run_on_pools(sprig_operator_t op, reshape_setup_fn prepare, const void* context, const uint16_t* input,
+                         size_t out_count, const double* expected, const double* tolerance, const char* what) {
+  uint16_t* serial = malloc(out_count * sizeof(uint16_t));
+  uint16_t* actual = malloc(out_count * sizeof(uint16_t));
+  assert_true(serial != NULL && actual != NULL);
+  char message[300];
+  for (size_t p = 0; p < POOLS; p++) {
+    pthreadpool_t pool = make_pool(pools[p]);
+    memset(actual, 0x55, out_count * sizeof(uint16_t));
+    assert_int_equal(prepare(op, context, input, actual), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    snprintf(message, sizeof(message), "%s, pool %zu, kernel %s", what, pools[p], sprig_operator_kernel_name(op));
+    if (p == 0) {
+      assert_within(actual, expected, tolerance, out_count, message);
+      memcpy(serial, actual, out_count * sizeof(uint16_t));
+    } else {
+      assert_bits_equal(actual, serial, out_count, message);
+    }
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+  }
+  free(actual);
+  free(serial);
+}
+
+/* ---- linear ---- */
+
+struct linear_case {
+  size_t in, out, batch;
+  double sparsity;
+  bool bias;
+  float output_min, output_max;
+};
+
+static enum sprig_status prepare_linear(sprig_operator_t op, const void* context, const uint16_t* input,
+                                        uint16_t* output) {
+  const struct linear_case* c = context;
+  const enum sprig_status status = sprig_reshape_linear_f16(op, c->batch);
+  return status != sprig_status_success ? status : sprig_setup_linear_f16(op, input, output);
+}
+
+static void run_linear(const struct linear_case* c, const struct sprig_sparsity* pattern, uint64_t seed,
+                       const uint16_t* given_input) {
+  struct rng rng = {seed};
+  uint16_t* weights = malloc(c->in * c->out * sizeof(uint16_t));
+  uint16_t* input = malloc(c->in * c->batch * sizeof(uint16_t));
+  uint16_t* bias = malloc(c->out * sizeof(uint16_t));
+  double* expected = malloc(c->out * c->batch * sizeof(double));
+  double* tolerance = malloc(c->out * c->batch * sizeof(double));
+  assert_true(weights != NULL && input != NULL && bias != NULL && expected != NULL && tolerance != NULL);
+  fill_half_sparse(&rng, weights, c->in * c->out, c->sparsity);
+  if (given_input != NULL) {
+    memcpy(input, given_input, c->in * c->batch * sizeof(uint16_t));
+  } else {
+    fill_half(&rng, input, c->in * c->batch);
+  }
+  fill_half(&rng, bias, c->out);
+  prune_like_packing(c->out, c->in, weights, pattern);
+  const uint16_t* b = c->bias ? bias : NULL;
+  sprig_reference_f16_linear(c->batch, c->in, c->out, input, weights, b, c->output_min, c->output_max, expected,
+                             tolerance);
+  sprig_operator_t op = NULL;
+  const uint32_t flags = pattern->format == SPRIG_FORMAT_NM ? SPRIG_FLAG_PRUNE : 0;
+  assert_int_equal(sprig_create_linear_f16(c->in, c->out, weights, b, pattern, c->output_min, c->output_max, flags, &op),
+                   sprig_status_success);
+  assert_non_null(sprig_operator_kernel_name(op));
+  char what[160];
+  snprintf(what, sizeof(what), "linear f16 %zux%zu batch %zu sparsity %.2f, format %d", c->in, c->out, c->batch,
+           c->sparsity, (int) pattern->format);
+  run_on_pools(op, prepare_linear, c, input, c->out * c->batch, expected, tolerance, what);
+  sprig_delete_operator(op);
+  free(tolerance);
+  free(expected);
+  free(bias);
+  free(input);
+  free(weights);
+}
+
+static const struct linear_case linear_cases[] = {
+    {1, 1, 1, 0.0, true, -INFINITY, INFINITY},
+    {3, 5, 1, 0.5, true, -INFINITY, INFINITY},
+    {7, 9, 2, 0.5, false, -INFINITY, INFINITY},
+    {64, 32, 5, 0.9, true, -INFINITY, INFINITY},
+    {130, 17, 33, 0.7, false, -0.25f, 0.5f},
+    {300, 64, 1, 0.9, true, -INFINITY, INFINITY},
+    {256, 40, 100, 0.9, true, 0.0f, 6.0f},
+    {33, 40, 3, 1.0, true, -INFINITY, INFINITY},
+    {20, 24, 9, 0.0, true, -INFINITY, INFINITY},
+    {1, 13, 7, 0.0, true, -1.0f, 1.0f},
+    {600, 3, 1, 0.98, false, -INFINITY, INFINITY}, /* long gaps: CSR bridges */
+};
+
+static void linear_every_format(void** state) {
+  (void) state;
+  require_sprig();
+  uint64_t seed = 1;
+  for (size_t i = 0; i < sizeof(linear_cases) / sizeof(linear_cases[0]); i++) {
+    for (size_t f = 0; f < FORMATS; f++) {
+      if (format_fits(&formats[f], linear_cases[i].out)) {
+        run_linear(&linear_cases[i], &formats[f], seed++, NULL);
+      }
+    }
+  }
+}
+
+/* NaN and +-Inf inputs with dense weights: NaN, Inf and finite outputs as a dense product. */
+static void linear_non_finite_inputs(void** state) {
+  (void) state;
+  require_sprig();
+  const struct linear_case c = {24, 10, 6, 0.0, true, -INFINITY, INFINITY};
+  struct rng rng = {77};
+  uint16_t input[24 * 6];
+  fill_half(&rng, input, 24 * 6);
+  for (size_t i = 0; i < 24 * 6; i++) {
+    input[i] = input[i] == 0 ? 0x3800u : input[i]; /* no zero meets an infinity */
+  }
+  input[3] = 0x7E00u;                    /* row 0: NaN */
+  input[24 + 5] = 0x7C00u;               /* row 1: +Inf */
+  input[48 + 1] = 0xFC00u;               /* row 2: -Inf */
+  input[72 + 2] = 0x7C00u;               /* row 3: +Inf and -Inf */
+  input[72 + 9] = 0xFC00u;
+  input[96 + 4] = 0x7BFFu;               /* row 4: the largest half (finite) */
+  run_linear(&c, &formats[0], 78, input);
+  run_linear(&c, &formats[1], 79, input);
+  /* Clamped: infinities come out as the bounds. */
+  const struct linear_case clamped = {24, 10, 6, 0.0, true, -2.0f, 3.0f};
+  run_linear(&clamped, &formats[0], 80, input);
+}
+
+/* ---- conv ---- */
+
+struct conv_case {
+  struct sprig_conv2d_params p;
+  size_t batch, height, width;
+  double sparsity;
+  bool nhwc;
+};
+
+static size_t out_size(size_t in, uint32_t before, uint32_t after, uint32_t k, uint32_t d, uint32_t s) {
+  return (in + before + after - d * (k - 1) - 1) / s + 1;
+}
+
+static enum sprig_status prepare_conv(sprig_operator_t op, const void* context, const uint16_t* input,
+                                      uint16_t* output) {
+  const struct conv_case* c = context;
+  const enum sprig_status status = sprig_reshape_conv2d_nchw_f16(op, c->batch, c->height, c->width, NULL, NULL);
+  return status != sprig_status_success ? status : sprig_setup_conv2d_nchw_f16(op, input, output);
+}
+
+static void run_conv(const struct conv_case* c, const struct sprig_sparsity* pattern, uint64_t seed) {
+  struct rng rng = {seed};
+  const struct sprig_conv2d_params* p = &c->p;
+  const size_t rows = p->groups * p->output_channels;
+  const size_t cols = p->input_channels * p->kernel_height * p->kernel_width;
+  const size_t channels = p->groups * p->input_channels;
+  const size_t oh = out_size(c->height, p->padding_top, p->padding_bottom, p->kernel_height, p->dilation_height,
+                             p->stride_height);
+  const size_t ow = out_size(c->width, p->padding_left, p->padding_right, p->kernel_width, p->dilation_width,
+                             p->stride_width);
+  const size_t in_count = c->batch * channels * c->height * c->width, out_count = c->batch * rows * oh * ow;
+  uint16_t* weights = malloc(rows * cols * sizeof(uint16_t));
+  uint16_t* input = malloc(in_count * sizeof(uint16_t));
+  uint16_t bias[64];
+  double* expected = malloc(out_count * sizeof(double));
+  double* tolerance = malloc(out_count * sizeof(double));
+  assert_true(weights != NULL && input != NULL && expected != NULL && tolerance != NULL && rows <= 64);
+  fill_half_sparse(&rng, weights, rows * cols, c->sparsity);
+  fill_half(&rng, input, in_count);
+  fill_half(&rng, bias, rows);
+  prune_like_packing(rows, cols, weights, pattern);
+  const struct sprig_reference_conv2d shape = {
+      c->batch, c->height, c->width, p->input_channels, p->output_channels, p->groups,
+      p->kernel_height, p->kernel_width, p->stride_height, p->stride_width, p->dilation_height, p->dilation_width,
+      p->padding_top, p->padding_left, oh, ow};
+  sprig_reference_f16_conv2d_nchw(&shape, c->nhwc, input, weights, bias, -INFINITY, INFINITY, expected, tolerance);
+  sprig_operator_t op = NULL;
+  const uint32_t flags =
+      (c->nhwc ? SPRIG_FLAG_INPUT_NHWC : 0) | (pattern->format == SPRIG_FORMAT_NM ? SPRIG_FLAG_PRUNE : 0);
+  assert_int_equal(sprig_create_conv2d_nchw_f16(p, weights, bias, pattern, -INFINITY, INFINITY, flags, &op),
+                   sprig_status_success);
+  size_t got_h = 0, got_w = 0;
+  assert_int_equal(sprig_reshape_conv2d_nchw_f16(op, c->batch, c->height, c->width, &got_h, &got_w),
+                   sprig_status_success);
+  assert_int_equal(got_h, oh);
+  assert_int_equal(got_w, ow);
+  char what[200];
+  snprintf(what, sizeof(what), "conv f16 %ux%u s%u d%u g%u %zu->%zu on %zux%zu%s, format %d",
+           (unsigned) p->kernel_height, (unsigned) p->kernel_width, (unsigned) p->stride_height,
+           (unsigned) p->dilation_height, (unsigned) p->groups, p->input_channels, p->output_channels, c->height,
+           c->width, c->nhwc ? " NHWC" : "", (int) pattern->format);
+  run_on_pools(op, prepare_conv, c, input, out_count, expected, tolerance, what);
+  sprig_delete_operator(op);
+  free(tolerance);
+  free(expected);
+  free(input);
+  free(weights);
+}
+
+#define CONV(kh, kw, sh, sw, dh, dw, pt, pr, pb, pl, g, ci, co)                                              \
+  {                                                                                                        \
+    .kernel_height = kh, .kernel_width = kw, .stride_height = sh, .stride_width = sw, .dilation_height = dh, \
+    .dilation_width = dw, .padding_top = pt, .padding_right = pr, .padding_bottom = pb, .padding_left = pl, \
+    .groups = g, .input_channels = ci, .output_channels = co                                               \
+  }
+
+static const struct conv_case conv_cases[] = {
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false},      /* pointwise: no copy */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 6, 7, 0.6, false},       /* 3x3 same */
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 8, 12), 2, 9, 8, 0.5, false},      /* stride 2 */
+    {CONV(5, 3, 1, 2, 2, 1, 2, 0, 1, 3, 1, 3, 5), 1, 11, 10, 0.3, false},     /* dilation, asymmetric */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 6), 1, 5, 5, 0.5, false},       /* groups */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 4, 5), 2, 6, 5, 0.5, false},       /* grouped pointwise: no copy */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 1, 2), 1, 6, 6, 0.0, false},       /* depthwise x2 */
+    {CONV(3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 1, 1), 2, 7, 7, 0.0, false},       /* depthwise s2 TF-SAME */
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 3, 8), 1, 9, 9, 0.5, true},        /* NHWC first layer */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 6, 4), 1, 4, 5, 0.5, true},        /* NHWC pointwise: copied */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 7, 3), 1, 1, 1, 0.5, false},       /* 1x1 map */
+    {CONV(3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 6, 4), 1, 9, 1, 0.5, false},       /* width 1 */
+    {CONV(2, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, 4, 4), 1, 5, 5, 0.5, false},       /* stride > kernel, padding >= kernel */
+    {CONV(3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 1, 3, 4), 1, 5, 1, 0.0, false},       /* a stride phase right of the input */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 32, 40), 1, 23, 29, 0.9, false},   /* several pixel tiles */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 9, 7), 1, 5, 5, 1.0, false},       /* all zero */
+};
+
+static void conv_shapes(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t i = 0; i < sizeof(conv_cases) / sizeof(conv_cases[0]); i++) {
+    run_conv(&conv_cases[i], &formats[0], 10 + i);
+  }
+}
+
+static void conv_formats(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t f = 0; f < FORMATS; f++) {
+    run_conv(&conv_cases[0], &formats[f], 50 + f);
+    run_conv(&conv_cases[2], &formats[f], 60 + f);
+  }
+}
+
+/* ---- weights ---- */
+
+static void packed_bytes_and_sharing(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {5};
+  enum { in = 96, out = 20, batch = 3 };
+  uint16_t weights[in * out], input[in * batch], a[out * batch], b[out * batch];
+  fill_half_sparse(&rng, weights, in * out, 0.8);
+  fill_half(&rng, input, in * batch);
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f16(out, in, weights, NULL, 0, &w), sprig_status_success);
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+  size_t nonzeros = 0;
+  for (size_t i = 0; i < in * out; i++) {
+    nonzeros += (weights[i] & 0x7FFFu) != 0;
+  }
+  assert_int_equal(info.nnz, nonzeros);
+  assert_int_equal(info.packed_bytes, (out + 1) * sizeof(uint32_t) + info.stored_values * 3);
+  sprig_operator_t ops[2] = {NULL, NULL};
+  uint16_t* outputs[2] = {a, b};
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &ops[k]),
+                     sprig_status_success);
+  }
+  sprig_release_weights(w); /* the operators hold their own references */
+  assert_int_equal(sprig_operator_weight_bytes(ops[0]), sprig_operator_weight_bytes(ops[1]));
+  assert_true(sprig_operator_weight_bytes(ops[0]) >= info.stored_values * 3);
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_f16(ops[k], input, outputs[k]), sprig_status_success);
+    assert_int_equal(sprig_run_operator(ops[k], NULL), sprig_status_success);
+    sprig_delete_operator(ops[k]);
+  }
+  assert_bits_equal(b, a, out * batch, "two operators of one weights object");
+}
+
+/* Serialized f16 weights (every format) load back to operators whose outputs are bitwise equal. */
+static void serialized_round_trip(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {21};
+  enum { in = 64, out = 16, batch = 5 };
+  uint16_t weights[in * out], input[in * batch], bias[out], a[out * batch], b[out * batch];
+  fill_half(&rng, input, in * batch);
+  fill_half(&rng, bias, out);
+  for (size_t f = 0; f < FORMATS; f++) {
+    fill_half_sparse(&rng, weights, in * out, 0.75);
+    sprig_weights_t w = NULL, loaded = NULL;
+    assert_int_equal(sprig_pack_weights_f16(out, in, weights, &formats[f], SPRIG_FLAG_PRUNE, &w), sprig_status_success);
+    size_t size = 0;
+    assert_int_equal(sprig_serialize_weights(w, NULL, 0, &size), sprig_status_success);
+    void* blob = malloc(size);
+    assert_non_null(blob);
+    assert_int_equal(sprig_serialize_weights(w, blob, size, &size), sprig_status_success);
+    for (size_t borrow = 0; borrow < 2; borrow++) {
+      assert_int_equal(sprig_deserialize_weights(blob, size, borrow ? SPRIG_FLAG_BORROW_BUFFER : 0, &loaded),
+                       sprig_status_success);
+      struct sprig_weights_info x, y;
+      assert_int_equal(sprig_get_weights_info(w, &x), sprig_status_success);
+      assert_int_equal(sprig_get_weights_info(loaded, &y), sprig_status_success);
+      assert_int_equal(x.packed_bytes, y.packed_bytes);
+      assert_int_equal(x.stored_values, y.stored_values);
+      sprig_weights_t both[2] = {w, loaded};
+      uint16_t* outputs[2] = {a, b};
+      for (size_t k = 0; k < 2; k++) {
+        sprig_operator_t op = NULL;
+        assert_int_equal(sprig_create_linear_from_weights_f16(both[k], bias, -INFINITY, INFINITY, 0, &op),
+                         sprig_status_success);
+        assert_int_equal(sprig_reshape_linear_f16(op, batch), sprig_status_success);
+        assert_int_equal(sprig_setup_linear_f16(op, input, outputs[k]), sprig_status_success);
+        assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+        sprig_delete_operator(op);
+      }
+      assert_bits_equal(b, a, out * batch, "f16 weights after a serialization round trip");
+      sprig_release_weights(loaded);
+    }
+    free(blob);
+    sprig_release_weights(w);
+  }
+}
+
+/* ---- refusals ---- */
+
+static void refusals(void** state) {
+  (void) state;
+  require_sprig();
+  const uint16_t weights[6] = {0x3C00, 0, 0xC000, 0x4400, 0x8000, 0x3800};
+  sprig_operator_t op = (sprig_operator_t) (uintptr_t) 0x1234;
+  const sprig_operator_t untouched = op;
+#define REFUSE(call, status)            \
+  do {                                  \
+    assert_int_equal((call), (status)); \
+    assert_ptr_equal(op, untouched);    \
+  } while (0)
+  REFUSE(sprig_create_linear_f16(2, 3, NULL, NULL, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_f16(0, 3, weights, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_f16(2, 0, weights, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_f16(2, 3, weights, NULL, NULL, 1.0f, 0.0f, 0, &op), sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_f16(2, 3, weights, NULL, NULL, NAN, 0.0f, 0, &op), sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_f16(2, 3, weights, NULL, NULL, -INFINITY, INFINITY, 0x100, &op),
+         sprig_status_invalid_parameter);
+  const struct sprig_sparsity bad_nm = {.format = SPRIG_FORMAT_NM, .n = 1, .m = 2};
+  REFUSE(sprig_create_linear_f16(2, 3, weights, NULL, &bad_nm, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_weights); /* row 1 holds 2 nonzeros in a run of 2 */
+  const struct sprig_sparsity bad_block = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 3, .block_cols = 1};
+  REFUSE(sprig_create_linear_f16(2, 3, weights, NULL, &bad_block, -INFINITY, INFINITY, 0, &op),
+         sprig_status_unsupported_parameter);
+  assert_int_equal(sprig_create_linear_f16(2, 3, weights, NULL, NULL, -INFINITY, INFINITY, 0, NULL),
+                   sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_from_weights_f16(NULL, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_invalid_parameter);
+  const struct sprig_conv2d_params bad_conv = CONV(0, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 3);
+  REFUSE(sprig_create_conv2d_nchw_f16(&bad_conv, weights, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_conv2d_nchw_f16(NULL, weights, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_parameter);
+  uint16_t none[1] = {0x1234};
+  assert_int_equal(sprig_pack_weights_f16(2, 3, NULL, NULL, 0, NULL), sprig_status_invalid_parameter);
+  sprig_weights_t w16 = NULL, w32 = NULL, w8 = NULL;
+  assert_int_equal(sprig_pack_weights_f16(0, 3, weights, NULL, 0, &w16), sprig_status_invalid_parameter);
+  assert_null(w16);
+
+  /* The wrong dtype either way. */
+  const float fw[6] = {1, 0, 2, 0, 3, 0};
+  const int8_t iw[6] = {1, 0, 2, 0, 3, 0};
+  const float scales[3] = {1.0f, 1.0f, 1.0f};
+  assert_int_equal(sprig_pack_weights_f16(3, 2, weights, NULL, 0, &w16), sprig_status_success);
+  assert_int_equal(sprig_pack_weights_f32(3, 2, fw, NULL, 0, &w32), sprig_status_success);
+  assert_int_equal(sprig_pack_weights_qs8(3, 2, iw, NULL, 0, &w8), sprig_status_success);
+  REFUSE(sprig_create_linear_from_weights_f16(w32, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_from_weights_f16(w8, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_from_weights_f32(w16, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_invalid_parameter);
+  REFUSE(sprig_create_linear_from_weights_qs8(w16, 0, 1.0f, scales, NULL, 0, 1.0f, -128, 127, 0, &op),
+         sprig_status_invalid_parameter);
+  const struct sprig_conv2d_params c11 = CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 2, 3);
+  const struct sprig_conv2d_params c12 = CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 3, 3);
+  REFUSE(sprig_create_conv2d_nchw_from_weights_f32(&c11, w16, NULL, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_conv2d_nchw_from_weights_f16(&c11, w32, NULL, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_parameter);
+  REFUSE(sprig_create_conv2d_nchw_from_weights_f16(&c12, w16, NULL, -INFINITY, INFINITY, 0, &op),
+         sprig_status_invalid_parameter); /* 3 x 3 needed, the weights are 3 x 2 */
+  REFUSE(sprig_create_conv2d_nchw_from_weights_f16(&c11, w16, NULL, -INFINITY, INFINITY, SPRIG_FLAG_PRUNE, &op),
+         sprig_status_invalid_parameter);
+
+  /* Lifecycle and shape refusals on valid operators; outputs untouched. */
+  sprig_operator_t lin = NULL, conv = NULL, f32 = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f16(w16, NULL, -INFINITY, INFINITY, 0, &lin),
+                   sprig_status_success);
+  uint16_t in[8] = {0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00, 0x3C00}, outbuf[12];
+  for (size_t i = 0; i < 12; i++) {
+    outbuf[i] = 0xABCD;
+  }
+  assert_int_equal(sprig_setup_linear_f16(lin, in, outbuf), sprig_status_invalid_state);
+  assert_int_equal(sprig_run_operator(lin, NULL), sprig_status_invalid_state);
+  assert_int_equal(sprig_reshape_linear_f16(lin, 0), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_reshape_linear_f16(lin, SIZE_MAX / 2), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_reshape_linear_f16(NULL, 1), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_reshape_linear_f16(lin, 4), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_f16(lin, NULL, outbuf), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_setup_linear_f16(lin, in, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_setup_linear_f16(lin, in, in), sprig_status_invalid_parameter); /* overlap */
+  assert_int_equal(sprig_run_operator(lin, NULL), sprig_status_invalid_state);
+  for (size_t i = 0; i < 12; i++) {
+    assert_int_equal(outbuf[i], 0xABCD);
+  }
+  assert_int_equal(sprig_reshape_linear_f32(lin, 4), sprig_status_invalid_parameter); /* wrong type */
+  assert_int_equal(sprig_reshape_linear_qs8(lin, 4), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_reshape_conv2d_nchw_f16(lin, 1, 2, 2, NULL, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_create_linear_f32(2, 3, fw, NULL, NULL, -INFINITY, INFINITY, 0, &f32), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f16(f32, 1), sprig_status_invalid_parameter);
+  const struct sprig_conv2d_params c3 = CONV(3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 1, 1, 1);
+  const uint16_t cw[9] = {0x3C00, 0x4000, 0x4200, 0x4400, 0x4500, 0x4600, 0x4700, 0x4800, 0x4880};
+  assert_int_equal(sprig_create_conv2d_nchw_f16(&c3, cw, NULL, NULL, -INFINITY, INFINITY, 0, &conv),
+                   sprig_status_success);
+  size_t oh = 77;
+  assert_int_equal(sprig_reshape_conv2d_nchw_f16(conv, 1, 2, 2, &oh, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(oh, 77);
+  assert_int_equal(sprig_reshape_conv2d_nchw_f16(conv, 0, 5, 5, NULL, NULL), sprig_status_invalid_parameter);
+  assert_int_equal(sprig_setup_conv2d_nchw_f16(conv, none, none), sprig_status_invalid_state);
+  sprig_delete_operator(conv);
+  sprig_delete_operator(f32);
+  sprig_delete_operator(lin);
+  sprig_release_weights(w8);
+  sprig_release_weights(w32);
+  sprig_release_weights(w16);
+#undef REFUSE
+}
+
+int main(void) {
+  const struct CMUnitTest tests[] = {
+      cmocka_unit_test(linear_every_format),
+      cmocka_unit_test(linear_non_finite_inputs),
+      cmocka_unit_test(conv_shapes),
+      cmocka_unit_test(conv_formats),
+      cmocka_unit_test(packed_bytes_and_sharing),
+      cmocka_unit_test(serialized_round_trip),
+      cmocka_unit_test(refusals),
+  };
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
