@@ -1,0 +1,64 @@
+/*
+ * x86 AVX2 + FMA3 + F16C f16 SpMM: 8 pixels per ymm register as f32, V = MR / 8 accumulators
+ * per channel.
+ *
+ * Per nonzero of an MRx1 tile: V vcvtph2ps loads of 8 input halves each, V vfmadd231ps, and a
+ * vpermps that puts the weight in every lane (a channel's weights are loaded and converted 8 at
+ * a time, with their 8 row steps in one 8-byte load). Sums stay in f32 and are rounded to half
+ * once, by vcvtps2ph, after the clamp. Narrow tiles take the nonzeros in turn into 8 / V
+ * accumulator sets (8 FMA chains in flight).
+ *
+ * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need; a
+ * partial last vector goes through an 8-half buffer (AVX2 has no 16-bit masked loads), so that
+ * nothing outside input[0 .. mc) and output[0 .. mc) is read or written.
+ */
+#include <immintrin.h>
+#include <string.h>
+
+#include <sprig/f16-spmm.h>
+
+#define INLINE static inline __attribute__((always_inline))
+#define VEC __m256
+#define LANES 8
+#define VLOAD_X(p) _mm256_cvtph_ps(_mm_loadu_si128((const __m128i*) (p)))
+#define VLOAD_X_PART(p, k) load_part(p, k)
+#define VSTORE_Y(p, v) _mm_storeu_si128((__m128i*) (p), _mm256_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT))
+#define VSTORE_Y_PART(p, v, k) store_part(p, v, k)
+#define VMADD(acc, x, w) _mm256_fmadd_ps(x, w, acc)
+#define VADD(a, b) _mm256_add_ps(a, b)
+#define VZERO() _mm256_setzero_ps()
+#define VBROADCAST_HALF(h) _mm256_cvtph_ps(_mm_set1_epi16((short) (h)))
+#define WGROUP __m256
+#define VLOAD_WGROUP(p) VLOAD_X(p)
+#define VPERM_W(g, l) _mm256_permutevar8x32_ps(g, _mm256_set1_epi32((int) (l)))
+#define VCLAMP_MIN(params) _mm256_set1_ps((params)->min)
+#define VCLAMP_MAX(params) _mm256_set1_ps((params)->max)
+#define VMIN(a, b) _mm256_min_ps(a, b)
+#define VMAX(a, b) _mm256_max_ps(a, b)
+
+static inline __attribute__((always_inline)) __m256 load_part(const uint16_t* p, size_t k) {
+  uint16_t buffer[LANES] = {0};
+  memcpy(buffer, p, k * sizeof(uint16_t));
+  return VLOAD_X(buffer);
+}
+
+static inline __attribute__((always_inline)) void store_part(uint16_t* p, __m256 v, size_t k) {
+  uint16_t buffer[LANES];
+  VSTORE_Y(buffer, v);
+  memcpy(p, buffer, k * sizeof(uint16_t));
+}
+
+#include "simd-template.h"
+
+#define DEFINE_AVX2_SPMM(MR)                                                                               \
+  void sprig_f16_spmm_ukernel_##MR##x1__avx2(                                                              \
+      size_t mc, size_t nc, const uint16_t* input, size_t input_stride, const uint16_t* bias,              \
+      const uint16_t* weights, const int8_t* input_deltas, const uint32_t* nnz, uint16_t* output,          \
+      size_t output_stride, const struct sprig_f16_minmax_params* params) {                                \
+    spmm_all_tiles(MR / 8, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output, output_stride, \
+                   params);                                                                                \
+  }
+
+DEFINE_AVX2_SPMM(8)
+DEFINE_AVX2_SPMM(16)
+DEFINE_AVX2_SPMM(32)
