@@ -345,8 +345,9 @@ void bench_print_progress(const struct bench_run* run, const struct bench_result
     return;
   }
   if (strcmp(r->dtype, "f32") != 0) {
-    fprintf(stderr, "sprig %s %.1f us, sprig f32 %.1f us, xnn-qc8 %.1f us (%zu rounds)\n", r->dtype,
-            r->us[bench_sprig], r->f32_us, r->us[bench_xnn_dense], r->reps);
+    fprintf(stderr, "sprig %s %.1f us, sprig f32 %.1f us, %s %.1f us (%zu rounds)\n", r->dtype,
+            r->us[bench_sprig], r->f32_us, strcmp(r->dtype, "f16") == 0 ? "xnn-f16" : "xnn-qc8",
+            r->us[bench_xnn_dense], r->reps);
     return;
   }
   fprintf(stderr, "sprig %.1f us, xnn-sparse %.1f us, xnn-dense %.1f us (%zu rounds)\n", r->us[bench_sprig],
@@ -489,6 +490,8 @@ bool bench_dtype_applies(const struct bench_layer* layer, enum bench_dtype dtype
       return layer->kind != bench_layer_network;
     case bench_dtype_qd8:
       return layer->kind == bench_layer_linear;
+    case bench_dtype_f16:
+      return layer->kind != bench_layer_network;
     default:
       return false;
   }
@@ -553,6 +556,8 @@ bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, con
     if (dtype == bench_dtype_f32) {
       const bool created = ready && create_runners(&problem, &st);
       ok = run_case(run, &st, created, suite, layer, format, sparsity) && ok;
+    } else if (dtype == bench_dtype_f16) {
+      ok = bench_run_f16_case(run, suite, layer, format, sparsity, &problem, ready ? &st.reference : NULL) && ok;
     } else {
       ok = bench_run_int8_case(run, suite, layer, format, sparsity, dtype, &problem, ready ? &st.reference : NULL) &&
            ok;

@@ -66,6 +66,15 @@ bool bench_run_int8_case(struct bench_run* run, const struct bench_suite* suite,
                          const struct bench_format* format, double sparsity, enum bench_dtype dtype,
                          const struct bench_problem* problem, const struct bench_reference* f32_reference);
 
+/* One f16 case (bench/layer-f16.c): the problem rounded to halves, sprig's f16 operator, sprig's
+ * f32 operator and XNNPACK's dense f16 convolution, checked against the f32 reference, timed
+ * interleaved; one result per thread count. */
+bool bench_run_f16_case(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
+                        const struct bench_format* format, double sparsity, const struct bench_problem* problem,
+                        const struct bench_reference* f32_reference);
+/* The f16 table (sprig f16, sprig f32, XNNPACK f16 on the same layer). */
+void bench_print_f16_table(FILE* out, const struct bench_results* results);
+
 /* Shared by the f32 and int8 cases. The fields of a layer record (names, shapes, nonzeros,
  * macs = nnz x m, sparsity, bytes per nonzero, kernel and ISA, read rates, conv geometry). */
 void bench_describe_layer(const struct bench_suite* suite, const struct bench_layer* layer,

@@ -155,9 +155,13 @@ static bool any_kind(const struct bench_results* results, const char* kind) {
   return false;
 }
 
+static bool is_int8(const struct bench_result* r) {
+  return strcmp(r->dtype, "qs8") == 0 || strcmp(r->dtype, "qd8") == 0;
+}
+
 static bool any_dtype(const struct bench_results* results, bool int8) {
   for (size_t i = 0; i < results->count; i++) {
-    if ((strcmp(results->items[i].dtype, "f32") != 0) == int8) {
+    if (int8 ? is_int8(&results->items[i]) : strcmp(results->items[i].dtype, "f32") == 0) {
       return true;
     }
   }
@@ -172,7 +176,7 @@ static void print_int8_table(const struct bench_results* results) {
          "weights) and int8 inputs (NHWC for XNNPACK, transposed before timing):\n");
   bench_print_int8_table_header(stdout);
   for (size_t i = 0; i < results->count; i++) {
-    if (strcmp(results->items[i].dtype, "f32") != 0) {
+    if (is_int8(&results->items[i])) {
       bench_print_int8_table_row(stdout, &results->items[i]);
     }
   }
@@ -188,7 +192,10 @@ static void print_int8_table(const struct bench_results* results) {
 static void print_suite_table(const struct bench_results* results) {
   printf("\n");
   if (!any_dtype(results, false)) {
-    print_int8_table(results);
+    if (any_dtype(results, true)) {
+      print_int8_table(results);
+    }
+    bench_print_f16_table(stdout, results);
     bench_print_break_even(stdout, results);
     return;
   }
@@ -220,6 +227,7 @@ static void print_suite_table(const struct bench_results* results) {
   if (any_dtype(results, true)) {
     print_int8_table(results);
   }
+  bench_print_f16_table(stdout, results);
   bench_print_break_even(stdout, results);
   if (any_kind(results, "network")) {
     bench_print_networks(stdout, results);

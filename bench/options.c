@@ -45,6 +45,8 @@ static void print_help(FILE* out) {
       "                              on the same int8 data, with sprig's f32 time on the layer beside it\n"
       "                         qd8  linear layers only: sprig's qd8 operator (f32 in and out, input\n"
       "                              quantized per row at run time), same int8 weights and peer\n"
+      "                         f16  IEEE half in and out: sprig's f16 operator vs sprig f32 and\n"
+      "                              XNNPACK's dense f16 convolution (n/a where XNNPACK refuses it)\n"
       "                       e2e networks and --kernels run f32 only\n"
       "  --threads LIST       thread counts; 'all' = every core (default 1,all). sprig and\n"
       "                       XNNPACK share one pthreadpool of that size\n"
@@ -203,7 +205,7 @@ static bool set_threads(struct bench_options* o, const char* value) {
 }
 
 const char* bench_dtype_name(enum bench_dtype dtype) {
-  static const char* const names[bench_dtype_count] = {"f32", "qs8", "qd8"};
+  static const char* const names[bench_dtype_count] = {"f32", "qs8", "qd8", "f16"};
   return (unsigned) dtype < bench_dtype_count ? names[dtype] : "?";
 }
 
@@ -221,7 +223,7 @@ static bool set_dtypes(struct bench_options* o, const char* value) {
       found = strcmp(items[i], bench_dtype_name((enum bench_dtype) d)) == 0 ? d : -1;
     }
     if (found < 0) {
-      fprintf(stderr, "sprig-bench: unknown dtype '%s' (f32, qs8, qd8)\n", items[i]);
+      fprintf(stderr, "sprig-bench: unknown dtype '%s' (f32, qs8, qd8, f16)\n", items[i]);
       return false;
     }
     bool seen = false;

@@ -20,10 +20,13 @@ enum bench_dtype {
   bench_dtype_f32 = 0,
   bench_dtype_qs8 = 1,
   bench_dtype_qd8 = 2,
-  bench_dtype_count = 3,
+  /* IEEE half activations and weights: sprig's f16 operator vs sprig f32 and XNNPACK's dense f16
+   * convolution (bench/layer-f16.c). */
+  bench_dtype_f16 = 3,
+  bench_dtype_count = 4,
 };
 
-/* "f32", "qs8", "qd8". */
+/* "f32", "qs8", "qd8", "f16". */
 const char* bench_dtype_name(enum bench_dtype dtype);
 
 struct bench_options {

@@ -302,14 +302,15 @@ static bool is_dense_group(const struct group* g) {
 
 static void print_int8_group_line(FILE* out, const struct bench_results* results, const struct group* g,
                                   const double* levels, size_t level_count, double* scratch, double* speedups) {
+  const char* peer = strcmp(g->dtype, "f16") == 0 ? "xnn-f16" : "xnn-qc8";
   if (is_dense_group(g)) {
-    fprintf(out, "  %-13s %-5s %s %2zu thr  dense weights, median speed-up: vs xnn-qc8 %5.2fx, vs sprig f32 %5.2fx\n",
-            g->suite, g->format, g->dtype, g->threads,
+    fprintf(out, "  %-13s %-5s %s %2zu thr  dense weights, median speed-up: vs %s %5.2fx, vs sprig f32 %5.2fx\n",
+            g->suite, g->format, g->dtype, g->threads, peer,
             median_speedup(results, g, levels[0], bench_sprig, bench_xnn_dense, scratch),
             median_f32_gain(results, g, levels[0], scratch));
     return;
   }
-  fprintf(out, "  %-13s %-4s %s %2zu thr  vs xnn-qc8:   ", g->suite, g->format, g->dtype, g->threads);
+  fprintf(out, "  %-13s %-4s %s %2zu thr  vs %s:   ", g->suite, g->format, g->dtype, g->threads, peer);
   for (size_t s = 0; s < level_count; s++) {
     speedups[s] = median_speedup(results, g, levels[s], bench_sprig, bench_xnn_dense, scratch);
     print_level(out, levels[s], speedups[s]);
@@ -649,12 +650,18 @@ static void json_result(FILE* f, const struct bench_result* r) {
     json_string(f, "weight_read_level", r->weight_read_level != NULL ? r->weight_read_level : "");
   }
   if (strcmp(r->dtype, "f32") != 0) {
-    /* int8: sprig_us = sprig's int8 operator, xnn_dense_us = XNNPACK qc8 (also under its own key) */
+    /* int8 / f16: sprig_us = sprig's int8 / f16 operator, xnn_dense_us = XNNPACK qc8 / f16 (int8: also
+     * under its own key) */
     json_number(f, "sprig_f32_us", r->f32_us, true);
     json_number(f, "sprig_f32_min_us", r->f32_min_us, true);
     json_number(f, "speedup_vs_sprig_f32", r->f32_us / r->us[bench_sprig], true);
-    json_number(f, "xnn_qc8_us", r->us[bench_xnn_dense], true);
     json_number(f, "sprig_f32_max_rel_err", r->f32_rel_err, true);
+  }
+  if (strcmp(r->dtype, "f16") == 0) {
+    json_number(f, "xnn_f16_us", r->us[bench_xnn_dense], true);
+    json_number(f, "xnn_f16_max_rel_err", r->rel_err[bench_xnn_dense], true);
+  } else if (strcmp(r->dtype, "f32") != 0) {
+    json_number(f, "xnn_qc8_us", r->us[bench_xnn_dense], true);
     json_number(f, "max_diff_vs_xnn_qc8", r->int8_max_diff, true);
     fprintf(f, "\"diff_count_vs_xnn_qc8\": %lld, ", r->int8_diff_count);
     json_number(f, "max_diff_vs_formulas", r->sprig_ref_max_diff, true);
@@ -754,8 +761,8 @@ static void plot_blocks(FILE* f, const struct bench_results* results, const char
     if (xnn_sparse) {
       fprintf(f, "\"XNNPACK sparse, %zu thread%s\"\n", groups[g].threads, plural);
     } else if (is_int8_group(&groups[g])) {
-      fprintf(f, "\"sprig %s %s over XNNPACK qc8, %zu thread%s\"\n", groups[g].format, groups[g].dtype,
-              groups[g].threads, plural);
+      fprintf(f, "\"sprig %s %s over XNNPACK %s, %zu thread%s\"\n", groups[g].format, groups[g].dtype,
+              strcmp(groups[g].dtype, "f16") == 0 ? "f16" : "qc8", groups[g].threads, plural);
     } else {
       fprintf(f, "\"sprig %s, %zu thread%s\"\n", groups[g].format, groups[g].threads, plural);
     }

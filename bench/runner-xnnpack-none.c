@@ -26,6 +26,17 @@ bool bench_xnn_qc8_runner_create(const struct bench_problem* problem, const stru
   return unavailable(runner, "xnn-qc8");
 }
 
+bool bench_xnn_f16_runner_create(const struct bench_problem* problem, const uint16_t* weights_ohwi,
+                                 const uint16_t* bias, const uint16_t* input_pm, uint16_t* output,
+                                 struct bench_runner* runner) {
+  (void) problem;
+  (void) weights_ohwi;
+  (void) bias;
+  (void) input_pm;
+  (void) output;
+  return unavailable(runner, "xnn-f16");
+}
+
 bool bench_xnnpack_initialize(void) {
   return false;
 }

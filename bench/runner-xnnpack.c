@@ -27,6 +27,8 @@ struct xnn_impl {
   xnn_operator_t op;
   const struct bench_problem* problem;
   const struct bench_quantized* quantized; /* qc8 runners; else NULL */
+  const uint16_t* input_f16;               /* f16 runners; else NULL */
+  uint16_t* output_f16;
   bool sparse;
 };
 
@@ -49,7 +51,11 @@ static bool xnn_setup(struct bench_runner* runner, pthreadpool_t pool) {
   const struct xnn_impl* impl = runner->impl;
   const struct bench_problem* p = impl->problem;
   enum xnn_status status;
-  if (impl->quantized != NULL) {
+  if (impl->input_f16 != NULL) {
+    const bool linear = p->layer->kind == bench_layer_linear;
+    status = xnn_setup_convolution2d_nhwc_f16(impl->op, linear ? p->m : 1, linear ? 1 : p->layer->height,
+                                              linear ? 1 : p->layer->width, impl->input_f16, impl->output_f16, pool);
+  } else if (impl->quantized != NULL) {
     const bool linear = p->layer->kind == bench_layer_linear;
     status = xnn_setup_convolution2d_nhwc_qc8(impl->op, linear ? p->m : 1, linear ? 1 : p->layer->height,
                                               linear ? 1 : p->layer->width, impl->quantized->input_pm,
@@ -186,4 +192,38 @@ bool bench_xnnpack_initialize(void) {
 
 const char* bench_xnnpack_description(void) {
   return bench_xnnpack_initialize() ? "XNNPACK (system library)" : "XNNPACK failed to initialize";
+}
+
+bool bench_xnn_f16_runner_create(const struct bench_problem* p, const uint16_t* weights_ohwi, const uint16_t* bias,
+                                 const uint16_t* input_pm, uint16_t* output, struct bench_runner* runner) {
+  *runner = (struct bench_runner){.name = "xnn-f16", .setup = xnn_setup, .run = xnn_run, .destroy = xnn_destroy};
+  struct xnn_impl* impl = calloc(1, sizeof(struct xnn_impl));
+  runner->impl = impl;
+  runner->output_pixel_major = true;
+  if (impl == NULL) {
+    fprintf(stderr, "sprig-bench: out of memory\n");
+    return false;
+  }
+  impl->problem = p;
+  impl->input_f16 = input_pm;
+  impl->output_f16 = output;
+  const struct bench_layer* l = p->layer;
+  const bool conv2d = l->kind == bench_layer_conv2d;
+  const uint32_t pad = conv2d ? l->padding : 0, kernel = conv2d ? l->kernel : 1, stride = conv2d ? l->stride : 1;
+  const uint32_t groups = conv2d ? l->groups : 1;
+  const size_t cin = conv2d ? l->k : p->k;
+  const enum xnn_status status = xnn_create_convolution2d_nhwc_f16(
+      pad, pad, pad, pad, kernel, kernel, stride, stride, 1, 1, groups, cin / groups, p->n / groups, cin, p->n,
+      weights_ohwi, bias, -INFINITY, INFINITY, 0, &impl->op);
+  if (status == xnn_status_unsupported_hardware) {
+    runner->note = "XNNPACK's f16 convolution: unsupported hardware (this XNNPACK has no f16 kernels for this CPU)";
+    return true;
+  }
+  if (status == xnn_status_unsupported_parameter || status == xnn_status_invalid_parameter) {
+    runner->note = "XNNPACK's f16 convolution refused the layer";
+    xnn_ok(status, "f16 create", p);
+    return true;
+  }
+  runner->available = xnn_ok(status, "f16 create", p);
+  return runner->available;
 }

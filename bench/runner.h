@@ -70,6 +70,14 @@ bool bench_sprig_int8_runner_create(const struct bench_problem* problem, const s
 bool bench_xnn_qc8_runner_create(const struct bench_problem* problem, const struct bench_quantized* quantized,
                                  struct bench_runner* runner);
 
+/* f16 (--dtypes f16): XNNPACK's dense f16 convolution (xnn_create_convolution2d_nhwc_f16: a 1x1
+ * convolution for 1x1 and linear layers, batch rows as 1x1 images; the layer's shape for conv2d)
+ * on half weights (OHWI) and the NHWC half input, output [m][n] halves. A refusal (this CPU
+ * lacks the f16 arithmetic XNNPACK needs) comes back with available == false and the reason. */
+bool bench_xnn_f16_runner_create(const struct bench_problem* problem, const uint16_t* weights_ohwi,
+                                 const uint16_t* bias, const uint16_t* input_pm, uint16_t* output,
+                                 struct bench_runner* runner);
+
 /* Whole networks (bench/network.h): all sprig; XNNPACK's NCHW (sparse) network; XNNPACK's NHWC
  * (dense) network. Each creates every operator once; setup binds the pool (XNNPACK) and run
  * runs the network; the output is the logits [classes]. */
