@@ -551,7 +551,9 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *
  * Weights, bias, input and output are halves passed as their uint16_t bit patterns (convert
  * with _cvtss_sh / vcvt / a compiler's _Float16 / __fp16). The operators compute the formulas of
- * their f32 counterparts (same shapes, patterns, flags and rules for non-finite values), with:
+ * their f32 counterparts (same shapes, patterns, flags and rules for non-finite values, except
+ * that N:M padding on a column its run already stores is left out, so the short-last-run
+ * exception does not apply), with:
  *   - every half converted exactly (to f32 where a kernel widens);
  *   - sums: the kernels of the neonfp16arith and avx512fp16 ISAs accumulate in half precision, one
  *     rounding per fused multiply-add, bias first; every other kernel (F16C + FMA on x86, NEON,
