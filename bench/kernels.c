@@ -446,5 +446,8 @@ bool bench_run_kernels(const struct bench_options* options, struct bench_results
            sprig_aligned_row_stride(m, m * sizeof(float)));
     ok = run_sparsity(options, options->sparsities[s], results) && ok;
   }
+  if (options->formats[0]->pattern.format != SPRIG_FORMAT_NM) {
+    ok = bench_run_f16_kernels(options) && ok;
+  }
   return bench_run_conv_kernels(options, results) && ok;
 }

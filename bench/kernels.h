@@ -20,4 +20,8 @@ bool bench_run_kernels(const struct bench_options* options, struct bench_results
  * every f32-dwconv2d-chw kernel on its K x K stride-S depthwise shape of N channels. */
 bool bench_run_conv_kernels(const struct bench_options* options, struct bench_results* results);
 
+/* The f16 SpMM family (bench/kernels-f16.c): every kernel of kernels/f16-spmm/list.inc this CPU
+ * runs, on the --kernels shape at each sparsity (random unstructured weights); prints medians. */
+bool bench_run_f16_kernels(const struct bench_options* options);
+
 #endif /* SPRIG_BENCH_KERNELS_H */

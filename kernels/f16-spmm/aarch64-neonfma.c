@@ -9,7 +9,8 @@
  * 8 / V accumulator sets.
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need; a
- * partial last vector goes through a 4-half buffer, so that nothing outside input[0 .. mc) and
+ * partial last vector goes through a 4-half buffer filled and emptied lane by lane (no
+ * library call in the loop), so that nothing outside input[0 .. mc) and
  * output[0 .. mc) is read or written.
  */
 #include <arm_neon.h>
@@ -48,15 +49,19 @@ INLINE struct weights8 load_weights8(const uint16_t* p) {
 }
 
 INLINE float32x4_t load_part(const uint16_t* p, size_t k) {
-  uint16_t buffer[LANES] = {0};
-  memcpy(buffer, p, k * sizeof(uint16_t));
+  uint16_t buffer[LANES];
+  for (size_t i = 0; i < LANES; i++) {
+    buffer[i] = i < k ? p[i] : 0;
+  }
   return VLOAD_X(buffer);
 }
 
 INLINE void store_part(uint16_t* p, float32x4_t v, size_t k) {
   uint16_t buffer[LANES];
   VSTORE_Y(buffer, v);
-  memcpy(p, buffer, k * sizeof(uint16_t));
+  for (size_t i = 0; i < k; i++) {
+    p[i] = buffer[i];
+  }
 }
 
 #include "simd-template.h"

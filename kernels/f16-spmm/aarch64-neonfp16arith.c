@@ -9,7 +9,8 @@
  * at the end. The clamp uses min_f16 / max_f16 (fmax / fmin keep NaN).
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need; a
- * partial last vector goes through an 8-half buffer, so that nothing outside input[0 .. mc) and
+ * partial last vector goes through an 8-half buffer filled and emptied lane by lane (no
+ * library call in the loop), so that nothing outside input[0 .. mc) and
  * output[0 .. mc) is read or written.
  */
 #include <arm_neon.h>
@@ -37,15 +38,19 @@
 #define VMAX(a, b) vmaxq_f16(a, b)
 
 INLINE float16x8_t load_part(const uint16_t* p, size_t k) {
-  uint16_t buffer[LANES] = {0};
-  memcpy(buffer, p, k * sizeof(uint16_t));
+  uint16_t buffer[LANES];
+  for (size_t i = 0; i < LANES; i++) {
+    buffer[i] = i < k ? p[i] : 0;
+  }
   return VLOAD_X(buffer);
 }
 
 INLINE void store_part(uint16_t* p, float16x8_t v, size_t k) {
   uint16_t buffer[LANES];
   VSTORE_Y(buffer, v);
-  memcpy(p, buffer, k * sizeof(uint16_t));
+  for (size_t i = 0; i < k; i++) {
+    p[i] = buffer[i];
+  }
 }
 
 #include "simd-template.h"

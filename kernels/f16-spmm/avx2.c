@@ -8,8 +8,9 @@
  * once, by vcvtps2ph, after the clamp. Narrow tiles take the nonzeros in turn into 8 / V
  * accumulator sets (8 FMA chains in flight).
  *
- * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need; a
- * partial last vector goes through an 8-half buffer (AVX2 has no 16-bit masked loads), so that
+ * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need. AVX2
+ * has no 16-bit masked loads: a partial last vector is loaded as whole pairs of halves by
+ * vpmaskmovd plus an odd last half by a broadcast, and stored through an 8-half buffer, so that
  * nothing outside input[0 .. mc) and output[0 .. mc) is read or written.
  */
 #include <immintrin.h>
@@ -36,12 +37,20 @@
 #define VMIN(a, b) _mm256_min_ps(a, b)
 #define VMAX(a, b) _mm256_max_ps(a, b)
 
+/* The first k (1 .. 7) halves at p: k / 2 whole pairs by a 32-bit masked load, then an odd last
+ * half broadcast and kept in lane k - 1 only. The masks depend on k alone, so the compiler
+ * hoists them out of the loop over the nonzeros. */
 static inline __attribute__((always_inline)) __m256 load_part(const uint16_t* p, size_t k) {
-  uint16_t buffer[LANES] = {0};
-  memcpy(buffer, p, k * sizeof(uint16_t));
-  return VLOAD_X(buffer);
+  const __m128i pairs = _mm_cmpgt_epi32(_mm_set1_epi32((int) (k / 2)), _mm_setr_epi32(0, 1, 2, 3));
+  const __m128i last = _mm_and_si128(_mm_set1_epi16((short) (k & 1 ? -1 : 0)),
+                                     _mm_cmpeq_epi16(_mm_set1_epi16((short) (k - 1)),
+                                                     _mm_setr_epi16(0, 1, 2, 3, 4, 5, 6, 7)));
+  __m128i h = _mm_maskload_epi32((const int*) p, pairs);
+  h = _mm_or_si128(h, _mm_and_si128(_mm_set1_epi16((short) p[k - 1]), last));
+  return _mm256_cvtph_ps(h);
 }
 
+/* The first k lanes of v as halves to p (through a buffer: once per channel, not per nonzero). */
 static inline __attribute__((always_inline)) void store_part(uint16_t* p, __m256 v, size_t k) {
   uint16_t buffer[LANES];
   VSTORE_Y(buffer, v);

@@ -1,7 +1,8 @@
 /*
  * Scalar f16 SpMM: the f32 scalar kernels' tiles (kernels/f32-spmm/scalar.c) on half data.
- * Weights and inputs are widened exactly to f32 (src/sprig/half.h), the sums kept in f32,
- * clamped in f32 and rounded to half once, at the store. The portable fallback.
+ * Weights and inputs are widened exactly to f32 (widen below: src/sprig/half.h's rules without
+ * its branches), the sums kept in f32, clamped in f32 and rounded to half once, at the store
+ * (src/sprig/half.h). The portable fallback.
  */
 #include <isa/scalar.h>
 #include <sprig/f16-spmm.h>
@@ -10,6 +11,18 @@
 /* Forced, as in the f32 scalar kernels: MR and the accumulator sets must be constants inside
  * the tiles so that the accumulators live in registers. */
 #define INLINE static inline __attribute__((always_inline))
+
+/* The half with bits h as f32, exactly: exponent and mantissa shifted into f32 position and
+ * multiplied by 2^112 rebias normals and scale subnormals exactly; exponent 31 (Inf, NaN, made
+ * quiet) takes the all-ones f32 exponent instead; then the sign. */
+INLINE float widen(uint16_t h) {
+  const uint32_t magnitude = h & 0x7FFFu;
+  const uint32_t shifted = magnitude << 13;
+  const uint32_t finite = sprig_float_to_bits(sprig_bits_to_float(shifted) * 0x1.0p112f);
+  const uint32_t special = shifted | 0x7F800000u | (magnitude > 0x7C00u ? 0x00400000u : 0);
+  const uint32_t bits = magnitude >= 0x7C00u ? special : finite;
+  return sprig_bits_to_float(bits | ((uint32_t) (h & 0x8000u) << 16));
+}
 
 /* The input row `delta` rows of `stride` bytes from `row`. */
 INLINE const uint16_t* next_row(const uint16_t* row, int8_t delta, size_t stride) {
@@ -24,7 +37,7 @@ INLINE void spmm_tile(
   const size_t sets = mr == 1 ? 4 : mr == 2 ? 2 : 1;
   for (size_t n = 0; n < nc; n++) {
     float acc[4][4];
-    const float b = sprig_half_to_float(bias[n]);
+    const float b = widen(bias[n]);
     for (size_t i = 0; i < mr; i++) {
       acc[0][i] = b;
       for (size_t k = 1; k < sets; k++) {
@@ -34,9 +47,9 @@ INLINE void spmm_tile(
     uint32_t j = nnz[n];
     for (; j >= sets; j -= sets) {
       for (size_t k = 0; k < sets; k++) {
-        const float w = sprig_half_to_float(weights[k]);
+        const float w = widen(weights[k]);
         for (size_t i = 0; i < mr; i++) {
-          acc[k][i] += w * sprig_half_to_float(input[i]);
+          acc[k][i] += w * widen(input[i]);
         }
         input = next_row(input, deltas[k], stride);
       }
@@ -44,9 +57,9 @@ INLINE void spmm_tile(
       deltas += sets;
     }
     for (; j != 0; j--) {
-      const float w = sprig_half_to_float(*weights++);
+      const float w = widen(*weights++);
       for (size_t i = 0; i < mr; i++) {
-        acc[0][i] += w * sprig_half_to_float(input[i]);
+        acc[0][i] += w * widen(input[i]);
       }
       input = next_row(input, *deltas++, stride);
     }

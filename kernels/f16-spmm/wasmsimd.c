@@ -17,7 +17,8 @@
  * accumulator sets.
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need; a
- * partial last vector goes through a 4-half buffer, so that nothing outside input[0 .. mc) and
+ * partial last vector goes through a 4-half buffer filled and emptied lane by lane (no
+ * library call in the loop), so that nothing outside input[0 .. mc) and
  * output[0 .. mc) is read or written.
  */
 #include <string.h>
@@ -79,15 +80,19 @@ INLINE struct weights8 load_weights8(const uint16_t* p) {
 }
 
 INLINE v128_t load_part(const uint16_t* p, size_t k) {
-  uint16_t buffer[4] = {0};
-  memcpy(buffer, p, k * sizeof(uint16_t));
+  uint16_t buffer[4];
+  for (size_t i = 0; i < 4; i++) {
+    buffer[i] = i < k ? p[i] : 0;
+  }
   return halves_to_f32(wasm_u32x4_load16x4(buffer));
 }
 
 INLINE void store_part(uint16_t* p, v128_t v, size_t k) {
   uint16_t buffer[4];
   store_halves(buffer, v);
-  memcpy(p, buffer, k * sizeof(uint16_t));
+  for (size_t i = 0; i < k; i++) {
+    p[i] = buffer[i];
+  }
 }
 
 INLINE v128_t broadcast_half(uint16_t h) {

@@ -24,11 +24,32 @@ const struct sprig_f16_spmm_ukernel* sprig_choose_f16_spmm_ukernel(const struct 
   return &sprig_f16_spmm_ukernels[sprig_choose_ukernel(hardware, &list, 1)];
 }
 
+/* The kernel of chosen's ISA with the smallest MR >= pixels, or NULL. */
+static const struct sprig_f16_spmm_ukernel* narrowest_covering(const struct sprig_f16_spmm_ukernel* chosen,
+                                                               size_t pixels) {
+  const struct sprig_f16_spmm_ukernel* best = NULL;
+  for (size_t i = 0; i < sprig_f16_spmm_ukernel_count; i++) {
+    const struct sprig_f16_spmm_ukernel* k = &sprig_f16_spmm_ukernels[i];
+    if (k->isa == chosen->isa && k->mr >= pixels && (best == NULL || k->mr < best->mr)) {
+      best = k;
+    }
+  }
+  return best;
+}
+
+/* sprig_fit_ukernel's rules for rows longer or shorter than chosen's MR, within chosen's ISA,
+ * but without its switch to scalar kernels for rows under 4 pixels: the f16 scalar kernels
+ * widen every input in software, and at one pixel (sprig-bench --kernels, 1x1024x1024 at 90%)
+ * the AVX2 and AVX-512F kernels ran about twice as fast as the 1x1 scalar one. */
 const struct sprig_f16_spmm_ukernel* sprig_fit_f16_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_f16_spmm_ukernel* chosen,
                                                                 size_t pixels) {
-  const struct sprig_ukernel_list list = f16_spmm_list();
-  /* No f16 kernel prefetches, so the input size (0 rows here) cannot change the variant. */
-  return &sprig_f16_spmm_ukernels[sprig_fit_ukernel(hardware, &list, (size_t) (chosen - sprig_f16_spmm_ukernels),
-                                                    pixels, 0)];
+  (void) hardware;
+  const struct sprig_f16_spmm_ukernel* covering = narrowest_covering(chosen, pixels);
+  if (pixels > chosen->mr) {
+    /* One pass over the weights instead of a second one for a few last pixels. */
+    const bool few_left = pixels - chosen->mr < chosen->mr / 4;
+    return covering != NULL && covering->mr <= 2 * chosen->mr && few_left ? covering : chosen;
+  }
+  return covering != NULL ? covering : chosen;
 }

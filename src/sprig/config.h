@@ -95,7 +95,8 @@ const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct spr
                                                                 size_t pixels);
 
 /* The f16 SpMM kernel of the best allowed ISA (never NULL), and its fit to rows of `pixels`
- * pixels (sprig_fit_ukernel; the f16 kernels have no prefetch variants). */
+ * pixels: sprig_fit_ukernel's rules within the chosen ISA, without the switch to scalar kernels
+ * for short rows (see src/configs/f16-spmm-list.c). */
 const struct sprig_f16_spmm_ukernel* sprig_choose_f16_spmm_ukernel(const struct sprig_hardware* hardware);
 const struct sprig_f16_spmm_ukernel* sprig_fit_f16_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_f16_spmm_ukernel* chosen,
