@@ -394,7 +394,7 @@ for lst in sorted(glob.glob(os.path.join(ROOT, "kernels", "*", "list.inc"))):
 
 targets = []
 for arch, triple, models, comment, attrs in (
-        ("aarch64", "aarch64", MODELS, "//", "+dotprod"),
+        ("aarch64", "aarch64", MODELS, "//", "+dotprod,+fullfp16"),
         ("armv7", "armv7-linux-gnueabihf", ARMV7_MODELS, "@", "+neon,+vfp4")):
     asm_files = sorted(glob.glob(os.path.join(WORK, arch, "asm", "*.s")))
     if not asm_files:
