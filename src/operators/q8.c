@@ -195,6 +195,18 @@ static void pack_linear_row(const struct sprig_operator* op, struct q8_state* s,
   }
 }
 
+/* out[4 px + t] = row t's byte px XOR flip, for px < pixels. The rows never overlap `out` (input
+ * tensor and workspace): restrict lets the compiler interleave whole vectors. */
+static void interleave_quad(const uint8_t* restrict r0, const uint8_t* restrict r1, const uint8_t* restrict r2,
+                            const uint8_t* restrict r3, uint8_t* restrict out, size_t pixels, uint8_t flip) {
+  for (size_t px = 0; px < pixels; px++) {
+    out[4 * px + 0] = r0[px] ^ flip;
+    out[4 * px + 1] = r1[px] ^ flip;
+    out[4 * px + 2] = r2[px] ^ flip;
+    out[4 * px + 3] = r3[px] ^ flip;
+  }
+}
+
 /* conv: quad row q of group g of image `image`: for each of its 4 columns (c, ky, kx), the input
  * value every output pixel reads there (input_zero_point in the padding). */
 static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, size_t image, size_t g, size_t q) {
@@ -214,15 +226,7 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
       p->padding_bottom == 0 && p->padding_right == 0 && !op->geometry.input_nhwc && 4 * q + 4 <= s->group_cols) {
     /* Pointwise: four whole channel rows interleaved, a 32-bit word per pixel. */
     const uint8_t* r0 = (const uint8_t*) base + (g * p->input_channels + 4 * q) * cs;
-    const uint8_t* r1 = r0 + cs;
-    const uint8_t* r2 = r1 + cs;
-    const uint8_t* r3 = r2 + cs;
-    const uint32_t flip = 0x01010101u * s->flip;
-    for (size_t px = 0; px < s->pixels; px++) {
-      const uint32_t word =
-          ((uint32_t) r0[px] | (uint32_t) r1[px] << 8 | (uint32_t) r2[px] << 16 | (uint32_t) r3[px] << 24) ^ flip;
-      memcpy(out + 4 * px, &word, 4);
-    }
+    interleave_quad(r0, r0 + cs, r0 + 2 * cs, r0 + 3 * cs, (uint8_t*) out, s->pixels, s->flip);
     return;
   }
   for (size_t t = 0; t < 4; t++) {
