@@ -170,6 +170,7 @@ static const struct linear_case linear_cases[] = {
     {256, 64, 100, 0.9, 127, -128, false, false, true, -128, 127},
     {33, 40, 3, 1.0, 1, 1, false, false, true, -128, 127},
     {20, 24, 9, 0.0, -1, 0, false, false, true, -128, 127},
+    {10, 600, 300, 0.5, 2, -3, false, false, true, -128, 127}, /* several channel blocks per task */
 };
 
 static void linear_qs8_every_format(void** state) {
@@ -300,6 +301,7 @@ static const struct conv_case conv_cases[] = {
     {CONV(3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 6, 4), 1, 9, 1, 0.5, false},       /* width 1 */
     {CONV(2, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, 4, 4), 1, 5, 5, 0.5, false},       /* stride > kernel, padding >= kernel */
     {CONV(3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 1, 3, 4), 1, 5, 1, 0.0, false},       /* a stride phase right of the input */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 10, 160), 1, 32, 32, 0.5, false},  /* several channel blocks per task */
 };
 
 static void conv_qs8_shapes(void** state) {

@@ -6,8 +6,9 @@
  *      [batch][K] so that batch rows are pixels (qd8 quantizes each row on the way); convolutions
  *      gather their columns (input channel, ky, kx) for every output pixel (im2col), reading
  *      input_zero_point in the padding. Kernels with unsigned input get x XOR 0x80.
- *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel into
- *      int32 sums and convert their own tile (qs8: requantize to int8; qd8: scale to f32).
+ *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel on
+ *      blocks of their channels into an L1-sized int32 buffer on the task's stack and convert
+ *      each block at once (qs8: requantize to int8; qd8: scale to f32).
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
@@ -25,6 +26,9 @@
 /* Pixels per compute task at most (rounded to the kernel's MR): 256 pixels x 64 quad rows is
  * 64 KB of packed input, reused by every channel of the task from L2. */
 #define MAX_PIXEL_TILE 256
+/* int32 sums a compute task holds at a time (16 KiB, in L1): channel blocks of
+ * SUMS_BLOCK / pixel_tile channels; MR <= MAX_PIXEL_TILE so that a block has at least one. */
+#define SUMS_BLOCK 4096
 
 struct q8_state {
   const struct sprig_qs8_stream* stream; /* shared: owned by the weights */
@@ -54,7 +58,6 @@ struct q8_state {
   size_t quad_row_bytes;     /* 4 x pixels */
   size_t packed_bytes;       /* of one image */
   int8_t* packed;            /* images x groups x quad_rows quad rows */
-  int32_t* sums;             /* images x rows x pixels */
   float* row_scales;         /* qd8: per batch row */
   int32_t* row_offsets;      /* qd8: per batch row, zero point (+ 128 for unsigned kernels) */
   uint8_t* row_bad;          /* qd8: per batch row, 1 when it holds NaN or Inf */
@@ -79,12 +82,10 @@ static size_t q8_weight_bytes(const struct sprig_operator* op) {
 
 static void free_plan(struct q8_state* s) {
   free(s->packed);
-  free(s->sums);
   free(s->row_scales);
   free(s->row_offsets);
   free(s->row_bad);
   s->packed = NULL;
-  s->sums = NULL;
   s->row_scales = NULL;
   s->row_offsets = NULL;
   s->row_bad = NULL;
@@ -194,6 +195,18 @@ static void pack_linear_row(const struct sprig_operator* op, struct q8_state* s,
   }
 }
 
+/* out[4 px + t] = row t's byte px XOR flip, for px < pixels. The rows never overlap `out` (input
+ * tensor and workspace): restrict lets the compiler interleave whole vectors. */
+static void interleave_quad(const uint8_t* restrict r0, const uint8_t* restrict r1, const uint8_t* restrict r2,
+                            const uint8_t* restrict r3, uint8_t* restrict out, size_t pixels, uint8_t flip) {
+  for (size_t px = 0; px < pixels; px++) {
+    out[4 * px + 0] = r0[px] ^ flip;
+    out[4 * px + 1] = r1[px] ^ flip;
+    out[4 * px + 2] = r2[px] ^ flip;
+    out[4 * px + 3] = r3[px] ^ flip;
+  }
+}
+
 /* conv: quad row q of group g of image `image`: for each of its 4 columns (c, ky, kx), the input
  * value every output pixel reads there (input_zero_point in the padding). */
 static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, size_t image, size_t g, size_t q) {
@@ -213,15 +226,7 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
       p->padding_bottom == 0 && p->padding_right == 0 && !op->geometry.input_nhwc && 4 * q + 4 <= s->group_cols) {
     /* Pointwise: four whole channel rows interleaved, a 32-bit word per pixel. */
     const uint8_t* r0 = (const uint8_t*) base + (g * p->input_channels + 4 * q) * cs;
-    const uint8_t* r1 = r0 + cs;
-    const uint8_t* r2 = r1 + cs;
-    const uint8_t* r3 = r2 + cs;
-    const uint32_t flip = 0x01010101u * s->flip;
-    for (size_t px = 0; px < s->pixels; px++) {
-      const uint32_t word =
-          ((uint32_t) r0[px] | (uint32_t) r1[px] << 8 | (uint32_t) r2[px] << 16 | (uint32_t) r3[px] << 24) ^ flip;
-      memcpy(out + 4 * px, &word, 4);
-    }
+    interleave_quad(r0, r0 + cs, r0 + 2 * cs, r0 + 3 * cs, (uint8_t*) out, s->pixels, s->flip);
     return;
   }
   for (size_t t = 0; t < 4; t++) {
@@ -305,11 +310,11 @@ static inline int8_t requantize(int32_t sum, float scale, float lowest, float hi
   return (int8_t) (round_small(v) + zero_point);
 }
 
-/* qs8: int32 sums of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of one image to int8: into
- * [image][rows][pixels] for a convolution, [batch][rows] for a linear layer. */
-static void requantize_tile(const struct sprig_operator* op, const struct q8_state* s, size_t image, size_t n0,
-                            size_t nc, size_t p0, size_t mc) {
-  const int32_t* sums = s->sums + (image * op->rows + n0) * s->pixels + p0;
+/* qs8: the int32 sums of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of one image (channel n's
+ * at sums + n * mc) to int8: into [image][rows][pixels] for a convolution, [batch][rows] for a
+ * linear layer. */
+static void requantize_tile(const struct sprig_operator* op, const struct q8_state* s, const int32_t* sums,
+                            size_t image, size_t n0, size_t nc, size_t p0, size_t mc) {
   const float* scales = s->scales + n0;
   const float lowest = s->lowest, highest = s->highest;
   const int32_t zero_point = s->output_zero_point;
@@ -319,14 +324,14 @@ static void requantize_tile(const struct sprig_operator* op, const struct q8_sta
     for (size_t i = 0; i < mc; i++) {
       int8_t* restrict y = output + (p0 + i) * rows + n0;
       for (size_t n = 0; n < nc; n++) {
-        y[n] = requantize(sums[n * pixels + i], scales[n], lowest, highest, zero_point);
+        y[n] = requantize(sums[n * mc + i], scales[n], lowest, highest, zero_point);
       }
     }
     return;
   }
   for (size_t n = 0; n < nc; n++) {
     const float scale = scales[n];
-    const int32_t* restrict row = sums + n * pixels;
+    const int32_t* restrict row = sums + n * mc;
     int8_t* restrict y = output + (image * rows + n0 + n) * pixels + p0;
     for (size_t i = 0; i < mc; i++) {
       y[i] = requantize(row[i], scale, lowest, highest, zero_point);
@@ -335,9 +340,8 @@ static void requantize_tile(const struct sprig_operator* op, const struct q8_sta
 }
 
 /* qd8: the same tile to f32 with each batch row's scale and zero point. */
-static void dequantize_tile(const struct sprig_operator* op, const struct q8_state* s, size_t n0, size_t nc,
-                            size_t p0, size_t mc) {
-  const int32_t* sums = s->sums + n0 * s->pixels + p0;
+static void dequantize_tile(const struct sprig_operator* op, const struct q8_state* s, const int32_t* sums,
+                            size_t n0, size_t nc, size_t p0, size_t mc) {
   const int32_t* weight_sums = s->stream->weight_sums + n0;
   const float* weight_scales = s->scales + n0;
   const float* bias = s->bias + n0;
@@ -353,7 +357,7 @@ static void dequantize_tile(const struct sprig_operator* op, const struct q8_sta
     const uint32_t offset = (uint32_t) s->row_offsets[b];
     const float row_scale = s->row_scales[b];
     for (size_t n = 0; n < nc; n++) {
-      const int32_t acc = (int32_t) ((uint32_t) sums[n * s->pixels + i] - offset * (uint32_t) weight_sums[n]);
+      const int32_t acc = (int32_t) ((uint32_t) sums[n * mc + i] - offset * (uint32_t) weight_sums[n]);
       float v = (float) acc * (row_scale * weight_scales[n]);
       v = v + bias[n];
       v = v < s->output_min ? s->output_min : v;
@@ -379,15 +383,19 @@ static void compute_task(void* context, size_t task) {
   const size_t n0 = g * s->group_rows + first;
   const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
   const struct sprig_qs8_stream* st = s->stream;
-  const size_t e0 = st->first_entry[n0];
   const int8_t* input = s->packed + image * s->packed_bytes + g * s->quad_rows * s->quad_row_bytes + 4 * p0;
-  int32_t* sums = s->sums + (image * op->rows + n0) * s->pixels + p0;
-  s->ukernel->fn(mc, nc, input, s->quad_row_bytes, s->kernel_bias + n0, st->weights + 4 * e0, st->quads + e0,
-                 st->nnz + n0, sums, s->pixels * sizeof(int32_t));
-  if (op->type == sprig_operator_type_linear_qd8) {
-    dequantize_tile(op, s, n0, nc, p0, mc);
-  } else {
-    requantize_tile(op, s, image, n0, nc, p0, mc);
+  int32_t sums[SUMS_BLOCK] __attribute__((aligned(64)));
+  const size_t block = SUMS_BLOCK / mc;
+  for (size_t done = 0; done < nc; done += block) {
+    const size_t n = n0 + done, count = SPRIG_MIN(block, nc - done);
+    const size_t e = st->first_entry[n];
+    s->ukernel->fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, st->weights + 4 * e, st->quads + e,
+                   st->nnz + n, sums, mc * sizeof(int32_t));
+    if (op->type == sprig_operator_type_linear_qd8) {
+      dequantize_tile(op, s, sums, n, count, p0, mc);
+    } else {
+      requantize_tile(op, s, sums, image, n, count, p0, mc);
+    }
   }
 }
 
@@ -430,7 +438,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   const size_t groups = is_linear(op) ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
   const size_t quad_rows = sprig_divide_round_up(group_cols, 4);
-  size_t quad_row_bytes, packed_bytes, all_packed, sums_count;
+  size_t quad_row_bytes, packed_bytes, all_packed;
   /* Quad rows hold 4 bytes per pixel, as f32 rows do: padded the same way (a multiple of the
    * cache line, not of 4 KiB) so that SIMD kernels never load across a line. */
   if (pixels > SIZE_MAX / 8) {
@@ -439,20 +447,17 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   }
   quad_row_bytes = pixels >= 16 ? sprig_padded_row_stride(pixels) : 4 * pixels;
   if (!sprig_mul3_size(quad_row_bytes, quad_rows, groups, &packed_bytes) ||
-      !sprig_mul_size(packed_bytes, images, &all_packed) || !sprig_mul3_size(images, op->rows, pixels, &sums_count) ||
-      sums_count > SIZE_MAX / sizeof(int32_t)) {
+      !sprig_mul_size(packed_bytes, images, &all_packed)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
   int8_t* packed = sprig_allocate_aligned(all_packed);
-  int32_t* sums = sprig_allocate_aligned(sums_count * sizeof(int32_t));
   const bool qd8 = op->type == sprig_operator_type_linear_qd8;
   float* row_scales = qd8 ? malloc(pixels * sizeof(float)) : NULL;
   int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
   uint8_t* row_bad = qd8 ? malloc(pixels) : NULL;
-  if (packed == NULL || sums == NULL || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL))) {
+  if (packed == NULL || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL))) {
     free(packed);
-    free(sums);
     free(row_scales);
     free(row_offsets);
     free(row_bad);
@@ -469,7 +474,6 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->quad_row_bytes = quad_row_bytes;
   s->packed_bytes = packed_bytes;
   s->packed = packed;
-  s->sums = sums;
   s->row_scales = row_scales;
   s->row_offsets = row_offsets;
   s->row_bad = row_bad;
