@@ -651,6 +651,125 @@ static void test_create_with_prune_flag(void** state) {
   sprig_delete_operator(op);
 }
 
+/* Dense [rows][cols] whose rows each hold `per_row` nonzeros at random columns (rows listed in
+ * `empty_every` > 0 steps empty): slices pad nothing but the empty rows. */
+static void fill_even_rows(struct rng* rng, float* w, size_t rows, size_t cols, size_t per_row, size_t empty_every) {
+  fill_value(w, rows * cols, 0.0f);
+  for (size_t r = 0; r < rows; r++) {
+    if (empty_every != 0 && r % empty_every == 1) {
+      continue;
+    }
+    for (size_t placed = 0; placed < per_row;) {
+      const size_t c = rng_next(rng) % cols;
+      if (w[r * cols + c] == 0.0f) {
+        w[r * cols + c] = rng_float(rng) + 2.0f;
+        placed++;
+      }
+    }
+  }
+}
+
+struct sliced_case {
+  size_t in, out, batch, per_row, empty_every;
+  int with_bias;
+  float lo, hi;
+  int expect_sliced; /* 1: the kernel must be a sellmv one at this batch; 0: must not; -1: either */
+};
+
+static void run_sliced_case(const struct sliced_case* c, uint64_t seed) {
+  struct rng rng = {seed};
+  float* w = malloc(c->in * c->out * sizeof(float));
+  float* bias = malloc(c->out * sizeof(float));
+  float* x = malloc(c->batch * c->in * sizeof(float));
+  const size_t out_count = c->batch * c->out;
+  float* y = malloc((out_count + 8) * sizeof(float));
+  float* expected = malloc(out_count * sizeof(float));
+  float* bounds = malloc(out_count * sizeof(float));
+  fill_even_rows(&rng, w, c->out, c->in, c->per_row, c->empty_every);
+  fill_random(&rng, bias, c->out);
+  fill_random(&rng, x, c->batch * c->in);
+  const float* b = c->with_bias ? bias : NULL;
+  sprig_reference_f32_linear(c->batch, c->in, c->out, x, w, b, expected, c->lo, c->hi);
+  linear_bounds(c->batch, c->in, c->out, x, w, b, c->in, 1, c->out, 1, bounds);
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f32(c->in, c->out, w, b, &csr, c->lo, c->hi, 0, &op), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(op, c->batch), sprig_status_success);
+  check_kernel_name(op);
+  const int sliced = strstr(sprig_operator_kernel_name(op), "_sellmv_") != NULL;
+  char what[192];
+  snprintf(what, sizeof(what), "sliced linear in=%zu out=%zu batch=%zu per_row=%zu empty_every=%zu", c->in, c->out,
+           c->batch, c->per_row, c->empty_every);
+  if (c->expect_sliced >= 0 && sliced != c->expect_sliced) {
+    fail_msg("%s: runs %s, expected %s sellmv kernel", what, sprig_operator_kernel_name(op),
+             c->expect_sliced ? "a" : "no");
+  }
+  check_on_pools(op, sprig_setup_linear_f32, x, y, out_count, expected, bounds, what);
+  assert_int_equal(sprig_delete_operator(op), sprig_status_success);
+  free(w);
+  free(bias);
+  free(x);
+  free(y);
+  free(expected);
+  free(bounds);
+}
+
+/* CSR weights at small batches run the sliced matrix-vector kernels: rows not a multiple of the
+ * slice height, one row, one column, full rows, empty rows (within the padding bound), clamps,
+ * no bias; and fall back to the SpMM kernels when slices would pad too much. */
+static void test_linear_sliced_rows(void** state) {
+  (void) state;
+  require_sprig();
+  static const struct sliced_case cases[] = {
+      {100, 37, 1, 10, 0, 1, -INFINITY, INFINITY, 1},
+      {100, 37, 3, 10, 0, 0, -0.3f, 0.4f, 1},
+      {64, 1, 1, 5, 0, 1, -INFINITY, INFINITY, 1},
+      {1, 19, 1, 1, 0, 1, -INFINITY, INFINITY, 1},
+      {1, 19, 2, 1, 0, 1, -1.0f, 1.0f, 1},
+      {48, 40, 1, 48, 0, 1, -INFINITY, INFINITY, 1},
+      {700, 300, 1, 70, 0, 1, -INFINITY, INFINITY, 1},
+      {700, 300, 2, 70, 0, 1, -0.5f, INFINITY, 1},
+      {700, 300, 16, 70, 0, 1, -INFINITY, INFINITY, 0},
+      {200, 96, 1, 20, 50, 1, -INFINITY, INFINITY, 1}, /* two empty rows: within the bound */
+      {200, 96, 1, 20, 3, 1, -INFINITY, INFINITY, 0},  /* a third of the rows empty: beyond it */
+  };
+  for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    run_sliced_case(&cases[i], 4000 + i);
+  }
+}
+
+/* A NaN input reaches exactly the rows that hold its column, also when slices are padded
+ * (padding reads a zero slot, never an input). */
+static void test_linear_sliced_nan(void** state) {
+  (void) state;
+  require_sprig();
+  enum { IN = 40, OUT = 21 };
+  struct rng rng = {4100};
+  float w[IN * OUT];
+  float x[IN];
+  float y[OUT];
+  fill_even_rows(&rng, w, OUT, IN, 6, 0);
+  for (size_t r = 0; r < OUT; r += 4) {
+    w[r * IN + IN - 1] = 0.0f; /* some rows one shorter: padded slices */
+  }
+  fill_random(&rng, x, IN);
+  x[7] = NAN;
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f32(IN, OUT, w, NULL, &csr, -INFINITY, INFINITY, 0, &op),
+                   sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(op, 1), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_f32(op, x, y), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  for (size_t r = 0; r < OUT; r++) {
+    if (isnan(y[r]) != (w[r * IN + 7] != 0.0f)) {
+      fail_msg("row %zu: output %g, weight on the NaN input %g (kernel %s)", r, (double) y[r], (double) w[r * IN + 7],
+               sprig_operator_kernel_name(op));
+    }
+  }
+  sprig_delete_operator(op);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear),
@@ -663,6 +782,8 @@ int main(void) {
       cmocka_unit_test(test_packed_bytes),
       cmocka_unit_test(test_auto_detection),
       cmocka_unit_test(test_create_with_prune_flag),
+      cmocka_unit_test(test_linear_sliced_rows),
+      cmocka_unit_test(test_linear_sliced_nan),
   };
   return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
 }

@@ -28,5 +28,8 @@ const struct sprig_path_ops* sprig_choose_path(const struct sprig_weights* weigh
   if (takes_row_blocks(weights, hardware)) {
     return &sprig_rowblock_path;
   }
+  if (sprig_takes_sliced_rows(weights, hardware)) {
+    return &sprig_sell_path;
+  }
   return &sprig_spmm_path;
 }

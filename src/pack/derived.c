@@ -1,5 +1,6 @@
-/* Data derived from packed weights for the kernels (SpMM streams, row block counts): built by
- * the first operator that needs it, then shared, immutable, by every operator of the weights.
+/* Data derived from packed weights for the kernels (SpMM streams, row block counts, sliced
+ * layouts): built by the first operator that needs it, then shared, immutable, by every
+ * operator of the weights.
  * Two threads may build the same item at once; one compare-and-swap publishes the first, and
  * the loser frees its copy and uses the published one. */
 #include <stdlib.h>
@@ -7,6 +8,7 @@
 #include <sprig/common.h>
 #include <sprig/f16-stream.h>
 #include <sprig/qs8-stream.h>
+#include <sprig/sellmv.h>
 #include <sprig/stream.h>
 #include <sprig/weights.h>
 
@@ -77,6 +79,28 @@ const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* w) {
   return built;
 }
 
+static size_t sell_kind(size_t c) {
+  return c >= 16 ? 1 : 0;
+}
+
+const struct sprig_sell* sprig_weights_sell(struct sprig_weights* w, size_t c) {
+  _Atomic(struct sprig_sell*)* slot = &w->sells[sell_kind(c)];
+  struct sprig_sell* published = atomic_load_explicit(slot, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  struct sprig_sell* built = sprig_build_sell(w, c);
+  if (built == NULL) {
+    return NULL;
+  }
+  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    sprig_free_sell(built);
+    return published;
+  }
+  return built;
+}
+
 size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   size_t bytes = 0;
   for (size_t k = 0; k < SPRIG_SPMM_STREAM_KINDS; k++) {
@@ -93,6 +117,11 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   const struct sprig_f16_stream* h =
       atomic_load_explicit((_Atomic(struct sprig_f16_stream*)*) &w->f16_stream, memory_order_acquire);
   bytes += h != NULL ? sprig_f16_stream_bytes(h) : 0;
+  for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
+    const struct sprig_sell* sell =
+        atomic_load_explicit((_Atomic(struct sprig_sell*)*) &w->sells[k], memory_order_acquire);
+    bytes += sell != NULL ? sprig_sell_bytes(sell) : 0;
+  }
   return bytes;
 }
 
@@ -103,4 +132,7 @@ void sprig_free_derived(struct sprig_weights* w) {
   free(atomic_load_explicit(&w->row_block_counts, memory_order_acquire));
   sprig_free_qs8_stream(atomic_load_explicit(&w->qs8_stream, memory_order_acquire));
   sprig_free_f16_stream(atomic_load_explicit(&w->f16_stream, memory_order_acquire));
+  for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
+    sprig_free_sell(atomic_load_explicit(&w->sells[k], memory_order_acquire));
+  }
 }

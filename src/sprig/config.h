@@ -11,6 +11,7 @@
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
 #include <sprig/qs8-spmm.h>
+#include <sprig/sellmv.h>
 #include <sprig/spconv.h>
 #include <sprig/spmm.h>
 
@@ -71,6 +72,9 @@ const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct
  * or NULL (no kernels for that block width). */
 const struct sprig_f32_bspmv_ukernel* sprig_choose_f32_bspmv_ukernel(const struct sprig_hardware* hardware,
                                                                     uint32_t block_width);
+
+/* The sliced-ELL matrix-vector kernel of the best allowed ISA (the scalar one at worst). */
+const struct sprig_f32_sellmv_ukernel* sprig_choose_f32_sellmv_ukernel(const struct sprig_hardware* hardware);
 
 /* The sparse direct convolution kernel with `nr` of the best allowed ISA (NULL if no kernel
  * has that NR), and its fit to rows of `pixels` pixels (as sprig_fit_ukernel). */

@@ -88,6 +88,10 @@ extern const struct sprig_path_ops sprig_conv_path;
 extern const struct sprig_path_ops sprig_spmm_path;
 extern const struct sprig_path_ops sprig_nm_path;
 extern const struct sprig_path_ops sprig_rowblock_path;
+extern const struct sprig_path_ops sprig_sell_path;
+
+/* f32 CSR weights whose sliced layout for this CPU's f32-sellmv kernel fits and pads little. */
+bool sprig_takes_sliced_rows(const struct sprig_weights* weights, const struct sprig_hardware* hardware);
 
 struct sprig_operator {
   enum sprig_operator_type type;

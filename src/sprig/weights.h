@@ -16,9 +16,13 @@
 struct sprig_spmm_stream;
 struct sprig_qs8_stream;
 struct sprig_f16_stream;
+struct sprig_sell;
 
 /* Kinds of SpMM stream a weights object can hold: NR = 1, 2 and 4. */
 #define SPRIG_SPMM_STREAM_KINDS 3
+
+/* Kinds of sliced layout (src/sprig/sellmv.h) a weights object can hold: slices of 8 and 16 rows. */
+#define SPRIG_SELL_KINDS 2
 
 /* The element type of the stored values. */
 enum sprig_weights_dtype {
@@ -77,6 +81,7 @@ struct sprig_weights {
   _Atomic(uint32_t*) row_block_counts;                                   /* BLOCK 1 x C: per row */
   _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
+  _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32 CSR: by slice height 8, 16 */
 };
 
 /* The SpMM kernel stream of the weights for kernels of `nr` channels per unit (1, 2 or 4),
@@ -85,6 +90,10 @@ const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* 
 
 /* For BLOCK 1 x C weights: each row's block count, built on first use; NULL when out of memory. */
 const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* weights);
+
+/* For f32 CSR weights: the sliced layout of slice height c (8 or 16; its shape must be usable,
+ * see sprig_sell_shape_usable), built on first use; NULL when out of memory. */
+const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_t c);
 
 /* Bytes of the derived data built so far. */
 size_t sprig_weights_derived_bytes(const struct sprig_weights* weights);

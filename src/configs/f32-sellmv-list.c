@@ -1,0 +1,24 @@
+#include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/sellmv.h>
+
+const struct sprig_f32_sellmv_ukernel sprig_f32_sellmv_ukernels[] = {
+#define SPRIG_F32_SELLMV_UKERNEL(isa, c, is_default, fn) {#fn, fn, sprig_isa_##isa, c, is_default},
+#include <f32-sellmv/list.inc>
+#undef SPRIG_F32_SELLMV_UKERNEL
+};
+
+const size_t sprig_f32_sellmv_ukernel_count =
+    sizeof(sprig_f32_sellmv_ukernels) / sizeof(sprig_f32_sellmv_ukernels[0]);
+
+/* Every kernel counts as NR = 1 here: one default per ISA, whatever its slice height. */
+static struct sprig_ukernel_traits sellmv_traits(size_t i) {
+  const struct sprig_f32_sellmv_ukernel* k = &sprig_f32_sellmv_ukernels[i];
+  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default};
+}
+
+const struct sprig_f32_sellmv_ukernel* sprig_choose_f32_sellmv_ukernel(const struct sprig_hardware* hardware) {
+  const struct sprig_ukernel_list list = {sprig_f32_sellmv_ukernel_count, sellmv_traits};
+  const size_t k = sprig_choose_ukernel(hardware, &list, 1);
+  return k == SIZE_MAX ? NULL : &sprig_f32_sellmv_ukernels[k];
+}

@@ -1,0 +1,200 @@
+/* The sliced-row path: f32 CSR weights whose sliced layout (src/sprig/sellmv.h) pads little.
+ * Problems of one pixel (a linear layer's small batches, convolutions over 1x1 images) run the
+ * f32-sellmv kernels on the weights' shared sliced layout, one input vector at a time, split
+ * over the pool by slices; wider problems run the SpMM path's kernels on the weights' shared
+ * SpMM stream. Each layout is built the first time a problem needs it. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/log.h>
+#include <sprig/operator.h>
+#include <sprig/sellmv.h>
+
+/* Linear batches below this run the matrix-vector kernel per batch row. */
+#define MATVEC_BELOW_BATCH 4
+
+struct sell_state {
+  const struct sprig_f32_sellmv_ukernel* ukernel;
+  const struct sprig_sell* sell; /* shared: owned by the weights; NULL until a vector problem */
+  bool matvec;                   /* the current plan is for the matrix-vector kernel */
+  size_t vectors;                /* input vectors: batch rows or 1x1 images */
+  float* padded_input;           /* vectors x (K + 1) floats, each vector's last one 0 (the zero slot) */
+  size_t range_count;
+  size_t* range_slices;          /* range_count + 1 slice bounds */
+  struct sprig_spmm_state spmm;
+};
+
+bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_hardware* hardware) {
+  if (w->pattern.format != SPRIG_FORMAT_CSR || w->dtype != sprig_weights_dtype_f32) {
+    return false;
+  }
+  const struct sprig_f32_sellmv_ukernel* k = sprig_choose_f32_sellmv_ukernel(hardware);
+  if (k == NULL) {
+    return false;
+  }
+  const struct sprig_sell_shape shape = sprig_sell_measure(w, k->slice_rows);
+  return sprig_sell_shape_usable(&shape);
+}
+
+static enum sprig_status sell_create(struct sprig_operator* op, const struct sprig_hardware* hardware) {
+  struct sell_state* s = calloc(1, sizeof(struct sell_state));
+  op->path_state = s;
+  if (s == NULL) {
+    return sprig_status_out_of_memory;
+  }
+  s->ukernel = sprig_choose_f32_sellmv_ukernel(hardware);
+  return sprig_spmm_state_init(&s->spmm, op->weights, hardware, false);
+}
+
+static size_t sell_one_pixel_batches_below(const struct sprig_operator* op) {
+  (void) op;
+  return MATVEC_BELOW_BATCH;
+}
+
+/* Slice ranges with about equal slot counts (plus one per slice for its bias and stores). */
+static size_t split_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds) {
+  const size_t total = sell->first[sell->slices] + sell->slices;
+  size_t slice = 0;
+  size_t used = 0;
+  bounds[0] = 0;
+  for (size_t r = 0; r < range_count && slice < sell->slices; r++) {
+    const size_t goal = (size_t) ((uint64_t) total * (r + 1) / range_count);
+    do {
+      slice++;
+    } while (slice < sell->slices && sell->first[slice] + slice < goal);
+    bounds[++used] = r + 1 == range_count ? sell->slices : slice;
+  }
+  bounds[used] = sell->slices;
+  return used;
+}
+
+static void clear_matvec_plan(struct sell_state* s) {
+  free(s->padded_input);
+  free(s->range_slices);
+  s->padded_input = NULL;
+  s->range_slices = NULL;
+  s->matvec = false;
+}
+
+static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, const char* caller) {
+  struct sell_state* s = op->path_state;
+  if (s->sell == NULL) {
+    s->sell = sprig_weights_sell(op->weights, s->ukernel->slice_rows);
+    if (s->sell == NULL) {
+      sprig_log_error("%s: out of memory", caller);
+      return sprig_status_out_of_memory;
+    }
+  }
+  size_t bytes;
+  if (!sprig_mul3_size(vectors, op->cols + 1, sizeof(float), &bytes)) {
+    sprig_log_error("%s: %zu input vectors overflow size_t", caller, vectors);
+    return sprig_status_invalid_parameter;
+  }
+  float* padded = sprig_allocate_aligned(bytes); /* zero-filled: the zero slots stay 0 */
+  const size_t range_count = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, sprig_divide_round_up(SPRIG_TARGET_TASKS, vectors)));
+  size_t* range_slices = malloc((range_count + 1) * sizeof(size_t));
+  if (padded == NULL || range_slices == NULL) {
+    free(padded);
+    free(range_slices);
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  clear_matvec_plan(s);
+  s->matvec = true;
+  s->vectors = vectors;
+  s->padded_input = padded;
+  s->range_count = split_slices(s->sell, range_count, range_slices);
+  s->range_slices = range_slices;
+  return sprig_status_success;
+}
+
+/* One pixel per image, images contiguous: input vectors of K floats, outputs of N floats. */
+static bool is_vector_problem(const struct sprig_operator* op, const struct sprig_problem* p) {
+  return p->pixels == 1 && p->input_image_stride == op->cols * sizeof(float) &&
+         p->output_image_stride == op->rows * sizeof(float);
+}
+
+static enum sprig_status sell_plan(struct sprig_operator* op, const struct sprig_problem* problem,
+                                   const char* caller) {
+  struct sell_state* s = op->path_state;
+  if (is_vector_problem(op, problem)) {
+    return plan_matvec(op, problem->images, caller);
+  }
+  const enum sprig_status status = sprig_spmm_state_plan(&s->spmm, op, problem, caller);
+  if (status == sprig_status_success) {
+    clear_matvec_plan(s);
+  }
+  return status;
+}
+
+struct matvec_context {
+  const struct sprig_operator* op;
+  const float* input; /* vectors x K floats */
+  float* output;      /* vectors x N floats */
+};
+
+static void pad_vector(void* context, size_t vector) {
+  const struct matvec_context* ctx = context;
+  const struct sell_state* s = ctx->op->path_state;
+  const size_t cols = ctx->op->cols;
+  memcpy(s->padded_input + vector * (cols + 1), ctx->input + vector * cols, cols * sizeof(float));
+}
+
+static void matvec_task(void* context, size_t vector, size_t range) {
+  const struct matvec_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct sell_state* s = op->path_state;
+  const struct sprig_sell* sell = s->sell;
+  const size_t s0 = s->range_slices[range];
+  const size_t s1 = s->range_slices[range + 1];
+  const size_t r0 = s0 * sell->c;
+  const size_t r1 = SPRIG_MIN(s1 * sell->c, op->rows);
+  const size_t first_slot = sell->first[s0] * sell->c;
+  s->ukernel->fn(r1 - r0, s->padded_input + vector * (op->cols + 1), op->bias + r0, sell->values + first_slot,
+                 sell->offsets + first_slot, sell->widths + s0, sell->col_base + s0, ctx->output + vector * op->rows + r0,
+                 &op->params);
+}
+
+static void sell_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
+  const struct sell_state* s = op->path_state;
+  if (!s->matvec) {
+    sprig_spmm_state_run(&s->spmm, op, input, output, threadpool);
+    return;
+  }
+  struct matvec_context context = {op, input, output};
+  pthreadpool_parallelize_1d(threadpool, pad_vector, &context, s->vectors, 0);
+  pthreadpool_parallelize_2d(threadpool, matvec_task, &context, s->vectors, s->range_count, 0);
+}
+
+static const char* sell_kernel_name(const struct sprig_operator* op) {
+  const struct sell_state* s = op->path_state;
+  return s->matvec || s->spmm.plan.ranges == NULL ? s->ukernel->name : s->spmm.ukernel->name;
+}
+
+static size_t sell_weight_bytes(const struct sprig_operator* op) {
+  const struct sell_state* s = op->path_state;
+  return (s->sell != NULL ? sprig_sell_bytes(s->sell) : 0) + sprig_spmm_state_bytes(&s->spmm);
+}
+
+static void sell_destroy(struct sprig_operator* op) {
+  struct sell_state* s = op->path_state;
+  if (s != NULL) {
+    clear_matvec_plan(s);
+    sprig_spmm_state_fini(&s->spmm);
+    free(s);
+    op->path_state = NULL;
+  }
+}
+
+const struct sprig_path_ops sprig_sell_path = {
+    .name = "sell",
+    .create = sell_create,
+    .one_pixel_batches_below = sell_one_pixel_batches_below,
+    .plan = sell_plan,
+    .run = sell_run,
+    .kernel_name = sell_kernel_name,
+    .weight_bytes = sell_weight_bytes,
+    .destroy = sell_destroy,
+};

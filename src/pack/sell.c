@@ -1,0 +1,134 @@
+/* The sliced layout of CSR weights for the f32-sellmv kernels (contract: src/sprig/sellmv.h). */
+#include <stdlib.h>
+
+#include <sprig/common.h>
+#include <sprig/sellmv.h>
+#include <sprig/tiling.h>
+#include <sprig/weights.h>
+
+/* A row's nonzero values and its smallest column (UINT32_MAX when it has none). */
+struct row_summary {
+  size_t nonzeros;
+  uint32_t min_column;
+};
+
+static struct row_summary summarize_row(const struct sprig_weights* w, size_t row) {
+  struct row_summary s = {0, UINT32_MAX};
+  for (struct sprig_csr_cursor c = sprig_csr_row(w, row); c.entry < c.end; sprig_csr_next(w, &c)) {
+    if (w->values[c.entry] != 0.0f) {
+      s.min_column = s.nonzeros == 0 ? c.column : s.min_column;
+      s.nonzeros++;
+    }
+  }
+  return s;
+}
+
+/* The slots per row and the base column of slice `slice`. */
+static void slice_extent(const struct sprig_weights* w, size_t c, size_t slice, uint32_t* width, uint32_t* base,
+                         size_t* nonzeros) {
+  size_t longest = 0;
+  uint32_t lowest = UINT32_MAX;
+  const size_t end = SPRIG_MIN(w->rows, (slice + 1) * c);
+  for (size_t r = slice * c; r < end; r++) {
+    const struct row_summary s = summarize_row(w, r);
+    longest = SPRIG_MAX(longest, s.nonzeros);
+    lowest = SPRIG_MIN(lowest, s.min_column);
+    *nonzeros += s.nonzeros;
+  }
+  *width = (uint32_t) longest;
+  *base = lowest == UINT32_MAX ? 0 : lowest;
+}
+
+struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* w, size_t c) {
+  struct sprig_sell_shape shape = {0, 0, 0, true};
+  const size_t slices = sprig_divide_round_up(w->rows, c);
+  for (size_t s = 0; s < slices; s++) {
+    uint32_t width, base;
+    slice_extent(w, c, s, &width, &base, &shape.nonzeros);
+    shape.slots += (size_t) width * c;
+    if (s + 1 == slices) {
+      shape.tail_slots = (size_t) width * (slices * c - w->rows);
+    }
+    if (width != 0 && w->cols - base > SPRIG_SELL_MAX_OFFSET) {
+      shape.offsets_fit = false;
+    }
+  }
+  return shape;
+}
+
+bool sprig_sell_shape_usable(const struct sprig_sell_shape* shape) {
+  return shape->offsets_fit &&
+         (double) (shape->slots - shape->tail_slots) <= SPRIG_SELL_MAX_PADDING * (double) shape->nonzeros;
+}
+
+/* Row `lane` of a slice: its nonzeros in slots 0, 1, ..., then zero weights on the zero slot. */
+static void fill_lane(const struct sprig_weights* w, struct sprig_sell* sell, size_t slice, size_t lane) {
+  const size_t c = sell->c;
+  const size_t row = slice * c + lane;
+  const uint32_t base = sell->col_base[slice];
+  float* values = sell->values + sell->first[slice] * c + lane;
+  uint16_t* offsets = sell->offsets + sell->first[slice] * c + lane;
+  size_t k = 0;
+  if (row < w->rows) {
+    for (struct sprig_csr_cursor cur = sprig_csr_row(w, row); cur.entry < cur.end; sprig_csr_next(w, &cur)) {
+      if (w->values[cur.entry] != 0.0f) {
+        values[k * c] = w->values[cur.entry];
+        offsets[k * c] = (uint16_t) (cur.column - base);
+        k++;
+      }
+    }
+  }
+  for (; k < sell->widths[slice]; k++) {
+    values[k * c] = 0.0f;
+    offsets[k * c] = (uint16_t) (w->cols - base);
+  }
+}
+
+struct sprig_sell* sprig_build_sell(const struct sprig_weights* w, size_t c) {
+  struct sprig_sell* sell = calloc(1, sizeof(struct sprig_sell));
+  if (sell == NULL) {
+    return NULL;
+  }
+  *sell = (struct sprig_sell){.c = c, .rows = w->rows, .cols = w->cols, .slices = sprig_divide_round_up(w->rows, c)};
+  sell->widths = malloc(SPRIG_MAX(sell->slices, 1) * sizeof(uint32_t));
+  sell->col_base = malloc(SPRIG_MAX(sell->slices, 1) * sizeof(uint32_t));
+  sell->first = malloc((sell->slices + 1) * sizeof(size_t));
+  if (sell->widths == NULL || sell->col_base == NULL || sell->first == NULL) {
+    sprig_free_sell(sell);
+    return NULL;
+  }
+  sell->first[0] = 0;
+  for (size_t s = 0; s < sell->slices; s++) {
+    slice_extent(w, c, s, &sell->widths[s], &sell->col_base[s], &sell->nonzeros);
+    sell->first[s + 1] = sell->first[s] + sell->widths[s];
+  }
+  sell->slots = sell->first[sell->slices] * c;
+  sell->values = sprig_allocate_aligned(SPRIG_MAX(sell->slots, 1) * sizeof(float));
+  sell->offsets = malloc(SPRIG_MAX(sell->slots, 1) * sizeof(uint16_t));
+  if (sell->values == NULL || sell->offsets == NULL) {
+    sprig_free_sell(sell);
+    return NULL;
+  }
+  for (size_t s = 0; s < sell->slices; s++) {
+    for (size_t lane = 0; lane < c; lane++) {
+      fill_lane(w, sell, s, lane);
+    }
+  }
+  return sell;
+}
+
+void sprig_free_sell(struct sprig_sell* sell) {
+  if (sell != NULL) {
+    free(sell->widths);
+    free(sell->col_base);
+    free(sell->first);
+    free(sell->values);
+    free(sell->offsets);
+    free(sell);
+  }
+}
+
+size_t sprig_sell_bytes(const struct sprig_sell* sell) {
+  return sell->slots * (sizeof(float) + sizeof(uint16_t)) +
+         sell->slices * (2 * sizeof(uint32_t) + sizeof(size_t)) + sizeof(size_t);
+}

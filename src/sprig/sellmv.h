@@ -1,0 +1,98 @@
+/*
+ * The f32 sliced-ELL matrix-vector microkernel family: CSR weights times one input vector,
+ * vectorized across rows. Rows go in slices of C (the kernel's row count, 8 or 16); within a
+ * slice, entry k of each of its C rows is stored together (C values, then C column offsets),
+ * rows shorter than the slice's longest padded with zero weights that read the zero slot.
+ *
+ *   output[r] = clamp(bias[r] + sum over the slots k < widths[s] of slice s = r / C of
+ *                     values[k][r % C] * input[col_base[s] + offsets[k][r % C]], min, max)
+ *
+ * nc:       rows to compute, from the first row of a slice; ceil(nc / C) slices are read, and the
+ *           last writes only its first nc - C * (slices - 1) rows.
+ * input:    K + 1 floats, input[K] == 0 (the zero slot padding reads); offsets are relative to
+ *           the slice's col_base.
+ * bias:     nc values. output: nc floats, contiguous.
+ * values, offsets: widths[s] * C per slice, the slices back to back.
+ *
+ * Kernels add each row's products in a few partial sums (the slots taken in turn), then those;
+ * the sum order differs from CSR order within rounding. A slice is one call's work, so splitting
+ * the rows at slice boundaries gives bitwise identical results.
+ */
+#ifndef SPRIG_SELLMV_H
+#define SPRIG_SELLMV_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <sprig/isa.h>
+#include <sprig/spmm.h>
+
+typedef void (*sprig_f32_sellmv_ukernel_fn)(size_t nc, const float* input, const float* bias, const float* values,
+                                            const uint16_t* offsets, const uint32_t* widths,
+                                            const uint32_t* col_base, float* output,
+                                            const struct sprig_f32_minmax_params* params);
+
+#define SPRIG_F32_SELLMV_UKERNEL(isa, c, is_default, fn)                                                 \
+  void fn(size_t nc, const float* input, const float* bias, const float* values, const uint16_t* offsets, \
+          const uint32_t* widths, const uint32_t* col_base, float* output,                               \
+          const struct sprig_f32_minmax_params* params);
+#include <f32-sellmv/list.inc>
+#undef SPRIG_F32_SELLMV_UKERNEL
+
+struct sprig_f32_sellmv_ukernel {
+  const char* name;
+  sprig_f32_sellmv_ukernel_fn fn;
+  enum sprig_isa isa;
+  uint32_t slice_rows; /* C */
+  bool is_default;
+};
+
+/* Every kernel of this build, in list order (kernels/f32-sellmv/list.inc). */
+extern const struct sprig_f32_sellmv_ukernel sprig_f32_sellmv_ukernels[];
+extern const size_t sprig_f32_sellmv_ukernel_count;
+
+/* The offsets are 16-bit: every slice must reach the zero slot (column K) from its base. */
+#define SPRIG_SELL_MAX_OFFSET 65535
+
+/* The slots of real rows may exceed the nonzeros by at most this factor; beyond it operators
+ * keep the CSR path. (The rows past the last in the last slice cost at most one slice more.) */
+#define SPRIG_SELL_MAX_PADDING 1.25
+
+/* The sliced layout of CSR weights (derived data of the weights, src/pack/sell.c). Stored
+ * zeros of the CSR (gap bridges) are dropped: only nonzero values are kept. */
+struct sprig_sell {
+  size_t c;           /* rows per slice */
+  size_t rows;
+  size_t cols;
+  size_t slices;      /* ceil(rows / c) */
+  size_t nonzeros;    /* values copied from the CSR */
+  size_t slots;       /* stored slots, padding included: first[slices] * c */
+  uint32_t* widths;   /* per slice: slots per row */
+  uint32_t* col_base; /* per slice: the column offsets are relative to */
+  size_t* first;      /* per slice + 1: its first slot / c (prefix sums of widths) */
+  float* values;      /* slots */
+  uint16_t* offsets;  /* slots */
+};
+
+/* What a layout of slice height c would hold, from one walk over the CSR weights. */
+struct sprig_sell_shape {
+  size_t nonzeros;
+  size_t slots;
+  size_t tail_slots; /* of the rows past the last in the last slice */
+  bool offsets_fit; /* every slice reaches column K within SPRIG_SELL_MAX_OFFSET of its base */
+};
+
+struct sprig_weights;
+
+struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* csr, size_t c);
+
+/* True when the layout fits 16-bit offsets and pads within SPRIG_SELL_MAX_PADDING. */
+bool sprig_sell_shape_usable(const struct sprig_sell_shape* shape);
+
+/* Builds the layout of f32 CSR weights (usable shape required); NULL when out of memory. */
+struct sprig_sell* sprig_build_sell(const struct sprig_weights* csr, size_t c);
+void sprig_free_sell(struct sprig_sell* sell);
+size_t sprig_sell_bytes(const struct sprig_sell* sell);
+
+#endif /* SPRIG_SELLMV_H */
