@@ -4,7 +4,7 @@
 #
 #   scripts/neon-mca.sh [--all] [--kernels REGEX] [--models LIST] [--out FILE] [--no-build]
 #
-#   --all            every NEON kernel of the lists, not only the defaults
+#   --all            every NEON kernel of the lists, not only the defaults and in-order variants
 #   --kernels REGEX  only kernels whose function name matches (Python regex)
 #   --models LIST    comma-separated llvm-mca CPU models (default: cortex-a55,cortex-a510,
 #                    neoverse-n1,neoverse-v1,cortex-x2,apple-a13; armv7 code: cortex-a9,cortex-a57)
@@ -165,11 +165,14 @@ def read_list(path):
     macro = sig.group(1)
     params = [p.strip().lower() for p in sig.group(2).split(",")]
     entries = []
-    for m in re.finditer(r"^\s*" + macro + r"\(([^)]*)\)", text, re.M):
-        args = [a.strip() for a in m.group(1).split(",")]
+    # <MACRO>_INORDER(...): the same parameters, a variant for in-order cores (reported with the
+    # defaults, since src/configs chooses it in their place on such cores).
+    for m in re.finditer(r"^\s*" + macro + r"(_INORDER)?\(([^)]*)\)", text, re.M):
+        args = [a.strip() for a in m.group(2).split(",")]
         if len(args) != len(params):
             continue
         e = dict(zip(params, args))
+        e["inorder"] = m.group(1) is not None
         e["family"] = os.path.basename(os.path.dirname(path))
         entries.append(e)
     return entries
@@ -179,13 +182,14 @@ def mr_nr(fn):
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 def default_kernels(entries, fn_ok):
-    """is_default = 1, plus per (family, isa, NR > 1) the widest MR (src/configs/choose.c)."""
+    """is_default = 1 and in-order variants, plus per (family, isa, NR > 1) the widest MR
+    (src/configs/choose.c)."""
     chosen, widest = [], {}
     for e in entries:
         fn = e["function"]
         if not fn_ok(fn):
             continue
-        if ALL or e.get("is_default") == "1":
+        if ALL or e.get("is_default") == "1" or e["inorder"]:
             chosen.append(fn)
         mr, nr = mr_nr(fn)
         if "nr" in e and nr and nr > 1:

@@ -123,6 +123,41 @@ static void detect_isas(bool has_isa[sprig_isa_count]) {
 #endif
 }
 
+#if !SPRIG_ARCH_WASM && (CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64)
+/* Arm's in-order application cores, by MIDR part number (implementer 0x41): Cortex-A5, A7, A8,
+ * A32, A53, A35, A55, A510, A520. The part number, not cpuinfo's uarch, so that cores newer than
+ * the cpuinfo at hand (A510, A520) count too. */
+static bool midr_is_inorder(uint32_t midr) {
+  static const uint16_t parts[] = {0xC05, 0xC07, 0xC08, 0xD01, 0xD03, 0xD04, 0xD05, 0xD46, 0xD80};
+  if ((midr >> 24) != 0x41) {
+    return false;
+  }
+  const uint32_t part = (midr >> 4) & 0xFFF;
+  for (size_t i = 0; i < sizeof(parts) / sizeof(parts[0]); i++) {
+    if (part == parts[i]) {
+      return true;
+    }
+  }
+  return false;
+}
+
+/* More than half of the cores are in-order. On big.LITTLE the operators' threads run on every
+ * core and the big ones take the larger share of the work (the thread pool balances it), so a
+ * 4 + 4 SoC keeps the out-of-order kernels; an all-little SoC, or one whose majority is little
+ * (6 + 2), takes the in-order ones. */
+static bool most_cores_inorder(void) {
+  const uint32_t cores = cpuinfo_get_cores_count();
+  uint32_t inorder = 0;
+  for (uint32_t i = 0; i < cores; i++) {
+    const struct cpuinfo_core* core = cpuinfo_get_core(i);
+    if (core != NULL && midr_is_inorder(core->midr)) {
+      inorder++;
+    }
+  }
+  return cores != 0 && 2 * inorder > cores;
+}
+#endif
+
 static enum sprig_status read_forced_isa(const bool has_isa[sprig_isa_count], enum sprig_isa* forced) {
   *forced = sprig_isa_count;
   const char* name = getenv("SPRIG_FORCE_ISA");
@@ -160,6 +195,9 @@ enum sprig_status sprig_detect_hardware(struct sprig_hardware* hardware) {
   if (cpuinfo_get_l2_caches_count() != 0 && cpuinfo_get_l2_cache(0)->size != 0) {
     detected.l2_bytes = cpuinfo_get_l2_cache(0)->size;
   }
+#if CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
+  detected.inorder_cores = most_cores_inorder();
+#endif
 #endif
   const enum sprig_status status = read_forced_isa(detected.has_isa, &detected.forced_isa);
   if (status != sprig_status_success) {

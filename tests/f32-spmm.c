@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include <sprig.h>
+#include <sprig/config.h>
 #include <sprig/hardware.h>
 #include <sprig/spmm.h>
 #include <reference/reference.h>
@@ -448,6 +449,26 @@ static void sweep(const void* ukernel) {
   }
 }
 
+static bool is_inorder(const void* ukernel) {
+  return ((const struct sprig_f32_spmm_ukernel*) ukernel)->inorder;
+}
+
+/* A CPU with only this kernel's ISA (and scalar): mostly in-order cores get the in-order variant,
+ * others the ISA's default, which it replaces. */
+static void chosen_on_inorder_cores(const void* ukernel) {
+  KERNEL(uk);
+  struct sprig_hardware hardware = {.initialized = true, .forced_isa = sprig_isa_count,
+                                    .l2_bytes = SPRIG_DEFAULT_L2_BYTES};
+  hardware.has_isa[sprig_isa_scalar] = true;
+  hardware.has_isa[uk->isa] = true;
+  hardware.inorder_cores = true;
+  assert_ptr_equal(sprig_choose_f32_spmm_ukernel_nr(&hardware, uk->nr), uk);
+  hardware.inorder_cores = false;
+  const struct sprig_f32_spmm_ukernel* other = sprig_choose_f32_spmm_ukernel_nr(&hardware, uk->nr);
+  assert_non_null(other);
+  assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
+}
+
 static const struct kernel_test_case cases[] = {
     {"k = 1", k_eq_1, NULL},
     {"m = 1", m_eq_1, NULL},
@@ -470,6 +491,7 @@ static const struct kernel_test_case cases[] = {
     {"zero bias", zero_bias, NULL},
     {"large: m = 8 MR + 3, k = 300", large, NULL},
     {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
+    {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

@@ -22,6 +22,15 @@
  *                  94% of the FMA bound on Neoverse-N1, 71% on V1, 100% on Cortex-X2, 72% on
  *                  Apple A13, 18% on Cortex-A55 (the old single-set loop: 76 / 50 / 100 / 71 /
  *                  15%). Row strides above INT32_MAX (never seen) take the 32x1 tile instead.
+ *   32x1_inorder   for in-order cores (chosen by src/configs when most cores are Cortex-A53 /
+ *                  A55 / A510 class): an assembly loop in which every input vector is a single
+ *                  ldr q issued 4 FMAs before its fmla (vectors 0-3 of a row during the row
+ *                  before), the rows of a group of 4 entries computed during the group before
+ *                  (one ldr w of steps, sbfx and a chain of 4 madd spread over the group), two
+ *                  groups per trip, one set of 8 accumulators. [154 instructions per 8
+ *                  nonzeros: 64 fmla, 64 ldr q, 2 ldr q of weights, 2 ldr w of steps, 8 sbfx, 8
+ *                  madd, 2 subs, 2 add, 2 branches.] llvm-mca: 41% of the FMA bound on
+ *                  Cortex-A55 and 43% on A510 (the default: 18% / 36%).
  *   MRx2           per column: V input vector loads feed 2V fmla by lane (one per channel), so
  *                  half the input loads per FMA of x1; 8x2 and 16x2 take two columns per trip
  *                  with one ldr q of weights [16x2: 9 vectors in 3 ldp q + 3 ldr q for 16 fmla,
@@ -367,6 +376,204 @@ INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, s
   s->deltas = d;
 }
 
+/* 32 pixels of one channel for in-order cores (Cortex-A53 / A55 / A510 class): the inner loop is
+ * written in assembly because its value lies in the instruction order, which an in-order core
+ * keeps and GCC does not (it hoists loads and pairs them into ldp q, which Cortex-A55 issues at a
+ * third of the rate of single loads). Invariants of the loop:
+ *   - every fmla is preceded, 4 pairs earlier, by the ldr q of its input (v16..v23 rotate: vectors
+ *     0-3 of a row are loaded during the FMAs of the row before, vectors 4-7 during the row's own
+ *     first 4 FMAs), so each load has 4 FMA slots to complete and the core issues one single
+ *     ldr q and one fmla per cycle;
+ *   - the rows of a group of 4 entries are computed during the group before from one 32-bit load
+ *     of its 4 steps (prefix sums times the stride, one madd each, all from the group's first row)
+ *     and the only loop-carried address chain is one madd per group;
+ *   - two groups per trip with the row and weight registers swapping roles (a0..a3 / b0..b3,
+ *     v24 / v25), so no register is copied between groups;
+ *   - a group is entered only when the one after it is complete (4 steps and 4 weights exist),
+ *     since each group preloads its successor's first row: the last group runs without preload.
+ * One set of 8 accumulators: on an in-order core a row takes at least 8 cycles (8 loads on one
+ * load pipe), more than the FMA latency. */
+
+/* Registers of the assembly loop besides its operands (all caller-saved, so clobbering them
+ * costs no save): the rows of the two groups in flight (a0 is the `in` operand), the word of 4
+ * steps and two sign-extended steps. */
+#define IO_A1 "x9"
+#define IO_A2 "x10"
+#define IO_A3 "x11"
+#define IO_B0 "x12"
+#define IO_B1 "x13"
+#define IO_B2 "x14"
+#define IO_B3 "x15"
+#define IO_WORD_W "w16"
+#define IO_WORD "x16"
+#define IO_STEP_A "x17"
+#define IO_STEP_B "x8"
+
+/* Vectors 4-7 of row `cur` into v20-v23 while vectors 0-3 (v16-v19) take their FMAs with lane
+ * `lane` of weight register `wv`. */
+#define IO_ROW_LO(cur, wv, lane)                                   \
+  "ldr q20, [" cur ", #64]\n\t"                                    \
+  "fmla %[c0].4s, v16.4s, " wv ".s[" #lane "]\n\t"                 \
+  "ldr q21, [" cur ", #80]\n\t"                                    \
+  "fmla %[c1].4s, v17.4s, " wv ".s[" #lane "]\n\t"                 \
+  "ldr q22, [" cur ", #96]\n\t"                                    \
+  "fmla %[c2].4s, v18.4s, " wv ".s[" #lane "]\n\t"                 \
+  "ldr q23, [" cur ", #112]\n\t"                                   \
+  "fmla %[c3].4s, v19.4s, " wv ".s[" #lane "]\n\t"
+
+/* Vectors 0-3 of the next row `nxt` into v16-v19 while vectors 4-7 of the current row (v20-v23)
+ * take their FMAs. */
+#define IO_ROW_HI(nxt, wv, lane)                                   \
+  "ldr q16, [" nxt "]\n\t"                                         \
+  "fmla %[c4].4s, v20.4s, " wv ".s[" #lane "]\n\t"                 \
+  "ldr q17, [" nxt ", #16]\n\t"                                    \
+  "fmla %[c5].4s, v21.4s, " wv ".s[" #lane "]\n\t"                 \
+  "ldr q18, [" nxt ", #32]\n\t"                                    \
+  "fmla %[c6].4s, v22.4s, " wv ".s[" #lane "]\n\t"                 \
+  "ldr q19, [" nxt ", #48]\n\t"                                    \
+  "fmla %[c7].4s, v23.4s, " wv ".s[" #lane "]\n\t"
+
+/* The step in bits [bit, bit + 8) of the word, sign-extended, into `reg`. */
+#define IO_STEP(reg, bit) "sbfx " reg ", " IO_WORD ", #" #bit ", #8\n\t"
+
+/* row = prev + step * stride. */
+#define IO_NEXT(row, step, prev) "madd " row ", " step ", %[rs], " prev "\n\t"
+
+/* The group in rows r0..r3 with weights `wv`, whose successor starts at row n0: the successor's
+ * steps (at d + doff) and weights (at w + woff, into `wn`) are loaded and its rows n1..n3 and
+ * the row after it (into r0, free once row 0's loads are issued) computed between the FMAs, one
+ * madd per quarter row so that each finds the one before complete. The loop counter is
+ * decremented early so that the branch after the group finds its flags set. */
+#define IO_GROUP(r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, doff, woff) \
+  IO_ROW_LO(r0, wv, 0)                                             \
+  "ldr " IO_WORD_W ", [%[d], #" #doff "]\n\t"                      \
+  "subs %[left], %[left], #1\n\t"                                  \
+  IO_ROW_HI(r1, wv, 0)                                             \
+  "ldr " wn ", [%[w], #" #woff "]\n\t"                             \
+  IO_ROW_LO(r1, wv, 1)                                             \
+  IO_STEP(IO_STEP_A, 0)                                            \
+  IO_ROW_HI(r2, wv, 1)                                             \
+  IO_NEXT(n1, IO_STEP_A, n0)                                       \
+  IO_STEP(IO_STEP_B, 8)                                            \
+  IO_ROW_LO(r2, wv, 2)                                             \
+  IO_NEXT(n2, IO_STEP_B, n1)                                       \
+  IO_STEP(IO_STEP_A, 16)                                            \
+  IO_ROW_HI(r3, wv, 2)                                             \
+  IO_NEXT(n3, IO_STEP_A, n2)                                       \
+  IO_STEP(IO_STEP_B, 24)                                            \
+  IO_ROW_LO(r3, wv, 3)                                             \
+  IO_NEXT(r0, IO_STEP_B, n3)                                       \
+  IO_ROW_HI(n0, wv, 3)
+
+/* The last group (rows r0..r3, weights wv): no successor to preload. */
+#define IO_LAST_GROUP(r0, r1, r2, r3, wv)                          \
+  IO_ROW_LO(r0, wv, 0)                                             \
+  IO_ROW_HI(r1, wv, 0)                                             \
+  IO_ROW_LO(r1, wv, 1)                                             \
+  IO_ROW_HI(r2, wv, 1)                                             \
+  IO_ROW_LO(r2, wv, 2)                                             \
+  IO_ROW_HI(r3, wv, 2)                                             \
+  IO_ROW_LO(r3, wv, 3)                                             \
+  "fmla %[c4].4s, v20.4s, " wv ".s[3]\n\t"                         \
+  "fmla %[c5].4s, v21.4s, " wv ".s[3]\n\t"                         \
+  "fmla %[c6].4s, v22.4s, " wv ".s[3]\n\t"                         \
+  "fmla %[c7].4s, v23.4s, " wv ".s[3]\n\t"
+
+/* Rows r1..r3 of the group starting at r0 and the row after it (n0), from its 4 steps at d. */
+#define IO_ROWS_OF_FIRST_GROUP(r0, r1, r2, r3, n0)                 \
+  "ldr " IO_WORD_W ", [%[d]], #4\n\t"                              \
+  IO_STEP(IO_STEP_A, 0)                                            \
+  IO_NEXT(r1, IO_STEP_A, r0)                                       \
+  IO_STEP(IO_STEP_A, 8)                                            \
+  IO_NEXT(r2, IO_STEP_A, r1)                                       \
+  IO_STEP(IO_STEP_A, 16)                                            \
+  IO_NEXT(r3, IO_STEP_A, r2)                                       \
+  IO_STEP(IO_STEP_A, 24)                                            \
+  IO_NEXT(n0, IO_STEP_A, r3)
+
+/* acc[0..8) += the 4 * groups entries at `*in` (groups >= 1); *in, *w and *d move past them. */
+INLINE void groups_32x1_inorder(float32x4_t acc[8], const float** in, const float** w, const int8_t** d,
+                                size_t rs, size_t groups) {
+  float32x4_t c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
+  float32x4_t c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
+  const float* a0 = *in;
+  const float* wp = *w;
+  const int8_t* dp = *d;
+  size_t left = groups - 1; /* groups that follow the current one */
+  __asm__ volatile(
+      IO_ROWS_OF_FIRST_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, IO_B0)
+      "ldr q24, [%[w]], #16\n\t"
+      "ldr q16, [%[a0]]\n\t"
+      "ldr q17, [%[a0], #16]\n\t"
+      "ldr q18, [%[a0], #32]\n\t"
+      "ldr q19, [%[a0], #48]\n\t"
+      "cbz %[left], .Lsprig_io_last_a%=\n"
+      ".Lsprig_io_loop%=:\n\t"
+      IO_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, IO_B0, IO_B1, IO_B2, IO_B3, "v24", "q25", 0, 0)
+      "b.eq .Lsprig_io_last_b%=\n\t"
+      IO_GROUP(IO_B0, IO_B1, IO_B2, IO_B3, "%[a0]", IO_A1, IO_A2, IO_A3, "v25", "q24", 4, 16)
+      "add %[d], %[d], #8\n\t"
+      "add %[w], %[w], #32\n\t"
+      "b.ne .Lsprig_io_loop%=\n"
+      ".Lsprig_io_last_a%=:\n\t"
+      IO_LAST_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, "v24")
+      "mov %[a0], " IO_B0 "\n\t"
+      "b .Lsprig_io_done%=\n"
+      ".Lsprig_io_last_b%=:\n\t"
+      "add %[d], %[d], #4\n\t"
+      "add %[w], %[w], #16\n\t"
+      IO_LAST_GROUP(IO_B0, IO_B1, IO_B2, IO_B3, "v25")
+      ".Lsprig_io_done%=:\n\t"
+      : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+        [c6] "+w"(c6), [c7] "+w"(c7), [a0] "+r"(a0), [w] "+r"(wp), [d] "+r"(dp), [left] "+r"(left)
+      : [rs] "r"(rs)
+      : "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "v16", "v17",
+        "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25");
+  acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3;
+  acc[4] = c4, acc[5] = c5, acc[6] = c6, acc[7] = c7;
+  *in = a0;
+  *w = wp;
+  *d = dp;
+}
+
+INLINE void channel_32x1_inorder(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const float* in = s->input;
+  const float* w = s->weights;
+  const int8_t* d = s->deltas;
+  const size_t rs = s->input_stride;
+  float32x4_t acc[8];
+  const float32x4_t vbias = vld1q_dup_f32(s->bias);
+  s->bias += 1;
+  UNROLL for (size_t v = 0; v < 8; v++) {
+    acc[v] = vbias;
+  }
+  if (nnz >= 4) {
+    groups_32x1_inorder(acc, &in, &w, &d, rs, nnz / 4);
+    nnz %= 4;
+  }
+  if (nnz >= 2) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    FMA_ROW_Q2(acc, in, 8, vw, 0);
+    NEXT_ROW(in, d, rs);
+    FMA_ROW_Q2(acc, in, 8, vw, 1);
+    NEXT_ROW(in, d, rs);
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    const float32x4_t vw = vld1q_dup_f32(w);
+    w += 1;
+    FMA_ROW_QB(acc, in, 8, vw);
+    NEXT_ROW(in, d, rs);
+  }
+  UNROLL for (size_t v = 0; v < 8; v++) {
+    vst1q_f32(out + 4 * v, clampq(acc[v], c));
+  }
+  s->input = in;
+  s->weights = w;
+  s->deltas = d;
+}
+
 /* ---------------------------------------------------------------------------------------------
  * NR = 2: blocks of 2 channels sharing one delta per column; weights are (ch0, ch1) pairs.
  */
@@ -623,15 +830,21 @@ INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stri
   s->deltas = d;
 }
 
+/* The inner loop of the 32x1 tile: plain (channel_x1_q), rows a group ahead for out-of-order cores,
+ * or the assembly loop for in-order cores. */
+enum loop32 { loop32_plain, loop32_pipelined, loop32_inorder };
+
 /* ---------------------------------------------------------------------------------------------
- * Drivers. `mr`, `nr` and `pipelined` are constants at every call site, so each kernel keeps only
+ * Drivers. `mr`, `nr` and `loop` are constants at every call site, so each kernel keeps only
  * its own tile code.
  */
 
-INLINE void channel_x1(size_t mr, bool pipelined, struct stream* s, uint32_t nnz, float* out,
+INLINE void channel_x1(size_t mr, enum loop32 loop, struct stream* s, uint32_t nnz, float* out,
                              struct clamp c) {
-  if (mr == 32 && pipelined) {
+  if (mr == 32 && loop == loop32_pipelined) {
     channel_32x1_pipelined(s, nnz, out, c);
+  } else if (mr == 32 && loop == loop32_inorder) {
+    channel_32x1_inorder(s, nnz, out, c);
   } else if (mr >= 4) {
     channel_x1_q(mr / 4, s, nnz, out, c);
   } else if (mr == 2) {
@@ -663,7 +876,7 @@ INLINE void block(size_t mr, size_t nr, struct stream* s, uint32_t ncols, float*
 }
 
 /* All nc channels for the `mr` pixels starting at input / output. */
-INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* input, size_t input_stride,
+INLINE void tile(size_t mr, size_t nr, enum loop32 loop, size_t nc, const float* input, size_t input_stride,
                        const float* bias, const float* weights, const int8_t* deltas, const uint32_t* nnz,
                        float* output, size_t stride, struct clamp c) {
   struct stream s = {input, bias, weights, deltas, input_stride};
@@ -677,7 +890,7 @@ INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* i
     }
   }
   for (; n < nc; n++) {
-    channel_x1(mr, pipelined, &s, *nnz++, output, c);
+    channel_x1(mr, loop, &s, *nnz++, output, c);
     output = next_channel(output, stride);
   }
 }
@@ -685,38 +898,39 @@ INLINE void tile(size_t mr, size_t nr, bool pipelined, size_t nc, const float* i
 /* One out-of-line function per tile shape, so that each inner loop gets the whole register file
  * (inlined together, the remainder tiles' pointers pushed the full tile's loop counters to the
  * stack). */
-#define DEFINE_TILE(MR, NR, PIPELINED, NAME)                                                                \
+#define DEFINE_TILE(MR, NR, LOOP, NAME)                                                                     \
   static __attribute__((noinline)) void NAME(size_t nc, const float* input, size_t input_stride,            \
                                              const float* bias, const float* weights,                       \
                                              const int8_t* deltas, const uint32_t* nnz, float* output,     \
                                              size_t stride, const struct sprig_f32_minmax_params* params) { \
     const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                      \
-    tile(MR, NR, PIPELINED, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, c);        \
+    tile(MR, NR, LOOP, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, c);        \
   }
 
-DEFINE_TILE(1, 1, false, tile_1x1)
-DEFINE_TILE(2, 1, false, tile_2x1)
-DEFINE_TILE(4, 1, false, tile_4x1)
-DEFINE_TILE(8, 1, false, tile_8x1)
-DEFINE_TILE(16, 1, false, tile_16x1)
-DEFINE_TILE(32, 1, false, tile_32x1)
-DEFINE_TILE(32, 1, true, tile_32x1_pipelined)
-DEFINE_TILE(1, 2, false, tile_1x2)
-DEFINE_TILE(2, 2, false, tile_2x2)
-DEFINE_TILE(4, 2, false, tile_4x2)
-DEFINE_TILE(8, 2, false, tile_8x2)
-DEFINE_TILE(16, 2, false, tile_16x2)
-DEFINE_TILE(32, 2, false, tile_32x2)
-DEFINE_TILE(1, 4, false, tile_1x4)
-DEFINE_TILE(2, 4, false, tile_2x4)
-DEFINE_TILE(4, 4, false, tile_4x4)
-DEFINE_TILE(8, 4, false, tile_8x4)
-DEFINE_TILE(16, 4, false, tile_16x4)
+DEFINE_TILE(1, 1, loop32_plain, tile_1x1)
+DEFINE_TILE(2, 1, loop32_plain, tile_2x1)
+DEFINE_TILE(4, 1, loop32_plain, tile_4x1)
+DEFINE_TILE(8, 1, loop32_plain, tile_8x1)
+DEFINE_TILE(16, 1, loop32_plain, tile_16x1)
+DEFINE_TILE(32, 1, loop32_plain, tile_32x1)
+DEFINE_TILE(32, 1, loop32_pipelined, tile_32x1_pipelined)
+DEFINE_TILE(32, 1, loop32_inorder, tile_32x1_inorder)
+DEFINE_TILE(1, 2, loop32_plain, tile_1x2)
+DEFINE_TILE(2, 2, loop32_plain, tile_2x2)
+DEFINE_TILE(4, 2, loop32_plain, tile_4x2)
+DEFINE_TILE(8, 2, loop32_plain, tile_8x2)
+DEFINE_TILE(16, 2, loop32_plain, tile_16x2)
+DEFINE_TILE(32, 2, loop32_plain, tile_32x2)
+DEFINE_TILE(1, 4, loop32_plain, tile_1x4)
+DEFINE_TILE(2, 4, loop32_plain, tile_2x4)
+DEFINE_TILE(4, 4, loop32_plain, tile_4x4)
+DEFINE_TILE(8, 4, loop32_plain, tile_8x4)
+DEFINE_TILE(16, 4, loop32_plain, tile_16x4)
 
 #define TILE_ARGS nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, stride, params
 
-/* Runs the (mr, nr) tile at pixel p; mr, nr and pipelined are constants, so one call remains. */
-INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, const float* input,
+/* Runs the (mr, nr) tile at pixel p; mr, nr and loop are constants, so one call remains. */
+INLINE void run_tile(size_t mr, size_t nr, enum loop32 loop, size_t p, size_t nc, const float* input,
                            size_t input_stride, const float* bias, const float* weights, const int8_t* deltas,
                            const uint32_t* nnz, float* output,
                            size_t stride, const struct sprig_f32_minmax_params* params) {
@@ -728,8 +942,10 @@ INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, 
       case 8: tile_8x1(TILE_ARGS); break;
       case 16: tile_16x1(TILE_ARGS); break;
       case 32:
-        if (pipelined && input_stride <= (size_t) INT32_MAX) { /* its offsets are int8 x int32 */
+        if (loop == loop32_pipelined && input_stride <= (size_t) INT32_MAX) { /* int8 x int32 offsets */
           tile_32x1_pipelined(TILE_ARGS);
+        } else if (loop == loop32_inorder) {
+          tile_32x1_inorder(TILE_ARGS);
         } else {
           tile_32x1(TILE_ARGS);
         }
@@ -758,57 +974,58 @@ INLINE void run_tile(size_t mr, size_t nr, bool pipelined, size_t p, size_t nc, 
 #undef TILE_ARGS
 
 /* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
-INLINE void spmm(size_t mr, size_t nr, bool pipelined, size_t mc, size_t nc, const float* input,
+INLINE void spmm(size_t mr, size_t nr, enum loop32 loop, size_t mc, size_t nc, const float* input,
                        size_t input_stride, const float* bias, const float* weights, const int8_t* deltas,
                        const uint32_t* nnz, float* output,
                        size_t stride, const struct sprig_f32_minmax_params* params) {
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, nr, pipelined, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
+    run_tile(mr, nr, loop, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
   }
   /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
    * has a constant tile, whatever the optimization level decides to unroll). */
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
+    run_tile(16, nr, loop32_plain, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
+    run_tile(8, nr, loop32_plain, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
+    run_tile(4, nr, loop32_plain, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
+    run_tile(2, nr, loop32_plain, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, nr, false, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
+    run_tile(1, nr, loop32_plain, p, nc, input, input_stride, bias, weights, deltas, nnz, output, stride, params);
   }
 }
 
-#define DEFINE_NEONFMA_SPMM(MR, NR, PIPELINED, SUFFIX)                                                 \
+#define DEFINE_NEONFMA_SPMM(MR, NR, LOOP, SUFFIX)                                                      \
   _Static_assert(((MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32) &&                               \
                      ((NR) == 1 || (NR) == 2 || ((NR) == 4 && (MR) <= 16)) &&                          \
-                     (!(PIPELINED) || ((MR) == 32 && (NR) == 1)),                                      \
+                     ((LOOP) == loop32_plain || ((MR) == 32 && (NR) == 1)),                            \
                  "no neonfma tile for this MR x NR");                                                  \
   void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__aarch64_neonfma##SUFFIX(                           \
       size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights, \
       const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,            \
       const struct sprig_f32_minmax_params* params) {                                                  \
-    spmm(MR, NR, PIPELINED, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,     \
+    spmm(MR, NR, LOOP, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,          \
          output_stride, params);                                                                       \
   }
 
-DEFINE_NEONFMA_SPMM(4, 1, false, )
-DEFINE_NEONFMA_SPMM(8, 1, false, )
-DEFINE_NEONFMA_SPMM(16, 1, false, )
-DEFINE_NEONFMA_SPMM(32, 1, false, )
-DEFINE_NEONFMA_SPMM(32, 1, true, _pipelined)
-DEFINE_NEONFMA_SPMM(8, 2, false, )
-DEFINE_NEONFMA_SPMM(16, 2, false, )
-DEFINE_NEONFMA_SPMM(32, 2, false, )
-DEFINE_NEONFMA_SPMM(8, 4, false, )
-DEFINE_NEONFMA_SPMM(16, 4, false, )
+DEFINE_NEONFMA_SPMM(4, 1, loop32_plain, )
+DEFINE_NEONFMA_SPMM(8, 1, loop32_plain, )
+DEFINE_NEONFMA_SPMM(16, 1, loop32_plain, )
+DEFINE_NEONFMA_SPMM(32, 1, loop32_plain, )
+DEFINE_NEONFMA_SPMM(32, 1, loop32_pipelined, _pipelined)
+DEFINE_NEONFMA_SPMM(32, 1, loop32_inorder, _inorder)
+DEFINE_NEONFMA_SPMM(8, 2, loop32_plain, )
+DEFINE_NEONFMA_SPMM(16, 2, loop32_plain, )
+DEFINE_NEONFMA_SPMM(32, 2, loop32_plain, )
+DEFINE_NEONFMA_SPMM(8, 4, loop32_plain, )
+DEFINE_NEONFMA_SPMM(16, 4, loop32_plain, )

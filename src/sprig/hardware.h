@@ -17,6 +17,9 @@ struct sprig_hardware {
   /* The L2 cache of core 0 from cpuinfo, or SPRIG_DEFAULT_L2_BYTES when it reports none (some
    * virtual machines hide the cache topology). */
   size_t l2_bytes;
+  /* More than half of the cores are in-order ARM cores (Cortex-A5/A7/A8, A32, A35, A53, A55,
+   * A510, A520, by their MIDR): kernels with an in-order variant then use it. */
+  bool inorder_cores;
 };
 
 #define SPRIG_DEFAULT_L2_BYTES ((size_t) 1 << 20)

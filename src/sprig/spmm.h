@@ -75,6 +75,8 @@ struct sprig_f32_spmm_ukernel {
   bool prefetch;
   /* The kernel an operator uses when this ISA is the best one allowed. */
   bool is_default;
+  /* A variant for in-order cores (SPRIG_F32_SPMM_UKERNEL_INORDER in kernels/f32-spmm/list.inc). */
+  bool inorder;
 };
 
 /* Every kernel of this build, in list order (kernels/f32-spmm/list.inc). */
