@@ -4,14 +4,15 @@
  * clang-19 into the relaxed build only (SPRIG_WASM_RELAXED, cmake/sprigWasmRelaxed.cmake): a
  * module holding these kernels does not instantiate on an engine without relaxed SIMD.
  *
- * Accuracy: relaxed_madd(a, b, c) is either fused (a * b + c rounded once, where the engine has
- * FMA: V8 on x86-64 with FMA3, and on ARM64) or unfused (a * b rounded, then + c rounded); the
- * engine chooses, per module, not per call. Both are within the SIMD128 kernels' error bound:
- * per nonzero they differ at most by the rounding of one product, u * |w * x| (u = 2^-24), so
- * over a channel the two results differ by at most (terms + 1) * u * (|bias| + sum |w * x|) to
- * first order, and each is within that of the exact value. tests/f32-spmm.c checks every
- * relaxed kernel against the reference under that bound, and against its SIMD128 twin (same
- * tile, same order of terms) under the fused-vs-unfused bound.
+ * Accuracy: relaxed_madd(a, b, c) is either fused (a * b + c rounded once; node 20 on x86-64
+ * with FMA3 fuses, as tests/f32-spmm.c reports) or unfused (a * b rounded, then + c rounded); the
+ * engine chooses, and the choice is fixed for an engine on a host, not made per call. With M =
+ * |bias| + sum |w * x| over a channel's terms and u = 2^-24, the fused sum is within terms * u * M
+ * of the exact value and the unfused one within (terms + 1) * u * M (to first order), both inside
+ * the (terms + 2) bound every kernel is tested against; so the two differ by at most
+ * (2 terms + 2) * u * M. tests/f32-spmm.c checks every relaxed kernel against the reference,
+ * against its SIMD128 twin (same tile, same order of terms) under that difference bound, and on
+ * one product whose exact result tells fused from unfused, accepting only those two values.
  *
  * Clamp: the two flavours of wasmsimd.c (_x86: pmax/pmin, one instruction each on x86; _arm:
  * f32x4.min/max, one instruction each on ARM), not f32x4.relaxed_min/max: those would be one
