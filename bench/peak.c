@@ -31,6 +31,9 @@ extern const struct bench_peak_probe bench_peak_probe_neonvfpv4;
 #if SPRIG_BENCH_PEAK_WASMSIMD
 extern const struct bench_peak_probe bench_peak_probe_wasmsimd;
 #endif
+#if SPRIG_BENCH_PEAK_WASMRELAXEDSIMD
+extern const struct bench_peak_probe bench_peak_probe_wasmrelaxedsimd;
+#endif
 
 static const struct bench_peak_probe* const probes[] = {
     &bench_peak_probe_scalar,
@@ -54,6 +57,9 @@ static const struct bench_peak_probe* const probes[] = {
 #endif
 #if SPRIG_BENCH_PEAK_WASMSIMD
     &bench_peak_probe_wasmsimd,
+#endif
+#if SPRIG_BENCH_PEAK_WASMRELAXEDSIMD
+    &bench_peak_probe_wasmrelaxedsimd,
 #endif
 };
 #define PROBE_COUNT (sizeof(probes) / sizeof(probes[0]))

@@ -31,6 +31,12 @@
  * < n): its padding sits on the run's first column, so an +-Inf input there gives NaN where
  * the dense product gives +-Inf. Depthwise 3x3 and 5x5 convolutions run dense kernels: every
  * tap is stored, zero weights included, so they propagate non-finite inputs as a dense product.
+ *
+ * Rounding. An output is the bias plus the stored products, summed in an order that depends on
+ * the kernel; kernels with a fused multiply-add (AVX2, AVX-512, aarch64 NEON, armv7 VFPv4, and
+ * WebAssembly relaxed SIMD where the engine fuses f32x4.relaxed_madd, its choice) round each
+ * step once, the others twice. So results differ between ISAs in the last bits (within
+ * (terms + 2) units of roundoff of the sum of magnitudes), not between runs or thread counts.
  */
 #ifndef SPRIG_H
 #define SPRIG_H

@@ -27,9 +27,10 @@ NATIVE_PKGS=(cmake make gcc g++ pkg-config
   libcpuinfo-dev libpthreadpool-dev libxnnpack-dev libcmocka-dev
   gcc-aarch64-linux-gnu libc6-dev-arm64-cross gcc-arm-linux-gnueabihf libc6-dev-armhf-cross qemu-user
   emscripten node-acorn gnuplot-nox dpkg-dev xz-utils
-  valgrind libtsan2 clang-14 libclang-rt-14-dev llvm-14)
+  valgrind libtsan2 clang-14 libclang-rt-14-dev llvm-14 clang-19)
 # valgrind: the valgrind target; libtsan2: gcc's -fsanitize=thread (tsan target); clang-14 with
 # libclang-rt-14-dev (libclang_rt.fuzzer, asan, ubsan) and llvm-14 (llvm-symbolizer): fuzz/.
+# clang-19: the relaxed-SIMD wasm kernels (wasm-relaxed target; standard relaxed opcodes).
 ARM64_DEBS=(libcmocka-dev libcmocka0 libcpuinfo-dev libcpuinfo0
   libpthreadpool-dev libpthreadpool0 libxnnpack-dev libxnnpack0)
 # armhf: what the tests link (the bench builds without XNNPACK there).

@@ -9,7 +9,8 @@
 #   on the tests that run threads; valgrind memcheck (0 errors, 0 leaks) on the native operator
 #   tests; each libFuzzer target of fuzz/ for a short time (scripts/fuzz.sh).
 # Exits non-zero if any target fails or runs no test. Usage: scripts/test.sh [target ...]
-# Targets: native asan aarch64 armv7 wasm wasm-threads install tsan valgrind fuzz (default: all).
+# Targets: native asan aarch64 armv7 wasm wasm-threads wasm-relaxed install tsan valgrind fuzz
+# (default: all).
 # Logs: build/test-logs/. SPRIG_FUZZ_SECONDS: seconds per fuzz target (default 20).
 # SPRIG_TEST_CMAKE_ARGS adds CMake arguments to every build.
 set -uo pipefail
@@ -158,6 +159,20 @@ target_wasm_threads() {
       -DCMOCKA_LIBRARY="$DEPS/cmocka-wasm-threads/lib/libcmocka.a" \
       "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch" &&
     run_ctest wasm-threads-node "$BUILD/wasm-threads"
+}
+
+# The relaxed-SIMD build (SPRIG_WASM_RELAXED: kernels/*/wasmrelaxedsimd.c compiled by clang-19,
+# linked without binaryen; cmake/sprigWasmRelaxed.cmake) under node --experimental-wasm-relaxed-simd:
+# the whole suite, the relaxed kernels in their families' tests, and the operator tests forced to
+# wasmrelaxedsimd, wasmsimd and scalar (tests/CMakeLists.txt) in one module.
+target_wasm_relaxed() {
+  export NODE_PATH=/usr/share/nodejs
+  configure_build wasm-relaxed "$BUILD/wasm-relaxed" -DCMAKE_BUILD_TYPE=Release \
+      -DCMAKE_TOOLCHAIN_FILE="$(dirname "$(readlink -f "$(command -v emcc)")")/cmake/Modules/Platform/Emscripten.cmake" \
+      -DSPRIG_ENABLE_WASMSIMD=ON -DSPRIG_WASM_RELAXED=ON -DSPRIG_BUILD_EXAMPLES=OFF \
+      -DCMOCKA_INCLUDE_DIR="$DEPS/cmocka-wasm/include" -DCMOCKA_LIBRARY="$DEPS/cmocka-wasm/lib/libcmocka.a" \
+      "-DCMAKE_CROSSCOMPILING_EMULATOR=$(command -v node);--no-experimental-fetch;--experimental-wasm-relaxed-simd" &&
+    run_ctest wasm-relaxed-node "$BUILD/wasm-relaxed"
 }
 
 # The functions include/sprig.h declares, one per line, sorted. Each declaration must start with
@@ -330,7 +345,7 @@ target_fuzz() {
 }
 
 targets=("$@")
-[ ${#targets[@]} -eq 0 ] && targets=(native asan aarch64 armv7 wasm wasm-threads install tsan valgrind fuzz)
+[ ${#targets[@]} -eq 0 ] && targets=(native asan aarch64 armv7 wasm wasm-threads wasm-relaxed install tsan valgrind fuzz)
 for t in "${targets[@]}"; do
   case "$t" in
     native) target_native ;;
@@ -339,6 +354,7 @@ for t in "${targets[@]}"; do
     armv7) target_armv7 ;;
     wasm) target_wasm ;;
     wasm-threads) target_wasm_threads ;;
+    wasm-relaxed) target_wasm_relaxed ;;
     install) [ -d "$BUILD/native-release" ] || target_native; target_install ;;
     tsan) target_tsan ;;
     valgrind) target_valgrind ;;

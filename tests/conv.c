@@ -21,7 +21,8 @@ static bool family_has(const char* isa, bool depthwise) {
   return false;
 }
 
-/* With SPRIG_FORCE_ISA=x, the operator runs an x kernel (scalar when its family has none). */
+/* With SPRIG_FORCE_ISA=x, the operator runs an x kernel (x's base ISA's when its family has
+ * none: scalar, or wasmsimd for wasmrelaxedsimd). */
 static void check_kernel_name(sprig_operator_t op) {
   const char* name = sprig_operator_kernel_name(op);
   assert_non_null(name);
@@ -31,7 +32,7 @@ static void check_kernel_name(sprig_operator_t op) {
   }
   const bool depthwise = strstr(name, "dwconv") != NULL;
   const bool is_conv_family = depthwise || strstr(name, "spconv") != NULL;
-  const char* expected = !is_conv_family || family_has(forced, depthwise) ? forced : "scalar";
+  const char* expected = !is_conv_family || family_has(forced, depthwise) ? forced : forced_isa_fallback();
   if (!kernel_name_has_isa(name, expected)) {
     fail_msg("SPRIG_FORCE_ISA=%s but the operator runs %s", forced, name);
   }

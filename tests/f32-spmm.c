@@ -469,6 +469,115 @@ static void chosen_on_inorder_cores(const void* ukernel) {
   assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
 }
 
+/* ---- relaxed-SIMD kernels: f32x4.relaxed_madd may or may not fuse ---- */
+
+/* The SIMD128 kernel a relaxed one rewrites (same tile and flavour, "__wasmsimd_" for
+ * "__wasmrelaxedsimd_" in the name), or NULL. */
+static const struct sprig_f32_spmm_ukernel* simd128_twin(const struct sprig_f32_spmm_ukernel* uk) {
+  const char* tag = "__wasmrelaxedsimd_";
+  const char* at = strstr(uk->name, tag);
+  if (at == NULL) {
+    return NULL;
+  }
+  char name[128];
+  snprintf(name, sizeof(name), "%.*s__wasmsimd_%s", (int) (at - uk->name), uk->name, at + strlen(tag));
+  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
+    if (strcmp(sprig_f32_spmm_ukernels[i].name, name) == 0) {
+      return &sprig_f32_spmm_ukernels[i];
+    }
+  }
+  return NULL;
+}
+
+static bool has_simd128_twin(const void* ukernel) {
+  return simd128_twin(ukernel) != NULL;
+}
+
+static bool is_relaxed(const void* ukernel) {
+  return strstr(((const struct sprig_f32_spmm_ukernel*) ukernel)->name, "__wasmrelaxedsimd_") != NULL;
+}
+
+/* One nonzero w = 1 + 2^-12 on inputs x = 1 + 2^-12 with bias -1: w * x = 1 + 2^-11 + 2^-24 is
+ * not a float (it rounds to 1 + 2^-11), so a fused madd gives exactly 2^-11 + 2^-24 and an
+ * unfused one exactly 2^-11; anything else is wrong. Every pixel of a tile and of the remainder
+ * tiles must agree (one engine, one choice). */
+static void madd_fused_or_unfused(const void* ukernel) {
+  KERNEL(uk);
+  const float w = 1.0f + 0x1.0p-12f;
+  const size_t m = 2 * uk->mr + 3;
+  float* input = malloc(m * sizeof(float));
+  float* output = malloc(m * sizeof(float));
+  fill_value(input, m, w);
+  fill_value(output, m, SENTINEL);
+  struct csr a = csr_from_dense(&w, 1, 1);
+  struct kernel_stream s = make_stream(&a, 1);
+  const float bias = -1.0f;
+  const struct sprig_f32_minmax_params params = {-INFINITY, INFINITY};
+  uk->fn(m, 1, input, m * sizeof(float), &bias, s.weights, s.deltas, s.nnz, output, m * sizeof(float), &params);
+  const float fused = 0x1.0p-11f + 0x1.0p-24f;
+  const float unfused = 0x1.0p-11f;
+  if (output[0] != fused && output[0] != unfused) {
+    fail_msg("%s: pixel 0 is %a, neither fused (%a) nor unfused (%a)", *kernel_test_name(), (double) output[0],
+             (double) fused, (double) unfused);
+  }
+  for (size_t p = 1; p < m; p++) {
+    if (output[p] != output[0]) {
+      fail_msg("%s: pixel %zu is %a, pixel 0 %a", *kernel_test_name(), p, (double) output[p], (double) output[0]);
+    }
+  }
+  print_message("%s: relaxed_madd is %s on this engine\n", uk->name, output[0] == fused ? "fused" : "unfused");
+  free_stream(&s);
+  csr_free(&a);
+  free(input);
+  free(output);
+}
+
+/* The relaxed kernel against its SIMD128 twin on one problem: both sum the same terms in the
+ * same order, one with fused or unfused madds, the other with f32x4.mul + f32x4.add. Each is
+ * within terms * u (fused) or (terms + 1) * u (unfused) of the exact value, relative to the sum
+ * of magnitudes M, so they differ by at most (2 terms + 2) u M (u = 2^-24). */
+static void matches_simd128_twin(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_f32_spmm_ukernel* twin = simd128_twin(uk);
+  const size_t m = 3 * uk->mr + 5, n = 2 * uk->nr + 3, k = 300;
+  struct rng rng = {7};
+  float* dense = malloc(n * k * sizeof(float));
+  fill_sparse(&rng, dense, n, k, 0.5);
+  struct csr a = csr_from_dense(dense, n, k);
+  float* bias = malloc(n * sizeof(float));
+  fill_random(&rng, bias, n);
+  float* input = malloc(k * m * sizeof(float));
+  fill_random(&rng, input, k * m);
+  float* relaxed = malloc(n * m * sizeof(float));
+  float* simd128 = malloc(n * m * sizeof(float));
+  struct kernel_stream s = make_stream(&a, uk->nr);
+  const struct sprig_f32_minmax_params params = {-INFINITY, INFINITY};
+  call_kernel(uk, &s, bias, input, m, relaxed, m, 0, n, 0, m, &params);
+  call_kernel(twin, &s, bias, input, m, simd128, m, 0, n, 0, m, &params);
+  for (size_t r = 0; r < n; r++) {
+    const size_t terms = s.nnz[r < s.blocks * uk->nr ? r / uk->nr : s.blocks + (r - s.blocks * uk->nr)];
+    for (size_t p = 0; p < m; p++) {
+      double magnitude = fabs(bias[r]);
+      for (uint32_t j = a.row_ptr[r]; j < a.row_ptr[r + 1]; j++) {
+        magnitude += fabs(a.values[j] * input[a.col_idx[j] * m + p]);
+      }
+      const double bound = (double) (2 * terms + 2) * 0x1.0p-24 * magnitude;
+      const double diff = fabs((double) relaxed[r * m + p] - (double) simd128[r * m + p]);
+      if (!(diff <= bound)) {
+        fail_msg("%s: channel %zu pixel %zu: %.9g vs %s %.9g (bound %.3g)", *kernel_test_name(), r, p,
+                 (double) relaxed[r * m + p], twin->name, (double) simd128[r * m + p], bound);
+      }
+    }
+  }
+  free_stream(&s);
+  csr_free(&a);
+  free(dense);
+  free(bias);
+  free(input);
+  free(relaxed);
+  free(simd128);
+}
+
 static const struct kernel_test_case cases[] = {
     {"k = 1", k_eq_1, NULL},
     {"m = 1", m_eq_1, NULL},
@@ -492,6 +601,8 @@ static const struct kernel_test_case cases[] = {
     {"large: m = 8 MR + 3, k = 300", large, NULL},
     {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
     {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
+    {"relaxed madd: fused or unfused, exactly", madd_fused_or_unfused, is_relaxed},
+    {"relaxed madd: within the fused-vs-unfused bound of the SIMD128 twin", matches_simd128_twin, has_simd128_twin},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

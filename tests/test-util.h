@@ -199,6 +199,16 @@ static inline bool kernel_name_has_isa(const char* name, const char* isa) {
   return false;
 }
 
+/* The ISA whose kernels a family without kernels of the forced ISA (SPRIG_FORCE_ISA) runs: the
+ * forced ISA's base (wasmrelaxedsimd: wasmsimd; avxvnni: avx2, ...), scalar for the others. */
+static inline const char* forced_isa_fallback(void) {
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  if (hw == NULL || hw->forced_isa == sprig_isa_count) {
+    return "scalar";
+  }
+  return sprig_isa_to_string(sprig_isa_base(hw->forced_isa));
+}
+
 /* Skips the running test, visibly, when this CPU (or build) cannot run kernels of `isa`. */
 #define SKIP_UNLESS_ISA(name, isa)                                                                \
   do {                                                                                           \
