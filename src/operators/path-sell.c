@@ -30,8 +30,11 @@ bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_h
   if (w->pattern.format != SPRIG_FORMAT_CSR || w->dtype != sprig_weights_dtype_f32) {
     return false;
   }
+  /* Only with a kernel of the best allowed ISA (or the ISA it extends): where the family has
+   * none (armv7), the SpMM path's SIMD kernels beat scalar sliced rows. */
   const struct sprig_f32_sellmv_ukernel* k = sprig_choose_f32_sellmv_ukernel(hardware);
-  if (k == NULL) {
+  const enum sprig_isa best = sprig_best_isa(hardware);
+  if (k == NULL || (k->isa != best && k->isa != sprig_isa_base(best))) {
     return false;
   }
   const struct sprig_sell_shape shape = sprig_sell_measure(w, k->slice_rows);
