@@ -124,10 +124,12 @@ SPRIG_API const char* sprig_status_string(enum sprig_status status);
 
 /* Initializes hardware detection and kernel choice. Idempotent and thread-safe; every other
  * call that needs it returns sprig_status_uninitialized until it succeeded.
- * The environment variable SPRIG_FORCE_ISA=scalar|sse2|avx2|avx512f|avxvnni|avx512vnni|neonfma|
- * neondot|neon|neonvfpv4|wasmsimd (neon, neonvfpv4: armv7 NEON without / with VFPv4 FMA)
- * restricts kernel choice to kernels of that instruction set (scalar where a kernel family has
- * none); naming one the CPU lacks makes this call fail with sprig_status_unsupported_hardware,
+ * The environment variable SPRIG_FORCE_ISA=scalar|sse2|avx2|avx512f|avxvnni|avx512vnni|
+ * avx512fp16|neonfma|neondot|neonfp16arith|neon|neonvfpv4|wasmsimd|wasmrelaxedsimd (neon,
+ * neonvfpv4: armv7 NEON without / with VFPv4 FMA) restricts kernel choice to kernels of that
+ * instruction set (for an extension -- avxvnni, avx512vnni, avx512fp16, neondot, neonfp16arith,
+ * wasmrelaxedsimd -- also of the ISA it extends, in families it has no kernels for; scalar where
+ * a kernel family has none); naming one the CPU lacks makes this call fail with sprig_status_unsupported_hardware,
  * and an unknown name with sprig_status_invalid_parameter. */
 SPRIG_API enum sprig_status sprig_initialize(void);
 
