@@ -278,3 +278,45 @@ enum sprig_status sprig_release_weights(sprig_weights_t weights) {
   }
   return sprig_status_success;
 }
+
+enum sprig_status sprig_pack_dense_through_f32(size_t rows, size_t cols, const void* dense, sprig_widen_fn widen,
+                                               sprig_narrow_fn narrow, const struct sprig_sparsity* pattern,
+                                               uint32_t flags, const struct sprig_pack_names* names,
+                                               struct sprig_weights** out) {
+  const char* caller = names->function;
+  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, SPRIG_FLAG_PRUNE, out, names);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  size_t float_bytes;
+  if (!sprig_mul3_size(rows, cols, sizeof(float), &float_bytes)) {
+    sprig_log_error("%s: a %zu x %zu matrix (%s x %s) overflows size_t", caller, rows, cols, names->rows, names->cols);
+    return sprig_status_invalid_parameter;
+  }
+  if (dense == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, names->dense);
+    return sprig_status_invalid_parameter;
+  }
+  if ((status = sprig_check_pattern(rows, pattern, caller)) != sprig_status_success) {
+    return status;
+  }
+  float* image = malloc(float_bytes);
+  if (image == NULL) {
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  widen(dense, rows * cols, image);
+  struct sprig_weights* w = NULL;
+  status = sprig_pack_dense_f32(rows, cols, image, pattern, flags, names, &w);
+  free(image);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  if ((status = narrow(w)) != sprig_status_success) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_release_weights(w);
+    return status;
+  }
+  *out = w;
+  return sprig_status_success;
+}

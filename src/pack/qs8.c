@@ -27,60 +27,25 @@ static bool narrow_values(float** values, int8_t** narrowed, size_t count) {
   return true;
 }
 
-/* The number of values each float array of packed weights holds. */
-static size_t csr_entries(const struct sprig_weights* w) {
-  return w->row_ptr != NULL ? w->row_ptr[w->rows] : 0;
-}
-
 static enum sprig_status narrow_weights(struct sprig_weights* w) {
-  const bool ok = narrow_values(&w->values, &w->values_s8, csr_entries(w)) &&
+  const bool ok = narrow_values(&w->values, &w->values_s8, sprig_csr_stored_entries(w)) &&
                   narrow_values(&w->block_values, &w->block_values_s8, w->blocks * w->block_height * w->block_width) &&
                   narrow_values(&w->nm_values, &w->nm_values_s8, w->stored_values);
   w->dtype = sprig_weights_dtype_qs8;
   return ok ? sprig_status_success : sprig_status_out_of_memory;
 }
 
+static void widen_values(const void* dense, size_t count, float* image) {
+  const int8_t* values = dense;
+  for (size_t i = 0; i < count; i++) {
+    image[i] = (float) values[i];
+  }
+}
+
 enum sprig_status sprig_pack_dense_qs8(size_t rows, size_t cols, const int8_t* dense,
                                        const struct sprig_sparsity* pattern, uint32_t flags,
                                        const struct sprig_pack_names* names, struct sprig_weights** out) {
-  const char* caller = names->function;
-  enum sprig_status status = sprig_check_pack_arguments(rows, cols, flags, SPRIG_FLAG_PRUNE, out, names);
-  if (status != sprig_status_success) {
-    return status;
-  }
-  size_t float_bytes;
-  if (!sprig_mul3_size(rows, cols, sizeof(float), &float_bytes)) {
-    sprig_log_error("%s: a %zu x %zu matrix (%s x %s) overflows size_t", caller, rows, cols, names->rows, names->cols);
-    return sprig_status_invalid_parameter;
-  }
-  if (dense == NULL) {
-    sprig_log_error("%s: %s is NULL", caller, names->dense);
-    return sprig_status_invalid_parameter;
-  }
-  if ((status = sprig_check_pattern(rows, pattern, caller)) != sprig_status_success) {
-    return status;
-  }
-  float* image = malloc(float_bytes);
-  if (image == NULL) {
-    sprig_log_error("%s: out of memory", caller);
-    return sprig_status_out_of_memory;
-  }
-  for (size_t i = 0; i < rows * cols; i++) {
-    image[i] = (float) dense[i];
-  }
-  struct sprig_weights* w = NULL;
-  status = sprig_pack_dense_f32(rows, cols, image, pattern, flags, names, &w);
-  free(image);
-  if (status != sprig_status_success) {
-    return status;
-  }
-  if ((status = narrow_weights(w)) != sprig_status_success) {
-    sprig_log_error("%s: out of memory", caller);
-    sprig_release_weights(w);
-    return status;
-  }
-  *out = w;
-  return sprig_status_success;
+  return sprig_pack_dense_through_f32(rows, cols, dense, widen_values, narrow_weights, pattern, flags, names, out);
 }
 
 enum sprig_status sprig_pack_weights_qs8(size_t rows, size_t cols, const int8_t* dense,

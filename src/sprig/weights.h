@@ -200,6 +200,24 @@ enum sprig_status sprig_pack_dense_f32(size_t rows, size_t cols, const float* de
                                        const struct sprig_sparsity* pattern, uint32_t flags,
                                        const struct sprig_pack_names* names, struct sprig_weights** out);
 
+/* Packing of a narrower element type through the f32 packers: `widen` writes the exact float
+ * image of `count` elements, `narrow` replaces the packed float arrays by the type's own (and
+ * sets the dtype), returning sprig_status_out_of_memory when it cannot. */
+typedef void (*sprig_widen_fn)(const void* dense, size_t count, float* image);
+typedef enum sprig_status (*sprig_narrow_fn)(struct sprig_weights* w);
+
+/* Checks the arguments as sprig_pack_dense_f32 does (dense NULL, sizes, flags, pattern), packs
+ * the float image with it, then narrows; on error nothing is kept. */
+enum sprig_status sprig_pack_dense_through_f32(size_t rows, size_t cols, const void* dense, sprig_widen_fn widen,
+                                               sprig_narrow_fn narrow, const struct sprig_sparsity* pattern,
+                                               uint32_t flags, const struct sprig_pack_names* names,
+                                               struct sprig_weights** out);
+
+/* Stored CSR entries (bridges included) of packed weights; 0 for the other formats. */
+static inline size_t sprig_csr_stored_entries(const struct sprig_weights* w) {
+  return w->row_ptr != NULL ? w->row_ptr[w->rows] : 0;
+}
+
 /* sprig_pack_weights_qs8 for a caller known by `names`. */
 enum sprig_status sprig_pack_dense_qs8(size_t rows, size_t cols, const int8_t* dense,
                                        const struct sprig_sparsity* pattern, uint32_t flags,
