@@ -123,14 +123,8 @@ size_t sprig_conv_output_size(size_t input, uint32_t padding_before, uint32_t pa
   return padded < span ? 0 : (padded - span) / stride + 1;
 }
 
-enum sprig_status sprig_reshape_conv2d_nchw_f32(
-    sprig_operator_t op, size_t batch, size_t height, size_t width,
-    size_t* output_height_out, size_t* output_width_out) {
-  static const char caller[] = "sprig_reshape_conv2d_nchw_f32";
-  enum sprig_status status = sprig_check_operator(op, sprig_operator_type_conv2d_nchw, caller);
-  if (status != sprig_status_success) {
-    return status;
-  }
+enum sprig_status sprig_check_conv_shape(const struct sprig_operator* op, size_t batch, size_t height, size_t width,
+                                         size_t element_bytes, const char* caller, struct sprig_conv_shape* shape) {
   if (batch == 0 || height == 0 || width == 0 || height > UINT32_MAX || width > UINT32_MAX) {
     sprig_log_error("%s: batch (%zu), height (%zu) and width (%zu) must be > 0 (and the sizes below 2^32)", caller,
                     batch, height, width);
@@ -149,12 +143,34 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
   const size_t input_channels = (size_t) p->groups * p->input_channels;
   size_t input_pixels, output_pixels, input_image_bytes, output_image_bytes, total;
   if (!sprig_mul_size(height, width, &input_pixels) || !sprig_mul_size(output_height, output_width, &output_pixels) ||
-      !sprig_mul3_size(input_pixels, sizeof(float), input_channels, &input_image_bytes) ||
-      !sprig_mul3_size(output_pixels, sizeof(float), op->rows, &output_image_bytes) ||
+      !sprig_mul3_size(input_pixels, element_bytes, input_channels, &input_image_bytes) ||
+      !sprig_mul3_size(output_pixels, element_bytes, op->rows, &output_image_bytes) ||
       !sprig_mul_size(input_image_bytes, batch, &total) || !sprig_mul_size(output_image_bytes, batch, &total)) {
     sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
     return sprig_status_invalid_parameter;
   }
+  *shape = (struct sprig_conv_shape){output_height, output_width, input_pixels, output_pixels};
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_reshape_conv2d_nchw_f32(
+    sprig_operator_t op, size_t batch, size_t height, size_t width,
+    size_t* output_height_out, size_t* output_width_out) {
+  static const char caller[] = "sprig_reshape_conv2d_nchw_f32";
+  enum sprig_status status = sprig_check_operator(op, sprig_operator_type_conv2d_nchw, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  struct sprig_conv_shape shape;
+  if ((status = sprig_check_conv_shape(op, batch, height, width, sizeof(float), caller, &shape)) !=
+      sprig_status_success) {
+    return status;
+  }
+  const size_t output_height = shape.output_height, output_width = shape.output_width;
+  const size_t input_pixels = shape.input_pixels, output_pixels = shape.output_pixels;
+  const size_t input_image_bytes = input_pixels * sizeof(float) * op->geometry.params.groups *
+                                   op->geometry.params.input_channels;
+  const size_t output_image_bytes = output_pixels * sizeof(float) * op->rows;
   const struct sprig_problem problem = {
       .images = batch,
       .pixels = output_pixels,

@@ -508,28 +508,12 @@ enum sprig_status sprig_reshape_conv2d_nchw_f16(sprig_operator_t op, size_t batc
   if (status != sprig_status_success) {
     return status;
   }
-  if (batch == 0 || height == 0 || width == 0 || height > UINT32_MAX || width > UINT32_MAX) {
-    sprig_log_error("%s: batch (%zu), height (%zu) and width (%zu) must be > 0 (and the sizes below 2^32)", caller,
-                    batch, height, width);
-    return sprig_status_invalid_parameter;
+  struct sprig_conv_shape shape;
+  if ((status = sprig_check_conv_shape(op, batch, height, width, sizeof(uint16_t), caller, &shape)) != sprig_status_success) {
+    return status;
   }
-  const struct sprig_conv2d_params* p = &op->geometry.params;
-  const size_t output_height = sprig_conv_output_size(height, p->padding_top, p->padding_bottom, p->kernel_height,
-                                                      p->dilation_height, p->stride_height);
-  const size_t output_width = sprig_conv_output_size(width, p->padding_left, p->padding_right, p->kernel_width,
-                                                     p->dilation_width, p->stride_width);
-  if (output_height == 0 || output_width == 0) {
-    sprig_log_error("%s: the %s kernel (dilated) is larger than the padded %zu x %zu input", caller,
-                    output_height == 0 ? "height of the" : "width of the", height, width);
-    return sprig_status_invalid_parameter;
-  }
-  size_t input_pixels, output_pixels, bytes;
-  if (!sprig_mul_size(height, width, &input_pixels) || !sprig_mul_size(output_height, output_width, &output_pixels) ||
-      !sprig_mul3_size(input_pixels, (size_t) p->groups * p->input_channels, batch, &bytes) ||
-      bytes > SIZE_MAX / 2 || !sprig_mul3_size(output_pixels, op->rows, batch, &bytes) || bytes > SIZE_MAX / 2) {
-    sprig_log_error("%s: %zu x %zu x %zu tensors have a byte size that overflows size_t", caller, batch, height, width);
-    return sprig_status_invalid_parameter;
-  }
+  const size_t output_height = shape.output_height, output_width = shape.output_width;
+  const size_t output_pixels = shape.output_pixels;
   /* The plan reads the input size (direct convolutions stride their rows by it). */
   const size_t old_height = op->height, old_width = op->width;
   op->height = height;

@@ -53,6 +53,21 @@ enum sprig_status sprig_check_conv_params(const struct sprig_conv2d_params* para
 size_t sprig_conv_output_size(size_t input, uint32_t padding_before, uint32_t padding_after, uint32_t kernel,
                               uint32_t dilation, uint32_t stride);
 
+/* The shape a convolution reshape to batch x height x width gives. */
+struct sprig_conv_shape {
+  size_t output_height;
+  size_t output_width;
+  size_t input_pixels;  /* height x width */
+  size_t output_pixels; /* output_height x output_width */
+};
+
+/* The checks every convolution reshape makes, whatever its element type: batch, height and
+ * width > 0 (height, width below 2^32), the dilated kernel no larger than the padded input, and
+ * input and output tensors of `element_bytes`-byte elements whose byte sizes fit in size_t.
+ * Logs the reason and returns sprig_status_invalid_parameter when one fails. */
+enum sprig_status sprig_check_conv_shape(const struct sprig_operator* op, size_t batch, size_t height, size_t width,
+                                         size_t element_bytes, const char* caller, struct sprig_conv_shape* shape);
+
 /* Whether a convolution is a plain per-pixel product (1x1, stride 1, no padding, one group,
  * NCHW input): then the linear paths compute it. */
 bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv);
