@@ -103,16 +103,10 @@ static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, 
   return sprig_status_success;
 }
 
-/* One pixel per image, images contiguous: input vectors of K floats, outputs of N floats. */
-static bool is_vector_problem(const struct sprig_operator* op, const struct sprig_problem* p) {
-  return p->pixels == 1 && p->input_image_stride == op->cols * sizeof(float) &&
-         p->output_image_stride == op->rows * sizeof(float);
-}
-
 static enum sprig_status rowblock_plan(struct sprig_operator* op, const struct sprig_problem* problem,
                                        const char* caller) {
   struct rowblock_state* s = op->path_state;
-  if (is_vector_problem(op, problem)) {
+  if (sprig_problem_is_vectors(op, problem)) {
     return plan_matvec(op, problem->images, caller);
   }
   const enum sprig_status status = sprig_spmm_state_plan(&s->spmm, op, problem, caller);

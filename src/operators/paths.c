@@ -9,6 +9,11 @@ static bool takes_row_blocks(const struct sprig_weights* w, const struct sprig_h
          sprig_choose_f32_bspmv_ukernel(hardware, (uint32_t) w->block_width) != NULL;
 }
 
+bool sprig_problem_is_vectors(const struct sprig_operator* op, const struct sprig_problem* problem) {
+  return problem->pixels == 1 && problem->input_image_stride == op->cols * sizeof(float) &&
+         problem->output_image_stride == op->rows * sizeof(float);
+}
+
 bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv) {
   const struct sprig_conv2d_params* p = &conv->params;
   return !conv->input_nhwc && p->kernel_height == 1 && p->kernel_width == 1 && p->stride_height == 1 &&

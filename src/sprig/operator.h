@@ -68,6 +68,10 @@ struct sprig_conv_shape {
 enum sprig_status sprig_check_conv_shape(const struct sprig_operator* op, size_t batch, size_t height, size_t width,
                                          size_t element_bytes, const char* caller, struct sprig_conv_shape* shape);
 
+/* Whether a problem is a batch of vectors for the matrix-vector paths: one pixel per image,
+ * images contiguous (input vectors of K floats, outputs of N floats). */
+bool sprig_problem_is_vectors(const struct sprig_operator* op, const struct sprig_problem* problem);
+
 /* Whether a convolution is a plain per-pixel product (1x1, stride 1, no padding, one group,
  * NCHW input): then the linear paths compute it. */
 bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv);
