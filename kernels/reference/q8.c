@@ -10,13 +10,18 @@ static int32_t clamp_int(int32_t v, int32_t lo, int32_t hi) {
   return v < lo ? lo : v > hi ? hi : v;
 }
 
-int8_t sprig_reference_qs8_requantize(int32_t acc, size_t o, const struct sprig_reference_qs8_quantization* q) {
-  const float scale = q->input_scale * q->weight_scales[o] / q->output_scale;
+int8_t sprig_reference_qs8_requantize_scaled(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
+                                             int32_t output_max) {
   const float v = (float) acc * scale;
   /* Saturate before converting, so that huge values do not overflow the int conversion. */
   const float bounded = v < -1024.0f ? -1024.0f : v > 1024.0f ? 1024.0f : v;
-  const int32_t y = (int32_t) nearbyintf(bounded) + q->output_zero_point;
-  return (int8_t) clamp_int(y, q->output_min, q->output_max);
+  const int32_t y = (int32_t) nearbyintf(bounded) + zero_point;
+  return (int8_t) clamp_int(y, output_min, output_max);
+}
+
+int8_t sprig_reference_qs8_requantize(int32_t acc, size_t o, const struct sprig_reference_qs8_quantization* q) {
+  const float scale = q->input_scale * q->weight_scales[o] / q->output_scale;
+  return sprig_reference_qs8_requantize_scaled(acc, scale, q->output_zero_point, q->output_min, q->output_max);
 }
 
 /* acc as int32, wrapping, from an int64 sum. */

@@ -43,6 +43,9 @@ struct sprig_reference_qs8_quantization {
 /* y = clamp(rne((float) acc * (input_scale * weight_scales[o] / output_scale)) + output_zero_point),
  * acc = bias[o] + sum_i W[o][i] * (x[i] - input_zero_point) wrapped to int32. */
 int8_t sprig_reference_qs8_requantize(int32_t acc, size_t o, const struct sprig_reference_qs8_quantization* q);
+/* The same with the scale given: clamp(rne((float) acc * scale) + zero_point, output_min, output_max). */
+int8_t sprig_reference_qs8_requantize_scaled(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
+                                             int32_t output_max);
 
 /* output[b][o] for input [batch][in], weights [out][in]. */
 void sprig_reference_qs8_linear(

@@ -38,8 +38,8 @@ struct q8_state {
 
   /* Quantization (qs8). */
   int32_t input_zero_point;
-  int32_t output_zero_point;
-  float lowest, highest;     /* the clamp minus output_zero_point */
+  const struct sprig_qs8_requant_ukernel* requant;
+  struct sprig_qs8_requant_params requant_params; /* the clamp minus the zero point, and the zero point */
   float* scales;             /* per channel: qs8 requantization scale; qd8: weight scale */
   int32_t* kernel_bias;      /* per channel: what the planned kernel starts from */
   int32_t* signed_bias;      /* per channel: bias - input_zero_point x sum(w) (qd8: 0) */
@@ -301,40 +301,36 @@ static size_t pack_tasks(const struct sprig_operator* op, const struct q8_state*
 
 /* ---- phase 2: compute and convert ---- */
 
-/* The clamp bounds and zero point as locals: int8 stores may alias anything, so values read
- * through the state inside the loops would be reloaded per element and block vectorization. */
-static inline int8_t requantize(int32_t sum, float scale, float lowest, float highest, int32_t zero_point) {
-  float v = (float) sum * scale;
-  v = v < lowest ? lowest : v;
-  v = v > highest ? highest : v;
-  return (int8_t) (round_small(v) + zero_point);
-}
+/* Channels a linear layer's requantization gathers from one pixel's sums at a time. */
+#define GATHERED_CHANNELS 256
 
 /* qs8: the int32 sums of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of one image (channel n's
- * at sums + n * mc) to int8: into [image][rows][pixels] for a convolution, [batch][rows] for a
- * linear layer. */
+ * at sums + n * mc) to int8: into [image][rows][pixels] for a convolution (one scale per sums
+ * row), [batch][rows] for a linear layer (one scale per output column; a pixel's sums gathered
+ * into a column first unless the block is one pixel wide). */
 static void requantize_tile(const struct sprig_operator* op, const struct q8_state* s, const int32_t* sums,
                             size_t image, size_t n0, size_t nc, size_t p0, size_t mc) {
   const float* scales = s->scales + n0;
-  const float lowest = s->lowest, highest = s->highest;
-  const int32_t zero_point = s->output_zero_point;
-  const size_t pixels = s->pixels, rows = op->rows;
+  const size_t rows = op->rows;
   int8_t* output = (int8_t*) op->output;
-  if (is_linear(op)) {
-    for (size_t i = 0; i < mc; i++) {
-      int8_t* restrict y = output + (p0 + i) * rows + n0;
-      for (size_t n = 0; n < nc; n++) {
-        y[n] = requantize(sums[n * mc + i], scales[n], lowest, highest, zero_point);
-      }
-    }
+  if (!is_linear(op)) {
+    s->requant->rows(nc, mc, sums, mc * sizeof(int32_t), scales, output + (image * rows + n0) * s->pixels + p0,
+                     s->pixels, &s->requant_params);
     return;
   }
-  for (size_t n = 0; n < nc; n++) {
-    const float scale = scales[n];
-    const int32_t* restrict row = sums + n * mc;
-    int8_t* restrict y = output + (image * rows + n0 + n) * pixels + p0;
-    for (size_t i = 0; i < mc; i++) {
-      y[i] = requantize(row[i], scale, lowest, highest, zero_point);
+  if (mc == 1) {
+    s->requant->columns(1, nc, sums, 0, scales, output + p0 * rows + n0, 0, &s->requant_params);
+    return;
+  }
+  int32_t column[GATHERED_CHANNELS];
+  for (size_t i = 0; i < mc; i++) {
+    for (size_t first = 0; first < nc; first += GATHERED_CHANNELS) {
+      const size_t count = SPRIG_MIN(GATHERED_CHANNELS, nc - first);
+      for (size_t n = 0; n < count; n++) {
+        column[n] = sums[(first + n) * mc + i];
+      }
+      s->requant->columns(1, count, column, 0, scales + first, output + (p0 + i) * rows + n0 + first, 0,
+                          &s->requant_params);
     }
   }
 }
@@ -572,9 +568,9 @@ static enum sprig_status fill_state(struct q8_state* s, enum sprig_operator_type
     }
   }
   s->input_zero_point = q->input_zero_point;
-  s->output_zero_point = q->output_zero_point;
-  s->lowest = (float) (q->output_min - q->output_zero_point);
-  s->highest = (float) (q->output_max - q->output_zero_point);
+  s->requant_params = (struct sprig_qs8_requant_params){(float) (q->output_min - q->output_zero_point),
+                                                        (float) (q->output_max - q->output_zero_point),
+                                                        q->output_zero_point};
   s->output_min = q->float_min;
   s->output_max = q->float_max;
   return sprig_status_success;
@@ -625,6 +621,7 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
     op->geometry = *conv;
   }
   s->chosen = sprig_choose_qs8_spmm_ukernel(hardware);
+  s->requant = sprig_choose_qs8_requant_ukernel(hardware);
   s->stream = sprig_weights_qs8_stream(weights);
   if (s->stream == NULL || (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
     sprig_log_error("%s: out of memory", caller);

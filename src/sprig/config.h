@@ -10,6 +10,7 @@
 #include <sprig/f16-spmm.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
+#include <sprig/qs8-requant.h>
 #include <sprig/qs8-spmm.h>
 #include <sprig/sellmv.h>
 #include <sprig/spconv.h>
@@ -97,6 +98,9 @@ const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct 
 const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_qs8_spmm_ukernel* chosen,
                                                                 size_t pixels);
+
+/* The int8 requantization kernel of the best allowed ISA that has one (never NULL). */
+const struct sprig_qs8_requant_ukernel* sprig_choose_qs8_requant_ukernel(const struct sprig_hardware* hardware);
 
 /* The f16 SpMM kernel of the best allowed ISA (never NULL), and its fit to rows of `pixels`
  * pixels: sprig_fit_ukernel's rules within the chosen ISA, without the switch to scalar kernels

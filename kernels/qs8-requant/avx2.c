@@ -1,0 +1,64 @@
+/*
+ * x86 AVX2 int8 requantization (src/sprig/qs8-requant.h): 32 values per step. vcvtps2dq rounds
+ * to nearest even (the default MXCSR mode); the rounded values lie in [lowest, highest], so they
+ * pack to int16 exactly, take the zero point there and pack to int8 without saturating. AVX2's
+ * packs work within 128-bit lanes: one vpermq per 32 outputs puts the bytes back in order. The
+ * last cols % 32 values go through a 32-value buffer.
+ */
+#include <immintrin.h>
+#include <string.h>
+
+#include "entry-points.h"
+
+#define INLINE static inline __attribute__((always_inline))
+
+INLINE __m256i rounded(const int32_t* sums, __m256 scale, __m256 lowest, __m256 highest) {
+  __m256 v = _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_loadu_si256((const __m256i*) sums)), scale);
+  v = _mm256_min_ps(_mm256_max_ps(v, lowest), highest);
+  return _mm256_cvtps_epi32(v);
+}
+
+INLINE __m256 scale_at(const float* scales, bool per_column, size_t c) {
+  return per_column ? _mm256_loadu_ps(scales + c) : _mm256_broadcast_ss(scales);
+}
+
+/* 32 outputs from sums[0 .. 32) (scales from scales[c] when per_column). */
+INLINE void requant_32(const int32_t* sums, const float* scales, bool per_column, size_t c, int8_t* output,
+                       __m256 lowest, __m256 highest, __m256i zero_point) {
+  const __m256i r0 = rounded(sums, scale_at(scales, per_column, c), lowest, highest);
+  const __m256i r1 = rounded(sums + 8, scale_at(scales, per_column, c + 8), lowest, highest);
+  const __m256i r2 = rounded(sums + 16, scale_at(scales, per_column, c + 16), lowest, highest);
+  const __m256i r3 = rounded(sums + 24, scale_at(scales, per_column, c + 24), lowest, highest);
+  /* Lane-wise packs: [r0 0-3, r1 0-3, r0 4-7, r1 4-7] and the same for r2, r3. */
+  const __m256i lo = _mm256_add_epi16(_mm256_packs_epi32(r0, r1), zero_point);
+  const __m256i hi = _mm256_add_epi16(_mm256_packs_epi32(r2, r3), zero_point);
+  /* Bytes in 32-bit groups: r0 0-3, r1 0-3, r2 0-3, r3 0-3, r0 4-7, r1 4-7, r2 4-7, r3 4-7. */
+  const __m256i bytes = _mm256_packs_epi16(lo, hi);
+  const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+  _mm256_storeu_si256((__m256i*) output, _mm256_permutevar8x32_epi32(bytes, order));
+}
+
+INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, bool per_column, int8_t* output,
+                        const struct sprig_qs8_requant_params* params) {
+  const __m256 lowest = _mm256_set1_ps(params->lowest), highest = _mm256_set1_ps(params->highest);
+  const __m256i zero_point = _mm256_set1_epi16((int16_t) params->zero_point);
+  size_t c = 0;
+  for (; c + 32 <= cols; c += 32) {
+    requant_32(sums + c, scales, per_column, c, output + c, lowest, highest, zero_point);
+  }
+  if (c < cols) {
+    const size_t n = cols - c;
+    int32_t tail_sums[32] = {0};
+    float tail_scales[32] = {0};
+    int8_t tail_output[32];
+    memcpy(tail_sums, sums + c, n * sizeof(int32_t));
+    if (per_column) {
+      memcpy(tail_scales, scales + c, n * sizeof(float));
+    }
+    requant_32(tail_sums, per_column ? tail_scales : scales, per_column, 0, tail_output, lowest, highest,
+               zero_point);
+    memcpy(output + c, tail_output, n);
+  }
+}
+
+SPRIG_QS8_REQUANT_ENTRY_POINTS(avx2)
