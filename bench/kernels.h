@@ -24,4 +24,9 @@ bool bench_run_conv_kernels(const struct bench_options* options, struct bench_re
  * runs, on the --kernels shape at each sparsity (random unstructured weights); prints medians. */
 bool bench_run_f16_kernels(const struct bench_options* options);
 
+/* The int8 requantization family (bench/kernels-int8.c): every kernel of
+ * kernels/qs8-requant/list.inc this CPU runs, both entry points, on N x M int32 sums; prints
+ * medians and fails when a kernel's output differs from the scalar one's. */
+bool bench_run_qs8_requant_kernels(const struct bench_options* options);
+
 #endif /* SPRIG_BENCH_KERNELS_H */

@@ -1,0 +1,117 @@
+/*
+ * --kernels for the int8 requantization family (kernels/qs8-requant/list.inc): every kernel
+ * this CPU runs, both entry points, called directly on one block of n rows x m columns of int32
+ * sums (the --kernels shape's output channels x pixels), interleaved, medians. The sums are
+ * random in [-2^20, 2^20) with scales that put most values inside the int8 range; every kernel's
+ * output is compared with the first (scalar) kernel's.
+ */
+#include "kernels.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sprig/hardware.h>
+#include <sprig/qs8-requant.h>
+
+#include "timing.h"
+
+struct requant_problem {
+  size_t rows, cols;
+  int32_t* sums;   /* [rows][cols] */
+  float* scales;   /* [max(rows, cols)] */
+  struct sprig_qs8_requant_params params;
+};
+
+struct requant_slot {
+  const struct requant_problem* problem;
+  sprig_qs8_requant_ukernel_fn fn;
+  int8_t* output; /* [rows][cols] */
+};
+
+static bool run_requant_kernel(void* context) {
+  const struct requant_slot* s = context;
+  const struct requant_problem* p = s->problem;
+  s->fn(p->rows, p->cols, p->sums, p->cols * sizeof(int32_t), p->scales, s->output, p->cols, &p->params);
+  return true;
+}
+
+static bool make_problem(size_t rows, size_t cols, uint64_t seed, struct requant_problem* p) {
+  *p = (struct requant_problem){.rows = rows, .cols = cols, .params = {-131.0f, 124.0f, 3}};
+  const size_t scales = rows > cols ? rows : cols;
+  p->sums = malloc(rows * cols * sizeof(int32_t));
+  p->scales = malloc(scales * sizeof(float));
+  if (p->sums == NULL || p->scales == NULL) {
+    free(p->sums);
+    free(p->scales);
+    return false;
+  }
+  uint64_t state = seed * 2654435761u + 1;
+  for (size_t i = 0; i < rows * cols; i++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    p->sums[i] = (int32_t) (state >> 43) - (1 << 20);
+  }
+  for (size_t i = 0; i < scales; i++) {
+    p->scales[i] = 1.0e-4f * (float) (1 + i % 3);
+  }
+  return true;
+}
+
+/* Times the `columns` or `rows` entry point of every runnable kernel; false on a mismatch. */
+static bool time_entry_point(const struct requant_problem* p, bool columns, const struct bench_options* o) {
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  const size_t most = sprig_qs8_requant_ukernel_count;
+  struct requant_slot* slots = calloc(most, sizeof(*slots));
+  struct bench_contender* contenders = calloc(most, sizeof(*contenders));
+  const char** names = calloc(most, sizeof(*names));
+  double* medians = calloc(most, sizeof(double));
+  size_t count = 0;
+  bool ok = slots != NULL && contenders != NULL && names != NULL && medians != NULL;
+  for (size_t i = 0; ok && i < most; i++) {
+    const struct sprig_qs8_requant_ukernel* k = &sprig_qs8_requant_ukernels[i];
+    if (hw == NULL || !hw->has_isa[k->isa]) {
+      continue;
+    }
+    int8_t* output = malloc(p->rows * p->cols);
+    if (output == NULL) {
+      ok = false;
+      break;
+    }
+    slots[count] = (struct requant_slot){p, columns ? k->columns : k->rows, output};
+    names[count] = k->name;
+    contenders[count] = (struct bench_contender){run_requant_kernel, &slots[count]};
+    run_requant_kernel(&slots[count]);
+    if (count != 0 && memcmp(output, slots[0].output, p->rows * p->cols) != 0) {
+      fprintf(stderr, "sprig-bench: %s (%s) disagrees with %s\n", k->name, columns ? "columns" : "rows", names[0]);
+      ok = false;
+    }
+    count++;
+  }
+  const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &o->timing, medians) : 0;
+  printf("\nqs8-requant kernels, %s entry point, %zu x %zu int32 sums, 1 thread, %zu rounds:\n",
+         columns ? "columns (scale per column)" : "rows (scale per row)", p->rows, p->cols, reps);
+  printf("  %-48s %12s %10s\n", "kernel", "median us", "ns/value");
+  for (size_t i = 0; i < count && reps != 0; i++) {
+    printf("  %-48s %12.2f %10.3f\n", names[i], medians[i], medians[i] * 1e3 / (double) (p->rows * p->cols));
+  }
+  for (size_t i = 0; slots != NULL && i < count; i++) {
+    free(slots[i].output);
+  }
+  free(medians);
+  free(names);
+  free(contenders);
+  free(slots);
+  return ok && (count == 0 || reps != 0);
+}
+
+bool bench_run_qs8_requant_kernels(const struct bench_options* options) {
+  struct requant_problem problem;
+  if (!make_problem(options->kernel_n, options->kernel_m, options->seed, &problem)) {
+    fprintf(stderr, "sprig-bench: out of memory in --kernels (qs8-requant)\n");
+    return false;
+  }
+  const bool ok = time_entry_point(&problem, false, options) && time_entry_point(&problem, true, options);
+  free(problem.sums);
+  free(problem.scales);
+  return ok;
+}
