@@ -54,19 +54,19 @@ extern "C" {
  * Version. These three lines are the only place the version is written: CMake reads them for
  * project(VERSION), the shared library's SONAME and the package version files.
  *
- * ABI policy. During 0.x any minor release (0.1 -> 0.2) may change the API and the ABI; patch
+ * ABI policy. During 0.x any minor release (0.2 -> 0.3) may change the API and the ABI; patch
  * releases (0.1.0 -> 0.1.1) keep both. The shared library's SONAME therefore carries
- * MAJOR.MINOR (libsprig.so.0.2), and find_package(sprig 0.2) accepts 0.2.x only. From 1.0 on,
+ * MAJOR.MINOR (libsprig.so.0.3), and find_package(sprig 0.3) accepts 0.3.x only. From 1.0 on,
  * only a major release may break the ABI: the SONAME becomes libsprig.so.MAJOR and any later
  * minor release of the same major is accepted. Only the functions declared here (SPRIG_API)
  * are exported; everything else in the library is hidden.
  */
 #define SPRIG_VERSION_MAJOR 0
-#define SPRIG_VERSION_MINOR 2
+#define SPRIG_VERSION_MINOR 3
 #define SPRIG_VERSION_PATCH 0
 
-/* The version as one comparable number (MAJOR * 10000 + MINOR * 100 + PATCH, 0.2.0 -> 200) and
- * as a string ("0.2.0"), both of the header compiled against; sprig_version() tells the
+/* The version as one comparable number (MAJOR * 10000 + MINOR * 100 + PATCH, 0.3.0 -> 300) and
+ * as a string ("0.3.0"), both of the header compiled against; sprig_version() tells the
  * library's. */
 #define SPRIG_VERSION (SPRIG_VERSION_MAJOR * 10000 + SPRIG_VERSION_MINOR * 100 + SPRIG_VERSION_PATCH)
 #define SPRIG_VERSION_STRINGIFY_(x) #x
