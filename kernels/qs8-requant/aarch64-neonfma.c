@@ -7,7 +7,6 @@
  * values go through a 16-value buffer.
  */
 #include <arm_neon.h>
-#include <string.h>
 
 #include "entry-points.h"
 
@@ -39,23 +38,7 @@ INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, b
   const int16x8_t zero_point = vdupq_n_s16((int16_t) params->zero_point);
   const int8x16_t output_min = vdupq_n_s8((int8_t) ((int32_t) params->lowest + params->zero_point));
   const int8x16_t output_max = vdupq_n_s8((int8_t) ((int32_t) params->highest + params->zero_point));
-  size_t c = 0;
-  for (; c + 16 <= cols; c += 16) {
-    requant_16(sums + c, scales, per_column, c, output + c, zero_point, output_min, output_max);
-  }
-  if (c < cols) {
-    const size_t n = cols - c;
-    int32_t tail_sums[16] = {0};
-    float tail_scales[16] = {0};
-    int8_t tail_output[16];
-    memcpy(tail_sums, sums + c, n * sizeof(int32_t));
-    if (per_column) {
-      memcpy(tail_scales, scales + c, n * sizeof(float));
-    }
-    requant_16(tail_sums, per_column ? tail_scales : scales, per_column, 0, tail_output, zero_point,
-               output_min, output_max);
-    memcpy(output + c, tail_output, n);
-  }
+  SPRIG_QS8_REQUANT_STEPS(16, requant_16, cols, sums, scales, per_column, output, zero_point, output_min, output_max);
 }
 
 SPRIG_QS8_REQUANT_ENTRY_POINTS(aarch64_neonfma)

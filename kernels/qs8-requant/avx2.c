@@ -6,7 +6,6 @@
  * last cols % 32 values go through a 32-value buffer.
  */
 #include <immintrin.h>
-#include <string.h>
 
 #include "entry-points.h"
 
@@ -42,23 +41,7 @@ INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, b
                         const struct sprig_qs8_requant_params* params) {
   const __m256 lowest = _mm256_set1_ps(params->lowest), highest = _mm256_set1_ps(params->highest);
   const __m256i zero_point = _mm256_set1_epi16((int16_t) params->zero_point);
-  size_t c = 0;
-  for (; c + 32 <= cols; c += 32) {
-    requant_32(sums + c, scales, per_column, c, output + c, lowest, highest, zero_point);
-  }
-  if (c < cols) {
-    const size_t n = cols - c;
-    int32_t tail_sums[32] = {0};
-    float tail_scales[32] = {0};
-    int8_t tail_output[32];
-    memcpy(tail_sums, sums + c, n * sizeof(int32_t));
-    if (per_column) {
-      memcpy(tail_scales, scales + c, n * sizeof(float));
-    }
-    requant_32(tail_sums, per_column ? tail_scales : scales, per_column, 0, tail_output, lowest, highest,
-               zero_point);
-    memcpy(output + c, tail_output, n);
-  }
+  SPRIG_QS8_REQUANT_STEPS(32, requant_32, cols, sums, scales, per_column, output, lowest, highest, zero_point);
 }
 
 SPRIG_QS8_REQUANT_ENTRY_POINTS(avx2)

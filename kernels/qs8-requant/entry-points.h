@@ -13,8 +13,38 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <sprig/qs8-requant.h>
+
+/*
+ * The body of a requant_row that converts `width` values per call of
+ *   step(sums, scales, per_column, c, output, ...)
+ * (the sums and outputs of columns c .. c + width; scales[c ...] when per_column, else
+ * scales[0]), the last cols % width values through zero-filled buffers of `width` sums and
+ * scales, so that step always reads and writes whole vectors and nothing outside the row is
+ * touched.
+ */
+#define SPRIG_QS8_REQUANT_STEPS(width, step, cols, sums, scales, per_column, output, ...)            \
+  do {                                                                                           \
+    size_t c_ = 0;                                                                               \
+    for (; c_ + (width) <= (cols); c_ += (width)) {                                              \
+      step((sums) + c_, (scales), (per_column), c_, (output) + c_, __VA_ARGS__);                 \
+    }                                                                                            \
+    if (c_ < (cols)) {                                                                           \
+      const size_t n_ = (cols) - c_;                                                             \
+      int32_t tail_sums_[width] = {0};                                                           \
+      float tail_scales_[width] = {0};                                                           \
+      int8_t tail_output_[width];                                                                \
+      memcpy(tail_sums_, (sums) + c_, n_ * sizeof(int32_t));                                     \
+      if (per_column) {                                                                          \
+        memcpy(tail_scales_, (scales) + c_, n_ * sizeof(float));                                 \
+      }                                                                                          \
+      step(tail_sums_, (per_column) ? tail_scales_ : (scales), (per_column), 0, tail_output_,    \
+           __VA_ARGS__);                                                                         \
+      memcpy((output) + c_, tail_output_, n_);                                                   \
+    }                                                                                            \
+  } while (0)
 
 #define SPRIG_QS8_REQUANT_ENTRY_POINTS(suffix)                                                                 \
   void sprig_qs8_requant_rows_ukernel__##suffix(size_t rows, size_t cols, const int32_t* sums,                  \

@@ -5,7 +5,6 @@
  * without saturating. The last cols % 16 values go through a 16-value buffer.
  */
 #include <emmintrin.h>
-#include <string.h>
 
 #include "entry-points.h"
 
@@ -37,23 +36,7 @@ INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, b
                         const struct sprig_qs8_requant_params* params) {
   const __m128 lowest = _mm_set1_ps(params->lowest), highest = _mm_set1_ps(params->highest);
   const __m128i zero_point = _mm_set1_epi16((int16_t) params->zero_point);
-  size_t c = 0;
-  for (; c + 16 <= cols; c += 16) {
-    requant_16(sums + c, scales, per_column, c, output + c, lowest, highest, zero_point);
-  }
-  if (c < cols) {
-    const size_t n = cols - c;
-    int32_t tail_sums[16] = {0};
-    float tail_scales[16] = {0};
-    int8_t tail_output[16];
-    memcpy(tail_sums, sums + c, n * sizeof(int32_t));
-    if (per_column) {
-      memcpy(tail_scales, scales + c, n * sizeof(float));
-    }
-    requant_16(tail_sums, per_column ? tail_scales : scales, per_column, 0, tail_output, lowest, highest,
-               zero_point);
-    memcpy(output + c, tail_output, n);
-  }
+  SPRIG_QS8_REQUANT_STEPS(16, requant_16, cols, sums, scales, per_column, output, lowest, highest, zero_point);
 }
 
 SPRIG_QS8_REQUANT_ENTRY_POINTS(sse2)
