@@ -171,6 +171,7 @@ static const struct linear_case linear_cases[] = {
     {33, 40, 3, 1.0, 1, 1, false, false, true, -128, 127},
     {20, 24, 9, 0.0, -1, 0, false, false, true, -128, 127},
     {10, 600, 300, 0.5, 2, -3, false, false, true, -128, 127}, /* several channel blocks per task */
+    {4, 9000, 2, 0.5, -7, 5, false, false, true, -128, 127},   /* > 256 channels per task and pixel */
 };
 
 static void linear_qs8_every_format(void** state) {
