@@ -129,7 +129,8 @@ static size_t fit_tile(const struct sprig_hardware* hardware, const struct sprig
     }
   }
   const size_t k = narrowest_covering(list, c.isa, c.nr, pixels);
-  return k != SIZE_MAX ? k : chosen;
+  /* Several kernels may share chosen's MR (pipelined, in-order variants): chosen stays. */
+  return k != SIZE_MAX && list->traits(k).mr != c.mr ? k : chosen;
 }
 
 size_t sprig_fit_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,

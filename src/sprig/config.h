@@ -48,7 +48,8 @@ bool sprig_input_fits_cache(const struct sprig_hardware* hardware, size_t rows, 
  * most twice chosen's, else `chosen`. Shorter rows: one pixel takes a same-ISA kernel with MR = 1
  * if the list has one (vectorized over the weights); below 4 pixels and with no forced ISA, the
  * widest scalar kernel that fits; else the same ISA and NR kernel with the smallest MR that
- * covers the row in one pass. Narrow problems (batch-1 linear, 7x7 maps) then skip remainder
+ * covers the row in one pass (chosen itself when that MR is chosen's, so that a pipelined or
+ * in-order default is kept). Narrow problems (batch-1 linear, 7x7 maps) then skip remainder
  * passes. Then the variant: of the kernels with that ISA, MR and NR, the one without software
  * prefetch when one image's input (`input_rows` rows of `pixels` floats) fits in cache
  * (sprig_input_fits_cache), else the one with it; an (ISA, MR, NR) listed once is kept. */
