@@ -30,8 +30,8 @@
 # smlal v.4s ...; by vector and by element, the faster of the two) for the bound.
 #
 # Per kernel and model it prints cycles per iteration, cycles per stored value (MAC lanes of an
-# iteration / MR pixels = weights the iteration consumes; 1x4 / 1x8 matrix-vector kernels: MAC
-# lanes; dense depthwise kernels: -), cycles per MAC instruction and % of the bound (the bound's
+# iteration / MR pixels = weights the iteration consumes; 1x4 / 1x8 and sellmv matrix-vector
+# kernels: MAC lanes; dense depthwise kernels: -), cycles per MAC instruction and % of the bound (the bound's
 # cycles for the loop's MAC instructions / the loop's cycles).
 # Outputs: build/neon-mca/{table.md, loops/<kernel>.s, mca/<kernel>.<model>.txt}.
 # Environment: SPRIG_DEPS_DIR (default .deps); SPRIG_MCA_SKIP_SETUP=1 skips the llvm-19 check.
@@ -179,6 +179,8 @@ def read_list(path):
 
 def mr_nr(fn):
     m = re.search(r"_ukernel_(\d+)x(\d+)(?:c\d+)?__", fn)
+    if m is None and re.search(r"_sellmv_\w*ukernel_\d+__", fn):
+        return (1, None)  # sliced-ELL matrix-vector: one pixel, C rows per slice
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 def default_kernels(entries, fn_ok):

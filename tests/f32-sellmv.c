@@ -57,7 +57,13 @@ static float* make_dense(const struct sellmv_tester* t) {
 }
 
 /* bias + the sum over the row's nonzeros, in double, clamped as the kernels clamp; and the
- * error bound of a float evaluation. */
+ * error bound of a float evaluation, the same for every kernel, fused or not. error_bound allows
+ * (terms + 2) x 2u of the magnitude (u = 2^-24). A kernel's sum takes each product through at most
+ * ceil(terms / 4) additions in its partial sum, two adding the four partial sums and one adding
+ * the bias, plus the product's own rounding where the multiply-add is not fused (armv7 neon's
+ * vmla.f32; SSE2 and wasmsimd multiply, then add): ceil(terms / 4) + 4 <= 2 (terms + 2) units.
+ * armv7 NEON flushes subnormal products and sums to zero, at most 2^-126 per term: inside the
+ * bound's absolute 1e-30 for rows of fewer than 8e7 terms. */
 static void expected_row(const float* dense, const float* x, const float* bias, const struct sellmv_tester* t,
                          size_t r, float* expected, float* bound) {
   double sum = bias[r];

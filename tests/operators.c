@@ -706,13 +706,20 @@ struct sliced_case {
   int expect_sliced; /* 1: the kernel must be a sellmv one at this batch; 0: must not; -1: either */
 };
 
-/* Whether this build and CPU take the sliced path at all (a sellmv kernel of the best allowed
- * ISA or its base; src/operators/path-sell.c). */
-static bool sliced_path_available(void) {
+/* The sellmv kernel the sliced path runs. The path's condition (src/operators/path-sell.c: a
+ * sellmv kernel of the best allowed ISA, or of the ISA that one extends) holds on every target,
+ * forced ISAs included: each ISA with f32 SpMM kernels has sellmv kernels (armv7: neon and
+ * neonvfpv4), and an extension's f32 kernels are its base's. Fails when it does not, so that a
+ * target without them is noticed rather than excused. */
+static const struct sprig_f32_sellmv_ukernel* sliced_path_kernel(void) {
   const struct sprig_hardware* hardware = sprig_get_hardware();
   const struct sprig_f32_sellmv_ukernel* k = sprig_choose_f32_sellmv_ukernel(hardware);
   const enum sprig_isa best = sprig_best_isa(hardware);
-  return k != NULL && (k->isa == best || k->isa == sprig_isa_base(best));
+  if (k == NULL || (k->isa != best && k->isa != sprig_isa_base(best))) {
+    fail_msg("best f32 ISA %s has no sellmv kernel (chosen: %s): no sliced path", sprig_isa_to_string(best),
+             k != NULL ? k->name : "none");
+  }
+  return k;
 }
 
 static void run_sliced_case(const struct sliced_case* c, uint64_t seed) {
@@ -739,10 +746,12 @@ static void run_sliced_case(const struct sliced_case* c, uint64_t seed) {
   char what[192];
   snprintf(what, sizeof(what), "sliced linear in=%zu out=%zu batch=%zu per_row=%zu empty_every=%zu", c->in, c->out,
            c->batch, c->per_row, c->empty_every);
-  const int expect_sliced = sliced_path_available() ? c->expect_sliced : 0;
-  if (expect_sliced >= 0 && sliced != expect_sliced) {
+  if (c->expect_sliced >= 0 && sliced != c->expect_sliced) {
     fail_msg("%s: runs %s, expected %s sellmv kernel", what, sprig_operator_kernel_name(op),
-             expect_sliced ? "a" : "no");
+             c->expect_sliced ? "a" : "no");
+  }
+  if (sliced && strcmp(sprig_operator_kernel_name(op), sliced_path_kernel()->name) != 0) {
+    fail_msg("%s: runs %s, expected %s", what, sprig_operator_kernel_name(op), sliced_path_kernel()->name);
   }
   check_on_pools(op, sprig_setup_linear_f32, x, y, out_count, expected, bounds, what);
   assert_int_equal(sprig_delete_operator(op), sprig_status_success);
@@ -760,6 +769,7 @@ static void run_sliced_case(const struct sliced_case* c, uint64_t seed) {
 static void test_linear_sliced_rows(void** state) {
   (void) state;
   require_sprig();
+  (void) sliced_path_kernel();
   static const struct sliced_case cases[] = {
       {100, 37, 1, 10, 0, 1, -INFINITY, INFINITY, 1},
       {100, 37, 3, 10, 0, 0, -0.3f, 0.4f, 1},

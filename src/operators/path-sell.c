@@ -31,7 +31,8 @@ bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_h
     return false;
   }
   /* Only with a kernel of the best allowed ISA (or the ISA it extends): where the family has
-   * none (armv7), the SpMM path's SIMD kernels beat scalar sliced rows. */
+   * none, the SpMM path's SIMD kernels beat scalar sliced rows. (Every ISA with f32 SpMM
+   * kernels has sellmv kernels, armv7's neon and neonvfpv4 included; tests/operators.c checks.) */
   const struct sprig_f32_sellmv_ukernel* k = sprig_choose_f32_sellmv_ukernel(hardware);
   const enum sprig_isa best = sprig_best_isa(hardware);
   if (k == NULL || (k->isa != best && k->isa != sprig_isa_base(best))) {
