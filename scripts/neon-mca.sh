@@ -19,7 +19,9 @@
 # command CMake used (Release -O3, -march=armv8.2-a+dotprod for aarch64-neondot.c, ...) but -S,
 # to assembly; (3) for each kernel, takes the kernel function and the local functions it calls
 # (directly or through one more call: the tile functions), finds their innermost loops (a
-# backward branch to a label of the same function with no other backward branch inside), and
+# backward branch to a label of the same function with no other backward branch inside) -- only
+# in the functions named *_main_tiles when the kernel calls one (kernels whose remainder tiles
+# are inlined next to the main tile mark it so: kernels/f16-spmm/simd-template.h) -- and
 # picks, for sparse kernels, the loop that writes the most distinct accumulator registers with
 # multiply-accumulate instructions (fmla/fmls/fmadd, sdot/udot, smlal(2)/smull(2)/mla,
 # vmla/vfma/vmlal on armv7): the main MR x NR tile has MR/4 x NR accumulators (times its
@@ -287,11 +289,15 @@ def mac_lanes(key):
     return LANES.get(arr, 4)
 
 def bound_form(key):
-    """The reference form whose synthetic throughput bounds this MAC: f32 FMA, int8 dot product,
-    or (int8 without dot product) 8-bit widening multiply-accumulate smlal v.8h."""
-    mn = key.rpartition(".")[0] or key
+    """The reference form whose synthetic throughput bounds this MAC: f32 FMA (f16 FMA for the
+    half-precision fmla .8h / .4h), int8 dot product, or (int8 without dot product) 8-bit
+    widening multiply-accumulate smlal v.8h."""
+    mn, _, arr = key.rpartition(".")
+    mn = mn or key
     if mn.startswith("v"):
         return "vmla.f32.q" if mn.endswith("f32") else "vmlal.s8.q"
+    if mn in ("fmla", "fmls") and arr in ("8h", "4h"):
+        return "fmla.8h"
     if mn in ("fmla", "fmls", "fmadd", "fmsub"):
         return "fmla.4s"
     if mn in ("sdot", "udot", "usdot"):
@@ -317,12 +323,19 @@ def loops(funcs, fname):
         out.append({"function": fname, "body": body, "insns": len(insns), "macs": keys, "accs": accs})
     return out
 
+# A kernel whose full tiles run in a function of their own named <...>_main_tiles (GCC may add
+# a clone suffix such as ".isra.0") marks its main tile: only that function's loops are ranked.
+MAIN_TILES = re.compile(r"_main_tiles(\.\w+)*$")
+
 def pick_loop(funcs, fn, sparse):
     """Sparse kernels: the loop with the most distinct MAC destination registers (the main tile's
     accumulators: MR/4 x NR vectors, times the accumulator sets), then the most MACs, then the
-    fewest other instructions. Dense (depthwise) kernels: the most MACs, then the fewest others."""
+    fewest other instructions. Dense (depthwise) kernels: the most MACs, then the fewest others.
+    Among the loops of the kernel's *_main_tiles functions only, when it calls one."""
     best = None
-    for f in callees(funcs, fn):
+    reached = callees(funcs, fn)
+    marked = [f for f in reached if MAIN_TILES.search(f)]
+    for f in marked or reached:
         for lp in loops(funcs, f):
             if not lp["macs"]:
                 continue
@@ -371,8 +384,12 @@ def synthetic(key, arm32, elem):
             elem_ok = elem and arr in ("4s", "2d")
             second = ("v15.%s[%d]" % ("h" if arr == "4s" else "s", i % 4)) if elem_ok else "v29." + src
             lines.append("%s v%d.%s, v28.%s, %s" % (mn, i, arr, src, second))
+        elif arr in ("8h", "4h"):  # by element, a half's register is one of v0-v15: v15 here
+            dst = (list(range(15)) + list(range(16, 28)))[i]
+            second = ("v15.h[%d]" % (i % 2)) if elem else "v29." + arr
+            lines.append("%s v%d.%s, v28.%s, %s" % (mn, dst, arr, arr, second))
         else:  # fmla / fmls / mla
-            elem_ok = elem and arr in ("4s", "2s", "8h", "4h", "2d")
+            elem_ok = elem and arr in ("4s", "2s", "2d")
             second = ("v29.%s[%d]" % (arr[-1], i % 2)) if elem_ok else "v29." + arr
             lines.append("%s v%d.%s, v28.%s, %s" % (mn, i, arr, arr, second))
     return "\n".join(lines) + "\n"

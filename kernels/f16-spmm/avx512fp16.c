@@ -37,14 +37,7 @@
 
 #include "simd-template.h"
 
-#define DEFINE_AVX512FP16_SPMM(MR)                                                                         \
-  void sprig_f16_spmm_ukernel_##MR##x1__avx512fp16(                                                        \
-      size_t mc, size_t nc, const uint16_t* input, size_t input_stride, const uint16_t* bias,              \
-      const uint16_t* weights, const int8_t* input_deltas, const uint32_t* nnz, uint16_t* output,          \
-      size_t output_stride, const struct sprig_f16_minmax_params* params) {                                \
-    spmm_all_tiles(MR / 32, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,         \
-                   output_stride, params);                                                                 \
-  }
+#define DEFINE_AVX512FP16_SPMM(MR) SPMM_KERNEL(sprig_f16_spmm_ukernel_##MR##x1__avx512fp16, MR / 32)
 
 DEFINE_AVX512FP16_SPMM(32)
 DEFINE_AVX512FP16_SPMM(64)

@@ -16,10 +16,12 @@
  * x86 engines; a NaN passes through). Narrow tiles take the nonzeros in turn into 8 / V
  * accumulator sets.
  *
- * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need; a
- * partial last vector goes through a 4-half buffer filled and emptied lane by lane (no
- * library call in the loop), so that nothing outside input[0 .. mc) and
- * output[0 .. mc) is read or written.
+ * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need. A
+ * partial last vector of k halves is, per nonzero, one v128.load64_zero of the 4 halves that end
+ * at the row's last pixel and one i8x16.swizzle that moves their last k into u32 lanes
+ * 0 .. k-1, zero-extended, and zeros the rest (the index is made once per call); rows shorter
+ * than 4 pixels are loaded piecewise (4 and 2 bytes), and a partial output vector is stored by
+ * lane stores, so that nothing outside input[0 .. mc) and output[0 .. mc) is read or written.
  */
 #include <string.h>
 #include <wasm_simd128.h>
@@ -79,19 +81,48 @@ INLINE struct weights8 load_weights8(const uint16_t* p) {
   return g;
 }
 
-INLINE v128_t load_part(const uint16_t* p, size_t k) {
-  uint16_t buffer[4];
+/* The swizzle index for a tail of k (1 .. 3) halves: half 4 - k + i of the 8 loaded bytes into
+ * the low 16 bits of u32 lane i < k; 0x80 (a zero byte) everywhere else. */
+INLINE v128_t tail_index(size_t k) {
+  uint8_t index[16];
   for (size_t i = 0; i < 4; i++) {
-    buffer[i] = i < k ? p[i] : 0;
+    const uint8_t first = (uint8_t) (2 * (4 - k + i));
+    index[4 * i] = i < k ? first : 0x80;
+    index[4 * i + 1] = i < k ? (uint8_t) (first + 1) : 0x80;
+    index[4 * i + 2] = 0x80;
+    index[4 * i + 3] = 0x80;
   }
-  return halves_to_f32(wasm_u32x4_load16x4(buffer));
+  return wasm_v128_load(index);
 }
 
+INLINE v128_t load_tail(const uint16_t* p, v128_t index) {
+  return halves_to_f32(wasm_i8x16_swizzle(wasm_v128_load64_zero(p), index));
+}
+
+/* The first k (1 .. 3) halves at p, the other lanes zero: 2 and 1 halves as k's bits say. */
+INLINE v128_t load_part(const uint16_t* p, size_t k) {
+  uint32_t pair = 0;
+  if (k & 2) {
+    memcpy(&pair, p, sizeof(pair));
+  }
+  uint64_t lanes = pair;
+  if (k & 1) {
+    lanes |= (uint64_t) p[k - 1] << (16 * (k & 2));
+  }
+  return halves_to_f32(wasm_u32x4_extend_low_u16x8(wasm_i64x2_make((int64_t) lanes, 0)));
+}
+
+/* The first k (1 .. 3) lanes of v to p as halves, by 32- and 16-bit lane stores. */
 INLINE void store_part(uint16_t* p, v128_t v, size_t k) {
-  uint16_t buffer[4];
-  store_halves(buffer, v);
-  for (size_t i = 0; i < k; i++) {
-    p[i] = buffer[i];
+  const v128_t h = f32_to_halves(v);
+  const v128_t packed = wasm_i8x16_shuffle(h, h, 0, 1, 4, 5, 8, 9, 12, 13, 0, 1, 4, 5, 8, 9, 12, 13);
+  if (k & 2) {
+    wasm_v128_store32_lane(p, packed, 0);
+    if (k & 1) {
+      wasm_v128_store16_lane(p + 2, packed, 2);
+    }
+  } else {
+    wasm_v128_store16_lane(p, packed, 0);
   }
 }
 
@@ -105,6 +136,9 @@ INLINE v128_t broadcast_half(uint16_t h) {
 #define VLOAD_X_PART(p, k) load_part(p, k)
 #define VSTORE_Y(p, v) store_halves(p, v)
 #define VSTORE_Y_PART(p, v, k) store_part(p, v, k)
+#define TAIL v128_t
+#define VTAIL_INIT(k) tail_index(k)
+#define VLOAD_X_TAIL(p, t) load_tail(p, t)
 #define VMADD(acc, x, w) wasm_f32x4_add(acc, wasm_f32x4_mul(x, w))
 #define VADD(a, b) wasm_f32x4_add(a, b)
 #define VZERO() wasm_f32x4_splat(0.0f)
@@ -120,14 +154,7 @@ INLINE v128_t broadcast_half(uint16_t h) {
 
 #include "simd-template.h"
 
-#define DEFINE_WASMSIMD_SPMM(MR)                                                                           \
-  void sprig_f16_spmm_ukernel_##MR##x1__wasmsimd(                                                          \
-      size_t mc, size_t nc, const uint16_t* input, size_t input_stride, const uint16_t* bias,              \
-      const uint16_t* weights, const int8_t* input_deltas, const uint32_t* nnz, uint16_t* output,          \
-      size_t output_stride, const struct sprig_f16_minmax_params* params) {                                \
-    spmm_all_tiles(MR / 4, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,          \
-                   output_stride, params);                                                                 \
-  }
+#define DEFINE_WASMSIMD_SPMM(MR) SPMM_KERNEL(sprig_f16_spmm_ukernel_##MR##x1__wasmsimd, MR / 4)
 
 DEFINE_WASMSIMD_SPMM(4)
 DEFINE_WASMSIMD_SPMM(8)
