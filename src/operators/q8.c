@@ -77,7 +77,8 @@ static const char* q8_kernel_name(const struct sprig_operator* op) {
 
 static size_t q8_weight_bytes(const struct sprig_operator* op) {
   const struct q8_state* s = state_of(op);
-  return sprig_qs8_stream_bytes(s->stream) + op->rows * sizeof(float);
+  /* The c4 stream, and per channel the scale and the int32 bias a run reads. */
+  return sprig_qs8_stream_bytes(s->stream) + op->rows * (sizeof(float) + sizeof(int32_t));
 }
 
 static void free_plan(struct q8_state* s) {
@@ -629,8 +630,8 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
     return sprig_status_out_of_memory;
   }
   use_kernel(s, s->chosen);
-  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu c4 entries, kernel %s", caller, weights->rows, weights->cols,
-                  weights->nnz, s->stream->entries, s->chosen->name);
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu c4 entries, kernel %s, requantization %s", caller,
+                  weights->rows, weights->cols, weights->nnz, s->stream->entries, s->chosen->name, s->requant->name);
   *op_out = op;
   return sprig_status_success;
 }
