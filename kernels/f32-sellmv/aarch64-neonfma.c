@@ -9,10 +9,7 @@
 #include <isa/neon.h>
 #include <sprig/sellmv.h>
 
-struct acc8 {
-  float32x4_t lo;
-  float32x4_t hi;
-};
+#define MLAQ(acc, a, b) vfmaq_f32((acc), (a), (b))
 
 INLINE float32x4_t gather4(const float* x, const uint16_t* off) {
   float32x4_t v = vld1q_dup_f32(x + off[0]);
@@ -21,27 +18,7 @@ INLINE float32x4_t gather4(const float* x, const uint16_t* off) {
   return vld1q_lane_f32(x + off[3], v, 3);
 }
 
-INLINE struct acc8 madd8(struct acc8 acc, const float* w, const float* x, const uint16_t* off) {
-  acc.lo = vfmaq_f32(acc.lo, vld1q_f32(w), gather4(x, off));
-  acc.hi = vfmaq_f32(acc.hi, vld1q_f32(w + 4), gather4(x, off + 4));
-  return acc;
-}
-
-INLINE struct acc8 add8(struct acc8 a, struct acc8 b) {
-  return (struct acc8){vaddq_f32(a.lo, b.lo), vaddq_f32(a.hi, b.hi)};
-}
-
-INLINE void store8(float* p, struct acc8 a) {
-  vst1q_f32(p, a.lo);
-  vst1q_f32(p + 4, a.hi);
-}
-
-#define C 8
-#define ACC struct acc8
-#define ACC_ZERO() ((struct acc8){vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)})
-#define MADD(acc, w, x, off) madd8(acc, w, x, off)
-#define ACC_ADD(a, b) add8(a, b)
-#define ACC_STORE(p, acc) store8(p, acc)
+#include "neon-acc8.h"
 #include "template.h"
 
 DEFINE_SELLMV_UKERNEL(sprig_f32_sellmv_minmax_ukernel_8__aarch64_neonfma)

@@ -39,11 +39,6 @@
 #define MLAQ(acc, a, b) vmlaq_f32((acc), (a), (b))
 #endif
 
-struct acc8 {
-  float32x4_t lo;
-  float32x4_t hi;
-};
-
 /* Two 16-bit offsets from one 32-bit load: the one stored first, then the one after it. */
 INLINE uint32_t first_offset(uint32_t pair) {
 #if defined(__ARM_BIG_ENDIAN)
@@ -72,25 +67,5 @@ INLINE float32x4_t gather4(const float* x, const uint16_t* off) {
   return vld1q_lane_f32(x + second_offset(p23), v, 3);
 }
 
-INLINE struct acc8 madd8(struct acc8 acc, const float* w, const float* x, const uint16_t* off) {
-  acc.lo = MLAQ(acc.lo, vld1q_f32(w), gather4(x, off));
-  acc.hi = MLAQ(acc.hi, vld1q_f32(w + 4), gather4(x, off + 4));
-  return acc;
-}
-
-INLINE struct acc8 add8(struct acc8 a, struct acc8 b) {
-  return (struct acc8){vaddq_f32(a.lo, b.lo), vaddq_f32(a.hi, b.hi)};
-}
-
-INLINE void store8(float* p, struct acc8 a) {
-  vst1q_f32(p, a.lo);
-  vst1q_f32(p + 4, a.hi);
-}
-
-#define C 8
-#define ACC struct acc8
-#define ACC_ZERO() ((struct acc8){vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)})
-#define MADD(acc, w, x, off) madd8(acc, w, x, off)
-#define ACC_ADD(a, b) add8(a, b)
-#define ACC_STORE(p, acc) store8(p, acc)
+#include "neon-acc8.h"
 #include "template.h"
