@@ -52,7 +52,9 @@
                                                size_t output_stride,                                           \
                                                const struct sprig_qs8_requant_params* params) {                \
     for (size_t r = 0; r < rows; r++) {                                                                        \
-      requant_row(cols, (const int32_t*) ((const char*) sums + r * sums_stride), scales + r, false,            \
+      /* A local copy: int8 stores may alias scales[r], which would be reloaded per vector. */                 \
+      const float scale = scales[r];                                                                           \
+      requant_row(cols, (const int32_t*) ((const char*) sums + r * sums_stride), &scale, false,                \
                   output + r * output_stride, params);                                                         \
     }                                                                                                          \
   }                                                                                                            \
