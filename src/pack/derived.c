@@ -8,6 +8,7 @@
 #include <sprig/common.h>
 #include <sprig/f16-stream.h>
 #include <sprig/qs8-stream.h>
+#include <sprig/qs8-sellmv.h>
 #include <sprig/sellmv.h>
 #include <sprig/stream.h>
 #include <sprig/weights.h>
@@ -101,6 +102,25 @@ const struct sprig_sell* sprig_weights_sell(struct sprig_weights* w, size_t c) {
   return built;
 }
 
+const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* w, size_t c) {
+  _Atomic(struct sprig_qs8_sell*)* slot = &w->qs8_sells[sell_kind(c)];
+  struct sprig_qs8_sell* published = atomic_load_explicit(slot, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  const struct sprig_qs8_stream* stream = sprig_weights_qs8_stream(w);
+  struct sprig_qs8_sell* built = stream != NULL ? sprig_build_qs8_sell(stream, c) : NULL;
+  if (built == NULL) {
+    return NULL;
+  }
+  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    sprig_free_qs8_sell(built);
+    return published;
+  }
+  return built;
+}
+
 size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   size_t bytes = 0;
   for (size_t k = 0; k < SPRIG_SPMM_STREAM_KINDS; k++) {
@@ -121,6 +141,9 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
     const struct sprig_sell* sell =
         atomic_load_explicit((_Atomic(struct sprig_sell*)*) &w->sells[k], memory_order_acquire);
     bytes += sell != NULL ? sprig_sell_bytes(sell) : 0;
+    const struct sprig_qs8_sell* qs8_sell =
+        atomic_load_explicit((_Atomic(struct sprig_qs8_sell*)*) &w->qs8_sells[k], memory_order_acquire);
+    bytes += qs8_sell != NULL ? sprig_qs8_sell_bytes(qs8_sell) : 0;
   }
   return bytes;
 }
@@ -134,5 +157,6 @@ void sprig_free_derived(struct sprig_weights* w) {
   sprig_free_f16_stream(atomic_load_explicit(&w->f16_stream, memory_order_acquire));
   for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
     sprig_free_sell(atomic_load_explicit(&w->sells[k], memory_order_acquire));
+    sprig_free_qs8_sell(atomic_load_explicit(&w->qs8_sells[k], memory_order_acquire));
   }
 }

@@ -13,6 +13,7 @@
 #include <sprig/qs8-requant.h>
 #include <sprig/qs8-spmm.h>
 #include <sprig/sellmv.h>
+#include <sprig/qs8-sellmv.h>
 #include <sprig/spconv.h>
 #include <sprig/spmm.h>
 
@@ -77,6 +78,9 @@ const struct sprig_f32_bspmv_ukernel* sprig_choose_f32_bspmv_ukernel(const struc
 
 /* The sliced-ELL matrix-vector kernel of the best allowed ISA (the scalar one at worst). */
 const struct sprig_f32_sellmv_ukernel* sprig_choose_f32_sellmv_ukernel(const struct sprig_hardware* hardware);
+
+/* The int8 sliced matrix-vector kernel of the best allowed ISA (the scalar one at worst). */
+const struct sprig_qs8_sellmv_ukernel* sprig_choose_qs8_sellmv_ukernel(const struct sprig_hardware* hardware);
 
 /* The sparse direct convolution kernel with `nr` of the best allowed ISA (NULL if no kernel
  * has that NR), and its fit to rows of `pixels` pixels (as sprig_fit_ukernel). */

@@ -17,6 +17,7 @@ struct sprig_spmm_stream;
 struct sprig_qs8_stream;
 struct sprig_f16_stream;
 struct sprig_sell;
+struct sprig_qs8_sell;
 
 /* Kinds of SpMM stream a weights object can hold: NR = 1, 2 and 4. */
 #define SPRIG_SPMM_STREAM_KINDS 3
@@ -82,6 +83,7 @@ struct sprig_weights {
   _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
   _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32 CSR: by slice height 8, 16 */
+  _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_SELL_KINDS];             /* qs8: by slice height 8, 16 */
 };
 
 /* The SpMM kernel stream of the weights for kernels of `nr` channels per unit (1, 2 or 4),
@@ -94,6 +96,10 @@ const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* weights);
 /* For f32 CSR weights: the sliced layout of slice height c (8 or 16; its shape must be usable,
  * see sprig_sell_shape_usable), built on first use; NULL when out of memory. */
 const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_t c);
+
+/* For qs8 weights: the sliced layout of their c4 stream for slice height c (8 or 16; usable or
+ * not, see sprig_qs8_sell_usable), built on first use; NULL when out of memory. */
+const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* weights, size_t c);
 
 /* Bytes of the derived data built so far. */
 size_t sprig_weights_derived_bytes(const struct sprig_weights* weights);
