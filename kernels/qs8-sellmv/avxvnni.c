@@ -1,0 +1,42 @@
+/*
+ * x86 AVX-VNNI int8 sliced matrix-vector kernel, slices of 8 rows (one ymm of int32 sums),
+ * unsigned input: per slot one vpmovzxwd of the 8 offsets, one 8-lane vpgatherdd of the input
+ * words, one 32-byte load of the weights and one (VEX) vpdpbusd: 32 multiply-adds per slot.
+ * Four accumulators take the slots in turn.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+/* acc + the dot products of x's unsigned bytes and w's signed bytes, 4 per int32 lane. GCC 12
+ * copies the accumulators around the intrinsic in loops of several sets; the asm keeps each in
+ * its register ({vex}: the AVX-VNNI encoding). */
+INLINE __m256i dpbusd(__m256i acc, __m256i x, __m256i w) {
+#if defined(__GNUC__) && !defined(__clang__)
+  __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(x), "x"(w));
+  return acc;
+#else
+  return _mm256_dpbusd_avx_epi32(acc, x, w);
+#endif
+}
+
+INLINE __m256i gather8(const int8_t* x, const uint16_t* off) {
+  const __m256i index = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*) (const void*) off));
+  return _mm256_i32gather_epi32((const int*) (const void*) x, index, 4);
+}
+
+#define C 8
+#define SETS 4
+#define ACC __m256i
+#define ACC_ZERO() _mm256_setzero_si256()
+#define ACC_ADD(a, b) _mm256_add_epi32(a, b)
+#define ACC_STORE(p, acc) _mm256_storeu_si256((__m256i*) (void*) (p), acc)
+#define MAC(acc, w, x, off) dpbusd(acc, gather8(x, off), _mm256_loadu_si256((const __m256i*) (const void*) (w)))
+#include "template.h"
+
+void sprig_qs8_sellmv_ukernel_8c4__avxvnni(size_t nc, const int8_t* input, const int8_t* weights,
+                                           const uint16_t* offsets, const uint32_t* widths, const uint32_t* quad_base,
+                                           int32_t* output) {
+  sellmv_slices(nc, input, weights, offsets, widths, quad_base, output);
+}
