@@ -7,6 +7,7 @@
 #include "test-util.h"
 
 #include <reference/reference.h>
+#include <sprig/config.h>
 
 static const size_t pools[] = {0, 1, 2, 4};
 #define POOLS (sizeof(pools) / sizeof(pools[0]))
@@ -172,6 +173,8 @@ static const struct linear_case linear_cases[] = {
     {20, 24, 9, 0.0, -1, 0, false, false, true, -128, 127},
     {10, 600, 300, 0.5, 2, -3, false, false, true, -128, 127}, /* several channel blocks per task */
     {4, 9000, 2, 0.5, -7, 5, false, false, true, -128, 127},   /* > 256 channels per task and pixel */
+    {300, 200, 1, 0.9, 4, -6, false, false, true, -128, 127},  /* batch 1: sliced rows, two windows */
+    {768, 130, 1, 0.7, -128, 3, false, false, false, -90, 100},
 };
 
 static void linear_qs8_every_format(void** state) {
@@ -195,6 +198,8 @@ static void linear_qs8_overflow_prone(void** state) {
       {4096, 8, 3, 0.0, -128, 0, true, false, true, -128, 127},
       {4096, 8, 3, 0.0, 127, 127, true, false, true, -128, 127},
       {1000, 16, 17, 0.5, -128, -128, true, false, false, -128, 127},
+      {4096, 20, 1, 0.0, -128, 0, true, false, true, -128, 127}, /* batch 1: sliced rows */
+      {4096, 20, 1, 0.3, 127, 5, true, false, true, -128, 127},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     run_linear_qs8(&cases[i], &formats[0], 100 + i);
@@ -386,7 +391,7 @@ static void run_linear_qd8(size_t in, size_t out, size_t batch, double sparsity,
 static void linear_qd8(void** state) {
   (void) state;
   require_sprig();
-  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}};
+  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}, {300, 200, 1}};
   uint64_t seed = 1;
   for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
     for (size_t f = 0; f < FORMATS; f++) {
@@ -399,6 +404,40 @@ static void linear_qd8(void** state) {
     }
     run_linear_qd8(shapes[s][0], shapes[s][1], shapes[s][2], 0.5, &formats[0], -0.5f, 0.25f, 0, seed++);
   }
+}
+
+/* Linear layers at batch 1 run the matrix-vector kernel of the chosen ISA (when it has one, or
+ * when the SpMM kernels are scalar too), other batches the SpMM kernels; reshapes switch back
+ * and forth. */
+static void batch1_takes_sliced_rows(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  const struct sprig_qs8_sellmv_ukernel* sell = sprig_choose_qs8_sellmv_ukernel(hardware);
+  const bool expect_sell = sell->isa != sprig_isa_scalar || sprig_choose_qs8_spmm_ukernel(hardware)->isa == sprig_isa_scalar;
+  struct rng rng = {9};
+  const size_t in = 300, out = 200;
+  int8_t* weights = malloc(in * out);
+  assert_non_null(weights);
+  fill_int8_sparse(&rng, weights, in * out, 0.9, false);
+  struct quant qu = make_quant(&rng, out, in, 0, 0, false, true);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_qs8(in, out, 0, qu.q.input_scale, weights, qu.weight_scales, qu.bias, 0,
+                                           qu.q.output_scale, -128, 127, &formats[0], 0, &op),
+                   sprig_status_success);
+  const size_t batches[] = {1, 2, 1};
+  for (size_t i = 0; i < 3; i++) {
+    assert_int_equal(sprig_reshape_linear_qs8(op, batches[i]), sprig_status_success);
+    const char* name = sprig_operator_kernel_name(op);
+    const bool is_sell = strstr(name, "qs8_sellmv") != NULL;
+    if (is_sell != (expect_sell && batches[i] == 1)) {
+      fail_msg("batch %zu runs %s (sliced-row kernel %s expected at batch 1: %d)", batches[i], name, sell->name,
+               (int) expect_sell);
+    }
+  }
+  sprig_delete_operator(op);
+  free_quant(&qu);
+  free(weights);
 }
 
 /* ---- packing and sharing ---- */
@@ -613,6 +652,7 @@ int main(void) {
       cmocka_unit_test(conv_qs8_shapes),
       cmocka_unit_test(conv_qs8_formats),
       cmocka_unit_test(linear_qd8),
+      cmocka_unit_test(batch1_takes_sliced_rows),
       cmocka_unit_test(packed_bytes_per_nonzero),
       cmocka_unit_test(from_weights_shared),
       cmocka_unit_test(refusals),

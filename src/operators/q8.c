@@ -9,6 +9,9 @@
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel on
  *      blocks of their channels into an L1-sized int32 buffer on the task's stack and convert
  *      each block at once (qs8: requantize to int8; qd8: scale to f32).
+ * Linear layers at batch 1 whose sliced layout (src/sprig/qs8-sellmv.h) pads little run the
+ * matrix-vector kernel instead, one task per sorting window of rows: the kernel's sums come in
+ * the window's sorted order and are put back in row order before the conversion.
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
@@ -34,6 +37,9 @@ struct q8_state {
   const struct sprig_qs8_stream* stream; /* shared: owned by the weights */
   const struct sprig_qs8_spmm_ukernel* chosen;
   const struct sprig_qs8_spmm_ukernel* ukernel;
+  const struct sprig_qs8_sellmv_ukernel* sell_kernel; /* NULL when the best ISA has none */
+  const struct sprig_qs8_sell* sell; /* shared: owned by the weights; NULL until a batch-1 plan */
+  bool matvec;               /* the plan runs sell_kernel */
   uint8_t flip;              /* 0x80 when the planned kernel reads unsigned input */
 
   /* Quantization (qs8). */
@@ -72,13 +78,15 @@ static struct q8_state* state_of(const struct sprig_operator* op) {
 /* ---- path ops ---- */
 
 static const char* q8_kernel_name(const struct sprig_operator* op) {
-  return state_of(op)->ukernel->name;
+  const struct q8_state* s = state_of(op);
+  return s->matvec ? s->sell_kernel->name : s->ukernel->name;
 }
 
 static size_t q8_weight_bytes(const struct sprig_operator* op) {
   const struct q8_state* s = state_of(op);
-  /* The c4 stream, and per channel the scale and the int32 bias a run reads. */
-  return sprig_qs8_stream_bytes(s->stream) + op->rows * (sizeof(float) + sizeof(int32_t));
+  /* The c4 stream or the sliced layout, and per channel the scale and the int32 bias a run reads. */
+  const size_t layout = s->matvec ? sprig_qs8_sell_bytes(s->sell) : sprig_qs8_stream_bytes(s->stream);
+  return layout + op->rows * (sizeof(float) + sizeof(int32_t));
 }
 
 static void free_plan(struct q8_state* s) {
@@ -396,12 +404,39 @@ static void compute_task(void* context, size_t task) {
   }
 }
 
+/* Batch 1 on the sliced layout: window `task` of rows, its sums put back in row order. */
+static void matvec_task(void* context, size_t task) {
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct q8_state* s = ctx->s;
+  const struct sprig_qs8_sell* sell = s->sell;
+  const size_t p0 = task * sell->window, count = SPRIG_MIN(sell->window, sell->rows - p0);
+  const size_t s0 = p0 / sell->c, slot = sell->first[s0] * sell->c;
+  int32_t sorted[SPRIG_QS8_SELL_WINDOW] __attribute__((aligned(64)));
+  int32_t sums[SPRIG_QS8_SELL_WINDOW];
+  s->sell_kernel->fn(count, s->packed, sell->weights + 4 * slot, sell->offsets + slot, sell->widths + s0,
+                     sell->quad_base + s0, sorted);
+  for (size_t i = 0; i < count; i++) {
+    const size_t row = sell->row_of[p0 + i];
+    sums[row - p0] = (int32_t) ((uint32_t) sorted[i] + (uint32_t) s->kernel_bias[row]);
+  }
+  if (op->type == sprig_operator_type_linear_qd8) {
+    dequantize_tile(op, s, sums, p0, count, 0, 1);
+  } else {
+    requantize_tile(op, s, sums, 0, p0, count, 0, 1);
+  }
+}
+
 static void q8_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   (void) input;
   (void) output;
   struct run_context ctx = {op, state_of(op)};
   const struct q8_state* s = ctx.s;
   pthreadpool_parallelize_1d(threadpool, pack_task, &ctx, pack_tasks(op, s), 0);
+  if (s->matvec) {
+    pthreadpool_parallelize_1d(threadpool, matvec_task, &ctx, sprig_divide_round_up(s->sell->rows, s->sell->window), 0);
+    return;
+  }
   pthreadpool_parallelize_1d(threadpool, compute_task, &ctx,
                              s->images * s->groups * s->channel_chunks * s->pixel_tiles, 0);
 }
@@ -422,11 +457,30 @@ static void plan_tasks(struct q8_state* s) {
   s->channel_chunks = sprig_divide_round_up(s->group_rows, s->channel_chunk);
 }
 
-/* The kernel runs take, with the input domain (int8, or x + 128) and the bias that goes with it. */
+/* The input domain runs take (int8, or x + 128) and the bias that goes with it. */
+static void use_input_domain(struct q8_state* s, bool unsigned_input) {
+  s->flip = unsigned_input ? 0x80 : 0x00;
+  s->kernel_bias = unsigned_input ? s->unsigned_bias : s->signed_bias;
+}
+
+/* The SpMM kernel runs take. */
 static void use_kernel(struct q8_state* s, const struct sprig_qs8_spmm_ukernel* ukernel) {
   s->ukernel = ukernel;
-  s->flip = ukernel->unsigned_input ? 0x80 : 0x00;
-  s->kernel_bias = ukernel->unsigned_input ? s->unsigned_bias : s->signed_bias;
+  s->matvec = false;
+  use_input_domain(s, ukernel->unsigned_input);
+}
+
+/* For a linear layer at batch 1: the sliced layout when the best ISA has a matrix-vector kernel
+ * and the layout pads little (built on first use; NULL when out of memory). `usable` says
+ * whether the plan takes it. */
+static const struct sprig_qs8_sell* batch1_layout(struct sprig_operator* op, struct q8_state* s, bool* usable) {
+  *usable = false;
+  if (s->sell_kernel == NULL) {
+    return NULL;
+  }
+  const struct sprig_qs8_sell* sell = sprig_weights_qs8_sell(op->weights, s->sell_kernel->slice_rows);
+  *usable = sell != NULL && sprig_qs8_sell_usable(sell);
+  return sell;
 }
 
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
@@ -476,6 +530,14 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->row_bad = row_bad;
   use_kernel(s, sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels));
   plan_tasks(s);
+  if (is_linear(op) && pixels == 1) {
+    bool usable;
+    s->sell = batch1_layout(op, s, &usable);
+    if (usable) {
+      s->matvec = true;
+      use_input_domain(s, s->sell_kernel->unsigned_input);
+    }
+  }
   return sprig_status_success;
 }
 
@@ -577,6 +639,14 @@ static enum sprig_status fill_state(struct q8_state* s, enum sprig_operator_type
   return sprig_status_success;
 }
 
+/* The matrix-vector kernel of the best allowed ISA, else NULL: where the family has only the
+ * scalar kernel and the c4 SpMM kernels are SIMD, those beat scalar sliced rows. */
+static const struct sprig_qs8_sellmv_ukernel* choose_sell_kernel(const struct sprig_hardware* hardware,
+                                                                 const struct sprig_qs8_spmm_ukernel* chosen) {
+  const struct sprig_qs8_sellmv_ukernel* k = sprig_choose_qs8_sellmv_ukernel(hardware);
+  return k != NULL && (k->isa != sprig_isa_scalar || chosen->isa == sprig_isa_scalar) ? k : NULL;
+}
+
 static enum sprig_status create_q8_operator(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
                                             struct sprig_weights* weights, const struct q8_quantization* q,
                                             uint32_t flags, const char* caller, sprig_operator_t* op_out) {
@@ -623,6 +693,7 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   }
   s->chosen = sprig_choose_qs8_spmm_ukernel(hardware);
   s->requant = sprig_choose_qs8_requant_ukernel(hardware);
+  s->sell_kernel = choose_sell_kernel(hardware, s->chosen);
   s->stream = sprig_weights_qs8_stream(weights);
   if (s->stream == NULL || (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
     sprig_log_error("%s: out of memory", caller);
