@@ -29,4 +29,10 @@ bool bench_run_f16_kernels(const struct bench_options* options);
  * medians and fails when a kernel's output differs from the scalar one's. */
 bool bench_run_qs8_requant_kernels(const struct bench_options* options);
 
+/* The int8 batch-1 kernels (bench/kernels-sellmv-int8.c): every kernel of
+ * kernels/qs8-sellmv/list.inc and every MR = 1 kernel of kernels/qs8-spmm/list.inc this CPU runs,
+ * on an N x K int8 layer at each sparsity, unstructured and in 1x4 blocks, and one input vector;
+ * prints medians and fails when a kernel's sums differ from a plain evaluation. */
+bool bench_run_qs8_sellmv_kernels(const struct bench_options* options);
+
 #endif /* SPRIG_BENCH_KERNELS_H */

@@ -140,19 +140,67 @@ static inline int32_t quantize(float x, float inverse, int32_t zero_point) {
   return q < -128 ? -128 : q > 127 ? 127 : q;
 }
 
+/* qd8 at batch 1, where the quad rows are back to back: bytes [0, padded) of out, zeros past
+ * cols. The same values as quantize() without its float clamp, so that the compiler vectorizes
+ * the loop: for a finite row |x| <= hi - lo = 255 x scale, so |x / scale| < 256 already; in a bad
+ * row (inverse 0, results unused) the integer clamp to [-256, 256] keeps any bits in range. */
+static void quantize_contiguous(const float* restrict x, size_t cols, float inverse, int32_t zero_point, uint8_t flip,
+                                int8_t* restrict out, size_t padded) {
+  for (size_t i = 0; i < cols; i++) {
+    const float v = x[i] * inverse;
+    const float shifted = v + 12582912.0f;
+    uint32_t bits;
+    memcpy(&bits, &shifted, sizeof(bits));
+    int32_t q = (int32_t) (bits - 0x4B400000u);
+    q = q < -256 ? -256 : q;
+    q = (q > 256 ? 256 : q) + zero_point;
+    q = q < -128 ? -128 : q;
+    q = q > 127 ? 127 : q;
+    out[i] = (int8_t) (uint8_t) ((uint8_t) q ^ flip);
+  }
+  for (size_t i = cols; i < padded; i++) {
+    out[i] = 0;
+  }
+}
+
+/* The smallest and largest of 0 and x[0 .. cols), and whether x holds a NaN or an infinity:
+ * `poison` turns NaN then (x - x). RANGE_LANES independent partial results, so that no
+ * dependency chain runs through the whole row (min and max are exact in any order). */
+#define RANGE_LANES 8
+static bool row_range(const float* x, size_t cols, float* lo_out, float* hi_out) {
+  float lo[RANGE_LANES] = {0.0f}, hi[RANGE_LANES] = {0.0f}, poison[RANGE_LANES] = {0.0f};
+  size_t i = 0;
+  for (; i + RANGE_LANES <= cols; i += RANGE_LANES) {
+    for (size_t j = 0; j < RANGE_LANES; j++) {
+      const float v = x[i + j];
+      poison[j] += v - v;
+      lo[j] = v < lo[j] ? v : lo[j];
+      hi[j] = v > hi[j] ? v : hi[j];
+    }
+  }
+  for (size_t j = 0; i + j < cols; j++) {
+    const float v = x[i + j];
+    poison[j] += v - v;
+    lo[j] = v < lo[j] ? v : lo[j];
+    hi[j] = v > hi[j] ? v : hi[j];
+  }
+  float l = 0.0f, h = 0.0f, p = 0.0f;
+  for (size_t j = 0; j < RANGE_LANES; j++) {
+    p += poison[j];
+    l = lo[j] < l ? lo[j] : l;
+    h = hi[j] > h ? hi[j] : h;
+  }
+  *lo_out = l;
+  *hi_out = h;
+  return isnan(p);
+}
+
 /* qd8: quantizes batch row b into the packed layout (pixel b of every quad row). */
 static void quantize_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
   const float* x = (const float*) op->input + b * op->cols;
   const size_t cols = op->cols;
-  /* lo, hi, and `poison`, which turns NaN when an element is NaN or +-Inf (x - x). */
-  float lo = 0.0f, hi = 0.0f, poison = 0.0f;
-  for (size_t i = 0; i < cols; i++) {
-    const float v = x[i];
-    poison += v - v;
-    lo = v < lo ? v : lo;
-    hi = v > hi ? v : hi;
-  }
-  const bool bad = isnan(poison);
+  float lo, hi;
+  const bool bad = row_range(x, cols, &lo, &hi);
   s->row_bad[b] = (uint8_t) bad;
   float scale = 1.0f;
   int32_t zero_point = -128;
@@ -166,6 +214,10 @@ static void quantize_row(const struct sprig_operator* op, struct q8_state* s, si
   s->row_offsets[b] = zero_point + (s->flip != 0 ? 128 : 0);
   /* A bad row's output is NaN whatever its sums: quantize zeros instead of the non-finite values. */
   const float inverse = bad ? 0.0f : 1.0f / scale;
+  if (s->quad_row_bytes == 4) {
+    quantize_contiguous(x, cols, inverse, zero_point, s->flip, s->packed, 4 * s->quad_rows);
+    return;
+  }
   const uint32_t flip = 0x01010101u * s->flip;
   int8_t* out = s->packed + 4 * b;
   const size_t full = cols / 4;
