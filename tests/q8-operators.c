@@ -175,6 +175,7 @@ static const struct linear_case linear_cases[] = {
     {4, 9000, 2, 0.5, -7, 5, false, false, true, -128, 127},   /* > 256 channels per task and pixel */
     {300, 200, 1, 0.9, 4, -6, false, false, true, -128, 127},  /* batch 1: sliced rows, two windows */
     {768, 130, 1, 0.7, -128, 3, false, false, false, -90, 100},
+    {301, 150, 3, 0.8, 9, 1, false, false, true, -128, 127},   /* batch 3: sliced rows per batch row */
 };
 
 static void linear_qs8_every_format(void** state) {
@@ -199,7 +200,7 @@ static void linear_qs8_overflow_prone(void** state) {
       {4096, 8, 3, 0.0, 127, 127, true, false, true, -128, 127},
       {1000, 16, 17, 0.5, -128, -128, true, false, false, -128, 127},
       {4096, 20, 1, 0.0, -128, 0, true, false, true, -128, 127}, /* batch 1: sliced rows */
-      {4096, 20, 1, 0.3, 127, 5, true, false, true, -128, 127},
+      {4096, 20, 2, 0.3, 127, 5, true, false, true, -128, 127},
   };
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     run_linear_qs8(&cases[i], &formats[0], 100 + i);
@@ -391,7 +392,7 @@ static void run_linear_qd8(size_t in, size_t out, size_t batch, double sparsity,
 static void linear_qd8(void** state) {
   (void) state;
   require_sprig();
-  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}, {300, 200, 1}};
+  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}, {300, 200, 1}, {301, 150, 2}};
   uint64_t seed = 1;
   for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
     for (size_t f = 0; f < FORMATS; f++) {
@@ -406,8 +407,8 @@ static void linear_qd8(void** state) {
   }
 }
 
-/* Linear layers at batch 1 run the matrix-vector kernel of the chosen ISA (when it has one, or
- * when the SpMM kernels are scalar too), other batches the SpMM kernels; reshapes switch back
+/* Linear layers at batches 1-3 run the matrix-vector kernel of the chosen ISA (when it has one,
+ * or when the SpMM kernels are scalar too), larger batches the SpMM kernels; reshapes switch back
  * and forth. */
 static void batch1_takes_sliced_rows(void** state) {
   (void) state;
@@ -425,13 +426,13 @@ static void batch1_takes_sliced_rows(void** state) {
   assert_int_equal(sprig_create_linear_qs8(in, out, 0, qu.q.input_scale, weights, qu.weight_scales, qu.bias, 0,
                                            qu.q.output_scale, -128, 127, &formats[0], 0, &op),
                    sprig_status_success);
-  const size_t batches[] = {1, 2, 1};
-  for (size_t i = 0; i < 3; i++) {
+  const size_t batches[] = {1, 2, 3, 4, 1};
+  for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
     assert_int_equal(sprig_reshape_linear_qs8(op, batches[i]), sprig_status_success);
     const char* name = sprig_operator_kernel_name(op);
     const bool is_sell = strstr(name, "qs8_sellmv") != NULL;
-    if (is_sell != (expect_sell && batches[i] == 1)) {
-      fail_msg("batch %zu runs %s (sliced-row kernel %s expected at batch 1: %d)", batches[i], name, sell->name,
+    if (is_sell != (expect_sell && batches[i] < 4)) {
+      fail_msg("batch %zu runs %s (sliced-row kernel %s expected below batch 4: %d)", batches[i], name, sell->name,
                (int) expect_sell);
     }
   }

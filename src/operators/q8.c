@@ -9,9 +9,10 @@
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel on
  *      blocks of their channels into an L1-sized int32 buffer on the task's stack and convert
  *      each block at once (qs8: requantize to int8; qd8: scale to f32).
- * Linear layers at batch 1 whose sliced layout (src/sprig/qs8-sellmv.h) pads little run the
- * matrix-vector kernel instead, one task per sorting window of rows: the kernel's sums come in
- * the window's sorted order and are put back in row order before the conversion.
+ * Linear layers at batches below MATVEC_BELOW_BATCH whose sliced layout (src/sprig/qs8-sellmv.h)
+ * pads little run the matrix-vector kernel instead (packed batch rows back to back), one task
+ * per batch row and sorting window of rows: the kernel's sums come in the window's sorted order
+ * and are put back in row order before the conversion.
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
@@ -24,6 +25,9 @@
 #include <sprig/operator.h>
 #include <sprig/qs8-stream.h>
 
+/* Linear batches below this run the matrix-vector kernel once per batch row (when the sliced
+ * layout pads little). */
+#define MATVEC_BELOW_BATCH 4
 /* Tasks a run's compute phase is cut into at least (when the shape allows). */
 #define TARGET_TASKS 32
 /* Pixels per compute task at most (rounded to the kernel's MR): 256 pixels x 64 quad rows is
@@ -61,7 +65,8 @@ struct q8_state {
   size_t group_cols;         /* weight columns per group */
   size_t quad_rows;          /* per group: ceil(group_cols / 4) */
   size_t pixels;             /* per image: output pixels (linear: batch) */
-  size_t quad_row_bytes;     /* 4 x pixels */
+  size_t quad_row_bytes;     /* from one quad row to the next: 4 x pixels, padded (matvec: 4) */
+  size_t row_start_bytes;    /* linear: batch row b starts at packed + b x this (4, or matvec 4 x quad_rows) */
   size_t packed_bytes;       /* of one image */
   int8_t* packed;            /* images x groups x quad_rows quad rows */
   float* row_scales;         /* qd8: per batch row */
@@ -214,12 +219,12 @@ static void quantize_row(const struct sprig_operator* op, struct q8_state* s, si
   s->row_offsets[b] = zero_point + (s->flip != 0 ? 128 : 0);
   /* A bad row's output is NaN whatever its sums: quantize zeros instead of the non-finite values. */
   const float inverse = bad ? 0.0f : 1.0f / scale;
+  int8_t* out = s->packed + b * s->row_start_bytes;
   if (s->quad_row_bytes == 4) {
-    quantize_contiguous(x, cols, inverse, zero_point, s->flip, s->packed, 4 * s->quad_rows);
+    quantize_contiguous(x, cols, inverse, zero_point, s->flip, out, 4 * s->quad_rows);
     return;
   }
   const uint32_t flip = 0x01010101u * s->flip;
-  int8_t* out = s->packed + 4 * b;
   const size_t full = cols / 4;
   for (size_t q = 0; q < full; q++) {
     const float* xq = x + 4 * q;
@@ -237,7 +242,7 @@ static void quantize_row(const struct sprig_operator* op, struct q8_state* s, si
 /* qs8 linear: batch row b into pixel b of every quad row. */
 static void pack_linear_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
   const int8_t* x = (const int8_t*) op->input + b * op->cols;
-  int8_t* out = s->packed + 4 * b;
+  int8_t* out = s->packed + b * s->row_start_bytes;
   const size_t full = op->cols / 4;
   if (s->flip == 0) {
     for (size_t q = 0; q < full; q++) {
@@ -456,26 +461,27 @@ static void compute_task(void* context, size_t task) {
   }
 }
 
-/* Batch 1 on the sliced layout: window `task` of rows, its sums put back in row order. */
-static void matvec_task(void* context, size_t task) {
+/* Small batches on the sliced layout: batch row b times window `window` of rows, the sums put
+ * back in row order. */
+static void matvec_task(void* context, size_t b, size_t window) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct q8_state* s = ctx->s;
   const struct sprig_qs8_sell* sell = s->sell;
-  const size_t p0 = task * sell->window, count = SPRIG_MIN(sell->window, sell->rows - p0);
+  const size_t p0 = window * sell->window, count = SPRIG_MIN(sell->window, sell->rows - p0);
   const size_t s0 = p0 / sell->c, slot = sell->first[s0] * sell->c;
   int32_t sorted[SPRIG_QS8_SELL_WINDOW] __attribute__((aligned(64)));
   int32_t sums[SPRIG_QS8_SELL_WINDOW];
-  s->sell_kernel->fn(count, s->packed, sell->weights + 4 * slot, sell->offsets + slot, sell->widths + s0,
-                     sell->quad_base + s0, sorted);
+  s->sell_kernel->fn(count, s->packed + b * s->row_start_bytes, sell->weights + 4 * slot, sell->offsets + slot,
+                     sell->widths + s0, sell->quad_base + s0, sorted);
   for (size_t i = 0; i < count; i++) {
     const size_t row = sell->row_of[p0 + i];
     sums[row - p0] = (int32_t) ((uint32_t) sorted[i] + (uint32_t) s->kernel_bias[row]);
   }
   if (op->type == sprig_operator_type_linear_qd8) {
-    dequantize_tile(op, s, sums, p0, count, 0, 1);
+    dequantize_tile(op, s, sums, p0, count, b, 1);
   } else {
-    requantize_tile(op, s, sums, 0, p0, count, 0, 1);
+    requantize_tile(op, s, sums, 0, p0, count, b, 1);
   }
 }
 
@@ -486,7 +492,8 @@ static void q8_run(const struct sprig_operator* op, const float* input, float* o
   const struct q8_state* s = ctx.s;
   pthreadpool_parallelize_1d(threadpool, pack_task, &ctx, pack_tasks(op, s), 0);
   if (s->matvec) {
-    pthreadpool_parallelize_1d(threadpool, matvec_task, &ctx, sprig_divide_round_up(s->sell->rows, s->sell->window), 0);
+    pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels,
+                               sprig_divide_round_up(s->sell->rows, s->sell->window), 0);
     return;
   }
   pthreadpool_parallelize_1d(threadpool, compute_task, &ctx,
@@ -522,10 +529,10 @@ static void use_kernel(struct q8_state* s, const struct sprig_qs8_spmm_ukernel* 
   use_input_domain(s, ukernel->unsigned_input);
 }
 
-/* For a linear layer at batch 1: the sliced layout when the best ISA has a matrix-vector kernel
+/* For a linear layer at a small batch: the sliced layout when the best ISA has a matrix-vector kernel
  * and the layout pads little (built on first use; NULL when out of memory). `usable` says
  * whether the plan takes it. */
-static const struct sprig_qs8_sell* batch1_layout(struct sprig_operator* op, struct q8_state* s, bool* usable) {
+static const struct sprig_qs8_sell* small_batch_layout(struct sprig_operator* op, struct q8_state* s, bool* usable) {
   *usable = false;
   if (s->sell_kernel == NULL) {
     return NULL;
@@ -575,6 +582,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->quad_rows = quad_rows;
   s->pixels = pixels;
   s->quad_row_bytes = quad_row_bytes;
+  s->row_start_bytes = 4;
   s->packed_bytes = packed_bytes;
   s->packed = packed;
   s->row_scales = row_scales;
@@ -582,11 +590,14 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->row_bad = row_bad;
   use_kernel(s, sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels));
   plan_tasks(s);
-  if (is_linear(op) && pixels == 1) {
+  if (is_linear(op) && pixels < MATVEC_BELOW_BATCH) {
     bool usable;
-    s->sell = batch1_layout(op, s, &usable);
+    s->sell = small_batch_layout(op, s, &usable);
     if (usable) {
+      /* Batch rows back to back: pixels < 16, so the quad rows were unpadded (same bytes). */
       s->matvec = true;
+      s->quad_row_bytes = 4;
+      s->row_start_bytes = 4 * quad_rows;
       use_input_domain(s, s->sell_kernel->unsigned_input);
     }
   }
