@@ -12,19 +12,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#define INLINE static inline __attribute__((always_inline))
-
-/* acc + the dot products of x's unsigned bytes and w's signed bytes, 4 per int32 lane. GCC 12
- * copies the accumulators around the intrinsic in loops of several sets; the asm keeps each in
- * its register. */
-INLINE __m512i dpbusd(__m512i acc, __m512i x, __m512i w) {
-#if defined(__GNUC__) && !defined(__clang__)
-  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
-  return acc;
-#else
-  return _mm512_dpbusd_epi32(acc, x, w);
-#endif
-}
+#include <isa/x86-vnni.h>
 
 INLINE __m512i gather16(const int8_t* x, const uint16_t* off) {
   const __m512i index = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*) (const void*) off));

@@ -7,19 +7,7 @@
 #include <immintrin.h>
 #include <stdint.h>
 
-#define INLINE static inline __attribute__((always_inline))
-
-/* acc + the dot products of x's unsigned bytes and w's signed bytes, 4 per int32 lane. GCC 12
- * copies the accumulators around the intrinsic in loops of several sets; the asm keeps each in
- * its register ({vex}: the AVX-VNNI encoding). */
-INLINE __m256i dpbusd(__m256i acc, __m256i x, __m256i w) {
-#if defined(__GNUC__) && !defined(__clang__)
-  __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(x), "x"(w));
-  return acc;
-#else
-  return _mm256_dpbusd_avx_epi32(acc, x, w);
-#endif
-}
+#include <isa/x86-vnni.h>
 
 INLINE __m256i gather8(const int8_t* x, const uint16_t* off) {
   const __m256i index = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*) (const void*) off));

@@ -17,9 +17,9 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include <isa/x86-vnni.h>
 #include <sprig/qs8-spmm.h>
 
-#define INLINE static inline __attribute__((always_inline))
 /* The loops over a tile's vectors and accumulator sets have constant trip counts; unrolled fully,
  * the accumulators live in registers. */
 #if defined(__clang__)
@@ -27,18 +27,6 @@
 #else
 #define UNROLL _Pragma("GCC unroll 16")
 #endif
-
-/* acc + the dot products of x's unsigned bytes and w's signed bytes, 4 per int32 lane. GCC 12
- * copies the accumulators around every vpdpbusd of the intrinsic in loops of several sets (16
- * vmovdqa32 per 8 vpdpbusd); the asm keeps each accumulator in its register. */
-INLINE __m512i dpbusd(__m512i acc, __m512i x, __m512i w) {
-#if defined(__GNUC__) && !defined(__clang__)
-  __asm__("vpdpbusd %2, %1, %0" : "+v"(acc) : "v"(x), "v"(w));
-  return acc;
-#else
-  return _mm512_dpbusd_epi32(acc, x, w);
-#endif
-}
 
 INLINE __m512i broadcast_weights(const int8_t* w) {
   int32_t word;

@@ -18,9 +18,8 @@
 #include <immintrin.h>
 #include <string.h>
 
+#include <isa/x86-vnni.h>
 #include <sprig/qs8-spmm.h>
-
-#define INLINE static inline __attribute__((always_inline))
 
 /* The loops over a tile's vectors and accumulator sets have constant trip counts; unrolled fully,
  * the accumulators live in registers. */
@@ -29,18 +28,6 @@
 #else
 #define UNROLL _Pragma("GCC unroll 16")
 #endif
-
-/* acc + the dot products of x's unsigned bytes and w's signed bytes, 4 per int32 lane. GCC 12
- * copies the accumulators around the intrinsic's vpdpbusd in loops of several sets; the asm
- * keeps each accumulator in its register ({vex}: the AVX-VNNI encoding). */
-INLINE __m256i dpbusd(__m256i acc, __m256i x, __m256i w) {
-#if defined(__GNUC__) && !defined(__clang__)
-  __asm__("%{vex%} vpdpbusd %2, %1, %0" : "+x"(acc) : "x"(x), "x"(w));
-  return acc;
-#else
-  return _mm256_dpbusd_avx_epi32(acc, x, w);
-#endif
-}
 
 INLINE __m256i broadcast_weights(const int8_t* w) {
   int32_t word;
