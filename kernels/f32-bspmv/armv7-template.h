@@ -14,14 +14,9 @@
 
 #include <arm_neon.h>
 
+#include <isa/armv7.h>
 #include <isa/neon.h>
 #include <sprig/bspmv.h>
-
-#if ARMV7_FMA
-#define MLAQ(acc, a, b) vfmaq_f32((acc), (a), (b))
-#else
-#define MLAQ(acc, a, b) vmlaq_f32((acc), (a), (b))
-#endif
 
 /* The sum of the 4 lanes (armv7 has no vaddvq_f32). */
 INLINE float hsum_q(float32x4_t v) {

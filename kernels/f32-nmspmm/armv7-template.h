@@ -28,16 +28,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/armv7.h>
 #include <isa/neon.h>
 #include <sprig/nmspmm.h>
-
-#if ARMV7_FMA
-#define MLAQ_LANE(acc, x, wd, lane) vfmaq_f32((acc), (x), vdupq_lane_f32((wd), (lane)))
-#define MLAD_LANE(acc, x, wd, lane) vfma_f32((acc), (x), vdup_lane_f32((wd), (lane)))
-#else
-#define MLAQ_LANE(acc, x, wd, lane) vmlaq_lane_f32((acc), (x), (wd), (lane))
-#define MLAD_LANE(acc, x, wd, lane) vmla_lane_f32((acc), (x), (wd), (lane))
-#endif
 
 /* The layout of a call, shared by all tiles. */
 struct layout {

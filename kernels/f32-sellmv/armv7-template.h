@@ -30,14 +30,9 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <isa/armv7.h>
 #include <isa/neon.h>
 #include <sprig/sellmv.h>
-
-#if ARMV7_FMA
-#define MLAQ(acc, a, b) vfmaq_f32((acc), (a), (b))
-#else
-#define MLAQ(acc, a, b) vmlaq_f32((acc), (a), (b))
-#endif
 
 /* Two 16-bit offsets from one 32-bit load: the one stored first, then the one after it. */
 INLINE uint32_t first_offset(uint32_t pair) {

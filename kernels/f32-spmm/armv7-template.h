@@ -40,28 +40,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/armv7.h>
 #include <isa/neon.h>
 #include <sprig/spmm.h>
-
-/* acc + a * b for vectors, vectors times a lane of a d register, vectors times a scalar, and
- * scalars. */
-#if ARMV7_FMA
-#define MLAQ(acc, a, b) vfmaq_f32((acc), (a), (b))
-#define MLAD(acc, a, b) vfma_f32((acc), (a), (b))
-#define MLAQ_LANE(acc, x, wd, lane) vfmaq_f32((acc), (x), vdupq_lane_f32((wd), (lane)))
-#define MLAD_LANE(acc, x, wd, lane) vfma_f32((acc), (x), vdup_lane_f32((wd), (lane)))
-#define MLAQ_N(acc, x, s) vfmaq_f32((acc), (x), vdupq_n_f32(s))
-#define MLAD_N(acc, x, s) vfma_f32((acc), (x), vdup_n_f32(s))
-#define MLAS(acc, a, b) fmaf((a), (b), (acc))
-#else
-#define MLAQ(acc, a, b) vmlaq_f32((acc), (a), (b))
-#define MLAD(acc, a, b) vmla_f32((acc), (a), (b))
-#define MLAQ_LANE(acc, x, wd, lane) vmlaq_lane_f32((acc), (x), (wd), (lane))
-#define MLAD_LANE(acc, x, wd, lane) vmla_lane_f32((acc), (x), (wd), (lane))
-#define MLAQ_N(acc, x, s) vmlaq_n_f32((acc), (x), (s))
-#define MLAD_N(acc, x, s) vmla_n_f32((acc), (x), (s))
-#define MLAS(acc, a, b) ((acc) + (a) * (b))
-#endif
 
 /* Moves `in` to the input row of the next entry (deltas are signed row steps, rows rs bytes apart). */
 #define NEXT_ROW(in, d, rs) ((in) = sprig_spmm_next_row((in), *(d)++, (rs)))
