@@ -72,6 +72,7 @@ struct q8_state {
   float* row_scales;         /* qd8: per batch row */
   int32_t* row_offsets;      /* qd8: per batch row, zero point (+ 128 for unsigned kernels) */
   uint8_t* row_bad;          /* qd8: per batch row, 1 when it holds NaN or Inf */
+  int8_t* quantized;         /* qd8: [batch][4 x quad_rows], the rows quantized before they are spread */
   size_t pixel_tile, pixel_tiles;
   size_t channel_chunk, channel_chunks;
 };
@@ -99,10 +100,12 @@ static void free_plan(struct q8_state* s) {
   free(s->row_scales);
   free(s->row_offsets);
   free(s->row_bad);
+  free(s->quantized);
   s->packed = NULL;
   s->row_scales = NULL;
   s->row_offsets = NULL;
   s->row_bad = NULL;
+  s->quantized = NULL;
 }
 
 static void q8_destroy(struct sprig_operator* op) {
@@ -128,27 +131,13 @@ static inline int8_t flipped(int32_t value, uint8_t flip) {
   return (int8_t) (uint8_t) ((uint8_t) value ^ flip);
 }
 
-/* Rounds to nearest, ties to even, for |v| < 2^22 (the values here are clamped to [-256, 256]):
- * adding 1.5 x 2^23 leaves the rounded integer in the low mantissa bits. Two statements, so that
- * no compiler fuses the add into a preceding multiply. */
-static inline int32_t round_small(float v) {
-  const float shifted = v + 12582912.0f;
-  uint32_t bits;
-  memcpy(&bits, &shifted, sizeof(bits));
-  return (int32_t) bits - 0x4B400000;
-}
-
-/* qd8: one input value quantized with the row's 1 / scale and zero point. */
-static inline int32_t quantize(float x, float inverse, int32_t zero_point) {
-  const float v = x * inverse;
-  const int32_t q = round_small(v < -256.0f ? -256.0f : v > 256.0f ? 256.0f : v) + zero_point;
-  return q < -128 ? -128 : q > 127 ? 127 : q;
-}
-
-/* qd8 at batch 1, where the quad rows are back to back: bytes [0, padded) of out, zeros past
- * cols. The same values as quantize() without its float clamp, so that the compiler vectorizes
- * the loop: for a finite row |x| <= hi - lo = 255 x scale, so |x / scale| < 256 already; in a bad
- * row (inverse 0, results unused) the integer clamp to [-256, 256] keeps any bits in range. */
+/* qd8: values x[0 .. cols) of a row quantized with its 1 / scale and zero point into bytes
+ * [0, padded) of out (XOR flip), zeros past cols. x / scale is rounded to nearest, ties to even,
+ * by adding 1.5 x 2^23, which leaves the rounded integer in the low mantissa bits (two
+ * statements, so that no compiler fuses the add into the multiply); that is exact for |v| < 2^22,
+ * and a finite row has |x| <= hi - lo = 255 x scale, so |x / scale| < 256. A bad row (inverse 0,
+ * its outputs NaN whatever the sums) may give any bits: the integer clamp to [-256, 256] keeps
+ * the zero-point add in range. One plain loop over restrict arrays, which compilers vectorize. */
 static void quantize_contiguous(const float* restrict x, size_t cols, float inverse, int32_t zero_point, uint8_t flip,
                                 int8_t* restrict out, size_t padded) {
   for (size_t i = 0; i < cols; i++) {
@@ -168,37 +157,61 @@ static void quantize_contiguous(const float* restrict x, size_t cols, float inve
   }
 }
 
+/* Four floats as one value of the compiler's generic vectors (SSE, NEON, wasm SIMD128, or
+ * scalar code where the target has none), and the lanes of a comparison. */
+typedef float float4 __attribute__((vector_size(16)));
+typedef int32_t int4 __attribute__((vector_size(16)));
+
+/* (a < b) ? a : b lane by lane, and (a > b) ? a : b: as the scalar expressions (a NaN lane of a
+ * keeps b). */
+static inline float4 select_lower(float4 a, float4 b) {
+  const int4 m = a < b;
+  return (float4) ((m & (int4) a) | (~m & (int4) b));
+}
+
+static inline float4 select_higher(float4 a, float4 b) {
+  const int4 m = a > b;
+  return (float4) ((m & (int4) a) | (~m & (int4) b));
+}
+
 /* The smallest and largest of 0 and x[0 .. cols), and whether x holds a NaN or an infinity:
- * `poison` turns NaN then (x - x). RANGE_LANES independent partial results, so that no
- * dependency chain runs through the whole row (min and max are exact in any order). */
-#define RANGE_LANES 8
+ * `poison` turns NaN then (x - x). Two vectors of partial results, so that no dependency chain
+ * runs through the whole row (min and max are exact in any order). */
 static bool row_range(const float* x, size_t cols, float* lo_out, float* hi_out) {
-  float lo[RANGE_LANES] = {0.0f}, hi[RANGE_LANES] = {0.0f}, poison[RANGE_LANES] = {0.0f};
+  const float4 zero = {0.0f, 0.0f, 0.0f, 0.0f};
+  float4 lo0 = zero, lo1 = zero, hi0 = zero, hi1 = zero, poison0 = zero, poison1 = zero;
   size_t i = 0;
-  for (; i + RANGE_LANES <= cols; i += RANGE_LANES) {
-    for (size_t j = 0; j < RANGE_LANES; j++) {
-      const float v = x[i + j];
-      poison[j] += v - v;
-      lo[j] = v < lo[j] ? v : lo[j];
-      hi[j] = v > hi[j] ? v : hi[j];
-    }
+  for (; i + 8 <= cols; i += 8) {
+    float4 v0, v1;
+    memcpy(&v0, x + i, sizeof(v0));
+    memcpy(&v1, x + i + 4, sizeof(v1));
+    poison0 += v0 - v0;
+    poison1 += v1 - v1;
+    lo0 = select_lower(v0, lo0);
+    lo1 = select_lower(v1, lo1);
+    hi0 = select_higher(v0, hi0);
+    hi1 = select_higher(v1, hi1);
   }
-  for (size_t j = 0; i + j < cols; j++) {
-    const float v = x[i + j];
-    poison[j] += v - v;
-    lo[j] = v < lo[j] ? v : lo[j];
-    hi[j] = v > hi[j] ? v : hi[j];
-  }
+  const float4 lo = select_lower(lo0, lo1), hi = select_higher(hi0, hi1), poison = poison0 + poison1;
   float l = 0.0f, h = 0.0f, p = 0.0f;
-  for (size_t j = 0; j < RANGE_LANES; j++) {
+  for (size_t j = 0; j < 4; j++) {
     p += poison[j];
     l = lo[j] < l ? lo[j] : l;
     h = hi[j] > h ? hi[j] : h;
+  }
+  for (; i < cols; i++) {
+    const float v = x[i];
+    p += v - v;
+    l = v < l ? v : l;
+    h = v > h ? v : h;
   }
   *lo_out = l;
   *hi_out = h;
   return isnan(p);
 }
+
+/* qd8: values a row is quantized in at a time when its quad rows are apart (a multiple of 4). */
+#define QUANTIZE_CHUNK 1024
 
 /* qd8: quantizes batch row b into the packed layout (pixel b of every quad row). */
 static void quantize_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
@@ -219,45 +232,39 @@ static void quantize_row(const struct sprig_operator* op, struct q8_state* s, si
   s->row_offsets[b] = zero_point + (s->flip != 0 ? 128 : 0);
   /* A bad row's output is NaN whatever its sums: quantize zeros instead of the non-finite values. */
   const float inverse = bad ? 0.0f : 1.0f / scale;
-  int8_t* out = s->packed + b * s->row_start_bytes;
-  if (s->quad_row_bytes == 4) {
-    quantize_contiguous(x, cols, inverse, zero_point, s->flip, out, 4 * s->quad_rows);
-    return;
-  }
-  const uint32_t flip = 0x01010101u * s->flip;
-  const size_t full = cols / 4;
-  for (size_t q = 0; q < full; q++) {
-    const float* xq = x + 4 * q;
-    const uint32_t word = ((uint32_t) (uint8_t) quantize(xq[0], inverse, zero_point) |
-                           (uint32_t) (uint8_t) quantize(xq[1], inverse, zero_point) << 8 |
-                           (uint32_t) (uint8_t) quantize(xq[2], inverse, zero_point) << 16 |
-                           (uint32_t) (uint8_t) quantize(xq[3], inverse, zero_point) << 24) ^ flip;
-    memcpy(out + q * s->quad_row_bytes, &word, 4);
-  }
-  for (size_t i = 4 * full; i < 4 * s->quad_rows; i++) {
-    out[full * s->quad_row_bytes + i % 4] = i < cols ? flipped(quantize(x[i], inverse, zero_point), s->flip) : 0;
-  }
+  /* Straight into the packed rows when they are back to back (matvec), else into `quantized`,
+   * spread into the quad rows afterwards. */
+  int8_t* out = s->matvec ? s->packed + b * s->row_start_bytes : s->quantized + b * 4 * s->quad_rows;
+  quantize_contiguous(x, cols, inverse, zero_point, s->flip, out, 4 * s->quad_rows);
 }
 
-/* qs8 linear: batch row b into pixel b of every quad row. */
-static void pack_linear_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
-  const int8_t* x = (const int8_t*) op->input + b * op->cols;
-  int8_t* out = s->packed + b * s->row_start_bytes;
-  const size_t full = op->cols / 4;
-  if (s->flip == 0) {
-    for (size_t q = 0; q < full; q++) {
-      memcpy(out + q * s->quad_row_bytes, x + 4 * q, 4);
+/* Linear layers: quad rows [q0, q1) of the packed input from int8 rows (row p at src + p x
+ * src_row_bytes, `valid` bytes each; zeros past them), each 4-byte word XOR flip, to packed +
+ * q x quad_row_bytes + p x row_start_bytes. In tiles of SPREAD_TILE pixels x quad rows, so that
+ * the reads of a tile and its writes each stay within a few cache lines. */
+#define SPREAD_TILE 16
+static void spread_words(const struct q8_state* s, const int8_t* src, size_t src_row_bytes, size_t valid, uint8_t flip,
+                         size_t q0, size_t q1) {
+  const uint32_t flip_word = 0x01010101u * flip;
+  const size_t full = SPRIG_MIN(valid / 4, q1);
+  for (size_t p0 = 0; p0 < s->pixels; p0 += SPREAD_TILE) {
+    const size_t p1 = SPRIG_MIN(s->pixels, p0 + SPREAD_TILE);
+    for (size_t q = q0; q < q1; q++) {
+      int8_t* out = s->packed + q * s->quad_row_bytes;
+      for (size_t p = p0; p < p1; p++) {
+        const int8_t* row = src + p * src_row_bytes;
+        uint32_t word = 0;
+        if (q < full) {
+          memcpy(&word, row + 4 * q, 4);
+        } else {
+          for (size_t t = 0; t < 4 && 4 * q + t < valid; t++) {
+            word |= (uint32_t) (uint8_t) row[4 * q + t] << (8 * t);
+          }
+        }
+        word ^= flip_word;
+        memcpy(out + p * s->row_start_bytes, &word, 4);
+      }
     }
-  } else {
-    for (size_t q = 0; q < full; q++) {
-      uint32_t word;
-      memcpy(&word, x + 4 * q, 4);
-      word ^= 0x80808080u;
-      memcpy(out + q * s->quad_row_bytes, &word, 4);
-    }
-  }
-  for (size_t i = 4 * full; i < 4 * s->quad_rows; i++) {
-    out[full * s->quad_row_bytes + i % 4] = i < op->cols ? flipped(x[i], s->flip) : 0;
   }
 }
 
@@ -341,28 +348,48 @@ struct run_context {
   struct q8_state* s;
 };
 
-static void pack_task(void* context, size_t task) {
+/* Convolutions: one quad row of one group of one image. */
+static void pack_conv_task(void* context, size_t task) {
   const struct run_context* ctx = context;
-  const struct sprig_operator* op = ctx->op;
-  struct q8_state* s = ctx->s;
-  switch (op->type) {
-    case sprig_operator_type_linear_qd8:
-      quantize_row(op, s, task);
-      break;
-    case sprig_operator_type_linear_qs8:
-      pack_linear_row(op, s, task);
-      break;
-    default: {
-      const size_t per_image = s->groups * s->quad_rows;
-      const size_t image = task / per_image, rest = task % per_image;
-      pack_conv_quad(op, s, image, rest / s->quad_rows, rest % s->quad_rows);
-      break;
-    }
+  const size_t per_image = ctx->s->groups * ctx->s->quad_rows;
+  const size_t image = task / per_image, rest = task % per_image;
+  pack_conv_quad(ctx->op, ctx->s, image, rest / ctx->s->quad_rows, rest % ctx->s->quad_rows);
+}
+
+/* qd8: batch row `b` quantized. */
+static void quantize_task(void* context, size_t b) {
+  const struct run_context* ctx = context;
+  quantize_row(ctx->op, ctx->s, b);
+}
+
+/* Linear layers: quad rows [SPREAD_TILE x block, + SPREAD_TILE) from the input (qs8) or the
+ * quantized rows (qd8; not XORed again, padded to whole quads). */
+static void spread_task(void* context, size_t block) {
+  const struct run_context* ctx = context;
+  const struct q8_state* s = ctx->s;
+  const size_t q0 = block * SPREAD_TILE, q1 = SPRIG_MIN(s->quad_rows, q0 + SPREAD_TILE);
+  if (ctx->op->type == sprig_operator_type_linear_qd8) {
+    spread_words(s, s->quantized, 4 * s->quad_rows, 4 * s->quad_rows, 0, q0, q1);
+  } else {
+    spread_words(s, (const int8_t*) ctx->op->input, ctx->op->cols, ctx->op->cols, s->flip, q0, q1);
   }
 }
 
-static size_t pack_tasks(const struct sprig_operator* op, const struct q8_state* s) {
-  return is_linear(op) ? s->pixels : s->images * s->groups * s->quad_rows;
+/* Phase 1 over the pool. */
+static void pack_input(struct run_context* ctx, pthreadpool_t threadpool) {
+  const struct sprig_operator* op = ctx->op;
+  const struct q8_state* s = ctx->s;
+  if (!is_linear(op)) {
+    pthreadpool_parallelize_1d(threadpool, pack_conv_task, ctx, s->images * s->groups * s->quad_rows, 0);
+    return;
+  }
+  if (op->type == sprig_operator_type_linear_qd8) {
+    pthreadpool_parallelize_1d(threadpool, quantize_task, ctx, s->pixels, 0);
+    if (s->matvec) {
+      return;
+    }
+  }
+  pthreadpool_parallelize_1d(threadpool, spread_task, ctx, sprig_divide_round_up(s->quad_rows, SPREAD_TILE), 0);
 }
 
 /* ---- phase 2: compute and convert ---- */
@@ -401,12 +428,25 @@ static void requantize_tile(const struct sprig_operator* op, const struct q8_sta
   }
 }
 
-/* qd8: the same tile to f32 with each batch row's scale and zero point. */
+/* qd8: `count` consecutive channels of one batch row to f32 (their sums contiguous). One plain
+ * loop over restrict arrays, which the compiler vectorizes. */
+static void dequantize_column(const int32_t* restrict sums, size_t count, uint32_t offset, float row_scale,
+                              const int32_t* restrict weight_sums, const float* restrict weight_scales,
+                              const float* restrict bias, float lo, float hi, float* restrict y) {
+  for (size_t n = 0; n < count; n++) {
+    const int32_t acc = (int32_t) ((uint32_t) sums[n] - offset * (uint32_t) weight_sums[n]);
+    float v = (float) acc * (row_scale * weight_scales[n]);
+    v = v + bias[n];
+    v = v < lo ? lo : v;
+    y[n] = v > hi ? hi : v;
+  }
+}
+
+/* qd8: the same tile to f32 with each batch row's scale and zero point (a pixel's sums gathered
+ * into a column first unless the tile is one pixel wide). */
 static void dequantize_tile(const struct sprig_operator* op, const struct q8_state* s, const int32_t* sums,
                             size_t n0, size_t nc, size_t p0, size_t mc) {
-  const int32_t* weight_sums = s->stream->weight_sums + n0;
-  const float* weight_scales = s->scales + n0;
-  const float* bias = s->bias + n0;
+  int32_t column[GATHERED_CHANNELS];
   for (size_t i = 0; i < mc; i++) {
     const size_t b = p0 + i;
     float* y = (float*) op->output + b * op->rows + n0;
@@ -416,14 +456,18 @@ static void dequantize_tile(const struct sprig_operator* op, const struct q8_sta
       }
       continue;
     }
-    const uint32_t offset = (uint32_t) s->row_offsets[b];
-    const float row_scale = s->row_scales[b];
-    for (size_t n = 0; n < nc; n++) {
-      const int32_t acc = (int32_t) ((uint32_t) sums[n * mc + i] - offset * (uint32_t) weight_sums[n]);
-      float v = (float) acc * (row_scale * weight_scales[n]);
-      v = v + bias[n];
-      v = v < s->output_min ? s->output_min : v;
-      y[n] = v > s->output_max ? s->output_max : v;
+    for (size_t first = 0; first < nc; first += GATHERED_CHANNELS) {
+      const size_t count = SPRIG_MIN(GATHERED_CHANNELS, nc - first);
+      const int32_t* block = sums + first * mc;
+      if (mc != 1) {
+        for (size_t n = 0; n < count; n++) {
+          column[n] = block[n * mc + i];
+        }
+        block = column;
+      }
+      const size_t n = n0 + first;
+      dequantize_column(block, count, (uint32_t) s->row_offsets[b], s->row_scales[b], s->stream->weight_sums + n,
+                        s->scales + n, s->bias + n, s->output_min, s->output_max, y + first);
     }
   }
 }
@@ -490,7 +534,7 @@ static void q8_run(const struct sprig_operator* op, const float* input, float* o
   (void) output;
   struct run_context ctx = {op, state_of(op)};
   const struct q8_state* s = ctx.s;
-  pthreadpool_parallelize_1d(threadpool, pack_task, &ctx, pack_tasks(op, s), 0);
+  pack_input(&ctx, threadpool);
   if (s->matvec) {
     pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels,
                                sprig_divide_round_up(s->sell->rows, s->sell->window), 0);
@@ -566,11 +610,14 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   float* row_scales = qd8 ? malloc(pixels * sizeof(float)) : NULL;
   int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
   uint8_t* row_bad = qd8 ? malloc(pixels) : NULL;
-  if (packed == NULL || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL))) {
+  /* pixels x 4 quad_rows <= all_packed (quad rows hold at least 4 bytes per pixel). */
+  int8_t* quantized = qd8 ? malloc(pixels * 4 * quad_rows) : NULL;
+  if (packed == NULL || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL))) {
     free(packed);
     free(row_scales);
     free(row_offsets);
     free(row_bad);
+    free(quantized);
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;
   }
@@ -588,6 +635,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->row_scales = row_scales;
   s->row_offsets = row_offsets;
   s->row_bad = row_bad;
+  s->quantized = quantized;
   use_kernel(s, sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels));
   plan_tasks(s);
   if (is_linear(op) && pixels < MATVEC_BELOW_BATCH) {
