@@ -428,13 +428,13 @@ static void requantize_tile(const struct sprig_operator* op, const struct q8_sta
   }
 }
 
-/* qd8: `count` consecutive channels of one batch row to f32 (their sums contiguous). One plain
+/* qd8: `count` channels of one batch row to f32, channel n's sum at sums[n x stride]. One plain
  * loop over restrict arrays, which the compiler vectorizes. */
-static void dequantize_column(const int32_t* restrict sums, size_t count, uint32_t offset, float row_scale,
-                              const int32_t* restrict weight_sums, const float* restrict weight_scales,
-                              const float* restrict bias, float lo, float hi, float* restrict y) {
+static void dequantize_row(const int32_t* restrict sums, size_t stride, size_t count, uint32_t offset,
+                           float row_scale, const int32_t* restrict weight_sums, const float* restrict weight_scales,
+                           const float* restrict bias, float lo, float hi, float* restrict y) {
   for (size_t n = 0; n < count; n++) {
-    const int32_t acc = (int32_t) ((uint32_t) sums[n] - offset * (uint32_t) weight_sums[n]);
+    const int32_t acc = (int32_t) ((uint32_t) sums[n * stride] - offset * (uint32_t) weight_sums[n]);
     float v = (float) acc * (row_scale * weight_scales[n]);
     v = v + bias[n];
     v = v < lo ? lo : v;
@@ -442,11 +442,9 @@ static void dequantize_column(const int32_t* restrict sums, size_t count, uint32
   }
 }
 
-/* qd8: the same tile to f32 with each batch row's scale and zero point (a pixel's sums gathered
- * into a column first unless the tile is one pixel wide). */
+/* qd8: the same tile to f32 with each batch row's scale and zero point. */
 static void dequantize_tile(const struct sprig_operator* op, const struct q8_state* s, const int32_t* sums,
                             size_t n0, size_t nc, size_t p0, size_t mc) {
-  int32_t column[GATHERED_CHANNELS];
   for (size_t i = 0; i < mc; i++) {
     const size_t b = p0 + i;
     float* y = (float*) op->output + b * op->rows + n0;
@@ -456,19 +454,8 @@ static void dequantize_tile(const struct sprig_operator* op, const struct q8_sta
       }
       continue;
     }
-    for (size_t first = 0; first < nc; first += GATHERED_CHANNELS) {
-      const size_t count = SPRIG_MIN(GATHERED_CHANNELS, nc - first);
-      const int32_t* block = sums + first * mc;
-      if (mc != 1) {
-        for (size_t n = 0; n < count; n++) {
-          column[n] = block[n * mc + i];
-        }
-        block = column;
-      }
-      const size_t n = n0 + first;
-      dequantize_column(block, count, (uint32_t) s->row_offsets[b], s->row_scales[b], s->stream->weight_sums + n,
-                        s->scales + n, s->bias + n, s->output_min, s->output_max, y + first);
-    }
+    dequantize_row(sums + i, mc, nc, (uint32_t) s->row_offsets[b], s->row_scales[b], s->stream->weight_sums + n0,
+                   s->scales + n0, s->bias + n0, s->output_min, s->output_max, y);
   }
 }
 
