@@ -49,6 +49,7 @@ struct q8_state {
   /* Quantization (qs8). */
   int32_t input_zero_point;
   const struct sprig_qs8_requant_ukernel* requant;
+  const struct sprig_qd8_quantize_ukernel* quantize; /* qd8 */
   struct sprig_qs8_requant_params requant_params; /* the clamp minus the zero point, and the zero point */
   float* scales;             /* per channel: qs8 requantization scale; qd8: weight scale */
   int32_t* kernel_bias;      /* per channel: what the planned kernel starts from */
@@ -131,94 +132,13 @@ static inline int8_t flipped(int32_t value, uint8_t flip) {
   return (int8_t) (uint8_t) ((uint8_t) value ^ flip);
 }
 
-/* qd8: values x[0 .. cols) of a row quantized with its 1 / scale and zero point into bytes
- * [0, padded) of out (XOR flip), zeros past cols. x / scale is rounded to nearest, ties to even,
- * by adding 1.5 x 2^23, which leaves the rounded integer in the low mantissa bits (two
- * statements, so that no compiler fuses the add into the multiply); that is exact for |v| < 2^22,
- * and a finite row has |x| <= hi - lo = 255 x scale, so |x / scale| < 256. A bad row (inverse 0,
- * its outputs NaN whatever the sums) may give any bits: the integer clamp to [-256, 256] keeps
- * the zero-point add in range. One plain loop over restrict arrays, which compilers vectorize. */
-static void quantize_contiguous(const float* restrict x, size_t cols, float inverse, int32_t zero_point, uint8_t flip,
-                                int8_t* restrict out, size_t padded) {
-  for (size_t i = 0; i < cols; i++) {
-    const float v = x[i] * inverse;
-    const float shifted = v + 12582912.0f;
-    uint32_t bits;
-    memcpy(&bits, &shifted, sizeof(bits));
-    int32_t q = (int32_t) (bits - 0x4B400000u);
-    q = q < -256 ? -256 : q;
-    q = (q > 256 ? 256 : q) + zero_point;
-    q = q < -128 ? -128 : q;
-    q = q > 127 ? 127 : q;
-    out[i] = (int8_t) (uint8_t) ((uint8_t) q ^ flip);
-  }
-  for (size_t i = cols; i < padded; i++) {
-    out[i] = 0;
-  }
-}
-
-/* Four floats as one value of the compiler's generic vectors (SSE, NEON, wasm SIMD128, or
- * scalar code where the target has none), and the lanes of a comparison. */
-typedef float float4 __attribute__((vector_size(16)));
-typedef int32_t int4 __attribute__((vector_size(16)));
-
-/* (a < b) ? a : b lane by lane, and (a > b) ? a : b: as the scalar expressions (a NaN lane of a
- * keeps b). */
-static inline float4 select_lower(float4 a, float4 b) {
-  const int4 m = a < b;
-  return (float4) ((m & (int4) a) | (~m & (int4) b));
-}
-
-static inline float4 select_higher(float4 a, float4 b) {
-  const int4 m = a > b;
-  return (float4) ((m & (int4) a) | (~m & (int4) b));
-}
-
-/* The smallest and largest of 0 and x[0 .. cols), and whether x holds a NaN or an infinity:
- * `poison` turns NaN then (x - x). Two vectors of partial results, so that no dependency chain
- * runs through the whole row (min and max are exact in any order). */
-static bool row_range(const float* x, size_t cols, float* lo_out, float* hi_out) {
-  const float4 zero = {0.0f, 0.0f, 0.0f, 0.0f};
-  float4 lo0 = zero, lo1 = zero, hi0 = zero, hi1 = zero, poison0 = zero, poison1 = zero;
-  size_t i = 0;
-  for (; i + 8 <= cols; i += 8) {
-    float4 v0, v1;
-    memcpy(&v0, x + i, sizeof(v0));
-    memcpy(&v1, x + i + 4, sizeof(v1));
-    poison0 += v0 - v0;
-    poison1 += v1 - v1;
-    lo0 = select_lower(v0, lo0);
-    lo1 = select_lower(v1, lo1);
-    hi0 = select_higher(v0, hi0);
-    hi1 = select_higher(v1, hi1);
-  }
-  const float4 lo = select_lower(lo0, lo1), hi = select_higher(hi0, hi1), poison = poison0 + poison1;
-  float l = 0.0f, h = 0.0f, p = 0.0f;
-  for (size_t j = 0; j < 4; j++) {
-    p += poison[j];
-    l = lo[j] < l ? lo[j] : l;
-    h = hi[j] > h ? hi[j] : h;
-  }
-  for (; i < cols; i++) {
-    const float v = x[i];
-    p += v - v;
-    l = v < l ? v : l;
-    h = v > h ? v : h;
-  }
-  *lo_out = l;
-  *hi_out = h;
-  return isnan(p);
-}
-
-/* qd8: values a row is quantized in at a time when its quad rows are apart (a multiple of 4). */
-#define QUANTIZE_CHUNK 1024
-
-/* qd8: quantizes batch row b into the packed layout (pixel b of every quad row). */
+/* qd8: quantizes batch row b with the qd8-quantize kernel (src/sprig/qd8-quantize.h), whose
+ * results are exact when |x / scale| <= 256: a finite row has |x| <= hi - lo = 255 x scale. */
 static void quantize_row(const struct sprig_operator* op, struct q8_state* s, size_t b) {
   const float* x = (const float*) op->input + b * op->cols;
   const size_t cols = op->cols;
   float lo, hi;
-  const bool bad = row_range(x, cols, &lo, &hi);
+  const bool bad = s->quantize->range(cols, x, &lo, &hi);
   s->row_bad[b] = (uint8_t) bad;
   float scale = 1.0f;
   int32_t zero_point = -128;
@@ -235,7 +155,7 @@ static void quantize_row(const struct sprig_operator* op, struct q8_state* s, si
   /* Straight into the packed rows when they are back to back (matvec), else into `quantized`,
    * spread into the quad rows afterwards. */
   int8_t* out = s->matvec ? s->packed + b * s->row_start_bytes : s->quantized + b * 4 * s->quad_rows;
-  quantize_contiguous(x, cols, inverse, zero_point, s->flip, out, 4 * s->quad_rows);
+  s->quantize->quantize(cols, x, inverse, zero_point, s->flip, out, 4 * s->quad_rows);
 }
 
 /* Linear layers: quad rows [q0, q1) of the packed input from int8 rows (row p at src + p x
@@ -791,6 +711,7 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   }
   s->chosen = sprig_choose_qs8_spmm_ukernel(hardware);
   s->requant = sprig_choose_qs8_requant_ukernel(hardware);
+  s->quantize = sprig_choose_qd8_quantize_ukernel(hardware);
   s->sell_kernel = choose_sell_kernel(hardware, s->chosen);
   s->stream = sprig_weights_qs8_stream(weights);
   if (s->stream == NULL || (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
@@ -799,8 +720,9 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
     return sprig_status_out_of_memory;
   }
   use_kernel(s, s->chosen);
-  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu c4 entries, kernel %s, requantization %s", caller,
-                  weights->rows, weights->cols, weights->nnz, s->stream->entries, s->chosen->name, s->requant->name);
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu c4 entries, kernel %s, requantization %s, quantization %s",
+                  caller, weights->rows, weights->cols, weights->nnz, s->stream->entries, s->chosen->name,
+                  s->requant->name, s->quantize->name);
   *op_out = op;
   return sprig_status_success;
 }

@@ -12,8 +12,9 @@
 #include <sprig/nmspmm.h>
 #include <sprig/qs8-requant.h>
 #include <sprig/qs8-spmm.h>
-#include <sprig/sellmv.h>
+#include <sprig/qd8-quantize.h>
 #include <sprig/qs8-sellmv.h>
+#include <sprig/sellmv.h>
 #include <sprig/spconv.h>
 #include <sprig/spmm.h>
 
@@ -106,6 +107,9 @@ const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct spr
 
 /* The int8 requantization kernel of the best allowed ISA that has one (never NULL). */
 const struct sprig_qs8_requant_ukernel* sprig_choose_qs8_requant_ukernel(const struct sprig_hardware* hardware);
+
+/* The qd8 row quantization kernel of the best allowed ISA that has one (never NULL). */
+const struct sprig_qd8_quantize_ukernel* sprig_choose_qd8_quantize_ukernel(const struct sprig_hardware* hardware);
 
 /* The f16 SpMM kernel of the best allowed ISA (never NULL), and its fit to rows of `pixels`
  * pixels: sprig_fit_ukernel's rules within the chosen ISA, without the switch to scalar kernels
