@@ -4,6 +4,8 @@
  * sums (the --kernels shape's output channels x pixels), interleaved, medians. The sums are
  * random in [-2^20, 2^20) with scales that put most values inside the int8 range; every kernel's
  * output is compared with the first (scalar) kernel's.
+ * Then the qd8 row quantization family (kernels/qd8-quantize/list.inc): every kernel on m rows of
+ * k floats (range, then quantize with the row's scale), outputs compared with the scalar kernel's.
  */
 #include "kernels.h"
 
@@ -12,6 +14,7 @@
 #include <string.h>
 
 #include <sprig/hardware.h>
+#include <sprig/qd8-quantize.h>
 #include <sprig/qs8-requant.h>
 
 #include "timing.h"
@@ -114,4 +117,88 @@ bool bench_run_qs8_requant_kernels(const struct bench_options* options) {
   free(problem.sums);
   free(problem.scales);
   return ok;
+}
+
+/* ---- qd8-quantize ---- */
+
+struct quantize_problem {
+  size_t rows, cols;
+  const float* x; /* [rows][cols] */
+};
+
+struct quantize_slot {
+  const struct quantize_problem* problem;
+  const struct sprig_qd8_quantize_ukernel* kernel;
+  int8_t* output; /* [rows][cols] */
+};
+
+/* Each row as the qd8 operator does it: its range, then its bytes with scale (hi - lo) / 255. */
+static bool run_quantize_kernel(void* context) {
+  const struct quantize_slot* s = context;
+  const struct quantize_problem* p = s->problem;
+  for (size_t r = 0; r < p->rows; r++) {
+    const float* x = p->x + r * p->cols;
+    float lo, hi;
+    const bool bad = s->kernel->range(p->cols, x, &lo, &hi);
+    const float scale = !bad && hi > lo ? (hi - lo) / 255.0f : 1.0f;
+    s->kernel->quantize(p->cols, x, 1.0f / scale, (int32_t) (-128.0f - lo / scale), 0, s->output + r * p->cols,
+                        p->cols);
+  }
+  return true;
+}
+
+bool bench_run_qd8_quantize_kernels(const struct bench_options* options) {
+  const size_t rows = options->kernel_m, cols = options->kernel_k;
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  const size_t most = sprig_qd8_quantize_ukernel_count;
+  float* x = malloc(rows * cols * sizeof(float));
+  struct quantize_slot* slots = calloc(most, sizeof(*slots));
+  struct bench_contender* contenders = calloc(most, sizeof(*contenders));
+  double* medians = calloc(most, sizeof(double));
+  bool ok = x != NULL && slots != NULL && contenders != NULL && medians != NULL;
+  size_t count = 0;
+  uint64_t state = options->seed * 2654435761u + 3;
+  for (size_t i = 0; ok && i < rows * cols; i++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    x[i] = (float) ((int64_t) (state >> 40) - (1 << 23)) * 0x1p-20f;
+  }
+  const struct quantize_problem problem = {rows, cols, x};
+  for (size_t i = 0; ok && i < most; i++) {
+    const struct sprig_qd8_quantize_ukernel* k = &sprig_qd8_quantize_ukernels[i];
+    if (hw == NULL || !hw->has_isa[k->isa]) {
+      continue;
+    }
+    int8_t* output = malloc(rows * cols);
+    if (output == NULL) {
+      ok = false;
+      break;
+    }
+    slots[count] = (struct quantize_slot){&problem, k, output};
+    contenders[count] = (struct bench_contender){run_quantize_kernel, &slots[count]};
+    run_quantize_kernel(&slots[count]);
+    if (count != 0 && memcmp(output, slots[0].output, rows * cols) != 0) {
+      fprintf(stderr, "sprig-bench: %s disagrees with %s\n", k->name, slots[0].kernel->name);
+      ok = false;
+    }
+    count++;
+  }
+  const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &options->timing, medians) : 0;
+  printf("\nqd8-quantize kernels, %zu rows of %zu floats (range, then quantize), 1 thread, %zu rounds:\n", rows, cols,
+         reps);
+  printf("  %-48s %12s %10s %8s\n", "kernel", "median us", "ns/value", "vs 1st");
+  for (size_t i = 0; i < count && reps != 0; i++) {
+    printf("  %-48s %12.2f %10.3f %7.2fx\n", slots[i].kernel->name, medians[i],
+           medians[i] * 1e3 / (double) (rows * cols), medians[0] / medians[i]);
+  }
+  for (size_t i = 0; slots != NULL && i < count; i++) {
+    free(slots[i].output);
+  }
+  free(medians);
+  free(contenders);
+  free(slots);
+  free(x);
+  if (!ok) {
+    fprintf(stderr, "sprig-bench: --kernels (qd8-quantize) failed\n");
+  }
+  return ok && (count == 0 || reps != 0);
 }

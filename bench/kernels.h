@@ -29,6 +29,11 @@ bool bench_run_f16_kernels(const struct bench_options* options);
  * medians and fails when a kernel's output differs from the scalar one's. */
 bool bench_run_qs8_requant_kernels(const struct bench_options* options);
 
+/* The qd8 row quantization family (bench/kernels-int8.c): every kernel of
+ * kernels/qd8-quantize/list.inc this CPU runs on M rows of K floats; prints medians and fails
+ * when a kernel's bytes differ from the scalar one's. */
+bool bench_run_qd8_quantize_kernels(const struct bench_options* options);
+
 /* The int8 batch-1 kernels (bench/kernels-sellmv-int8.c): every kernel of
  * kernels/qs8-sellmv/list.inc and every MR = 1 kernel of kernels/qs8-spmm/list.inc this CPU runs,
  * on an N x K int8 layer at each sparsity, unstructured and in 1x4 blocks, and one input vector;

@@ -2,8 +2,8 @@
  * x86 AVX-512F qd8 row quantization (contract: src/sprig/qd8-quantize.h). range: 32 floats per
  * step in two chains, the tail under a mask (masked-off lanes read as 0, which changes neither
  * bound nor the poison sum). quantize: per 16 floats one vmulps, vcvtps2dq (round to nearest
- * even), the zero point added and the clamp in int32, the flip XORed into the low bytes and
- * vpmovdb's masked store (AVX-512F alone has no byte-masked store); the tail under a mask too.
+ * even), the zero point added in int32 (|q| <= 256) and vpmovsdb to a register (its saturation
+ * is the clamp), then the flip; the tail under a mask.
  */
 #include <immintrin.h>
 #include <math.h>
@@ -47,15 +47,26 @@ void sprig_qd8_quantize_ukernel__avx512f(size_t cols, const float* x, float inve
                                          int8_t* out, size_t padded) {
   const __m512 vinverse = _mm512_set1_ps(inverse);
   const __m512i vzero_point = _mm512_set1_epi32(zero_point);
-  const __m512i vmin = _mm512_set1_epi32(-128), vmax = _mm512_set1_epi32(127);
-  const __m512i vflip = _mm512_set1_epi32(flip);
+  const __m128i vflip = _mm_set1_epi8((char) flip);
   size_t i = 0;
+  for (; i + 32 <= cols; i += 32) {
+    const __m512i q0 = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + i), vinverse));
+    const __m512i q1 = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_loadu_ps(x + i + 16), vinverse));
+    const __m128i b0 = _mm512_cvtsepi32_epi8(_mm512_add_epi32(q0, vzero_point));
+    const __m128i b1 = _mm512_cvtsepi32_epi8(_mm512_add_epi32(q1, vzero_point));
+    _mm_storeu_si128((__m128i*) (void*) (out + i), _mm_xor_si128(b0, vflip));
+    _mm_storeu_si128((__m128i*) (void*) (out + i + 16), _mm_xor_si128(b1, vflip));
+  }
+  /* The tail: the clamp in int32, then the flip, then vpmovdb's masked store (AVX-512F alone has
+   * no byte-masked store of a register). */
+  const __m512i vmin = _mm512_set1_epi32(-128), vmax = _mm512_set1_epi32(127);
+  const __m512i vflip32 = _mm512_set1_epi32(flip);
   for (; i < cols; i += 16) {
     const size_t n = cols - i < 16 ? cols - i : 16;
     const __mmask16 mask = (__mmask16) ((1u << n) - 1u);
     const __m512i q = _mm512_cvtps_epi32(_mm512_mul_ps(_mm512_maskz_loadu_ps(mask, x + i), vinverse));
     const __m512i clamped = _mm512_min_epi32(_mm512_max_epi32(_mm512_add_epi32(q, vzero_point), vmin), vmax);
-    _mm512_mask_cvtepi32_storeu_epi8(out + i, mask, _mm512_xor_si512(clamped, vflip));
+    _mm512_mask_cvtepi32_storeu_epi8(out + i, mask, _mm512_xor_si512(clamped, vflip32));
   }
   for (i = cols; i < padded; i++) {
     out[i] = 0;
