@@ -1,13 +1,13 @@
 /*
  * aarch64 NEON dot-product int8 sliced matrix-vector kernels (ISA tag neondot,
- * -march=armv8.2-a+dotprod), signed input, slices of C = 8 or 16 rows: V = C / 4 q registers per
- * accumulator set, row j in lane j % 4 of register j / 4.
+ * -march=armv8.2-a+dotprod), signed input, slices of C = 8 rows: V = C / 4 = 2 q registers per
+ * accumulator set, row j in lane j % 4 of register j / 4 (the helpers take V <= 4 as a parameter).
  *
- * Per slot: C ldrh of the quad offsets, C lane loads (ld1r for lane 0, ld1 {v.s}[i] for the
- * others) gathering row j's input word x + 4 (quad_base + offset) into the lane of row j, V ldr q
- * of the slot's weights (row j's word in the same lane), and V sdot: lane i of register v gains
- * the 4-byte dot product of row 4v + i. One sdot does 4 rows; the C lane loads bound the slot,
- * not the sdot (NEON has no gather).
+ * Per slot: C / 4 64-bit loads of the quad offsets, C lane loads (neon-gather.h) gathering row
+ * j's input word x + 4 (quad_base + offset) into the lane of row j, V ldr q of the slot's weights
+ * (row j's word in the same lane), and V sdot: lane i of register v gains the 4-byte dot product
+ * of row 4v + i. One sdot does 4 rows; the loads bound the slot, not the sdot (NEON has no
+ * gather).
  *
  * Two accumulator sets take alternate slots, so consecutive slots' gathers and sdot chains are
  * independent; a slice's odd last slot goes to the first set and the sets are added once per
@@ -20,19 +20,7 @@
 #include <isa/neon.h>
 #include <sprig/qs8-sellmv.h>
 
-/* Input word of quad offset `offset` (4-byte lane loads need no alignment on aarch64). */
-INLINE const int32_t* input_word(const int8_t* x, uint16_t offset) {
-  return (const int32_t*) (x + 4 * (size_t) offset);
-}
-
-/* The input words of the 4 rows whose quad offsets are off[0 .. 3], row i in lane i. */
-INLINE int8x16_t gather4(const int8_t* x, const uint16_t* off) {
-  int32x4_t v = vld1q_dup_s32(input_word(x, off[0]));
-  v = vld1q_lane_s32(input_word(x, off[1]), v, 1);
-  v = vld1q_lane_s32(input_word(x, off[2]), v, 2);
-  v = vld1q_lane_s32(input_word(x, off[3]), v, 3);
-  return vreinterpretq_s8_s32(v);
-}
+#include "neon-gather.h"
 
 /* acc[v] lane i += dot of row 4v + i's weight word and input word, for one slot of nv x 4 rows. */
 INLINE void dot_slot(size_t nv, int32x4_t* acc, const int8_t* x, const int8_t* w, const uint16_t* off) {
@@ -96,10 +84,4 @@ void sprig_qs8_sellmv_ukernel_8c4__neondot(size_t nc, const int8_t* input, const
                                            const uint16_t* offsets, const uint32_t* widths,
                                            const uint32_t* quad_base, int32_t* output) {
   sellmv(2, nc, input, weights, offsets, widths, quad_base, output);
-}
-
-void sprig_qs8_sellmv_ukernel_16c4__neondot(size_t nc, const int8_t* input, const int8_t* weights,
-                                            const uint16_t* offsets, const uint32_t* widths,
-                                            const uint32_t* quad_base, int32_t* output) {
-  sellmv(4, nc, input, weights, offsets, widths, quad_base, output);
 }

@@ -3,8 +3,8 @@
  * ARMv8, e.g. Cortex-A53), signed input, slices of C = 8 rows: the gathered input words of rows
  * 0 .. 3 and 4 .. 7 in two q registers, the slot's weights (row j's word in the same lane) in two.
  *
- * Per slot: 8 ldrh of the quad offsets, 8 lane loads (ld1r for lane 0, ld1 {v.s}[i] for the
- * others), 2 ldr q of weights, 4 smull(2) and 4 sadalp. smull / smull2 of input and weight bytes
+ * Per slot: 2 64-bit loads of the quad offsets, 8 lane loads (neon-gather.h), 2 ldr q of
+ * weights, 4 smull(2) and 4 sadalp. smull / smull2 of input and weight bytes
  * give the 16 int16 products of 4 rows (each fits: |x w| <= 16384); sadalp adds adjacent pairs
  * into int32, so accumulator 2v holds [row 4v t01, row 4v t23, row 4v+1 t01, row 4v+1 t23] and
  * 2v + 1 the same for rows 4v + 2, 4v + 3. Products are never added in int16: two products of
@@ -21,21 +21,9 @@
 #include <isa/neon.h>
 #include <sprig/qs8-sellmv.h>
 
+#include "neon-gather.h"
+
 #define C 8
-
-/* Input word of quad offset `offset` (4-byte lane loads need no alignment on aarch64). */
-INLINE const int32_t* input_word(const int8_t* x, uint16_t offset) {
-  return (const int32_t*) (x + 4 * (size_t) offset);
-}
-
-/* The input words of the 4 rows whose quad offsets are off[0 .. 3], row i in lane i. */
-INLINE int8x16_t gather4(const int8_t* x, const uint16_t* off) {
-  int32x4_t v = vld1q_dup_s32(input_word(x, off[0]));
-  v = vld1q_lane_s32(input_word(x, off[1]), v, 1);
-  v = vld1q_lane_s32(input_word(x, off[2]), v, 2);
-  v = vld1q_lane_s32(input_word(x, off[3]), v, 3);
-  return vreinterpretq_s8_s32(v);
-}
 
 /* acc[0 .. 3] += the pair sums of one slot's products (layout above). */
 INLINE void mac_slot(int32x4_t* acc, const int8_t* x, const int8_t* w, const uint16_t* off) {
