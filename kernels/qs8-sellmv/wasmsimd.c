@@ -3,10 +3,11 @@
  * slices of C = 8 rows: the gathered input words of rows 0 .. 3 and 4 .. 7 in two v128, the
  * slot's weights (row j's word in the same lane) in two.
  *
- * Per slot: 8 v128.load32_lane (load32_zero for lane 0) at x + 4 (quad_base + offset), 2 v128.load
- * of weights, then per 2 rows: i16x8.extend_low / extend_high_i8x16_s of input and weights (every
- * byte exactly as i16), i32x4.dot_i16x8_s (lanes [row t01, row t23, row' t01, row' t23]; a pair of
- * int8 products is at most 2 x 16384, exact in int32) and i32x4.add into accumulator 2v or 2v + 1.
+ * Per slot: 4 i32.load of the quad offsets, 8 v128.load32_lane (load32_zero for lane 0) at
+ * x + 4 (quad_base + offset), 2 v128.load of weights, then per 2 rows: i16x8.extend_low /
+ * extend_high_i8x16_s of input and weights (every byte exactly as i16), i32x4.dot_i16x8_s (lanes
+ * [row t01, row t23, row' t01, row' t23]; a pair of int8 products is at most 2 x 16384, exact in
+ * int32) and i32x4.add into accumulator 2v or 2v + 1.
  * At the end of a slice the pair sums are combined per row: the even lanes of two accumulators
  * (one i32x4.shuffle) plus their odd lanes.
  *
@@ -21,17 +22,23 @@
 
 #define C 8
 
-/* Input word of quad offset `offset`. */
-INLINE const int8_t* input_word(const int8_t* x, uint16_t offset) {
+/* Input word of quad offset `offset` (at most 65535). */
+INLINE const int8_t* input_word(const int8_t* x, uint32_t offset) {
   return x + 4 * (size_t) offset;
 }
 
-/* The input words of the 4 rows whose quad offsets are off[0 .. 3], row i in lane i. */
+/* The input words of the 4 rows whose quad offsets are off[0 .. 3], row i in lane i. The offsets
+ * are read two per 32-bit load (little-endian, as WebAssembly is) and split with scalar
+ * arithmetic: read one by one, clang turns their address arithmetic into v128 shuffles and
+ * lane extracts, which cost more than the scalar code. */
 INLINE v128_t gather4(const int8_t* x, const uint16_t* off) {
-  v128_t v = wasm_v128_load32_zero(input_word(x, off[0]));
-  v = wasm_v128_load32_lane(input_word(x, off[1]), v, 1);
-  v = wasm_v128_load32_lane(input_word(x, off[2]), v, 2);
-  return wasm_v128_load32_lane(input_word(x, off[3]), v, 3);
+  uint32_t o01, o23;
+  memcpy(&o01, off, sizeof(o01));
+  memcpy(&o23, off + 2, sizeof(o23));
+  v128_t v = wasm_v128_load32_zero(input_word(x, o01 & 0xFFFF));
+  v = wasm_v128_load32_lane(input_word(x, o01 >> 16), v, 1);
+  v = wasm_v128_load32_lane(input_word(x, o23 & 0xFFFF), v, 2);
+  return wasm_v128_load32_lane(input_word(x, o23 >> 16), v, 3);
 }
 
 /* acc[0 .. 3] += one slot's pair sums (layout above). */
