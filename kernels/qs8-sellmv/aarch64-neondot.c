@@ -3,7 +3,7 @@
  * -march=armv8.2-a+dotprod), signed input, slices of C = 8 rows: V = C / 4 = 2 q registers per
  * accumulator set, row j in lane j % 4 of register j / 4 (the helpers take V <= 4 as a parameter).
  *
- * Per slot: C / 4 64-bit loads of the quad offsets, C lane loads (neon-gather.h) gathering row
+ * Per slot: C / 4 64-bit loads of the quad offsets, C word loads (neon-gather.h) gathering row
  * j's input word x + 4 (quad_base + offset) into the lane of row j, V ldr q of the slot's weights
  * (row j's word in the same lane), and V sdot: lane i of register v gains the 4-byte dot product
  * of row 4v + i. One sdot does 4 rows; the loads bound the slot, not the sdot (NEON has no

@@ -1,12 +1,12 @@
 /*
  * aarch64 NEON int8 sliced matrix-vector kernel without the dot product (ISA tag neonfma: plain
- * ARMv8, e.g. Cortex-A53), signed input, slices of C = 8 rows: the gathered input words of rows
- * 0 .. 3 and 4 .. 7 in two q registers, the slot's weights (row j's word in the same lane) in two.
+ * ARMv8, e.g. Cortex-A53), signed input, slices of C = 8 rows: the gathered input words of each
+ * pair of rows in one d register, the slot's weights (row j's word at bytes 4j .. 4j + 3) in four.
  *
- * Per slot: 2 64-bit loads of the quad offsets, 8 lane loads (neon-gather.h), 2 ldr q of
- * weights, 4 smull(2) and 4 sadalp. smull / smull2 of input and weight bytes
- * give the 16 int16 products of 4 rows (each fits: |x w| <= 16384); sadalp adds adjacent pairs
- * into int32, so accumulator 2v holds [row 4v t01, row 4v t23, row 4v+1 t01, row 4v+1 t23] and
+ * Per slot: 2 64-bit loads of the quad offsets, 8 word loads (neon-gather.h: 4 ldr s, 4 lane
+ * loads), 2 ldp d of weights, 4 smull and 4 sadalp. One smull of input and weight bytes gives
+ * the 8 int16 products of 2 rows (each fits: |x w| <= 16384); sadalp adds adjacent pairs into
+ * int32, so accumulator 2v holds [row 4v t01, row 4v t23, row 4v+1 t01, row 4v+1 t23] and
  * 2v + 1 the same for rows 4v + 2, 4v + 3. Products are never added in int16: two products of
  * -128 x -128 sum to 32768, which int16 cannot hold. One addp per 4 rows at the end of a slice
  * makes the per-row sums.
@@ -25,13 +25,15 @@
 
 #define C 8
 
-/* acc[0 .. 3] += the pair sums of one slot's products (layout above). */
+/* acc[0 .. 3] += the pair sums of one slot's products (layout above): rows 4v, 4v + 1 and
+ * 4v + 2, 4v + 3 are gathered into separate d registers, against the weights' two halves. */
 INLINE void mac_slot(int32x4_t* acc, const int8_t* x, const int8_t* w, const uint16_t* off) {
   UNROLL for (size_t v = 0; v < 2; v++) {
-    const int8x16_t vx = gather4(x, off + 4 * v);
-    const int8x16_t vw = vld1q_s8(w + 16 * v);
-    acc[2 * v] = vpadalq_s16(acc[2 * v], vmull_s8(vget_low_s8(vx), vget_low_s8(vw)));
-    acc[2 * v + 1] = vpadalq_s16(acc[2 * v + 1], vmull_high_s8(vx, vw));
+    const uint64_t o = load_offsets4(off + 4 * v);
+    const int8x8_t x01 = vreinterpret_s8_s32(gather2(x, o));
+    const int8x8_t x23 = vreinterpret_s8_s32(gather2(x, o >> 32));
+    acc[2 * v] = vpadalq_s16(acc[2 * v], vmull_s8(x01, vld1_s8(w + 16 * v)));
+    acc[2 * v + 1] = vpadalq_s16(acc[2 * v + 1], vmull_s8(x23, vld1_s8(w + 16 * v + 8)));
   }
 }
 
