@@ -6,8 +6,8 @@
  * Per slot: C / 4 64-bit loads of the quad offsets, C word loads (neon-gather.h) gathering row
  * j's input word x + 4 (quad_base + offset) into the lane of row j, V ldr q of the slot's weights
  * (row j's word in the same lane), and V sdot: lane i of register v gains the 4-byte dot product
- * of row 4v + i. One sdot does 4 rows; the loads bound the slot, not the sdot (NEON has no
- * gather).
+ * of row 4v + i. One sdot does 4 rows; the gather's loads and address arithmetic, not the sdot,
+ * bound the slot (NEON has no gather).
  *
  * Two accumulator sets take alternate slots, so consecutive slots' gathers and sdot chains are
  * independent; a slice's odd last slot goes to the first set and the sets are added once per

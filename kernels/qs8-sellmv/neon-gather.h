@@ -5,11 +5,10 @@
  *
  * The 4 rows' 16-bit quad offsets come in one 64-bit load (little-endian: offset i in bits
  * 16i .. 16i + 15) and are split in general registers, so a slot of 8 rows costs 2 offset loads
- * instead of 8 (the loads, not the arithmetic, bound the slot). Rows go in pairs: each pair's
- * first word is a whole-register load (ldr s, with the offset scaled in the address), its second
- * a lane load (ld1 {v.s}[1]): 4 rows are two independent chains of 2 loads, joined by one ins
- * (or not at all: the neonfma kernel multiplies each pair's d register). 4-byte loads need no
- * alignment on aarch64.
+ * instead of 8. Rows go in pairs: each pair's first word is a whole-register load (ldr s, with
+ * the offset scaled in the address), its second a lane load (ld1 {v.s}[1]): 4 rows are two
+ * independent chains of 2 loads, joined by one ins (or not at all: the neonfma kernel multiplies
+ * each pair's d register). 4-byte loads need no alignment on aarch64.
  */
 #include <string.h>
 
