@@ -166,6 +166,8 @@ def read_list(path):
         return []
     macro = sig.group(1)
     params = [p.strip().lower() for p in sig.group(2).split(",")]
+    if "function" not in params:
+        return []  # lists that name no function (qs8-requant: a suffix per ISA) are not scanned
     entries = []
     # <MACRO>_INORDER(...): the same parameters, a variant for in-order cores (reported with the
     # defaults, since src/configs chooses it in their place on such cores).
@@ -181,7 +183,7 @@ def read_list(path):
 
 def mr_nr(fn):
     m = re.search(r"_ukernel_(\d+)x(\d+)(?:c\d+)?__", fn)
-    if m is None and re.search(r"_sellmv_\w*ukernel_\d+__", fn):
+    if m is None and re.search(r"_sellmv_\w*ukernel_\d+(?:c\d+)?__", fn):
         return (1, None)  # sliced-ELL matrix-vector: one pixel, C rows per slice
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 

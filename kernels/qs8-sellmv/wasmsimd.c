@@ -1,0 +1,101 @@
+/*
+ * WebAssembly SIMD128 int8 sliced matrix-vector kernel (src/sprig/qs8-sellmv.h), signed input,
+ * slices of C = 8 rows: the gathered input words of rows 0 .. 3 and 4 .. 7 in two v128, the
+ * slot's weights (row j's word in the same lane) in two.
+ *
+ * Per slot: 4 i32.load of the quad offsets, 8 v128.load32_lane (load32_zero for lane 0) at
+ * x + 4 (quad_base + offset), 2 v128.load of weights, then per 2 rows: i16x8.extend_low /
+ * extend_high_i8x16_s of input and weights (every byte exactly as i16), i32x4.dot_i16x8_s (lanes
+ * [row t01, row t23, row' t01, row' t23]; a pair of int8 products is at most 2 x 16384, exact in
+ * int32) and i32x4.add into accumulator 2v or 2v + 1.
+ * At the end of a slice the pair sums are combined per row: the even lanes of two accumulators
+ * (one i32x4.shuffle) plus their odd lanes.
+ *
+ * Two accumulator sets take alternate slots (independent gathers and add chains); a slice's odd
+ * last slot goes to the first set. The last slice writes only its nc - 8 (slices - 1) rows.
+ * Sums wrap as i32x4.add does.
+ */
+#include <string.h>
+
+#include <isa/wasmsimd.h>
+#include <sprig/qs8-sellmv.h>
+
+#define C 8
+
+/* Input word of quad offset `offset` (at most 65535). */
+INLINE const int8_t* input_word(const int8_t* x, uint32_t offset) {
+  return x + 4 * (size_t) offset;
+}
+
+/* The input words of the 4 rows whose quad offsets are off[0 .. 3], row i in lane i. The offsets
+ * are read two per 32-bit load (little-endian, as WebAssembly is) and split with scalar
+ * arithmetic: read one by one, clang turns their address arithmetic into v128 shuffles and
+ * lane extracts, which cost more than the scalar code. */
+INLINE v128_t gather4(const int8_t* x, const uint16_t* off) {
+  uint32_t o01, o23;
+  memcpy(&o01, off, sizeof(o01));
+  memcpy(&o23, off + 2, sizeof(o23));
+  v128_t v = wasm_v128_load32_zero(input_word(x, o01 & 0xFFFF));
+  v = wasm_v128_load32_lane(input_word(x, o01 >> 16), v, 1);
+  v = wasm_v128_load32_lane(input_word(x, o23 & 0xFFFF), v, 2);
+  return wasm_v128_load32_lane(input_word(x, o23 >> 16), v, 3);
+}
+
+/* acc[0 .. 3] += one slot's pair sums (layout above). */
+INLINE void mac_slot(v128_t* acc, const int8_t* x, const int8_t* w, const uint16_t* off) {
+  for (size_t v = 0; v < 2; v++) {
+    const v128_t vx = gather4(x, off + 4 * v);
+    const v128_t vw = wasm_v128_load(w + 16 * v);
+    const v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(vx), wasm_i16x8_extend_low_i8x16(vw));
+    const v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(vx), wasm_i16x8_extend_high_i8x16(vw));
+    acc[2 * v] = wasm_i32x4_add(acc[2 * v], lo);
+    acc[2 * v + 1] = wasm_i32x4_add(acc[2 * v + 1], hi);
+  }
+}
+
+/* Rows 4v .. 4v + 3 from accumulators 2v (rows 4v, 4v + 1) and 2v + 1 (rows 4v + 2, 4v + 3). */
+INLINE v128_t row_sums(v128_t lo, v128_t hi) {
+  return wasm_i32x4_add(wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7));
+}
+
+/* sums[v] = the int32 sums of rows 4v .. 4v + 3 over the slice's `width` slots. */
+INLINE void slice_sums(const int8_t* x, const int8_t* w, const uint16_t* off, uint32_t width, v128_t* sums) {
+  v128_t a[4], b[4];
+  for (size_t i = 0; i < 4; i++) {
+    a[i] = wasm_i32x4_const_splat(0);
+    b[i] = wasm_i32x4_const_splat(0);
+  }
+  for (; width >= 2; width -= 2) {
+    mac_slot(a, x, w, off);
+    mac_slot(b, x, w + 4 * C, off + C);
+    w += 8 * C;
+    off += 2 * C;
+  }
+  if (width != 0) {
+    mac_slot(a, x, w, off);
+  }
+  for (size_t v = 0; v < 2; v++) {
+    sums[v] = row_sums(wasm_i32x4_add(a[2 * v], b[2 * v]), wasm_i32x4_add(a[2 * v + 1], b[2 * v + 1]));
+  }
+}
+
+void sprig_qs8_sellmv_ukernel_8c4__wasmsimd(size_t nc, const int8_t* input, const int8_t* weights,
+                                            const uint16_t* offsets, const uint32_t* widths,
+                                            const uint32_t* quad_base, int32_t* output) {
+  for (size_t r = 0; r < nc; r += C) {
+    const uint32_t width = *widths++;
+    v128_t sums[2];
+    slice_sums(input + 4 * (size_t) *quad_base++, weights, offsets, width, sums);
+    weights += 4 * C * (size_t) width;
+    offsets += C * (size_t) width;
+    if (nc - r >= C) {
+      wasm_v128_store(output + r, sums[0]);
+      wasm_v128_store(output + r + 4, sums[1]);
+    } else {
+      int32_t tmp[C];
+      wasm_v128_store(tmp, sums[0]);
+      wasm_v128_store(tmp + 4, sums[1]);
+      memcpy(output + r, tmp, (nc - r) * sizeof(int32_t));
+    }
+  }
+}
