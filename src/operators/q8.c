@@ -159,7 +159,8 @@ static void quantize_row(const struct sprig_operator* op, struct q8_state* s, si
 }
 
 /* Linear layers: quad rows [q0, q1) of the packed input from int8 rows (row p at src + p x
- * src_row_bytes, `valid` bytes each; zeros past them), each 4-byte word XOR flip, to packed +
+ * src_row_bytes, `valid` bytes each; zeros past them, whose weights are zero), each 4-byte word
+ * XOR flip, to packed +
  * q x quad_row_bytes + p x row_start_bytes. In tiles of SPREAD_TILE pixels x quad rows, so that
  * the reads of a tile and its writes each stay within a few cache lines. */
 #define SPREAD_TILE 16
