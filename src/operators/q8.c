@@ -42,7 +42,7 @@ struct q8_state {
   const struct sprig_qs8_spmm_ukernel* chosen;
   const struct sprig_qs8_spmm_ukernel* ukernel;
   const struct sprig_qs8_sellmv_ukernel* sell_kernel; /* NULL when the best ISA has none */
-  const struct sprig_qs8_sell* sell; /* shared: owned by the weights; NULL until a batch-1 plan */
+  const struct sprig_qs8_sell* sell; /* shared: owned by the weights; NULL until a small-batch plan */
   bool matvec;               /* the plan runs sell_kernel */
   uint8_t flip;              /* 0x80 when the planned kernel reads unsigned input */
 
