@@ -11,9 +11,8 @@
  * -128 x -128 sum to 32768, which int16 cannot hold. One addp per 4 rows at the end of a slice
  * makes the per-row sums.
  *
- * Two accumulator sets take alternate slots (independent gathers and sadalp chains); a slice's
- * odd last slot goes to the first set. The last slice writes only its nc - 8 (slices - 1) rows.
- * Sums wrap in int32 as sadalp / add do.
+ * Two accumulator sets take alternate slots (independent gathers and sadalp chains; the slice
+ * loop is template.h's). Sums wrap in int32 as sadalp / add do.
  */
 #include <arm_neon.h>
 #include <string.h>
@@ -25,56 +24,52 @@
 
 #define C 8
 
-/* acc[0 .. 3] += the pair sums of one slot's products (layout above): rows 4v, 4v + 1 and
- * 4v + 2, 4v + 3 are gathered into separate d registers, against the weights' two halves. */
-INLINE void mac_slot(int32x4_t* acc, const int8_t* x, const int8_t* w, const uint16_t* off) {
+/* Accumulators 2v and 2v + 1 of the layout above. */
+struct pairs {
+  int32x4_t v[4];
+};
+
+INLINE struct pairs zero_pairs(void) {
+  const int32x4_t z = vdupq_n_s32(0);
+  return (struct pairs){{z, z, z, z}};
+}
+
+INLINE struct pairs add_pairs(struct pairs a, struct pairs b) {
+  UNROLL for (size_t i = 0; i < 4; i++) {
+    a.v[i] = vaddq_s32(a.v[i], b.v[i]);
+  }
+  return a;
+}
+
+/* acc += the pair sums of one slot's products (layout above): rows 4v, 4v + 1 and 4v + 2, 4v + 3
+ * are gathered into separate d registers, against the weights' two halves. */
+INLINE struct pairs mac_slot(struct pairs acc, const int8_t* w, const int8_t* x, const uint16_t* off) {
   UNROLL for (size_t v = 0; v < 2; v++) {
     const uint64_t o = load_offsets4(off + 4 * v);
     const int8x8_t x01 = vreinterpret_s8_s32(gather2(x, o));
     const int8x8_t x23 = vreinterpret_s8_s32(gather2(x, o >> 32));
-    acc[2 * v] = vpadalq_s16(acc[2 * v], vmull_s8(x01, vld1_s8(w + 16 * v)));
-    acc[2 * v + 1] = vpadalq_s16(acc[2 * v + 1], vmull_s8(x23, vld1_s8(w + 16 * v + 8)));
+    acc.v[2 * v] = vpadalq_s16(acc.v[2 * v], vmull_s8(x01, vld1_s8(w + 16 * v)));
+    acc.v[2 * v + 1] = vpadalq_s16(acc.v[2 * v + 1], vmull_s8(x23, vld1_s8(w + 16 * v + 8)));
   }
+  return acc;
 }
 
-/* sums[v] = the int32 sums of rows 4v .. 4v + 3 over the slice's `width` slots. */
-INLINE void slice_sums(const int8_t* x, const int8_t* w, const uint16_t* off, uint32_t width, int32x4_t* sums) {
-  int32x4_t a[4], b[4];
-  UNROLL for (size_t i = 0; i < 4; i++) {
-    a[i] = vdupq_n_s32(0);
-    b[i] = vdupq_n_s32(0);
-  }
-  for (; width >= 2; width -= 2) {
-    mac_slot(a, x, w, off);
-    mac_slot(b, x, w + 4 * C, off + C);
-    w += 8 * C;
-    off += 2 * C;
-  }
-  if (width != 0) {
-    mac_slot(a, x, w, off);
-  }
-  UNROLL for (size_t v = 0; v < 2; v++) {
-    sums[v] = vpaddq_s32(vaddq_s32(a[2 * v], b[2 * v]), vaddq_s32(a[2 * v + 1], b[2 * v + 1]));
-  }
+/* The 8 rows' sums: one addp per 4 rows. */
+INLINE void store_rows(int32_t* p, struct pairs acc) {
+  vst1q_s32(p, vpaddq_s32(acc.v[0], acc.v[1]));
+  vst1q_s32(p + 4, vpaddq_s32(acc.v[2], acc.v[3]));
 }
+
+#define SETS 2
+#define ACC struct pairs
+#define ACC_ZERO() zero_pairs()
+#define ACC_ADD(a, b) add_pairs(a, b)
+#define ACC_STORE(p, acc) store_rows(p, acc)
+#define MAC(acc, w, x, off) mac_slot(acc, w, x, off)
+#include "template.h"
 
 void sprig_qs8_sellmv_ukernel_8c4__neonfma(size_t nc, const int8_t* input, const int8_t* weights,
                                            const uint16_t* offsets, const uint32_t* widths,
                                            const uint32_t* quad_base, int32_t* output) {
-  for (size_t r = 0; r < nc; r += C) {
-    const uint32_t width = *widths++;
-    int32x4_t sums[2];
-    slice_sums(input + 4 * (size_t) *quad_base++, weights, offsets, width, sums);
-    weights += 4 * C * (size_t) width;
-    offsets += C * (size_t) width;
-    if (nc - r >= C) {
-      vst1q_s32(output + r, sums[0]);
-      vst1q_s32(output + r + 4, sums[1]);
-    } else {
-      int32_t tmp[C];
-      vst1q_s32(tmp, sums[0]);
-      vst1q_s32(tmp + 4, sums[1]);
-      memcpy(output + r, tmp, (nc - r) * sizeof(int32_t));
-    }
-  }
+  sellmv_slices(nc, input, weights, offsets, widths, quad_base, output);
 }

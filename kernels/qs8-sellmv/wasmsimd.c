@@ -11,9 +11,8 @@
  * At the end of a slice the pair sums are combined per row: the even lanes of two accumulators
  * (one i32x4.shuffle) plus their odd lanes.
  *
- * Two accumulator sets take alternate slots (independent gathers and add chains); a slice's odd
- * last slot goes to the first set. The last slice writes only its nc - 8 (slices - 1) rows.
- * Sums wrap as i32x4.add does.
+ * Two accumulator sets take alternate slots (independent gathers and add chains; the slice loop
+ * is template.h's). Sums wrap as i32x4.add does.
  */
 #include <string.h>
 
@@ -41,16 +40,34 @@ INLINE v128_t gather4(const int8_t* x, const uint16_t* off) {
   return wasm_v128_load32_lane(input_word(x, o23 >> 16), v, 3);
 }
 
-/* acc[0 .. 3] += one slot's pair sums (layout above). */
-INLINE void mac_slot(v128_t* acc, const int8_t* x, const int8_t* w, const uint16_t* off) {
+/* Four accumulators: 2v holds rows 4v, 4v + 1 and 2v + 1 rows 4v + 2, 4v + 3, two lanes each. */
+struct pairs {
+  v128_t v[4];
+};
+
+INLINE struct pairs zero_pairs(void) {
+  const v128_t z = wasm_i32x4_const_splat(0);
+  return (struct pairs){{z, z, z, z}};
+}
+
+INLINE struct pairs add_pairs(struct pairs a, struct pairs b) {
+  for (size_t i = 0; i < 4; i++) {
+    a.v[i] = wasm_i32x4_add(a.v[i], b.v[i]);
+  }
+  return a;
+}
+
+/* acc += one slot's pair sums (layout above). */
+INLINE struct pairs mac_slot(struct pairs acc, const int8_t* w, const int8_t* x, const uint16_t* off) {
   for (size_t v = 0; v < 2; v++) {
     const v128_t vx = gather4(x, off + 4 * v);
     const v128_t vw = wasm_v128_load(w + 16 * v);
     const v128_t lo = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_low_i8x16(vx), wasm_i16x8_extend_low_i8x16(vw));
     const v128_t hi = wasm_i32x4_dot_i16x8(wasm_i16x8_extend_high_i8x16(vx), wasm_i16x8_extend_high_i8x16(vw));
-    acc[2 * v] = wasm_i32x4_add(acc[2 * v], lo);
-    acc[2 * v + 1] = wasm_i32x4_add(acc[2 * v + 1], hi);
+    acc.v[2 * v] = wasm_i32x4_add(acc.v[2 * v], lo);
+    acc.v[2 * v + 1] = wasm_i32x4_add(acc.v[2 * v + 1], hi);
   }
+  return acc;
 }
 
 /* Rows 4v .. 4v + 3 from accumulators 2v (rows 4v, 4v + 1) and 2v + 1 (rows 4v + 2, 4v + 3). */
@@ -58,44 +75,21 @@ INLINE v128_t row_sums(v128_t lo, v128_t hi) {
   return wasm_i32x4_add(wasm_i32x4_shuffle(lo, hi, 0, 2, 4, 6), wasm_i32x4_shuffle(lo, hi, 1, 3, 5, 7));
 }
 
-/* sums[v] = the int32 sums of rows 4v .. 4v + 3 over the slice's `width` slots. */
-INLINE void slice_sums(const int8_t* x, const int8_t* w, const uint16_t* off, uint32_t width, v128_t* sums) {
-  v128_t a[4], b[4];
-  for (size_t i = 0; i < 4; i++) {
-    a[i] = wasm_i32x4_const_splat(0);
-    b[i] = wasm_i32x4_const_splat(0);
-  }
-  for (; width >= 2; width -= 2) {
-    mac_slot(a, x, w, off);
-    mac_slot(b, x, w + 4 * C, off + C);
-    w += 8 * C;
-    off += 2 * C;
-  }
-  if (width != 0) {
-    mac_slot(a, x, w, off);
-  }
-  for (size_t v = 0; v < 2; v++) {
-    sums[v] = row_sums(wasm_i32x4_add(a[2 * v], b[2 * v]), wasm_i32x4_add(a[2 * v + 1], b[2 * v + 1]));
-  }
+INLINE void store_rows(int32_t* p, struct pairs acc) {
+  wasm_v128_store(p, row_sums(acc.v[0], acc.v[1]));
+  wasm_v128_store(p + 4, row_sums(acc.v[2], acc.v[3]));
 }
+
+#define SETS 2
+#define ACC struct pairs
+#define ACC_ZERO() zero_pairs()
+#define ACC_ADD(a, b) add_pairs(a, b)
+#define ACC_STORE(p, acc) store_rows(p, acc)
+#define MAC(acc, w, x, off) mac_slot(acc, w, x, off)
+#include "template.h"
 
 void sprig_qs8_sellmv_ukernel_8c4__wasmsimd(size_t nc, const int8_t* input, const int8_t* weights,
                                             const uint16_t* offsets, const uint32_t* widths,
                                             const uint32_t* quad_base, int32_t* output) {
-  for (size_t r = 0; r < nc; r += C) {
-    const uint32_t width = *widths++;
-    v128_t sums[2];
-    slice_sums(input + 4 * (size_t) *quad_base++, weights, offsets, width, sums);
-    weights += 4 * C * (size_t) width;
-    offsets += C * (size_t) width;
-    if (nc - r >= C) {
-      wasm_v128_store(output + r, sums[0]);
-      wasm_v128_store(output + r + 4, sums[1]);
-    } else {
-      int32_t tmp[C];
-      wasm_v128_store(tmp, sums[0]);
-      wasm_v128_store(tmp + 4, sums[1]);
-      memcpy(output + r, tmp, (nc - r) * sizeof(int32_t));
-    }
-  }
+  sellmv_slices(nc, input, weights, offsets, widths, quad_base, output);
 }
