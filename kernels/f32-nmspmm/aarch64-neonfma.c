@@ -15,9 +15,11 @@
  *       8x1 24 {25}), then a pair, then a single (branches on n % 4, the same for the whole call).
  *   That is the CSR kernel's mix (kernels/f32-spmm: 32x1 62, 16x1 38, 8x1 26 per 4 nonzeros):
  *   the index byte + madd replaces the delta load + add. Limit: load bandwidth at MR = 32 and 16,
- *   every FMA needs its own input vector (V + 1/4 vector loads per V FMAs). MR = 8 keeps 2
- *   accumulators, so FMA latency bounds it: accumulators are never split, the sum order is
- *   bias + w0*x0 + w1*x1 ... as in the scalar model. Nothing in a tile function spills: its only
+ *   every FMA needs its own input vector (V + 1/4 vector loads per V FMAs). MR = 32 and 16 keep
+ *   two accumulator sets (the even and the odd slots of a trip: 16 / 8 FMA chains, enough for
+ *   4 FMA pipes of latency 4), added before each store; in the 32-pixel tile an empty asm between
+ *   rows keeps GCC from hoisting every load and spilling. MR = 8 keeps 2 accumulators, so FMA
+ *   latency bounds it (it is a remainder tile). Nothing in a tile function spills: its only
  *   stack accesses save and restore callee-saved registers (GCC: x19-x24, x19-x27 in the 1-pixel
  *   tile, and d8-d11 in the 32-pixel tile).
  *
@@ -28,9 +30,9 @@
  * channels of the tile finish one K-block before the next starts (one tile_MR call per K-block).
  * Between K-blocks the partial sums are parked, unclamped, in the output row: the first K-block
  * starts from the bias, later ones load the row (vectors, float32x2_t or a scalar, as the stores),
- * only the last clamps. Storing and reloading a float is exact and each accumulator's sum order
- * is unchanged, so results are bitwise those of one pass; a call whose runs fit in one K-block
- * behaves exactly as without blocking.
+ * only the last clamps (the parked value is the sum of the two sets, and the next K-block starts
+ * its first set from it). Results are deterministic for a given call; a call whose runs fit in
+ * one K-block behaves exactly as without blocking.
  *
  * Remainder pixels go through tiles of MR/2, MR/4, ... 1 (float32x2_t for 2 pixels, scalar
  * lanes for 1), so no kernel reads or writes outside [0, mc) of a row, and weights and indices
@@ -95,13 +97,28 @@ INLINE const float* row_at(uintptr_t base, uint8_t i, size_t row_stride) {
  * s for 1 (only the ones the tile uses survive compilation). */
 struct acc {
   float32x4_t q[8];
+  float32x4_t q1[8]; /* second set (SETS(mr) == 2): odd slots of a trip */
   float32x2_t d;
   float s;
 };
 
+/* Accumulator sets of an mr-pixel tile: two from 16 pixels up, so that 8 or more FMA chains
+ * cover the FMA latency (the sets are added before a store). */
+#define SETS(mr) ((mr) >= 16 ? 2 : 1)
+
+/* In the 32-pixel tile, keeps the compiler from moving the next row's loads above this point (no
+ * instruction): GCC otherwise hoists them all and spills accumulators. */
+#define WIDE_ROW_FENCE(mr)               \
+  do {                                   \
+    if ((mr) >= 32) {                    \
+      __asm__ volatile("" ::: "memory"); \
+    }                                    \
+  } while (0)
+
 INLINE void acc_init(size_t mr, struct acc* a, float bias) {
   UNROLL for (size_t v = 0; v < mr / 4; v++) {
     a->q[v] = vdupq_n_f32(bias);
+    a->q1[v] = vdupq_n_f32(0.0f);
   }
   a->d = vdup_n_f32(bias);
   a->s = bias;
@@ -119,6 +136,7 @@ INLINE float32x4_t parked(float32x4_t x) {
 INLINE void acc_load(size_t mr, struct acc* a, const float* out) {
   UNROLL for (size_t v = 0; v < mr / 4; v++) {
     a->q[v] = parked(vld1q_f32(out + 4 * v));
+    a->q1[v] = vdupq_n_f32(0.0f);
   }
   if (mr == 2) {
     a->d = vld1_f32(out);
@@ -131,7 +149,8 @@ INLINE void acc_load(size_t mr, struct acc* a, const float* out) {
 INLINE void acc_store(size_t mr, const struct acc* a, float* out, int last, struct clamp c) {
   if (mr >= 4) {
     UNROLL for (size_t v = 0; v < mr / 4; v++) {
-      vst1q_f32(out + 4 * v, last ? clampq(a->q[v], c) : parked(a->q[v]));
+      const float32x4_t sum = SETS(mr) == 2 ? vaddq_f32(a->q[v], a->q1[v]) : a->q[v];
+      vst1q_f32(out + 4 * v, last ? clampq(sum, c) : parked(sum));
     }
   } else if (mr == 2) {
     vst1_f32(out, last ? clampd(a->d, c) : a->d);
@@ -144,8 +163,9 @@ INLINE void acc_store(size_t mr, const struct acc* a, float* out, int last, stru
 #define FMA_ROW_LANEQ(mr, a, row, vw, lane)                                                  \
   do {                                                                                       \
     if ((mr) >= 4) {                                                                         \
+      float32x4_t* q_ = SETS(mr) == 2 && ((lane) & 1) ? (a)->q1 : (a)->q;                    \
       UNROLL for (size_t v_ = 0; v_ < (mr) / 4; v_++) {                                      \
-        (a)->q[v_] = vfmaq_laneq_f32((a)->q[v_], vld1q_f32((row) + 4 * v_), (vw), (lane));   \
+        q_[v_] = vfmaq_laneq_f32(q_[v_], vld1q_f32((row) + 4 * v_), (vw), (lane));           \
       }                                                                                      \
     } else if ((mr) == 2) {                                                                  \
       (a)->d = vfma_laneq_f32((a)->d, vld1_f32(row), (vw), (lane));                          \
@@ -158,8 +178,9 @@ INLINE void acc_store(size_t mr, const struct acc* a, float* out, int last, stru
 #define FMA_ROW_LANE(mr, a, row, vw, lane)                                                  \
   do {                                                                                      \
     if ((mr) >= 4) {                                                                        \
+      float32x4_t* q_ = SETS(mr) == 2 && ((lane) & 1) ? (a)->q1 : (a)->q;                   \
       UNROLL for (size_t v_ = 0; v_ < (mr) / 4; v_++) {                                     \
-        (a)->q[v_] = vfmaq_lane_f32((a)->q[v_], vld1q_f32((row) + 4 * v_), (vw), (lane));   \
+        q_[v_] = vfmaq_lane_f32(q_[v_], vld1q_f32((row) + 4 * v_), (vw), (lane));           \
       }                                                                                     \
     } else if ((mr) == 2) {                                                                 \
       (a)->d = vfma_lane_f32((a)->d, vld1_f32(row), (vw), (lane));                          \
@@ -173,9 +194,13 @@ INLINE void fma4(size_t mr, struct acc* a, const float* w, const float* r0, cons
                        const float* r2, const float* r3) {
   const float32x4_t vw = vld1q_f32(w);
   FMA_ROW_LANEQ(mr, a, r0, vw, 0);
+  WIDE_ROW_FENCE(mr);
   FMA_ROW_LANEQ(mr, a, r1, vw, 1);
+  WIDE_ROW_FENCE(mr);
   FMA_ROW_LANEQ(mr, a, r2, vw, 2);
+  WIDE_ROW_FENCE(mr);
   FMA_ROW_LANEQ(mr, a, r3, vw, 3);
+  WIDE_ROW_FENCE(mr);
 }
 
 /* Weights w[0 .. 2) times rows r0, r1. */

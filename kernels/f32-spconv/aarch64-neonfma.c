@@ -6,13 +6,14 @@
  *         load as [input, offset, sxtw] when V = 1), V input vector loads (ldp q pairs), V fmla
  *         by lane, 1/4 ldr q of weights (4 weights per load, used by lane: no broadcast).
  *         Nothing carries from one stored value to the next but the accumulators, so the loads
- *         of value j + 1 can issue before the FMAs of value j. Small tiles keep 2 or 4
- *         accumulator sets (value j feeds set j % S) to hide the FMA latency; the sets are added
- *         once per channel. Limit: load bandwidth, V + 1/4 vector loads per V FMAs.
- *         [GCC 12 -O3, objdump, 32x1: 64 instructions per 4 stored values: 32 fmla, 33
- *         vectors in 11 ldp q + 11 ldr q (the first vector of a value as [input, offset]), 1 ldpsw
- *         + 2 ldursw of offsets, 5 add, cmp + b.ne; the loads of the next value are scheduled
- *         before the FMAs of the current one. 16 instructions per stored value for 8 fmla.]
+ *         of value j + 1 can issue before the FMAs of value j. Tiles keep 2 accumulator sets
+ *         (4 below 16 pixels; value j feeds set j % S) to hide the FMA latency; the sets are
+ *         added once per channel. In the 32-pixel tile the 4 values' input addresses are formed
+ *         first and an empty asm between values keeps GCC from hoisting every load and spilling
+ *         the 16 accumulators. Limit: load bandwidth, V + 1/4 vector loads per V FMAs.
+ *         [GCC 12 -O3, objdump, 32x1: 63 instructions per 4 stored values: 32 fmla, 33 vectors
+ *         in 12 ldp q + 8 ldr q + 1 ldr q of weights, 1 ldpsw + 2 ldrsw of offsets, 4 add,
+ *         add + cmp + b.ne.]
  *   MRx4  per stored offset (a block of 4 channels shares it): V input vector loads feed 4V
  *         fmla by lane, one ldr q of the 4 weights. 4V accumulators, so MR <= 16.
  *         [16x4: 24 instructions per column: 16 fmla, ldrsw, ldr q weights, ldr q + ldp q + ldr q
@@ -78,7 +79,16 @@ struct stream {
  */
 
 /* Accumulator sets for a tile of nv vectors: enough independent FMA chains to cover latency. */
-#define X1_SETS(nv) ((nv) >= 8 ? 1 : (nv) >= 4 ? 2 : 4)
+#define X1_SETS(nv) ((nv) >= 4 ? 2 : 4)
+
+/* In tiles of 8 vectors, keeps the compiler from moving the next stored value's loads above this
+ * point (no instruction): GCC otherwise hoists them all and spills accumulators. */
+#define WIDE_ROW_FENCE(nv)                   \
+  do {                                       \
+    if ((nv) >= 8) {                         \
+      __asm__ volatile("" ::: "memory");     \
+    }                                        \
+  } while (0)
 
 /* mr >= 4 pixels (nv = mr / 4 vectors) of one channel. */
 INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
@@ -98,10 +108,18 @@ INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, 
   for (; nnz >= 4; nnz -= 4) {
     const float32x4_t vw = vld1q_f32(w);
     w += 4;
-    FMA_ROW_Q(acc[0], at(in, o[0]), nv, vw, 0);
-    FMA_ROW_Q(acc[1 % sets], at(in, o[1]), nv, vw, 1);
-    FMA_ROW_Q(acc[2 % sets], at(in, o[2]), nv, vw, 2);
-    FMA_ROW_Q(acc[3 % sets], at(in, o[3]), nv, vw, 3);
+    const float* r0 = at(in, o[0]);
+    const float* r1 = at(in, o[1]);
+    const float* r2 = at(in, o[2]);
+    const float* r3 = at(in, o[3]);
+    FMA_ROW_Q(acc[0], r0, nv, vw, 0);
+    WIDE_ROW_FENCE(nv);
+    FMA_ROW_Q(acc[1 % sets], r1, nv, vw, 1);
+    WIDE_ROW_FENCE(nv);
+    FMA_ROW_Q(acc[2 % sets], r2, nv, vw, 2);
+    WIDE_ROW_FENCE(nv);
+    FMA_ROW_Q(acc[3 % sets], r3, nv, vw, 3);
+    WIDE_ROW_FENCE(nv);
     o += 4;
   }
   if (nnz >= 2) {
