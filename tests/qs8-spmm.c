@@ -482,6 +482,21 @@ static void singles_without_partners(const void* ukernel) {
   run_channel_counts(t, uk);
 }
 
+/* Long calls (6 MR + 7 pixels: the wasm term kernels' byte-offset path) over several chunks. */
+static void long_calls(const void* ukernel) {
+  KERNEL(uk);
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.fill = quad_kinds;
+  t.max_entries = 300;
+  t.quad_rows = 256;
+  t.mc = 6 * uk->mr + 7;
+  run_channel_counts(t, uk);
+  t.extremes = true;
+  t.seed = 4;
+  t.split = true;
+  run_channel_counts(t, uk);
+}
+
 /* Unbalanced mixes of every term kind, at -128 / 127 and not. */
 static void every_kind(const void* ukernel) {
   KERNEL(uk);
@@ -536,6 +551,7 @@ static const struct kernel_test_case cases[] = {
     {"one row, one column", one_row_one_column, NULL},
     {"channel-0 singles without partners", singles_without_partners, NULL},
     {"every term kind, unbalanced", every_kind, NULL},
+    {"mc = 6 MR + 7, several chunks", long_calls, NULL},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

@@ -14,7 +14,8 @@
  * exact, and is shifted back (i32x4.shr_s by 8, exact) into the output.
  *
  * Per term and 4 pixels (the weights' sorting into kinds is done once, when the term stream is
- * derived from the weights):
+ * derived from the weights; long calls first turn the chunk's quad rows into byte offsets, see
+ * OFFSETS_MIN_TILES):
  *   pair_even / pair_odd: 2 loads, i16x8.shuffle taking lanes 2p from quad row a and 2p + 1 from
  *     b (one pblendw on x86), shl or and, dot, add: one instruction per nonzero 4-pixel MAC;
  *   even / odd: load, shl or and, dot, add;
@@ -164,16 +165,52 @@ INLINE void chunk_all_tiles(size_t mr, size_t mc, const struct sprig_qs8_term_ch
   }
 }
 
+/* A chunk's terms copied to `local` with their quad rows as byte offsets (q x input_stride). */
+static void chunk_offsets(const struct sprig_qs8_term_chunk* chunk, const uint32_t* words, size_t input_stride,
+                          uint32_t* local) {
+  const uint32_t stride = (uint32_t) input_stride;
+  const uint32_t pairs = (uint32_t) chunk->count[sprig_qs8_term_pair_even] + chunk->count[sprig_qs8_term_pair_odd];
+  const uint32_t singles = (uint32_t) chunk->count[sprig_qs8_term_even] + chunk->count[sprig_qs8_term_odd];
+  const uint32_t mixed = chunk->count[sprig_qs8_term_mixed];
+  for (uint32_t i = 0; i < pairs; i++, words += 3, local += 3) {
+    local[0] = words[0] * stride;
+    local[1] = words[1] * stride;
+    local[2] = words[2];
+  }
+  for (uint32_t i = 0; i < singles; i++, words += 2, local += 2) {
+    local[0] = words[0] * stride;
+    local[1] = words[1];
+  }
+  for (uint32_t i = 0; i < mixed; i++, words += 3, local += 3) {
+    local[0] = words[0] * stride;
+    local[1] = words[1];
+    local[2] = words[2];
+  }
+}
+
+/* Calls of at least this many MR tiles per channel turn each chunk's quad rows into byte offsets
+ * first (chunk_offsets, one multiply per quad row and call), so that the tile loops add an
+ * offset instead of multiplying per quad row and tile; shorter calls multiply in the tile loops
+ * (the copy would cost more than it saves). Either way the same sums. */
+#define OFFSETS_MIN_TILES 6
+
 INLINE void qs8_spmm_terms(size_t mr, size_t mc, size_t nc, const int8_t* input, size_t input_stride,
                            const int32_t* bias, const struct sprig_qs8_term_chunk* chunk, const uint32_t* words,
                            int32_t* output, size_t output_stride) {
+  const bool offsets = mc >= OFFSETS_MIN_TILES * mr;
+  uint32_t local[3 * SPRIG_QS8_TERMS_CHUNK_ENTRIES];
   for (size_t n = 0; n < nc; n++) {
     int32_t* out = (int32_t*) ((char*) output + n * output_stride);
     const v128_t vbias = wasm_v128_load32_splat(bias + n);
     bool first = true;
     bool last;
     do {
-      chunk_all_tiles(mr, mc, chunk, words, input, input_stride, first, vbias, out);
+      if (offsets) {
+        chunk_offsets(chunk, words, input_stride, local);
+        chunk_all_tiles(mr, mc, chunk, local, input, 1, first, vbias, out);
+      } else {
+        chunk_all_tiles(mr, mc, chunk, words, input, input_stride, first, vbias, out);
+      }
       words += sprig_qs8_term_chunk_words(chunk);
       last = chunk->last != 0;
       chunk++;
