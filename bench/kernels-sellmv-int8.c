@@ -156,7 +156,7 @@ static bool add_contenders(struct matvec_problem* p, struct matvec_slot* slots, 
   }
   for (size_t i = 0; i < sprig_qs8_spmm_ukernel_count; i++) {
     const struct sprig_qs8_spmm_ukernel* k = &sprig_qs8_spmm_ukernels[i];
-    if (hw == NULL || !hw->has_isa[k->isa] || k->mr != 1) {
+    if (hw == NULL || !hw->has_isa[k->isa] || k->mr != 1 || k->layout != sprig_qs8_spmm_layout_c4) {
       continue;
     }
     int32_t* output = malloc(p->rows * sizeof(int32_t));

@@ -8,6 +8,10 @@
 
 #include <reference/reference.h>
 #include <sprig/config.h>
+#include <sprig/qs8-spmm.h>
+#include <sprig/qs8-stream.h>
+#include <sprig/qs8-terms.h>
+#include <sprig/weights.h>
 
 static const size_t pools[] = {0, 1, 2, 4};
 #define POOLS (sizeof(pools) / sizeof(pools[0]))
@@ -472,6 +476,59 @@ static void packed_bytes_per_nonzero(void** state) {
   free(dense);
 }
 
+/* The term stream is derived only for a kernel that reads it, once per weights object, shared
+ * by the operators of those weights, counted in the derived bytes and in the weight bytes of an
+ * operator that runs such a kernel. */
+static void term_stream_shared_and_counted(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {17};
+  const size_t rows = 96, cols = 300, batch = 49;
+  int8_t* dense = malloc(rows * cols);
+  assert_non_null(dense);
+  fill_int8_sparse(&rng, dense, rows * cols, 0.9, false);
+  struct quant qu = make_quant(&rng, rows, cols, 3, -4, false, true);
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_qs8(rows, cols, dense, NULL, 0, &w), sprig_status_success);
+  sprig_operator_t op1 = NULL, op2 = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_qs8(w, 3, qu.q.input_scale, qu.weight_scales, qu.bias, -4,
+                                                        qu.q.output_scale, -128, 127, 0, &op1),
+                   sprig_status_success);
+  assert_int_equal(sprig_create_linear_from_weights_qs8(w, 3, qu.q.input_scale, qu.weight_scales, qu.bias, -4,
+                                                        qu.q.output_scale, -128, 127, 0, &op2),
+                   sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_qs8(op1, batch), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_qs8(op2, batch), sprig_status_success);
+  const struct sprig_qs8_spmm_ukernel* kernel = NULL;
+  for (size_t i = 0; i < sprig_qs8_spmm_ukernel_count; i++) {
+    if (strcmp(sprig_qs8_spmm_ukernels[i].name, sprig_operator_kernel_name(op1)) == 0) {
+      kernel = &sprig_qs8_spmm_ukernels[i];
+    }
+  }
+  assert_non_null(kernel);
+  const struct sprig_qs8_stream* stream = atomic_load(&w->qs8_stream);
+  const struct sprig_qs8_terms* terms = atomic_load(&w->qs8_terms);
+  assert_non_null(stream);
+  size_t layout = sprig_qs8_stream_bytes(stream);
+  if (kernel->layout == sprig_qs8_spmm_layout_terms) {
+    assert_non_null(terms);
+    assert_ptr_equal(sprig_weights_qs8_terms(w), terms); /* built once, then shared */
+    assert_int_equal(sprig_weights_derived_bytes(w), sprig_qs8_stream_bytes(stream) + sprig_qs8_terms_bytes(terms));
+    layout = sprig_qs8_terms_bytes(terms);
+  } else {
+    assert_null(terms);
+    assert_int_equal(sprig_weights_derived_bytes(w), sprig_qs8_stream_bytes(stream));
+  }
+  const size_t expected = rows * sizeof(float) + layout + rows * (sizeof(float) + sizeof(int32_t));
+  assert_int_equal(sprig_operator_weight_bytes(op1), expected);
+  assert_int_equal(sprig_operator_weight_bytes(op2), expected);
+  sprig_release_weights(w);
+  sprig_delete_operator(op1);
+  sprig_delete_operator(op2);
+  free_quant(&qu);
+  free(dense);
+}
+
 static void from_weights_shared(void** state) {
   (void) state;
   require_sprig();
@@ -655,6 +712,7 @@ int main(void) {
       cmocka_unit_test(linear_qd8),
       cmocka_unit_test(batch1_takes_sliced_rows),
       cmocka_unit_test(packed_bytes_per_nonzero),
+      cmocka_unit_test(term_stream_shared_and_counted),
       cmocka_unit_test(from_weights_shared),
       cmocka_unit_test(refusals),
       cmocka_unit_test(serialized_round_trip),

@@ -9,13 +9,26 @@
  * entries reach with exactly 4 mc bytes each (so that ASan catches a read past pixel mc), calls
  * the kernel the way the operators do and compares every output int32; the padding after pixel
  * mc of each channel and guard words around the output must stay untouched. Kernels with
- * unsigned_input read the input bytes as uint8, and the sums here do the same for them. Every
+ * unsigned_input read the input bytes as uint8, and the sums here do the same for them. Kernels
+ * listed with the term layout get the term stream built from those entries by the library's
+ * builder (src/pack/qs8-terms.c), whose chunks are checked against the entries first. Every
  * listed kernel runs every case as one CMocka test "<kernel>: <case>", skipped when this CPU or
  * build cannot run the kernel's ISA. SPRIG_TEST_FILTER=<glob> runs only matching tests.
  */
 #include "test-util.h"
 
 #include <sprig/qs8-spmm.h>
+#include <sprig/qs8-stream.h>
+#include <sprig/qs8-terms.h>
+
+/* Which of an entry's four weights are nonzero. */
+enum quad_fill {
+  quad_random,   /* each weight a random byte (zeros included) */
+  quad_one,      /* one nonzero in a random channel (as unstructured weights give) */
+  quad_dense,    /* all four nonzero (mixed terms) */
+  quad_channel0, /* only channel 0: singles that have no partner */
+  quad_kinds,    /* one of 0, 1, 2, 3, 0+2, 1+3, 0+1, 0..3 at random: every term kind, unbalanced */
+};
 
 struct qs8_tester {
   size_t mc;              /* pixels */
@@ -25,7 +38,7 @@ struct qs8_tester {
   bool empty_channels;    /* channels 1, 4, 7, ... have none */
   uint32_t quad_rows;     /* quads are drawn from [0, quad_rows) */
   bool extremes;          /* weights and inputs only at -128 / 127 (overflow-prone sums) */
-  bool sparse_quads;      /* entries have 1 nonzero weight of 4 (as unstructured weights give) */
+  enum quad_fill fill;
   size_t output_padding;  /* int32 words between a channel's pixel mc and the next channel */
   bool split;             /* 2 x 2 calls: at an odd pixel and a middle channel */
   uint64_t seed;
@@ -45,16 +58,88 @@ static int8_t random_byte(struct rng* rng, bool extremes) {
   return (int8_t) (rng_next(rng) & 0xff);
 }
 
+static int8_t nonzero_byte(struct rng* rng, bool extremes) {
+  const int8_t b = random_byte(rng, extremes);
+  return b != 0 ? b : (int8_t) 1;
+}
+
+/* The four weights of one entry. */
+static void fill_quad(struct rng* rng, enum quad_fill fill, bool extremes, int8_t* w) {
+  static const uint8_t kind_masks[8] = {0x1, 0x2, 0x4, 0x8, 0x5, 0xa, 0x3, 0xf};
+  uint8_t mask = 0;
+  switch (fill) {
+    case quad_random:
+      for (size_t k = 0; k < 4; k++) {
+        w[k] = random_byte(rng, extremes);
+      }
+      return;
+    case quad_one:
+      mask = (uint8_t) (1u << (rng_next(rng) % 4));
+      break;
+    case quad_dense:
+      mask = 0xf;
+      break;
+    case quad_channel0:
+      mask = 0x1;
+      break;
+    case quad_kinds:
+      mask = kind_masks[rng_next(rng) % 8];
+      break;
+  }
+  for (size_t k = 0; k < 4; k++) {
+    w[k] = (mask >> k & 1) ? nonzero_byte(rng, extremes) : 0;
+  }
+}
+
+/* The term stream's chunks against the entries: per channel max(1, ceil(entries / 127)) chunks,
+ * the last one marked, each representing its slice of entries (pairs twice) minus all-zero ones. */
+static void check_terms(const struct sprig_qs8_terms* terms, const struct sprig_qs8_stream* st) {
+  assert_int_equal(terms->rows, st->rows);
+  for (size_t n = 0; n < st->rows; n++) {
+    const size_t chunks = terms->first_chunk[n + 1] - terms->first_chunk[n];
+    const size_t expected = st->nnz[n] == 0 ? 1 : (st->nnz[n] + 126) / 127;
+    if (chunks != expected) {
+      fail_msg("channel %zu: %zu chunks for %u entries", n, chunks, (unsigned) st->nnz[n]);
+    }
+    size_t words = terms->first_word[n];
+    for (size_t c = 0; c < chunks; c++) {
+      const struct sprig_qs8_term_chunk* chunk = &terms->chunks[terms->first_chunk[n] + c];
+      const size_t e0 = st->first_entry[n] + 127 * c;
+      const size_t e1 = SPRIG_TEST_MIN(e0 + 127, st->first_entry[n + 1]);
+      size_t nonzero = 0;
+      for (size_t e = e0; e < e1; e++) {
+        const int8_t* w = st->weights + 4 * e;
+        nonzero += (w[0] | w[1] | w[2] | w[3]) != 0;
+      }
+      const size_t represented = 2 * ((size_t) chunk->count[sprig_qs8_term_pair_even] +
+                                      chunk->count[sprig_qs8_term_pair_odd]) +
+                                 chunk->count[sprig_qs8_term_even] + chunk->count[sprig_qs8_term_odd] +
+                                 chunk->count[sprig_qs8_term_mixed];
+      if (represented != nonzero || chunk->last != (c + 1 == chunks)) {
+        fail_msg("channel %zu chunk %zu: terms for %zu entries of %zu, last %u", n, c, represented, nonzero,
+                 (unsigned) chunk->last);
+      }
+      words += sprig_qs8_term_chunk_words(chunk);
+    }
+    assert_int_equal(words, terms->first_word[n + 1]);
+  }
+}
+
 static void call_kernel(const struct sprig_qs8_spmm_ukernel* uk, size_t p0, size_t p1, size_t n0, size_t n1,
-                        const int8_t* input, size_t stride, const int32_t* bias, const int8_t* weights,
-                        const uint32_t* quads, const uint32_t* nnz, const size_t* first_entry, int32_t* output,
-                        size_t output_stride) {
+                        const int8_t* input, size_t stride, const int32_t* bias, const struct sprig_qs8_stream* st,
+                        const struct sprig_qs8_terms* terms, int32_t* output, size_t output_stride) {
   if (p1 <= p0 || n1 <= n0) {
     return;
   }
-  const size_t e = first_entry[n0];
-  uk->fn(p1 - p0, n1 - n0, input + 4 * p0, stride, bias + n0, weights + 4 * e, quads + e, nnz + n0,
-         (int32_t*) ((char*) output + n0 * output_stride) + p0, output_stride);
+  int32_t* out = (int32_t*) ((char*) output + n0 * output_stride) + p0;
+  if (uk->layout == sprig_qs8_spmm_layout_terms) {
+    uk->terms_fn(p1 - p0, n1 - n0, input + 4 * p0, stride, bias + n0, terms->chunks + terms->first_chunk[n0],
+                 terms->words + terms->first_word[n0], out, output_stride);
+    return;
+  }
+  const size_t e = st->first_entry[n0];
+  uk->fn(p1 - p0, n1 - n0, input + 4 * p0, stride, bias + n0, st->weights + 4 * e, st->quads + e, st->nnz + n0, out,
+         output_stride);
 }
 
 static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_spmm_ukernel* uk) {
@@ -78,10 +163,15 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
   assert_non_null(quads);
   for (size_t e = 0; e < entries; e++) {
     quads[e] = rng_next(&rng) % t->quad_rows;
-    const uint32_t kept = rng_next(&rng) % 4;
-    for (size_t k = 0; k < 4; k++) {
-      weights[4 * e + k] = t->sparse_quads && k != kept ? 0 : random_byte(&rng, t->extremes);
-    }
+    fill_quad(&rng, t->fill, t->extremes, weights + 4 * e);
+  }
+  const struct sprig_qs8_stream st = {.rows = t->nc, .quad_rows = t->quad_rows, .entries = entries,
+                                      .weights = weights, .quads = quads, .nnz = nnz, .first_entry = first_entry};
+  struct sprig_qs8_terms* terms = NULL;
+  if (uk->layout == sprig_qs8_spmm_layout_terms) {
+    terms = sprig_build_qs8_terms(&st);
+    assert_non_null(terms);
+    check_terms(terms, &st);
   }
   /* Quad rows of exactly 4 mc bytes, back to back: the stride is 4 mc, and the buffer ends at
    * the last row's last pixel. */
@@ -111,13 +201,12 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
     const size_t ps[3] = {0, SPRIG_TEST_MIN(pm, t->mc), t->mc}, ns[3] = {0, nm, t->nc};
     for (size_t a = 0; a < 2; a++) {
       for (size_t b = 0; b < 2; b++) {
-        call_kernel(uk, ps[a], ps[a + 1], ns[b], ns[b + 1], input, stride, bias, weights, quads, nnz, first_entry,
-                    output, output_stride);
+        call_kernel(uk, ps[a], ps[a + 1], ns[b], ns[b + 1], input, stride, bias, &st, terms, output,
+                    output_stride);
       }
     }
   } else {
-    call_kernel(uk, 0, t->mc, 0, t->nc, input, stride, bias, weights, quads, nnz, first_entry, output,
-                output_stride);
+    call_kernel(uk, 0, t->mc, 0, t->nc, input, stride, bias, &st, terms, output, output_stride);
   }
 
   for (size_t n = 0; n < t->nc; n++) {
@@ -147,6 +236,7 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
     assert_int_equal(buffer[i], OUTPUT_SENTINEL);
     assert_int_equal(buffer[output_words - 1 - i], OUTPUT_SENTINEL);
   }
+  sprig_free_qs8_terms(terms);
   free(buffer);
   free(bias);
   free(input);
@@ -282,7 +372,7 @@ static void batch1_long_rows(const void* ukernel) {
 static void unstructured_quads(const void* ukernel) {
   KERNEL(uk);
   struct qs8_tester t = qs8_tester_for(uk);
-  t.sparse_quads = true;
+  t.fill = quad_one;
   t.mc = 3 * uk->mr + 2;
   run_channel_counts(t, uk);
 }
@@ -308,6 +398,117 @@ static void split_calls(const void* ukernel) {
   struct qs8_tester t = qs8_tester_for(uk);
   t.split = true;
   t.mc = 2 * uk->mr + 3;
+  run_channel_counts(t, uk);
+}
+
+/* Pixels past the last full 16: 1 .. 15 after 0, 1 and 2 x 16 (every remainder tile of the
+ * 16-pixel tiles, alone and after full ones), unbalanced term kinds. */
+static void remainders_1_to_15(const void* ukernel) {
+  KERNEL(uk);
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.fill = quad_kinds;
+  for (size_t base = 0; base <= 32; base += 16) {
+    for (size_t r = 1; r <= 15; r++) {
+      t.mc = base + r;
+      t.seed = base + r;
+      run_channel_counts(t, uk);
+    }
+  }
+}
+
+/* Channels of 126 .. 128, 254, 255 and 400 entries: one or several chunks of the term layout,
+ * full or not, single-nonzero and mixed entries, at -128 / 127 (the largest chunk sums). */
+static void chunk_boundaries(const void* ukernel) {
+  KERNEL(uk);
+  static const uint32_t counts[] = {126, 127, 128, 254, 255, 400};
+  static const enum quad_fill fills[] = {quad_one, quad_dense, quad_kinds};
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.exact_entries = true;
+  t.quad_rows = 512;
+  t.extremes = true;
+  for (size_t i = 0; i < sizeof(counts) / sizeof(counts[0]); i++) {
+    for (size_t f = 0; f < sizeof(fills) / sizeof(fills[0]); f++) {
+      t.max_entries = counts[i];
+      t.fill = fills[f];
+      t.mc = uk->mr + 5;
+      t.seed = 10 * i + f;
+      run_channel_counts(t, uk);
+    }
+  }
+}
+
+/* Every entry dense (0% sparsity inside the quads: mixed terms only), with and without extremes. */
+static void dense_quads(const void* ukernel) {
+  KERNEL(uk);
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.fill = quad_dense;
+  t.max_entries = 64;
+  t.exact_entries = true;
+  t.quad_rows = 64; /* a dense row: each quad row about once */
+  t.mc = 2 * uk->mr + 7;
+  run_channel_counts(t, uk);
+  t.extremes = true;
+  t.seed = 2;
+  run_channel_counts(t, uk);
+}
+
+/* One output channel, one input column (channel 0 of quad row 0 only): one entry per channel,
+ * a single with no partner. */
+static void one_row_one_column(const void* ukernel) {
+  KERNEL(uk);
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.fill = quad_channel0;
+  t.quad_rows = 1;
+  t.max_entries = 1;
+  t.exact_entries = true;
+  for (size_t mc = 1; mc <= uk->mr + 1; mc++) {
+    t.nc = 1;
+    t.mc = mc;
+    qs8_tester_run(&t, uk);
+  }
+  t.nc = 3;
+  t.mc = 2 * uk->mr + 1;
+  qs8_tester_run(&t, uk);
+}
+
+/* Only channel-0 singles: no channel-2 partner, every single stays alone (over several chunks). */
+static void singles_without_partners(const void* ukernel) {
+  KERNEL(uk);
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.fill = quad_channel0;
+  t.max_entries = 300;
+  t.quad_rows = 256;
+  t.mc = uk->mr + 3;
+  run_channel_counts(t, uk);
+}
+
+/* Long calls (6 MR + 7 pixels: the wasm term kernels' byte-offset path) over several chunks. */
+static void long_calls(const void* ukernel) {
+  KERNEL(uk);
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.fill = quad_kinds;
+  t.max_entries = 300;
+  t.quad_rows = 256;
+  t.mc = 6 * uk->mr + 7;
+  run_channel_counts(t, uk);
+  t.extremes = true;
+  t.seed = 4;
+  t.split = true;
+  run_channel_counts(t, uk);
+}
+
+/* Unbalanced mixes of every term kind, at -128 / 127 and not. */
+static void every_kind(const void* ukernel) {
+  KERNEL(uk);
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.fill = quad_kinds;
+  t.max_entries = 200;
+  t.quad_rows = 128;
+  t.mc = 2 * uk->mr + 3;
+  run_channel_counts(t, uk);
+  t.extremes = true;
+  t.seed = 3;
+  t.split = true;
   run_channel_counts(t, uk);
 }
 
@@ -344,6 +545,13 @@ static const struct kernel_test_case cases[] = {
     {"output padding", output_padding, NULL},
     {"split calls", split_calls, NULL},
     {"sweep mc x nc", sweep, NULL},
+    {"remainders 1 .. 15 after 0, 16, 32 pixels", remainders_1_to_15, NULL},
+    {"-128 / 127, 126 .. 400 entries (chunks of 127)", chunk_boundaries, NULL},
+    {"dense quads (mixed terms)", dense_quads, NULL},
+    {"one row, one column", one_row_one_column, NULL},
+    {"channel-0 singles without partners", singles_without_partners, NULL},
+    {"every term kind, unbalanced", every_kind, NULL},
+    {"mc = 6 MR + 7, several chunks", long_calls, NULL},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

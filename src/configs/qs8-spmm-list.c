@@ -4,10 +4,14 @@
 #include <sprig/qs8-spmm.h>
 
 const struct sprig_qs8_spmm_ukernel sprig_qs8_spmm_ukernels[] = {
-#define SPRIG_QS8_SPMM_UKERNEL(isa, mr, unsigned_input, is_default, fn) \
-  {#fn, fn, sprig_isa_##isa, mr, unsigned_input, is_default},
+#define SPRIG_QS8_SPMM_FNS_c4(fn) fn, NULL
+#define SPRIG_QS8_SPMM_FNS_terms(fn) NULL, fn
+#define SPRIG_QS8_SPMM_UKERNEL(isa, mr, layout, unsigned_input, is_default, fn) \
+  {#fn, SPRIG_QS8_SPMM_FNS_##layout(fn), sprig_qs8_spmm_layout_##layout, sprig_isa_##isa, mr, unsigned_input, is_default},
 #include <qs8-spmm/list.inc>
 #undef SPRIG_QS8_SPMM_UKERNEL
+#undef SPRIG_QS8_SPMM_FNS_c4
+#undef SPRIG_QS8_SPMM_FNS_terms
 };
 const size_t sprig_qs8_spmm_ukernel_count = sizeof(sprig_qs8_spmm_ukernels) / sizeof(sprig_qs8_spmm_ukernels[0]);
 

@@ -8,7 +8,9 @@
  *      input_zero_point in the padding. Kernels with unsigned input get x XOR 0x80.
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel on
  *      blocks of their channels into an L1-sized int32 buffer on the task's stack and convert
- *      each block at once (qs8: requantize to int8; qd8: scale to f32).
+ *      each block at once (qs8: requantize to int8; qd8: scale to f32). The kernel reads the
+ *      weights' c4 stream or their term stream, as its list entry says (both derived once per
+ *      weights object and shared).
  * Linear layers at batches below MATVEC_BELOW_BATCH whose sliced layout (src/sprig/qs8-sellmv.h)
  * pads little run the matrix-vector kernel instead (packed batch rows back to back), one task
  * per batch row and sorting window of rows: the kernel's sums come in the window's sorted order
@@ -24,6 +26,7 @@
 #include <sprig/log.h>
 #include <sprig/operator.h>
 #include <sprig/qs8-stream.h>
+#include <sprig/qs8-terms.h>
 
 /* Linear batches below this run the matrix-vector kernel once per batch row (when the sliced
  * layout pads little). */
@@ -39,6 +42,8 @@
 
 struct q8_state {
   const struct sprig_qs8_stream* stream; /* shared: owned by the weights */
+  /* Shared, owned by the weights: the term stream, built when a plan's kernel reads it; else NULL. */
+  const struct sprig_qs8_terms* terms;
   const struct sprig_qs8_spmm_ukernel* chosen;
   const struct sprig_qs8_spmm_ukernel* ukernel;
   const struct sprig_qs8_sellmv_ukernel* sell_kernel; /* NULL when the best ISA has none */
@@ -91,8 +96,11 @@ static const char* q8_kernel_name(const struct sprig_operator* op) {
 
 static size_t q8_weight_bytes(const struct sprig_operator* op) {
   const struct q8_state* s = state_of(op);
-  /* The c4 stream or the sliced layout, and per channel the scale and the int32 bias a run reads. */
-  const size_t layout = s->matvec ? sprig_qs8_sell_bytes(s->sell) : sprig_qs8_stream_bytes(s->stream);
+  /* The c4 stream, the term stream or the sliced layout, and per channel the scale and the int32
+   * bias a run reads. */
+  const size_t layout = s->matvec                                           ? sprig_qs8_sell_bytes(s->sell)
+                        : s->ukernel->layout == sprig_qs8_spmm_layout_terms ? sprig_qs8_terms_bytes(s->terms)
+                                                                            : sprig_qs8_stream_bytes(s->stream);
   return layout + op->rows * (sizeof(float) + sizeof(int32_t));
 }
 
@@ -402,9 +410,15 @@ static void compute_task(void* context, size_t task) {
   const size_t block = SUMS_BLOCK / mc;
   for (size_t done = 0; done < nc; done += block) {
     const size_t n = n0 + done, count = SPRIG_MIN(block, nc - done);
-    const size_t e = st->first_entry[n];
-    s->ukernel->fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, st->weights + 4 * e, st->quads + e,
-                   st->nnz + n, sums, mc * sizeof(int32_t));
+    if (s->ukernel->layout == sprig_qs8_spmm_layout_terms) {
+      const struct sprig_qs8_terms* t = s->terms;
+      s->ukernel->terms_fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, t->chunks + t->first_chunk[n],
+                           t->words + t->first_word[n], sums, mc * sizeof(int32_t));
+    } else {
+      const size_t e = st->first_entry[n];
+      s->ukernel->fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, st->weights + 4 * e, st->quads + e,
+                     st->nnz + n, sums, mc * sizeof(int32_t));
+    }
     if (op->type == sprig_operator_type_linear_qd8) {
       dequantize_tile(op, s, sums, n, count, p0, mc);
     } else {
@@ -474,7 +488,17 @@ static void use_input_domain(struct q8_state* s, bool unsigned_input) {
   s->kernel_bias = unsigned_input ? s->unsigned_bias : s->signed_bias;
 }
 
-/* The SpMM kernel runs take. */
+/* The weights a kernel reads, ready: the term stream is built (once per weights object) for the
+ * first kernel that reads it; false when out of memory. */
+static bool have_layout(struct sprig_weights* weights, struct q8_state* s, const struct sprig_qs8_spmm_ukernel* ukernel) {
+  if (ukernel->layout == sprig_qs8_spmm_layout_terms && s->terms == NULL) {
+    s->terms = sprig_weights_qs8_terms(weights);
+    return s->terms != NULL;
+  }
+  return true;
+}
+
+/* The SpMM kernel runs take (its layout ready). */
 static void use_kernel(struct q8_state* s, const struct sprig_qs8_spmm_ukernel* ukernel) {
   s->ukernel = ukernel;
   s->matvec = false;
@@ -506,6 +530,11 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   if (pixels > SIZE_MAX / 8) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
+  }
+  const struct sprig_qs8_spmm_ukernel* fitted = sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels);
+  if (!have_layout(op->weights, s, fitted)) {
+    sprig_log_error("%s: out of memory for the weights' term stream", caller);
+    return sprig_status_out_of_memory;
   }
   quad_row_bytes = pixels >= 16 ? sprig_padded_row_stride(pixels) : 4 * pixels;
   if (!sprig_mul3_size(quad_row_bytes, quad_rows, groups, &packed_bytes) ||
@@ -544,7 +573,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->row_offsets = row_offsets;
   s->row_bad = row_bad;
   s->quantized = quantized;
-  use_kernel(s, sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels));
+  use_kernel(s, fitted);
   plan_tasks(s);
   if (is_linear(op) && pixels < MATVEC_BELOW_BATCH) {
     bool usable;
@@ -715,7 +744,8 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   s->quantize = sprig_choose_qd8_quantize_ukernel(hardware);
   s->sell_kernel = choose_sell_kernel(hardware, s->chosen);
   s->stream = sprig_weights_qs8_stream(weights);
-  if (s->stream == NULL || (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
+  if (s->stream == NULL || !have_layout(weights, s, s->chosen) ||
+      (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
     sprig_log_error("%s: out of memory", caller);
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;

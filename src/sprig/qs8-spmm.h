@@ -22,6 +22,32 @@
  *
  * A kernel processes pixels in tiles of MR, then smaller tiles for the remainder; it reads only
  * bytes [0, 4 mc) of each quad row it uses and writes only output[n][0 .. mc).
+ *
+ * The term layout. Kernels listed with layout `terms` compute the same sums from the same
+ * weights stored otherwise (derived once per weights object, src/sprig/qs8-terms.h), for
+ * kernels whose multiply takes two int8 weights at a time (wasm's i32x4.dot_i16x8_s on 16-bit
+ * lanes holding channels 0 + 2 or 1 + 3 of a quad):
+ *   chunks: each channel's entries, in c4 order, are cut into chunks of at most
+ *           SPRIG_QS8_TERMS_CHUNK_ENTRIES consecutive entries (a channel without entries has one
+ *           empty chunk); per chunk one struct sprig_qs8_term_chunk: its term counts by kind and
+ *           whether it is its channel's last. Channel n + 1's chunks follow channel n's.
+ *   words:  every chunk's terms back to back, in chunk order, within a chunk by kind in the
+ *           order of enum sprig_qs8_term_kind, each term 2 or 3 uint32 words:
+ *     pair_even {a, b, w}: an entry at quad row a whose only nonzero is channel 0 and one at
+ *                          quad row b whose only nonzero is channel 2:
+ *                          wl x[a][p][0] + wh x[b][p][2]
+ *     pair_odd  {a, b, w}: the same for channels 1 (of a) and 3 (of b):
+ *                          wl x[a][p][1] + wh x[b][p][3]
+ *     even      {a, w}:    an entry with nonzeros in channels 0 and 2 only (either may be zero):
+ *                          wl x[a][p][0] + wh x[a][p][2]
+ *     odd       {a, w}:    the same for channels 1 and 3: wl x[a][p][1] + wh x[a][p][3]
+ *     mixed     {a, w, v}: an entry with nonzeros of both parities: w as even, v as odd
+ *   a and b are quad rows (a kernel multiplies them by input_stride); w and v hold two int8
+ *   weights as int16: (uint16) wl | wh << 16. Entries whose four weights are zero hold no term.
+ * A chunk's terms come from at most SPRIG_QS8_TERMS_CHUNK_ENTRIES entries, so they are at most
+ * 2 x 127 = 254 two-weight products, each below 2^15 in magnitude: 256 x their sum fits int32,
+ * which the wasm kernels rely on (exact scaled sums per chunk, added to the output wrapping).
+ * Same tiles, over-read and output bounds as the c4 kernels; bias, input and output as above.
  */
 #ifndef SPRIG_QS8_SPMM_H
 #define SPRIG_QS8_SPMM_H
@@ -32,20 +58,63 @@
 
 #include <sprig/isa.h>
 
+/* The weight layouts of the family. */
+enum sprig_qs8_spmm_layout {
+  sprig_qs8_spmm_layout_c4 = 0,    /* weights, quads, nnz: the c4 entry stream (src/sprig/qs8-stream.h) */
+  sprig_qs8_spmm_layout_terms = 1, /* chunks, words: the term stream (src/sprig/qs8-terms.h) */
+};
+
+/* Entries per chunk of the term layout at most. */
+#define SPRIG_QS8_TERMS_CHUNK_ENTRIES 127
+
+enum sprig_qs8_term_kind {
+  sprig_qs8_term_pair_even = 0, /* 3 words */
+  sprig_qs8_term_pair_odd = 1,  /* 3 words */
+  sprig_qs8_term_even = 2,      /* 2 words */
+  sprig_qs8_term_odd = 3,       /* 2 words */
+  sprig_qs8_term_mixed = 4,     /* 3 words */
+};
+
+#define SPRIG_QS8_TERM_KINDS 5
+
+/* One chunk of the term layout: its terms by kind (each at most SPRIG_QS8_TERMS_CHUNK_ENTRIES). */
+struct sprig_qs8_term_chunk {
+  uint8_t count[SPRIG_QS8_TERM_KINDS];
+  uint8_t last; /* 1 on the channel's last chunk, else 0 */
+};
+
+/* Words of a chunk's terms. */
+static inline size_t sprig_qs8_term_chunk_words(const struct sprig_qs8_term_chunk* chunk) {
+  return 3 * ((size_t) chunk->count[sprig_qs8_term_pair_even] + chunk->count[sprig_qs8_term_pair_odd] +
+              chunk->count[sprig_qs8_term_mixed]) +
+         2 * ((size_t) chunk->count[sprig_qs8_term_even] + chunk->count[sprig_qs8_term_odd]);
+}
+
 typedef void (*sprig_qs8_spmm_ukernel_fn)(
     size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias, const int8_t* weights,
     const uint32_t* quads, const uint32_t* nnz, int32_t* output, size_t output_stride);
 
-#define SPRIG_QS8_SPMM_UKERNEL(isa, mr, unsigned_input, is_default, fn)                                    \
+typedef void (*sprig_qs8_spmm_terms_ukernel_fn)(
+    size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
+    const struct sprig_qs8_term_chunk* chunks, const uint32_t* words, int32_t* output, size_t output_stride);
+
+#define SPRIG_QS8_SPMM_DECLARE_c4(fn)                                                                     \
   void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,           \
           const int8_t* weights, const uint32_t* quads, const uint32_t* nnz, int32_t* output,             \
           size_t output_stride);
+#define SPRIG_QS8_SPMM_DECLARE_terms(fn)                                                                  \
+  void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,           \
+          const struct sprig_qs8_term_chunk* chunks, const uint32_t* words, int32_t* output,               \
+          size_t output_stride);
+#define SPRIG_QS8_SPMM_UKERNEL(isa, mr, layout, unsigned_input, is_default, fn) SPRIG_QS8_SPMM_DECLARE_##layout(fn)
 #include <qs8-spmm/list.inc>
 #undef SPRIG_QS8_SPMM_UKERNEL
 
 struct sprig_qs8_spmm_ukernel {
   const char* name;
-  sprig_qs8_spmm_ukernel_fn fn;
+  sprig_qs8_spmm_ukernel_fn fn;             /* layout c4; else NULL */
+  sprig_qs8_spmm_terms_ukernel_fn terms_fn; /* layout terms; else NULL */
+  enum sprig_qs8_spmm_layout layout;
   enum sprig_isa isa;
   uint32_t mr;
   /* Reads the input bytes as uint8 (x + 128); else as int8. */

@@ -15,6 +15,7 @@
 
 struct sprig_spmm_stream;
 struct sprig_qs8_stream;
+struct sprig_qs8_terms;
 struct sprig_f16_stream;
 struct sprig_sell;
 struct sprig_qs8_sell;
@@ -81,6 +82,7 @@ struct sprig_weights {
   _Atomic(struct sprig_spmm_stream*) spmm_streams[SPRIG_SPMM_STREAM_KINDS]; /* by NR: 1, 2, 4 */
   _Atomic(uint32_t*) row_block_counts;                                   /* BLOCK 1 x C: per row */
   _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
+  _Atomic(struct sprig_qs8_terms*) qs8_terms;                              /* qs8: its term stream (terms kernels) */
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
   _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32 CSR: by slice height 8, 16 */
   _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_SELL_KINDS];             /* qs8: by slice height 8, 16 */
