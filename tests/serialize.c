@@ -3,6 +3,8 @@
  * every corruption: truncation at every length, any flipped bit (CRC), and, with the CRC
  * recomputed, every field and array inconsistency it checks. The fixture blob
  * (tests/data/weights-fixture.h, written on x86) loads on every target with known outputs.
+ * qs8 / f16 block weights: their 1-byte column gaps (with bridges) round-trip, blobs written
+ * before the gaps (built here field by field) load as the same weights, corrupt gaps are refused.
  *
  * Regenerating the fixture (only when the format version changes):
  *   build/native-release/tests/serialize-test --write-fixture tests/data/weights-fixture.h */
