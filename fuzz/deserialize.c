@@ -1,13 +1,18 @@
 /* sprig_deserialize_weights on fuzzed blobs. Two ways in: the raw bytes as a blob (the loader
  * must refuse them without reading past them), and a valid blob of weights packed from the
- * bytes, corrupted at fuzzed places with the CRC recomputed, so that the structural checks
- * behind the CRC are reached. Whatever loads must run in a linear operator. */
+ * bytes (f32, qs8 or f16; qs8 and f16 block weights store 1-byte column gaps, and columns
+ * spread out so that some steps need bridge blocks), corrupted at fuzzed places with the CRC
+ * recomputed, so that the structural checks behind the CRC are reached. Whatever loads must
+ * run in a linear operator of its dtype. */
 #include "fuzz-common.h"
 
+#include <sprig/half.h>
 #include <sprig/serialize.h>
+#include <sprig/weights.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size);
 
+/* One batch row through a linear operator of the weights' dtype. */
 static void run_loaded(sprig_weights_t weights) {
   struct sprig_weights_info info;
   FUZZ_CHECK(sprig_get_weights_info(weights, &info) == sprig_status_success);
@@ -15,18 +20,46 @@ static void run_loaded(sprig_weights_t weights) {
   if (info.rows > 4096 || info.cols > 4096) {
     return; /* valid, but too large to run here */
   }
-  float* input = calloc(info.cols, sizeof(float));
-  float* output = malloc(info.rows * sizeof(float));
-  FUZZ_CHECK(input != NULL && output != NULL);
-  for (size_t i = 0; i < info.cols; i++) {
-    input[i] = (float) (i % 3);
+  void* input = calloc(info.cols, sizeof(float));
+  void* output = malloc(info.rows * sizeof(float));
+  float* scales = malloc(info.rows * sizeof(float));
+  FUZZ_CHECK(input != NULL && output != NULL && scales != NULL);
+  for (size_t i = 0; i < info.rows; i++) {
+    scales[i] = 0.01f;
   }
   sprig_operator_t op = NULL;
-  FUZZ_CHECK(sprig_create_linear_from_weights_f32(weights, NULL, -INFINITY, INFINITY, 0, &op) == sprig_status_success);
-  FUZZ_CHECK(sprig_reshape_linear_f32(op, 1) == sprig_status_success);
-  FUZZ_CHECK(sprig_setup_linear_f32(op, input, output) == sprig_status_success);
+  switch (weights->dtype) {
+    case sprig_weights_dtype_qs8:
+      for (size_t i = 0; i < info.cols; i++) {
+        ((int8_t*) input)[i] = (int8_t) (i % 3);
+      }
+      FUZZ_CHECK(sprig_create_linear_from_weights_qs8(weights, 1, 0.5f, scales, NULL, -2, 0.25f, -128, 127, 0, &op) ==
+                 sprig_status_success);
+      FUZZ_CHECK(sprig_reshape_linear_qs8(op, 1) == sprig_status_success);
+      FUZZ_CHECK(sprig_setup_linear_qs8(op, input, output) == sprig_status_success);
+      break;
+    case sprig_weights_dtype_f16:
+      for (size_t i = 0; i < info.cols; i++) {
+        ((uint16_t*) input)[i] = sprig_float_to_half((float) (i % 3));
+      }
+      FUZZ_CHECK(sprig_create_linear_from_weights_f16(weights, NULL, -INFINITY, INFINITY, 0, &op) ==
+                 sprig_status_success);
+      FUZZ_CHECK(sprig_reshape_linear_f16(op, 1) == sprig_status_success);
+      FUZZ_CHECK(sprig_setup_linear_f16(op, input, output) == sprig_status_success);
+      break;
+    default:
+      for (size_t i = 0; i < info.cols; i++) {
+        ((float*) input)[i] = (float) (i % 3);
+      }
+      FUZZ_CHECK(sprig_create_linear_from_weights_f32(weights, NULL, -INFINITY, INFINITY, 0, &op) ==
+                 sprig_status_success);
+      FUZZ_CHECK(sprig_reshape_linear_f32(op, 1) == sprig_status_success);
+      FUZZ_CHECK(sprig_setup_linear_f32(op, input, output) == sprig_status_success);
+      break;
+  }
   FUZZ_CHECK(sprig_run_operator(op, NULL) == sprig_status_success);
   FUZZ_CHECK(sprig_delete_operator(op) == sprig_status_success);
+  free(scales);
   free(input);
   free(output);
 }
@@ -57,16 +90,44 @@ int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     free(blob);
     return 0;
   }
+  /* data[0] bits 2-3: the dtype (f32, qs8, f16; 3 is f32 too). qs8 and f16 take a column
+   * stretch: the fuzzed weights land on every `stretch`-th column of a wider matrix. */
+  const size_t dtype = (data[0] >> 2) & 3;
   struct fuzz_input in = {data, size, 1};
-  const size_t rows = take_range(&in, 12), cols = take_range(&in, 40);
+  const size_t rows = take_range(&in, 12), fuzzed_cols = take_range(&in, 40);
+  const size_t stretch = dtype == 1 || dtype == 2 ? take_range(&in, 64) : 1;
+  const size_t cols = fuzzed_cols * stretch;
   struct sprig_sparsity storage;
   const struct sprig_sparsity* pattern = take_pattern(&in, &storage);
-  float dense[12 * 40];
-  for (size_t i = 0; i < rows * cols; i++) {
-    dense[i] = take_weight(&in);
+  float* dense = calloc(rows * cols, sizeof(float));
+  int8_t* bytes = calloc(rows * cols, 1);
+  uint16_t* halves = calloc(rows * cols, sizeof(uint16_t));
+  FUZZ_CHECK(dense != NULL && bytes != NULL && halves != NULL);
+  for (size_t r = 0; r < rows; r++) {
+    for (size_t j = 0; j < fuzzed_cols; j++) {
+      const size_t at = r * cols + j * stretch;
+      dense[at] = take_weight(&in);
+      bytes[at] = (int8_t) (dense[at] * 16.0f);
+      halves[at] = sprig_float_to_half(dense[at]);
+    }
   }
   sprig_weights_t weights = NULL;
-  if (sprig_pack_weights_f32(rows, cols, dense, pattern, SPRIG_FLAG_PRUNE, &weights) != sprig_status_success) {
+  enum sprig_status status;
+  switch (dtype) {
+    case 1:
+      status = sprig_pack_weights_qs8(rows, cols, bytes, pattern, SPRIG_FLAG_PRUNE, &weights);
+      break;
+    case 2:
+      status = sprig_pack_weights_f16(rows, cols, halves, pattern, SPRIG_FLAG_PRUNE, &weights);
+      break;
+    default:
+      status = sprig_pack_weights_f32(rows, cols, dense, pattern, SPRIG_FLAG_PRUNE, &weights);
+      break;
+  }
+  free(halves);
+  free(bytes);
+  free(dense);
+  if (status != sprig_status_success) {
     return 0;
   }
   size_t blob_size = 0;

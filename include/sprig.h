@@ -250,7 +250,7 @@ struct sprig_weights_info {
   size_t rows;
   size_t cols;
   /* Nonzero weights, and values stored (nonzeros plus zeros inside blocks / padded runs /
-   * CSR gap bridges). */
+   * CSR gap bridges / int8 and f16 block gap bridges). */
   size_t nnz;
   size_t stored_values;
   /* Bytes the packed representation occupies (values + indices + row structure). */
@@ -479,10 +479,11 @@ SPRIG_API enum sprig_status sprig_setup_convert_f32(
  *   s[o] = input_scale * weight_scales[o] / output_scale, computed in float in that order (as
  *   XNNPACK's fp32 requantization does). Bit-exact on every ISA and pool.
  * Packed int8 weights take, per stored value: CSR 2 bytes (value + column gap) plus 4 per row;
- * BLOCK / GROUP 1 byte plus 2 (or 4) per block; N:M 2. Kernels take four consecutive input
- * channels per weight entry (dot-product instructions: NEON sdot, x86 vpdpbusd), so 1x4 / 1x8
- * blocks and N:M with m = 4 fill every lane; unstructured weights cost one entry per group of
- * four input channels holding a nonzero. */
+ * BLOCK / GROUP 1 byte plus a 1-byte column gap per block and 4 per block row (steps over 255
+ * blocks store zero bridge blocks, as CSR bridges its gaps); N:M 2. Kernels take four
+ * consecutive input channels per weight entry (dot-product instructions: NEON sdot, x86
+ * vpdpbusd), so 1x4 / 1x8 blocks and N:M with m = 4 fill every lane; unstructured weights cost
+ * one entry per group of four input channels holding a nonzero. */
 
 /* Packs a dense row-major int8 [rows][cols] matrix (zeros define the pattern), as
  * sprig_pack_weights_f32 does for floats; the weights can only make qs8 / qd8 operators. */
@@ -577,8 +578,9 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  * against a double-precision reference. Results are
  * bitwise identical for any pool, as for f32; they may differ in the last bits between ISAs.
  * Packed f16 weights take 2 bytes per stored value (CSR: plus a 1-byte column gap; plus 4 per row;
- * BLOCK / GROUP / N:M: as for f32 with 2-byte values). sprig_operator_weight_bytes counts the f16
- * kernel stream (3 bytes per stored entry + 4 per output channel) plus 4 per output channel. */
+ * BLOCK / GROUP: plus a 1-byte column gap per block, as int8 weights; N:M: as for f32 with
+ * 2-byte values). sprig_operator_weight_bytes counts the f16 kernel stream (3 bytes per stored
+ * entry + 4 per output channel) plus 4 per output channel. */
 
 /* Packs a dense row-major half [rows][cols] matrix, as sprig_pack_weights_f32 does for floats
  * (+0 and -0 are zeros; NaN, +-Inf and subnormals are nonzeros; patterns, AUTO and

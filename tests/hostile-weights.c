@@ -8,7 +8,10 @@
 #include <float.h>
 
 #include <sprig.h>
+#include <sprig/half.h>
 #include <sprig/hardware.h>
+#include <sprig/qs8-stream.h>
+#include <sprig/weights.h>
 
 /* Refusals are expected here (N:M weights packed without SPRIG_FLAG_PRUNE): keep the log quiet. */
 static void quiet_log(enum sprig_log_level level, const char* message, void* user_data) {
@@ -397,6 +400,119 @@ static void test_randomized_hostile_values(void** state) {
   }
 }
 
+
+/* ---- qs8 / f16 block weights: column gaps over long empty runs ---- */
+
+static const struct sprig_sparsity gap_patterns[] = {
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 1},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 8},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 8, .block_cols = 8},
+    {.format = SPRIG_FORMAT_GROUP, .group = 2},
+    {.format = SPRIG_FORMAT_GROUP, .group = 8},
+};
+
+/* Half bit patterns at the edges: NaNs (quiet, signalling, negative), +-Inf, -0, denormals,
+ * the largest finite; or 0. */
+static uint16_t hostile_half(struct rng* rng) {
+  static const uint16_t edges[] = {0x7E00, 0x7C01, 0xFE00, 0x7C00, 0xFC00, 0x8000, 0x0001, 0x83FF, 0x7BFF, 0xFBFF};
+  const uint32_t pick = rng_next(rng) % 16;
+  return pick < (uint32_t) (sizeof(edges) / sizeof(edges[0])) ? edges[pick] : (uint16_t) (rng_next(rng) & 0xFFFF);
+}
+
+/* Same value as packing keeps it: zeros of either sign alike, NaNs alike (made quiet). */
+static bool same_half(uint16_t a, uint16_t b) {
+  const bool a_nan = (a & 0x7C00) == 0x7C00 && (a & 0x03FF) != 0, b_nan = (b & 0x7C00) == 0x7C00 && (b & 0x03FF) != 0;
+  if (a_nan || b_nan) {
+    return a_nan && b_nan;
+  }
+  return a == b || ((a & 0x7FFF) == 0 && (b & 0x7FFF) == 0);
+}
+
+/* Rows of a few nonzeros at random columns of a wide matrix (steps of hundreds to tens of
+ * thousands of columns, first and last columns often taken), extreme values: qs8 and f16
+ * pack every block shape into gaps and bridges that give the matrix back, and serialize and
+ * load to the same weights. */
+static void test_block_gaps_long_runs(void** state) {
+  (void) state;
+  require_sprig();
+  struct rng rng = {4096};
+  const size_t pattern_count = sizeof(gap_patterns) / sizeof(gap_patterns[0]);
+  size_t bridged = 0; /* 1x1 trials whose blocks outnumber the nonzeros: bridges */
+  for (size_t trial = 0; trial < 6 * pattern_count; trial++) {
+    const struct sprig_sparsity* p = &gap_patterns[trial % pattern_count];
+    const size_t rows = p->format == SPRIG_FORMAT_GROUP ? p->group + rng_next(&rng) % 9 : 1 + rng_next(&rng) % 9;
+    const size_t cols = trial % 5 == 0 ? 70001 : 1 + rng_next(&rng) % 9000;
+    int8_t* dense = calloc(rows * cols, 1);
+    uint16_t* halves = calloc(rows * cols, sizeof(uint16_t));
+    int8_t* row = malloc(cols);
+    assert_true(dense != NULL && halves != NULL && row != NULL);
+    for (size_t r = 0; r < rows; r++) {
+      const size_t count = rng_next(&rng) % 5;
+      for (size_t k = 0; k < count; k++) {
+        const size_t c = k == 0 && rng_next(&rng) % 2 ? cols - 1 : k == 1 ? 0 : rng_next(&rng) % cols;
+        dense[r * cols + c] = rng_next(&rng) % 2 ? (int8_t) -128 : (int8_t) 127;
+        halves[r * cols + c] = hostile_half(&rng);
+      }
+    }
+    sprig_weights_t q = NULL, h = NULL;
+    assert_int_equal(sprig_pack_weights_qs8(rows, cols, dense, p, 0, &q), sprig_status_success);
+    assert_int_equal(sprig_pack_weights_f16(rows, cols, halves, p, 0, &h), sprig_status_success);
+    for (size_t r = 0; r < rows; r++) {
+      sprig_qs8_expand_row(q, r, row);
+      assert_memory_equal(row, dense + r * cols, cols);
+    }
+    bridged += (size_t) (q->block_height * q->block_width == 1 && q->blocks > q->nnz);
+    /* f16: walk the blocks back onto the matrix. */
+    uint16_t* back = calloc(rows * cols, sizeof(uint16_t));
+    assert_non_null(back);
+    const size_t bh = h->block_height, bw = h->block_width;
+    for (size_t br = 0; br < (rows + bh - 1) / bh; br++) {
+      for (struct sprig_block_cursor c = sprig_block_row(h, br); c.block < c.end; sprig_block_next(h, &c)) {
+        assert_true(c.block_col * bw < cols);
+        for (size_t i = 0; i < bh && br * bh + i < rows; i++) {
+          for (size_t j = 0; j < bw && c.block_col * bw + j < cols; j++) {
+            back[(br * bh + i) * cols + c.block_col * bw + j] = h->block_values_f16[(size_t) c.block * bh * bw + i * bw + j];
+          }
+        }
+      }
+    }
+    for (size_t i = 0; i < rows * cols; i++) {
+      if (!same_half(back[i], halves[i])) {
+        fail_msg("trial %zu, %zu x %zu: f16 element %zu is 0x%04x, packed 0x%04x", trial, rows, cols, i,
+                 (unsigned) back[i], (unsigned) halves[i]);
+      }
+    }
+    free(back);
+    sprig_weights_t both[2] = {q, h};
+    for (size_t k = 0; k < 2; k++) {
+      size_t size = 0;
+      assert_int_equal(sprig_serialize_weights(both[k], NULL, 0, &size), sprig_status_success);
+      void* blob = malloc(size);
+      assert_non_null(blob);
+      assert_int_equal(sprig_serialize_weights(both[k], blob, size, &size), sprig_status_success);
+      sprig_weights_t loaded = NULL;
+      assert_int_equal(sprig_deserialize_weights(blob, size, SPRIG_FLAG_BORROW_BUFFER, &loaded), sprig_status_success);
+      struct sprig_weights_info x, y;
+      assert_int_equal(sprig_get_weights_info(both[k], &x), sprig_status_success);
+      assert_int_equal(sprig_get_weights_info(loaded, &y), sprig_status_success);
+      assert_int_equal(x.nnz, y.nnz);
+      assert_int_equal(x.stored_values, y.stored_values);
+      assert_int_equal(x.packed_bytes, y.packed_bytes);
+      assert_memory_equal(both[k]->block_col_gaps, loaded->block_col_gaps, both[k]->blocks);
+      sprig_release_weights(loaded);
+      free(blob);
+    }
+    sprig_release_weights(h);
+    sprig_release_weights(q);
+    free(row);
+    free(halves);
+    free(dense);
+  }
+  assert_true(bridged > 0);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_nm_prune_nan_runs),
@@ -405,6 +521,7 @@ int main(void) {
       cmocka_unit_test(test_force_isa_unknown_name),
       cmocka_unit_test(test_nm_padding_with_infinite_input),
       cmocka_unit_test(test_randomized_hostile_values),
+      cmocka_unit_test(test_block_gaps_long_runs),
   };
   return cmocka_run_group_tests(tests, setup_group, NULL);
 }

@@ -3,6 +3,8 @@
 #include "test-util.h"
 
 #include <sprig.h>
+#include <sprig/half.h>
+#include <sprig/qs8-stream.h>
 #include <sprig/stream.h>
 #include <sprig/weights.h>
 
@@ -143,9 +145,16 @@ static void test_block_layout(void** state) {
   assert_int_equal(w->nnz, 4);
   assert_int_equal(w->block_row_ptr[1], 2);
   assert_int_equal(w->block_row_ptr[2], 3);
-  assert_int_equal(sprig_block_first_col(w, 0), 0);
-  assert_int_equal(sprig_block_first_col(w, 1), 4);
-  assert_int_equal(sprig_block_first_col(w, 2), 2);
+  assert_non_null(w->block_col16); /* f32 keeps 16-bit block columns (the f32 kernels read them) */
+  assert_null(w->block_col_gaps);
+  struct sprig_block_cursor c = sprig_block_row(w, 0);
+  assert_int_equal(c.block_col, 0);
+  sprig_block_next(w, &c);
+  assert_int_equal(c.block_col, 2);
+  sprig_block_next(w, &c);
+  assert_int_equal(c.block, c.end);
+  c = sprig_block_row(w, 1);
+  assert_int_equal(c.block_col, 1);
   const float block0[4] = {1, 0, 0, 2}, block1[4] = {5, 0, 0, 0}, block2[4] = {3, 0, 0, 0};
   assert_memory_equal(w->block_values, block0, sizeof(block0));
   assert_memory_equal(w->block_values + 4, block1, sizeof(block1));
@@ -273,6 +282,210 @@ static void test_spmm_stream_layout(void** state) {
   sprig_release_weights(w);
 }
 
+
+/* ---- qs8 / f16 block weights: 1-byte column gaps with zero bridge blocks ---- */
+
+/* The block shapes int8 packs: BLOCK r x c and GROUP g (block_rows = g, block_cols = 0). */
+static const struct {
+  uint32_t block_rows, block_cols;
+} gap_shapes[] = {{1, 4}, {1, 8}, {4, 1}, {8, 1}, {2, 2}, {4, 0}, {8, 0}};
+#define GAP_SHAPES (sizeof(gap_shapes) / sizeof(gap_shapes[0]))
+
+static struct sprig_sparsity gap_pattern(size_t s) {
+  if (gap_shapes[s].block_cols == 0) {
+    return (struct sprig_sparsity){.format = SPRIG_FORMAT_GROUP, .group = gap_shapes[s].block_rows};
+  }
+  return (struct sprig_sparsity){.format = SPRIG_FORMAT_BLOCK, .block_rows = gap_shapes[s].block_rows,
+                                 .block_cols = gap_shapes[s].block_cols};
+}
+
+/* Packs `dense` as qs8 and as f16 and checks the gap encoding against the dense matrix: each
+ * block row's steps are 1..255, bridges are zero blocks exactly 255 block columns after the
+ * previous block, the cursor's columns and the expanded rows give the matrix back, the counts
+ * and packed bytes follow (bridges stored, not nonzeros). Returns the qs8 bridge count. */
+static size_t check_gap_packing(size_t rows, size_t cols, const int8_t* dense, const struct sprig_sparsity* p) {
+  uint16_t* halves = malloc(rows * cols * sizeof(uint16_t));
+  int8_t* row = malloc(cols);
+  assert_true(halves != NULL && row != NULL);
+  for (size_t i = 0; i < rows * cols; i++) {
+    halves[i] = sprig_float_to_half((float) dense[i]); /* exact: small integers */
+  }
+  size_t bridges_seen = 0;
+  for (size_t kind = 0; kind < 2; kind++) {
+    sprig_weights_t w = NULL;
+    if (kind == 0) {
+      assert_int_equal(sprig_pack_weights_qs8(rows, cols, dense, p, 0, &w), sprig_status_success);
+    } else {
+      assert_int_equal(sprig_pack_weights_f16(rows, cols, halves, p, 0, &w), sprig_status_success);
+    }
+    assert_null(w->block_col16);
+    assert_null(w->block_col32);
+    assert_non_null(w->block_col_gaps);
+    const size_t bh = w->block_height, bw = w->block_width, per_block = bh * bw;
+    const size_t block_rows = (rows + bh - 1) / bh, block_cols = (cols + bw - 1) / bw;
+    size_t nnz = 0, bridges = 0;
+    for (size_t i = 0; i < rows * cols; i++) {
+      nnz += dense[i] != 0;
+    }
+    assert_int_equal(w->nnz, nnz);
+    assert_int_equal(w->stored_values, w->blocks * per_block);
+    for (size_t br = 0; br < block_rows; br++) {
+      size_t next_base = 0;
+      for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+        const size_t gap = w->block_col_gaps[c.block];
+        assert_true(gap >= 1 && gap <= SPRIG_BLOCK_MAX_GAP);
+        assert_int_equal(c.block_col, next_base + gap - 1);
+        assert_true(c.block_col < block_cols);
+        bool zero = true;
+        for (size_t k = 0; k < per_block; k++) {
+          zero = zero && (kind == 0 ? w->block_values_s8[c.block * per_block + k] == 0
+                                    : (w->block_values_f16[c.block * per_block + k] & 0x7FFF) == 0);
+        }
+        if (zero) { /* only bridges are all-zero blocks: a full step, followed by a block */
+          assert_int_equal(gap, SPRIG_BLOCK_MAX_GAP);
+          assert_true(c.block + 1 < c.end);
+          bridges++;
+        }
+        next_base = c.block_col + 1;
+      }
+    }
+    for (size_t r = 0; r < rows && kind == 0; r++) {
+      sprig_qs8_expand_row(w, r, row);
+      assert_memory_equal(row, dense + r * cols, cols);
+    }
+    struct sprig_weights_info info;
+    assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+    assert_int_equal(info.stored_values, w->blocks * per_block);
+    assert_int_equal(info.packed_bytes,
+                     (block_rows + 1) * sizeof(uint32_t) + w->blocks * (1 + per_block * (kind == 0 ? 1 : 2)));
+    if (kind == 0) {
+      bridges_seen = bridges;
+    } else {
+      assert_int_equal(bridges, bridges_seen); /* f16 packs the same blocks */
+    }
+    sprig_release_weights(w);
+  }
+  free(row);
+  free(halves);
+  return bridges_seen;
+}
+
+/* Dense int8 [rows][cols] of the shape's blocks, each kept with probability 1 - sparsity and
+ * then full of nonzeros (or each entry nonzero with `element_sparsity`). */
+static void fill_int8_blocks(struct rng* rng, int8_t* dense, size_t rows, size_t cols, size_t bh, size_t bw,
+                             double sparsity) {
+  for (size_t r0 = 0; r0 < rows; r0 += bh) {
+    for (size_t c0 = 0; c0 < cols; c0 += bw) {
+      const bool keep = (double) rng_next(rng) / 2147483648.0 >= sparsity;
+      for (size_t i = 0; i < bh && r0 + i < rows; i++) {
+        for (size_t j = 0; j < bw && c0 + j < cols; j++) {
+          dense[(r0 + i) * cols + c0 + j] = keep ? (int8_t) (1 + rng_next(rng) % 127) * (rng_next(rng) % 2 ? 1 : -1) : 0;
+        }
+      }
+    }
+  }
+}
+
+/* Bytes per nonzero of qs8 block weights: a 1-byte gap and the values per block, plus the block
+ * row pointers; 90% sparse layers of transformer widths. */
+static void test_block_gaps_bytes_per_nonzero(void** state) {
+  (void) state;
+  struct rng rng = {77};
+  const size_t rows = 768, cols = 3072;
+  int8_t* dense = malloc(rows * cols);
+  assert_non_null(dense);
+  for (size_t s = 0; s < GAP_SHAPES; s++) {
+    const struct sprig_sparsity p = gap_pattern(s);
+    const size_t bh = gap_shapes[s].block_rows, bw = gap_shapes[s].block_cols == 0 ? 1 : gap_shapes[s].block_cols;
+    fill_int8_blocks(&rng, dense, rows, cols, bh, bw, 0.9);
+    check_gap_packing(rows, cols, dense, &p);
+    sprig_weights_t w = NULL;
+    struct sprig_weights_info info;
+    assert_int_equal(sprig_pack_weights_qs8(rows, cols, dense, &p, 0, &w), sprig_status_success);
+    assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+    const double per_nonzero = (double) info.packed_bytes / (double) info.nnz;
+    const double pointers = (double) ((rows + bh - 1) / bh + 1) * 4.0 / (double) info.nnz;
+    print_message("qs8 %ux%u%s 768 x 3072 at 90%%: %.3f bytes per nonzero (%.3f without the block row pointers)\n",
+                  (unsigned) bh, (unsigned) bw, gap_shapes[s].block_cols == 0 ? " group" : "", per_nonzero,
+                  per_nonzero - pointers);
+    /* No bridge at these widths: exactly (1 + bh x bw) / (bh x bw) per nonzero beside the pointers. */
+    assert_true(fabs(per_nonzero - pointers - (1.0 + (double) (bh * bw)) / (double) (bh * bw)) < 1e-9);
+    if (bh == 1 && bw == 4) {
+      assert_true(per_nonzero <= 1.3);
+    }
+    sprig_release_weights(w);
+  }
+  free(dense);
+}
+
+/* Long empty runs: bridges at every 255 block columns, whatever the shape; edge sizes. */
+static void test_block_gap_bridges(void** state) {
+  (void) state;
+  /* One row of 4096 columns, one 1x4 block at the end: block column 1023 = 4 bridges + a step of 4. */
+  enum { WIDE = 4096 };
+  int8_t* dense = calloc(16 * WIDE, 1);
+  assert_non_null(dense);
+  for (size_t j = 0; j < 4; j++) {
+    dense[WIDE - 4 + j] = (int8_t) (j == 2 ? -128 : 127 - (int) j);
+  }
+  const struct sprig_sparsity b14 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4};
+  assert_int_equal(check_gap_packing(1, WIDE, dense, &b14), 4);
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_qs8(1, WIDE, dense, &b14, 0, &w), sprig_status_success);
+  const uint8_t gaps[5] = {255, 255, 255, 255, 4};
+  assert_int_equal(w->blocks, 5);
+  assert_memory_equal(w->block_col_gaps, gaps, sizeof(gaps));
+  assert_int_equal(w->nnz, 4);
+  assert_int_equal(w->stored_values, 20);
+  struct sprig_weights_info info;
+  assert_int_equal(sprig_get_weights_info(w, &info), sprig_status_success);
+  assert_int_equal(info.packed_bytes, 2 * 4 + 5 * (1 + 4));
+  sprig_release_weights(w);
+
+  /* Every shape: a first block exactly 254 block columns in (no bridge: step 255), another one
+   * 255 further (no bridge), one 256 further (one bridge) and rows starting past 255 (bridge
+   * first); 16 rows so that groups of 8 and 8x1 blocks have two block rows. */
+  for (size_t s = 0; s < GAP_SHAPES; s++) {
+    const struct sprig_sparsity p = gap_pattern(s);
+    const size_t bw = gap_shapes[s].block_cols == 0 ? 1 : gap_shapes[s].block_cols;
+    const size_t cols = 1200 * bw;
+    int8_t* m = calloc(16 * cols, 1);
+    assert_non_null(m);
+    const size_t first[2] = {254, 300};
+    for (size_t r = 0; r < 16; r++) {
+      const size_t half = r < 8 ? 0 : 1;
+      const size_t at[3] = {first[half], first[half] + 255, first[half] + 255 + 256};
+      for (size_t k = 0; k < 3; k++) {
+        m[r * cols + at[k] * bw + (r % bw)] = (int8_t) (1 + r + k);
+      }
+    }
+    const size_t bridges = check_gap_packing(16, cols, m, &p);
+    /* block rows of the first 8 rows: one bridge; of the last 8: two (the start past 255) */
+    const size_t bh = gap_shapes[s].block_rows;
+    const size_t rows_low = 8 / bh > 0 ? 8 / bh : 1;
+    assert_int_equal(bridges, rows_low * 1 + rows_low * 2);
+    free(m);
+  }
+
+  /* 0% and 100% sparsity, one row, one column. */
+  struct rng rng = {5};
+  for (size_t s = 0; s < GAP_SHAPES; s++) {
+    const struct sprig_sparsity p = gap_pattern(s);
+    const size_t bh = gap_shapes[s].block_rows, bw = gap_shapes[s].block_cols == 0 ? 1 : gap_shapes[s].block_cols;
+    fill_int8_blocks(&rng, dense, 16, 300, bh, bw, 0.0);
+    assert_int_equal(check_gap_packing(16, 300, dense, &p), 0);
+    memset(dense, 0, 16 * 300);
+    assert_int_equal(check_gap_packing(16, 300, dense, &p), 0);
+    if (gap_shapes[s].block_cols != 0) { /* a group needs group rows */
+      fill_int8_blocks(&rng, dense, 1, 2000, bh, bw, 0.95);
+      check_gap_packing(1, 2000, dense, &p);
+    }
+    fill_int8_blocks(&rng, dense, 16, 1, bh, bw, 0.5);
+    assert_int_equal(check_gap_packing(16, 1, dense, &p), 0);
+  }
+  free(dense);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_auto_detection_order),
@@ -282,6 +495,8 @@ int main(void) {
       cmocka_unit_test(test_block_padding_warning),
       cmocka_unit_test(test_prune_rules),
       cmocka_unit_test(test_spmm_stream_layout),
+      cmocka_unit_test(test_block_gaps_bytes_per_nonzero),
+      cmocka_unit_test(test_block_gap_bridges),
   };
   return cmocka_run_group_tests_name("pack", tests, setup_group, NULL);
 }

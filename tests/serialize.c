@@ -3,12 +3,16 @@
  * every corruption: truncation at every length, any flipped bit (CRC), and, with the CRC
  * recomputed, every field and array inconsistency it checks. The fixture blob
  * (tests/data/weights-fixture.h, written on x86) loads on every target with known outputs.
+ * qs8 / f16 block weights: their 1-byte column gaps (with bridges) round-trip, blobs written
+ * before the gaps (built here field by field) load as the same weights, corrupt gaps are refused.
  *
  * Regenerating the fixture (only when the format version changes):
  *   build/native-release/tests/serialize-test --write-fixture tests/data/weights-fixture.h */
 #include "test-util.h"
 
 #include <sprig.h>
+#include <sprig/half.h>
+#include <sprig/qs8-stream.h>
 #include <sprig/serialize.h>
 #include <sprig/weights.h>
 
@@ -543,6 +547,331 @@ static void test_any_corruption_with_valid_crc(void** state) {
   }
 }
 
+
+/* ---- qs8 / f16 block weights: 1-byte column gaps (array id 9), and blobs from before them ---- */
+
+/* rows x GAP_COLS int8 with 1x4-aligned runs of nonzeros: row r has blocks at block columns
+ * 0 and 1023 (a 1020-block step: 4 bridges), or 600 alone, or none. */
+enum { GAP_ROWS = 8, GAP_COLS = 4096 };
+
+static void gap_dense(int8_t* dense) {
+  memset(dense, 0, GAP_ROWS * GAP_COLS);
+  for (size_t r = 0; r < GAP_ROWS; r++) {
+    const size_t kind = r % 3;
+    for (size_t j = 0; j < 4; j++) {
+      const int8_t v = (int8_t) (j == 3 ? -128 : (int) (r * 4 + j + 1));
+      if (kind == 0) {
+        dense[r * GAP_COLS + j] = v;
+        dense[r * GAP_COLS + 1023 * 4 + j] = v;
+      } else if (kind == 1) {
+        dense[r * GAP_COLS + 600 * 4 + j] = v;
+      }
+    }
+  }
+}
+
+static void gap_halves(const int8_t* dense, uint16_t* halves) {
+  for (size_t i = 0; i < GAP_ROWS * GAP_COLS; i++) {
+    halves[i] = sprig_float_to_half((float) dense[i]);
+  }
+}
+
+static const struct sprig_sparsity gap_formats[] = {
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1},
+    {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 8},
+    {.format = SPRIG_FORMAT_GROUP, .group = 8},
+};
+#define GAP_FORMATS (sizeof(gap_formats) / sizeof(gap_formats[0]))
+
+static sprig_weights_t pack_gap_weights(size_t dtype, const struct sprig_sparsity* p) {
+  static int8_t dense[GAP_ROWS * GAP_COLS];
+  static uint16_t halves[GAP_ROWS * GAP_COLS];
+  gap_dense(dense);
+  gap_halves(dense, halves);
+  sprig_weights_t w = NULL;
+  if (dtype == sprig_weights_dtype_qs8) {
+    assert_int_equal(sprig_pack_weights_qs8(GAP_ROWS, GAP_COLS, dense, p, 0, &w), sprig_status_success);
+  } else {
+    assert_int_equal(sprig_pack_weights_f16(GAP_ROWS, GAP_COLS, halves, p, 0, &w), sprig_status_success);
+  }
+  return w;
+}
+
+/* Same packed arrays (gaps, pointers, values), element for element. */
+static void assert_same_block_arrays(const struct sprig_weights* a, const struct sprig_weights* b) {
+  assert_int_equal(a->blocks, b->blocks);
+  assert_non_null(a->block_col_gaps);
+  assert_non_null(b->block_col_gaps);
+  assert_memory_equal(a->block_col_gaps, b->block_col_gaps, a->blocks);
+  const size_t block_rows = (a->rows + a->block_height - 1) / a->block_height;
+  assert_memory_equal(a->block_row_ptr, b->block_row_ptr, (block_rows + 1) * sizeof(uint32_t));
+  if (a->dtype == sprig_weights_dtype_qs8) {
+    assert_memory_equal(a->block_values_s8, b->block_values_s8, a->stored_values);
+  } else {
+    assert_memory_equal(a->block_values_f16, b->block_values_f16, a->stored_values * sizeof(uint16_t));
+  }
+}
+
+static void test_block_gaps_round_trip(void** state) {
+  (void) state;
+  require_sprig();
+  const size_t dtypes[2] = {sprig_weights_dtype_qs8, sprig_weights_dtype_f16};
+  for (size_t d = 0; d < 2; d++) {
+    for (size_t f = 0; f < GAP_FORMATS; f++) {
+      sprig_weights_t w = pack_gap_weights(dtypes[d], &gap_formats[f]);
+      assert_true(w->stored_values > w->nnz); /* bridges */
+      size_t size = 0;
+      uint8_t* blob = serialize(w, &size);
+      const uint8_t* entry = blob + SPRIG_BLOB_HEADER_BYTES + SPRIG_BLOB_TABLE_ENTRY_BYTES;
+      assert_int_equal(entry[0], sprig_blob_block_col_gaps);
+      assert_int_equal(entry[4], 1);
+      for (uint32_t flags = 0; flags <= SPRIG_FLAG_BORROW_BUFFER; flags += SPRIG_FLAG_BORROW_BUFFER) {
+        sprig_weights_t loaded = NULL;
+        assert_int_equal(sprig_deserialize_weights(blob, size, flags, &loaded), sprig_status_success);
+        assert_same_info(w, loaded);
+        assert_same_block_arrays(w, loaded);
+        sprig_release_weights(loaded);
+      }
+      free(blob);
+      sprig_release_weights(w);
+    }
+  }
+}
+
+/* A blob as the format lays it out (docs/serialization.md), built field by field. */
+struct forged_array {
+  uint32_t id, element;
+  size_t count;
+  const void* data; /* little-endian elements */
+};
+
+static uint8_t* forge_blob(uint32_t dtype, const struct sprig_sparsity* p, size_t rows, size_t cols, size_t nnz,
+                           size_t stored, const struct forged_array arrays[3], size_t* size) {
+  size_t offsets[3], at = 144;
+  for (size_t i = 0; i < 3; i++) {
+    offsets[i] = at;
+    at = (at + arrays[i].count * arrays[i].element + 15) / 16 * 16;
+  }
+  const size_t end = (offsets[2] + arrays[2].count * arrays[2].element + 3) / 4 * 4;
+  *size = end + 4;
+  uint8_t* blob = calloc(*size, 1);
+  assert_non_null(blob);
+  memcpy(blob, SPRIG_BLOB_MAGIC, 8);
+  put_le(blob + SPRIG_BLOB_OFFSET_VERSION, 1, 4);
+  put_le(blob + SPRIG_BLOB_OFFSET_DTYPE, dtype, 4);
+  put_le(blob + SPRIG_BLOB_OFFSET_FORMAT, (uint64_t) p->format, 4);
+  const uint32_t fields[5] = {p->block_rows, p->block_cols, p->n, p->m, p->group};
+  for (size_t i = 0; i < 5; i++) {
+    put_le(blob + SPRIG_BLOB_OFFSET_PATTERN + 4 * i, fields[i], 4);
+  }
+  put_le(blob + SPRIG_BLOB_OFFSET_ROWS, rows, 8);
+  put_le(blob + SPRIG_BLOB_OFFSET_COLS, cols, 8);
+  put_le(blob + SPRIG_BLOB_OFFSET_NNZ, nnz, 8);
+  put_le(blob + SPRIG_BLOB_OFFSET_STORED, stored, 8);
+  put_le(blob + SPRIG_BLOB_OFFSET_TOTAL, *size, 8);
+  put_le(blob + SPRIG_BLOB_OFFSET_ARRAY_COUNT, 3, 4);
+  for (size_t i = 0; i < 3; i++) {
+    uint8_t* entry = blob + SPRIG_BLOB_HEADER_BYTES + i * SPRIG_BLOB_TABLE_ENTRY_BYTES;
+    put_le(entry, arrays[i].id, 4);
+    put_le(entry + 4, arrays[i].element, 4);
+    put_le(entry + 8, arrays[i].count, 8);
+    memcpy(blob + offsets[i], arrays[i].data, arrays[i].count * arrays[i].element);
+  }
+  reseal(blob, *size);
+  return blob;
+}
+
+/* The blob a library from before the gaps wrote for qs8 / f16 block weights: 16-bit (or
+ * 32-bit) block columns under id 5, no bridges. `wide` stores 32-bit columns. */
+static uint8_t* legacy_blob(const struct sprig_weights* w, bool wide, size_t* size) {
+  const size_t bh = w->block_height, bw = w->block_width, per_block = bh * bw;
+  const size_t block_rows = (w->rows + bh - 1) / bh;
+  const size_t value_bytes = w->dtype == sprig_weights_dtype_qs8 ? 1 : 2;
+  uint8_t* pointers = malloc((block_rows + 1) * 4);
+  uint8_t* columns = malloc(w->blocks * 4 + 1);
+  uint8_t* values = malloc(w->stored_values * value_bytes + 1);
+  assert_true(pointers != NULL && columns != NULL && values != NULL);
+  const uint8_t* all_values = w->dtype == sprig_weights_dtype_qs8 ? (const uint8_t*) w->block_values_s8
+                                                                  : (const uint8_t*) w->block_values_f16;
+  size_t kept = 0;
+  put_le(pointers, 0, 4);
+  for (size_t br = 0; br < block_rows; br++) {
+    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+      bool zero = true;
+      for (size_t k = 0; k < per_block * value_bytes; k++) {
+        zero = zero && (all_values[c.block * per_block * value_bytes + k] & (k % 2 == 1 && value_bytes == 2 ? 0x7F : 0xFF)) == 0;
+      }
+      if (zero) {
+        continue; /* a bridge: the old layout had none */
+      }
+      put_le(columns + kept * (wide ? 4 : 2), c.block_col, wide ? 4 : 2);
+      for (size_t k = 0; k < per_block * value_bytes; k += value_bytes) {
+        /* little-endian elements */
+        uint64_t v = all_values[c.block * per_block * value_bytes + k];
+        if (value_bytes == 2) {
+          v = ((const uint16_t*) (const void*) all_values)[(c.block * per_block * value_bytes + k) / 2];
+        }
+        put_le(values + kept * per_block * value_bytes + k, v, value_bytes);
+      }
+      kept++;
+    }
+    put_le(pointers + 4 * (br + 1), kept, 4);
+  }
+  const struct forged_array arrays[3] = {
+      {sprig_blob_block_row_ptr, 4, block_rows + 1, pointers},
+      {sprig_blob_block_cols, wide ? 4 : 2, kept, columns},
+      {sprig_blob_block_values, (uint32_t) value_bytes, kept * per_block, values},
+  };
+  uint8_t* blob = forge_blob(w->dtype, &w->pattern, w->rows, w->cols, w->nnz, kept * per_block, arrays, size);
+  free(pointers);
+  free(columns);
+  free(values);
+  return blob;
+}
+
+/* Blobs written before the gaps load (copied, even when borrowing is asked), as the same
+ * weights packing gives now: same info, same arrays, the same blob when written again. */
+static void test_legacy_block_columns_load(void** state) {
+  (void) state;
+  require_sprig();
+  const size_t dtypes[2] = {sprig_weights_dtype_qs8, sprig_weights_dtype_f16};
+  for (size_t d = 0; d < 2; d++) {
+    for (size_t f = 0; f < GAP_FORMATS; f++) {
+      sprig_weights_t w = pack_gap_weights(dtypes[d], &gap_formats[f]);
+      size_t fresh_size = 0, legacy_size = 0;
+      uint8_t* fresh = serialize(w, &fresh_size);
+      uint8_t* legacy = legacy_blob(w, false, &legacy_size);
+      assert_true(legacy_size != fresh_size);
+      for (uint32_t flags = 0; flags <= SPRIG_FLAG_BORROW_BUFFER; flags += SPRIG_FLAG_BORROW_BUFFER) {
+        sprig_weights_t loaded = NULL;
+        assert_int_equal(sprig_deserialize_weights(legacy, legacy_size, flags, &loaded), sprig_status_success);
+        assert_false(loaded->borrowed);
+        assert_null(loaded->block_col16);
+        assert_same_info(w, loaded);
+        assert_same_block_arrays(w, loaded);
+        size_t again_size = 0;
+        uint8_t* again = serialize(loaded, &again_size);
+        assert_int_equal(again_size, fresh_size);
+        assert_memory_equal(again, fresh, fresh_size);
+        free(again);
+        sprig_release_weights(loaded);
+      }
+      free(legacy);
+      free(fresh);
+      sprig_release_weights(w);
+    }
+  }
+  /* 32-bit block columns (ceil(cols / bw) > 65536): 1x1 blocks on 70000 columns. */
+  enum { LONG = 70000 };
+  int8_t* row = calloc(LONG, 1);
+  assert_non_null(row);
+  row[3] = 5;
+  row[LONG - 1] = -7;
+  const struct sprig_sparsity b11 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 1};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_qs8(1, LONG, row, &b11, 0, &w), sprig_status_success);
+  assert_int_equal(w->blocks, 2 + (LONG - 1 - 3 - 1) / 255);
+  size_t legacy_size = 0;
+  uint8_t* legacy = legacy_blob(w, true, &legacy_size);
+  sprig_weights_t loaded = NULL;
+  assert_int_equal(sprig_deserialize_weights(legacy, legacy_size, 0, &loaded), sprig_status_success);
+  assert_same_info(w, loaded);
+  assert_same_block_arrays(w, loaded);
+  int8_t* expanded = malloc(LONG);
+  assert_non_null(expanded);
+  sprig_qs8_expand_row(loaded, 0, expanded);
+  assert_memory_equal(expanded, row, LONG);
+  free(expanded);
+  sprig_release_weights(loaded);
+  free(legacy);
+  sprig_release_weights(w);
+  free(row);
+}
+
+/* One byte of a blob changed (CRC recomputed): refused with `needle` in the log, nothing written. */
+static void expect_byte_refused(const uint8_t* blob, size_t size, size_t offset, uint8_t value, const char* needle) {
+  uint8_t* copy = malloc(size);
+  assert_non_null(copy);
+  memcpy(copy, blob, size);
+  copy[offset] = value;
+  reseal(copy, size);
+  char what[128];
+  snprintf(what, sizeof(what), "offset %zu = %u", offset, (unsigned) value);
+  expect_corrupt(copy, size, needle, what);
+  free(copy);
+}
+
+/* Corrupt gap arrays: gap 0, a step or a run of bridges past the block row's end, a wrong
+ * length, gaps in f32 weights; and corrupt columns in blobs from before the gaps. */
+static void test_corrupt_block_gaps(void** state) {
+  (void) state;
+  require_sprig();
+  /* qs8 1x4 on 4 x 40 (10 block columns): row 0 blocks at block columns 2, 9; row 1 at 0;
+   * row 3 at 5. Gaps: 3, 7 | 1 | | 6. */
+  int8_t dense[4 * 40] = {0};
+  const size_t at[4][2] = {{2, 9}, {0, SIZE_MAX}, {SIZE_MAX, SIZE_MAX}, {5, SIZE_MAX}};
+  for (size_t r = 0; r < 4; r++) {
+    for (size_t k = 0; k < 2; k++) {
+      if (at[r][k] != SIZE_MAX) {
+        dense[r * 40 + at[r][k] * 4 + 1] = (int8_t) (r + 1);
+      }
+    }
+  }
+  const struct sprig_sparsity b14 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_qs8(4, 40, dense, &b14, 0, &w), sprig_status_success);
+  size_t size = 0;
+  uint8_t* blob = serialize(w, &size);
+  const size_t gaps = array_offset(blob, 1);
+  const uint8_t expected_gaps[4] = {3, 7, 1, 6};
+  assert_memory_equal(blob + gaps, expected_gaps, 4);
+  sprig_weights_t loaded = NULL;
+  assert_int_equal(sprig_deserialize_weights(blob, size, 0, &loaded), sprig_status_success);
+  sprig_release_weights(loaded);
+  expect_byte_refused(blob, size, gaps, 0, "gap 0");
+  expect_byte_refused(blob, size, gaps + 1, 0, "gap 0");
+  expect_byte_refused(blob, size, gaps + 1, 8, "past the block row's end");  /* 2 + 8 = column 10 of 10 */
+  expect_byte_refused(blob, size, gaps + 2, 11, "past the block row's end"); /* first block at 10 */
+  expect_byte_refused(blob, size, gaps + 3, 255, "past the block row's end"); /* a bridge's step */
+  expect_byte_refused(blob, size, gaps + 4, 1, "padding");                    /* after the 4 gaps */
+  /* Wrong length: the table's count, and the stored values with it (whole blocks still). */
+  expect_byte_refused(blob, size, SPRIG_BLOB_HEADER_BYTES + SPRIG_BLOB_TABLE_ENTRY_BYTES + 8, 3, "table");
+  expect_byte_refused(blob, size, SPRIG_BLOB_OFFSET_STORED, 12, "table");
+  /* The gap array in f32 weights (whose kernels read 16-bit columns), and a u16 table entry
+   * over the gap bytes, are refused. */
+  expect_byte_refused(blob, size, SPRIG_BLOB_OFFSET_DTYPE, sprig_weights_dtype_f32, "table");
+  expect_byte_refused(blob, size, SPRIG_BLOB_HEADER_BYTES + SPRIG_BLOB_TABLE_ENTRY_BYTES + 4, 2, "table");
+  free(blob);
+
+  /* Bridges that run past the end: 1 row of 300 1x1 blocks, blocks at 0 and 299 (gaps 1,
+   * bridge 255, 44); a second bridge in place of the last step overflows the row. */
+  int8_t wide[300] = {0};
+  wide[0] = 1;
+  wide[299] = 2;
+  const struct sprig_sparsity b11 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 1};
+  sprig_release_weights(w);
+  assert_int_equal(sprig_pack_weights_qs8(1, 300, wide, &b11, 0, &w), sprig_status_success);
+  blob = serialize(w, &size);
+  const size_t wide_gaps = array_offset(blob, 1);
+  const uint8_t bridged[3] = {1, 255, 44};
+  assert_memory_equal(blob + wide_gaps, bridged, 3);
+  expect_byte_refused(blob, size, wide_gaps + 2, 255, "past the block row's end");
+  expect_byte_refused(blob, size, wide_gaps + 2, 45, "past the block row's end");
+  expect_byte_refused(blob, size, wide_gaps + 1, 0, "gap 0");
+  free(blob);
+
+  /* Blobs from before the gaps: columns out of range or not increasing. */
+  sprig_release_weights(w);
+  assert_int_equal(sprig_pack_weights_qs8(4, 40, dense, &b14, 0, &w), sprig_status_success);
+  uint8_t* legacy = legacy_blob(w, false, &size);
+  const size_t columns = array_offset(legacy, 1);
+  expect_byte_refused(legacy, size, columns, 10, "block column out of range");
+  expect_byte_refused(legacy, size, columns + 2, 2, "strictly increasing");
+  free(legacy);
+  sprig_release_weights(w);
+}
+
 /* ---- the fixture ---- */
 
 /* The fixture's weights: small dyadic values, so that every kernel on every target sums them
@@ -701,6 +1030,9 @@ int main(int argc, char** argv) {
       cmocka_unit_test(test_structural_checks),
       cmocka_unit_test(test_any_corruption_with_valid_crc),
       cmocka_unit_test(test_fixture_blob_on_this_target),
+      cmocka_unit_test(test_block_gaps_round_trip),
+      cmocka_unit_test(test_legacy_block_columns_load),
+      cmocka_unit_test(test_corrupt_block_gaps),
   };
   return cmocka_run_group_tests_name("serialize", tests, setup_group, NULL);
 }

@@ -114,11 +114,11 @@ static void put_block_rows(const struct sprig_weights* w, struct sprig_csr_write
   const size_t bh = w->block_height, bw = w->block_width;
   for (size_t r = 0; r < w->rows; r++) {
     const size_t br = r / bh, i = r % bh;
-    for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
-      const size_t first_col = sprig_block_first_col(w, b);
+    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+      const size_t first_col = c.block_col * bw;
       const size_t width = SPRIG_MIN(bw, w->cols - first_col);
       for (size_t j = 0; j < width; j++) {
-        sprig_csr_put(writer, first_col + j, w->block_values[b * bh * bw + i * bw + j]);
+        sprig_csr_put(writer, first_col + j, w->block_values[(size_t) c.block * bh * bw + i * bw + j]);
       }
     }
     sprig_csr_end_row(writer);
@@ -140,4 +140,84 @@ struct sprig_weights* sprig_block_weights_as_csr(const struct sprig_weights* w) 
     }
   }
   return csr;
+}
+
+/* The stored values array of block weights and its element size, by dtype. */
+static void** block_values_field(struct sprig_weights* w, size_t* element) {
+  switch (w->dtype) {
+    case sprig_weights_dtype_qs8:
+      *element = sizeof(int8_t);
+      return (void**) &w->block_values_s8;
+    case sprig_weights_dtype_f16:
+      *element = sizeof(uint16_t);
+      return (void**) &w->block_values_f16;
+    default:
+      *element = sizeof(float);
+      return (void**) &w->block_values;
+  }
+}
+
+/* Walks every block of stored block columns as gaps, the bridges CSR's rule asks for included:
+ * with `gaps` NULL it only counts (returns the blocks); else it fills gaps, row_ptr and the
+ * values (zero bridges: the array comes zeroed). */
+static size_t bridge_blocks(const struct sprig_weights* w, const uint8_t* old_values, size_t block_bytes,
+                            uint8_t* gaps, uint32_t* row_ptr, uint8_t* values) {
+  const size_t block_rows = sprig_divide_round_up(w->rows, w->block_height);
+  size_t out = 0;
+  for (size_t br = 0; br < block_rows; br++) {
+    size_t next_base = 0; /* the previous block's column + 1 (0 at the block row's start) */
+    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+      size_t gap = c.block_col + 1 - next_base;
+      for (; gap > SPRIG_BLOCK_MAX_GAP; gap -= SPRIG_BLOCK_MAX_GAP) {
+        if (gaps != NULL) {
+          gaps[out] = SPRIG_BLOCK_MAX_GAP;
+        }
+        out++;
+      }
+      if (gaps != NULL) {
+        gaps[out] = (uint8_t) gap;
+        memcpy(values + out * block_bytes, old_values + (size_t) c.block * block_bytes, block_bytes);
+      }
+      out++;
+      next_base = c.block_col + 1;
+    }
+    if (row_ptr != NULL) {
+      row_ptr[br + 1] = (uint32_t) out;
+    }
+  }
+  return out;
+}
+
+enum sprig_status sprig_block_columns_to_gaps(struct sprig_weights* w) {
+  size_t element;
+  void** values_field = block_values_field(w, &element);
+  const size_t block_bytes = w->block_height * w->block_width * element;
+  const size_t blocks = bridge_blocks(w, NULL, block_bytes, NULL, NULL, NULL);
+  if (blocks > UINT32_MAX) {
+    return sprig_status_unsupported_parameter;
+  }
+  const size_t block_rows = sprig_divide_round_up(w->rows, w->block_height);
+  uint8_t* gaps = malloc(SPRIG_MAX(blocks, 1));
+  uint32_t* row_ptr = malloc((block_rows + 1) * sizeof(uint32_t));
+  uint8_t* values = calloc(SPRIG_MAX(blocks, 1), block_bytes);
+  if (gaps == NULL || row_ptr == NULL || values == NULL) {
+    free(gaps);
+    free(row_ptr);
+    free(values);
+    return sprig_status_out_of_memory;
+  }
+  row_ptr[0] = 0;
+  bridge_blocks(w, *values_field, block_bytes, gaps, row_ptr, values);
+  free(w->block_col16);
+  free(w->block_col32);
+  free(w->block_row_ptr);
+  free(*values_field);
+  w->block_col16 = NULL;
+  w->block_col32 = NULL;
+  w->block_col_gaps = gaps;
+  w->block_row_ptr = row_ptr;
+  *values_field = values;
+  w->blocks = blocks;
+  w->stored_values = blocks * w->block_height * w->block_width;
+  return sprig_status_success;
 }

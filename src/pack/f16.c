@@ -36,7 +36,11 @@ static enum sprig_status narrow_weights(struct sprig_weights* w) {
                   narrow_values(&w->block_values, &w->block_values_f16, w->blocks * w->block_height * w->block_width) &&
                   narrow_values(&w->nm_values, &w->nm_values_f16, w->stored_values);
   w->dtype = sprig_weights_dtype_f16;
-  return ok ? sprig_status_success : sprig_status_out_of_memory;
+  if (!ok) {
+    return sprig_status_out_of_memory;
+  }
+  const bool blocks = w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP;
+  return blocks ? sprig_block_columns_to_gaps(w) : sprig_status_success;
 }
 
 static void widen_values(const void* dense, size_t count, float* image) {
@@ -96,19 +100,20 @@ static void put_nm_run(const struct sprig_weights* w, size_t row, size_t g, stru
   }
 }
 
-/* Every stored entry of the f16 weights, row by row, as floats (zeros inside blocks, N:M
- * padding and CSR bridges kept: they are stored, so the kernels multiply by them). */
+/* Every stored entry of the f16 weights, row by row, as floats (zeros inside blocks, bridge
+ * blocks, N:M padding and CSR bridges kept: they are stored, so the kernels multiply by them). */
 static void put_stored_rows(const struct sprig_weights* w, struct sprig_csr_writer* writer) {
   for (size_t r = 0; r < w->rows; r++) {
     switch (w->pattern.format) {
       case SPRIG_FORMAT_BLOCK:
       case SPRIG_FORMAT_GROUP: {
         const size_t bh = w->block_height, bw = w->block_width, br = r / bh, i = r % bh;
-        for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
-          const size_t first = sprig_block_first_col(w, b);
+        for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+          const size_t first = c.block_col * bw;
           const size_t width = SPRIG_MIN(bw, w->cols - first);
+          const uint16_t* block = w->block_values_f16 + (size_t) c.block * bh * bw + i * bw;
           for (size_t j = 0; j < width; j++) {
-            sprig_csr_put(writer, first + j, sprig_half_to_float(w->block_values_f16[b * bh * bw + i * bw + j]));
+            sprig_csr_put(writer, first + j, sprig_half_to_float(block[j]));
           }
         }
         break;

@@ -222,7 +222,9 @@ size_t sprig_packed_bytes(const struct sprig_weights* w) {
     case SPRIG_FORMAT_BLOCK:
     case SPRIG_FORMAT_GROUP:
       return (sprig_divide_round_up(w->rows, w->block_height) + 1) * sizeof(uint32_t) +
-             w->blocks * ((w->block_col16 != NULL ? sizeof(uint16_t) : sizeof(uint32_t)) +
+             w->blocks * ((w->block_col_gaps != NULL ? sizeof(uint8_t)
+                           : w->block_col16 != NULL  ? sizeof(uint16_t)
+                                                     : sizeof(uint32_t)) +
                           w->block_height * w->block_width * value_bytes);
     case SPRIG_FORMAT_NM:
       return w->stored_values * (value_bytes + sizeof(uint8_t));
@@ -264,6 +266,7 @@ enum sprig_status sprig_release_weights(sprig_weights_t weights) {
       free(weights->block_row_ptr);
       free(weights->block_col16);
       free(weights->block_col32);
+      free(weights->block_col_gaps);
       free(weights->block_values);
       free(weights->nm_values);
       free(weights->nm_indices);
@@ -313,7 +316,11 @@ enum sprig_status sprig_pack_dense_through_f32(size_t rows, size_t cols, const v
     return status;
   }
   if ((status = narrow(w)) != sprig_status_success) {
-    sprig_log_error("%s: out of memory", caller);
+    if (status == sprig_status_out_of_memory) {
+      sprig_log_error("%s: out of memory", caller);
+    } else {
+      sprig_log_error("%s: %zu x %zu: more than 2^32 - 1 blocks with the column-gap bridges", caller, rows, cols);
+    }
     sprig_release_weights(w);
     return status;
   }

@@ -32,7 +32,11 @@ static enum sprig_status narrow_weights(struct sprig_weights* w) {
                   narrow_values(&w->block_values, &w->block_values_s8, w->blocks * w->block_height * w->block_width) &&
                   narrow_values(&w->nm_values, &w->nm_values_s8, w->stored_values);
   w->dtype = sprig_weights_dtype_qs8;
-  return ok ? sprig_status_success : sprig_status_out_of_memory;
+  if (!ok) {
+    return sprig_status_out_of_memory;
+  }
+  const bool blocks = w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP;
+  return blocks ? sprig_block_columns_to_gaps(w) : sprig_status_success;
 }
 
 static void widen_values(const void* dense, size_t count, float* image) {
@@ -61,10 +65,10 @@ void sprig_qs8_expand_row(const struct sprig_weights* w, size_t row, int8_t* den
     case SPRIG_FORMAT_BLOCK:
     case SPRIG_FORMAT_GROUP: {
       const size_t bh = w->block_height, bw = w->block_width, br = row / bh, i = row % bh;
-      for (uint32_t b = w->block_row_ptr[br]; b < w->block_row_ptr[br + 1]; b++) {
-        const size_t first = sprig_block_first_col(w, b);
+      for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+        const size_t first = c.block_col * bw;
         for (size_t j = 0; j < bw && first + j < w->cols; j++) {
-          dense[first + j] = w->block_values_s8[b * bh * bw + i * bw + j];
+          dense[first + j] = w->block_values_s8[(size_t) c.block * bh * bw + i * bw + j];
         }
       }
       break;

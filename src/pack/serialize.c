@@ -134,8 +134,9 @@ struct blob_array {
 static const char caller_serialize[] = "sprig_serialize_weights";
 static const char caller_deserialize[] = "sprig_deserialize_weights";
 
-/* The format's three arrays as the weights hold them (field pointers into `w`). */
-static void weights_arrays(struct sprig_weights* w, struct blob_array a[SPRIG_BLOB_ARRAYS]) {
+/* The format's three arrays as the weights hold them (field pointers into `w`); block weights
+ * with `block_gaps` keep 1-byte column gaps, else 16- or 32-bit block columns. */
+static void weights_arrays(struct sprig_weights* w, bool block_gaps, struct blob_array a[SPRIG_BLOB_ARRAYS]) {
   const bool s8 = w->dtype == sprig_weights_dtype_qs8, f16 = w->dtype == sprig_weights_dtype_f16;
   const uint32_t value_bytes = s8 ? 1 : f16 ? 2 : 4;
   switch (w->pattern.format) {
@@ -144,8 +145,12 @@ static void weights_arrays(struct sprig_weights* w, struct blob_array a[SPRIG_BL
       const size_t block_rows = sprig_divide_round_up(w->rows, w->block_height);
       const bool narrow = sprig_divide_round_up(w->cols, w->block_width) <= (size_t) UINT16_MAX + 1;
       a[0] = (struct blob_array){sprig_blob_block_row_ptr, 4, block_rows + 1, (void**) &w->block_row_ptr, 0};
-      a[1] = (struct blob_array){sprig_blob_block_cols, narrow ? 2 : 4, w->blocks,
-                                 narrow ? (void**) &w->block_col16 : (void**) &w->block_col32, 0};
+      if (block_gaps) {
+        a[1] = (struct blob_array){sprig_blob_block_col_gaps, 1, w->blocks, (void**) &w->block_col_gaps, 0};
+      } else {
+        a[1] = (struct blob_array){sprig_blob_block_cols, narrow ? 2 : 4, w->blocks,
+                                   narrow ? (void**) &w->block_col16 : (void**) &w->block_col32, 0};
+      }
       a[2] = (struct blob_array){sprig_blob_block_values, value_bytes, w->stored_values,
                                  s8 ? (void**) &w->block_values_s8
                                  : f16 ? (void**) &w->block_values_f16 : (void**) &w->block_values, 0};
@@ -200,7 +205,7 @@ enum sprig_status sprig_serialize_weights(sprig_weights_t weights, void* buffer,
     return sprig_status_invalid_parameter;
   }
   struct blob_array a[SPRIG_BLOB_ARRAYS];
-  weights_arrays(weights, a);
+  weights_arrays(weights, weights->block_col_gaps != NULL, a);
   size_t total = 0;
   if (!lay_out(a, &total)) {
     sprig_log_error("%s: the blob's size overflows size_t", caller_serialize);
@@ -313,30 +318,42 @@ static enum sprig_status check_blocks(const struct sprig_weights* w) {
     return corrupt("block row pointers must run from 0 to the block count", w->block_row_ptr[0],
                    w->block_row_ptr[block_rows]);
   }
-  size_t nonzeros = 0;
   for (size_t br = 0; br < block_rows; br++) {
     const uint32_t begin = w->block_row_ptr[br], end = w->block_row_ptr[br + 1];
     if (end < begin || end > w->blocks) {
       return corrupt("block row pointers decrease or pass the block count (block row, pointer)", br, end);
     }
-    for (uint32_t b = begin; b < end; b++) {
-      const size_t bc = w->block_col16 != NULL ? (size_t) w->block_col16[b] : (size_t) w->block_col32[b];
-      if (bc >= block_cols) {
-        return corrupt("block column out of range (block, column / block width)", b, bc);
-      }
-      if (b > begin) {
-        const size_t previous = w->block_col16 != NULL ? (size_t) w->block_col16[b - 1] : (size_t) w->block_col32[b - 1];
-        if (bc <= previous) {
-          return corrupt("block columns not strictly increasing in a block row (block, column)", b, bc);
+  }
+  size_t nonzeros = 0;
+  for (size_t br = 0; br < block_rows; br++) {
+    size_t next_base = 0; /* the previous block's column + 1 (0 at the block row's start) */
+    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+      /* The step is checked before the cursor's column is used (a bad one may have wrapped). */
+      if (w->block_col_gaps != NULL) {
+        const size_t gap = w->block_col_gaps[c.block];
+        if (gap == 0) {
+          return corrupt("block column gap 0 (block, block row)", c.block, br);
+        }
+        if (gap > block_cols - next_base) {
+          return corrupt("block column gap steps past the block row's end (block, column / block width)", c.block,
+                         (unsigned long long) next_base + gap - 1);
+        }
+      } else {
+        if (c.block_col >= block_cols) {
+          return corrupt("block column out of range (block, column / block width)", c.block, c.block_col);
+        }
+        if (c.block_col + 1 <= next_base) {
+          return corrupt("block columns not strictly increasing in a block row (block, column)", c.block, c.block_col);
         }
       }
+      next_base = c.block_col + 1;
       /* The parts of an edge block outside the matrix hold zeros, as packing leaves them. */
       for (size_t i = 0; i < bh; i++) {
         for (size_t j = 0; j < bw; j++) {
-          const size_t at = (size_t) b * bh * bw + i * bw + j;
-          if (br * bh + i >= w->rows || bc * bw + j >= w->cols) {
+          const size_t at = (size_t) c.block * bh * bw + i * bw + j;
+          if (br * bh + i >= w->rows || c.block_col * bw + j >= w->cols) {
             if (!value_is_zero(w, values, at)) {
-              return corrupt("nonzero value outside the matrix in an edge block (block, value)", b, at);
+              return corrupt("nonzero value outside the matrix in an edge block (block, value)", c.block, at);
             }
           } else {
             nonzeros += (size_t) !value_is_zero(w, values, at);
@@ -450,7 +467,11 @@ static enum sprig_status read_header(const uint8_t* blob, size_t size, struct sp
       }
       break;
   }
-  weights_arrays(w, a);
+  /* qs8 and f16 block weights store 1-byte column gaps; blobs written before the gaps hold
+   * 16- or 32-bit block columns there, which the loader converts. f32 keeps block columns. */
+  const uint32_t second_id = get_u32(blob + SPRIG_BLOB_HEADER_BYTES + SPRIG_BLOB_TABLE_ENTRY_BYTES);
+  const bool block_gaps = w->dtype != sprig_weights_dtype_f32 && second_id != sprig_blob_block_cols;
+  weights_arrays(w, block_gaps, a);
   for (size_t i = 0; i < SPRIG_BLOB_ARRAYS; i++) {
     const uint8_t* entry = blob + SPRIG_BLOB_HEADER_BYTES + i * SPRIG_BLOB_TABLE_ENTRY_BYTES;
     if (get_u32(entry) != a[i].id || get_u32(entry + 4) != a[i].element || get_u64(entry + 8) != a[i].count) {
@@ -528,8 +549,13 @@ enum sprig_status sprig_deserialize_weights(const void* data, size_t size, uint3
     sprig_release_weights(w);
     return status;
   }
-  /* Borrow when every array is aligned for its elements in place (little-endian hosts). */
-  bool borrow = (flags & SPRIG_FLAG_BORROW_BUFFER) != 0 && host_is_little_endian();
+  /* qs8 / f16 block columns from before the gaps: copied, checked, then converted to gaps. */
+  const bool legacy_block_cols = w->dtype != sprig_weights_dtype_f32 &&
+                                 (w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP) &&
+                                 a[1].id == sprig_blob_block_cols;
+  /* Borrow when every array is aligned for its elements in place (little-endian hosts) and kept
+   * as stored. */
+  bool borrow = (flags & SPRIG_FLAG_BORROW_BUFFER) != 0 && host_is_little_endian() && !legacy_block_cols;
   for (size_t i = 0; i < SPRIG_BLOB_ARRAYS && borrow; i++) {
     borrow = a[i].element == 0 || (uintptr_t) (blob + a[i].offset) % a[i].element == 0;
   }
@@ -563,6 +589,14 @@ enum sprig_status sprig_deserialize_weights(const void* data, size_t size, uint3
     default:
       status = check_csr(w);
       break;
+  }
+  if (status == sprig_status_success && legacy_block_cols) {
+    status = sprig_block_columns_to_gaps(w);
+    if (status == sprig_status_out_of_memory) {
+      sprig_log_error("%s: out of memory converting block columns to gaps", caller_deserialize);
+    } else if (status != sprig_status_success) {
+      status = corrupt("more than 2^32 - 1 blocks with the column-gap bridges (blocks, 0)", w->blocks, 0);
+    }
   }
   if (status != sprig_status_success) {
     sprig_release_weights(w);

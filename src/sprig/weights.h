@@ -1,7 +1,8 @@
 /* Packed sparse weights (shared, immutable, reference-counted). One representation per format:
  *   CSR:          row_ptr / col_gaps / values: 5 bytes per stored entry plus 4 per row
- *   BLOCK, GROUP: block_row_ptr / block_col / block_values, blocks of
- *                 pattern.block_rows x pattern.block_cols (GROUP: group x 1), row-major inside
+ *   BLOCK, GROUP: block_row_ptr / block columns / block_values, blocks of
+ *                 pattern.block_rows x pattern.block_cols (GROUP: group x 1), row-major inside;
+ *                 f32 keeps each block's column (16 or 32 bits), qs8 and f16 a 1-byte gap
  *   NM:           nm_values / nm_indices, rows x groups x n slots (zero-padded runs) */
 #ifndef SPRIG_WEIGHTS_H
 #define SPRIG_WEIGHTS_H
@@ -57,10 +58,17 @@ struct sprig_weights {
   size_t block_width;    /* cols per block */
   size_t blocks;
   uint32_t* block_row_ptr; /* ceil(rows / block_height) + 1 */
-  /* First column of each block, divided by block_width: 16-bit when the block columns fit,
-   * else 32-bit (block_col16 or block_col32 is set). */
+  /* Block columns (a block's first column divided by block_width), exactly one of three set:
+   * f32: each block's column, 16-bit when ceil(cols / block_width) <= 65536, else 32-bit (the
+   * f32 matrix-vector kernels read block_col16 directly).
+   * qs8, f16: block_col_gaps, each block's column minus the previous block's of its block row
+   * (the block row's first block: its column + 1), 1 to SPRIG_BLOCK_MAX_GAP. A longer step is
+   * bridged by all-zero blocks SPRIG_BLOCK_MAX_GAP block columns apart, counted in blocks and
+   * stored_values but not in nnz.
+   * Read them only through sprig_block_row / sprig_block_next. */
   uint16_t* block_col16;
   uint32_t* block_col32;
+  uint8_t* block_col_gaps;
   float* block_values;     /* block_height x block_width per block */
 
   size_t nm_groups;        /* runs per row: ceil(cols / m) */
@@ -175,9 +183,45 @@ static inline void sprig_csr_next(const struct sprig_weights* w, struct sprig_cs
   c->column = c->entry < c->end ? c->column + w->col_gaps[c->entry] : UINT32_MAX;
 }
 
-static inline size_t sprig_block_first_col(const struct sprig_weights* w, size_t block) {
-  return (w->block_col16 != NULL ? (size_t) w->block_col16[block] : (size_t) w->block_col32[block]) * w->block_width;
+#define SPRIG_BLOCK_MAX_GAP 255
+
+/* Walks the blocks of one block row with their block columns (first column / block_width),
+ * whichever way the weights store them; block_col is meaningful while block < end. The
+ * columns of weights that were not validated (a blob being loaded) may be out of range: the
+ * loader checks each step before it uses the column. */
+struct sprig_block_cursor {
+  uint32_t block;
+  uint32_t end;
+  size_t block_col;
+};
+
+static inline size_t sprig_stored_block_col(const struct sprig_weights* w, size_t block) {
+  return w->block_col16 != NULL ? (size_t) w->block_col16[block] : (size_t) w->block_col32[block];
 }
+
+static inline struct sprig_block_cursor sprig_block_row(const struct sprig_weights* w, size_t block_row) {
+  struct sprig_block_cursor c = {w->block_row_ptr[block_row], w->block_row_ptr[block_row + 1], 0};
+  if (c.block < c.end) {
+    c.block_col = w->block_col_gaps != NULL ? (size_t) w->block_col_gaps[c.block] - 1
+                                            : sprig_stored_block_col(w, c.block);
+  }
+  return c;
+}
+
+static inline void sprig_block_next(const struct sprig_weights* w, struct sprig_block_cursor* c) {
+  c->block++;
+  if (c->block < c->end) {
+    c->block_col = w->block_col_gaps != NULL ? c->block_col + w->block_col_gaps[c->block]
+                                             : sprig_stored_block_col(w, c->block);
+  }
+}
+
+/* For qs8 and f16 BLOCK / GROUP weights holding block_col16 / block_col32 (packed through f32,
+ * or loaded from a blob written before the gaps): replaces them by block_col_gaps, inserting
+ * the zero bridge blocks (block_row_ptr, the values, blocks and stored_values follow). Returns
+ * sprig_status_out_of_memory, or sprig_status_unsupported_parameter when the blocks with their
+ * bridges exceed 2^32 - 1; the weights are then unchanged. Not for borrowed arrays. */
+enum sprig_status sprig_block_columns_to_gaps(struct sprig_weights* weights);
 
 /* A new CSR-format weights object holding the same stored entries (explicit zeros inside
  * blocks kept), for BLOCK and GROUP weights; NULL when out of memory. Release it when done. */
@@ -210,7 +254,8 @@ enum sprig_status sprig_pack_dense_f32(size_t rows, size_t cols, const float* de
 
 /* Packing of a narrower element type through the f32 packers: `widen` writes the exact float
  * image of `count` elements, `narrow` replaces the packed float arrays by the type's own (and
- * sets the dtype), returning sprig_status_out_of_memory when it cannot. */
+ * sets the dtype; block weights take block_col_gaps, sprig_block_columns_to_gaps), returning
+ * its status when it cannot. */
 typedef void (*sprig_widen_fn)(const void* dense, size_t count, float* image);
 typedef enum sprig_status (*sprig_narrow_fn)(struct sprig_weights* w);
 
