@@ -262,8 +262,10 @@ static enum sprig_status create_dwconv(struct sprig_operator* op, struct conv_st
   for (size_t o = 0; o < op->rows; o++) {
     float* w = s->dw_weights + o * (taps + 1);
     w[0] = op->bias[o];
+    /* Added, not assigned: an N:M padding slot holds a zero on a column that another slot of
+     * its run may hold (a short last run), and must not overwrite that weight. */
     for (uint32_t j = 0; j < s->entries.counts[o]; j++, at++) {
-      w[1 + s->entries.columns[at]] = s->entries.values[at];
+      w[1 + s->entries.columns[at]] += s->entries.values[at];
     }
   }
   return sprig_status_success;
