@@ -491,6 +491,7 @@ static void test_structural_checks(void** state) {
   expect_field_refused(2, indices, 4, 1, "N:M index");
   expect_field_refused(2, indices + 2, 2, 1, "N:M index");           /* run 1 has columns 4, 5 only */
   expect_field_refused(2, indices + 3, 200, 1, "N:M index");
+  expect_field_refused(2, indices + 9, 0, 1, "same column"); /* row 2, run 0: 4 and 5 both on column 0 */
   expect_field_refused(2, nm_values, 0, 4, "nnz");
 }
 

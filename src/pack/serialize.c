@@ -375,11 +375,20 @@ static enum sprig_status check_nm(const struct sprig_weights* w) {
                                                              : (const void*) w->nm_values;
   for (size_t r = 0; r < w->rows; r++) {
     for (size_t g = 0; g < w->nm_groups; g++) {
+      uint32_t held = 0; /* the run's columns that a nonzero slot holds (m <= 16) */
       for (size_t s = 0; s < n; s++) {
         const size_t slot = (r * w->nm_groups + g) * n + s;
         const size_t index = w->nm_indices[slot];
         if (index >= m || g * m + index >= w->cols) {
           return corrupt("N:M index out of its run or the matrix (slot, index)", slot, index);
+        }
+        /* Only padding zeros may repeat a column: two weights on one column have no dense
+         * matrix, and the formats' readers would not agree on them (sum or last). */
+        if (!value_is_zero(w, values, slot)) {
+          if (held & (UINT32_C(1) << index)) {
+            return corrupt("N:M run holds two nonzeros on the same column (slot, index)", slot, index);
+          }
+          held |= UINT32_C(1) << index;
         }
       }
     }
