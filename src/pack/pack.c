@@ -316,13 +316,21 @@ enum sprig_status sprig_pack_dense_through_f32(size_t rows, size_t cols, const v
     return status;
   }
   if ((status = narrow(w)) != sprig_status_success) {
-    if (status == sprig_status_out_of_memory) {
-      sprig_log_error("%s: out of memory", caller);
-    } else {
-      sprig_log_error("%s: %zu x %zu: more than 2^32 - 1 blocks with the column-gap bridges", caller, rows, cols);
-    }
+    sprig_log_error("%s: out of memory", caller);
     sprig_release_weights(w);
     return status;
+  }
+  /* Narrower types store block columns as 1-byte gaps (the f32 packers wrote columns). */
+  if (w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP) {
+    if ((status = sprig_block_columns_to_gaps(w)) != sprig_status_success) {
+      if (status == sprig_status_out_of_memory) {
+        sprig_log_error("%s: out of memory", caller);
+      } else {
+        sprig_log_error("%s: %zu x %zu: more than 2^32 - 1 blocks with the column-gap bridges", caller, rows, cols);
+      }
+      sprig_release_weights(w);
+      return status;
+    }
   }
   *out = w;
   return sprig_status_success;

@@ -32,11 +32,7 @@ static enum sprig_status narrow_weights(struct sprig_weights* w) {
                   narrow_values(&w->block_values, &w->block_values_s8, w->blocks * w->block_height * w->block_width) &&
                   narrow_values(&w->nm_values, &w->nm_values_s8, w->stored_values);
   w->dtype = sprig_weights_dtype_qs8;
-  if (!ok) {
-    return sprig_status_out_of_memory;
-  }
-  const bool blocks = w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP;
-  return blocks ? sprig_block_columns_to_gaps(w) : sprig_status_success;
+  return ok ? sprig_status_success : sprig_status_out_of_memory;
 }
 
 static void widen_values(const void* dense, size_t count, float* image) {

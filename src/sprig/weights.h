@@ -254,13 +254,13 @@ enum sprig_status sprig_pack_dense_f32(size_t rows, size_t cols, const float* de
 
 /* Packing of a narrower element type through the f32 packers: `widen` writes the exact float
  * image of `count` elements, `narrow` replaces the packed float arrays by the type's own (and
- * sets the dtype; block weights take block_col_gaps, sprig_block_columns_to_gaps), returning
- * its status when it cannot. */
+ * sets the dtype), returning sprig_status_out_of_memory when it cannot. */
 typedef void (*sprig_widen_fn)(const void* dense, size_t count, float* image);
 typedef enum sprig_status (*sprig_narrow_fn)(struct sprig_weights* w);
 
 /* Checks the arguments as sprig_pack_dense_f32 does (dense NULL, sizes, flags, pattern), packs
- * the float image with it, then narrows; on error nothing is kept. */
+ * the float image with it, then narrows, and gives block weights 1-byte column gaps
+ * (sprig_block_columns_to_gaps); on error nothing is kept. */
 enum sprig_status sprig_pack_dense_through_f32(size_t rows, size_t cols, const void* dense, sprig_widen_fn widen,
                                                sprig_narrow_fn narrow, const struct sprig_sparsity* pattern,
                                                uint32_t flags, const struct sprig_pack_names* names,
