@@ -217,10 +217,13 @@ MAC = re.compile(r"^(fmla|fmls|fmadd|fmsub|sdot|udot|usdot|smlal2?|umlal2?|smull
                  r"vmla\.f32|vfma\.f32|vmlal\.[su](8|16)|vmull\.[su](8|16)|vmla\.i(16|32))$")
 
 def parse_asm(path, comment):
-    """{function: [("label", name) | ("insn", mnemonic, operands, text)]}"""
-    funcs, cur = {}, None
+    """{function: [("label", name) | ("insn", mnemonic, operands, text, in_inline_asm)]}"""
+    funcs, cur, app = {}, None, False
     for raw in open(path):
         line = raw.rstrip("\n")
+        if line.strip() in ("#APP", "#NO_APP"):  # GCC's marks around inline assembly
+            app = line.strip() == "#APP"
+            continue
         if comment in line:
             line = line.split(comment, 1)[0]
         s = line.strip()
@@ -242,7 +245,7 @@ def parse_asm(path, comment):
         if cur is None:
             continue
         parts = s.split(None, 1)
-        funcs[cur].append(("insn", parts[0].lower(), parts[1] if len(parts) > 1 else "", s))
+        funcs[cur].append(("insn", parts[0].lower(), parts[1] if len(parts) > 1 else "", s, app))
     return funcs
 
 def branch_target(item):
@@ -322,7 +325,8 @@ def loops(funcs, fname):
         insns = [it for it in body if it[0] == "insn"]
         keys = [k for k in (mac_key(it[1], it[2]) for it in insns) if k]
         accs = {it[2].split(",")[0].strip().split(".")[0] for it in insns if mac_key(it[1], it[2])}
-        out.append({"function": fname, "body": body, "insns": len(insns), "macs": keys, "accs": accs})
+        out.append({"function": fname, "body": body, "insns": len(insns), "macs": keys, "accs": accs,
+                    "inline_asm": all(it[4] for it in insns)})
     return out
 
 # A kernel whose full tiles run in a function of their own named <...>_main_tiles (GCC may add
@@ -333,17 +337,19 @@ def pick_loop(funcs, fn, sparse):
     """Sparse kernels: the loop with the most distinct MAC destination registers (the main tile's
     accumulators: MR/4 x NR vectors, times the accumulator sets), then the most MACs, then the
     fewest other instructions. Dense (depthwise) kernels: the most MACs, then the fewest others.
-    Among the loops of the kernel's *_main_tiles functions only, when it calls one."""
+    Among the loops of the kernel's *_main_tiles functions only, when it calls one; among the
+    loops written wholly in inline assembly only, when it has one (the in-order variants: their
+    C loops for other cases may write more accumulators)."""
     best = None
     reached = callees(funcs, fn)
     marked = [f for f in reached if MAIN_TILES.search(f)]
-    for f in marked or reached:
-        for lp in loops(funcs, f):
-            if not lp["macs"]:
-                continue
-            score = (len(lp["accs"]) if sparse else 0, len(lp["macs"]), -(lp["insns"] - len(lp["macs"])))
-            if best is None or score > best[0]:
-                best = (score, lp)
+    candidates = [lp for f in (marked or reached) for lp in loops(funcs, f) if lp["macs"]]
+    if any(lp["inline_asm"] for lp in candidates):
+        candidates = [lp for lp in candidates if lp["inline_asm"]]
+    for lp in candidates:
+        score = (len(lp["accs"]) if sparse else 0, len(lp["macs"]), -(lp["insns"] - len(lp["macs"])))
+        if best is None or score > best[0]:
+            best = (score, lp)
     return best[1] if best else None
 
 # ---- llvm-mca -------------------------------------------------------------------------------

@@ -16,6 +16,7 @@
 #include <stdbool.h>
 
 #include <sprig.h>
+#include <sprig/config.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
 #include <reference/reference.h>
@@ -441,6 +442,23 @@ static void sweep(const void* ukernel) {
   }
 }
 
+static bool is_inorder(const void* ukernel) {
+  return ((const struct sprig_f32_nmspmm_ukernel*) ukernel)->inorder;
+}
+
+/* A CPU with only this kernel's ISA (and scalar): mostly in-order cores get the in-order variant,
+ * others the ISA's default, which it replaces; the fit keeps it for full tiles. */
+static void chosen_on_inorder_cores(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware inorder = hardware_with_only(uk->isa, true);
+  assert_ptr_equal(sprig_choose_f32_nmspmm_ukernel(&inorder), uk);
+  assert_ptr_equal(sprig_fit_f32_nmspmm_ukernel(&inorder, uk, uk->mr), uk);
+  const struct sprig_hardware outoforder = hardware_with_only(uk->isa, false);
+  const struct sprig_f32_nmspmm_ukernel* other = sprig_choose_f32_nmspmm_ukernel(&outoforder);
+  assert_non_null(other);
+  assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
+}
+
 static const struct kernel_test_case cases[] = {
     {"k = 1", k_eq_1, NULL},
     {"m = 1", m_eq_1, NULL},
@@ -467,6 +485,7 @@ static const struct kernel_test_case cases[] = {
     {"large: m = 8 MR + 5, 301 rows", large, NULL},
     {"one pixel, contiguous rows (matrix-vector)", one_pixel_contiguous, NULL},
     {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
+    {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

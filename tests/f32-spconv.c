@@ -22,6 +22,7 @@
 #include <stdbool.h>
 
 #include <sprig.h>
+#include <sprig/config.h>
 #include <sprig/hardware.h>
 #include <sprig/spconv.h>
 
@@ -571,6 +572,23 @@ static void sweep(const void* ukernel) {
   }
 }
 
+static bool is_inorder(const void* ukernel) {
+  return ((const struct sprig_f32_spconv_ukernel*) ukernel)->inorder;
+}
+
+/* A CPU with only this kernel's ISA (and scalar): mostly in-order cores get the in-order variant,
+ * others the ISA's default, which it replaces; the fit keeps it for full tiles. */
+static void chosen_on_inorder_cores(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware inorder = hardware_with_only(uk->isa, true);
+  assert_ptr_equal(sprig_choose_f32_spconv_ukernel(&inorder, uk->nr), uk);
+  assert_ptr_equal(sprig_fit_f32_spconv_ukernel(&inorder, uk, uk->mr), uk);
+  const struct sprig_hardware outoforder = hardware_with_only(uk->isa, false);
+  const struct sprig_f32_spconv_ukernel* other = sprig_choose_f32_spconv_ukernel(&outoforder, uk->nr);
+  assert_non_null(other);
+  assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
+}
+
 static const struct kernel_test_case cases[] = {
     {"mc = 1", mc_eq_1, NULL},
     {"mc = MR - 1", mc_eq_mr_minus_1, mr_above_1},
@@ -596,6 +614,7 @@ static const struct kernel_test_case cases[] = {
     {"split calls", split_calls, NULL},
     {"nc not a multiple of NR", nc_not_multiple_of_nr, nr_above_1},
     {"sweep: mc = 1 .. 2 MR + 3", sweep, NULL},
+    {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

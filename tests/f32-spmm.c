@@ -457,14 +457,10 @@ static bool is_inorder(const void* ukernel) {
  * others the ISA's default, which it replaces. */
 static void chosen_on_inorder_cores(const void* ukernel) {
   KERNEL(uk);
-  struct sprig_hardware hardware = {.initialized = true, .forced_isa = sprig_isa_count,
-                                    .l2_bytes = SPRIG_DEFAULT_L2_BYTES};
-  hardware.has_isa[sprig_isa_scalar] = true;
-  hardware.has_isa[uk->isa] = true;
-  hardware.inorder_cores = true;
-  assert_ptr_equal(sprig_choose_f32_spmm_ukernel_nr(&hardware, uk->nr), uk);
-  hardware.inorder_cores = false;
-  const struct sprig_f32_spmm_ukernel* other = sprig_choose_f32_spmm_ukernel_nr(&hardware, uk->nr);
+  const struct sprig_hardware inorder = hardware_with_only(uk->isa, true);
+  assert_ptr_equal(sprig_choose_f32_spmm_ukernel_nr(&inorder, uk->nr), uk);
+  const struct sprig_hardware outoforder = hardware_with_only(uk->isa, false);
+  const struct sprig_f32_spmm_ukernel* other = sprig_choose_f32_spmm_ukernel_nr(&outoforder, uk->nr);
   assert_non_null(other);
   assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
 }

@@ -209,6 +209,16 @@ static inline const char* forced_isa_fallback(void) {
   return sprig_isa_to_string(sprig_isa_base(hw->forced_isa));
 }
 
+/* A CPU description with only `isa` (and scalar), for tests of the kernel choice; `inorder`: most
+ * of its cores are in-order. */
+static inline struct sprig_hardware hardware_with_only(enum sprig_isa isa, bool inorder) {
+  struct sprig_hardware hardware = {.initialized = true, .forced_isa = sprig_isa_count,
+                                    .l2_bytes = SPRIG_DEFAULT_L2_BYTES, .inorder_cores = inorder};
+  hardware.has_isa[sprig_isa_scalar] = true;
+  hardware.has_isa[isa] = true;
+  return hardware;
+}
+
 /* Skips the running test, visibly, when this CPU (or build) cannot run kernels of `isa`. */
 #define SKIP_UNLESS_ISA(name, isa)                                                                \
   do {                                                                                           \

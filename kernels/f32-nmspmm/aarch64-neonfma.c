@@ -23,6 +23,15 @@
  *   stack accesses save and restore callee-saved registers (GCC: x19-x24, x19-x27 in the 1-pixel
  *   tile, and d8-d11 in the 32-pixel tile).
  *
+ * 32x1_inorder (n == 1 or 2; chosen by src/configs when most cores are Cortex-A53 / A55 / A510
+ *   class): the trips run in the assembly loop of kernels/isa/neon-inorder.h (every input vector
+ *   a single ldr q issued 4 FMAs before its fmla), the 4 rows of the next trip formed during the
+ *   current one: one ldr w of its 4 index bytes, one add that moves slot k's byte by (k / n) * m
+ *   (its run's offset in rows from the trip's first run), 4 ubfx and 4 madd from the trip's run
+ *   base, one add of the base; two trips per loop, one set of 8 accumulators. [150 instructions
+ *   per 8 slots: 64 fmla, 64 ldr q, 2 ldr q of weights, 2 ldr w of indices, 2 add, 8 ubfx, 8
+ *   madd, 2 base adds, 2 subs, 2 add, 2 branches.] Other n take the C loop.
+ *
  * K-blocking: every channel of a tile re-reads the tile's input rows (MR * 4 bytes each, in
  * random order within a run), so at large K they would fall out of L1 (phone L1d is 32-64 KiB;
  * K = 256 rows of a 32-pixel tile is 32 KiB). The runs are cut into K-blocks whose rows fit in
@@ -39,10 +48,12 @@
  * are read only up to the last channel's last slot.
  */
 #include <arm_neon.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
+#include <isa/neon-inorder.h>
 #include <isa/neon.h>
 #include <sprig/nmspmm.h>
 
@@ -216,16 +227,138 @@ INLINE void fma1(size_t mr, struct acc* a, const float* w, const float* r0) {
   FMA_ROW_LANE(mr, a, r0, vw, 0);
 }
 
+/* ---------------------------------------------------------------------------------------------
+ * The in-order trip loop (mr == 32, n == 1 or 2). Rows of the two trips in flight, the word of 4
+ * index bytes and two extracted indices (all caller-saved registers, so clobbering them costs no
+ * save).
+ */
+#define NI_A0 "x8"
+#define NI_A1 "x9"
+#define NI_A2 "x10"
+#define NI_A3 "x11"
+#define NI_B0 "x12"
+#define NI_B1 "x13"
+#define NI_B2 "x14"
+#define NI_B3 "x15"
+#define NI_WORD_W "w16"
+#define NI_WORD "x16"
+#define NI_IDX_A "x17"
+#define NI_IDX_B "x7"
+
+/* Index byte `bit / 8` of the word into `reg`. */
+#define NI_INDEX(reg, bit) "ubfx " reg ", " NI_WORD ", #" #bit ", #8\n\t"
+
+/* row = base + index * row stride. */
+#define NI_ROW(row, idx) "madd " row ", " idx ", %[rs], %[base]\n\t"
+
+/* Rows r0 .. r3 of the trip whose index bytes are at ix (post-incremented), and the next base. */
+#define NI_ROWS_OF_FIRST_TRIP(r0, r1, r2, r3)                      \
+  "ldr " NI_WORD_W ", [%[ix]], #4\n\t"                             \
+  "add " NI_WORD_W ", " NI_WORD_W ", %w[runs]\n\t"                 \
+  NI_INDEX(NI_IDX_A, 0)                                            \
+  NI_ROW(r0, NI_IDX_A)                                             \
+  NI_INDEX(NI_IDX_A, 8)                                            \
+  NI_ROW(r1, NI_IDX_A)                                             \
+  NI_INDEX(NI_IDX_A, 16)                                           \
+  NI_ROW(r2, NI_IDX_A)                                             \
+  NI_INDEX(NI_IDX_A, 24)                                           \
+  NI_ROW(r3, NI_IDX_A)                                             \
+  "add %[base], %[base], %[step]\n\t"
+
+/* The trip in rows r0..r3 with weights `wv` and a successor: the successor's index bytes (at
+ * ix + ioff) and weights (at w + woff, into `wn`) are loaded and its rows n0..n3 formed between
+ * the FMAs, each madd well after its ubfx. The loop counter is decremented early so that the
+ * branch after the trip finds its flags set. */
+#define NI_TRIP(r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, ioff, woff)   \
+  IO_ROW_LO(r0, wv, 0)                                             \
+  "ldr " NI_WORD_W ", [%[ix], #" #ioff "]\n\t"                     \
+  "subs %[left], %[left], #1\n\t"                                  \
+  IO_ROW_HI(r1, wv, 0)                                             \
+  "ldr " wn ", [%[w], #" #woff "]\n\t"                             \
+  IO_ROW_LO(r1, wv, 1)                                             \
+  "add " NI_WORD_W ", " NI_WORD_W ", %w[runs]\n\t"                 \
+  NI_INDEX(NI_IDX_A, 0)                                            \
+  IO_ROW_HI(r2, wv, 1)                                             \
+  NI_ROW(n0, NI_IDX_A)                                             \
+  NI_INDEX(NI_IDX_B, 8)                                            \
+  IO_ROW_LO(r2, wv, 2)                                             \
+  NI_ROW(n1, NI_IDX_B)                                             \
+  NI_INDEX(NI_IDX_A, 16)                                           \
+  IO_ROW_HI(r3, wv, 2)                                             \
+  NI_ROW(n2, NI_IDX_A)                                             \
+  NI_INDEX(NI_IDX_B, 24)                                           \
+  IO_ROW_LO(r3, wv, 3)                                             \
+  NI_ROW(n3, NI_IDX_B)                                             \
+  "add %[base], %[base], %[step]\n\t"                              \
+  IO_ROW_HI(n0, wv, 3)
+
+/* acc[0..8) += the `trips` trips (>= 1) of 4 slots at *w / *ix from run base *base on; all three
+ * move past them. `runs` moves index byte k by (k / n) * m, `step` is the bytes of 4 / n runs. */
+INLINE void trips_32x1_inorder(float32x4_t acc[8], const float** w, const uint8_t** ix, uintptr_t* base,
+                               size_t trips, uint32_t runs, size_t step, size_t rs) {
+  float32x4_t c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
+  float32x4_t c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
+  const float* wp = *w;
+  const uint8_t* ip = *ix;
+  uintptr_t b = *base;
+  size_t left = trips - 1; /* trips that follow the current one */
+  __asm__ volatile(
+      NI_ROWS_OF_FIRST_TRIP(NI_A0, NI_A1, NI_A2, NI_A3)
+      "ldr q24, [%[w]], #16\n\t"
+      IO_ROW_START(NI_A0)
+      "cbz %[left], .Lsprig_ni_last_a%=\n"
+      ".Lsprig_ni_loop%=:\n\t"
+      NI_TRIP(NI_A0, NI_A1, NI_A2, NI_A3, NI_B0, NI_B1, NI_B2, NI_B3, "v24", "q25", 0, 0)
+      "b.eq .Lsprig_ni_last_b%=\n\t"
+      NI_TRIP(NI_B0, NI_B1, NI_B2, NI_B3, NI_A0, NI_A1, NI_A2, NI_A3, "v25", "q24", 4, 16)
+      "add %[ix], %[ix], #8\n\t"
+      "add %[w], %[w], #32\n\t"
+      "b.ne .Lsprig_ni_loop%=\n"
+      ".Lsprig_ni_last_a%=:\n\t"
+      IO_LAST_GROUP(NI_A0, NI_A1, NI_A2, NI_A3, "v24")
+      "b .Lsprig_ni_done%=\n"
+      ".Lsprig_ni_last_b%=:\n\t"
+      "add %[ix], %[ix], #4\n\t"
+      "add %[w], %[w], #16\n\t"
+      IO_LAST_GROUP(NI_B0, NI_B1, NI_B2, NI_B3, "v25")
+      ".Lsprig_ni_done%=:\n\t"
+      : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+        [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [ix] "+r"(ip), [base] "+r"(b), [left] "+r"(left)
+      : [runs] "r"(runs), [step] "r"(step), [rs] "r"(rs)
+      : "cc", "memory", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "v16", "v17",
+        "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25");
+  acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3;
+  acc[4] = c4, acc[5] = c5, acc[6] = c6, acc[7] = c7;
+  *w = wp;
+  *ix = ip;
+  *base = b;
+}
+
+/* The word that moves index byte k of a trip by (k / nn) * m (at most 3 * 16 + 15: still a byte). */
+INLINE uint32_t inorder_runs_word(size_t nn, size_t m) {
+  uint32_t word = 0;
+  for (uint32_t k = 0; k < 4; k++) {
+    word |= (uint32_t) ((k / nn) * m) << (8 * k);
+  }
+  return word;
+}
+
 /* `groups` runs from `base` on, n == nn, 1 or 2 (a constant): 4 weights per trip from 4 / nn
- * consecutive runs (slot k of a trip is in run k / nn), then the 0 to 3 weights of the runs left. */
-INLINE void short_runs(size_t mr, size_t nn, struct acc* a, const struct layout* l, size_t groups,
-                             struct stream st, uintptr_t base) {
+ * consecutive runs (slot k of a trip is in run k / nn), then the 0 to 3 weights of the runs left.
+ * `inorder` (mr == 32): the trips take the in-order loop, into the first accumulator set. */
+INLINE void short_runs(size_t mr, size_t nn, bool inorder, struct acc* a, const struct layout* l, size_t groups,
+                       struct stream st, uintptr_t base) {
   const size_t rs = l->row_stride;
   const size_t gs = l->group_stride;
   const size_t runs_per_trip = 4 / nn;
   const float* w = st.weights;
   const uint8_t* ix = st.indices;
-  for (size_t t = groups / runs_per_trip; t != 0; t--) {
+  size_t t = groups / runs_per_trip;
+  if (mr == 32 && inorder && t != 0) {
+    trips_32x1_inorder(a->q, &w, &ix, &base, t, inorder_runs_word(nn, l->m), runs_per_trip * gs, rs);
+    t = 0;
+  }
+  for (; t != 0; t--) {
     const float* r0 = row_at(base, ix[0], rs);
     const float* r1 = row_at(base + (1 / nn) * gs, ix[1], rs);
     const float* r2 = row_at(base + (2 / nn) * gs, ix[2], rs);
@@ -282,8 +415,8 @@ INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, size_t gr
 /* One K-block of one output channel of an mr-pixel tile, n == nn (1 or 2) or any n (nn == 0):
  * the K-block's first slot at st, its first run's row 0 at `base` (pixel 0 of the tile); the
  * first K-block starts from *bias. */
-INLINE void channel(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb,
-                          const float* bias, struct stream st, uintptr_t base, float* out, struct clamp c) {
+INLINE void channel(size_t mr, size_t nn, bool inorder, const struct layout* l, const struct k_block* kb,
+                    const float* bias, struct stream st, uintptr_t base, float* out, struct clamp c) {
   struct acc a;
   if (kb->first) {
     acc_init(mr, &a, *bias);
@@ -291,7 +424,7 @@ INLINE void channel(size_t mr, size_t nn, const struct layout* l, const struct k
     acc_load(mr, &a, out);
   }
   if (nn != 0) {
-    short_runs(mr, nn, &a, l, kb->groups, st, base);
+    short_runs(mr, nn, inorder, &a, l, kb->groups, st, base);
   } else {
     any_runs(mr, &a, l, kb->groups, st, base);
   }
@@ -300,11 +433,11 @@ INLINE void channel(size_t mr, size_t nn, const struct layout* l, const struct k
 
 /* One K-block of all nc channels of an mr-pixel tile; st and out are channel 0's. One channel
  * loop per n case, so that a loop holds only its own case's invariants. */
-INLINE void channels(size_t mr, size_t nn, const struct layout* l, const struct k_block* kb, size_t nc,
-                           uintptr_t base, const float* bias, struct stream st, float* out, struct clamp c) {
+INLINE void channels(size_t mr, size_t nn, bool inorder, const struct layout* l, const struct k_block* kb,
+                     size_t nc, uintptr_t base, const float* bias, struct stream st, float* out, struct clamp c) {
   const size_t slots = l->groups * l->n;
   for (size_t ch = 0; ch < nc; ch++) {
-    channel(mr, nn, l, kb, bias + ch, st, base, out, c);
+    channel(mr, nn, inorder, l, kb, bias + ch, st, base, out, c);
     st.weights += slots;
     st.indices += slots;
     out = next_channel(out, l->output_stride);
@@ -314,34 +447,34 @@ INLINE void channels(size_t mr, size_t nn, const struct layout* l, const struct 
 /* One out-of-line function per tile shape, so that each inner loop gets the whole register file
  * (the same reason as in the CSR kernels: inlined together, the remainder tiles' pointers would
  * compete with the full tile's loop for registers; the K-block loop stays outside, in run_tile). */
-#define DEFINE_TILE(MR)                                                                                  \
-  static __attribute__((noinline)) void tile_##MR(const struct layout* l, const struct k_block* kb,      \
-                                                  size_t nc, uintptr_t base, const float* bias,          \
-                                                  struct stream st, float* out,                          \
-                                                  const struct sprig_f32_minmax_params* params) {        \
+#define DEFINE_TILE(MR, INORDER, NAME)                                                                   \
+  static __attribute__((noinline)) void NAME(const struct layout* l, const struct k_block* kb, size_t nc, \
+                                             uintptr_t base, const float* bias, struct stream st,         \
+                                             float* out, const struct sprig_f32_minmax_params* params) {  \
     const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                   \
     if (l->n == 2) {                                                                                     \
-      channels(MR, 2, l, kb, nc, base, bias, st, out, c);                                                \
+      channels(MR, 2, INORDER, l, kb, nc, base, bias, st, out, c);                                       \
     } else if (l->n == 1) {                                                                              \
-      channels(MR, 1, l, kb, nc, base, bias, st, out, c);                                                \
+      channels(MR, 1, INORDER, l, kb, nc, base, bias, st, out, c);                                       \
     } else {                                                                                             \
-      channels(MR, 0, l, kb, nc, base, bias, st, out, c);                                                \
+      channels(MR, 0, false, l, kb, nc, base, bias, st, out, c);                                         \
     }                                                                                                    \
   }
 
-DEFINE_TILE(1)
-DEFINE_TILE(2)
-DEFINE_TILE(4)
-DEFINE_TILE(8)
-DEFINE_TILE(16)
-DEFINE_TILE(32)
+DEFINE_TILE(1, false, tile_1)
+DEFINE_TILE(2, false, tile_2)
+DEFINE_TILE(4, false, tile_4)
+DEFINE_TILE(8, false, tile_8)
+DEFINE_TILE(16, false, tile_16)
+DEFINE_TILE(32, false, tile_32)
+DEFINE_TILE(32, true, tile_32_inorder)
 
 #define TILE_ARGS l, &kb, nc, base, bias, st, output + p, params
 
 /* The mr-pixel tile at pixel p, K-block by K-block: all nc channels finish a K-block before the
- * next one starts. At least one K-block, so that groups == 0 still stores the clamped bias. mr is
- * a constant, so one call remains. */
-INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t nc, const float* input,
+ * next one starts. At least one K-block, so that groups == 0 still stores the clamped bias. mr and
+ * inorder are constants, so one call remains. */
+INLINE void run_tile(size_t mr, bool inorder, size_t p, const struct layout* l, size_t nc, const float* input,
                            const float* bias, const float* weights, const uint8_t* indices, float* output,
                            const struct sprig_f32_minmax_params* params) {
   const size_t block_groups = k_block_groups(mr, l->m);
@@ -357,7 +490,13 @@ INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t nc, con
       case 4: tile_4(TILE_ARGS); break;
       case 8: tile_8(TILE_ARGS); break;
       case 16: tile_16(TILE_ARGS); break;
-      case 32: tile_32(TILE_ARGS); break;
+      case 32:
+        if (inorder) {
+          tile_32_inorder(TILE_ARGS);
+        } else {
+          tile_32(TILE_ARGS);
+        }
+        break;
     }
     g += kb.groups;
   } while (g < l->groups);
@@ -365,52 +504,55 @@ INLINE void run_tile(size_t mr, size_t p, const struct layout* l, size_t nc, con
 
 #undef TILE_ARGS
 
-/* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
-INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+/* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs (`inorder`: the
+ * full tiles take the in-order loop). */
+INLINE void nmspmm(size_t mr, bool inorder, size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
                          size_t row_stride, const float* bias, const float* weights, const uint8_t* indices,
                          float* output,
                          size_t stride, const struct sprig_f32_minmax_params* params) {
   const struct layout l = {groups, n, m, row_stride, m * row_stride, stride};
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, p, &l, nc, input, bias, weights, indices, output, params);
+    run_tile(mr, inorder, p, &l, nc, input, bias, weights, indices, output, params);
   }
   /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
    * has a constant tile, whatever the optimization level decides to unroll). */
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, p, &l, nc, input, bias, weights, indices, output, params);
+    run_tile(16, false, p, &l, nc, input, bias, weights, indices, output, params);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, p, &l, nc, input, bias, weights, indices, output, params);
+    run_tile(8, false, p, &l, nc, input, bias, weights, indices, output, params);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, p, &l, nc, input, bias, weights, indices, output, params);
+    run_tile(4, false, p, &l, nc, input, bias, weights, indices, output, params);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, p, &l, nc, input, bias, weights, indices, output, params);
+    run_tile(2, false, p, &l, nc, input, bias, weights, indices, output, params);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, p, &l, nc, input, bias, weights, indices, output, params);
+    run_tile(1, false, p, &l, nc, input, bias, weights, indices, output, params);
   }
 }
 
-#define DEFINE_NEONFMA_NMSPMM(MR)                                                                       \
-  _Static_assert((MR) == 8 || (MR) == 16 || (MR) == 32, "no neonfma N:M tile for this MR");            \
-  void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__aarch64_neonfma(                                       \
-      size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,    \
+#define DEFINE_NEONFMA_NMSPMM(MR, INORDER, SUFFIX)                                                           \
+  _Static_assert(((MR) == 8 || (MR) == 16 || (MR) == 32) && (!(INORDER) || (MR) == 32),                     \
+                 "no neonfma N:M tile for this MR");                                                        \
+  void sprig_f32_nmspmm_minmax_ukernel_##MR##x1__aarch64_neonfma##SUFFIX(                                   \
+      size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,       \
       const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
-      const struct sprig_f32_minmax_params* params) {                                                   \
-    nmspmm(MR, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride,      \
-           params);                                                                                       \
+      const struct sprig_f32_minmax_params* params) {                                                      \
+    nmspmm(MR, INORDER, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output,            \
+           output_stride, params);                                                                          \
   }
 
-DEFINE_NEONFMA_NMSPMM(8)
-DEFINE_NEONFMA_NMSPMM(16)
-DEFINE_NEONFMA_NMSPMM(32)
+DEFINE_NEONFMA_NMSPMM(8, false, )
+DEFINE_NEONFMA_NMSPMM(16, false, )
+DEFINE_NEONFMA_NMSPMM(32, false, )
+DEFINE_NEONFMA_NMSPMM(32, true, _inorder)
 
 /*
  * 1x1: one pixel per input row (matrix-vector products: batch-1 linear layers), vectorized over

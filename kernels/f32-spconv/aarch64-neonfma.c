@@ -14,6 +14,13 @@
  *         [GCC 12 -O3, objdump, 32x1: 63 instructions per 4 stored values: 32 fmla, 33 vectors
  *         in 12 ldp q + 8 ldr q + 1 ldr q of weights, 1 ldpsw + 2 ldrsw of offsets, 4 add,
  *         add + cmp + b.ne.]
+ *   32x1_inorder  for in-order cores (chosen by src/configs when most cores are Cortex-A53 / A55
+ *         / A510 class): the assembly loop of kernels/isa/neon-inorder.h (every input vector a
+ *         single ldr q issued 4 FMAs before its fmla), the 4 rows of the next group of stored
+ *         values formed during the current group (2 ldpsw of offsets, 4 add), two groups per
+ *         trip, one set of 8 accumulators (a row takes 8 cycles on one load pipe, more than the
+ *         FMA latency). [146 instructions per 8 stored values: 64 fmla, 64 ldr q, 2 ldr q of
+ *         weights, 4 ldpsw, 8 add of rows, 2 subs, 2 add, 2 branches.]
  *   MRx4  per stored offset (a block of 4 channels shares it): V input vector loads feed 4V
  *         fmla by lane, one ldr q of the 4 weights. 4V accumulators, so MR <= 16.
  *         [16x4: 24 instructions per column: 16 fmla, ldrsw, ldr q weights, ldr q + ldp q + ldr q
@@ -27,9 +34,11 @@
  */
 #include <arm_neon.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/neon-inorder.h>
 #include <isa/neon.h>
 #include <sprig/spconv.h>
 
@@ -221,6 +230,127 @@ INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clam
 }
 
 /* ---------------------------------------------------------------------------------------------
+ * 32x1 for in-order cores. Rows of the two groups of 4 stored values in flight (all caller-saved
+ * registers, so clobbering them costs no save).
+ */
+#define SC_A0 "x8"
+#define SC_A1 "x9"
+#define SC_A2 "x10"
+#define SC_A3 "x11"
+#define SC_B0 "x12"
+#define SC_B1 "x13"
+#define SC_B2 "x14"
+#define SC_B3 "x15"
+
+/* Rows r0 .. r3 of the group whose 4 offsets are at o + off: input + offset. */
+#define SC_ROWS(r0, r1, r2, r3, off, off2)                         \
+  "ldpsw " r0 ", " r1 ", [%[o], #" #off "]\n\t"                    \
+  "ldpsw " r2 ", " r3 ", [%[o], #" #off2 "]\n\t"                   \
+  "add " r0 ", " r0 ", %[in]\n\t"                                  \
+  "add " r1 ", " r1 ", %[in]\n\t"                                  \
+  "add " r2 ", " r2 ", %[in]\n\t"                                  \
+  "add " r3 ", " r3 ", %[in]\n\t"
+
+/* The group in rows r0..r3 with weights `wv` and a successor: the successor's offsets (at o + off,
+ * o + off2) and weights (at w + woff, into `wn`) are loaded and its rows n0..n3 formed between
+ * the FMAs, the adds well after their loads. The loop counter is decremented early so that the
+ * branch after the group finds its flags set. */
+#define SC_GROUP(r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, off, off2, woff) \
+  IO_ROW_LO(r0, wv, 0)                                             \
+  "ldpsw " n0 ", " n1 ", [%[o], #" #off "]\n\t"                    \
+  "subs %[left], %[left], #1\n\t"                                  \
+  IO_ROW_HI(r1, wv, 0)                                             \
+  "ldr " wn ", [%[w], #" #woff "]\n\t"                             \
+  IO_ROW_LO(r1, wv, 1)                                             \
+  "ldpsw " n2 ", " n3 ", [%[o], #" #off2 "]\n\t"                   \
+  IO_ROW_HI(r2, wv, 1)                                             \
+  "add " n0 ", " n0 ", %[in]\n\t"                                  \
+  "add " n1 ", " n1 ", %[in]\n\t"                                  \
+  IO_ROW_LO(r2, wv, 2)                                             \
+  "add " n2 ", " n2 ", %[in]\n\t"                                  \
+  "add " n3 ", " n3 ", %[in]\n\t"                                  \
+  IO_ROW_HI(r3, wv, 2)                                             \
+  IO_ROW_LO(r3, wv, 3)                                             \
+  IO_ROW_HI(n0, wv, 3)
+
+/* acc[0..8) += the 4 * groups stored values at *w / *o (groups >= 1) on the tile's input `in`;
+ * *w and *o move past them. */
+INLINE void groups_32x1_inorder(float32x4_t acc[8], const char* in, const float** w, const int32_t** o,
+                                size_t groups) {
+  float32x4_t c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
+  float32x4_t c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
+  const float* wp = *w;
+  const int32_t* op = *o;
+  size_t left = groups - 1; /* groups that follow the current one */
+  __asm__ volatile(
+      SC_ROWS(SC_A0, SC_A1, SC_A2, SC_A3, 0, 8)
+      "add %[o], %[o], #16\n\t"
+      "ldr q24, [%[w]], #16\n\t"
+      IO_ROW_START(SC_A0)
+      "cbz %[left], .Lsprig_sc_last_a%=\n"
+      ".Lsprig_sc_loop%=:\n\t"
+      SC_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, SC_B0, SC_B1, SC_B2, SC_B3, "v24", "q25", 0, 8, 0)
+      "b.eq .Lsprig_sc_last_b%=\n\t"
+      SC_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, SC_A0, SC_A1, SC_A2, SC_A3, "v25", "q24", 16, 24, 16)
+      "add %[o], %[o], #32\n\t"
+      "add %[w], %[w], #32\n\t"
+      "b.ne .Lsprig_sc_loop%=\n"
+      ".Lsprig_sc_last_a%=:\n\t"
+      IO_LAST_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, "v24")
+      "b .Lsprig_sc_done%=\n"
+      ".Lsprig_sc_last_b%=:\n\t"
+      "add %[o], %[o], #16\n\t"
+      "add %[w], %[w], #16\n\t"
+      IO_LAST_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, "v25")
+      ".Lsprig_sc_done%=:\n\t"
+      : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+        [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+      : [in] "r"(in)
+      : "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v16", "v17", "v18", "v19",
+        "v20", "v21", "v22", "v23", "v24", "v25");
+  acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3;
+  acc[4] = c4, acc[5] = c5, acc[6] = c6, acc[7] = c7;
+  *w = wp;
+  *o = op;
+}
+
+/* 32 pixels of one channel on an in-order core: the groups of 4 in the assembly loop, then a pair
+ * and a single in C, all into one set of accumulators. */
+INLINE void channel_32x1_inorder(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  const char* in = s->input;
+  const float* w = s->weights;
+  const int32_t* o = s->offsets;
+  float32x4_t acc[8];
+  const float32x4_t vbias = vld1q_dup_f32(s->bias);
+  s->bias += 1;
+  UNROLL for (size_t v = 0; v < 8; v++) {
+    acc[v] = vbias;
+  }
+  if (nnz >= 4) {
+    groups_32x1_inorder(acc, in, &w, &o, nnz / 4);
+    nnz %= 4;
+  }
+  if (nnz >= 2) {
+    const float32x2_t vw = vld1_f32(w);
+    w += 2;
+    FMA_ROW_Q2(acc, at(in, o[0]), 8, vw, 0);
+    FMA_ROW_Q2(acc, at(in, o[1]), 8, vw, 1);
+    o += 2;
+    nnz -= 2;
+  }
+  if (nnz != 0) {
+    const float32x4_t vw = vld1q_dup_f32(w);
+    w += 1;
+    FMA_ROW_QB(acc, at(in, *o++), 8, vw);
+  }
+  UNROLL for (size_t v = 0; v < 8; v++) {
+    vst1q_f32(out + 4 * v, clampq(acc[v], c));
+  }
+  s->weights = w;
+  s->offsets = o;
+}
+
+/* ---------------------------------------------------------------------------------------------
  * NR = 4: blocks of 4 channels sharing one offset per stored column; one ldr q of weights each.
  */
 
@@ -351,8 +481,10 @@ INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stri
  * code.
  */
 
-INLINE void channel_x1(size_t mr, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
-  if (mr >= 4) {
+INLINE void channel_x1(size_t mr, bool inorder, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+  if (mr == 32 && inorder) {
+    channel_32x1_inorder(s, nnz, out, c);
+  } else if (mr >= 4) {
     channel_x1_q(mr / 4, s, nnz, out, c);
   } else if (mr == 2) {
     channel_x1_d(s, nnz, out, c);
@@ -371,9 +503,10 @@ INLINE void block_x4(size_t mr, struct stream* s, uint32_t ncols, float* out, si
   }
 }
 
-/* All nc channels for the `mr` pixels starting at input / output. */
-INLINE void tile(size_t mr, size_t nr, size_t nc, const char* input, const float* bias, const float* weights,
-                 const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride, struct clamp c) {
+/* All nc channels for the `mr` pixels starting at input / output (`inorder`: the 32x1 tile's loop
+ * for in-order cores). */
+INLINE void tile(size_t mr, size_t nr, bool inorder, size_t nc, const char* input, const float* bias,
+                 const float* weights, const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride, struct clamp c) {
   struct stream s = {input, bias, weights, offsets};
   size_t n = nc;
   if (nr > 1) {
@@ -385,37 +518,38 @@ INLINE void tile(size_t mr, size_t nr, size_t nc, const char* input, const float
     }
   }
   for (; n != 0; n--) {
-    channel_x1(mr, &s, *nnz++, output, c);
+    channel_x1(mr, inorder, &s, *nnz++, output, c);
     output = next_channel(output, stride);
   }
 }
 
 /* One out-of-line function per tile shape, so that each inner loop gets the whole register file. */
-#define DEFINE_TILE(MR, NR, NAME)                                                                             \
+#define DEFINE_TILE(MR, NR, INORDER, NAME)                                                                    \
   static __attribute__((noinline)) void NAME(size_t nc, const char* input, const float* bias,                 \
                                              const float* weights, const int32_t* offsets,                   \
                                              const uint32_t* nnz, float* output, size_t stride,             \
                                              const struct sprig_f32_minmax_params* params) {                 \
     const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                       \
-    tile(MR, NR, nc, input, bias, weights, offsets, nnz, output, stride, c);                                 \
+    tile(MR, NR, INORDER, nc, input, bias, weights, offsets, nnz, output, stride, c);                        \
   }
 
-DEFINE_TILE(1, 1, tile_1x1)
-DEFINE_TILE(2, 1, tile_2x1)
-DEFINE_TILE(4, 1, tile_4x1)
-DEFINE_TILE(8, 1, tile_8x1)
-DEFINE_TILE(16, 1, tile_16x1)
-DEFINE_TILE(32, 1, tile_32x1)
-DEFINE_TILE(1, 4, tile_1x4)
-DEFINE_TILE(2, 4, tile_2x4)
-DEFINE_TILE(4, 4, tile_4x4)
-DEFINE_TILE(8, 4, tile_8x4)
-DEFINE_TILE(16, 4, tile_16x4)
+DEFINE_TILE(1, 1, false, tile_1x1)
+DEFINE_TILE(2, 1, false, tile_2x1)
+DEFINE_TILE(4, 1, false, tile_4x1)
+DEFINE_TILE(8, 1, false, tile_8x1)
+DEFINE_TILE(16, 1, false, tile_16x1)
+DEFINE_TILE(32, 1, false, tile_32x1)
+DEFINE_TILE(32, 1, true, tile_32x1_inorder)
+DEFINE_TILE(1, 4, false, tile_1x4)
+DEFINE_TILE(2, 4, false, tile_2x4)
+DEFINE_TILE(4, 4, false, tile_4x4)
+DEFINE_TILE(8, 4, false, tile_8x4)
+DEFINE_TILE(16, 4, false, tile_16x4)
 
 #define TILE_ARGS nc, input + p * sizeof(float), bias, weights, offsets, nnz, output + p, stride, params
 
-/* Runs the (mr, nr) tile at pixel p; mr and nr are constants, so one call remains. */
-INLINE void run_tile(size_t mr, size_t nr, size_t p, size_t nc, const char* input, const float* bias,
+/* Runs the (mr, nr) tile at pixel p; mr, nr and inorder are constants, so one call remains. */
+INLINE void run_tile(size_t mr, size_t nr, bool inorder, size_t p, size_t nc, const char* input, const float* bias,
                      const float* weights, const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride,
                      const struct sprig_f32_minmax_params* params) {
   if (nr == 1) {
@@ -425,7 +559,13 @@ INLINE void run_tile(size_t mr, size_t nr, size_t p, size_t nc, const char* inpu
       case 4: tile_4x1(TILE_ARGS); break;
       case 8: tile_8x1(TILE_ARGS); break;
       case 16: tile_16x1(TILE_ARGS); break;
-      case 32: tile_32x1(TILE_ARGS); break;
+      case 32:
+        if (inorder) {
+          tile_32x1_inorder(TILE_ARGS);
+        } else {
+          tile_32x1(TILE_ARGS);
+        }
+        break;
     }
   } else {
     switch (mr) {
@@ -440,51 +580,53 @@ INLINE void run_tile(size_t mr, size_t nr, size_t p, size_t nc, const char* inpu
 
 #undef TILE_ARGS
 
-/* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
-INLINE void spconv(size_t mr, size_t nr, size_t mc, size_t nc, const float* input, const float* bias,
+/* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs (`inorder`: the
+ * full tiles take the in-order loop). */
+INLINE void spconv(size_t mr, size_t nr, bool inorder, size_t mc, size_t nc, const float* input, const float* bias,
                    const float* weights, const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride,
                    const struct sprig_f32_minmax_params* params) {
   const char* in = (const char*) input;
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    run_tile(mr, nr, inorder, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
   }
   /* mc - p < mr here; each smaller tile runs at most once (written out so that every call site
    * has a constant tile). */
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    run_tile(16, nr, false, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    run_tile(8, nr, false, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    run_tile(4, nr, false, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    run_tile(2, nr, false, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, nr, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
+    run_tile(1, nr, false, p, nc, in, bias, weights, offsets, nnz, output, stride, params);
   }
 }
 
-#define DEFINE_NEONFMA_SPCONV(MR, NR)                                                                           \
-  _Static_assert(((MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32) &&                                        \
-                     ((NR) == 1 || ((NR) == 4 && (MR) <= 16)),                                                  \
-                 "no neonfma tile for this MR x NR");                                                           \
-  void sprig_f32_spconv_minmax_ukernel_##MR##x##NR##__aarch64_neonfma(                                          \
-      size_t mc, size_t nc, const float* input, const float* bias, const float* weights, const int32_t* offsets, \
-      const uint32_t* nnz, float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) { \
-    spconv(MR, NR, mc, nc, input, bias, weights, offsets, nnz, output, output_stride, params);                  \
+#define DEFINE_NEONFMA_SPCONV(MR, NR, INORDER, SUFFIX)                                                          \
+  _Static_assert(((MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32) &&                                         \
+                     ((NR) == 1 || ((NR) == 4 && (MR) <= 16)) && (!(INORDER) || ((MR) == 32 && (NR) == 1)), \
+                 "no neonfma tile for this MR x NR");                                                            \
+  void sprig_f32_spconv_minmax_ukernel_##MR##x##NR##__aarch64_neonfma##SUFFIX(                                   \
+      size_t mc, size_t nc, const float* input, const float* bias, const float* weights, const int32_t* offsets,  \
+      const uint32_t* nnz, float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {  \
+    spconv(MR, NR, INORDER, mc, nc, input, bias, weights, offsets, nnz, output, output_stride, params);          \
   }
 
-DEFINE_NEONFMA_SPCONV(4, 1)
-DEFINE_NEONFMA_SPCONV(8, 1)
-DEFINE_NEONFMA_SPCONV(16, 1)
-DEFINE_NEONFMA_SPCONV(32, 1)
-DEFINE_NEONFMA_SPCONV(8, 4)
-DEFINE_NEONFMA_SPCONV(16, 4)
+DEFINE_NEONFMA_SPCONV(4, 1, false, )
+DEFINE_NEONFMA_SPCONV(8, 1, false, )
+DEFINE_NEONFMA_SPCONV(16, 1, false, )
+DEFINE_NEONFMA_SPCONV(32, 1, false, )
+DEFINE_NEONFMA_SPCONV(32, 1, true, _inorder)
+DEFINE_NEONFMA_SPCONV(8, 4, false, )
+DEFINE_NEONFMA_SPCONV(16, 4, false, )

@@ -54,6 +54,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include <isa/neon-inorder.h>
 #include <isa/neon.h>
 #include <sprig/spmm.h>
 
@@ -409,30 +410,6 @@ INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, s
 #define IO_STEP_A "x17"
 #define IO_STEP_B "x8"
 
-/* Vectors 4-7 of row `cur` into v20-v23 while vectors 0-3 (v16-v19) take their FMAs with lane
- * `lane` of weight register `wv`. */
-#define IO_ROW_LO(cur, wv, lane)                                   \
-  "ldr q20, [" cur ", #64]\n\t"                                    \
-  "fmla %[c0].4s, v16.4s, " wv ".s[" #lane "]\n\t"                 \
-  "ldr q21, [" cur ", #80]\n\t"                                    \
-  "fmla %[c1].4s, v17.4s, " wv ".s[" #lane "]\n\t"                 \
-  "ldr q22, [" cur ", #96]\n\t"                                    \
-  "fmla %[c2].4s, v18.4s, " wv ".s[" #lane "]\n\t"                 \
-  "ldr q23, [" cur ", #112]\n\t"                                   \
-  "fmla %[c3].4s, v19.4s, " wv ".s[" #lane "]\n\t"
-
-/* Vectors 0-3 of the next row `nxt` into v16-v19 while vectors 4-7 of the current row (v20-v23)
- * take their FMAs. */
-#define IO_ROW_HI(nxt, wv, lane)                                   \
-  "ldr q16, [" nxt "]\n\t"                                         \
-  "fmla %[c4].4s, v20.4s, " wv ".s[" #lane "]\n\t"                 \
-  "ldr q17, [" nxt ", #16]\n\t"                                    \
-  "fmla %[c5].4s, v21.4s, " wv ".s[" #lane "]\n\t"                 \
-  "ldr q18, [" nxt ", #32]\n\t"                                    \
-  "fmla %[c6].4s, v22.4s, " wv ".s[" #lane "]\n\t"                 \
-  "ldr q19, [" nxt ", #48]\n\t"                                    \
-  "fmla %[c7].4s, v23.4s, " wv ".s[" #lane "]\n\t"
-
 /* The step in bits [bit, bit + 8) of the word, sign-extended, into `reg`. */
 #define IO_STEP(reg, bit) "sbfx " reg ", " IO_WORD ", #" #bit ", #8\n\t"
 
@@ -465,20 +442,6 @@ INLINE void channel_32x1_pipelined(struct stream* s, uint32_t nnz, float* out, s
   IO_NEXT(r0, IO_STEP_B, n3)                                       \
   IO_ROW_HI(n0, wv, 3)
 
-/* The last group (rows r0..r3, weights wv): no successor to preload. */
-#define IO_LAST_GROUP(r0, r1, r2, r3, wv)                          \
-  IO_ROW_LO(r0, wv, 0)                                             \
-  IO_ROW_HI(r1, wv, 0)                                             \
-  IO_ROW_LO(r1, wv, 1)                                             \
-  IO_ROW_HI(r2, wv, 1)                                             \
-  IO_ROW_LO(r2, wv, 2)                                             \
-  IO_ROW_HI(r3, wv, 2)                                             \
-  IO_ROW_LO(r3, wv, 3)                                             \
-  "fmla %[c4].4s, v20.4s, " wv ".s[3]\n\t"                         \
-  "fmla %[c5].4s, v21.4s, " wv ".s[3]\n\t"                         \
-  "fmla %[c6].4s, v22.4s, " wv ".s[3]\n\t"                         \
-  "fmla %[c7].4s, v23.4s, " wv ".s[3]\n\t"
-
 /* Rows r1..r3 of the group starting at r0 and the row after it (n0), from its 4 steps at d. */
 #define IO_ROWS_OF_FIRST_GROUP(r0, r1, r2, r3, n0)                 \
   "ldr " IO_WORD_W ", [%[d]], #4\n\t"                              \
@@ -503,10 +466,7 @@ INLINE void groups_32x1_inorder(float32x4_t acc[8], const float** in, const floa
   __asm__ volatile(
       IO_ROWS_OF_FIRST_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, IO_B0)
       "ldr q24, [%[w]], #16\n\t"
-      "ldr q16, [%[a0]]\n\t"
-      "ldr q17, [%[a0], #16]\n\t"
-      "ldr q18, [%[a0], #32]\n\t"
-      "ldr q19, [%[a0], #48]\n\t"
+      IO_ROW_START("%[a0]")
       "cbz %[left], .Lsprig_io_last_a%=\n"
       ".Lsprig_io_loop%=:\n\t"
       IO_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, IO_B0, IO_B1, IO_B2, IO_B3, "v24", "q25", 0, 0)

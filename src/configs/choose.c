@@ -29,13 +29,27 @@ static size_t default_of(const struct sprig_ukernel_list* list, enum sprig_isa i
   return widest;
 }
 
+/* The in-order variant of kernel k (same ISA, MR, NR and prefetch flag), else k. The searches
+ * below never land on an in-order entry by themselves: they are never defaults and each follows
+ * the entries of its MR in the list, so the first-listed-wins searches pass them by. */
+static size_t inorder_variant_of(const struct sprig_ukernel_list* list, size_t k) {
+  const struct sprig_ukernel_traits d = list->traits(k);
+  for (size_t i = 0; i < list->count; i++) {
+    const struct sprig_ukernel_traits v = list->traits(i);
+    if (v.inorder && v.isa == d.isa && v.mr == d.mr && v.nr == d.nr && v.prefetch == d.prefetch) {
+      return i;
+    }
+  }
+  return k;
+}
+
 size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                             uint32_t nr) {
   for (size_t i = 0; i < sizeof(isa_preference) / sizeof(isa_preference[0]); i++) {
     if (sprig_isa_allowed(hardware, isa_preference[i])) {
       const size_t k = default_of(list, isa_preference[i], nr);
       if (k != SIZE_MAX) {
-        return k;
+        return hardware->inorder_cores ? inorder_variant_of(list, k) : k;
       }
     }
   }

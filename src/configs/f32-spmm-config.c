@@ -4,18 +4,18 @@
 
 static struct sprig_ukernel_traits spmm_traits(size_t i) {
   const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->prefetch, k->is_default};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->prefetch, k->is_default, k->inorder};
 }
 
 static struct sprig_ukernel_traits nmspmm_traits(size_t i) {
   const struct sprig_f32_nmspmm_ukernel* k = &sprig_f32_nmspmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, false, k->is_default};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, false, k->is_default, k->inorder};
 }
 
 /* Block-sparse matrix-vector kernels: MR 1, NR the block width. */
 static struct sprig_ukernel_traits bspmv_traits(size_t i) {
   const struct sprig_f32_bspmv_ukernel* k = &sprig_f32_bspmv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, k->block_width, false, k->is_default};
+  return (struct sprig_ukernel_traits){k->isa, 1, k->block_width, false, k->is_default, false};
 }
 
 static struct sprig_ukernel_list spmm_list(void) {
@@ -26,27 +26,10 @@ static struct sprig_ukernel_list nmspmm_list(void) {
   return (struct sprig_ukernel_list){sprig_f32_nmspmm_ukernel_count, nmspmm_traits};
 }
 
-/* The in-order variant of kernel k (same ISA, MR, NR and prefetch flag), else k. The generic
- * chooser never lands on an in-order entry by itself: they are never defaults and each follows
- * the entries of its MR in the list, so the first-listed-wins searches of the fit pass them by. */
-static size_t inorder_variant_of(size_t k) {
-  const struct sprig_f32_spmm_ukernel* d = &sprig_f32_spmm_ukernels[k];
-  for (size_t i = 0; i < sprig_f32_spmm_ukernel_count; i++) {
-    const struct sprig_f32_spmm_ukernel* v = &sprig_f32_spmm_ukernels[i];
-    if (v->inorder && v->isa == d->isa && v->mr == d->mr && v->nr == d->nr && v->prefetch == d->prefetch) {
-      return i;
-    }
-  }
-  return k;
-}
-
 const struct sprig_f32_spmm_ukernel* sprig_choose_f32_spmm_ukernel_nr(const struct sprig_hardware* hardware,
                                                                       uint32_t nr) {
   const struct sprig_ukernel_list list = spmm_list();
-  size_t k = sprig_choose_ukernel(hardware, &list, nr);
-  if (k != SIZE_MAX && hardware->inorder_cores) {
-    k = inorder_variant_of(k);
-  }
+  const size_t k = sprig_choose_ukernel(hardware, &list, nr);
   return k == SIZE_MAX ? NULL : &sprig_f32_spmm_ukernels[k];
 }
 

@@ -16,7 +16,7 @@ const size_t sprig_qs8_sellmv_ukernel_count =
 /* Every kernel counts as MR = NR = 1 here: one default per ISA, whatever its slice height. */
 static struct sprig_ukernel_traits qs8_sellmv_traits(size_t i) {
   const struct sprig_qs8_sellmv_ukernel* k = &sprig_qs8_sellmv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default};
+  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default, false};
 }
 
 const struct sprig_qs8_sellmv_ukernel* sprig_choose_qs8_sellmv_ukernel(const struct sprig_hardware* hardware) {

@@ -27,6 +27,9 @@ struct sprig_ukernel_traits {
    * kernels/f32-spmm/list.inc). */
   bool prefetch;
   bool is_default;
+  /* A variant for in-order cores (an _INORDER entry of the family's list.inc): never chosen by
+   * itself, only in place of the default of its ISA, MR and NR. */
+  bool inorder;
 };
 
 struct sprig_ukernel_list {
@@ -36,7 +39,8 @@ struct sprig_ukernel_list {
 
 /* Index of the default kernel with `nr` of the best allowed ISA (preference: avx512f, avx2, sse2,
  * neonfma, wasmsimd, scalar), or SIZE_MAX. Per (ISA, NR) the listed default, else the
- * widest MR. */
+ * widest MR; when most cores are in-order (hardware->inorder_cores), that kernel's in-order
+ * variant where the list has one. */
 size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                             uint32_t nr);
 

@@ -47,6 +47,8 @@ struct sprig_f32_nmspmm_ukernel {
   uint32_t mr;
   uint32_t nr;
   bool is_default;
+  /* A variant for in-order cores (an _INORDER entry of kernels/f32-nmspmm/list.inc). */
+  bool inorder;
 };
 
 extern const struct sprig_f32_nmspmm_ukernel sprig_f32_nmspmm_ukernels[];

@@ -50,6 +50,8 @@ struct sprig_f32_spconv_ukernel {
   uint32_t mr;
   uint32_t nr;
   bool is_default;
+  /* A variant for in-order cores (an _INORDER entry of kernels/f32-spconv/list.inc). */
+  bool inorder;
 };
 
 /* Every kernel of this build, in list order (kernels/f32-spconv/list.inc). */
