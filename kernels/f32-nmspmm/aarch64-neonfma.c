@@ -28,7 +28,7 @@
  *   a single ldr q issued 4 FMAs before its fmla), the 4 rows of the next trip formed during the
  *   current one: one ldr w of its 4 index bytes, one add that moves slot k's byte by (k / n) * m
  *   (its run's offset in rows from the trip's first run), 4 ubfx and 4 madd from the trip's run
- *   base, one add of the base; two trips per loop, one set of 8 accumulators. [150 instructions
+ *   base, one add of the base; two trips per loop, one set of 8 accumulators. [158 instructions
  *   per 8 slots: 64 fmla, 64 ldr q, 2 ldr q of weights, 2 ldr w of indices, 2 add, 8 ubfx, 8
  *   madd, 2 base adds, 2 subs, 2 add, 2 branches.] Other n take the C loop.
  *
@@ -306,22 +306,13 @@ INLINE void trips_32x1_inorder(float32x4_t acc[8], const float** w, const uint8_
       NI_ROWS_OF_FIRST_TRIP(NI_A0, NI_A1, NI_A2, NI_A3)
       "ldr q24, [%[w]], #16\n\t"
       IO_ROW_START(NI_A0)
-      "cbz %[left], .Lsprig_ni_last_a%=\n"
-      ".Lsprig_ni_loop%=:\n\t"
-      NI_TRIP(NI_A0, NI_A1, NI_A2, NI_A3, NI_B0, NI_B1, NI_B2, NI_B3, "v24", "q25", 0, 0)
-      "b.eq .Lsprig_ni_last_b%=\n\t"
-      NI_TRIP(NI_B0, NI_B1, NI_B2, NI_B3, NI_A0, NI_A1, NI_A2, NI_A3, "v25", "q24", 4, 16)
-      "add %[ix], %[ix], #8\n\t"
-      "add %[w], %[w], #32\n\t"
-      "b.ne .Lsprig_ni_loop%=\n"
-      ".Lsprig_ni_last_a%=:\n\t"
-      IO_LAST_GROUP(NI_A0, NI_A1, NI_A2, NI_A3, "v24")
-      "b .Lsprig_ni_done%=\n"
-      ".Lsprig_ni_last_b%=:\n\t"
-      "add %[ix], %[ix], #4\n\t"
-      "add %[w], %[w], #16\n\t"
-      IO_LAST_GROUP(NI_B0, NI_B1, NI_B2, NI_B3, "v25")
-      ".Lsprig_ni_done%=:\n\t"
+      IO_GROUP_LOOP(
+          NI_TRIP(NI_A0, NI_A1, NI_A2, NI_A3, NI_B0, NI_B1, NI_B2, NI_B3, "v24", "q25", 0, 0),
+          NI_TRIP(NI_B0, NI_B1, NI_B2, NI_B3, NI_A0, NI_A1, NI_A2, NI_A3, "v25", "q24", 4, 16),
+          "add %[ix], %[ix], #8\n\t" "add %[w], %[w], #32\n\t",
+          "add %[ix], %[ix], #4\n\t" "add %[w], %[w], #16\n\t",
+          IO_LAST_GROUP(NI_A0, NI_A1, NI_A2, NI_A3, "v24"),
+          IO_LAST_GROUP(NI_B0, NI_B1, NI_B2, NI_B3, "v25"))
       : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
         [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [ix] "+r"(ip), [base] "+r"(b), [left] "+r"(left)
       : [runs] "r"(runs), [step] "r"(step), [rs] "r"(rs)

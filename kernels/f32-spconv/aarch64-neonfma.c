@@ -19,7 +19,7 @@
  *         single ldr q issued 4 FMAs before its fmla), the 4 rows of the next group of stored
  *         values formed during the current group (2 ldpsw of offsets, 4 add), two groups per
  *         trip, one set of 8 accumulators (a row takes 8 cycles on one load pipe, more than the
- *         FMA latency). [146 instructions per 8 stored values: 64 fmla, 64 ldr q, 2 ldr q of
+ *         FMA latency). [148 instructions per 8 stored values: 64 fmla, 64 ldr q, 2 ldr q of
  *         weights, 4 ldpsw, 8 add of rows, 2 subs, 2 add, 2 branches.]
  *   MRx4  per stored offset (a block of 4 channels shares it): V input vector loads feed 4V
  *         fmla by lane, one ldr q of the 4 weights. 4V accumulators, so MR <= 16.
@@ -287,22 +287,13 @@ INLINE void groups_32x1_inorder(float32x4_t acc[8], const char* in, const float*
       "add %[o], %[o], #16\n\t"
       "ldr q24, [%[w]], #16\n\t"
       IO_ROW_START(SC_A0)
-      "cbz %[left], .Lsprig_sc_last_a%=\n"
-      ".Lsprig_sc_loop%=:\n\t"
-      SC_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, SC_B0, SC_B1, SC_B2, SC_B3, "v24", "q25", 0, 8, 0)
-      "b.eq .Lsprig_sc_last_b%=\n\t"
-      SC_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, SC_A0, SC_A1, SC_A2, SC_A3, "v25", "q24", 16, 24, 16)
-      "add %[o], %[o], #32\n\t"
-      "add %[w], %[w], #32\n\t"
-      "b.ne .Lsprig_sc_loop%=\n"
-      ".Lsprig_sc_last_a%=:\n\t"
-      IO_LAST_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, "v24")
-      "b .Lsprig_sc_done%=\n"
-      ".Lsprig_sc_last_b%=:\n\t"
-      "add %[o], %[o], #16\n\t"
-      "add %[w], %[w], #16\n\t"
-      IO_LAST_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, "v25")
-      ".Lsprig_sc_done%=:\n\t"
+      IO_GROUP_LOOP(
+          SC_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, SC_B0, SC_B1, SC_B2, SC_B3, "v24", "q25", 0, 8, 0),
+          SC_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, SC_A0, SC_A1, SC_A2, SC_A3, "v25", "q24", 16, 24, 16),
+          "add %[o], %[o], #32\n\t" "add %[w], %[w], #32\n\t",
+          "add %[o], %[o], #16\n\t" "add %[w], %[w], #16\n\t",
+          IO_LAST_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, "v24"),
+          IO_LAST_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, "v25"))
       : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
         [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
       : [in] "r"(in)

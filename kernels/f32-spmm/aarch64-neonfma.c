@@ -467,23 +467,13 @@ INLINE void groups_32x1_inorder(float32x4_t acc[8], const float** in, const floa
       IO_ROWS_OF_FIRST_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, IO_B0)
       "ldr q24, [%[w]], #16\n\t"
       IO_ROW_START("%[a0]")
-      "cbz %[left], .Lsprig_io_last_a%=\n"
-      ".Lsprig_io_loop%=:\n\t"
-      IO_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, IO_B0, IO_B1, IO_B2, IO_B3, "v24", "q25", 0, 0)
-      "b.eq .Lsprig_io_last_b%=\n\t"
-      IO_GROUP(IO_B0, IO_B1, IO_B2, IO_B3, "%[a0]", IO_A1, IO_A2, IO_A3, "v25", "q24", 4, 16)
-      "add %[d], %[d], #8\n\t"
-      "add %[w], %[w], #32\n\t"
-      "b.ne .Lsprig_io_loop%=\n"
-      ".Lsprig_io_last_a%=:\n\t"
-      IO_LAST_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, "v24")
-      "mov %[a0], " IO_B0 "\n\t"
-      "b .Lsprig_io_done%=\n"
-      ".Lsprig_io_last_b%=:\n\t"
-      "add %[d], %[d], #4\n\t"
-      "add %[w], %[w], #16\n\t"
-      IO_LAST_GROUP(IO_B0, IO_B1, IO_B2, IO_B3, "v25")
-      ".Lsprig_io_done%=:\n\t"
+      IO_GROUP_LOOP(
+          IO_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, IO_B0, IO_B1, IO_B2, IO_B3, "v24", "q25", 0, 0),
+          IO_GROUP(IO_B0, IO_B1, IO_B2, IO_B3, "%[a0]", IO_A1, IO_A2, IO_A3, "v25", "q24", 4, 16),
+          "add %[d], %[d], #8\n\t" "add %[w], %[w], #32\n\t",
+          "add %[d], %[d], #4\n\t" "add %[w], %[w], #16\n\t",
+          IO_LAST_GROUP("%[a0]", IO_A1, IO_A2, IO_A3, "v24") "mov %[a0], " IO_B0 "\n\t",
+          IO_LAST_GROUP(IO_B0, IO_B1, IO_B2, IO_B3, "v25"))
       : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
         [c6] "+w"(c6), [c7] "+w"(c7), [a0] "+r"(a0), [w] "+r"(wp), [d] "+r"(dp), [left] "+r"(left)
       : [rs] "r"(rs)

@@ -57,4 +57,26 @@
   "fmla %[c6].4s, v22.4s, " wv ".s[3]\n\t"                         \
   "fmla %[c7].4s, v23.4s, " wv ".s[3]\n\t"
 
+/* The loop over groups, two per trip, the row and weight registers swapping roles between them:
+ * `group_ab` (the group in the A registers, preparing its successor in B) and `group_ba` each
+ * decrement %[left] (the groups after the current one) and set the flags; `trip_advance` moves
+ * the stream pointers past the trip's two groups, `half_advance` past one group; `last_a` /
+ * `last_b` run the final group without preload. Enter with the first group prepared in A and
+ * %[left] = groups - 1. */
+#define IO_GROUP_LOOP(group_ab, group_ba, trip_advance, half_advance, last_a, last_b) \
+  "cbz %[left], .Lsprig_io_last_a%=\n"                               \
+  ".Lsprig_io_loop%=:\n\t"                                          \
+  group_ab                                                           \
+  "b.eq .Lsprig_io_last_b%=\n\t"                                    \
+  group_ba                                                           \
+  trip_advance                                                       \
+  "b.ne .Lsprig_io_loop%=\n"                                         \
+  ".Lsprig_io_last_a%=:\n\t"                                        \
+  last_a                                                             \
+  "b .Lsprig_io_done%=\n"                                            \
+  ".Lsprig_io_last_b%=:\n\t"                                        \
+  half_advance                                                       \
+  last_b                                                             \
+  ".Lsprig_io_done%=:\n\t"
+
 #endif /* SPRIG_ISA_NEON_INORDER_H */
