@@ -6,31 +6,34 @@
  * Counts per trip of 4 weights, from objdump of GCC 12 -O3 (clang 14 in braces where it differs):
  *
  *   n == 2 (2:4, 2:8, ...)  two runs per trip; + 2 run-base adds, 1 index-pointer add, subs, b.
- *       32x1: 63 = 32 fmla + 15 ldp q + 2 ldr q (32 vectors) + 1 ldr q + 4 ldrb + 4 madd + 5
- *             {62: 16 ldp q}.  16x1: 38 = 16 fmla + 8 ldp q + 1 ldr q + 4 + 4 + 5.
+ *       16x1: 38 = 16 fmla + 8 ldp q + 1 ldr q + 4 ldrb + 4 madd + 5.
  *       8x1:  26 = 8 fmla + 4 ldp q + 1 ldr q + 4 + 4 + 5.
- *   n == 1 (1:2, 1:4, ...)  four runs per trip; 2 more run-base adds: 32x1 66 {64}, 16x1 40,
- *       8x1 28.
+ *   n == 1 (1:2, 1:4, ...)  four runs per trip; 2 more run-base adds: 16x1 40, 8x1 28.
+ *   n == 1, 2 at 32x1: the assembly loop below.
  *   other n: run by run, 4 weights per trip while 4 are left in the run (32x1 61, 16x1 36 {37},
  *       8x1 24 {25}), then a pair, then a single (branches on n % 4, the same for the whole call).
  *   That is the CSR kernel's mix (kernels/f32-spmm: 32x1 62, 16x1 38, 8x1 26 per 4 nonzeros):
  *   the index byte + madd replaces the delta load + add. Limit: load bandwidth at MR = 32 and 16,
  *   every FMA needs its own input vector (V + 1/4 vector loads per V FMAs). MR = 32 and 16 keep
  *   two accumulator sets (the even and the odd slots of a trip: 16 / 8 FMA chains, enough for
- *   4 FMA pipes of latency 4), added before each store; in the 32-pixel tile an empty asm between
- *   rows keeps GCC from hoisting every load and spilling. MR = 8 keeps 2 accumulators, so FMA
+ *   4 FMA pipes of latency 4), added before each store; in the 32-pixel tile's C loop (other n)
+ *   an empty asm between rows keeps GCC from hoisting every load and spilling. MR = 8 keeps 2 accumulators, so FMA
  *   latency bounds it (it is a remainder tile). Nothing in a tile function spills: its only
  *   stack accesses save and restore callee-saved registers (GCC: x19-x24, x19-x27 in the 1-pixel
  *   tile, and d8-d11 in the 32-pixel tile).
  *
- * 32x1_inorder (n == 1 or 2; chosen by src/configs when most cores are Cortex-A53 / A55 / A510
- *   class): the trips run in the assembly loop of kernels/isa/neon-inorder.h (every input vector
- *   a single ldr q issued 4 FMAs before its fmla), the 4 rows of the next trip formed during the
- *   current one: one ldr w of its 4 index bytes, one add that moves slot k's byte by (k / n) * m
- *   (its run's offset in rows from the trip's first run), 4 ubfx and 4 madd from the trip's run
- *   base, one add of the base; two trips per loop, one set of 8 accumulators. [158 instructions
- *   per 8 slots: 64 fmla, 64 ldr q, 2 ldr q of weights, 2 ldr w of indices, 2 add, 8 ubfx, 8
- *   madd, 2 base adds, 2 subs, 2 add, 2 branches.] Other n take the C loop.
+ * 32x1, n == 1 or 2: the trips run in an assembly loop (kernels/isa/neon-row32.h), the 4 rows of
+ *   the next trip formed during the current one: one ldr w of its 4 index bytes, one add that
+ *   moves slot k's byte by (k / n) * m (its run's offset in rows from the trip's first run), 4
+ *   ubfx and 4 madd from the trip's run base (no chain), one add of the base; two trips per loop.
+ *   The default (`paired` rows: vectors 0-1 and 4-5 of a row as one ldp q each) keeps two
+ *   accumulator sets, the odd slots' in v8-v15 inside the asm (30 operands at most), added at
+ *   the end. [142 instructions per 8 slots: 64 fmla, 32 ldr q + 16 ldp q, 2 ldr q of weights,
+ *   2 ldr w of indices, 2 add, 8 ubfx, 8 madd, 2 base adds, 2 subs, 2 add, 2 branches.]
+ * 32x1_inorder (chosen by src/configs when most cores are Cortex-A53 / A55 / A510 class): the
+ *   same loop with every input vector a single ldr q issued 4 FMAs before its fmla and one set of
+ *   8 accumulators. [158 instructions per 8 slots: 64 ldr q instead of 32 + 16 ldp q.] Other n
+ *   take the C loop in both.
  *
  * K-blocking: every channel of a tile re-reads the tile's input rows (MR * 4 bytes each, in
  * random order within a run), so at large K they would fall out of L1 (phone L1d is 32-64 KiB;
@@ -53,7 +56,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <isa/neon-inorder.h>
+#include <isa/neon-row32.h>
 #include <isa/neon.h>
 #include <sprig/nmspmm.h>
 
@@ -228,7 +231,7 @@ INLINE void fma1(size_t mr, struct acc* a, const float* w, const float* r0) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * The in-order trip loop (mr == 32, n == 1 or 2). Rows of the two trips in flight, the word of 4
+ * The 32x1 trip loops (n == 1 or 2). Rows of the two trips in flight, the word of 4
  * index bytes and two extracted indices (all caller-saved registers, so clobbering them costs no
  * save).
  */
@@ -269,55 +272,71 @@ INLINE void fma1(size_t mr, struct acc* a, const float* w, const float* r0) {
  * ix + ioff) and weights (at w + woff, into `wn`) are loaded and its rows n0..n3 formed between
  * the FMAs, each madd well after its ubfx. The loop counter is decremented early so that the
  * branch after the trip finds its flags set. */
-#define NI_TRIP(r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, ioff, woff)   \
-  IO_ROW_LO(r0, wv, 0)                                             \
+#define NI_TRIP(style, odd, r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, ioff, woff) \
+  IO_ROW_LO_X(style, c, r0, wv, 0)                                 \
   "ldr " NI_WORD_W ", [%[ix], #" #ioff "]\n\t"                     \
   "subs %[left], %[left], #1\n\t"                                  \
-  IO_ROW_HI(r1, wv, 0)                                             \
+  IO_ROW_HI_X(style, c, r1, wv, 0)                                 \
   "ldr " wn ", [%[w], #" #woff "]\n\t"                             \
-  IO_ROW_LO(r1, wv, 1)                                             \
+  IO_ROW_LO_X(style, odd, r1, wv, 1)                               \
   "add " NI_WORD_W ", " NI_WORD_W ", %w[runs]\n\t"                 \
   NI_INDEX(NI_IDX_A, 0)                                            \
-  IO_ROW_HI(r2, wv, 1)                                             \
+  IO_ROW_HI_X(style, odd, r2, wv, 1)                               \
   NI_ROW(n0, NI_IDX_A)                                             \
   NI_INDEX(NI_IDX_B, 8)                                            \
-  IO_ROW_LO(r2, wv, 2)                                             \
+  IO_ROW_LO_X(style, c, r2, wv, 2)                                 \
   NI_ROW(n1, NI_IDX_B)                                             \
   NI_INDEX(NI_IDX_A, 16)                                           \
-  IO_ROW_HI(r3, wv, 2)                                             \
+  IO_ROW_HI_X(style, c, r3, wv, 2)                                 \
   NI_ROW(n2, NI_IDX_A)                                             \
   NI_INDEX(NI_IDX_B, 24)                                           \
-  IO_ROW_LO(r3, wv, 3)                                             \
+  IO_ROW_LO_X(style, odd, r3, wv, 3)                               \
   NI_ROW(n3, NI_IDX_B)                                             \
   "add %[base], %[base], %[step]\n\t"                              \
-  IO_ROW_HI(n0, wv, 3)
+  IO_ROW_HI_X(style, odd, n0, wv, 3)
 
-/* acc[0..8) += the `trips` trips (>= 1) of 4 slots at *w / *ix from run base *base on; all three
- * move past them. `runs` moves index byte k by (k / n) * m, `step` is the bytes of 4 / n runs. */
-INLINE void trips_32x1_inorder(float32x4_t acc[8], const float** w, const uint8_t** ix, uintptr_t* base,
-                               size_t trips, uint32_t runs, size_t step, size_t rs) {
+/* The whole loop over `left + 1` trips at w / ix from run base `base` (all three advanced past
+ * them); slots 0 and 2 of a trip go into set c, 1 and 3 into set `odd`. */
+#define NI_LOOP(style, odd)                                                                               \
+  NI_ROWS_OF_FIRST_TRIP(NI_A0, NI_A1, NI_A2, NI_A3)                                                       \
+  "ldr q24, [%[w]], #16\n\t"                                                                              \
+  IO_ROW_START(NI_A0)                                                                                     \
+  IO_GROUP_LOOP(                                                                                          \
+      NI_TRIP(style, odd, NI_A0, NI_A1, NI_A2, NI_A3, NI_B0, NI_B1, NI_B2, NI_B3, "v24", "q25", 0, 0),     \
+      NI_TRIP(style, odd, NI_B0, NI_B1, NI_B2, NI_B3, NI_A0, NI_A1, NI_A2, NI_A3, "v25", "q24", 4, 16),    \
+      "add %[ix], %[ix], #8\n\t" "add %[w], %[w], #32\n\t",                                            \
+      "add %[ix], %[ix], #4\n\t" "add %[w], %[w], #16\n\t",                                            \
+      IO_LAST_GROUP_X(style, odd, NI_A0, NI_A1, NI_A2, NI_A3, "v24"),                                    \
+      IO_LAST_GROUP_X(style, odd, NI_B0, NI_B1, NI_B2, NI_B3, "v25"))
+
+#define NI_CLOBBERS                                                                                        \
+  "cc", "memory", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "v16", "v17", \
+      "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25"
+
+/* acc[0..8) += the `trips` trips (>= 1) of 4 slots at *w / *ix from run base *base on (with
+ * `two_sets`, the odd slots summed apart in v8-v15 and added at the end); all three move past
+ * them. `runs` moves index byte k by (k / n) * m, `step` is the bytes of 4 / n runs. */
+INLINE void trips_32x1(bool two_sets, float32x4_t acc[8], const float** w, const uint8_t** ix, uintptr_t* base,
+                       size_t trips, uint32_t runs, size_t step, size_t rs) {
   float32x4_t c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
   float32x4_t c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
   const float* wp = *w;
   const uint8_t* ip = *ix;
   uintptr_t b = *base;
   size_t left = trips - 1; /* trips that follow the current one */
-  __asm__ volatile(
-      NI_ROWS_OF_FIRST_TRIP(NI_A0, NI_A1, NI_A2, NI_A3)
-      "ldr q24, [%[w]], #16\n\t"
-      IO_ROW_START(NI_A0)
-      IO_GROUP_LOOP(
-          NI_TRIP(NI_A0, NI_A1, NI_A2, NI_A3, NI_B0, NI_B1, NI_B2, NI_B3, "v24", "q25", 0, 0),
-          NI_TRIP(NI_B0, NI_B1, NI_B2, NI_B3, NI_A0, NI_A1, NI_A2, NI_A3, "v25", "q24", 4, 16),
-          "add %[ix], %[ix], #8\n\t" "add %[w], %[w], #32\n\t",
-          "add %[ix], %[ix], #4\n\t" "add %[w], %[w], #16\n\t",
-          IO_LAST_GROUP(NI_A0, NI_A1, NI_A2, NI_A3, "v24"),
-          IO_LAST_GROUP(NI_B0, NI_B1, NI_B2, NI_B3, "v25"))
-      : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
-        [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [ix] "+r"(ip), [base] "+r"(b), [left] "+r"(left)
-      : [runs] "r"(runs), [step] "r"(step), [rs] "r"(rs)
-      : "cc", "memory", "x7", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "x16", "x17", "v16", "v17",
-        "v18", "v19", "v20", "v21", "v22", "v23", "v24", "v25");
+  if (two_sets) {
+    __asm__ volatile(IO_ZERO_D NI_LOOP(paired, d) IO_ADD_D
+                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [ix] "+r"(ip), [base] "+r"(b), [left] "+r"(left)
+                     : [runs] "r"(runs), [step] "r"(step), [rs] "r"(rs)
+                     : NI_CLOBBERS, IO_D_CLOBBERS);
+  } else {
+    __asm__ volatile(NI_LOOP(single, c)
+                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [ix] "+r"(ip), [base] "+r"(b), [left] "+r"(left)
+                     : [runs] "r"(runs), [step] "r"(step), [rs] "r"(rs)
+                     : NI_CLOBBERS);
+  }
   acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3;
   acc[4] = c4, acc[5] = c5, acc[6] = c6, acc[7] = c7;
   *w = wp;
@@ -326,7 +345,7 @@ INLINE void trips_32x1_inorder(float32x4_t acc[8], const float** w, const uint8_
 }
 
 /* The word that moves index byte k of a trip by (k / nn) * m (at most 3 * 16 + 15: still a byte). */
-INLINE uint32_t inorder_runs_word(size_t nn, size_t m) {
+INLINE uint32_t runs_word(size_t nn, size_t m) {
   uint32_t word = 0;
   for (uint32_t k = 0; k < 4; k++) {
     word |= (uint32_t) ((k / nn) * m) << (8 * k);
@@ -336,7 +355,8 @@ INLINE uint32_t inorder_runs_word(size_t nn, size_t m) {
 
 /* `groups` runs from `base` on, n == nn, 1 or 2 (a constant): 4 weights per trip from 4 / nn
  * consecutive runs (slot k of a trip is in run k / nn), then the 0 to 3 weights of the runs left.
- * `inorder` (mr == 32): the trips take the in-order loop, into the first accumulator set. */
+ * At mr == 32 the trips take the assembly loop (`inorder`: its in-order flavour), into the first
+ * accumulator set. */
 INLINE void short_runs(size_t mr, size_t nn, bool inorder, struct acc* a, const struct layout* l, size_t groups,
                        struct stream st, uintptr_t base) {
   const size_t rs = l->row_stride;
@@ -345,8 +365,8 @@ INLINE void short_runs(size_t mr, size_t nn, bool inorder, struct acc* a, const 
   const float* w = st.weights;
   const uint8_t* ix = st.indices;
   size_t t = groups / runs_per_trip;
-  if (mr == 32 && inorder && t != 0) {
-    trips_32x1_inorder(a->q, &w, &ix, &base, t, inorder_runs_word(nn, l->m), runs_per_trip * gs, rs);
+  if (mr == 32 && t != 0) {
+    trips_32x1(!inorder, a->q, &w, &ix, &base, t, runs_word(nn, l->m), runs_per_trip * gs, rs);
     t = 0;
   }
   for (; t != 0; t--) {

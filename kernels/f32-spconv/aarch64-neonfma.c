@@ -2,25 +2,25 @@
  * aarch64 NEON+FMA f32 sparse direct convolution (src/sprig/spconv.h; ISA tag neonfma), with
  * V = MR / 4 vectors of 4 pixels:
  *
- *   MRx1  per stored value: 1 ldrsw of its byte offset, 1 add (input + offset; folded into the
- *         load as [input, offset, sxtw] when V = 1), V input vector loads (ldp q pairs), V fmla
- *         by lane, 1/4 ldr q of weights (4 weights per load, used by lane: no broadcast).
+ *   MRx1  (MR < 32) per stored value: 1 ldrsw of its byte offset, 1 add (input + offset; folded
+ *         into the load as [input, offset, sxtw] when V = 1), V input vector loads (ldp q pairs),
+ *         V fmla by lane, 1/4 ldr q of weights (4 weights per load, used by lane: no broadcast).
  *         Nothing carries from one stored value to the next but the accumulators, so the loads
  *         of value j + 1 can issue before the FMAs of value j. Tiles keep 2 accumulator sets
  *         (4 below 16 pixels; value j feeds set j % S) to hide the FMA latency; the sets are
- *         added once per channel. In the 32-pixel tile the 4 values' input addresses are formed
- *         first and an empty asm between values keeps GCC from hoisting every load and spilling
- *         the 16 accumulators. Limit: load bandwidth, V + 1/4 vector loads per V FMAs.
- *         [GCC 12 -O3, objdump, 32x1: 63 instructions per 4 stored values: 32 fmla, 33 vectors
- *         in 12 ldp q + 8 ldr q + 1 ldr q of weights, 1 ldpsw + 2 ldrsw of offsets, 4 add,
- *         add + cmp + b.ne.]
+ *         added once per channel. Limit: load bandwidth, V + 1/4 vector loads per V FMAs.
+ *   32x1  the groups of 4 stored values run in an assembly loop (kernels/isa/neon-row32.h):
+ *         the 4 rows of the next group formed during the current group (2 ldpsw of offsets,
+ *         4 add), two groups per trip. The default (`paired` rows: vectors 0-1 and 4-5 of a row
+ *         as one ldp q each) keeps two accumulator sets, even and odd values, the odd set in
+ *         v8-v15 inside the asm (30 operands at most) and added at the end; the pair and single
+ *         left run in C. [132 instructions per 8 stored values: 64 fmla, 32 ldr q + 16 ldp q,
+ *         2 ldr q of weights, 4 ldpsw, 8 add of rows, 2 subs, 2 add, 2 branches.]
  *   32x1_inorder  for in-order cores (chosen by src/configs when most cores are Cortex-A53 / A55
- *         / A510 class): the assembly loop of kernels/isa/neon-inorder.h (every input vector a
- *         single ldr q issued 4 FMAs before its fmla), the 4 rows of the next group of stored
- *         values formed during the current group (2 ldpsw of offsets, 4 add), two groups per
- *         trip, one set of 8 accumulators (a row takes 8 cycles on one load pipe, more than the
- *         FMA latency). [148 instructions per 8 stored values: 64 fmla, 64 ldr q, 2 ldr q of
- *         weights, 4 ldpsw, 8 add of rows, 2 subs, 2 add, 2 branches.]
+ *         / A510 class): the same loop with every input vector a single ldr q issued 4 FMAs
+ *         before its fmla and one set of 8 accumulators (a row takes 8 cycles on one load pipe,
+ *         more than the FMA latency). [148 instructions per 8 stored values: 64 fmla, 64 ldr q,
+ *         2 ldr q of weights, 4 ldpsw, 8 add of rows, 2 subs, 2 add, 2 branches.]
  *   MRx4  per stored offset (a block of 4 channels shares it): V input vector loads feed 4V
  *         fmla by lane, one ldr q of the 4 weights. 4V accumulators, so MR <= 16.
  *         [16x4: 24 instructions per column: 16 fmla, ldrsw, ldr q weights, ldr q + ldp q + ldr q
@@ -38,7 +38,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include <isa/neon-inorder.h>
+#include <isa/neon-row32.h>
 #include <isa/neon.h>
 #include <sprig/spconv.h>
 
@@ -90,15 +90,6 @@ struct stream {
 /* Accumulator sets for a tile of nv vectors: enough independent FMA chains to cover latency. */
 #define X1_SETS(nv) ((nv) >= 4 ? 2 : 4)
 
-/* In tiles of 8 vectors, keeps the compiler from moving the next stored value's loads above this
- * point (no instruction): GCC otherwise hoists them all and spills accumulators. */
-#define WIDE_ROW_FENCE(nv)                   \
-  do {                                       \
-    if ((nv) >= 8) {                         \
-      __asm__ volatile("" ::: "memory");     \
-    }                                        \
-  } while (0)
-
 /* mr >= 4 pixels (nv = mr / 4 vectors) of one channel. */
 INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const size_t sets = X1_SETS(nv);
@@ -122,13 +113,9 @@ INLINE void channel_x1_q(size_t nv, struct stream* s, uint32_t nnz, float* out, 
     const float* r2 = at(in, o[2]);
     const float* r3 = at(in, o[3]);
     FMA_ROW_Q(acc[0], r0, nv, vw, 0);
-    WIDE_ROW_FENCE(nv);
     FMA_ROW_Q(acc[1 % sets], r1, nv, vw, 1);
-    WIDE_ROW_FENCE(nv);
     FMA_ROW_Q(acc[2 % sets], r2, nv, vw, 2);
-    WIDE_ROW_FENCE(nv);
     FMA_ROW_Q(acc[3 % sets], r3, nv, vw, 3);
-    WIDE_ROW_FENCE(nv);
     o += 4;
   }
   if (nnz >= 2) {
@@ -230,8 +217,10 @@ INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clam
 }
 
 /* ---------------------------------------------------------------------------------------------
- * 32x1 for in-order cores. Rows of the two groups of 4 stored values in flight (all caller-saved
- * registers, so clobbering them costs no save).
+ * The 32x1 tile's assembly loops (kernels/isa/neon-row32.h): `paired` with two accumulator sets
+ * (even and odd values) for out-of-order cores, `single` with one set for in-order cores. Rows of
+ * the two groups of 4 stored values in flight (all caller-saved registers, so clobbering them
+ * costs no save).
  */
 #define SC_A0 "x8"
 #define SC_A1 "x9"
@@ -253,61 +242,77 @@ INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clam
 
 /* The group in rows r0..r3 with weights `wv` and a successor: the successor's offsets (at o + off,
  * o + off2) and weights (at w + woff, into `wn`) are loaded and its rows n0..n3 formed between
- * the FMAs, the adds well after their loads. The loop counter is decremented early so that the
- * branch after the group finds its flags set. */
-#define SC_GROUP(r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, off, off2, woff) \
-  IO_ROW_LO(r0, wv, 0)                                             \
+ * the FMAs, the adds well after their loads. Values 0 and 2 go into set c, 1 and 3 into set
+ * `odd`. The loop counter is decremented early so that the branch after the group finds its
+ * flags set. */
+#define SC_GROUP(style, odd, r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, off, off2, woff) \
+  IO_ROW_LO_X(style, c, r0, wv, 0)                               \
   "ldpsw " n0 ", " n1 ", [%[o], #" #off "]\n\t"                    \
   "subs %[left], %[left], #1\n\t"                                  \
-  IO_ROW_HI(r1, wv, 0)                                             \
+  IO_ROW_HI_X(style, c, r1, wv, 0)                               \
   "ldr " wn ", [%[w], #" #woff "]\n\t"                             \
-  IO_ROW_LO(r1, wv, 1)                                             \
+  IO_ROW_LO_X(style, odd, r1, wv, 1)                               \
   "ldpsw " n2 ", " n3 ", [%[o], #" #off2 "]\n\t"                   \
-  IO_ROW_HI(r2, wv, 1)                                             \
+  IO_ROW_HI_X(style, odd, r2, wv, 1)                               \
   "add " n0 ", " n0 ", %[in]\n\t"                                  \
   "add " n1 ", " n1 ", %[in]\n\t"                                  \
-  IO_ROW_LO(r2, wv, 2)                                             \
+  IO_ROW_LO_X(style, c, r2, wv, 2)                               \
   "add " n2 ", " n2 ", %[in]\n\t"                                  \
   "add " n3 ", " n3 ", %[in]\n\t"                                  \
-  IO_ROW_HI(r3, wv, 2)                                             \
-  IO_ROW_LO(r3, wv, 3)                                             \
-  IO_ROW_HI(n0, wv, 3)
+  IO_ROW_HI_X(style, c, r3, wv, 2)                               \
+  IO_ROW_LO_X(style, odd, r3, wv, 3)                               \
+  IO_ROW_HI_X(style, odd, n0, wv, 3)
 
-/* acc[0..8) += the 4 * groups stored values at *w / *o (groups >= 1) on the tile's input `in`;
- * *w and *o move past them. */
-INLINE void groups_32x1_inorder(float32x4_t acc[8], const char* in, const float** w, const int32_t** o,
-                                size_t groups) {
+/* The whole loop over `left + 1` groups at w / o (both advanced past them). */
+#define SC_LOOP(style, odd)                                                                            \
+  SC_ROWS(SC_A0, SC_A1, SC_A2, SC_A3, 0, 8)                                                            \
+  "add %[o], %[o], #16\n\t"                                                                            \
+  "ldr q24, [%[w]], #16\n\t"                                                                           \
+  IO_ROW_START(SC_A0)                                                                                  \
+  IO_GROUP_LOOP(                                                                                       \
+      SC_GROUP(style, odd, SC_A0, SC_A1, SC_A2, SC_A3, SC_B0, SC_B1, SC_B2, SC_B3, "v24", "q25", 0, 8, 0), \
+      SC_GROUP(style, odd, SC_B0, SC_B1, SC_B2, SC_B3, SC_A0, SC_A1, SC_A2, SC_A3, "v25", "q24", 16, 24, 16), \
+      "add %[o], %[o], #32\n\t" "add %[w], %[w], #32\n\t",                                            \
+      "add %[o], %[o], #16\n\t" "add %[w], %[w], #16\n\t",                                            \
+      IO_LAST_GROUP_X(style, odd, SC_A0, SC_A1, SC_A2, SC_A3, "v24"),                                 \
+      IO_LAST_GROUP_X(style, odd, SC_B0, SC_B1, SC_B2, SC_B3, "v25"))
+
+#define SC_CLOBBERS                                                                                     \
+  "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v16", "v17", "v18", "v19", "v20", \
+      "v21", "v22", "v23", "v24", "v25"
+
+/* acc[0..8) += the 4 * groups stored values at *w / *o (groups >= 1) on the tile's input `in`
+ * (with `two_sets`, the odd values summed apart in v8-v15 and added at the end); *w and *o move
+ * past them. */
+INLINE void groups_32x1(bool two_sets, float32x4_t acc[8], const char* in, const float** w, const int32_t** o,
+                        size_t groups) {
   float32x4_t c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
   float32x4_t c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
   const float* wp = *w;
   const int32_t* op = *o;
   size_t left = groups - 1; /* groups that follow the current one */
-  __asm__ volatile(
-      SC_ROWS(SC_A0, SC_A1, SC_A2, SC_A3, 0, 8)
-      "add %[o], %[o], #16\n\t"
-      "ldr q24, [%[w]], #16\n\t"
-      IO_ROW_START(SC_A0)
-      IO_GROUP_LOOP(
-          SC_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, SC_B0, SC_B1, SC_B2, SC_B3, "v24", "q25", 0, 8, 0),
-          SC_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, SC_A0, SC_A1, SC_A2, SC_A3, "v25", "q24", 16, 24, 16),
-          "add %[o], %[o], #32\n\t" "add %[w], %[w], #32\n\t",
-          "add %[o], %[o], #16\n\t" "add %[w], %[w], #16\n\t",
-          IO_LAST_GROUP(SC_A0, SC_A1, SC_A2, SC_A3, "v24"),
-          IO_LAST_GROUP(SC_B0, SC_B1, SC_B2, SC_B3, "v25"))
-      : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
-        [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
-      : [in] "r"(in)
-      : "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v16", "v17", "v18", "v19",
-        "v20", "v21", "v22", "v23", "v24", "v25");
+  if (two_sets) {
+    __asm__ volatile(IO_ZERO_D SC_LOOP(paired, d) IO_ADD_D
+                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : [in] "r"(in)
+                     : SC_CLOBBERS, IO_D_CLOBBERS);
+  } else {
+    __asm__ volatile(SC_LOOP(single, c)
+                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : [in] "r"(in)
+                     : SC_CLOBBERS);
+  }
   acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3;
   acc[4] = c4, acc[5] = c5, acc[6] = c6, acc[7] = c7;
   *w = wp;
   *o = op;
 }
 
-/* 32 pixels of one channel on an in-order core: the groups of 4 in the assembly loop, then a pair
- * and a single in C, all into one set of accumulators. */
-INLINE void channel_32x1_inorder(struct stream* s, uint32_t nnz, float* out, struct clamp c) {
+/* 32 pixels of one channel: the groups of 4 in the assembly loop (`inorder`: one accumulator set,
+ * else two), then a pair and a single in C. */
+INLINE void channel_32x1(bool inorder, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
   const char* in = s->input;
   const float* w = s->weights;
   const int32_t* o = s->offsets;
@@ -318,7 +323,7 @@ INLINE void channel_32x1_inorder(struct stream* s, uint32_t nnz, float* out, str
     acc[v] = vbias;
   }
   if (nnz >= 4) {
-    groups_32x1_inorder(acc, in, &w, &o, nnz / 4);
+    groups_32x1(!inorder, acc, in, &w, &o, nnz / 4);
     nnz %= 4;
   }
   if (nnz >= 2) {
@@ -473,8 +478,8 @@ INLINE void block_x4_s(struct stream* s, uint32_t ncols, float* out, size_t stri
  */
 
 INLINE void channel_x1(size_t mr, bool inorder, struct stream* s, uint32_t nnz, float* out, struct clamp c) {
-  if (mr == 32 && inorder) {
-    channel_32x1_inorder(s, nnz, out, c);
+  if (mr == 32) {
+    channel_32x1(inorder, s, nnz, out, c);
   } else if (mr >= 4) {
     channel_x1_q(mr / 4, s, nnz, out, c);
   } else if (mr == 2) {

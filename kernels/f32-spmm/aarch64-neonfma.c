@@ -54,7 +54,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <isa/neon-inorder.h>
+#include <isa/neon-row32.h>
 #include <isa/neon.h>
 #include <sprig/spmm.h>
 
