@@ -9,7 +9,7 @@
  *       16x1: 38 = 16 fmla + 8 ldp q + 1 ldr q + 4 ldrb + 4 madd + 5.
  *       8x1:  26 = 8 fmla + 4 ldp q + 1 ldr q + 4 + 4 + 5.
  *   n == 1 (1:2, 1:4, ...)  four runs per trip; 2 more run-base adds: 16x1 40, 8x1 28.
- *   n == 1, 2 at 32x1: the assembly loop below.
+ *   n == 1, 2, 4 at 32x1: the assembly loop below.
  *   other n: run by run, 4 weights per trip while 4 are left in the run (32x1 61, 16x1 36 {37},
  *       8x1 24 {25}), then a pair, then a single (branches on n % 4, the same for the whole call).
  *   That is the CSR kernel's mix (kernels/f32-spmm: 32x1 62, 16x1 38, 8x1 26 per 4 nonzeros):
@@ -17,12 +17,13 @@
  *   every FMA needs its own input vector (V + 1/4 vector loads per V FMAs). MR = 32 and 16 keep
  *   two accumulator sets (the even and the odd slots of a trip: 16 / 8 FMA chains, enough for
  *   4 FMA pipes of latency 4), added before each store; in the 32-pixel tile's C loop (other n)
- *   an empty asm between rows keeps GCC from hoisting every load and spilling. MR = 8 keeps 2 accumulators, so FMA
- *   latency bounds it (it is a remainder tile). Nothing in a tile function spills: its only
- *   stack accesses save and restore callee-saved registers (GCC: x19-x24, x19-x27 in the 1-pixel
- *   tile, and d8-d11 in the 32-pixel tile).
+ *   an empty asm between rows keeps GCC from hoisting every load and spilling. MR = 8 keeps 2
+ *   accumulators, so FMA latency bounds it (it is a remainder tile). Nothing in a tile function
+ *   spills: its only stack accesses save and restore callee-saved registers (GCC: x19-x24,
+ *   x19-x27 in the 1-pixel tile, and d8-d15 in the 32-pixel tiles, whose assembly loop keeps its
+ *   second accumulator set there).
  *
- * 32x1, n == 1 or 2: the trips run in an assembly loop (kernels/isa/neon-row32.h), the 4 rows of
+ * 32x1, n == 1, 2 or 4: the trips run in an assembly loop (kernels/isa/neon-row32.h), the 4 rows of
  *   the next trip formed during the current one: one ldr w of its 4 index bytes, one add that
  *   moves slot k's byte by (k / n) * m (its run's offset in rows from the trip's first run), 4
  *   ubfx and 4 madd from the trip's run base (no chain), one add of the base; two trips per loop.
@@ -33,7 +34,7 @@
  * 32x1_inorder (chosen by src/configs when most cores are Cortex-A53 / A55 / A510 class): the
  *   same loop with every input vector a single ldr q issued 4 FMAs before its fmla and one set of
  *   8 accumulators. [158 instructions per 8 slots: 64 ldr q instead of 32 + 16 ldp q.] Other n
- *   take the C loop in both.
+ *   (3:4, 8:16, ...) take the C loop in both.
  *
  * K-blocking: every channel of a tile re-reads the tile's input rows (MR * 4 bytes each, in
  * random order within a run), so at large K they would fall out of L1 (phone L1d is 32-64 KiB;
@@ -231,7 +232,7 @@ INLINE void fma1(size_t mr, struct acc* a, const float* w, const float* r0) {
 }
 
 /* ---------------------------------------------------------------------------------------------
- * The 32x1 trip loops (n == 1 or 2). Rows of the two trips in flight, the word of 4
+ * The 32x1 trip loops (n == 1, 2 or 4). Rows of the two trips in flight, the word of 4
  * index bytes and two extracted indices (all caller-saved registers, so clobbering them costs no
  * save).
  */
@@ -353,7 +354,7 @@ INLINE uint32_t runs_word(size_t nn, size_t m) {
   return word;
 }
 
-/* `groups` runs from `base` on, n == nn, 1 or 2 (a constant): 4 weights per trip from 4 / nn
+/* `groups` runs from `base` on, n == nn, 1, 2 or 4 (a constant): 4 weights per trip from 4 / nn
  * consecutive runs (slot k of a trip is in run k / nn), then the 0 to 3 weights of the runs left.
  * At mr == 32 the trips take the assembly loop (`inorder`: its in-order flavour), into the first
  * accumulator set. */
@@ -423,7 +424,7 @@ INLINE void any_runs(size_t mr, struct acc* a, const struct layout* l, size_t gr
   }
 }
 
-/* One K-block of one output channel of an mr-pixel tile, n == nn (1 or 2) or any n (nn == 0):
+/* One K-block of one output channel of an mr-pixel tile, n == nn (1, 2 or 4) or any n (nn == 0):
  * the K-block's first slot at st, its first run's row 0 at `base` (pixel 0 of the tile); the
  * first K-block starts from *bias. */
 INLINE void channel(size_t mr, size_t nn, bool inorder, const struct layout* l, const struct k_block* kb,
@@ -467,6 +468,8 @@ INLINE void channels(size_t mr, size_t nn, bool inorder, const struct layout* l,
       channels(MR, 2, INORDER, l, kb, nc, base, bias, st, out, c);                                       \
     } else if (l->n == 1) {                                                                              \
       channels(MR, 1, INORDER, l, kb, nc, base, bias, st, out, c);                                       \
+    } else if ((MR) == 32 && l->n == 4) {                                                                \
+      channels(MR, 4, INORDER, l, kb, nc, base, bias, st, out, c);                                       \
     } else {                                                                                             \
       channels(MR, 0, false, l, kb, nc, base, bias, st, out, c);                                         \
     }                                                                                                    \

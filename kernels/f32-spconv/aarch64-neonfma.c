@@ -502,7 +502,8 @@ INLINE void block_x4(size_t mr, struct stream* s, uint32_t ncols, float* out, si
 /* All nc channels for the `mr` pixels starting at input / output (`inorder`: the 32x1 tile's loop
  * for in-order cores). */
 INLINE void tile(size_t mr, size_t nr, bool inorder, size_t nc, const char* input, const float* bias,
-                 const float* weights, const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride, struct clamp c) {
+                 const float* weights, const int32_t* offsets, const uint32_t* nnz, float* output, size_t stride,
+                 struct clamp c) {
   struct stream s = {input, bias, weights, offsets};
   size_t n = nc;
   if (nr > 1) {
