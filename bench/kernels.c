@@ -90,7 +90,7 @@ static int bspmv_data_build(const struct bench_case_data* d, uint32_t c, struct 
     return -1;
   }
   for (size_t r = 0; r < d->n; r++) {
-    b->nblocks[r] = b->packed->block_row_ptr[r + 1] - b->packed->block_row_ptr[r];
+    b->nblocks[r] = sprig_block_row_count(b->packed, r);
   }
   for (size_t v = 0; v < d->m; v++) {
     memcpy(b->input + v * b->padded_k, d->input_pm + v * d->k, d->k * sizeof(float));

@@ -1,9 +1,9 @@
 /* sprig_deserialize_weights on fuzzed blobs. Two ways in: the raw bytes as a blob (the loader
  * must refuse them without reading past them), and a valid blob of weights packed from the
- * bytes (f32, qs8 or f16; qs8 and f16 block weights store 1-byte column gaps, and columns
- * spread out so that some steps need bridge blocks), corrupted at fuzzed places with the CRC
- * recomputed, so that the structural checks behind the CRC are reached. Whatever loads must
- * run in a linear operator of its dtype. */
+ * bytes (f32, qs8 or f16; qs8 and f16 block weights store 1-byte column gaps and 16-bit block
+ * row counts, and columns spread out so that some steps need bridge blocks), corrupted at
+ * fuzzed places with the CRC recomputed, so that the structural checks behind the CRC are
+ * reached. Whatever loads must run in a linear operator of its dtype. */
 #include "fuzz-common.h"
 
 #include <sprig/half.h>

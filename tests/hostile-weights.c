@@ -459,8 +459,9 @@ static void test_block_gaps_long_runs(void** state) {
     sprig_weights_t q = NULL, h = NULL;
     assert_int_equal(sprig_pack_weights_qs8(rows, cols, dense, p, 0, &q), sprig_status_success);
     assert_int_equal(sprig_pack_weights_f16(rows, cols, halves, p, 0, &h), sprig_status_success);
+    struct sprig_block_row_walk walk = {0};
     for (size_t r = 0; r < rows; r++) {
-      sprig_qs8_expand_row(q, r, row);
+      sprig_qs8_expand_row(q, &walk, r, row);
       assert_memory_equal(row, dense + r * cols, cols);
     }
     bridged += (size_t) (q->block_height * q->block_width == 1 && q->blocks > q->nnz);
@@ -468,8 +469,9 @@ static void test_block_gaps_long_runs(void** state) {
     uint16_t* back = calloc(rows * cols, sizeof(uint16_t));
     assert_non_null(back);
     const size_t bh = h->block_height, bw = h->block_width;
+    walk = (struct sprig_block_row_walk){0, 0};
     for (size_t br = 0; br < (rows + bh - 1) / bh; br++) {
-      for (struct sprig_block_cursor c = sprig_block_row(h, br); c.block < c.end; sprig_block_next(h, &c)) {
+      for (struct sprig_block_cursor c = sprig_block_row(h, &walk, br); c.block < c.end; sprig_block_next(h, &c)) {
         assert_true(c.block_col * bw < cols);
         for (size_t i = 0; i < bh && br * bh + i < rows; i++) {
           for (size_t j = 0; j < bw && c.block_col * bw + j < cols; j++) {

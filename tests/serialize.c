@@ -3,8 +3,9 @@
  * every corruption: truncation at every length, any flipped bit (CRC), and, with the CRC
  * recomputed, every field and array inconsistency it checks. The fixture blob
  * (tests/data/weights-fixture.h, written on x86) loads on every target with known outputs.
- * qs8 / f16 block weights: their 1-byte column gaps (with bridges) round-trip, blobs written
- * before the gaps (built here field by field) load as the same weights, corrupt gaps are refused.
+ * qs8 / f16 block weights: their 1-byte column gaps (with bridges) and 16-bit block row counts
+ * round-trip, blobs written before the gaps or the counts (built here field by field) load as
+ * the same weights, corrupt gaps and counts are refused.
  *
  * Regenerating the fixture (only when the format version changes):
  *   build/native-release/tests/serialize-test --write-fixture tests/data/weights-fixture.h */
@@ -599,19 +600,97 @@ static sprig_weights_t pack_gap_weights(size_t dtype, const struct sprig_sparsit
   return w;
 }
 
-/* Same packed arrays (gaps, pointers, values), element for element. */
+/* Same packed arrays (gaps, block row counts or pointers, values), element for element. */
 static void assert_same_block_arrays(const struct sprig_weights* a, const struct sprig_weights* b) {
   assert_int_equal(a->blocks, b->blocks);
   assert_non_null(a->block_col_gaps);
   assert_non_null(b->block_col_gaps);
   assert_memory_equal(a->block_col_gaps, b->block_col_gaps, a->blocks);
   const size_t block_rows = (a->rows + a->block_height - 1) / a->block_height;
-  assert_memory_equal(a->block_row_ptr, b->block_row_ptr, (block_rows + 1) * sizeof(uint32_t));
+  assert_true((a->block_row_counts16 != NULL) == (b->block_row_counts16 != NULL));
+  if (a->block_row_counts16 != NULL) {
+    assert_memory_equal(a->block_row_counts16, b->block_row_counts16, block_rows * sizeof(uint16_t));
+  } else {
+    assert_memory_equal(a->block_row_ptr, b->block_row_ptr, (block_rows + 1) * sizeof(uint32_t));
+  }
   if (a->dtype == sprig_weights_dtype_qs8) {
     assert_memory_equal(a->block_values_s8, b->block_values_s8, a->stored_values);
   } else {
     assert_memory_equal(a->block_values_f16, b->block_values_f16, a->stored_values * sizeof(uint16_t));
   }
+}
+
+/* Outputs of a batch-1 linear operator of the weights' dtype (qs8: int8 in and out; f16: half
+ * in and out; f32) for an input of small integers: rows x the output element size bytes, to free. */
+static void* dtype_linear_outputs(sprig_weights_t w) {
+  const size_t rows = w->rows, cols = w->cols;
+  float* scales = malloc(rows * sizeof(float));
+  uint8_t* input = malloc(cols * sizeof(float));
+  uint8_t* output = malloc(rows * sizeof(float));
+  assert_true(scales != NULL && input != NULL && output != NULL);
+  for (size_t r = 0; r < rows; r++) {
+    scales[r] = 1.0f / 64;
+  }
+  sprig_operator_t op = NULL;
+  switch (w->dtype) {
+    case sprig_weights_dtype_qs8:
+      for (size_t i = 0; i < cols; i++) {
+        ((int8_t*) input)[i] = (int8_t) ((int) (i % 5) - 2);
+      }
+      assert_int_equal(sprig_create_linear_from_weights_qs8(w, 1, 1.0f, scales, NULL, -3, 1.0f, -128, 127, 0, &op),
+                       sprig_status_success);
+      assert_int_equal(sprig_reshape_linear_qs8(op, 1), sprig_status_success);
+      assert_int_equal(sprig_setup_linear_qs8(op, (const int8_t*) input, (int8_t*) output), sprig_status_success);
+      break;
+    case sprig_weights_dtype_f16:
+      for (size_t i = 0; i < cols; i++) {
+        ((uint16_t*) input)[i] = sprig_float_to_half((float) ((int) (i % 5) - 2));
+      }
+      assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &op),
+                       sprig_status_success);
+      assert_int_equal(sprig_reshape_linear_f16(op, 1), sprig_status_success);
+      assert_int_equal(sprig_setup_linear_f16(op, (const uint16_t*) input, (uint16_t*) output),
+                       sprig_status_success);
+      break;
+    default:
+      for (size_t i = 0; i < cols; i++) {
+        ((float*) input)[i] = (float) ((int) (i % 5) - 2);
+      }
+      assert_int_equal(sprig_create_linear_from_weights_f32(w, NULL, -INFINITY, INFINITY, 0, &op),
+                       sprig_status_success);
+      assert_int_equal(sprig_reshape_linear_f32(op, 1), sprig_status_success);
+      assert_int_equal(sprig_setup_linear_f32(op, (const float*) input, (float*) output), sprig_status_success);
+      break;
+  }
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  assert_int_equal(sprig_delete_operator(op), sprig_status_success);
+  free(input);
+  free(scales);
+  return output;
+}
+
+static size_t output_bytes(const struct sprig_weights* w) {
+  return w->rows * (w->dtype == sprig_weights_dtype_qs8 ? 1 : w->dtype == sprig_weights_dtype_f16 ? 2 : 4);
+}
+
+/* Loads `blob` copied and borrowed: weights whose linear outputs are those of `w`, and with
+ * `same_arrays`, whose info and block arrays are too. */
+static void assert_loads_as(const uint8_t* blob, size_t size, sprig_weights_t w, bool same_arrays) {
+  void* expected = dtype_linear_outputs(w);
+  for (uint32_t flags = 0; flags <= SPRIG_FLAG_BORROW_BUFFER; flags += SPRIG_FLAG_BORROW_BUFFER) {
+    sprig_weights_t loaded = NULL;
+    assert_int_equal(sprig_deserialize_weights(blob, size, flags, &loaded), sprig_status_success);
+    assert_true(loaded->borrowed == (flags != 0));
+    if (same_arrays) {
+      assert_same_info(w, loaded);
+      assert_same_block_arrays(w, loaded);
+    }
+    void* actual = dtype_linear_outputs(loaded);
+    assert_memory_equal(actual, expected, output_bytes(w));
+    free(actual);
+    sprig_release_weights(loaded);
+  }
+  free(expected);
 }
 
 static void test_block_gaps_round_trip(void** state) {
@@ -622,18 +701,18 @@ static void test_block_gaps_round_trip(void** state) {
     for (size_t f = 0; f < GAP_FORMATS; f++) {
       sprig_weights_t w = pack_gap_weights(dtypes[d], &gap_formats[f]);
       assert_true(w->stored_values > w->nnz); /* bridges */
+      assert_non_null(w->block_row_counts16);
       size_t size = 0;
       uint8_t* blob = serialize(w, &size);
-      const uint8_t* entry = blob + SPRIG_BLOB_HEADER_BYTES + SPRIG_BLOB_TABLE_ENTRY_BYTES;
+      const uint8_t* entry = blob + SPRIG_BLOB_HEADER_BYTES;
+      const size_t block_rows = (w->rows + w->block_height - 1) / w->block_height;
+      assert_int_equal(entry[0], sprig_blob_block_row_counts);
+      assert_int_equal(entry[4], 2);
+      assert_int_equal(entry[8], block_rows);
+      entry += SPRIG_BLOB_TABLE_ENTRY_BYTES;
       assert_int_equal(entry[0], sprig_blob_block_col_gaps);
       assert_int_equal(entry[4], 1);
-      for (uint32_t flags = 0; flags <= SPRIG_FLAG_BORROW_BUFFER; flags += SPRIG_FLAG_BORROW_BUFFER) {
-        sprig_weights_t loaded = NULL;
-        assert_int_equal(sprig_deserialize_weights(blob, size, flags, &loaded), sprig_status_success);
-        assert_same_info(w, loaded);
-        assert_same_block_arrays(w, loaded);
-        sprig_release_weights(loaded);
-      }
+      assert_loads_as(blob, size, w, true);
       free(blob);
       sprig_release_weights(w);
     }
@@ -697,8 +776,9 @@ static uint8_t* legacy_blob(const struct sprig_weights* w, bool wide, size_t* si
                                                                   : (const uint8_t*) w->block_values_f16;
   size_t kept = 0;
   put_le(pointers, 0, 4);
+  struct sprig_block_row_walk walk = {0};
   for (size_t br = 0; br < block_rows; br++) {
-    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+    for (struct sprig_block_cursor c = sprig_block_row(w, &walk, br); c.block < c.end; sprig_block_next(w, &c)) {
       bool zero = true;
       for (size_t k = 0; k < per_block * value_bytes; k++) {
         zero = zero && (all_values[c.block * per_block * value_bytes + k] & (k % 2 == 1 && value_bytes == 2 ? 0x7F : 0xFF)) == 0;
@@ -781,13 +861,73 @@ static void test_legacy_block_columns_load(void** state) {
   assert_same_block_arrays(w, loaded);
   int8_t* expanded = malloc(LONG);
   assert_non_null(expanded);
-  sprig_qs8_expand_row(loaded, 0, expanded);
+  struct sprig_block_row_walk walk = {0};
+  sprig_qs8_expand_row(loaded, &walk, 0, expanded);
   assert_memory_equal(expanded, row, LONG);
   free(expanded);
   sprig_release_weights(loaded);
   free(legacy);
   sprig_release_weights(w);
   free(row);
+}
+
+/* The blob of qs8 / f16 block weights with gaps and 32-bit block row pointers (array 4), as
+ * libraries before the 16-bit counts wrote it (and as large block rows still are). */
+static uint8_t* row_pointer_blob(const struct sprig_weights* w, size_t* size) {
+  const size_t block_rows = (w->rows + w->block_height - 1) / w->block_height;
+  const size_t value_bytes = w->dtype == sprig_weights_dtype_qs8 ? 1 : 2;
+  uint8_t* pointers = malloc((block_rows + 1) * 4);
+  assert_non_null(pointers);
+  size_t at = 0;
+  put_le(pointers, 0, 4);
+  for (size_t br = 0; br < block_rows; br++) {
+    at += w->block_row_counts16[br];
+    put_le(pointers + 4 * (br + 1), at, 4);
+  }
+  const void* values = w->dtype == sprig_weights_dtype_qs8 ? (const void*) w->block_values_s8
+                                                           : (const void*) w->block_values_f16;
+  const struct forged_array arrays[3] = {
+      {sprig_blob_block_row_ptr, 4, block_rows + 1, pointers},
+      {sprig_blob_block_col_gaps, 1, w->blocks, w->block_col_gaps},
+      {sprig_blob_block_values, (uint32_t) value_bytes, w->stored_values, values},
+  };
+  uint8_t* blob = forge_blob(w->dtype, &w->pattern, w->rows, w->cols, w->nnz, w->stored_values, arrays, size);
+  free(pointers);
+  return blob;
+}
+
+/* Blobs with 32-bit block row pointers and gaps load, copied or borrowed, as weights holding
+ * the pointers (2 bytes per block row more than packing gives now) that compute what the packed
+ * weights compute, and write the same blob again. */
+static void test_block_row_pointers_load(void** state) {
+  (void) state;
+  require_sprig();
+  const size_t dtypes[2] = {sprig_weights_dtype_qs8, sprig_weights_dtype_f16};
+  for (size_t d = 0; d < 2; d++) {
+    for (size_t f = 0; f < GAP_FORMATS; f++) {
+      sprig_weights_t w = pack_gap_weights(dtypes[d], &gap_formats[f]);
+      size_t size = 0, again_size = 0;
+      uint8_t* blob = row_pointer_blob(w, &size);
+      assert_loads_as(blob, size, w, false);
+      sprig_weights_t loaded = NULL;
+      assert_int_equal(sprig_deserialize_weights(blob, size, 0, &loaded), sprig_status_success);
+      assert_non_null(loaded->block_row_ptr);
+      assert_null(loaded->block_row_counts16);
+      assert_memory_equal(loaded->block_col_gaps, w->block_col_gaps, w->blocks);
+      struct sprig_weights_info packed_info, loaded_info;
+      assert_int_equal(sprig_get_weights_info(w, &packed_info), sprig_status_success);
+      assert_int_equal(sprig_get_weights_info(loaded, &loaded_info), sprig_status_success);
+      const size_t block_rows = (w->rows + w->block_height - 1) / w->block_height;
+      assert_int_equal(loaded_info.packed_bytes, packed_info.packed_bytes + (block_rows + 1) * 4 - block_rows * 2);
+      uint8_t* again = serialize(loaded, &again_size);
+      assert_int_equal(again_size, size);
+      assert_memory_equal(again, blob, size);
+      free(again);
+      sprig_release_weights(loaded);
+      free(blob);
+      sprig_release_weights(w);
+    }
+  }
 }
 
 /* One byte of a blob changed (CRC recomputed): refused with `needle` in the log, nothing written. */
@@ -870,6 +1010,85 @@ static void test_corrupt_block_gaps(void** state) {
   expect_byte_refused(legacy, size, columns, 10, "block column out of range");
   expect_byte_refused(legacy, size, columns + 2, 2, "strictly increasing");
   free(legacy);
+  sprig_release_weights(w);
+}
+
+/* Corrupt 16-bit block row counts (array 10): counts that do not sum to the block count, the
+ * array truncated, of the wrong element size or length, in f32 weights or beside block columns
+ * (array 5), more block rows than bytes; every byte changed (CRC recomputed) is refused or
+ * loads as weights that run. */
+static void test_corrupt_block_row_counts(void** state) {
+  (void) state;
+  require_sprig();
+  /* qs8 1x4 on 4 x 40: block row counts 2, 1, 0, 1 (as in test_corrupt_block_gaps). */
+  int8_t dense[4 * 40] = {0};
+  dense[0 * 40 + 2 * 4 + 1] = 1;
+  dense[0 * 40 + 9 * 4 + 1] = 1;
+  dense[1 * 40 + 0 * 4 + 1] = 2;
+  dense[3 * 40 + 5 * 4 + 1] = 4;
+  const struct sprig_sparsity b14 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_qs8(4, 40, dense, &b14, 0, &w), sprig_status_success);
+  size_t size = 0;
+  uint8_t* blob = serialize(w, &size);
+  const size_t counts = array_offset(blob, 0);
+  const uint8_t expected_counts[8] = {2, 0, 1, 0, 0, 0, 1, 0};
+  assert_memory_equal(blob + counts, expected_counts, 8);
+  expect_byte_refused(blob, size, counts, 3, "sum to the block count");
+  expect_byte_refused(blob, size, counts + 4, 1, "sum to the block count");
+  expect_byte_refused(blob, size, counts + 6, 0, "sum to the block count");
+  expect_byte_refused(blob, size, counts + 3, 1, "sum to the block count"); /* 256 + 1 */
+  expect_byte_refused(blob, size, counts + 8, 1, "padding");               /* after the 4 counts */
+  /* The table: element size 4, one count more or fewer, the id in f32 weights (which keep
+   * block row pointers), the id beside 16-bit block columns. */
+  expect_byte_refused(blob, size, SPRIG_BLOB_HEADER_BYTES + 4, 4, "table");
+  expect_byte_refused(blob, size, SPRIG_BLOB_HEADER_BYTES + 8, 5, "table");
+  expect_byte_refused(blob, size, SPRIG_BLOB_HEADER_BYTES + 8, 3, "table");
+  expect_byte_refused(blob, size, SPRIG_BLOB_OFFSET_DTYPE, sprig_weights_dtype_f32, "table");
+  expect_byte_refused(blob, size, SPRIG_BLOB_HEADER_BYTES, sprig_blob_block_row_ptr, "table");
+  expect_byte_refused(blob, size, SPRIG_BLOB_HEADER_BYTES + SPRIG_BLOB_TABLE_ENTRY_BYTES, sprig_blob_block_cols,
+                      "table");
+  /* More block rows than 2 bytes each in the blob. */
+  uint8_t* many = malloc(size);
+  memcpy(many, blob, size);
+  put_le(many + SPRIG_BLOB_OFFSET_ROWS, size / 2, 8);
+  reseal(many, size);
+  expect_corrupt(many, size, "more block rows than the blob holds", "rows = size / 2");
+  free(many);
+  /* Cut at every length (in buffers of exactly that length). */
+  for (size_t length = 0; length < size; length++) {
+    uint8_t* cut = malloc(SPRIG_TEST_MAX(length, 1));
+    memcpy(cut, blob, length);
+    char what[64];
+    snprintf(what, sizeof(what), "cut to %zu of %zu bytes", length, size);
+    expect_corrupt(cut, length, "truncated", what);
+    free(cut);
+  }
+  /* Every byte, three masks: refused, or weights that load borrowed and run. */
+  static const uint8_t masks[] = {0x01, 0x80, 0xFF};
+  size_t accepted = 0;
+  for (size_t at = 0; at + 4 < size; at++) {
+    for (size_t k = 0; k < sizeof(masks); k++) {
+      uint8_t* copy = malloc(size);
+      memcpy(copy, blob, size);
+      copy[at] ^= masks[k];
+      reseal(copy, size);
+      sprig_weights_t loaded = NULL;
+      const enum sprig_status status = sprig_deserialize_weights(copy, size, SPRIG_FLAG_BORROW_BUFFER, &loaded);
+      if (status == sprig_status_success) {
+        accepted++;
+        if (loaded->cols <= 4096) { /* a changed cols field may make a valid wider matrix */
+          free(dtype_linear_outputs(loaded));
+        }
+        sprig_release_weights(loaded);
+      } else if (status != sprig_status_invalid_weights) {
+        fail_msg("byte %zu ^ 0x%02x: %s", at, masks[k], sprig_status_string(status));
+      }
+      free(copy);
+    }
+  }
+  assert_true(accepted > 0);
+  free(blob);
   sprig_release_weights(w);
 }
 
@@ -1034,6 +1253,8 @@ int main(int argc, char** argv) {
       cmocka_unit_test(test_block_gaps_round_trip),
       cmocka_unit_test(test_legacy_block_columns_load),
       cmocka_unit_test(test_corrupt_block_gaps),
+      cmocka_unit_test(test_block_row_pointers_load),
+      cmocka_unit_test(test_corrupt_block_row_counts),
   };
   return cmocka_run_group_tests_name("serialize", tests, setup_group, NULL);
 }

@@ -112,9 +112,10 @@ out_of_memory:
  * outside it left out). */
 static void put_block_rows(const struct sprig_weights* w, struct sprig_csr_writer* writer) {
   const size_t bh = w->block_height, bw = w->block_width;
+  struct sprig_block_row_walk walk = {0};
   for (size_t r = 0; r < w->rows; r++) {
     const size_t br = r / bh, i = r % bh;
-    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+    for (struct sprig_block_cursor c = sprig_block_row(w, &walk, br); c.block < c.end; sprig_block_next(w, &c)) {
       const size_t first_col = c.block_col * bw;
       const size_t width = SPRIG_MIN(bw, w->cols - first_col);
       for (size_t j = 0; j < width; j++) {
@@ -163,10 +164,11 @@ static void** block_values_field(struct sprig_weights* w, size_t* element) {
 static size_t bridge_blocks(const struct sprig_weights* w, const uint8_t* old_values, size_t block_bytes,
                             uint8_t* gaps, uint32_t* row_ptr, uint8_t* values) {
   const size_t block_rows = sprig_divide_round_up(w->rows, w->block_height);
+  struct sprig_block_row_walk walk = {0};
   size_t out = 0;
   for (size_t br = 0; br < block_rows; br++) {
     size_t next_base = 0; /* the previous block's column + 1 (0 at the block row's start) */
-    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+    for (struct sprig_block_cursor c = sprig_block_row(w, &walk, br); c.block < c.end; sprig_block_next(w, &c)) {
       size_t gap = c.block_col + 1 - next_base;
       for (; gap > SPRIG_BLOCK_MAX_GAP; gap -= SPRIG_BLOCK_MAX_GAP) {
         if (gaps != NULL) {
@@ -188,6 +190,25 @@ static size_t bridge_blocks(const struct sprig_weights* w, const uint8_t* old_va
   return out;
 }
 
+/* The block rows' counts of `row_ptr` as 16 bits into *counts16 when each fits, else NULL
+ * there; false when out of memory. */
+static bool narrow_row_counts(const uint32_t* row_ptr, size_t block_rows, uint16_t** counts16) {
+  *counts16 = NULL;
+  for (size_t br = 0; br < block_rows; br++) {
+    if (row_ptr[br + 1] - row_ptr[br] > UINT16_MAX) {
+      return true;
+    }
+  }
+  *counts16 = malloc(SPRIG_MAX(block_rows, 1) * sizeof(uint16_t));
+  if (*counts16 == NULL) {
+    return false;
+  }
+  for (size_t br = 0; br < block_rows; br++) {
+    (*counts16)[br] = (uint16_t) (row_ptr[br + 1] - row_ptr[br]);
+  }
+  return true;
+}
+
 enum sprig_status sprig_block_columns_to_gaps(struct sprig_weights* w) {
   size_t element;
   void** values_field = block_values_field(w, &element);
@@ -200,24 +221,37 @@ enum sprig_status sprig_block_columns_to_gaps(struct sprig_weights* w) {
   uint8_t* gaps = malloc(SPRIG_MAX(blocks, 1));
   uint32_t* row_ptr = malloc((block_rows + 1) * sizeof(uint32_t));
   uint8_t* values = calloc(SPRIG_MAX(blocks, 1), block_bytes);
+  uint16_t* counts16 = NULL;
   if (gaps == NULL || row_ptr == NULL || values == NULL) {
-    free(gaps);
-    free(row_ptr);
-    free(values);
-    return sprig_status_out_of_memory;
+    goto out_of_memory;
   }
   row_ptr[0] = 0;
   bridge_blocks(w, *values_field, block_bytes, gaps, row_ptr, values);
+  if (!narrow_row_counts(row_ptr, block_rows, &counts16)) {
+    goto out_of_memory;
+  }
+  if (counts16 != NULL) {
+    free(row_ptr);
+    row_ptr = NULL;
+  }
   free(w->block_col16);
   free(w->block_col32);
   free(w->block_row_ptr);
+  free(w->block_row_counts16);
   free(*values_field);
   w->block_col16 = NULL;
   w->block_col32 = NULL;
   w->block_col_gaps = gaps;
   w->block_row_ptr = row_ptr;
+  w->block_row_counts16 = counts16;
   *values_field = values;
   w->blocks = blocks;
   w->stored_values = blocks * w->block_height * w->block_width;
   return sprig_status_success;
+
+out_of_memory:
+  free(gaps);
+  free(row_ptr);
+  free(values);
+  return sprig_status_out_of_memory;
 }

@@ -72,7 +72,7 @@ const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* w) {
     return NULL;
   }
   for (size_t r = 0; r < w->rows; r++) {
-    built[r] = w->block_row_ptr[r + 1] - w->block_row_ptr[r];
+    built[r] = sprig_block_row_count(w, r); /* 1 x C: block row r is row r */
   }
   if (!atomic_compare_exchange_strong_explicit(&w->row_block_counts, &published, built, memory_order_acq_rel,
                                                memory_order_acquire)) {

@@ -99,12 +99,14 @@ static void put_nm_run(const struct sprig_weights* w, size_t row, size_t g, stru
 /* Every stored entry of the f16 weights, row by row, as floats (zeros inside blocks, bridge
  * blocks, N:M padding and CSR bridges kept: they are stored, so the kernels multiply by them). */
 static void put_stored_rows(const struct sprig_weights* w, struct sprig_csr_writer* writer) {
+  struct sprig_block_row_walk walk = {0};
   for (size_t r = 0; r < w->rows; r++) {
     switch (w->pattern.format) {
       case SPRIG_FORMAT_BLOCK:
       case SPRIG_FORMAT_GROUP: {
         const size_t bh = w->block_height, bw = w->block_width, br = r / bh, i = r % bh;
-        for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+        for (struct sprig_block_cursor c = sprig_block_row(w, &walk, br); c.block < c.end;
+             sprig_block_next(w, &c)) {
           const size_t first = c.block_col * bw;
           const size_t width = SPRIG_MIN(bw, w->cols - first);
           const uint16_t* block = w->block_values_f16 + (size_t) c.block * bh * bw + i * bw;

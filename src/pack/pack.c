@@ -220,12 +220,14 @@ size_t sprig_packed_bytes(const struct sprig_weights* w) {
                                                                    : sizeof(float);
   switch (w->pattern.format) {
     case SPRIG_FORMAT_BLOCK:
-    case SPRIG_FORMAT_GROUP:
-      return (sprig_divide_round_up(w->rows, w->block_height) + 1) * sizeof(uint32_t) +
+    case SPRIG_FORMAT_GROUP: {
+      const size_t block_rows = sprig_divide_round_up(w->rows, w->block_height);
+      return (w->block_row_counts16 != NULL ? block_rows * sizeof(uint16_t) : (block_rows + 1) * sizeof(uint32_t)) +
              w->blocks * ((w->block_col_gaps != NULL ? sizeof(uint8_t)
                            : w->block_col16 != NULL  ? sizeof(uint16_t)
                                                      : sizeof(uint32_t)) +
                           w->block_height * w->block_width * value_bytes);
+    }
     case SPRIG_FORMAT_NM:
       return w->stored_values * (value_bytes + sizeof(uint8_t));
     default:
@@ -264,6 +266,7 @@ enum sprig_status sprig_release_weights(sprig_weights_t weights) {
       free(weights->col_gaps);
       free(weights->values);
       free(weights->block_row_ptr);
+      free(weights->block_row_counts16);
       free(weights->block_col16);
       free(weights->block_col32);
       free(weights->block_col_gaps);

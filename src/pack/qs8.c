@@ -55,13 +55,14 @@ enum sprig_status sprig_pack_weights_qs8(size_t rows, size_t cols, const int8_t*
   return sprig_pack_dense_qs8(rows, cols, dense, pattern, flags, &names, weights_out);
 }
 
-void sprig_qs8_expand_row(const struct sprig_weights* w, size_t row, int8_t* dense) {
+void sprig_qs8_expand_row(const struct sprig_weights* w, struct sprig_block_row_walk* walk, size_t row,
+                          int8_t* dense) {
   memset(dense, 0, w->cols);
   switch (w->pattern.format) {
     case SPRIG_FORMAT_BLOCK:
     case SPRIG_FORMAT_GROUP: {
       const size_t bh = w->block_height, bw = w->block_width, br = row / bh, i = row % bh;
-      for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+      for (struct sprig_block_cursor c = sprig_block_row(w, walk, br); c.block < c.end; sprig_block_next(w, &c)) {
         const size_t first = c.block_col * bw;
         for (size_t j = 0; j < bw && first + j < w->cols; j++) {
           dense[first + j] = w->block_values_s8[(size_t) c.block * bh * bw + i * bw + j];
@@ -133,8 +134,9 @@ static struct sprig_qs8_stream* build_qs8_stream(const struct sprig_weights* w) 
     goto fail;
   }
   s->first_entry[0] = 0;
+  struct sprig_block_row_walk walk = {0};
   for (size_t r = 0; r < w->rows; r++) {
-    sprig_qs8_expand_row(w, r, dense);
+    sprig_qs8_expand_row(w, &walk, r, dense);
     const size_t count = count_row_entries(dense, quad_rows);
     s->nnz[r] = (uint32_t) count;
     s->first_entry[r + 1] = s->first_entry[r] + count;
@@ -145,8 +147,9 @@ static struct sprig_qs8_stream* build_qs8_stream(const struct sprig_weights* w) 
   if (s->weights == NULL || s->quads == NULL) {
     goto fail;
   }
+  walk = (struct sprig_block_row_walk){0, 0};
   for (size_t r = 0; r < w->rows; r++) {
-    sprig_qs8_expand_row(w, r, dense);
+    sprig_qs8_expand_row(w, &walk, r, dense);
     size_t e = s->first_entry[r];
     uint32_t sum = 0;
     for (size_t q = 0; q < quad_rows; q++) {

@@ -134,9 +134,15 @@ struct blob_array {
 static const char caller_serialize[] = "sprig_serialize_weights";
 static const char caller_deserialize[] = "sprig_deserialize_weights";
 
+/* How block weights store their block rows and columns. */
+struct block_forms {
+  bool gaps;     /* 1-byte column gaps (array 9), else 16- or 32-bit block columns (5) */
+  bool counts16; /* 16-bit block row counts (array 10), else 32-bit block row pointers (4) */
+};
+
 /* The format's three arrays as the weights hold them (field pointers into `w`); block weights
- * with `block_gaps` keep 1-byte column gaps, else 16- or 32-bit block columns. */
-static void weights_arrays(struct sprig_weights* w, bool block_gaps, struct blob_array a[SPRIG_BLOB_ARRAYS]) {
+ * in the forms `forms` names. */
+static void weights_arrays(struct sprig_weights* w, struct block_forms forms, struct blob_array a[SPRIG_BLOB_ARRAYS]) {
   const bool s8 = w->dtype == sprig_weights_dtype_qs8, f16 = w->dtype == sprig_weights_dtype_f16;
   const uint32_t value_bytes = s8 ? 1 : f16 ? 2 : 4;
   switch (w->pattern.format) {
@@ -144,8 +150,12 @@ static void weights_arrays(struct sprig_weights* w, bool block_gaps, struct blob
     case SPRIG_FORMAT_GROUP: {
       const size_t block_rows = sprig_divide_round_up(w->rows, w->block_height);
       const bool narrow = sprig_divide_round_up(w->cols, w->block_width) <= (size_t) UINT16_MAX + 1;
-      a[0] = (struct blob_array){sprig_blob_block_row_ptr, 4, block_rows + 1, (void**) &w->block_row_ptr, 0};
-      if (block_gaps) {
+      if (forms.counts16) {
+        a[0] = (struct blob_array){sprig_blob_block_row_counts, 2, block_rows, (void**) &w->block_row_counts16, 0};
+      } else {
+        a[0] = (struct blob_array){sprig_blob_block_row_ptr, 4, block_rows + 1, (void**) &w->block_row_ptr, 0};
+      }
+      if (forms.gaps) {
         a[1] = (struct blob_array){sprig_blob_block_col_gaps, 1, w->blocks, (void**) &w->block_col_gaps, 0};
       } else {
         a[1] = (struct blob_array){sprig_blob_block_cols, narrow ? 2 : 4, w->blocks,
@@ -205,7 +215,9 @@ enum sprig_status sprig_serialize_weights(sprig_weights_t weights, void* buffer,
     return sprig_status_invalid_parameter;
   }
   struct blob_array a[SPRIG_BLOB_ARRAYS];
-  weights_arrays(weights, weights->block_col_gaps != NULL, a);
+  const struct block_forms forms = {.gaps = weights->block_col_gaps != NULL,
+                                     .counts16 = weights->block_row_counts16 != NULL};
+  weights_arrays(weights, forms, a);
   size_t total = 0;
   if (!lay_out(a, &total)) {
     sprig_log_error("%s: the blob's size overflows size_t", caller_serialize);
@@ -307,13 +319,19 @@ static enum sprig_status check_csr(const struct sprig_weights* w) {
   return sprig_status_success;
 }
 
-static enum sprig_status check_blocks(const struct sprig_weights* w) {
-  const size_t bh = w->block_height, bw = w->block_width;
-  const size_t block_rows = sprig_divide_round_up(w->rows, bh);
-  const size_t block_cols = sprig_divide_round_up(w->cols, bw);
-  const void* values = w->dtype == sprig_weights_dtype_qs8   ? (const void*) w->block_values_s8
-                       : w->dtype == sprig_weights_dtype_f16 ? (const void*) w->block_values_f16
-                                                             : (const void*) w->block_values;
+/* The block rows tile the blocks: pointers from 0 to the block count, never decreasing, or
+ * counts that sum to it (then no walk's first block can wrap). */
+static enum sprig_status check_block_rows(const struct sprig_weights* w, size_t block_rows) {
+  if (w->block_row_counts16 != NULL) {
+    uint64_t sum = 0;
+    for (size_t br = 0; br < block_rows; br++) {
+      sum += w->block_row_counts16[br];
+    }
+    if (sum != w->blocks) {
+      return corrupt("block row counts must sum to the block count (sum, blocks)", sum, w->blocks);
+    }
+    return sprig_status_success;
+  }
   if (w->block_row_ptr[0] != 0 || w->block_row_ptr[block_rows] != w->blocks) {
     return corrupt("block row pointers must run from 0 to the block count", w->block_row_ptr[0],
                    w->block_row_ptr[block_rows]);
@@ -324,10 +342,25 @@ static enum sprig_status check_blocks(const struct sprig_weights* w) {
       return corrupt("block row pointers decrease or pass the block count (block row, pointer)", br, end);
     }
   }
+  return sprig_status_success;
+}
+
+static enum sprig_status check_blocks(const struct sprig_weights* w) {
+  const size_t bh = w->block_height, bw = w->block_width;
+  const size_t block_rows = sprig_divide_round_up(w->rows, bh);
+  const size_t block_cols = sprig_divide_round_up(w->cols, bw);
+  const void* values = w->dtype == sprig_weights_dtype_qs8   ? (const void*) w->block_values_s8
+                       : w->dtype == sprig_weights_dtype_f16 ? (const void*) w->block_values_f16
+                                                             : (const void*) w->block_values;
+  const enum sprig_status rows_status = check_block_rows(w, block_rows);
+  if (rows_status != sprig_status_success) {
+    return rows_status;
+  }
   size_t nonzeros = 0;
+  struct sprig_block_row_walk walk = {0};
   for (size_t br = 0; br < block_rows; br++) {
     size_t next_base = 0; /* the previous block's column + 1 (0 at the block row's start) */
-    for (struct sprig_block_cursor c = sprig_block_row(w, br); c.block < c.end; sprig_block_next(w, &c)) {
+    for (struct sprig_block_cursor c = sprig_block_row(w, &walk, br); c.block < c.end; sprig_block_next(w, &c)) {
       /* The step is checked before the cursor's column is used (a bad one may have wrapped). */
       if (w->block_col_gaps != NULL) {
         const size_t gap = w->block_col_gaps[c.block];
@@ -404,6 +437,7 @@ static enum sprig_status check_nm(const struct sprig_weights* w) {
  * what they imply, and the layout against the blob's size. */
 static enum sprig_status read_header(const uint8_t* blob, size_t size, struct sprig_weights* w,
                                      struct blob_array a[SPRIG_BLOB_ARRAYS]) {
+  const uint32_t first_id = get_u32(blob + SPRIG_BLOB_HEADER_BYTES);
   const uint32_t dtype = get_u32(blob + SPRIG_BLOB_OFFSET_DTYPE);
   if (dtype != sprig_weights_dtype_f32 && dtype != sprig_weights_dtype_qs8 && dtype != sprig_weights_dtype_f16) {
     return corrupt("unknown dtype (dtype, 0)", dtype, 0);
@@ -452,8 +486,10 @@ static enum sprig_status read_header(const uint8_t* blob, size_t size, struct sp
         return corrupt("stored values are not whole blocks (stored, block size)", stored, per_block);
       }
       w->blocks = w->stored_values / per_block;
-      /* Each block row takes a 4-byte pointer (this also keeps block rows + 1 from wrapping). */
-      if (sprig_divide_round_up(w->rows, w->block_height) >= size / 4) {
+      /* Each block row takes a 4-byte pointer or a 2-byte count (this also keeps block rows + 1
+       * from wrapping). */
+      const size_t row_bytes = first_id == sprig_blob_block_row_counts ? 2 : 4;
+      if (sprig_divide_round_up(w->rows, w->block_height) >= size / row_bytes) {
         return corrupt("more block rows than the blob holds (rows, bytes)", rows, size);
       }
       break;
@@ -477,10 +513,13 @@ static enum sprig_status read_header(const uint8_t* blob, size_t size, struct sp
       break;
   }
   /* qs8 and f16 block weights store 1-byte column gaps; blobs written before the gaps hold
-   * 16- or 32-bit block columns there, which the loader converts. f32 keeps block columns. */
+   * 16- or 32-bit block columns there, which the loader converts. f32 keeps block columns.
+   * With the gaps, block rows are 16-bit counts or (large block rows, older blobs) 32-bit
+   * pointers; f32 and blobs from before the gaps always store pointers. */
   const uint32_t second_id = get_u32(blob + SPRIG_BLOB_HEADER_BYTES + SPRIG_BLOB_TABLE_ENTRY_BYTES);
-  const bool block_gaps = w->dtype != sprig_weights_dtype_f32 && second_id != sprig_blob_block_cols;
-  weights_arrays(w, block_gaps, a);
+  struct block_forms forms = {.gaps = w->dtype != sprig_weights_dtype_f32 && second_id != sprig_blob_block_cols};
+  forms.counts16 = forms.gaps && first_id == sprig_blob_block_row_counts;
+  weights_arrays(w, forms, a);
   for (size_t i = 0; i < SPRIG_BLOB_ARRAYS; i++) {
     const uint8_t* entry = blob + SPRIG_BLOB_HEADER_BYTES + i * SPRIG_BLOB_TABLE_ENTRY_BYTES;
     if (get_u32(entry) != a[i].id || get_u32(entry + 4) != a[i].element || get_u64(entry + 8) != a[i].count) {

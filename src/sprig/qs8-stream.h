@@ -27,7 +27,10 @@ size_t sprig_qs8_stream_bytes(const struct sprig_qs8_stream* stream);
 
 void sprig_free_qs8_stream(struct sprig_qs8_stream* stream);
 
-/* Row `row` of qs8 weights written densely into dense[0 .. cols) (any format). */
-void sprig_qs8_expand_row(const struct sprig_weights* weights, size_t row, int8_t* dense);
+/* Row `row` of qs8 weights written densely into dense[0 .. cols) (any format). `walk` finds
+ * BLOCK / GROUP weights' block rows: start it zeroed and keep it across rows in increasing
+ * order (see struct sprig_block_row_walk); the other formats leave it alone. */
+void sprig_qs8_expand_row(const struct sprig_weights* weights, struct sprig_block_row_walk* walk, size_t row,
+                          int8_t* dense);
 
 #endif /* SPRIG_QS8_STREAM_H */

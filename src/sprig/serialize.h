@@ -32,12 +32,14 @@ enum sprig_blob_array {
   sprig_blob_row_ptr = 1,       /* CSR: u32, rows + 1 */
   sprig_blob_col_gaps = 2,      /* CSR: u8, stored values */
   sprig_blob_values = 3,        /* CSR: f32 / s8 / f16, stored values */
-  sprig_blob_block_row_ptr = 4, /* BLOCK, GROUP: u32, ceil(rows / block height) + 1 */
+  sprig_blob_block_row_ptr = 4, /* BLOCK, GROUP: u32, ceil(rows / block height) + 1 (f32; qs8 and
+                                 * f16 when a block row passes 65535 blocks, and older blobs) */
   sprig_blob_block_cols = 5,    /* BLOCK, GROUP: u16 or u32, blocks (f32; qs8 and f16 before the gaps) */
   sprig_blob_block_values = 6,  /* BLOCK, GROUP: f32 / s8 / f16, stored values */
   sprig_blob_nm_indices = 7,    /* NM: u8, stored values */
   sprig_blob_nm_values = 8,     /* NM: f32 / s8 / f16, stored values */
   sprig_blob_block_col_gaps = 9, /* BLOCK, GROUP of qs8 and f16: u8, blocks (bridges included) */
+  sprig_blob_block_row_counts = 10, /* BLOCK, GROUP with gaps: u16, ceil(rows / block height) */
 };
 
 /* CRC-32C (Castagnoli) of `size` bytes, as the blob's last 4 bytes hold it. */

@@ -1,8 +1,8 @@
 /* Packed sparse weights (shared, immutable, reference-counted). One representation per format:
  *   CSR:          row_ptr / col_gaps / values: 5 bytes per stored entry plus 4 per row
- *   BLOCK, GROUP: block_row_ptr / block columns / block_values, blocks of
- *                 pattern.block_rows x pattern.block_cols (GROUP: group x 1), row-major inside;
- *                 f32 keeps each block's column (16 or 32 bits), qs8 and f16 a 1-byte gap
+ *   BLOCK, GROUP: block rows (32-bit pointers or 16-bit counts) / block columns / block_values,
+ *                 blocks of pattern.block_rows x pattern.block_cols (GROUP: group x 1), row-major
+ *                 inside; f32 keeps each block's column (16 or 32 bits), qs8 and f16 a 1-byte gap
  *   NM:           nm_values / nm_indices, rows x groups x n slots (zero-padded runs) */
 #ifndef SPRIG_WEIGHTS_H
 #define SPRIG_WEIGHTS_H
@@ -57,7 +57,17 @@ struct sprig_weights {
   size_t block_height;   /* rows per block (BLOCK: block_rows, GROUP: group) */
   size_t block_width;    /* cols per block */
   size_t blocks;
-  uint32_t* block_row_ptr; /* ceil(rows / block_height) + 1 */
+  /* Where each block row's blocks are (block rows follow each other in the block arrays),
+   * exactly one of two set:
+   * block_row_ptr: block row br holds blocks block_row_ptr[br] .. block_row_ptr[br + 1]
+   * (ceil(rows / block_height) + 1 entries). f32 weights always (their matrix-vector kernels
+   * read it); packed qs8 and f16 weights when a block row holds more than 65535 blocks.
+   * block_row_counts16: block row br holds block_row_counts16[br] blocks (ceil(rows /
+   * block_height) entries). Packed qs8 and f16 weights when every block row's count, bridges
+   * included, fits 16 bits. Loaded weights hold what their blob stores.
+   * Read them through sprig_block_row_count / sprig_block_row (or block_row_ptr for f32). */
+  uint32_t* block_row_ptr;
+  uint16_t* block_row_counts16;
   /* Block columns (a block's first column divided by block_width), exactly one of three set:
    * f32: each block's column, 16-bit when ceil(cols / block_width) <= 65536, else 32-bit (the
    * f32 matrix-vector kernels read block_col16 directly).
@@ -199,8 +209,39 @@ static inline size_t sprig_stored_block_col(const struct sprig_weights* w, size_
   return w->block_col16 != NULL ? (size_t) w->block_col16[block] : (size_t) w->block_col32[block];
 }
 
-static inline struct sprig_block_cursor sprig_block_row(const struct sprig_weights* w, size_t block_row) {
-  struct sprig_block_cursor c = {w->block_row_ptr[block_row], w->block_row_ptr[block_row + 1], 0};
+/* The blocks block row `block_row` holds. */
+static inline uint32_t sprig_block_row_count(const struct sprig_weights* w, size_t block_row) {
+  return w->block_row_counts16 != NULL ? (uint32_t) w->block_row_counts16[block_row]
+                                       : w->block_row_ptr[block_row + 1] - w->block_row_ptr[block_row];
+}
+
+/* Finds block rows' first blocks, summing 16-bit counts from the last block row it found:
+ * start it zeroed and keep it while asking for block rows in nondecreasing order (amortized
+ * O(1) per block row; a block row may be asked for again, once per matrix row of it). Asked for
+ * an earlier block row, it starts over from block row 0. O(1) with 32-bit pointers. */
+struct sprig_block_row_walk {
+  size_t block_row; /* the last block row found */
+  uint32_t first;   /* its first block */
+};
+
+static inline uint32_t sprig_block_row_first(const struct sprig_weights* w, struct sprig_block_row_walk* walk,
+                                             size_t block_row) {
+  if (w->block_row_counts16 == NULL) {
+    return w->block_row_ptr[block_row];
+  }
+  if (block_row < walk->block_row) {
+    *walk = (struct sprig_block_row_walk){0, 0};
+  }
+  for (; walk->block_row < block_row; walk->block_row++) {
+    walk->first += w->block_row_counts16[walk->block_row];
+  }
+  return walk->first;
+}
+
+static inline struct sprig_block_cursor sprig_block_row(const struct sprig_weights* w,
+                                                        struct sprig_block_row_walk* walk, size_t block_row) {
+  const uint32_t first = sprig_block_row_first(w, walk, block_row);
+  struct sprig_block_cursor c = {first, first + sprig_block_row_count(w, block_row), 0};
   if (c.block < c.end) {
     c.block_col = w->block_col_gaps != NULL ? (size_t) w->block_col_gaps[c.block] - 1
                                             : sprig_stored_block_col(w, c.block);
@@ -218,7 +259,8 @@ static inline void sprig_block_next(const struct sprig_weights* w, struct sprig_
 
 /* For qs8 and f16 BLOCK / GROUP weights holding block_col16 / block_col32 (packed through f32,
  * or loaded from a blob written before the gaps): replaces them by block_col_gaps, inserting
- * the zero bridge blocks (block_row_ptr, the values, blocks and stored_values follow). Returns
+ * the zero bridge blocks (the values, blocks and stored_values follow), and the block row
+ * pointers by 16-bit counts when every block row's count fits (else new pointers). Returns
  * sprig_status_out_of_memory, or sprig_status_unsupported_parameter when the blocks with their
  * bridges exceed 2^32 - 1; the weights are then unchanged. Not for borrowed arrays. */
 enum sprig_status sprig_block_columns_to_gaps(struct sprig_weights* weights);
