@@ -34,6 +34,12 @@ bool bench_run_qs8_requant_kernels(const struct bench_options* options);
  * when a kernel's bytes differ from the scalar one's. */
 bool bench_run_qd8_quantize_kernels(const struct bench_options* options);
 
+/* The f32 batch-1 kernels (bench/kernels-sellmv.c): every kernel of kernels/f32-sellmv/list.inc
+ * this CPU runs, on an N x K layer of unstructured weights at each sparsity and one input vector;
+ * prints medians and weight-stream rates, fails when a kernel's outputs differ from a plain
+ * evaluation beyond rounding. */
+bool bench_run_f32_sellmv_kernels(const struct bench_options* options);
+
 /* The int8 batch-1 kernels (bench/kernels-sellmv-int8.c): every kernel of
  * kernels/qs8-sellmv/list.inc and every MR = 1 kernel of kernels/qs8-spmm/list.inc this CPU runs,
  * on an N x K int8 layer at each sparsity, unstructured and in 1x4 blocks, and one input vector;

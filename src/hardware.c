@@ -123,6 +123,15 @@ static void detect_isas(bool has_isa[sprig_isa_count]) {
 #endif
 }
 
+#if !SPRIG_ARCH_WASM && (CPUINFO_ARCH_X86 || CPUINFO_ARCH_X86_64)
+/* AMD's cores (Zen, and Hygon's Zen-based ones) run vector gathers as microcode, a few
+ * micro-ops per lane: scalar loads put together by inserts are faster there. */
+static bool gathers_microcoded(void) {
+  const struct cpuinfo_core* core = cpuinfo_get_core(0);
+  return core != NULL && (core->vendor == cpuinfo_vendor_amd || core->vendor == cpuinfo_vendor_hygon);
+}
+#endif
+
 #if !SPRIG_ARCH_WASM && (CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64)
 /* Arm's in-order application cores, by MIDR part number (implementer 0x41): Cortex-A5, A7, A8,
  * A32, A53, A35, A55, A510, A520. The part number, not cpuinfo's uarch, so that cores newer than
@@ -197,6 +206,9 @@ enum sprig_status sprig_detect_hardware(struct sprig_hardware* hardware) {
   }
 #if CPUINFO_ARCH_ARM || CPUINFO_ARCH_ARM64
   detected.inorder_cores = most_cores_inorder();
+#endif
+#if CPUINFO_ARCH_X86 || CPUINFO_ARCH_X86_64
+  detected.slow_gathers = gathers_microcoded();
 #endif
 #endif
   const enum sprig_status status = read_forced_isa(detected.has_isa, &detected.forced_isa);

@@ -15,6 +15,7 @@
 #include <stdbool.h>
 
 #include <sprig.h>
+#include <sprig/config.h>
 #include <sprig/hardware.h>
 #include <sprig/sellmv.h>
 #include <sprig/weights.h>
@@ -346,6 +347,24 @@ static void sweep(const void* ukernel) {
   }
 }
 
+static bool is_for_slow_gathers(const void* ukernel) {
+  return ((const struct sprig_f32_sellmv_ukernel*) ukernel)->for_slow_gathers;
+}
+
+/* A CPU with only this kernel's ISA (and scalar): with microcoded gathers it gets this variant;
+ * without, the ISA's default, which it replaces (same slice height). */
+static void chosen_where_gathers_are_slow(const void* ukernel) {
+  KERNEL(uk);
+  struct sprig_hardware slow = hardware_with_only(uk->isa, false);
+  slow.slow_gathers = true;
+  assert_ptr_equal(sprig_choose_f32_sellmv_ukernel(&slow), uk);
+  const struct sprig_hardware fast = hardware_with_only(uk->isa, false);
+  const struct sprig_f32_sellmv_ukernel* other = sprig_choose_f32_sellmv_ukernel(&fast);
+  assert_non_null(other);
+  assert_true(other->is_default && !other->for_slow_gathers && other->isa == uk->isa);
+  assert_int_equal(other->slice_rows, uk->slice_rows);
+}
+
 static const struct kernel_test_case cases[] = {
     {"k = 1", k_eq_1, NULL},
     {"n = 1", n_eq_1, NULL},
@@ -362,6 +381,7 @@ static const struct kernel_test_case cases[] = {
     {"zero bias", zero_bias, NULL},
     {"NaN and infinite inputs", nan_and_infinity_inputs, NULL},
     {"sweep: k = 1 .. 4096, n = 1 .. 129", sweep, NULL},
+    {"chosen where gathers are slow", chosen_where_gathers_are_slow, is_for_slow_gathers},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

@@ -17,6 +17,7 @@
 #include <stdbool.h>
 
 #include <sprig.h>
+#include <sprig/config.h>
 #include <sprig/hardware.h>
 #include <sprig/qs8-sellmv.h>
 #include <sprig/qs8-stream.h>
@@ -347,6 +348,25 @@ static void padding_bound(const void* ukernel) {
   free(dense);
 }
 
+static bool is_for_slow_gathers(const void* ukernel) {
+  return ((const struct sprig_qs8_sellmv_ukernel*) ukernel)->for_slow_gathers;
+}
+
+/* A CPU with only this kernel's ISA (and scalar): with microcoded gathers it gets this variant;
+ * without, the ISA's default, which it replaces (same slice height). */
+static void chosen_where_gathers_are_slow(const void* ukernel) {
+  KERNEL(uk);
+  struct sprig_hardware slow = hardware_with_only(uk->isa, false);
+  slow.slow_gathers = true;
+  assert_ptr_equal(sprig_choose_qs8_sellmv_ukernel(&slow), uk);
+  const struct sprig_hardware fast = hardware_with_only(uk->isa, false);
+  const struct sprig_qs8_sellmv_ukernel* other = sprig_choose_qs8_sellmv_ukernel(&fast);
+  assert_non_null(other);
+  assert_true(other->is_default && !other->for_slow_gathers && other->isa == uk->isa);
+  assert_int_equal(other->slice_rows, uk->slice_rows);
+  assert_int_equal(other->unsigned_input, uk->unsigned_input);
+}
+
 static const struct kernel_test_case cases[] = {
     {"k = 1", k_eq_1, NULL},
     {"n = 1", n_eq_1, NULL},
@@ -363,6 +383,7 @@ static const struct kernel_test_case cases[] = {
     {"quads past 2^16", wide_columns, NULL},
     {"offsets that do not fit", offsets_that_do_not_fit, NULL},
     {"padding bound", padding_bound, NULL},
+    {"chosen where gathers are slow", chosen_where_gathers_are_slow, is_for_slow_gathers},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

@@ -3,23 +3,20 @@
  * accumulator), in two ways of loading a slot's 8 inputs:
  *   gather  one vpmovzxwd of the 8 offsets, one vgatherdps, one vmovups of the weights, one
  *           vfmadd231ps;
- *   insert  8 movzwl offsets and 8 scalar loads assembled by inserts, then the same weight load
- *           and FMA.
+ *   insert  8 scalar loads put together by vinsertps (kernels/isa/x86-load-at.h), then the same
+ *           weight load and FMA: for CPUs whose gathers are microcoded (AMD Zen).
  * Limit: the input loads (one gather or 8 inserts per 8 products); the weight stream (6 bytes
  * per slot) for large layers.
  */
 #include <immintrin.h>
 
 #include <isa/avx2.h>
+#include <isa/x86-load-at.h>
 #include <sprig/sellmv.h>
 
 INLINE __m256 gather8(const float* x, const uint16_t* off) {
   const __m256i index = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i*) off));
   return _mm256_i32gather_ps(x, index, sizeof(float));
-}
-
-INLINE __m256 insert8(const float* x, const uint16_t* off) {
-  return _mm256_setr_ps(x[off[0]], x[off[1]], x[off[2]], x[off[3]], x[off[4]], x[off[5]], x[off[6]], x[off[7]]);
 }
 
 #define C 8
@@ -35,7 +32,7 @@ INLINE __m256 insert8(const float* x, const uint16_t* off) {
 #undef DEFINE_SELLMV_UKERNEL
 #undef MADD
 
-#define MADD(acc, w, x, off) _mm256_fmadd_ps(_mm256_loadu_ps(w), insert8(x, off), acc)
+#define MADD(acc, w, x, off) _mm256_fmadd_ps(_mm256_loadu_ps(w), sprig_load8_at(x, off), acc)
 #define sellmv_slices sellmv_slices_insert
 #include "template.h"
 #undef sellmv_slices

@@ -1,15 +1,19 @@
 /*
  * x86 AVX-512F f32 sliced-ELL matrix-vector kernels, slices of 16 rows (one zmm per
- * accumulator), in two ways of loading a slot's 16 inputs:
+ * accumulator), in three ways of loading a slot's 16 inputs:
  *   gather2x8  two vpmovzxwd of 8 offsets, two 8-lane vgatherdps (ymm) joined by one
  *              vinsertf64x4;
- *   gather     one vpmovzxwd of the 16 offsets, one 16-lane vgatherdps (zmm).
- * Then one vmovups of the weights and one vfmadd231ps. Limit: the gathers (16 loads per 16
+ *   gather     one vpmovzxwd of the 16 offsets, one 16-lane vgatherdps (zmm);
+ *   insert     16 scalar loads put together by vinsertps into four xmm, joined by two
+ *              vinsertf128 and one vinsertf64x4 (kernels/isa/x86-load-at.h): for CPUs whose
+ *              gathers are microcoded (AMD Zen).
+ * Then one vmovups of the weights and one vfmadd231ps. Limit: the input loads (16 per 16
  * products); the weight stream (6 bytes per slot) for large layers.
  */
 #include <immintrin.h>
 
 #include <isa/avx512f.h>
+#include <isa/x86-load-at.h>
 #include <sprig/sellmv.h>
 
 INLINE __m512 gather16(const float* x, const uint16_t* off) {
@@ -42,6 +46,13 @@ INLINE __m512 gather2x8(const float* x, const uint16_t* off) {
 #define sellmv_slices sellmv_slices_gather2x8
 #include "template.h"
 #undef sellmv_slices
+#undef DEFINE_SELLMV_UKERNEL
+#undef MADD
+
+#define MADD(acc, w, x, off) _mm512_fmadd_ps(_mm512_loadu_ps(w), sprig_load16_at(x, off), acc)
+#define sellmv_slices sellmv_slices_insert16
+#include "template.h"
+#undef sellmv_slices
 
 #define DEFINE_AVX512F_SELLMV(fn, slices)                                                                   \
   void fn(size_t nc, const float* input, const float* bias, const float* values, const uint16_t* offsets,  \
@@ -52,3 +63,4 @@ INLINE __m512 gather2x8(const float* x, const uint16_t* off) {
 
 DEFINE_AVX512F_SELLMV(sprig_f32_sellmv_minmax_ukernel_16__avx512f_gather, sellmv_slices_gather16)
 DEFINE_AVX512F_SELLMV(sprig_f32_sellmv_minmax_ukernel_16__avx512f_gather2x8, sellmv_slices_gather2x8)
+DEFINE_AVX512F_SELLMV(sprig_f32_sellmv_minmax_ukernel_16__avx512f_insert, sellmv_slices_insert16)

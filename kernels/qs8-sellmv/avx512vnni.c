@@ -1,17 +1,20 @@
 /*
  * x86 AVX512-VNNI int8 sliced matrix-vector kernels, slices of 16 rows (one zmm of int32 sums),
  * unsigned input (vpdpbusd multiplies the input's unsigned bytes by the weights' signed ones),
- * in two ways of loading a slot's 16 input words:
+ * in three ways of loading a slot's 16 input words:
  *   16c4            one vpmovzxwd of the 16 offsets, one 16-lane vpgatherdd (zmm);
  *   16c4_gather2x8  two vpmovzxwd of 8 offsets, two 8-lane vpgatherdd (ymm) joined by one
- *                   vinserti64x4.
+ *                   vinserti64x4;
+ *   16c4_insert     16 scalar loads put together by vinsertps (kernels/isa/x86-load-at.h), for
+ *                   CPUs whose gathers are microcoded (AMD Zen).
  * Then one 64-byte load of the slot's weights and one vpdpbusd: 64 multiply-adds per slot.
  * Four accumulators take the slots in turn (vpdpbusd's latency). Limit: the gathers (16 loads
- * per slot).
+ * per slot, or 16 loads and 15 inserts).
  */
 #include <immintrin.h>
 #include <stdint.h>
 
+#include <isa/x86-load-at.h>
 #include <isa/x86-vnni.h>
 
 INLINE __m512i gather16(const int8_t* x, const uint16_t* off) {
@@ -44,6 +47,13 @@ INLINE __m512i gather2x8(const int8_t* x, const uint16_t* off) {
 #define sellmv_slices sellmv_slices_gather2x8
 #include "template.h"
 #undef sellmv_slices
+#undef MAC
+
+#define MAC(acc, w, x, off) \
+  dpbusd(acc, _mm512_castps_si512(sprig_load16_at(x, off)), _mm512_loadu_si512((const void*) (w)))
+#define sellmv_slices sellmv_slices_insert16
+#include "template.h"
+#undef sellmv_slices
 
 void sprig_qs8_sellmv_ukernel_16c4__avx512vnni(size_t nc, const int8_t* input, const int8_t* weights,
                                                const uint16_t* offsets, const uint32_t* widths,
@@ -55,4 +65,10 @@ void sprig_qs8_sellmv_ukernel_16c4__avx512vnni_gather2x8(size_t nc, const int8_t
                                                          const uint16_t* offsets, const uint32_t* widths,
                                                          const uint32_t* quad_base, int32_t* output) {
   sellmv_slices_gather2x8(nc, input, weights, offsets, widths, quad_base, output);
+}
+
+void sprig_qs8_sellmv_ukernel_16c4__avx512vnni_insert(size_t nc, const int8_t* input, const int8_t* weights,
+                                                      const uint16_t* offsets, const uint32_t* widths,
+                                                      const uint32_t* quad_base, int32_t* output) {
+  sellmv_slices_insert16(nc, input, weights, offsets, widths, quad_base, output);
 }

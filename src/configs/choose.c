@@ -29,14 +29,21 @@ static size_t default_of(const struct sprig_ukernel_list* list, enum sprig_isa i
   return widest;
 }
 
-/* The in-order variant of kernel k (same ISA, MR, NR and prefetch flag), else k. The searches
- * below never land on an in-order entry by themselves: they are never defaults and each follows
- * the entries of its MR in the list, so the first-listed-wins searches pass them by. */
-static size_t inorder_variant_of(const struct sprig_ukernel_list* list, size_t k) {
+/* The kinds of variant that stand in for a default on some CPUs. */
+enum variant_kind { variant_inorder, variant_for_slow_gathers };
+
+static bool is_variant(const struct sprig_ukernel_traits* t, enum variant_kind kind) {
+  return kind == variant_inorder ? t->inorder : t->for_slow_gathers;
+}
+
+/* The variant of that kind of kernel k (same ISA, MR, NR and prefetch flag), else k. The
+ * searches below never land on a variant by themselves: variants are never defaults and each
+ * follows the entries of its MR in the list, so the first-listed-wins searches pass them by. */
+static size_t variant_for(const struct sprig_ukernel_list* list, size_t k, enum variant_kind kind) {
   const struct sprig_ukernel_traits d = list->traits(k);
   for (size_t i = 0; i < list->count; i++) {
     const struct sprig_ukernel_traits v = list->traits(i);
-    if (v.inorder && v.isa == d.isa && v.mr == d.mr && v.nr == d.nr && v.prefetch == d.prefetch) {
+    if (is_variant(&v, kind) && v.isa == d.isa && v.mr == d.mr && v.nr == d.nr && v.prefetch == d.prefetch) {
       return i;
     }
   }
@@ -47,9 +54,10 @@ size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct 
                             uint32_t nr) {
   for (size_t i = 0; i < sizeof(isa_preference) / sizeof(isa_preference[0]); i++) {
     if (sprig_isa_allowed(hardware, isa_preference[i])) {
-      const size_t k = default_of(list, isa_preference[i], nr);
+      size_t k = default_of(list, isa_preference[i], nr);
       if (k != SIZE_MAX) {
-        return hardware->inorder_cores ? inorder_variant_of(list, k) : k;
+        k = hardware->inorder_cores ? variant_for(list, k, variant_inorder) : k;
+        return hardware->slow_gathers ? variant_for(list, k, variant_for_slow_gathers) : k;
       }
     }
   }

@@ -12,7 +12,7 @@ const size_t sprig_f16_spmm_ukernel_count = sizeof(sprig_f16_spmm_ukernels) / si
 
 static struct sprig_ukernel_traits f16_spmm_traits(size_t i) {
   const struct sprig_f16_spmm_ukernel* k = &sprig_f16_spmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, 1, false, k->is_default, false};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, 1, false, k->is_default, false, false};
 }
 
 static struct sprig_ukernel_list f16_spmm_list(void) {

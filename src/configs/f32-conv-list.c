@@ -33,13 +33,13 @@ const size_t sprig_f32_dwconv2d_chw_ukernel_count =
 
 static struct sprig_ukernel_traits spconv_traits(size_t i) {
   const struct sprig_f32_spconv_ukernel* k = &sprig_f32_spconv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, false, k->is_default, k->inorder};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, false, k->is_default, k->inorder, false};
 }
 
 /* Depthwise kernels: the tap count stands in the NR slot, so that the chooser keys on it. */
 static struct sprig_ukernel_traits dwconv_traits(size_t i) {
   const struct sprig_f32_dwconv_ukernel* k = &sprig_f32_dwconv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, k->taps, false, k->is_default, false};
+  return (struct sprig_ukernel_traits){k->isa, 1, k->taps, false, k->is_default, false, false};
 }
 
 static struct sprig_ukernel_list spconv_list(void) {
@@ -71,7 +71,7 @@ const struct sprig_f32_dwconv_ukernel* sprig_choose_f32_dwconv_ukernel(const str
 /* Direct depthwise kernels: kernel size x 10 + stride stands in the NR slot (31, 32, 51, 52). */
 static struct sprig_ukernel_traits dwconv2d_chw_traits(size_t i) {
   const struct sprig_f32_dwconv2d_chw_ukernel* k = &sprig_f32_dwconv2d_chw_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, k->kernel_size * 10 + k->stride, false, k->is_default, false};
+  return (struct sprig_ukernel_traits){k->isa, 1, k->kernel_size * 10 + k->stride, false, k->is_default, false, false};
 }
 
 const struct sprig_f32_dwconv2d_chw_ukernel* sprig_choose_f32_dwconv2d_chw_ukernel(

@@ -3,8 +3,10 @@
 #include <sprig/sellmv.h>
 
 const struct sprig_f32_sellmv_ukernel sprig_f32_sellmv_ukernels[] = {
-#define SPRIG_F32_SELLMV_UKERNEL(isa, c, is_default, fn) {#fn, fn, sprig_isa_##isa, c, is_default},
+#define SPRIG_F32_SELLMV_UKERNEL(isa, c, is_default, fn) {#fn, fn, sprig_isa_##isa, c, is_default, false},
+#define SPRIG_F32_SELLMV_UKERNEL_NOGATHER(isa, c, fn) {#fn, fn, sprig_isa_##isa, c, false, true},
 #include <f32-sellmv/list.inc>
+#undef SPRIG_F32_SELLMV_UKERNEL_NOGATHER
 #undef SPRIG_F32_SELLMV_UKERNEL
 };
 
@@ -14,7 +16,7 @@ const size_t sprig_f32_sellmv_ukernel_count =
 /* Every kernel counts as NR = 1 here: one default per ISA, whatever its slice height. */
 static struct sprig_ukernel_traits sellmv_traits(size_t i) {
   const struct sprig_f32_sellmv_ukernel* k = &sprig_f32_sellmv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default, false};
+  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default, false, k->for_slow_gathers};
 }
 
 const struct sprig_f32_sellmv_ukernel* sprig_choose_f32_sellmv_ukernel(const struct sprig_hardware* hardware) {

@@ -4,18 +4,18 @@
 
 static struct sprig_ukernel_traits spmm_traits(size_t i) {
   const struct sprig_f32_spmm_ukernel* k = &sprig_f32_spmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->prefetch, k->is_default, k->inorder};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, k->prefetch, k->is_default, k->inorder, false};
 }
 
 static struct sprig_ukernel_traits nmspmm_traits(size_t i) {
   const struct sprig_f32_nmspmm_ukernel* k = &sprig_f32_nmspmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, false, k->is_default, k->inorder};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, k->nr, false, k->is_default, k->inorder, false};
 }
 
 /* Block-sparse matrix-vector kernels: MR 1, NR the block width. */
 static struct sprig_ukernel_traits bspmv_traits(size_t i) {
   const struct sprig_f32_bspmv_ukernel* k = &sprig_f32_bspmv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, k->block_width, false, k->is_default, false};
+  return (struct sprig_ukernel_traits){k->isa, 1, k->block_width, false, k->is_default, false, false};
 }
 
 static struct sprig_ukernel_list spmm_list(void) {

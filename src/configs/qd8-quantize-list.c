@@ -15,7 +15,7 @@ const size_t sprig_qd8_quantize_ukernel_count =
 
 /* One kernel per ISA: each is its ISA's default. */
 static struct sprig_ukernel_traits qd8_quantize_traits(size_t i) {
-  return (struct sprig_ukernel_traits){sprig_qd8_quantize_ukernels[i].isa, 1, 1, false, true, false};
+  return (struct sprig_ukernel_traits){sprig_qd8_quantize_ukernels[i].isa, 1, 1, false, true, false, false};
 }
 
 const struct sprig_qd8_quantize_ukernel* sprig_choose_qd8_quantize_ukernel(const struct sprig_hardware* hardware) {

@@ -15,7 +15,7 @@ const size_t sprig_qs8_requant_ukernel_count =
 
 /* One kernel per ISA: each is its ISA's default. */
 static struct sprig_ukernel_traits qs8_requant_traits(size_t i) {
-  return (struct sprig_ukernel_traits){sprig_qs8_requant_ukernels[i].isa, 1, 1, false, true, false};
+  return (struct sprig_ukernel_traits){sprig_qs8_requant_ukernels[i].isa, 1, 1, false, true, false, false};
 }
 
 const struct sprig_qs8_requant_ukernel* sprig_choose_qs8_requant_ukernel(const struct sprig_hardware* hardware) {

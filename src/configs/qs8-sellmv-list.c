@@ -5,8 +5,11 @@
 
 const struct sprig_qs8_sellmv_ukernel sprig_qs8_sellmv_ukernels[] = {
 #define SPRIG_QS8_SELLMV_UKERNEL(isa, c, unsigned_input, is_default, fn) \
-  {#fn, fn, sprig_isa_##isa, c, unsigned_input, is_default},
+  {#fn, fn, sprig_isa_##isa, c, unsigned_input, is_default, false},
+#define SPRIG_QS8_SELLMV_UKERNEL_NOGATHER(isa, c, unsigned_input, fn) \
+  {#fn, fn, sprig_isa_##isa, c, unsigned_input, false, true},
 #include <qs8-sellmv/list.inc>
+#undef SPRIG_QS8_SELLMV_UKERNEL_NOGATHER
 #undef SPRIG_QS8_SELLMV_UKERNEL
 };
 
@@ -16,7 +19,7 @@ const size_t sprig_qs8_sellmv_ukernel_count =
 /* Every kernel counts as MR = NR = 1 here: one default per ISA, whatever its slice height. */
 static struct sprig_ukernel_traits qs8_sellmv_traits(size_t i) {
   const struct sprig_qs8_sellmv_ukernel* k = &sprig_qs8_sellmv_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default, false};
+  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default, false, k->for_slow_gathers};
 }
 
 const struct sprig_qs8_sellmv_ukernel* sprig_choose_qs8_sellmv_ukernel(const struct sprig_hardware* hardware) {

@@ -17,7 +17,7 @@ const size_t sprig_qs8_spmm_ukernel_count = sizeof(sprig_qs8_spmm_ukernels) / si
 
 static struct sprig_ukernel_traits qs8_spmm_traits(size_t i) {
   const struct sprig_qs8_spmm_ukernel* k = &sprig_qs8_spmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, 1, false, k->is_default, false};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, 1, false, k->is_default, false, false};
 }
 
 const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct sprig_hardware* hardware) {

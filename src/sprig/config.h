@@ -30,6 +30,9 @@ struct sprig_ukernel_traits {
   /* A variant for in-order cores (an _INORDER entry of the family's list.inc): never chosen by
    * itself, only in place of the default of its ISA, MR and NR. */
   bool inorder;
+  /* A variant without gather instructions (a _NOGATHER entry): never chosen by itself, only in
+   * place of the default of its ISA, MR and NR when hardware->slow_gathers. */
+  bool for_slow_gathers;
 };
 
 struct sprig_ukernel_list {
@@ -40,7 +43,8 @@ struct sprig_ukernel_list {
 /* Index of the default kernel with `nr` of the best allowed ISA (preference: avx512f, avx2, sse2,
  * neonfma, wasmsimd, scalar), or SIZE_MAX. Per (ISA, NR) the listed default, else the
  * widest MR; when most cores are in-order (hardware->inorder_cores), that kernel's in-order
- * variant where the list has one. */
+ * variant where the list has one, and on CPUs with microcoded gathers (hardware->slow_gathers)
+ * its variant without gathers where the list has one. */
 size_t sprig_choose_ukernel(const struct sprig_hardware* hardware, const struct sprig_ukernel_list* list,
                             uint32_t nr);
 

@@ -20,6 +20,10 @@ struct sprig_hardware {
   /* More than half of the cores are in-order ARM cores (Cortex-A5/A7/A8, A32, A35, A53, A55,
    * A510, A520, by their MIDR): kernels with an in-order variant then use it. */
   bool inorder_cores;
+  /* x86 CPUs whose vector gathers (vgatherdps, vpgatherdd) are microcoded and slower than
+   * scalar loads put together by inserts: AMD and Hygon (Zen). Families with a _NOGATHER
+   * variant use it there. */
+  bool slow_gathers;
 };
 
 #define SPRIG_DEFAULT_L2_BYTES ((size_t) 1 << 20)

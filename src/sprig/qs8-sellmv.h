@@ -54,6 +54,9 @@ struct sprig_qs8_sellmv_ukernel {
   bool unsigned_input;
   /* The kernel an operator uses when this ISA is the best one allowed. */
   bool is_default;
+  /* Loads without gather instructions (a _NOGATHER entry): used in place of its ISA's default
+   * on CPUs whose gathers are microcoded (sprig_hardware.slow_gathers), never otherwise. */
+  bool for_slow_gathers;
 };
 
 /* Every kernel of this build, in list order (kernels/qs8-sellmv/list.inc). */

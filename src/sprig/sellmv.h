@@ -46,6 +46,9 @@ struct sprig_f32_sellmv_ukernel {
   enum sprig_isa isa;
   uint32_t slice_rows; /* C */
   bool is_default;
+  /* Loads without gather instructions (a _NOGATHER entry): used in place of its ISA's default
+   * on CPUs whose gathers are microcoded (sprig_hardware.slow_gathers), never otherwise. */
+  bool for_slow_gathers;
 };
 
 /* Every kernel of this build, in list order (kernels/f32-sellmv/list.inc). */
