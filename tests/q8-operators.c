@@ -454,7 +454,7 @@ static void linear_qd8(void** state) {
 
 /* Linear layers at batches 1-3 run the matrix-vector kernel of the chosen ISA (when it has one,
  * or when the SpMM kernels are scalar too), larger batches the SpMM kernels; reshapes switch back
- * and forth. */
+ * and forth, and every plan's outputs equal the reference. */
 static void batch1_takes_sliced_rows(void** state) {
   (void) state;
   require_sprig();
@@ -472,6 +472,11 @@ static void batch1_takes_sliced_rows(void** state) {
                                            qu.q.output_scale, -128, 127, &formats[0], 0, &op),
                    sprig_status_success);
   const size_t batches[] = {1, 2, 3, 4, 1};
+  int8_t* input = malloc(4 * in);
+  int8_t* expected = malloc(4 * out);
+  int8_t* actual = malloc(4 * out);
+  assert_true(input != NULL && expected != NULL && actual != NULL);
+  fill_int8(&rng, input, 4 * in, false);
   for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
     assert_int_equal(sprig_reshape_linear_qs8(op, batches[i]), sprig_status_success);
     const char* name = sprig_operator_kernel_name(op);
@@ -480,7 +485,14 @@ static void batch1_takes_sliced_rows(void** state) {
       fail_msg("batch %zu runs %s (sliced-row kernel %s expected below batch 4: %d)", batches[i], name, sell->name,
                (int) expect_sell);
     }
+    assert_int_equal(sprig_setup_linear_qs8(op, input, actual), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+    sprig_reference_qs8_linear(batches[i], in, out, input, weights, &qu.q, expected);
+    assert_int8_equal(actual, expected, batches[i] * out, name);
   }
+  free(input);
+  free(expected);
+  free(actual);
   sprig_delete_operator(op);
   free_quant(&qu);
   free(weights);
