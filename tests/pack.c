@@ -255,6 +255,55 @@ static void test_prune_rules(void** state) {
   assert_memory_equal(run, kept_run, sizeof(run));
 }
 
+/* Pruning a large matrix with many equal magnitudes, NaNs and infinities drops exactly the
+ * round(target x units) weakest by the documented order (NaN strongest, then magnitude, ties to
+ * the earlier entry), whatever the selection does inside. */
+static void test_prune_large_ties(void** state) {
+  (void) state;
+  enum { ROWS = 301, COLS = 257 };
+  static float w[ROWS * COLS];
+  static float expected[ROWS * COLS];
+  static const float levels[] = {0.5f, -0.5f, 1.0f, 2.0f, -2.0f, 3.0f, 0.0f, INFINITY};
+  uint64_t state_rng = 77;
+  for (size_t i = 0; i < ROWS * COLS; i++) {
+    state_rng = state_rng * 6364136223846793005ull + 1442695040888963407ull;
+    const unsigned pick = (unsigned) (state_rng >> 59);
+    w[i] = pick < 8 ? levels[pick] : (pick == 8 ? NAN : (float) (pick % 5) * 0.25f);
+  }
+  const float targets[] = {0.0f, 0.37f, 0.9f, 1.0f};
+  for (size_t t = 0; t < sizeof(targets) / sizeof(targets[0]); t++) {
+    float* actual = malloc(sizeof(w));
+    assert_non_null(actual);
+    memcpy(actual, w, sizeof(w));
+    memcpy(expected, w, sizeof(w));
+    /* The reference: a unit is dropped when fewer than `drop` units rank below it. Rank of a
+     * value: (NaN, v^2, -index) in that order; count by classes of equal |v|. */
+    const size_t units = ROWS * COLS;
+    const size_t drop = (size_t) llround((double) targets[t] * (double) units);
+    size_t dropped = 0;
+    /* Visit the units weakest first: classes by (NaN, |v|) ascending, within a class the later
+     * index first. Values come from a small set, so classes are few. */
+    static const float order[] = {0.0f, 0.25f, 0.5f, 0.75f, 1.0f, 2.0f, 3.0f, INFINITY, NAN};
+    for (size_t c = 0; c < sizeof(order) / sizeof(order[0]) && dropped < drop; c++) {
+      for (size_t i = units; i-- > 0 && dropped < drop;) {
+        const bool same = isnan(order[c]) ? isnan(w[i]) : (!isnan(w[i]) && fabsf(w[i]) == order[c]);
+        if (same) {
+          expected[i] = 0.0f;
+          dropped++;
+        }
+      }
+    }
+    assert_int_equal(sprig_prune_f32(ROWS, COLS, actual, NULL, targets[t], NULL), sprig_status_success);
+    for (size_t i = 0; i < units; i++) {
+      if (memcmp(&actual[i], &expected[i], sizeof(float)) != 0) {
+        fail_msg("target %.2f: entry %zu is %g, expected %g", (double) targets[t], i, (double) actual[i],
+                 (double) expected[i]);
+      }
+    }
+    free(actual);
+  }
+}
+
 /* The SpMM stream: values unit by unit, one-byte row steps (bridged beyond 127 rows), odd units
  * walked backwards; built once per weights object and shared. */
 static void test_spmm_stream_layout(void** state) {
@@ -663,6 +712,7 @@ int main(void) {
       cmocka_unit_test(test_nm_layout),
       cmocka_unit_test(test_block_padding_warning),
       cmocka_unit_test(test_prune_rules),
+      cmocka_unit_test(test_prune_large_ties),
       cmocka_unit_test(test_spmm_stream_layout),
       cmocka_unit_test(test_block_gaps_bytes_per_nonzero),
       cmocka_unit_test(test_block_gap_bridges),

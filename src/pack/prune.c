@@ -29,6 +29,57 @@ static int compare_ranked(const void* a, const void* b) {
   return x->index < y->index ? 1 : (x->index > y->index ? -1 : 0);
 }
 
+static void swap_ranked(struct ranked* a, struct ranked* b) {
+  const struct ranked t = *a;
+  *a = *b;
+  *b = t;
+}
+
+/* Orders r[a], r[b], r[c] (compare_ranked) so that r[b] is their median. */
+static void median_of_three(struct ranked* r, size_t a, size_t b, size_t c) {
+  if (compare_ranked(&r[b], &r[a]) < 0) {
+    swap_ranked(&r[a], &r[b]);
+  }
+  if (compare_ranked(&r[c], &r[b]) < 0) {
+    swap_ranked(&r[b], &r[c]);
+    if (compare_ranked(&r[b], &r[a]) < 0) {
+      swap_ranked(&r[a], &r[b]);
+    }
+  }
+}
+
+/* Puts the k weakest of r[0 .. n) (compare_ranked, a total order: the set is unique) in
+ * r[0 .. k), in no particular order. Quickselect: r[0 .. lo) are weaker and r[hi .. n) stronger
+ * than every r[lo .. hi), and lo <= k <= hi. A range that has not shrunk to 16 after 2 log2(n) + 8
+ * partitions, or has, is sorted instead. */
+static void select_weakest(struct ranked* r, size_t n, size_t k) {
+  size_t lo = 0, hi = n;
+  size_t budget = 8;
+  for (size_t m = n; m != 0; m >>= 1) {
+    budget += 2;
+  }
+  while (lo < k && k < hi && hi - lo > 16 && budget-- != 0) {
+    median_of_three(r, lo, lo + (hi - lo) / 2, hi - 1);
+    swap_ranked(&r[lo + (hi - lo) / 2], &r[hi - 1]);
+    size_t store = lo;
+    for (size_t i = lo; i + 1 < hi; i++) {
+      if (compare_ranked(&r[i], &r[hi - 1]) < 0) {
+        swap_ranked(&r[i], &r[store++]);
+      }
+    }
+    swap_ranked(&r[store], &r[hi - 1]);
+    /* r[lo .. store) < r[store] < r[store + 1 .. hi). */
+    if (k <= store) {
+      hi = store;
+    } else {
+      lo = store + 1;
+    }
+  }
+  if (lo < k && k < hi) {
+    qsort(r + lo, hi - lo, sizeof(struct ranked), compare_ranked);
+  }
+}
+
 /* Units are bh x bw tiles (1 x 1 for elements); zeroes the round(target * units) weakest. */
 static enum sprig_status prune_tiles(size_t rows, size_t cols, float* w, size_t bh, size_t bw, float target) {
   const size_t tile_rows = sprig_divide_round_up(rows, bh);
@@ -52,8 +103,8 @@ static enum sprig_status prune_tiles(size_t rows, size_t cols, float* w, size_t 
     }
     ranks[t] = rank;
   }
-  qsort(ranks, units, sizeof(struct ranked), compare_ranked);
   const size_t drop = (size_t) llround((double) target * (double) units);
+  select_weakest(ranks, units, drop);
   for (size_t k = 0; k < drop; k++) {
     const size_t r0 = ranks[k].index / tile_cols * bh, c0 = ranks[k].index % tile_cols * bw;
     for (size_t r = r0; r < SPRIG_MIN(r0 + bh, rows); r++) {
