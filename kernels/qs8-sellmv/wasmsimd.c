@@ -3,7 +3,7 @@
  * slices of C = 8 rows: the gathered input words of rows 0 .. 3 and 4 .. 7 in two v128, the
  * slot's weights (row j's word in the same lane) in two.
  *
- * Per slot: 4 i32.load of the quad offsets, 8 v128.load32_lane (load32_zero for lane 0) at
+ * Per slot: 2 i64.load of the quad offsets, 8 v128.load32_lane (load32_zero for lane 0) at
  * x + 4 (quad_base + offset), 2 v128.load of weights, then per 2 rows: i16x8.extend_low /
  * extend_high_i8x16_s of input and weights (every byte exactly as i16), i32x4.dot_i16x8_s (lanes
  * [row t01, row t23, row' t01, row' t23]; a pair of int8 products is at most 2 x 16384, exact in
@@ -27,17 +27,16 @@ INLINE const int8_t* input_word(const int8_t* x, uint32_t offset) {
 }
 
 /* The input words of the 4 rows whose quad offsets are off[0 .. 3], row i in lane i. The offsets
- * are read two per 32-bit load (little-endian, as WebAssembly is) and split with scalar
+ * are read by one 64-bit load (little-endian, as WebAssembly is) and split with scalar
  * arithmetic: read one by one, clang turns their address arithmetic into v128 shuffles and
  * lane extracts, which cost more than the scalar code. */
 INLINE v128_t gather4(const int8_t* x, const uint16_t* off) {
-  uint32_t o01, o23;
-  memcpy(&o01, off, sizeof(o01));
-  memcpy(&o23, off + 2, sizeof(o23));
-  v128_t v = wasm_v128_load32_zero(input_word(x, o01 & 0xFFFF));
-  v = wasm_v128_load32_lane(input_word(x, o01 >> 16), v, 1);
-  v = wasm_v128_load32_lane(input_word(x, o23 & 0xFFFF), v, 2);
-  return wasm_v128_load32_lane(input_word(x, o23 >> 16), v, 3);
+  uint64_t o;
+  memcpy(&o, off, sizeof(o));
+  v128_t v = wasm_v128_load32_zero(input_word(x, (uint32_t) o & 0xFFFF));
+  v = wasm_v128_load32_lane(input_word(x, (uint32_t) (o >> 16) & 0xFFFF), v, 1);
+  v = wasm_v128_load32_lane(input_word(x, (uint32_t) (o >> 32) & 0xFFFF), v, 2);
+  return wasm_v128_load32_lane(input_word(x, (uint32_t) (o >> 48)), v, 3);
 }
 
 /* Four accumulators: 2v holds rows 4v, 4v + 1 and 2v + 1 rows 4v + 2, 4v + 3, two lanes each. */
