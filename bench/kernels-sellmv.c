@@ -15,6 +15,7 @@
 #include <sprig/sellmv.h>
 #include <sprig/weights.h>
 
+#include "data.h"
 #include "timing.h"
 
 struct f32_matvec_problem {
@@ -50,15 +51,6 @@ static void free_f32_problem(struct f32_matvec_problem* p) {
   free(p->magnitude);
 }
 
-static uint64_t next_state(uint64_t* state) {
-  *state = *state * 6364136223846793005ull + 1442695040888963407ull;
-  return *state >> 11;
-}
-
-static float random_weight(uint64_t* state) {
-  return (float) ((double) next_state(state) / 9007199254740992.0 * 2.0 - 1.0);
-}
-
 static bool make_f32_problem(size_t rows, size_t cols, double sparsity, uint64_t seed, struct f32_matvec_problem* p) {
   *p = (struct f32_matvec_problem){.rows = rows, .cols = cols, .params = {-INFINITY, INFINITY}};
   float* dense = calloc(rows * cols, sizeof(float));
@@ -71,18 +63,17 @@ static bool make_f32_problem(size_t rows, size_t cols, double sparsity, uint64_t
     free_f32_problem(p);
     return false;
   }
-  uint64_t state = seed * 2654435761u + 3;
+  struct bench_rng rng = {seed * 2654435761u + 3};
   for (size_t i = 0; i < rows * cols; i++) {
-    const bool kept = (double) next_state(&state) / 9007199254740992.0 >= sparsity;
-    const float w = random_weight(&state);
+    /* bench_rng_float is uniform in [-1, 1): kept with probability 1 - sparsity. */
+    const bool kept = (bench_rng_float(&rng) + 1.0) / 2.0 >= sparsity;
+    const float w = bench_rng_float(&rng);
     dense[i] = kept && w != 0.0f ? w : 0.0f;
     p->nonzeros += dense[i] != 0.0f;
   }
-  for (size_t i = 0; i < cols; i++) {
-    p->input[i] = random_weight(&state);
-  }
+  bench_fill_random(&rng, p->input, cols);
+  bench_fill_random(&rng, p->bias, rows);
   for (size_t r = 0; r < rows; r++) {
-    p->bias[r] = random_weight(&state);
     p->expected[r] = p->bias[r];
     p->magnitude[r] = fabs(p->bias[r]);
     for (size_t c = 0; c < cols; c++) {
