@@ -55,6 +55,7 @@
 #include <string.h>
 
 #include <isa/neon-row32.h>
+#include <isa/neon-rows4.h>
 #include <isa/neon.h>
 #include <sprig/spmm.h>
 
@@ -247,36 +248,8 @@ INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clam
 
 /* 32 pixels of one channel, with the input rows computed a group of 4 entries ahead. */
 
-/* The input rows of 4 consecutive entries, the first at `first`, and the row after them. */
-struct rows4 {
-  const float* row[4];
-  const float* next;
-};
-
-/* One 32-bit load takes the 4 steps. Each row is `first` plus a prefix sum of the steps times
- * the stride (one smull or smaddl, independent of the other rows), so the only chain from one
- * group to the next is that of `next`. rs: the row stride, which the caller checked fits in
- * int32_t. */
-INLINE struct rows4 rows4_at(const float* first, const int8_t* d, int32_t rs) {
-  int8_t steps[4];
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  uint32_t word;
-  memcpy(&word, d, sizeof(word));
-  UNROLL for (size_t k = 0; k < 4; k++) {
-    steps[k] = (int8_t) (uint8_t) (word >> (8 * k));
-  }
-#else
-  memcpy(steps, d, sizeof(steps));
-#endif
-  struct rows4 g;
-  int32_t sum = 0;
-  UNROLL for (size_t k = 0; k < 4; k++) {
-    g.row[k] = (const float*) ((uintptr_t) first + (uintptr_t) (intptr_t) ((int64_t) sum * (int64_t) rs));
-    sum += steps[k];
-  }
-  g.next = (const float*) ((uintptr_t) first + (uintptr_t) (intptr_t) ((int64_t) sum * (int64_t) rs));
-  return g;
-}
+/* struct rows4 and rows4_at for float rows. */
+SPRIG_DEFINE_ROWS4(float)
 
 /* Keeps the compiler from moving the next row's loads above this point (no instruction): GCC
  * otherwise hoists them all and spills accumulators. */
