@@ -17,6 +17,7 @@
  */
 #include "test-util.h"
 
+#include <sprig/config.h>
 #include <sprig/qs8-spmm.h>
 #include <sprig/qs8-stream.h>
 #include <sprig/qs8-terms.h>
@@ -526,6 +527,23 @@ static void sweep(const void* ukernel) {
   }
 }
 
+static bool is_inorder(const void* ukernel) {
+  return ((const struct sprig_qs8_spmm_ukernel*) ukernel)->inorder;
+}
+
+/* A CPU with only this kernel's ISA (and scalar): mostly in-order cores get the in-order variant,
+ * others the ISA's default, which it replaces; the fit keeps it for full tiles. */
+static void chosen_on_inorder_cores(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware inorder = hardware_with_only(uk->isa, true);
+  assert_ptr_equal(sprig_choose_qs8_spmm_ukernel(&inorder), uk);
+  assert_ptr_equal(sprig_fit_qs8_spmm_ukernel(&inorder, uk, uk->mr), uk);
+  const struct sprig_hardware outoforder = hardware_with_only(uk->isa, false);
+  const struct sprig_qs8_spmm_ukernel* other = sprig_choose_qs8_spmm_ukernel(&outoforder);
+  assert_non_null(other);
+  assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
+}
+
 static const struct kernel_test_case cases[] = {
     {"mc = 1", mc_eq_1, NULL},
     {"mc = MR - 1", mc_eq_mr_minus_1, mr_above_1},
@@ -552,6 +570,7 @@ static const struct kernel_test_case cases[] = {
     {"channel-0 singles without partners", singles_without_partners, NULL},
     {"every term kind, unbalanced", every_kind, NULL},
     {"mc = 6 MR + 7, several chunks", long_calls, NULL},
+    {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

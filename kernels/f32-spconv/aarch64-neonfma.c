@@ -10,17 +10,17 @@
  *         (4 below 16 pixels; value j feeds set j % S) to hide the FMA latency; the sets are
  *         added once per channel. Limit: load bandwidth, V + 1/4 vector loads per V FMAs.
  *   32x1  the groups of 4 stored values run in an assembly loop (kernels/isa/neon-row32.h):
- *         the 4 rows of the next group formed during the current group (2 ldpsw of offsets,
- *         4 add), two groups per trip. The default (`paired` rows: vectors 0-1 and 4-5 of a row
+ *         the 4 rows of the next group formed during the current group (one ldp of the 4
+ *         offsets as two 64-bit words, 4 add with asr #32 / sxtw), two groups per trip. The default (`paired` rows: vectors 0-1 and 4-5 of a row
  *         as one ldp q each) keeps two accumulator sets, even and odd values, the odd set in
  *         v8-v15 inside the asm (30 operands at most) and added at the end; the pair and single
- *         left run in C. [132 instructions per 8 stored values: 64 fmla, 32 ldr q + 16 ldp q,
- *         2 ldr q of weights, 4 ldpsw, 8 add of rows, 2 subs, 2 add, 2 branches.]
+ *         left run in C. [130 instructions per 8 stored values: 64 fmla, 32 ldr q + 16 ldp q,
+ *         2 ldr q of weights, 2 ldp of offsets, 8 add of rows, 2 subs, 2 add, 2 branches.]
  *   32x1_inorder  for in-order cores (chosen by src/configs when most cores are Cortex-A53 / A55
  *         / A510 class): the same loop with every input vector a single ldr q issued 4 FMAs
  *         before its fmla and one set of 8 accumulators (a row takes 8 cycles on one load pipe,
- *         more than the FMA latency). [148 instructions per 8 stored values: 64 fmla, 64 ldr q,
- *         2 ldr q of weights, 4 ldpsw, 8 add of rows, 2 subs, 2 add, 2 branches.]
+ *         more than the FMA latency). [146 instructions per 8 stored values: 64 fmla, 64 ldr q,
+ *         2 ldr q of weights, 2 ldp of offsets, 8 add of rows, 2 subs, 2 add, 2 branches.]
  *   MRx4  per stored offset (a block of 4 channels shares it): V input vector loads feed 4V
  *         fmla by lane, one ldr q of the 4 weights. 4V accumulators, so MR <= 16.
  *         [16x4: 24 instructions per column: 16 fmla, ldrsw, ldr q weights, ldr q + ldp q + ldr q
@@ -217,69 +217,10 @@ INLINE void channel_x1_s(struct stream* s, uint32_t nnz, float* out, struct clam
 }
 
 /* ---------------------------------------------------------------------------------------------
- * The 32x1 tile's assembly loops (kernels/isa/neon-row32.h): `paired` with two accumulator sets
- * (even and odd values) for out-of-order cores, `single` with one set for in-order cores. Rows of
- * the two groups of 4 stored values in flight (all caller-saved registers, so clobbering them
- * costs no save).
+ * The 32x1 tile's assembly loops (kernels/isa/neon-row32.h, IO_IDX_LOOP with byte offsets):
+ * `paired` with two accumulator sets (even and odd values) for out-of-order cores, `single` with
+ * one set for in-order cores.
  */
-#define SC_A0 "x8"
-#define SC_A1 "x9"
-#define SC_A2 "x10"
-#define SC_A3 "x11"
-#define SC_B0 "x12"
-#define SC_B1 "x13"
-#define SC_B2 "x14"
-#define SC_B3 "x15"
-
-/* Rows r0 .. r3 of the group whose 4 offsets are at o + off: input + offset. */
-#define SC_ROWS(r0, r1, r2, r3, off, off2)                         \
-  "ldpsw " r0 ", " r1 ", [%[o], #" #off "]\n\t"                    \
-  "ldpsw " r2 ", " r3 ", [%[o], #" #off2 "]\n\t"                   \
-  "add " r0 ", " r0 ", %[in]\n\t"                                  \
-  "add " r1 ", " r1 ", %[in]\n\t"                                  \
-  "add " r2 ", " r2 ", %[in]\n\t"                                  \
-  "add " r3 ", " r3 ", %[in]\n\t"
-
-/* The group in rows r0..r3 with weights `wv` and a successor: the successor's offsets (at o + off,
- * o + off2) and weights (at w + woff, into `wn`) are loaded and its rows n0..n3 formed between
- * the FMAs, the adds well after their loads. Values 0 and 2 go into set c, 1 and 3 into set
- * `odd`. The loop counter is decremented early so that the branch after the group finds its
- * flags set. */
-#define SC_GROUP(style, odd, r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, off, off2, woff) \
-  IO_ROW_LO_X(style, c, r0, wv, 0)                               \
-  "ldpsw " n0 ", " n1 ", [%[o], #" #off "]\n\t"                    \
-  "subs %[left], %[left], #1\n\t"                                  \
-  IO_ROW_HI_X(style, c, r1, wv, 0)                               \
-  "ldr " wn ", [%[w], #" #woff "]\n\t"                             \
-  IO_ROW_LO_X(style, odd, r1, wv, 1)                               \
-  "ldpsw " n2 ", " n3 ", [%[o], #" #off2 "]\n\t"                   \
-  IO_ROW_HI_X(style, odd, r2, wv, 1)                               \
-  "add " n0 ", " n0 ", %[in]\n\t"                                  \
-  "add " n1 ", " n1 ", %[in]\n\t"                                  \
-  IO_ROW_LO_X(style, c, r2, wv, 2)                               \
-  "add " n2 ", " n2 ", %[in]\n\t"                                  \
-  "add " n3 ", " n3 ", %[in]\n\t"                                  \
-  IO_ROW_HI_X(style, c, r3, wv, 2)                               \
-  IO_ROW_LO_X(style, odd, r3, wv, 3)                               \
-  IO_ROW_HI_X(style, odd, n0, wv, 3)
-
-/* The whole loop over `left + 1` groups at w / o (both advanced past them). */
-#define SC_LOOP(style, odd)                                                                            \
-  SC_ROWS(SC_A0, SC_A1, SC_A2, SC_A3, 0, 8)                                                            \
-  "add %[o], %[o], #16\n\t"                                                                            \
-  "ldr q24, [%[w]], #16\n\t"                                                                           \
-  IO_ROW_START(SC_A0)                                                                                  \
-  IO_GROUP_LOOP(                                                                                       \
-      SC_GROUP(style, odd, SC_A0, SC_A1, SC_A2, SC_A3, SC_B0, SC_B1, SC_B2, SC_B3, "v24", "q25", 0, 8, 0), \
-      SC_GROUP(style, odd, SC_B0, SC_B1, SC_B2, SC_B3, SC_A0, SC_A1, SC_A2, SC_A3, "v25", "q24", 16, 24, 16), \
-      "add %[o], %[o], #32\n\t" "add %[w], %[w], #32\n\t",                                            \
-      "add %[o], %[o], #16\n\t" "add %[w], %[w], #16\n\t",                                            \
-      IO_LAST_GROUP_X(style, odd, SC_A0, SC_A1, SC_A2, SC_A3, "v24"),                                 \
-      IO_LAST_GROUP_X(style, odd, SC_B0, SC_B1, SC_B2, SC_B3, "v25"))
-
-#define SC_CLOBBERS                                                                                     \
-  "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v16", "v17", "v18", "v19", "v20", \
-      "v21", "v22", "v23", "v24", "v25"
 
 /* acc[0..8) += the 4 * groups stored values at *w / *o (groups >= 1) on the tile's input `in`
  * (with `two_sets`, the odd values summed apart in v8-v15 and added at the end); *w and *o move
@@ -292,17 +233,17 @@ INLINE void groups_32x1(bool two_sets, float32x4_t acc[8], const char* in, const
   const int32_t* op = *o;
   size_t left = groups - 1; /* groups that follow the current one */
   if (two_sets) {
-    __asm__ volatile(IO_ZERO_D SC_LOOP(paired, d) IO_ADD_D
+    __asm__ volatile(IO_ZERO_D IO_IDX_LOOP(offsets, paired, d) IO_ADD_D
                      : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
                        [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
                      : [in] "r"(in)
-                     : SC_CLOBBERS, IO_D_CLOBBERS);
+                     : IO_IDX_CLOBBERS, IO_D_CLOBBERS);
   } else {
-    __asm__ volatile(SC_LOOP(single, c)
+    __asm__ volatile(IO_IDX_LOOP(offsets, single, c)
                      : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
                        [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
                      : [in] "r"(in)
-                     : SC_CLOBBERS);
+                     : IO_IDX_CLOBBERS);
   }
   acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3;
   acc[4] = c4, acc[5] = c5, acc[6] = c6, acc[7] = c7;

@@ -28,6 +28,15 @@
 #define IO_LD21_paired(cur) ""
 #define IO_LD16_paired(nxt) "ldp q16, q17, [" nxt "]\n\t"
 #define IO_LD17_paired(nxt) ""
+/* The int8 dot-product flavours: the same loads, sdot instead of fmla. */
+#define IO_LD20_single_sdot(cur) IO_LD20_single(cur)
+#define IO_LD21_single_sdot(cur) IO_LD21_single(cur)
+#define IO_LD16_single_sdot(nxt) IO_LD16_single(nxt)
+#define IO_LD17_single_sdot(nxt) IO_LD17_single(nxt)
+#define IO_LD20_paired_sdot(cur) IO_LD20_paired(cur)
+#define IO_LD21_paired_sdot(cur) IO_LD21_paired(cur)
+#define IO_LD16_paired_sdot(nxt) IO_LD16_paired(nxt)
+#define IO_LD17_paired_sdot(nxt) IO_LD17_paired(nxt)
 
 #define IO_ACC_c_0 "%[c0]"
 #define IO_ACC_c_1 "%[c1]"
@@ -49,6 +58,13 @@
 
 /* Accumulator v of set acc += vector x * lane `lane` of weight register `wv`. */
 #define IO_FMA(acc, v, x, wv, lane) "fmla " IO_ACC_##acc##_##v ".4s, v" #x ".4s, " wv ".s[" #lane "]\n\t"
+/* Accumulator v of set acc (int32 x 4) += the 4-byte dot products of vector x (4 pixels x 4
+ * int8 channels) with 4-byte word `lane` of weight register `wv`. */
+#define IO_SDOT(acc, v, x, wv, lane) "sdot " IO_ACC_##acc##_##v ".4s, v" #x ".16b, " wv ".4b[" #lane "]\n\t"
+#define IO_MAC_single IO_FMA
+#define IO_MAC_paired IO_FMA
+#define IO_MAC_single_sdot IO_SDOT
+#define IO_MAC_paired_sdot IO_SDOT
 
 /* Set d to zero; set c += set d. */
 #define IO_ZERO_D                                                                                  \
@@ -58,30 +74,35 @@
 #define IO_ADD_D                                                                                   \
   IO_ADD_D_ONE(0) IO_ADD_D_ONE(1) IO_ADD_D_ONE(2) IO_ADD_D_ONE(3) IO_ADD_D_ONE(4) IO_ADD_D_ONE(5)     \
   IO_ADD_D_ONE(6) IO_ADD_D_ONE(7)
+/* The same for int32 accumulators. */
+#define IO_ADD_D_I32_ONE(v) "add " IO_ACC_c_##v ".4s, " IO_ACC_c_##v ".4s, " IO_ACC_d_##v ".4s\n\t"
+#define IO_ADD_D_I32                                                                                         \
+  IO_ADD_D_I32_ONE(0) IO_ADD_D_I32_ONE(1) IO_ADD_D_I32_ONE(2) IO_ADD_D_I32_ONE(3) IO_ADD_D_I32_ONE(4)        \
+  IO_ADD_D_I32_ONE(5) IO_ADD_D_I32_ONE(6) IO_ADD_D_I32_ONE(7)
 
 /* Vectors 4-7 of row `cur` into v20-v23 while vectors 0-3 (v16-v19) take their FMAs with lane
  * `lane` of weight register `wv`, into accumulator set `acc`. */
 #define IO_ROW_LO_X(style, acc, cur, wv, lane)                     \
   IO_LD20_##style(cur)                                             \
-  IO_FMA(acc, 0, 16, wv, lane)                                     \
+  IO_MAC_##style(acc, 0, 16, wv, lane)                             \
   IO_LD21_##style(cur)                                             \
-  IO_FMA(acc, 1, 17, wv, lane)                                     \
+  IO_MAC_##style(acc, 1, 17, wv, lane)                             \
   "ldr q22, [" cur ", #96]\n\t"                                    \
-  IO_FMA(acc, 2, 18, wv, lane)                                     \
+  IO_MAC_##style(acc, 2, 18, wv, lane)                             \
   "ldr q23, [" cur ", #112]\n\t"                                   \
-  IO_FMA(acc, 3, 19, wv, lane)
+  IO_MAC_##style(acc, 3, 19, wv, lane)
 
 /* Vectors 0-3 of the next row `nxt` into v16-v19 while vectors 4-7 of the current row (v20-v23)
  * take their FMAs. */
 #define IO_ROW_HI_X(style, acc, nxt, wv, lane)                     \
   IO_LD16_##style(nxt)                                             \
-  IO_FMA(acc, 4, 20, wv, lane)                                     \
+  IO_MAC_##style(acc, 4, 20, wv, lane)                             \
   IO_LD17_##style(nxt)                                             \
-  IO_FMA(acc, 5, 21, wv, lane)                                     \
+  IO_MAC_##style(acc, 5, 21, wv, lane)                             \
   "ldr q18, [" nxt ", #32]\n\t"                                    \
-  IO_FMA(acc, 6, 22, wv, lane)                                     \
+  IO_MAC_##style(acc, 6, 22, wv, lane)                             \
   "ldr q19, [" nxt ", #48]\n\t"                                    \
-  IO_FMA(acc, 7, 23, wv, lane)
+  IO_MAC_##style(acc, 7, 23, wv, lane)
 
 /* The in-order flavour with one accumulator set (f32-spmm's loop). */
 #define IO_ROW_LO(cur, wv, lane) IO_ROW_LO_X(single, c, cur, wv, lane)
@@ -105,10 +126,10 @@
   IO_ROW_LO_X(style, c, r2, wv, 2)                                 \
   IO_ROW_HI_X(style, c, r3, wv, 2)                                 \
   IO_ROW_LO_X(style, odd, r3, wv, 3)                               \
-  IO_FMA(odd, 4, 20, wv, 3)                                        \
-  IO_FMA(odd, 5, 21, wv, 3)                                        \
-  IO_FMA(odd, 6, 22, wv, 3)                                        \
-  IO_FMA(odd, 7, 23, wv, 3)
+  IO_MAC_##style(odd, 4, 20, wv, 3)                                \
+  IO_MAC_##style(odd, 5, 21, wv, 3)                                \
+  IO_MAC_##style(odd, 6, 22, wv, 3)                                \
+  IO_MAC_##style(odd, 7, 23, wv, 3)
 
 #define IO_LAST_GROUP(r0, r1, r2, r3, wv) IO_LAST_GROUP_X(single, c, r0, r1, r2, r3, wv)
 
@@ -133,5 +154,81 @@
   half_advance                                                       \
   last_b                                                             \
   ".Lsprig_io_done%=:\n\t"
+
+/* ---------------------------------------------------------------------------------------------
+ * Loops whose rows come from an index stream at %[o], 4 per group of 4 entries (16 bytes), with
+ * the weights at %[w] (16 bytes per group, one ldr q), by `form`:
+ *   offsets  int32 byte offsets from %[in] (f32-spconv), two per 64-bit word: one ldp of two
+ *            words per group, each word split by `asr #32` / `sxtw` into two rows;
+ *   quads    uint32 row indices times the row stride %w[rs] from %[in] (qs8-spmm c4 rows of
+ *            32 pixels x 4 channels): two ldp w per group and one umaddl per row (no 64-bit
+ *            multiply, no chain from one row to the next).
+ * Rows live in x8-x11 (group A) and x12-x15 (group B), named by token (x8 .. x15).
+ * Operands: accumulators c0 .. c7, [w], [o], [left] ("+r"), [in] and, for quads, [rs] ("r").
+ */
+#define IO_X(r) #r
+#define IO_W(r) IO_W_##r
+#define IO_W_x8 "w8"
+#define IO_W_x9 "w9"
+#define IO_W_x10 "w10"
+#define IO_W_x11 "w11"
+#define IO_W_x12 "w12"
+#define IO_W_x13 "w13"
+#define IO_W_x14 "w14"
+#define IO_W_x15 "w15"
+
+/* The indices of rows n0 .. n3 at %[o] + off: first and second load; rows na and nb formed. */
+#define IO_IDX_LOAD1_offsets(n0, n1, n2, n3, off) "ldp " IO_X(n0) ", " IO_X(n2) ", [%[o], #" #off "]\n\t"
+#define IO_IDX_LOAD2_offsets(n0, n1, n2, n3, off) ""
+#define IO_IDX_FORM_offsets(na, nb)                                \
+  "add " IO_X(nb) ", %[in], " IO_X(na) ", asr #32\n\t"              \
+  "add " IO_X(na) ", %[in], " IO_W(na) ", sxtw\n\t"
+#define IO_IDX_LOAD1_quads(n0, n1, n2, n3, off) "ldp " IO_W(n0) ", " IO_W(n1) ", [%[o], #" #off "]\n\t"
+#define IO_IDX_LOAD2_quads(n0, n1, n2, n3, off) "ldp " IO_W(n2) ", " IO_W(n3) ", [%[o], #(" #off " + 8)]\n\t"
+#define IO_IDX_FORM_quads(na, nb)                                  \
+  "umaddl " IO_X(na) ", " IO_W(na) ", %w[rs], %[in]\n\t"            \
+  "umaddl " IO_X(nb) ", " IO_W(nb) ", %w[rs], %[in]\n\t"
+
+/* The group in rows r0..r3 with weights `wv` and a successor: the successor's indices (at
+ * %[o] + off) and weights (at %[w] + woff, into `wn`) are loaded and its rows n0..n3 formed
+ * between the MACs, well after their loads. Entries 0 and 2 go into set c, 1 and 3 into set
+ * `odd`. The loop counter is decremented early so that the branch after the group finds its
+ * flags set. */
+#define IO_IDX_GROUP(form, style, odd, r0, r1, r2, r3, n0, n1, n2, n3, wv, wn, off, woff) \
+  IO_ROW_LO_X(style, c, IO_X(r0), wv, 0)                           \
+  IO_IDX_LOAD1_##form(n0, n1, n2, n3, off)                         \
+  "subs %[left], %[left], #1\n\t"                                  \
+  IO_ROW_HI_X(style, c, IO_X(r1), wv, 0)                           \
+  "ldr " wn ", [%[w], #" #woff "]\n\t"                             \
+  IO_ROW_LO_X(style, odd, IO_X(r1), wv, 1)                         \
+  IO_IDX_LOAD2_##form(n0, n1, n2, n3, off)                         \
+  IO_ROW_HI_X(style, odd, IO_X(r2), wv, 1)                         \
+  IO_IDX_FORM_##form(n0, n1)                                       \
+  IO_ROW_LO_X(style, c, IO_X(r2), wv, 2)                           \
+  IO_IDX_FORM_##form(n2, n3)                                       \
+  IO_ROW_HI_X(style, c, IO_X(r3), wv, 2)                           \
+  IO_ROW_LO_X(style, odd, IO_X(r3), wv, 3)                         \
+  IO_ROW_HI_X(style, odd, IO_X(n0), wv, 3)
+
+/* The whole loop over `left + 1` groups at %[w] / %[o] (both advanced past them). */
+#define IO_IDX_LOOP(form, style, odd)                                                                  \
+  IO_IDX_LOAD1_##form(x8, x9, x10, x11, 0)                                                           \
+  IO_IDX_LOAD2_##form(x8, x9, x10, x11, 0)                                                           \
+  IO_IDX_FORM_##form(x8, x9)                                                                         \
+  IO_IDX_FORM_##form(x10, x11)                                                                       \
+  "add %[o], %[o], #16\n\t"                                                                          \
+  "ldr q24, [%[w]], #16\n\t"                                                                         \
+  IO_ROW_START("x8")                                                                                 \
+  IO_GROUP_LOOP(                                                                                     \
+      IO_IDX_GROUP(form, style, odd, x8, x9, x10, x11, x12, x13, x14, x15, "v24", "q25", 0, 0),        \
+      IO_IDX_GROUP(form, style, odd, x12, x13, x14, x15, x8, x9, x10, x11, "v25", "q24", 16, 16),      \
+      "add %[o], %[o], #32\n\t" "add %[w], %[w], #32\n\t",                                          \
+      "add %[o], %[o], #16\n\t" "add %[w], %[w], #16\n\t",                                          \
+      IO_LAST_GROUP_X(style, odd, "x8", "x9", "x10", "x11", "v24"),                                    \
+      IO_LAST_GROUP_X(style, odd, "x12", "x13", "x14", "x15", "v25"))
+
+#define IO_IDX_CLOBBERS                                                                                 \
+  "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v16", "v17", "v18", "v19", "v20", \
+      "v21", "v22", "v23", "v24", "v25"
 
 #endif /* SPRIG_ISA_NEON_ROW32_H */

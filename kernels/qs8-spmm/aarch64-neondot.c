@@ -10,11 +10,17 @@
  *          independent of the previous entry's, so loads of 4 entries overlap). The source loads
  *          each row before the previous entry's sdots and the next group's addresses a group
  *          ahead; GCC 12 still sinks the loads of entries 2 and 3 next to their sdots (one
- *          register), which out-of-order cores hide and in-order ones (Cortex-A55 / A510) pay.
- *          [32x1, llvm-mca per 4 entries (512 MACs, 32 sdot, 79 instructions): Neoverse-N1 18,
- *          Cortex-X2 16, Neoverse-V1 11.7, Cortex-A55 137 cycles.] Small tiles keep
- *          2 or 4 accumulator sets (entry j feeds set j % S) to cover the sdot latency; the sets
- *          are added once per channel.
+ *          register), which in-order cores pay. Small tiles keep 2 or 4 accumulator sets
+ *          (entry j feeds set j % S) to cover the sdot latency; the sets are added once per
+ *          channel.
+ *   32x1c4 (quad rows of 128 bytes, as the f32 32x1 rows): the groups of 4 entries run in the
+ *          assembly loop of kernels/isa/neon-row32.h (IO_IDX_LOOP, form `quads`): the next
+ *          group's 4 rows from two ldp w of indices and 4 umaddl (index x stride + input)
+ *          between the current group's sdots, two groups per trip; the default keeps two
+ *          accumulator sets (entries 1 and 3 in v8-v15) and loads vectors 0-1 and 4-5 of a row
+ *          as ldp q, the _inorder variant (in-order cores) single ldr q each 4 sdots ahead and
+ *          one set. [132 / 148 instructions per 8 entries, 64 sdot.] Row strides above
+ *          UINT32_MAX take the C loop. llvm-mca figures: docs/neon-mca.md.
  *   2 pixels: per entry 1 ldr d of input and 1 64-bit sdot by lane, 4 accumulator sets.
  *   1 pixel:  4 entries per sdot: the 4 entries' input words are gathered into one q register
  *          (lane loads), dotted with the 4 entries' weights (lane j += entry j), summed across
@@ -26,9 +32,11 @@
  * Sums wrap in int32 as sdot / add do.
  */
 #include <arm_neon.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/neon-row32.h>
 #include <isa/neon.h>
 #include <sprig/qs8-spmm.h>
 
@@ -76,8 +84,42 @@ INLINE int32_t* next_output(int32_t* out, size_t stride) {
 /* Accumulator sets for a tile of nv vectors: enough independent sdot chains to cover latency. */
 #define DOT_SETS(nv) ((nv) >= 4 ? 1 : (nv) >= 2 ? 2 : 4)
 
-/* mr >= 4 pixels (nv = mr / 4 vectors) of one channel. */
-INLINE void channel_q(size_t nv, struct stream* s, uint32_t nnz, int32_t* out) {
+/* The inner loop of the 32-pixel tile: C (any row stride), or the assembly loop of
+ * kernels/isa/neon-row32.h (rows of at most UINT32_MAX bytes) with two accumulator sets for
+ * out-of-order cores or one for in-order cores. */
+enum loop32 { loop32_plain, loop32_paired, loop32_inorder };
+
+/* acc[0..8) += the 4 * groups entries at *w / *q (groups >= 1) over 32-pixel quad rows `rs`
+ * bytes apart from `in`; *w and *q move past them. With `two_sets`, entries 1 and 3 of each group
+ * are summed apart in v8-v15 and added at the end. */
+INLINE void groups_32(bool two_sets, int32x4_t acc[8], const int8_t* in, uint32_t rs, const int8_t** w,
+                      const uint32_t** q, size_t groups) {
+  int32x4_t c0 = acc[0], c1 = acc[1], c2 = acc[2], c3 = acc[3];
+  int32x4_t c4 = acc[4], c5 = acc[5], c6 = acc[6], c7 = acc[7];
+  const int8_t* wp = *w;
+  const uint32_t* op = *q;
+  size_t left = groups - 1; /* groups that follow the current one */
+  if (two_sets) {
+    __asm__ volatile(IO_ZERO_D IO_IDX_LOOP(quads, paired_sdot, d) IO_ADD_D_I32
+                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : [in] "r"(in), [rs] "r"(rs)
+                     : IO_IDX_CLOBBERS, IO_D_CLOBBERS);
+  } else {
+    __asm__ volatile(IO_IDX_LOOP(quads, single_sdot, c)
+                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
+                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : [in] "r"(in), [rs] "r"(rs)
+                     : IO_IDX_CLOBBERS);
+  }
+  acc[0] = c0, acc[1] = c1, acc[2] = c2, acc[3] = c3;
+  acc[4] = c4, acc[5] = c5, acc[6] = c6, acc[7] = c7;
+  *w = wp;
+  *q = op;
+}
+
+/* mr >= 4 pixels (nv = mr / 4 vectors) of one channel; `loop` other than plain only for nv = 8. */
+INLINE void channel_q(size_t nv, enum loop32 loop, struct stream* s, uint32_t nnz, int32_t* out) {
   const size_t sets = DOT_SETS(nv);
   const int8_t* in = s->input;
   const size_t rs = s->input_stride;
@@ -92,8 +134,11 @@ INLINE void channel_q(size_t nv, struct stream* s, uint32_t nnz, int32_t* out) {
       acc[k][v] = vdupq_n_s32(0);
     }
   }
-  if (nnz >= 4) {
-    /* Software-pipelined for in-order cores: each entry's row is loaded (into x or y) before
+  if (nnz >= 4 && loop != loop32_plain) {
+    groups_32(loop == loop32_paired, acc[0], in, (uint32_t) rs, &w, &q, nnz / 4);
+    nnz %= 4;
+  } else if (nnz >= 4) {
+    /* Software-pipelined: each entry's row is loaded (into x or y) before
      * the previous entry's sdots. Entering a trip, x holds the row of the group's entry 0 and
      * a1 .. a3 are the addresses of entries 1 .. 3; the next group's addresses are computed a
      * group ahead (from this group's quads again after the last group: a harmless reload). */
@@ -260,9 +305,9 @@ INLINE void channel_s(struct stream* s, uint32_t nnz, int32_t* out) {
   s->quads = q;
 }
 
-INLINE void channel(size_t mr, struct stream* s, uint32_t nnz, int32_t* out) {
+INLINE void channel(size_t mr, enum loop32 loop, struct stream* s, uint32_t nnz, int32_t* out) {
   if (mr >= 4) {
-    channel_q(mr / 4, s, nnz, out);
+    channel_q(mr / 4, loop, s, nnz, out);
   } else if (mr == 2) {
     channel_d(s, nnz, out);
   } else {
@@ -272,28 +317,30 @@ INLINE void channel(size_t mr, struct stream* s, uint32_t nnz, int32_t* out) {
 
 /* All nc channels for the `mr` pixels starting at input / output (one out-of-line function per
  * tile, so that each inner loop has the whole register file). */
-#define DEFINE_TILE(MR)                                                                                   \
-  static __attribute__((noinline)) void tile_##MR(size_t nc, const int8_t* input, size_t input_stride,    \
+#define DEFINE_TILE(MR, LOOP, NAME)                                                                       \
+  static __attribute__((noinline)) void NAME(size_t nc, const int8_t* input, size_t input_stride,         \
                                                   const int32_t* bias, const int8_t* weights,            \
                                                   const uint32_t* quads, const uint32_t* nnz,            \
                                                   int32_t* output, size_t output_stride) {               \
     struct stream s = {input, input_stride, bias, weights, quads};                                       \
     for (size_t n = 0; n < nc; n++) {                                                                     \
-      channel(MR, &s, nnz[n], output);                                                                    \
+      channel(MR, LOOP, &s, nnz[n], output);                                                              \
       output = next_output(output, output_stride);                                                       \
     }                                                                                                     \
   }
 
-DEFINE_TILE(1)
-DEFINE_TILE(2)
-DEFINE_TILE(4)
-DEFINE_TILE(8)
-DEFINE_TILE(16)
-DEFINE_TILE(32)
+DEFINE_TILE(1, loop32_plain, tile_1)
+DEFINE_TILE(2, loop32_plain, tile_2)
+DEFINE_TILE(4, loop32_plain, tile_4)
+DEFINE_TILE(8, loop32_plain, tile_8)
+DEFINE_TILE(16, loop32_plain, tile_16)
+DEFINE_TILE(32, loop32_plain, tile_32)
+DEFINE_TILE(32, loop32_paired, tile_32_paired)
+DEFINE_TILE(32, loop32_inorder, tile_32_inorder)
 
 #define TILE_ARGS nc, input + 4 * p, input_stride, bias, weights, quads, nnz, output + p, output_stride
 
-INLINE void run_tile(size_t mr, size_t p, size_t nc, const int8_t* input, size_t input_stride,
+INLINE void run_tile(size_t mr, enum loop32 loop, size_t p, size_t nc, const int8_t* input, size_t input_stride,
                      const int32_t* bias, const int8_t* weights, const uint32_t* quads, const uint32_t* nnz,
                      int32_t* output, size_t output_stride) {
   switch (mr) {
@@ -302,54 +349,65 @@ INLINE void run_tile(size_t mr, size_t p, size_t nc, const int8_t* input, size_t
     case 4: tile_4(TILE_ARGS); break;
     case 8: tile_8(TILE_ARGS); break;
     case 16: tile_16(TILE_ARGS); break;
-    case 32: tile_32(TILE_ARGS); break;
+    case 32:
+      if (loop == loop32_plain || input_stride > UINT32_MAX) {
+        tile_32(TILE_ARGS);
+      } else if (loop == loop32_paired) {
+        tile_32_paired(TILE_ARGS);
+      } else {
+        tile_32_inorder(TILE_ARGS);
+      }
+      break;
   }
 }
 
 #undef TILE_ARGS
 
 /* Tiles of mr pixels, then one each of mr/2, mr/4, ... 1 as the remainder needs. */
-INLINE void spmm(size_t mr, size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
+INLINE void spmm(size_t mr, enum loop32 loop, size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
                  const int8_t* weights, const uint32_t* quads, const uint32_t* nnz, int32_t* output,
                  size_t output_stride) {
   size_t p = 0;
   for (; p + mr <= mc; p += mr) {
-    run_tile(mr, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    run_tile(mr, loop, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
   }
   if (mr > 16 && mc - p >= 16) {
-    run_tile(16, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    run_tile(16, loop32_plain, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
     p += 16;
   }
   if (mr > 8 && mc - p >= 8) {
-    run_tile(8, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    run_tile(8, loop32_plain, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
     p += 8;
   }
   if (mr > 4 && mc - p >= 4) {
-    run_tile(4, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    run_tile(4, loop32_plain, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
     p += 4;
   }
   if (mr > 2 && mc - p >= 2) {
-    run_tile(2, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    run_tile(2, loop32_plain, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
     p += 2;
   }
   if (mr > 1 && mc - p >= 1) {
-    run_tile(1, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    run_tile(1, loop32_plain, p, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
   }
 }
 
-#define DEFINE_NEONDOT_SPMM(MR)                                                                              \
-  _Static_assert((MR) == 1 || (MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32, "no neondot tile for this MR");        \
-  void sprig_qs8_spmm_ukernel_##MR##x1c4__neondot(size_t mc, size_t nc, const int8_t* input,                \
+#define DEFINE_NEONDOT_SPMM(MR, LOOP, SUFFIX)                                                                \
+  _Static_assert(((MR) == 1 || (MR) == 4 || (MR) == 8 || (MR) == 16 || (MR) == 32) &&                        \
+                     ((LOOP) == loop32_plain || (MR) == 32),                                                 \
+                 "no neondot tile for this MR");                                                             \
+  void sprig_qs8_spmm_ukernel_##MR##x1c4__neondot##SUFFIX(size_t mc, size_t nc, const int8_t* input,        \
                                                   size_t input_stride, const int32_t* bias,                 \
                                                   const int8_t* weights, const uint32_t* quads,             \
                                                   const uint32_t* nnz, int32_t* output,                     \
                                                   size_t output_stride) {                                   \
-    spmm(MR, mc, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);                \
+    spmm(MR, LOOP, mc, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);          \
   }
 
 /* MR = 1 (batch-1 linear layers): the 1-pixel tile, vectorized over the entries, per pixel. */
-DEFINE_NEONDOT_SPMM(1)
-DEFINE_NEONDOT_SPMM(4)
-DEFINE_NEONDOT_SPMM(8)
-DEFINE_NEONDOT_SPMM(16)
-DEFINE_NEONDOT_SPMM(32)
+DEFINE_NEONDOT_SPMM(1, loop32_plain, )
+DEFINE_NEONDOT_SPMM(4, loop32_plain, )
+DEFINE_NEONDOT_SPMM(8, loop32_plain, )
+DEFINE_NEONDOT_SPMM(16, loop32_plain, )
+DEFINE_NEONDOT_SPMM(32, loop32_paired, )
+DEFINE_NEONDOT_SPMM(32, loop32_inorder, _inorder)

@@ -7,8 +7,11 @@ const struct sprig_qs8_spmm_ukernel sprig_qs8_spmm_ukernels[] = {
 #define SPRIG_QS8_SPMM_FNS_c4(fn) fn, NULL
 #define SPRIG_QS8_SPMM_FNS_terms(fn) NULL, fn
 #define SPRIG_QS8_SPMM_UKERNEL(isa, mr, layout, unsigned_input, is_default, fn) \
-  {#fn, SPRIG_QS8_SPMM_FNS_##layout(fn), sprig_qs8_spmm_layout_##layout, sprig_isa_##isa, mr, unsigned_input, is_default},
+  {#fn, SPRIG_QS8_SPMM_FNS_##layout(fn), sprig_qs8_spmm_layout_##layout, sprig_isa_##isa, mr, unsigned_input, is_default, false},
+#define SPRIG_QS8_SPMM_UKERNEL_INORDER(isa, mr, layout, unsigned_input, is_default, fn) \
+  {#fn, SPRIG_QS8_SPMM_FNS_##layout(fn), sprig_qs8_spmm_layout_##layout, sprig_isa_##isa, mr, unsigned_input, is_default, true},
 #include <qs8-spmm/list.inc>
+#undef SPRIG_QS8_SPMM_UKERNEL_INORDER
 #undef SPRIG_QS8_SPMM_UKERNEL
 #undef SPRIG_QS8_SPMM_FNS_c4
 #undef SPRIG_QS8_SPMM_FNS_terms
@@ -17,7 +20,7 @@ const size_t sprig_qs8_spmm_ukernel_count = sizeof(sprig_qs8_spmm_ukernels) / si
 
 static struct sprig_ukernel_traits qs8_spmm_traits(size_t i) {
   const struct sprig_qs8_spmm_ukernel* k = &sprig_qs8_spmm_ukernels[i];
-  return (struct sprig_ukernel_traits){k->isa, k->mr, 1, false, k->is_default, false, false};
+  return (struct sprig_ukernel_traits){k->isa, k->mr, 1, false, k->is_default, k->inorder, false};
 }
 
 const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct sprig_hardware* hardware) {

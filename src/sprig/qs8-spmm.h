@@ -121,6 +121,8 @@ struct sprig_qs8_spmm_ukernel {
   bool unsigned_input;
   /* The kernel an operator uses when this ISA is the best one allowed. */
   bool is_default;
+  /* A variant for in-order cores (an _INORDER entry of kernels/qs8-spmm/list.inc). */
+  bool inorder;
 };
 
 /* Every kernel of this build, in list order (kernels/qs8-spmm/list.inc). */
