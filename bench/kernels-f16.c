@@ -4,6 +4,8 @@
  * random halves with each entry kept with probability 1 - sparsity, a channel's entries in
  * ascending row order, steps longer than SPRIG_SPMM_MAX_STEP bridged by zero-weight entries
  * (as src/pack/spmm-stream.c does); inputs random halves in [-1, 1], rows m halves apart.
+ * Then the conversion family (kernels/f16-convert/list.inc) on the m x k input: widening it and
+ * narrowing it back, each kernel pair this CPU runs, interleaved, medians.
  */
 #include "kernels.h"
 
@@ -12,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sprig/f16-convert.h>
 #include <sprig/f16-spmm.h>
 #include <sprig/half.h>
 #include <sprig/hardware.h>
@@ -172,10 +175,72 @@ static bool time_f16_kernels(const struct bench_options* o, double sparsity) {
   return count == 0 || reps != 0;
 }
 
+/* One conversion call: widening (narrow == false) or narrowing `count` values. */
+struct convert_slot {
+  const struct sprig_f16_convert_ukernel* ukernel;
+  bool narrow;
+  size_t count;
+  uint16_t* halves;
+  float* floats;
+};
+
+static bool run_convert(void* context) {
+  const struct convert_slot* s = context;
+  if (s->narrow) {
+    s->ukernel->narrow(s->count, s->floats, s->halves);
+  } else {
+    s->ukernel->widen(s->count, s->halves, s->floats);
+  }
+  return true;
+}
+
+static bool time_convert_kernels(const struct bench_options* o) {
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  const size_t count = o->kernel_m * o->kernel_k;
+  const size_t most = 2 * sprig_f16_convert_ukernel_count;
+  uint16_t* halves = malloc(count * sizeof(uint16_t));
+  float* floats = malloc(count * sizeof(float));
+  struct convert_slot* slots = calloc(most, sizeof(*slots));
+  struct bench_contender* contenders = calloc(most, sizeof(*contenders));
+  double* medians = calloc(most, sizeof(double));
+  bool ok = halves != NULL && floats != NULL && slots != NULL && contenders != NULL && medians != NULL;
+  size_t used = 0;
+  uint64_t state = o->seed;
+  for (size_t i = 0; ok && i < count; i++) {
+    halves[i] = random_half(&state);
+    floats[i] = sprig_half_to_float(halves[i]) * 1.001f;
+  }
+  for (size_t i = 0; ok && i < sprig_f16_convert_ukernel_count; i++) {
+    const struct sprig_f16_convert_ukernel* k = &sprig_f16_convert_ukernels[i];
+    for (int narrow = 0; hw != NULL && hw->has_isa[k->isa] && narrow < 2; narrow++) {
+      slots[used] = (struct convert_slot){k, narrow != 0, count, halves, floats};
+      contenders[used] = (struct bench_contender){run_convert, &slots[used]};
+      used++;
+    }
+  }
+  const size_t reps = ok && used != 0 ? bench_time_interleaved(contenders, used, &o->timing, medians) : 0;
+  if (ok) {
+    printf("\nf16-convert kernels on %zu values (the m x k input), 1 thread, %zu rounds:\n", count, reps);
+    printf("  %-48s %12s %10s\n", "kernel", "median us", "ns/value");
+    for (size_t i = 0; i < used && reps != 0; i++) {
+      printf("  %-48s %12.1f %10.3f%s\n", slots[i].narrow ? slots[i].ukernel->narrow_name : slots[i].ukernel->name,
+             medians[i], medians[i] * 1e3 / (double) count, slots[i].ukernel->is_default ? "  (default)" : "");
+    }
+  } else {
+    fprintf(stderr, "sprig-bench: out of memory in --kernels (f16-convert)\n");
+  }
+  free(medians);
+  free(contenders);
+  free(slots);
+  free(floats);
+  free(halves);
+  return ok && (used == 0 || reps != 0);
+}
+
 bool bench_run_f16_kernels(const struct bench_options* options) {
   bool ok = true;
   for (size_t s = 0; s < options->sparsity_count; s++) {
     ok = time_f16_kernels(options, options->sparsities[s]) && ok;
   }
-  return ok;
+  return time_convert_kernels(options) && ok;
 }

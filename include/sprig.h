@@ -565,8 +565,13 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  * exception does not apply), with:
  *   - every half converted exactly (to f32 where a kernel widens);
  *   - sums: the kernels of the neonfp16arith and avx512fp16 ISAs accumulate in half precision, one
- *     rounding per fused multiply-add, bias first; every other kernel (F16C + FMA on x86, NEON,
+ *     rounding per fused multiply-add, bias first; every other path (F16C + FMA on x86, NEON,
  *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
+ *   - where the CPU has neither half arithmetic nor F16C (NEON without fp16 arithmetic,
+ *     WebAssembly, scalar builds), the operator widens the input once per run and runs the f32
+ *     kernels on an f32 copy of the weight values (4 more bytes per stored entry and per output
+ *     channel, counted by sprig_operator_weight_bytes, plus f32 workspaces for the input and
+ *     output), rounding each output to half once: the f32 sums above, at about f32 speed;
  *   - the clamp: output_min and output_max (not NaN, min <= max) are rounded to the nearest half
  *     (beyond +-65504: +-Inf) and applied in the accumulation's precision. A sum beyond the half
  *     range becomes +-Inf (before the clamp).
@@ -580,7 +585,7 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  * Packed f16 weights take 2 bytes per stored value (CSR: plus a 1-byte column gap; plus 4 per row;
  * BLOCK / GROUP: plus a 1-byte column gap per block, as int8 weights; N:M: as for f32 with
  * 2-byte values). sprig_operator_weight_bytes counts the f16 kernel stream (3 bytes per stored
- * entry + 4 per output channel) plus 4 per output channel. */
+ * entry + 4 per output channel) plus 4 per output channel (plus the f32 copy above). */
 
 /* Packs a dense row-major half [rows][cols] matrix, as sprig_pack_weights_f32 does for floats
  * (+0 and -0 are zeros; NaN, +-Inf and subnormals are nonzeros; patterns, AUTO and

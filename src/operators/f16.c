@@ -9,6 +9,12 @@
  *      unpadded NCHW convolution (its channel planes).
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the kernel on the shared
  *      f16 stream; a linear layer of several batch rows transposes each task's tile back.
+ * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
+ * (NEON without fp16 arithmetic, WebAssembly, scalar), the operator widens instead: phase 1 always
+ * packs, as f32 rows (the f16-convert kernels widen contiguous runs); phase 2 runs the f32 SpMM
+ * kernels on an f32 copy of the weight values (the same entry stream) into an f32 output
+ * workspace and rounds each task's tile to halves (the f16-convert kernels again).
+ * The sums are f32 either way, rounded to half once.
  * The task grid depends on the shape only and every output element is computed by exactly one
  * task, so results are bitwise identical on any pool. */
 #include <stdlib.h>
@@ -26,6 +32,8 @@
 /* Pixels per compute task at most (rounded to the kernel's MR): 512 halves are 1 KiB per input
  * row, so a task's rows stay in L2 while its channels walk them. */
 #define MAX_PIXEL_TILE 512
+/* The same in wide mode: 256 floats, the f32 operators' tile (src/operators/tiling.c). */
+#define MAX_PIXEL_TILE_WIDE 256
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
 
@@ -35,6 +43,16 @@ struct f16_state {
   const struct sprig_f16_spmm_ukernel* ukernel;
   uint16_t* bias;                        /* rows halves (zeros when the caller gave none) */
   struct sprig_f16_minmax_params params;
+
+  /* Wide mode (f32 kernels; see the top of this file). */
+  bool wide;
+  const struct sprig_f16_convert_ukernel* convert;
+  const struct sprig_f32_spmm_ukernel* wide_chosen;
+  const struct sprig_f32_spmm_ukernel* wide_ukernel;
+  float* wide_weights;                   /* per stream entry */
+  float* wide_bias;                      /* rows */
+  struct sprig_f32_minmax_params wide_params;
+  float* wide_output;                    /* [images][rows][output_stride] */
 
   /* Plan. */
   size_t images;        /* conv: batch; linear: 1 */
@@ -46,8 +64,9 @@ struct f16_state {
   size_t row_stride;    /* elements between input rows the kernels read */
   size_t group_elements;/* elements from one group's input rows to the next group's */
   size_t image_elements;/* elements from one image's input rows to the next image's */
-  uint16_t* packed;     /* the packed input (NULL when direct) */
-  uint16_t* transposed; /* linear, batch > 1: output [rows][row_stride] before the transpose */
+  void* packed;         /* the packed input, halves or (wide) floats; NULL when direct */
+  uint16_t* transposed; /* linear, batch > 1, not wide: output [rows][row_stride] before the transpose */
+  size_t output_stride; /* elements between output rows the kernels write */
   size_t pixel_tile, pixel_tiles;
   size_t channel_chunk, channel_chunks;
   size_t pack_tasks;
@@ -64,11 +83,14 @@ static bool is_linear(const struct sprig_operator* op) {
 /* ---- path ops ---- */
 
 static const char* f16_kernel_name(const struct sprig_operator* op) {
-  return state_of(op)->ukernel->name;
+  const struct f16_state* s = state_of(op);
+  return s->wide ? s->wide_ukernel->name : s->ukernel->name;
 }
 
 static size_t f16_weight_bytes(const struct sprig_operator* op) {
-  return sprig_f16_stream_bytes(state_of(op)->stream);
+  const struct f16_state* s = state_of(op);
+  const size_t wide_bytes = s->wide ? (s->stream->entries + op->rows) * sizeof(float) : 0;
+  return sprig_f16_stream_bytes(s->stream) + wide_bytes;
 }
 
 static void f16_destroy(struct sprig_operator* op) {
@@ -76,6 +98,9 @@ static void f16_destroy(struct sprig_operator* op) {
   if (s != NULL) {
     free(s->packed);
     free(s->transposed);
+    free(s->wide_output);
+    free(s->wide_weights);
+    free(s->wide_bias);
     free(s->bias);
     free(s);
     op->path_state = NULL;
@@ -84,15 +109,40 @@ static void f16_destroy(struct sprig_operator* op) {
 
 /* ---- phase 1: packing the input ---- */
 
+/* Packed elements [at, at + n) = the halves src[0], src[stride], ... (widened in wide mode). */
+static void put_halves(const struct f16_state* s, size_t at, const uint16_t* src, size_t stride, size_t n) {
+  if (s->wide && stride == 1) {
+    s->convert->widen(n, src, (float*) s->packed + at);
+  } else if (s->wide) {
+    float* restrict out = (float*) s->packed + at;
+    for (size_t i = 0; i < n; i++) {
+      out[i] = sprig_half_to_float_branchless(src[i * stride]);
+    }
+  } else if (stride == 1) {
+    memcpy((uint16_t*) s->packed + at, src, n * sizeof(uint16_t));
+  } else {
+    uint16_t* restrict out = (uint16_t*) s->packed + at;
+    for (size_t i = 0; i < n; i++) {
+      out[i] = src[i * stride];
+    }
+  }
+}
+
+/* Packed elements [at, at + n) = 0. */
+static void put_zeros(const struct f16_state* s, size_t at, size_t n) {
+  if (s->wide) {
+    memset((float*) s->packed + at, 0, n * sizeof(float));
+  } else {
+    memset((uint16_t*) s->packed + at, 0, n * sizeof(uint16_t));
+  }
+}
+
 /* linear: input columns [k0, k0 + TRANSPOSE_ROWS) of every batch row into packed rows k. */
 static void transpose_input(const struct sprig_operator* op, const struct f16_state* s, size_t task) {
   const uint16_t* x = (const uint16_t*) (const void*) op->input;
   const size_t k0 = task * TRANSPOSE_ROWS, k1 = SPRIG_MIN(k0 + TRANSPOSE_ROWS, op->cols);
   for (size_t k = k0; k < k1; k++) {
-    uint16_t* restrict row = s->packed + k * s->row_stride;
-    for (size_t b = 0; b < s->pixels; b++) {
-      row[b] = x[b * op->cols + k];
-    }
+    put_halves(s, k * s->row_stride, x + k, op->cols, s->pixels);
   }
 }
 
@@ -105,6 +155,8 @@ static void inside_columns(const struct sprig_conv2d_params* p, size_t width, si
       SPRIG_MIN(width + p->padding_left > offset ? sprig_divide_round_up(width + p->padding_left - offset, sw) : 0, ow),
       *x0);
 }
+
+static bool conv_reads_input(const struct sprig_conv_geometry* conv);
 
 /* conv: im2col row `column` (c, ky, kx) of group g of image `image`: the input value every
  * output pixel reads there, 0 in the padding. */
@@ -123,27 +175,26 @@ static void pack_conv_row(const struct sprig_operator* op, const struct f16_stat
   const size_t c = g * p->input_channels + column / taps;
   const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
   const uint16_t* plane = base + c * cs;
-  uint16_t* out = s->packed + image * s->image_elements + g * s->group_elements + column * s->row_stride;
+  const size_t out = image * s->image_elements + g * s->group_elements + column * s->row_stride;
+  if (conv_reads_input(&op->geometry)) {
+    /* A 1x1, stride-1, unpadded NCHW convolution (packed in wide mode only): its channel plane. */
+    put_halves(s, out, plane, 1, oh * ow);
+    return;
+  }
   size_t x0, x1;
   inside_columns(p, width, ow, kx, &x0, &x1);
   const size_t sw = p->stride_width, offset = kx * p->dilation_width;
   for (size_t y = 0; y < oh; y++) {
-    uint16_t* restrict row = out + y * ow;
+    const size_t row = out + y * ow;
     const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
     if (iy < 0 || iy >= (ptrdiff_t) height) {
-      memset(row, 0, ow * sizeof(uint16_t));
+      put_zeros(s, row, ow);
       continue;
     }
-    memset(row, 0, x0 * sizeof(uint16_t));
+    put_zeros(s, row, x0);
     const uint16_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
-    if (sw * xs == 1) {
-      memcpy(row + x0, in, (x1 - x0) * sizeof(uint16_t));
-    } else {
-      for (size_t x = x0; x < x1; x++, in += sw * xs) {
-        row[x] = *in;
-      }
-    }
-    memset(row + x1, 0, (ow - x1) * sizeof(uint16_t));
+    put_halves(s, row + x0, in, sw * xs, x1 - x0);
+    put_zeros(s, row + x1, ow - x1);
   }
 }
 
@@ -180,6 +231,45 @@ static void transpose_output(const struct sprig_operator* op, const struct f16_s
   }
 }
 
+/* Wide mode: the f32 tile of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of the output
+ * workspace, rounded to halves, into the output (transposed for a linear layer of several batch
+ * rows). */
+static void narrow_output(const struct sprig_operator* op, const struct f16_state* s, size_t image, size_t n0,
+                          size_t nc, size_t p0, size_t mc) {
+  uint16_t* output = (uint16_t*) (void*) op->output;
+  const float* tile = s->wide_output + (image * op->rows + n0) * s->output_stride + p0;
+  const bool transpose = is_linear(op) && s->pixels > 1;
+  if (!transpose && mc == s->pixels) {
+    /* Whole rows: the tile is contiguous in both. */
+    s->convert->narrow(nc * mc, tile, output + (image * op->rows + n0) * s->pixels);
+    return;
+  }
+  for (size_t n = 0; n < nc; n++) {
+    const float* restrict t = tile + n * s->output_stride;
+    if (transpose) {
+      uint16_t* y = output + p0 * op->rows + n0 + n;
+      for (size_t i = 0; i < mc; i++) {
+        y[i * op->rows] = sprig_float_to_half_branchless(t[i]);
+      }
+    } else {
+      s->convert->narrow(mc, t, output + (image * op->rows + n0 + n) * s->pixels + p0);
+    }
+  }
+}
+
+/* Wide mode's compute task: the f32 kernel on the widened rows and weights, then the rounding. */
+static void compute_wide(const struct sprig_operator* op, const struct f16_state* s, size_t image, size_t g,
+                         size_t n0, size_t nc, size_t p0, size_t mc) {
+  const struct sprig_f16_stream* st = s->stream;
+  const float* input = (const float*) s->packed + image * s->image_elements + g * s->group_elements +
+                       st->start_row[n0] * s->row_stride + p0;
+  const size_t e0 = st->first_entry[n0];
+  float* output = s->wide_output + (image * op->rows + n0) * s->output_stride + p0;
+  s->wide_ukernel->fn(mc, nc, input, s->row_stride * sizeof(float), s->wide_bias + n0, s->wide_weights + e0,
+                      st->deltas + e0, st->nnz + n0, output, s->output_stride * sizeof(float), &s->wide_params);
+  narrow_output(op, s, image, n0, nc, p0, mc);
+}
+
 static void compute_task(void* context, size_t task) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
@@ -196,8 +286,12 @@ static void compute_task(void* context, size_t task) {
   const size_t nc = SPRIG_MIN(s->channel_chunk, s->group_rows - first);
   const size_t n0 = g * s->group_rows + first;
   const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
+  if (s->wide) {
+    compute_wide(op, s, image, g, n0, nc, p0, mc);
+    return;
+  }
   const struct sprig_f16_stream* st = s->stream;
-  const uint16_t* rows = s->direct ? (const uint16_t*) (const void*) op->input : s->packed;
+  const uint16_t* rows = s->direct ? (const uint16_t*) (const void*) op->input : (const uint16_t*) s->packed;
   const uint16_t* input =
       rows + image * s->image_elements + g * s->group_elements + st->start_row[n0] * s->row_stride + p0;
   const size_t e0 = st->first_entry[n0];
@@ -234,8 +328,9 @@ static void f16_run(const struct sprig_operator* op, const float* input, float* 
 /* Tiles: pixel tiles of at most MAX_PIXEL_TILE (a multiple of MR), then channel chunks until the
  * run has TARGET_TASKS tasks (fixed by the shape, never by the pool). */
 static void plan_tasks(struct f16_state* s) {
-  const size_t mr = s->ukernel->mr;
-  const size_t most = SPRIG_MAX(MAX_PIXEL_TILE / mr, 1) * mr;
+  const size_t mr = s->wide ? s->wide_ukernel->mr : s->ukernel->mr;
+  const size_t max_tile = s->wide ? MAX_PIXEL_TILE_WIDE : MAX_PIXEL_TILE;
+  const size_t most = SPRIG_MAX(max_tile / mr, 1) * mr;
   s->pixel_tiles = sprig_divide_round_up(s->pixels, most);
   s->pixel_tile = sprig_round_up(sprig_divide_round_up(s->pixels, s->pixel_tiles), mr);
   s->pixel_tiles = sprig_divide_round_up(s->pixels, s->pixel_tile);
@@ -265,28 +360,40 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   const bool linear = is_linear(op);
   const size_t groups = linear ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
-  const bool direct = linear ? pixels == 1 : conv_reads_input(&op->geometry);
+  const bool direct = !s->wide && (linear ? pixels == 1 : conv_reads_input(&op->geometry));
   const size_t input_pixels = linear ? 1 : op->height * op->width;
   const size_t row_stride = direct ? input_pixels : packed_row_stride(pixels);
-  size_t group_elements, image_elements, packed_elements = 0, transposed_elements = 0;
+  const size_t element_size = s->wide ? sizeof(float) : sizeof(uint16_t);
+  /* Output rows: the wide workspace and the transposed tiles are [rows][row_stride] for a linear
+   * layer of several batch rows, else the output's own [rows][pixels]. */
+  const size_t output_stride = linear && pixels > 1 ? row_stride : pixels;
+  size_t group_elements, image_elements, packed_elements = 0, transposed_elements = 0, wide_elements = 0;
   if (pixels > SIZE_MAX / 64 || !sprig_mul_size(row_stride, group_cols, &group_elements) ||
       !sprig_mul_size(group_elements, groups, &image_elements) ||
       (!direct && !sprig_mul_size(image_elements, images, &packed_elements)) ||
-      (linear && !direct && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
-      packed_elements > SIZE_MAX / 2 || transposed_elements > SIZE_MAX / 2) {
+      (linear && !direct && !s->wide && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
+      (s->wide && !sprig_mul3_size(images, op->rows, output_stride, &wide_elements)) ||
+      packed_elements > SIZE_MAX / element_size || transposed_elements > SIZE_MAX / 2 ||
+      wide_elements > SIZE_MAX / sizeof(float)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  uint16_t* packed = direct ? NULL : sprig_allocate_aligned(packed_elements * sizeof(uint16_t));
+  void* packed = direct ? NULL : sprig_allocate_aligned(packed_elements * element_size);
   uint16_t* transposed = transposed_elements == 0 ? NULL : sprig_allocate_aligned(transposed_elements * sizeof(uint16_t));
-  if ((!direct && packed == NULL) || (transposed_elements != 0 && transposed == NULL)) {
+  float* wide_output = wide_elements == 0 ? NULL : sprig_allocate_aligned(wide_elements * sizeof(float));
+  if ((!direct && packed == NULL) || (transposed_elements != 0 && transposed == NULL) ||
+      (wide_elements != 0 && wide_output == NULL)) {
     free(packed);
     free(transposed);
+    free(wide_output);
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;
   }
   free(s->packed);
   free(s->transposed);
+  free(s->wide_output);
+  s->wide_output = wide_output;
+  s->output_stride = output_stride;
   s->images = images;
   s->groups = groups;
   s->group_rows = op->rows / groups;
@@ -300,6 +407,9 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   s->transposed = transposed;
   s->pack_tasks = linear ? sprig_divide_round_up(op->cols, TRANSPOSE_ROWS) : images * groups * group_cols;
   s->ukernel = sprig_fit_f16_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels);
+  if (s->wide) {
+    s->wide_ukernel = sprig_fit_f32_spmm_ukernel(sprig_get_hardware(), s->wide_chosen, pixels, group_cols);
+  }
   plan_tasks(s);
   return sprig_status_success;
 }
@@ -313,6 +423,30 @@ static const struct sprig_path_ops f16_path = {
 };
 
 /* ---- create ---- */
+
+/* Whether the f16 kernels of this ISA widen each input half in software (no F16C, no fp16
+ * arithmetic): the operator then runs in wide mode. */
+static bool widens_in_software(enum sprig_isa isa) {
+  return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
+}
+
+/* Wide mode's f32 copies of the weight values and the bias; false when out of memory. */
+static bool make_wide(struct f16_state* s, size_t rows) {
+  const struct sprig_f16_stream* st = s->stream;
+  s->wide_weights = malloc(SPRIG_MAX(st->entries, 1) * sizeof(float));
+  s->wide_bias = malloc(SPRIG_MAX(rows, 1) * sizeof(float));
+  if (s->wide_weights == NULL || s->wide_bias == NULL) {
+    return false;
+  }
+  for (size_t e = 0; e < st->entries; e++) {
+    s->wide_weights[e] = sprig_half_to_float(st->weights[e]);
+  }
+  for (size_t n = 0; n < rows; n++) {
+    s->wide_bias[n] = sprig_half_to_float(s->bias[n]);
+  }
+  s->wide_params = (struct sprig_f32_minmax_params){s->params.min, s->params.max};
+  return true;
+}
 
 /* The clamp rounded to halves (in both precisions, for either kind of kernel). */
 static struct sprig_f16_minmax_params clamp_params(float output_min, float output_max) {
@@ -379,8 +513,20 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
   if (bias != NULL) {
     memcpy(s->bias, bias, weights->rows * sizeof(uint16_t));
   }
-  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu entries, kernel %s", caller, weights->rows, weights->cols,
-                  weights->nnz, s->stream->entries, s->chosen->name);
+  s->wide = widens_in_software(s->chosen->isa);
+  if (s->wide) {
+    s->convert = sprig_choose_f16_convert_ukernel(hardware);
+    s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
+    s->wide_ukernel = s->wide_chosen;
+    if (!make_wide(s, weights->rows)) {
+      sprig_log_error("%s: out of memory", caller);
+      sprig_delete_operator(op);
+      return sprig_status_out_of_memory;
+    }
+  }
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu entries, kernel %s%s", caller, weights->rows, weights->cols,
+                  weights->nnz, s->stream->entries, s->wide ? s->wide_chosen->name : s->chosen->name,
+                  s->wide ? " (f32 on widened halves)" : "");
   *op_out = op;
   return sprig_status_success;
 }

@@ -7,6 +7,7 @@
 #include <sprig/bspmv.h>
 #include <sprig/dwconv.h>
 #include <sprig/dwconv2d-chw.h>
+#include <sprig/f16-convert.h>
 #include <sprig/f16-spmm.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
@@ -126,6 +127,9 @@ const struct sprig_f16_spmm_ukernel* sprig_choose_f16_spmm_ukernel(const struct 
 const struct sprig_f16_spmm_ukernel* sprig_fit_f16_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_f16_spmm_ukernel* chosen,
                                                                 size_t pixels);
+
+/* The half <-> single conversion kernels of the best allowed ISA that has them (never NULL). */
+const struct sprig_f16_convert_ukernel* sprig_choose_f16_convert_ukernel(const struct sprig_hardware* hardware);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);
