@@ -234,14 +234,12 @@ INLINE void groups_32x1(bool two_sets, float32x4_t acc[8], const char* in, const
   size_t left = groups - 1; /* groups that follow the current one */
   if (two_sets) {
     __asm__ volatile(IO_ZERO_D IO_IDX_LOOP(offsets, paired, d) IO_ADD_D
-                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
-                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : IO_IDX_OUTPUTS
                      : [in] "r"(in)
                      : IO_IDX_CLOBBERS, IO_D_CLOBBERS);
   } else {
     __asm__ volatile(IO_IDX_LOOP(offsets, single, c)
-                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
-                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : IO_IDX_OUTPUTS
                      : [in] "r"(in)
                      : IO_IDX_CLOBBERS);
   }

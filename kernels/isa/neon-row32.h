@@ -227,6 +227,12 @@
       IO_LAST_GROUP_X(style, odd, "x8", "x9", "x10", "x11", "v24"),                                    \
       IO_LAST_GROUP_X(style, odd, "x12", "x13", "x14", "x15", "v25"))
 
+/* The output operands of an IO_IDX_LOOP statement, from the caller's locals c0 .. c7 (the
+ * accumulators), wp (weights), op (indices) and left (groups after the first). */
+#define IO_IDX_OUTPUTS                                                                                  \
+  [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5), [c6] "+w"(c6), \
+      [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+
 #define IO_IDX_CLOBBERS                                                                                 \
   "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v16", "v17", "v18", "v19", "v20", \
       "v21", "v22", "v23", "v24", "v25"

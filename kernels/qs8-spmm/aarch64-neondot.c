@@ -101,14 +101,12 @@ INLINE void groups_32(bool two_sets, int32x4_t acc[8], const int8_t* in, uint32_
   size_t left = groups - 1; /* groups that follow the current one */
   if (two_sets) {
     __asm__ volatile(IO_ZERO_D IO_IDX_LOOP(quads, paired_sdot, d) IO_ADD_D_I32
-                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
-                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : IO_IDX_OUTPUTS
                      : [in] "r"(in), [rs] "r"(rs)
                      : IO_IDX_CLOBBERS, IO_D_CLOBBERS);
   } else {
     __asm__ volatile(IO_IDX_LOOP(quads, single_sdot, c)
-                     : [c0] "+w"(c0), [c1] "+w"(c1), [c2] "+w"(c2), [c3] "+w"(c3), [c4] "+w"(c4), [c5] "+w"(c5),
-                       [c6] "+w"(c6), [c7] "+w"(c7), [w] "+r"(wp), [o] "+r"(op), [left] "+r"(left)
+                     : IO_IDX_OUTPUTS
                      : [in] "r"(in), [rs] "r"(rs)
                      : IO_IDX_CLOBBERS);
   }
