@@ -2,12 +2,14 @@
  * The f16 operators (linear f16, conv2d_nchw f16) through the public API against the
  * double-precision reference (kernels/reference/f16.c), within the error bound include/sprig.h
  * gives for both accumulation modes; outputs bitwise equal on pools of 0 (serial), 1, 2, 3 and 4
- * threads; every format; non-finite inputs; packing, sharing and serialization; and every
- * refusal (status, nothing written).
+ * threads; every format; non-finite inputs; packing, sharing and serialization; which kernels
+ * run (f32 ones in wide mode, where the f16 kernels would widen in software); and every refusal
+ * (status, nothing written).
  */
 #include "test-util.h"
 
 #include <reference/reference.h>
+#include <sprig/config.h>
 #include <sprig/half.h>
 
 static const size_t pools[] = {0, 1, 2, 3, 4};
@@ -433,6 +435,31 @@ static void serialized_round_trip(void** state) {
 
 /* ---- refusals ---- */
 
+/* Where the chosen f16 kernel widens halves in software (scalar, NEON without fp16 arithmetic,
+ * WebAssembly), the operators run f32 kernels (wide mode); elsewhere the f16 kernels. */
+static void kernels_by_isa(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_f16_spmm_ukernel* chosen = sprig_choose_f16_spmm_ukernel(sprig_get_hardware());
+  const bool wide = chosen->isa == sprig_isa_scalar || chosen->isa == sprig_isa_neonfma ||
+                    chosen->isa == sprig_isa_wasmsimd;
+  uint16_t weights[6 * 8] = {0};
+  for (size_t i = 0; i < 6 * 8; i += 3) {
+    weights[i] = 0x3C00u; /* 1.0 */
+  }
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f16(8, 6, weights, NULL, NULL, -INFINITY, INFINITY, 0, &op),
+                   sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f16(op, 5), sprig_status_success);
+  const char* name = sprig_operator_kernel_name(op);
+  assert_non_null(name);
+  const char* expected = wide ? "sprig_f32_spmm_" : "sprig_f16_spmm_";
+  if (strncmp(name, expected, strlen(expected)) != 0) {
+    fail_msg("f16 kernel %s chosen: expected a %s... kernel, the operator runs %s", chosen->name, expected, name);
+  }
+  sprig_delete_operator(op);
+}
+
 static void refusals(void** state) {
   (void) state;
   require_sprig();
@@ -548,6 +575,7 @@ int main(void) {
       cmocka_unit_test(conv_formats),
       cmocka_unit_test(packed_bytes_and_sharing),
       cmocka_unit_test(serialized_round_trip),
+      cmocka_unit_test(kernels_by_isa),
       cmocka_unit_test(refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
