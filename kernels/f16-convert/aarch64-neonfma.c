@@ -1,12 +1,11 @@
 /*
  * aarch64 NEON half <-> single conversions (ARMv8.0 AdvSIMD: fcvtl / fcvtl2, fcvtn / fcvtn2, in
  * the default rounding mode, nearest even): 8 values per trip; the last n % 8 one at a time
- * (src/sprig/half.h's branchless forms).
+ * (drivers.h).
  */
 #include <arm_neon.h>
 
-#include <sprig/f16-convert.h>
-#include <sprig/half.h>
+#include "drivers.h"
 
 static inline void widen8(const uint16_t* input, float* output) {
   const float16x8_t h = vreinterpretq_f16_u16(vld1q_u16(input));
@@ -19,22 +18,4 @@ static inline void narrow8(const float* input, uint16_t* output) {
   vst1q_u16(output, vreinterpretq_u16_f16(vcvt_high_f16_f32(low, vld1q_f32(input + 4))));
 }
 
-void sprig_f16_widen_ukernel__aarch64_neonfma(size_t n, const uint16_t* input, float* output) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    widen8(input + i, output + i);
-  }
-  for (; i < n; i++) {
-    output[i] = sprig_half_to_float_branchless(input[i]);
-  }
-}
-
-void sprig_f16_narrow_ukernel__aarch64_neonfma(size_t n, const float* input, uint16_t* output) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    narrow8(input + i, output + i);
-  }
-  for (; i < n; i++) {
-    output[i] = sprig_float_to_half_branchless(input[i]);
-  }
-}
+SPRIG_F16_CONVERT_DRIVERS(sprig_f16_widen_ukernel__aarch64_neonfma, sprig_f16_narrow_ukernel__aarch64_neonfma)

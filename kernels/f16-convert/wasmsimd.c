@@ -6,13 +6,11 @@
  *   narrow: sign | (NaN ? quiet NaN, top payload bits : beyond 65504 ? Inf
  *                   : below 2^-14 ? bits of (magnitude + 0.5) - 0x3F000000 (rounds at 2^-24)
  *                   : rebiased exponent with the 13 dropped bits rounded to nearest even).
- * 8 values per trip (one 16-byte half vector); the last n % 8 one at a time (the branchless
- * forms of src/sprig/half.h).
+ * 8 values per trip (one 16-byte half vector); the last n % 8 one at a time (drivers.h).
  */
 #include <wasm_simd128.h>
 
-#include <sprig/f16-convert.h>
-#include <sprig/half.h>
+#include "drivers.h"
 
 /* 4 halves (zero-extended into 32-bit lanes) as floats. */
 static inline v128_t widen4(v128_t h) {
@@ -60,22 +58,4 @@ static inline void narrow8(const float* input, uint16_t* output) {
   wasm_v128_store(output, wasm_u16x8_narrow_i32x4(low, high));
 }
 
-void sprig_f16_widen_ukernel__wasmsimd(size_t n, const uint16_t* input, float* output) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    widen8(input + i, output + i);
-  }
-  for (; i < n; i++) {
-    output[i] = sprig_half_to_float_branchless(input[i]);
-  }
-}
-
-void sprig_f16_narrow_ukernel__wasmsimd(size_t n, const float* input, uint16_t* output) {
-  size_t i = 0;
-  for (; i + 8 <= n; i += 8) {
-    narrow8(input + i, output + i);
-  }
-  for (; i < n; i++) {
-    output[i] = sprig_float_to_half_branchless(input[i]);
-  }
-}
+SPRIG_F16_CONVERT_DRIVERS(sprig_f16_widen_ukernel__wasmsimd, sprig_f16_narrow_ukernel__wasmsimd)
