@@ -569,9 +569,10 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
  *   - where the CPU has neither half arithmetic nor F16C (NEON without fp16 arithmetic,
  *     WebAssembly, scalar builds), the operator widens the input once per run and runs the f32
- *     kernels on an f32 copy of the weight values (4 more bytes per stored entry and per output
- *     channel, counted by sprig_operator_weight_bytes, plus f32 workspaces for the input and
- *     output), rounding each output to half once: the f32 sums above, at about f32 speed;
+ *     kernels on an f32 copy of the weight values (4 more bytes per stored entry, made once per
+ *     weights object and shared by its operators, and 4 per output channel; counted by
+ *     sprig_operator_weight_bytes; plus f32 workspaces for the input and output), rounding each
+ *     output to half once: the f32 sums above, at about f32 speed;
  *   - the clamp: output_min and output_max (not NaN, min <= max) are rounded to the nearest half
  *     (beyond +-65504: +-Inf) and applied in the accumulation's precision. A sum beyond the half
  *     range becomes +-Inf (before the clamp).

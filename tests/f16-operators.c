@@ -10,7 +10,9 @@
 
 #include <reference/reference.h>
 #include <sprig/config.h>
+#include <sprig/f16-stream.h>
 #include <sprig/half.h>
+#include <sprig/weights.h>
 
 static const size_t pools[] = {0, 1, 2, 3, 4};
 #define POOLS (sizeof(pools) / sizeof(pools[0]))
@@ -460,6 +462,55 @@ static void kernels_by_isa(void** state) {
   sprig_delete_operator(op);
 }
 
+/* In wide mode the f32 copy of the weight values is made once per weights object: two operators
+ * of one weights object read the same copy, counted once in the weights' derived bytes. Without
+ * wide mode no copy is made. */
+static void wide_values_shared(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_f16_spmm_ukernel* chosen = sprig_choose_f16_spmm_ukernel(sprig_get_hardware());
+  const bool wide = chosen->isa == sprig_isa_scalar || chosen->isa == sprig_isa_neonfma ||
+                    chosen->isa == sprig_isa_wasmsimd;
+  struct rng rng = {23};
+  enum { in = 40, out = 12, batch = 7 };
+  uint16_t weights[in * out], input[in * batch], a[out * batch], b[out * batch];
+  fill_half(&rng, input, in * batch);
+  fill_half_sparse(&rng, weights, in * out, 0.7);
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f16(out, in, weights, NULL, 0, &w), sprig_status_success);
+  sprig_operator_t ops[2] = {NULL, NULL};
+  uint16_t* outputs[2] = {a, b};
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &ops[k]),
+                     sprig_status_success);
+  }
+  const struct sprig_f16_stream* stream = atomic_load(&w->f16_stream);
+  const float* values = atomic_load(&w->f16_wide_values);
+  assert_non_null(stream);
+  if (wide) {
+    assert_non_null(values);
+    assert_ptr_equal(sprig_weights_f16_wide_values(w), values);
+    for (size_t e = 0; e < stream->entries; e++) {
+      assert_memory_equal(&values[e], &(float){sprig_half_to_float(stream->weights[e])}, sizeof(float));
+    }
+    assert_int_equal(sprig_weights_derived_bytes(w), sprig_f16_stream_bytes(stream) + stream->entries * sizeof(float));
+    /* The operator counts its f32 bias besides (out floats), as every operator does. */
+    assert_int_equal(sprig_operator_weight_bytes(ops[0]),
+                     out * sizeof(float) + sprig_f16_stream_bytes(stream) + (stream->entries + out) * sizeof(float));
+  } else {
+    assert_null(values);
+    assert_int_equal(sprig_weights_derived_bytes(w), sprig_f16_stream_bytes(stream));
+  }
+  sprig_release_weights(w);
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_f16(ops[k], input, outputs[k]), sprig_status_success);
+    assert_int_equal(sprig_run_operator(ops[k], NULL), sprig_status_success);
+    sprig_delete_operator(ops[k]);
+  }
+  assert_bits_equal(b, a, out * batch, "two wide-mode operators of one weights object");
+}
+
 static void refusals(void** state) {
   (void) state;
   require_sprig();
@@ -576,6 +627,7 @@ int main(void) {
       cmocka_unit_test(packed_bytes_and_sharing),
       cmocka_unit_test(serialized_round_trip),
       cmocka_unit_test(kernels_by_isa),
+      cmocka_unit_test(wide_values_shared),
       cmocka_unit_test(refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -12,7 +12,8 @@
  * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
  * (NEON without fp16 arithmetic, WebAssembly, scalar), the operator widens instead: phase 1 always
  * packs, as f32 rows (the f16-convert kernels widen contiguous runs); phase 2 runs the f32 SpMM
- * kernels on an f32 copy of the weight values (the same entry stream) into an f32 output
+ * kernels on an f32 copy of the weight values (the same entry stream; built once per weights
+ * object and shared, as the stream is) into an f32 output
  * workspace and rounds each task's tile to halves (the f16-convert kernels again).
  * The sums are f32 either way, rounded to half once.
  * The task grid depends on the shape only and every output element is computed by exactly one
@@ -49,7 +50,7 @@ struct f16_state {
   const struct sprig_f16_convert_ukernel* convert;
   const struct sprig_f32_spmm_ukernel* wide_chosen;
   const struct sprig_f32_spmm_ukernel* wide_ukernel;
-  float* wide_weights;                   /* per stream entry */
+  const float* wide_weights;             /* per stream entry; shared: owned by the weights */
   float* wide_bias;                      /* rows */
   struct sprig_f32_minmax_params wide_params;
   float* wide_output;                    /* [images][rows][output_stride] */
@@ -99,7 +100,6 @@ static void f16_destroy(struct sprig_operator* op) {
     free(s->packed);
     free(s->transposed);
     free(s->wide_output);
-    free(s->wide_weights);
     free(s->wide_bias);
     free(s->bias);
     free(s);
@@ -430,16 +430,13 @@ static bool widens_in_software(enum sprig_isa isa) {
   return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
 }
 
-/* Wide mode's f32 copies of the weight values and the bias; false when out of memory. */
-static bool make_wide(struct f16_state* s, size_t rows) {
-  const struct sprig_f16_stream* st = s->stream;
-  s->wide_weights = malloc(SPRIG_MAX(st->entries, 1) * sizeof(float));
+/* Wide mode's f32 weight values (the weights' shared copy) and f32 bias; false when out of
+ * memory. */
+static bool make_wide(struct sprig_weights* weights, struct f16_state* s, size_t rows) {
+  s->wide_weights = sprig_weights_f16_wide_values(weights);
   s->wide_bias = malloc(SPRIG_MAX(rows, 1) * sizeof(float));
   if (s->wide_weights == NULL || s->wide_bias == NULL) {
     return false;
-  }
-  for (size_t e = 0; e < st->entries; e++) {
-    s->wide_weights[e] = sprig_half_to_float(st->weights[e]);
   }
   for (size_t n = 0; n < rows; n++) {
     s->wide_bias[n] = sprig_half_to_float(s->bias[n]);
@@ -518,7 +515,7 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
     s->convert = sprig_choose_f16_convert_ukernel(hardware);
     s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
     s->wide_ukernel = s->wide_chosen;
-    if (!make_wide(s, weights->rows)) {
+    if (!make_wide(weights, s, weights->rows)) {
       sprig_log_error("%s: out of memory", caller);
       sprig_delete_operator(op);
       return sprig_status_out_of_memory;

@@ -209,6 +209,34 @@ static struct sprig_f16_stream* build_f16_stream(const struct sprig_weights* w) 
   return s;
 }
 
+static float* widen_stream_weights(const struct sprig_f16_stream* stream) {
+  float* values = malloc(SPRIG_MAX(stream->entries, 1) * sizeof(float));
+  if (values != NULL) {
+    for (size_t e = 0; e < stream->entries; e++) {
+      values[e] = sprig_half_to_float(stream->weights[e]);
+    }
+  }
+  return values;
+}
+
+const float* sprig_weights_f16_wide_values(struct sprig_weights* w) {
+  float* published = atomic_load_explicit(&w->f16_wide_values, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  const struct sprig_f16_stream* stream = sprig_weights_f16_stream(w);
+  float* built = stream != NULL ? widen_stream_weights(stream) : NULL;
+  if (built == NULL) {
+    return NULL;
+  }
+  if (!atomic_compare_exchange_strong_explicit(&w->f16_wide_values, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    free(built);
+    return published;
+  }
+  return built;
+}
+
 const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* w) {
   struct sprig_f16_stream* published = atomic_load_explicit(&w->f16_stream, memory_order_acquire);
   if (published != NULL) {

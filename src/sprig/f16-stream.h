@@ -26,6 +26,11 @@ const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* we
 
 size_t sprig_f16_stream_bytes(const struct sprig_f16_stream* stream);
 
+/* The f16 stream's weights widened to floats, one per entry (for operators that run the f32
+ * kernels on the stream: the f16 wide mode), built on first use with the stream; NULL when out
+ * of memory. */
+const float* sprig_weights_f16_wide_values(struct sprig_weights* weights);
+
 void sprig_free_f16_stream(struct sprig_f16_stream* stream);
 
 #endif /* SPRIG_F16_STREAM_H */
