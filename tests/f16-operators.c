@@ -343,6 +343,38 @@ static void conv_formats(void** state) {
   }
 }
 
+/* Whether f16 operators run in wide mode here: the chosen f16 kernel would widen halves in
+ * software (scalar, NEON without fp16 arithmetic, WebAssembly). */
+static bool runs_wide(void) {
+  const enum sprig_isa isa = sprig_choose_f16_spmm_ukernel(sprig_get_hardware())->isa;
+  return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
+}
+
+/* Two linear operators of one weights object (no bias, no clamp). */
+static void create_two_linear(sprig_weights_t w, sprig_operator_t ops[2]) {
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &ops[k]),
+                     sprig_status_success);
+  }
+}
+
+/* Runs both operators on one input, deletes them, and checks their `count` outputs bitwise equal. */
+static void run_two_and_compare(sprig_operator_t ops[2], size_t batch, const uint16_t* input, size_t count,
+                                const char* what) {
+  uint16_t* outputs[2] = {malloc(count * sizeof(uint16_t)), malloc(count * sizeof(uint16_t))};
+  assert_non_null(outputs[0]);
+  assert_non_null(outputs[1]);
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
+    assert_int_equal(sprig_setup_linear_f16(ops[k], input, outputs[k]), sprig_status_success);
+    assert_int_equal(sprig_run_operator(ops[k], NULL), sprig_status_success);
+    sprig_delete_operator(ops[k]);
+  }
+  assert_bits_equal(outputs[1], outputs[0], count, what);
+  free(outputs[0]);
+  free(outputs[1]);
+}
+
 /* ---- weights ---- */
 
 static void packed_bytes_and_sharing(void** state) {
@@ -350,7 +382,7 @@ static void packed_bytes_and_sharing(void** state) {
   require_sprig();
   struct rng rng = {5};
   enum { in = 96, out = 20, batch = 3 };
-  uint16_t weights[in * out], input[in * batch], a[out * batch], b[out * batch];
+  uint16_t weights[in * out], input[in * batch];
   fill_half_sparse(&rng, weights, in * out, 0.8);
   fill_half(&rng, input, in * batch);
   sprig_weights_t w = NULL;
@@ -373,21 +405,11 @@ static void packed_bytes_and_sharing(void** state) {
   assert_int_equal(block_info.packed_bytes, out * sizeof(uint16_t) + block_info.stored_values / 4 * 9);
   sprig_release_weights(blocks);
   sprig_operator_t ops[2] = {NULL, NULL};
-  uint16_t* outputs[2] = {a, b};
-  for (size_t k = 0; k < 2; k++) {
-    assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &ops[k]),
-                     sprig_status_success);
-  }
+  create_two_linear(w, ops);
   sprig_release_weights(w); /* the operators hold their own references */
   assert_int_equal(sprig_operator_weight_bytes(ops[0]), sprig_operator_weight_bytes(ops[1]));
   assert_true(sprig_operator_weight_bytes(ops[0]) >= info.stored_values * 3);
-  for (size_t k = 0; k < 2; k++) {
-    assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
-    assert_int_equal(sprig_setup_linear_f16(ops[k], input, outputs[k]), sprig_status_success);
-    assert_int_equal(sprig_run_operator(ops[k], NULL), sprig_status_success);
-    sprig_delete_operator(ops[k]);
-  }
-  assert_bits_equal(b, a, out * batch, "two operators of one weights object");
+  run_two_and_compare(ops, batch, input, out * batch, "two operators of one weights object");
 }
 
 /* Serialized f16 weights (every format) load back to operators whose outputs are bitwise equal. */
@@ -443,8 +465,7 @@ static void kernels_by_isa(void** state) {
   (void) state;
   require_sprig();
   const struct sprig_f16_spmm_ukernel* chosen = sprig_choose_f16_spmm_ukernel(sprig_get_hardware());
-  const bool wide = chosen->isa == sprig_isa_scalar || chosen->isa == sprig_isa_neonfma ||
-                    chosen->isa == sprig_isa_wasmsimd;
+  const bool wide = runs_wide();
   uint16_t weights[6 * 8] = {0};
   for (size_t i = 0; i < 6 * 8; i += 3) {
     weights[i] = 0x3C00u; /* 1.0 */
@@ -468,22 +489,16 @@ static void kernels_by_isa(void** state) {
 static void wide_values_shared(void** state) {
   (void) state;
   require_sprig();
-  const struct sprig_f16_spmm_ukernel* chosen = sprig_choose_f16_spmm_ukernel(sprig_get_hardware());
-  const bool wide = chosen->isa == sprig_isa_scalar || chosen->isa == sprig_isa_neonfma ||
-                    chosen->isa == sprig_isa_wasmsimd;
+  const bool wide = runs_wide();
   struct rng rng = {23};
   enum { in = 40, out = 12, batch = 7 };
-  uint16_t weights[in * out], input[in * batch], a[out * batch], b[out * batch];
+  uint16_t weights[in * out], input[in * batch];
   fill_half(&rng, input, in * batch);
   fill_half_sparse(&rng, weights, in * out, 0.7);
   sprig_weights_t w = NULL;
   assert_int_equal(sprig_pack_weights_f16(out, in, weights, NULL, 0, &w), sprig_status_success);
   sprig_operator_t ops[2] = {NULL, NULL};
-  uint16_t* outputs[2] = {a, b};
-  for (size_t k = 0; k < 2; k++) {
-    assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &ops[k]),
-                     sprig_status_success);
-  }
+  create_two_linear(w, ops);
   const struct sprig_f16_stream* stream = atomic_load(&w->f16_stream);
   const float* values = atomic_load(&w->f16_wide_values);
   assert_non_null(stream);
@@ -502,13 +517,55 @@ static void wide_values_shared(void** state) {
     assert_int_equal(sprig_weights_derived_bytes(w), sprig_f16_stream_bytes(stream));
   }
   sprig_release_weights(w);
-  for (size_t k = 0; k < 2; k++) {
-    assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
-    assert_int_equal(sprig_setup_linear_f16(ops[k], input, outputs[k]), sprig_status_success);
-    assert_int_equal(sprig_run_operator(ops[k], NULL), sprig_status_success);
-    sprig_delete_operator(ops[k]);
+  run_two_and_compare(ops, batch, input, out * batch, "two wide-mode operators of one weights object");
+}
+
+/* In wide mode, linear CSR layers at batches 1 to 3 whose rows pad little in slices run the f32
+ * matrix-vector kernel on the weights' sliced layout (built once, shared), within the bound;
+ * batch 4 and up, block weights and rows of very different lengths run the SpMM kernels. */
+static void wide_matvec_routing(void** state) {
+  (void) state;
+  require_sprig();
+  const bool wide = runs_wide();
+  struct rng rng = {29};
+  enum { in = 203, out = 37, most = 5 };
+  static uint16_t weights[in * out], ragged[in * out], input[in * most], bias[out], actual[out * most];
+  static double expected[out * most], tolerance[out * most];
+  /* Every row holds 20 nonzeros (slices pad nothing); `ragged` rows hold 1 or 60. */
+  for (size_t o = 0; o < out; o++) {
+    for (size_t k = 0; k < 20; k++) {
+      fill_half_sparse(&rng, &weights[o * in + (o * 7 + k * 10) % in], 1, 0.0);
+    }
+    const size_t count = o % 2 == 0 ? 1 : 60;
+    for (size_t k = 0; k < count; k++) {
+      fill_half_sparse(&rng, &ragged[o * in + (o + k * 3) % in], 1, 0.0);
+    }
   }
-  assert_bits_equal(b, a, out * batch, "two wide-mode operators of one weights object");
+  fill_half(&rng, input, in * most);
+  fill_half(&rng, bias, out);
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  const struct sprig_sparsity b14 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4};
+  for (size_t batch = 1; batch <= most; batch++) {
+    for (size_t variant = 0; variant < 3; variant++) {
+      const uint16_t* w = variant == 2 ? ragged : weights;
+      const struct sprig_sparsity* pattern = variant == 1 ? &b14 : &csr;
+      sprig_operator_t op = NULL;
+      assert_int_equal(sprig_create_linear_f16(in, out, w, bias, pattern, -2.0f, 3.0f, 0, &op), sprig_status_success);
+      assert_int_equal(sprig_reshape_linear_f16(op, batch), sprig_status_success);
+      assert_int_equal(sprig_setup_linear_f16(op, input, actual), sprig_status_success);
+      assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+      const bool matvec = wide && variant == 0 && batch < 4;
+      const char* name = sprig_operator_kernel_name(op);
+      if ((strncmp(name, "sprig_f32_sellmv_", 17) == 0) != matvec) {
+        fail_msg("batch %zu, variant %zu: kernel %s (wide mode: %d)", batch, variant, name, (int) wide);
+      }
+      sprig_reference_f16_linear(batch, in, out, input, w, bias, -2.0f, 3.0f, expected, tolerance);
+      char what[120];
+      snprintf(what, sizeof(what), "batch %zu, variant %zu, kernel %s", batch, variant, name);
+      assert_within(actual, expected, tolerance, out * batch, what);
+      sprig_delete_operator(op);
+    }
+  }
 }
 
 static void refusals(void** state) {
@@ -628,6 +685,7 @@ int main(void) {
       cmocka_unit_test(serialized_round_trip),
       cmocka_unit_test(kernels_by_isa),
       cmocka_unit_test(wide_values_shared),
+      cmocka_unit_test(wide_matvec_routing),
       cmocka_unit_test(refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

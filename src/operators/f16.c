@@ -27,6 +27,7 @@
 #include <sprig/half.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
+#include <sprig/sellmv.h>
 
 /* Tasks a run's compute phase is cut into at least (when the shape allows). */
 #define TARGET_TASKS 32
@@ -37,6 +38,8 @@
 #define MAX_PIXEL_TILE_WIDE 256
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
+/* Wide mode: linear batches below this run the matrix-vector kernel row by row (as f32 does). */
+#define MATVEC_BELOW_BATCH 4
 
 struct f16_state {
   const struct sprig_f16_stream* stream; /* shared: owned by the weights */
@@ -53,7 +56,15 @@ struct f16_state {
   const float* wide_weights;             /* per stream entry; shared: owned by the weights */
   float* wide_bias;                      /* rows */
   struct sprig_f32_minmax_params wide_params;
-  float* wide_output;                    /* [images][rows][output_stride] */
+  float* wide_output;                    /* [images][rows][output_stride]; matvec: [batch][rows] */
+  /* Wide mode, linear CSR at batches below MATVEC_BELOW_BATCH: the f32-sellmv kernel on the
+   * weights' sliced layout (f32 values), one batch row at a time, as f32 linear layers run. */
+  const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL when the sliced rows do not pay */
+  const struct sprig_sell* sell;         /* shared: owned by the weights; NULL until a matvec plan */
+  bool matvec;                           /* the plan runs sell_kernel */
+  float* matvec_input;                   /* [batch][cols + 1] floats, each row's last one 0 (the zero slot) */
+  size_t range_count;
+  size_t* range_slices;                  /* range_count + 1 slice bounds */
 
   /* Plan. */
   size_t images;        /* conv: batch; linear: 1 */
@@ -85,13 +96,14 @@ static bool is_linear(const struct sprig_operator* op) {
 
 static const char* f16_kernel_name(const struct sprig_operator* op) {
   const struct f16_state* s = state_of(op);
-  return s->wide ? s->wide_ukernel->name : s->ukernel->name;
+  return s->matvec ? s->sell_kernel->name : s->wide ? s->wide_ukernel->name : s->ukernel->name;
 }
 
 static size_t f16_weight_bytes(const struct sprig_operator* op) {
   const struct f16_state* s = state_of(op);
   const size_t wide_bytes = s->wide ? (s->stream->entries + op->rows) * sizeof(float) : 0;
-  return sprig_f16_stream_bytes(s->stream) + wide_bytes;
+  const size_t sell_bytes = s->sell != NULL ? sprig_sell_bytes(s->sell) : 0;
+  return sprig_f16_stream_bytes(s->stream) + wide_bytes + sell_bytes;
 }
 
 static void f16_destroy(struct sprig_operator* op) {
@@ -100,6 +112,8 @@ static void f16_destroy(struct sprig_operator* op) {
     free(s->packed);
     free(s->transposed);
     free(s->wide_output);
+    free(s->matvec_input);
+    free(s->range_slices);
     free(s->wide_bias);
     free(s->bias);
     free(s);
@@ -311,11 +325,40 @@ static void compute_task(void* context, size_t task) {
   }
 }
 
+/* Matrix-vector plan, phase 1: batch row b widened into its padded f32 vector. */
+static void widen_vector(void* context, size_t b) {
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const uint16_t* x = (const uint16_t*) (const void*) op->input;
+  ctx->s->convert->widen(op->cols, x + b * op->cols, ctx->s->matvec_input + b * (op->cols + 1));
+}
+
+/* Matrix-vector plan, phase 2: the rows of slice range `range` for batch row b, into the f32
+ * workspace, then rounded to halves into the output (both [batch][rows]). */
+static void matvec_task(void* context, size_t b, size_t range) {
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct f16_state* s = ctx->s;
+  const struct sprig_sell* sell = s->sell;
+  const size_t s0 = s->range_slices[range], s1 = s->range_slices[range + 1];
+  const size_t r0 = s0 * sell->c, r1 = SPRIG_MIN(s1 * sell->c, op->rows);
+  const size_t first_slot = sell->first[s0] * sell->c;
+  float* y = s->wide_output + b * op->rows + r0;
+  s->sell_kernel->fn(r1 - r0, s->matvec_input + b * (op->cols + 1), s->wide_bias + r0, sell->values + first_slot,
+                     sell->offsets + first_slot, sell->widths + s0, sell->col_base + s0, y, &s->wide_params);
+  s->convert->narrow(r1 - r0, y, (uint16_t*) (void*) op->output + b * op->rows + r0);
+}
+
 static void f16_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   (void) input;
   (void) output;
   struct run_context ctx = {op, state_of(op)};
   const struct f16_state* s = ctx.s;
+  if (s->matvec) {
+    pthreadpool_parallelize_1d(threadpool, widen_vector, &ctx, s->pixels, 0);
+    pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels, s->range_count, 0);
+    return;
+  }
   if (!s->direct) {
     pthreadpool_parallelize_1d(threadpool, pack_task, &ctx, s->pack_tasks, 0);
   }
@@ -354,6 +397,36 @@ static size_t packed_row_stride(size_t pixels) {
   return pixels >= 32 ? sprig_round_up(pixels, 32) : pixels;
 }
 
+/* The matrix-vector plan's workspaces: padded f32 vectors and slice ranges. */
+struct matvec_plan {
+  float* input;
+  size_t* range_slices;
+  size_t range_count;
+};
+
+/* Builds the weights' sliced layout on first use and the workspaces for `batch` rows; false when
+ * out of memory (nothing allocated then but the shared layout). */
+static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t batch, size_t input_bytes,
+                        struct matvec_plan* mv) {
+  if (s->sell == NULL) {
+    s->sell = sprig_weights_sell(op->weights, s->sell_kernel->slice_rows);
+    if (s->sell == NULL) {
+      return false;
+    }
+  }
+  mv->input = sprig_allocate_aligned(input_bytes); /* zero-filled: the zero slots stay 0 */
+  const size_t wanted = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, sprig_divide_round_up(TARGET_TASKS, batch)));
+  mv->range_slices = malloc((wanted + 1) * sizeof(size_t));
+  if (mv->input == NULL || mv->range_slices == NULL) {
+    free(mv->input);
+    free(mv->range_slices);
+    *mv = (struct matvec_plan){0};
+    return false;
+  }
+  mv->range_count = sprig_split_sell_slices(s->sell, wanted, mv->range_slices);
+  return true;
+}
+
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
 static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct f16_state* s = state_of(op);
@@ -367,10 +440,14 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   /* Output rows: the wide workspace and the transposed tiles are [rows][row_stride] for a linear
    * layer of several batch rows, else the output's own [rows][pixels]. */
   const size_t output_stride = linear && pixels > 1 ? row_stride : pixels;
+  /* The matrix-vector plan packs into its own padded vectors instead. */
+  const bool matvec = s->sell_kernel != NULL && linear && pixels < MATVEC_BELOW_BATCH;
   size_t group_elements, image_elements, packed_elements = 0, transposed_elements = 0, wide_elements = 0;
+  size_t matvec_bytes = 0;
   if (pixels > SIZE_MAX / 64 || !sprig_mul_size(row_stride, group_cols, &group_elements) ||
+      (matvec && !sprig_mul3_size(pixels, op->cols + 1, sizeof(float), &matvec_bytes)) ||
       !sprig_mul_size(group_elements, groups, &image_elements) ||
-      (!direct && !sprig_mul_size(image_elements, images, &packed_elements)) ||
+      (!direct && !matvec && !sprig_mul_size(image_elements, images, &packed_elements)) ||
       (linear && !direct && !s->wide && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
       (s->wide && !sprig_mul3_size(images, op->rows, output_stride, &wide_elements)) ||
       packed_elements > SIZE_MAX / element_size || transposed_elements > SIZE_MAX / 2 ||
@@ -378,20 +455,33 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  void* packed = direct ? NULL : sprig_allocate_aligned(packed_elements * element_size);
+  struct matvec_plan mv = {0};
+  if (matvec && !plan_matvec(op, s, pixels, matvec_bytes, &mv)) {
+    sprig_log_error("%s: out of memory for the sliced layout or its workspaces", caller);
+    return sprig_status_out_of_memory;
+  }
+  void* packed = direct || matvec ? NULL : sprig_allocate_aligned(packed_elements * element_size);
   uint16_t* transposed = transposed_elements == 0 ? NULL : sprig_allocate_aligned(transposed_elements * sizeof(uint16_t));
   float* wide_output = wide_elements == 0 ? NULL : sprig_allocate_aligned(wide_elements * sizeof(float));
-  if ((!direct && packed == NULL) || (transposed_elements != 0 && transposed == NULL) ||
+  if ((!direct && !matvec && packed == NULL) || (transposed_elements != 0 && transposed == NULL) ||
       (wide_elements != 0 && wide_output == NULL)) {
     free(packed);
     free(transposed);
     free(wide_output);
+    free(mv.input);
+    free(mv.range_slices);
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;
   }
   free(s->packed);
   free(s->transposed);
   free(s->wide_output);
+  free(s->matvec_input);
+  free(s->range_slices);
+  s->matvec = matvec;
+  s->matvec_input = mv.input;
+  s->range_slices = mv.range_slices;
+  s->range_count = mv.range_count;
   s->wide_output = wide_output;
   s->output_stride = output_stride;
   s->images = images;
@@ -519,6 +609,9 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
       sprig_log_error("%s: out of memory", caller);
       sprig_delete_operator(op);
       return sprig_status_out_of_memory;
+    }
+    if (type == sprig_operator_type_linear_f16) {
+      s->sell_kernel = sprig_sliced_rows_kernel(weights, hardware);
     }
   }
   sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu entries, kernel %s%s", caller, weights->rows, weights->cols,

@@ -27,8 +27,14 @@ struct sell_state {
 };
 
 bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_hardware* hardware) {
-  if (w->pattern.format != SPRIG_FORMAT_CSR || w->dtype != sprig_weights_dtype_f32) {
-    return false;
+  return w->dtype == sprig_weights_dtype_f32 && sprig_sliced_rows_kernel(w, hardware) != NULL;
+}
+
+const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_kernel(const struct sprig_weights* w,
+                                                                const struct sprig_hardware* hardware) {
+  if (w->pattern.format != SPRIG_FORMAT_CSR ||
+      (w->dtype != sprig_weights_dtype_f32 && w->dtype != sprig_weights_dtype_f16)) {
+    return NULL;
   }
   /* Only with a kernel of the best allowed ISA (or the ISA it extends): where the family has
    * none, the SpMM path's SIMD kernels beat scalar sliced rows. (Every ISA with f32 SpMM
@@ -36,10 +42,10 @@ bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_h
   const struct sprig_f32_sellmv_ukernel* k = sprig_choose_f32_sellmv_ukernel(hardware);
   const enum sprig_isa best = sprig_best_isa(hardware);
   if (k == NULL || (k->isa != best && k->isa != sprig_isa_base(best))) {
-    return false;
+    return NULL;
   }
   const struct sprig_sell_shape shape = sprig_sell_measure(w, k->slice_rows);
-  return sprig_sell_shape_usable(&shape);
+  return sprig_sell_shape_usable(&shape) ? k : NULL;
 }
 
 static enum sprig_status sell_create(struct sprig_operator* op, const struct sprig_hardware* hardware) {
@@ -57,8 +63,7 @@ static size_t sell_one_pixel_batches_below(const struct sprig_operator* op) {
   return MATVEC_BELOW_BATCH;
 }
 
-/* Slice ranges with about equal slot counts (plus one per slice for its bias and stores). */
-static size_t split_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds) {
+size_t sprig_split_sell_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds) {
   const size_t total = sell->first[sell->slices] + sell->slices;
   size_t slice = 0;
   size_t used = 0;
@@ -109,7 +114,7 @@ static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, 
   s->matvec = true;
   s->vectors = vectors;
   s->padded_input = padded;
-  s->range_count = split_slices(s->sell, range_count, range_slices);
+  s->range_count = sprig_split_sell_slices(s->sell, range_count, range_slices);
   s->range_slices = range_slices;
   return sprig_status_success;
 }

@@ -2,9 +2,15 @@
 #include <stdlib.h>
 
 #include <sprig/common.h>
+#include <sprig/half.h>
 #include <sprig/sellmv.h>
 #include <sprig/tiling.h>
 #include <sprig/weights.h>
+
+/* Entry `entry`'s value as a float (f16 weights: the half widened exactly). */
+static float value_at(const struct sprig_weights* w, size_t entry) {
+  return w->dtype == sprig_weights_dtype_f16 ? sprig_half_to_float(w->values_f16[entry]) : w->values[entry];
+}
 
 /* A row's nonzero values and its smallest column (UINT32_MAX when it has none). */
 struct row_summary {
@@ -15,7 +21,7 @@ struct row_summary {
 static struct row_summary summarize_row(const struct sprig_weights* w, size_t row) {
   struct row_summary s = {0, UINT32_MAX};
   for (struct sprig_csr_cursor c = sprig_csr_row(w, row); c.entry < c.end; sprig_csr_next(w, &c)) {
-    if (w->values[c.entry] != 0.0f) {
+    if (value_at(w, c.entry) != 0.0f) {
       s.min_column = s.nonzeros == 0 ? c.column : s.min_column;
       s.nonzeros++;
     }
@@ -71,8 +77,9 @@ static void fill_lane(const struct sprig_weights* w, struct sprig_sell* sell, si
   size_t k = 0;
   if (row < w->rows) {
     for (struct sprig_csr_cursor cur = sprig_csr_row(w, row); cur.entry < cur.end; sprig_csr_next(w, &cur)) {
-      if (w->values[cur.entry] != 0.0f) {
-        values[k * c] = w->values[cur.entry];
+      const float value = value_at(w, cur.entry);
+      if (value != 0.0f) {
+        values[k * c] = value;
         offsets[k * c] = (uint16_t) (cur.column - base);
         k++;
       }

@@ -37,6 +37,8 @@ enum sprig_operator_state {
 };
 
 struct sprig_operator;
+struct sprig_f32_sellmv_ukernel;
+struct sprig_sell;
 
 /* A convolution's shape as created (sprig_conv2d_params plus the input layout flag). */
 struct sprig_conv_geometry {
@@ -111,6 +113,16 @@ extern const struct sprig_path_ops sprig_sell_path;
 
 /* f32 CSR weights whose sliced layout for this CPU's f32-sellmv kernel fits and pads little. */
 bool sprig_takes_sliced_rows(const struct sprig_weights* weights, const struct sprig_hardware* hardware);
+
+/* For f32 or f16 CSR weights: this CPU's f32-sellmv kernel when it is of the best allowed ISA (or
+ * the ISA it extends) and the weights' sliced layout for it fits and pads little; else NULL. */
+const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_kernel(const struct sprig_weights* weights,
+                                                                const struct sprig_hardware* hardware);
+
+/* Splits a sliced layout's slices into at most range_count ranges of about equal slot counts (plus
+ * one per slice for its bias and stores): range r is slices [bounds[r], bounds[r + 1]). Returns the
+ * ranges used (at least one when there are slices). */
+size_t sprig_split_sell_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds);
 
 struct sprig_operator {
   enum sprig_operator_type type;

@@ -62,7 +62,7 @@ extern const size_t sprig_f32_sellmv_ukernel_count;
  * keep the CSR path. (The rows past the last in the last slice cost at most one slice more.) */
 #define SPRIG_SELL_MAX_PADDING 1.25
 
-/* The sliced layout of CSR weights (derived data of the weights, src/pack/sell.c). Stored
+/* The sliced layout of CSR weights, f32 values (derived data of the weights, src/pack/sell.c). Stored
  * zeros of the CSR (gap bridges) are dropped: only nonzero values are kept. */
 struct sprig_sell {
   size_t c;           /* rows per slice */
@@ -93,7 +93,8 @@ struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* csr, size
 /* True when the layout fits 16-bit offsets and pads within SPRIG_SELL_MAX_PADDING. */
 bool sprig_sell_shape_usable(const struct sprig_sell_shape* shape);
 
-/* Builds the layout of f32 CSR weights (usable shape required); NULL when out of memory. */
+/* Builds the layout of f32 or f16 CSR weights (usable shape required; f16 values are widened to
+ * f32); NULL when out of memory. */
 struct sprig_sell* sprig_build_sell(const struct sprig_weights* csr, size_t c);
 void sprig_free_sell(struct sprig_sell* sell);
 size_t sprig_sell_bytes(const struct sprig_sell* sell);
