@@ -572,10 +572,11 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     kernels on an f32 copy of the weight values (4 more bytes per stored entry, made once per
  *     weights object and shared by its operators, and 4 per output channel; counted by
  *     sprig_operator_weight_bytes; plus f32 workspaces for the input and output), rounding each
- *     output to half once: the f32 sums above, at about f32 speed. Linear CSR layers at batches
- *     1 to 3 run the f32 batch-1 kernels on the weights' sliced rows where f32 layers would (rows
- *     that pad little in slices; the layout is built once per weights object, about 6 bytes per
- *     nonzero, and counted there too);
+ *     output to half once: the f32 sums above, at about f32 speed;
+ *   - linear CSR layers at batches 1 to 3 run, on every CPU, the f32 batch-1 kernels on the
+ *     weights' sliced rows wherever an f32 layer of those weights would (rows that pad little in
+ *     slices): f32 sums rounded to half once, at f32 speed (the layout is built once per weights
+ *     object, about 6 bytes per nonzero, counted by sprig_operator_weight_bytes);
  *   - the clamp: output_min and output_max (not NaN, min <= max) are rounded to the nearest half
  *     (beyond +-65504: +-Inf) and applied in the accumulation's precision. A sum beyond the half
  *     range becomes +-Inf (before the clamp).

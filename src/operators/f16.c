@@ -16,6 +16,11 @@
  * object and shared, as the stream is) into an f32 output
  * workspace and rounds each task's tile to halves (the f16-convert kernels again).
  * The sums are f32 either way, rounded to half once.
+ * Matrix-vector plan: a linear CSR layer at a batch below MATVEC_BELOW_BATCH, on any ISA, runs
+ * where an f32 layer of the same weights would run the f32-sellmv kernels (rows that pad little in
+ * slices): phase 1 widens each batch row into a padded f32 vector, phase 2 runs the kernel on the
+ * weights' sliced layout (f32 values, built once from the halves) over ranges of slices and
+ * rounds each range to halves. (The f16 SpMM tiles would run one pixel in vectors of 8 or more.)
  * The task grid depends on the shape only and every output element is computed by exactly one
  * task, so results are bitwise identical on any pool. */
 #include <stdlib.h>
@@ -48,17 +53,19 @@ struct f16_state {
   uint16_t* bias;                        /* rows halves (zeros when the caller gave none) */
   struct sprig_f16_minmax_params params;
 
-  /* Wide mode (f32 kernels; see the top of this file). */
-  bool wide;
+  /* What the f32 kernels read (wide mode and the matrix-vector plan): conversions, f32 bias
+   * and clamp; NULL / unset when neither runs. */
   const struct sprig_f16_convert_ukernel* convert;
+  float* f32_bias;                       /* rows */
+  struct sprig_f32_minmax_params f32_params;
+  /* Wide mode (f32 SpMM kernels; see the top of this file). */
+  bool wide;
   const struct sprig_f32_spmm_ukernel* wide_chosen;
   const struct sprig_f32_spmm_ukernel* wide_ukernel;
   const float* wide_weights;             /* per stream entry; shared: owned by the weights */
-  float* wide_bias;                      /* rows */
-  struct sprig_f32_minmax_params wide_params;
-  float* wide_output;                    /* [images][rows][output_stride]; matvec: [batch][rows] */
-  /* Wide mode, linear CSR at batches below MATVEC_BELOW_BATCH: the f32-sellmv kernel on the
-   * weights' sliced layout (f32 values), one batch row at a time, as f32 linear layers run. */
+  float* wide_output;                    /* wide: [images][rows][output_stride]; matvec: [batch][rows] */
+  /* Linear CSR layers at batches below MATVEC_BELOW_BATCH, on every ISA: the f32-sellmv kernel
+   * on the weights' sliced layout (f32 values), one batch row at a time, as f32 layers run. */
   const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL when the sliced rows do not pay */
   const struct sprig_sell* sell;         /* shared: owned by the weights; NULL until a matvec plan */
   bool matvec;                           /* the plan runs sell_kernel */
@@ -101,7 +108,8 @@ static const char* f16_kernel_name(const struct sprig_operator* op) {
 
 static size_t f16_weight_bytes(const struct sprig_operator* op) {
   const struct f16_state* s = state_of(op);
-  const size_t wide_bytes = s->wide ? (s->stream->entries + op->rows) * sizeof(float) : 0;
+  const size_t wide_bytes = (s->wide ? s->stream->entries * sizeof(float) : 0) +
+                            (s->f32_bias != NULL ? op->rows * sizeof(float) : 0);
   const size_t sell_bytes = s->sell != NULL ? sprig_sell_bytes(s->sell) : 0;
   return sprig_f16_stream_bytes(s->stream) + wide_bytes + sell_bytes;
 }
@@ -114,7 +122,7 @@ static void f16_destroy(struct sprig_operator* op) {
     free(s->wide_output);
     free(s->matvec_input);
     free(s->range_slices);
-    free(s->wide_bias);
+    free(s->f32_bias);
     free(s->bias);
     free(s);
     op->path_state = NULL;
@@ -279,8 +287,8 @@ static void compute_wide(const struct sprig_operator* op, const struct f16_state
                        st->start_row[n0] * s->row_stride + p0;
   const size_t e0 = st->first_entry[n0];
   float* output = s->wide_output + (image * op->rows + n0) * s->output_stride + p0;
-  s->wide_ukernel->fn(mc, nc, input, s->row_stride * sizeof(float), s->wide_bias + n0, s->wide_weights + e0,
-                      st->deltas + e0, st->nnz + n0, output, s->output_stride * sizeof(float), &s->wide_params);
+  s->wide_ukernel->fn(mc, nc, input, s->row_stride * sizeof(float), s->f32_bias + n0, s->wide_weights + e0,
+                      st->deltas + e0, st->nnz + n0, output, s->output_stride * sizeof(float), &s->f32_params);
   narrow_output(op, s, image, n0, nc, p0, mc);
 }
 
@@ -344,8 +352,8 @@ static void matvec_task(void* context, size_t b, size_t range) {
   const size_t r0 = s0 * sell->c, r1 = SPRIG_MIN(s1 * sell->c, op->rows);
   const size_t first_slot = sell->first[s0] * sell->c;
   float* y = s->wide_output + b * op->rows + r0;
-  s->sell_kernel->fn(r1 - r0, s->matvec_input + b * (op->cols + 1), s->wide_bias + r0, sell->values + first_slot,
-                     sell->offsets + first_slot, sell->widths + s0, sell->col_base + s0, y, &s->wide_params);
+  s->sell_kernel->fn(r1 - r0, s->matvec_input + b * (op->cols + 1), s->f32_bias + r0, sell->values + first_slot,
+                     sell->offsets + first_slot, sell->widths + s0, sell->col_base + s0, y, &s->f32_params);
   s->convert->narrow(r1 - r0, y, (uint16_t*) (void*) op->output + b * op->rows + r0);
 }
 
@@ -448,8 +456,8 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
       (matvec && !sprig_mul3_size(pixels, op->cols + 1, sizeof(float), &matvec_bytes)) ||
       !sprig_mul_size(group_elements, groups, &image_elements) ||
       (!direct && !matvec && !sprig_mul_size(image_elements, images, &packed_elements)) ||
-      (linear && !direct && !s->wide && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
-      (s->wide && !sprig_mul3_size(images, op->rows, output_stride, &wide_elements)) ||
+      (linear && !direct && !s->wide && !matvec && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
+      ((s->wide || matvec) && !sprig_mul3_size(images, op->rows, output_stride, &wide_elements)) ||
       packed_elements > SIZE_MAX / element_size || transposed_elements > SIZE_MAX / 2 ||
       wide_elements > SIZE_MAX / sizeof(float)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
@@ -520,18 +528,26 @@ static bool widens_in_software(enum sprig_isa isa) {
   return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
 }
 
-/* Wide mode's f32 weight values (the weights' shared copy) and f32 bias; false when out of
- * memory. */
-static bool make_wide(struct sprig_weights* weights, struct f16_state* s, size_t rows) {
-  s->wide_weights = sprig_weights_f16_wide_values(weights);
-  s->wide_bias = malloc(SPRIG_MAX(rows, 1) * sizeof(float));
-  if (s->wide_weights == NULL || s->wide_bias == NULL) {
+/* What the f32 kernels read: the conversion kernels, the f32 bias and clamp, and in wide mode
+ * the f32 weight values (the weights' shared copy); false when out of memory. */
+static bool prepare_f32_kernels(struct sprig_weights* weights, struct f16_state* s,
+                                const struct sprig_hardware* hardware) {
+  const size_t rows = weights->rows;
+  s->convert = sprig_choose_f16_convert_ukernel(hardware);
+  s->f32_bias = malloc(SPRIG_MAX(rows, 1) * sizeof(float));
+  if (s->f32_bias == NULL) {
     return false;
   }
   for (size_t n = 0; n < rows; n++) {
-    s->wide_bias[n] = sprig_half_to_float(s->bias[n]);
+    s->f32_bias[n] = sprig_half_to_float(s->bias[n]);
   }
-  s->wide_params = (struct sprig_f32_minmax_params){s->params.min, s->params.max};
+  s->f32_params = (struct sprig_f32_minmax_params){s->params.min, s->params.max};
+  if (s->wide) {
+    s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
+    s->wide_ukernel = s->wide_chosen;
+    s->wide_weights = sprig_weights_f16_wide_values(weights);
+    return s->wide_weights != NULL;
+  }
   return true;
 }
 
@@ -601,18 +617,12 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
     memcpy(s->bias, bias, weights->rows * sizeof(uint16_t));
   }
   s->wide = widens_in_software(s->chosen->isa);
-  if (s->wide) {
-    s->convert = sprig_choose_f16_convert_ukernel(hardware);
-    s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
-    s->wide_ukernel = s->wide_chosen;
-    if (!make_wide(weights, s, weights->rows)) {
-      sprig_log_error("%s: out of memory", caller);
-      sprig_delete_operator(op);
-      return sprig_status_out_of_memory;
-    }
-    if (type == sprig_operator_type_linear_f16) {
-      s->sell_kernel = sprig_sliced_rows_kernel(weights, hardware);
-    }
+  /* At batches 1-3 the f16 SpMM tiles would run one pixel in vectors of 8 or more. */
+  s->sell_kernel = type == sprig_operator_type_linear_f16 ? sprig_sliced_rows_kernel(weights, hardware) : NULL;
+  if ((s->wide || s->sell_kernel != NULL) && !prepare_f32_kernels(weights, s, hardware)) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_delete_operator(op);
+    return sprig_status_out_of_memory;
   }
   sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu entries, kernel %s%s", caller, weights->rows, weights->cols,
                   weights->nnz, s->stream->entries, s->wide ? s->wide_chosen->name : s->chosen->name,
