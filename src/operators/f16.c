@@ -43,7 +43,7 @@
 #define MAX_PIXEL_TILE_WIDE 256
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
-/* Wide mode: linear batches below this run the matrix-vector kernel row by row (as f32 does). */
+/* Linear CSR batches below this run the f32 matrix-vector kernel row by row (as f32 layers do). */
 #define MATVEC_BELOW_BATCH 4
 
 struct f16_state {
