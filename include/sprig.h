@@ -590,7 +590,9 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  * Packed f16 weights take 2 bytes per stored value (CSR: plus a 1-byte column gap; plus 4 per row;
  * BLOCK / GROUP: plus a 1-byte column gap per block, as int8 weights; N:M: as for f32 with
  * 2-byte values). sprig_operator_weight_bytes counts the f16 kernel stream (3 bytes per stored
- * entry + 4 per output channel) plus 4 per output channel (plus the f32 copy above). */
+ * entry + 4 per output channel) plus 4 per output channel (plus the f32 copy above); the stream
+ * and the copy are built by the first reshape that needs them, so a linear layer only ever run
+ * at batches 1 to 3 on sliced rows holds neither. */
 
 /* Packs a dense row-major half [rows][cols] matrix, as sprig_pack_weights_f32 does for floats
  * (+0 and -0 are zeros; NaN, +-Inf and subnormals are nonzeros; patterns, AUTO and

@@ -12,6 +12,7 @@
 #include <sprig/config.h>
 #include <sprig/f16-stream.h>
 #include <sprig/half.h>
+#include <sprig/sellmv.h>
 #include <sprig/weights.h>
 
 static const size_t pools[] = {0, 1, 2, 3, 4};
@@ -350,6 +351,10 @@ static bool runs_wide(void) {
   return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
 }
 
+static bool is_sellmv(const char* kernel_name) {
+  return strncmp(kernel_name, "sprig_f32_sellmv_", 17) == 0;
+}
+
 /* Two linear operators of one weights object (no bias, no clamp). */
 static void create_two_linear(sprig_weights_t w, sprig_operator_t ops[2]) {
   for (size_t k = 0; k < 2; k++) {
@@ -407,6 +412,9 @@ static void packed_bytes_and_sharing(void** state) {
   sprig_operator_t ops[2] = {NULL, NULL};
   create_two_linear(w, ops);
   sprig_release_weights(w); /* the operators hold their own references */
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_reshape_linear_f16(ops[k], 5), sprig_status_success); /* an SpMM plan: the stream */
+  }
   assert_int_equal(sprig_operator_weight_bytes(ops[0]), sprig_operator_weight_bytes(ops[1]));
   assert_true(sprig_operator_weight_bytes(ops[0]) >= info.stored_values * 3);
   run_two_and_compare(ops, batch, input, out * batch, "two operators of one weights object");
@@ -483,8 +491,9 @@ static void kernels_by_isa(void** state) {
   sprig_delete_operator(op);
 }
 
-/* In wide mode the f32 copy of the weight values is made once per weights object: two operators
- * of one weights object read the same copy, counted once in the weights' derived bytes. Without
+/* The f16 stream and, in wide mode, its f32 copy of the weight values are made by the first SpMM
+ * plan (not at create, not for the matrix-vector plan), once per weights object: two operators of
+ * one weights object read the same copy, counted once in the weights' derived bytes. Without
  * wide mode no copy is made. */
 static void wide_values_shared(void** state) {
   (void) state;
@@ -499,8 +508,23 @@ static void wide_values_shared(void** state) {
   assert_int_equal(sprig_pack_weights_f16(out, in, weights, NULL, 0, &w), sprig_status_success);
   sprig_operator_t ops[2] = {NULL, NULL};
   create_two_linear(w, ops);
+  assert_null(atomic_load(&w->f16_stream));
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_reshape_linear_f16(ops[k], 1), sprig_status_success);
+  }
+  if (is_sellmv(sprig_operator_kernel_name(ops[0]))) {
+    assert_null(atomic_load(&w->f16_stream)); /* the matrix-vector plan reads the sliced layout only */
+  }
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
+  }
   const struct sprig_f16_stream* stream = atomic_load(&w->f16_stream);
   const float* values = atomic_load(&w->f16_wide_values);
+  size_t sliced_bytes = 0; /* the batch-1 plan's layout, when it took one */
+  for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
+    const struct sprig_sell* sell = atomic_load(&w->sells[k]);
+    sliced_bytes += sell != NULL ? sprig_sell_bytes(sell) : 0;
+  }
   assert_non_null(stream);
   if (wide) {
     assert_non_null(values);
@@ -508,20 +532,17 @@ static void wide_values_shared(void** state) {
     for (size_t e = 0; e < stream->entries; e++) {
       assert_memory_equal(&values[e], &(float){sprig_half_to_float(stream->weights[e])}, sizeof(float));
     }
-    assert_int_equal(sprig_weights_derived_bytes(w), sprig_f16_stream_bytes(stream) + stream->entries * sizeof(float));
+    assert_int_equal(sprig_weights_derived_bytes(w),
+                     sprig_f16_stream_bytes(stream) + stream->entries * sizeof(float) + sliced_bytes);
     /* The operator counts its f32 bias besides (out floats), as every operator does. */
-    assert_int_equal(sprig_operator_weight_bytes(ops[0]),
-                     out * sizeof(float) + sprig_f16_stream_bytes(stream) + (stream->entries + out) * sizeof(float));
+    assert_int_equal(sprig_operator_weight_bytes(ops[0]), out * sizeof(float) + sprig_f16_stream_bytes(stream) +
+                                                              (stream->entries + out) * sizeof(float) + sliced_bytes);
   } else {
     assert_null(values);
-    assert_int_equal(sprig_weights_derived_bytes(w), sprig_f16_stream_bytes(stream));
+    assert_int_equal(sprig_weights_derived_bytes(w), sprig_f16_stream_bytes(stream) + sliced_bytes);
   }
   sprig_release_weights(w);
   run_two_and_compare(ops, batch, input, out * batch, "two wide-mode operators of one weights object");
-}
-
-static bool is_sellmv(const char* kernel_name) {
-  return strncmp(kernel_name, "sprig_f32_sellmv_", 17) == 0;
 }
 
 /* Whether an f32 linear layer of the same weights (as floats) runs a sliced-row kernel at `batch`. */

@@ -47,7 +47,7 @@
 #define MATVEC_BELOW_BATCH 4
 
 struct f16_state {
-  const struct sprig_f16_stream* stream; /* shared: owned by the weights */
+  const struct sprig_f16_stream* stream; /* shared: owned by the weights; NULL until an SpMM plan */
   const struct sprig_f16_spmm_ukernel* chosen;
   const struct sprig_f16_spmm_ukernel* ukernel;
   uint16_t* bias;                        /* rows halves (zeros when the caller gave none) */
@@ -62,7 +62,8 @@ struct f16_state {
   bool wide;
   const struct sprig_f32_spmm_ukernel* wide_chosen;
   const struct sprig_f32_spmm_ukernel* wide_ukernel;
-  const float* wide_weights;             /* per stream entry; shared: owned by the weights */
+  const float* wide_weights;             /* per stream entry; shared: owned by the weights; NULL until
+                                          * a wide SpMM plan */
   float* wide_output;                    /* wide: [images][rows][output_stride]; matvec: [batch][rows] */
   /* Linear CSR layers at batches below MATVEC_BELOW_BATCH, on every ISA: the f32-sellmv kernel
    * on the weights' sliced layout (f32 values), one batch row at a time, as f32 layers run. */
@@ -108,10 +109,11 @@ static const char* f16_kernel_name(const struct sprig_operator* op) {
 
 static size_t f16_weight_bytes(const struct sprig_operator* op) {
   const struct f16_state* s = state_of(op);
-  const size_t wide_bytes = (s->wide ? s->stream->entries * sizeof(float) : 0) +
+  const size_t stream_bytes = s->stream != NULL ? sprig_f16_stream_bytes(s->stream) : 0;
+  const size_t wide_bytes = (s->wide_weights != NULL ? s->stream->entries * sizeof(float) : 0) +
                             (s->f32_bias != NULL ? op->rows * sizeof(float) : 0);
   const size_t sell_bytes = s->sell != NULL ? sprig_sell_bytes(s->sell) : 0;
-  return sprig_f16_stream_bytes(s->stream) + wide_bytes + sell_bytes;
+  return stream_bytes + wide_bytes + sell_bytes;
 }
 
 static void f16_destroy(struct sprig_operator* op) {
@@ -405,6 +407,19 @@ static size_t packed_row_stride(size_t pixels) {
   return pixels >= 32 ? sprig_round_up(pixels, 32) : pixels;
 }
 
+/* The SpMM plans' weights, built on first use (shared by the weights' operators): the f16
+ * stream, and in wide mode its f32 values; false when out of memory. A linear layer that only
+ * ever runs the matrix-vector plan holds neither. */
+static bool have_stream(const struct sprig_operator* op, struct f16_state* s) {
+  if (s->stream == NULL) {
+    s->stream = sprig_weights_f16_stream(op->weights);
+  }
+  if (s->stream != NULL && s->wide && s->wide_weights == NULL) {
+    s->wide_weights = sprig_weights_f16_wide_values(op->weights);
+  }
+  return s->stream != NULL && (!s->wide || s->wide_weights != NULL);
+}
+
 /* The matrix-vector plan's workspaces: padded f32 vectors and slice ranges. */
 struct matvec_plan {
   float* input;
@@ -462,6 +477,10 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
       wide_elements > SIZE_MAX / sizeof(float)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
+  }
+  if (!matvec && !have_stream(op, s)) {
+    sprig_log_error("%s: out of memory for the weights' kernel stream", caller);
+    return sprig_status_out_of_memory;
   }
   struct matvec_plan mv = {0};
   if (matvec && !plan_matvec(op, s, pixels, matvec_bytes, &mv)) {
@@ -528,8 +547,8 @@ static bool widens_in_software(enum sprig_isa isa) {
   return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
 }
 
-/* What the f32 kernels read: the conversion kernels, the f32 bias and clamp, and in wide mode
- * the f32 weight values (the weights' shared copy); false when out of memory. */
+/* What the f32 kernels read: the conversion kernels and the f32 bias and clamp (the wide SpMM
+ * plans' weight values come with the stream, see have_stream); false when out of memory. */
 static bool prepare_f32_kernels(struct sprig_weights* weights, struct f16_state* s,
                                 const struct sprig_hardware* hardware) {
   const size_t rows = weights->rows;
@@ -545,8 +564,6 @@ static bool prepare_f32_kernels(struct sprig_weights* weights, struct f16_state*
   if (s->wide) {
     s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
     s->wide_ukernel = s->wide_chosen;
-    s->wide_weights = sprig_weights_f16_wide_values(weights);
-    return s->wide_weights != NULL;
   }
   return true;
 }
@@ -607,8 +624,7 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
   s->chosen = sprig_choose_f16_spmm_ukernel(hardware);
   s->ukernel = s->chosen;
   s->bias = calloc(weights->rows, sizeof(uint16_t));
-  s->stream = sprig_weights_f16_stream(weights);
-  if (s->bias == NULL || s->stream == NULL) {
+  if (s->bias == NULL) {
     sprig_log_error("%s: out of memory", caller);
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;
@@ -624,8 +640,8 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;
   }
-  sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu entries, kernel %s%s", caller, weights->rows, weights->cols,
-                  weights->nnz, s->stream->entries, s->wide ? s->wide_chosen->name : s->chosen->name,
+  sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s%s", caller, weights->rows, weights->cols,
+                  weights->nnz, s->wide ? s->wide_chosen->name : s->chosen->name,
                   s->wide ? " (f32 on widened halves)" : "");
   *op_out = op;
   return sprig_status_success;
