@@ -573,10 +573,10 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     weights object and shared by its operators, and 4 per output channel; counted by
  *     sprig_operator_weight_bytes; plus f32 workspaces for the input and output), rounding each
  *     output to half once: the f32 sums above, at about f32 speed;
- *   - linear CSR layers at batches 1 to 3 run, on every CPU, the f32 batch-1 kernels on the
- *     weights' sliced rows wherever an f32 layer of those weights would (rows that pad little in
- *     slices): f32 sums rounded to half once, at f32 speed (the layout is built once per weights
- *     object, about 6 bytes per nonzero, counted by sprig_operator_weight_bytes);
+ *   - linear layers at batches 1 to 3, any format, run on every CPU the f32 batch-1 kernels on
+ *     sliced rows of their nonzeros wherever an f32 CSR layer of those nonzeros would (rows that
+ *     pad little in slices): f32 sums rounded to half once, at f32 speed (the layout is built once
+ *     per weights object, about 7 bytes per nonzero, counted by sprig_operator_weight_bytes);
  *   - the clamp: output_min and output_max (not NaN, min <= max) are rounded to the nearest half
  *     (beyond +-65504: +-Inf) and applied in the accumulation's precision. A sum beyond the half
  *     range becomes +-Inf (before the clamp).

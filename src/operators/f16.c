@@ -16,9 +16,9 @@
  * object and shared, as the stream is) into an f32 output
  * workspace and rounds each task's tile to halves (the f16-convert kernels again).
  * The sums are f32 either way, rounded to half once.
- * Matrix-vector plan: a linear CSR layer at a batch below MATVEC_BELOW_BATCH, on any ISA, runs
- * where an f32 layer of the same weights would run the f32-sellmv kernels (rows that pad little in
- * slices): phase 1 widens each batch row into a padded f32 vector, phase 2 runs the kernel on the
+ * Matrix-vector plan: a linear layer (any format) at a batch below MATVEC_BELOW_BATCH, on any ISA,
+ * runs the f32-sellmv kernels where an f32 CSR layer of the same nonzeros would (rows that pad
+ * little in slices): phase 1 widens each batch row into a padded f32 vector, phase 2 runs the kernel on the
  * weights' sliced layout (f32 values, built once from the halves) over ranges of slices and
  * rounds each range to halves. (The f16 SpMM tiles would run one pixel in vectors of 8 or more.)
  * The task grid depends on the shape only and every output element is computed by exactly one
@@ -43,7 +43,7 @@
 #define MAX_PIXEL_TILE_WIDE 256
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
-/* Linear CSR batches below this run the f32 matrix-vector kernel row by row (as f32 layers do). */
+/* Linear batches below this run the f32 matrix-vector kernel row by row (as f32 CSR layers do). */
 #define MATVEC_BELOW_BATCH 4
 
 struct f16_state {
@@ -65,8 +65,8 @@ struct f16_state {
   const float* wide_weights;             /* per stream entry; shared: owned by the weights; NULL until
                                           * a wide SpMM plan */
   float* wide_output;                    /* wide: [images][rows][output_stride]; matvec: [batch][rows] */
-  /* Linear CSR layers at batches below MATVEC_BELOW_BATCH, on every ISA: the f32-sellmv kernel
-   * on the weights' sliced layout (f32 values), one batch row at a time, as f32 layers run. */
+  /* Linear layers at batches below MATVEC_BELOW_BATCH, on every ISA: the f32-sellmv kernel on
+   * the weights' sliced layout (f32 values), one batch row at a time, as f32 CSR layers run. */
   const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL when the sliced rows do not pay */
   const struct sprig_sell* sell;         /* shared: owned by the weights; NULL until a matvec plan */
   bool matvec;                           /* the plan runs sell_kernel */

@@ -32,8 +32,9 @@ bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_h
 
 const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_kernel(const struct sprig_weights* w,
                                                                 const struct sprig_hardware* hardware) {
-  if (w->pattern.format != SPRIG_FORMAT_CSR ||
-      (w->dtype != sprig_weights_dtype_f32 && w->dtype != sprig_weights_dtype_f16)) {
+  /* f16 weights of any format: the layout is built from their nonzeros (src/pack/sell.c). */
+  const bool f32_csr = w->dtype == sprig_weights_dtype_f32 && w->pattern.format == SPRIG_FORMAT_CSR;
+  if (!f32_csr && w->dtype != sprig_weights_dtype_f16) {
     return NULL;
   }
   /* Only with a kernel of the best allowed ISA (or the ISA it extends): where the family has

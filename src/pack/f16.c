@@ -131,8 +131,7 @@ static void put_stored_rows(const struct sprig_weights* w, struct sprig_csr_writ
   }
 }
 
-/* A float CSR copy of the stored entries; NULL when out of memory. */
-static struct sprig_weights* float_csr_view(const struct sprig_weights* w) {
+struct sprig_weights* sprig_f16_float_csr_view(const struct sprig_weights* w) {
   struct sprig_csr_writer counter = {0};
   put_stored_rows(w, &counter);
   struct sprig_csr_writer writer;
@@ -196,7 +195,7 @@ static bool adopt_stream(struct sprig_f16_stream* s, struct sprig_spmm_stream* f
 
 static struct sprig_f16_stream* build_f16_stream(const struct sprig_weights* w) {
   struct sprig_f16_stream* s = calloc(1, sizeof(struct sprig_f16_stream));
-  struct sprig_weights* view = float_csr_view(w);
+  struct sprig_weights* view = sprig_f16_float_csr_view(w);
   struct sprig_spmm_stream f32 = {0};
   bool ok = s != NULL && view != NULL && sprig_build_spmm_stream(view, 1, &f32) == sprig_status_success;
   sprig_release_weights(view);

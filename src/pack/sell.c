@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include <sprig/common.h>
+#include <sprig/f16-stream.h>
 #include <sprig/half.h>
 #include <sprig/sellmv.h>
 #include <sprig/tiling.h>
@@ -45,7 +46,19 @@ static void slice_extent(const struct sprig_weights* w, size_t c, size_t slice, 
   *base = lowest == UINT32_MAX ? 0 : lowest;
 }
 
+/* f16 weights of another format than CSR are read through a float CSR copy of their entries. */
+static bool read_through_view(const struct sprig_weights* w) {
+  return w->dtype == sprig_weights_dtype_f16 && w->pattern.format != SPRIG_FORMAT_CSR;
+}
+
 struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* w, size_t c) {
+  if (read_through_view(w)) {
+    struct sprig_weights* view = sprig_f16_float_csr_view(w);
+    const struct sprig_sell_shape unusable = {0, 0, 0, false};
+    const struct sprig_sell_shape shape = view != NULL ? sprig_sell_measure(view, c) : unusable;
+    sprig_release_weights(view);
+    return shape;
+  }
   struct sprig_sell_shape shape = {0, 0, 0, true};
   const size_t slices = sprig_divide_round_up(w->rows, c);
   for (size_t s = 0; s < slices; s++) {
@@ -92,6 +105,12 @@ static void fill_lane(const struct sprig_weights* w, struct sprig_sell* sell, si
 }
 
 struct sprig_sell* sprig_build_sell(const struct sprig_weights* w, size_t c) {
+  if (read_through_view(w)) {
+    struct sprig_weights* view = sprig_f16_float_csr_view(w);
+    struct sprig_sell* sell = view != NULL ? sprig_build_sell(view, c) : NULL;
+    sprig_release_weights(view);
+    return sell;
+  }
   struct sprig_sell* sell = calloc(1, sizeof(struct sprig_sell));
   if (sell == NULL) {
     return NULL;

@@ -26,6 +26,10 @@ const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* we
 
 size_t sprig_f16_stream_bytes(const struct sprig_f16_stream* stream);
 
+/* A float CSR copy of f16 weights' stored entries, any format (a weights object of its own:
+ * release it); NULL when out of memory. */
+struct sprig_weights* sprig_f16_float_csr_view(const struct sprig_weights* weights);
+
 /* The f16 stream's weights widened to floats, one per entry (for operators that run the f32
  * kernels on the stream: the f16 wide mode), built on first use with the stream; NULL when out
  * of memory. */

@@ -93,8 +93,9 @@ struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* csr, size
 /* True when the layout fits 16-bit offsets and pads within SPRIG_SELL_MAX_PADDING. */
 bool sprig_sell_shape_usable(const struct sprig_sell_shape* shape);
 
-/* Builds the layout of f32 or f16 CSR weights (usable shape required; f16 values are widened to
- * f32); NULL when out of memory. */
+/* Builds the layout of f32 CSR weights or f16 weights of any format (usable shape required; f16
+ * values are widened to f32, other formats read through a CSR copy of their nonzeros); NULL when
+ * out of memory. */
 struct sprig_sell* sprig_build_sell(const struct sprig_weights* csr, size_t c);
 void sprig_free_sell(struct sprig_sell* sell);
 size_t sprig_sell_bytes(const struct sprig_sell* sell);

@@ -103,7 +103,7 @@ struct sprig_weights {
   _Atomic(struct sprig_qs8_terms*) qs8_terms;                              /* qs8: its term stream (terms kernels) */
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
   _Atomic(float*) f16_wide_values;                                         /* f16: that stream's weights as floats */
-  _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32, f16 CSR: by slice height 8, 16 */
+  _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32 CSR, f16: by slice height 8, 16 */
   _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_SELL_KINDS];             /* qs8: by slice height 8, 16 */
 };
 
@@ -114,8 +114,9 @@ const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* 
 /* For BLOCK 1 x C weights: each row's block count, built on first use; NULL when out of memory. */
 const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* weights);
 
-/* For f32 or f16 CSR weights: the sliced layout (f32 values) of slice height c (8 or 16; its shape
- * must be usable, see sprig_sell_shape_usable), built on first use; NULL when out of memory. */
+/* For f32 CSR weights or f16 weights of any format: the sliced layout (f32 values) of slice height
+ * c (8 or 16; its shape must be usable, see sprig_sell_shape_usable), built on first use; NULL
+ * when out of memory. */
 const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_t c);
 
 /* For qs8 weights: the sliced layout of their c4 stream for slice height c (8 or 16; usable or
