@@ -6,6 +6,9 @@
  * (as src/pack/spmm-stream.c does); inputs random halves in [-1, 1], rows m halves apart.
  * Then the conversion family (kernels/f16-convert/list.inc) on the m x k input: widening it and
  * narrowing it back, each kernel pair this CPU runs, interleaved, medians.
+ * Then the block matrix-vector family (kernels/f16-bspmv/list.inc) on an n x k matrix of 1 x C
+ * blocks, each kept with probability 1 - sparsity, times one vector, next to the f32 kernel of
+ * the same ISA and C on the same values as floats, interleaved, medians.
  */
 #include "kernels.h"
 
@@ -14,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sprig/bspmv.h>
 #include <sprig/f16-convert.h>
 #include <sprig/f16-spmm.h>
 #include <sprig/half.h>
@@ -237,10 +241,172 @@ static bool time_convert_kernels(const struct bench_options* o) {
   return ok && (used == 0 || reps != 0);
 }
 
+
+/* One n x k matrix of 1 x c blocks in both families' layouts, and one input vector. */
+struct bspmv_problem {
+  size_t c, n, k, blocks;
+  uint16_t* halves;  /* c per block */
+  float* floats;     /* the same values */
+  uint8_t* gaps;     /* f16: column steps (bridged past 255) */
+  uint16_t* cols;    /* f32: block columns */
+  uint32_t* nblocks; /* per row */
+  float* input;      /* round_up(k, c) */
+  float* bias;
+  float* output;
+  struct sprig_f32_minmax_params params;
+};
+
+static void free_bspmv_problem(struct bspmv_problem* p) {
+  free(p->halves);
+  free(p->floats);
+  free(p->gaps);
+  free(p->cols);
+  free(p->nblocks);
+  free(p->input);
+  free(p->bias);
+  free(p->output);
+}
+
+/* Stores block column `col` of row r, `gap` block columns after the previous one: random
+ * values, or zeros for a bridge. */
+static void store_block(struct bspmv_problem* p, size_t r, size_t col, size_t gap, bool bridge, uint64_t* state) {
+  for (size_t j = 0; j < p->c; j++) {
+    const size_t at = p->blocks * p->c + j;
+    p->halves[at] = bridge ? 0 : random_half(state);
+    p->floats[at] = sprig_half_to_float(p->halves[at]);
+  }
+  p->gaps[p->blocks] = (uint8_t) gap;
+  p->cols[p->blocks++] = (uint16_t) col;
+  p->nblocks[r]++;
+}
+
+/* Appends block column b of row r, after the bridges its step from *previous needs. */
+static void append_block(struct bspmv_problem* p, size_t r, size_t b, size_t* previous, uint64_t* state) {
+  while (b - *previous > 255) {
+    *previous += 255;
+    store_block(p, r, *previous, 255, true, state);
+  }
+  store_block(p, r, b, b - *previous, false, state);
+  *previous = b;
+}
+
+static bool make_bspmv_problem(size_t c, size_t n, size_t k, double sparsity, uint64_t seed, struct bspmv_problem* p) {
+  const size_t block_cols = (k + c - 1) / c;
+  const size_t most = n * (block_cols + block_cols / 255 + 1);
+  *p = (struct bspmv_problem){.c = c, .n = n, .k = k, .params = {-INFINITY, INFINITY}};
+  p->halves = malloc(most * c * sizeof(uint16_t));
+  p->floats = malloc(most * c * sizeof(float));
+  p->gaps = malloc(most);
+  p->cols = malloc(most * sizeof(uint16_t));
+  p->nblocks = calloc(n, sizeof(uint32_t));
+  p->input = malloc(block_cols * c * sizeof(float));
+  p->bias = calloc(n, sizeof(float));
+  p->output = malloc(n * sizeof(float));
+  if (!p->halves || !p->floats || !p->gaps || !p->cols || !p->nblocks || !p->input || !p->bias || !p->output ||
+      block_cols > 65536) {
+    free_bspmv_problem(p);
+    return false;
+  }
+  uint64_t state = seed * 2654435761u + 7;
+  for (size_t i = 0; i < block_cols * c; i++) {
+    p->input[i] = sprig_half_to_float(random_half(&state));
+  }
+  const uint32_t keep = (uint32_t) ((1.0 - sparsity) * 4294967295.0);
+  for (size_t r = 0; r < n; r++) {
+    size_t previous = (size_t) -1;
+    for (size_t b = 0; b < block_cols; b++) {
+      if (next_random(&state) * 2u <= keep) {
+        append_block(p, r, b, &previous, &state);
+      }
+    }
+  }
+  return true;
+}
+
+struct bspmv_slot {
+  const char* name;
+  const struct sprig_f16_bspmv_ukernel* f16;
+  const struct sprig_f32_bspmv_ukernel* f32;
+  const struct bspmv_problem* problem;
+};
+
+static bool run_bspmv(void* context) {
+  const struct bspmv_slot* s = context;
+  const struct bspmv_problem* p = s->problem;
+  if (s->f16 != NULL) {
+    s->f16->fn(p->n, p->input, p->bias, p->halves, p->gaps, p->nblocks, p->output, &p->params);
+  } else {
+    s->f32->fn(p->n, p->input, p->bias, p->floats, p->cols, p->nblocks, p->output, &p->params);
+  }
+  return true;
+}
+
+/* The f32 kernel of the same ISA and block width as an f16 one, or NULL. */
+static const struct sprig_f32_bspmv_ukernel* f32_peer(const struct sprig_f16_bspmv_ukernel* k) {
+  for (size_t i = 0; i < sprig_f32_bspmv_ukernel_count; i++) {
+    const struct sprig_f32_bspmv_ukernel* f = &sprig_f32_bspmv_ukernels[i];
+    if (f->isa == k->isa && f->block_width == k->block_width) {
+      return f;
+    }
+  }
+  return NULL;
+}
+
+static bool time_bspmv_kernels(const struct bench_options* o, size_t c, double sparsity) {
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  struct bspmv_problem problem;
+  if (!make_bspmv_problem(c, o->kernel_n, o->kernel_k, sparsity, o->seed, &problem)) {
+    fprintf(stderr, "sprig-bench: out of memory (or k / %zu > 65536) in --kernels (f16-bspmv)\n", c);
+    return false;
+  }
+  const size_t most = 2 * sprig_f16_bspmv_ukernel_count;
+  struct bspmv_slot* slots = calloc(most, sizeof(*slots));
+  struct bench_contender* contenders = calloc(most, sizeof(*contenders));
+  double* medians = calloc(most, sizeof(double));
+  size_t count = 0;
+  for (size_t i = 0; slots && contenders && medians && i < sprig_f16_bspmv_ukernel_count; i++) {
+    const struct sprig_f16_bspmv_ukernel* k = &sprig_f16_bspmv_ukernels[i];
+    if (k->block_width != c || hw == NULL || !hw->has_isa[k->isa]) {
+      continue;
+    }
+    slots[count] = (struct bspmv_slot){k->name, k, NULL, &problem};
+    contenders[count] = (struct bench_contender){run_bspmv, &slots[count]};
+    count++;
+    const struct sprig_f32_bspmv_ukernel* peer = f32_peer(k);
+    if (peer != NULL) {
+      slots[count] = (struct bspmv_slot){peer->name, NULL, peer, &problem};
+      contenders[count] = (struct bench_contender){run_bspmv, &slots[count]};
+      count++;
+    }
+  }
+  const size_t reps = count != 0 ? bench_time_interleaved(contenders, count, &o->timing, medians) : 0;
+  printf("\nf16-bspmv kernels (each f16 kernel, then the f32 kernel of its ISA) on n=%zu k=%zu 1x%zu blocks, "
+         "sparsity %.2f (%zu blocks stored), one vector, 1 thread, %zu rounds:\n",
+         problem.n, problem.k, c, sparsity, problem.blocks, reps);
+  printf("  %-48s %12s %14s %10s\n", "kernel", "median us", "weights GB/s", "f16 / f32");
+  for (size_t i = 0; i < count && reps != 0; i++) {
+    const bool half = slots[i].f16 != NULL;
+    const double bytes = (double) problem.blocks * (double) c * (half ? 2.0 : 4.0) + (double) problem.blocks * (half ? 1.0 : 2.0);
+    const bool paired = half && i + 1 < count && slots[i + 1].f32 != NULL;
+    printf("  %-48s %12.2f %14.2f", slots[i].name, medians[i], bytes / (medians[i] * 1e3));
+    if (paired) {
+      printf(" %9.2fx", medians[i + 1] / medians[i]);
+    }
+    printf("\n");
+  }
+  free(medians);
+  free(contenders);
+  free(slots);
+  free_bspmv_problem(&problem);
+  return count == 0 || reps != 0;
+}
+
 bool bench_run_f16_kernels(const struct bench_options* options) {
   bool ok = true;
   for (size_t s = 0; s < options->sparsity_count; s++) {
     ok = time_f16_kernels(options, options->sparsities[s]) && ok;
+    ok = time_bspmv_kernels(options, 4, options->sparsities[s]) && ok;
+    ok = time_bspmv_kernels(options, 8, options->sparsities[s]) && ok;
   }
   return time_convert_kernels(options) && ok;
 }

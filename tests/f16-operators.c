@@ -545,10 +545,18 @@ static void wide_values_shared(void** state) {
   run_two_and_compare(ops, batch, input, out * batch, "two wide-mode operators of one weights object");
 }
 
-/* Whether an f32 linear layer of the same weights (as floats, packed with `pattern`) runs a
- * sliced-row kernel at `batch`. */
-static bool f32_layer_takes_sliced_rows(size_t in, size_t out, const uint16_t* weights,
-                                        const struct sprig_sparsity* pattern, size_t batch) {
+/* What kind of kernel a linear layer runs: the f32 sliced rows, a 1 x C block matrix-vector
+ * kernel (either precision) or another (SpMM tiles). */
+enum kernel_kind { kind_sliced_rows, kind_row_blocks, kind_other };
+
+static enum kernel_kind kind_of(const char* kernel_name) {
+  return is_sellmv(kernel_name) ? kind_sliced_rows : strstr(kernel_name, "_bspmv_") != NULL ? kind_row_blocks : kind_other;
+}
+
+/* The kind of kernel an f32 linear layer of the same weights (as floats, packed with `pattern`)
+ * runs at `batch`. */
+static enum kernel_kind f32_layer_kind(size_t in, size_t out, const uint16_t* weights,
+                                       const struct sprig_sparsity* pattern, size_t batch) {
   float* image = malloc(in * out * sizeof(float));
   assert_non_null(image);
   for (size_t i = 0; i < in * out; i++) {
@@ -558,21 +566,23 @@ static bool f32_layer_takes_sliced_rows(size_t in, size_t out, const uint16_t* w
   assert_int_equal(sprig_create_linear_f32(in, out, image, NULL, pattern, -INFINITY, INFINITY, 0, &op),
                    sprig_status_success);
   assert_int_equal(sprig_reshape_linear_f32(op, batch), sprig_status_success);
-  const bool sliced = is_sellmv(sprig_operator_kernel_name(op));
+  const enum kernel_kind kind = kind_of(sprig_operator_kernel_name(op));
   sprig_delete_operator(op);
   free(image);
-  return sliced;
+  return kind;
 }
 
-/* Linear layers at batches 1 to 3, CSR or blocks, run the f32 matrix-vector kernel on a sliced
- * layout of their nonzeros exactly where an f32 CSR layer of the same nonzeros does (rows that
- * pad little in slices), within the bound; batch 4 and up and rows of very different lengths run
- * the SpMM kernels. */
+/* Linear layers at small batches run what the f32 layer of the same nonzeros runs there: 1 x 4
+ * and 1 x 8 blocks a block matrix-vector kernel below batch 8 (f16-bspmv on the halves, or
+ * f32-bspmv on widened blocks where halves widen in software); CSR and other blocks the f32
+ * matrix-vector kernel on a sliced layout of their nonzeros exactly where an f32 CSR layer of
+ * those nonzeros does (batches 1-3, rows that pad little in slices); the others the SpMM
+ * kernels. Outputs within the bound either way. */
 static void matvec_routing(void** state) {
   (void) state;
   require_sprig();
   struct rng rng = {29};
-  enum { in = 203, out = 37, most = 5 };
+  enum { in = 203, out = 37, most = 9 };
   static uint16_t weights[in * out], ragged[in * out], input[in * most], bias[out], actual[out * most];
   static double expected[out * most], tolerance[out * most];
   /* Every row holds 20 nonzeros (slices pad nothing); `ragged` rows hold 1 or 60. */
@@ -589,24 +599,36 @@ static void matvec_routing(void** state) {
   fill_half(&rng, bias, out);
   const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
   const struct sprig_sparsity b14 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 4};
+  const struct sprig_sparsity b18 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 1, .block_cols = 8};
+  const struct sprig_sparsity b41 = {.format = SPRIG_FORMAT_BLOCK, .block_rows = 4, .block_cols = 1};
+  const struct {
+    const uint16_t* weights;
+    const struct sprig_sparsity* pattern;
+    const struct sprig_sparsity* f32_pattern; /* the f32 layer whose route the f16 one takes */
+  } variants[] = {
+      {weights, &csr, &csr}, {weights, &b14, &b14}, {ragged, &csr, &csr}, {ragged, &b18, &b18}, {weights, &b41, &csr},
+  };
   for (size_t batch = 1; batch <= most; batch++) {
-    for (size_t variant = 0; variant < 3; variant++) {
-      const uint16_t* w = variant == 2 ? ragged : weights;
-      const struct sprig_sparsity* pattern = variant == 1 ? &b14 : &csr;
+    for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+      const uint16_t* w = variants[v].weights;
       sprig_operator_t op = NULL;
-      assert_int_equal(sprig_create_linear_f16(in, out, w, bias, pattern, -2.0f, 3.0f, 0, &op), sprig_status_success);
+      assert_int_equal(sprig_create_linear_f16(in, out, w, bias, variants[v].pattern, -2.0f, 3.0f, 0, &op),
+                       sprig_status_success);
       assert_int_equal(sprig_reshape_linear_f16(op, batch), sprig_status_success);
       assert_int_equal(sprig_setup_linear_f16(op, input, actual), sprig_status_success);
       assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
       const char* name = sprig_operator_kernel_name(op);
-      const bool f32_matvec = f32_layer_takes_sliced_rows(in, out, w, &csr, batch);
-      if (is_sellmv(name) != f32_matvec || (f32_matvec && (variant == 2 || batch >= 4))) {
-        fail_msg("batch %zu, variant %zu: kernel %s (the f32 layer's is%s a sliced-row kernel)", batch, variant, name,
-                 f32_matvec ? "" : " not");
+      const bool row_blocks = variants[v].pattern->block_rows == 1;
+      const enum kernel_kind f32_kind = f32_layer_kind(in, out, w, variants[v].f32_pattern, batch);
+      const bool sliced_rows_expected = w == weights && batch < 4;
+      const bool row_blocks_expected = row_blocks && batch < 8;
+      if (kind_of(name) != f32_kind || (f32_kind == kind_sliced_rows && !sliced_rows_expected) ||
+          (f32_kind == kind_row_blocks) != row_blocks_expected) {
+        fail_msg("batch %zu, variant %zu: kernel %s (the f32 layer's kind: %d)", batch, v, name, (int) f32_kind);
       }
       sprig_reference_f16_linear(batch, in, out, input, w, bias, -2.0f, 3.0f, expected, tolerance);
       char what[120];
-      snprintf(what, sizeof(what), "batch %zu, variant %zu, kernel %s", batch, variant, name);
+      snprintf(what, sizeof(what), "batch %zu, variant %zu, kernel %s", batch, v, name);
       assert_within(actual, expected, tolerance, out * batch, what);
       sprig_delete_operator(op);
     }

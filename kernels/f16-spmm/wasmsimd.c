@@ -1,9 +1,7 @@
 /*
  * WebAssembly SIMD128 f16 SpMM: 4 pixels per v128 as f32, V = MR / 4 accumulators per channel.
  * SIMD128 has no half-precision instructions, so the conversions are integer SIMD:
- *   half -> f32 (exact): the half's exponent and mantissa shifted into f32 position and
- *     multiplied by 2^112 (which rebiases normals and scales subnormals exactly); Inf and NaN
- *     (exponent 31) get the all-ones f32 exponent instead; then the sign.
+ *   half -> f32 (exact): kernels/isa/wasmsimd-half.h.
  *   f32 -> half (round to nearest, ties to even; the rules of src/sprig/half.h, lane-wise):
  *     normals rebiased with the 13 dropped bits rounded, values below 2^-14 rounded to a
  *     multiple of 2^-24 by adding 0.5 in f32, overflow to Inf, NaN kept NaN; the cases selected
@@ -26,20 +24,10 @@
 #include <string.h>
 #include <wasm_simd128.h>
 
+#include <isa/wasmsimd-half.h>
 #include <sprig/f16-spmm.h>
 
 #define INLINE static inline __attribute__((always_inline))
-
-/* 4 halves (zero-extended into u32 lanes) as f32. */
-INLINE v128_t halves_to_f32(v128_t h) {
-  const v128_t sign = wasm_i32x4_shl(wasm_v128_and(h, wasm_i32x4_splat(0x8000)), 16);
-  const v128_t magnitude = wasm_v128_and(h, wasm_i32x4_splat(0x7FFF));
-  const v128_t shifted = wasm_i32x4_shl(magnitude, 13);
-  const v128_t finite = wasm_f32x4_mul(shifted, wasm_f32x4_splat(0x1.0p112f));
-  const v128_t special = wasm_v128_or(shifted, wasm_i32x4_splat(0x7F800000));
-  const v128_t is_special = wasm_i32x4_gt(magnitude, wasm_i32x4_splat(0x7BFF));
-  return wasm_v128_or(sign, wasm_v128_bitselect(special, finite, is_special));
-}
 
 /* 4 f32 lanes rounded to halves, in the low 16 bits of u32 lanes. */
 INLINE v128_t f32_to_halves(v128_t f) {

@@ -21,6 +21,10 @@
  * little in slices): phase 1 widens each batch row into a padded f32 vector, phase 2 runs the kernel on the
  * weights' sliced layout (f32 values, built once from the halves) over ranges of slices and
  * rounds each range to halves. (The f16 SpMM tiles would run one pixel in vectors of 8 or more.)
+ * Linear 1 x 4 / 1 x 8 block weights take the block matrix-vector kernels instead, below
+ * BSPMV_BELOW_BATCH (as f32 1 x C layers do): the f16-bspmv kernels on the packed halves where
+ * the CPU widens halves in hardware (F16C, aarch64), else the f32-bspmv kernels on a widened copy
+ * of the blocks (derived data, shared like wide mode's: WebAssembly, armv7, scalar targets).
  * The task grid depends on the shape only and every output element is computed by exactly one
  * task, so results are bitwise identical on any pool. */
 #include <stdlib.h>
@@ -30,6 +34,7 @@
 #include <sprig/config.h>
 #include <sprig/f16-stream.h>
 #include <sprig/half.h>
+#include <sprig/hardware.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
 #include <sprig/sellmv.h>
@@ -45,6 +50,8 @@
 #define TRANSPOSE_ROWS 16
 /* Linear batches below this run the f32 matrix-vector kernel row by row (as f32 CSR layers do). */
 #define MATVEC_BELOW_BATCH 4
+/* The same for 1 x C block weights and the f16-bspmv kernels (the f32 1 x C layers' bound). */
+#define BSPMV_BELOW_BATCH 8
 
 struct f16_state {
   const struct sprig_f16_stream* stream; /* shared: owned by the weights; NULL until an SpMM plan */
@@ -69,10 +76,20 @@ struct f16_state {
    * the weights' sliced layout (f32 values), one batch row at a time, as f32 CSR layers run. */
   const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL when the sliced rows do not pay */
   const struct sprig_sell* sell;         /* shared: owned by the weights; NULL until a matvec plan */
-  bool matvec;                           /* the plan runs sell_kernel */
-  float* matvec_input;                   /* [batch][cols + 1] floats, each row's last one 0 (the zero slot) */
+  /* Linear 1 x C block weights below BSPMV_BELOW_BATCH: the f16-bspmv kernel on the halves, or
+   * the f32-bspmv kernel on the widened blocks, instead (at most one set; then sell_kernel is
+   * NULL). */
+  const struct sprig_f16_bspmv_ukernel* bspmv_kernel;
+  const struct sprig_f32_bspmv_ukernel* wide_bspmv_kernel;
+  const struct sprig_f16_wide_blocks* wide_blocks; /* shared: owned by the weights; NULL until a matvec plan */
+  const uint32_t* nblocks;               /* per row; shared: owned by the weights; NULL until a matvec plan */
+  bool matvec;                           /* the plan runs sell_kernel or bspmv_kernel */
+  float* matvec_input;                   /* [batch][matvec_stride] floats, zeros past the columns (the
+                                          * zero slot of the sliced rows, the last block's padding) */
+  size_t matvec_stride;
   size_t range_count;
-  size_t* range_slices;                  /* range_count + 1 slice bounds */
+  size_t* range_bounds;                  /* range_count + 1 bounds: slices (sell) or rows (row blocks) */
+  size_t* range_blocks;                  /* row blocks: the first block of each range bound's row */
 
   /* Plan. */
   size_t images;        /* conv: batch; linear: 1 */
@@ -104,7 +121,12 @@ static bool is_linear(const struct sprig_operator* op) {
 
 static const char* f16_kernel_name(const struct sprig_operator* op) {
   const struct f16_state* s = state_of(op);
-  return s->matvec ? s->sell_kernel->name : s->wide ? s->wide_ukernel->name : s->ukernel->name;
+  if (s->matvec) {
+    return s->bspmv_kernel != NULL ? s->bspmv_kernel->name
+           : s->wide_bspmv_kernel != NULL ? s->wide_bspmv_kernel->name
+                                          : s->sell_kernel->name;
+  }
+  return s->wide ? s->wide_ukernel->name : s->ukernel->name;
 }
 
 static size_t f16_weight_bytes(const struct sprig_operator* op) {
@@ -113,7 +135,8 @@ static size_t f16_weight_bytes(const struct sprig_operator* op) {
   const size_t wide_bytes = (s->wide_weights != NULL ? s->stream->entries * sizeof(float) : 0) +
                             (s->f32_bias != NULL ? op->rows * sizeof(float) : 0);
   const size_t sell_bytes = s->sell != NULL ? sprig_sell_bytes(s->sell) : 0;
-  return stream_bytes + wide_bytes + sell_bytes;
+  const size_t block_bytes = s->wide_blocks != NULL ? sprig_f16_wide_blocks_bytes(s->wide_blocks, op->weights->block_width) : 0;
+  return stream_bytes + wide_bytes + sell_bytes + block_bytes;
 }
 
 static void f16_destroy(struct sprig_operator* op) {
@@ -123,7 +146,8 @@ static void f16_destroy(struct sprig_operator* op) {
     free(s->transposed);
     free(s->wide_output);
     free(s->matvec_input);
-    free(s->range_slices);
+    free(s->range_bounds);
+    free(s->range_blocks);
     free(s->f32_bias);
     free(s->bias);
     free(s);
@@ -335,28 +359,50 @@ static void compute_task(void* context, size_t task) {
   }
 }
 
+/* Whether the matrix-vector plan runs block kernels (else the sliced rows). */
+static bool takes_row_blocks(const struct f16_state* s) {
+  return s->bspmv_kernel != NULL || s->wide_bspmv_kernel != NULL;
+}
+
 /* Matrix-vector plan, phase 1: batch row b widened into its padded f32 vector. */
 static void widen_vector(void* context, size_t b) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const uint16_t* x = (const uint16_t*) (const void*) op->input;
-  ctx->s->convert->widen(op->cols, x + b * op->cols, ctx->s->matvec_input + b * (op->cols + 1));
+  ctx->s->convert->widen(op->cols, x + b * op->cols, ctx->s->matvec_input + b * ctx->s->matvec_stride);
 }
 
-/* Matrix-vector plan, phase 2: the rows of slice range `range` for batch row b, into the f32
+/* Matrix-vector plan, phase 2: the rows of range `range` for batch row b, into the f32
  * workspace, then rounded to halves into the output (both [batch][rows]). */
 static void matvec_task(void* context, size_t b, size_t range) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct f16_state* s = ctx->s;
-  const struct sprig_sell* sell = s->sell;
-  const size_t s0 = s->range_slices[range], s1 = s->range_slices[range + 1];
-  const size_t r0 = s0 * sell->c, r1 = SPRIG_MIN(s1 * sell->c, op->rows);
-  const size_t first_slot = sell->first[s0] * sell->c;
-  float* y = s->wide_output + b * op->rows + r0;
-  s->sell_kernel->fn(r1 - r0, s->matvec_input + b * (op->cols + 1), s->f32_bias + r0, sell->values + first_slot,
-                     sell->offsets + first_slot, sell->widths + s0, sell->col_base + s0, y, &s->f32_params);
-  s->convert->narrow(r1 - r0, y, (uint16_t*) (void*) op->output + b * op->rows + r0);
+  const float* x = s->matvec_input + b * s->matvec_stride;
+  size_t r0, r1;
+  if (takes_row_blocks(s)) {
+    const struct sprig_weights* w = op->weights;
+    const size_t first = s->range_blocks[range];
+    r0 = s->range_bounds[range];
+    r1 = s->range_bounds[range + 1];
+    float* y = s->wide_output + b * op->rows + r0;
+    if (s->bspmv_kernel != NULL) {
+      s->bspmv_kernel->fn(r1 - r0, x, s->f32_bias + r0, w->block_values_f16 + first * w->block_width,
+                          w->block_col_gaps + first, s->nblocks + r0, y, &s->f32_params);
+    } else {
+      s->wide_bspmv_kernel->fn(r1 - r0, x, s->f32_bias + r0, s->wide_blocks->values + first * w->block_width,
+                               s->wide_blocks->cols + first, s->nblocks + r0, y, &s->f32_params);
+    }
+  } else {
+    const struct sprig_sell* sell = s->sell;
+    const struct sprig_sell_range sr = sprig_sell_range(sell, s->range_bounds[range], s->range_bounds[range + 1]);
+    r0 = sr.r0;
+    r1 = sr.r1;
+    s->sell_kernel->fn(r1 - r0, x, s->f32_bias + r0, sell->values + sr.first_slot, sell->offsets + sr.first_slot,
+                       sell->widths + sr.s0, sell->col_base + sr.s0, s->wide_output + b * op->rows + r0,
+                       &s->f32_params);
+  }
+  s->convert->narrow(r1 - r0, s->wide_output + b * op->rows + r0, (uint16_t*) (void*) op->output + b * op->rows + r0);
 }
 
 static void f16_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
@@ -420,33 +466,94 @@ static bool have_stream(const struct sprig_operator* op, struct f16_state* s) {
   return s->stream != NULL && (!s->wide || s->wide_weights != NULL);
 }
 
-/* The matrix-vector plan's workspaces: padded f32 vectors and slice ranges. */
+/* The matrix-vector plan's workspaces: padded f32 vectors and row or slice ranges. */
 struct matvec_plan {
   float* input;
-  size_t* range_slices;
+  size_t* range_bounds;
+  size_t* range_blocks;
   size_t range_count;
 };
 
-/* Builds the weights' sliced layout on first use and the workspaces for `batch` rows; false when
- * out of memory (nothing allocated then but the shared layout). */
-static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t batch, size_t input_bytes,
-                        struct matvec_plan* mv) {
+/* Floats per padded input vector: the sliced rows' zero slot after the columns, or the last
+ * block's columns past them. */
+static size_t matvec_stride(const struct sprig_operator* op, const struct f16_state* s) {
+  return takes_row_blocks(s) ? sprig_round_up(op->cols, op->weights->block_width) : op->cols + 1;
+}
+
+/* Row ranges of about equal block counts (plus one per row for its sum), and the first block of
+ * each bound's row. */
+static size_t split_block_rows(const uint32_t* nblocks, size_t rows, size_t range_count, size_t* bounds,
+                               size_t* first_blocks) {
+  size_t total = rows;
+  for (size_t r = 0; r < rows; r++) {
+    total += nblocks[r];
+  }
+  size_t used = 0, row = 0, done = 0, blocks = 0;
+  bounds[0] = 0;
+  first_blocks[0] = 0;
+  while (row < rows && used < range_count) {
+    const size_t goal = used + 1 == range_count ? SIZE_MAX : (size_t) ((uint64_t) total * (used + 1) / range_count);
+    do {
+      done += nblocks[row] + 1;
+      blocks += nblocks[row];
+      row++;
+    } while (row < rows && done < goal);
+    bounds[++used] = row;
+    first_blocks[used] = blocks;
+  }
+  return used;
+}
+
+/* The ranges over the weights' sliced layout (built on first use) or, for the block kernels,
+ * over their rows (the row block counts and the widened blocks built on first use); false when
+ * out of memory. */
+static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, size_t wanted, struct matvec_plan* mv) {
+  if (takes_row_blocks(s)) {
+    if (s->nblocks == NULL) {
+      s->nblocks = sprig_weights_row_block_counts(op->weights);
+    }
+    if (s->wide_bspmv_kernel != NULL && s->wide_blocks == NULL) {
+      s->wide_blocks = sprig_weights_f16_wide_blocks(op->weights);
+      if (s->wide_blocks == NULL) {
+        return false;
+      }
+    }
+    wanted = SPRIG_MAX(1, SPRIG_MIN(op->rows, wanted));
+    mv->range_bounds = malloc((wanted + 1) * sizeof(size_t));
+    mv->range_blocks = malloc((wanted + 1) * sizeof(size_t));
+    if (s->nblocks == NULL || mv->range_bounds == NULL || mv->range_blocks == NULL) {
+      return false;
+    }
+    mv->range_count = split_block_rows(s->nblocks, op->rows, wanted, mv->range_bounds, mv->range_blocks);
+    return true;
+  }
   if (s->sell == NULL) {
     s->sell = sprig_weights_sell(op->weights, s->sell_kernel->slice_rows);
     if (s->sell == NULL) {
       return false;
     }
   }
-  mv->input = sprig_allocate_aligned(input_bytes); /* zero-filled: the zero slots stay 0 */
-  const size_t wanted = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, sprig_divide_round_up(TARGET_TASKS, batch)));
-  mv->range_slices = malloc((wanted + 1) * sizeof(size_t));
-  if (mv->input == NULL || mv->range_slices == NULL) {
+  wanted = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, wanted));
+  mv->range_bounds = malloc((wanted + 1) * sizeof(size_t));
+  if (mv->range_bounds == NULL) {
+    return false;
+  }
+  mv->range_count = sprig_split_sell_slices(s->sell, wanted, mv->range_bounds);
+  return true;
+}
+
+/* The workspaces for `batch` rows and the ranges; false when out of memory (nothing allocated
+ * then but the shared layouts). */
+static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t batch, size_t input_bytes,
+                        struct matvec_plan* mv) {
+  mv->input = sprig_allocate_aligned(input_bytes); /* zero-filled: the padding stays 0 */
+  if (mv->input == NULL || !plan_ranges(op, s, sprig_divide_round_up(TARGET_TASKS, batch), mv)) {
     free(mv->input);
-    free(mv->range_slices);
+    free(mv->range_bounds);
+    free(mv->range_blocks);
     *mv = (struct matvec_plan){0};
     return false;
   }
-  mv->range_count = sprig_split_sell_slices(s->sell, wanted, mv->range_slices);
   return true;
 }
 
@@ -464,11 +571,12 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
    * layer of several batch rows, else the output's own [rows][pixels]. */
   const size_t output_stride = linear && pixels > 1 ? row_stride : pixels;
   /* The matrix-vector plan packs into its own padded vectors instead. */
-  const bool matvec = s->sell_kernel != NULL && linear && pixels < MATVEC_BELOW_BATCH;
+  const bool matvec = linear && ((takes_row_blocks(s) && pixels < BSPMV_BELOW_BATCH) ||
+                                 (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH));
   size_t group_elements, image_elements, packed_elements = 0, transposed_elements = 0, wide_elements = 0;
   size_t matvec_bytes = 0;
   if (pixels > SIZE_MAX / 64 || !sprig_mul_size(row_stride, group_cols, &group_elements) ||
-      (matvec && !sprig_mul3_size(pixels, op->cols + 1, sizeof(float), &matvec_bytes)) ||
+      (matvec && !sprig_mul3_size(pixels, matvec_stride(op, s), sizeof(float), &matvec_bytes)) ||
       !sprig_mul_size(group_elements, groups, &image_elements) ||
       (!direct && !matvec && !sprig_mul_size(image_elements, images, &packed_elements)) ||
       (linear && !direct && !s->wide && !matvec && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
@@ -484,7 +592,7 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   }
   struct matvec_plan mv = {0};
   if (matvec && !plan_matvec(op, s, pixels, matvec_bytes, &mv)) {
-    sprig_log_error("%s: out of memory for the sliced layout or its workspaces", caller);
+    sprig_log_error("%s: out of memory for the matrix-vector layouts or workspaces", caller);
     return sprig_status_out_of_memory;
   }
   void* packed = direct || matvec ? NULL : sprig_allocate_aligned(packed_elements * element_size);
@@ -496,7 +604,8 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
     free(transposed);
     free(wide_output);
     free(mv.input);
-    free(mv.range_slices);
+    free(mv.range_bounds);
+    free(mv.range_blocks);
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;
   }
@@ -504,10 +613,13 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   free(s->transposed);
   free(s->wide_output);
   free(s->matvec_input);
-  free(s->range_slices);
+  free(s->range_bounds);
+  free(s->range_blocks);
   s->matvec = matvec;
   s->matvec_input = mv.input;
-  s->range_slices = mv.range_slices;
+  s->matvec_stride = matvec_stride(op, s);
+  s->range_bounds = mv.range_bounds;
+  s->range_blocks = mv.range_blocks;
   s->range_count = mv.range_count;
   s->wide_output = wide_output;
   s->output_stride = output_stride;
@@ -545,6 +657,38 @@ static const struct sprig_path_ops f16_path = {
  * arithmetic): the operator then runs in wide mode. */
 static bool widens_in_software(enum sprig_isa isa) {
   return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
+}
+
+/* Whether a kernel runs on the best allowed ISA (or the ISA it extends). */
+static bool of_best_isa(enum sprig_isa isa, const struct sprig_hardware* hardware) {
+  const enum sprig_isa best = sprig_best_isa(hardware);
+  return isa == best || isa == sprig_isa_base(best);
+}
+
+/* For linear BLOCK 1 x C weights: the block matrix-vector kernel of the best allowed ISA, the
+ * f16 one where it widens in hardware (*f16), else the f32 one on the widened blocks (*f32);
+ * both NULL when neither applies (block columns past 16 bits, no kernel for that C). */
+static void choose_row_blocks_kernel(const struct sprig_weights* w, const struct sprig_hardware* hardware,
+                                     const struct sprig_f16_bspmv_ukernel** f16,
+                                     const struct sprig_f32_bspmv_ukernel** f32) {
+  *f16 = NULL;
+  *f32 = NULL;
+  if (w->pattern.format != SPRIG_FORMAT_BLOCK || w->block_height != 1) {
+    return;
+  }
+  const uint32_t c = (uint32_t) w->block_width;
+  const struct sprig_f16_bspmv_ukernel* k = sprig_choose_f16_bspmv_ukernel(hardware, c);
+  /* WebAssembly and scalar kernels widen every weight in software: slower than the f32 kernels
+   * on widened blocks (by 3-7x under node). */
+  if (k != NULL && w->block_col_gaps != NULL && k->isa != sprig_isa_scalar && k->isa != sprig_isa_wasmsimd &&
+      of_best_isa(k->isa, hardware)) {
+    *f16 = k;
+    return;
+  }
+  const struct sprig_f32_bspmv_ukernel* wide = sprig_choose_f32_bspmv_ukernel(hardware, c);
+  if (wide != NULL && sprig_f16_wide_blocks_fit(w)) {
+    *f32 = wide;
+  }
 }
 
 /* What the f32 kernels read: the conversion kernels and the f32 bias and clamp (the wide SpMM
@@ -633,9 +777,12 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
     memcpy(s->bias, bias, weights->rows * sizeof(uint16_t));
   }
   s->wide = widens_in_software(s->chosen->isa);
-  /* At batches 1-3 the f16 SpMM tiles would run one pixel in vectors of 8 or more. */
-  s->sell_kernel = type == sprig_operator_type_linear_f16 ? sprig_sliced_rows_kernel(weights, hardware) : NULL;
-  if ((s->wide || s->sell_kernel != NULL) && !prepare_f32_kernels(weights, s, hardware)) {
+  /* At small batches the f16 SpMM tiles would run one pixel in vectors of 8 or more. */
+  if (type == sprig_operator_type_linear_f16) {
+    choose_row_blocks_kernel(weights, hardware, &s->bspmv_kernel, &s->wide_bspmv_kernel);
+    s->sell_kernel = !takes_row_blocks(s) ? sprig_sliced_rows_kernel(weights, hardware) : NULL;
+  }
+  if ((s->wide || s->sell_kernel != NULL || takes_row_blocks(s)) && !prepare_f32_kernels(weights, s, hardware)) {
     sprig_log_error("%s: out of memory", caller);
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;

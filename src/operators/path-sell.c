@@ -146,19 +146,19 @@ static void pad_vector(void* context, size_t vector) {
   memcpy(s->padded_input + vector * (cols + 1), ctx->input + vector * cols, cols * sizeof(float));
 }
 
+struct sprig_sell_range sprig_sell_range(const struct sprig_sell* sell, size_t s0, size_t s1) {
+  return (struct sprig_sell_range){s0, s0 * sell->c, SPRIG_MIN(s1 * sell->c, sell->rows), sell->first[s0] * sell->c};
+}
+
 static void matvec_task(void* context, size_t vector, size_t range) {
   const struct matvec_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct sell_state* s = op->path_state;
   const struct sprig_sell* sell = s->sell;
-  const size_t s0 = s->range_slices[range];
-  const size_t s1 = s->range_slices[range + 1];
-  const size_t r0 = s0 * sell->c;
-  const size_t r1 = SPRIG_MIN(s1 * sell->c, op->rows);
-  const size_t first_slot = sell->first[s0] * sell->c;
-  s->ukernel->fn(r1 - r0, s->padded_input + vector * (op->cols + 1), op->bias + r0, sell->values + first_slot,
-                 sell->offsets + first_slot, sell->widths + s0, sell->col_base + s0, ctx->output + vector * op->rows + r0,
-                 &op->params);
+  const struct sprig_sell_range r = sprig_sell_range(sell, s->range_slices[range], s->range_slices[range + 1]);
+  s->ukernel->fn(r.r1 - r.r0, s->padded_input + vector * (op->cols + 1), op->bias + r.r0,
+                 sell->values + r.first_slot, sell->offsets + r.first_slot, sell->widths + r.s0,
+                 sell->col_base + r.s0, ctx->output + vector * op->rows + r.r0, &op->params);
 }
 
 static void sell_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {

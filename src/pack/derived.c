@@ -145,6 +145,9 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   if (h != NULL && atomic_load_explicit((_Atomic(float*)*) &w->f16_wide_values, memory_order_acquire) != NULL) {
     bytes += h->entries * sizeof(float);
   }
+  const struct sprig_f16_wide_blocks* wide_blocks =
+      atomic_load_explicit((_Atomic(struct sprig_f16_wide_blocks*)*) &w->f16_wide_blocks, memory_order_acquire);
+  bytes += wide_blocks != NULL ? sprig_f16_wide_blocks_bytes(wide_blocks, w->block_width) : 0;
   for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
     const struct sprig_sell* sell =
         atomic_load_explicit((_Atomic(struct sprig_sell*)*) &w->sells[k], memory_order_acquire);
@@ -165,6 +168,7 @@ void sprig_free_derived(struct sprig_weights* w) {
   sprig_free_qs8_terms(atomic_load_explicit(&w->qs8_terms, memory_order_acquire));
   sprig_free_f16_stream(atomic_load_explicit(&w->f16_stream, memory_order_acquire));
   free(atomic_load_explicit(&w->f16_wide_values, memory_order_acquire));
+  sprig_free_f16_wide_blocks(atomic_load_explicit(&w->f16_wide_blocks, memory_order_acquire));
   for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
     sprig_free_sell(atomic_load_explicit(&w->sells[k], memory_order_acquire));
     sprig_free_qs8_sell(atomic_load_explicit(&w->qs8_sells[k], memory_order_acquire));

@@ -252,3 +252,61 @@ const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* w)
   }
   return built;
 }
+
+bool sprig_f16_wide_blocks_fit(const struct sprig_weights* w) {
+  return w->dtype == sprig_weights_dtype_f16 && w->pattern.format == SPRIG_FORMAT_BLOCK && w->block_height == 1 &&
+         sprig_divide_round_up(w->cols, w->block_width) <= (size_t) UINT16_MAX + 1;
+}
+
+void sprig_free_f16_wide_blocks(struct sprig_f16_wide_blocks* b) {
+  if (b != NULL) {
+    free(b->values);
+    free(b->cols);
+    free(b);
+  }
+}
+
+size_t sprig_f16_wide_blocks_bytes(const struct sprig_f16_wide_blocks* b, size_t block_width) {
+  return b->blocks * (block_width * sizeof(float) + sizeof(uint16_t));
+}
+
+static struct sprig_f16_wide_blocks* build_wide_blocks(const struct sprig_weights* w) {
+  struct sprig_f16_wide_blocks* b = calloc(1, sizeof(struct sprig_f16_wide_blocks));
+  if (b == NULL) {
+    return NULL;
+  }
+  b->blocks = w->blocks;
+  b->values = malloc(SPRIG_MAX(w->blocks * w->block_width, 1) * sizeof(float));
+  b->cols = malloc(SPRIG_MAX(w->blocks, 1) * sizeof(uint16_t));
+  if (b->values == NULL || b->cols == NULL) {
+    sprig_free_f16_wide_blocks(b);
+    return NULL;
+  }
+  for (size_t i = 0; i < w->blocks * w->block_width; i++) {
+    b->values[i] = sprig_half_to_float(w->block_values_f16[i]);
+  }
+  struct sprig_block_row_walk walk = {0, 0};
+  for (size_t r = 0; r < w->rows; r++) {
+    for (struct sprig_block_cursor c = sprig_block_row(w, &walk, r); c.block < c.end; sprig_block_next(w, &c)) {
+      b->cols[c.block] = (uint16_t) c.block_col;
+    }
+  }
+  return b;
+}
+
+const struct sprig_f16_wide_blocks* sprig_weights_f16_wide_blocks(struct sprig_weights* w) {
+  struct sprig_f16_wide_blocks* published = atomic_load_explicit(&w->f16_wide_blocks, memory_order_acquire);
+  if (published != NULL) {
+    return published;
+  }
+  struct sprig_f16_wide_blocks* built = build_wide_blocks(w);
+  if (built == NULL) {
+    return NULL;
+  }
+  if (!atomic_compare_exchange_strong_explicit(&w->f16_wide_blocks, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    sprig_free_f16_wide_blocks(built);
+    return published;
+  }
+  return built;
+}

@@ -128,6 +128,11 @@ const struct sprig_f16_spmm_ukernel* sprig_fit_f16_spmm_ukernel(const struct spr
                                                                 const struct sprig_f16_spmm_ukernel* chosen,
                                                                 size_t pixels);
 
+/* The f16 1 x block_width block-sparse matrix-vector kernel of the best allowed ISA that has
+ * one (the scalar one at worst), or NULL (no kernels for that block width). */
+const struct sprig_f16_bspmv_ukernel* sprig_choose_f16_bspmv_ukernel(const struct sprig_hardware* hardware,
+                                                                    uint32_t block_width);
+
 /* The half <-> single conversion kernels of the best allowed ISA that has them (never NULL). */
 const struct sprig_f16_convert_ukernel* sprig_choose_f16_convert_ukernel(const struct sprig_hardware* hardware);
 

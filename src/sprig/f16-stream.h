@@ -37,4 +37,23 @@ const float* sprig_weights_f16_wide_values(struct sprig_weights* weights);
 
 void sprig_free_f16_stream(struct sprig_f16_stream* stream);
 
+/* f16 BLOCK 1 x C weights in the f32-bspmv kernels' layout (src/sprig/bspmv.h): each stored
+ * block's values widened to floats and its block column in 16 bits, in packed order (bridge
+ * blocks included, as sprig_weights_row_block_counts counts them). For the operators whose f16
+ * kernels would widen every weight in software (WebAssembly, scalar targets, armv7). */
+struct sprig_f16_wide_blocks {
+  size_t blocks;
+  float* values;   /* block_width per block */
+  uint16_t* cols;
+};
+
+/* Whether the weights can have that layout: BLOCK 1 x C with ceil(cols / C) <= 65536. */
+bool sprig_f16_wide_blocks_fit(const struct sprig_weights* weights);
+
+/* The layout, built on first use; NULL when out of memory. The weights must fit (above). */
+const struct sprig_f16_wide_blocks* sprig_weights_f16_wide_blocks(struct sprig_weights* weights);
+
+size_t sprig_f16_wide_blocks_bytes(const struct sprig_f16_wide_blocks* blocks, size_t block_width);
+void sprig_free_f16_wide_blocks(struct sprig_f16_wide_blocks* blocks);
+
 #endif /* SPRIG_F16_STREAM_H */

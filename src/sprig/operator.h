@@ -125,6 +125,13 @@ const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_kernel(const struct spr
  * ranges used (at least one when there are slices). */
 size_t sprig_split_sell_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds);
 
+/* Slices [s0, s1) of a sliced layout: their rows [r0, r1) (the last slice's stop at the
+ * layout's rows) and the first slot of slice s0. */
+struct sprig_sell_range {
+  size_t s0, r0, r1, first_slot;
+};
+struct sprig_sell_range sprig_sell_range(const struct sprig_sell* sell, size_t s0, size_t s1);
+
 struct sprig_operator {
   enum sprig_operator_type type;
   enum sprig_operator_state state;
