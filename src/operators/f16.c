@@ -74,7 +74,7 @@ struct f16_state {
   float* wide_output;                    /* wide: [images][rows][output_stride]; matvec: [batch][rows] */
   /* Linear layers at batches below MATVEC_BELOW_BATCH, on every ISA: the f32-sellmv kernel on
    * the weights' sliced layout (f32 values), one batch row at a time, as f32 CSR layers run. */
-  const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL when the sliced rows do not pay */
+  const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL once the sliced rows are known not to pay */
   const struct sprig_sell* sell;         /* shared: owned by the weights; NULL until a matvec plan */
   /* Linear 1 x C block weights below BSPMV_BELOW_BATCH: the f16-bspmv kernel on the halves, or
    * the f32-bspmv kernel on the widened blocks, instead (at most one set; then sell_kernel is
@@ -504,7 +504,7 @@ static size_t split_block_rows(const uint32_t* nblocks, size_t rows, size_t rang
   return used;
 }
 
-/* The ranges over the weights' sliced layout (built on first use) or, for the block kernels,
+/* The ranges over the weights' sliced layout (settle_sliced_rows built it) or, for the block kernels,
  * over their rows (the row block counts and the widened blocks built on first use); false when
  * out of memory. */
 static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, size_t wanted, struct matvec_plan* mv) {
@@ -526,12 +526,6 @@ static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, size_t w
     }
     mv->range_count = split_block_rows(s->nblocks, op->rows, wanted, mv->range_bounds, mv->range_blocks);
     return true;
-  }
-  if (s->sell == NULL) {
-    s->sell = sprig_weights_sell(op->weights, s->sell_kernel->slice_rows);
-    if (s->sell == NULL) {
-      return false;
-    }
   }
   wanted = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, wanted));
   mv->range_bounds = malloc((wanted + 1) * sizeof(size_t));
@@ -557,10 +551,31 @@ static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t b
   return true;
 }
 
+/* The first plan that could run the sliced rows builds the weights' layout (or finds it built)
+ * if it pads little, else gives the route up for good: one read of the weights for both. */
+static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f16_state* s, const char* caller) {
+  bool usable;
+  s->sell = sprig_weights_usable_sell(op->weights, s->sell_kernel->slice_rows, &usable);
+  if (s->sell == NULL && usable) {
+    sprig_log_error("%s: out of memory for the sliced layout", caller);
+    return sprig_status_out_of_memory;
+  }
+  if (!usable) {
+    s->sell_kernel = NULL;
+  }
+  return sprig_status_success;
+}
+
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
 static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct f16_state* s = state_of(op);
   const bool linear = is_linear(op);
+  if (linear && pixels < MATVEC_BELOW_BATCH && s->sell_kernel != NULL && s->sell == NULL) {
+    const enum sprig_status status = settle_sliced_rows(op, s, caller);
+    if (status != sprig_status_success) {
+      return status;
+    }
+  }
   const size_t groups = linear ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
   const bool direct = !s->wide && (linear ? pixels == 1 : conv_reads_input(&op->geometry));
@@ -780,7 +795,8 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
   /* At small batches the f16 SpMM tiles would run one pixel in vectors of 8 or more. */
   if (type == sprig_operator_type_linear_f16) {
     choose_row_blocks_kernel(weights, hardware, &s->bspmv_kernel, &s->wide_bspmv_kernel);
-    s->sell_kernel = !takes_row_blocks(s) ? sprig_sliced_rows_kernel(weights, hardware) : NULL;
+    /* Whether the sliced rows pay is settled by the first plan below MATVEC_BELOW_BATCH. */
+    s->sell_kernel = !takes_row_blocks(s) ? sprig_sliced_rows_candidate(hardware) : NULL;
   }
   if ((s->wide || s->sell_kernel != NULL || takes_row_blocks(s)) && !prepare_f32_kernels(weights, s, hardware)) {
     sprig_log_error("%s: out of memory", caller);

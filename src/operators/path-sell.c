@@ -27,26 +27,24 @@ struct sell_state {
 };
 
 bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_hardware* hardware) {
-  return w->dtype == sprig_weights_dtype_f32 && sprig_sliced_rows_kernel(w, hardware) != NULL;
+  if (w->dtype != sprig_weights_dtype_f32 || w->pattern.format != SPRIG_FORMAT_CSR) {
+    return false;
+  }
+  const struct sprig_f32_sellmv_ukernel* k = sprig_sliced_rows_candidate(hardware);
+  if (k == NULL) {
+    return false;
+  }
+  const struct sprig_sell_shape shape = sprig_sell_measure(w, k->slice_rows);
+  return sprig_sell_shape_usable(&shape);
 }
 
-const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_kernel(const struct sprig_weights* w,
-                                                                const struct sprig_hardware* hardware) {
-  /* f16 weights of any format: the layout is built from their nonzeros (src/pack/sell.c). */
-  const bool f32_csr = w->dtype == sprig_weights_dtype_f32 && w->pattern.format == SPRIG_FORMAT_CSR;
-  if (!f32_csr && w->dtype != sprig_weights_dtype_f16) {
-    return NULL;
-  }
+const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_candidate(const struct sprig_hardware* hardware) {
   /* Only with a kernel of the best allowed ISA (or the ISA it extends): where the family has
    * none, the SpMM path's SIMD kernels beat scalar sliced rows. (Every ISA with f32 SpMM
    * kernels has sellmv kernels, armv7's neon and neonvfpv4 included; tests/operators.c checks.) */
   const struct sprig_f32_sellmv_ukernel* k = sprig_choose_f32_sellmv_ukernel(hardware);
   const enum sprig_isa best = sprig_best_isa(hardware);
-  if (k == NULL || (k->isa != best && k->isa != sprig_isa_base(best))) {
-    return NULL;
-  }
-  const struct sprig_sell_shape shape = sprig_sell_measure(w, k->slice_rows);
-  return sprig_sell_shape_usable(&shape) ? k : NULL;
+  return k != NULL && (k->isa == best || k->isa == sprig_isa_base(best)) ? k : NULL;
 }
 
 static enum sprig_status sell_create(struct sprig_operator* op, const struct sprig_hardware* hardware) {

@@ -86,6 +86,18 @@ static size_t sell_kind(size_t c) {
   return c >= 16 ? 1 : 0;
 }
 
+/* Publishes `built` (not NULL) in `slot` unless another thread got there first: the layout
+ * every operator then uses. */
+static const struct sprig_sell* publish_sell(_Atomic(struct sprig_sell*)* slot, struct sprig_sell* built) {
+  struct sprig_sell* published = NULL;
+  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
+                                               memory_order_acquire)) {
+    sprig_free_sell(built);
+    return published;
+  }
+  return built;
+}
+
 const struct sprig_sell* sprig_weights_sell(struct sprig_weights* w, size_t c) {
   _Atomic(struct sprig_sell*)* slot = &w->sells[sell_kind(c)];
   struct sprig_sell* published = atomic_load_explicit(slot, memory_order_acquire);
@@ -93,15 +105,18 @@ const struct sprig_sell* sprig_weights_sell(struct sprig_weights* w, size_t c) {
     return published;
   }
   struct sprig_sell* built = sprig_build_sell(w, c);
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_free_sell(built);
+  return built != NULL ? publish_sell(slot, built) : NULL;
+}
+
+const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* w, size_t c, bool* usable) {
+  _Atomic(struct sprig_sell*)* slot = &w->sells[sell_kind(c)];
+  struct sprig_sell* published = atomic_load_explicit(slot, memory_order_acquire);
+  if (published != NULL) {
+    *usable = true;
     return published;
   }
-  return built;
+  struct sprig_sell* built = sprig_build_usable_sell(w, c, usable);
+  return built != NULL ? publish_sell(slot, built) : NULL;
 }
 
 const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* w, size_t c) {

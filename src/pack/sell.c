@@ -52,13 +52,6 @@ static bool read_through_view(const struct sprig_weights* w) {
 }
 
 struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* w, size_t c) {
-  if (read_through_view(w)) {
-    struct sprig_weights* view = sprig_f16_float_csr_view(w);
-    const struct sprig_sell_shape unusable = {0, 0, 0, false};
-    const struct sprig_sell_shape shape = view != NULL ? sprig_sell_measure(view, c) : unusable;
-    sprig_release_weights(view);
-    return shape;
-  }
   struct sprig_sell_shape shape = {0, 0, 0, true};
   const size_t slices = sprig_divide_round_up(w->rows, c);
   for (size_t s = 0; s < slices; s++) {
@@ -105,12 +98,6 @@ static void fill_lane(const struct sprig_weights* w, struct sprig_sell* sell, si
 }
 
 struct sprig_sell* sprig_build_sell(const struct sprig_weights* w, size_t c) {
-  if (read_through_view(w)) {
-    struct sprig_weights* view = sprig_f16_float_csr_view(w);
-    struct sprig_sell* sell = view != NULL ? sprig_build_sell(view, c) : NULL;
-    sprig_release_weights(view);
-    return sell;
-  }
   struct sprig_sell* sell = calloc(1, sizeof(struct sprig_sell));
   if (sell == NULL) {
     return NULL;
@@ -140,6 +127,20 @@ struct sprig_sell* sprig_build_sell(const struct sprig_weights* w, size_t c) {
       fill_lane(w, sell, s, lane);
     }
   }
+  return sell;
+}
+
+struct sprig_sell* sprig_build_usable_sell(const struct sprig_weights* w, size_t c, bool* usable) {
+  struct sprig_weights* view = read_through_view(w) ? sprig_f16_float_csr_view(w) : NULL;
+  *usable = true;
+  if (read_through_view(w) && view == NULL) {
+    return NULL;
+  }
+  const struct sprig_weights* csr = view != NULL ? view : w;
+  const struct sprig_sell_shape shape = sprig_sell_measure(csr, c);
+  *usable = sprig_sell_shape_usable(&shape);
+  struct sprig_sell* sell = *usable ? sprig_build_sell(csr, c) : NULL;
+  sprig_release_weights(view);
   return sell;
 }
 

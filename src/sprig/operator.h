@@ -114,11 +114,9 @@ extern const struct sprig_path_ops sprig_sell_path;
 /* f32 CSR weights whose sliced layout for this CPU's f32-sellmv kernel fits and pads little. */
 bool sprig_takes_sliced_rows(const struct sprig_weights* weights, const struct sprig_hardware* hardware);
 
-/* For f32 CSR weights and f16 weights of any format: this CPU's f32-sellmv kernel when it is of the
- * best allowed ISA (or the ISA it extends) and the weights' sliced layout for it fits and pads
- * little; else NULL. */
-const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_kernel(const struct sprig_weights* weights,
-                                                                const struct sprig_hardware* hardware);
+/* This CPU's f32-sellmv kernel when it is of the best allowed ISA (or the ISA it extends), else
+ * NULL: the kernel the sliced rows run where the weights' layout for it fits and pads little. */
+const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_candidate(const struct sprig_hardware* hardware);
 
 /* Splits a sliced layout's slices into at most range_count ranges of about equal slot counts (plus
  * one per slice for its bias and stores): range r is slices [bounds[r], bounds[r + 1]). Returns the

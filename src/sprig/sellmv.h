@@ -88,15 +88,20 @@ struct sprig_sell_shape {
 
 struct sprig_weights;
 
+/* For CSR weights, f32 or f16. */
 struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* csr, size_t c);
 
 /* True when the layout fits 16-bit offsets and pads within SPRIG_SELL_MAX_PADDING. */
 bool sprig_sell_shape_usable(const struct sprig_sell_shape* shape);
 
-/* Builds the layout of f32 CSR weights or f16 weights of any format (usable shape required; f16
- * values are widened to f32, other formats read through a CSR copy of their nonzeros); NULL when
- * out of memory. */
+/* Builds the layout of CSR weights, f32 or f16 (usable shape required; f16 values are widened to
+ * f32); NULL when out of memory. */
 struct sprig_sell* sprig_build_sell(const struct sprig_weights* csr, size_t c);
+
+/* The same for f32 CSR weights or f16 weights of any format (other formats read through one
+ * float CSR copy of their nonzeros, for measuring and building), when the shape is usable:
+ * else NULL with *usable false. NULL with *usable true: out of memory. */
+struct sprig_sell* sprig_build_usable_sell(const struct sprig_weights* weights, size_t c, bool* usable);
 void sprig_free_sell(struct sprig_sell* sell);
 size_t sprig_sell_bytes(const struct sprig_sell* sell);
 

@@ -116,10 +116,14 @@ const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* 
 /* For BLOCK 1 x C weights: each row's block count, built on first use; NULL when out of memory. */
 const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* weights);
 
-/* For f32 CSR weights or f16 weights of any format: the sliced layout (f32 values) of slice height
- * c (8 or 16; its shape must be usable, see sprig_sell_shape_usable), built on first use; NULL
- * when out of memory. */
+/* For f32 CSR weights: the sliced layout of slice height c (8 or 16; its shape must be usable,
+ * see sprig_sell_shape_usable), built on first use; NULL when out of memory. */
 const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_t c);
+
+/* For f32 CSR weights or f16 weights of any format: the same layout (f32 values) when its shape
+ * is usable, built on first use; NULL with *usable false when it is not, NULL with *usable true
+ * when out of memory. */
+const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* weights, size_t c, bool* usable);
 
 /* For qs8 weights: the sliced layout of their c4 stream for slice height c (8 or 16; usable or
  * not, see sprig_qs8_sell_usable), built on first use; NULL when out of memory. */
