@@ -573,10 +573,16 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     weights object and shared by its operators, and 4 per output channel; counted by
  *     sprig_operator_weight_bytes; plus f32 workspaces for the input and output), rounding each
  *     output to half once: the f32 sums above, at about f32 speed;
- *   - linear layers at batches 1 to 3, any format, run on every CPU the f32 batch-1 kernels on
- *     sliced rows of their nonzeros wherever an f32 CSR layer of those nonzeros would (rows that
- *     pad little in slices): f32 sums rounded to half once, at f32 speed (the layout is built once
- *     per weights object, about 7 bytes per nonzero, counted by sprig_operator_weight_bytes);
+ *   - linear layers at batches 1 to 3, any format but 1 x 4 / 1 x 8 blocks, run on every CPU the
+ *     f32 batch-1 kernels on sliced rows of their nonzeros wherever an f32 CSR layer of those
+ *     nonzeros would (rows that pad little in slices): f32 sums rounded to half once, at f32 speed
+ *     (the layout is built once per weights object, about 7 bytes per nonzero, counted by
+ *     sprig_operator_weight_bytes);
+ *   - linear layers of 1 x 4 / 1 x 8 blocks at batches 1 to 7 run block matrix-vector kernels, as
+ *     f32 ones do: on the packed halves where the CPU widens halves in hardware (F16C x86,
+ *     aarch64), else (WebAssembly, armv7, scalar builds) the f32 kernels on an f32 copy of the
+ *     blocks (4 bytes per stored value + 2 per block, made once per weights object, counted);
+ *     f32 sums rounded to half once;
  *   - the clamp: output_min and output_max (not NaN, min <= max) are rounded to the nearest half
  *     (beyond +-65504: +-Inf) and applied in the accumulation's precision. A sum beyond the half
  *     range becomes +-Inf (before the clamp).
@@ -590,9 +596,9 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  * Packed f16 weights take 2 bytes per stored value (CSR: plus a 1-byte column gap; plus 4 per row;
  * BLOCK / GROUP: plus a 1-byte column gap per block, as int8 weights; N:M: as for f32 with
  * 2-byte values). sprig_operator_weight_bytes counts the f16 kernel stream (3 bytes per stored
- * entry + 4 per output channel) plus 4 per output channel (plus the f32 copy above); the stream
- * and the copy are built by the first reshape that needs them, so a linear layer only ever run
- * at batches 1 to 3 on sliced rows holds neither. */
+ * entry + 4 per output channel) plus 4 per output channel (plus the f32 copies above); the
+ * stream and the copies are built by the first reshape that needs them, so a linear layer only
+ * ever run at small batches on sliced rows or block kernels holds no stream. */
 
 /* Packs a dense row-major half [rows][cols] matrix, as sprig_pack_weights_f32 does for floats
  * (+0 and -0 are zeros; NaN, +-Inf and subnormals are nonzeros; patterns, AUTO and

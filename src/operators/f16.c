@@ -480,30 +480,6 @@ static size_t matvec_stride(const struct sprig_operator* op, const struct f16_st
   return takes_row_blocks(s) ? sprig_round_up(op->cols, op->weights->block_width) : op->cols + 1;
 }
 
-/* Row ranges of about equal block counts (plus one per row for its sum), and the first block of
- * each bound's row. */
-static size_t split_block_rows(const uint32_t* nblocks, size_t rows, size_t range_count, size_t* bounds,
-                               size_t* first_blocks) {
-  size_t total = rows;
-  for (size_t r = 0; r < rows; r++) {
-    total += nblocks[r];
-  }
-  size_t used = 0, row = 0, done = 0, blocks = 0;
-  bounds[0] = 0;
-  first_blocks[0] = 0;
-  while (row < rows && used < range_count) {
-    const size_t goal = used + 1 == range_count ? SIZE_MAX : (size_t) ((uint64_t) total * (used + 1) / range_count);
-    do {
-      done += nblocks[row] + 1;
-      blocks += nblocks[row];
-      row++;
-    } while (row < rows && done < goal);
-    bounds[++used] = row;
-    first_blocks[used] = blocks;
-  }
-  return used;
-}
-
 /* The ranges over the weights' sliced layout (settle_sliced_rows built it) or, for the block kernels,
  * over their rows (the row block counts and the widened blocks built on first use); false when
  * out of memory. */
@@ -524,7 +500,7 @@ static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, size_t w
     if (s->nblocks == NULL || mv->range_bounds == NULL || mv->range_blocks == NULL) {
       return false;
     }
-    mv->range_count = split_block_rows(s->nblocks, op->rows, wanted, mv->range_bounds, mv->range_blocks);
+    mv->range_count = sprig_split_block_rows(s->nblocks, op->rows, wanted, mv->range_bounds, mv->range_blocks);
     return true;
   }
   wanted = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, wanted));

@@ -46,21 +46,29 @@ static size_t rowblock_one_pixel_batches_below(const struct sprig_operator* op) 
   return MATVEC_BELOW_BATCH;
 }
 
-/* Row ranges with about equal block counts (plus one per row for its bias and sum). */
-static size_t split_rows(const struct sprig_weights* w, size_t range_count, size_t* bounds) {
-  const uint32_t* block_ptr = w->block_row_ptr;
-  const size_t total = block_ptr[w->rows] + w->rows;
-  size_t row = 0;
-  size_t used = 0;
-  bounds[0] = 0;
-  for (size_t r = 0; r < range_count && row < w->rows; r++) {
-    const size_t goal = (size_t) ((uint64_t) total * (r + 1) / range_count);
-    do {
-      row++;
-    } while (row < w->rows && block_ptr[row] + row < goal);
-    bounds[++used] = r + 1 == range_count ? w->rows : row;
+size_t sprig_split_block_rows(const uint32_t* nblocks, size_t rows, size_t range_count, size_t* bounds,
+                              size_t* first_blocks) {
+  size_t total = rows;
+  for (size_t r = 0; r < rows; r++) {
+    total += nblocks[r];
   }
-  bounds[used] = w->rows;
+  size_t used = 0, row = 0, done = 0, blocks = 0;
+  bounds[0] = 0;
+  if (first_blocks != NULL) {
+    first_blocks[0] = 0;
+  }
+  while (row < rows && used < range_count) {
+    const size_t goal = used + 1 == range_count ? SIZE_MAX : (size_t) ((uint64_t) total * (used + 1) / range_count);
+    do {
+      done += nblocks[row] + 1;
+      blocks += nblocks[row];
+      row++;
+    } while (row < rows && done < goal);
+    bounds[++used] = row;
+    if (first_blocks != NULL) {
+      first_blocks[used] = blocks;
+    }
+  }
   return used;
 }
 
@@ -98,7 +106,7 @@ static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, 
   s->vectors = vectors;
   s->padded_input = padded;
   s->padded_cols = padded_cols;
-  s->range_count = split_rows(w, range_count, range_rows);
+  s->range_count = sprig_split_block_rows(s->nblocks, w->rows, range_count, range_rows, NULL);
   s->range_rows = range_rows;
   return sprig_status_success;
 }

@@ -123,6 +123,13 @@ const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_candidate(const struct 
  * ranges used (at least one when there are slices). */
 size_t sprig_split_sell_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds);
 
+/* Splits `rows` rows of nblocks[r] blocks each into at most range_count ranges of about equal
+ * block counts (plus one per row for its bias and sum): range r is rows [bounds[r], bounds[r + 1]),
+ * its first block first_blocks[r] (when first_blocks is not NULL). Returns the ranges used (at
+ * least one when there are rows). */
+size_t sprig_split_block_rows(const uint32_t* nblocks, size_t rows, size_t range_count, size_t* bounds,
+                              size_t* first_blocks);
+
 /* Slices [s0, s1) of a sliced layout: their rows [r0, r1) (the last slice's stop at the
  * layout's rows) and the first slot of slice s0. */
 struct sprig_sell_range {
