@@ -37,6 +37,7 @@ INLINE struct acc8 add8(struct acc8 a, struct acc8 b) {
 
 /* 1 x 4 blocks: one q register per block. */
 #define C 4
+#define GAP_SUMS 1
 #define STEP 1
 #define ACC float32x4_t
 #define ACC_ZERO() vdupq_n_f32(0.0f)
@@ -49,6 +50,7 @@ INLINE struct acc8 add8(struct acc8 a, struct acc8 b) {
 
 /* 1 x 8 blocks: two q registers per block. */
 #define C 8
+#define GAP_SUMS 1
 #define STEP 1
 #define ACC struct acc8
 #define ACC_ZERO() ((struct acc8){vdupq_n_f32(0.0f), vdupq_n_f32(0.0f)})

@@ -38,6 +38,7 @@ INLINE __m256 madd_one_1x4(__m256 acc, const uint16_t* w, const float* x) {
 
 /* 1 x 4 blocks, two per ymm. */
 #define C 4
+#define GAP_SUMS 0
 #define ACC __m256
 #define ACC_ZERO() _mm256_setzero_ps()
 #define ACC_ADD(a, b) _mm256_add_ps(a, b)
@@ -50,6 +51,7 @@ INLINE __m256 madd_one_1x4(__m256 acc, const uint16_t* w, const float* x) {
 
 /* 1 x 8 blocks, one per ymm. */
 #define C 8
+#define GAP_SUMS 0
 #define ACC __m256
 #define ACC_ZERO() _mm256_setzero_ps()
 #define ACC_ADD(a, b) _mm256_add_ps(a, b)

@@ -48,6 +48,7 @@ INLINE __m512 madd_one_1x8(__m512 acc, const uint16_t* w, const float* x) {
 
 /* 1 x 4 blocks, four per zmm. */
 #define C 4
+#define GAP_SUMS 0
 #define ACC __m512
 #define ACC_ZERO() _mm512_setzero_ps()
 #define ACC_ADD(a, b) _mm512_add_ps(a, b)
@@ -60,6 +61,7 @@ INLINE __m512 madd_one_1x8(__m512 acc, const uint16_t* w, const float* x) {
 
 /* 1 x 8 blocks, two per zmm. */
 #define C 8
+#define GAP_SUMS 0
 #define ACC __m512
 #define ACC_ZERO() _mm512_setzero_ps()
 #define ACC_ADD(a, b) _mm512_add_ps(a, b)

@@ -16,33 +16,47 @@
  *   MADD_ONE(acc, w, x)     acc + the C products of one block's halves w and inputs x
  *   ACC_ADD(a, b)           a + b, lane-wise
  *   ACC_SUM(acc)            the sum of acc's lanes
+ *   GAP_SUMS                1: sum a trip's gaps before adding them to the column (next_blocks)
  *
- * Per row: the block columns are the running sums of the row's gaps (one add per block, the
- * only loop-carried integer chain); four accumulators take the blocks in turn, STEP blocks at a
+ * Per row: the block columns are the running sums of the row's gaps; four accumulators take the blocks in turn, STEP blocks at a
  * time (four independent chains of FMAs), the last blocks go STEP at a time, then one by one,
  * into the first; then the accumulators and their lanes are summed, the bias added and the
  * result clamped. The loops are the f32 family's (kernels/f32-bspmv/template.h); only the
  * columns (gaps, not 16-bit columns) and the weights (halves, widened per step) differ.
  */
-#if !defined(C) || !defined(STEP) || !defined(INLINE) || !defined(BSPMV_ROWS)
+#if !defined(C) || !defined(STEP) || !defined(INLINE) || !defined(BSPMV_ROWS) || !defined(GAP_SUMS)
 #error "template.h is included by the f16-bspmv kernel files after they define C, STEP, ACC, ..."
 #endif
 
 #ifndef SPRIG_F16_BSPMV_TEMPLATE_HELPERS
 #define SPRIG_F16_BSPMV_TEMPLATE_HELPERS
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include <isa/scalar.h>
 #include <sprig/bspmv.h>
 
-/* The inputs of the next `count` blocks: `at` (the previous block's first input, or -c before
- * the row's first block, in unsigned arithmetic) moves on by each gap times c. */
-INLINE void next_blocks(const float* input, size_t c, size_t count, const uint8_t** gaps, size_t* at,
+/* The inputs of the next `count` blocks: `at` (the previous block's first input, in bytes from
+ * `input`, or -c floats before the row's first block, in unsigned arithmetic) moves on by each
+ * gap times c floats (bytes, so that the gap's scaling is the only shift). `sums`: the gaps are
+ * summed first and each block's input is `at` plus its partial sum, so that the loop-carried
+ * chain is one add per call instead of one per block (aarch64, whose add with a shifted operand
+ * takes 2 cycles); else each block adds its gap to the previous one's (x86: one lea each). */
+INLINE void next_blocks(const float* input, size_t c, size_t count, bool sums, const uint8_t** gaps, size_t* at,
                         const float** x) {
-  for (size_t i = 0; i < count; i++) {
-    *at += (size_t) (*gaps)[i] * c;
-    x[i] = input + *at;
+  if (sums) {
+    size_t sum = 0;
+    for (size_t i = 0; i < count; i++) {
+      sum += (*gaps)[i];
+      x[i] = (const float*) ((uintptr_t) input + *at + sum * (c * sizeof(float)));
+    }
+    *at += sum * (c * sizeof(float));
+  } else {
+    for (size_t i = 0; i < count; i++) {
+      *at += (size_t) (*gaps)[i] * (c * sizeof(float));
+      x[i] = (const float*) ((uintptr_t) input + *at);
+    }
   }
   *gaps += count;
 }
@@ -65,11 +79,11 @@ INLINE void BSPMV_ROWS(size_t nc, const float* input, const float* bias, const u
     ACC acc1 = ACC_ZERO();
     ACC acc2 = ACC_ZERO();
     ACC acc3 = ACC_ZERO();
-    size_t at = (size_t) 0 - C;
+    size_t at = (size_t) 0 - C * sizeof(float);
     const float* x[4 * STEP];
     uint32_t left = nblocks[n];
     for (; left >= 4 * STEP; left -= 4 * STEP) {
-      next_blocks(input, C, 4 * STEP, &gaps, &at, x);
+      next_blocks(input, C, 4 * STEP, GAP_SUMS, &gaps, &at, x);
       acc0 = MADD_STEP(acc0, w, x);
       acc1 = MADD_STEP(acc1, w + STEP * C, x + STEP);
       acc2 = MADD_STEP(acc2, w + 2 * STEP * C, x + 2 * STEP);
@@ -77,12 +91,12 @@ INLINE void BSPMV_ROWS(size_t nc, const float* input, const float* bias, const u
       w += 4 * STEP * C;
     }
     for (; left >= STEP; left -= STEP) {
-      next_blocks(input, C, STEP, &gaps, &at, x);
+      next_blocks(input, C, STEP, GAP_SUMS, &gaps, &at, x);
       acc0 = MADD_STEP(acc0, w, x);
       w += STEP * C;
     }
     for (; left != 0; left--) {
-      next_blocks(input, C, 1, &gaps, &at, x);
+      next_blocks(input, C, 1, GAP_SUMS, &gaps, &at, x);
       acc0 = MADD_ONE(acc0, w, x[0]);
       w += C;
     }
@@ -100,3 +114,4 @@ INLINE void BSPMV_ROWS(size_t nc, const float* input, const float* bias, const u
 #undef ACC_ADD
 #undef ACC_SUM
 #undef BSPMV_ROWS
+#undef GAP_SUMS

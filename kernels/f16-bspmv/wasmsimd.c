@@ -40,6 +40,7 @@ INLINE v128_t madd8(v128_t acc, const uint16_t* w, const float* x) {
 
 /* 1 x 4 blocks: one v128 per block. */
 #define C 4
+#define GAP_SUMS 0
 #define STEP 1
 #define ACC v128_t
 #define ACC_ZERO() wasm_f32x4_splat(0.0f)
@@ -52,6 +53,7 @@ INLINE v128_t madd8(v128_t acc, const uint16_t* w, const float* x) {
 
 /* 1 x 8 blocks: two v128 per block, one accumulator. */
 #define C 8
+#define GAP_SUMS 0
 #define STEP 1
 #define ACC v128_t
 #define ACC_ZERO() wasm_f32x4_splat(0.0f)
