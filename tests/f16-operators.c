@@ -346,9 +346,12 @@ static void conv_formats(void** state) {
 
 /* Whether f16 operators run in wide mode here: the chosen f16 kernel would widen halves in
  * software (scalar, NEON without fp16 arithmetic, WebAssembly). */
-static bool runs_wide(void) {
+/* Whether a linear layer at `batch` (SpMM tiles) runs in wide mode: always where the f16 kernels
+ * widen in software, below batch 16 unless they sum in half precision (src/operators/f16.c). */
+static bool runs_wide(size_t batch) {
   const enum sprig_isa isa = sprig_choose_f16_spmm_ukernel(sprig_get_hardware())->isa;
-  return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
+  return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd ||
+         (batch < 16 && isa != sprig_isa_neonfp16arith && isa != sprig_isa_avx512fp16);
 }
 
 static bool is_sellmv(const char* kernel_name) {
@@ -473,7 +476,6 @@ static void kernels_by_isa(void** state) {
   (void) state;
   require_sprig();
   const struct sprig_f16_spmm_ukernel* chosen = sprig_choose_f16_spmm_ukernel(sprig_get_hardware());
-  const bool wide = runs_wide();
   uint16_t weights[6 * 8] = {0};
   for (size_t i = 0; i < 6 * 8; i += 3) {
     weights[i] = 0x3C00u; /* 1.0 */
@@ -481,12 +483,16 @@ static void kernels_by_isa(void** state) {
   sprig_operator_t op = NULL;
   assert_int_equal(sprig_create_linear_f16(8, 6, weights, NULL, NULL, -INFINITY, INFINITY, 0, &op),
                    sprig_status_success);
-  assert_int_equal(sprig_reshape_linear_f16(op, 5), sprig_status_success);
-  const char* name = sprig_operator_kernel_name(op);
-  assert_non_null(name);
-  const char* expected = wide ? "sprig_f32_spmm_" : "sprig_f16_spmm_";
-  if (strncmp(name, expected, strlen(expected)) != 0) {
-    fail_msg("f16 kernel %s chosen: expected a %s... kernel, the operator runs %s", chosen->name, expected, name);
+  const size_t batches[] = {5, 20};
+  for (size_t b = 0; b < 2; b++) {
+    assert_int_equal(sprig_reshape_linear_f16(op, batches[b]), sprig_status_success);
+    const char* name = sprig_operator_kernel_name(op);
+    assert_non_null(name);
+    const char* expected = runs_wide(batches[b]) ? "sprig_f32_spmm_" : "sprig_f16_spmm_";
+    if (strncmp(name, expected, strlen(expected)) != 0) {
+      fail_msg("f16 kernel %s chosen, batch %zu: expected a %s... kernel, the operator runs %s", chosen->name,
+               batches[b], expected, name);
+    }
   }
   sprig_delete_operator(op);
 }
@@ -494,13 +500,13 @@ static void kernels_by_isa(void** state) {
 /* The f16 stream and, in wide mode, its f32 copy of the weight values are made by the first SpMM
  * plan (not at create, not for the matrix-vector plan), once per weights object: two operators of
  * one weights object read the same copy, counted once in the weights' derived bytes. Without
- * wide mode no copy is made. */
+ * a wide plan no copy is made. */
 static void wide_values_shared(void** state) {
   (void) state;
   require_sprig();
-  const bool wide = runs_wide();
   struct rng rng = {23};
   enum { in = 40, out = 12, batch = 7 };
+  const bool wide = runs_wide(batch);
   uint16_t weights[in * out], input[in * batch];
   fill_half(&rng, input, in * batch);
   fill_half_sparse(&rng, weights, in * out, 0.7);
@@ -515,6 +521,10 @@ static void wide_values_shared(void** state) {
   if (is_sellmv(sprig_operator_kernel_name(ops[0]))) {
     assert_null(atomic_load(&w->f16_stream)); /* the matrix-vector plan reads the sliced layout only */
   }
+  /* Batch 20: the stream, and the copy only where batch 20 runs wide too. */
+  assert_int_equal(sprig_reshape_linear_f16(ops[0], 20), sprig_status_success);
+  assert_non_null(atomic_load(&w->f16_stream));
+  assert_true((atomic_load(&w->f16_wide_values) != NULL) == runs_wide(20));
   for (size_t k = 0; k < 2; k++) {
     assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
   }

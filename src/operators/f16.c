@@ -14,7 +14,8 @@
  * packs, as f32 rows (the f16-convert kernels widen contiguous runs); phase 2 runs the f32 SpMM
  * kernels on an f32 copy of the weight values (the same entry stream; built once per weights
  * object and shared, as the stream is) into an f32 output
- * workspace and rounds each task's tile to halves (the f16-convert kernels again).
+ * workspace and rounds each task's tile to halves (the f16-convert kernels again). F16C x86 runs
+ * linear layers below WIDE_BELOW_BATCH the same way.
  * The sums are f32 either way, rounded to half once.
  * Matrix-vector plan: a linear layer (any format) at a batch below MATVEC_BELOW_BATCH, on any ISA,
  * runs the f32-sellmv kernels where an f32 CSR layer of the same nonzeros would (rows that pad
@@ -48,6 +49,10 @@
 #define MAX_PIXEL_TILE_WIDE 256
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
+/* Linear layers below this batch run in wide mode where the f16 kernels convert (F16C x86): over
+ * so few pixels those convert an input vector per nonzero for 4-15 multiply-adds, where wide mode
+ * converts the input once (Zen 4, 768x768 at 90%: batch 4 73 -> 60 µs, batch 8 73 -> 47). */
+#define WIDE_BELOW_BATCH 16
 /* Linear batches below this run the f32 matrix-vector kernel row by row (as f32 CSR layers do). */
 #define MATVEC_BELOW_BATCH 4
 /* The same for 1 x C block weights and the f16-bspmv kernels (the f32 1 x C layers' bound). */
@@ -65,7 +70,10 @@ struct f16_state {
   const struct sprig_f16_convert_ukernel* convert;
   float* f32_bias;                       /* rows */
   struct sprig_f32_minmax_params f32_params;
-  /* Wide mode (f32 SpMM kernels; see the top of this file). */
+  /* Wide mode (f32 SpMM kernels; see the top of this file): always where the f16 kernels widen in
+   * software, and for linear layers below WIDE_BELOW_BATCH where they convert (F16C); `wide` is
+   * the current plan's. */
+  bool widens_in_software;
   bool wide;
   const struct sprig_f32_spmm_ukernel* wide_chosen;
   const struct sprig_f32_spmm_ukernel* wide_ukernel;
@@ -112,6 +120,8 @@ struct f16_state {
 static struct f16_state* state_of(const struct sprig_operator* op) {
   return (struct f16_state*) op->path_state;
 }
+
+static bool sums_in_half(enum sprig_isa isa);
 
 static bool is_linear(const struct sprig_operator* op) {
   return op->type == sprig_operator_type_linear_f16;
@@ -454,16 +464,16 @@ static size_t packed_row_stride(size_t pixels) {
 }
 
 /* The SpMM plans' weights, built on first use (shared by the weights' operators): the f16
- * stream, and in wide mode its f32 values; false when out of memory. A linear layer that only
+ * stream, and for a wide plan its f32 values; false when out of memory. A linear layer that only
  * ever runs the matrix-vector plan holds neither. */
-static bool have_stream(const struct sprig_operator* op, struct f16_state* s) {
+static bool have_stream(const struct sprig_operator* op, struct f16_state* s, bool wide) {
   if (s->stream == NULL) {
     s->stream = sprig_weights_f16_stream(op->weights);
   }
-  if (s->stream != NULL && s->wide && s->wide_weights == NULL) {
+  if (s->stream != NULL && wide && s->wide_weights == NULL) {
     s->wide_weights = sprig_weights_f16_wide_values(op->weights);
   }
-  return s->stream != NULL && (!s->wide || s->wide_weights != NULL);
+  return s->stream != NULL && (!wide || s->wide_weights != NULL);
 }
 
 /* The matrix-vector plan's workspaces: padded f32 vectors and row or slice ranges. */
@@ -554,10 +564,11 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   }
   const size_t groups = linear ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
-  const bool direct = !s->wide && (linear ? pixels == 1 : conv_reads_input(&op->geometry));
+  const bool wide = s->widens_in_software || (linear && pixels < WIDE_BELOW_BATCH && !sums_in_half(s->chosen->isa));
+  const bool direct = !wide && (linear ? pixels == 1 : conv_reads_input(&op->geometry));
   const size_t input_pixels = linear ? 1 : op->height * op->width;
   const size_t row_stride = direct ? input_pixels : packed_row_stride(pixels);
-  const size_t element_size = s->wide ? sizeof(float) : sizeof(uint16_t);
+  const size_t element_size = wide ? sizeof(float) : sizeof(uint16_t);
   /* Output rows: the wide workspace and the transposed tiles are [rows][row_stride] for a linear
    * layer of several batch rows, else the output's own [rows][pixels]. */
   const size_t output_stride = linear && pixels > 1 ? row_stride : pixels;
@@ -570,14 +581,14 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
       (matvec && !sprig_mul3_size(pixels, matvec_stride(op, s), sizeof(float), &matvec_bytes)) ||
       !sprig_mul_size(group_elements, groups, &image_elements) ||
       (!direct && !matvec && !sprig_mul_size(image_elements, images, &packed_elements)) ||
-      (linear && !direct && !s->wide && !matvec && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
-      ((s->wide || matvec) && !sprig_mul3_size(images, op->rows, output_stride, &wide_elements)) ||
+      (linear && !direct && !wide && !matvec && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
+      ((wide || matvec) && !sprig_mul3_size(images, op->rows, output_stride, &wide_elements)) ||
       packed_elements > SIZE_MAX / element_size || transposed_elements > SIZE_MAX / 2 ||
       wide_elements > SIZE_MAX / sizeof(float)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  if (!matvec && !have_stream(op, s)) {
+  if (!matvec && !have_stream(op, s, wide)) {
     sprig_log_error("%s: out of memory for the weights' kernel stream", caller);
     return sprig_status_out_of_memory;
   }
@@ -607,6 +618,7 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   free(s->range_bounds);
   free(s->range_blocks);
   s->matvec = matvec;
+  s->wide = wide;
   s->matvec_input = mv.input;
   s->matvec_stride = matvec_stride(op, s);
   s->range_bounds = mv.range_bounds;
@@ -643,6 +655,11 @@ static const struct sprig_path_ops f16_path = {
 };
 
 /* ---- create ---- */
+
+/* Whether the f16 kernels of this ISA sum in half precision (fp16 arithmetic: no conversions). */
+static bool sums_in_half(enum sprig_isa isa) {
+  return isa == sprig_isa_neonfp16arith || isa == sprig_isa_avx512fp16;
+}
 
 /* Whether the f16 kernels of this ISA widen each input half in software (no F16C, no fp16
  * arithmetic): the operator then runs in wide mode. */
@@ -696,10 +713,8 @@ static bool prepare_f32_kernels(struct sprig_weights* weights, struct f16_state*
     s->f32_bias[n] = sprig_half_to_float(s->bias[n]);
   }
   s->f32_params = (struct sprig_f32_minmax_params){s->params.min, s->params.max};
-  if (s->wide) {
-    s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
-    s->wide_ukernel = s->wide_chosen;
-  }
+  s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
+  s->wide_ukernel = s->wide_chosen;
   return true;
 }
 
@@ -767,14 +782,15 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
   if (bias != NULL) {
     memcpy(s->bias, bias, weights->rows * sizeof(uint16_t));
   }
-  s->wide = widens_in_software(s->chosen->isa);
+  s->widens_in_software = widens_in_software(s->chosen->isa);
+  s->wide = s->widens_in_software;
   /* At small batches the f16 SpMM tiles would run one pixel in vectors of 8 or more. */
   if (type == sprig_operator_type_linear_f16) {
     choose_row_blocks_kernel(weights, hardware, &s->bspmv_kernel, &s->wide_bspmv_kernel);
     /* Whether the sliced rows pay is settled by the first plan below MATVEC_BELOW_BATCH. */
     s->sell_kernel = !takes_row_blocks(s) ? sprig_sliced_rows_candidate(hardware) : NULL;
   }
-  if ((s->wide || s->sell_kernel != NULL || takes_row_blocks(s)) && !prepare_f32_kernels(weights, s, hardware)) {
+  if ((s->wide || type == sprig_operator_type_linear_f16) && !prepare_f32_kernels(weights, s, hardware)) {
     sprig_log_error("%s: out of memory", caller);
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;
