@@ -1,15 +1,16 @@
 /*
  * WebAssembly SIMD128 f16 block-sparse matrix-vector kernels: the f32 family's wasm loops
  * (kernels/f32-bspmv/wasmsimd.c) with the weights read as halves and widened in integer SIMD
- * (kernels/isa/wasmsimd-half.h: 7 integer operations and one f32x4.mul per 4 weights).
+ * (kernels/isa/wasmsimd-half.h: 8 integer operations and one f32x4.mul per 4 weights).
  * Per 1x4 block: one i32.load8_u of the gap added into the running column, one v128.load of the
  * 4 inputs, one v128.load16x4_u of the 4 weights and their widening, f32x4.mul + f32x4.add into
  * one of four v128 accumulators. 1x8 blocks: one v128.load of the 8 weights, widened in two
  * halves (u32x4.extend_low / high), two input loads, the halves' products added before the
  * accumulator. Rows end with the horizontal sum of the accumulators.
- * Limit: the widening, about as many instructions as the products themselves; it buys half the
- * f32 family's weight stream (2 + 1 / C bytes per weight), which pays once the layer's weights
- * come from memory.
+ * Limit: the widening. Under node 20 (x86) these run 3-7x slower than the f32 kernels even from
+ * memory, so operators run the f32 kernels on widened blocks in WebAssembly instead
+ * (src/operators/f16.c); the kernels stay listed, tested and timed by `sprig-bench --kernels`,
+ * for engines that compile the widening better.
  */
 #include <wasm_simd128.h>
 
