@@ -568,7 +568,8 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     rounding per fused multiply-add, bias first; every other path (F16C + FMA on x86, NEON,
  *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
  *   - where the CPU has neither half arithmetic nor F16C (NEON without fp16 arithmetic,
- *     WebAssembly, scalar builds), and with F16C for linear layers at batches 4 to 15, the
+ *     WebAssembly, scalar builds), and with F16C for linear layers below batch 16 that run no
+ *     matrix-vector kernel (below), the
  *     operator widens the input once per run and runs the f32 kernels on an f32 copy of the
  *     weight values (4 more bytes per stored entry, made once per weights object by the first
  *     such run's reshape and shared by its operators, and 4 per output channel; counted by
