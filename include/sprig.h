@@ -569,12 +569,11 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
  *   - where the CPU has neither half arithmetic nor F16C (NEON without fp16 arithmetic,
  *     WebAssembly, scalar builds), and with F16C for linear layers below batch 16 that run no
- *     matrix-vector kernel (below), the
- *     operator widens the input once per run and runs the f32 kernels on an f32 copy of the
- *     weight values (4 more bytes per stored entry, made once per weights object by the first
- *     such run's reshape and shared by its operators, and 4 per output channel; counted by
- *     sprig_operator_weight_bytes; plus f32 workspaces for the input and output), rounding each
- *     output to half once: the f32 sums above, at about f32 speed;
+ *     matrix-vector kernel (below), the operator widens the input once per run and runs the f32
+ *     kernels on an f32 copy of the weight values (4 more bytes per stored entry, made once per
+ *     weights object by the first such run's reshape and shared by its operators, and 4 per
+ *     output channel; counted by sprig_operator_weight_bytes; plus f32 workspaces for the input
+ *     and output), rounding each output to half once: the f32 sums above, at about f32 speed;
  *   - linear layers at batches 1 to 3, any format but 1 x 4 / 1 x 8 blocks, run on every CPU the
  *     f32 batch-1 kernels on sliced rows of their nonzeros wherever an f32 CSR layer of those
  *     nonzeros would (rows that pad little in slices): f32 sums rounded to half once, at f32 speed
