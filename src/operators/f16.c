@@ -10,12 +10,12 @@
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the kernel on the shared
  *      f16 stream; a linear layer of several batch rows transposes each task's tile back.
  * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
- * (NEON without fp16 arithmetic, WebAssembly, scalar), the operator widens instead: phase 1 always
- * packs, as f32 rows (the f16-convert kernels widen contiguous runs); phase 2 runs the f32 SpMM
- * kernels on an f32 copy of the weight values (the same entry stream; built once per weights
- * object and shared, as the stream is) into an f32 output
- * workspace and rounds each task's tile to halves (the f16-convert kernels again). F16C x86 runs
- * linear layers below WIDE_BELOW_BATCH the same way.
+ * (NEON without fp16 arithmetic, WebAssembly, scalar), and for linear layers below WIDE_BELOW_BATCH
+ * where they convert (F16C x86), the operator runs an f32 operator of its own type instead: on a
+ * float CSR copy of the weights (derived data, built once per weights object and shared), with
+ * the f32 bias and clamp; a run widens the whole input into an f32 workspace (the f16-convert
+ * kernels), runs that operator -- every f32 path: SpMM with NR = 2 / 4 where channels form
+ * blocks, the convolution and depthwise kernels, ... -- and rounds its f32 output to halves.
  * The sums are f32 either way, rounded to half once.
  * Matrix-vector plan: a linear layer (any format) at a batch below MATVEC_BELOW_BATCH, on any ISA,
  * runs the f32-sellmv kernels where an f32 CSR layer of the same nonzeros would (rows that pad
@@ -45,8 +45,8 @@
 /* Pixels per compute task at most (rounded to the kernel's MR): 512 halves are 1 KiB per input
  * row, so a task's rows stay in L2 while its channels walk them. */
 #define MAX_PIXEL_TILE 512
-/* The same in wide mode: 256 floats, the f32 operators' tile (src/operators/tiling.c). */
-#define MAX_PIXEL_TILE_WIDE 256
+/* Elements per task of wide mode's conversions. */
+#define CONVERT_CHUNK 4096
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
 /* Linear layers below this batch run in wide mode where the f16 kernels convert (F16C x86): over
@@ -70,16 +70,17 @@ struct f16_state {
   const struct sprig_f16_convert_ukernel* convert;
   float* f32_bias;                       /* rows */
   struct sprig_f32_minmax_params f32_params;
-  /* Wide mode (f32 SpMM kernels; see the top of this file): always where the f16 kernels widen in
-   * software, and for linear layers below WIDE_BELOW_BATCH where they convert (F16C); `wide` is
-   * the current plan's. */
+  /* Wide mode (see the top of this file): always where the f16 kernels widen in software, and
+   * for linear layers below WIDE_BELOW_BATCH where they convert (F16C); `wide` is the current
+   * plan's. */
   bool widens_in_software;
   bool wide;
-  const struct sprig_f32_spmm_ukernel* wide_chosen;
-  const struct sprig_f32_spmm_ukernel* wide_ukernel;
-  const float* wide_weights;             /* per stream entry; shared: owned by the weights; NULL until
-                                          * a wide SpMM plan */
-  float* wide_output;                    /* wide: [images][rows][output_stride]; matvec: [batch][rows] */
+  const char* wide_kernel_name;          /* before the first wide plan: the f32 kernel it would take */
+  sprig_operator_t wide_op;              /* the f32 operator; NULL until the first wide plan */
+  float* wide_input;                     /* the input, widened (the caller's layout) */
+  float* wide_result;                    /* wide_op's output, before the rounding */
+  size_t wide_input_elements, wide_output_elements;
+  float* matvec_output;                  /* matvec: [batch][rows] f32 sums */
   /* Linear layers at batches below MATVEC_BELOW_BATCH, on every ISA: the f32-sellmv kernel on
    * the weights' sliced layout (f32 values), one batch row at a time, as f32 CSR layers run. */
   const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL once the sliced rows are known not to pay */
@@ -136,13 +137,16 @@ static const char* f16_kernel_name(const struct sprig_operator* op) {
            : s->wide_bspmv_kernel != NULL ? s->wide_bspmv_kernel->name
                                           : s->sell_kernel->name;
   }
-  return s->wide ? s->wide_ukernel->name : s->ukernel->name;
+  if (s->wide) {
+    return s->wide_op != NULL ? sprig_operator_kernel_name(s->wide_op) : s->wide_kernel_name;
+  }
+  return s->ukernel->name;
 }
 
 static size_t f16_weight_bytes(const struct sprig_operator* op) {
   const struct f16_state* s = state_of(op);
   const size_t stream_bytes = s->stream != NULL ? sprig_f16_stream_bytes(s->stream) : 0;
-  const size_t wide_bytes = (s->wide_weights != NULL ? s->stream->entries * sizeof(float) : 0) +
+  const size_t wide_bytes = (s->wide_op != NULL ? sprig_operator_weight_bytes(s->wide_op) : 0) +
                             (s->f32_bias != NULL ? op->rows * sizeof(float) : 0);
   const size_t sell_bytes = s->sell != NULL ? sprig_sell_bytes(s->sell) : 0;
   const size_t block_bytes = s->wide_blocks != NULL ? sprig_f16_wide_blocks_bytes(s->wide_blocks, op->weights->block_width) : 0;
@@ -154,7 +158,10 @@ static void f16_destroy(struct sprig_operator* op) {
   if (s != NULL) {
     free(s->packed);
     free(s->transposed);
-    free(s->wide_output);
+    free(s->matvec_output);
+    sprig_delete_operator(s->wide_op);
+    free(s->wide_input);
+    free(s->wide_result);
     free(s->matvec_input);
     free(s->range_bounds);
     free(s->range_blocks);
@@ -167,16 +174,9 @@ static void f16_destroy(struct sprig_operator* op) {
 
 /* ---- phase 1: packing the input ---- */
 
-/* Packed elements [at, at + n) = the halves src[0], src[stride], ... (widened in wide mode). */
+/* Packed elements [at, at + n) = the halves src[0], src[stride], ... */
 static void put_halves(const struct f16_state* s, size_t at, const uint16_t* src, size_t stride, size_t n) {
-  if (s->wide && stride == 1) {
-    s->convert->widen(n, src, (float*) s->packed + at);
-  } else if (s->wide) {
-    float* restrict out = (float*) s->packed + at;
-    for (size_t i = 0; i < n; i++) {
-      out[i] = sprig_half_to_float_branchless(src[i * stride]);
-    }
-  } else if (stride == 1) {
+  if (stride == 1) {
     memcpy((uint16_t*) s->packed + at, src, n * sizeof(uint16_t));
   } else {
     uint16_t* restrict out = (uint16_t*) s->packed + at;
@@ -188,11 +188,7 @@ static void put_halves(const struct f16_state* s, size_t at, const uint16_t* src
 
 /* Packed elements [at, at + n) = 0. */
 static void put_zeros(const struct f16_state* s, size_t at, size_t n) {
-  if (s->wide) {
-    memset((float*) s->packed + at, 0, n * sizeof(float));
-  } else {
-    memset((uint16_t*) s->packed + at, 0, n * sizeof(uint16_t));
-  }
+  memset((uint16_t*) s->packed + at, 0, n * sizeof(uint16_t));
 }
 
 /* linear: input columns [k0, k0 + TRANSPOSE_ROWS) of every batch row into packed rows k. */
@@ -234,11 +230,6 @@ static void pack_conv_row(const struct sprig_operator* op, const struct f16_stat
   const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
   const uint16_t* plane = base + c * cs;
   const size_t out = image * s->image_elements + g * s->group_elements + column * s->row_stride;
-  if (conv_reads_input(&op->geometry)) {
-    /* A 1x1, stride-1, unpadded NCHW convolution (packed in wide mode only): its channel plane. */
-    put_halves(s, out, plane, 1, oh * ow);
-    return;
-  }
   size_t x0, x1;
   inside_columns(p, width, ow, kx, &x0, &x1);
   const size_t sw = p->stride_width, offset = kx * p->dilation_width;
@@ -289,45 +280,6 @@ static void transpose_output(const struct sprig_operator* op, const struct f16_s
   }
 }
 
-/* Wide mode: the f32 tile of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of the output
- * workspace, rounded to halves, into the output (transposed for a linear layer of several batch
- * rows). */
-static void narrow_output(const struct sprig_operator* op, const struct f16_state* s, size_t image, size_t n0,
-                          size_t nc, size_t p0, size_t mc) {
-  uint16_t* output = (uint16_t*) (void*) op->output;
-  const float* tile = s->wide_output + (image * op->rows + n0) * s->output_stride + p0;
-  const bool transpose = is_linear(op) && s->pixels > 1;
-  if (!transpose && mc == s->pixels) {
-    /* Whole rows: the tile is contiguous in both. */
-    s->convert->narrow(nc * mc, tile, output + (image * op->rows + n0) * s->pixels);
-    return;
-  }
-  for (size_t n = 0; n < nc; n++) {
-    const float* restrict t = tile + n * s->output_stride;
-    if (transpose) {
-      uint16_t* y = output + p0 * op->rows + n0 + n;
-      for (size_t i = 0; i < mc; i++) {
-        y[i * op->rows] = sprig_float_to_half_branchless(t[i]);
-      }
-    } else {
-      s->convert->narrow(mc, t, output + (image * op->rows + n0 + n) * s->pixels + p0);
-    }
-  }
-}
-
-/* Wide mode's compute task: the f32 kernel on the widened rows and weights, then the rounding. */
-static void compute_wide(const struct sprig_operator* op, const struct f16_state* s, size_t image, size_t g,
-                         size_t n0, size_t nc, size_t p0, size_t mc) {
-  const struct sprig_f16_stream* st = s->stream;
-  const float* input = (const float*) s->packed + image * s->image_elements + g * s->group_elements +
-                       st->start_row[n0] * s->row_stride + p0;
-  const size_t e0 = st->first_entry[n0];
-  float* output = s->wide_output + (image * op->rows + n0) * s->output_stride + p0;
-  s->wide_ukernel->fn(mc, nc, input, s->row_stride * sizeof(float), s->f32_bias + n0, s->wide_weights + e0,
-                      st->deltas + e0, st->nnz + n0, output, s->output_stride * sizeof(float), &s->f32_params);
-  narrow_output(op, s, image, n0, nc, p0, mc);
-}
-
 static void compute_task(void* context, size_t task) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
@@ -344,10 +296,6 @@ static void compute_task(void* context, size_t task) {
   const size_t nc = SPRIG_MIN(s->channel_chunk, s->group_rows - first);
   const size_t n0 = g * s->group_rows + first;
   const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
-  if (s->wide) {
-    compute_wide(op, s, image, g, n0, nc, p0, mc);
-    return;
-  }
   const struct sprig_f16_stream* st = s->stream;
   const uint16_t* rows = s->direct ? (const uint16_t*) (const void*) op->input : (const uint16_t*) s->packed;
   const uint16_t* input =
@@ -395,7 +343,7 @@ static void matvec_task(void* context, size_t b, size_t range) {
     const size_t first = s->range_blocks[range];
     r0 = s->range_bounds[range];
     r1 = s->range_bounds[range + 1];
-    float* y = s->wide_output + b * op->rows + r0;
+    float* y = s->matvec_output + b * op->rows + r0;
     if (s->bspmv_kernel != NULL) {
       s->bspmv_kernel->fn(r1 - r0, x, s->f32_bias + r0, w->block_values_f16 + first * w->block_width,
                           w->block_col_gaps + first, s->nblocks + r0, y, &s->f32_params);
@@ -409,10 +357,26 @@ static void matvec_task(void* context, size_t b, size_t range) {
     r0 = sr.r0;
     r1 = sr.r1;
     s->sell_kernel->fn(r1 - r0, x, s->f32_bias + r0, sell->values + sr.first_slot, sell->offsets + sr.first_slot,
-                       sell->widths + sr.s0, sell->col_base + sr.s0, s->wide_output + b * op->rows + r0,
+                       sell->widths + sr.s0, sell->col_base + sr.s0, s->matvec_output + b * op->rows + r0,
                        &s->f32_params);
   }
-  s->convert->narrow(r1 - r0, s->wide_output + b * op->rows + r0, (uint16_t*) (void*) op->output + b * op->rows + r0);
+  s->convert->narrow(r1 - r0, s->matvec_output + b * op->rows + r0, (uint16_t*) (void*) op->output + b * op->rows + r0);
+}
+
+/* Wide mode: elements [CONVERT_CHUNK x chunk, + CONVERT_CHUNK) of the input, widened. */
+static void widen_input_chunk(void* context, size_t chunk) {
+  const struct run_context* ctx = context;
+  const struct f16_state* s = ctx->s;
+  const size_t at = chunk * CONVERT_CHUNK, n = SPRIG_MIN(CONVERT_CHUNK, s->wide_input_elements - at);
+  s->convert->widen(n, (const uint16_t*) (const void*) ctx->op->input + at, s->wide_input + at);
+}
+
+/* Wide mode: the same for the f32 operator's output, rounded to halves. */
+static void narrow_output_chunk(void* context, size_t chunk) {
+  const struct run_context* ctx = context;
+  const struct f16_state* s = ctx->s;
+  const size_t at = chunk * CONVERT_CHUNK, n = SPRIG_MIN(CONVERT_CHUNK, s->wide_output_elements - at);
+  s->convert->narrow(n, s->wide_result + at, (uint16_t*) (void*) ctx->op->output + at);
 }
 
 static void f16_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
@@ -420,6 +384,14 @@ static void f16_run(const struct sprig_operator* op, const float* input, float* 
   (void) output;
   struct run_context ctx = {op, state_of(op)};
   const struct f16_state* s = ctx.s;
+  if (s->wide) {
+    pthreadpool_parallelize_1d(threadpool, widen_input_chunk, &ctx,
+                               sprig_divide_round_up(s->wide_input_elements, CONVERT_CHUNK), 0);
+    (void) sprig_run_operator(s->wide_op, threadpool); /* set up by the plan: cannot fail */
+    pthreadpool_parallelize_1d(threadpool, narrow_output_chunk, &ctx,
+                               sprig_divide_round_up(s->wide_output_elements, CONVERT_CHUNK), 0);
+    return;
+  }
   if (s->matvec) {
     pthreadpool_parallelize_1d(threadpool, widen_vector, &ctx, s->pixels, 0);
     pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels, s->range_count, 0);
@@ -437,9 +409,8 @@ static void f16_run(const struct sprig_operator* op, const float* input, float* 
 /* Tiles: pixel tiles of at most MAX_PIXEL_TILE (a multiple of MR), then channel chunks until the
  * run has TARGET_TASKS tasks (fixed by the shape, never by the pool). */
 static void plan_tasks(struct f16_state* s) {
-  const size_t mr = s->wide ? s->wide_ukernel->mr : s->ukernel->mr;
-  const size_t max_tile = s->wide ? MAX_PIXEL_TILE_WIDE : MAX_PIXEL_TILE;
-  const size_t most = SPRIG_MAX(max_tile / mr, 1) * mr;
+  const size_t mr = s->ukernel->mr;
+  const size_t most = SPRIG_MAX(MAX_PIXEL_TILE / mr, 1) * mr;
   s->pixel_tiles = sprig_divide_round_up(s->pixels, most);
   s->pixel_tile = sprig_round_up(sprig_divide_round_up(s->pixels, s->pixel_tiles), mr);
   s->pixel_tiles = sprig_divide_round_up(s->pixels, s->pixel_tile);
@@ -463,17 +434,13 @@ static size_t packed_row_stride(size_t pixels) {
   return pixels >= 32 ? sprig_round_up(pixels, 32) : pixels;
 }
 
-/* The SpMM plans' weights, built on first use (shared by the weights' operators): the f16
- * stream, and for a wide plan its f32 values; false when out of memory. A linear layer that only
- * ever runs the matrix-vector plan holds neither. */
-static bool have_stream(const struct sprig_operator* op, struct f16_state* s, bool wide) {
+/* The f16 SpMM plans' weights, built on first use (shared by the weights' operators): the f16
+ * stream; false when out of memory. A linear layer that never runs f16 SpMM tiles has none. */
+static bool have_stream(const struct sprig_operator* op, struct f16_state* s) {
   if (s->stream == NULL) {
     s->stream = sprig_weights_f16_stream(op->weights);
   }
-  if (s->stream != NULL && wide && s->wide_weights == NULL) {
-    s->wide_weights = sprig_weights_f16_wide_values(op->weights);
-  }
-  return s->stream != NULL && (!wide || s->wide_weights != NULL);
+  return s->stream != NULL;
 }
 
 /* The matrix-vector plan's workspaces: padded f32 vectors and row or slice ranges. */
@@ -552,6 +519,94 @@ static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f1
   return sprig_status_success;
 }
 
+/* Frees the current plan's workspaces (the f32 operator of wide mode stays, for the next wide
+ * plan). */
+static void free_plan(struct f16_state* s) {
+  free(s->packed);
+  free(s->transposed);
+  free(s->matvec_output);
+  free(s->matvec_input);
+  free(s->range_bounds);
+  free(s->range_blocks);
+  free(s->wide_input);
+  free(s->wide_result);
+  s->packed = NULL;
+  s->transposed = NULL;
+  s->matvec_output = NULL;
+  s->matvec_input = NULL;
+  s->range_bounds = NULL;
+  s->range_blocks = NULL;
+  s->wide_input = NULL;
+  s->wide_result = NULL;
+}
+
+/* Wide mode's f32 operator, of the same type on the weights' float copy, made on first use. */
+static enum sprig_status have_wide_op(struct sprig_operator* op, struct f16_state* s, const char* caller) {
+  if (s->wide_op != NULL) {
+    return sprig_status_success;
+  }
+  struct sprig_weights* view = sprig_weights_f16_float_view(op->weights);
+  if (view == NULL) {
+    sprig_log_error("%s: out of memory for the weights' float copy", caller);
+    return sprig_status_out_of_memory;
+  }
+  const float lo = s->f32_params.min, hi = s->f32_params.max;
+  if (is_linear(op)) {
+    return sprig_create_linear_from_weights_f32(view, s->f32_bias, lo, hi, 0, &s->wide_op);
+  }
+  const uint32_t flags = op->geometry.input_nhwc ? SPRIG_FLAG_INPUT_NHWC : 0;
+  return sprig_create_conv2d_nchw_from_weights_f32(&op->geometry.params, view, s->f32_bias, lo, hi, flags,
+                                                   &s->wide_op);
+}
+
+/* Wide mode's plan: the f32 operator reshaped for `images` images of `pixels` output pixels
+ * each and set up on new f32 workspaces; keeps the previous plan on error. */
+static enum sprig_status plan_wide(struct sprig_operator* op, struct f16_state* s, size_t images, size_t pixels,
+                                   const char* caller) {
+  const bool linear = is_linear(op);
+  const size_t channels = linear ? op->cols : (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
+  const size_t input_pixels = linear ? pixels : op->height * op->width;
+  size_t in_elements, out_elements;
+  if (!sprig_mul3_size(images, input_pixels, channels, &in_elements) ||
+      !sprig_mul3_size(images, pixels, op->rows, &out_elements) || in_elements > SIZE_MAX / sizeof(float) ||
+      out_elements > SIZE_MAX / sizeof(float)) {
+    sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
+    return sprig_status_invalid_parameter;
+  }
+  enum sprig_status status = have_wide_op(op, s, caller);
+  if (status != sprig_status_success) {
+    return status;
+  }
+  float* in = sprig_allocate_aligned(SPRIG_MAX(in_elements, 1) * sizeof(float));
+  float* out = sprig_allocate_aligned(SPRIG_MAX(out_elements, 1) * sizeof(float));
+  if (in == NULL || out == NULL) {
+    free(in);
+    free(out);
+    sprig_log_error("%s: out of memory for the workspaces", caller);
+    return sprig_status_out_of_memory;
+  }
+  status = linear ? sprig_reshape_linear_f32(s->wide_op, pixels)
+                  : sprig_reshape_conv2d_nchw_f32(s->wide_op, images, op->height, op->width, NULL, NULL);
+  if (status == sprig_status_success) {
+    status = linear ? sprig_setup_linear_f32(s->wide_op, in, out) : sprig_setup_conv2d_nchw_f32(s->wide_op, in, out);
+  }
+  if (status != sprig_status_success) {
+    free(in);
+    free(out);
+    return status;
+  }
+  free_plan(s);
+  s->wide = true;
+  s->matvec = false;
+  s->wide_input = in;
+  s->wide_result = out;
+  s->wide_input_elements = in_elements;
+  s->wide_output_elements = out_elements;
+  s->images = images;
+  s->pixels = pixels;
+  return sprig_status_success;
+}
+
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
 static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct f16_state* s = state_of(op);
@@ -564,31 +619,32 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   }
   const size_t groups = linear ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
-  const bool wide = s->widens_in_software || (linear && pixels < WIDE_BELOW_BATCH && !sums_in_half(s->chosen->isa));
-  const bool direct = !wide && (linear ? pixels == 1 : conv_reads_input(&op->geometry));
-  const size_t input_pixels = linear ? 1 : op->height * op->width;
-  const size_t row_stride = direct ? input_pixels : packed_row_stride(pixels);
-  const size_t element_size = wide ? sizeof(float) : sizeof(uint16_t);
-  /* Output rows: the wide workspace and the transposed tiles are [rows][row_stride] for a linear
-   * layer of several batch rows, else the output's own [rows][pixels]. */
-  const size_t output_stride = linear && pixels > 1 ? row_stride : pixels;
   /* The matrix-vector plan packs into its own padded vectors instead. */
   const bool matvec = linear && ((takes_row_blocks(s) && pixels < BSPMV_BELOW_BATCH) ||
                                  (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH));
-  size_t group_elements, image_elements, packed_elements = 0, transposed_elements = 0, wide_elements = 0;
+  if (!matvec && (s->widens_in_software || (linear && pixels < WIDE_BELOW_BATCH && !sums_in_half(s->chosen->isa)))) {
+    return plan_wide(op, s, images, pixels, caller);
+  }
+  const bool direct = linear ? pixels == 1 : conv_reads_input(&op->geometry);
+  const size_t input_pixels = linear ? 1 : op->height * op->width;
+  const size_t row_stride = direct ? input_pixels : packed_row_stride(pixels);
+  /* Output rows: the transposed tiles are [rows][row_stride] for a linear layer of several batch
+   * rows, else the output's own [rows][pixels]; the matrix-vector sums [batch][rows]. */
+  const size_t output_stride = linear && pixels > 1 ? row_stride : pixels;
+  size_t group_elements, image_elements, packed_elements = 0, transposed_elements = 0, matvec_elements = 0;
   size_t matvec_bytes = 0;
   if (pixels > SIZE_MAX / 64 || !sprig_mul_size(row_stride, group_cols, &group_elements) ||
       (matvec && !sprig_mul3_size(pixels, matvec_stride(op, s), sizeof(float), &matvec_bytes)) ||
       !sprig_mul_size(group_elements, groups, &image_elements) ||
       (!direct && !matvec && !sprig_mul_size(image_elements, images, &packed_elements)) ||
-      (linear && !direct && !wide && !matvec && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
-      ((wide || matvec) && !sprig_mul3_size(images, op->rows, output_stride, &wide_elements)) ||
-      packed_elements > SIZE_MAX / element_size || transposed_elements > SIZE_MAX / 2 ||
-      wide_elements > SIZE_MAX / sizeof(float)) {
+      (linear && !direct && !matvec && !sprig_mul_size(row_stride, op->rows, &transposed_elements)) ||
+      (matvec && !sprig_mul3_size(images, op->rows, output_stride, &matvec_elements)) ||
+      packed_elements > SIZE_MAX / sizeof(uint16_t) || transposed_elements > SIZE_MAX / 2 ||
+      matvec_elements > SIZE_MAX / sizeof(float)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  if (!matvec && !have_stream(op, s, wide)) {
+  if (!matvec && !have_stream(op, s)) {
     sprig_log_error("%s: out of memory for the weights' kernel stream", caller);
     return sprig_status_out_of_memory;
   }
@@ -597,34 +653,29 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
     sprig_log_error("%s: out of memory for the matrix-vector layouts or workspaces", caller);
     return sprig_status_out_of_memory;
   }
-  void* packed = direct || matvec ? NULL : sprig_allocate_aligned(packed_elements * element_size);
+  void* packed = direct || matvec ? NULL : sprig_allocate_aligned(packed_elements * sizeof(uint16_t));
   uint16_t* transposed = transposed_elements == 0 ? NULL : sprig_allocate_aligned(transposed_elements * sizeof(uint16_t));
-  float* wide_output = wide_elements == 0 ? NULL : sprig_allocate_aligned(wide_elements * sizeof(float));
+  float* matvec_output = matvec_elements == 0 ? NULL : sprig_allocate_aligned(matvec_elements * sizeof(float));
   if ((!direct && !matvec && packed == NULL) || (transposed_elements != 0 && transposed == NULL) ||
-      (wide_elements != 0 && wide_output == NULL)) {
+      (matvec_elements != 0 && matvec_output == NULL)) {
     free(packed);
     free(transposed);
-    free(wide_output);
+    free(matvec_output);
     free(mv.input);
     free(mv.range_bounds);
     free(mv.range_blocks);
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;
   }
-  free(s->packed);
-  free(s->transposed);
-  free(s->wide_output);
-  free(s->matvec_input);
-  free(s->range_bounds);
-  free(s->range_blocks);
+  free_plan(s);
   s->matvec = matvec;
-  s->wide = wide;
+  s->wide = false;
   s->matvec_input = mv.input;
   s->matvec_stride = matvec_stride(op, s);
   s->range_bounds = mv.range_bounds;
   s->range_blocks = mv.range_blocks;
   s->range_count = mv.range_count;
-  s->wide_output = wide_output;
+  s->matvec_output = matvec_output;
   s->output_stride = output_stride;
   s->images = images;
   s->groups = groups;
@@ -639,9 +690,6 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   s->transposed = transposed;
   s->pack_tasks = linear ? sprig_divide_round_up(op->cols, TRANSPOSE_ROWS) : images * groups * group_cols;
   s->ukernel = sprig_fit_f16_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels);
-  if (s->wide) {
-    s->wide_ukernel = sprig_fit_f32_spmm_ukernel(sprig_get_hardware(), s->wide_chosen, pixels, group_cols);
-  }
   plan_tasks(s);
   return sprig_status_success;
 }
@@ -713,8 +761,7 @@ static bool prepare_f32_kernels(struct sprig_weights* weights, struct f16_state*
     s->f32_bias[n] = sprig_half_to_float(s->bias[n]);
   }
   s->f32_params = (struct sprig_f32_minmax_params){s->params.min, s->params.max};
-  s->wide_chosen = sprig_choose_f32_spmm_ukernel(hardware);
-  s->wide_ukernel = s->wide_chosen;
+  s->wide_kernel_name = sprig_choose_f32_spmm_ukernel(hardware)->name;
   return true;
 }
 
@@ -796,7 +843,7 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
     return sprig_status_out_of_memory;
   }
   sprig_log_debug("%s: %zu x %zu, %zu nonzeros, kernel %s%s", caller, weights->rows, weights->cols,
-                  weights->nnz, s->wide ? s->wide_chosen->name : s->chosen->name,
+                  weights->nnz, s->wide ? s->wide_kernel_name : s->chosen->name,
                   s->wide ? " (f32 on widened halves)" : "");
   *op_out = op;
   return sprig_status_success;

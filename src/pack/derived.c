@@ -6,6 +6,7 @@
  * the loser frees its copy and uses the published one. */
 #include <stdlib.h>
 
+#include <sprig.h>
 #include <sprig/common.h>
 #include <sprig/f16-stream.h>
 #include <sprig/qs8-stream.h>
@@ -157,9 +158,9 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   const struct sprig_f16_stream* h =
       atomic_load_explicit((_Atomic(struct sprig_f16_stream*)*) &w->f16_stream, memory_order_acquire);
   bytes += h != NULL ? sprig_f16_stream_bytes(h) : 0;
-  if (h != NULL && atomic_load_explicit((_Atomic(float*)*) &w->f16_wide_values, memory_order_acquire) != NULL) {
-    bytes += h->entries * sizeof(float);
-  }
+  const struct sprig_weights* view =
+      atomic_load_explicit((_Atomic(struct sprig_weights*)*) &w->f16_float_view, memory_order_acquire);
+  bytes += view != NULL ? sprig_packed_bytes(view) + sprig_weights_derived_bytes(view) : 0;
   const struct sprig_f16_wide_blocks* wide_blocks =
       atomic_load_explicit((_Atomic(struct sprig_f16_wide_blocks*)*) &w->f16_wide_blocks, memory_order_acquire);
   bytes += wide_blocks != NULL ? sprig_f16_wide_blocks_bytes(wide_blocks, w->block_width) : 0;
@@ -182,7 +183,7 @@ void sprig_free_derived(struct sprig_weights* w) {
   sprig_free_qs8_stream(atomic_load_explicit(&w->qs8_stream, memory_order_acquire));
   sprig_free_qs8_terms(atomic_load_explicit(&w->qs8_terms, memory_order_acquire));
   sprig_free_f16_stream(atomic_load_explicit(&w->f16_stream, memory_order_acquire));
-  free(atomic_load_explicit(&w->f16_wide_values, memory_order_acquire));
+  sprig_release_weights(atomic_load_explicit(&w->f16_float_view, memory_order_acquire));
   sprig_free_f16_wide_blocks(atomic_load_explicit(&w->f16_wide_blocks, memory_order_acquire));
   for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
     sprig_free_sell(atomic_load_explicit(&w->sells[k], memory_order_acquire));

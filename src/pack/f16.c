@@ -208,29 +208,18 @@ static struct sprig_f16_stream* build_f16_stream(const struct sprig_weights* w) 
   return s;
 }
 
-static float* widen_stream_weights(const struct sprig_f16_stream* stream) {
-  float* values = malloc(SPRIG_MAX(stream->entries, 1) * sizeof(float));
-  if (values != NULL) {
-    for (size_t e = 0; e < stream->entries; e++) {
-      values[e] = sprig_half_to_float(stream->weights[e]);
-    }
-  }
-  return values;
-}
-
-const float* sprig_weights_f16_wide_values(struct sprig_weights* w) {
-  float* published = atomic_load_explicit(&w->f16_wide_values, memory_order_acquire);
+struct sprig_weights* sprig_weights_f16_float_view(struct sprig_weights* w) {
+  struct sprig_weights* published = atomic_load_explicit(&w->f16_float_view, memory_order_acquire);
   if (published != NULL) {
     return published;
   }
-  const struct sprig_f16_stream* stream = sprig_weights_f16_stream(w);
-  float* built = stream != NULL ? widen_stream_weights(stream) : NULL;
+  struct sprig_weights* built = sprig_f16_float_csr_view(w);
   if (built == NULL) {
     return NULL;
   }
-  if (!atomic_compare_exchange_strong_explicit(&w->f16_wide_values, &published, built, memory_order_acq_rel,
+  if (!atomic_compare_exchange_strong_explicit(&w->f16_float_view, &published, built, memory_order_acq_rel,
                                                memory_order_acquire)) {
-    free(built);
+    sprig_release_weights(built);
     return published;
   }
   return built;

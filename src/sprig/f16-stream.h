@@ -30,10 +30,10 @@ size_t sprig_f16_stream_bytes(const struct sprig_f16_stream* stream);
  * release it); NULL when out of memory. */
 struct sprig_weights* sprig_f16_float_csr_view(const struct sprig_weights* weights);
 
-/* The f16 stream's weights widened to floats, one per entry (for operators that run the f32
- * kernels on the stream: the f16 wide mode), built on first use with the stream; NULL when out
- * of memory. */
-const float* sprig_weights_f16_wide_values(struct sprig_weights* weights);
+/* A float CSR copy of f16 weights' stored entries (sprig_f16_float_csr_view), kept as derived data
+ * of the weights: the weights of the f32 operators that f16 operators run in wide mode, built on
+ * first use and shared; NULL when out of memory. Owned by the f16 weights (do not release). */
+struct sprig_weights* sprig_weights_f16_float_view(struct sprig_weights* weights);
 
 void sprig_free_f16_stream(struct sprig_f16_stream* stream);
 

@@ -103,7 +103,7 @@ struct sprig_weights {
   _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
   _Atomic(struct sprig_qs8_terms*) qs8_terms;                              /* qs8: its term stream (terms kernels) */
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
-  _Atomic(float*) f16_wide_values;                                         /* f16: that stream's weights as floats */
+  _Atomic(struct sprig_weights*) f16_float_view;                          /* f16: float CSR copy (wide mode) */
   _Atomic(struct sprig_f16_wide_blocks*) f16_wide_blocks;                  /* f16 BLOCK 1 x C: f32-bspmv layout */
   _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32 CSR, f16: by slice height 8, 16 */
   _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_SELL_KINDS];             /* qs8: by slice height 8, 16 */
