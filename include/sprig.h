@@ -569,11 +569,12 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
  *   - where the CPU has neither half arithmetic nor F16C (NEON without fp16 arithmetic,
  *     WebAssembly, scalar builds), and with F16C for linear layers below batch 16 that run no
- *     matrix-vector kernel (below), the operator widens the input once per run and runs the f32
- *     kernels on an f32 copy of the weight values (4 more bytes per stored entry, made once per
- *     weights object by the first such run's reshape and shared by its operators, and 4 per
- *     output channel; counted by sprig_operator_weight_bytes; plus f32 workspaces for the input
- *     and output), rounding each output to half once: the f32 sums above, at about f32 speed;
+ *     matrix-vector kernel (below), the operator runs an f32 operator of its type on a float CSR
+ *     copy of the weights (5 bytes per stored entry + 4 per row, made once per weights object by
+ *     the first such reshape and shared by its operators, plus what that f32 operator derives
+ *     from it; counted by sprig_operator_weight_bytes; plus f32 workspaces for the whole input and
+ *     output): the input widened once per run, each output rounded to half once; the f32 sums
+ *     above, at about f32 speed, on the kernels an f32 layer of those nonzeros would run;
  *   - linear layers at batches 1 to 3, any format but 1 x 4 / 1 x 8 blocks, run on every CPU the
  *     f32 batch-1 kernels on sliced rows of their nonzeros wherever an f32 CSR layer of those
  *     nonzeros would (rows that pad little in slices): f32 sums rounded to half once, at f32 speed
@@ -598,8 +599,8 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  * BLOCK / GROUP: plus a 1-byte column gap per block, as int8 weights; N:M: as for f32 with
  * 2-byte values). sprig_operator_weight_bytes counts the f16 kernel stream (3 bytes per stored
  * entry + 4 per output channel) plus 4 per output channel (plus the f32 copies above); the
- * stream and the copies are built by the first reshape that needs them, so a linear layer only
- * ever run at small batches on sliced rows or block kernels holds no stream. */
+ * stream and the copies are built by the first reshape that needs them, so a layer that never
+ * runs f16 SpMM tiles holds no stream. */
 
 /* Packs a dense row-major half [rows][cols] matrix, as sprig_pack_weights_f32 does for floats
  * (+0 and -0 are zeros; NaN, +-Inf and subnormals are nonzeros; patterns, AUTO and
