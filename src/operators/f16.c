@@ -123,6 +123,7 @@ static struct f16_state* state_of(const struct sprig_operator* op) {
 }
 
 static bool sums_in_half(enum sprig_isa isa);
+static void free_plan(struct f16_state* s);
 
 static bool is_linear(const struct sprig_operator* op) {
   return op->type == sprig_operator_type_linear_f16;
@@ -156,15 +157,8 @@ static size_t f16_weight_bytes(const struct sprig_operator* op) {
 static void f16_destroy(struct sprig_operator* op) {
   struct f16_state* s = state_of(op);
   if (s != NULL) {
-    free(s->packed);
-    free(s->transposed);
-    free(s->matvec_output);
+    free_plan(s);
     sprig_delete_operator(s->wide_op);
-    free(s->wide_input);
-    free(s->wide_result);
-    free(s->matvec_input);
-    free(s->range_bounds);
-    free(s->range_blocks);
     free(s->f32_bias);
     free(s->bias);
     free(s);
