@@ -70,6 +70,11 @@ enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware) {
   return sprig_choose_f32_spmm_ukernel(hardware)->isa;
 }
 
+bool sprig_isa_is_best(const struct sprig_hardware* hardware, enum sprig_isa isa) {
+  const enum sprig_isa best = sprig_best_isa(hardware);
+  return isa == best || isa == sprig_isa_base(best);
+}
+
 const char* sprig_isa_name(void) {
   const struct sprig_hardware* hardware = sprig_get_hardware();
   return hardware == NULL ? "uninitialized" : sprig_isa_to_string(sprig_best_isa(hardware));

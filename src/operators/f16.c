@@ -110,7 +110,7 @@ struct f16_state {
   size_t row_stride;    /* elements between input rows the kernels read */
   size_t group_elements;/* elements from one group's input rows to the next group's */
   size_t image_elements;/* elements from one image's input rows to the next image's */
-  void* packed;         /* the packed input, halves or (wide) floats; NULL when direct */
+  void* packed;         /* the packed input halves; NULL when direct */
   uint16_t* transposed; /* linear, batch > 1, not wide: output [rows][row_stride] before the transpose */
   size_t output_stride; /* elements between output rows the kernels write */
   size_t pixel_tile, pixel_tiles;
@@ -709,12 +709,6 @@ static bool widens_in_software(enum sprig_isa isa) {
   return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd;
 }
 
-/* Whether a kernel runs on the best allowed ISA (or the ISA it extends). */
-static bool of_best_isa(enum sprig_isa isa, const struct sprig_hardware* hardware) {
-  const enum sprig_isa best = sprig_best_isa(hardware);
-  return isa == best || isa == sprig_isa_base(best);
-}
-
 /* For linear BLOCK 1 x C weights: the block matrix-vector kernel of the best allowed ISA, the
  * f16 one where it widens in hardware (*f16), else the f32 one on the widened blocks (*f32);
  * both NULL when neither applies (block columns past 16 bits, no kernel for that C). */
@@ -731,7 +725,7 @@ static void choose_row_blocks_kernel(const struct sprig_weights* w, const struct
   /* WebAssembly and scalar kernels widen every weight in software: slower than the f32 kernels
    * on widened blocks (by 3-7x under node). */
   if (k != NULL && w->block_col_gaps != NULL && k->isa != sprig_isa_scalar && k->isa != sprig_isa_wasmsimd &&
-      of_best_isa(k->isa, hardware)) {
+      sprig_isa_is_best(hardware, k->isa)) {
     *f16 = k;
     return;
   }
@@ -741,8 +735,8 @@ static void choose_row_blocks_kernel(const struct sprig_weights* w, const struct
   }
 }
 
-/* What the f32 kernels read: the conversion kernels and the f32 bias and clamp (the wide SpMM
- * plans' weight values come with the stream, see have_stream); false when out of memory. */
+/* What the f32 kernels read: the conversion kernels and the f32 bias and clamp (wide mode's f32
+ * operator takes them, see have_wide_op); false when out of memory. */
 static bool prepare_f32_kernels(struct sprig_weights* weights, struct f16_state* s,
                                 const struct sprig_hardware* hardware) {
   const size_t rows = weights->rows;

@@ -43,8 +43,7 @@ const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_candidate(const struct 
    * none, the SpMM path's SIMD kernels beat scalar sliced rows. (Every ISA with f32 SpMM
    * kernels has sellmv kernels, armv7's neon and neonvfpv4 included; tests/operators.c checks.) */
   const struct sprig_f32_sellmv_ukernel* k = sprig_choose_f32_sellmv_ukernel(hardware);
-  const enum sprig_isa best = sprig_best_isa(hardware);
-  return k != NULL && (k->isa == best || k->isa == sprig_isa_base(best)) ? k : NULL;
+  return k != NULL && sprig_isa_is_best(hardware, k->isa) ? k : NULL;
 }
 
 static enum sprig_status sell_create(struct sprig_operator* op, const struct sprig_hardware* hardware) {

@@ -132,6 +132,12 @@ static void put_stored_rows(const struct sprig_weights* w, struct sprig_csr_writ
 }
 
 struct sprig_weights* sprig_f16_float_csr_view(const struct sprig_weights* w) {
+  struct sprig_weights* kept =
+      atomic_load_explicit((_Atomic(struct sprig_weights*)*) &w->f16_float_view, memory_order_acquire);
+  if (kept != NULL) {
+    sprig_retain_weights(kept);
+    return kept;
+  }
   struct sprig_csr_writer counter = {0};
   put_stored_rows(w, &counter);
   struct sprig_csr_writer writer;

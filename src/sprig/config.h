@@ -139,4 +139,8 @@ const struct sprig_f16_convert_ukernel* sprig_choose_f16_convert_ukernel(const s
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);
 
+/* Whether `isa` is the best allowed ISA or the one it extends: where a family's kernel of some
+ * other ISA is chosen, another path's kernels of the best ISA usually beat it. */
+bool sprig_isa_is_best(const struct sprig_hardware* hardware, enum sprig_isa isa);
+
 #endif /* SPRIG_CONFIG_H */

@@ -26,8 +26,10 @@ const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* we
 
 size_t sprig_f16_stream_bytes(const struct sprig_f16_stream* stream);
 
-/* A float CSR copy of f16 weights' stored entries, any format (a weights object of its own:
- * release it); NULL when out of memory. */
+/* A float CSR copy of f16 weights' stored entries, any format (a reference to release): the one
+ * the weights keep for wide mode (below) when it is built, else a new one; NULL when out of
+ * memory. The f16 stream, the sliced layout and wide mode all read the weights through it, so
+ * the copy is made once when the one kept exists first. */
 struct sprig_weights* sprig_f16_float_csr_view(const struct sprig_weights* weights);
 
 /* A float CSR copy of f16 weights' stored entries (sprig_f16_float_csr_view), kept as derived data
