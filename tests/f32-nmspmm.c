@@ -459,6 +459,23 @@ static void chosen_on_inorder_cores(const void* ukernel) {
   assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
 }
 
+static bool has_clamp_flavour(const void* ukernel) {
+  return wasm_clamp_flavour(((const struct sprig_f32_nmspmm_ukernel*) ukernel)->name) != NULL;
+}
+
+/* A CPU with only this kernel's ISA: the default's narrowing to every pixel count keeps the
+ * default's clamp flavour. */
+static void choices_keep_default_flavour(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware hardware = hardware_with_only(uk->isa, false);
+  const struct sprig_f32_nmspmm_ukernel* chosen = sprig_choose_f32_nmspmm_ukernel(&hardware);
+  assert_non_null(chosen);
+  const char* want = wasm_clamp_flavour(chosen->name);
+  for (size_t pixels = 1; pixels <= FLAVOUR_CHECK_PIXELS; pixels++) {
+    assert_default_flavour(sprig_fit_f32_nmspmm_ukernel(&hardware, chosen, pixels)->name, want, pixels);
+  }
+}
+
 static const struct kernel_test_case cases[] = {
     {"k = 1", k_eq_1, NULL},
     {"m = 1", m_eq_1, NULL},
@@ -486,6 +503,7 @@ static const struct kernel_test_case cases[] = {
     {"one pixel, contiguous rows (matrix-vector)", one_pixel_contiguous, NULL},
     {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
     {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
+    {"choices keep the default's clamp flavour", choices_keep_default_flavour, has_clamp_flavour},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

@@ -589,6 +589,23 @@ static void chosen_on_inorder_cores(const void* ukernel) {
   assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
 }
 
+static bool has_clamp_flavour(const void* ukernel) {
+  return wasm_clamp_flavour(((const struct sprig_f32_spconv_ukernel*) ukernel)->name) != NULL;
+}
+
+/* A CPU with only this kernel's ISA: the default of this kernel's NR and its narrowing to every
+ * pixel count keep the clamp flavour of the ISA's NR = 1 default. */
+static void choices_keep_default_flavour(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware hardware = hardware_with_only(uk->isa, false);
+  const char* want = wasm_clamp_flavour(sprig_choose_f32_spconv_ukernel(&hardware, 1)->name);
+  const struct sprig_f32_spconv_ukernel* chosen = sprig_choose_f32_spconv_ukernel(&hardware, uk->nr);
+  assert_non_null(chosen);
+  for (size_t pixels = 1; pixels <= FLAVOUR_CHECK_PIXELS; pixels++) {
+    assert_default_flavour(sprig_fit_f32_spconv_ukernel(&hardware, chosen, pixels)->name, want, pixels);
+  }
+}
+
 static const struct kernel_test_case cases[] = {
     {"mc = 1", mc_eq_1, NULL},
     {"mc = MR - 1", mc_eq_mr_minus_1, mr_above_1},
@@ -615,6 +632,7 @@ static const struct kernel_test_case cases[] = {
     {"nc not a multiple of NR", nc_not_multiple_of_nr, nr_above_1},
     {"sweep: mc = 1 .. 2 MR + 3", sweep, NULL},
     {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
+    {"choices keep the default's clamp flavour", choices_keep_default_flavour, has_clamp_flavour},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

@@ -574,6 +574,23 @@ static void matches_simd128_twin(const void* ukernel) {
   free(simd128);
 }
 
+static bool has_clamp_flavour(const void* ukernel) {
+  return wasm_clamp_flavour(((const struct sprig_f32_spmm_ukernel*) ukernel)->name) != NULL;
+}
+
+/* A CPU with only this kernel's ISA: the default of this kernel's NR and its narrowing to every
+ * pixel count keep the clamp flavour of the ISA's NR = 1 default. */
+static void choices_keep_default_flavour(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware hardware = hardware_with_only(uk->isa, false);
+  const char* want = wasm_clamp_flavour(sprig_choose_f32_spmm_ukernel_nr(&hardware, 1)->name);
+  const struct sprig_f32_spmm_ukernel* chosen = sprig_choose_f32_spmm_ukernel_nr(&hardware, uk->nr);
+  assert_non_null(chosen);
+  for (size_t pixels = 1; pixels <= FLAVOUR_CHECK_PIXELS; pixels++) {
+    assert_default_flavour(sprig_fit_f32_spmm_ukernel(&hardware, chosen, pixels, 1)->name, want, pixels);
+  }
+}
+
 static const struct kernel_test_case cases[] = {
     {"k = 1", k_eq_1, NULL},
     {"m = 1", m_eq_1, NULL},
@@ -597,6 +614,7 @@ static const struct kernel_test_case cases[] = {
     {"large: m = 8 MR + 3, k = 300", large, NULL},
     {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
     {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
+    {"choices keep the default's clamp flavour", choices_keep_default_flavour, has_clamp_flavour},
     {"relaxed madd: fused or unfused, exactly", madd_fused_or_unfused, is_relaxed},
     {"relaxed madd: within the fused-vs-unfused bound of the SIMD128 twin", matches_simd128_twin, has_simd128_twin},
 };

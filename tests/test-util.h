@@ -219,6 +219,29 @@ static inline struct sprig_hardware hardware_with_only(enum sprig_isa isa, bool 
   return hardware;
 }
 
+/* The clamp flavour of a WebAssembly kernel: the "_x86" or "_arm" that ends its name, else NULL. */
+static inline const char* wasm_clamp_flavour(const char* name) {
+  const size_t length = strlen(name);
+  if (length < 4 || strstr(name, "__wasm") == NULL) {
+    return NULL;
+  }
+  const char* end = name + length - 4;
+  return strcmp(end, "_x86") == 0 || strcmp(end, "_arm") == 0 ? end : NULL;
+}
+
+/* Pixel counts up to which the kernel-choice tests narrow a default (above every listed MR but
+ * AVX-512's widest, which these flavour checks do not concern). */
+#define FLAVOUR_CHECK_PIXELS 80
+
+/* Fails unless `name` has no clamp flavour or has the flavour `want` (from the NR = 1 default). */
+static inline void assert_default_flavour(const char* name, const char* want, size_t pixels) {
+  const char* flavour = wasm_clamp_flavour(name);
+  if (flavour != NULL && (want == NULL || strcmp(flavour, want) != 0)) {
+    fail_msg("%zu pixels: the choice %s is not in the default's flavour (%s)", pixels, name,
+             want != NULL ? want : "none");
+  }
+}
+
 /* Skips the running test, visibly, when this CPU (or build) cannot run kernels of `isa`. */
 #define SKIP_UNLESS_ISA(name, isa)                                                                \
   do {                                                                                           \
