@@ -6,6 +6,8 @@
  * output is compared with the first (scalar) kernel's.
  * Then the qd8 row quantization family (kernels/qd8-quantize/list.inc): every kernel on m rows of
  * k floats (range, then quantize with the row's scale), outputs compared with the scalar kernel's.
+ * Then the byte-quad interleave family (kernels/x8-zip4/list.inc): every kernel on k rows of m
+ * bytes (k / 4 calls, as a pointwise layer's input packing), outputs compared with the scalar's.
  */
 #include "kernels.h"
 
@@ -16,6 +18,7 @@
 #include <sprig/hardware.h>
 #include <sprig/qd8-quantize.h>
 #include <sprig/qs8-requant.h>
+#include <sprig/x8-zip4.h>
 
 #include "timing.h"
 
@@ -199,6 +202,81 @@ bool bench_run_qd8_quantize_kernels(const struct bench_options* options) {
   free(x);
   if (!ok) {
     fprintf(stderr, "sprig-bench: --kernels (qd8-quantize) failed\n");
+  }
+  return ok && (count == 0 || reps != 0);
+}
+
+/* ---- x8-zip4 ---- */
+
+struct zip4_slot {
+  const uint8_t* input; /* [rows][pixels] */
+  size_t rows, pixels;
+  sprig_x8_zip4_ukernel_fn fn;
+  uint8_t* output; /* [rows / 4][4 x pixels] */
+};
+
+static bool run_zip4_kernel(void* context) {
+  const struct zip4_slot* s = context;
+  for (size_t q = 0; q < s->rows / 4; q++) {
+    s->fn(s->pixels, s->input + 4 * q * s->pixels, s->pixels, 0x80, s->output + 4 * q * s->pixels);
+  }
+  return true;
+}
+
+bool bench_run_x8_zip4_kernels(const struct bench_options* options) {
+  const size_t pixels = options->kernel_m, rows = options->kernel_k < 4 ? 4 : options->kernel_k / 4 * 4;
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  const size_t most = sprig_x8_zip4_ukernel_count;
+  uint8_t* input = malloc(rows * pixels);
+  struct zip4_slot* slots = calloc(most, sizeof(*slots));
+  struct bench_contender* contenders = calloc(most, sizeof(*contenders));
+  const char** names = calloc(most, sizeof(*names));
+  double* medians = calloc(most, sizeof(double));
+  bool ok = input != NULL && slots != NULL && contenders != NULL && names != NULL && medians != NULL;
+  size_t count = 0;
+  uint64_t state = options->seed * 2654435761u + 5;
+  for (size_t i = 0; ok && i < rows * pixels; i++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    input[i] = (uint8_t) (state >> 56);
+  }
+  for (size_t i = 0; ok && i < most; i++) {
+    const struct sprig_x8_zip4_ukernel* k = &sprig_x8_zip4_ukernels[i];
+    if (hw == NULL || !hw->has_isa[k->isa]) {
+      continue;
+    }
+    uint8_t* output = malloc(rows * pixels);
+    if (output == NULL) {
+      ok = false;
+      break;
+    }
+    slots[count] = (struct zip4_slot){input, rows, pixels, k->fn, output};
+    names[count] = k->name;
+    contenders[count] = (struct bench_contender){run_zip4_kernel, &slots[count]};
+    run_zip4_kernel(&slots[count]);
+    if (count != 0 && memcmp(output, slots[0].output, rows * pixels) != 0) {
+      fprintf(stderr, "sprig-bench: %s disagrees with %s\n", k->name, names[0]);
+      ok = false;
+    }
+    count++;
+  }
+  const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &options->timing, medians) : 0;
+  printf("\nx8-zip4 kernels, %zu rows of %zu bytes in %zu calls, 1 thread, %zu rounds:\n", rows, pixels, rows / 4,
+         reps);
+  printf("  %-48s %12s %10s %8s\n", "kernel", "median us", "ns/byte", "vs 1st");
+  for (size_t i = 0; i < count && reps != 0; i++) {
+    printf("  %-48s %12.2f %10.3f %7.2fx\n", names[i], medians[i], medians[i] * 1e3 / (double) (rows * pixels),
+           medians[0] / medians[i]);
+  }
+  for (size_t i = 0; slots != NULL && i < count; i++) {
+    free(slots[i].output);
+  }
+  free(medians);
+  free(names);
+  free(contenders);
+  free(slots);
+  free(input);
+  if (!ok) {
+    fprintf(stderr, "sprig-bench: --kernels (x8-zip4) failed\n");
   }
   return ok && (count == 0 || reps != 0);
 }

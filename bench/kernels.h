@@ -34,6 +34,11 @@ bool bench_run_qs8_requant_kernels(const struct bench_options* options);
  * when a kernel's bytes differ from the scalar one's. */
 bool bench_run_qd8_quantize_kernels(const struct bench_options* options);
 
+/* The byte-quad interleave family (bench/kernels-int8.c): every kernel of kernels/x8-zip4/list.inc
+ * this CPU runs on K rows of M bytes, four rows per call; prints medians and fails when a kernel's
+ * bytes differ from the scalar one's. */
+bool bench_run_x8_zip4_kernels(const struct bench_options* options);
+
 /* The f32 batch-1 kernels (bench/kernels-sellmv.c): every kernel of kernels/f32-sellmv/list.inc
  * this CPU runs, on an N x K layer of unstructured weights at each sparsity and one input vector;
  * prints medians and weight-stream rates, fails when a kernel's outputs differ from a plain

@@ -55,6 +55,7 @@ struct q8_state {
   int32_t input_zero_point;
   const struct sprig_qs8_requant_ukernel* requant;
   const struct sprig_qd8_quantize_ukernel* quantize; /* qd8 */
+  const struct sprig_x8_zip4_ukernel* zip4; /* pointwise convolutions' input quads */
   struct sprig_qs8_requant_params requant_params; /* the clamp minus the zero point, and the zero point */
   float* scales;             /* per channel: qs8 requantization scale; qd8: weight scale */
   int32_t* kernel_bias;      /* per channel: what the planned kernel starts from */
@@ -197,18 +198,6 @@ static void spread_words(const struct q8_state* s, const int8_t* src, size_t src
   }
 }
 
-/* out[4 px + t] = row t's byte px XOR flip, for px < pixels. The rows never overlap `out` (input
- * tensor and workspace): restrict lets the compiler interleave whole vectors. */
-static void interleave_quad(const uint8_t* restrict r0, const uint8_t* restrict r1, const uint8_t* restrict r2,
-                            const uint8_t* restrict r3, uint8_t* restrict out, size_t pixels, uint8_t flip) {
-  for (size_t px = 0; px < pixels; px++) {
-    out[4 * px + 0] = r0[px] ^ flip;
-    out[4 * px + 1] = r1[px] ^ flip;
-    out[4 * px + 2] = r2[px] ^ flip;
-    out[4 * px + 3] = r3[px] ^ flip;
-  }
-}
-
 /* conv: quad row q of group g of image `image`: for each of its 4 columns (c, ky, kx), the input
  * value every output pixel reads there (input_zero_point in the padding). */
 static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, size_t image, size_t g, size_t q) {
@@ -227,8 +216,8 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
   if (taps == 1 && p->stride_height == 1 && p->stride_width == 1 && p->padding_top == 0 && p->padding_left == 0 &&
       p->padding_bottom == 0 && p->padding_right == 0 && !op->geometry.input_nhwc && 4 * q + 4 <= s->group_cols) {
     /* Pointwise: four whole channel rows interleaved, a 32-bit word per pixel. */
-    const uint8_t* r0 = (const uint8_t*) base + (g * p->input_channels + 4 * q) * cs;
-    interleave_quad(r0, r0 + cs, r0 + 2 * cs, r0 + 3 * cs, (uint8_t*) out, s->pixels, s->flip);
+    s->zip4->fn(s->pixels, (const uint8_t*) base + (g * p->input_channels + 4 * q) * cs, cs, s->flip,
+                (uint8_t*) out);
     return;
   }
   for (size_t t = 0; t < 4; t++) {
@@ -742,6 +731,7 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   s->chosen = sprig_choose_qs8_spmm_ukernel(hardware);
   s->requant = sprig_choose_qs8_requant_ukernel(hardware);
   s->quantize = sprig_choose_qd8_quantize_ukernel(hardware);
+  s->zip4 = sprig_choose_x8_zip4_ukernel(hardware);
   s->sell_kernel = choose_sell_kernel(hardware, s->chosen);
   s->stream = sprig_weights_qs8_stream(weights);
   if (s->stream == NULL || !have_layout(weights, s, s->chosen) ||

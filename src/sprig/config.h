@@ -18,6 +18,7 @@
 #include <sprig/sellmv.h>
 #include <sprig/spconv.h>
 #include <sprig/spmm.h>
+#include <sprig/x8-zip4.h>
 
 /* What the chooser needs of a listed kernel, whatever its family. */
 struct sprig_ukernel_traits {
@@ -135,6 +136,9 @@ const struct sprig_f16_bspmv_ukernel* sprig_choose_f16_bspmv_ukernel(const struc
 
 /* The half <-> single conversion kernels of the best allowed ISA that has them (never NULL). */
 const struct sprig_f16_convert_ukernel* sprig_choose_f16_convert_ukernel(const struct sprig_hardware* hardware);
+
+/* The byte-quad interleave kernel of the best allowed ISA that has one (never NULL). */
+const struct sprig_x8_zip4_ukernel* sprig_choose_x8_zip4_ukernel(const struct sprig_hardware* hardware);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);
