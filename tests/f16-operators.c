@@ -555,6 +555,47 @@ static void wide_copy_shared(void** state) {
   run_two_and_compare(ops, batch, input, out * batch, "two operators of one weights object");
 }
 
+/* N:M weights in wide mode keep their runs: the float copy is N:M (values widened, same
+ * indices) and the f32 operator runs the N:M kernels, as an f32 layer of those weights does;
+ * the f16 stream and the sliced layout still get a CSR copy of their own. */
+static void wide_nm_keeps_runs(void** state) {
+  (void) state;
+  require_sprig();
+  enum { in = 64, out = 16, batch = 5 };
+  if (!runs_wide(batch)) {
+    skip();
+  }
+  struct rng rng = {29};
+  uint16_t weights[in * out];
+  fill_half_sparse(&rng, weights, in * out, 0.5);
+  const struct sprig_sparsity nm = {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f16(out, in, weights, &nm, SPRIG_FLAG_PRUNE, &w), sprig_status_success);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f16(op, batch), sprig_status_success);
+  const char* name = sprig_operator_kernel_name(op);
+  if (strncmp(name, "sprig_f32_nmspmm_", 17) != 0) {
+    fail_msg("2:4 weights at batch %d in wide mode run %s, not an f32 N:M kernel", (int) batch, name);
+  }
+  const struct sprig_weights* view = atomic_load(&w->f16_float_view);
+  assert_non_null(view);
+  assert_int_equal(view->pattern.format, SPRIG_FORMAT_NM);
+  assert_int_equal(view->dtype, sprig_weights_dtype_f32);
+  assert_int_equal(view->nnz, w->nnz);
+  assert_int_equal(view->stored_values, w->stored_values);
+  for (size_t i = 0; i < w->stored_values; i++) {
+    assert_int_equal(view->nm_indices[i], w->nm_indices[i]);
+    assert_true(view->nm_values[i] == sprig_half_to_float(w->nm_values_f16[i]));
+  }
+  struct sprig_weights* csr = sprig_f16_float_csr_view(w);
+  assert_non_null(csr);
+  assert_int_equal(csr->pattern.format, SPRIG_FORMAT_CSR);
+  sprig_release_weights(csr);
+  sprig_delete_operator(op);
+  sprig_release_weights(w);
+}
+
 /* What kind of kernel a linear layer runs: the f32 sliced rows, a 1 x C block matrix-vector
  * kernel (either precision) or another (SpMM tiles). */
 enum kernel_kind { kind_sliced_rows, kind_row_blocks, kind_other };
@@ -762,6 +803,7 @@ int main(void) {
       cmocka_unit_test(serialized_round_trip),
       cmocka_unit_test(kernels_by_isa),
       cmocka_unit_test(wide_copy_shared),
+      cmocka_unit_test(wide_nm_keeps_runs),
       cmocka_unit_test(matvec_routing),
       cmocka_unit_test(refusals),
   };

@@ -467,15 +467,25 @@ static int is_simd_matvec(const char* name) {
   return strstr(name, "_ukernel_1x1__") != NULL && strstr(name, "__scalar") == NULL;
 }
 
+/* Batches below this run row by row when batch 1 runs the SIMD matrix-vector kernel `batch1`:
+ * 5, but 4 for WebAssembly's N:M one (src/operators/path-nm.c). */
+static size_t row_by_row_below(const char* batch1) {
+  return strstr(batch1, "_nmspmm_") != NULL && strstr(batch1, "__wasm") != NULL ? 4 : 5;
+}
+
 /* The structured format reaches its own kernel: an NR-block SpMM kernel for blocks along
  * output channels and groups, the N:M family for N:M. Only when the rows are many enough.
- * Batches of 2-4 run row by row on the kernel of batch 1 when that is a SIMD matrix-vector one
- * (`batch1` names it). */
+ * Batches of 2-4 (2-3: WebAssembly N:M) run row by row on the kernel of batch 1 when that is a
+ * SIMD matrix-vector one (`batch1` names it), and larger ones not. */
 static void check_format_kernel(sprig_operator_t op, const struct format_case* f, size_t out, size_t batch,
                                 const char* batch1) {
   const char* name = sprig_operator_kernel_name(op);
-  if (batch > 1 && batch <= 4 && is_simd_matvec(batch1) && strcmp(name, batch1) != 0) {
+  const bool matvec = is_simd_matvec(batch1);
+  if (batch > 1 && batch < row_by_row_below(batch1) && matvec && strcmp(name, batch1) != 0) {
     fail_msg("%s weights at batch %zu run %s, expected %s row by row", f->name, batch, name, batch1);
+  }
+  if (batch >= row_by_row_below(batch1) && matvec && strcmp(name, batch1) == 0) {
+    fail_msg("%s weights at batch %zu run %s row by row, expected a tile kernel", f->name, batch, name);
   }
   const int row_blocks = f->pattern.format == SPRIG_FORMAT_BLOCK && f->pattern.block_rows == 1 &&
                          (f->pattern.block_cols == 4 || f->pattern.block_cols == 8);

@@ -29,8 +29,19 @@ static bool has_simd_matvec(const struct nm_state* s) {
   return k->mr == 1 && k->isa != sprig_isa_scalar;
 }
 
+/* In WebAssembly four passes of the N:M matrix-vector kernel cost more than one 8x1 tile over
+ * four pixels, so batch 4 takes the tile there; elsewhere batches up to 4 run row by row
+ * (docs/performance.md, "N:M in WebAssembly at batch 4"). */
+#define WASM_ROW_BY_ROW_BELOW_BATCH 4
+
 static size_t nm_one_pixel_batches_below(const struct sprig_operator* op) {
-  return has_simd_matvec(op->path_state) ? SPRIG_ROW_BY_ROW_BELOW_BATCH : 2;
+  const struct nm_state* s = op->path_state;
+  if (!has_simd_matvec(s)) {
+    return 2;
+  }
+  const enum sprig_isa isa = s->chosen->isa;
+  return isa == sprig_isa_wasmsimd || isa == sprig_isa_wasmrelaxedsimd ? WASM_ROW_BY_ROW_BELOW_BATCH
+                                                                      : SPRIG_ROW_BY_ROW_BELOW_BATCH;
 }
 
 /* Every channel costs the same, so ranges get equal channel counts. */

@@ -134,7 +134,7 @@ static void put_stored_rows(const struct sprig_weights* w, struct sprig_csr_writ
 struct sprig_weights* sprig_f16_float_csr_view(const struct sprig_weights* w) {
   struct sprig_weights* kept =
       atomic_load_explicit((_Atomic(struct sprig_weights*)*) &w->f16_float_view, memory_order_acquire);
-  if (kept != NULL) {
+  if (kept != NULL && kept->pattern.format == SPRIG_FORMAT_CSR) {
     sprig_retain_weights(kept);
     return kept;
   }
@@ -214,12 +214,40 @@ static struct sprig_f16_stream* build_f16_stream(const struct sprig_weights* w) 
   return s;
 }
 
+/* f32 N:M weights with f16 N:M weights' runs: the same slots and indices, the values widened. */
+static struct sprig_weights* float_nm_copy(const struct sprig_weights* w) {
+  struct sprig_weights* copy = calloc(1, sizeof(struct sprig_weights));
+  if (copy == NULL) {
+    return NULL;
+  }
+  atomic_init(&copy->references, 1);
+  copy->dtype = sprig_weights_dtype_f32;
+  copy->pattern = w->pattern;
+  copy->rows = w->rows;
+  copy->cols = w->cols;
+  copy->nnz = w->nnz;
+  copy->stored_values = w->stored_values;
+  copy->nm_groups = w->nm_groups;
+  copy->nm_values = malloc(SPRIG_MAX(w->stored_values, 1) * sizeof(float));
+  copy->nm_indices = malloc(SPRIG_MAX(w->stored_values, 1));
+  if (copy->nm_values == NULL || copy->nm_indices == NULL) {
+    sprig_release_weights(copy);
+    return NULL;
+  }
+  for (size_t i = 0; i < w->stored_values; i++) {
+    copy->nm_values[i] = sprig_half_to_float(w->nm_values_f16[i]);
+  }
+  memcpy(copy->nm_indices, w->nm_indices, w->stored_values);
+  return copy;
+}
+
 struct sprig_weights* sprig_weights_f16_float_view(struct sprig_weights* w) {
   struct sprig_weights* published = atomic_load_explicit(&w->f16_float_view, memory_order_acquire);
   if (published != NULL) {
     return published;
   }
-  struct sprig_weights* built = sprig_f16_float_csr_view(w);
+  struct sprig_weights* built =
+      w->pattern.format == SPRIG_FORMAT_NM ? float_nm_copy(w) : sprig_f16_float_csr_view(w);
   if (built == NULL) {
     return NULL;
   }

@@ -27,14 +27,16 @@ const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* we
 size_t sprig_f16_stream_bytes(const struct sprig_f16_stream* stream);
 
 /* A float CSR copy of f16 weights' stored entries, any format (a reference to release): the one
- * the weights keep for wide mode (below) when it is built, else a new one; NULL when out of
- * memory. The f16 stream, the sliced layout and wide mode all read the weights through it, so
- * the copy is made once when the one kept exists first. */
+ * the weights keep for wide mode (below) when that one is CSR, else a new one; NULL when out of
+ * memory. The f16 stream and the sliced layout read the weights through it, so the copy is made
+ * once when the one kept exists first. */
 struct sprig_weights* sprig_f16_float_csr_view(const struct sprig_weights* weights);
 
-/* A float CSR copy of f16 weights' stored entries (sprig_f16_float_csr_view), kept as derived data
- * of the weights: the weights of the f32 operators that f16 operators run in wide mode, built on
- * first use and shared; NULL when out of memory. Owned by the f16 weights (do not release). */
+/* The f16 weights in float, kept as derived data of the weights: the weights of the f32 operators
+ * that f16 operators run in wide mode, built on first use and shared; NULL when out of memory.
+ * N:M weights keep their format (same runs, values widened: the f32 N:M kernels run them), every
+ * other format becomes a CSR copy of its stored entries (sprig_f16_float_csr_view; f32 operators
+ * find channel blocks in CSR themselves). Owned by the f16 weights (do not release). */
 struct sprig_weights* sprig_weights_f16_float_view(struct sprig_weights* weights);
 
 void sprig_free_f16_stream(struct sprig_f16_stream* stream);
