@@ -1,7 +1,7 @@
 /*
  * NEON byte-quad interleave, shared by aarch64 (aarch64-neonfma.c) and armv7 (armv7-neon.c):
  * per 16 elements, four row loads XORed with the flip byte and one 4-way interleaving store
- * (st4 / vst4.8 of 16-byte registers). The last n % 16 elements one at a time.
+ * (st4 / vst4.8 of 16-byte registers). The last n % 16 elements through the scalar kernel.
  * SPRIG_NEON_ZIP4_KERNEL(fn) defines the kernel.
  */
 #ifndef SPRIG_X8_ZIP4_NEON_H
@@ -27,12 +27,7 @@
       words.val[3] = veorq_u8(vld1q_u8(r3 + p), vflip);                                             \
       vst4q_u8(output + 4 * p, words);                                                              \
     }                                                                                               \
-    for (; p < n; p++) {                                                                            \
-      output[4 * p + 0] = (uint8_t) (r0[p] ^ flip);                                                 \
-      output[4 * p + 1] = (uint8_t) (r1[p] ^ flip);                                                 \
-      output[4 * p + 2] = (uint8_t) (r2[p] ^ flip);                                                 \
-      output[4 * p + 3] = (uint8_t) (r3[p] ^ flip);                                                 \
-    }                                                                                               \
+    sprig_x8_zip4_ukernel__scalar(n - p, input + p, input_stride, flip, output + 4 * p);           \
   }
 
 #endif /* SPRIG_X8_ZIP4_NEON_H */

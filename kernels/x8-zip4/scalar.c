@@ -1,5 +1,5 @@
-/* Scalar byte-quad interleave: one 32-bit word per element (scalar kernels are built without
- * auto-vectorization). */
+/* Scalar byte-quad interleave, one element (four bytes) at a time (scalar kernels are built
+ * without auto-vectorization); the SIMD kernels' last elements too. */
 #include <sprig/x8-zip4.h>
 
 void sprig_x8_zip4_ukernel__scalar(size_t n, const uint8_t* input, size_t input_stride, uint8_t flip,

@@ -1,7 +1,7 @@
 /*
  * x86 SSE2 byte-quad interleave: per 16 elements, four row loads XORed with the flip byte, bytes
  * of rows 0 / 1 and 2 / 3 interleaved (punpck*bw), then those pairs as 16-bit units (punpck*wd):
- * four 16-byte stores of words. The last n % 16 elements one at a time.
+ * four 16-byte stores of words. The last n % 16 elements through the scalar kernel.
  */
 #include <emmintrin.h>
 
@@ -28,10 +28,5 @@ void sprig_x8_zip4_ukernel__sse2(size_t n, const uint8_t* input, size_t input_st
     _mm_storeu_si128((__m128i*) (out + 32), _mm_unpacklo_epi16(ab_high, cd_high));
     _mm_storeu_si128((__m128i*) (out + 48), _mm_unpackhi_epi16(ab_high, cd_high));
   }
-  for (; p < n; p++) {
-    output[4 * p + 0] = (uint8_t) (r0[p] ^ flip);
-    output[4 * p + 1] = (uint8_t) (r1[p] ^ flip);
-    output[4 * p + 2] = (uint8_t) (r2[p] ^ flip);
-    output[4 * p + 3] = (uint8_t) (r3[p] ^ flip);
-  }
+  sprig_x8_zip4_ukernel__scalar(n - p, input + p, input_stride, flip, output + 4 * p);
 }

@@ -2,8 +2,8 @@
  * WebAssembly SIMD128 byte-quad interleave: per 16 elements, four row loads XORed with the flip
  * byte, bytes of rows 0 / 1 and 2 / 3 interleaved, then those pairs as 16-bit units, with the
  * shuffle patterns engines map to single unpack / zip instructions (x64: punpck*; arm64: zip1 /
- * zip2). Four 16-byte stores of words; the last n % 16 elements one at a time. (Compilers turn the
- * scalar loop into 64 one-byte lane stores per 16 elements instead.)
+ * zip2), and four 16-byte stores of words; the last n % 16 elements through the scalar kernel.
+ * (Compilers turn the scalar loop into 64 one-byte lane stores per 16 elements instead.)
  */
 #include <wasm_simd128.h>
 
@@ -46,10 +46,5 @@ void sprig_x8_zip4_ukernel__wasmsimd(size_t n, const uint8_t* input, size_t inpu
     wasm_v128_store(out + 32, pairs_low(ab_high, cd_high));
     wasm_v128_store(out + 48, pairs_high(ab_high, cd_high));
   }
-  for (; p < n; p++) {
-    output[4 * p + 0] = (uint8_t) (r0[p] ^ flip);
-    output[4 * p + 1] = (uint8_t) (r1[p] ^ flip);
-    output[4 * p + 2] = (uint8_t) (r2[p] ^ flip);
-    output[4 * p + 3] = (uint8_t) (r3[p] ^ flip);
-  }
+  sprig_x8_zip4_ukernel__scalar(n - p, input + p, input_stride, flip, output + 4 * p);
 }
