@@ -45,6 +45,11 @@ static void free_stream(struct sprig_spmm_stream* stream) {
   }
 }
 
+SPRIG_DEFINE_PUBLISH(publish_stream, struct sprig_spmm_stream, free_stream)
+SPRIG_DEFINE_PUBLISH(publish_counts, uint32_t, free)
+SPRIG_DEFINE_PUBLISH(publish_sell, struct sprig_sell, sprig_free_sell)
+SPRIG_DEFINE_PUBLISH(publish_qs8_sell, struct sprig_qs8_sell, sprig_free_qs8_sell)
+
 const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* w, size_t nr) {
   _Atomic(struct sprig_spmm_stream*)* slot = &w->spmm_streams[stream_kind(nr)];
   struct sprig_spmm_stream* published = atomic_load_explicit(slot, memory_order_acquire);
@@ -52,15 +57,7 @@ const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* 
     return published;
   }
   struct sprig_spmm_stream* built = build_stream(w, nr);
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    free_stream(built);
-    return published;
-  }
-  return built;
+  return built != NULL ? publish_stream(slot, built) : NULL;
 }
 
 const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* w) {
@@ -75,28 +72,11 @@ const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* w) {
   for (size_t r = 0; r < w->rows; r++) {
     built[r] = sprig_block_row_count(w, r); /* 1 x C: block row r is row r */
   }
-  if (!atomic_compare_exchange_strong_explicit(&w->row_block_counts, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    free(built);
-    return published;
-  }
-  return built;
+  return publish_counts(&w->row_block_counts, built);
 }
 
 static size_t sell_kind(size_t c) {
   return c >= 16 ? 1 : 0;
-}
-
-/* Publishes `built` (not NULL) in `slot` unless another thread got there first: the layout
- * every operator then uses. */
-static const struct sprig_sell* publish_sell(_Atomic(struct sprig_sell*)* slot, struct sprig_sell* built) {
-  struct sprig_sell* published = NULL;
-  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_free_sell(built);
-    return published;
-  }
-  return built;
 }
 
 const struct sprig_sell* sprig_weights_sell(struct sprig_weights* w, size_t c) {
@@ -128,15 +108,7 @@ const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* w, siz
   }
   const struct sprig_qs8_stream* stream = sprig_weights_qs8_stream(w);
   struct sprig_qs8_sell* built = stream != NULL ? sprig_build_qs8_sell(stream, c) : NULL;
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_free_qs8_sell(built);
-    return published;
-  }
-  return built;
+  return built != NULL ? publish_qs8_sell(slot, built) : NULL;
 }
 
 size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {

@@ -241,6 +241,8 @@ static struct sprig_weights* float_nm_copy(const struct sprig_weights* w) {
   return copy;
 }
 
+SPRIG_DEFINE_PUBLISH(publish_view, struct sprig_weights, sprig_release_weights)
+
 struct sprig_weights* sprig_weights_f16_float_view(struct sprig_weights* w) {
   struct sprig_weights* published = atomic_load_explicit(&w->f16_float_view, memory_order_acquire);
   if (published != NULL) {
@@ -248,16 +250,10 @@ struct sprig_weights* sprig_weights_f16_float_view(struct sprig_weights* w) {
   }
   struct sprig_weights* built =
       w->pattern.format == SPRIG_FORMAT_NM ? float_nm_copy(w) : sprig_f16_float_csr_view(w);
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(&w->f16_float_view, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_release_weights(built);
-    return published;
-  }
-  return built;
+  return built != NULL ? publish_view(&w->f16_float_view, built) : NULL;
 }
+
+SPRIG_DEFINE_PUBLISH(publish_stream, struct sprig_f16_stream, sprig_free_f16_stream)
 
 const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* w) {
   struct sprig_f16_stream* published = atomic_load_explicit(&w->f16_stream, memory_order_acquire);
@@ -265,15 +261,7 @@ const struct sprig_f16_stream* sprig_weights_f16_stream(struct sprig_weights* w)
     return published;
   }
   struct sprig_f16_stream* built = build_f16_stream(w);
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(&w->f16_stream, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_free_f16_stream(built);
-    return published;
-  }
-  return built;
+  return built != NULL ? publish_stream(&w->f16_stream, built) : NULL;
 }
 
 bool sprig_f16_wide_blocks_fit(const struct sprig_weights* w) {
@@ -317,19 +305,13 @@ static struct sprig_f16_wide_blocks* build_wide_blocks(const struct sprig_weight
   return b;
 }
 
+SPRIG_DEFINE_PUBLISH(publish_wide_blocks, struct sprig_f16_wide_blocks, sprig_free_f16_wide_blocks)
+
 const struct sprig_f16_wide_blocks* sprig_weights_f16_wide_blocks(struct sprig_weights* w) {
   struct sprig_f16_wide_blocks* published = atomic_load_explicit(&w->f16_wide_blocks, memory_order_acquire);
   if (published != NULL) {
     return published;
   }
   struct sprig_f16_wide_blocks* built = build_wide_blocks(w);
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(&w->f16_wide_blocks, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_free_f16_wide_blocks(built);
-    return published;
-  }
-  return built;
+  return built != NULL ? publish_wide_blocks(&w->f16_wide_blocks, built) : NULL;
 }

@@ -177,6 +177,8 @@ size_t sprig_qs8_terms_bytes(const struct sprig_qs8_terms* t) {
          2 * (t->rows + 1) * sizeof(size_t);
 }
 
+SPRIG_DEFINE_PUBLISH(publish_terms, struct sprig_qs8_terms, sprig_free_qs8_terms)
+
 const struct sprig_qs8_terms* sprig_weights_qs8_terms(struct sprig_weights* w) {
   struct sprig_qs8_terms* published = atomic_load_explicit(&w->qs8_terms, memory_order_acquire);
   if (published != NULL) {
@@ -184,13 +186,5 @@ const struct sprig_qs8_terms* sprig_weights_qs8_terms(struct sprig_weights* w) {
   }
   const struct sprig_qs8_stream* stream = sprig_weights_qs8_stream(w);
   struct sprig_qs8_terms* built = stream != NULL ? sprig_build_qs8_terms(stream) : NULL;
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(&w->qs8_terms, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_free_qs8_terms(built);
-    return published;
-  }
-  return built;
+  return built != NULL ? publish_terms(&w->qs8_terms, built) : NULL;
 }

@@ -172,19 +172,13 @@ fail:
   return NULL;
 }
 
+SPRIG_DEFINE_PUBLISH(publish_stream, struct sprig_qs8_stream, sprig_free_qs8_stream)
+
 const struct sprig_qs8_stream* sprig_weights_qs8_stream(struct sprig_weights* w) {
   struct sprig_qs8_stream* published = atomic_load_explicit(&w->qs8_stream, memory_order_acquire);
   if (published != NULL) {
     return published;
   }
   struct sprig_qs8_stream* built = build_qs8_stream(w);
-  if (built == NULL) {
-    return NULL;
-  }
-  if (!atomic_compare_exchange_strong_explicit(&w->qs8_stream, &published, built, memory_order_acq_rel,
-                                               memory_order_acquire)) {
-    sprig_free_qs8_stream(built);
-    return published;
-  }
-  return built;
+  return built != NULL ? publish_stream(&w->qs8_stream, built) : NULL;
 }

@@ -103,11 +103,26 @@ struct sprig_weights {
   _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
   _Atomic(struct sprig_qs8_terms*) qs8_terms;                              /* qs8: its term stream (terms kernels) */
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
-  _Atomic(struct sprig_weights*) f16_float_view;                          /* f16: float CSR copy (wide mode) */
+  _Atomic(struct sprig_weights*) f16_float_view;                          /* f16: float copy (wide mode; N:M or CSR) */
   _Atomic(struct sprig_f16_wide_blocks*) f16_wide_blocks;                  /* f16 BLOCK 1 x C: f32-bspmv layout */
   _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32 CSR, f16: by slice height 8, 16 */
   _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_SELL_KINDS];             /* qs8: by slice height 8, 16 */
 };
+
+/* SPRIG_DEFINE_PUBLISH(name, type, free_fn) defines
+ *   static type* name(_Atomic(type*)* slot, type* built)
+ * for derived data: publishes `built` (not NULL) in the empty `slot` unless another thread
+ * published first, in which case `built` goes to free_fn; returns what the slot then holds. */
+#define SPRIG_DEFINE_PUBLISH(name, type, free_fn)                                                    \
+  static type* name(_Atomic(type*)* slot, type* built) {                                           \
+    type* published = NULL;                                                                        \
+    if (!atomic_compare_exchange_strong_explicit(slot, &published, built, memory_order_acq_rel,   \
+                                                 memory_order_acquire)) {                          \
+      free_fn(built);                                                                              \
+      return published;                                                                            \
+    }                                                                                              \
+    return built;                                                                                  \
+  }
 
 /* The SpMM kernel stream of the weights for kernels of `nr` channels per unit (1, 2 or 4),
  * built on first use; NULL when out of memory. */
