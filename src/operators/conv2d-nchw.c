@@ -187,19 +187,31 @@ enum sprig_status sprig_reshape_conv2d_nchw_f32(
   if (status != sprig_status_success) {
     return status;
   }
+  return sprig_commit_conv_reshape(op, batch, height, width, &shape, output_height_out, output_width_out);
+}
+
+enum sprig_status sprig_commit_conv_reshape(struct sprig_operator* op, size_t batch, size_t height, size_t width,
+                                            const struct sprig_conv_shape* shape, size_t* output_height_out,
+                                            size_t* output_width_out) {
   op->batch = batch;
   op->height = height;
   op->width = width;
-  op->output_height = output_height;
-  op->output_width = output_width;
+  op->output_height = shape->output_height;
+  op->output_width = shape->output_width;
   sprig_finish_reshape(op);
   if (output_height_out != NULL) {
-    *output_height_out = output_height;
+    *output_height_out = shape->output_height;
   }
   if (output_width_out != NULL) {
-    *output_width_out = output_width;
+    *output_width_out = shape->output_width;
   }
   return sprig_status_success;
+}
+
+void sprig_conv_tensor_elements(const struct sprig_operator* op, size_t* input_elements, size_t* output_elements) {
+  const size_t input_channels = (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
+  *input_elements = op->batch * op->height * op->width * input_channels;
+  *output_elements = op->batch * op->output_height * op->output_width * op->rows;
 }
 
 enum sprig_status sprig_setup_conv2d_nchw_f32(sprig_operator_t op, const float* input, float* output) {
@@ -208,8 +220,8 @@ enum sprig_status sprig_setup_conv2d_nchw_f32(sprig_operator_t op, const float* 
   if (status != sprig_status_success) {
     return status;
   }
-  const size_t input_channels = (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
-  const size_t input_bytes = op->batch * op->height * op->width * input_channels * sizeof(float);
-  const size_t output_bytes = op->batch * op->output_height * op->output_width * op->rows * sizeof(float);
-  return sprig_bind_tensors(op, input, input_bytes, output, output_bytes, caller);
+  size_t input_elements, output_elements;
+  sprig_conv_tensor_elements(op, &input_elements, &output_elements);
+  return sprig_bind_tensors(op, input, input_elements * sizeof(float), output, output_elements * sizeof(float),
+                            caller);
 }

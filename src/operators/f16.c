@@ -964,28 +964,16 @@ enum sprig_status sprig_reshape_conv2d_nchw_f16(sprig_operator_t op, size_t batc
   if ((status = sprig_check_conv_shape(op, batch, height, width, sizeof(uint16_t), caller, &shape)) != sprig_status_success) {
     return status;
   }
-  const size_t output_height = shape.output_height, output_width = shape.output_width;
-  const size_t output_pixels = shape.output_pixels;
   /* The plan reads the input size (direct convolutions stride their rows by it). */
   const size_t old_height = op->height, old_width = op->width;
   op->height = height;
   op->width = width;
-  if ((status = f16_plan_shape(op, batch, output_pixels, caller)) != sprig_status_success) {
+  if ((status = f16_plan_shape(op, batch, shape.output_pixels, caller)) != sprig_status_success) {
     op->height = old_height;
     op->width = old_width;
     return status;
   }
-  op->batch = batch;
-  op->output_height = output_height;
-  op->output_width = output_width;
-  sprig_finish_reshape(op);
-  if (output_height_out != NULL) {
-    *output_height_out = output_height;
-  }
-  if (output_width_out != NULL) {
-    *output_width_out = output_width;
-  }
-  return sprig_status_success;
+  return sprig_commit_conv_reshape(op, batch, height, width, &shape, output_height_out, output_width_out);
 }
 
 enum sprig_status sprig_setup_conv2d_nchw_f16(sprig_operator_t op, const uint16_t* input, uint16_t* output) {
@@ -994,9 +982,8 @@ enum sprig_status sprig_setup_conv2d_nchw_f16(sprig_operator_t op, const uint16_
   if (status != sprig_status_success) {
     return status;
   }
-  const size_t input_elements =
-      op->batch * op->height * op->width * (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
-  const size_t output_elements = op->batch * op->output_height * op->output_width * op->rows;
+  size_t input_elements, output_elements;
+  sprig_conv_tensor_elements(op, &input_elements, &output_elements);
   return sprig_bind_tensors(op, (const float*) (const void*) input, input_elements * sizeof(uint16_t),
                             (float*) (void*) output, output_elements * sizeof(uint16_t), caller);
 }

@@ -925,24 +925,10 @@ enum sprig_status sprig_reshape_conv2d_nchw_qs8(sprig_operator_t op, size_t batc
   if ((status = sprig_check_conv_shape(op, batch, height, width, sizeof(int8_t), caller, &shape)) != sprig_status_success) {
     return status;
   }
-  const size_t output_height = shape.output_height, output_width = shape.output_width;
-  const size_t output_pixels = shape.output_pixels;
-  if ((status = q8_plan_shape(op, batch, output_pixels, caller)) != sprig_status_success) {
+  if ((status = q8_plan_shape(op, batch, shape.output_pixels, caller)) != sprig_status_success) {
     return status;
   }
-  op->batch = batch;
-  op->height = height;
-  op->width = width;
-  op->output_height = output_height;
-  op->output_width = output_width;
-  sprig_finish_reshape(op);
-  if (output_height_out != NULL) {
-    *output_height_out = output_height;
-  }
-  if (output_width_out != NULL) {
-    *output_width_out = output_width;
-  }
-  return sprig_status_success;
+  return sprig_commit_conv_reshape(op, batch, height, width, &shape, output_height_out, output_width_out);
 }
 
 enum sprig_status sprig_setup_conv2d_nchw_qs8(sprig_operator_t op, const int8_t* input, int8_t* output) {
@@ -951,9 +937,8 @@ enum sprig_status sprig_setup_conv2d_nchw_qs8(sprig_operator_t op, const int8_t*
   if (status != sprig_status_success) {
     return status;
   }
-  const size_t input_bytes =
-      op->batch * op->height * op->width * (size_t) op->geometry.params.groups * op->geometry.params.input_channels;
-  const size_t output_bytes = op->batch * op->output_height * op->output_width * op->rows;
+  size_t input_bytes, output_bytes; /* int8: one byte per element */
+  sprig_conv_tensor_elements(op, &input_bytes, &output_bytes);
   return sprig_bind_tensors(op, (const float*) (const void*) input, input_bytes, (float*) (void*) output,
                             output_bytes, caller);
 }

@@ -70,6 +70,15 @@ struct sprig_conv_shape {
 enum sprig_status sprig_check_conv_shape(const struct sprig_operator* op, size_t batch, size_t height, size_t width,
                                          size_t element_bytes, const char* caller, struct sprig_conv_shape* shape);
 
+/* A convolution's reshape, once its plan is made: records the batch, input and output sizes,
+ * finishes the reshape (sprig_finish_reshape) and reports the output size where asked. */
+enum sprig_status sprig_commit_conv_reshape(struct sprig_operator* op, size_t batch, size_t height, size_t width,
+                                            const struct sprig_conv_shape* shape, size_t* output_height_out,
+                                            size_t* output_width_out);
+
+/* The element counts of a reshaped convolution's input and output tensors (for its setup). */
+void sprig_conv_tensor_elements(const struct sprig_operator* op, size_t* input_elements, size_t* output_elements);
+
 /* Whether a problem is a batch of vectors for the matrix-vector paths: one pixel per image,
  * images contiguous (input vectors of K floats, outputs of N floats). */
 bool sprig_problem_is_vectors(const struct sprig_operator* op, const struct sprig_problem* problem);
