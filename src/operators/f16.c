@@ -786,25 +786,12 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
   if (status != sprig_status_success) {
     return status;
   }
-  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
-  struct f16_state* s = calloc(1, sizeof(struct f16_state));
-  if (op == NULL || s == NULL) {
-    free(op);
-    free(s);
-    sprig_log_error("%s: out of memory", caller);
+  struct sprig_operator* op = sprig_new_operator(type, weights, conv, sizeof(struct f16_state), caller);
+  if (op == NULL) {
     return sprig_status_out_of_memory;
   }
-  sprig_retain_weights(weights);
-  op->weights = weights;
-  op->type = type;
-  op->state = sprig_operator_state_created;
-  op->rows = weights->rows;
-  op->cols = weights->cols;
   op->path = &f16_path;
-  op->path_state = s;
-  if (conv != NULL) {
-    op->geometry = *conv;
-  }
+  struct f16_state* s = op->path_state;
   s->params = clamp_params(output_min, output_max);
   s->chosen = sprig_choose_f16_spmm_ukernel(hardware);
   s->ukernel = s->chosen;

@@ -86,6 +86,30 @@ static enum sprig_status create_operator(enum sprig_operator_type type, const st
                                          float output_max, uint32_t flags, const char* caller,
                                          sprig_operator_t* op_out);
 
+struct sprig_operator* sprig_new_operator(enum sprig_operator_type type, struct sprig_weights* weights,
+                                          const struct sprig_conv_geometry* conv, size_t state_bytes,
+                                          const char* caller) {
+  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
+  void* state = state_bytes != 0 ? calloc(1, state_bytes) : NULL;
+  if (op == NULL || (state_bytes != 0 && state == NULL)) {
+    free(op);
+    free(state);
+    sprig_log_error("%s: out of memory", caller);
+    return NULL;
+  }
+  sprig_retain_weights(weights);
+  op->weights = weights;
+  op->type = type;
+  op->state = sprig_operator_state_created;
+  op->rows = weights->rows;
+  op->cols = weights->cols;
+  op->path_state = state;
+  if (conv != NULL) {
+    op->geometry = *conv;
+  }
+  return op;
+}
+
 enum sprig_status sprig_create_operator(enum sprig_operator_type type, struct sprig_weights* weights,
                                         const float* bias, float output_min, float output_max, uint32_t flags,
                                         const char* caller, sprig_operator_t* op_out) {
@@ -126,25 +150,19 @@ static enum sprig_status create_operator(enum sprig_operator_type type, const st
   if (status != sprig_status_success) {
     return status;
   }
-  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
-  if (op == NULL || (op->bias = calloc(weights->rows, sizeof(float))) == NULL) {
-    free(op);
+  struct sprig_operator* op = sprig_new_operator(type, weights, conv, 0, caller);
+  if (op == NULL) {
+    return sprig_status_out_of_memory;
+  }
+  if ((op->bias = calloc(weights->rows, sizeof(float))) == NULL) {
     sprig_log_error("%s: out of memory", caller);
+    sprig_delete_operator(op);
     return sprig_status_out_of_memory;
   }
   if (bias != NULL) {
     memcpy(op->bias, bias, weights->rows * sizeof(float));
   }
-  sprig_retain_weights(weights);
-  op->weights = weights;
-  op->type = type;
-  op->state = sprig_operator_state_created;
   op->params = (struct sprig_f32_minmax_params){output_min, output_max};
-  op->rows = weights->rows;
-  op->cols = weights->cols;
-  if (conv != NULL) {
-    op->geometry = *conv;
-  }
   op->path = sprig_choose_path(weights, hardware, conv != NULL && !sprig_conv_is_pointwise(conv) ? conv : NULL);
   status = op->path->create(op, hardware);
   if (status != sprig_status_success) {

@@ -709,25 +709,12 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   if (status != sprig_status_success) {
     return status;
   }
-  struct sprig_operator* op = calloc(1, sizeof(struct sprig_operator));
-  struct q8_state* s = calloc(1, sizeof(struct q8_state));
-  if (op == NULL || s == NULL) {
-    free(op);
-    free(s);
-    sprig_log_error("%s: out of memory", caller);
+  struct sprig_operator* op = sprig_new_operator(type, weights, conv, sizeof(struct q8_state), caller);
+  if (op == NULL) {
     return sprig_status_out_of_memory;
   }
-  sprig_retain_weights(weights);
-  op->weights = weights;
-  op->type = type;
-  op->state = sprig_operator_state_created;
-  op->rows = weights->rows;
-  op->cols = weights->cols;
   op->path = &q8_path;
-  op->path_state = s;
-  if (conv != NULL) {
-    op->geometry = *conv;
-  }
+  struct q8_state* s = op->path_state;
   s->chosen = sprig_choose_qs8_spmm_ukernel(hardware);
   s->requant = sprig_choose_qs8_requant_ukernel(hardware);
   s->quantize = sprig_choose_qd8_quantize_ukernel(hardware);

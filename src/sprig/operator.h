@@ -191,6 +191,13 @@ enum sprig_status sprig_create_weightless_operator(enum sprig_operator_type type
 
 /* Validates clamps and flags, takes a reference on `weights`, copies the bias and creates the
  * chosen path. On error nothing is kept and *op_out is untouched. */
+/* A new operator of `type` on `weights` (retained), in the created state, with a zeroed path
+ * state of state_bytes (none when 0) and the convolution's geometry when conv is not NULL; its
+ * path is the caller's to set. NULL, logged, when out of memory. */
+struct sprig_operator* sprig_new_operator(enum sprig_operator_type type, struct sprig_weights* weights,
+                                          const struct sprig_conv_geometry* conv, size_t state_bytes,
+                                          const char* caller);
+
 enum sprig_status sprig_create_operator(enum sprig_operator_type type, struct sprig_weights* weights,
                                         const float* bias, float output_min, float output_max, uint32_t flags,
                                         const char* caller, sprig_operator_t* op_out);
