@@ -426,6 +426,25 @@ static void large(const void* ukernel) {
   spmm_tester_run(&t, uk);
 }
 
+static void many_tiles(const void* ukernel) {
+  KERNEL(uk);
+  /* Calls of 6 tiles and more: many channels with long row steps back (rows 0 and k - 1 in every
+   * other channel), then dense channels of 4200 rows. */
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.m = 6 * uk->mr + 5;
+  t.n = 9;
+  t.k = 1500;
+  t.sparsity = 0.5;
+  t.ends = true;
+  spmm_tester_run(&t, uk);
+  t.n = 3;
+  t.k = 4200;
+  t.sparsity = 0.0;
+  t.ends = false;
+  t.input_padding = 3;
+  spmm_tester_run(&t, uk);
+}
+
 static void sweep(const void* ukernel) {
   KERNEL(uk);
   /* m = 1 .. 3 MR + 1 against sparsities, channel counts, row counts, strides, clamps, bias and
@@ -613,6 +632,7 @@ static const struct kernel_test_case cases[] = {
     {"zero bias", zero_bias, NULL},
     {"large: m = 8 MR + 3, k = 300", large, NULL},
     {"sweep: m = 1 .. 3 MR + 1", sweep, NULL},
+    {"many tiles: m = 6 MR + 5, long channels", many_tiles, NULL},
     {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
     {"choices keep the default's clamp flavour", choices_keep_default_flavour, has_clamp_flavour},
     {"relaxed madd: fused or unfused, exactly", madd_fused_or_unfused, is_relaxed},
