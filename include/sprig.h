@@ -569,9 +569,10 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
  *   - where the CPU has neither half arithmetic nor F16C (NEON without fp16 arithmetic,
  *     WebAssembly, scalar builds), and with F16C for linear layers below batch 16 that run no
- *     matrix-vector kernel (below), the operator runs an f32 operator of its type on a float CSR
- *     copy of the weights (5 bytes per stored entry + 4 per row, made once per weights object by
- *     the first such reshape and shared by its operators, plus what that f32 operator derives
+ *     matrix-vector kernel (below), the operator runs an f32 operator of its type on a float copy
+ *     of the weights (N:M: same runs, 5 bytes per slot; other formats: CSR, 5 bytes per stored
+ *     entry + 4 per row; made once per weights object by the first such reshape and shared by
+ *     its operators, plus what that f32 operator derives
  *     from it; counted by sprig_operator_weight_bytes; plus f32 workspaces for the whole input and
  *     output): the input widened once per run, each output rounded to half once; the f32 sums
  *     above, at about f32 speed, on the kernels an f32 layer of those nonzeros would run;
