@@ -39,8 +39,9 @@ static enum sprig_status narrow_weights(struct sprig_weights* w) {
   return ok ? sprig_status_success : sprig_status_out_of_memory;
 }
 
-static void widen_values(const void* dense, size_t count, float* image) {
-  const uint16_t* values = dense;
+/* count halves (as uint16_t) to floats, exactly. */
+static void widen_values(const void* halves, size_t count, float* image) {
+  const uint16_t* values = halves;
   for (size_t i = 0; i < count; i++) {
     image[i] = sprig_half_to_float(values[i]);
   }
@@ -234,9 +235,7 @@ static struct sprig_weights* float_nm_copy(const struct sprig_weights* w) {
     sprig_release_weights(copy);
     return NULL;
   }
-  for (size_t i = 0; i < w->stored_values; i++) {
-    copy->nm_values[i] = sprig_half_to_float(w->nm_values_f16[i]);
-  }
+  widen_values(w->nm_values_f16, w->stored_values, copy->nm_values);
   memcpy(copy->nm_indices, w->nm_indices, w->stored_values);
   return copy;
 }
@@ -293,9 +292,7 @@ static struct sprig_f16_wide_blocks* build_wide_blocks(const struct sprig_weight
     sprig_free_f16_wide_blocks(b);
     return NULL;
   }
-  for (size_t i = 0; i < w->blocks * w->block_width; i++) {
-    b->values[i] = sprig_half_to_float(w->block_values_f16[i]);
-  }
+  widen_values(w->block_values_f16, w->blocks * w->block_width, b->values);
   struct sprig_block_row_walk walk = {0, 0};
   for (size_t r = 0; r < w->rows; r++) {
     for (struct sprig_block_cursor c = sprig_block_row(w, &walk, r); c.block < c.end; sprig_block_next(w, &c)) {
