@@ -36,11 +36,28 @@ ARM64_DEBS=(libcmocka-dev libcmocka0 libcpuinfo-dev libcpuinfo0
 # armhf: what the tests link (the bench builds without XNNPACK there).
 ARMHF_DEBS=(libcmocka-dev libcmocka0 libcpuinfo-dev libcpuinfo0 libpthreadpool-dev libpthreadpool0)
 
+# retry CMD...: runs CMD up to 3 times, 15 s apart (Debian mirrors answer with size or hash
+# mismatches while they sync).
+retry() {
+  local attempt=1
+  until "$@"; do
+    if [ "$attempt" -ge 3 ]; then return 1; fi
+    log "failed (attempt $attempt of 3), retrying in 15 s: $*"
+    sleep 15
+    attempt=$((attempt + 1))
+  done
+}
+
+APT_OPTS=(-o Acquire::Retries=3)
 apt_updated=0
 apt_update() {
   if [ "$apt_updated" = 0 ]; then
     log "apt-get update"
-    $SUDO apt-get update -qq
+    if ! retry $SUDO apt-get "${APT_OPTS[@]}" update -qq; then
+      # An index that stays broken (a mirror mid-sync) leaves the previous one in use; a package
+      # that really cannot be found makes the install or download below fail with its name.
+      log "apt-get update kept reporting errors; going on with the package indexes apt has"
+    fi
     apt_updated=1
   fi
 }
@@ -60,7 +77,7 @@ install_native() {
     apt_update
     log "apt-get install: $(echo $missing | tr '\n' ' ')"
     # shellcheck disable=SC2086
-    $SUDO apt-get install -y -qq --no-install-recommends $missing >/dev/null
+    retry $SUDO apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends $missing >/dev/null
   fi
 }
 
@@ -81,7 +98,7 @@ install_foreign_sysroot() {
   chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"  # apt downloads as the _apt user when it can
   log "fetching $arch -dev packages into $sysroot"
   local pkgs=("$@")
-  ( cd "$tmp" && apt-get download -qq "${pkgs[@]/%/:$arch}" )
+  ( cd "$tmp" && retry apt-get "${APT_OPTS[@]}" download -qq "${pkgs[@]/%/:$arch}" )
   rm -rf "$sysroot"
   mkdir -p "$sysroot"
   local deb
@@ -115,7 +132,7 @@ build_cmocka_wasm() {
   tmp="$(mktemp -d)"
   chown _apt "$tmp" 2>/dev/null || chmod 777 "$tmp"  # apt downloads as the _apt user when it can
   log "building CMocka for wasm (emscripten${cflags:+, $cflags}) into $prefix"
-  ( cd "$tmp" && apt-get source --download-only -qq cmocka >/dev/null )
+  ( cd "$tmp" && retry apt-get "${APT_OPTS[@]}" source --download-only -qq cmocka >/dev/null )
   tar -xf "$(ls "$tmp"/cmocka_*.orig.tar.* | grep -v "\.asc$" | head -n1)" -C "$tmp"
   local src
   src="$(find "$tmp" -maxdepth 1 -type d -name 'cmocka-*' | head -n1)"
@@ -137,6 +154,6 @@ build_cmocka_wasm "$CMOCKA_WASM_THREADS" -pthread
 if [ "${SPRIG_SETUP_LLVM_MCA:-0}" = 1 ] && [ -n "$(missing_pkgs llvm-19)" ]; then
   apt_update
   log "apt-get install: llvm-19 (llvm-mca-19, for scripts/neon-mca.sh)"
-  $SUDO apt-get install -y -qq --no-install-recommends llvm-19 >/dev/null
+  retry $SUDO apt-get "${APT_OPTS[@]}" install -y -qq --no-install-recommends llvm-19 >/dev/null
 fi
 log "ok (deps in $DEPS)"
