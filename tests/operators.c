@@ -468,9 +468,9 @@ static int is_simd_matvec(const char* name) {
 }
 
 /* Batches below this run row by row when batch 1 runs the SIMD matrix-vector kernel `batch1`:
- * 5, but 4 for WebAssembly's N:M one (src/operators/path-nm.c). */
+ * 5, but 4 for the N:M ones other than AVX-512 (src/operators/path-nm.c). */
 static size_t row_by_row_below(const char* batch1) {
-  return strstr(batch1, "_nmspmm_") != NULL && strstr(batch1, "__wasm") != NULL ? 4 : 5;
+  return strstr(batch1, "_nmspmm_") != NULL && strstr(batch1, "__avx512f") == NULL ? 4 : 5;
 }
 
 /* The structured format reaches its own kernel: an NR-block SpMM kernel for blocks along

@@ -66,19 +66,19 @@ INLINE void dwconv_vectors(size_t taps, size_t nv, int held, int masked, MASK ma
   if (held) {
     UNROLL_ALL for (size_t t = 0; t < taps; t++) {
       UNROLL_ALL for (size_t u = 0; u < nv; u++) {
-        acc[u] = VMADD(acc[u], vload(in[t] + x + u * LANES, masked && u == nv - 1, mask), vw[t]);
+        acc[u] = VMADD(acc[u], vload(in[t] + x + u * LANES, LAST_MASKED(masked, u, nv), mask), vw[t]);
       }
     }
   } else {
     TAP_UNROLL for (size_t t = 0; t < taps; t++) {
       const VEC w = VBROADCAST(weights + 1 + t);
       UNROLL_ALL for (size_t u = 0; u < nv; u++) {
-        acc[u] = VMADD(acc[u], vload(in[t] + x + u * LANES, masked && u == nv - 1, mask), w);
+        acc[u] = VMADD(acc[u], vload(in[t] + x + u * LANES, LAST_MASKED(masked, u, nv), mask), w);
       }
     }
   }
   UNROLL_ALL for (size_t u = 0; u < nv; u++) {
-    vstore(out + x + u * LANES, vclamp(acc[u], vmin, vmax), masked && u == nv - 1, mask);
+    vstore(out + x + u * LANES, vclamp(acc[u], vmin, vmax), LAST_MASKED(masked, u, nv), mask);
   }
 }
 

@@ -1,6 +1,6 @@
 /*
  * x86 AVX-512F f32 N:M SpMM: 16 pixels per zmm register, V = MR / 16 accumulators per channel,
- * and C channels of the tile computed side by side (C = 4 for MR = 32 and 64, 2 for MR = 128).
+ * and C channels of the tile computed side by side (C = 4 for MR = 16, 32 and 64, 2 for MR = 128).
  *
  * Inner loop per stored weight: one movzbl of the index byte and an imul by row_stride (row
  * address = run base + index * row_stride), V vfmadd231ps with the input load folded in as the
@@ -26,7 +26,8 @@
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need,
  * the last one masked (masked-off lanes are neither read nor written and cannot fault), with up
- * to 4 channels per block so that the narrow pass still has several chains. Channels: blocks of
+ * to 4 channels per block so that the narrow pass still has several chains. A one-vector pass of
+ * at most 8 pixels loads 256 bits (isa/x86-vector.h, MASKED_LOW / MASKED_HALF). Channels: blocks of
  * C, then the nc % C left over in blocks of 2 and 1.
  */
 #include <string.h>
@@ -61,6 +62,7 @@ INLINE __m512 load_pair(const float* p) {
               output_stride, params);                                                                 \
   }
 
+DEFINE_AVX512F_NMSPMM(16, 4)
 DEFINE_AVX512F_NMSPMM(32, 4)
 DEFINE_AVX512F_NMSPMM(64, 4)
 DEFINE_AVX512F_NMSPMM(128, 2)

@@ -49,7 +49,7 @@
 INLINE void madd_row(size_t nv, int masked, MASK mask, VEC* acc, const float* x, VEC vw) {
   UNROLL
   for (size_t i = 0; i < nv; i++) {
-    acc[i] = VMADD(acc[i], vload(x + LANES * i, masked && i == nv - 1, mask), vw);
+    acc[i] = VMADD(acc[i], vload(x + LANES * i, LAST_MASKED(masked, i, nv), mask), vw);
   }
 }
 
@@ -128,7 +128,7 @@ INLINE void nm_block(
     const float* partial = (const float*) ((uintptr_t) output + b * output_stride);
     UNROLL
     for (size_t i = 0; i < nv; i++) {
-      acc[b][i] = kb.first ? vbias : vload(partial + LANES * i, masked && i == nv - 1, mask);
+      acc[b][i] = kb.first ? vbias : vload(partial + LANES * i, LAST_MASKED(masked, i, nv), mask);
     }
   }
   const size_t groups = kb.groups;
@@ -158,7 +158,7 @@ INLINE void nm_block(
     UNROLL
     for (size_t i = 0; i < nv; i++) {
       const VEC v = kb.last ? vclamp(acc[b][i], vmin, vmax) : acc[b][i];
-      vstore(output + LANES * i, v, masked && i == nv - 1, mask);
+      vstore(output + LANES * i, v, LAST_MASKED(masked, i, nv), mask);
     }
     output = (float*) ((uintptr_t) output + output_stride);
   }
@@ -244,16 +244,26 @@ INLINE void nm_all_tiles(
   const size_t rest = mc - p;
   const size_t rest_vectors = (rest + LANES - 1) / LANES;
   /* The low rest - LANES * (rest_vectors - 1) lanes (1 to LANES) of the last vector. */
-  const MASK mask = TAIL_MASK(rest - LANES * (rest_vectors - 1));
+  const size_t last_lanes = rest - LANES * (rest_vectors - 1);
+  const MASK mask = TAIL_MASK(last_lanes);
+  const int tail_kind = TAIL_KIND(last_lanes);
   input += p;
   output += p;
   /* rest_vectors <= nv; the `nv >= V` tests drop the impossible cases at compile time. */
   switch (rest_vectors) {
+#define REST_TILE(V, KIND)                                                                           \
+  nm_tile(V, block_channels(nb * nv, V), KIND, mask, n_fixed, n, nc, groups, input, row_stride,      \
+          group_stride, bias, w, idx, output, output_stride, vmin, vmax)
 #define REST_CASE(V)                                                                                 \
     case V:                                                                                          \
       if (nv >= V) {                                                                                 \
-        nm_tile(V, block_channels(nb * nv, V), 1, mask, n_fixed, n, nc, groups, input, row_stride,   \
-                group_stride, bias, w, idx, output, output_stride, vmin, vmax);                      \
+        if (V == 1 && tail_kind == MASKED_LOW) {                                                     \
+          REST_TILE(V, MASKED_LOW);                                                                  \
+        } else if (V == 1 && tail_kind == MASKED_HALF) {                                             \
+          REST_TILE(V, MASKED_HALF);                                                                 \
+        } else {                                                                                     \
+          REST_TILE(V, 1);                                                                           \
+        }                                                                                            \
       }                                                                                              \
       break;
     REST_CASE(1)
@@ -265,6 +275,7 @@ INLINE void nm_all_tiles(
     REST_CASE(7)
     REST_CASE(8)
 #undef REST_CASE
+#undef REST_TILE
     default:
       break;
   }

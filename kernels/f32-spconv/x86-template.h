@@ -62,7 +62,7 @@ INLINE void spconv_madd(size_t nv, int masked, MASK mask, VEC* acc, const char* 
   const float* x = spconv_at(nv, input, offset);
 #pragma GCC unroll 16
   for (size_t i = 0; i < nv; i++) {
-    acc[i] = VMADD(acc[i], vload(x + LANES * i, masked && i == nv - 1, mask), vw);
+    acc[i] = VMADD(acc[i], vload(x + LANES * i, LAST_MASKED(masked, i, nv), mask), vw);
   }
 }
 
@@ -138,7 +138,7 @@ INLINE void spconv_channel(size_t chains, size_t nv, int masked, MASK mask, uint
   }
 #pragma GCC unroll 16
   for (size_t i = 0; i < nv; i++) {
-    vstore(output + LANES * i, vclamp(acc[i], vmin, vmax), masked && i == nv - 1, mask);
+    vstore(output + LANES * i, vclamp(acc[i], vmin, vmax), LAST_MASKED(masked, i, nv), mask);
   }
   *weights = w;
   *offsets = o;
@@ -173,7 +173,7 @@ INLINE void spconv_block(size_t chains, size_t nv, size_t nr, int masked, MASK m
       VEC vx[MAX_V];
 #pragma GCC unroll 16
       for (size_t i = 0; i < nv; i++) {
-        vx[i] = vload(x + LANES * i, masked && i == nv - 1, mask);
+        vx[i] = vload(x + LANES * i, LAST_MASKED(masked, i, nv), mask);
       }
 #pragma GCC unroll 4
       for (size_t r = 0; r < nr; r++) {
@@ -192,7 +192,7 @@ INLINE void spconv_block(size_t chains, size_t nv, size_t nr, int masked, MASK m
     VEC vx[MAX_V];
 #pragma GCC unroll 16
     for (size_t i = 0; i < nv; i++) {
-      vx[i] = vload(x + LANES * i, masked && i == nv - 1, mask);
+      vx[i] = vload(x + LANES * i, LAST_MASKED(masked, i, nv), mask);
     }
 #pragma GCC unroll 4
     for (size_t r = 0; r < nr; r++) {
@@ -212,7 +212,7 @@ INLINE void spconv_block(size_t chains, size_t nv, size_t nr, int masked, MASK m
       if (sets == 2) {
         sum = VADD(sum, acc[1][r][i]);
       }
-      vstore(output + LANES * i, vclamp(sum, vmin, vmax), masked && i == nv - 1, mask);
+      vstore(output + LANES * i, vclamp(sum, vmin, vmax), LAST_MASKED(masked, i, nv), mask);
     }
     output = (float*) ((uintptr_t) output + output_stride);
   }

@@ -33,7 +33,8 @@
  * 16 accumulators + 4 inputs + 1 weight for 64x4).
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need,
- * the last one masked (masked-off lanes are neither read nor written and cannot fault).
+ * the last one masked (masked-off lanes are neither read nor written and cannot fault); a
+ * one-vector pass of at most 8 pixels loads 256 bits (isa/x86-vector.h, MASKED_LOW / MASKED_HALF).
  */
 #include <immintrin.h>
 

@@ -109,7 +109,7 @@ INLINE void prefetcher_next(struct prefetcher* pf, int checked) {
 INLINE void spmm_row_madd(size_t nv, int masked, MASK mask, VEC* acc, const float** input, VEC vw, int8_t delta,
                           size_t stride) {
   for (size_t i = 0; i < nv; i++) {
-    acc[i] = VMADD(acc[i], vload(*input + LANES * i, masked && i == nv - 1, mask), vw);
+    acc[i] = VMADD(acc[i], vload(*input + LANES * i, LAST_MASKED(masked, i, nv), mask), vw);
   }
   *input = sprig_spmm_next_row(*input, delta, stride);
 }
@@ -170,7 +170,7 @@ INLINE void spmm_block(size_t nv, size_t nr, int masked, MASK mask, int checked,
     prefetcher_next(pf, checked);
     VEC x[MAX_V];
     for (size_t i = 0; i < nv; i++) {
-      x[i] = vload(*input + LANES * i, masked && i == nv - 1, mask);
+      x[i] = vload(*input + LANES * i, LAST_MASKED(masked, i, nv), mask);
     }
     for (size_t r = 0; r < nr; r++) {
       const VEC vw = VBROADCAST(*w + r);
@@ -183,7 +183,7 @@ INLINE void spmm_block(size_t nv, size_t nr, int masked, MASK mask, int checked,
   }
   for (size_t r = 0; r < nr; r++) {
     for (size_t i = 0; i < nv; i++) {
-      vstore(output + LANES * i, vclamp(acc[r][i], vmin, vmax), masked && i == nv - 1, mask);
+      vstore(output + LANES * i, vclamp(acc[r][i], vmin, vmax), LAST_MASKED(masked, i, nv), mask);
     }
     output = (float*) ((uintptr_t) output + output_stride);
   }
@@ -240,7 +240,7 @@ INLINE void spmm_channel(size_t chains, size_t nv, int masked, MASK mask, int ch
     }
   }
   for (size_t i = 0; i < nv; i++) {
-    vstore(output + LANES * i, vclamp(acc[0][i], vmin, vmax), masked && i == nv - 1, mask);
+    vstore(output + LANES * i, vclamp(acc[0][i], vmin, vmax), LAST_MASKED(masked, i, nv), mask);
   }
 }
 
@@ -325,16 +325,26 @@ INLINE void spmm_all_tiles(
   const size_t rest = mc - p;
   const size_t rest_vectors = (rest + LANES - 1) / LANES;
   /* The low rest - LANES * (rest_vectors - 1) lanes (1 to LANES) of the last vector. */
-  const MASK mask = TAIL_MASK(rest - LANES * (rest_vectors - 1));
+  const size_t last_lanes = rest - LANES * (rest_vectors - 1);
+  const MASK mask = TAIL_MASK(last_lanes);
+  const int tail_kind = TAIL_KIND(last_lanes);
   input += p;
   output += p;
   /* rest_vectors <= nv; the `nv >= V` tests drop the impossible cases at compile time. */
   switch (rest_vectors) {
+#define REST_TILE(V, KIND)                                                                            \
+  spmm_tile(REST_ACC_CHAINS, V, nr, KIND, mask, prefetch, nc, input, stride, bias, w, deltas, nnz,    \
+            total, output, output_stride, vmin, vmax)
 #define REST_CASE(V)                                                                                  \
     case V:                                                                                           \
       if (nv >= V) {                                                                                  \
-        spmm_tile(REST_ACC_CHAINS, V, nr, 1, mask, prefetch, nc, input, stride, bias, w, deltas, nnz,       \
-                  total, output, output_stride, vmin, vmax);                                          \
+        if (V == 1 && tail_kind == MASKED_LOW) {                                                      \
+          REST_TILE(V, MASKED_LOW);                                                                   \
+        } else if (V == 1 && tail_kind == MASKED_HALF) {                                              \
+          REST_TILE(V, MASKED_HALF);                                                                  \
+        } else {                                                                                      \
+          REST_TILE(V, 1);                                                                            \
+        }                                                                                             \
       }                                                                                               \
       break;
     REST_CASE(1)
@@ -354,6 +364,7 @@ INLINE void spmm_all_tiles(
     REST_CASE(15)
     REST_CASE(16)
 #undef REST_CASE
+#undef REST_TILE
     default:
       break;
   }

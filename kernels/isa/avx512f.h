@@ -25,5 +25,15 @@
 #define VMIN(a, b) _mm512_min_ps(a, b)
 #define VMAX(a, b) _mm512_max_ps(a, b)
 #define TAIL_MASK(k) ((__mmask16) ((1u << (k)) - 1u))
+/* The lanes of a mask within the low 8, and all 8 low lanes (MASKED_LOW / MASKED_HALF in
+ * isa/x86-vector.h): one 256-bit vmaskmovps or vmovups, the upper half zero. The vector mask
+ * depends on the mask alone, so loops hoist it. */
+#define VMASKLOAD_LOW(p, mask) _mm512_zextps256_ps512(_mm256_maskload_ps(p, sprig_avx512_low_lanes(mask)))
+#define VLOAD_LOW(p) _mm512_zextps256_ps512(_mm256_loadu_ps(p))
+
+INLINE __m256i sprig_avx512_low_lanes(__mmask16 mask) {
+  const __m256i bits = _mm256_setr_epi32(1, 2, 4, 8, 16, 32, 64, 128);
+  return _mm256_cmpeq_epi32(_mm256_and_si256(_mm256_set1_epi32((int) mask), bits), bits);
+}
 
 #endif /* SPRIG_ISA_AVX512F_H */

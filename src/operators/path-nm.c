@@ -29,19 +29,17 @@ static bool has_simd_matvec(const struct nm_state* s) {
   return k->mr == 1 && k->isa != sprig_isa_scalar;
 }
 
-/* In WebAssembly four passes of the N:M matrix-vector kernel cost more than one 8x1 tile over
- * four pixels, so batch 4 takes the tile there; elsewhere batches up to 4 run row by row
- * (docs/performance.md, "N:M in WebAssembly at batch 4"). */
-#define WASM_ROW_BY_ROW_BELOW_BATCH 4
+/* Batch 4 runs one tile rather than four passes of the N:M matrix-vector kernel, except with
+ * AVX-512, where the two cost the same (docs/performance.md, "N:M at batch 4"); batches 2-3 run
+ * row by row. */
+#define NM_ROW_BY_ROW_BELOW_BATCH 4
 
 static size_t nm_one_pixel_batches_below(const struct sprig_operator* op) {
   const struct nm_state* s = op->path_state;
   if (!has_simd_matvec(s)) {
     return 2;
   }
-  const enum sprig_isa isa = s->chosen->isa;
-  return isa == sprig_isa_wasmsimd || isa == sprig_isa_wasmrelaxedsimd ? WASM_ROW_BY_ROW_BELOW_BATCH
-                                                                      : SPRIG_ROW_BY_ROW_BELOW_BATCH;
+  return s->chosen->isa == sprig_isa_avx512f ? NM_ROW_BY_ROW_BELOW_BATCH + 1 : NM_ROW_BY_ROW_BELOW_BATCH;
 }
 
 /* Every channel costs the same, so ranges get equal channel counts. */
