@@ -12,7 +12,8 @@
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need,
  * the last one a masked load / store (masked-off lanes are neither read nor written and cannot
- * fault).
+ * fault). A pass of at most 8 pixels loads 256 bits (a 512-bit masked load whose 64 bytes cross a
+ * cache line is slow on some cores even where the masked-off lanes are the ones across it).
  */
 #include <immintrin.h>
 #include <string.h>
@@ -34,8 +35,12 @@ INLINE __m512i broadcast_weights(const int8_t* w) {
   return _mm512_set1_epi32(word);
 }
 
-/* Input vector i of a tile of `nvec`: the last one masked when `masked`. */
-INLINE __m512i load_input(const int8_t* x, size_t i, size_t nvec, bool masked, __mmask16 mask) {
+/* Input vector i of a tile of `nvec`: the last one masked when `masked`, and then loaded as 256
+ * bits when `low` (the mask within the low 8 lanes). */
+INLINE __m512i load_input(const int8_t* x, size_t i, size_t nvec, bool masked, bool low, __mmask16 mask) {
+  if (masked && low && i == nvec - 1) {
+    return _mm512_zextsi256_si512(_mm256_maskz_loadu_epi32((__mmask8) mask, x + 64 * i));
+  }
   if (masked && i == nvec - 1) {
     return _mm512_maskz_loadu_epi32(mask, x + 64 * i);
   }
@@ -43,10 +48,10 @@ INLINE __m512i load_input(const int8_t* x, size_t i, size_t nvec, bool masked, _
 }
 
 /* One tile of `nvec` vectors (compile-time) for all nc channels, the entries of a channel in
- * turn into `sets` accumulator sets (1, 2 or 4). */
-INLINE void qs8_spmm_tile(size_t nvec, size_t sets, bool masked, __mmask16 mask, size_t nc, const int8_t* input,
-                          size_t input_stride, const int32_t* bias, const int8_t* weights, const uint32_t* quads,
-                          const uint32_t* nnz, int32_t* output, size_t output_stride) {
+ * turn into `sets` accumulator sets (1, 2 or 4); masked and low as for load_input. */
+INLINE void qs8_spmm_tile(size_t nvec, size_t sets, bool masked, bool low, __mmask16 mask, size_t nc,
+                          const int8_t* input, size_t input_stride, const int32_t* bias, const int8_t* weights,
+                          const uint32_t* quads, const uint32_t* nnz, int32_t* output, size_t output_stride) {
   for (size_t n = 0; n < nc; n++) {
     __m512i acc[4][8];
     UNROLL for (size_t i = 0; i < nvec; i++) {
@@ -61,7 +66,7 @@ INLINE void qs8_spmm_tile(size_t nvec, size_t sets, bool masked, __mmask16 mask,
         const int8_t* x = input + (size_t) quads[s] * input_stride;
         const __m512i w = broadcast_weights(weights + 4 * s);
         UNROLL for (size_t i = 0; i < nvec; i++) {
-          acc[s][i] = dpbusd(acc[s][i], load_input(x, i, nvec, masked, mask), w);
+          acc[s][i] = dpbusd(acc[s][i], load_input(x, i, nvec, masked, low, mask), w);
         }
       }
       quads += sets;
@@ -72,7 +77,7 @@ INLINE void qs8_spmm_tile(size_t nvec, size_t sets, bool masked, __mmask16 mask,
       const __m512i w = broadcast_weights(weights);
       weights += 4;
       UNROLL for (size_t i = 0; i < nvec; i++) {
-        acc[0][i] = dpbusd(acc[0][i], load_input(x, i, nvec, masked, mask), w);
+        acc[0][i] = dpbusd(acc[0][i], load_input(x, i, nvec, masked, low, mask), w);
       }
     }
     int32_t* out = (int32_t*) ((char*) output + n * output_stride);
@@ -90,15 +95,20 @@ INLINE void qs8_spmm_tile(size_t nvec, size_t sets, bool masked, __mmask16 mask,
   }
 }
 
-/* The last r (0 < r <= 128) pixels: ceil(r / 16) vectors, the last one masked. Fewer vectors
- * take more accumulator sets (4 up to 2 vectors, else 2). */
+/* The last r (0 < r <= 128) pixels: ceil(r / 16) vectors, the last one masked (one vector of at
+ * most 8 pixels: 256 bits). Fewer vectors take more accumulator sets (4 up to 2 vectors, else 2). */
 static void qs8_spmm_rest(size_t r, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
                           const int8_t* weights, const uint32_t* quads, const uint32_t* nnz, int32_t* output,
                           size_t output_stride) {
   const __mmask16 mask = (__mmask16) (0xFFFFu >> ((16 - r % 16) % 16));
+  if (r <= 8) {
+    qs8_spmm_tile(1, 4, true, true, mask, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+    return;
+  }
 #define REST_CASE(V, SETS)                                                                                          \
   case V:                                                                                                           \
-    qs8_spmm_tile(V, SETS, true, mask, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride); \
+    qs8_spmm_tile(V, SETS, true, false, mask, nc, input, input_stride, bias, weights, quads, nnz, output,           \
+                  output_stride);                                                                                   \
     break;
   switch ((r + 15) / 16) {
     REST_CASE(1, 4)
@@ -121,8 +131,8 @@ static void qs8_spmm_rest(size_t r, size_t nc, const int8_t* input, size_t input
           size_t output_stride) {                                                                             \
     size_t p = 0;                                                                                             \
     for (; p + (MR) <= mc; p += (MR)) {                                                                       \
-      qs8_spmm_tile((MR) / 16, (SETS), false, 0xFFFF, nc, input + 4 * p, input_stride, bias, weights, quads, \
-                    nnz, output + p, output_stride);                                                          \
+      qs8_spmm_tile((MR) / 16, (SETS), false, false, 0xFFFF, nc, input + 4 * p, input_stride, bias, weights,  \
+                    quads, nnz, output + p, output_stride);                                                   \
     }                                                                                                         \
     if (p < mc) {                                                                                             \
       qs8_spmm_rest(mc - p, nc, input + 4 * p, input_stride, bias, weights, quads, nnz, output + p,          \
