@@ -5,7 +5,9 @@
  * memory operand, one vbroadcastss of the weight from memory, one movsbq of the input-row step,
  * an imul by the row stride and an add to the input pointer, plus one prefetcht0 of the first
  * line of the input row PREFETCH_DISTANCE nonzeros ahead and the movsbq + imul + add that move
- * that pointer (every AVX2 kernel prefetches: hence _prefetch in all their names). Limits:
+ * that pointer (the _prefetch kernels; tiles of up to 16 pixels also come without it, chosen
+ * when the input fits the cache; wider tiles always prefetch, see docs/performance.md, "Small
+ * batches on AMD Zen 4"). Limits:
  * - FMA latency: each accumulator is one dependency chain; 2 FMA ports x 4 cycles want 8
  *   chains. MR = 64 (V = 8, the default) has them in one set of accumulators; narrower tiles
  *   take the nonzeros in turn into 8 / V sets, summed at the end.
@@ -32,21 +34,28 @@
 
 #include "x86-template.h"
 
-#define DEFINE_AVX2_SPMM(MR, NR)                                                                              \
-  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__avx2_prefetch(                                            \
+/* Tiles of up to 16 pixels come without software prefetch too (for inputs that fit the cache);
+ * wider tiles always prefetch. */
+#define DEFINE_AVX2_SPMM_VARIANT(MR, NR, PREFETCH, SUFFIX)                                                     \
+  void sprig_f32_spmm_minmax_ukernel_##MR##x##NR##__avx2##SUFFIX(                                              \
       size_t mc, size_t nc, const float* input, size_t input_stride, const float* bias, const float* weights, \
       const int8_t* input_deltas, const uint32_t* nnz, float* output, size_t output_stride,                   \
       const struct sprig_f32_minmax_params* params) {                                                         \
-    spmm_all_tiles(MR / 8, NR, 1, mc, nc, input, input_stride, bias, weights, input_deltas, nnz, output,      \
-                   output_stride, params);                                                                    \
+    spmm_all_tiles(MR / 8, NR, PREFETCH, mc, nc, input, input_stride, bias, weights, input_deltas, nnz,       \
+                   output, output_stride, params);                                                            \
   }
 
-DEFINE_AVX2_SPMM(8, 1)
-DEFINE_AVX2_SPMM(16, 1)
+#define DEFINE_AVX2_SPMM(MR, NR) DEFINE_AVX2_SPMM_VARIANT(MR, NR, 1, _prefetch)
+#define DEFINE_AVX2_SPMM_BOTH(MR, NR)          \
+  DEFINE_AVX2_SPMM_VARIANT(MR, NR, 0, )        \
+  DEFINE_AVX2_SPMM_VARIANT(MR, NR, 1, _prefetch)
+
+DEFINE_AVX2_SPMM_BOTH(8, 1)
+DEFINE_AVX2_SPMM_BOTH(16, 1)
 DEFINE_AVX2_SPMM(32, 1)
 DEFINE_AVX2_SPMM(64, 1)
-DEFINE_AVX2_SPMM(8, 2)
-DEFINE_AVX2_SPMM(16, 2)
+DEFINE_AVX2_SPMM_BOTH(8, 2)
+DEFINE_AVX2_SPMM_BOTH(16, 2)
 DEFINE_AVX2_SPMM(32, 2)
-DEFINE_AVX2_SPMM(8, 4)
-DEFINE_AVX2_SPMM(16, 4)
+DEFINE_AVX2_SPMM_BOTH(8, 4)
+DEFINE_AVX2_SPMM_BOTH(16, 4)
