@@ -39,6 +39,11 @@ bool bench_run_qd8_quantize_kernels(const struct bench_options* options);
  * bytes differ from the scalar one's. */
 bool bench_run_x8_zip4_kernels(const struct bench_options* options);
 
+/* The 32-bit transpose family (bench/kernels-transpose.c): every kernel of
+ * kernels/x32-transpose/list.inc this CPU runs on a linear layer's batch transposes (M rows of K
+ * elements and back); prints medians and fails when a kernel's output differs from the first one's. */
+bool bench_run_x32_transpose_kernels(const struct bench_options* options);
+
 /* The f32 batch-1 kernels (bench/kernels-sellmv.c): every kernel of kernels/f32-sellmv/list.inc
  * this CPU runs, on an N x K layer of unstructured weights at each sparsity and one input vector;
  * prints medians and weight-stream rates, fails when a kernel's outputs differ from a plain

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 
 #include <sprig/common.h>
+#include <sprig/config.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
@@ -118,6 +119,7 @@ enum sprig_status sprig_reshape_linear_f32(sprig_operator_t op, size_t batch) {
   op->transposed_input = transposed_input;
   op->transposed_output = transposed_output;
   op->transposed_stride = sprig_aligned_row_stride(batch, batch * sizeof(float)) / sizeof(float);
+  op->transpose = sprig_choose_x32_transpose_ukernel(sprig_get_hardware());
   op->batch = batch;
   sprig_finish_reshape(op);
   return sprig_status_success;
@@ -134,6 +136,7 @@ enum sprig_status sprig_setup_linear_f32(sprig_operator_t op, const float* input
 }
 
 struct transpose_context {
+  sprig_x32_transpose_ukernel_fn fn;
   const float* source;  /* [rows][cols], rows source_stride floats apart */
   float* destination;   /* [cols][rows], rows destination_stride floats apart */
   size_t rows;
@@ -148,20 +151,17 @@ struct transpose_context {
 static void transpose_tile(void* context, size_t row_tile, size_t col_tile) {
   const struct transpose_context* ctx = context;
   const size_t r0 = row_tile * TRANSPOSE_TILE;
-  const size_t r1 = SPRIG_MIN(r0 + TRANSPOSE_TILE, ctx->rows);
   const size_t c0 = col_tile * TRANSPOSE_TILE;
-  const size_t c1 = SPRIG_MIN(c0 + TRANSPOSE_TILE, ctx->cols);
-  for (size_t c = c0; c < c1; c++) {
-    float* destination_row = ctx->destination + c * ctx->destination_stride;
-    for (size_t r = r0; r < r1; r++) {
-      destination_row[r] = ctx->source[r * ctx->source_stride + c];
-    }
-  }
+  ctx->fn(SPRIG_MIN(TRANSPOSE_TILE, ctx->rows - r0), SPRIG_MIN(TRANSPOSE_TILE, ctx->cols - c0),
+          (const uint32_t*) (ctx->source + r0 * ctx->source_stride + c0), ctx->source_stride * sizeof(float),
+          (uint32_t*) (ctx->destination + c0 * ctx->destination_stride + r0),
+          ctx->destination_stride * sizeof(float));
 }
 
-static void transpose(const float* source, size_t source_stride, float* destination, size_t destination_stride,
-                      size_t rows, size_t cols, pthreadpool_t threadpool) {
-  struct transpose_context context = {source, destination, rows, cols, source_stride, destination_stride};
+static void transpose(const struct sprig_operator* op, const float* source, size_t source_stride, float* destination,
+                      size_t destination_stride, size_t rows, size_t cols, pthreadpool_t threadpool) {
+  struct transpose_context context = {op->transpose->fn, source, destination, rows, cols, source_stride,
+                                      destination_stride};
   pthreadpool_parallelize_2d(threadpool, transpose_tile, &context, sprig_divide_round_up(rows, TRANSPOSE_TILE),
                              sprig_divide_round_up(cols, TRANSPOSE_TILE), 0);
 }
@@ -172,7 +172,7 @@ void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool)
     return;
   }
   const size_t stride = op->transposed_stride;
-  transpose(op->input, op->cols, op->transposed_input, stride, op->batch, op->cols, threadpool);
+  transpose(op, op->input, op->cols, op->transposed_input, stride, op->batch, op->cols, threadpool);
   op->path->run(op, op->transposed_input, op->transposed_output, threadpool);
-  transpose(op->transposed_output, stride, op->output, op->rows, op->rows, op->batch, threadpool);
+  transpose(op, op->transposed_output, stride, op->output, op->rows, op->rows, op->batch, threadpool);
 }

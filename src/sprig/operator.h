@@ -12,6 +12,7 @@
 #include <sprig/spmm.h>
 #include <sprig/tiling.h>
 #include <sprig/weights.h>
+#include <sprig/x32-transpose.h>
 
 enum sprig_operator_type {
   sprig_operator_type_linear = 1,
@@ -173,6 +174,7 @@ struct sprig_operator {
   float* transposed_input;
   float* transposed_output;
   size_t transposed_stride;
+  const struct sprig_x32_transpose_ukernel* transpose; /* set with them */
 
   const float* input;
   const float* second_input;  /* add: the other addend */
