@@ -568,8 +568,9 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     rounding per fused multiply-add, bias first; every other path (F16C + FMA on x86, NEON,
  *     WebAssembly, scalar) widens to f32, accumulates in f32 and rounds to half once, at the store;
  *   - where the CPU has neither half arithmetic nor F16C (NEON without fp16 arithmetic,
- *     WebAssembly, scalar builds), and with F16C for linear layers below batch 16 that run no
- *     matrix-vector kernel (below), the operator runs an f32 operator of its type on a float copy
+ *     WebAssembly, scalar builds), and with F16C for linear layers that run no matrix-vector
+ *     kernel (below) at batches below 16, or at any batch when their output channels come in
+ *     blocks (BLOCK of 2+ rows, GROUP), the operator runs an f32 operator of its type on a float copy
  *     of the weights (N:M: same runs, 5 bytes per slot; other formats: CSR, 5 bytes per stored
  *     entry + 4 per row; made once per weights object by the first such reshape and shared by
  *     its operators, plus what that f32 operator derives

@@ -344,15 +344,14 @@ static void conv_formats(void** state) {
   }
 }
 
-/* Whether f16 operators run in wide mode here: the chosen f16 kernel would widen halves in
- * software (scalar, NEON without fp16 arithmetic, WebAssembly). */
 /* Whether a linear layer at `batch` (beside the matrix-vector plans) runs in wide mode: always
- * where the f16 kernels widen in software, below batch 16 unless they sum in half precision
- * (src/operators/f16.c). */
-static bool runs_wide(size_t batch) {
+ * where the f16 kernels widen in software (scalar, NEON without fp16 arithmetic, WebAssembly);
+ * unless they sum in half precision, below batch 16, and at every batch for weights whose output
+ * channels come in blocks (src/operators/f16.c). */
+static bool runs_wide(size_t batch, bool channel_blocks) {
   const enum sprig_isa isa = sprig_choose_f16_spmm_ukernel(sprig_get_hardware())->isa;
   return isa == sprig_isa_scalar || isa == sprig_isa_neonfma || isa == sprig_isa_wasmsimd ||
-         (batch < 16 && isa != sprig_isa_neonfp16arith && isa != sprig_isa_avx512fp16);
+         ((batch < 16 || channel_blocks) && isa != sprig_isa_neonfp16arith && isa != sprig_isa_avx512fp16);
 }
 
 static bool is_sellmv(const char* kernel_name) {
@@ -471,8 +470,8 @@ static void serialized_round_trip(void** state) {
 
 /* ---- refusals ---- */
 
-/* Where the chosen f16 kernel widens halves in software (scalar, NEON without fp16 arithmetic,
- * WebAssembly), the operators run f32 kernels (wide mode); elsewhere the f16 kernels. */
+/* Linear layers run f32 kernels (wide mode) where runs_wide says, else the f16 kernels: CSR,
+ * 2:4 and 2x1 block weights at batches 5 and 20. */
 static void kernels_by_isa(void** state) {
   (void) state;
   require_sprig();
@@ -481,21 +480,34 @@ static void kernels_by_isa(void** state) {
   for (size_t i = 0; i < 6 * 8; i += 3) {
     weights[i] = 0x3C00u; /* 1.0 */
   }
-  sprig_operator_t op = NULL;
-  assert_int_equal(sprig_create_linear_f16(8, 6, weights, NULL, NULL, -INFINITY, INFINITY, 0, &op),
-                   sprig_status_success);
-  const size_t batches[] = {5, 20};
-  for (size_t b = 0; b < 2; b++) {
-    assert_int_equal(sprig_reshape_linear_f16(op, batches[b]), sprig_status_success);
-    const char* name = sprig_operator_kernel_name(op);
-    assert_non_null(name);
-    const char* expected = runs_wide(batches[b]) ? "sprig_f32_spmm_" : "sprig_f16_spmm_";
-    if (strncmp(name, expected, strlen(expected)) != 0) {
-      fail_msg("f16 kernel %s chosen, batch %zu: expected a %s... kernel, the operator runs %s", chosen->name,
-               batches[b], expected, name);
+  static const struct {
+    struct sprig_sparsity pattern;
+    const char* name;
+    const char* wide_kernel;
+  } variants[] = {
+      {{.format = SPRIG_FORMAT_CSR}, "CSR", "sprig_f32_spmm_"},
+      {{.format = SPRIG_FORMAT_NM, .n = 2, .m = 4}, "2:4", "sprig_f32_nmspmm_"},
+      {{.format = SPRIG_FORMAT_BLOCK, .block_rows = 2, .block_cols = 1}, "2x1 block", "sprig_f32_spmm_"},
+  };
+  for (size_t v = 0; v < sizeof(variants) / sizeof(variants[0]); v++) {
+    const bool channel_blocks = variants[v].pattern.format == SPRIG_FORMAT_BLOCK;
+    sprig_operator_t op = NULL;
+    assert_int_equal(sprig_create_linear_f16(8, 6, weights, NULL, &variants[v].pattern, -INFINITY, INFINITY,
+                                             SPRIG_FLAG_PRUNE, &op),
+                     sprig_status_success);
+    const size_t batches[] = {5, 20};
+    for (size_t b = 0; b < 2; b++) {
+      assert_int_equal(sprig_reshape_linear_f16(op, batches[b]), sprig_status_success);
+      const char* name = sprig_operator_kernel_name(op);
+      assert_non_null(name);
+      const char* expected = runs_wide(batches[b], channel_blocks) ? variants[v].wide_kernel : "sprig_f16_spmm_";
+      if (strncmp(name, expected, strlen(expected)) != 0) {
+        fail_msg("f16 kernel %s chosen, %s weights, batch %zu: expected a %s... kernel, the operator runs %s",
+                 chosen->name, variants[v].name, batches[b], expected, name);
+      }
     }
+    sprig_delete_operator(op);
   }
-  sprig_delete_operator(op);
 }
 
 /* Wide mode's float copy of the weights (the weights of its f32 operators) is made by the first
@@ -526,7 +538,7 @@ static void wide_copy_shared(void** state) {
   }
   /* Batch 20: f16 tiles (the stream) unless batch 20 runs wide. */
   assert_int_equal(sprig_reshape_linear_f16(ops[0], 20), sprig_status_success);
-  assert_true((atomic_load(&w->f16_stream) != NULL) == !runs_wide(20));
+  assert_true((atomic_load(&w->f16_stream) != NULL) == !runs_wide(20, false));
   for (size_t k = 0; k < 2; k++) {
     assert_int_equal(sprig_reshape_linear_f16(ops[k], batch), sprig_status_success);
   }
@@ -538,7 +550,7 @@ static void wide_copy_shared(void** state) {
     sliced_bytes += sell != NULL ? sprig_sell_bytes(sell) : 0;
   }
   const size_t stream_bytes = stream != NULL ? sprig_f16_stream_bytes(stream) : 0;
-  if (runs_wide(batch)) {
+  if (runs_wide(batch, false)) {
     assert_non_null(view);
     assert_ptr_equal(sprig_weights_f16_float_view(w), view);
     assert_int_equal(view->dtype, sprig_weights_dtype_f32);
@@ -562,7 +574,7 @@ static void wide_nm_keeps_runs(void** state) {
   (void) state;
   require_sprig();
   enum { in = 64, out = 16, batch = 5 };
-  if (!runs_wide(batch)) {
+  if (!runs_wide(batch, false)) {
     skip();
   }
   struct rng rng = {29};

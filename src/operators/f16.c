@@ -10,9 +10,11 @@
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the kernel on the shared
  *      f16 stream; a linear layer of several batch rows transposes each task's tile back.
  * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
- * (NEON without fp16 arithmetic, WebAssembly, scalar), and for linear layers below WIDE_BELOW_BATCH
- * where they convert (F16C x86), the operator runs an f32 operator of its own type instead: on a
- * float CSR copy of the weights (derived data, built once per weights object and shared), with
+ * (NEON without fp16 arithmetic, WebAssembly, scalar), and for linear layers where they convert
+ * (F16C x86: below WIDE_BELOW_BATCH, or with output-channel blocks), the operator runs an f32
+ * operator of its own
+ * type instead: on a float copy of the weights (N:M, else CSR; derived data, built once per
+ * weights object and shared), with
  * the f32 bias and clamp; a run widens the whole input into an f32 workspace (the f16-convert
  * kernels), runs that operator -- every f32 path: SpMM with NR = 2 / 4 where channels form
  * blocks, the convolution and depthwise kernels, ... -- and rounds its f32 output to halves.
@@ -49,9 +51,12 @@
 #define CONVERT_CHUNK 4096
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
-/* Linear layers below this batch run in wide mode where the f16 kernels convert (F16C x86): over
- * so few pixels those convert an input vector per nonzero for 4-15 multiply-adds, where wide mode
- * converts the input once (Zen 4, 768x768 at 90%: batch 4 73 -> 60 µs, batch 8 73 -> 47). */
+/* Where the f16 kernels convert (F16C x86), linear layers run in wide mode below this batch, and
+ * at every batch when their output channels come in blocks (BLOCK of 2+ rows, GROUP): the f16
+ * tiles convert an input vector per nonzero, one channel at a time, where wide mode converts the
+ * input once and runs the f32 operator, whose NR = 2 / 4 kernels load it once for several
+ * channels. Other formats keep the f16 tiles from this batch on: the f32 copy's larger stream
+ * lost on some large layers there (docs/f16-kernels.md, "Linear layers with F16C: wide mode"). */
 #define WIDE_BELOW_BATCH 16
 /* Linear batches below this run the f32 matrix-vector kernel row by row (as f32 CSR layers do). */
 #define MATVEC_BELOW_BATCH 4
@@ -71,8 +76,8 @@ struct f16_state {
   float* f32_bias;                       /* rows */
   struct sprig_f32_minmax_params f32_params;
   /* Wide mode (see the top of this file): always where the f16 kernels widen in software, and
-   * for linear layers below WIDE_BELOW_BATCH where they convert (F16C); `wide` is the current
-   * plan's. */
+   * for linear layers where they convert (F16C: below WIDE_BELOW_BATCH, or with output-channel
+   * blocks); `wide` is the current plan's. */
   bool widens_in_software;
   bool wide;
   const char* wide_kernel_name;          /* before the first wide plan: the f32 kernel it would take */
@@ -601,6 +606,11 @@ static enum sprig_status plan_wide(struct sprig_operator* op, struct f16_state* 
   return sprig_status_success;
 }
 
+/* Whether the weights' output channels come in blocks (the f32 operator's NR = 2 / 4 kernels). */
+static bool has_channel_blocks(const struct sprig_weights* w) {
+  return (w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP) && w->block_height > 1;
+}
+
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
 static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct f16_state* s = state_of(op);
@@ -616,7 +626,8 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   /* The matrix-vector plan packs into its own padded vectors instead. */
   const bool matvec = linear && ((takes_row_blocks(s) && pixels < BSPMV_BELOW_BATCH) ||
                                  (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH));
-  if (!matvec && (s->widens_in_software || (linear && pixels < WIDE_BELOW_BATCH && !sums_in_half(s->chosen->isa)))) {
+  const bool wide_linear = pixels < WIDE_BELOW_BATCH || has_channel_blocks(op->weights);
+  if (!matvec && (s->widens_in_software || (linear && wide_linear && !sums_in_half(s->chosen->isa)))) {
     return plan_wide(op, s, images, pixels, caller);
   }
   const bool direct = linear ? pixels == 1 : conv_reads_input(&op->geometry);
