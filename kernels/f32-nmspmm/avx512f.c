@@ -22,7 +22,8 @@
  *   partial sums parked in the output rows between K-blocks. That keeps the rows in L1 and took
  *   128x1 (2 channels, 16 accumulators; the default) from ~26% to ~55% of the FMA peak on
  *   784 pixels x 256 rows x 256 channels at 2:4, and 64x1 from 38% to ~50%. (16 and 32 KiB
- *   K-blocks measured within noise of each other; 12 KiB was slower.)
+ *   K-blocks measured within noise of each other; 12 KiB was slower.) Passes of at most 16
+ *   pixels take one K-block (NM_UNBLOCKED_PIXELS).
  *
  * Pixel remainders: one pass over the last mc % MR pixels with as many vectors as they need,
  * the last one masked (masked-off lanes are neither read nor written and cannot fault), with up

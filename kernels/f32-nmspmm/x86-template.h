@@ -86,6 +86,11 @@ INLINE void madd_pair(
  * output rows (unclamped), which costs one load and one store per accumulator per K-block.
  */
 #define NM_K_BLOCK_BYTES 16384
+/* Passes of at most this many pixels take all runs in one K-block: their rows are short, and
+ * cutting every channel's stream into K-blocks costs more than the rows' reuse gains (each
+ * K-block walks every channel's weights again, thousands of short streams). */
+#define NM_UNBLOCKED_PIXELS 16
+#define SPRIG_NM_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 struct k_block {
   size_t first_slot;  /* slot (run * n) of the K-block's first run in every channel's stream */
@@ -179,7 +184,9 @@ INLINE void nm_tile(
   }
   const size_t idx_stride = groups * n;
   const size_t w_stride = idx_stride;
-  const size_t block_groups = k_block_groups(nv, row_stride != 0 ? group_stride / row_stride : 1);
+  const size_t block_groups = nv * LANES <= NM_UNBLOCKED_PIXELS
+                                  ? SPRIG_NM_MAX(groups, 1)
+                                  : k_block_groups(nv, row_stride != 0 ? group_stride / row_stride : 1);
   /* At least one K-block, so that groups == 0 still writes the clamped bias. */
   size_t g = 0;
   do {
