@@ -190,12 +190,19 @@ static void put_zeros(const struct f16_state* s, size_t at, size_t n) {
   memset((uint16_t*) s->packed + at, 0, n * sizeof(uint16_t));
 }
 
-/* linear: input columns [k0, k0 + TRANSPOSE_ROWS) of every batch row into packed rows k. */
+/* linear: input columns [k0, k0 + TRANSPOSE_ROWS) of every batch row into packed rows k, batch
+ * row by batch row: each reads its TRANSPOSE_ROWS halves at once and the packed rows fill
+ * left to right (a column walk down the batch rows would re-read every input line per column,
+ * and rows 4 KiB apart share L1 sets). */
 static void transpose_input(const struct sprig_operator* op, const struct f16_state* s, size_t task) {
   const uint16_t* x = (const uint16_t*) (const void*) op->input;
-  const size_t k0 = task * TRANSPOSE_ROWS, k1 = SPRIG_MIN(k0 + TRANSPOSE_ROWS, op->cols);
-  for (size_t k = k0; k < k1; k++) {
-    put_halves(s, k * s->row_stride, x + k, op->cols, s->pixels);
+  const size_t k0 = task * TRANSPOSE_ROWS, count = SPRIG_MIN(TRANSPOSE_ROWS, op->cols - k0);
+  uint16_t* packed = (uint16_t*) s->packed + k0 * s->row_stride;
+  for (size_t p = 0; p < s->pixels; p++) {
+    const uint16_t* row = x + p * op->cols + k0;
+    for (size_t k = 0; k < count; k++) {
+      packed[k * s->row_stride + p] = row[k];
+    }
   }
 }
 
@@ -270,11 +277,16 @@ static void pack_task(void* context, size_t task) {
 static void transpose_output(const struct sprig_operator* op, const struct f16_state* s, size_t n0, size_t nc,
                              size_t p0, size_t mc) {
   uint16_t* output = (uint16_t*) (void*) op->output;
-  for (size_t i = 0; i < mc; i++) {
-    uint16_t* restrict y = output + (p0 + i) * op->rows + n0;
-    const uint16_t* t = s->transposed + n0 * s->row_stride + p0 + i;
-    for (size_t n = 0; n < nc; n++) {
-      y[n] = t[n * s->row_stride];
+  /* Channels in groups of TRANSPOSE_ROWS, each group's rows read left to right while the batch
+   * rows' outputs fill (the same walk as transpose_input). */
+  for (size_t g0 = 0; g0 < nc; g0 += TRANSPOSE_ROWS) {
+    const size_t count = SPRIG_MIN(TRANSPOSE_ROWS, nc - g0);
+    const uint16_t* t = s->transposed + (n0 + g0) * s->row_stride + p0;
+    for (size_t i = 0; i < mc; i++) {
+      uint16_t* y = output + (p0 + i) * op->rows + n0 + g0;
+      for (size_t n = 0; n < count; n++) {
+        y[n] = t[n * s->row_stride + i];
+      }
     }
   }
 }
