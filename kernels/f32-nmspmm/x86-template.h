@@ -264,13 +264,7 @@ INLINE void nm_all_tiles(
 #define REST_CASE(V)                                                                                 \
     case V:                                                                                          \
       if (nv >= V) {                                                                                 \
-        if (V == 1 && tail_kind == MASKED_LOW) {                                                     \
-          REST_TILE(V, MASKED_LOW);                                                                  \
-        } else if (V == 1 && tail_kind == MASKED_HALF) {                                             \
-          REST_TILE(V, MASKED_HALF);                                                                 \
-        } else {                                                                                     \
-          REST_TILE(V, 1);                                                                           \
-        }                                                                                            \
+        CALL_REST_TILE(V, tail_kind, REST_TILE);                                                     \
       }                                                                                              \
       break;
     REST_CASE(1)

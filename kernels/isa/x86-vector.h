@@ -36,6 +36,19 @@
 #define TAIL_KIND(k) 1
 #endif
 
+/* REST_TILE(V, kind) for a tail pass of V vectors whose last one is of `tail_kind`: the half-width
+ * kinds for one-vector passes only (each kind is its own code), else the full masked kind. */
+#define CALL_REST_TILE(V, tail_kind, REST_TILE)          \
+  do {                                                   \
+    if ((V) == 1 && (tail_kind) == MASKED_LOW) {         \
+      REST_TILE(V, MASKED_LOW);                          \
+    } else if ((V) == 1 && (tail_kind) == MASKED_HALF) { \
+      REST_TILE(V, MASKED_HALF);                         \
+    } else {                                             \
+      REST_TILE(V, 1);                                   \
+    }                                                    \
+  } while (0)
+
 /* LANES floats from p, or only the lanes of `mask` (the others zero) when `masked`. */
 INLINE VEC vload(const float* p, int masked, MASK mask) {
 #ifdef VMASKLOAD_LOW
