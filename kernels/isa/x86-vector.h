@@ -62,7 +62,7 @@ INLINE VEC vload(const float* p, int masked, MASK mask) {
   return masked ? VMASKLOAD(p, mask) : VLOADU(p);
 }
 
-/* LANES floats to p, or only the lanes of `mask` when `masked` (either masked kind). */
+/* LANES floats to p, or only the lanes of `mask` when `masked` (any masked kind). */
 INLINE void vstore(float* p, VEC v, int masked, MASK mask) {
   if (masked) {
     VMASKSTORE(p, mask, v);

@@ -12,12 +12,11 @@
  * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
  * (NEON without fp16 arithmetic, WebAssembly, scalar), and for linear layers where they convert
  * (F16C x86: below WIDE_BELOW_BATCH, or with output-channel blocks), the operator runs an f32
- * operator of its own
- * type instead: on a float copy of the weights (N:M, else CSR; derived data, built once per
- * weights object and shared), with
- * the f32 bias and clamp; a run widens the whole input into an f32 workspace (the f16-convert
- * kernels), runs that operator -- every f32 path: SpMM with NR = 2 / 4 where channels form
- * blocks, the convolution and depthwise kernels, ... -- and rounds its f32 output to halves.
+ * operator of its own type instead: on a float copy of the weights (N:M, else CSR; derived data,
+ * built once per weights object and shared), with the f32 bias and clamp; a run widens the
+ * whole input into an f32 workspace (the f16-convert kernels), runs that operator -- every f32
+ * path: SpMM with NR = 2 / 4 where channels form blocks, the convolution and depthwise kernels,
+ * ... -- and rounds its f32 output to halves.
  * The sums are f32 either way, rounded to half once.
  * Matrix-vector plan: a linear layer (any format) at a batch below MATVEC_BELOW_BATCH, on any ISA,
  * runs the f32-sellmv kernels where an f32 CSR layer of the same nonzeros would (rows that pad
