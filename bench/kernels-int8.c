@@ -262,11 +262,7 @@ bool bench_run_x8_zip4_kernels(const struct bench_options* options) {
   const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &options->timing, medians) : 0;
   printf("\nx8-zip4 kernels, %zu rows of %zu bytes in %zu calls, 1 thread, %zu rounds:\n", rows, pixels, rows / 4,
          reps);
-  printf("  %-48s %12s %10s %8s\n", "kernel", "median us", "ns/byte", "vs 1st");
-  for (size_t i = 0; i < count && reps != 0; i++) {
-    printf("  %-48s %12.2f %10.3f %7.2fx\n", names[i], medians[i], medians[i] * 1e3 / (double) (rows * pixels),
-           medians[0] / medians[i]);
-  }
+  bench_print_kernel_medians(names, medians, reps != 0 ? count : 0, (double) (rows * pixels), "ns/byte");
   for (size_t i = 0; slots != NULL && i < count; i++) {
     free(slots[i].output);
   }

@@ -84,11 +84,7 @@ bool bench_run_x32_transpose_kernels(const struct bench_options* options) {
   const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &options->timing, medians) : 0;
   printf("\nx32-transpose kernels, [%zu][%zu] 32-bit elements to [%zu][%zu] and back, 1 thread, %zu rounds:\n", m, k,
          k, m, reps);
-  printf("  %-48s %12s %10s %8s\n", "kernel", "median us", "ns/elem", "vs 1st");
-  for (size_t i = 0; i < count && reps != 0; i++) {
-    printf("  %-48s %12.2f %10.3f %7.2fx\n", names[i], medians[i], medians[i] * 1e3 / (double) (2 * m * k),
-           medians[0] / medians[i]);
-  }
+  bench_print_kernel_medians(names, medians, reps != 0 ? count : 0, (double) (2 * m * k), "ns/elem");
   for (size_t i = 0; slots != NULL && i < count; i++) {
     free(slots[i].transposed);
     free(slots[i].back);

@@ -436,6 +436,17 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
   return ok;
 }
 
+void bench_print_kernel_medians(const char* const* names, const double* medians, size_t count, double units,
+                                const char* unit_label) {
+  if (count == 0) {
+    return;
+  }
+  printf("  %-48s %12s %10s %8s\n", "kernel", "median us", unit_label, "vs 1st");
+  for (size_t i = 0; i < count; i++) {
+    printf("  %-48s %12.2f %10.3f %7.2fx\n", names[i], medians[i], medians[i] * 1e3 / units, medians[0] / medians[i]);
+  }
+}
+
 bool bench_run_kernels(const struct bench_options* options, struct bench_results* results) {
   bool ok = true;
   for (size_t s = 0; s < options->sparsity_count; s++) {

@@ -10,6 +10,12 @@
 #include "options.h"
 #include "report.h"
 
+/* The rows of a per-family kernel table (after the caller's title line): each kernel's name,
+ * median µs, ns per unit for `units` units per call (`unit_label`, e.g. "ns/byte") and the first
+ * kernel's median over its own. Nothing when count is 0. */
+void bench_print_kernel_medians(const char* const* names, const double* medians, size_t count, double units,
+                                const char* unit_label);
+
 /* Appends one result per kernel and sparsity; false when a kernel disagrees with the reference.
  * Ends with bench_run_conv_kernels. */
 bool bench_run_kernels(const struct bench_options* options, struct bench_results* results);

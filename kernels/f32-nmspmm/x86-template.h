@@ -90,7 +90,6 @@ INLINE void madd_pair(
  * cutting every channel's stream into K-blocks costs more than the rows' reuse gains (each
  * K-block walks every channel's weights again, thousands of short streams). */
 #define NM_UNBLOCKED_PIXELS 16
-#define SPRIG_NM_MAX(a, b) ((a) > (b) ? (a) : (b))
 
 struct k_block {
   size_t first_slot;  /* slot (run * n) of the K-block's first run in every channel's stream */
@@ -185,7 +184,7 @@ INLINE void nm_tile(
   const size_t idx_stride = groups * n;
   const size_t w_stride = idx_stride;
   const size_t block_groups = nv * LANES <= NM_UNBLOCKED_PIXELS
-                                  ? SPRIG_NM_MAX(groups, 1)
+                                  ? groups
                                   : k_block_groups(nv, row_stride != 0 ? group_stride / row_stride : 1);
   /* At least one K-block, so that groups == 0 still writes the clamped bias. */
   size_t g = 0;
