@@ -50,6 +50,11 @@ bool bench_run_x8_zip4_kernels(const struct bench_options* options);
  * elements and back); prints medians and fails when a kernel's output differs from the first one's. */
 bool bench_run_x32_transpose_kernels(const struct bench_options* options);
 
+/* --kernels with an N:M format (--formats nmN:M): the f32 N:M matrix-times-vectors kernels on
+ * kernel_m vectors (1 to 8) x kernel_k x kernel_n, beside the one-vector kernel once per vector;
+ * true when every kernel agreed with the reference (or the format is not N:M). */
+bool bench_run_f32_nmspmv_kernels(const struct bench_options* options);
+
 /* The f32 batch-1 kernels (bench/kernels-sellmv.c): every kernel of kernels/f32-sellmv/list.inc
  * this CPU runs, on an N x K layer of unstructured weights at each sparsity and one input vector;
  * prints medians and weight-stream rates, fails when a kernel's outputs differ from a plain

@@ -16,7 +16,7 @@ static void print_help(FILE* out) {
       "\n"
       "  --suite LIST         suites, comma separated (default mobilenet-v1); see --list:\n"
       "                         mobilenet-v1, mobilenet-v2  1x1 convolutions of MobileNet v1 / v2 224\n"
-      "                         transformer, small-batch    linear layers (batch 1, 16, 128; 2-8)\n"
+      "                         transformer, small-batch    linear layers (batch 1, 16, 128; 2-12)\n"
       "                         resnet18   ResNet-18's 3x3 convolutions (s1 / s2, pad 1), pruned\n"
       "                         dwconv     MobileNet v1/v2 depthwise 3x3 layers (s1 / s2, pad 1) and the\n"
       "                                    first 3x3 s2 convolution from an NHWC image; dense weights:\n"

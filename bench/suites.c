@@ -73,7 +73,9 @@ static const struct bench_layer small_batch[] = {
     LINEAR("768x3072/b2", 768, 3072, 2),
     LINEAR("3072x768/b3", 3072, 768, 3),
     LINEAR("768x768/b4", 768, 768, 4),
+    LINEAR("768x768/b6", 768, 768, 6),
     LINEAR("768x768/b8", 768, 768, 8),
+    LINEAR("768x768/b12", 768, 768, 12),
     LINEAR("768x3072/b8", 768, 3072, 8),
 };
 
@@ -127,7 +129,7 @@ static const struct bench_suite suites[] = {
     SUITE("mobilenet-v2", "MobileNet v2 224 1.0: 1x1 expand/project convolutions, NCHW, batch 1", mobilenet_v2),
     SUITE("transformer", "linear layers 768x768, 768x3072, 3072x768 at batch 1, 16 and 128; 4096x4096 at batch 1 and "
           "16", transformer),
-    SUITE("small-batch", "linear layers 768x768, 768x3072, 3072x768 at batch 2, 3, 4 and 8", small_batch),
+    SUITE("small-batch", "linear layers 768x768, 768x3072, 3072x768 at batch 2-12", small_batch),
     SUITE("resnet18", "ResNet-18 224: its 3x3 convolutions (stride 1 and 2, pad 1), pruned, NCHW, batch 1", resnet18),
     SUITE("dwconv", "MobileNet v1/v2 224: first 3x3 s2 convolution (NHWC input) and depthwise 3x3 layers, dense",
           dwconv),

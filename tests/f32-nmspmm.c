@@ -1,5 +1,6 @@
 /*
- * Every f32 N:M SpMM kernel of kernels/f32-nmspmm/list.inc against kernels/reference, case by case.
+ * Every f32 N:M SpMM kernel of kernels/f32-nmspmm/list.inc, and every matrix-times-vectors kernel
+ * of mv-list.inc (second group, at the end), against kernels/reference, case by case.
  *
  * How to read this file: struct nm_tester describes one problem (pixels, channels, input rows,
  * the N:M pattern, how full the runs are, strides, clamps, ...). nm_tester_run makes random
@@ -506,6 +507,209 @@ static const struct kernel_test_case cases[] = {
     {"choices keep the default's clamp flavour", choices_keep_default_flavour, has_clamp_flavour},
 };
 
+
+/* ---- the matrix-times-vectors kernels (kernels/f32-nmspmm/mv-list.inc) ---- */
+
+struct mv_tester {
+  struct nm_tester nm;    /* channels, rows, pattern, fill, clamps, bias, zero channels, seed */
+  size_t batch;           /* input vectors */
+  size_t input_padding;   /* vectors are rows + input_padding floats apart */
+  size_t output_padding;  /* output vectors are channels + output_padding floats apart */
+  bool split;             /* two calls: channels [0, c/2) and [c/2, c) */
+};
+
+static void describe_mv(const struct mv_tester* t, char* buffer, size_t size) {
+  snprintf(buffer, size, "%s (%zu:%zu batch=%zu channels=%zu rows=%zu fill=%.2f paddings=%zu/%zu clamp=[%g, %g] "
+           "zero_bias=%d zero_channels=%d split=%d seed=%llu)",
+           *kernel_test_name(), t->nm.pattern_n, t->nm.pattern_m, t->batch, t->nm.channels, t->nm.rows, t->nm.fill,
+           t->input_padding, t->output_padding, (double) t->nm.min, (double) t->nm.max, t->nm.zero_bias,
+           t->nm.zero_channels, t->split, (unsigned long long) t->nm.seed);
+}
+
+/* Calls the kernel on channels [c0, c1) of every vector; the bias is exactly c1 - c0 floats. */
+static void call_mv(const struct sprig_f32_nmspmv_ukernel* uk, const struct mv_tester* t, const struct nm_weights* w,
+                    const float* bias, const float* input, float* output, size_t c0, size_t c1,
+                    const struct sprig_f32_minmax_params* params) {
+  if (c0 == c1) {
+    return;
+  }
+  const size_t slots = w->groups * t->nm.pattern_n;
+  float* call_bias = malloc((c1 - c0) * sizeof(float));
+  memcpy(call_bias, bias + c0, (c1 - c0) * sizeof(float));
+  uk->fn(t->batch, c1 - c0, w->groups, t->nm.pattern_n, t->nm.pattern_m, input,
+         (t->nm.rows + t->input_padding) * sizeof(float), call_bias, w->values + c0 * slots, w->indices + c0 * slots,
+         output + c0, (t->nm.channels + t->output_padding) * sizeof(float), params);
+  free(call_bias);
+}
+
+static void mv_tester_run(const struct mv_tester* t, const struct sprig_f32_nmspmv_ukernel* uk) {
+  const size_t channels = t->nm.channels;
+  const size_t rows = t->nm.rows;
+  const size_t input_stride = rows + t->input_padding;
+  const size_t output_stride = channels + t->output_padding;
+  struct rng rng = {t->nm.seed};
+  float* bias = malloc(channels * sizeof(float));
+  fill_random(&rng, bias, channels);
+  if (t->nm.zero_bias) {
+    fill_value(bias, channels, 0.0f);
+  }
+  struct nm_weights w = make_nm(&rng, &t->nm);
+  struct csr a = csr_from_dense(w.dense, channels, rows);
+  /* Exactly sized so ASan sees any read past the last vector's rows or write past its channels. */
+  const size_t input_count = (t->batch - 1) * input_stride + rows;
+  float* input = malloc(input_count * sizeof(float));
+  fill_random(&rng, input, input_count);
+  const size_t output_count = (t->batch - 1) * output_stride + channels;
+  float* output = malloc(output_count * sizeof(float));
+  float* expected = malloc(output_count * sizeof(float));
+  fill_value(output, output_count, SENTINEL);
+  fill_value(expected, output_count, SENTINEL);
+  for (size_t b = 0; b < t->batch; b++) {
+    sprig_reference_f32_spmm(1, channels, input + b * input_stride, 1, a.row_ptr, a.col_idx, a.values, bias,
+                             expected + b * output_stride, 1, t->nm.min, t->nm.max);
+  }
+  const struct sprig_f32_minmax_params params = {t->nm.min, t->nm.max};
+  if (t->split) {
+    call_mv(uk, t, &w, bias, input, output, 0, channels / 2, &params);
+    call_mv(uk, t, &w, bias, input, output, channels / 2, channels, &params);
+  } else {
+    call_mv(uk, t, &w, bias, input, output, 0, channels, &params);
+  }
+  char what[512];
+  describe_mv(t, what, sizeof(what));
+  for (size_t b = 0; b < t->batch; b++) {
+    char vector_what[600];
+    snprintf(vector_what, sizeof(vector_what), "%s, vector %zu", what, b);
+    assert_kernel_output(vector_what, &a, bias, input + b * input_stride, 1, output + b * output_stride,
+                         expected + b * output_stride, channels, 1, 1, w.groups * t->nm.pattern_n);
+    if (b + 1 < t->batch) {
+      assert_all_equal(output + b * output_stride + channels, t->output_padding, SENTINEL, vector_what);
+    }
+  }
+  free_nm(&w);
+  csr_free(&a);
+  free(bias);
+  free(input);
+  free(output);
+  free(expected);
+}
+
+#define MV_KERNEL(uk) const struct sprig_f32_nmspmv_ukernel* uk = (const struct sprig_f32_nmspmv_ukernel*) ukernel
+
+/* A 2:4 problem: the starting point of the cases below. */
+static struct mv_tester mv_tester_for(size_t batch) {
+  return (struct mv_tester){.nm = {.m = 1, .channels = 9, .rows = 77, .pattern_n = 2, .pattern_m = 4, .fill = 0.8,
+                                   .min = -INFINITY, .max = INFINITY, .seed = 11},
+                            .batch = batch};
+}
+
+static void mv_batches(const void* ukernel) {
+  MV_KERNEL(uk);
+  for (size_t batch = 1; batch <= 13; batch++) {
+    struct mv_tester t = mv_tester_for(batch);
+    t.nm.seed += batch;
+    mv_tester_run(&t, uk);
+  }
+}
+
+static void mv_every_pattern(const void* ukernel) {
+  MV_KERNEL(uk);
+  /* Patterns whose slots fill vectors within the kernels' windows, and others; row counts
+   * around the runs and the windows (1000 and 1001 give several vector steps). */
+  static const size_t patterns[][2] = {{2, 4}, {1, 4}, {2, 8}, {4, 8}, {8, 16}, {1, 2}, {4, 16},
+                                       {2, 3}, {3, 4}, {3, 8}, {5, 8}, {12, 16}, {15, 16}, {1, 1}, {16, 16}};
+  static const size_t rows[] = {1000, 33, 70, 1001, 1, 5};
+  uint64_t seed = 300;
+  for (size_t pi = 0; pi < sizeof(patterns) / sizeof(patterns[0]); pi++) {
+    for (size_t ri = 0; ri < sizeof(rows) / sizeof(rows[0]); ri++) {
+      struct mv_tester t = mv_tester_for(1 + (pi + ri) % 6);
+      t.nm.rows = rows[ri];
+      t.nm.pattern_n = patterns[pi][0];
+      t.nm.pattern_m = patterns[pi][1];
+      t.nm.fill = ri % 2 == 0 ? 1.0 : 0.6;
+      t.nm.channels = 1 + (pi * 7 + ri) % 11;
+      t.nm.seed = seed++;
+      mv_tester_run(&t, uk);
+    }
+  }
+}
+
+static void mv_fills(const void* ukernel) {
+  MV_KERNEL(uk);
+  /* Every slot padding (sparsity 1), every slot filled (4:4, sparsity 0), all-zero channels. */
+  static const double fills[] = {0.0, 1.0, 0.3};
+  for (size_t f = 0; f < 3; f++) {
+    for (size_t batch = 1; batch <= 5; batch++) {
+      struct mv_tester t = mv_tester_for(batch);
+      t.nm.fill = fills[f];
+      if (f == 1 && batch % 2 == 0) {
+        t.nm.pattern_n = 4;
+      }
+      t.nm.zero_channels = f == 2;
+      t.nm.seed = 40 + 5 * f + batch;
+      mv_tester_run(&t, uk);
+    }
+  }
+}
+
+static void mv_strides_clamps_splits(const void* ukernel) {
+  MV_KERNEL(uk);
+  uint64_t seed = 500;
+  for (size_t batch = 1; batch <= 9; batch++) {
+    for (int variant = 0; variant < 4; variant++) {
+      struct mv_tester t = mv_tester_for(batch);
+      t.input_padding = variant & 1 ? 3 : 0;
+      t.output_padding = variant & 2 ? 5 : 0;
+      t.split = variant == 1 || variant == 2;
+      t.nm.min = variant == 3 ? -0.5f : -INFINITY;
+      t.nm.max = variant >= 2 ? 1.0f : INFINITY;
+      t.nm.zero_bias = variant == 2;
+      t.nm.channels = 1 + (batch + (size_t) variant) % 10;
+      t.nm.rows = 64 + 33 * (size_t) variant;
+      t.nm.seed = seed++;
+      mv_tester_run(&t, uk);
+    }
+  }
+}
+
+static void mv_large(const void* ukernel) {
+  MV_KERNEL(uk);
+  /* A linear layer's shape: 768 rows, 2:4 and 1:4, 8 and 7 vectors. */
+  struct mv_tester t = mv_tester_for(8);
+  t.nm.rows = 768;
+  t.nm.channels = 67;
+  mv_tester_run(&t, uk);
+  t.batch = 7;
+  t.nm.pattern_n = 1;
+  t.nm.seed = 12;
+  mv_tester_run(&t, uk);
+}
+
+/* The chooser takes this ISA's default on a CPU with only this ISA. */
+static void mv_chosen(const void* ukernel) {
+  MV_KERNEL(uk);
+  const struct sprig_hardware hardware = hardware_with_only(uk->isa, false);
+  const struct sprig_f32_nmspmv_ukernel* chosen = sprig_choose_f32_nmspmv_ukernel(&hardware);
+  assert_true(chosen->isa == uk->isa && chosen->is_default);
+}
+
+static bool mv_is_default(const void* ukernel) {
+  return ((const struct sprig_f32_nmspmv_ukernel*) ukernel)->is_default;
+}
+
+static const struct kernel_test_case mv_cases[] = {
+    {"vectors 1 .. 13", mv_batches, NULL},
+    {"every pattern, rows around the windows", mv_every_pattern, NULL},
+    {"sparsity 1, sparsity 0, all-zero channels", mv_fills, NULL},
+    {"strides, clamps, split calls", mv_strides_clamps_splits, NULL},
+    {"large: 768 rows, 7 and 8 vectors", mv_large, NULL},
+    {"chosen as its ISA's default", mv_chosen, mv_is_default},
+};
+
+static enum sprig_isa mv_isa_of(const void* entry) {
+  return ((const struct sprig_f32_nmspmv_ukernel*) entry)->isa;
+}
+
 static enum sprig_isa isa_of(const void* entry) {
   return ((const struct sprig_f32_nmspmm_ukernel*) entry)->isa;
 }
@@ -517,7 +721,12 @@ static int initialize(void** state) {
 }
 
 int main(void) {
-  return run_kernel_cases("f32-nmspmm", sprig_f32_nmspmm_ukernels, sprig_f32_nmspmm_ukernel_count,
-                          sizeof(sprig_f32_nmspmm_ukernels[0]), isa_of, cases, sizeof(cases) / sizeof(cases[0]),
-                          initialize);
+  const int spmm_failures =
+      run_kernel_cases("f32-nmspmm", sprig_f32_nmspmm_ukernels, sprig_f32_nmspmm_ukernel_count,
+                       sizeof(sprig_f32_nmspmm_ukernels[0]), isa_of, cases, sizeof(cases) / sizeof(cases[0]), initialize);
+  const int spmv_failures =
+      run_kernel_cases("f32-nmspmv", sprig_f32_nmspmv_ukernels, sprig_f32_nmspmv_ukernel_count,
+                       sizeof(sprig_f32_nmspmv_ukernels[0]), mv_isa_of, mv_cases,
+                       sizeof(mv_cases) / sizeof(mv_cases[0]), initialize);
+  return spmm_failures != 0 || spmv_failures != 0;
 }

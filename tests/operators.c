@@ -462,29 +462,40 @@ static const struct format_case format_cases[] = {
     {"nm4:8", {SPRIG_FORMAT_NM, 0, 0, 4, 8, 0}, 0.0f, "_nmspmm_"},
 };
 
-/* Whether a kernel name is a SIMD matrix-vector (one-pixel) SpMM or N:M kernel. */
+/* Whether a kernel name is a SIMD matrix-vector (one-pixel) SpMM kernel or N:M matrix-times-vectors
+ * kernel. */
 static int is_simd_matvec(const char* name) {
-  return strstr(name, "_ukernel_1x1__") != NULL && strstr(name, "__scalar") == NULL;
+  return (strstr(name, "_ukernel_1x1__") != NULL || strstr(name, "_nmspmv_") != NULL) &&
+         strstr(name, "__scalar") == NULL;
 }
 
-/* Batches below this run row by row when batch 1 runs the SIMD matrix-vector kernel `batch1`:
- * 5, but 4 for the N:M ones other than AVX-512 (src/operators/path-nm.c). */
-static size_t row_by_row_below(const char* batch1) {
-  return strstr(batch1, "_nmspmm_") != NULL && strstr(batch1, "__avx512f") == NULL ? 4 : 5;
+/* Batches below this run on the kernel of batch 1 when that is a SIMD matrix-vector kernel
+ * `batch1`: 5 (row by row); for the N:M matrix-times-vectors kernels on these short rows (four
+ * vectors per call, src/operators/path-nm.c) 8 / 6 / 4 with AVX-512 / AVX2 / others on patterns
+ * at least half dense, else 5 / 4 / 4. */
+static size_t row_by_row_below(const char* batch1, const struct sprig_sparsity* pattern) {
+  if (strstr(batch1, "_nmspmv_") == NULL) {
+    return 5;
+  }
+  const bool avx512 = strstr(batch1, "__avx512f") != NULL;
+  if (2 * pattern->n < pattern->m) {
+    return avx512 ? 5 : 4;
+  }
+  return avx512 ? 8 : strstr(batch1, "__avx2") != NULL ? 6 : 4;
 }
 
 /* The structured format reaches its own kernel: an NR-block SpMM kernel for blocks along
  * output channels and groups, the N:M family for N:M. Only when the rows are many enough.
- * Batches of 2-4 (2-3: WebAssembly N:M) run row by row on the kernel of batch 1 when that is a
- * SIMD matrix-vector one (`batch1` names it), and larger ones not. */
+ * Batches of 2-4 (N:M: 2-7) run on the kernel of batch 1 when that is a SIMD matrix-vector one
+ * (`batch1` names it), and larger ones not. */
 static void check_format_kernel(sprig_operator_t op, const struct format_case* f, size_t out, size_t batch,
                                 const char* batch1) {
   const char* name = sprig_operator_kernel_name(op);
   const bool matvec = is_simd_matvec(batch1);
-  if (batch > 1 && batch < row_by_row_below(batch1) && matvec && strcmp(name, batch1) != 0) {
+  if (batch > 1 && batch < row_by_row_below(batch1, &f->pattern) && matvec && strcmp(name, batch1) != 0) {
     fail_msg("%s weights at batch %zu run %s, expected %s row by row", f->name, batch, name, batch1);
   }
-  if (batch >= row_by_row_below(batch1) && matvec && strcmp(name, batch1) == 0) {
+  if (batch >= row_by_row_below(batch1, &f->pattern) && matvec && strcmp(name, batch1) == 0) {
     fail_msg("%s weights at batch %zu run %s row by row, expected a tile kernel", f->name, batch, name);
   }
   const int row_blocks = f->pattern.format == SPRIG_FORMAT_BLOCK && f->pattern.block_rows == 1 &&

@@ -569,31 +569,48 @@ DEFINE_NEONFMA_NMSPMM(32, false, )
 DEFINE_NEONFMA_NMSPMM(32, true, _inorder)
 
 /*
- * 1x1: one pixel per input row (matrix-vector products: batch-1 linear layers), vectorized over
- * the stored weights instead of the pixels. Taken when mc == 1, the rows are contiguous floats
- * (row_stride 4) and R runs fill V whole vectors of 4 slots within 16 rows (R * n = 4 * V,
- * R * m <= 16; the largest such R): a step of 4 * V slots picks its inputs from a 64-byte table,
- * the 16 floats from its first run's row 0 on (one ld1 of 4 q registers). Per vector of 4 slots:
- * a tbl spreads each slot's index byte (scaled by 4 with one shl per 16 index bytes) to the 4
- * bytes of its lane, an add of the constant 4 * run base + {0, 1, 2, 3} makes the byte indices,
- * a 4-register tbl picks the 4 floats, and one fmla with 4 weights. Steps per pattern:
+ * 1x1 and nmspmv: one pixel per input row (matrix-vector products: linear layers), vectorized
+ * over the stored weights instead of the pixels, on B = 1 .. 4 input vectors at once (1x1: B = 1;
+ * nmspmv: the batch in groups of 4, then one group of the 1 .. 3 left). Taken when each vector's
+ * rows are contiguous floats (1x1: mc == 1, row_stride 4) and R runs fill V whole quads of 4
+ * slots within 16 rows (R * n = 4 * V, R * m <= 16; the largest such R): a step of 4 * V slots
+ * picks its inputs from a 64-byte table, the 16 floats from its first run's row 0 on (one ld1 of
+ * 4 q registers per vector). Per quad of 4 slots: a tbl spreads each slot's index byte (scaled
+ * by 4 with one shl per 16 index bytes) to the 4 bytes of its lane, an add of the constant
+ * 4 * run base + {0, 1, 2, 3} makes the byte indices; these and the quad's 4 weights (one ldr q)
+ * serve all B vectors. Per vector and quad: a 4-register tbl picks the 4 floats from that
+ * vector's table, and one fmla into that vector's accumulators. Steps per trip (B = 1):
  *   V = 2, 8 slots (2:4, 4:8, 8:16, 1:2, 2:3): 2 steps per trip, 4 accumulators.
  *   V = 1, 4 slots (1:4, 2:8, 4:16, 1:3, 2:5, 2:6): 4 steps per trip, 4 accumulators.
  *   V = 3, 12 slots (3:4, 4:5, 6:8, 12:16) and V = 4, 16 slots (n == m = 1, 2, 4, 8, 16): 1 step
- *   per trip.
- * Counts per trip of 16 slots (V = 3: 12), from objdump of GCC 12 -O3 (clang 14 in braces):
+ *   per trip, V accumulators.
+ * B > 1 keeps at most 2 accumulators per vector (quad q of a trip into q % 2) and takes 2 steps
+ * per trip at V = 1, else 1. At V < 4 a vector's table is loaded before the previous vector's
+ * picks (two or more tables live: in-order cores wait less for the ld1), at V = 4 after them.
+ * So B = 4 holds its 8 accumulators, the V byte-index and V weight vectors, the 2 * V
+ * constants and its tables within the 32 q registers. (At V = 1 each table load is also ordered
+ * after the picks of the table two before it: see struct mv_order.)
+ * Counts per trip of 16 slots (V = 3: 12), B = 1, from objdump of GCC 12 -O3 (clang 14 in braces):
  *   all: 4 fmla + 4 tbl (4 registers) + 4 tbl (1 register) + 4 add + 1 shl = 17 vector ops
  *        (V = 3: 13), 1 ldr q of index bytes and 2 ldp q of weights (V = 3: ldr d + ldr s +
  *        ins, ldp q + ldr q).
  *   V = 2: 29 {29} = 17 + 5 loads (2 ld1 tables) + 7 pointer / counter adds, cmp, branch.
  *   V = 1: 33 {35} (4 ld1 tables, 9 scalar).  V = 4: 26 {24}.  V = 3: 25 {23}.
+ *   B = 4 (GCC 12), per trip: V = 2: 35 for 8 slots (8 fmla, 8 tbl of 4 registers, 2 tbl + 2 add
+ *   + 1 shl, 4 ld1 tables, ldr d + ldp q, 10 scalar); V = 1: 46 for 8 slots; V = 4: 64 for 16.
  * Limit: the vector pipes, not the loads: 17 vector ops for 16 slots where a dense product needs
  * 4 fmla for 16 weights, and the 4-register tbl is several micro-ops on current cores (not yet
- * measured on a phone; qemu only). The scalar 1x1 kernel needs 3 loads per slot, this one 5 to
- * 7 per 16. No loop touches the stack (GCC saves x19-x28, and d8-d9 for V = 4, in the prologue).
+ * measured on a phone; qemu only). Each further vector adds only its 4-register tbls, fmlas and
+ * tables (per 16 slots: 8 vector ops and 4 / V ld1). Static estimate (llvm-mca 19), cycles per
+ * 16 slots per vector at 2:4, B = 1 / B = 4: Neoverse N1 13.1 / 9.3, Cortex-X2 15.0 / 11.5,
+ * Cortex-A55 51 / 29 (N1, X2: the 4-register tbl, 3 and 4 micro-ops on the 2 vector pipes;
+ * A55: the 64-bit load path, 8 cycles per table). The scalar 1x1 kernel needs 3 loads per slot, this one
+ * 5 to 7 per 16 at B = 1. No loop touches the stack with GCC 12 (which saves x19-x28 and some of
+ * d8-d15 in the prologues); clang 19 spills a few registers at V >= 3 with B >= 3.
  * Steps stop where their 16 rows would pass the last full run ((groups - 1) * m: only rows that
- * surely exist are read); the slots left take a scalar loop with four sums. Other patterns
- * (1:8, 3:8, 5:8, 15:16, ...), strides and pixel counts go to the scalar 1x1 kernel.
+ * surely exist are read, in each vector); the slots left take a scalar loop with four sums per
+ * vector. Other patterns (1:8, 3:8, 5:8, 15:16, ...) go to the scalar kernels (1x1: also other
+ * strides and pixel counts).
  */
 
 /* The first `count` (4, 8, 12 or 16, a constant) index bytes at p, in the low lanes of a vector;
@@ -611,9 +628,9 @@ INLINE uint8x16_t load_index_bytes(const uint8_t* p, size_t count) {
   return count == 4 ? vcombine_u8(last, vdup_n_u8(0)) : vcombine_u8(vld1_u8(p), last);
 }
 
-/* The constants of a call with R runs (S = 4 * V slots) per step. For vector v of a step (slots
- * 4v .. 4v + 3): base[v] holds, in the four bytes of slot k, the byte offset of its run in the
- * step's table plus the byte within a float: 4 * (k / n) * m + {0, 1, 2, 3}. spread[u][v] copies
+/* The constants of a call with R runs (S = 4 * V slots) per step. For quad q of a step (slots
+ * 4q .. 4q + 3): base[q] holds, in the four bytes of slot k, the byte offset of its run in the
+ * step's table plus the byte within a float: 4 * (k / n) * m + {0, 1, 2, 3}. spread[u][q] copies
  * byte u * S + k of the loaded index bytes (step u of an unrolled trip) to the four bytes of
  * slot k. */
 struct mv_consts {
@@ -621,134 +638,268 @@ struct mv_consts {
   uint8x16_t spread[4][4];
 };
 
-INLINE void mv_consts_init(size_t vectors, size_t unroll, size_t n, size_t m, struct mv_consts* k) {
-  const size_t slots = 4 * vectors;
+INLINE void mv_consts_init(size_t quads, size_t unroll, size_t n, size_t m, struct mv_consts* k) {
+  const size_t slots = 4 * quads;
   uint8_t bytes[16];
-  for (size_t v = 0; v < vectors; v++) {
+  for (size_t q = 0; q < quads; q++) {
     for (size_t b = 0; b < 16; b++) {
-      bytes[b] = (uint8_t) (4 * (((4 * v + b / 4) / n) * m) + b % 4);
+      bytes[b] = (uint8_t) (4 * (((4 * q + b / 4) / n) * m) + b % 4);
     }
-    k->base[v] = vld1q_u8(bytes);
+    k->base[q] = vld1q_u8(bytes);
     for (size_t u = 0; u < unroll; u++) {
       for (size_t b = 0; b < 16; b++) {
-        bytes[b] = (uint8_t) (u * slots + 4 * v + b / 4);
+        bytes[b] = (uint8_t) (u * slots + 4 * q + b / 4);
       }
-      k->spread[u][v] = vld1q_u8(bytes);
+      k->spread[u][q] = vld1q_u8(bytes);
     }
   }
 }
 
-/* One step: the V vectors of 4 slots whose 4 * index bytes are in `scaled` (step u of the trip),
- * their inputs picked from the 16 floats at x, times their weights at w, into acc[u * V + v]. */
-INLINE void mv_step(size_t vectors, size_t u, float32x4_t* acc, uint8x16_t scaled, const float* x,
-                          const float* w, const struct mv_consts* k) {
-  const uint8x16x4_t table = vld1q_u8_x4((const uint8_t*) x);
-  UNROLL for (size_t v = 0; v < vectors; v++) {
-    const uint8x16_t at = vaddq_u8(vqtbl1q_u8(scaled, k->spread[u][v]), k->base[v]);
-    const float32x4_t inputs = vreinterpretq_f32_u8(vqtbl4q_u8(table, at));
-    acc[u * vectors + v] = vfmaq_f32(acc[u * vectors + v], vld1q_f32(w + 4 * v), inputs);
+/* The vector `b` input vectors after the one at x (stride in bytes). */
+INLINE const float* mv_vector(const float* x, size_t b, size_t input_stride) {
+  return (const float*) ((uintptr_t) x + b * input_stride);
+}
+
+/* Accumulators per input vector: B = 1 one per quad of a trip (U * V <= 4), B > 1 at most 2. */
+INLINE size_t mv_accumulators(size_t vectors, size_t quads, size_t unroll) {
+  return vectors == 1 || quads * unroll < 2 ? quads * unroll : 2;
+}
+
+/* With two steps per trip and more than one vector (V = 1), the compilers would load the tables
+ * of the trip's second step early (clang 19 hoists all 8 of B = 4 and spills them): there each
+ * table load is ordered after the picks of the table two before it, by an empty asm that makes
+ * its address depend on them (no instruction: only the compiler's order changes). */
+struct mv_order {
+  float32x4_t older; /* the last picks of the table before the last */
+  float32x4_t newer; /* the last picks of the last table */
+};
+
+INLINE const uint8_t* mv_after(const uint8_t* p, float32x4_t picked) {
+  __asm__("" : "+r"(p) : "w"(picked));
+  return p;
+}
+
+/* The 16 floats of vector b at x as a table (`ordered`: loaded after `after` is formed). */
+INLINE uint8x16x4_t mv_table(const float* x, size_t b, size_t input_stride, bool ordered, float32x4_t after) {
+  const uint8_t* p = (const uint8_t*) mv_vector(x, b, input_stride);
+  return vld1q_u8_x4(ordered ? mv_after(p, after) : p);
+}
+
+/* One vector's part of step u: its inputs picked from `table` by the V quads' byte indices, times
+ * their weights, into acc[(u * V + q) % accumulators]. Returns the last quad's picks. */
+INLINE float32x4_t mv_picks(size_t quads, size_t u, size_t accumulators, float32x4_t* acc, uint8x16x4_t table,
+                            const uint8x16_t* at, const float32x4_t* vw) {
+  float32x4_t picked[4];
+  UNROLL for (size_t q = 0; q < quads; q++) {
+    const size_t a = (u * quads + q) % accumulators;
+    picked[q] = vreinterpretq_f32_u8(vqtbl4q_u8(table, at[q]));
+    acc[a] = vfmaq_f32(acc[a], vw[q], picked[q]);
+  }
+  return picked[quads - 1];
+}
+
+/* One step, step u of the trip, on `vectors` input vectors: the V quads' byte indices (from
+ * their 4 * index bytes in `scaled`) and weights at w, once; then per vector b the 16 floats at
+ * x (vector 0's; b at input_stride bytes further) as the table, and its picks. At V < 4 the
+ * next vector's table is loaded before this one's picks; at V = 4 (4 byte-index, 4 weight and
+ * 8 constant registers) each table just before its own picks. */
+INLINE void mv_step(size_t vectors, size_t quads, size_t unroll, size_t u, float32x4_t acc[4][4],
+                    struct mv_order* order, uint8x16_t scaled, const float* x, size_t input_stride, const float* w,
+                    const struct mv_consts* k) {
+  const size_t accumulators = mv_accumulators(vectors, quads, unroll);
+  const bool ordered = vectors > 1 && unroll > 1;
+  uint8x16_t at[4];
+  float32x4_t vw[4];
+  UNROLL for (size_t q = 0; q < quads; q++) {
+    at[q] = vaddq_u8(vqtbl1q_u8(scaled, k->spread[u][q]), k->base[q]);
+    vw[q] = vld1q_f32(w + 4 * q);
+  }
+  if (quads == 4) {
+    UNROLL for (size_t b = 0; b < vectors; b++) {
+      mv_picks(quads, u, accumulators, acc[b], vld1q_u8_x4((const uint8_t*) mv_vector(x, b, input_stride)), at, vw);
+    }
+  } else {
+    uint8x16x4_t next = mv_table(x, 0, input_stride, ordered, order->older);
+    UNROLL for (size_t b = 0; b < vectors; b++) {
+      const uint8x16x4_t table = next;
+      if (b + 1 < vectors) {
+        next = mv_table(x, b + 1, input_stride, ordered, order->newer);
+      }
+      order->older = order->newer;
+      order->newer = mv_picks(quads, u, accumulators, acc[b], table, at, vw);
+    }
   }
 }
 
-/* All nc channels, R = runs runs and V = vectors vectors (4 * V slots) per step, `unroll` steps
- * per trip (V * unroll <= 4 accumulators). Steps read the 16 rows from their first run's row 0
- * on; only rows of full runs (before the last run) surely exist, so they stop where that would
- * pass (groups - 1) * m, and the slots left take a scalar loop with four sums. */
-INLINE void mv_channels(size_t vectors, size_t unroll, size_t runs, size_t nc, size_t groups, size_t n,
-                              size_t m, const float* input, const float* bias, const float* weights,
-                              const uint8_t* indices,
-                              float* output, size_t output_stride, struct clamp c) {
+/* The sum of the first `count` accumulators' lanes. */
+INLINE float mv_sum(const float32x4_t* acc, size_t count) {
+  switch (count) {
+    case 1: return vaddvq_f32(acc[0]);
+    case 2: return vaddvq_f32(vaddq_f32(acc[0], acc[1]));
+    case 3: return vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), acc[2]));
+    default: return vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
+  }
+}
+
+/* All nc channels of B = vectors (a constant) input vectors, R = runs runs and V = quads quads
+ * (4 * V slots) per step, `unroll` steps per trip. Input vector b at input + b * input_stride
+ * bytes; channel c of vector b's output at output + b * vector_stride + c * channel_stride bytes.
+ * Steps read the 16 rows from their first run's row 0 on; only rows of full runs (before the
+ * last run) surely exist, so they stop where that would pass (groups - 1) * m, and the slots
+ * left take a scalar loop with four sums per vector. */
+INLINE void mv_channels(size_t vectors, size_t quads, size_t unroll, size_t runs, size_t nc, size_t groups,
+                        size_t n, size_t m, const float* input, size_t input_stride, const float* bias,
+                        const float* weights, const uint8_t* indices, float* output, size_t channel_stride,
+                        size_t vector_stride, struct clamp c) {
   const size_t slots = groups * n;
-  const size_t step_slots = 4 * vectors;
+  const size_t step_slots = 4 * quads;
   const size_t step_rows = runs * m;
   const size_t safe_rows = groups != 0 ? (groups - 1) * m : 0;
   const size_t steps = safe_rows >= 16 ? (safe_rows - 16) / step_rows + 1 : 0;
+  const size_t accumulators = mv_accumulators(vectors, quads, unroll);
   struct mv_consts k;
-  mv_consts_init(vectors, unroll, n, m, &k);
+  mv_consts_init(quads, unroll, n, m, &k);
   for (size_t ch = 0; ch < nc; ch++) {
     const float* w = weights;
     const uint8_t* ix = indices;
     const float* x = input;
-    float32x4_t acc[4];
-    UNROLL for (size_t a = 0; a < 4; a++) {
-      acc[a] = vdupq_n_f32(0.0f);
+    float32x4_t acc[4][4];
+    UNROLL for (size_t b = 0; b < vectors; b++) {
+      UNROLL for (size_t a = 0; a < accumulators; a++) {
+        acc[b][a] = vdupq_n_f32(0.0f);
+      }
     }
+    struct mv_order order = {acc[0][0], acc[0][0]};
     size_t step = 0;
     for (; step + unroll <= steps; step += unroll) {
       const uint8x16_t scaled = vshlq_n_u8(load_index_bytes(ix, unroll * step_slots), 2);
       UNROLL for (size_t u = 0; u < unroll; u++) {
-        mv_step(vectors, u, acc, scaled, x + u * step_rows, w + u * step_slots, &k);
+        mv_step(vectors, quads, unroll, u, acc, &order, scaled, x + u * step_rows, input_stride, w + u * step_slots,
+                &k);
       }
       w += unroll * step_slots;
       ix += unroll * step_slots;
       x += unroll * step_rows;
     }
     for (; step < steps; step++) {
-      mv_step(vectors, 0, acc, vshlq_n_u8(load_index_bytes(ix, step_slots), 2), x, w, &k);
+      mv_step(vectors, quads, unroll, 0, acc, &order, vshlq_n_u8(load_index_bytes(ix, step_slots), 2), x,
+              input_stride, w, &k);
       w += step_slots;
       ix += step_slots;
       x += step_rows;
     }
-    float sums[4] = {vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3]))), 0.0f, 0.0f,
-                     0.0f};
-    /* The slots left, four at a time into sums[0 .. 4) (constant subscripts: registers). */
+    /* The slots left, per vector four at a time into sums[0 .. 4) (constant subscripts:
+     * registers). */
     const size_t left = slots - steps * runs * n;
-    size_t run_row = 0; /* row 0 of the slot's run, from x */
-    size_t j = 0;       /* the slot's place in its run */
-    for (size_t s = 0; s < left; s += 4) {
-      UNROLL for (size_t q = 0; q < 4; q++) {
-        if (s + q < left) {
-          sums[q] += w[s + q] * x[run_row + ix[s + q]];
-          if (++j == n) {
-            j = 0;
-            run_row += m;
+    UNROLL for (size_t b = 0; b < vectors; b++) {
+      const float* xb = mv_vector(x, b, input_stride);
+      float sums[4] = {mv_sum(acc[b], accumulators), 0.0f, 0.0f, 0.0f};
+      size_t run_row = 0; /* row 0 of the slot's run, from xb */
+      size_t j = 0;       /* the slot's place in its run */
+      for (size_t s = 0; s < left; s += 4) {
+        UNROLL for (size_t q = 0; q < 4; q++) {
+          if (s + q < left) {
+            sums[q] += w[s + q] * xb[run_row + ix[s + q]];
+            if (++j == n) {
+              j = 0;
+              run_row += m;
+            }
           }
         }
       }
+      *next_channel(output, b * vector_stride) = clamps(bias[ch] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
     }
-    *output = clamps(bias[ch] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
     weights += slots;
     indices += slots;
-    output = next_channel(output, output_stride);
+    output = next_channel(output, channel_stride);
   }
 }
 
-/* One out-of-line function per step width (as the tiles above: each loop gets the registers). */
-#define DEFINE_MV(V, U)                                                                                    \
-  static __attribute__((noinline)) void mv_##V(size_t runs, size_t nc, size_t groups, size_t n, size_t m,    \
-                                               const float* input, const float* bias, const float* weights, \
-                                               const uint8_t* indices, float* output, size_t output_stride, \
-                                               const struct sprig_f32_minmax_params* params) {              \
-    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                      \
-    mv_channels(V, U, runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, c);     \
+/* Steps per trip: B = 1 as many as fill 16 index bytes (V * unroll = 4, V = 3: 1); B > 1 two at
+ * V = 1, else one (see the comment above). */
+#define MV_UNROLL(V, B) ((B) == 1 ? 4 / (V) : (V) == 1 ? 2 : 1)
+
+typedef void (*mv_fn)(size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                      size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
+                      float* output, size_t channel_stride, size_t vector_stride,
+                      const struct sprig_f32_minmax_params* params);
+
+/* One out-of-line function per step width V and vector count B (as the tiles above: each loop
+ * gets the registers). */
+#define DEFINE_MV(V, B)                                                                                        \
+  static __attribute__((noinline)) void mv_##V##_##B(                                                         \
+      size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,      \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t channel_stride,   \
+      size_t vector_stride, const struct sprig_f32_minmax_params* params) {                                   \
+    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                        \
+    mv_channels(B, V, MV_UNROLL(V, B), runs, nc, groups, n, m, input, input_stride, bias, weights, indices,    \
+                output, channel_stride, vector_stride, c);                                                     \
   }
 
+DEFINE_MV(1, 1)
+DEFINE_MV(1, 2)
+DEFINE_MV(1, 3)
 DEFINE_MV(1, 4)
+DEFINE_MV(2, 1)
 DEFINE_MV(2, 2)
+DEFINE_MV(2, 3)
+DEFINE_MV(2, 4)
 DEFINE_MV(3, 1)
+DEFINE_MV(3, 2)
+DEFINE_MV(3, 3)
+DEFINE_MV(3, 4)
 DEFINE_MV(4, 1)
+DEFINE_MV(4, 2)
+DEFINE_MV(4, 3)
+DEFINE_MV(4, 4)
+
+/* [V - 1][B - 1] */
+static const mv_fn mv_fns[4][4] = {
+    {mv_1_1, mv_1_2, mv_1_3, mv_1_4},
+    {mv_2_1, mv_2_2, mv_2_3, mv_2_4},
+    {mv_3_1, mv_3_2, mv_3_3, mv_3_4},
+    {mv_4_1, mv_4_2, mv_4_3, mv_4_4},
+};
+
+/* Runs per step: the most whose rows fit the 16-float table and whose slots fill quads; 0 when
+ * none does (the scalar kernels' patterns). */
+static size_t mv_runs(size_t n, size_t m) {
+  for (size_t r = 16 / m; r != 0; r--) {
+    if (r * n % 4 == 0) {
+      return r;
+    }
+  }
+  return 0;
+}
 
 void sprig_f32_nmspmm_minmax_ukernel_1x1__aarch64_neonfma(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
     const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
-  /* Runs per step: the most whose rows fit the 16-float table and whose slots fill vectors. */
-  size_t runs = 0;
-  if (mc == 1 && row_stride == sizeof(float)) {
-    for (size_t r = 16 / m; r != 0; r--) {
-      if (r * n % 4 == 0) {
-        runs = r;
-        break;
-      }
-    }
+  const size_t runs = mc == 1 && row_stride == sizeof(float) ? mv_runs(n, m) : 0;
+  if (runs == 0) {
+    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
+                                                output, output_stride, params);
+    return;
   }
-  switch (runs * n / 4) {
-    case 1: mv_1(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
-    case 2: mv_2(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
-    case 3: mv_3(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
-    case 4: mv_4(runs, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params); break;
-    default:
-      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
-                                                  output, output_stride, params);
+  mv_fns[runs * n / 4 - 1][0](runs, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0,
+                              params);
+}
+
+void sprig_f32_nmspmv_minmax_ukernel__aarch64_neonfma(
+    size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params) {
+  const size_t runs = mv_runs(n, m);
+  if (runs == 0) {
+    sprig_f32_nmspmv_minmax_ukernel__scalar(batch, nc, groups, n, m, input, input_stride, bias, weights, indices,
+                                            output, output_stride, params);
+    return;
+  }
+  const mv_fn* fns = mv_fns[runs * n / 4 - 1];
+  for (size_t b = 0; b < batch; b += 4) {
+    const size_t vectors = batch - b < 4 ? batch - b : 4;
+    fns[vectors - 1](runs, nc, groups, n, m, mv_vector(input, b, input_stride), input_stride, bias, weights,
+                     indices, next_channel(output, b * output_stride), sizeof(float), output_stride, params);
   }
 }

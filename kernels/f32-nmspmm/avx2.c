@@ -32,7 +32,7 @@
 #include <isa/avx2.h>
 #include <sprig/nmspmm.h>
 
-#include "matvec-common.h"
+#include <isa/scalar.h>
 
 /* What x86-template.h needs of the ISA beyond isa/avx2.h (see the list there). */
 #define VLOAD_PAIR(p) load_pair(p)
@@ -79,6 +79,9 @@ DEFINE_AVX2_NMSPMM(64, 1)
  * and 40 bytes of weights and indices per 16 dense columns, where a dense product takes 2 FMAs
  * and 64 bytes. Slots whose vector step might reach past the last full run take a scalar loop
  * with four sums; other patterns and strides, and more than one pixel, the scalar 1x1 kernel.
+ * The matrix-times-vectors kernel (nmspmv) runs the same steps on up to 4 vectors at once: a
+ * step's index bytes, run bases and values are loaded once, then per vector the window loads,
+ * vpermps, blends and one FMA (other patterns: the scalar nmspmv kernel).
  */
 
 /* Lane l of the run bases of 8 slots: (l / n) * m. */
@@ -95,25 +98,21 @@ INLINE __m256 row_bit_mask(__m256i rows, int bit) {
   return _mm256_castsi256_ps(_mm256_sll_epi32(rows, _mm_cvtsi32_si128(31 - bit)));
 }
 
-/* The 8-row window at x permuted into slot order: lane l gets x[rows[l] % 8]. */
-INLINE __m256 pick_window(const float* x, __m256i rows) {
-  return _mm256_permutevar8x32_ps(_mm256_loadu_ps(x), rows);
-}
-
-/* The 8 inputs x[rows[l]] for rows < 8 * windows (1, 2 or 4, a compile-time constant at each
- * call). runs_within_windows: every run lies inside one window, so that the window of a lane is
- * fixed (lanes 4-7 from the second of two windows; lanes 2l and 2l+1 from window l of four). */
-INLINE __m256 pick_inputs(const float* x, __m256i rows, size_t windows, bool runs_within_windows) {
-  const __m256 w0 = pick_window(x, rows);
+/* The 8 inputs win[rows[l] / 8][rows[l] % 8] for rows < 8 * windows (1, 2 or 4, a compile-time
+ * constant at each call), from the 8-float windows. runs_within_windows: every run lies inside
+ * one window, so that the window of a lane is fixed (lanes 4-7 from the second of two windows;
+ * lanes 2l and 2l+1 from window l of four). */
+INLINE __m256 pick_from(const __m256* win, __m256i rows, size_t windows, bool runs_within_windows) {
+  const __m256 w0 = _mm256_permutevar8x32_ps(win[0], rows);
   if (windows == 1) {
     return w0;
   }
-  const __m256 w1 = pick_window(x + 8, rows);
+  const __m256 w1 = _mm256_permutevar8x32_ps(win[1], rows);
   if (windows == 2) {
     return runs_within_windows ? _mm256_blend_ps(w0, w1, 0xF0) : _mm256_blendv_ps(w0, w1, row_bit_mask(rows, 3));
   }
-  const __m256 w2 = pick_window(x + 16, rows);
-  const __m256 w3 = pick_window(x + 24, rows);
+  const __m256 w2 = _mm256_permutevar8x32_ps(win[2], rows);
+  const __m256 w3 = _mm256_permutevar8x32_ps(win[3], rows);
   if (runs_within_windows) {
     return _mm256_blend_ps(_mm256_blend_ps(w0, w1, 0x0C), _mm256_blend_ps(w2, w3, 0xC0), 0xF0);
   }
@@ -122,13 +121,33 @@ INLINE __m256 pick_inputs(const float* x, __m256i rows, size_t windows, bool run
                           row_bit_mask(rows, 4));
 }
 
-/* 8 slots from slot 8 * step on: their values times their inputs, added to acc. */
-INLINE __m256 madd_step(__m256 acc, const float* w, const uint8_t* idx, const float* input, size_t step,
-                        size_t rows_per_step, __m256i bases, size_t windows, bool runs_within_windows) {
-  const __m128i index_bytes = _mm_loadl_epi64((const __m128i*) (idx + step * 8));
-  const __m256i rows = _mm256_add_epi32(_mm256_cvtepu8_epi32(index_bytes), bases);
-  const __m256 inputs = pick_inputs(input + step * rows_per_step, rows, windows, runs_within_windows);
-  return _mm256_fmadd_ps(_mm256_loadu_ps(w + step * 8), inputs, acc);
+/* The 8 inputs x[rows[l]] for rows < 8 * windows. */
+INLINE __m256 pick_inputs(const float* x, __m256i rows, size_t windows, bool runs_within_windows) {
+  __m256 win[4];
+  for (size_t k = 0; k < windows; k++) {
+    win[k] = _mm256_loadu_ps(x + 8 * k);
+  }
+  return pick_from(win, rows, windows, runs_within_windows);
+}
+
+/* vmaskmovps's mask of the lanes l with first + l < end. */
+INLINE __m256i lanes_below(size_t first, size_t end) {
+  const __m256i lane = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+  const int32_t count = end <= first ? 0 : end - first >= 8 ? 8 : (int32_t) (end - first);
+  return _mm256_cmpgt_epi32(_mm256_set1_epi32(count), lane);
+}
+
+/* The largest of 8 lanes. */
+INLINE int32_t max_lane(__m256i v) {
+  __m128i m = _mm_max_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+  m = _mm_max_epi32(m, _mm_shuffle_epi32(m, 0x4E));
+  m = _mm_max_epi32(m, _mm_shuffle_epi32(m, 0xB1));
+  return _mm_cvtsi128_si32(m);
+}
+
+/* The input rows of the 8 slots from slot 8 * step on, relative to the step's first run. */
+INLINE __m256i step_rows(const uint8_t* idx, size_t step, __m256i bases) {
+  return _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i*) (idx + step * 8))), bases);
 }
 
 /* Sum of the 8 lanes. */
@@ -139,55 +158,185 @@ INLINE float sum_lanes(__m256 v) {
   return _mm_cvtss_f32(s);
 }
 
-INLINE void nm_rows_1x1(size_t windows, bool runs_within_windows, size_t nc, size_t groups, size_t n, size_t m,
-                        const float* input, const float* bias, const float* weights, const uint8_t* indices,
-                        float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
+/* The vector at `input` advanced by `bytes`. */
+INLINE const float* vector_at(const float* input, size_t bytes) {
+  return (const float*) ((const char*) input + bytes);
+}
+
+/* How a call's steps read their inputs: 8-row windows per step and whether every run lies in one. */
+struct window_kind {
+  size_t windows;
+  bool runs_within_windows;
+};
+
+/* The last slots of a channel, from slot `done` (a multiple of 8) on, 8 at a time: index bytes
+ * copied and values loaded under a mask (nothing past the channel's slots is read), the inputs
+ * from windows loaded only up to the highest row a live slot names (that row exists, and so do
+ * the ones before it); dead lanes multiply zero values by zeroed inputs. */
+INLINE void tail_steps(size_t vectors, struct window_kind kind, size_t done, size_t slots, size_t n, size_t m,
+                       const float* input, size_t input_stride, const float* w, const uint8_t* idx, __m256i bases,
+                       __m256* acc) {
+  for (; done < slots; done += 8) {
+    const size_t take = slots - done < 8 ? slots - done : 8;
+    uint8_t index_bytes[8] = {0};
+    memcpy(index_bytes, idx + done, take);
+    const __m256i live = lanes_below(0, take);
+    const __m256i rows = _mm256_add_epi32(_mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i*) index_bytes)), bases);
+    const size_t need = (size_t) max_lane(_mm256_and_si256(rows, live)) + 1;
+    const __m256 values = _mm256_maskload_ps(w + done, live);
+    const size_t base_row = done / n * m;
+    for (size_t b = 0; b < vectors; b++) {
+      const float* x = vector_at(input, b * input_stride) + base_row;
+      __m256 win[4];
+      for (size_t k = 0; k < kind.windows; k++) {
+        win[k] = _mm256_maskload_ps(x + 8 * k, lanes_below(8 * k, need));
+      }
+      const __m256 inputs = _mm256_and_ps(pick_from(win, rows, kind.windows, kind.runs_within_windows),
+                                          _mm256_castsi256_ps(live));
+      acc[b] = _mm256_fmadd_ps(values, inputs, acc[b]);
+    }
+  }
+}
+
+/* nc channels of `vectors` (1 to 4, a compile-time constant at each call) input vectors: each
+ * step's indices, run bases and values are loaded once for all of them. Outputs: channel c of
+ * vector b at output + b * vector_stride + c * channel_stride bytes. */
+INLINE void nm_vectors(size_t vectors, struct window_kind kind, size_t nc, size_t groups, size_t n, size_t m,
+                       const float* input, size_t input_stride, const float* bias, const float* weights,
+                       const uint8_t* indices, float* output, size_t channel_stride, size_t vector_stride,
+                       const struct sprig_f32_minmax_params* params) {
   const size_t slots = groups * n;
   /* Vector steps read rows [base, base + 8 * windows); only rows of full runs (before the last
    * run) are sure to exist, so steps stop where that would pass (groups - 1) * m. */
   const size_t safe_rows = (groups - 1) * m;
-  const size_t window_rows = 8 * windows;
+  const size_t window_rows = 8 * kind.windows;
   const size_t rows_per_step = 8 / n * m;
   const size_t steps = safe_rows >= window_rows ? (safe_rows - window_rows) / rows_per_step + 1 : 0;
   const __m256i bases = run_bases(n, m);
   for (size_t c = 0; c < nc; c++) {
     const float* w = weights + c * slots;
     const uint8_t* idx = indices + c * slots;
-    __m256 acc0 = _mm256_setzero_ps();
-    __m256 acc1 = _mm256_setzero_ps();
+    __m256 acc0[4], acc1[4];
+    for (size_t b = 0; b < vectors; b++) {
+      acc0[b] = _mm256_setzero_ps();
+      acc1[b] = _mm256_setzero_ps();
+    }
     size_t step = 0;
     for (; step + 2 <= steps; step += 2) {
-      acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, windows, runs_within_windows);
-      acc1 = madd_step(acc1, w, idx, input, step + 1, rows_per_step, bases, windows, runs_within_windows);
+      const __m256i rows0 = step_rows(idx, step, bases);
+      const __m256i rows1 = step_rows(idx, step + 1, bases);
+      const __m256 w0 = _mm256_loadu_ps(w + step * 8);
+      const __m256 w1 = _mm256_loadu_ps(w + step * 8 + 8);
+      for (size_t b = 0; b < vectors; b++) {
+        const float* x = vector_at(input, b * input_stride) + step * rows_per_step;
+        acc0[b] = _mm256_fmadd_ps(w0, pick_inputs(x, rows0, kind.windows, kind.runs_within_windows), acc0[b]);
+        acc1[b] = _mm256_fmadd_ps(
+            w1, pick_inputs(x + rows_per_step, rows1, kind.windows, kind.runs_within_windows), acc1[b]);
+      }
     }
     if (step < steps) {
-      acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, windows, runs_within_windows);
+      const __m256i rows0 = step_rows(idx, step, bases);
+      const __m256 w0 = _mm256_loadu_ps(w + step * 8);
+      for (size_t b = 0; b < vectors; b++) {
+        const float* x = vector_at(input, b * input_stride) + step * rows_per_step;
+        acc0[b] = _mm256_fmadd_ps(w0, pick_inputs(x, rows0, kind.windows, kind.runs_within_windows), acc0[b]);
+      }
     }
-    const float vector_sum = sum_lanes(_mm256_add_ps(acc0, acc1));
-    output[0] = sprig_nm_finish_channel(vector_sum, bias[c], w, idx, input, steps * 8, slots, n, m, params->min,
-                                        params->max);
-    output = (float*) ((char*) output + output_stride);
+    tail_steps(vectors, kind, steps * 8, slots, n, m, input, input_stride, w, idx, bases, acc1);
+    for (size_t b = 0; b < vectors; b++) {
+      const float sum = bias[c] + sum_lanes(_mm256_add_ps(acc0[b], acc1[b]));
+      float* out = (float*) ((char*) output + b * vector_stride + c * channel_stride);
+      *out = sprig_clamp_f32(sum, params->min, params->max);
+    }
   }
+}
+
+/* The windows a call's steps take (n divides 8, 8 slots span at most 32 rows, at least one
+ * run), else windows = 0. */
+static struct window_kind window_kind_of(size_t groups, size_t n, size_t m) {
+  const size_t span = 8 % n == 0 ? 8 / n * m : SIZE_MAX;
+  const bool within = 8 % m == 0;
+  if (groups == 0 || span > 32) {
+    return (struct window_kind){0, false};
+  }
+  return (struct window_kind){span <= 8 ? 1 : span <= 16 ? 2 : 4, span <= 8 || within};
+}
+
+/* One function per window kind, `vectors` (1 to 4) a compile-time constant inside. */
+#define NM_VECTORS_KIND(NAME, WINDOWS, WITHIN)                                                                   \
+  static void nm_vectors_##NAME(size_t vectors, size_t nc, size_t groups, size_t n, size_t m, const float* input,  \
+                                size_t input_stride, const float* bias, const float* weights,                    \
+                                const uint8_t* indices, float* output, size_t channel_stride,                    \
+                                size_t vector_stride, const struct sprig_f32_minmax_params* params) {            \
+    const struct window_kind kind = {WINDOWS, WITHIN};                                                            \
+    switch (vectors) {                                                                                            \
+      case 1:                                                                                                     \
+        nm_vectors(1, kind, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+      case 2:                                                                                                     \
+        nm_vectors(2, kind, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+      case 3:                                                                                                     \
+        nm_vectors(3, kind, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+      default:                                                                                                    \
+        nm_vectors(4, kind, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+    }                                                                                                             \
+  }
+
+NM_VECTORS_KIND(w1, 1, true)
+NM_VECTORS_KIND(w2_within, 2, true)
+NM_VECTORS_KIND(w2_across, 2, false)
+NM_VECTORS_KIND(w4_within, 4, true)
+NM_VECTORS_KIND(w4_across, 4, false)
+
+/* Up to 4 vectors through the function of their window kind (windows != 0). */
+static void nm_vectors_any(struct window_kind kind, size_t vectors, size_t nc, size_t groups, size_t n, size_t m,
+                           const float* input, size_t input_stride, const float* bias, const float* weights,
+                           const uint8_t* indices, float* output, size_t channel_stride, size_t vector_stride,
+                           const struct sprig_f32_minmax_params* params) {
+  void (*fn)(size_t, size_t, size_t, size_t, size_t, const float*, size_t, const float*, const float*,
+             const uint8_t*, float*, size_t, size_t, const struct sprig_f32_minmax_params*) =
+      kind.windows == 1                                      ? nm_vectors_w1
+      : kind.windows == 2 && kind.runs_within_windows        ? nm_vectors_w2_within
+      : kind.windows == 2                                    ? nm_vectors_w2_across
+      : kind.runs_within_windows                             ? nm_vectors_w4_within
+                                                             : nm_vectors_w4_across;
+  fn(vectors, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, vector_stride,
+     params);
 }
 
 void sprig_f32_nmspmm_minmax_ukernel_1x1__avx2(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
     const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
-  const size_t span = 8 % n == 0 ? 8 / n * m : SIZE_MAX;
-  const bool runs_within_windows = 8 % m == 0;
-  if (mc != 1 || row_stride != sizeof(float) || span > 32 || groups == 0) {
+  const struct window_kind kind = window_kind_of(groups, n, m);
+  if (mc != 1 || row_stride != sizeof(float) || kind.windows == 0) {
     sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
                                                 output, output_stride, params);
-  } else if (span <= 8) {
-    nm_rows_1x1(1, true, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
-  } else if (span <= 16 && runs_within_windows) {
-    nm_rows_1x1(2, true, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
-  } else if (span <= 16) {
-    nm_rows_1x1(2, false, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
-  } else if (runs_within_windows) {
-    nm_rows_1x1(4, true, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
-  } else {
-    nm_rows_1x1(4, false, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
+    return;
+  }
+  nm_vectors_any(kind, 1, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0, params);
+}
+
+void sprig_f32_nmspmv_minmax_ukernel__avx2(size_t batch, size_t nc, size_t groups, size_t n, size_t m,
+                                           const float* input, size_t input_stride, const float* bias,
+                                           const float* weights, const uint8_t* indices, float* output,
+                                           size_t output_stride, const struct sprig_f32_minmax_params* params) {
+  const struct window_kind kind = window_kind_of(groups, n, m);
+  if (kind.windows == 0) {
+    sprig_f32_nmspmv_minmax_ukernel__scalar(batch, nc, groups, n, m, input, input_stride, bias, weights, indices,
+                                            output, output_stride, params);
+    return;
+  }
+  for (size_t b = 0; b < batch; b += 4) {
+    nm_vectors_any(kind, batch - b < 4 ? batch - b : 4, nc, groups, n, m, vector_at(input, b * input_stride),
+                   input_stride, bias, weights, indices, (float*) ((char*) output + b * output_stride),
+                   sizeof(float), output_stride, params);
   }
 }

@@ -38,7 +38,7 @@
 #include <isa/avx512f.h>
 #include <sprig/nmspmm.h>
 
-#include "matvec-common.h"
+#include <isa/scalar.h>
 
 /* What x86-template.h needs of the ISA beyond isa/avx512f.h (see the list there). */
 #define VLOAD_PAIR(p) load_pair(p)
@@ -79,6 +79,9 @@ DEFINE_AVX512F_NMSPMM(128, 2)
  * 80 bytes of weights per 16 slots, against 3 instructions and 128 bytes per 32 columns for a
  * dense product. Slots whose vector step might reach past the last full run take a scalar loop
  * with four sums; other patterns and strides, and more than one pixel, the scalar 1x1 kernel.
+ * The matrix-times-vectors kernel (nmspmv) runs the same steps on up to 4 vectors at once: a
+ * step's index bytes, run bases and values are loaded once, then per vector the window loads,
+ * vpermt2ps and one FMA (other patterns: the scalar nmspmv kernel).
  */
 
 /* Lane l of the run bases of 16 slots: (l / n) * m. */
@@ -90,27 +93,77 @@ static __m512i run_bases(size_t n, size_t m) {
   return _mm512_loadu_si512(bases);
 }
 
-/* The 16 inputs x[rows[l]] for rows < span (32 or 64, a compile-time constant at each call). */
-INLINE __m512 pick_inputs(const float* x, __m512i rows, size_t span) {
-  const __m512 low = _mm512_permutex2var_ps(_mm512_loadu_ps(x), rows, _mm512_loadu_ps(x + 16));
+/* The vector at `input` advanced by `bytes`. */
+INLINE const float* vector_at(const float* input, size_t bytes) {
+  return (const float*) ((const char*) input + bytes);
+}
+
+/* The 16 inputs win[rows[l] / 16][rows[l] % 16] for rows < span (32 or 64, a compile-time
+ * constant at each call), from the span's 16-float windows. */
+INLINE __m512 pick_from(const __m512* win, __m512i rows, size_t span) {
+  const __m512 low = _mm512_permutex2var_ps(win[0], rows, win[1]);
   if (span <= 32) {
     return low;
   }
-  const __m512 high = _mm512_permutex2var_ps(_mm512_loadu_ps(x + 32), rows, _mm512_loadu_ps(x + 48));
+  const __m512 high = _mm512_permutex2var_ps(win[2], rows, win[3]);
   const __mmask16 upper = _mm512_test_epi32_mask(rows, _mm512_set1_epi32(32));
   return _mm512_mask_blend_ps(upper, low, high);
 }
 
-/* 16 slots from slot 16 * step on: their values times their inputs, added to acc. */
-INLINE __m512 madd_step(__m512 acc, const float* w, const uint8_t* idx, const float* input, size_t step,
-                        size_t rows_per_step, __m512i bases, size_t span) {
-  const __m512i rows = _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*) (idx + step * 16))), bases);
-  return _mm512_fmadd_ps(_mm512_loadu_ps(w + step * 16), pick_inputs(input + step * rows_per_step, rows, span), acc);
+/* The 16 inputs x[rows[l]] for rows < span. */
+INLINE __m512 pick_inputs(const float* x, __m512i rows, size_t span) {
+  __m512 win[4];
+  for (size_t k = 0; k < span / 16; k++) {
+    win[k] = _mm512_loadu_ps(x + 16 * k);
+  }
+  return pick_from(win, rows, span);
 }
 
-INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                        const float* bias, const float* weights, const uint8_t* indices, float* output,
-                        size_t output_stride, const struct sprig_f32_minmax_params* params) {
+/* The lanes of window k (rows 16k .. 16k + 15) below row `need`. */
+INLINE __mmask16 window_lanes(size_t need, size_t k) {
+  const size_t first = 16 * k;
+  return need <= first ? 0 : need - first >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << (need - first)) - 1);
+}
+
+/* The last slots of a channel, from slot `done` (a multiple of 16) on, 16 at a time: index bytes
+ * and values copied or loaded under a mask (nothing past the channel's slots is read), the
+ * inputs from windows loaded only up to the highest row a live slot names (that row exists, and
+ * so do the ones before it), and the product added to each vector's acc in the live lanes only. */
+INLINE void tail_steps(size_t vectors, size_t span, size_t done, size_t slots, size_t n, size_t m,
+                       const float* input, size_t input_stride, const float* w, const uint8_t* idx, __m512i bases,
+                       __m512* acc) {
+  for (; done < slots; done += 16) {
+    const size_t take = slots - done < 16 ? slots - done : 16;
+    const __mmask16 live = (__mmask16) ((1u << take) - 1);
+    uint8_t index_bytes[16] = {0};
+    memcpy(index_bytes, idx + done, take);
+    const __m512i rows = _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*) index_bytes)), bases);
+    const size_t need = (size_t) _mm512_mask_reduce_max_epi32(live, rows) + 1;
+    const __m512 values = _mm512_maskz_loadu_ps(live, w + done);
+    const size_t base_row = done / n * m;
+    for (size_t b = 0; b < vectors; b++) {
+      const float* x = vector_at(input, b * input_stride) + base_row;
+      __m512 win[4];
+      for (size_t k = 0; k < span / 16; k++) {
+        win[k] = _mm512_maskz_loadu_ps(window_lanes(need, k), x + 16 * k);
+      }
+      acc[b] = _mm512_mask3_fmadd_ps(values, pick_from(win, rows, span), acc[b], live);
+    }
+  }
+}
+
+/* The input rows of the 16 slots from slot 16 * step on, relative to the step's first run. */
+INLINE __m512i step_rows(const uint8_t* idx, size_t step, __m512i bases) {
+  return _mm512_add_epi32(_mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*) (idx + step * 16))), bases);
+}
+
+/* nc channels of `vectors` (1 to 4, a compile-time constant at each call) input vectors: each
+ * step's indices, run bases and values are loaded once for all of them. Outputs: channel c of
+ * vector b at output + b * vector_stride + c * channel_stride bytes. */
+INLINE void nm_vectors(size_t vectors, size_t span, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                       size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
+                       float* output, size_t channel_stride, size_t vector_stride,
+                       const struct sprig_f32_minmax_params* params) {
   const size_t slots = groups * n;
   /* Vector steps read rows [base, base + span); only rows of full runs (before the last run)
    * are sure to exist, so steps stop where base + span would pass (groups - 1) * m. */
@@ -121,34 +174,109 @@ INLINE void nm_rows_1x1(size_t span, size_t nc, size_t groups, size_t n, size_t 
   for (size_t c = 0; c < nc; c++) {
     const float* w = weights + c * slots;
     const uint8_t* idx = indices + c * slots;
-    __m512 acc0 = _mm512_setzero_ps();
-    __m512 acc1 = _mm512_setzero_ps();
+    __m512 acc0[4], acc1[4];
+    for (size_t b = 0; b < vectors; b++) {
+      acc0[b] = _mm512_setzero_ps();
+      acc1[b] = _mm512_setzero_ps();
+    }
     size_t step = 0;
     for (; step + 2 <= steps; step += 2) {
-      acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, span);
-      acc1 = madd_step(acc1, w, idx, input, step + 1, rows_per_step, bases, span);
+      const __m512i rows0 = step_rows(idx, step, bases);
+      const __m512i rows1 = step_rows(idx, step + 1, bases);
+      const __m512 w0 = _mm512_loadu_ps(w + step * 16);
+      const __m512 w1 = _mm512_loadu_ps(w + step * 16 + 16);
+      for (size_t b = 0; b < vectors; b++) {
+        const float* x = vector_at(input, b * input_stride) + step * rows_per_step;
+        acc0[b] = _mm512_fmadd_ps(w0, pick_inputs(x, rows0, span), acc0[b]);
+        acc1[b] = _mm512_fmadd_ps(w1, pick_inputs(x + rows_per_step, rows1, span), acc1[b]);
+      }
     }
     if (step < steps) {
-      acc0 = madd_step(acc0, w, idx, input, step, rows_per_step, bases, span);
+      const __m512i rows0 = step_rows(idx, step, bases);
+      const __m512 w0 = _mm512_loadu_ps(w + step * 16);
+      for (size_t b = 0; b < vectors; b++) {
+        const float* x = vector_at(input, b * input_stride) + step * rows_per_step;
+        acc0[b] = _mm512_fmadd_ps(w0, pick_inputs(x, rows0, span), acc0[b]);
+      }
     }
-    const float vector_sum = _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-    output[0] = sprig_nm_finish_channel(vector_sum, bias[c], w, idx, input, steps * 16, slots, n, m, params->min,
-                                        params->max);
-    output = (float*) ((char*) output + output_stride);
+    tail_steps(vectors, span, steps * 16, slots, n, m, input, input_stride, w, idx, bases, acc1);
+    for (size_t b = 0; b < vectors; b++) {
+      const float sum = bias[c] + _mm512_reduce_add_ps(_mm512_add_ps(acc0[b], acc1[b]));
+      float* out = (float*) ((char*) output + b * vector_stride + c * channel_stride);
+      *out = sprig_clamp_f32(sum, params->min, params->max);
+    }
   }
+}
+
+/* The span of 16 slots' runs (32 or 64) where the vector steps apply (n divides 16, span <= 64,
+ * at least one run), else 0. */
+static size_t vector_span(size_t groups, size_t n, size_t m) {
+  const size_t span = 16 % n == 0 ? 16 / n * m : SIZE_MAX;
+  return groups == 0 || span > 64 ? 0 : span <= 32 ? 32 : 64;
 }
 
 void sprig_f32_nmspmm_minmax_ukernel_1x1__avx512f(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
     const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
-  const size_t span = 16 % n == 0 ? 16 / n * m : SIZE_MAX;
-  if (mc != 1 || row_stride != sizeof(float) || span > 64 || groups == 0) {
+  const size_t span = mc == 1 && row_stride == sizeof(float) ? vector_span(groups, n, m) : 0;
+  if (span == 32) {
+    nm_vectors(1, 32, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0, params);
+  } else if (span == 64) {
+    nm_vectors(1, 64, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0, params);
+  } else {
     sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
                                                 output, output_stride, params);
-  } else if (span <= 32) {
-    nm_rows_1x1(32, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
-  } else {
-    nm_rows_1x1(64, nc, groups, n, m, input, bias, weights, indices, output, output_stride, params);
+  }
+}
+
+/* Up to 4 vectors of one call, span a compile-time constant. */
+#define NM_VECTORS_SPAN(SPAN)                                                                                    \
+  static void nm_vectors_##SPAN(size_t vectors, size_t nc, size_t groups, size_t n, size_t m, const float* input, \
+                                size_t input_stride, const float* bias, const float* weights,                   \
+                                const uint8_t* indices, float* output, size_t output_stride,                    \
+                                const struct sprig_f32_minmax_params* params) {                                 \
+    switch (vectors) {                                                                                           \
+      case 1:                                                                                                    \
+        nm_vectors(1, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
+                   output_stride, params);                                                                       \
+        break;                                                                                                   \
+      case 2:                                                                                                    \
+        nm_vectors(2, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
+                   output_stride, params);                                                                       \
+        break;                                                                                                   \
+      case 3:                                                                                                    \
+        nm_vectors(3, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
+                   output_stride, params);                                                                       \
+        break;                                                                                                   \
+      default:                                                                                                   \
+        nm_vectors(4, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
+                   output_stride, params);                                                                       \
+        break;                                                                                                   \
+    }                                                                                                            \
+  }
+
+NM_VECTORS_SPAN(32)
+NM_VECTORS_SPAN(64)
+
+void sprig_f32_nmspmv_minmax_ukernel__avx512f(size_t batch, size_t nc, size_t groups, size_t n, size_t m,
+                                              const float* input, size_t input_stride, const float* bias,
+                                              const float* weights, const uint8_t* indices, float* output,
+                                              size_t output_stride, const struct sprig_f32_minmax_params* params) {
+  const size_t span = vector_span(groups, n, m);
+  if (span == 0) {
+    sprig_f32_nmspmv_minmax_ukernel__scalar(batch, nc, groups, n, m, input, input_stride, bias, weights, indices,
+                                            output, output_stride, params);
+    return;
+  }
+  for (size_t b = 0; b < batch; b += 4) {
+    const size_t vectors = batch - b < 4 ? batch - b : 4;
+    const float* x = vector_at(input, b * input_stride);
+    float* y = (float*) ((char*) output + b * output_stride);
+    if (span == 32) {
+      nm_vectors_32(vectors, nc, groups, n, m, x, input_stride, bias, weights, indices, y, output_stride, params);
+    } else {
+      nm_vectors_64(vectors, nc, groups, n, m, x, input_stride, bias, weights, indices, y, output_stride, params);
+    }
   }
 }

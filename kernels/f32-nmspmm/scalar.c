@@ -107,3 +107,51 @@ static inline void nmspmm_all_tiles(
 DEFINE_SCALAR_NMSPMM(1)
 DEFINE_SCALAR_NMSPMM(4)
 DEFINE_SCALAR_NMSPMM(8)
+
+/*
+ * Matrix times vectors (src/sprig/nmspmm.h, "nmspmv"): vectors in groups of up to 4, each weight
+ * and index read once per group; per vector two sums, the slots alternating between them.
+ */
+#define MV_GROUP 4
+
+static inline void nmspmv_group(size_t vectors, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                                size_t input_stride, const float* bias, const float* weights,
+                                const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
+  const size_t slots = groups * n;
+  for (size_t c = 0; c < nc; c++) {
+    float sums[MV_GROUP][2];
+    for (size_t b = 0; b < vectors; b++) {
+      sums[b][0] = bias[c];
+      sums[b][1] = 0.0f;
+    }
+    size_t run = 0; /* row 0 of the slot's run */
+    size_t place = 0;
+    for (size_t s = 0; s < slots; s++) {
+      const float w = weights[s];
+      const size_t row = run + indices[s];
+      for (size_t b = 0; b < vectors; b++) {
+        sums[b][s % 2] += w * ((const float*) ((const char*) input + b * input_stride))[row];
+      }
+      if (++place == n) {
+        place = 0;
+        run += m;
+      }
+    }
+    for (size_t b = 0; b < vectors; b++) {
+      ((float*) ((char*) output + b * output_stride))[c] = sprig_clamp_f32(sums[b][0] + sums[b][1], lo, hi);
+    }
+    weights += slots;
+    indices += slots;
+  }
+}
+
+void sprig_f32_nmspmv_minmax_ukernel__scalar(size_t batch, size_t nc, size_t groups, size_t n, size_t m,
+                                             const float* input, size_t input_stride, const float* bias,
+                                             const float* weights, const uint8_t* indices, float* output,
+                                             size_t output_stride, const struct sprig_f32_minmax_params* params) {
+  for (size_t b = 0; b < batch; b += MV_GROUP) {
+    nmspmv_group(batch - b < MV_GROUP ? batch - b : MV_GROUP, nc, groups, n, m, (const float*) ((const char*) input + b * input_stride),
+                 input_stride, bias, weights, indices, (float*) ((char*) output + b * output_stride), output_stride,
+                 params->min, params->max);
+  }
+}

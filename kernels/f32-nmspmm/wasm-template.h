@@ -46,8 +46,8 @@
  * 2- and 1-pixel tiles use v128.load64_zero / load32_zero and v128.store64_lane / store32_lane,
  * so nothing outside input[0 .. mc) or output[0 .. mc) is read or written.
  *
- * One pixel: the 1x1 kernels at the end of the file are vectorized over the stored weights
- * (matrix-vector), with their own notes.
+ * One pixel: the 1x1 kernels and the matrix-times-vectors (nmspmv) kernels at the end of the
+ * file are vectorized over the stored weights, with their own notes.
  */
 #if !defined(MADD) || !defined(ISA_TAG)
 #error "wasm-template.h is included by kernels/f32-nmspmm/wasm*.c after they define MADD and ISA_TAG"
@@ -215,32 +215,53 @@ DEFINE_WASMSIMD_NMSPMM(16, x86)
 DEFINE_WASMSIMD_NMSPMM(32, x86)
 
 /*
- * 1x1: one pixel per input row (matrix-vector products: batch-1 linear layers), vectorized over
- * the stored weights instead of the pixels. When the rows are contiguous floats (row_stride 4)
- * and n divides 16 (1:2, 1:4, 2:4, 2:8, 4:8, 4:16, 8:16, ...), the slots go in sub-steps of 4, four
- * sub-steps (16 slots, one accumulator each) per loop step. Per sub-step of 4 slots:
- *   4 i32.load8_u (index bytes), 4 row addresses (i32.shl + i32.add; for n < 4 the lanes in later
- *   runs add a run offset of j * m rows, computed once per sub-step), v128.load32_zero + 3
- *   v128.load32_lane (the 4 inputs), v128.load (the 4 values), f32x4.mul + f32x4.add.
- * That is 9 loads and ~17 instructions per 4 products, most likely load-bound: ~1.0 ns a sub-step
- * under node 20 on x86-64 (768 x 768 at 2:4: 76 us against 350 us for the scalar 1x1 kernel;
- * 3.4-4.9x on the transformer batch-1 layers at 1:4, 2:4, 2:8 and 4:8).
+ * 1x1 and nmspmv: one pixel per input row (matrix-vector products: linear layers, batch 1 for the
+ * 1x1 kernels, up to 4 vectors at once for the nmspmv kernels), vectorized over the stored
+ * weights instead of the pixels. When the rows are contiguous floats (row_stride 4 for 1x1;
+ * always for nmspmv) and n divides 16 (1:2, 1:4, 2:4, 2:8, 4:8, 4:16, 8:16, ...), the slots go in
+ * sub-steps of 4, four sub-steps (16 slots) per loop step. Per sub-step of 4 slots:
+ *   v128.load (the 4 values) and 4 i32.load8_u (index bytes), once for all vectors; per vector
+ *   4 row addresses (i32.shl + i32.add; for n < 4 the lanes in later runs add a run offset of
+ *   j * m rows), v128.load32_zero + 3 v128.load32_lane (the 4 inputs), f32x4.mul + f32x4.add.
+ * One vector: 9 loads and ~17 instructions per 4 products, most likely load-bound: ~1.0 ns a
+ * sub-step under node 20 on x86-64 (768 x 768 at 2:4: 76 us against 350 us for the scalar 1x1
+ * kernel; 3.4-4.9x on the transformer batch-1 layers at 1:4, 2:4, 2:8 and 4:8).
+ * Accumulators: 4 per vector for one vector (one per sub-step), 2 each for two vectors, 1 each
+ * for three or four: V8 (x64) issues a step's loads early, and the accumulators, values and
+ * gathered inputs must fit the 15 allocatable xmm registers. (The count is not what limits it:
+ * 1 or 2 per vector measured the same.) What stays per vector, the 4 row addresses and the
+ * 4-load gather, is most of a sub-step: 768 x 768 at 2:4 runs 2 vectors in ~0.95x and 4 in
+ * ~0.88x the time of as many one-vector calls under node 20 on x86-64.
  * Measured and dropped: selecting the inputs with i8x16.swizzle from v128 loads of the rows a
  * sub-step covers (two or four swizzles OR'ed, byte masks built from the index bytes) ran
  * 1.4-2x slower (each swizzle is several x86 instructions under V8, plus the mask work); one
  * i32.load of 4 index bytes split with shifts and masks, 7-18% slower; m as a compile-time
  * constant (run offsets folded into the loads), within noise.
  * The gather reads only the rows the indices name, so every full sub-step is vectorized; the
- * slots after them (groups * n % 4 of them) take a scalar loop with four sums. Clamping: four
- * channels' totals at once, with the flavour's f32x4 clamp (the _arm one cost ~6 ns a channel on
- * x86, ~10% of a 256-row 2:4 channel, when done one channel at a time). Other patterns and
- * strides, and more than one pixel, go to the scalar 1x1 kernel.
+ * slots after them (groups * n % 4 of them) take a scalar loop with four sums per vector.
+ * Clamping: four channels' totals of a vector at once, with the flavour's f32x4 clamp (the _arm
+ * one cost ~6 ns a channel on x86, ~10% of a 256-row 2:4 channel, when done one channel at a
+ * time); one v128.store when the channels are contiguous (always for nmspmv), else 4 lane
+ * stores. Other patterns (and for 1x1 other strides, more than one pixel) go to the scalar 1x1
+ * and nmspmv kernels.
  */
+
+/* nmspmv kernels take the vectors this many at a time. */
+#define NM_MAX_VECTORS 4
+
+/* sprig_f32_nmspmv_minmax_ukernel__<ISA_TAG>_<flavour> */
+#define NM_MV_KERNEL_NAME_(isa, flavour) sprig_f32_nmspmv_minmax_ukernel__##isa##_##flavour
+#define NM_MV_KERNEL_NAME(isa, flavour) NM_MV_KERNEL_NAME_(isa, flavour)
 
 INLINE float hsum_f32x4(v128_t v) {
   const v128_t pairs = wasm_f32x4_add(v, wasm_i32x4_shuffle(v, v, 2, 3, 2, 3));
   const v128_t total = wasm_f32x4_add(pairs, wasm_i32x4_shuffle(pairs, pairs, 1, 1, 1, 1));
   return wasm_f32x4_extract_lane(total, 0);
+}
+
+/* The pointer p advanced by `bytes`. */
+INLINE const float* advance(const float* p, size_t bytes) {
+  return (const float*) ((const char*) p + bytes);
 }
 
 /* The inputs of 4 slots from x, the first row of their first run (n a compile-time constant):
@@ -255,111 +276,208 @@ INLINE v128_t gather4(const float* x, const uint8_t* idx, size_t n, size_t m) {
   return wasm_v128_load32_lane(x + r3 + idx[3], v, 3);
 }
 
-/* acc += the 4 values at w times the inputs of the sub-step at x. */
-INLINE v128_t madd4(v128_t acc, const float* w, const float* x, const uint8_t* idx, size_t n, size_t m) {
-  return MADD(acc, wasm_v128_load(w), gather4(x, idx, n, m));
+/* Accumulators per vector for `vectors` vectors (see the notes above). */
+INLINE size_t accumulators_per_vector(size_t vectors) {
+  return vectors == 1 ? 4 : vectors == 2 ? 2 : 1;
 }
 
-/* The bias plus the products of all `slots` slots of one channel; w points at its first value. */
-INLINE float channel_1x1(size_t n, size_t m, size_t slots, const float* input, float bias, const float* w,
-                         const uint8_t* idx) {
+/* Sub-step k (0 .. 3) of a step, at w, idx and the step's first row x of vector 0: the 4
+ * values and index bytes once, then per vector the gather and one multiply-add. */
+INLINE void substep(size_t vectors, size_t k, v128_t acc[NM_MAX_VECTORS][4], const float* w, const uint8_t* idx,
+                    const float* x, size_t input_stride, size_t n, size_t m) {
+  const size_t a = k % accumulators_per_vector(vectors);
+  const v128_t values = wasm_v128_load(w + 4 * k);
+  for (size_t b = 0; b < vectors; b++) {
+    const float* xb = advance(x, b * input_stride) + (4 * k / n) * m;
+    acc[b][a] = MADD(acc[b][a], values, gather4(xb, idx + 4 * k, n, m));
+  }
+}
+
+/* Channel totals of `vectors` input vectors (1 to 4) for one channel of `slots` slots: totals[b]
+ * = bias + the products with vector b (vectors input_stride bytes apart), not clamped. w and idx
+ * point at the channel's first value and index; n and vectors are compile-time constants. */
+INLINE void channel_vectors(size_t vectors, size_t n, size_t m, size_t slots, const float* input, size_t input_stride,
+                            float bias, const float* w, const uint8_t* idx, float totals[NM_MAX_VECTORS]) {
   /* Sub-step k of a step of 16 slots starts in run 4k / n of the step (for n = 8 and 16 a run
    * spans several sub-steps, which then share its first row). */
   const size_t rows_per_step = 16 / n * m;
   const size_t steps = slots / 16;
   const size_t rest = slots % 16 / 4;
+  const size_t accs = accumulators_per_vector(vectors);
+  v128_t acc[NM_MAX_VECTORS][4];
+  for (size_t b = 0; b < vectors; b++) {
+    for (size_t a = 0; a < accs; a++) {
+      acc[b][a] = wasm_f32x4_splat(0.0f);
+    }
+  }
   const float* x = input;
-  v128_t acc0 = wasm_f32x4_splat(0.0f);
-  v128_t acc1 = acc0;
-  v128_t acc2 = acc0;
-  v128_t acc3 = acc0;
   for (size_t s = steps; s != 0; s--) {
-    acc0 = madd4(acc0, w, x, idx, n, m);
-    acc1 = madd4(acc1, w + 4, x + (4 / n) * m, idx + 4, n, m);
-    acc2 = madd4(acc2, w + 8, x + (8 / n) * m, idx + 8, n, m);
-    acc3 = madd4(acc3, w + 12, x + (12 / n) * m, idx + 12, n, m);
+    for (size_t k = 0; k < 4; k++) {
+      substep(vectors, k, acc, w, idx, x, input_stride, n, m);
+    }
     w += 16;
     idx += 16;
     x += rows_per_step;
   }
   for (size_t k = 0; k < rest; k++) {
-    acc0 = madd4(acc0, w + 4 * k, x + (4 * k / n) * m, idx + 4 * k, n, m);
+    /* Accumulator 0 of each vector: substep(k) would pick accumulator k % accs. */
+    const v128_t values = wasm_v128_load(w + 4 * k);
+    for (size_t b = 0; b < vectors; b++) {
+      const float* xb = advance(x, b * input_stride) + (4 * k / n) * m;
+      acc[b][0] = MADD(acc[b][0], values, gather4(xb, idx + 4 * k, n, m));
+    }
   }
-  float sums[4] = {hsum_f32x4(wasm_f32x4_add(wasm_f32x4_add(acc0, acc1), wasm_f32x4_add(acc2, acc3))), 0.0f, 0.0f,
-                   0.0f};
-  /* The last slots % 4 slots (n < 4 only), in the scalar kernel's four sums. */
-  for (size_t j = 4 * rest; j < slots % 16; j++) {
-    const size_t s = 16 * steps + j;
-    sums[j % 4] += w[j] * input[(s / n) * m + idx[j]];
+  for (size_t b = 0; b < vectors; b++) {
+    v128_t sum = acc[b][0];
+    if (accs == 4) {
+      sum = wasm_f32x4_add(wasm_f32x4_add(acc[b][0], acc[b][1]), wasm_f32x4_add(acc[b][2], acc[b][3]));
+    } else if (accs == 2) {
+      sum = wasm_f32x4_add(acc[b][0], acc[b][1]);
+    }
+    float sums[4] = {hsum_f32x4(sum), 0.0f, 0.0f, 0.0f};
+    /* The last slots % 4 slots (n < 4 only), in the scalar kernel's four sums. */
+    const float* xb = advance(input, b * input_stride);
+    for (size_t j = 4 * rest; j < slots % 16; j++) {
+      const size_t s = 16 * steps + j;
+      sums[j % 4] += w[j] * xb[(s / n) * m + idx[j]];
+    }
+    totals[b] = bias + ((sums[0] + sums[1]) + (sums[2] + sums[3]));
   }
-  return bias + ((sums[0] + sums[1]) + (sums[2] + sums[3]));
 }
 
-INLINE void nm_rows_1x1(size_t n, enum clamp_flavour flavour, size_t nc, size_t groups, size_t m, const float* input,
-                        const float* bias, const float* weights, const uint8_t* indices, float* output,
-                        size_t output_stride, const struct sprig_f32_minmax_params* params) {
+/* The channels c - 3 .. c of one vector (clamped totals in v), channel_stride bytes apart. */
+INLINE void store4_channels(float* out_c, v128_t v, size_t channel_stride) {
+  if (channel_stride == sizeof(float)) {
+    wasm_v128_store(out_c - 3, v);
+    return;
+  }
+  char* o = (char*) out_c - 3 * channel_stride;
+  wasm_v128_store32_lane(o, v, 0);
+  wasm_v128_store32_lane(o + channel_stride, v, 1);
+  wasm_v128_store32_lane(o + 2 * channel_stride, v, 2);
+  wasm_v128_store32_lane(out_c, v, 3);
+}
+
+/* nc channels of `vectors` input vectors (compile-time constants: vectors 1 .. 4, n dividing 16).
+ * Output: channel c of vector b at output + b * vector_stride + c * channel_stride bytes. */
+INLINE void nm_rows(size_t vectors, size_t n, enum clamp_flavour flavour, size_t nc, size_t groups, size_t m,
+                    const float* input, size_t input_stride, const float* bias, const float* weights,
+                    const uint8_t* indices, float* output, size_t channel_stride, size_t vector_stride,
+                    const struct sprig_f32_minmax_params* params) {
   const size_t slots = groups * n;
   const v128_t lo = wasm_f32x4_splat(params->min);
   const v128_t hi = wasm_f32x4_splat(params->max);
   const size_t batched = nc - nc % 4;
-  v128_t totals = wasm_f32x4_splat(0.0f);
+  v128_t pending[NM_MAX_VECTORS];
+  for (size_t b = 0; b < vectors; b++) {
+    pending[b] = wasm_f32x4_splat(0.0f);
+  }
   for (size_t c = 0; c < nc; c++) {
-    const float total = channel_1x1(n, m, slots, input, bias[c], weights + c * slots, indices + c * slots);
-    if (c < batched) {
-      /* Channels c - 3 .. c shifted into lanes 0 .. 3, clamped together. */
-      totals = wasm_i32x4_shuffle(totals, wasm_f32x4_splat(total), 1, 2, 3, 4);
-      if (c % 4 == 3) {
-        const v128_t v = clamp(totals, lo, hi, flavour);
-        char* o = (char*) output - 3 * output_stride;
-        wasm_v128_store32_lane(o, v, 0);
-        wasm_v128_store32_lane(o + output_stride, v, 1);
-        wasm_v128_store32_lane(o + 2 * output_stride, v, 2);
-        wasm_v128_store32_lane(output, v, 3);
+    float totals[NM_MAX_VECTORS];
+    channel_vectors(vectors, n, m, slots, input, input_stride, bias[c], weights + c * slots, indices + c * slots,
+                    totals);
+    for (size_t b = 0; b < vectors; b++) {
+      float* out = (float*) ((char*) output + b * vector_stride + c * channel_stride);
+      if (c < batched) {
+        /* Channels c - 3 .. c shifted into lanes 0 .. 3, clamped together. */
+        pending[b] = wasm_i32x4_shuffle(pending[b], wasm_f32x4_splat(totals[b]), 1, 2, 3, 4);
+        if (c % 4 == 3) {
+          store4_channels(out, clamp(pending[b], lo, hi, flavour), channel_stride);
+        }
+      } else {
+        store_pixels(out, clamp(wasm_f32x4_splat(totals[b]), lo, hi, flavour), 1);
       }
-    } else {
-      store_pixels(output, clamp(wasm_f32x4_splat(total), lo, hi, flavour), 1);
     }
-    output = (float*) ((char*) output + output_stride);
   }
 }
 
-INLINE void nmspmm_1x1(enum clamp_flavour flavour, size_t mc, size_t nc, size_t groups, size_t n, size_t m,
-                       const float* input, size_t row_stride, const float* bias, const float* weights,
-                       const uint8_t* indices, float* output, size_t output_stride,
-                       const struct sprig_f32_minmax_params* params) {
-  /* n as a compile-time constant where the fast path applies; 0 (the scalar kernel) elsewhere. */
-  const size_t fast_n = mc == 1 && row_stride == sizeof(float) ? n : 0;
-  switch (fast_n) {
-    case 1:
-      nm_rows_1x1(1, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
-      break;
-    case 2:
-      nm_rows_1x1(2, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
-      break;
-    case 4:
-      nm_rows_1x1(4, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
-      break;
-    case 8:
-      nm_rows_1x1(8, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
-      break;
-    case 16:
-      nm_rows_1x1(16, flavour, nc, groups, m, input, bias, weights, indices, output, output_stride, params);
-      break;
-    default:
-      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
-                                                  output, output_stride, params);
-      break;
-  }
-}
+typedef void (*nm_rows_fn)(size_t vectors, size_t nc, size_t groups, size_t m, const float* input,
+                           size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
+                           float* output, size_t channel_stride, size_t vector_stride,
+                           const struct sprig_f32_minmax_params* params);
 
-#define DEFINE_WASMSIMD_NMSPMM_1X1(FLAVOUR)                                                              \
-  void NM_KERNEL_NAME(1x1, ISA_TAG, FLAVOUR)(                                                            \
-      size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,     \
-      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
-      const struct sprig_f32_minmax_params* params) {                                                    \
-    nmspmm_1x1(clamp_##FLAVOUR, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, \
-               output_stride, params);                                                                   \
+/* nm_rows for one n and flavour, `vectors` (1 .. 4) chosen at run time: the 1x1 kernel and the
+ * nmspmv kernel of the flavour share them. */
+#define DEFINE_NM_ROWS(N, FLAVOUR)                                                                              \
+  static void nm_rows_##N##_##FLAVOUR(size_t vectors, size_t nc, size_t groups, size_t m, const float* input,   \
+                                      size_t input_stride, const float* bias, const float* weights,             \
+                                      const uint8_t* indices, float* output, size_t channel_stride,             \
+                                      size_t vector_stride, const struct sprig_f32_minmax_params* params) {     \
+    switch (vectors) {                                                                                          \
+      case 1:                                                                                                   \
+        nm_rows(1, N, clamp_##FLAVOUR, nc, groups, m, input, input_stride, bias, weights, indices, output,     \
+                channel_stride, vector_stride, params);                                                         \
+        break;                                                                                                  \
+      case 2:                                                                                                   \
+        nm_rows(2, N, clamp_##FLAVOUR, nc, groups, m, input, input_stride, bias, weights, indices, output,     \
+                channel_stride, vector_stride, params);                                                         \
+        break;                                                                                                  \
+      case 3:                                                                                                   \
+        nm_rows(3, N, clamp_##FLAVOUR, nc, groups, m, input, input_stride, bias, weights, indices, output,     \
+                channel_stride, vector_stride, params);                                                         \
+        break;                                                                                                  \
+      default:                                                                                                  \
+        nm_rows(4, N, clamp_##FLAVOUR, nc, groups, m, input, input_stride, bias, weights, indices, output,     \
+                channel_stride, vector_stride, params);                                                         \
+        break;                                                                                                  \
+    }                                                                                                           \
   }
 
-DEFINE_WASMSIMD_NMSPMM_1X1(arm)
-DEFINE_WASMSIMD_NMSPMM_1X1(x86)
+/* The 1x1 and nmspmv kernels of one flavour: the fast path for n in {1, 2, 4, 8, 16}, the scalar
+ * kernels for any other n (and, for 1x1, more than one pixel or rows that are not contiguous). */
+#define DEFINE_WASMSIMD_NMSPMV(FLAVOUR)                                                                          \
+  DEFINE_NM_ROWS(1, FLAVOUR)                                                                                    \
+  DEFINE_NM_ROWS(2, FLAVOUR)                                                                                    \
+  DEFINE_NM_ROWS(4, FLAVOUR)                                                                                    \
+  DEFINE_NM_ROWS(8, FLAVOUR)                                                                                    \
+  DEFINE_NM_ROWS(16, FLAVOUR)                                                                                   \
+                                                                                                                \
+  static nm_rows_fn nm_rows_for_##FLAVOUR(size_t n) {                                                           \
+    switch (n) {                                                                                                \
+      case 1:                                                                                                   \
+        return nm_rows_1_##FLAVOUR;                                                                             \
+      case 2:                                                                                                   \
+        return nm_rows_2_##FLAVOUR;                                                                             \
+      case 4:                                                                                                   \
+        return nm_rows_4_##FLAVOUR;                                                                             \
+      case 8:                                                                                                   \
+        return nm_rows_8_##FLAVOUR;                                                                             \
+      case 16:                                                                                                  \
+        return nm_rows_16_##FLAVOUR;                                                                            \
+      default:                                                                                                  \
+        return NULL;                                                                                            \
+    }                                                                                                           \
+  }                                                                                                             \
+                                                                                                                \
+  void NM_KERNEL_NAME(1x1, ISA_TAG, FLAVOUR)(                                                                   \
+      size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,          \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,    \
+      const struct sprig_f32_minmax_params* params) {                                                           \
+    const nm_rows_fn rows = mc == 1 && row_stride == sizeof(float) ? nm_rows_for_##FLAVOUR(n) : NULL;           \
+    if (rows == NULL) {                                                                                         \
+      sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights,      \
+                                                  indices, output, output_stride, params);                      \
+      return;                                                                                                   \
+    }                                                                                                           \
+    rows(1, nc, groups, m, input, 0, bias, weights, indices, output, output_stride, 0, params);                 \
+  }                                                                                                             \
+                                                                                                                \
+  void NM_MV_KERNEL_NAME(ISA_TAG, FLAVOUR)(                                                                     \
+      size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,     \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,    \
+      const struct sprig_f32_minmax_params* params) {                                                           \
+    const nm_rows_fn rows = nm_rows_for_##FLAVOUR(n);                                                           \
+    if (rows == NULL) {                                                                                         \
+      sprig_f32_nmspmv_minmax_ukernel__scalar(batch, nc, groups, n, m, input, input_stride, bias, weights,     \
+                                              indices, output, output_stride, params);                          \
+      return;                                                                                                   \
+    }                                                                                                           \
+    for (size_t b = 0; b < batch; b += NM_MAX_VECTORS) {                                                        \
+      const size_t vectors = batch - b < NM_MAX_VECTORS ? batch - b : NM_MAX_VECTORS;                           \
+      rows(vectors, nc, groups, m, advance(input, b * input_stride), input_stride, bias, weights, indices,      \
+           (float*) ((char*) output + b * output_stride), sizeof(float), output_stride, params);                \
+    }                                                                                                           \
+  }
+
+DEFINE_WASMSIMD_NMSPMV(arm)
+DEFINE_WASMSIMD_NMSPMV(x86)

@@ -12,3 +12,12 @@ const struct sprig_f32_nmspmm_ukernel sprig_f32_nmspmm_ukernels[] = {
 
 const size_t sprig_f32_nmspmm_ukernel_count =
     sizeof(sprig_f32_nmspmm_ukernels) / sizeof(sprig_f32_nmspmm_ukernels[0]);
+
+const struct sprig_f32_nmspmv_ukernel sprig_f32_nmspmv_ukernels[] = {
+#define SPRIG_F32_NMSPMV_UKERNEL(isa, is_default, fn) {#fn, fn, sprig_isa_##isa, is_default},
+#include <f32-nmspmm/mv-list.inc>
+#undef SPRIG_F32_NMSPMV_UKERNEL
+};
+
+const size_t sprig_f32_nmspmv_ukernel_count =
+    sizeof(sprig_f32_nmspmv_ukernels) / sizeof(sprig_f32_nmspmv_ukernels[0]);

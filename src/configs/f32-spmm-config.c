@@ -22,6 +22,12 @@ static struct sprig_ukernel_list spmm_list(void) {
   return (struct sprig_ukernel_list){sprig_f32_spmm_ukernel_count, spmm_traits};
 }
 
+/* Matrix-times-vectors kernels: one per ISA (MR and NR 1). */
+static struct sprig_ukernel_traits nmspmv_traits(size_t i) {
+  const struct sprig_f32_nmspmv_ukernel* k = &sprig_f32_nmspmv_ukernels[i];
+  return (struct sprig_ukernel_traits){k->isa, 1, 1, false, k->is_default, false, false};
+}
+
 static struct sprig_ukernel_list nmspmm_list(void) {
   return (struct sprig_ukernel_list){sprig_f32_nmspmm_ukernel_count, nmspmm_traits};
 }
@@ -78,4 +84,9 @@ bool sprig_isa_is_best(const struct sprig_hardware* hardware, enum sprig_isa isa
 const char* sprig_isa_name(void) {
   const struct sprig_hardware* hardware = sprig_get_hardware();
   return hardware == NULL ? "uninitialized" : sprig_isa_to_string(sprig_best_isa(hardware));
+}
+
+const struct sprig_f32_nmspmv_ukernel* sprig_choose_f32_nmspmv_ukernel(const struct sprig_hardware* hardware) {
+  const struct sprig_ukernel_list list = {sprig_f32_nmspmv_ukernel_count, nmspmv_traits};
+  return &sprig_f32_nmspmv_ukernels[sprig_choose_ukernel(hardware, &list, 1)];
 }

@@ -82,6 +82,8 @@ const struct sprig_f32_nmspmm_ukernel* sprig_choose_f32_nmspmm_ukernel(const str
 const struct sprig_f32_nmspmm_ukernel* sprig_fit_f32_nmspmm_ukernel(const struct sprig_hardware* hardware,
                                                                     const struct sprig_f32_nmspmm_ukernel* chosen,
                                                                     size_t pixels);
+/* The N:M matrix-times-vectors kernel (never NULL: a scalar one always exists). */
+const struct sprig_f32_nmspmv_ukernel* sprig_choose_f32_nmspmv_ukernel(const struct sprig_hardware* hardware);
 
 /* The 1 x block_width block-sparse matrix-vector kernel of the best allowed ISA that has one,
  * or NULL (no kernels for that block width). */

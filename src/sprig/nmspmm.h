@@ -54,4 +54,42 @@ struct sprig_f32_nmspmm_ukernel {
 extern const struct sprig_f32_nmspmm_ukernel sprig_f32_nmspmm_ukernels[];
 extern const size_t sprig_f32_nmspmm_ukernel_count;
 
+/*
+ * The matrix-times-vectors kernels of the same weights (nmspmv: a linear layer's small batches,
+ * 1x1 convolutions over 1x1 images), vectorized over the stored weights. For `batch` input
+ * vectors and `nc` output channels:
+ *   output[b][c] = clamp(bias[c] + sum over runs g < groups, slots j < n of
+ *                        w[c][g][j] * input[b][g * m + idx[c][g][j]], min, max)
+ * input:   vector 0's first float; each vector holds the K input rows' floats contiguously,
+ *          vectors input_stride bytes apart.
+ * output:  channel 0 of vector 0; a vector's nc channels are contiguous floats, vectors
+ *          output_stride bytes apart.
+ * bias, weights, indices: as above. Kernels take the vectors a few at a time (SIMD kernels up to
+ * 4), reading each weight and index once per such group; they read only the rows the indices
+ * name or rows below them (never past a vector's last run) and write only output[b][0 .. nc).
+ * The sum order is the kernel's own: results agree with the N:M SpMM kernels within rounding.
+ */
+typedef void (*sprig_f32_nmspmv_ukernel_fn)(
+    size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,
+    const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
+    const struct sprig_f32_minmax_params* params);
+
+#define SPRIG_F32_NMSPMV_UKERNEL(isa, is_default, fn)                                                 \
+  void fn(size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input,             \
+          size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,       \
+          float* output, size_t output_stride, const struct sprig_f32_minmax_params* params);
+#include <f32-nmspmm/mv-list.inc>
+#undef SPRIG_F32_NMSPMV_UKERNEL
+
+struct sprig_f32_nmspmv_ukernel {
+  const char* name;
+  sprig_f32_nmspmv_ukernel_fn fn;
+  enum sprig_isa isa;
+  bool is_default;
+};
+
+/* Every kernel of this build, in list order (kernels/f32-nmspmm/mv-list.inc). */
+extern const struct sprig_f32_nmspmv_ukernel sprig_f32_nmspmv_ukernels[];
+extern const size_t sprig_f32_nmspmv_ukernel_count;
+
 #endif /* SPRIG_NMSPMM_H */
