@@ -87,12 +87,15 @@ INLINE void spmm_all_tiles(
   for (; p + mr <= mc; p += mr) {
     spmm_tile(mr, nc, input + p, stride, bias, weights, deltas, nnz, output + p, output_stride, lo, hi);
   }
-  for (size_t tile = mr / 2; tile != 0; tile /= 2) {
-    if (mc - p >= tile) {
-      spmm_tile(tile, nc, input + p, stride, bias, weights, deltas, nnz, output + p, output_stride, lo, hi);
-      p += tile;
-    }
+  /* The last mc % mr pixels in tiles of 2 and 1, each width a literal (see f32-spmm/scalar.c). */
+#define REMAINDER_TILE(TILE)                                                                                 \
+  if (mr > (TILE) && mc - p >= (TILE)) {                                                                     \
+    spmm_tile(TILE, nc, input + p, stride, bias, weights, deltas, nnz, output + p, output_stride, lo, hi);   \
+    p += (TILE);                                                                                             \
   }
+  REMAINDER_TILE(2)
+  REMAINDER_TILE(1)
+#undef REMAINDER_TILE
 }
 
 #define DEFINE_SCALAR_SPMM(MR)                                                                        \

@@ -85,13 +85,17 @@ static inline void nmspmm_all_tiles(
     nmspmm_tile(mr, nc, groups, n, m, input + p, row_stride, bias, weights, indices, output + p, output_stride,
                 params->min, params->max);
   }
-  for (size_t tile = mr / 2; tile != 0; tile /= 2) {
-    if (mc - p >= tile) {
-      nmspmm_tile(tile, nc, groups, n, m, input + p, row_stride, bias, weights, indices, output + p, output_stride,
-                  params->min, params->max);
-      p += tile;
-    }
+  /* The last mc % mr pixels in tiles of 4, 2, 1, each width a literal (see f32-spmm/scalar.c). */
+#define REMAINDER_TILE(TILE)                                                                                     \
+  if (mr > (TILE) && mc - p >= (TILE)) {                                                                         \
+    nmspmm_tile(TILE, nc, groups, n, m, input + p, row_stride, bias, weights, indices, output + p, output_stride, \
+                params->min, params->max);                                                                       \
+    p += (TILE);                                                                                                 \
   }
+  REMAINDER_TILE(4)
+  REMAINDER_TILE(2)
+  REMAINDER_TILE(1)
+#undef REMAINDER_TILE
 }
 
 #define DEFINE_SCALAR_NMSPMM(MR)                                                                       \

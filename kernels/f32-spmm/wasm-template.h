@@ -111,14 +111,21 @@ INLINE void spmm_all_tiles(
     spmm_tile(mr, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p, output_stride, lo,
               hi);
   }
+  /* Each tile width a literal: a loop over the widths leaves them unknown to the compiler,
+   * whose generic tile code then ran 4-8x slower than the specialized one under node. */
   const size_t rest = mc - p;
-  for (size_t tile = 16; tile != 0; tile /= 2) {
-    if (mr > tile && (rest & tile) != 0) {
-      spmm_tile(tile, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p,
-                output_stride, lo, hi);
-      p += tile;
-    }
+#define REMAINDER_TILE(TILE)                                                                                      \
+  if (mr > (TILE) && (rest & (TILE)) != 0) {                                                                  \
+    spmm_tile(TILE, nr, flavour, nc, input + p, input_stride, bias, weights, deltas, nnz, output + p,         \
+              output_stride, lo, hi);                                                                         \
+    p += (TILE);                                                                                              \
   }
+  REMAINDER_TILE(16)
+  REMAINDER_TILE(8)
+  REMAINDER_TILE(4)
+  REMAINDER_TILE(2)
+  REMAINDER_TILE(1)
+#undef REMAINDER_TILE
 }
 
 #define SPRIG_WASM_SPMM_KERNEL(ISA, MR, NR, FLAVOUR)                                                 \
