@@ -49,11 +49,11 @@ static size_t vectors_per_call(size_t cols) {
 
 /* Linear batches below this run the matrix-times-vectors kernel (no transposes; each weight read
  * once per call), larger ones the pixel tiles on transposed copies; measured on AMD Zen 4
- * (docs/performance.md, "N:M at small batches"). Vectors taken one per call cost what row-by-row
- * passes cost: batch 4 (AVX-512: 5) on. Taken 2-4 per call: AVX-512 and AVX2 go on to batch 8
- * and 6 with half-dense patterns (2:4, 4:8; per 16 slots one input permute per vector) and to 4
- * with sparser ones (1:4, 2:8: two permutes and a blend); other ISAs to 4. Scalar-only builds
- * take vectors at batch 1 only. */
+ * (docs/performance.md, "N:M at small batches"). With one vector per call (long rows) that is
+ * a pass per batch row, which loses to the tile from batch 4 (AVX-512: 5). With 2-4 per call:
+ * below batch 8 (AVX-512) and 6 (AVX2) for patterns at least half dense (2:4, 4:8: one input
+ * permute per 16 slots and vector), below 5 / 4 for sparser ones (1:4, 2:8: two permutes and a
+ * blend); below 4 on other ISAs. Scalar-only builds: batch 1 only. */
 static size_t nm_one_pixel_batches_below(const struct sprig_operator* op) {
   const struct nm_state* s = op->path_state;
   const enum sprig_isa isa = s->mv->isa;
