@@ -215,49 +215,56 @@ static size_t vector_span(size_t groups, size_t n, size_t m) {
   return groups == 0 || span > 64 ? 0 : span <= 32 ? 32 : 64;
 }
 
+/* Up to 4 vectors of one call, span a compile-time constant (vectors too, inside). */
+#define NM_VECTORS_SPAN(SPAN)                                                                                     \
+  static void nm_vectors_##SPAN(size_t vectors, size_t nc, size_t groups, size_t n, size_t m, const float* input,  \
+                                size_t input_stride, const float* bias, const float* weights,                    \
+                                const uint8_t* indices, float* output, size_t channel_stride,                    \
+                                size_t vector_stride, const struct sprig_f32_minmax_params* params) {            \
+    switch (vectors) {                                                                                            \
+      case 1:                                                                                                     \
+        nm_vectors(1, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+      case 2:                                                                                                     \
+        nm_vectors(2, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+      case 3:                                                                                                     \
+        nm_vectors(3, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+      default:                                                                                                    \
+        nm_vectors(4, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, channel_stride, \
+                   vector_stride, params);                                                                        \
+        break;                                                                                                    \
+    }                                                                                                             \
+  }
+
+NM_VECTORS_SPAN(32)
+NM_VECTORS_SPAN(64)
+
+/* Up to 4 vectors through the function of their span (32 or 64). */
+static void nm_vectors_any(size_t span, size_t vectors, size_t nc, size_t groups, size_t n, size_t m,
+                           const float* input, size_t input_stride, const float* bias, const float* weights,
+                           const uint8_t* indices, float* output, size_t channel_stride, size_t vector_stride,
+                           const struct sprig_f32_minmax_params* params) {
+  (span == 32 ? nm_vectors_32 : nm_vectors_64)(vectors, nc, groups, n, m, input, input_stride, bias, weights,
+                                               indices, output, channel_stride, vector_stride, params);
+}
+
 void sprig_f32_nmspmm_minmax_ukernel_1x1__avx512f(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
     const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
   const size_t span = mc == 1 && row_stride == sizeof(float) ? vector_span(groups, n, m) : 0;
-  if (span == 32) {
-    nm_vectors(1, 32, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0, params);
-  } else if (span == 64) {
-    nm_vectors(1, 64, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0, params);
-  } else {
+  if (span == 0) {
     sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
                                                 output, output_stride, params);
+    return;
   }
+  nm_vectors_any(span, 1, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0, params);
 }
-
-/* Up to 4 vectors of one call, span a compile-time constant. */
-#define NM_VECTORS_SPAN(SPAN)                                                                                    \
-  static void nm_vectors_##SPAN(size_t vectors, size_t nc, size_t groups, size_t n, size_t m, const float* input, \
-                                size_t input_stride, const float* bias, const float* weights,                   \
-                                const uint8_t* indices, float* output, size_t output_stride,                    \
-                                const struct sprig_f32_minmax_params* params) {                                 \
-    switch (vectors) {                                                                                           \
-      case 1:                                                                                                    \
-        nm_vectors(1, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
-                   output_stride, params);                                                                       \
-        break;                                                                                                   \
-      case 2:                                                                                                    \
-        nm_vectors(2, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
-                   output_stride, params);                                                                       \
-        break;                                                                                                   \
-      case 3:                                                                                                    \
-        nm_vectors(3, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
-                   output_stride, params);                                                                       \
-        break;                                                                                                   \
-      default:                                                                                                   \
-        nm_vectors(4, SPAN, nc, groups, n, m, input, input_stride, bias, weights, indices, output, sizeof(float), \
-                   output_stride, params);                                                                       \
-        break;                                                                                                   \
-    }                                                                                                            \
-  }
-
-NM_VECTORS_SPAN(32)
-NM_VECTORS_SPAN(64)
 
 void sprig_f32_nmspmv_minmax_ukernel__avx512f(size_t batch, size_t nc, size_t groups, size_t n, size_t m,
                                               const float* input, size_t input_stride, const float* bias,
@@ -270,13 +277,8 @@ void sprig_f32_nmspmv_minmax_ukernel__avx512f(size_t batch, size_t nc, size_t gr
     return;
   }
   for (size_t b = 0; b < batch; b += 4) {
-    const size_t vectors = batch - b < 4 ? batch - b : 4;
-    const float* x = vector_at(input, b * input_stride);
-    float* y = (float*) ((char*) output + b * output_stride);
-    if (span == 32) {
-      nm_vectors_32(vectors, nc, groups, n, m, x, input_stride, bias, weights, indices, y, output_stride, params);
-    } else {
-      nm_vectors_64(vectors, nc, groups, n, m, x, input_stride, bias, weights, indices, y, output_stride, params);
-    }
+    nm_vectors_any(span, batch - b < 4 ? batch - b : 4, nc, groups, n, m, vector_at(input, b * input_stride),
+                   input_stride, bias, weights, indices, (float*) ((char*) output + b * output_stride),
+                   sizeof(float), output_stride, params);
   }
 }

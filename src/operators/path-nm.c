@@ -67,17 +67,20 @@ static size_t nm_one_pixel_batches_below(const struct sprig_operator* op) {
   return avx512 ? 8 : isa == sprig_isa_avx2 ? 6 : 4;
 }
 
-/* Every channel costs the same, so ranges get equal channel counts. */
+/* Range r of range_count: every channel costs the same, so ranges get equal channel counts. */
+static struct sprig_channel_range channel_range(const struct sprig_weights* w, size_t r, size_t range_count) {
+  const size_t first = w->rows * r / range_count;
+  return (struct sprig_channel_range){
+      .first_channel = first,
+      .channel_count = w->rows * (r + 1) / range_count - first,
+      .first_unit = first,
+      .first_weight = first * w->nm_groups * w->pattern.n,
+  };
+}
+
 static size_t split_channels(const struct sprig_weights* w, size_t range_count, struct sprig_channel_range* ranges) {
-  const size_t slots = w->nm_groups * w->pattern.n;
   for (size_t r = 0; r < range_count; r++) {
-    const size_t first = w->rows * r / range_count;
-    ranges[r] = (struct sprig_channel_range){
-        .first_channel = first,
-        .channel_count = w->rows * (r + 1) / range_count - first,
-        .first_unit = first,
-        .first_weight = first * slots,
-    };
+    ranges[r] = channel_range(w, r, range_count);
   }
   return range_count;
 }
@@ -144,14 +147,13 @@ static void vectors_task(void* context, size_t call, size_t range) {
   const struct nm_state* s = op->path_state;
   const struct nm_vector_plan* p = &s->vector_plan;
   const struct sprig_weights* w = op->weights;
-  const size_t first = op->rows * range / ctx->range_count;
-  const size_t count = op->rows * (range + 1) / ctx->range_count - first;
-  const size_t slots = w->nm_groups * w->pattern.n;
+  const struct sprig_channel_range r = channel_range(w, range, ctx->range_count);
   const size_t vector = call * p->per_call;
-  s->mv->fn(SPRIG_MIN(p->per_call, p->vectors - vector), count, w->nm_groups, w->pattern.n, w->pattern.m,
-            (const float*) ((const char*) ctx->input + vector * p->input_stride), p->input_stride, op->bias + first,
-            w->nm_values + first * slots, w->nm_indices + first * slots,
-            (float*) ((char*) ctx->output + vector * p->output_stride) + first, p->output_stride, &op->params);
+  s->mv->fn(SPRIG_MIN(p->per_call, p->vectors - vector), r.channel_count, w->nm_groups, w->pattern.n, w->pattern.m,
+            (const float*) ((const char*) ctx->input + vector * p->input_stride), p->input_stride,
+            op->bias + r.first_channel, w->nm_values + r.first_weight, w->nm_indices + r.first_weight,
+            (float*) ((char*) ctx->output + vector * p->output_stride) + r.first_channel, p->output_stride,
+            &op->params);
 }
 
 static void nm_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
