@@ -141,7 +141,8 @@ bool bench_run_f32_nmspmv_kernels(const struct bench_options* options) {
       names[count] = k->name;
     } else {
       /* The SpMM list's one-pixel kernel of the best ISA, once per vector. */
-      const struct sprig_f32_nmspmm_ukernel* k = sprig_fit_f32_nmspmm_ukernel(hw, sprig_choose_f32_nmspmm_ukernel(hw), 1);
+      const struct sprig_f32_nmspmm_ukernel* k =
+          sprig_fit_f32_nmspmm_ukernel(hw, sprig_choose_f32_nmspmm_ukernel(hw), 1);
       slot.one_vector_fn = k->fn;
       names[count] = k->name;
     }

@@ -723,7 +723,8 @@ static int initialize(void** state) {
 int main(void) {
   const int spmm_failures =
       run_kernel_cases("f32-nmspmm", sprig_f32_nmspmm_ukernels, sprig_f32_nmspmm_ukernel_count,
-                       sizeof(sprig_f32_nmspmm_ukernels[0]), isa_of, cases, sizeof(cases) / sizeof(cases[0]), initialize);
+                       sizeof(sprig_f32_nmspmm_ukernels[0]), isa_of, cases, sizeof(cases) / sizeof(cases[0]),
+                       initialize);
   const int spmv_failures =
       run_kernel_cases("f32-nmspmv", sprig_f32_nmspmv_ukernels, sprig_f32_nmspmv_ukernel_count,
                        sizeof(sprig_f32_nmspmv_ukernels[0]), mv_isa_of, mv_cases,

@@ -154,8 +154,8 @@ void sprig_f32_nmspmv_minmax_ukernel__scalar(size_t batch, size_t nc, size_t gro
                                              const float* weights, const uint8_t* indices, float* output,
                                              size_t output_stride, const struct sprig_f32_minmax_params* params) {
   for (size_t b = 0; b < batch; b += MV_GROUP) {
-    nmspmv_group(batch - b < MV_GROUP ? batch - b : MV_GROUP, nc, groups, n, m, (const float*) ((const char*) input + b * input_stride),
-                 input_stride, bias, weights, indices, (float*) ((char*) output + b * output_stride), output_stride,
-                 params->min, params->max);
+    nmspmv_group(batch - b < MV_GROUP ? batch - b : MV_GROUP, nc, groups, n, m,
+                 (const float*) ((const char*) input + b * input_stride), input_stride, bias, weights, indices,
+                 (float*) ((char*) output + b * output_stride), output_stride, params->min, params->max);
   }
 }
