@@ -10,6 +10,7 @@
 #include <sprig/config.h>
 #include <sprig/qs8-spmm.h>
 #include <sprig/qs8-stream.h>
+#include <sprig/qs8-quartets.h>
 #include <sprig/qs8-terms.h>
 #include <sprig/weights.h>
 
@@ -544,10 +545,10 @@ static void packed_bytes_per_nonzero(void** state) {
   free(dense);
 }
 
-/* The term stream is derived only for a kernel that reads it, once per weights object, shared
- * by the operators of those weights, counted in the derived bytes and in the weight bytes of an
- * operator that runs such a kernel. */
-static void term_stream_shared_and_counted(void** state) {
+/* The term and quartet streams are derived only for a kernel that reads them, once per weights
+ * object, shared by the operators of those weights, counted in the derived bytes and in the
+ * weight bytes of an operator that runs such a kernel. */
+static void derived_streams_shared_and_counted(void** state) {
   (void) state;
   require_sprig();
   struct rng rng = {17};
@@ -576,15 +577,25 @@ static void term_stream_shared_and_counted(void** state) {
   assert_non_null(kernel);
   const struct sprig_qs8_stream* stream = atomic_load(&w->qs8_stream);
   const struct sprig_qs8_terms* terms = atomic_load(&w->qs8_terms);
+  const struct sprig_qs8_quartets* quartets = atomic_load(&w->qs8_quartets);
   assert_non_null(stream);
   size_t layout = sprig_qs8_stream_bytes(stream);
-  if (kernel->layout == sprig_qs8_spmm_layout_terms) {
+  if (kernel->layout == sprig_qs8_spmm_layout_quartets) {
+    assert_null(terms);
+    assert_non_null(quartets);
+    assert_ptr_equal(sprig_weights_qs8_quartets(w), quartets);
+    assert_int_equal(sprig_weights_derived_bytes(w),
+                     sprig_qs8_stream_bytes(stream) + sprig_qs8_quartets_bytes(quartets));
+    layout = sprig_qs8_quartets_bytes(quartets);
+  } else if (kernel->layout == sprig_qs8_spmm_layout_terms) {
+    assert_null(quartets);
     assert_non_null(terms);
     assert_ptr_equal(sprig_weights_qs8_terms(w), terms); /* built once, then shared */
     assert_int_equal(sprig_weights_derived_bytes(w), sprig_qs8_stream_bytes(stream) + sprig_qs8_terms_bytes(terms));
     layout = sprig_qs8_terms_bytes(terms);
   } else {
     assert_null(terms);
+    assert_null(quartets);
     assert_int_equal(sprig_weights_derived_bytes(w), sprig_qs8_stream_bytes(stream));
   }
   const size_t expected = rows * sizeof(float) + layout + rows * (sizeof(float) + sizeof(int32_t));
@@ -781,7 +792,7 @@ int main(void) {
       cmocka_unit_test(linear_qd8),
       cmocka_unit_test(batch1_takes_sliced_rows),
       cmocka_unit_test(packed_bytes_per_nonzero),
-      cmocka_unit_test(term_stream_shared_and_counted),
+      cmocka_unit_test(derived_streams_shared_and_counted),
       cmocka_unit_test(from_weights_shared),
       cmocka_unit_test(refusals),
       cmocka_unit_test(serialized_round_trip),

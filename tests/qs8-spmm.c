@@ -11,7 +11,10 @@
  * mc of each channel and guard words around the output must stay untouched. Kernels with
  * unsigned_input read the input bytes as uint8, and the sums here do the same for them. Kernels
  * listed with the term layout get the term stream built from those entries by the library's
- * builder (src/pack/qs8-terms.c), whose chunks are checked against the entries first. Every
+ * builder (src/pack/qs8-terms.c), whose chunks are checked against the entries first; kernels
+ * of the quartet layout the quartet stream (src/pack/qs8-quartets.c, checked the same way) and
+ * the same input as one row per column in the block order, whole 64-pixel blocks with random
+ * bytes past pixel mc (the buffer ends at the last row's last block). Every
  * listed kernel runs every case as one CMocka test "<kernel>: <case>", skipped when this CPU or
  * build cannot run the kernel's ISA. SPRIG_TEST_FILTER=<glob> runs only matching tests.
  */
@@ -19,6 +22,7 @@
 
 #include <sprig/config.h>
 #include <sprig/qs8-spmm.h>
+#include <sprig/qs8-quartets.h>
 #include <sprig/qs8-stream.h>
 #include <sprig/qs8-terms.h>
 
@@ -126,13 +130,73 @@ static void check_terms(const struct sprig_qs8_terms* terms, const struct sprig_
   }
 }
 
+/* The quartet stream against the entries: per channel ceil(nonzeros / 4) quartets holding the
+ * same weight per input column (summed over repeated quads), zero weights in the padding. */
+static void check_quartets(const struct sprig_qs8_quartets* q, const struct sprig_qs8_stream* st) {
+  assert_int_equal(q->rows, st->rows);
+  const size_t columns = 4 * (size_t) st->quad_rows;
+  int32_t* expected = calloc(columns, sizeof(int32_t));
+  int32_t* actual = calloc(columns, sizeof(int32_t));
+  assert_non_null(expected);
+  assert_non_null(actual);
+  for (size_t n = 0; n < st->rows; n++) {
+    memset(expected, 0, columns * sizeof(int32_t));
+    memset(actual, 0, columns * sizeof(int32_t));
+    size_t nonzeros = 0;
+    for (size_t e = st->first_entry[n]; e < st->first_entry[n + 1]; e++) {
+      for (size_t t = 0; t < 4; t++) {
+        expected[4 * st->quads[e] + t] += st->weights[4 * e + t];
+        nonzeros += st->weights[4 * e + t] != 0;
+      }
+    }
+    assert_int_equal(q->per_row[n], (nonzeros + 3) / 4);
+    assert_int_equal(q->first[n + 1] - q->first[n], q->per_row[n]);
+    for (size_t slot = 0; slot < 4 * (size_t) q->per_row[n]; slot++) {
+      const size_t i = 4 * q->first[n] + slot;
+      const int8_t w = (int8_t) (uint8_t) (q->weights[i / 4] >> (8 * (i % 4)));
+      assert_true(q->columns[i] < columns);
+      assert_true(slot < nonzeros || w == 0);
+      actual[q->columns[i]] += w;
+    }
+    assert_memory_equal(actual, expected, columns * sizeof(int32_t));
+  }
+  free(expected);
+  free(actual);
+}
+
+/* The quartet layout's input from quad rows of `stride` bytes: column 4q + t's row holds byte t of
+ * each pixel's word of quad row q, in the block order, ceil(mc / 64) whole blocks per row
+ * (*row_bytes), random bytes past pixel mc. */
+static int8_t* quartet_input(struct rng* rng, const int8_t* quad_input, size_t stride, size_t mc, size_t quad_rows,
+                             size_t* row_bytes) {
+  *row_bytes = (mc + 63) / 64 * 64;
+  int8_t* rows = malloc(*row_bytes * 4 * quad_rows);
+  assert_non_null(rows);
+  for (size_t c = 0; c < 4 * quad_rows; c++) {
+    for (size_t i = 0; i < *row_bytes; i++) {
+      rows[c * *row_bytes + i] = (int8_t) rng_next(rng);
+    }
+    for (size_t p = 0; p < mc; p++) {
+      rows[c * *row_bytes + sprig_qs8_quartet_byte(p)] = quad_input[c / 4 * stride + 4 * p + c % 4];
+    }
+  }
+  return rows;
+}
+
 static void call_kernel(const struct sprig_qs8_spmm_ukernel* uk, size_t p0, size_t p1, size_t n0, size_t n1,
                         const int8_t* input, size_t stride, const int32_t* bias, const struct sprig_qs8_stream* st,
-                        const struct sprig_qs8_terms* terms, int32_t* output, size_t output_stride) {
+                        const struct sprig_qs8_terms* terms, const struct sprig_qs8_quartets* quartets,
+                        int32_t* output, size_t output_stride) {
   if (p1 <= p0 || n1 <= n0) {
     return;
   }
   int32_t* out = (int32_t*) ((char*) output + n0 * output_stride) + p0;
+  if (uk->layout == sprig_qs8_spmm_layout_quartets) {
+    const size_t q = quartets->first[n0];
+    uk->quartets_fn(p1 - p0, n1 - n0, input + p0, stride, bias + n0, quartets->weights + q, quartets->columns + 4 * q,
+                    quartets->per_row + n0, out, output_stride);
+    return;
+  }
   if (uk->layout == sprig_qs8_spmm_layout_terms) {
     uk->terms_fn(p1 - p0, n1 - n0, input + 4 * p0, stride, bias + n0, terms->chunks + terms->first_chunk[n0],
                  terms->words + terms->first_word[n0], out, output_stride);
@@ -174,6 +238,12 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
     assert_non_null(terms);
     check_terms(terms, &st);
   }
+  struct sprig_qs8_quartets* quartets = NULL;
+  if (uk->layout == sprig_qs8_spmm_layout_quartets) {
+    quartets = sprig_build_qs8_quartets(&st);
+    assert_non_null(quartets);
+    check_quartets(quartets, &st);
+  }
   /* Quad rows of exactly 4 mc bytes, back to back: the stride is 4 mc, and the buffer ends at
    * the last row's last pixel. */
   const size_t stride = 4 * t->mc;
@@ -196,18 +266,25 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
   }
   int32_t* output = buffer + GUARD;
   const size_t output_stride = row_words * sizeof(int32_t);
+  /* What the kernel reads: the quad rows, or the quartet layout's column rows made from them. */
+  size_t kernel_stride = stride;
+  int8_t* column_rows =
+      quartets != NULL ? quartet_input(&rng, input, stride, t->mc, t->quad_rows, &kernel_stride) : NULL;
+  const int8_t* kernel_input = quartets != NULL ? column_rows : input;
 
   if (t->split) {
-    const size_t pm = t->mc / 2 | 1, nm = t->nc / 2;
+    /* The quartet layout's calls start at a block. */
+    const size_t pm = quartets != NULL ? (t->mc / 2) / 64 * 64 : t->mc / 2 | 1, nm = t->nc / 2;
     const size_t ps[3] = {0, SPRIG_TEST_MIN(pm, t->mc), t->mc}, ns[3] = {0, nm, t->nc};
     for (size_t a = 0; a < 2; a++) {
       for (size_t b = 0; b < 2; b++) {
-        call_kernel(uk, ps[a], ps[a + 1], ns[b], ns[b + 1], input, stride, bias, &st, terms, output,
-                    output_stride);
+        call_kernel(uk, ps[a], ps[a + 1], ns[b], ns[b + 1], kernel_input, kernel_stride, bias, &st, terms, quartets,
+                    output, output_stride);
       }
     }
   } else {
-    call_kernel(uk, 0, t->mc, 0, t->nc, input, stride, bias, &st, terms, output, output_stride);
+    call_kernel(uk, 0, t->mc, 0, t->nc, kernel_input, kernel_stride, bias, &st, terms, quartets, output,
+                output_stride);
   }
 
   for (size_t n = 0; n < t->nc; n++) {
@@ -238,6 +315,8 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
     assert_int_equal(buffer[output_words - 1 - i], OUTPUT_SENTINEL);
   }
   sprig_free_qs8_terms(terms);
+  sprig_free_qs8_quartets(quartets);
+  free(column_rows);
   free(buffer);
   free(bias);
   free(input);
@@ -527,6 +606,41 @@ static void sweep(const void* ukernel) {
   }
 }
 
+static bool is_quartets(const void* ukernel) {
+  return ((const struct sprig_qs8_spmm_ukernel*) ukernel)->layout == sprig_qs8_spmm_layout_quartets;
+}
+
+/* The quartet kernel's input packer: every pixel at its block-order byte, XOR flip, for rows
+ * ending inside, at and after a block; nothing written past the row's last block. */
+static void quartet_pack_order(const void* ukernel) {
+  KERNEL(uk);
+  static const size_t lengths[] = {1, 3, 63, 64, 65, 130, 256};
+  struct rng rng = {99};
+  for (size_t i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+    const size_t pixels = lengths[i], blocks = (pixels + 63) / 64 * 64;
+    int8_t* src = malloc(pixels);
+    int8_t* dst = malloc(blocks + GUARD);
+    assert_non_null(src);
+    assert_non_null(dst);
+    for (size_t p = 0; p < pixels; p++) {
+      src[p] = (int8_t) rng_next(&rng);
+    }
+    memset(dst, 0x5a, blocks + GUARD);
+    const uint8_t flip = i % 2 ? 0x80 : 0x00;
+    uk->quartet_pack(pixels, src, flip, dst);
+    for (size_t p = 0; p < pixels; p++) {
+      if ((uint8_t) dst[sprig_qs8_quartet_byte(p)] != ((uint8_t) src[p] ^ flip)) {
+        fail_msg("%s: %zu pixels: pixel %zu misplaced", *kernel_test_name(), pixels, p);
+      }
+    }
+    for (size_t g = 0; g < GUARD; g++) {
+      assert_int_equal(dst[blocks + g], 0x5a);
+    }
+    free(src);
+    free(dst);
+  }
+}
+
 static bool is_inorder(const void* ukernel) {
   return ((const struct sprig_qs8_spmm_ukernel*) ukernel)->inorder;
 }
@@ -571,6 +685,7 @@ static const struct kernel_test_case cases[] = {
     {"every term kind, unbalanced", every_kind, NULL},
     {"mc = 6 MR + 7, several chunks", long_calls, NULL},
     {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
+    {"quartet input pack: block order", quartet_pack_order, is_quartets},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

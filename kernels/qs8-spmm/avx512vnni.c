@@ -303,3 +303,105 @@ QS8_SPMM_AVX512VNNI(64, 2, sprig_qs8_spmm_ukernel_64x1c4__avx512vnni)
 QS8_SPMM_AVX512VNNI(112, 2, sprig_qs8_spmm_ukernel_112x1c4__avx512vnni)
 QS8_SPMM_AVX512VNNI(128, 2, sprig_qs8_spmm_ukernel_128x1c4__avx512vnni)
 #endif
+
+/*
+ * The quartet layout (src/sprig/qs8-spmm.h): a channel's nonzeros four at a time, each input
+ * channel a row of its own. Per quartet one vpbroadcastd of its 4 weights, then per 64-pixel
+ * block 4 loads (one per row), 4 vpunpck[lh]bw and 4 vpunpck[lh]wd, which leave vector i =
+ * pixels 16i .. 16i + 15 of the 4 rows as 4 bytes per lane (the rows' block order was chosen
+ * so), and 4 vpdpbusd. Per nonzero and 64 pixels that is one 64-byte load, where the c4 kernels
+ * load 64 bytes per entry and 16 pixels (at 90% unstructured sparsity an entry holds 1.16
+ * nonzeros): a quarter of the L1 / L2 traffic, for 2 shuffles per nonzero and 16 pixels.
+ */
+INLINE void quartet_block(const int8_t* x0, const int8_t* x1, const int8_t* x2, const int8_t* x3, __m512i w,
+                          __m512i acc[4]) {
+  const __m512i a = _mm512_loadu_si512((const void*) x0), b = _mm512_loadu_si512((const void*) x1);
+  const __m512i c = _mm512_loadu_si512((const void*) x2), d = _mm512_loadu_si512((const void*) x3);
+  const __m512i ab_lo = _mm512_unpacklo_epi8(a, b), ab_hi = _mm512_unpackhi_epi8(a, b);
+  const __m512i cd_lo = _mm512_unpacklo_epi8(c, d), cd_hi = _mm512_unpackhi_epi8(c, d);
+  acc[0] = dpbusd(acc[0], _mm512_unpacklo_epi16(ab_lo, cd_lo), w);
+  acc[1] = dpbusd(acc[1], _mm512_unpackhi_epi16(ab_lo, cd_lo), w);
+  acc[2] = dpbusd(acc[2], _mm512_unpacklo_epi16(ab_hi, cd_hi), w);
+  acc[3] = dpbusd(acc[3], _mm512_unpackhi_epi16(ab_hi, cd_hi), w);
+}
+
+/* `blocks` (compile-time: 1 or 2) blocks of 64 pixels for all nc channels, `last` (1 .. 64) of
+ * the last block's pixels stored. */
+INLINE void quartet_tile(size_t blocks, size_t last, size_t nc, const int8_t* input, size_t input_stride,
+                         const int32_t* bias, const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets,
+                         int32_t* output, size_t output_stride) {
+  for (size_t n = 0; n < nc; n++) {
+    __m512i acc[8];
+    UNROLL for (size_t i = 0; i < 4 * blocks; i++) {
+      acc[i] = _mm512_set1_epi32(bias[n]);
+    }
+    for (uint32_t q = quartets[n]; q != 0; q--) {
+      const __m512i w = _mm512_set1_epi32((int32_t) *weights++);
+      const int8_t* x0 = input + (size_t) rows[0] * input_stride;
+      const int8_t* x1 = input + (size_t) rows[1] * input_stride;
+      const int8_t* x2 = input + (size_t) rows[2] * input_stride;
+      const int8_t* x3 = input + (size_t) rows[3] * input_stride;
+      rows += 4;
+      UNROLL for (size_t k = 0; k < blocks; k++) {
+        quartet_block(x0 + 64 * k, x1 + 64 * k, x2 + 64 * k, x3 + 64 * k, w, acc + 4 * k);
+      }
+    }
+    int32_t* out = (int32_t*) ((char*) output + n * output_stride);
+    UNROLL for (size_t i = 0; i < 4 * blocks; i++) {
+      const size_t first = 16 * i - 64 * (blocks - 1); /* within the last block, when i is in it */
+      if (i < 4 * (blocks - 1) || last >= first + 16) {
+        _mm512_storeu_si512((void*) (out + 16 * i), acc[i]);
+      } else if (last > first) {
+        _mm512_mask_storeu_epi32(out + 16 * i, (__mmask16) ((1u << (last - first)) - 1), acc[i]);
+      }
+    }
+  }
+}
+
+/* One channel row into the block order: per 64 bytes one vpermd of the 16 words, XOR flip. The
+ * last partial block is a masked load (nothing read past the row) and a whole-block store. */
+static void quartet_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
+  const __m512i vflip = _mm512_set1_epi8((char) flip);
+  size_t p = 0;
+  for (; p + 64 <= pixels; p += 64) {
+    const __m512i v = _mm512_loadu_si512((const void*) (src + p));
+    _mm512_storeu_si512((void*) (dst + p), _mm512_xor_si512(_mm512_permutexvar_epi32(order, v), vflip));
+  }
+  if (p < pixels) {
+    const __m512i v = _mm512_maskz_loadu_epi8((__mmask64) ((UINT64_C(1) << (pixels - p)) - 1), src + p);
+    _mm512_storeu_si512((void*) (dst + p), _mm512_xor_si512(_mm512_permutexvar_epi32(order, v), vflip));
+  }
+}
+
+/* Tiles of MR (64 or 128) pixels, then the rest as one tile of one or two blocks. */
+#define QS8_QUARTETS_AVX512VNNI(MR, fn)                                                                         \
+  void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,                \
+          const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,            \
+          size_t output_stride) {                                                                              \
+    size_t p = 0;                                                                                              \
+    for (; p + (MR) <= mc; p += (MR)) {                                                                        \
+      quartet_tile((MR) / 64, 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,     \
+                   output_stride);                                                                             \
+    }                                                                                                          \
+    if (mc - p > 64) {                                                                                         \
+      quartet_tile(2, mc - p - 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,    \
+                   output_stride);                                                                             \
+    } else if (p < mc) {                                                                                       \
+      quartet_tile(1, mc - p, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,         \
+                   output_stride);                                                                             \
+    }                                                                                                          \
+  }
+
+#ifndef QS8_SPMM_AVX512VNNI_EXPERIMENTS
+QS8_QUARTETS_AVX512VNNI(64, sprig_qs8_spmm_ukernel_64x1q4__avx512vnni)
+QS8_QUARTETS_AVX512VNNI(128, sprig_qs8_spmm_ukernel_128x1q4__avx512vnni)
+
+void sprig_qs8_spmm_ukernel_64x1q4__avx512vnni_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  quartet_pack(pixels, src, flip, dst);
+}
+
+void sprig_qs8_spmm_ukernel_128x1q4__avx512vnni_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  quartet_pack(pixels, src, flip, dst);
+}
+#endif

@@ -55,3 +55,53 @@ INLINE void qs8_spmm_tile(size_t mr, size_t nc, const int8_t* input, size_t inpu
 QS8_SPMM_SCALAR(1, sprig_qs8_spmm_ukernel_1x1c4__scalar)
 QS8_SPMM_SCALAR(2, sprig_qs8_spmm_ukernel_2x1c4__scalar)
 QS8_SPMM_SCALAR(4, sprig_qs8_spmm_ukernel_4x1c4__scalar)
+
+/*
+ * Scalar kernel of the quartet layout (src/sprig/qs8-spmm.h; unsigned input): tiles of 4
+ * pixels, whose 4 bytes of a row are adjacent in the block order (pixels 4j .. 4j + 3 keep
+ * their 4-byte word), then one tile of the last 1-3 pixels. The portable model of the layout.
+ */
+INLINE void quartet_tile(size_t mr, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
+                         const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,
+                         size_t output_stride, size_t p) {
+  const size_t at = sprig_qs8_quartet_byte(p);
+  for (size_t n = 0; n < nc; n++) {
+    uint32_t acc[4];
+    for (size_t i = 0; i < mr; i++) {
+      acc[i] = (uint32_t) bias[n];
+    }
+    for (uint32_t q = quartets[n]; q != 0; q--) {
+      const uint32_t word = *weights++;
+      for (size_t t = 0; t < 4; t++) {
+        const int32_t w = (int8_t) (uint8_t) (word >> (8 * t));
+        const uint8_t* x = (const uint8_t*) input + (size_t) rows[t] * input_stride + at;
+        for (size_t i = 0; i < mr; i++) {
+          acc[i] += (uint32_t) (w * (int32_t) x[i]);
+        }
+      }
+      rows += 4;
+    }
+    int32_t* out = (int32_t*) ((char*) output + n * output_stride) + p;
+    for (size_t i = 0; i < mr; i++) {
+      out[i] = (int32_t) acc[i];
+    }
+  }
+}
+
+void sprig_qs8_spmm_ukernel_4x1q4__scalar_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  for (size_t p = 0; p < pixels; p++) {
+    dst[sprig_qs8_quartet_byte(p)] = (int8_t) ((uint8_t) src[p] ^ flip);
+  }
+}
+
+void sprig_qs8_spmm_ukernel_4x1q4__scalar(size_t mc, size_t nc, const int8_t* input, size_t input_stride,
+                                          const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                                          const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  size_t p = 0;
+  for (; p + 4 <= mc; p += 4) {
+    quartet_tile(4, nc, input, input_stride, bias, weights, rows, quartets, output, output_stride, p);
+  }
+  if (p < mc) {
+    quartet_tile(mc - p, nc, input, input_stride, bias, weights, rows, quartets, output, output_stride, p);
+  }
+}

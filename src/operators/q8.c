@@ -1,15 +1,16 @@
 /* int8 operators: linear qs8, conv2d_nchw qs8 and linear qd8 (f32 in and out, int8 inside).
  *
  * One path for all three. A run has two phases, each split over the pool:
- *   1. pack: the input becomes the c4 layout the kernels read (src/sprig/qs8-spmm.h): per image
- *      and group, quad rows of 4 input columns x every output pixel. Linear layers transpose
+ *   1. pack: the input becomes the layout the kernels read (src/sprig/qs8-spmm.h): per image
+ *      and group, quad rows of 4 input columns x every output pixel (the quartet layout: a row
+ *      per column, its pixels in the block order). Linear layers transpose
  *      [batch][K] so that batch rows are pixels (qd8 quantizes each row on the way); convolutions
  *      gather their columns (input channel, ky, kx) for every output pixel (im2col), reading
  *      input_zero_point in the padding. Kernels with unsigned input get x XOR 0x80.
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel on
  *      blocks of their channels into an L1-sized int32 buffer on the task's stack and convert
  *      each block at once (qs8: requantize to int8; qd8: scale to f32). The kernel reads the
- *      weights' c4 stream or their term stream, as its list entry says (both derived once per
+ *      weights' c4, term or quartet stream, as its list entry says (each derived once per
  *      weights object and shared).
  * Linear layers at batches below MATVEC_BELOW_BATCH whose sliced layout (src/sprig/qs8-sellmv.h)
  * pads little run the matrix-vector kernel instead (packed batch rows back to back), one task
@@ -25,6 +26,7 @@
 #include <sprig/config.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
+#include <sprig/qs8-quartets.h>
 #include <sprig/qs8-stream.h>
 #include <sprig/qs8-terms.h>
 
@@ -44,6 +46,8 @@ struct q8_state {
   const struct sprig_qs8_stream* stream; /* shared: owned by the weights */
   /* Shared, owned by the weights: the term stream, built when a plan's kernel reads it; else NULL. */
   const struct sprig_qs8_terms* terms;
+  /* Shared, owned by the weights: the quartet stream, built when a plan's kernel reads it; else NULL. */
+  const struct sprig_qs8_quartets* quartets;
   const struct sprig_qs8_spmm_ukernel* chosen;
   const struct sprig_qs8_spmm_ukernel* ukernel;
   const struct sprig_qs8_sellmv_ukernel* sell_kernel; /* NULL when the best ISA has none */
@@ -70,12 +74,15 @@ struct q8_state {
   size_t groups;
   size_t group_rows;         /* output channels per group */
   size_t group_cols;         /* weight columns per group */
-  size_t quad_rows;          /* per group: ceil(group_cols / 4) */
+  size_t quad_rows;          /* per group: ceil(group_cols / 4) (packing tasks take 4 columns) */
+  bool column_rows;          /* the quartet layout: a packed row per column, not per quad */
+  size_t packed_rows;        /* per group: quad_rows, or group_cols for the quartet layout */
   size_t pixels;             /* per image: output pixels (linear: batch) */
-  size_t quad_row_bytes;     /* from one quad row to the next: 4 x pixels, padded (matvec: 4) */
+  size_t quad_row_bytes;     /* from one packed row to the next: 4 x pixels (quartets: pixels in
+                              * whole 64-pixel blocks), padded (matvec: 4) */
   size_t row_start_bytes;    /* linear: batch row b starts at packed + b x this (4, or matvec 4 x quad_rows) */
   size_t packed_bytes;       /* of one image */
-  int8_t* packed;            /* images x groups x quad_rows quad rows */
+  int8_t* packed;            /* images x groups x packed_rows rows */
   float* row_scales;         /* qd8: per batch row */
   int32_t* row_offsets;      /* qd8: per batch row, zero point (+ 128 for unsigned kernels) */
   uint8_t* row_bad;          /* qd8: per batch row, 1 when it holds NaN or Inf */
@@ -99,9 +106,10 @@ static size_t q8_weight_bytes(const struct sprig_operator* op) {
   const struct q8_state* s = state_of(op);
   /* The c4 stream, the term stream or the sliced layout, and per channel the scale and the int32
    * bias a run reads. */
-  const size_t layout = s->matvec                                           ? sprig_qs8_sell_bytes(s->sell)
-                        : s->ukernel->layout == sprig_qs8_spmm_layout_terms ? sprig_qs8_terms_bytes(s->terms)
-                                                                            : sprig_qs8_stream_bytes(s->stream);
+  const size_t layout = s->matvec                                              ? sprig_qs8_sell_bytes(s->sell)
+                        : s->ukernel->layout == sprig_qs8_spmm_layout_terms    ? sprig_qs8_terms_bytes(s->terms)
+                        : s->ukernel->layout == sprig_qs8_spmm_layout_quartets ? sprig_qs8_quartets_bytes(s->quartets)
+                                                                               : sprig_qs8_stream_bytes(s->stream);
   return layout + op->rows * (sizeof(float) + sizeof(int32_t));
 }
 
@@ -198,8 +206,31 @@ static void spread_words(const struct q8_state* s, const int8_t* src, size_t src
   }
 }
 
-/* conv: quad row q of group g of image `image`: for each of its 4 columns (c, ky, kx), the input
- * value every output pixel reads there (input_zero_point in the padding). */
+/* Linear layers, quartet layout: column rows [c0, c1) of the packed input from int8 rows (row p
+ * at src + p x src_row_bytes), each byte XOR flip, pixel p of column c at packed +
+ * c x quad_row_bytes + sprig_qs8_quartet_byte(p). Tiled as spread_words. */
+static void spread_bytes(const struct q8_state* s, const int8_t* src, size_t src_row_bytes, uint8_t flip, size_t c0,
+                         size_t c1) {
+  for (size_t p0 = 0; p0 < s->pixels; p0 += SPREAD_TILE) {
+    const size_t p1 = SPRIG_MIN(s->pixels, p0 + SPREAD_TILE);
+    for (size_t c = c0; c < c1; c++) {
+      int8_t* out = s->packed + c * s->quad_row_bytes;
+      for (size_t p = p0; p < p1; p++) {
+        out[sprig_qs8_quartet_byte(p)] = flipped(src[p * src_row_bytes + c], flip);
+      }
+    }
+  }
+}
+
+/* Where pixel px of a packed row lies: 4 px in a quad row (plus the column's byte), its block
+ * order's byte in a column row of the quartet layout. */
+static inline size_t pixel_byte(bool column_rows, size_t px) {
+  return column_rows ? sprig_qs8_quartet_byte(px) : 4 * px;
+}
+
+/* conv: quad q of group g of image `image`: for each of its 4 columns (c, ky, kx), the input
+ * value every output pixel reads there (input_zero_point in the padding); into quad row q, or
+ * into the columns' own rows for the quartet layout. */
 static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, size_t image, size_t g, size_t q) {
   const struct sprig_conv2d_params* p = &op->geometry.params;
   const size_t channels = (size_t) p->groups * p->input_channels;
@@ -210,22 +241,31 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
   const size_t cs = op->geometry.input_nhwc ? 1 : height * width;
   const size_t ys = op->geometry.input_nhwc ? width * channels : width;
   const size_t xs = op->geometry.input_nhwc ? channels : 1;
-  int8_t* out = s->packed + image * s->packed_bytes + (g * s->quad_rows + q) * s->quad_row_bytes;
+  const bool rows = s->column_rows;
+  int8_t* group_rows = s->packed + image * s->packed_bytes + g * s->packed_rows * s->quad_row_bytes;
   const int8_t padding = flipped(s->input_zero_point, s->flip);
   const size_t taps = (size_t) p->kernel_height * p->kernel_width;
-  if (taps == 1 && p->stride_height == 1 && p->stride_width == 1 && p->padding_top == 0 && p->padding_left == 0 &&
-      p->padding_bottom == 0 && p->padding_right == 0 && !op->geometry.input_nhwc && 4 * q + 4 <= s->group_cols) {
-    /* Pointwise: four whole channel rows interleaved, a 32-bit word per pixel. */
+  const bool pointwise = taps == 1 && p->stride_height == 1 && p->stride_width == 1 && p->padding_top == 0 &&
+                         p->padding_left == 0 && p->padding_bottom == 0 && p->padding_right == 0 &&
+                         !op->geometry.input_nhwc;
+  if (pointwise && !rows && 4 * q + 4 <= s->group_cols) {
+    /* Four whole channel rows interleaved, a 32-bit word per pixel. */
     s->zip4->fn(s->pixels, (const uint8_t*) base + (g * p->input_channels + 4 * q) * cs, cs, s->flip,
-                (uint8_t*) out);
+                (uint8_t*) group_rows + q * s->quad_row_bytes);
     return;
   }
   for (size_t t = 0; t < 4; t++) {
     const size_t column = 4 * q + t;
+    /* Column `column`'s bytes: out[pixel_byte(rows, px)]. */
+    int8_t* out = rows ? group_rows + column * s->quad_row_bytes : group_rows + q * s->quad_row_bytes + t;
     if (column >= s->group_cols) {
-      for (size_t px = 0; px < s->pixels; px++) {
-        out[4 * px + t] = 0;
+      for (size_t px = 0; px < s->pixels && !rows; px++) {
+        out[4 * px] = 0;
       }
+      continue;
+    }
+    if (pointwise && rows) {
+      s->ukernel->quartet_pack(s->pixels, base + (g * p->input_channels + column) * cs, s->flip, out);
       continue;
     }
     const size_t c = g * p->input_channels + column / taps;
@@ -233,10 +273,10 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
     const int8_t* plane = base + c * cs;
     for (size_t y = 0; y < oh; y++) {
       const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
-      int8_t* row = out + 4 * y * ow + t;
+      const size_t first = y * ow;
       if (iy < 0 || iy >= (ptrdiff_t) height) {
         for (size_t x = 0; x < ow; x++) {
-          row[4 * x] = padding;
+          out[pixel_byte(rows, first + x)] = padding;
         }
         continue;
       }
@@ -248,14 +288,14 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
                     ow),
           x0);
       for (size_t x = 0; x < x0; x++) {
-        row[4 * x] = padding;
+        out[pixel_byte(rows, first + x)] = padding;
       }
       const int8_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
       for (size_t x = x0; x < x1; x++, in += sw * xs) {
-        row[4 * x] = flipped(*in, s->flip);
+        out[pixel_byte(rows, first + x)] = flipped(*in, s->flip);
       }
       for (size_t x = x1; x < ow; x++) {
-        row[4 * x] = padding;
+        out[pixel_byte(rows, first + x)] = padding;
       }
     }
   }
@@ -280,13 +320,24 @@ static void quantize_task(void* context, size_t b) {
   quantize_row(ctx->op, ctx->s, b);
 }
 
-/* Linear layers: quad rows [SPREAD_TILE x block, + SPREAD_TILE) from the input (qs8) or the
- * quantized rows (qd8; not XORed again, padded to whole quads). */
+/* Linear layers: quad rows [SPREAD_TILE x block, + SPREAD_TILE) (the quartet layout: their
+ * columns' rows) from the input (qs8) or the quantized rows (qd8; not XORed again, padded to
+ * whole quads). */
 static void spread_task(void* context, size_t block) {
   const struct run_context* ctx = context;
   const struct q8_state* s = ctx->s;
   const size_t q0 = block * SPREAD_TILE, q1 = SPRIG_MIN(s->quad_rows, q0 + SPREAD_TILE);
-  if (ctx->op->type == sprig_operator_type_linear_qd8) {
+  const bool qd8 = ctx->op->type == sprig_operator_type_linear_qd8;
+  if (s->column_rows) {
+    const size_t c1 = SPRIG_MIN(4 * q1, s->group_cols);
+    if (qd8) {
+      spread_bytes(s, s->quantized, 4 * s->quad_rows, 0, 4 * q0, c1);
+    } else {
+      spread_bytes(s, (const int8_t*) ctx->op->input, ctx->op->cols, s->flip, 4 * q0, c1);
+    }
+    return;
+  }
+  if (qd8) {
     spread_words(s, s->quantized, 4 * s->quad_rows, 4 * s->quad_rows, 0, q0, q1);
   } else {
     spread_words(s, (const int8_t*) ctx->op->input, ctx->op->cols, ctx->op->cols, s->flip, q0, q1);
@@ -394,7 +445,8 @@ static void compute_task(void* context, size_t task) {
   const size_t n0 = g * s->group_rows + first;
   const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
   const struct sprig_qs8_stream* st = s->stream;
-  const int8_t* input = s->packed + image * s->packed_bytes + g * s->quad_rows * s->quad_row_bytes + 4 * p0;
+  const int8_t* input = s->packed + image * s->packed_bytes + g * s->packed_rows * s->quad_row_bytes +
+                        (s->column_rows ? p0 : 4 * p0);
   int32_t sums[SUMS_BLOCK] __attribute__((aligned(64)));
   const size_t block = SUMS_BLOCK / mc;
   for (size_t done = 0; done < nc; done += block) {
@@ -403,6 +455,10 @@ static void compute_task(void* context, size_t task) {
       const struct sprig_qs8_terms* t = s->terms;
       s->ukernel->terms_fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, t->chunks + t->first_chunk[n],
                            t->words + t->first_word[n], sums, mc * sizeof(int32_t));
+    } else if (s->ukernel->layout == sprig_qs8_spmm_layout_quartets) {
+      const struct sprig_qs8_quartets* q = s->quartets;
+      s->ukernel->quartets_fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, q->weights + q->first[n],
+                              q->columns + 4 * q->first[n], q->per_row + n, sums, mc * sizeof(int32_t));
     } else {
       const size_t e = st->first_entry[n];
       s->ukernel->fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, st->weights + 4 * e, st->quads + e,
@@ -477,12 +533,16 @@ static void use_input_domain(struct q8_state* s, bool unsigned_input) {
   s->kernel_bias = unsigned_input ? s->unsigned_bias : s->signed_bias;
 }
 
-/* The weights a kernel reads, ready: the term stream is built (once per weights object) for the
- * first kernel that reads it; false when out of memory. */
+/* The weights a kernel reads, ready: the term or quartet stream is built (once per weights
+ * object) for the first kernel that reads it; false when out of memory. */
 static bool have_layout(struct sprig_weights* weights, struct q8_state* s, const struct sprig_qs8_spmm_ukernel* ukernel) {
   if (ukernel->layout == sprig_qs8_spmm_layout_terms && s->terms == NULL) {
     s->terms = sprig_weights_qs8_terms(weights);
     return s->terms != NULL;
+  }
+  if (ukernel->layout == sprig_qs8_spmm_layout_quartets && s->quartets == NULL) {
+    s->quartets = sprig_weights_qs8_quartets(weights);
+    return s->quartets != NULL;
   }
   return true;
 }
@@ -513,21 +573,28 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   const size_t groups = is_linear(op) ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
   const size_t quad_rows = sprig_divide_round_up(group_cols, 4);
-  size_t quad_row_bytes, packed_bytes, all_packed;
+  size_t quad_row_bytes, packed_bytes, all_packed, quantized_bytes;
   /* Quad rows hold 4 bytes per pixel, as f32 rows do: padded the same way (a multiple of the
-   * cache line, not of 4 KiB) so that SIMD kernels never load across a line. */
+   * cache line, not of 4 KiB) so that SIMD kernels never load across a line. The quartet
+   * layout's column rows hold whole 64-pixel blocks, padded alike. */
   if (pixels > SIZE_MAX / 8) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
   const struct sprig_qs8_spmm_ukernel* fitted = sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels);
   if (!have_layout(op->weights, s, fitted)) {
-    sprig_log_error("%s: out of memory for the weights' term stream", caller);
+    sprig_log_error("%s: out of memory for the weights' term or quartet stream", caller);
     return sprig_status_out_of_memory;
   }
-  quad_row_bytes = pixels >= 16 ? sprig_padded_row_stride(pixels) : 4 * pixels;
-  if (!sprig_mul3_size(quad_row_bytes, quad_rows, groups, &packed_bytes) ||
-      !sprig_mul_size(packed_bytes, images, &all_packed)) {
+  const bool column_rows = fitted->layout == sprig_qs8_spmm_layout_quartets;
+  const size_t packed_rows = column_rows ? group_cols : quad_rows;
+  if (column_rows) {
+    quad_row_bytes = sprig_padded_row_stride(sprig_round_up(pixels, SPRIG_QS8_QUARTET_BLOCK) / 4);
+  } else {
+    quad_row_bytes = pixels >= 16 ? sprig_padded_row_stride(pixels) : 4 * pixels;
+  }
+  if (!sprig_mul3_size(quad_row_bytes, packed_rows, groups, &packed_bytes) ||
+      !sprig_mul_size(packed_bytes, images, &all_packed) || !sprig_mul3_size(pixels, 4, quad_rows, &quantized_bytes)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
@@ -536,8 +603,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   float* row_scales = qd8 ? malloc(pixels * sizeof(float)) : NULL;
   int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
   uint8_t* row_bad = qd8 ? malloc(pixels) : NULL;
-  /* pixels x 4 quad_rows <= all_packed (quad rows hold at least 4 bytes per pixel). */
-  int8_t* quantized = qd8 ? malloc(pixels * 4 * quad_rows) : NULL;
+  int8_t* quantized = qd8 ? malloc(quantized_bytes) : NULL;
   if (packed == NULL || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL))) {
     free(packed);
     free(row_scales);
@@ -553,6 +619,8 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->group_rows = op->rows / groups;
   s->group_cols = group_cols;
   s->quad_rows = quad_rows;
+  s->column_rows = column_rows;
+  s->packed_rows = packed_rows;
   s->pixels = pixels;
   s->quad_row_bytes = quad_row_bytes;
   s->row_start_bytes = 4;

@@ -1,6 +1,6 @@
 /* Data derived from packed weights for the kernels (SpMM streams, row block counts, sliced
- * layouts; the qs8 c4 and term streams are built in src/pack/qs8.c and qs8-terms.c, counted and
- * freed here): built by the first operator that needs it, then shared, immutable, by every
+ * layouts; the qs8 c4, term and quartet streams are built in src/pack/qs8.c, qs8-terms.c and
+ * qs8-quartets.c, counted and freed here): built by the first operator that needs it, then shared, immutable, by every
  * operator of the weights.
  * Two threads may build the same item at once; one compare-and-swap publishes the first, and
  * the loser frees its copy and uses the published one. */
@@ -10,6 +10,7 @@
 #include <sprig/common.h>
 #include <sprig/f16-stream.h>
 #include <sprig/qs8-stream.h>
+#include <sprig/qs8-quartets.h>
 #include <sprig/qs8-terms.h>
 #include <sprig/qs8-sellmv.h>
 #include <sprig/sellmv.h>
@@ -127,6 +128,9 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
   const struct sprig_qs8_terms* terms =
       atomic_load_explicit((_Atomic(struct sprig_qs8_terms*)*) &w->qs8_terms, memory_order_acquire);
   bytes += terms != NULL ? sprig_qs8_terms_bytes(terms) : 0;
+  const struct sprig_qs8_quartets* quartets =
+      atomic_load_explicit((_Atomic(struct sprig_qs8_quartets*)*) &w->qs8_quartets, memory_order_acquire);
+  bytes += quartets != NULL ? sprig_qs8_quartets_bytes(quartets) : 0;
   const struct sprig_f16_stream* h =
       atomic_load_explicit((_Atomic(struct sprig_f16_stream*)*) &w->f16_stream, memory_order_acquire);
   bytes += h != NULL ? sprig_f16_stream_bytes(h) : 0;
@@ -154,6 +158,7 @@ void sprig_free_derived(struct sprig_weights* w) {
   free(atomic_load_explicit(&w->row_block_counts, memory_order_acquire));
   sprig_free_qs8_stream(atomic_load_explicit(&w->qs8_stream, memory_order_acquire));
   sprig_free_qs8_terms(atomic_load_explicit(&w->qs8_terms, memory_order_acquire));
+  sprig_free_qs8_quartets(atomic_load_explicit(&w->qs8_quartets, memory_order_acquire));
   sprig_free_f16_stream(atomic_load_explicit(&w->f16_stream, memory_order_acquire));
   sprig_release_weights(atomic_load_explicit(&w->f16_float_view, memory_order_acquire));
   sprig_free_f16_wide_blocks(atomic_load_explicit(&w->f16_wide_blocks, memory_order_acquire));

@@ -48,6 +48,29 @@
  * 2 x 127 = 254 two-weight products, each below 2^15 in magnitude: 256 x their sum fits int32,
  * which the wasm kernels rely on (exact scaled sums per chunk, added to the output wrapping).
  * Same tiles, over-read and output bounds as the c4 kernels; bias, input and output as above.
+ *
+ * The quartet layout. Kernels listed with layout `quartets` read every input channel as a row of
+ * its own and take a channel's nonzeros four at a time, whatever their channels (derived once
+ * per weights object, src/sprig/qs8-quartets.h), for kernels that interleave four input rows in
+ * registers and multiply them with four int8 weights per 32-bit lane (x86 vpdpbusd):
+ *   input:    channel row c starts at input + c * input_stride bytes; its pixels come in blocks
+ *             of SPRIG_QS8_QUARTET_BLOCK = 64, block b at bytes [64 b, 64 b + 64), and pixel
+ *             64 b + 16 i + 4 l + j (i, l, j < 4) at byte 64 b + 16 l + 4 i + j: the 4 x 4
+ *             32-bit words of a block transposed (sprig_qs8_quartet_byte). That is the order in
+ *             which byte interleaving within 128-bit lanes leaves whole 16-pixel vectors. A kernel
+ *             reads the ceil(mc / 64) whole blocks of every row it uses: the bytes past the last
+ *             pixel must be readable (their values do not reach the outputs). input points at a
+ *             block start. Unsigned input as for the c4 kernels.
+ *   weights:  one uint32 per quartet: its four int8 weights, weight t in byte t.
+ *   rows:     four uint32 per quartet: the input channel rows of weights 0 .. 3 (a quartet that
+ *             ends a channel with fewer nonzeros has zero weights there, on one of its rows).
+ *   quartets: nc quartet counts, channel n + 1's quartets following channel n's.
+ * Each quartet kernel `fn` comes with `fn_pack` (sprig_qs8_quartet_pack_fn): one channel row of
+ * `pixels` int8 values (src[0 .. pixels)) into that input order at dst, each byte XOR flip; it
+ * writes nothing outside bytes [0, 64 ceil(pixels / 64)) of dst and may write any value to the
+ * bytes there that hold no pixel.
+ * output[n][p] = bias[n] + the sum over channel n's quartets and t < 4 of weights[t] x row t's
+ * pixel p. Output bounds as above.
  */
 #ifndef SPRIG_QS8_SPMM_H
 #define SPRIG_QS8_SPMM_H
@@ -62,7 +85,17 @@
 enum sprig_qs8_spmm_layout {
   sprig_qs8_spmm_layout_c4 = 0,    /* weights, quads, nnz: the c4 entry stream (src/sprig/qs8-stream.h) */
   sprig_qs8_spmm_layout_terms = 1, /* chunks, words: the term stream (src/sprig/qs8-terms.h) */
+  sprig_qs8_spmm_layout_quartets = 2, /* weights, rows, quartets: src/sprig/qs8-quartets.h */
 };
+
+/* Pixels per block of the quartet layout's input rows. */
+#define SPRIG_QS8_QUARTET_BLOCK 64
+
+/* Where pixel p of a channel row of the quartet layout lies: the 32-bit words of each 64-pixel
+ * block transposed as a 4 x 4 matrix (its own inverse). */
+static inline size_t sprig_qs8_quartet_byte(size_t p) {
+  return (p & ~(size_t) 63) | (p & 3) | (p >> 2 & 3) << 4 | (p >> 4 & 3) << 2;
+}
 
 /* Entries per chunk of the term layout at most. */
 #define SPRIG_QS8_TERMS_CHUNK_ENTRIES 127
@@ -106,6 +139,17 @@ typedef void (*sprig_qs8_spmm_terms_ukernel_fn)(
   void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,           \
           const struct sprig_qs8_term_chunk* chunks, const uint32_t* words, int32_t* output,               \
           size_t output_stride);
+typedef void (*sprig_qs8_spmm_quartets_ukernel_fn)(
+    size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias, const uint32_t* weights,
+    const uint32_t* rows, const uint32_t* quartets, int32_t* output, size_t output_stride);
+
+typedef void (*sprig_qs8_quartet_pack_fn)(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst);
+
+#define SPRIG_QS8_SPMM_DECLARE_quartets(fn)                                                               \
+  void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,           \
+          const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,         \
+          size_t output_stride);                                                                          \
+  void fn##_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst);
 #define SPRIG_QS8_SPMM_UKERNEL(isa, mr, layout, unsigned_input, is_default, fn) SPRIG_QS8_SPMM_DECLARE_##layout(fn)
 #include <qs8-spmm/list.inc>
 #undef SPRIG_QS8_SPMM_UKERNEL
@@ -114,6 +158,8 @@ struct sprig_qs8_spmm_ukernel {
   const char* name;
   sprig_qs8_spmm_ukernel_fn fn;             /* layout c4; else NULL */
   sprig_qs8_spmm_terms_ukernel_fn terms_fn; /* layout terms; else NULL */
+  sprig_qs8_spmm_quartets_ukernel_fn quartets_fn; /* layout quartets; else NULL */
+  sprig_qs8_quartet_pack_fn quartet_pack;         /* layout quartets: its input rows' packer; else NULL */
   enum sprig_qs8_spmm_layout layout;
   enum sprig_isa isa;
   uint32_t mr;

@@ -17,6 +17,7 @@
 struct sprig_spmm_stream;
 struct sprig_qs8_stream;
 struct sprig_qs8_terms;
+struct sprig_qs8_quartets;
 struct sprig_f16_stream;
 struct sprig_f16_wide_blocks;
 struct sprig_sell;
@@ -102,6 +103,7 @@ struct sprig_weights {
   _Atomic(uint32_t*) row_block_counts;                                   /* BLOCK 1 x C: per row */
   _Atomic(struct sprig_qs8_stream*) qs8_stream;                            /* qs8: the c4 entry stream */
   _Atomic(struct sprig_qs8_terms*) qs8_terms;                              /* qs8: its term stream (terms kernels) */
+  _Atomic(struct sprig_qs8_quartets*) qs8_quartets;                        /* qs8: its quartet stream */
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
   _Atomic(struct sprig_weights*) f16_float_view;                          /* f16: float copy (wide mode; N:M or CSR) */
   _Atomic(struct sprig_f16_wide_blocks*) f16_wide_blocks;                  /* f16 BLOCK 1 x C: f32-bspmv layout */
