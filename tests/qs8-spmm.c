@@ -651,11 +651,27 @@ static void chosen_on_inorder_cores(const void* ukernel) {
   KERNEL(uk);
   const struct sprig_hardware inorder = hardware_with_only(uk->isa, true);
   assert_ptr_equal(sprig_choose_qs8_spmm_ukernel(&inorder), uk);
-  assert_ptr_equal(sprig_fit_qs8_spmm_ukernel(&inorder, uk, uk->mr), uk);
+  assert_ptr_equal(sprig_fit_qs8_spmm_ukernel(&inorder, uk, uk->mr, 1, 1), uk);
   const struct sprig_hardware outoforder = hardware_with_only(uk->isa, false);
   const struct sprig_qs8_spmm_ukernel* other = sprig_choose_qs8_spmm_ukernel(&outoforder);
   assert_non_null(other);
   assert_true(other->is_default && !other->inorder && other->isa == uk->isa && other->mr == uk->mr);
+}
+
+/* A CPU with only this kernel's ISA (and scalar): the fit takes the ISA's quartet kernels for
+ * entries of fewer than 2.5 nonzeros on rows of 32+ pixels, its c4 kernels for fuller entries and
+ * shorter rows; the ISA's default is never a quartet kernel. */
+static void fit_by_entry_density(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware hw = hardware_with_only(uk->isa, false);
+  const struct sprig_qs8_spmm_ukernel* chosen = sprig_choose_qs8_spmm_ukernel(&hw);
+  assert_int_not_equal(chosen->layout, sprig_qs8_spmm_layout_quartets);
+  const size_t pixels = SPRIG_TEST_MAX(uk->mr, 64);
+  assert_ptr_equal(sprig_fit_qs8_spmm_ukernel(&hw, chosen, pixels, 100, 116), uk);
+  assert_ptr_equal(sprig_fit_qs8_spmm_ukernel(&hw, chosen, pixels, 100, 249), uk);
+  assert_int_not_equal(sprig_fit_qs8_spmm_ukernel(&hw, chosen, pixels, 100, 250)->layout,
+                       sprig_qs8_spmm_layout_quartets);
+  assert_int_not_equal(sprig_fit_qs8_spmm_ukernel(&hw, chosen, 31, 100, 116)->layout, sprig_qs8_spmm_layout_quartets);
 }
 
 static const struct kernel_test_case cases[] = {
@@ -686,6 +702,7 @@ static const struct kernel_test_case cases[] = {
     {"mc = 6 MR + 7, several chunks", long_calls, NULL},
     {"chosen on in-order cores", chosen_on_inorder_cores, is_inorder},
     {"quartet input pack: block order", quartet_pack_order, is_quartets},
+    {"fit: quartets for sparse entries", fit_by_entry_density, is_quartets},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

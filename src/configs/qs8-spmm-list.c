@@ -30,24 +30,13 @@ const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct 
   return &sprig_qs8_spmm_ukernels[sprig_choose_ukernel(hardware, &list, 1)];
 }
 
-/* Rows shorter than the chosen kernel's MR take the same ISA's kernel with the smallest MR that
- * covers them (an MR = 1 kernel for one pixel: vectorized over the entries); longer rows keep
- * the chosen one. Unlike f32 there is no switch to scalar for short rows: the SIMD kernels'
- * narrow tiles still take four input channels per instruction lane. A quartet kernel reads
- * whole 64-pixel blocks: below QUARTETS_FROM_PIXELS pixels the ISA's c4 kernels waste fewer
- * lanes, so the fit takes those. */
-#define QUARTETS_FROM_PIXELS 32
-const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
-                                                                const struct sprig_qs8_spmm_ukernel* chosen,
-                                                                size_t pixels) {
-  (void) hardware;
-  if (pixels >= chosen->mr) {
-    return chosen;
-  }
-  const bool quartets = chosen->layout == sprig_qs8_spmm_layout_quartets && pixels >= QUARTETS_FROM_PIXELS;
-  /* The same ISA and kind of layout: the smallest MR that covers the pixels, else the largest. */
-  const bool keep_kind = quartets == (chosen->layout == sprig_qs8_spmm_layout_quartets);
-  const struct sprig_qs8_spmm_ukernel* best = keep_kind ? chosen : NULL;
+/* The kernel of `isa` and `layout` kind (quartets or not) with the smallest MR covering `pixels`,
+ * else the one with the largest MR; NULL when the ISA has none of that kind. `chosen`, when of
+ * that kind, wins ties. */
+static const struct sprig_qs8_spmm_ukernel* narrowest_covering(const struct sprig_qs8_spmm_ukernel* chosen,
+                                                               bool quartets, size_t pixels) {
+  const bool chosen_kind = quartets == (chosen->layout == sprig_qs8_spmm_layout_quartets);
+  const struct sprig_qs8_spmm_ukernel* best = chosen_kind ? chosen : NULL;
   for (size_t i = 0; i < sprig_qs8_spmm_ukernel_count; i++) {
     const struct sprig_qs8_spmm_ukernel* k = &sprig_qs8_spmm_ukernels[i];
     if (k->isa != chosen->isa || quartets != (k->layout == sprig_qs8_spmm_layout_quartets)) {
@@ -58,5 +47,34 @@ const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct spr
       best = k;
     }
   }
+  return best;
+}
+
+/* The quartet layout (one 64-byte load per nonzero and 64 pixels, two shuffles per nonzero and
+ * 16 pixels) beats the c4 entries (one load and one multiply per entry and 16 pixels) where an
+ * entry holds fewer than QUARTETS_BELOW_NONZEROS_PER_ENTRY nonzeros on average -- unstructured
+ * weights at least ~40% sparse, N:M 2:4 and sparser, output blocks; not 1 x 4 or 1 x 8 blocks,
+ * whose entries are full -- on rows of at least QUARTETS_FROM_PIXELS pixels (a quartet kernel
+ * reads whole 64-pixel blocks). Otherwise rows shorter than the chosen kernel's MR take the same
+ * ISA's narrowest kernel that covers them (an MR = 1 kernel for one pixel: vectorized over the
+ * entries); longer rows keep the chosen one. Unlike f32 there is no switch to scalar for short
+ * rows: the SIMD kernels' narrow tiles still take four input channels per instruction lane. */
+#define QUARTETS_BELOW_NONZEROS_PER_ENTRY 2.5
+#define QUARTETS_FROM_PIXELS 32
+const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
+                                                                const struct sprig_qs8_spmm_ukernel* chosen,
+                                                                size_t pixels, size_t entries, size_t nonzeros) {
+  (void) hardware;
+  const bool sparse_entries = (double) nonzeros < QUARTETS_BELOW_NONZEROS_PER_ENTRY * (double) entries;
+  if (pixels >= QUARTETS_FROM_PIXELS && sparse_entries) {
+    const struct sprig_qs8_spmm_ukernel* quartets = narrowest_covering(chosen, true, pixels);
+    if (quartets != NULL) {
+      return quartets;
+    }
+  }
+  if (pixels >= chosen->mr) {
+    return chosen;
+  }
+  const struct sprig_qs8_spmm_ukernel* best = narrowest_covering(chosen, false, pixels);
   return best != NULL ? best : chosen;
 }

@@ -513,10 +513,11 @@ static void q8_run(const struct sprig_operator* op, const float* input, float* o
 
 /* ---- plan ---- */
 
-/* Tiles: pixel tiles of at most MAX_PIXEL_TILE (a multiple of MR), then channel chunks until the
- * run has TARGET_TASKS tasks (fixed by the shape, never by the pool). */
+/* Tiles: pixel tiles of at most MAX_PIXEL_TILE (a multiple of MR; for the quartet layout, also of
+ * its 64-pixel blocks, where a kernel call must start), then channel chunks until the run has
+ * TARGET_TASKS tasks (fixed by the shape, never by the pool). */
 static void plan_tasks(struct q8_state* s) {
-  const size_t mr = s->ukernel->mr;
+  const size_t mr = s->column_rows ? sprig_round_up(s->ukernel->mr, SPRIG_QS8_QUARTET_BLOCK) : s->ukernel->mr;
   const size_t most = SPRIG_MAX(MAX_PIXEL_TILE / mr, 1) * mr;
   s->pixel_tiles = sprig_divide_round_up(s->pixels, most);
   s->pixel_tile = sprig_round_up(sprig_divide_round_up(s->pixels, s->pixel_tiles), mr);
@@ -581,7 +582,8 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  const struct sprig_qs8_spmm_ukernel* fitted = sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels);
+  const struct sprig_qs8_spmm_ukernel* fitted =
+      sprig_fit_qs8_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels, s->stream->entries, op->weights->nnz);
   if (!have_layout(op->weights, s, fitted)) {
     sprig_log_error("%s: out of memory for the weights' term or quartet stream", caller);
     return sprig_status_out_of_memory;

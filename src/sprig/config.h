@@ -111,12 +111,15 @@ const struct sprig_f32_dwconv_ukernel* sprig_choose_f32_dwconv_ukernel(const str
 const struct sprig_f32_dwconv2d_chw_ukernel* sprig_choose_f32_dwconv2d_chw_ukernel(
     const struct sprig_hardware* hardware, uint32_t kernel_size, uint32_t stride);
 
-/* The int8 c4 SpMM kernel of the best allowed ISA (never NULL), and its fit to rows of `pixels`
- * pixels (the same ISA's narrowest kernel covering them when they are fewer than its MR). */
+/* The int8 SpMM kernel of the best allowed ISA (never NULL), and its fit to rows of `pixels`
+ * pixels of weights whose c4 stream holds `nonzeros` in `entries` entries: the same ISA's quartet
+ * kernel where it has one and the entries are sparse (see src/configs/qs8-spmm-list.c), else the
+ * chosen kernel or the same ISA's narrowest kernel covering the pixels when they are fewer than
+ * its MR. */
 const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct sprig_hardware* hardware);
 const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_qs8_spmm_ukernel* chosen,
-                                                                size_t pixels);
+                                                                size_t pixels, size_t entries, size_t nonzeros);
 
 /* The int8 requantization kernel of the best allowed ISA that has one (never NULL). */
 const struct sprig_qs8_requant_ukernel* sprig_choose_qs8_requant_ukernel(const struct sprig_hardware* hardware);
