@@ -39,7 +39,8 @@
  * 64 KB of packed input, reused by every channel of the task from L2. */
 #define MAX_PIXEL_TILE 256
 /* int32 sums a compute task holds at a time (16 KiB, in L1): channel blocks of
- * SUMS_BLOCK / pixel_tile channels; MR <= MAX_PIXEL_TILE so that a block has at least one. */
+ * SUMS_BLOCK / pixel_tile channels (linear layers: half that, the other half holds the sums
+ * transposed); MR <= MAX_PIXEL_TILE so that a block has at least one. */
 #define SUMS_BLOCK 4096
 
 struct q8_state {
@@ -60,6 +61,7 @@ struct q8_state {
   const struct sprig_qs8_requant_ukernel* requant;
   const struct sprig_qd8_quantize_ukernel* quantize; /* qd8 */
   const struct sprig_x8_zip4_ukernel* zip4; /* pointwise convolutions' input quads */
+  const struct sprig_x32_transpose_ukernel* transpose; /* linear layers' sums to pixel-major */
   struct sprig_qs8_requant_params requant_params; /* the clamp minus the zero point, and the zero point */
   float* scales;             /* per channel: qs8 requantization scale; qd8: weight scale */
   int32_t* kernel_bias;      /* per channel: what the planned kernel starts from */
@@ -363,13 +365,10 @@ static void pack_input(struct run_context* ctx, pthreadpool_t threadpool) {
 
 /* ---- phase 2: compute and convert ---- */
 
-/* Channels a linear layer's requantization gathers from one pixel's sums at a time. */
-#define GATHERED_CHANNELS 256
-
-/* qs8: the int32 sums of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of one image (channel n's
- * at sums + n * mc) to int8: into [image][rows][pixels] for a convolution (one scale per sums
- * row), [batch][rows] for a linear layer (one scale per output column; a pixel's sums gathered
- * into a column first unless the block is one pixel wide). */
+/* qs8: the int32 sums of channels [n0, n0 + nc) x pixels [p0, p0 + mc) of one image to int8:
+ * for a convolution, channel n's sums at sums + n * mc, into [image][rows][pixels] (one scale
+ * per sums row); for a linear layer, pixel i's sums at sums + i * nc, into [batch][rows] (one
+ * scale per output column). */
 static void requantize_tile(const struct sprig_operator* op, const struct q8_state* s, const int32_t* sums,
                             size_t image, size_t n0, size_t nc, size_t p0, size_t mc) {
   const float* scales = s->scales + n0;
@@ -380,21 +379,7 @@ static void requantize_tile(const struct sprig_operator* op, const struct q8_sta
                      s->pixels, &s->requant_params);
     return;
   }
-  if (mc == 1) {
-    s->requant->columns(1, nc, sums, 0, scales, output + p0 * rows + n0, 0, &s->requant_params);
-    return;
-  }
-  int32_t column[GATHERED_CHANNELS];
-  for (size_t i = 0; i < mc; i++) {
-    for (size_t first = 0; first < nc; first += GATHERED_CHANNELS) {
-      const size_t count = SPRIG_MIN(GATHERED_CHANNELS, nc - first);
-      for (size_t n = 0; n < count; n++) {
-        column[n] = sums[(first + n) * mc + i];
-      }
-      s->requant->columns(1, count, column, 0, scales + first, output + (p0 + i) * rows + n0 + first, 0,
-                          &s->requant_params);
-    }
-  }
+  s->requant->columns(mc, nc, sums, nc * sizeof(int32_t), scales, output + p0 * rows + n0, rows, &s->requant_params);
 }
 
 /* qd8: `count` channels of one batch row to f32, channel n's sum at sums[n x stride]. One plain
@@ -411,7 +396,8 @@ static void dequantize_row(const int32_t* restrict sums, size_t stride, size_t c
   }
 }
 
-/* qd8: the same tile to f32 with each batch row's scale and zero point. */
+/* qd8: the same tile (channel n's sums at sums + n * mc, as the kernel wrote them: the
+ * conversion reads them in place) to f32 with each batch row's scale and zero point. */
 static void dequantize_tile(const struct sprig_operator* op, const struct q8_state* s, const int32_t* sums,
                             size_t n0, size_t nc, size_t p0, size_t mc) {
   for (size_t i = 0; i < mc; i++) {
@@ -447,8 +433,12 @@ static void compute_task(void* context, size_t task) {
   const struct sprig_qs8_stream* st = s->stream;
   const int8_t* input = s->packed + image * s->packed_bytes + g * s->packed_rows * s->quad_row_bytes +
                         (s->column_rows ? p0 : 4 * p0);
+  /* qs8 linear layers' sums are transposed to pixel-major (the output rows' order) for the
+   * requantization kernel: the kernel's half of the buffer, then the transposed half. */
   int32_t sums[SUMS_BLOCK] __attribute__((aligned(64)));
-  const size_t block = SUMS_BLOCK / mc;
+  const bool transposed = op->type == sprig_operator_type_linear_qs8 && mc > 1;
+  int32_t* by_pixel = sums + SUMS_BLOCK / 2;
+  const size_t block = (transposed ? SUMS_BLOCK / 2 : SUMS_BLOCK) / mc;
   for (size_t done = 0; done < nc; done += block) {
     const size_t n = n0 + done, count = SPRIG_MIN(block, nc - done);
     if (s->ukernel->layout == sprig_qs8_spmm_layout_terms) {
@@ -464,10 +454,15 @@ static void compute_task(void* context, size_t task) {
       s->ukernel->fn(mc, count, input, s->quad_row_bytes, s->kernel_bias + n, st->weights + 4 * e, st->quads + e,
                      st->nnz + n, sums, mc * sizeof(int32_t));
     }
+    if (transposed) {
+      s->transpose->fn(count, mc, (const uint32_t*) sums, mc * sizeof(int32_t), (uint32_t*) by_pixel,
+                       count * sizeof(int32_t));
+    }
+    const int32_t* converted = transposed ? by_pixel : sums;
     if (op->type == sprig_operator_type_linear_qd8) {
-      dequantize_tile(op, s, sums, n, count, p0, mc);
+      dequantize_tile(op, s, converted, n, count, p0, mc);
     } else {
-      requantize_tile(op, s, sums, image, n, count, p0, mc);
+      requantize_tile(op, s, converted, image, n, count, p0, mc);
     }
   }
 }
@@ -789,6 +784,7 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   s->requant = sprig_choose_qs8_requant_ukernel(hardware);
   s->quantize = sprig_choose_qd8_quantize_ukernel(hardware);
   s->zip4 = sprig_choose_x8_zip4_ukernel(hardware);
+  s->transpose = sprig_choose_x32_transpose_ukernel(hardware);
   s->sell_kernel = choose_sell_kernel(hardware, s->chosen);
   s->stream = sprig_weights_qs8_stream(weights);
   if (s->stream == NULL || !have_layout(weights, s, s->chosen) ||
