@@ -106,7 +106,7 @@ static const char* q8_kernel_name(const struct sprig_operator* op) {
 
 static size_t q8_weight_bytes(const struct sprig_operator* op) {
   const struct q8_state* s = state_of(op);
-  /* The c4 stream, the term stream or the sliced layout, and per channel the scale and the int32
+  /* The c4, term or quartet stream or the sliced layout, and per channel the scale and the int32
    * bias a run reads. */
   const size_t layout = s->matvec                                              ? sprig_qs8_sell_bytes(s->sell)
                         : s->ukernel->layout == sprig_qs8_spmm_layout_terms    ? sprig_qs8_terms_bytes(s->terms)
