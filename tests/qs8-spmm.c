@@ -651,7 +651,7 @@ static void chosen_on_inorder_cores(const void* ukernel) {
   KERNEL(uk);
   const struct sprig_hardware inorder = hardware_with_only(uk->isa, true);
   assert_ptr_equal(sprig_choose_qs8_spmm_ukernel(&inorder), uk);
-  assert_ptr_equal(sprig_fit_qs8_spmm_ukernel(&inorder, uk, uk->mr, 1, 1), uk);
+  assert_ptr_equal(sprig_fit_qs8_spmm_ukernel(&inorder, uk, uk->mr, 1, 4), uk);
   const struct sprig_hardware outoforder = hardware_with_only(uk->isa, false);
   const struct sprig_qs8_spmm_ukernel* other = sprig_choose_qs8_spmm_ukernel(&outoforder);
   assert_non_null(other);

@@ -1,5 +1,6 @@
 /*
- * aarch64 NEON dot-product int8 c4 SpMM microkernels (ISA tag neondot, -march=armv8.2-a+dotprod).
+ * aarch64 NEON dot-product int8 c4 SpMM microkernels (ISA tag neondot, -march=armv8.2-a+dotprod),
+ * and the quartet layout's 64x1q4 kernel with its input packer (at the end of the file).
  *
  * One sdot does 4 pixels x 4 input channels: the 16 input bytes of pixels 4v .. 4v + 3 of a quad
  * row against one entry's 4-byte weight word, taken by lane (sdot v.4s, v.16b, v.4b[lane]) from
@@ -35,6 +36,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <isa/neon-row32.h>
 #include <isa/neon.h>
@@ -409,3 +411,189 @@ DEFINE_NEONDOT_SPMM(8, loop32_plain, )
 DEFINE_NEONDOT_SPMM(16, loop32_plain, )
 DEFINE_NEONDOT_SPMM(32, loop32_paired, )
 DEFINE_NEONDOT_SPMM(32, loop32_inorder, _inorder)
+
+/*
+ * The quartet layout (src/sprig/qs8-spmm.h; signed input, sdot): a channel's nonzeros four at a
+ * time, each input channel a row of its own, in 64-pixel blocks of the block order. Lane L (bytes
+ * 16L .. 16L + 15) of a block holds word i = pixels 16i + 4L .. 16i + 4L + 3, so for one quartet
+ * and lane L the 4 rows' q registers (a0 .. a3), zipped by bytes (a0 with a1, a2 with a3) and the
+ * results by halfwords, give 4 registers, register i holding the 4 rows' bytes of pixel
+ * 16i + 4L + j in 32-bit lane j: one sdot each (by element: the quartet's weight word) into
+ * accumulator 4i + L, which holds pixels 16i + 4L .. 16i + 4L + 3 and is stored at out + 16i + 4L.
+ * Per quartet and 64 pixels: 16 ldr q of input, 16 zip .16b, 16 zip .8h, 16 sdot -- per nonzero
+ * and 64 pixels one 64-byte load, where the c4 kernels load 64 bytes per entry and 16 pixels.
+ *
+ * A channel is one assembly statement (Q4_CHANNEL), one quartet per trip in two steps: lanes
+ * 0-1, then lanes 2-3. 16 accumulators, a weight and two lanes' rows plus a scratch register
+ * each (10) leave no room for a second set of rows, so each step loads the rows of the step
+ * after it into the registers its own shuffles and sdots free: the lanes 2-3 of the quartet
+ * during lanes 0-1, the lanes 0-1 of the next quartet during lanes 2-3 (its indices loaded
+ * during lanes 0-1, its row addresses formed by madd -- any 64-bit stride -- early in lanes
+ * 2-3). Which register holds which row therefore alternates between the two steps (Q4_STEP's
+ * arguments). Dependent instructions are 4+ instructions apart, so that in-order cores
+ * (Cortex-A55 / A510) issue them as written. In C, GCC hoists a quartet's 16 loads above its
+ * shuffles (spilling accumulators) and keeps no rows in flight from one quartet to the next.
+ * [76 instructions per quartet: 16 ldr q, 32 zip, 16 sdot, 12 others.]
+ */
+
+#define Q4_B(r) "v" #r ".16b"
+#define Q4_H(r) "v" #r ".8h"
+#define Q4_S(r) "v" #r ".4s"
+
+/* One step: lane A rows in a0..a3, lane B rows in b0..b3 (register numbers), scratch s and t,
+ * into accumulators cA0..cA3 / cB0..cB3 (register numbers) with the weight in v10 lane 0;
+ * meanwhile the next step's rows, at byte `off` (lane A) and off + 16 (lane B) of the rows at
+ * x12 .. x15, are loaded into the registers freed: row 0 into a2 / b2, row 1 into a3 / b3, row 2
+ * into a0 / b0, row 3 into a1 / b1. o0 .. o7: other instructions, one after each pair of
+ * shuffles. */
+#define Q4_STEP(a0, a1, a2, a3, s, b0, b1, b2, b3, t, cA0, cA1, cA2, cA3, cB0, cB1, cB2, cB3, off, o0, o1, o2, o3, \
+                o4, o5, o6, o7)                                                                                   \
+  "zip1 " Q4_B(s) ", " Q4_B(a0) ", " Q4_B(a1) "\n\t"                                                             \
+  "zip1 " Q4_B(t) ", " Q4_B(b0) ", " Q4_B(b1) "\n\t"                                                             \
+  o0                                                                                                              \
+  "zip2 " Q4_B(a0) ", " Q4_B(a0) ", " Q4_B(a1) "\n\t"                                                            \
+  "zip2 " Q4_B(b0) ", " Q4_B(b0) ", " Q4_B(b1) "\n\t"                                                            \
+  o1                                                                                                              \
+  "zip1 " Q4_B(a1) ", " Q4_B(a2) ", " Q4_B(a3) "\n\t"                                                            \
+  "zip1 " Q4_B(b1) ", " Q4_B(b2) ", " Q4_B(b3) "\n\t"                                                            \
+  o2                                                                                                              \
+  "zip2 " Q4_B(a2) ", " Q4_B(a2) ", " Q4_B(a3) "\n\t"                                                            \
+  "zip2 " Q4_B(b2) ", " Q4_B(b2) ", " Q4_B(b3) "\n\t"                                                            \
+  o3                                                                                                              \
+  "zip1 " Q4_H(a3) ", " Q4_H(s) ", " Q4_H(a1) "\n\t"                                                             \
+  "zip1 " Q4_H(b3) ", " Q4_H(t) ", " Q4_H(b1) "\n\t"                                                             \
+  o4                                                                                                              \
+  "zip2 " Q4_H(s) ", " Q4_H(s) ", " Q4_H(a1) "\n\t"                                                              \
+  "zip2 " Q4_H(t) ", " Q4_H(t) ", " Q4_H(b1) "\n\t"                                                              \
+  o5                                                                                                              \
+  "zip1 " Q4_H(a1) ", " Q4_H(a0) ", " Q4_H(a2) "\n\t"                                                            \
+  "zip1 " Q4_H(b1) ", " Q4_H(b0) ", " Q4_H(b2) "\n\t"                                                            \
+  o6                                                                                                              \
+  "zip2 " Q4_H(a0) ", " Q4_H(a0) ", " Q4_H(a2) "\n\t"                                                            \
+  "zip2 " Q4_H(b0) ", " Q4_H(b0) ", " Q4_H(b2) "\n\t"                                                            \
+  o7                                                                                                              \
+  "ldr q" #a2 ", [x12, #" #off "]\n\t"                                                                           \
+  "ldr q" #b2 ", [x12, #(" #off " + 16)]\n\t"                                                                    \
+  "sdot " Q4_S(cA0) ", " Q4_B(a3) ", v10.4b[0]\n\t"                                                              \
+  "sdot " Q4_S(cB0) ", " Q4_B(b3) ", v10.4b[0]\n\t"                                                              \
+  "ldr q" #a3 ", [x13, #" #off "]\n\t"                                                                           \
+  "ldr q" #b3 ", [x13, #(" #off " + 16)]\n\t"                                                                    \
+  "sdot " Q4_S(cA1) ", " Q4_B(s) ", v10.4b[0]\n\t"                                                               \
+  "sdot " Q4_S(cB1) ", " Q4_B(t) ", v10.4b[0]\n\t"                                                               \
+  "sdot " Q4_S(cA2) ", " Q4_B(a1) ", v10.4b[0]\n\t"                                                              \
+  "sdot " Q4_S(cB2) ", " Q4_B(b1) ", v10.4b[0]\n\t"                                                              \
+  "ldr q" #a1 ", [x15, #" #off "]\n\t"                                                                           \
+  "ldr q" #b1 ", [x15, #(" #off " + 16)]\n\t"                                                                    \
+  "sdot " Q4_S(cA3) ", " Q4_B(a0) ", v10.4b[0]\n\t"                                                              \
+  "sdot " Q4_S(cB3) ", " Q4_B(b0) ", v10.4b[0]\n\t"                                                              \
+  "ldr q" #a0 ", [x14, #" #off "]\n\t"                                                                           \
+  "ldr q" #b0 ", [x14, #(" #off " + 16)]\n\t"
+
+/* One channel: the 16 accumulators v16 .. v31 (pixels 4m .. 4m + 3 in v(16 + m)) from the bias
+ * at %[bias], plus the %[left] quartets at %[w] and %[rp] (both moved on), stored at %[dst]
+ * (64 int32). x8 .. x11 hold the next quartet's row indices, x12 .. x15 the addresses of the
+ * rows being loaded. The next quartet's indices are read at %[rp], which moves on only while a
+ * quartet after that one exists: the last trip reads its own quartet's indices and rows again,
+ * nothing past them. Lanes 0-1 enter each trip in v0-v3 (lane 0) and v5-v8 (lane 1), lanes 2-3
+ * the second step in v2, v3, v0, v1 and v7, v8, v5, v6; scratch v4, v9; weight v10. */
+#define Q4_CHANNEL                                                                                                \
+  "ld1r {v16.4s}, [%[bias]]\n\t"                                                                                  \
+  "mov v17.16b, v16.16b\n\t" "mov v18.16b, v16.16b\n\t" "mov v19.16b, v16.16b\n\t"                                \
+  "mov v20.16b, v16.16b\n\t" "mov v21.16b, v16.16b\n\t" "mov v22.16b, v16.16b\n\t"                                \
+  "mov v23.16b, v16.16b\n\t" "mov v24.16b, v16.16b\n\t" "mov v25.16b, v16.16b\n\t"                                \
+  "mov v26.16b, v16.16b\n\t" "mov v27.16b, v16.16b\n\t" "mov v28.16b, v16.16b\n\t"                                \
+  "mov v29.16b, v16.16b\n\t" "mov v30.16b, v16.16b\n\t" "mov v31.16b, v16.16b\n\t"                                \
+  "cbz %[left], .Lsprig_q4_done%=\n\t"                                                                            \
+  "ldp w8, w9, [%[rp]]\n\t"                                                                                       \
+  "ldp w10, w11, [%[rp], #8]\n\t"                                                                                 \
+  "cmp %[left], #1\n\t"                                                                                           \
+  "madd x12, x8, %[rs], %[in]\n\t"                                                                                \
+  "madd x13, x9, %[rs], %[in]\n\t"                                                                                \
+  "madd x14, x10, %[rs], %[in]\n\t"                                                                               \
+  "madd x15, x11, %[rs], %[in]\n\t"                                                                               \
+  "cset x8, hi\n\t"                                                                                               \
+  "add %[rp], %[rp], x8, lsl #4\n\t"                                                                              \
+  "ldr q0, [x12]\n\t"                                                                                             \
+  "ldr q5, [x12, #16]\n\t"                                                                                        \
+  "ldr q1, [x13]\n\t"                                                                                             \
+  "ldr q6, [x13, #16]\n\t"                                                                                        \
+  "ldr q2, [x14]\n\t"                                                                                             \
+  "ldr q7, [x14, #16]\n\t"                                                                                        \
+  "ldr q3, [x15]\n\t"                                                                                             \
+  "ldr q8, [x15, #16]\n"                                                                                          \
+  ".Lsprig_q4_loop%=:\n\t"                                                                                        \
+  Q4_STEP(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 20, 24, 28, 17, 21, 25, 29, 32,                                       \
+          "ldr s10, [%[w]], #4\n\t", "ldp w8, w9, [%[rp]]\n\t", "ldp w10, w11, [%[rp], #8]\n\t", "", "", "",      \
+          "", "")                                                                                                 \
+  Q4_STEP(2, 3, 0, 1, 4, 7, 8, 5, 6, 9, 18, 22, 26, 30, 19, 23, 27, 31, 0,                                        \
+          "madd x12, x8, %[rs], %[in]\n\t", "madd x13, x9, %[rs], %[in]\n\t", "madd x14, x10, %[rs], %[in]\n\t",  \
+          "madd x15, x11, %[rs], %[in]\n\t", "cmp %[left], #2\n\t", "cset x8, hi\n\t",                            \
+          "add %[rp], %[rp], x8, lsl #4\n\t", "subs %[left], %[left], #1\n\t")                                    \
+  "b.ne .Lsprig_q4_loop%=\n"                                                                                      \
+  ".Lsprig_q4_done%=:\n\t"                                                                                        \
+  "stp q16, q17, [%[dst]]\n\t"                                                                                    \
+  "stp q18, q19, [%[dst], #32]\n\t"                                                                               \
+  "stp q20, q21, [%[dst], #64]\n\t"                                                                               \
+  "stp q22, q23, [%[dst], #96]\n\t"                                                                               \
+  "stp q24, q25, [%[dst], #128]\n\t"                                                                              \
+  "stp q26, q27, [%[dst], #160]\n\t"                                                                              \
+  "stp q28, q29, [%[dst], #192]\n\t"                                                                              \
+  "stp q30, q31, [%[dst], #224]\n\t"
+
+/* One 64-pixel block at `input` for all nc channels; of its pixels those < `last` (1 .. 64) are
+ * stored (a partial block through a buffer). */
+static __attribute__((noinline)) void quartet_tile(size_t last, size_t nc, const int8_t* input, size_t input_stride,
+                                                   const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                                                   const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  int32_t block[64];
+  for (size_t n = 0; n < nc; n++) {
+    int32_t* out = (int32_t*) ((uintptr_t) output + n * output_stride);
+    int32_t* dst = last == 64 ? out : block;
+    size_t left = quartets[n];
+    const uint32_t* rp = rows;
+    rows += 4 * left;
+    __asm__ volatile(Q4_CHANNEL
+                     : [w] "+r"(weights), [rp] "+r"(rp), [left] "+r"(left)
+                     : [bias] "r"(bias + n), [dst] "r"(dst), [in] "r"(input), [rs] "r"(input_stride)
+                     : "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v0", "v1", "v2", "v3",
+                       "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v16", "v17", "v18", "v19", "v20", "v21", "v22",
+                       "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
+    if (last != 64) {
+      for (size_t p = 0; p < last; p++) {
+        out[p] = block[p];
+      }
+    }
+  }
+}
+
+/* Whole 64-pixel blocks, then the last partial one as a block whose stores stop at pixel mc. */
+void sprig_qs8_spmm_ukernel_64x1q4__neondot(size_t mc, size_t nc, const int8_t* input, size_t input_stride,
+                                            const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                                            const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  for (size_t p = 0; p < mc; p += 64) {
+    const size_t last = mc - p < 64 ? mc - p : 64;
+    quartet_tile(last, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
+  }
+}
+
+/* One channel row into the block order: per 64 bytes one ld4 of 16 words, whose 4 registers are
+ * the block's lanes, XOR flip. The last partial block goes through a zeroed 64-byte copy, so
+ * nothing is read past src[pixels - 1]; its whole block is written. */
+void sprig_qs8_spmm_ukernel_64x1q4__neondot_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  const uint8x16_t vflip = vdupq_n_u8(flip);
+  size_t p = 0;
+  for (; p + 64 <= pixels; p += 64) {
+    const uint32x4x4_t v = vld4q_u32((const uint32_t*) (src + p));
+    UNROLL for (size_t l = 0; l < 4; l++) {
+      vst1q_u8((uint8_t*) dst + p + 16 * l, veorq_u8(vreinterpretq_u8_u32(v.val[l]), vflip));
+    }
+  }
+  if (p < pixels) {
+    uint32_t block[16] = {0};
+    memcpy(block, src + p, pixels - p);
+    const uint32x4x4_t v = vld4q_u32(block);
+    UNROLL for (size_t l = 0; l < 4; l++) {
+      vst1q_u8((uint8_t*) dst + p + 16 * l, veorq_u8(vreinterpretq_u8_u32(v.val[l]), vflip));
+    }
+  }
+}
