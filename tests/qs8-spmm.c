@@ -611,7 +611,7 @@ static bool is_quartets(const void* ukernel) {
 }
 
 /* The quartet kernel's input packer: every pixel at its block-order byte, XOR flip, for rows
- * ending inside, at and after a block; nothing written past the row's last block. */
+ * ending inside, at and after a block; nothing written past the row's last block; in place too. */
 static void quartet_pack_order(const void* ukernel) {
   KERNEL(uk);
   static const size_t lengths[] = {1, 3, 63, 64, 65, 130, 256};
@@ -636,6 +636,17 @@ static void quartet_pack_order(const void* ukernel) {
     for (size_t g = 0; g < GUARD; g++) {
       assert_int_equal(dst[blocks + g], 0x5a);
     }
+    /* In place: the row copied to a buffer of whole blocks, packed onto itself. */
+    int8_t* row = malloc(blocks);
+    assert_non_null(row);
+    memcpy(row, src, pixels);
+    uk->quartet_pack(pixels, row, flip, row);
+    for (size_t p = 0; p < pixels; p++) {
+      if ((uint8_t) row[sprig_qs8_quartet_byte(p)] != ((uint8_t) src[p] ^ flip)) {
+        fail_msg("%s: %zu pixels in place: pixel %zu misplaced", *kernel_test_name(), pixels, p);
+      }
+    }
+    free(row);
     free(src);
     free(dst);
   }
@@ -646,7 +657,7 @@ static bool is_inorder(const void* ukernel) {
 }
 
 /* A CPU with only this kernel's ISA (and scalar): mostly in-order cores get the in-order variant,
- * others the ISA's default, which it replaces; the fit keeps it for full tiles. */
+ * others the ISA's default, which it replaces; the fit keeps it for full tiles of full entries. */
 static void chosen_on_inorder_cores(const void* ukernel) {
   KERNEL(uk);
   const struct sprig_hardware inorder = hardware_with_only(uk->isa, true);

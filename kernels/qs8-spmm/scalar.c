@@ -88,9 +88,17 @@ INLINE void quartet_tile(size_t mr, size_t nc, const int8_t* input, size_t input
   }
 }
 
+/* Block by block through a copy, so that dst may be src. */
 void sprig_qs8_spmm_ukernel_4x1q4__scalar_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
-  for (size_t p = 0; p < pixels; p++) {
-    dst[sprig_qs8_quartet_byte(p)] = (int8_t) ((uint8_t) src[p] ^ flip);
+  for (size_t first = 0; first < pixels; first += SPRIG_QS8_QUARTET_BLOCK) {
+    const size_t count = pixels - first < SPRIG_QS8_QUARTET_BLOCK ? pixels - first : SPRIG_QS8_QUARTET_BLOCK;
+    int8_t block[SPRIG_QS8_QUARTET_BLOCK];
+    for (size_t p = 0; p < count; p++) {
+      block[p] = src[first + p];
+    }
+    for (size_t p = 0; p < count; p++) {
+      dst[first + sprig_qs8_quartet_byte(p)] = (int8_t) ((uint8_t) block[p] ^ flip);
+    }
   }
 }
 

@@ -224,81 +224,91 @@ static void spread_bytes(const struct q8_state* s, const int8_t* src, size_t src
   }
 }
 
-/* Where pixel px of a packed row lies: 4 px in a quad row (plus the column's byte), its block
- * order's byte in a column row of the quartet layout. */
-static inline size_t pixel_byte(bool column_rows, size_t px) {
-  return column_rows ? sprig_qs8_quartet_byte(px) : 4 * px;
-}
-
-/* conv: quad q of group g of image `image`: for each of its 4 columns (c, ky, kx), the input
- * value every output pixel reads there (input_zero_point in the padding); into quad row q, or
- * into the columns' own rows for the quartet layout. */
-static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, size_t image, size_t g, size_t q) {
+/* conv: column `column` (c, ky, kx) of group g: the input value every output pixel reads there
+ * (input_zero_point in the padding), XOR flip, pixel px's at out[step x px]. */
+static inline __attribute__((always_inline)) void gather_column(const struct sprig_operator* op,
+                                                                const struct q8_state* s, const int8_t* base,
+                                                                size_t g, size_t column, int8_t* out, size_t step) {
   const struct sprig_conv2d_params* p = &op->geometry.params;
   const size_t channels = (size_t) p->groups * p->input_channels;
   const size_t height = op->height, width = op->width;
   const size_t oh = op->output_height, ow = op->output_width;
-  const int8_t* base = (const int8_t*) op->input + image * channels * height * width;
   /* Strides of the input in elements: channel, row, column. */
   const size_t cs = op->geometry.input_nhwc ? 1 : height * width;
   const size_t ys = op->geometry.input_nhwc ? width * channels : width;
   const size_t xs = op->geometry.input_nhwc ? channels : 1;
-  const bool rows = s->column_rows;
-  int8_t* group_rows = s->packed + image * s->packed_bytes + g * s->packed_rows * s->quad_row_bytes;
   const int8_t padding = flipped(s->input_zero_point, s->flip);
   const size_t taps = (size_t) p->kernel_height * p->kernel_width;
-  const bool pointwise = taps == 1 && p->stride_height == 1 && p->stride_width == 1 && p->padding_top == 0 &&
-                         p->padding_left == 0 && p->padding_bottom == 0 && p->padding_right == 0 &&
-                         !op->geometry.input_nhwc;
-  if (pointwise && !rows && 4 * q + 4 <= s->group_cols) {
+  const size_t c = g * p->input_channels + column / taps;
+  const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
+  const int8_t* plane = base + c * cs;
+  for (size_t y = 0; y < oh; y++) {
+    const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
+    int8_t* row = out + step * y * ow;
+    if (iy < 0 || iy >= (ptrdiff_t) height) {
+      for (size_t x = 0; x < ow; x++) {
+        row[step * x] = padding;
+      }
+      continue;
+    }
+    /* Output columns [x0, x1) read inside the row; the others read padding. */
+    const size_t offset = kx * p->dilation_width, sw = p->stride_width;
+    const size_t x0 = SPRIG_MIN(offset >= p->padding_left ? 0 : sprig_divide_round_up(p->padding_left - offset, sw), ow);
+    const size_t x1 = SPRIG_MAX(
+        SPRIG_MIN(width + p->padding_left > offset ? sprig_divide_round_up(width + p->padding_left - offset, sw) : 0,
+                  ow),
+        x0);
+    for (size_t x = 0; x < x0; x++) {
+      row[step * x] = padding;
+    }
+    const int8_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
+    for (size_t x = x0; x < x1; x++, in += sw * xs) {
+      row[step * x] = flipped(*in, s->flip);
+    }
+    for (size_t x = x1; x < ow; x++) {
+      row[step * x] = padding;
+    }
+  }
+}
+
+/* conv: quad q of group g of image `image`: its 4 columns (c, ky, kx) gathered into quad row q,
+ * or, for the quartet layout, each into its own row (gathered in pixel order, then put in the
+ * block order in place by the kernel's packer). */
+static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, size_t image, size_t g, size_t q) {
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const size_t channels = (size_t) p->groups * p->input_channels;
+  const int8_t* base = (const int8_t*) op->input + image * channels * op->height * op->width;
+  int8_t* group_rows = s->packed + image * s->packed_bytes + g * s->packed_rows * s->quad_row_bytes;
+  const bool pointwise = p->kernel_height == 1 && p->kernel_width == 1 && p->stride_height == 1 &&
+                         p->stride_width == 1 && p->padding_top == 0 && p->padding_left == 0 &&
+                         p->padding_bottom == 0 && p->padding_right == 0 && !op->geometry.input_nhwc;
+  const size_t cs = op->height * op->width; /* a channel plane, when pointwise */
+  if (s->column_rows) {
+    for (size_t column = 4 * q; column < SPRIG_MIN(4 * q + 4, s->group_cols); column++) {
+      int8_t* out = group_rows + column * s->quad_row_bytes;
+      if (pointwise) {
+        s->ukernel->quartet_pack(s->pixels, base + (g * p->input_channels + column) * cs, s->flip, out);
+      } else {
+        gather_column(op, s, base, g, column, out, 1);
+        s->ukernel->quartet_pack(s->pixels, out, 0, out);
+      }
+    }
+    return;
+  }
+  int8_t* quad = group_rows + q * s->quad_row_bytes;
+  if (pointwise && 4 * q + 4 <= s->group_cols) {
     /* Four whole channel rows interleaved, a 32-bit word per pixel. */
     s->zip4->fn(s->pixels, (const uint8_t*) base + (g * p->input_channels + 4 * q) * cs, cs, s->flip,
-                (uint8_t*) group_rows + q * s->quad_row_bytes);
+                (uint8_t*) quad);
     return;
   }
   for (size_t t = 0; t < 4; t++) {
-    const size_t column = 4 * q + t;
-    /* Column `column`'s bytes: out[pixel_byte(rows, px)]. */
-    int8_t* out = rows ? group_rows + column * s->quad_row_bytes : group_rows + q * s->quad_row_bytes + t;
-    if (column >= s->group_cols) {
-      for (size_t px = 0; px < s->pixels && !rows; px++) {
-        out[4 * px] = 0;
+    if (4 * q + t >= s->group_cols) {
+      for (size_t px = 0; px < s->pixels; px++) {
+        quad[4 * px + t] = 0;
       }
-      continue;
-    }
-    if (pointwise && rows) {
-      s->ukernel->quartet_pack(s->pixels, base + (g * p->input_channels + column) * cs, s->flip, out);
-      continue;
-    }
-    const size_t c = g * p->input_channels + column / taps;
-    const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
-    const int8_t* plane = base + c * cs;
-    for (size_t y = 0; y < oh; y++) {
-      const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
-      const size_t first = y * ow;
-      if (iy < 0 || iy >= (ptrdiff_t) height) {
-        for (size_t x = 0; x < ow; x++) {
-          out[pixel_byte(rows, first + x)] = padding;
-        }
-        continue;
-      }
-      /* Output columns [x0, x1) read inside the row; the others read padding. */
-      const size_t offset = kx * p->dilation_width, sw = p->stride_width;
-      const size_t x0 = SPRIG_MIN(offset >= p->padding_left ? 0 : sprig_divide_round_up(p->padding_left - offset, sw), ow);
-      const size_t x1 = SPRIG_MAX(
-          SPRIG_MIN(width + p->padding_left > offset ? sprig_divide_round_up(width + p->padding_left - offset, sw) : 0,
-                    ow),
-          x0);
-      for (size_t x = 0; x < x0; x++) {
-        out[pixel_byte(rows, first + x)] = padding;
-      }
-      const int8_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
-      for (size_t x = x0; x < x1; x++, in += sw * xs) {
-        out[pixel_byte(rows, first + x)] = flipped(*in, s->flip);
-      }
-      for (size_t x = x1; x < ow; x++) {
-        out[pixel_byte(rows, first + x)] = padding;
-      }
+    } else {
+      gather_column(op, s, base, g, 4 * q + t, quad + t, 4);
     }
   }
 }

@@ -68,7 +68,7 @@
  * Each quartet kernel `fn` comes with `fn_pack` (sprig_qs8_quartet_pack_fn): one channel row of
  * `pixels` int8 values (src[0 .. pixels)) into that input order at dst, each byte XOR flip; it
  * writes nothing outside bytes [0, 64 ceil(pixels / 64)) of dst and may write any value to the
- * bytes there that hold no pixel.
+ * bytes there that hold no pixel. dst may be src (in place); otherwise they do not overlap.
  * output[n][p] = bias[n] + the sum over channel n's quartets and t < 4 of weights[t] x row t's
  * pixel p. Output bounds as above.
  */
