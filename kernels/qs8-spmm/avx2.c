@@ -262,3 +262,118 @@ QS8_SPMM_AVX2(8, sprig_qs8_spmm_ukernel_8x1c4__avx2)
 QS8_SPMM_AVX2(16, sprig_qs8_spmm_ukernel_16x1c4__avx2)
 QS8_SPMM_AVX2(32, sprig_qs8_spmm_ukernel_32x1c4__avx2)
 #endif
+
+/*
+ * The quartet layout (src/sprig/qs8-spmm.h; signed input). Per quartet, 64-pixel block and
+ * 16-byte lane L of the 4 rows: vpunpck[lh]bw of rows 0 + 1 and of rows 2 + 3 give 8 pixels'
+ * byte pairs each, vpmovsxbw widens them to int16 pairs and vpmaddwd with the quartet's weights
+ * (w0, w1) / (w2, w3) as int16 sums each pixel's two products (exact: at most 2 x 128 x 128).
+ * The block order puts pixels 4L .. 4L + 3 and 16 + 4L .. 16 + 4L + 3 in the low 8 bytes of lane
+ * L, 32 + 4L .. and 48 + 4L .. in the high 8: accumulator 2L + h holds the half h, stored as two
+ * groups of 4 pixels. Per nonzero and 16 pixels: 4 input bytes loaded, 2 shuffles and 1
+ * vpmaddwd, where a c4 entry takes 64 bytes, 4 shuffles and 2 vpmaddwd whatever it holds.
+ */
+INLINE void quartet_lane(const int8_t* x0, const int8_t* x1, const int8_t* x2, const int8_t* x3, __m256i w01,
+                         __m256i w23, __m256i acc[2]) {
+  const __m128i a = _mm_loadu_si128((const __m128i*) (const void*) x0);
+  const __m128i b = _mm_loadu_si128((const __m128i*) (const void*) x1);
+  const __m128i c = _mm_loadu_si128((const __m128i*) (const void*) x2);
+  const __m128i d = _mm_loadu_si128((const __m128i*) (const void*) x3);
+  acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_unpacklo_epi8(a, b)), w01));
+  acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_unpackhi_epi8(a, b)), w01));
+  acc[0] = _mm256_add_epi32(acc[0], _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_unpacklo_epi8(c, d)), w23));
+  acc[1] = _mm256_add_epi32(acc[1], _mm256_madd_epi16(_mm256_cvtepi8_epi16(_mm_unpackhi_epi8(c, d)), w23));
+}
+
+/* Two int8 weights as the int16 pair of every 32-bit lane. */
+INLINE __m256i weight_pair(uint32_t word, unsigned first) {
+  const uint32_t lo = (uint16_t) (int16_t) (int8_t) (uint8_t) (word >> (8 * first));
+  const uint32_t hi = (uint16_t) (int16_t) (int8_t) (uint8_t) (word >> (8 * first + 8));
+  return _mm256_set1_epi32((int) (lo | hi << 16));
+}
+
+/* Pixels [first, first + 4) of a channel's output from `v` (plus the bias), of which those below
+ * `last` are stored. */
+INLINE void store_group(int32_t* out, size_t first, size_t last, __m128i v) {
+  if (first + 4 <= last) {
+    _mm_storeu_si128((__m128i*) (void*) (out + first), v);
+  } else if (first < last) {
+    const __m128i mask = _mm_cmpgt_epi32(_mm_set1_epi32((int) (last - first)), _mm_setr_epi32(0, 1, 2, 3));
+    _mm_maskstore_epi32((int*) (void*) (out + first), mask, v);
+  }
+}
+
+/* One 64-pixel block at `input` for all nc channels; its pixels below `last` (1 .. 64) stored. */
+static void quartet_tile(size_t last, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
+                         const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,
+                         size_t output_stride) {
+  for (size_t n = 0; n < nc; n++) {
+    __m256i acc[8];
+    UNROLL for (size_t i = 0; i < 8; i++) {
+      acc[i] = _mm256_setzero_si256();
+    }
+    for (uint32_t q = quartets[n]; q != 0; q--) {
+      const uint32_t word = *weights++;
+      const __m256i w01 = weight_pair(word, 0), w23 = weight_pair(word, 2);
+      const int8_t* x0 = input + (size_t) rows[0] * input_stride;
+      const int8_t* x1 = input + (size_t) rows[1] * input_stride;
+      const int8_t* x2 = input + (size_t) rows[2] * input_stride;
+      const int8_t* x3 = input + (size_t) rows[3] * input_stride;
+      rows += 4;
+      UNROLL for (size_t l = 0; l < 4; l++) {
+        quartet_lane(x0 + 16 * l, x1 + 16 * l, x2 + 16 * l, x3 + 16 * l, w01, w23, acc + 2 * l);
+      }
+    }
+    int32_t* out = (int32_t*) ((char*) output + n * output_stride);
+    const __m256i b = _mm256_set1_epi32(bias[n]);
+    UNROLL for (size_t l = 0; l < 4; l++) {
+      UNROLL for (size_t h = 0; h < 2; h++) {
+        const __m256i sum = _mm256_add_epi32(acc[2 * l + h], b);
+        store_group(out, 32 * h + 4 * l, last, _mm256_castsi256_si128(sum));
+        store_group(out, 32 * h + 16 + 4 * l, last, _mm256_extracti128_si256(sum, 1));
+      }
+    }
+  }
+}
+
+#ifndef QS8_SPMM_AVX2_EXPERIMENTS
+void sprig_qs8_spmm_ukernel_64x1q4__avx2(size_t mc, size_t nc, const int8_t* input, size_t input_stride,
+                                        const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                                        const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  for (size_t p = 0; p < mc; p += 64) {
+    quartet_tile(mc - p < 64 ? mc - p : 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,
+                 output_stride);
+  }
+}
+
+/* One channel row into the block order: the 4 x 4 words of each 64-byte block transposed as two
+ * 4 x 4 transposes of 32-bit lanes within 128-bit halves (vpunpck[lh]dq, vpunpck[lh]qdq), XOR
+ * flip. The last partial block through a zeroed copy (nothing read past the row). */
+INLINE void pack_block(const int8_t* src, __m256i vflip, int8_t* dst) {
+  const __m256i r01 = _mm256_loadu_si256((const __m256i*) (const void*) src);        /* words 0-7 */
+  const __m256i r23 = _mm256_loadu_si256((const __m256i*) (const void*) (src + 32)); /* words 8-15 */
+  /* In 128-bit halves: rows i = 0 .. 3 of the 4 x 4 matrix are words 4i .. 4i + 3. */
+  const __m256i r02 = _mm256_permute2x128_si256(r01, r23, 0x20); /* row 0 | row 2 */
+  const __m256i r13 = _mm256_permute2x128_si256(r01, r23, 0x31); /* row 1 | row 3 */
+  const __m256i lo = _mm256_unpacklo_epi32(r02, r13); /* r0[0] r1[0] r0[1] r1[1] | r2[0] r3[0] r2[1] r3[1] */
+  const __m256i hi = _mm256_unpackhi_epi32(r02, r13); /* r0[2] r1[2] r0[3] r1[3] | r2[2] r3[2] r2[3] r3[3] */
+  /* Column l = r0[l] r1[l] r2[l] r3[l]: low 64 bits of a half from the first half, then the second. */
+  const __m256i c01 = _mm256_permute4x64_epi64(lo, _MM_SHUFFLE(3, 1, 2, 0)); /* col 0 | col 1 */
+  const __m256i c23 = _mm256_permute4x64_epi64(hi, _MM_SHUFFLE(3, 1, 2, 0)); /* col 2 | col 3 */
+  _mm256_storeu_si256((__m256i*) (void*) dst, _mm256_xor_si256(c01, vflip));
+  _mm256_storeu_si256((__m256i*) (void*) (dst + 32), _mm256_xor_si256(c23, vflip));
+}
+
+void sprig_qs8_spmm_ukernel_64x1q4__avx2_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  const __m256i vflip = _mm256_set1_epi8((char) flip);
+  size_t p = 0;
+  for (; p + 64 <= pixels; p += 64) {
+    pack_block(src + p, vflip, dst + p);
+  }
+  if (p < pixels) {
+    int8_t block[64] = {0};
+    memcpy(block, src + p, pixels - p);
+    pack_block(block, vflip, dst + p);
+  }
+}
+#endif
