@@ -52,7 +52,8 @@
  * The quartet layout. Kernels listed with layout `quartets` read every input channel as a row of
  * its own and take a channel's nonzeros four at a time, whatever their channels (derived once
  * per weights object, src/sprig/qs8-quartets.h), for kernels that interleave four input rows in
- * registers and multiply them with four int8 weights per 32-bit lane (x86 vpdpbusd):
+ * registers and multiply them with four int8 weights per 32-bit lane (vpdpbusd, sdot; AVX2 as
+ * two vpmaddwd pairs):
  *   input:    channel row c starts at input + c * input_stride bytes; its pixels come in blocks
  *             of SPRIG_QS8_QUARTET_BLOCK = 64, block b at bytes [64 b, 64 b + 64), and pixel
  *             64 b + 16 i + 4 l + j (i, l, j < 4) at byte 64 b + 16 l + 4 i + j: the 4 x 4
@@ -60,7 +61,8 @@
  *             which byte interleaving within 128-bit lanes leaves whole 16-pixel vectors. A kernel
  *             reads the ceil(mc / 64) whole blocks of every row it uses: the bytes past the last
  *             pixel must be readable (their values do not reach the outputs). input points at a
- *             block start. Unsigned input as for the c4 kernels.
+ *             block start. Bytes read as uint8 or int8 as the entry's unsigned_input says (as
+ *             for the c4 kernels).
  *   weights:  one uint32 per quartet: its four int8 weights, weight t in byte t.
  *   rows:     four uint32 per quartet: the input channel rows of weights 0 .. 3 (a quartet that
  *             ends a channel with fewer nonzeros has zero weights there, on one of its rows).
