@@ -77,14 +77,12 @@ struct q8_state {
   size_t group_rows;         /* output channels per group */
   size_t group_cols;         /* weight columns per group */
   size_t quad_rows;          /* per group: ceil(group_cols / 4) (packing tasks take 4 columns) */
-  bool column_rows;          /* the quartet layout: a packed row per column, not per quad */
-  size_t packed_rows;        /* per group: quad_rows, or group_cols for the quartet layout */
   size_t pixels;             /* per image: output pixels (linear: batch) */
   size_t quad_row_bytes;     /* from one packed row to the next: 4 x pixels (quartets: pixels in
                               * whole 64-pixel blocks), padded (matvec: 4) */
   size_t row_start_bytes;    /* linear: batch row b starts at packed + b x this (4, or matvec 4 x quad_rows) */
   size_t packed_bytes;       /* of one image */
-  int8_t* packed;            /* images x groups x packed_rows rows */
+  int8_t* packed;            /* images x groups x packed_rows(s) rows */
   float* row_scales;         /* qd8: per batch row */
   int32_t* row_offsets;      /* qd8: per batch row, zero point (+ 128 for unsigned kernels) */
   uint8_t* row_bad;          /* qd8: per batch row, 1 when it holds NaN or Inf */
@@ -95,6 +93,16 @@ struct q8_state {
 
 static struct q8_state* state_of(const struct sprig_operator* op) {
   return (struct q8_state*) op->path_state;
+}
+
+/* The quartet layout's kernels read a packed row per column, the others a row per quad. */
+static bool reads_column_rows(const struct sprig_qs8_spmm_ukernel* ukernel) {
+  return ukernel->layout == sprig_qs8_spmm_layout_quartets;
+}
+
+/* Packed rows per group of the planned kernel's layout. */
+static size_t packed_rows(const struct q8_state* s) {
+  return reads_column_rows(s->ukernel) ? s->group_cols : s->quad_rows;
 }
 
 /* ---- path ops ---- */
@@ -278,12 +286,12 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
   const struct sprig_conv2d_params* p = &op->geometry.params;
   const size_t channels = (size_t) p->groups * p->input_channels;
   const int8_t* base = (const int8_t*) op->input + image * channels * op->height * op->width;
-  int8_t* group_rows = s->packed + image * s->packed_bytes + g * s->packed_rows * s->quad_row_bytes;
+  int8_t* group_rows = s->packed + image * s->packed_bytes + g * packed_rows(s) * s->quad_row_bytes;
   const bool pointwise = p->kernel_height == 1 && p->kernel_width == 1 && p->stride_height == 1 &&
                          p->stride_width == 1 && p->padding_top == 0 && p->padding_left == 0 &&
                          p->padding_bottom == 0 && p->padding_right == 0 && !op->geometry.input_nhwc;
   const size_t cs = op->height * op->width; /* a channel plane, when pointwise */
-  if (s->column_rows) {
+  if (reads_column_rows(s->ukernel)) {
     for (size_t column = 4 * q; column < SPRIG_MIN(4 * q + 4, s->group_cols); column++) {
       int8_t* out = group_rows + column * s->quad_row_bytes;
       if (pointwise) {
@@ -340,7 +348,7 @@ static void spread_task(void* context, size_t block) {
   const struct q8_state* s = ctx->s;
   const size_t q0 = block * SPREAD_TILE, q1 = SPRIG_MIN(s->quad_rows, q0 + SPREAD_TILE);
   const bool qd8 = ctx->op->type == sprig_operator_type_linear_qd8;
-  if (s->column_rows) {
+  if (reads_column_rows(s->ukernel)) {
     const size_t c1 = SPRIG_MIN(4 * q1, s->group_cols);
     if (qd8) {
       spread_bytes(s, s->quantized, 4 * s->quad_rows, 0, 4 * q0, c1);
@@ -441,8 +449,8 @@ static void compute_task(void* context, size_t task) {
   const size_t n0 = g * s->group_rows + first;
   const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
   const struct sprig_qs8_stream* st = s->stream;
-  const int8_t* input = s->packed + image * s->packed_bytes + g * s->packed_rows * s->quad_row_bytes +
-                        (s->column_rows ? p0 : 4 * p0);
+  const int8_t* input = s->packed + image * s->packed_bytes + g * packed_rows(s) * s->quad_row_bytes +
+                        (reads_column_rows(s->ukernel) ? p0 : 4 * p0);
   /* qs8 linear layers' sums are transposed to pixel-major (the output rows' order) for the
    * requantization kernel: the kernel's half of the buffer, then the transposed half. */
   int32_t sums[SUMS_BLOCK] __attribute__((aligned(64)));
@@ -522,7 +530,8 @@ static void q8_run(const struct sprig_operator* op, const float* input, float* o
  * its 64-pixel blocks, where a kernel call must start), then channel chunks until the run has
  * TARGET_TASKS tasks (fixed by the shape, never by the pool). */
 static void plan_tasks(struct q8_state* s) {
-  const size_t mr = s->column_rows ? sprig_round_up(s->ukernel->mr, SPRIG_QS8_QUARTET_BLOCK) : s->ukernel->mr;
+  const size_t mr =
+      reads_column_rows(s->ukernel) ? sprig_round_up(s->ukernel->mr, SPRIG_QS8_QUARTET_BLOCK) : s->ukernel->mr;
   const size_t most = SPRIG_MAX(MAX_PIXEL_TILE / mr, 1) * mr;
   s->pixel_tiles = sprig_divide_round_up(s->pixels, most);
   s->pixel_tile = sprig_round_up(sprig_divide_round_up(s->pixels, s->pixel_tiles), mr);
@@ -593,14 +602,13 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
     sprig_log_error("%s: out of memory for the weights' term or quartet stream", caller);
     return sprig_status_out_of_memory;
   }
-  const bool column_rows = fitted->layout == sprig_qs8_spmm_layout_quartets;
-  const size_t packed_rows = column_rows ? group_cols : quad_rows;
+  const bool column_rows = reads_column_rows(fitted);
   if (column_rows) {
     quad_row_bytes = sprig_padded_row_stride(sprig_round_up(pixels, SPRIG_QS8_QUARTET_BLOCK) / 4);
   } else {
     quad_row_bytes = pixels >= 16 ? sprig_padded_row_stride(pixels) : 4 * pixels;
   }
-  if (!sprig_mul3_size(quad_row_bytes, packed_rows, groups, &packed_bytes) ||
+  if (!sprig_mul3_size(quad_row_bytes, column_rows ? group_cols : quad_rows, groups, &packed_bytes) ||
       !sprig_mul_size(packed_bytes, images, &all_packed) || !sprig_mul3_size(pixels, 4, quad_rows, &quantized_bytes)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
@@ -626,8 +634,6 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->group_rows = op->rows / groups;
   s->group_cols = group_cols;
   s->quad_rows = quad_rows;
-  s->column_rows = column_rows;
-  s->packed_rows = packed_rows;
   s->pixels = pixels;
   s->quad_row_bytes = quad_row_bytes;
   s->row_start_bytes = 4;
