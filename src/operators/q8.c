@@ -217,8 +217,8 @@ static void spread_words(const struct q8_state* s, const int8_t* src, size_t src
 }
 
 /* Linear layers, quartet layout: column rows [c0, c1) of the packed input from int8 rows (row p
- * at src + p x src_row_bytes), each byte XOR flip, pixel p of column c at packed +
- * c x quad_row_bytes + sprig_qs8_quartet_byte(p). Tiled as spread_words. */
+ * at src + p x src_row_bytes), each byte XOR flip: gathered in pixel order (tiled as
+ * spread_words), then put in the block order in place by the kernel's packer. */
 static void spread_bytes(const struct q8_state* s, const int8_t* src, size_t src_row_bytes, uint8_t flip, size_t c0,
                          size_t c1) {
   for (size_t p0 = 0; p0 < s->pixels; p0 += SPREAD_TILE) {
@@ -226,9 +226,13 @@ static void spread_bytes(const struct q8_state* s, const int8_t* src, size_t src
     for (size_t c = c0; c < c1; c++) {
       int8_t* out = s->packed + c * s->quad_row_bytes;
       for (size_t p = p0; p < p1; p++) {
-        out[sprig_qs8_quartet_byte(p)] = flipped(src[p * src_row_bytes + c], flip);
+        out[p] = flipped(src[p * src_row_bytes + c], flip);
       }
     }
+  }
+  for (size_t c = c0; c < c1; c++) {
+    int8_t* row = s->packed + c * s->quad_row_bytes;
+    s->ukernel->quartet_pack(s->pixels, row, 0, row);
   }
 }
 
