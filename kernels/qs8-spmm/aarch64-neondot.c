@@ -579,21 +579,23 @@ void sprig_qs8_spmm_ukernel_64x1q4__neondot(size_t mc, size_t nc, const int8_t* 
 /* One channel row into the block order: per 64 bytes one ld4 of 16 words, whose 4 registers are
  * the block's lanes, XOR flip. The last partial block goes through a zeroed 64-byte copy, so
  * nothing is read past src[pixels - 1]; its whole block is written. */
+/* One block of 16 words (transposed by ld4) to dst, XOR flip. */
+INLINE void pack_block(const uint32_t* words, uint8x16_t vflip, int8_t* dst) {
+  const uint32x4x4_t v = vld4q_u32(words);
+  UNROLL for (size_t l = 0; l < 4; l++) {
+    vst1q_u8((uint8_t*) dst + 16 * l, veorq_u8(vreinterpretq_u8_u32(v.val[l]), vflip));
+  }
+}
+
 void sprig_qs8_spmm_ukernel_64x1q4__neondot_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
   const uint8x16_t vflip = vdupq_n_u8(flip);
   size_t p = 0;
   for (; p + 64 <= pixels; p += 64) {
-    const uint32x4x4_t v = vld4q_u32((const uint32_t*) (src + p));
-    UNROLL for (size_t l = 0; l < 4; l++) {
-      vst1q_u8((uint8_t*) dst + p + 16 * l, veorq_u8(vreinterpretq_u8_u32(v.val[l]), vflip));
-    }
+    pack_block((const uint32_t*) (src + p), vflip, dst + p);
   }
   if (p < pixels) {
     uint32_t block[16] = {0};
     memcpy(block, src + p, pixels - p);
-    const uint32x4x4_t v = vld4q_u32(block);
-    UNROLL for (size_t l = 0; l < 4; l++) {
-      vst1q_u8((uint8_t*) dst + p + 16 * l, veorq_u8(vreinterpretq_u8_u32(v.val[l]), vflip));
-    }
+    pack_block(block, vflip, dst + p);
   }
 }

@@ -358,18 +358,14 @@ INLINE void quartet_tile(size_t blocks, size_t last, size_t nc, const int8_t* in
   }
 }
 
-/* One channel row into the block order: per 64 bytes one vpermd of the 16 words, XOR flip. The
- * last partial block is a masked load (nothing read past the row) and a whole-block store. */
+/* One channel row into the block order: per 64 bytes one vpermd of the 16 words, XOR flip. Each
+ * block is a masked load (the last one reads nothing past the row) and a whole-block store. */
 static void quartet_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
   const __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15);
   const __m512i vflip = _mm512_set1_epi8((char) flip);
-  size_t p = 0;
-  for (; p + 64 <= pixels; p += 64) {
-    const __m512i v = _mm512_loadu_si512((const void*) (src + p));
-    _mm512_storeu_si512((void*) (dst + p), _mm512_xor_si512(_mm512_permutexvar_epi32(order, v), vflip));
-  }
-  if (p < pixels) {
-    const __m512i v = _mm512_maskz_loadu_epi8((__mmask64) ((UINT64_C(1) << (pixels - p)) - 1), src + p);
+  for (size_t p = 0; p < pixels; p += 64) {
+    const __mmask64 mask = pixels - p >= 64 ? ~(__mmask64) 0 : (__mmask64) ((UINT64_C(1) << (pixels - p)) - 1);
+    const __m512i v = _mm512_maskz_loadu_epi8(mask, src + p);
     _mm512_storeu_si512((void*) (dst + p), _mm512_xor_si512(_mm512_permutexvar_epi32(order, v), vflip));
   }
 }
