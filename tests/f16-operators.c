@@ -309,12 +309,14 @@ static void run_conv(const struct conv_case* c, const struct sprig_sparsity* pat
   }
 
 static const struct conv_case conv_cases[] = {
-    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false},      /* pointwise: no copy */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false},      /* pointwise: planes aligned */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 8, 12), 2, 16, 16, 0.5, false},     /* pointwise, whole lines: no copy */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 8, 6), 2, 15, 20, 0.5, false},      /* ... grouped, in place on threads */
     {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 6, 7, 0.6, false},       /* 3x3 same */
     {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 8, 12), 2, 9, 8, 0.5, false},      /* stride 2 */
     {CONV(5, 3, 1, 2, 2, 1, 2, 0, 1, 3, 1, 3, 5), 1, 11, 10, 0.3, false},     /* dilation, asymmetric */
     {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 6), 1, 5, 5, 0.5, false},       /* groups */
-    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 4, 5), 2, 6, 5, 0.5, false},       /* grouped pointwise: no copy */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 3, 4, 5), 2, 6, 5, 0.5, false},       /* grouped pointwise: planes < a line */
     {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 1, 2), 1, 6, 6, 0.0, false},       /* depthwise x2 */
     {CONV(3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 1, 1), 2, 7, 7, 0.0, false},       /* depthwise s2 TF-SAME */
     {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 3, 8), 1, 9, 9, 0.5, true},        /* NHWC first layer */

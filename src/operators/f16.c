@@ -6,7 +6,9 @@
  *      batch rows are pixels; convolutions gather their columns (input channel, ky, kx) for every
  *      output pixel (im2col, zeros in the padding). Skipped where the input already is that
  *      layout: a batch-1 linear layer (K rows of one pixel, 2 bytes apart) and a 1x1, stride-1,
- *      unpadded NCHW convolution (its channel planes).
+ *      unpadded NCHW convolution (its channel planes) whose planes are whole cache lines apart;
+ *      other such planes are copied to aligned rows (on 2+ threads only when short: see
+ *      reads_planes_in_place).
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the kernel on the shared
  *      f16 stream; a linear layer of several batch rows transposes each task's tile back.
  * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
@@ -48,6 +50,8 @@
 #define MAX_PIXEL_TILE 512
 /* Elements per task of wide mode's conversions. */
 #define CONVERT_CHUNK 4096
+/* Bytes of packed convolution rows per pack task, about. */
+#define PACK_TASK_BYTES 16384
 /* Input rows of the linear transpose per pack task. */
 #define TRANSPOSE_ROWS 16
 /* Where the f16 kernels convert (F16C x86), linear layers run in wide mode below this batch, and
@@ -111,6 +115,8 @@ struct f16_state {
   size_t group_cols;    /* weight columns per group */
   size_t pixels;        /* per image: output pixels (linear: batch) */
   bool direct;          /* the kernels read the caller's input as it is */
+  bool copies_planes;   /* a 1x1 convolution's planes are packed only to align them ... */
+  bool copies_planes_on_threads; /* ... also on pools of 2+ threads (else read in place there) */
   size_t row_stride;    /* elements between input rows the kernels read */
   size_t group_elements;/* elements from one group's input rows to the next group's */
   size_t image_elements;/* elements from one image's input rows to the next image's */
@@ -120,6 +126,7 @@ struct f16_state {
   size_t pixel_tile, pixel_tiles;
   size_t channel_chunk, channel_chunks;
   size_t pack_tasks;
+  size_t pack_rows;     /* conv: packed rows per pack task */
 };
 
 static struct f16_state* state_of(const struct sprig_operator* op) {
@@ -235,6 +242,10 @@ static void pack_conv_row(const struct sprig_operator* op, const struct f16_stat
   const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
   const uint16_t* plane = base + c * cs;
   const size_t out = image * s->image_elements + g * s->group_elements + column * s->row_stride;
+  if (conv_reads_input(&op->geometry)) {
+    put_halves(s, out, plane, 1, height * width); /* a plane copied to a packed row */
+    return;
+  }
   size_t x0, x1;
   inside_columns(p, width, ow, kx, &x0, &x1);
   const size_t sw = p->stride_width, offset = kx * p->dilation_width;
@@ -255,7 +266,22 @@ static void pack_conv_row(const struct sprig_operator* op, const struct f16_stat
 struct run_context {
   const struct sprig_operator* op;
   const struct f16_state* s;
+  bool in_place; /* the kernels read the caller's input */
 };
+
+/* Elements between the input rows the kernels read, and between those of groups and images. */
+struct row_layout {
+  size_t row, group, image;
+};
+
+static struct row_layout read_layout(const struct run_context* ctx) {
+  const struct f16_state* s = ctx->s;
+  if (ctx->in_place && !s->direct) { /* a 1x1 convolution's planes where they are */
+    const size_t group = s->pixels * s->group_cols;
+    return (struct row_layout){s->pixels, group, group * s->groups};
+  }
+  return (struct row_layout){s->row_stride, s->group_elements, s->image_elements};
+}
 
 static void pack_task(void* context, size_t task) {
   const struct run_context* ctx = context;
@@ -265,8 +291,11 @@ static void pack_task(void* context, size_t task) {
     return;
   }
   const size_t per_image = s->groups * s->group_cols;
-  const size_t image = task / per_image, rest = task % per_image;
-  pack_conv_row(ctx->op, s, image, rest / s->group_cols, rest % s->group_cols);
+  const size_t first = task * s->pack_rows, end = SPRIG_MIN(first + s->pack_rows, s->images * per_image);
+  for (size_t row = first; row < end; row++) {
+    const size_t image = row / per_image, rest = row % per_image;
+    pack_conv_row(ctx->op, s, image, rest / s->group_cols, rest % s->group_cols);
+  }
 }
 
 /* ---- phase 2: compute ---- */
@@ -307,9 +336,9 @@ static void compute_task(void* context, size_t task) {
   const size_t n0 = g * s->group_rows + first;
   const size_t p0 = tile * s->pixel_tile, mc = SPRIG_MIN(s->pixel_tile, s->pixels - p0);
   const struct sprig_f16_stream* st = s->stream;
-  const uint16_t* rows = s->direct ? (const uint16_t*) (const void*) op->input : (const uint16_t*) s->packed;
-  const uint16_t* input =
-      rows + image * s->image_elements + g * s->group_elements + st->start_row[n0] * s->row_stride + p0;
+  const uint16_t* rows = ctx->in_place ? (const uint16_t*) (const void*) op->input : (const uint16_t*) s->packed;
+  const struct row_layout in = read_layout(ctx);
+  const uint16_t* input = rows + image * in.image + g * in.group + st->start_row[n0] * in.row + p0;
   const size_t e0 = st->first_entry[n0];
   uint16_t* output;
   size_t output_stride;
@@ -320,7 +349,7 @@ static void compute_task(void* context, size_t task) {
     output = (uint16_t*) (void*) op->output + (image * op->rows + n0) * s->pixels + p0;
     output_stride = s->pixels;
   }
-  s->ukernel->fn(mc, nc, input, s->row_stride * sizeof(uint16_t), s->bias + n0, st->weights + e0, st->deltas + e0,
+  s->ukernel->fn(mc, nc, input, in.row * sizeof(uint16_t), s->bias + n0, st->weights + e0, st->deltas + e0,
                  st->nnz + n0, output, output_stride * sizeof(uint16_t), &s->params);
   if (s->transposed != NULL) {
     transpose_output(op, s, n0, nc, p0, mc);
@@ -392,8 +421,9 @@ static void narrow_output_chunk(void* context, size_t chunk) {
 static void f16_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   (void) input;
   (void) output;
-  struct run_context ctx = {op, state_of(op)};
-  const struct f16_state* s = ctx.s;
+  const struct f16_state* s = state_of(op);
+  const bool on_threads = pthreadpool_get_threads_count(threadpool) > 1;
+  struct run_context ctx = {op, s, s->direct || (s->copies_planes && on_threads && !s->copies_planes_on_threads)};
   if (s->wide) {
     pthreadpool_parallelize_1d(threadpool, widen_input_chunk, &ctx,
                                sprig_divide_round_up(s->wide_input_elements, CONVERT_CHUNK), 0);
@@ -407,7 +437,7 @@ static void f16_run(const struct sprig_operator* op, const float* input, float* 
     pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels, s->range_count, 0);
     return;
   }
-  if (!s->direct) {
+  if (!ctx.in_place) {
     pthreadpool_parallelize_1d(threadpool, pack_task, &ctx, s->pack_tasks, 0);
   }
   pthreadpool_parallelize_1d(threadpool, compute_task, &ctx,
@@ -439,9 +469,35 @@ static bool conv_reads_input(const struct sprig_conv_geometry* conv) {
          !conv->input_nhwc;
 }
 
-/* Packed rows of `pixels` halves: padded to whole 64-byte lines once they are that long. */
+/* Halves per 64-byte cache line, and the row distance (halves) at which rows share L1 sets. */
+#define LINE_HALVES 32
+#define L1_ALIAS_HALVES 2048
+
+/* Packed rows of `pixels` halves: once they are a line long, whole lines apart, and never a
+ * multiple of 4 KiB apart. */
 static size_t packed_row_stride(size_t pixels) {
-  return pixels >= 32 ? sprig_round_up(pixels, 32) : pixels;
+  if (pixels < LINE_HALVES) {
+    return pixels;
+  }
+  const size_t stride = sprig_round_up(pixels, LINE_HALVES);
+  return stride % L1_ALIAS_HALVES == 0 ? stride + LINE_HALVES : stride;
+}
+
+/* Planes of at least this many bytes whose only fault is their alignment are read in place on
+ * pools of 2+ threads: a core then reads its tiles' rows from the other core's cache. */
+#define MIN_IN_PLACE_PLANE_BYTES_ON_THREADS 512
+
+/* Whether the kernels read the channel planes of a 1x1 convolution (`plane` halves apart) in
+ * place: planes a line long are copied into packed rows when they are not whole lines apart
+ * (a vector load would then split a cache line, on AVX-512 one in every load) or are 4 KiB
+ * apart, unless the weights read each plane less than twice on average. */
+static bool reads_planes_in_place(const struct sprig_operator* op, size_t plane) {
+  return plane < LINE_HALVES || packed_row_stride(plane) == plane || op->weights->nnz < 2 * (size_t) op->cols;
+}
+
+/* Whether planes copied for their alignment are copied on pools of 2+ threads too. */
+static bool copies_planes_on_threads(size_t plane) {
+  return plane % L1_ALIAS_HALVES == 0 || plane * sizeof(uint16_t) < MIN_IN_PLACE_PLANE_BYTES_ON_THREADS;
 }
 
 /* The f16 SpMM plans' weights, built on first use (shared by the weights' operators): the f16
@@ -641,8 +697,9 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   if (!matvec && (s->widens_in_software || (linear && wide_linear && !sums_in_half(s->chosen->isa)))) {
     return plan_wide(op, s, images, pixels, caller);
   }
-  const bool direct = linear ? pixels == 1 : conv_reads_input(&op->geometry);
   const size_t input_pixels = linear ? 1 : op->height * op->width;
+  const bool direct =
+      linear ? pixels == 1 : conv_reads_input(&op->geometry) && reads_planes_in_place(op, input_pixels);
   const size_t row_stride = direct ? input_pixels : packed_row_stride(pixels);
   /* Output rows: the transposed tiles are [rows][row_stride] for a linear layer of several batch
    * rows, else the output's own [rows][pixels]; the matrix-vector sums [batch][rows]. */
@@ -699,12 +756,16 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   s->group_cols = group_cols;
   s->pixels = pixels;
   s->direct = direct;
+  s->copies_planes = !linear && !direct && conv_reads_input(&op->geometry);
+  s->copies_planes_on_threads = copies_planes_on_threads(input_pixels);
   s->row_stride = row_stride;
   s->group_elements = group_elements;
   s->image_elements = image_elements;
   s->packed = packed;
   s->transposed = transposed;
-  s->pack_tasks = linear ? sprig_divide_round_up(op->cols, TRANSPOSE_ROWS) : images * groups * group_cols;
+  s->pack_rows = SPRIG_MAX(1, PACK_TASK_BYTES / (row_stride * sizeof(uint16_t)));
+  s->pack_tasks = linear ? sprig_divide_round_up(op->cols, TRANSPOSE_ROWS)
+                         : sprig_divide_round_up(images * groups * group_cols, s->pack_rows);
   s->ukernel = sprig_fit_f16_spmm_ukernel(sprig_get_hardware(), s->chosen, pixels);
   plan_tasks(s);
   return sprig_status_success;
