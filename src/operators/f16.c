@@ -488,11 +488,13 @@ static size_t packed_row_stride(size_t pixels) {
 #define MIN_IN_PLACE_PLANE_BYTES_ON_THREADS 512
 
 /* Whether the kernels read the channel planes of a 1x1 convolution (`plane` halves apart) in
- * place: planes a line long are copied into packed rows when they are not whole lines apart
- * (a vector load would then split a cache line, on AVX-512 one in every load) or are 4 KiB
- * apart, unless the weights read each plane less than twice on average. */
-static bool reads_planes_in_place(const struct sprig_operator* op, size_t plane) {
-  return plane < LINE_HALVES || packed_row_stride(plane) == plane || op->weights->nnz < 2 * (size_t) op->cols;
+ * place. Kernels whose vector loads are whole 64-byte lines (AVX512-FP16) get planes a line
+ * long copied into packed rows when they are not whole lines apart (every load would split a
+ * line) or are 4 KiB apart, unless the weights read each plane less than twice on average. The
+ * F16C kernels (half-line loads, then conversions) lose more to the copy than they gain. */
+static bool reads_planes_in_place(const struct sprig_operator* op, enum sprig_isa isa, size_t plane) {
+  return isa != sprig_isa_avx512fp16 || plane < LINE_HALVES || packed_row_stride(plane) == plane ||
+         op->weights->nnz < 2 * (size_t) op->cols;
 }
 
 /* Whether planes copied for their alignment are copied on pools of 2+ threads too. */
@@ -698,8 +700,9 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
     return plan_wide(op, s, images, pixels, caller);
   }
   const size_t input_pixels = linear ? 1 : op->height * op->width;
-  const bool direct =
-      linear ? pixels == 1 : conv_reads_input(&op->geometry) && reads_planes_in_place(op, input_pixels);
+  const bool direct = linear ? pixels == 1
+                              : conv_reads_input(&op->geometry) &&
+                                    reads_planes_in_place(op, s->chosen->isa, input_pixels);
   const size_t row_stride = direct ? input_pixels : packed_row_stride(pixels);
   /* Output rows: the transposed tiles are [rows][row_stride] for a linear layer of several batch
    * rows, else the output's own [rows][pixels]; the matrix-vector sums [batch][rows]. */
