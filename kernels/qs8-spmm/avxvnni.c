@@ -21,6 +21,8 @@
 #include <isa/x86-vnni.h>
 #include <sprig/qs8-spmm.h>
 
+#include "avx2-quartet-pack.h"
+
 /* The loops over a tile's vectors and accumulator sets have constant trip counts; unrolled fully,
  * the accumulators live in registers. */
 #if defined(__clang__)
@@ -262,4 +264,77 @@ QS8_SPMM_AVXVNNI(8, 4, sprig_qs8_spmm_ukernel_8x1c4__avxvnni)
 QS8_SPMM_AVXVNNI(16, 4, sprig_qs8_spmm_ukernel_16x1c4__avxvnni)
 QS8_SPMM_AVXVNNI(32, 2, sprig_qs8_spmm_ukernel_32x1c4__avxvnni)
 QS8_SPMM_AVXVNNI(64, 1, sprig_qs8_spmm_ukernel_64x1c4__avxvnni)
+#endif
+
+/*
+ * The quartet layout (src/sprig/qs8-spmm.h): a channel's nonzeros four at a time, each input
+ * channel a row of its own. Per quartet one vpbroadcastd of its 4 weights, then per 32 bytes
+ * (half h of a 64-pixel block) 4 loads (one per row), 4 vpunpck[lh]bw and 4 vpunpck[lh]wd, which
+ * leave vector i = pixels 16i + 8h .. 16i + 8h + 7 of the 4 rows as 4 bytes per lane (the rows'
+ * block order makes 128-bit lane L of half h hold pixels 16i + 4(2h + L) ..), and 4 vpdpbusd
+ * into 8 accumulators per block. Per nonzero and 64 pixels: one 64-byte row read, where a c4
+ * entry takes 64 bytes per 16 pixels whatever it holds.
+ */
+INLINE void quartet_half(const int8_t* x0, const int8_t* x1, const int8_t* x2, const int8_t* x3, __m256i w,
+                         __m256i acc[4]) {
+  const __m256i a = _mm256_loadu_si256((const __m256i*) (const void*) x0);
+  const __m256i b = _mm256_loadu_si256((const __m256i*) (const void*) x1);
+  const __m256i c = _mm256_loadu_si256((const __m256i*) (const void*) x2);
+  const __m256i d = _mm256_loadu_si256((const __m256i*) (const void*) x3);
+  const __m256i ab_lo = _mm256_unpacklo_epi8(a, b), ab_hi = _mm256_unpackhi_epi8(a, b);
+  const __m256i cd_lo = _mm256_unpacklo_epi8(c, d), cd_hi = _mm256_unpackhi_epi8(c, d);
+  acc[0] = dpbusd(acc[0], _mm256_unpacklo_epi16(ab_lo, cd_lo), w);
+  acc[1] = dpbusd(acc[1], _mm256_unpackhi_epi16(ab_lo, cd_lo), w);
+  acc[2] = dpbusd(acc[2], _mm256_unpacklo_epi16(ab_hi, cd_hi), w);
+  acc[3] = dpbusd(acc[3], _mm256_unpackhi_epi16(ab_hi, cd_hi), w);
+}
+
+/* One 64-pixel block at `input` for all nc channels; its pixels below `last` (1 .. 64) stored.
+ * Accumulator 4h + i holds pixels 16i + 8h .. 16i + 8h + 7. */
+static void quartet_tile(size_t last, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
+                         const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,
+                         size_t output_stride) {
+  for (size_t n = 0; n < nc; n++) {
+    __m256i acc[8];
+    UNROLL for (size_t i = 0; i < 8; i++) {
+      acc[i] = _mm256_set1_epi32(bias[n]);
+    }
+    for (uint32_t q = quartets[n]; q != 0; q--) {
+      const __m256i w = _mm256_set1_epi32((int32_t) *weights++);
+      const int8_t* x0 = input + (size_t) rows[0] * input_stride;
+      const int8_t* x1 = input + (size_t) rows[1] * input_stride;
+      const int8_t* x2 = input + (size_t) rows[2] * input_stride;
+      const int8_t* x3 = input + (size_t) rows[3] * input_stride;
+      rows += 4;
+      UNROLL for (size_t h = 0; h < 2; h++) {
+        quartet_half(x0 + 32 * h, x1 + 32 * h, x2 + 32 * h, x3 + 32 * h, w, acc + 4 * h);
+      }
+    }
+    int32_t* out = (int32_t*) ((char*) output + n * output_stride);
+    UNROLL for (size_t h = 0; h < 2; h++) {
+      UNROLL for (size_t i = 0; i < 4; i++) {
+        const size_t first = 16 * i + 8 * h;
+        if (first + 8 <= last) {
+          _mm256_storeu_si256((__m256i*) (void*) (out + first), acc[4 * h + i]);
+        } else if (first < last) {
+          _mm256_maskstore_epi32((int*) (void*) (out + first), tail_mask(last - first), acc[4 * h + i]);
+        }
+      }
+    }
+  }
+}
+
+#ifndef QS8_SPMM_AVXVNNI_EXPERIMENTS
+void sprig_qs8_spmm_ukernel_64x1q4__avxvnni(size_t mc, size_t nc, const int8_t* input, size_t input_stride,
+                                           const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                                           const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  for (size_t p = 0; p < mc; p += 64) {
+    quartet_tile(mc - p < 64 ? mc - p : 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,
+                 output_stride);
+  }
+}
+
+void sprig_qs8_spmm_ukernel_64x1q4__avxvnni_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  avx2_quartet_pack(pixels, src, flip, dst);
+}
 #endif
