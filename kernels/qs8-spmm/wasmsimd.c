@@ -1,6 +1,9 @@
 /*
- * WebAssembly SIMD128 int8 SpMM (src/sprig/qs8-spmm.h), signed input (the whole build uses
- * -msimd128). MR = 4, 8, 16, 32 read the term layout; MR = 1 reads the c4 stream (below).
+ * WebAssembly SIMD128 int8 SpMM (src/sprig/qs8-spmm.h; the whole build uses -msimd128). MR = 4,
+ * 8, 16, 32 read the term layout and MR = 1 the c4 stream (below), both signed input; 64x1q4
+ * reads the quartet layout, unsigned input (at the end of the file): per quartet and 8 pixels,
+ * rows 0 and 1 (and 2 and 3) interleaved by bytes and zero-extended to int16 pairs, then
+ * i32x4.dot_i16x8_s with the quartet's (w0, w1) (and (w2, w3)) sums each pixel's two products.
  *
  * The multiply is i32x4.dot_i16x8_s on the input read as it is: a 16-byte load holds 4 pixels,
  * pixel p as the i16 lanes 2p = x0 | x1 << 8 and 2p + 1 = x2 | x3 << 8, and the dot's i32 lane p
@@ -31,6 +34,7 @@
  * is written (later chunks of a long channel read back the output they wrote).
  */
 #include <stdbool.h>
+#include <string.h>
 
 #include <wasm_simd128.h>
 
@@ -311,4 +315,202 @@ void sprig_qs8_spmm_ukernel_1x1c4__wasmsimd(size_t mc, size_t nc, const int8_t* 
                                             const int32_t* bias, const int8_t* weights, const uint32_t* quads,
                                             const uint32_t* nnz, int32_t* output, size_t output_stride) {
   qs8_spmm_1x1(mc, nc, input, input_stride, bias, weights, quads, nnz, output, output_stride);
+}
+
+/*
+ * The quartet layout (src/sprig/qs8-spmm.h), 64x1q4, unsigned input (x + 128, read as uint8:
+ * zero-extending the high half of a vector is one x86 instruction under V8, sign-extending it two).
+ * Vector L (bytes 16L .. 16L + 15) of a block holds in its 32-bit word i pixels 16i + 4L + j,
+ * j < 4. For one quartet, rows 0 and 1 of vector L interleaved by bytes (i8x16.shuffle: one
+ * punpck[lh]bw) give words 0-1 (low shuffle) and 2-3 (high shuffle) as byte pairs; each half,
+ * zero-extended (u16x8.extend_low / high_u8x16), is 4 pixels' (x0, x1) int16 pairs, and
+ * i32x4.dot_i16x8_s with (w0, w1) in every i32 lane adds x0 w0 + x1 w1 per pixel (exact: at most
+ * 2 x 255 x 128 in magnitude); rows 2 and 3 likewise with (w2, w3). Accumulator (L, i) holds
+ * pixels 16i + 4L .. 16i + 4L + 3. The sums wrap as i32x4.add does.
+ * Per channel, chunks of at most Q4_CHUNK quartets are prepared once per call (row byte offsets,
+ * the weight pairs as i16x8 vectors), then each block takes two passes over a chunk, vectors 0-1
+ * and 2-3 (8 accumulators: x64 has 16 xmm registers, V8 keeps one as scratch; 16 accumulators
+ * spill). A pass runs only the words holding pixels below `last` and is skipped when none does.
+ * A channel's first chunk starts from the bias, later ones from the output the previous wrote.
+ */
+#define Q4_CHUNK 128
+
+/* The loops over a pass's vectors and words have constant trip counts; unrolled fully, the
+ * accumulators are locals (else clang keeps the array in linear memory). */
+#define UNROLL _Pragma("clang loop unroll(full)")
+
+struct q4_chunk {
+  v128_t w01[Q4_CHUNK];           /* (w0, w1) as int16 in every i32 lane */
+  v128_t w23[Q4_CHUNK];           /* (w2, w3) */
+  uint32_t offsets[4 * Q4_CHUNK]; /* row x input_stride for weights 0 .. 3 */
+};
+
+/* The `count` quartets at weights / rows as the passes read them. */
+static void q4_prepare(struct q4_chunk* chunk, const uint32_t* weights, const uint32_t* rows, uint32_t count,
+                       size_t input_stride) {
+  const v128_t vstride = wasm_i32x4_splat((int32_t) input_stride);
+  for (uint32_t q = 0; q < count; q++) {
+    const v128_t w = wasm_i16x8_extend_low_i8x16(wasm_v128_load32_zero(weights + q)); /* w0 w1 w2 w3 0 0 0 0 */
+    chunk->w01[q] = wasm_i32x4_shuffle(w, w, 0, 0, 0, 0);
+    chunk->w23[q] = wasm_i32x4_shuffle(w, w, 1, 1, 1, 1);
+    wasm_v128_store(chunk->offsets + 4 * q, wasm_i32x4_mul(wasm_v128_load(rows + 4 * q), vstride));
+  }
+}
+
+/* acc[i] += the products of rows x, y with the weight pair w for words i < nw of one vector. */
+INLINE void q4_pair(size_t nw, v128_t x, v128_t y, v128_t w, v128_t acc[4]) {
+  const v128_t lo = wasm_i8x16_shuffle(x, y, 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+  acc[0] = wasm_i32x4_add(acc[0], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(lo), w));
+  if (nw > 1) {
+    acc[1] = wasm_i32x4_add(acc[1], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(lo), w));
+  }
+  if (nw > 2) {
+    const v128_t hi = wasm_i8x16_shuffle(x, y, 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    acc[2] = wasm_i32x4_add(acc[2], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_low_u8x16(hi), w));
+    if (nw > 3) {
+      acc[3] = wasm_i32x4_add(acc[3], wasm_i32x4_dot_i16x8(wasm_u16x8_extend_high_u8x16(hi), w));
+    }
+  }
+}
+
+/* A channel's output pixels [first, first + 4), those below `last` (stored from v; loaded, with
+ * zeros in the lanes above). */
+INLINE void store_group(int32_t* out, size_t first, size_t last, v128_t v) {
+  if (first + 4 <= last) {
+    wasm_v128_store(out + first, v);
+  } else if (first + 2 <= last) {
+    wasm_v128_store64_lane(out + first, v, 0);
+    if (first + 3 == last) {
+      wasm_v128_store32_lane(out + first + 2, v, 2);
+    }
+  } else if (first < last) {
+    wasm_v128_store32_lane(out + first, v, 0);
+  }
+}
+
+INLINE v128_t load_group(const int32_t* out, size_t first, size_t last) {
+  if (first + 4 <= last) {
+    return wasm_v128_load(out + first);
+  }
+  if (first + 2 <= last) {
+    const v128_t v = wasm_v128_load64_zero(out + first);
+    return first + 3 == last ? wasm_v128_load32_lane(out + first + 2, v, 2) : v;
+  }
+  return first < last ? wasm_v128_load32_zero(out + first) : wasm_i32x4_const_splat(0);
+}
+
+/* Words i < nw of vectors v0, v0 + 1 of the block at `input` for one channel: the bias (`first`)
+ * or the output so far, plus the chunk's `count` quartets; its pixels below `last` stored. */
+INLINE void q4_pass(size_t nw, size_t v0, size_t last, const int8_t* input, const struct q4_chunk* chunk,
+                    uint32_t count, bool first, v128_t vbias, int32_t* out) {
+  v128_t acc[8];
+  UNROLL for (size_t v = 0; v < 2; v++) {
+    UNROLL for (size_t i = 0; i < nw; i++) {
+      acc[4 * v + i] = first ? vbias : load_group(out, 16 * i + 4 * (v0 + v), last);
+    }
+  }
+  input += 16 * v0;
+  const uint32_t* offsets = chunk->offsets;
+  for (uint32_t q = 0; q < count; q++, offsets += 4) {
+    const int8_t* x0 = input + offsets[0];
+    const int8_t* x1 = input + offsets[1];
+    const int8_t* x2 = input + offsets[2];
+    const int8_t* x3 = input + offsets[3];
+    UNROLL for (size_t v = 0; v < 2; v++) {
+      q4_pair(nw, wasm_v128_load(x0 + 16 * v), wasm_v128_load(x1 + 16 * v), chunk->w01[q], acc + 4 * v);
+      q4_pair(nw, wasm_v128_load(x2 + 16 * v), wasm_v128_load(x3 + 16 * v), chunk->w23[q], acc + 4 * v);
+    }
+  }
+  UNROLL for (size_t v = 0; v < 2; v++) {
+    UNROLL for (size_t i = 0; i < nw; i++) {
+      store_group(out, 16 * i + 4 * (v0 + v), last, acc[4 * v + i]);
+    }
+  }
+}
+
+/* Vectors v0, v0 + 1 of one chunk over one block, the words that hold pixels below `last`: word
+ * i of vector v0 starts at pixel 16i + 4 v0, vector v0 + 1's pixels are 4 higher. */
+INLINE void q4_half(size_t v0, size_t last, const int8_t* input, const struct q4_chunk* chunk, uint32_t count,
+                    bool first, v128_t vbias, int32_t* out) {
+  switch ((last - 4 * v0 + 15) / 16) {
+    case 1:
+      q4_pass(1, v0, last, input, chunk, count, first, vbias, out);
+      break;
+    case 2:
+      q4_pass(2, v0, last, input, chunk, count, first, vbias, out);
+      break;
+    case 3:
+      q4_pass(3, v0, last, input, chunk, count, first, vbias, out);
+      break;
+    default:
+      q4_pass(4, v0, last, input, chunk, count, first, vbias, out);
+      break;
+  }
+}
+
+/* One chunk over one block, its pixels below `last` (1 .. 64); vectors 2-3 start at pixel 8. */
+INLINE void q4_block(size_t last, const int8_t* input, const struct q4_chunk* chunk, uint32_t count, bool first,
+                     v128_t vbias, int32_t* out) {
+  q4_half(0, last, input, chunk, count, first, vbias, out);
+  if (last > 8) {
+    q4_half(2, last, input, chunk, count, first, vbias, out);
+  }
+}
+
+void sprig_qs8_spmm_ukernel_64x1q4__wasmsimd(size_t mc, size_t nc, const int8_t* input, size_t input_stride,
+                                            const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                                            const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  struct q4_chunk chunk;
+  for (size_t n = 0; n < nc; n++) {
+    int32_t* out = (int32_t*) ((char*) output + n * output_stride);
+    const v128_t vbias = wasm_v128_load32_splat(bias + n);
+    uint32_t left = quartets[n];
+    bool first = true;
+    do {
+      const uint32_t count = left < Q4_CHUNK ? left : Q4_CHUNK;
+      q4_prepare(&chunk, weights, rows, count, input_stride);
+      size_t p = 0;
+      for (; p + 64 <= mc; p += 64) {
+        q4_block(64, input + p, &chunk, count, first, vbias, out + p);
+      }
+      if (p < mc) {
+        q4_block(mc - p, input + p, &chunk, count, first, vbias, out + p);
+      }
+      weights += count;
+      rows += 4 * (size_t) count;
+      left -= count;
+      first = false;
+    } while (left != 0);
+  }
+}
+
+/* One 64-byte block of a channel row into the block order: its 4 x 4 32-bit words transposed
+ * (i32x4 interleaves, then i64x2 ones), XOR flip. All of it is loaded before anything is stored
+ * (src may be dst). */
+INLINE void pack_block(const int8_t* src, v128_t vflip, int8_t* dst) {
+  const v128_t r0 = wasm_v128_load(src), r1 = wasm_v128_load(src + 16);
+  const v128_t r2 = wasm_v128_load(src + 32), r3 = wasm_v128_load(src + 48);
+  const v128_t t0 = wasm_i32x4_shuffle(r0, r1, 0, 4, 1, 5); /* r0[0] r1[0] r0[1] r1[1] */
+  const v128_t t1 = wasm_i32x4_shuffle(r0, r1, 2, 6, 3, 7); /* r0[2] r1[2] r0[3] r1[3] */
+  const v128_t t2 = wasm_i32x4_shuffle(r2, r3, 0, 4, 1, 5);
+  const v128_t t3 = wasm_i32x4_shuffle(r2, r3, 2, 6, 3, 7);
+  wasm_v128_store(dst, wasm_v128_xor(wasm_i64x2_shuffle(t0, t2, 0, 2), vflip)); /* r0[0] r1[0] r2[0] r3[0] */
+  wasm_v128_store(dst + 16, wasm_v128_xor(wasm_i64x2_shuffle(t0, t2, 1, 3), vflip));
+  wasm_v128_store(dst + 32, wasm_v128_xor(wasm_i64x2_shuffle(t1, t3, 0, 2), vflip));
+  wasm_v128_store(dst + 48, wasm_v128_xor(wasm_i64x2_shuffle(t1, t3, 1, 3), vflip));
+}
+
+/* Whole blocks in place or not; the partial last one through a zeroed copy (nothing read past
+ * src[pixels - 1]; the whole last block of dst written). */
+void sprig_qs8_spmm_ukernel_64x1q4__wasmsimd_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
+  const v128_t vflip = wasm_i8x16_splat((int8_t) flip);
+  size_t p = 0;
+  for (; p + 64 <= pixels; p += 64) {
+    pack_block(src + p, vflip, dst + p);
+  }
+  if (p < pixels) {
+    int8_t block[64] = {0};
+    memcpy(block, src + p, pixels - p);
+    pack_block(block, vflip, dst + p);
+  }
 }

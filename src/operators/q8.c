@@ -112,15 +112,25 @@ static const char* q8_kernel_name(const struct sprig_operator* op) {
   return s->matvec ? s->sell_kernel->name : s->ukernel->name;
 }
 
+/* The bytes of the layout the planned kernel reads: the c4, term or quartet stream or the sliced
+ * layout (before the first plan, whose kernel fit builds the term or quartet stream: the c4
+ * stream). */
+static size_t layout_bytes(const struct q8_state* s) {
+  if (s->matvec) {
+    return sprig_qs8_sell_bytes(s->sell);
+  }
+  if (s->ukernel->layout == sprig_qs8_spmm_layout_terms && s->terms != NULL) {
+    return sprig_qs8_terms_bytes(s->terms);
+  }
+  if (s->ukernel->layout == sprig_qs8_spmm_layout_quartets && s->quartets != NULL) {
+    return sprig_qs8_quartets_bytes(s->quartets);
+  }
+  return sprig_qs8_stream_bytes(s->stream);
+}
+
 static size_t q8_weight_bytes(const struct sprig_operator* op) {
-  const struct q8_state* s = state_of(op);
-  /* The c4, term or quartet stream or the sliced layout, and per channel the scale and the int32
-   * bias a run reads. */
-  const size_t layout = s->matvec                                              ? sprig_qs8_sell_bytes(s->sell)
-                        : s->ukernel->layout == sprig_qs8_spmm_layout_terms    ? sprig_qs8_terms_bytes(s->terms)
-                        : s->ukernel->layout == sprig_qs8_spmm_layout_quartets ? sprig_qs8_quartets_bytes(s->quartets)
-                                                                               : sprig_qs8_stream_bytes(s->stream);
-  return layout + op->rows * (sizeof(float) + sizeof(int32_t));
+  /* The layout and per channel the scale and the int32 bias a run reads. */
+  return layout_bytes(state_of(op)) + op->rows * (sizeof(float) + sizeof(int32_t));
 }
 
 static void free_plan(struct q8_state* s) {
@@ -807,8 +817,8 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   s->transpose = sprig_choose_x32_transpose_ukernel(hardware);
   s->sell_kernel = choose_sell_kernel(hardware, s->chosen);
   s->stream = sprig_weights_qs8_stream(weights);
-  if (s->stream == NULL || !have_layout(weights, s, s->chosen) ||
-      (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
+  /* The term or quartet stream is built by the first plan whose kernel reads it. */
+  if (s->stream == NULL || (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {
     sprig_log_error("%s: out of memory", caller);
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;

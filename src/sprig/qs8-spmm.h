@@ -52,8 +52,8 @@
  * The quartet layout. Kernels listed with layout `quartets` read every input channel as a row of
  * its own and take a channel's nonzeros four at a time, whatever their channels (derived once
  * per weights object, src/sprig/qs8-quartets.h), for kernels that interleave four input rows in
- * registers and multiply them with four int8 weights per 32-bit lane (vpdpbusd, sdot; AVX2 as
- * two vpmaddwd pairs):
+ * registers and multiply them with four int8 weights per 32-bit lane (vpdpbusd, sdot; AVX2 and
+ * WebAssembly as two pairs, vpmaddwd / i32x4.dot_i16x8_s):
  *   input:    channel row c starts at input + c * input_stride bytes; its pixels come in blocks
  *             of SPRIG_QS8_QUARTET_BLOCK = 64, block b at bytes [64 b, 64 b + 64), and pixel
  *             64 b + 16 i + 4 l + j (i, l, j < 4) at byte 64 b + 16 l + 4 i + j: the 4 x 4
