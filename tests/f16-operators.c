@@ -309,7 +309,7 @@ static void run_conv(const struct conv_case* c, const struct sprig_sparsity* pat
   }
 
 static const struct conv_case conv_cases[] = {
-    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false},      /* pointwise: planes aligned */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false},      /* pointwise: planes copied */
     {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 8, 12), 2, 16, 16, 0.5, false},     /* pointwise, whole lines: no copy */
     {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 2, 8, 6), 2, 15, 20, 0.5, false},      /* ... grouped, in place on threads */
     {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 6, 7, 0.6, false},       /* 3x3 same */

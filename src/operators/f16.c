@@ -493,8 +493,9 @@ static size_t packed_row_stride(size_t pixels) {
  * line) or are 4 KiB apart, unless the weights read each plane less than twice on average. The
  * F16C kernels (half-line loads, then conversions) lose more to the copy than they gain. */
 static bool reads_planes_in_place(const struct sprig_operator* op, enum sprig_isa isa, size_t plane) {
+  const size_t planes = (size_t) op->cols * op->geometry.params.groups;
   return isa != sprig_isa_avx512fp16 || plane < LINE_HALVES || packed_row_stride(plane) == plane ||
-         op->weights->nnz < 2 * (size_t) op->cols;
+         op->weights->nnz < 2 * planes;
 }
 
 /* Whether planes copied for their alignment are copied on pools of 2+ threads too. */
