@@ -12,8 +12,9 @@
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the kernel on the shared
  *      f16 stream; a linear layer of several batch rows transposes each task's tile back.
  * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
- * (NEON without fp16 arithmetic, WebAssembly, scalar), and for linear layers where they convert
- * (F16C x86: below WIDE_BELOW_BATCH, or with output-channel blocks), the operator runs an f32
+ * (NEON without fp16 arithmetic, WebAssembly, scalar), and where they convert (F16C x86) for linear
+ * layers below WIDE_BELOW_BATCH or with output-channel blocks, and for convolutions doing many
+ * multiply-adds per converted value (WIDE_CONV_MACS_PER_VALUE), the operator runs an f32
  * operator of its own type instead: on a float copy of the weights (N:M, else CSR; derived data,
  * built once per weights object and shared), with the f32 bias and clamp; a run widens the
  * whole input into an f32 workspace (the f16-convert kernels), runs that operator -- every f32
@@ -61,6 +62,12 @@
  * channels. Other formats keep the f16 tiles from this batch on: the f32 copy's larger stream
  * lost on some large layers there (docs/f16-kernels.md, "Linear layers with F16C: wide mode"). */
 #define WIDE_BELOW_BATCH 16
+/* Where the f16 kernels convert (F16C x86), a convolution runs in wide mode when it does at least
+ * this many multiply-adds per value its two conversion passes touch (input and output elements):
+ * the conversions are then cheap next to the f16 tiles' conversion per nonzero, and KxK layers run
+ * the f32 convolution kernels instead of im2col + tiles. Below it (1x1 layers of few channels
+ * on large maps) the f32 copies' traffic costs more than the tiles' conversions. */
+#define WIDE_CONV_MACS_PER_VALUE 10
 /* Linear batches below this run the f32 matrix-vector kernel row by row (as f32 CSR layers do). */
 #define MATVEC_BELOW_BATCH 4
 /* The same for 1 x C block weights and the f16-bspmv kernels (the f32 1 x C layers' bound). */
@@ -681,6 +688,15 @@ static bool has_channel_blocks(const struct sprig_weights* w) {
   return (w->pattern.format == SPRIG_FORMAT_BLOCK || w->pattern.format == SPRIG_FORMAT_GROUP) && w->block_height > 1;
 }
 
+/* Whether a convolution of `pixels` output pixels per image runs in wide mode where the f16
+ * kernels convert (WIDE_CONV_MACS_PER_VALUE). */
+static bool conv_pays_widening(const struct sprig_operator* op, size_t pixels) {
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const double inputs = (double) p->groups * p->input_channels * (double) op->height * (double) op->width;
+  const double outputs = (double) op->rows * (double) pixels;
+  return (double) op->weights->nnz * (double) pixels >= WIDE_CONV_MACS_PER_VALUE * (inputs + outputs);
+}
+
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
 static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct f16_state* s = state_of(op);
@@ -697,7 +713,9 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   const bool matvec = linear && ((takes_row_blocks(s) && pixels < BSPMV_BELOW_BATCH) ||
                                  (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH));
   const bool wide_linear = pixels < WIDE_BELOW_BATCH || has_channel_blocks(op->weights);
-  if (!matvec && (s->widens_in_software || (linear && wide_linear && !sums_in_half(s->chosen->isa)))) {
+  const bool converts = !sums_in_half(s->chosen->isa);
+  const bool wide_conv = !linear && converts && conv_pays_widening(op, pixels);
+  if (!matvec && (s->widens_in_software || (linear && wide_linear && converts) || wide_conv)) {
     return plan_wide(op, s, images, pixels, caller);
   }
   const size_t input_pixels = linear ? 1 : op->height * op->width;
@@ -899,7 +917,8 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
     /* Whether the sliced rows pay is settled by the first plan below MATVEC_BELOW_BATCH. */
     s->sell_kernel = !takes_row_blocks(s) ? sprig_sliced_rows_candidate(hardware) : NULL;
   }
-  if ((s->wide || type == sprig_operator_type_linear_f16) && !prepare_f32_kernels(weights, s, hardware)) {
+  if ((s->wide || type == sprig_operator_type_linear_f16 || !sums_in_half(s->chosen->isa)) &&
+      !prepare_f32_kernels(weights, s, hardware)) {
     sprig_log_error("%s: out of memory", caller);
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;
