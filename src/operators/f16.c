@@ -6,9 +6,9 @@
  *      batch rows are pixels; convolutions gather their columns (input channel, ky, kx) for every
  *      output pixel (im2col, zeros in the padding). Skipped where the input already is that
  *      layout: a batch-1 linear layer (K rows of one pixel, 2 bytes apart) and a 1x1, stride-1,
- *      unpadded NCHW convolution (its channel planes) whose planes are whole cache lines apart;
- *      other such planes are copied to aligned rows (on 2+ threads only when short: see
- *      reads_planes_in_place).
+ *      unpadded NCHW convolution (its channel planes; for the AVX512-FP16 kernels only planes
+ *      whole cache lines apart, others are copied to aligned rows, on 2+ threads only as
+ *      sprig_stages_on_threads says: see reads_planes_in_place).
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the kernel on the shared
  *      f16 stream; a linear layer of several batch rows transposes each task's tile back.
  * Wide mode: where the best f16 kernels would widen every input half in software per multiply-add
@@ -122,8 +122,8 @@ struct f16_state {
   size_t group_cols;    /* weight columns per group */
   size_t pixels;        /* per image: output pixels (linear: batch) */
   bool direct;          /* the kernels read the caller's input as it is */
-  bool copies_planes;   /* a 1x1 convolution's planes are packed only to align them ... */
-  bool copies_planes_on_threads; /* ... also on pools of 2+ threads (else read in place there) */
+  bool in_place_on_threads; /* a 1x1 convolution's planes, packed only to align them, are read
+                             * in place on pools of 2+ threads (sprig_stages_on_threads) */
   size_t row_stride;    /* elements between input rows the kernels read */
   size_t group_elements;/* elements from one group's input rows to the next group's */
   size_t image_elements;/* elements from one image's input rows to the next image's */
@@ -430,7 +430,7 @@ static void f16_run(const struct sprig_operator* op, const float* input, float* 
   (void) output;
   const struct f16_state* s = state_of(op);
   const bool on_threads = pthreadpool_get_threads_count(threadpool) > 1;
-  struct run_context ctx = {op, s, s->direct || (s->copies_planes && on_threads && !s->copies_planes_on_threads)};
+  struct run_context ctx = {op, s, s->direct || (on_threads && s->in_place_on_threads)};
   if (s->wide) {
     pthreadpool_parallelize_1d(threadpool, widen_input_chunk, &ctx,
                                sprig_divide_round_up(s->wide_input_elements, CONVERT_CHUNK), 0);
@@ -476,23 +476,14 @@ static bool conv_reads_input(const struct sprig_conv_geometry* conv) {
          !conv->input_nhwc;
 }
 
-/* Halves per 64-byte cache line, and the row distance (halves) at which rows share L1 sets. */
+/* Halves per 64-byte cache line. */
 #define LINE_HALVES 32
-#define L1_ALIAS_HALVES 2048
 
 /* Packed rows of `pixels` halves: once they are a line long, whole lines apart, and never a
- * multiple of 4 KiB apart. */
+ * multiple of 4 KiB apart (sprig_padded_row_bytes). */
 static size_t packed_row_stride(size_t pixels) {
-  if (pixels < LINE_HALVES) {
-    return pixels;
-  }
-  const size_t stride = sprig_round_up(pixels, LINE_HALVES);
-  return stride % L1_ALIAS_HALVES == 0 ? stride + LINE_HALVES : stride;
+  return pixels < LINE_HALVES ? pixels : sprig_padded_row_bytes(pixels * sizeof(uint16_t)) / sizeof(uint16_t);
 }
-
-/* Planes of at least this many bytes whose only fault is their alignment are read in place on
- * pools of 2+ threads: a core then reads its tiles' rows from the other core's cache. */
-#define MIN_IN_PLACE_PLANE_BYTES_ON_THREADS 512
 
 /* Whether the kernels read the channel planes of a 1x1 convolution (`plane` halves apart) in
  * place. Kernels whose vector loads are whole 64-byte lines (AVX512-FP16) get planes a line
@@ -503,11 +494,6 @@ static bool reads_planes_in_place(const struct sprig_operator* op, enum sprig_is
   const size_t planes = (size_t) op->cols * op->geometry.params.groups;
   return isa != sprig_isa_avx512fp16 || plane < LINE_HALVES || packed_row_stride(plane) == plane ||
          op->weights->nnz < 2 * planes;
-}
-
-/* Whether planes copied for their alignment are copied on pools of 2+ threads too. */
-static bool copies_planes_on_threads(size_t plane) {
-  return plane % L1_ALIAS_HALVES == 0 || plane * sizeof(uint16_t) < MIN_IN_PLACE_PLANE_BYTES_ON_THREADS;
 }
 
 /* The f16 SpMM plans' weights, built on first use (shared by the weights' operators): the f16
@@ -778,8 +764,9 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   s->group_cols = group_cols;
   s->pixels = pixels;
   s->direct = direct;
-  s->copies_planes = !linear && !direct && conv_reads_input(&op->geometry);
-  s->copies_planes_on_threads = copies_planes_on_threads(input_pixels);
+  const size_t plane_bytes = input_pixels * sizeof(uint16_t);
+  s->in_place_on_threads = !linear && !direct && conv_reads_input(&op->geometry) &&
+                           !sprig_stages_on_threads(plane_bytes, plane_bytes);
   s->row_stride = row_stride;
   s->group_elements = group_elements;
   s->image_elements = image_elements;

@@ -26,12 +26,20 @@ static bool aliases_in_l1(size_t row_stride) {
   return row_stride % L1_ALIAS_STRIDE == 0;
 }
 
-size_t sprig_padded_row_stride(size_t pixels) {
-  size_t stride = sprig_round_up(pixels * sizeof(float), CACHE_LINE);
+size_t sprig_padded_row_bytes(size_t row_bytes) {
+  size_t stride = sprig_round_up(row_bytes, CACHE_LINE);
   if (aliases_in_l1(stride)) {
     stride += CACHE_LINE;
   }
   return stride;
+}
+
+size_t sprig_padded_row_stride(size_t pixels) {
+  return sprig_padded_row_bytes(pixels * sizeof(float));
+}
+
+bool sprig_stages_on_threads(size_t row_stride, size_t row_bytes) {
+  return aliases_in_l1(row_stride) || row_bytes < MIN_UNSTAGED_ROW_BYTES_ON_THREADS;
 }
 
 size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride) {
@@ -85,8 +93,7 @@ enum sprig_status sprig_plan_tiles(const struct sprig_problem* problem, size_t c
       .kernel_row_stride = kernel_row_stride,
       .kernel_image_stride = kernel_image_stride,
       .staged_input = staged_input,
-      .stage_on_threads = staged && (aliases_in_l1(problem->input_row_stride) ||
-                                     pixels * sizeof(float) < MIN_UNSTAGED_ROW_BYTES_ON_THREADS),
+      .stage_on_threads = staged && sprig_stages_on_threads(problem->input_row_stride, pixels * sizeof(float)),
       .pixel_tile = pixel_tile,
       .pixel_tiles = pixel_tiles,
       .ranges = ranges,

@@ -63,6 +63,15 @@ struct sprig_tile_plan {
  * share L1 sets). */
 size_t sprig_padded_row_stride(size_t pixels);
 
+/* The same for rows of `row_bytes` bytes of any element type. */
+size_t sprig_padded_row_bytes(size_t row_bytes);
+
+/* Whether rows of `row_bytes` bytes, `row_stride` bytes apart, that are copied to padded rows
+ * (misaligned or 4 KiB apart) are copied on pools of 2+ threads too: when 4 KiB apart or short.
+ * Otherwise a pool reads them in place: a copy would make each core read rows from the other
+ * core's cache (docs/performance.md, "2 threads"). */
+bool sprig_stages_on_threads(size_t row_stride, size_t row_bytes);
+
 /* Rows of `pixels` floats `row_stride` bytes apart: sprig_padded_row_stride(pixels) for rows of
  * 16+ pixels that are misaligned or 4 KiB apart, else row_stride. */
 size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride);
