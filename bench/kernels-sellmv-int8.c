@@ -41,7 +41,10 @@ struct matvec_slot {
 static bool run_matvec_kernel(void* context) {
   const struct matvec_slot* s = context;
   const struct matvec_problem* p = s->problem;
-  if (s->sell_kernel != NULL) {
+  if (s->sell_kernel != NULL && s->sell_kernel->window_quads != 0) {
+    s->sell_kernel->window_fn(p->rows, s->sell->quad_rows, p->input, s->sell->weights, s->sell->indices,
+                              s->sell->window_widths, s->output);
+  } else if (s->sell_kernel != NULL) {
     s->sell_kernel->fn(p->rows, p->input, s->sell->weights, s->sell->offsets, s->sell->widths, s->sell->quad_base,
                        s->output);
   } else {
@@ -145,7 +148,7 @@ static bool add_contenders(struct matvec_problem* p, struct matvec_slot* slots, 
     if (hw == NULL || !hw->has_isa[k->isa]) {
       continue;
     }
-    const struct sprig_qs8_sell* sell = sprig_weights_qs8_sell(p->weights, k->slice_rows);
+    const struct sprig_qs8_sell* sell = sprig_weights_qs8_sell(p->weights, k->slice_rows, k->window_quads);
     int32_t* output = malloc(p->rows * sizeof(int32_t));
     if (sell == NULL || output == NULL) {
       free(output);
@@ -184,11 +187,13 @@ static bool time_problem(struct matvec_problem* p, const char* what, const struc
     ok = check_slot(&slots[i], names[i]);
   }
   const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &o->timing, medians) : 0;
-  const struct sprig_qs8_sell* sell16 = sprig_weights_qs8_sell(p->weights, 16);
+  const struct sprig_qs8_sell* sell16 = sprig_weights_qs8_sell(p->weights, 16, 0);
+  const struct sprig_qs8_sell* windowed = sprig_weights_qs8_sell(p->weights, 16, 32);
+  const double entries = p->stream->entries != 0 ? (double) p->stream->entries : 1.0;
   printf("\nint8 batch-1 kernels (qs8-sellmv, and the c4 MR = 1 kernels), %zu x %zu, %s: %zu c4 entries, "
-         "16-row slices pad to %.3fx; 1 thread, %zu rounds:\n",
-         p->rows, p->cols, what, p->stream->entries,
-         sell16 != NULL && p->stream->entries != 0 ? (double) sell16->slots / (double) p->stream->entries : 0.0, reps);
+         "16-row slices pad to %.3fx, windows of 32 quads to %.3fx; 1 thread, %zu rounds:\n",
+         p->rows, p->cols, what, p->stream->entries, sell16 != NULL ? (double) sell16->slots / entries : 0.0,
+         windowed != NULL ? (double) windowed->slots / entries : 0.0, reps);
   printf("  %-56s %12s %12s %8s\n", "kernel", "median us", "ns/entry", "vs 1st");
   for (size_t i = 0; i < count && reps != 0; i++) {
     printf("  %-56s %12.2f %12.3f %7.2fx\n", names[i], medians[i],

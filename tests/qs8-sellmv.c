@@ -5,8 +5,9 @@
  * How to read this file: struct sellmv_tester describes one problem (input features k, output
  * features n, how dense the rows are, the weight and input ranges, ragged rows). sellmv_tester_run
  * makes a random int8 matrix, packs it with sprig's packer (CSR, or 1x4 blocks), builds the c4
- * stream and the sliced layout for the kernel's slice height, checks the layout's invariants
- * (each window's rows permuted within it, longest first), calls the kernel the way operators do
+ * stream and the sliced (or, for kernels listed with windows, the windowed) layout for the kernel's
+ * slice height, checks the layout's invariants (each window's rows permuted within it, longest
+ * first; windowed: slot indices inside their window), calls the kernel the way operators do
  * (once, and in two calls split at a slice boundary, which must give the same outputs) and
  * compares output position p with the wrapping int32 sum of row row_of[p]. Kernels listed with
  * unsigned_input read the input bytes as uint8, and the sums here do the same for them. The
@@ -84,12 +85,40 @@ static void call_slices(const struct sprig_qs8_sellmv_ukernel* uk, const struct 
     return;
   }
   const size_t slot = sell->first[s0] * sell->c;
-  uk->fn(r1 - r0, x, sell->weights + 4 * slot, sell->offsets + slot, sell->widths + s0, sell->quad_base + s0, y + r0);
+  if (uk->window_quads != 0) {
+    uk->window_fn(r1 - r0, sell->quad_rows, x, sell->weights + 4 * slot, sell->indices + slot,
+                  sell->window_widths + s0 * sell->windows, y + r0);
+  } else {
+    uk->fn(r1 - r0, x, sell->weights + 4 * slot, sell->offsets + slot, sell->widths + s0, sell->quad_base + s0,
+           y + r0);
+  }
+}
+
+/* Windowed layout: a slice's window widths add up to its slots, and every slot reads a quad of
+ * its window below quad_rows. */
+static void check_windows(const struct sprig_qs8_sell* sell) {
+  assert_int_equal(sell->windows, (sell->quad_rows + sell->window_quads - 1) / sell->window_quads);
+  for (size_t s = 0; s < sell->slices; s++) {
+    size_t slot = sell->first[s] * sell->c, total = 0;
+    for (size_t v = 0; v < sell->windows; v++) {
+      const size_t width = sell->window_widths[s * sell->windows + v];
+      assert_true(width <= sell->window_quads);
+      for (size_t i = 0; i < width * sell->c; i++, slot++) {
+        assert_true(sell->indices[slot] < sell->window_quads);
+        assert_true(v * sell->window_quads + sell->indices[slot] < sell->quad_rows);
+      }
+      total += width;
+    }
+    assert_int_equal(total, sell->first[s + 1] - sell->first[s]);
+  }
 }
 
 /* Each window's positions hold its own rows, each once, longest first. */
 static void check_layout(const struct sprig_qs8_sell* sell, const struct sprig_qs8_stream* stream) {
   assert_int_equal(sell->window % sell->c, 0);
+  if (sell->window_quads != 0) {
+    check_windows(sell);
+  }
   bool* seen = calloc(SPRIG_TEST_MAX(sell->rows, 1), sizeof(bool));
   for (size_t p = 0; p < sell->rows; p++) {
     const size_t row = sell->row_of[p];
@@ -143,8 +172,9 @@ static void sellmv_tester_run(const struct sellmv_tester* t, const struct sprig_
   struct sprig_weights* w = pack(t, dense);
   const struct sprig_qs8_stream* stream = sprig_weights_qs8_stream(w);
   assert_non_null(stream);
-  struct sprig_qs8_sell* sell = sprig_build_qs8_sell(stream, uk->slice_rows);
+  struct sprig_qs8_sell* sell = sprig_build_qs8_sell(stream, uk->slice_rows, uk->window_quads);
   assert_non_null(sell);
+  assert_int_equal(sell->window_quads, uk->window_quads);
   assert_true(sell->offsets_fit);
   assert_int_equal(sell->entries, stream->entries);
   check_layout(sell, stream);
@@ -316,7 +346,7 @@ static void offsets_that_do_not_fit(const void* ukernel) {
   dense[0] = 1;
   dense[4 * 70000] = 1;
   struct sprig_weights* w = pack(&t, dense);
-  struct sprig_qs8_sell* sell = sprig_build_qs8_sell(sprig_weights_qs8_stream(w), uk->slice_rows);
+  struct sprig_qs8_sell* sell = sprig_build_qs8_sell(sprig_weights_qs8_stream(w), uk->slice_rows, 0);
   assert_non_null(sell);
   assert_false(sell->offsets_fit);
   assert_false(sprig_qs8_sell_usable(sell));
@@ -339,7 +369,7 @@ static void padding_bound(const void* ukernel) {
     }
   }
   struct sprig_weights* w = pack(&t, dense);
-  struct sprig_qs8_sell* sell = sprig_build_qs8_sell(sprig_weights_qs8_stream(w), uk->slice_rows);
+  struct sprig_qs8_sell* sell = sprig_build_qs8_sell(sprig_weights_qs8_stream(w), uk->slice_rows, uk->window_quads);
   assert_non_null(sell);
   assert_int_equal(sell->entries, 2 * (t.k / 4 + uk->slice_rows - 1));
   assert_false(sprig_qs8_sell_usable(sell));
@@ -350,6 +380,44 @@ static void padding_bound(const void* ukernel) {
 
 static bool is_for_slow_gathers(const void* ukernel) {
   return ((const struct sprig_qs8_sellmv_ukernel*) ukernel)->for_slow_gathers;
+}
+
+static bool is_sliced(const void* ukernel) {
+  return ((const struct sprig_qs8_sellmv_ukernel*) ukernel)->window_quads == 0;
+}
+
+static bool is_windowed(const void* ukernel) {
+  return !is_sliced(ukernel);
+}
+
+/* A windowed kernel stands in for its ISA's default (the sliced kernel an operator would choose
+ * on a CPU with only that ISA), which is no windowed kernel itself. */
+static void partner_of_the_default(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware only = hardware_with_only(uk->isa, false);
+  const struct sprig_qs8_sellmv_ukernel* sliced = sprig_choose_qs8_sellmv_ukernel(&only);
+  assert_non_null(sliced);
+  assert_int_equal(sliced->window_quads, 0);
+  assert_ptr_equal(sprig_qs8_sellmv_window_partner(sliced), uk);
+  assert_null(uk->fn);
+  assert_non_null(uk->window_fn);
+}
+
+static void windows_partial_and_full(const void* ukernel) {
+  KERNEL(uk);
+  /* Quad counts around whole windows (the last one masked), dense rows and 90% sparse ones. */
+  const size_t q = uk->window_quads;
+  const size_t quads[] = {q - 1, q, q + 1, 2 * q, 3 * q - 5, 7 * q + 3};
+  for (size_t i = 0; i < sizeof(quads) / sizeof(quads[0]); i++) {
+    for (int dense = 0; dense < 2; dense++) {
+      struct sellmv_tester t = sellmv_tester_for();
+      t.k = 4 * quads[i] - (i % 4);
+      t.n = 3 * uk->slice_rows + 5;
+      t.sparsity = dense ? 0.0 : 0.9;
+      t.seed = 100 + i;
+      sellmv_tester_run(&t, uk);
+    }
+  }
 }
 
 /* A CPU with only this kernel's ISA (and scalar): with microcoded gathers it gets this variant;
@@ -381,9 +449,11 @@ static const struct kernel_test_case cases[] = {
     {"1x4 blocks", blocks_1x4, NULL},
     {"-128 / 127 over 4096 columns", extremes_long_rows, NULL},
     {"quads past 2^16", wide_columns, NULL},
-    {"offsets that do not fit", offsets_that_do_not_fit, NULL},
+    {"offsets that do not fit", offsets_that_do_not_fit, is_sliced},
     {"padding bound", padding_bound, NULL},
     {"chosen where gathers are slow", chosen_where_gathers_are_slow, is_for_slow_gathers},
+    {"windowed partner of the default", partner_of_the_default, is_windowed},
+    {"windows partial and full", windows_partial_and_full, is_windowed},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

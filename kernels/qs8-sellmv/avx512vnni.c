@@ -10,6 +10,12 @@
  * Then one 64-byte load of the slot's weights and one vpdpbusd: 64 multiply-adds per slot.
  * Four accumulators take the slots in turn (vpdpbusd's latency). Limit: the gathers (16 loads
  * per slot, or 16 loads and 15 inserts).
+ *
+ * 16c4w32 reads the windowed layout (windows of 32 quads: 128 input bytes, two zmm loaded once
+ * per slice and window): a slot's 16 words come out of those two registers by one vpermi2d on
+ * 16 byte indices widened by one vpmovzxbd, in place of the gather; 1 index byte per slot and
+ * row instead of 2. More slots pad (a window's width is its slice's longest row there), each
+ * several times cheaper than a gathered one.
  */
 #include <immintrin.h>
 #include <stdint.h>
@@ -71,4 +77,76 @@ void sprig_qs8_sellmv_ukernel_16c4__avx512vnni_insert(size_t nc, const int8_t* i
                                                       const uint16_t* offsets, const uint32_t* widths,
                                                       const uint32_t* quad_base, int32_t* output) {
   sellmv_slices_insert16(nc, input, weights, offsets, widths, quad_base, output);
+}
+
+/* The 128 input bytes of window v (of `windows`), masked past 4 x quad_rows bytes in the last. */
+INLINE void load_window(const int8_t* x, size_t v, size_t windows, __mmask64 last_lo, __mmask64 last_hi, __m512i* lo,
+                        __m512i* hi) {
+  const int8_t* w = x + 128 * v;
+  if (v + 1 < windows) {
+    *lo = _mm512_loadu_si512((const void*) w);
+    *hi = _mm512_loadu_si512((const void*) (w + 64));
+  } else {
+    *lo = _mm512_maskz_loadu_epi8(last_lo, w);
+    *hi = _mm512_maskz_loadu_epi8(last_hi, w + 64);
+  }
+}
+
+INLINE __m512i window_words(__m512i lo, __m512i hi, const uint8_t* indices) {
+  const __m512i index = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*) (const void*) indices));
+  return _mm512_permutex2var_epi32(lo, index, hi);
+}
+
+INLINE __mmask64 bytes_mask(size_t bytes) {
+  return bytes >= 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << bytes) - 1);
+}
+
+void sprig_qs8_sellmv_ukernel_16c4w32__avx512vnni(size_t nc, size_t quad_rows, const int8_t* input,
+                                                  const int8_t* weights, const uint8_t* indices,
+                                                  const uint8_t* widths, int32_t* output) {
+  const size_t windows = (quad_rows + 31) / 32;
+  const size_t last_bytes = 4 * quad_rows - 128 * (windows != 0 ? windows - 1 : 0);
+  const __mmask64 last_lo = bytes_mask(last_bytes);
+  const __mmask64 last_hi = last_bytes > 64 ? bytes_mask(last_bytes - 64) : 0;
+  const int8_t* w = weights;
+  for (size_t r = 0; r < nc; r += 16) {
+    __m512i acc0 = _mm512_setzero_si512();
+    __m512i acc1 = _mm512_setzero_si512();
+    __m512i acc2 = _mm512_setzero_si512();
+    __m512i acc3 = _mm512_setzero_si512();
+    for (size_t v = 0; v < windows; v++) {
+      size_t left = *widths++;
+      if (left == 0) {
+        continue;
+      }
+      __m512i lo, hi;
+      load_window(input, v, windows, last_lo, last_hi, &lo, &hi);
+      for (; left >= 4; left -= 4) {
+        acc0 = dpbusd(acc0, window_words(lo, hi, indices), _mm512_load_si512((const void*) w));
+        acc1 = dpbusd(acc1, window_words(lo, hi, indices + 16), _mm512_load_si512((const void*) (w + 64)));
+        acc2 = dpbusd(acc2, window_words(lo, hi, indices + 32), _mm512_load_si512((const void*) (w + 128)));
+        acc3 = dpbusd(acc3, window_words(lo, hi, indices + 48), _mm512_load_si512((const void*) (w + 192)));
+        w += 256;
+        indices += 64;
+      }
+      /* 0 to 3 slots left: one per accumulator. */
+      if (left >= 1) {
+        acc0 = dpbusd(acc0, window_words(lo, hi, indices), _mm512_load_si512((const void*) w));
+      }
+      if (left >= 2) {
+        acc1 = dpbusd(acc1, window_words(lo, hi, indices + 16), _mm512_load_si512((const void*) (w + 64)));
+      }
+      if (left >= 3) {
+        acc2 = dpbusd(acc2, window_words(lo, hi, indices + 32), _mm512_load_si512((const void*) (w + 128)));
+      }
+      w += 64 * left;
+      indices += 16 * left;
+    }
+    const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(acc0, acc1), _mm512_add_epi32(acc2, acc3));
+    if (nc - r >= 16) {
+      _mm512_storeu_si512((void*) (output + r), sum);
+    } else {
+      _mm512_mask_storeu_epi32(output + r, (__mmask16) ((1u << (nc - r)) - 1), sum);
+    }
+  }
 }

@@ -5,10 +5,13 @@
 
 const struct sprig_qs8_sellmv_ukernel sprig_qs8_sellmv_ukernels[] = {
 #define SPRIG_QS8_SELLMV_UKERNEL(isa, c, unsigned_input, is_default, fn) \
-  {#fn, fn, sprig_isa_##isa, c, unsigned_input, is_default, false},
+  {#fn, fn, NULL, 0, sprig_isa_##isa, c, unsigned_input, is_default, false},
 #define SPRIG_QS8_SELLMV_UKERNEL_NOGATHER(isa, c, unsigned_input, fn) \
-  {#fn, fn, sprig_isa_##isa, c, unsigned_input, false, true},
+  {#fn, fn, NULL, 0, sprig_isa_##isa, c, unsigned_input, false, true},
+#define SPRIG_QS8_SELLMV_UKERNEL_WINDOWS(isa, c, window_quads, unsigned_input, fn) \
+  {#fn, NULL, fn, window_quads, sprig_isa_##isa, c, unsigned_input, false, false},
 #include <qs8-sellmv/list.inc>
+#undef SPRIG_QS8_SELLMV_UKERNEL_WINDOWS
 #undef SPRIG_QS8_SELLMV_UKERNEL_NOGATHER
 #undef SPRIG_QS8_SELLMV_UKERNEL
 };
@@ -26,4 +29,15 @@ const struct sprig_qs8_sellmv_ukernel* sprig_choose_qs8_sellmv_ukernel(const str
   const struct sprig_ukernel_list list = {sprig_qs8_sellmv_ukernel_count, qs8_sellmv_traits};
   const size_t k = sprig_choose_ukernel(hardware, &list, 1);
   return k == SIZE_MAX ? NULL : &sprig_qs8_sellmv_ukernels[k];
+}
+
+const struct sprig_qs8_sellmv_ukernel* sprig_qs8_sellmv_window_partner(const struct sprig_qs8_sellmv_ukernel* k) {
+  for (size_t i = 0; k != NULL && i < sprig_qs8_sellmv_ukernel_count; i++) {
+    const struct sprig_qs8_sellmv_ukernel* w = &sprig_qs8_sellmv_ukernels[i];
+    if (w->window_quads != 0 && w->isa == k->isa && w->slice_rows == k->slice_rows &&
+        w->unsigned_input == k->unsigned_input) {
+      return w;
+    }
+  }
+  return NULL;
 }

@@ -51,9 +51,11 @@ struct q8_state {
   const struct sprig_qs8_quartets* quartets;
   const struct sprig_qs8_spmm_ukernel* chosen;
   const struct sprig_qs8_spmm_ukernel* ukernel;
-  const struct sprig_qs8_sellmv_ukernel* sell_kernel; /* NULL when the best ISA has none */
-  const struct sprig_qs8_sell* sell; /* shared: owned by the weights; NULL until a small-batch plan */
-  bool matvec;               /* the plan runs sell_kernel */
+  const struct sprig_qs8_sellmv_ukernel* sliced_kernel; /* the best ISA's; NULL when it has none */
+  const struct sprig_qs8_sellmv_ukernel* window_kernel; /* its windowed partner, else NULL */
+  const struct sprig_qs8_sellmv_ukernel* sell_kernel;   /* the one a small-batch plan runs */
+  const struct sprig_qs8_sell* sell; /* its layout, shared: owned by the weights */
+  bool matvec;               /* the plan runs sell_kernel on sell */
   uint8_t flip;              /* 0x80 when the planned kernel reads unsigned input */
 
   /* Quantization (qs8). */
@@ -510,8 +512,14 @@ static void matvec_task(void* context, size_t b, size_t window) {
   const size_t s0 = p0 / sell->c, slot = sell->first[s0] * sell->c;
   int32_t sorted[SPRIG_QS8_SELL_WINDOW] __attribute__((aligned(64)));
   int32_t sums[SPRIG_QS8_SELL_WINDOW];
-  s->sell_kernel->fn(count, s->packed + b * s->row_start_bytes, sell->weights + 4 * slot, sell->offsets + slot,
-                     sell->widths + s0, sell->quad_base + s0, sorted);
+  const int8_t* input = s->packed + b * s->row_start_bytes;
+  if (sell->window_quads != 0) {
+    s->sell_kernel->window_fn(count, sell->quad_rows, input, sell->weights + 4 * slot, sell->indices + slot,
+                              sell->window_widths + s0 * sell->windows, sorted);
+  } else {
+    s->sell_kernel->fn(count, input, sell->weights + 4 * slot, sell->offsets + slot, sell->widths + s0,
+                       sell->quad_base + s0, sorted);
+  }
   for (size_t i = 0; i < count; i++) {
     const size_t row = sell->row_of[p0 + i];
     sums[row - p0] = (int32_t) ((uint32_t) sorted[i] + (uint32_t) s->kernel_bias[row]);
@@ -583,17 +591,37 @@ static void use_kernel(struct q8_state* s, const struct sprig_qs8_spmm_ukernel* 
   use_input_domain(s, ukernel->unsigned_input);
 }
 
-/* For a linear layer at a small batch: the sliced layout when the best ISA has a matrix-vector kernel
- * and the layout pads little (built on first use; NULL when out of memory). `usable` says
- * whether the plan takes it. */
-static const struct sprig_qs8_sell* small_batch_layout(struct sprig_operator* op, struct q8_state* s, bool* usable) {
-  *usable = false;
-  if (s->sell_kernel == NULL) {
-    return NULL;
+/* The windowed layout runs its slots several times faster than gathered ones but pads more:
+ * taken first where its weights (at least 5 bytes per entry, padding included when built) fit in
+ * this share of L2, so that repeated runs read them from cache; larger layers stream their weights
+ * from memory, where the sliced layout's fewer bytes are worth more. */
+#define WINDOWED_L2_SHARE 4
+
+static bool windowed_fits_l2(const struct q8_state* s, const struct sprig_qs8_sell* windowed) {
+  const size_t budget = sprig_get_hardware()->l2_bytes / WINDOWED_L2_SHARE;
+  return windowed != NULL ? sprig_qs8_sell_bytes(windowed) <= budget : s->stream->entries <= budget / 5;
+}
+
+/* For a linear layer at a small batch: the matrix-vector kernel of the best ISA and its layout
+ * (built on first use) in *sell: the windowed one where it fits the cache budget above, else the
+ * first of the sliced and the windowed one that pads little; NULL when none does (or out of
+ * memory). */
+static const struct sprig_qs8_sellmv_ukernel* small_batch_kernel(struct sprig_operator* op, const struct q8_state* s,
+                                                                 const struct sprig_qs8_sell** sell) {
+  const bool windowed_first = s->window_kernel != NULL && windowed_fits_l2(s, NULL);
+  const struct sprig_qs8_sellmv_ukernel* candidates[] = {windowed_first ? s->window_kernel : s->sliced_kernel,
+                                                         windowed_first ? s->sliced_kernel : s->window_kernel};
+  for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
+    const struct sprig_qs8_sellmv_ukernel* k = candidates[i];
+    const struct sprig_qs8_sell* layout =
+        k != NULL ? sprig_weights_qs8_sell(op->weights, k->slice_rows, k->window_quads) : NULL;
+    const bool cached_enough = i != 0 || k->window_quads == 0 || windowed_fits_l2(s, layout);
+    if (layout != NULL && sprig_qs8_sell_usable(layout) && cached_enough) {
+      *sell = layout;
+      return k;
+    }
   }
-  const struct sprig_qs8_sell* sell = sprig_weights_qs8_sell(op->weights, s->sell_kernel->slice_rows);
-  *usable = sell != NULL && sprig_qs8_sell_usable(sell);
-  return sell;
+  return NULL;
 }
 
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
@@ -660,9 +688,11 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   use_kernel(s, fitted);
   plan_tasks(s);
   if (is_linear(op) && pixels < MATVEC_BELOW_BATCH) {
-    bool usable;
-    s->sell = small_batch_layout(op, s, &usable);
-    if (usable) {
+    const struct sprig_qs8_sell* sell = NULL;
+    const struct sprig_qs8_sellmv_ukernel* k = small_batch_kernel(op, s, &sell);
+    if (k != NULL) {
+      s->sell_kernel = k;
+      s->sell = sell;
       /* Batch rows back to back: pixels < 16, so the quad rows were unpadded (same bytes). */
       s->matvec = true;
       s->quad_row_bytes = 4;
@@ -815,7 +845,8 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   s->quantize = sprig_choose_qd8_quantize_ukernel(hardware);
   s->zip4 = sprig_choose_x8_zip4_ukernel(hardware);
   s->transpose = sprig_choose_x32_transpose_ukernel(hardware);
-  s->sell_kernel = choose_sell_kernel(hardware, s->chosen);
+  s->sliced_kernel = choose_sell_kernel(hardware, s->chosen);
+  s->window_kernel = sprig_qs8_sellmv_window_partner(s->sliced_kernel);
   s->stream = sprig_weights_qs8_stream(weights);
   /* The term or quartet stream is built by the first plan whose kernel reads it. */
   if (s->stream == NULL || (status = fill_state(s, type, q, weights->rows)) != sprig_status_success) {

@@ -101,14 +101,15 @@ const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* w, size
   return built != NULL ? publish_sell(slot, built) : NULL;
 }
 
-const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* w, size_t c) {
-  _Atomic(struct sprig_qs8_sell*)* slot = &w->qs8_sells[sell_kind(c)];
+const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* w, size_t c, size_t window_quads) {
+  /* One windowed kind: only 16-row kernels read it, all with the same window. */
+  _Atomic(struct sprig_qs8_sell*)* slot = &w->qs8_sells[window_quads != 0 ? 2 : sell_kind(c)];
   struct sprig_qs8_sell* published = atomic_load_explicit(slot, memory_order_acquire);
   if (published != NULL) {
     return published;
   }
   const struct sprig_qs8_stream* stream = sprig_weights_qs8_stream(w);
-  struct sprig_qs8_sell* built = stream != NULL ? sprig_build_qs8_sell(stream, c) : NULL;
+  struct sprig_qs8_sell* built = stream != NULL ? sprig_build_qs8_sell(stream, c, window_quads) : NULL;
   return built != NULL ? publish_qs8_sell(slot, built) : NULL;
 }
 
@@ -144,6 +145,8 @@ size_t sprig_weights_derived_bytes(const struct sprig_weights* w) {
     const struct sprig_sell* sell =
         atomic_load_explicit((_Atomic(struct sprig_sell*)*) &w->sells[k], memory_order_acquire);
     bytes += sell != NULL ? sprig_sell_bytes(sell) : 0;
+  }
+  for (size_t k = 0; k < SPRIG_QS8_SELL_KINDS; k++) {
     const struct sprig_qs8_sell* qs8_sell =
         atomic_load_explicit((_Atomic(struct sprig_qs8_sell*)*) &w->qs8_sells[k], memory_order_acquire);
     bytes += qs8_sell != NULL ? sprig_qs8_sell_bytes(qs8_sell) : 0;
@@ -164,6 +167,8 @@ void sprig_free_derived(struct sprig_weights* w) {
   sprig_free_f16_wide_blocks(atomic_load_explicit(&w->f16_wide_blocks, memory_order_acquire));
   for (size_t k = 0; k < SPRIG_SELL_KINDS; k++) {
     sprig_free_sell(atomic_load_explicit(&w->sells[k], memory_order_acquire));
+  }
+  for (size_t k = 0; k < SPRIG_QS8_SELL_KINDS; k++) {
     sprig_free_qs8_sell(atomic_load_explicit(&w->qs8_sells[k], memory_order_acquire));
   }
 }

@@ -64,21 +64,101 @@ static void fill_position(const struct sprig_qs8_stream* stream, struct sprig_qs
   }
 }
 
-static bool allocate_slices(struct sprig_qs8_sell* sell) {
-  const size_t slices = SPRIG_MAX(sell->slices, 1);
-  sell->widths = malloc(slices * sizeof(uint32_t));
-  sell->quad_base = malloc(slices * sizeof(uint32_t));
-  sell->first = malloc((sell->slices + 1) * sizeof(size_t));
-  sell->row_of = malloc(SPRIG_MAX(sell->rows, 1) * sizeof(uint32_t));
-  return sell->widths != NULL && sell->quad_base != NULL && sell->first != NULL && sell->row_of != NULL;
+/* Windowed layout: the slots of slice `slice` in each window, the most entries one of its rows
+ * has there (its rows already placed in row_of); returns their sum. */
+static size_t slice_windows(const struct sprig_qs8_stream* stream, struct sprig_qs8_sell* sell, size_t slice) {
+  uint8_t* widths = sell->window_widths + slice * sell->windows;
+  memset(widths, 0, sell->windows);
+  const size_t end = SPRIG_MIN(sell->rows, (slice + 1) * sell->c);
+  for (size_t p = slice * sell->c; p < end; p++) {
+    const uint32_t row = sell->row_of[p];
+    const size_t last = stream->first_entry[row] + stream->nnz[row];
+    for (size_t e = stream->first_entry[row]; e < last;) {
+      const size_t v = stream->quads[e] / sell->window_quads;
+      size_t count = 0;
+      for (; e < last && stream->quads[e] / sell->window_quads == v; e++) {
+        count++;
+      }
+      widths[v] = (uint8_t) SPRIG_MAX(widths[v], count);
+    }
+  }
+  size_t total = 0;
+  for (size_t v = 0; v < sell->windows; v++) {
+    total += widths[v];
+  }
+  return total;
 }
 
-struct sprig_qs8_sell* sprig_build_qs8_sell(const struct sprig_qs8_stream* stream, size_t c) {
+/* Windowed layout, position p of a slice: window by window, its row's entries there, then zero
+ * weights on index 0 up to the window's width. */
+static void fill_window_position(const struct sprig_qs8_stream* stream, struct sprig_qs8_sell* sell, size_t p) {
+  const size_t c = sell->c, slice = p / c, q = sell->window_quads;
+  size_t slot = sell->first[slice] * c + p % c;
+  size_t e = 0, last = 0;
+  if (p < sell->rows) {
+    e = stream->first_entry[sell->row_of[p]];
+    last = e + stream->nnz[sell->row_of[p]];
+  }
+  for (size_t v = 0; v < sell->windows; v++) {
+    const size_t width = sell->window_widths[slice * sell->windows + v];
+    size_t k = 0;
+    for (; e < last && stream->quads[e] / q == v; e++, k++) {
+      memcpy(sell->weights + 4 * (slot + k * c), stream->weights + 4 * e, 4);
+      sell->indices[slot + k * c] = (uint8_t) (stream->quads[e] - v * q);
+    }
+    for (; k < width; k++) {
+      memset(sell->weights + 4 * (slot + k * c), 0, 4);
+      sell->indices[slot + k * c] = 0;
+    }
+    slot += width * c;
+  }
+}
+
+static bool allocate_slices(struct sprig_qs8_sell* sell) {
+  const size_t slices = SPRIG_MAX(sell->slices, 1);
+  if (sell->window_quads != 0) {
+    sell->window_widths = malloc(SPRIG_MAX(slices * sell->windows, 1));
+  } else {
+    sell->widths = malloc(slices * sizeof(uint32_t));
+    sell->quad_base = malloc(slices * sizeof(uint32_t));
+  }
+  sell->first = malloc((sell->slices + 1) * sizeof(size_t));
+  sell->row_of = malloc(SPRIG_MAX(sell->rows, 1) * sizeof(uint32_t));
+  const bool per_slice = sell->window_quads != 0 ? sell->window_widths != NULL
+                                                 : sell->widths != NULL && sell->quad_base != NULL;
+  return per_slice && sell->first != NULL && sell->row_of != NULL;
+}
+
+/* The slot arrays, filled (first[] known). */
+static bool fill_slots(const struct sprig_qs8_stream* stream, struct sprig_qs8_sell* sell) {
+  const size_t slots = SPRIG_MAX(sell->slots, 1);
+  sell->weights = sprig_allocate_aligned(slots * 4);
+  if (sell->window_quads != 0) {
+    sell->indices = malloc(slots);
+  } else {
+    sell->offsets = malloc(slots * sizeof(uint16_t));
+  }
+  if (sell->weights == NULL || (sell->indices == NULL && sell->offsets == NULL)) {
+    return false;
+  }
+  for (size_t p = 0; p < sell->slices * sell->c; p++) {
+    if (sell->window_quads != 0) {
+      fill_window_position(stream, sell, p);
+    } else {
+      fill_position(stream, sell, p);
+    }
+  }
+  return true;
+}
+
+struct sprig_qs8_sell* sprig_build_qs8_sell(const struct sprig_qs8_stream* stream, size_t c, size_t window_quads) {
   struct sprig_qs8_sell* sell = calloc(1, sizeof(struct sprig_qs8_sell));
   if (sell == NULL) {
     return NULL;
   }
   *sell = (struct sprig_qs8_sell){.c = c,
+                                  .window_quads = window_quads,
+                                  .windows = window_quads != 0 ? sprig_divide_round_up(stream->quad_rows, window_quads) : 0,
                                   .rows = stream->rows,
                                   .quad_rows = stream->quad_rows,
                                   .window = SPRIG_QS8_SELL_WINDOW,
@@ -94,21 +174,23 @@ struct sprig_qs8_sell* sprig_build_qs8_sell(const struct sprig_qs8_stream* strea
   }
   sell->first[0] = 0;
   for (size_t s = 0; s < sell->slices; s++) {
-    slice_extent(stream, sell, s);
-    sell->first[s + 1] = sell->first[s] + sell->widths[s];
+    size_t width;
+    if (window_quads != 0) {
+      width = slice_windows(stream, sell, s);
+    } else {
+      slice_extent(stream, sell, s);
+      width = sell->widths[s];
+    }
+    sell->first[s + 1] = sell->first[s] + width;
   }
   sell->slots = sell->first[sell->slices] * c;
   if (sell->slices != 0) {
-    sell->tail_slots = (size_t) sell->widths[sell->slices - 1] * (sell->slices * c - sell->rows);
+    const size_t last_width = sell->first[sell->slices] - sell->first[sell->slices - 1];
+    sell->tail_slots = last_width * (sell->slices * c - sell->rows);
   }
-  sell->weights = sprig_allocate_aligned(SPRIG_MAX(sell->slots, 1) * 4);
-  sell->offsets = malloc(SPRIG_MAX(sell->slots, 1) * sizeof(uint16_t));
-  if (sell->weights == NULL || sell->offsets == NULL) {
+  if (!fill_slots(stream, sell)) {
     sprig_free_qs8_sell(sell);
     return NULL;
-  }
-  for (size_t p = 0; p < sell->slices * c; p++) {
-    fill_position(stream, sell, p);
   }
   return sell;
 }
@@ -117,20 +199,25 @@ void sprig_free_qs8_sell(struct sprig_qs8_sell* sell) {
   if (sell != NULL) {
     free(sell->widths);
     free(sell->quad_base);
+    free(sell->window_widths);
     free(sell->first);
     free(sell->row_of);
     free(sell->weights);
     free(sell->offsets);
+    free(sell->indices);
     free(sell);
   }
 }
 
 size_t sprig_qs8_sell_bytes(const struct sprig_qs8_sell* sell) {
-  return sell->slots * (4 + sizeof(uint16_t)) + sell->slices * (2 * sizeof(uint32_t) + sizeof(size_t)) +
-         sizeof(size_t) + sell->rows * sizeof(uint32_t);
+  const size_t common = sell->slices * sizeof(size_t) + sizeof(size_t) + sell->rows * sizeof(uint32_t);
+  if (sell->window_quads != 0) {
+    return common + sell->slots * (4 + sizeof(uint8_t)) + sell->slices * sell->windows;
+  }
+  return common + sell->slots * (4 + sizeof(uint16_t)) + sell->slices * 2 * sizeof(uint32_t);
 }
 
 bool sprig_qs8_sell_usable(const struct sprig_qs8_sell* sell) {
-  return sell->offsets_fit &&
-         (double) (sell->slots - sell->tail_slots) <= SPRIG_QS8_SELL_MAX_PADDING * (double) sell->entries;
+  const double bound = sell->window_quads != 0 ? SPRIG_QS8_SELL_MAX_WINDOW_PADDING : SPRIG_QS8_SELL_MAX_PADDING;
+  return sell->offsets_fit && (double) (sell->slots - sell->tail_slots) <= bound * (double) sell->entries;
 }

@@ -25,6 +25,22 @@
  * A slice is one call's work: splitting the rows at slice boundaries gives the same outputs.
  * The weights of a slot start 4C-byte aligned when the layout's are (src/pack/qs8-sell.c
  * allocates them 64-byte aligned); kernels may load them with aligned loads of 4C bytes.
+ *
+ * Windowed layout (kernels listed with window_quads = Q > 0): the quad rows go in windows of Q
+ * (window v: quads vQ .. vQ + Q - 1, the last one partial), and a slice's slots go window by
+ * window, window v's slots reading only its quads, so that a kernel loads the window's 4Q input
+ * bytes once and picks each slot's words out of registers instead of gathering them:
+ *
+ *   output[i] = sum over the windows v < ceil(quad_rows / Q), their slots k < widths[s x W + v]
+ *               (W windows per slice), t < 4, of
+ *               weights[k][i % C][t] * x[4 * (vQ + indices[k][i % C]) + t]
+ *
+ * indices:   per slot C uint8 quad indices within the slot's window (< Q, and below the
+ *            window's quad count: kernels may still load the whole window, masked, never past
+ *            4 x quad_rows bytes of input); rows with fewer entries in a window than its width
+ *            are padded with zero weights on index 0.
+ * widths:    uint8 per slice and window, W = ceil(quad_rows / Q) per slice.
+ * Slices start at slot first[s] x C as in the sliced layout.
  */
 #ifndef SPRIG_QS8_SELLMV_H
 #define SPRIG_QS8_SELLMV_H
@@ -39,15 +55,26 @@ typedef void (*sprig_qs8_sellmv_ukernel_fn)(size_t nc, const int8_t* input, cons
                                             const uint16_t* offsets, const uint32_t* widths,
                                             const uint32_t* quad_base, int32_t* output);
 
+/* The windowed layout's kernels: nc rows from the first row of a slice, quad_rows quads of input. */
+typedef void (*sprig_qs8_sellmv_window_ukernel_fn)(size_t nc, size_t quad_rows, const int8_t* input,
+                                                   const int8_t* weights, const uint8_t* indices,
+                                                   const uint8_t* widths, int32_t* output);
+
 #define SPRIG_QS8_SELLMV_UKERNEL(isa, c, unsigned_input, is_default, fn)                            \
   void fn(size_t nc, const int8_t* input, const int8_t* weights, const uint16_t* offsets,         \
           const uint32_t* widths, const uint32_t* quad_base, int32_t* output);
+#define SPRIG_QS8_SELLMV_UKERNEL_WINDOWS(isa, c, window_quads, unsigned_input, fn)                 \
+  void fn(size_t nc, size_t quad_rows, const int8_t* input, const int8_t* weights, const uint8_t* indices, \
+          const uint8_t* widths, int32_t* output);
 #include <qs8-sellmv/list.inc>
+#undef SPRIG_QS8_SELLMV_UKERNEL_WINDOWS
 #undef SPRIG_QS8_SELLMV_UKERNEL
 
 struct sprig_qs8_sellmv_ukernel {
   const char* name;
-  sprig_qs8_sellmv_ukernel_fn fn;
+  sprig_qs8_sellmv_ukernel_fn fn;               /* the sliced layout's kernels; else NULL */
+  sprig_qs8_sellmv_window_ukernel_fn window_fn; /* the windowed layout's kernels; else NULL */
+  uint32_t window_quads;                        /* Q of the windowed layout; 0 for the sliced one */
   enum sprig_isa isa;
   uint32_t slice_rows; /* C: 8 or 16 */
   /* Reads the input bytes as uint8 (x + 128); else as int8. */
@@ -58,6 +85,10 @@ struct sprig_qs8_sellmv_ukernel {
    * on CPUs whose gathers are microcoded (sprig_hardware.slow_gathers), never otherwise. */
   bool for_slow_gathers;
 };
+
+/* The windowed kernel that may stand in for `k` (same ISA, slice height and input signedness;
+ * never a default: operators take it where its layout pads little), else NULL. */
+const struct sprig_qs8_sellmv_ukernel* sprig_qs8_sellmv_window_partner(const struct sprig_qs8_sellmv_ukernel* k);
 
 /* Every kernel of this build, in list order (kernels/qs8-sellmv/list.inc). */
 extern const struct sprig_qs8_sellmv_ukernel sprig_qs8_sellmv_ukernels[];
@@ -74,10 +105,15 @@ extern const size_t sprig_qs8_sellmv_ukernel_count;
  * keep the c4 SpMM kernels. */
 #define SPRIG_QS8_SELL_MAX_PADDING 1.25
 
+/* The same bound for the windowed layout, whose slots cost a fraction of a gathered one. */
+#define SPRIG_QS8_SELL_MAX_WINDOW_PADDING 3.0
+
 /* The sliced layout of qs8 weights (derived data of the weights, src/pack/qs8-sell.c). Slice
  * position p holds row row_of[p]; both lie in the same window [w x window, (w + 1) x window). */
 struct sprig_qs8_sell {
   size_t c;            /* rows per slice */
+  size_t window_quads; /* Q: 0 for the sliced layout */
+  size_t windows;      /* W = ceil(quad_rows / Q) per slice; 0 for the sliced layout */
   size_t rows;
   size_t quad_rows;    /* ceil(cols / 4) */
   size_t window;       /* SPRIG_QS8_SELL_WINDOW */
@@ -86,23 +122,26 @@ struct sprig_qs8_sell {
   size_t slots;        /* stored slots, padding included: first[slices] x c */
   size_t tail_slots;   /* of the positions past the last row in the last slice */
   bool offsets_fit;    /* every entry's quad lies within SPRIG_QS8_SELL_MAX_OFFSET of its slice's base */
-  uint32_t* widths;    /* per slice */
-  uint32_t* quad_base; /* per slice */
+  uint32_t* widths;    /* sliced: per slice */
+  uint32_t* quad_base; /* sliced: per slice */
+  uint8_t* window_widths; /* windowed: per slice x W */
   size_t* first;       /* per slice + 1: its first slot / c */
   uint32_t* row_of;    /* per position */
   int8_t* weights;     /* 4 per slot x c */
-  uint16_t* offsets;   /* per slot x c */
+  uint16_t* offsets;   /* sliced: per slot x c */
+  uint8_t* indices;    /* windowed: per slot x c */
 };
 
 struct sprig_qs8_stream;
 
-/* Builds the layout of a c4 stream for slices of c rows (the shape need not be usable); NULL
- * when out of memory. */
-struct sprig_qs8_sell* sprig_build_qs8_sell(const struct sprig_qs8_stream* stream, size_t c);
+/* Builds the layout of a c4 stream for slices of c rows, sliced (window_quads 0) or windowed
+ * (window_quads in 1 .. 128); the shape need not be usable. NULL when out of memory. */
+struct sprig_qs8_sell* sprig_build_qs8_sell(const struct sprig_qs8_stream* stream, size_t c, size_t window_quads);
 void sprig_free_qs8_sell(struct sprig_qs8_sell* sell);
 size_t sprig_qs8_sell_bytes(const struct sprig_qs8_sell* sell);
 
-/* True when the offsets fit and the padding is within SPRIG_QS8_SELL_MAX_PADDING. */
+/* True when the offsets fit and the padding is within SPRIG_QS8_SELL_MAX_PADDING (windowed:
+ * SPRIG_QS8_SELL_MAX_WINDOW_PADDING). */
 bool sprig_qs8_sell_usable(const struct sprig_qs8_sell* sell);
 
 #endif /* SPRIG_QS8_SELLMV_H */

@@ -28,6 +28,9 @@ struct sprig_qs8_sell;
 
 /* Kinds of sliced layout (src/sprig/sellmv.h) a weights object can hold: slices of 8 and 16 rows. */
 #define SPRIG_SELL_KINDS 2
+/* The qs8 sliced-row layouts a weights object may hold: sliced for slices of 8 and 16 rows,
+ * windowed for 16 (src/sprig/qs8-sellmv.h). */
+#define SPRIG_QS8_SELL_KINDS 3
 
 /* The element type of the stored values. */
 enum sprig_weights_dtype {
@@ -108,7 +111,7 @@ struct sprig_weights {
   _Atomic(struct sprig_weights*) f16_float_view;                          /* f16: float copy (wide mode; N:M or CSR) */
   _Atomic(struct sprig_f16_wide_blocks*) f16_wide_blocks;                  /* f16 BLOCK 1 x C: f32-bspmv layout */
   _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS];                     /* f32 CSR, f16: by slice height 8, 16 */
-  _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_SELL_KINDS];             /* qs8: by slice height 8, 16 */
+  _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_QS8_SELL_KINDS];         /* qs8: 8, 16 rows; 16 windowed */
 };
 
 /* SPRIG_DEFINE_PUBLISH(name, type, free_fn) defines
@@ -142,9 +145,10 @@ const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_
  * when out of memory. */
 const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* weights, size_t c, bool* usable);
 
-/* For qs8 weights: the sliced layout of their c4 stream for slice height c (8 or 16; usable or
- * not, see sprig_qs8_sell_usable), built on first use; NULL when out of memory. */
-const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* weights, size_t c);
+/* For qs8 weights: the sliced layout of their c4 stream for slice height c (8 or 16), or its
+ * windowed layout (window_quads != 0: c = 16, one window size per build; usable or not, see
+ * sprig_qs8_sell_usable), built on first use; NULL when out of memory. */
+const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* weights, size_t c, size_t window_quads);
 
 /* Bytes of the derived data built so far. */
 size_t sprig_weights_derived_bytes(const struct sprig_weights* weights);
