@@ -506,6 +506,47 @@ static void batch1_takes_sliced_rows(void** state) {
 
 /* ---- packing and sharing ---- */
 
+/* Rows whose entries spread over many windows of 32 quads, one per slice row: the windowed
+ * layout would pad 16x, so batch 1 takes the sliced layout of the ISA's default kernel; both
+ * layouts' outputs equal the reference elsewhere (batch1_takes_sliced_rows). */
+static void batch1_spread_rows_take_slices(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_qs8_sellmv_ukernel* sliced = sprig_choose_qs8_sellmv_ukernel(sprig_get_hardware());
+  if (sprig_qs8_sellmv_window_partner(sliced) == NULL) {
+    skip();
+  }
+  struct rng rng = {21};
+  const size_t in = 16 * 128 + 3, out = 35;
+  int8_t* weights = calloc(in * out, 1);
+  assert_non_null(weights);
+  for (size_t r = 0; r < out; r++) {
+    weights[r * in + 128 * (r % 16) + r % 4] = (int8_t) (r % 2 == 0 ? 77 : -91);
+  }
+  struct quant qu = make_quant(&rng, out, in, 3, -2, false, true);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_qs8(in, out, 3, qu.q.input_scale, weights, qu.weight_scales, qu.bias, -2,
+                                           qu.q.output_scale, -128, 127, &formats[0], 0, &op),
+                   sprig_status_success);
+  int8_t* input = malloc(in);
+  int8_t* expected = malloc(out);
+  int8_t* actual = malloc(out);
+  assert_true(input != NULL && expected != NULL && actual != NULL);
+  fill_int8(&rng, input, in, false);
+  assert_int_equal(sprig_reshape_linear_qs8(op, 1), sprig_status_success);
+  assert_string_equal(sprig_operator_kernel_name(op), sliced->name);
+  assert_int_equal(sprig_setup_linear_qs8(op, input, actual), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  sprig_reference_qs8_linear(1, in, out, input, weights, &qu.q, expected);
+  assert_int8_equal(actual, expected, out, sliced->name);
+  free(input);
+  free(expected);
+  free(actual);
+  sprig_delete_operator(op);
+  free_quant(&qu);
+  free(weights);
+}
+
 static void packed_bytes_per_nonzero(void** state) {
   (void) state;
   require_sprig();
@@ -796,6 +837,7 @@ int main(void) {
       cmocka_unit_test(conv_qs8_formats),
       cmocka_unit_test(linear_qd8),
       cmocka_unit_test(batch1_takes_sliced_rows),
+      cmocka_unit_test(batch1_spread_rows_take_slices),
       cmocka_unit_test(packed_bytes_per_nonzero),
       cmocka_unit_test(derived_streams_shared_and_counted),
       cmocka_unit_test(from_weights_shared),
