@@ -453,6 +453,20 @@ static void linear_qd8(void** state) {
   }
 }
 
+/* Runs the planned qs8 linear operator on `input` and compares its outputs with the reference. */
+static void run_linear_against_reference(sprig_operator_t op, size_t batch, size_t in, size_t out, const int8_t* input,
+                                         const int8_t* weights, const struct sprig_reference_qs8_quantization* q) {
+  int8_t* expected = malloc(batch * out);
+  int8_t* actual = malloc(batch * out);
+  assert_true(expected != NULL && actual != NULL);
+  assert_int_equal(sprig_setup_linear_qs8(op, input, actual), sprig_status_success);
+  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+  sprig_reference_qs8_linear(batch, in, out, input, weights, q, expected);
+  assert_int8_equal(actual, expected, batch * out, sprig_operator_kernel_name(op));
+  free(expected);
+  free(actual);
+}
+
 /* Linear layers at batches 1-3 run the matrix-vector kernel of the chosen ISA (when it has one,
  * or when the SpMM kernels are scalar too), larger batches the SpMM kernels; reshapes switch back
  * and forth, and every plan's outputs equal the reference. */
@@ -474,9 +488,7 @@ static void batch1_takes_sliced_rows(void** state) {
                    sprig_status_success);
   const size_t batches[] = {1, 2, 3, 4, 1};
   int8_t* input = malloc(4 * in);
-  int8_t* expected = malloc(4 * out);
-  int8_t* actual = malloc(4 * out);
-  assert_true(input != NULL && expected != NULL && actual != NULL);
+  assert_non_null(input);
   fill_int8(&rng, input, 4 * in, false);
   for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
     assert_int_equal(sprig_reshape_linear_qs8(op, batches[i]), sprig_status_success);
@@ -491,14 +503,9 @@ static void batch1_takes_sliced_rows(void** state) {
     if (is_sell && windowed != NULL && strcmp(name, windowed->name) != 0) {
       fail_msg("batch %zu runs %s, not the windowed kernel %s", batches[i], name, windowed->name);
     }
-    assert_int_equal(sprig_setup_linear_qs8(op, input, actual), sprig_status_success);
-    assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
-    sprig_reference_qs8_linear(batches[i], in, out, input, weights, &qu.q, expected);
-    assert_int8_equal(actual, expected, batches[i] * out, name);
+    run_linear_against_reference(op, batches[i], in, out, input, weights, &qu.q);
   }
   free(input);
-  free(expected);
-  free(actual);
   sprig_delete_operator(op);
   free_quant(&qu);
   free(weights);
@@ -529,19 +536,12 @@ static void batch1_spread_rows_take_slices(void** state) {
                                            qu.q.output_scale, -128, 127, &formats[0], 0, &op),
                    sprig_status_success);
   int8_t* input = malloc(in);
-  int8_t* expected = malloc(out);
-  int8_t* actual = malloc(out);
-  assert_true(input != NULL && expected != NULL && actual != NULL);
+  assert_non_null(input);
   fill_int8(&rng, input, in, false);
   assert_int_equal(sprig_reshape_linear_qs8(op, 1), sprig_status_success);
   assert_string_equal(sprig_operator_kernel_name(op), sliced->name);
-  assert_int_equal(sprig_setup_linear_qs8(op, input, actual), sprig_status_success);
-  assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
-  sprig_reference_qs8_linear(1, in, out, input, weights, &qu.q, expected);
-  assert_int8_equal(actual, expected, out, sliced->name);
+  run_linear_against_reference(op, 1, in, out, input, weights, &qu.q);
   free(input);
-  free(expected);
-  free(actual);
   sprig_delete_operator(op);
   free_quant(&qu);
   free(weights);
