@@ -42,8 +42,8 @@ static bool run_matvec_kernel(void* context) {
   const struct matvec_slot* s = context;
   const struct matvec_problem* p = s->problem;
   if (s->sell_kernel != NULL && s->sell_kernel->window_quads != 0) {
-    s->sell_kernel->window_fn(p->rows, s->sell->quad_rows, p->input, s->sell->weights, s->sell->indices,
-                              s->sell->window_widths, s->output);
+    s->sell_kernel->window_fn(p->rows, s->sell->quad_rows, 1, p->input, 0, s->sell->weights, s->sell->indices,
+                              s->sell->window_widths, s->output, 0);
   } else if (s->sell_kernel != NULL) {
     s->sell_kernel->fn(p->rows, p->input, s->sell->weights, s->sell->offsets, s->sell->widths, s->sell->quad_base,
                        s->output);

@@ -438,7 +438,7 @@ static void run_linear_qd8(size_t in, size_t out, size_t batch, double sparsity,
 static void linear_qd8(void** state) {
   (void) state;
   require_sprig();
-  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}, {300, 200, 1}, {301, 150, 2}};
+  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}, {300, 200, 1}, {301, 150, 2}, {200, 70, 7}, {96, 40, 13}};
   uint64_t seed = 1;
   for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
     for (size_t f = 0; f < FORMATS; f++) {
@@ -468,8 +468,9 @@ static void run_linear_against_reference(sprig_operator_t op, size_t batch, size
 }
 
 /* Linear layers at batches 1-3 run the matrix-vector kernel of the chosen ISA (when it has one,
- * or when the SpMM kernels are scalar too), larger batches the SpMM kernels; reshapes switch back
- * and forth, and every plan's outputs equal the reference. */
+ * or when the SpMM kernels are scalar too; its windowed partner, where the ISA has one, at
+ * batches 1-15, four rows per weight pass), larger batches the SpMM kernels; reshapes switch
+ * back and forth, and every plan's outputs equal the reference. */
 static void batch1_takes_sliced_rows(void** state) {
   (void) state;
   require_sprig();
@@ -486,20 +487,21 @@ static void batch1_takes_sliced_rows(void** state) {
   assert_int_equal(sprig_create_linear_qs8(in, out, 0, qu.q.input_scale, weights, qu.weight_scales, qu.bias, 0,
                                            qu.q.output_scale, -128, 127, &formats[0], 0, &op),
                    sprig_status_success);
-  const size_t batches[] = {1, 2, 3, 4, 1};
-  int8_t* input = malloc(4 * in);
+  const size_t batches[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 13, 15, 16, 17, 1};
+  /* A layer this small fits the windowed layout's cache budget: its kernel, where the ISA has one. */
+  const struct sprig_qs8_sellmv_ukernel* windowed = sprig_qs8_sellmv_window_partner(sell);
+  const size_t below = windowed != NULL ? 16 : 4;
+  int8_t* input = malloc(17 * in);
   assert_non_null(input);
-  fill_int8(&rng, input, 4 * in, false);
+  fill_int8(&rng, input, 17 * in, false);
   for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
     assert_int_equal(sprig_reshape_linear_qs8(op, batches[i]), sprig_status_success);
     const char* name = sprig_operator_kernel_name(op);
     const bool is_sell = strstr(name, "qs8_sellmv") != NULL;
-    if (is_sell != (expect_sell && batches[i] < 4)) {
-      fail_msg("batch %zu runs %s (sliced-row kernel %s expected below batch 4: %d)", batches[i], name, sell->name,
-               (int) expect_sell);
+    if (is_sell != (expect_sell && batches[i] < below)) {
+      fail_msg("batch %zu runs %s (matrix-vector kernel %s expected below batch %zu: %d)", batches[i], name,
+               windowed != NULL ? windowed->name : sell->name, below, (int) expect_sell);
     }
-    /* A layer this small fits the windowed layout's cache budget: its kernel, where the ISA has one. */
-    const struct sprig_qs8_sellmv_ukernel* windowed = sprig_qs8_sellmv_window_partner(sell);
     if (is_sell && windowed != NULL && strcmp(name, windowed->name) != 0) {
       fail_msg("batch %zu runs %s, not the windowed kernel %s", batches[i], name, windowed->name);
     }

@@ -86,8 +86,8 @@ static void call_slices(const struct sprig_qs8_sellmv_ukernel* uk, const struct 
   }
   const size_t slot = sell->first[s0] * sell->c;
   if (uk->window_quads != 0) {
-    uk->window_fn(r1 - r0, sell->quad_rows, x, sell->weights + 4 * slot, sell->indices + slot,
-                  sell->window_widths + s0 * sell->windows, y + r0);
+    uk->window_fn(r1 - r0, sell->quad_rows, 1, x, 0, sell->weights + 4 * slot, sell->indices + slot,
+                  sell->window_widths + s0 * sell->windows, y + r0, 0);
   } else {
     uk->fn(r1 - r0, x, sell->weights + 4 * slot, sell->offsets + slot, sell->widths + s0, sell->quad_base + s0,
            y + r0);
@@ -403,6 +403,51 @@ static void partner_of_the_default(const void* ukernel) {
   assert_non_null(uk->window_fn);
 }
 
+/* 1 to SPRIG_QS8_SELLMV_MAX_VECTORS input vectors per call, at a stride, their sums at another:
+ * each vector's sums as one call on it alone gives, nothing written between them. */
+static void several_vectors(const void* ukernel) {
+  KERNEL(uk);
+  struct sellmv_tester t = sellmv_tester_for();
+  t.k = 4 * 75 + 2;
+  t.n = 2 * uk->slice_rows + 7;
+  t.sparsity = 0.8;
+  int8_t* dense = make_dense(&t);
+  struct sprig_weights* w = pack(&t, dense);
+  const struct sprig_qs8_stream* stream = sprig_weights_qs8_stream(w);
+  struct sprig_qs8_sell* sell = sprig_build_qs8_sell(stream, uk->slice_rows, uk->window_quads);
+  assert_non_null(sell);
+  const size_t in_stride = 4 * stream->quad_rows + 12, out_stride = t.n + 5;
+  int8_t* x = malloc(SPRIG_QS8_SELLMV_MAX_VECTORS * in_stride);
+  int32_t* y = malloc(SPRIG_QS8_SELLMV_MAX_VECTORS * out_stride * sizeof(int32_t));
+  for (size_t i = 0; i < SPRIG_QS8_SELLMV_MAX_VECTORS * in_stride; i++) {
+    x[i] = (int8_t) (i * 37 % 251);
+  }
+  for (size_t vectors = 1; vectors <= SPRIG_QS8_SELLMV_MAX_VECTORS; vectors++) {
+    for (size_t i = 0; i < SPRIG_QS8_SELLMV_MAX_VECTORS * out_stride; i++) {
+      y[i] = GUARD_VALUE;
+    }
+    uk->window_fn(t.n, sell->quad_rows, vectors, x, in_stride, sell->weights, sell->indices, sell->window_widths, y,
+                  out_stride);
+    for (size_t j = 0; j < SPRIG_QS8_SELLMV_MAX_VECTORS; j++) {
+      for (size_t p = 0; p < out_stride; p++) {
+        const int32_t got = y[j * out_stride + p];
+        const int32_t want = j < vectors && p < t.n ? expected_sum(dense, x + j * in_stride, &t, uk->unsigned_input,
+                                                                    sell->row_of[p])
+                                                    : GUARD_VALUE;
+        if (got != want) {
+          fail_msg("%s: %zu vectors: vector %zu output %zu is %d, expected %d", uk->name, vectors, j, p, (int) got,
+                   (int) want);
+        }
+      }
+    }
+  }
+  sprig_free_qs8_sell(sell);
+  sprig_release_weights(w);
+  free(dense);
+  free(x);
+  free(y);
+}
+
 static void windows_partial_and_full(const void* ukernel) {
   KERNEL(uk);
   /* Quad counts around whole windows (the last one masked), dense rows and 90% sparse ones. */
@@ -454,6 +499,7 @@ static const struct kernel_test_case cases[] = {
     {"chosen where gathers are slow", chosen_where_gathers_are_slow, is_for_slow_gathers},
     {"windowed partner of the default", partner_of_the_default, is_windowed},
     {"windows partial and full", windows_partial_and_full, is_windowed},
+    {"several vectors per call", several_vectors, is_windowed},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

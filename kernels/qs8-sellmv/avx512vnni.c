@@ -15,13 +15,15 @@
  * per slice and window): a slot's 16 words come out of those two registers by one vpermi2d on
  * 16 byte indices widened by one vpmovzxbd, in place of the gather; 1 index byte per slot and
  * row instead of 2. More slots pad (a window's width is its slice's longest row there), each
- * several times cheaper than a gathered one.
+ * several times cheaper than a gathered one. Up to 4 input vectors share each weight pass: per
+ * slot and vector one more vpermi2d and vpdpbusd.
  */
 #include <immintrin.h>
 #include <stdint.h>
 
 #include <isa/x86-load-at.h>
 #include <isa/x86-vnni.h>
+#include <sprig/qs8-sellmv.h>
 
 INLINE __m512i gather16(const int8_t* x, const uint16_t* off) {
   const __m512i index = _mm512_cvtepu16_epi32(_mm256_loadu_si256((const __m256i*) (const void*) off));
@@ -92,61 +94,92 @@ INLINE void load_window(const int8_t* x, size_t v, size_t windows, __mmask64 las
   }
 }
 
-INLINE __m512i window_words(__m512i lo, __m512i hi, const uint8_t* indices) {
-  const __m512i index = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*) (const void*) indices));
-  return _mm512_permutex2var_epi32(lo, index, hi);
-}
-
 INLINE __mmask64 bytes_mask(size_t bytes) {
   return bytes >= 64 ? ~(__mmask64) 0 : (((__mmask64) 1 << bytes) - 1);
 }
 
-void sprig_qs8_sellmv_ukernel_16c4w32__avx512vnni(size_t nc, size_t quad_rows, const int8_t* input,
-                                                  const int8_t* weights, const uint8_t* indices,
-                                                  const uint8_t* widths, int32_t* output) {
+#define MAX_VECTORS SPRIG_QS8_SELLMV_MAX_VECTORS
+#define MAX_SETS 4
+
+/* One slot of set `set` for nv vectors: its 16 indices widened once, its weights loaded once,
+ * each vector's words picked from its window by vpermi2d. */
+INLINE void window_slot(size_t nv, size_t set, const __m512i* lo, const __m512i* hi, const uint8_t* indices,
+                        const int8_t* w, __m512i acc[MAX_VECTORS][MAX_SETS]) {
+  const __m512i index = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i*) (const void*) (indices + 16 * set)));
+  const __m512i weights = _mm512_load_si512((const void*) (w + 64 * set));
+  for (size_t j = 0; j < nv; j++) {
+    acc[j][set] = dpbusd(acc[j][set], _mm512_permutex2var_epi32(lo[j], index, hi[j]), weights);
+  }
+}
+
+/* The windowed layout for nv (1 .. MAX_VECTORS, a constant) vectors at a time; `sets`
+ * accumulators per vector take the slots in turn (vpdpbusd's latency: 4 for one vector, 2 for
+ * more). */
+INLINE void windowed_slices(size_t nv, size_t sets, size_t nc, size_t quad_rows, const int8_t* input,
+                            size_t input_stride, const int8_t* w, const uint8_t* indices, const uint8_t* widths,
+                            int32_t* output, size_t output_stride) {
   const size_t windows = (quad_rows + 31) / 32;
   const size_t last_bytes = 4 * quad_rows - 128 * (windows != 0 ? windows - 1 : 0);
   const __mmask64 last_lo = bytes_mask(last_bytes);
   const __mmask64 last_hi = last_bytes > 64 ? bytes_mask(last_bytes - 64) : 0;
-  const int8_t* w = weights;
   for (size_t r = 0; r < nc; r += 16) {
-    __m512i acc0 = _mm512_setzero_si512();
-    __m512i acc1 = _mm512_setzero_si512();
-    __m512i acc2 = _mm512_setzero_si512();
-    __m512i acc3 = _mm512_setzero_si512();
+    __m512i acc[MAX_VECTORS][MAX_SETS];
+    for (size_t j = 0; j < nv; j++) {
+      for (size_t k = 0; k < sets; k++) {
+        acc[j][k] = _mm512_setzero_si512();
+      }
+    }
     for (size_t v = 0; v < windows; v++) {
       size_t left = *widths++;
       if (left == 0) {
         continue;
       }
-      __m512i lo, hi;
-      load_window(input, v, windows, last_lo, last_hi, &lo, &hi);
-      for (; left >= 4; left -= 4) {
-        acc0 = dpbusd(acc0, window_words(lo, hi, indices), _mm512_load_si512((const void*) w));
-        acc1 = dpbusd(acc1, window_words(lo, hi, indices + 16), _mm512_load_si512((const void*) (w + 64)));
-        acc2 = dpbusd(acc2, window_words(lo, hi, indices + 32), _mm512_load_si512((const void*) (w + 128)));
-        acc3 = dpbusd(acc3, window_words(lo, hi, indices + 48), _mm512_load_si512((const void*) (w + 192)));
-        w += 256;
-        indices += 64;
+      __m512i lo[MAX_VECTORS], hi[MAX_VECTORS];
+      for (size_t j = 0; j < nv; j++) {
+        load_window(input + j * input_stride, v, windows, last_lo, last_hi, &lo[j], &hi[j]);
       }
-      /* 0 to 3 slots left: one per accumulator. */
-      if (left >= 1) {
-        acc0 = dpbusd(acc0, window_words(lo, hi, indices), _mm512_load_si512((const void*) w));
+      for (; left >= sets; left -= sets) {
+        for (size_t k = 0; k < sets; k++) {
+          window_slot(nv, k, lo, hi, indices, w, acc);
+        }
+        w += 64 * sets;
+        indices += 16 * sets;
       }
-      if (left >= 2) {
-        acc1 = dpbusd(acc1, window_words(lo, hi, indices + 16), _mm512_load_si512((const void*) (w + 64)));
-      }
-      if (left >= 3) {
-        acc2 = dpbusd(acc2, window_words(lo, hi, indices + 32), _mm512_load_si512((const void*) (w + 128)));
+      /* Fewer than `sets` slots left: one per accumulator. */
+      for (size_t k = 0; k + 1 < sets; k++) {
+        if (left > k) {
+          window_slot(nv, k, lo, hi, indices, w, acc);
+        }
       }
       w += 64 * left;
       indices += 16 * left;
     }
-    const __m512i sum = _mm512_add_epi32(_mm512_add_epi32(acc0, acc1), _mm512_add_epi32(acc2, acc3));
-    if (nc - r >= 16) {
-      _mm512_storeu_si512((void*) (output + r), sum);
-    } else {
-      _mm512_mask_storeu_epi32(output + r, (__mmask16) ((1u << (nc - r)) - 1), sum);
+    const __mmask16 rows = nc - r >= 16 ? (__mmask16) 0xFFFF : (__mmask16) ((1u << (nc - r)) - 1);
+    for (size_t j = 0; j < nv; j++) {
+      __m512i sum = acc[j][0];
+      for (size_t k = 1; k < sets; k++) {
+        sum = _mm512_add_epi32(sum, acc[j][k]);
+      }
+      _mm512_mask_storeu_epi32(output + j * output_stride + r, rows, sum);
     }
+  }
+}
+
+void sprig_qs8_sellmv_ukernel_16c4w32__avx512vnni(size_t nc, size_t quad_rows, size_t vectors, const int8_t* input,
+                                                  size_t input_stride, const int8_t* weights, const uint8_t* indices,
+                                                  const uint8_t* widths, int32_t* output, size_t output_stride) {
+  switch (vectors) {
+    case 1:
+      windowed_slices(1, 4, nc, quad_rows, input, input_stride, weights, indices, widths, output, output_stride);
+      break;
+    case 2:
+      windowed_slices(2, 2, nc, quad_rows, input, input_stride, weights, indices, widths, output, output_stride);
+      break;
+    case 3:
+      windowed_slices(3, 2, nc, quad_rows, input, input_stride, weights, indices, widths, output, output_stride);
+      break;
+    default:
+      windowed_slices(4, 2, nc, quad_rows, input, input_stride, weights, indices, widths, output, output_stride);
+      break;
   }
 }

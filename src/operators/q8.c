@@ -30,9 +30,12 @@
 #include <sprig/qs8-stream.h>
 #include <sprig/qs8-terms.h>
 
-/* Linear batches below this run the matrix-vector kernel once per batch row (when the sliced
- * layout pads little). */
+/* Linear batches below this run the sliced matrix-vector kernel once per batch row (when the
+ * sliced layout pads little), */
 #define MATVEC_BELOW_BATCH 4
+/* and below this one the windowed kernel, up to SPRIG_QS8_SELLMV_MAX_VECTORS rows per weight pass
+ * (when that layout is taken; at most 15: the quad rows of smaller batches are unpadded). */
+#define WINDOWED_BELOW_BATCH 16
 /* Tasks a run's compute phase is cut into at least (when the shape allows). */
 #define TARGET_TASKS 32
 /* Pixels per compute task at most (rounded to the kernel's MR): 256 pixels x 64 quad rows is
@@ -55,7 +58,8 @@ struct q8_state {
   const struct sprig_qs8_sellmv_ukernel* window_kernel; /* its windowed partner, else NULL */
   const struct sprig_qs8_sellmv_ukernel* sell_kernel;   /* the one a small-batch plan runs */
   const struct sprig_qs8_sell* sell; /* its layout, shared: owned by the weights */
-  bool matvec;               /* the plan runs sell_kernel on sell */
+  bool matvec;               /* the plan runs sell_kernel on sell, */
+  size_t matvec_vectors;     /* on this many batch rows per call */
   uint8_t flip;              /* 0x80 when the planned kernel reads unsigned input */
 
   /* Quantization (qs8). */
@@ -364,7 +368,7 @@ static void spread_task(void* context, size_t block) {
   const struct q8_state* s = ctx->s;
   const size_t q0 = block * SPREAD_TILE, q1 = SPRIG_MIN(s->quad_rows, q0 + SPREAD_TILE);
   const bool qd8 = ctx->op->type == sprig_operator_type_linear_qd8;
-  if (reads_column_rows(s->ukernel)) {
+  if (!s->matvec && reads_column_rows(s->ukernel)) {
     const size_t c1 = SPRIG_MIN(4 * q1, s->group_cols);
     if (qd8) {
       spread_bytes(s, s->quantized, 4 * s->quad_rows, 0, 4 * q0, c1);
@@ -501,33 +505,38 @@ static void compute_task(void* context, size_t task) {
   }
 }
 
-/* Small batches on the sliced layout: batch row b times window `window` of rows, the sums put
- * back in row order. */
-static void matvec_task(void* context, size_t b, size_t window) {
+/* Small batches on the sliced or windowed layout: batch rows [group x V, + V) (V =
+ * matvec_vectors, fewer in the last group) times window `window` of rows, the sums put back in
+ * row order. */
+static void matvec_task(void* context, size_t group, size_t window) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct q8_state* s = ctx->s;
   const struct sprig_qs8_sell* sell = s->sell;
   const size_t p0 = window * sell->window, count = SPRIG_MIN(sell->window, sell->rows - p0);
   const size_t s0 = p0 / sell->c, slot = sell->first[s0] * sell->c;
-  int32_t sorted[SPRIG_QS8_SELL_WINDOW] __attribute__((aligned(64)));
+  const size_t b0 = group * s->matvec_vectors, vectors = SPRIG_MIN(s->matvec_vectors, s->pixels - b0);
+  int32_t sorted[SPRIG_QS8_SELLMV_MAX_VECTORS][SPRIG_QS8_SELL_WINDOW] __attribute__((aligned(64)));
   int32_t sums[SPRIG_QS8_SELL_WINDOW];
-  const int8_t* input = s->packed + b * s->row_start_bytes;
+  const int8_t* input = s->packed + b0 * s->row_start_bytes;
   if (sell->window_quads != 0) {
-    s->sell_kernel->window_fn(count, sell->quad_rows, input, sell->weights + 4 * slot, sell->indices + slot,
-                              sell->window_widths + s0 * sell->windows, sorted);
+    s->sell_kernel->window_fn(count, sell->quad_rows, vectors, input, s->row_start_bytes, sell->weights + 4 * slot,
+                              sell->indices + slot, sell->window_widths + s0 * sell->windows, sorted[0],
+                              SPRIG_QS8_SELL_WINDOW);
   } else {
     s->sell_kernel->fn(count, input, sell->weights + 4 * slot, sell->offsets + slot, sell->widths + s0,
-                       sell->quad_base + s0, sorted);
+                       sell->quad_base + s0, sorted[0]);
   }
-  for (size_t i = 0; i < count; i++) {
-    const size_t row = sell->row_of[p0 + i];
-    sums[row - p0] = (int32_t) ((uint32_t) sorted[i] + (uint32_t) s->kernel_bias[row]);
-  }
-  if (op->type == sprig_operator_type_linear_qd8) {
-    dequantize_tile(op, s, sums, p0, count, b, 1);
-  } else {
-    requantize_tile(op, s, sums, 0, p0, count, b, 1);
+  for (size_t j = 0; j < vectors; j++) {
+    for (size_t i = 0; i < count; i++) {
+      const size_t row = sell->row_of[p0 + i];
+      sums[row - p0] = (int32_t) ((uint32_t) sorted[j][i] + (uint32_t) s->kernel_bias[row]);
+    }
+    if (op->type == sprig_operator_type_linear_qd8) {
+      dequantize_tile(op, s, sums, p0, count, b0 + j, 1);
+    } else {
+      requantize_tile(op, s, sums, 0, p0, count, b0 + j, 1);
+    }
   }
 }
 
@@ -538,7 +547,7 @@ static void q8_run(const struct sprig_operator* op, const float* input, float* o
   const struct q8_state* s = ctx.s;
   pack_input(&ctx, threadpool);
   if (s->matvec) {
-    pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels,
+    pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, sprig_divide_round_up(s->pixels, s->matvec_vectors),
                                sprig_divide_round_up(s->sell->rows, s->sell->window), 0);
     return;
   }
@@ -604,13 +613,14 @@ static bool windowed_fits_l2(const struct q8_state* s, const struct sprig_qs8_se
 
 /* For a linear layer at a small batch: the matrix-vector kernel of the best ISA and its layout
  * (built on first use) in *sell: the windowed one where it fits the cache budget above, else the
- * first of the sliced and the windowed one that pads little; NULL when none does (or out of
- * memory). */
+ * first of the sliced (batches below MATVEC_BELOW_BATCH) and the windowed one that pads little;
+ * NULL when none does (or out of memory). */
 static const struct sprig_qs8_sellmv_ukernel* small_batch_kernel(struct sprig_operator* op, const struct q8_state* s,
-                                                                 const struct sprig_qs8_sell** sell) {
+                                                                 size_t batch, const struct sprig_qs8_sell** sell) {
   const bool windowed_first = s->window_kernel != NULL && windowed_fits_l2(s, NULL);
-  const struct sprig_qs8_sellmv_ukernel* candidates[] = {windowed_first ? s->window_kernel : s->sliced_kernel,
-                                                         windowed_first ? s->sliced_kernel : s->window_kernel};
+  const struct sprig_qs8_sellmv_ukernel* sliced = batch < MATVEC_BELOW_BATCH ? s->sliced_kernel : NULL;
+  const struct sprig_qs8_sellmv_ukernel* candidates[] = {windowed_first ? s->window_kernel : sliced,
+                                                         windowed_first ? sliced : s->window_kernel};
   for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
     const struct sprig_qs8_sellmv_ukernel* k = candidates[i];
     const struct sprig_qs8_sell* layout =
@@ -687,18 +697,19 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->quantized = quantized;
   use_kernel(s, fitted);
   plan_tasks(s);
-  if (is_linear(op) && pixels < MATVEC_BELOW_BATCH) {
-    const struct sprig_qs8_sell* sell = NULL;
-    const struct sprig_qs8_sellmv_ukernel* k = small_batch_kernel(op, s, &sell);
-    if (k != NULL) {
-      s->sell_kernel = k;
-      s->sell = sell;
-      /* Batch rows back to back: pixels < 16, so the quad rows were unpadded (same bytes). */
-      s->matvec = true;
-      s->quad_row_bytes = 4;
-      s->row_start_bytes = 4 * quad_rows;
-      use_input_domain(s, s->sell_kernel->unsigned_input);
-    }
+  const size_t matvec_below = s->window_kernel != NULL ? WINDOWED_BELOW_BATCH : MATVEC_BELOW_BATCH;
+  const struct sprig_qs8_sell* sell = NULL;
+  const struct sprig_qs8_sellmv_ukernel* k =
+      is_linear(op) && pixels < matvec_below ? small_batch_kernel(op, s, pixels, &sell) : NULL;
+  if (k != NULL) {
+    s->sell_kernel = k;
+    s->sell = sell;
+    s->matvec_vectors = k->window_quads != 0 ? SPRIG_QS8_SELLMV_MAX_VECTORS : 1;
+    /* Batch rows back to back: pixels < 16, so the quad rows were unpadded (same bytes). */
+    s->matvec = true;
+    s->quad_row_bytes = 4;
+    s->row_start_bytes = 4 * quad_rows;
+    use_input_domain(s, s->sell_kernel->unsigned_input);
   }
   return sprig_status_success;
 }

@@ -55,17 +55,23 @@ typedef void (*sprig_qs8_sellmv_ukernel_fn)(size_t nc, const int8_t* input, cons
                                             const uint16_t* offsets, const uint32_t* widths,
                                             const uint32_t* quad_base, int32_t* output);
 
-/* The windowed layout's kernels: nc rows from the first row of a slice, quad_rows quads of input. */
-typedef void (*sprig_qs8_sellmv_window_ukernel_fn)(size_t nc, size_t quad_rows, const int8_t* input,
-                                                   const int8_t* weights, const uint8_t* indices,
-                                                   const uint8_t* widths, int32_t* output);
+/* Input vectors a windowed kernel takes per weight pass at most. */
+#define SPRIG_QS8_SELLMV_MAX_VECTORS 4
+
+/* The windowed layout's kernels: nc rows from the first row of a slice times `vectors` (1 ..
+ * SPRIG_QS8_SELLMV_MAX_VECTORS) input vectors of quad_rows quads, vector j at input + j x
+ * input_stride, its sums at output + j x output_stride (int32 elements). */
+typedef void (*sprig_qs8_sellmv_window_ukernel_fn)(size_t nc, size_t quad_rows, size_t vectors, const int8_t* input,
+                                                   size_t input_stride, const int8_t* weights, const uint8_t* indices,
+                                                   const uint8_t* widths, int32_t* output, size_t output_stride);
 
 #define SPRIG_QS8_SELLMV_UKERNEL(isa, c, unsigned_input, is_default, fn)                            \
   void fn(size_t nc, const int8_t* input, const int8_t* weights, const uint16_t* offsets,         \
           const uint32_t* widths, const uint32_t* quad_base, int32_t* output);
 #define SPRIG_QS8_SELLMV_UKERNEL_WINDOWS(isa, c, window_quads, unsigned_input, fn)                 \
-  void fn(size_t nc, size_t quad_rows, const int8_t* input, const int8_t* weights, const uint8_t* indices, \
-          const uint8_t* widths, int32_t* output);
+  void fn(size_t nc, size_t quad_rows, size_t vectors, const int8_t* input, size_t input_stride,  \
+          const int8_t* weights, const uint8_t* indices, const uint8_t* widths, int32_t* output,  \
+          size_t output_stride);
 #include <qs8-sellmv/list.inc>
 #undef SPRIG_QS8_SELLMV_UKERNEL_WINDOWS
 #undef SPRIG_QS8_SELLMV_UKERNEL
