@@ -549,6 +549,44 @@ static void batch1_spread_rows_take_slices(void** state) {
   free(weights);
 }
 
+/* A layer whose windowed layout exceeds the cache budget (a quarter of L2, 5+ bytes per c4
+ * entry): batch 1 takes the sliced kernel (fewer bytes to stream), batches 2-15 the windowed one
+ * (rows share its weight passes). */
+static void batch1_large_layers_take_slices(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  const struct sprig_qs8_sellmv_ukernel* sliced = sprig_choose_qs8_sellmv_ukernel(hardware);
+  const struct sprig_qs8_sellmv_ukernel* windowed = sprig_qs8_sellmv_window_partner(sliced);
+  if (windowed == NULL || hardware->l2_bytes > ((size_t) 8 << 20)) {
+    skip();
+  }
+  struct rng rng = {31};
+  /* Dense rows of 64 quads: 64 entries a row, the layout padding nothing. */
+  const size_t in = 256, out = hardware->l2_bytes / 4 / 5 / 64 + 40;
+  int8_t* weights = malloc(in * out);
+  assert_non_null(weights);
+  fill_int8_sparse(&rng, weights, in * out, 0.0, false);
+  struct quant qu = make_quant(&rng, out, in, -5, 4, false, true);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_qs8(in, out, -5, qu.q.input_scale, weights, qu.weight_scales, qu.bias, 4,
+                                           qu.q.output_scale, -128, 127, &formats[0], 0, &op),
+                   sprig_status_success);
+  int8_t* input = malloc(5 * in);
+  assert_non_null(input);
+  fill_int8(&rng, input, 5 * in, false);
+  const size_t batches[] = {1, 2, 5, 1};
+  for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+    assert_int_equal(sprig_reshape_linear_qs8(op, batches[i]), sprig_status_success);
+    assert_string_equal(sprig_operator_kernel_name(op), batches[i] == 1 ? sliced->name : windowed->name);
+    run_linear_against_reference(op, batches[i], in, out, input, weights, &qu.q);
+  }
+  free(input);
+  sprig_delete_operator(op);
+  free_quant(&qu);
+  free(weights);
+}
+
 static void packed_bytes_per_nonzero(void** state) {
   (void) state;
   require_sprig();
@@ -840,6 +878,7 @@ int main(void) {
       cmocka_unit_test(linear_qd8),
       cmocka_unit_test(batch1_takes_sliced_rows),
       cmocka_unit_test(batch1_spread_rows_take_slices),
+      cmocka_unit_test(batch1_large_layers_take_slices),
       cmocka_unit_test(packed_bytes_per_nonzero),
       cmocka_unit_test(derived_streams_shared_and_counted),
       cmocka_unit_test(from_weights_shared),

@@ -600,33 +600,37 @@ static void use_kernel(struct q8_state* s, const struct sprig_qs8_spmm_ukernel* 
   use_input_domain(s, ukernel->unsigned_input);
 }
 
-/* The windowed layout runs its slots several times faster than gathered ones but pads more:
- * taken first where its weights (at least 5 bytes per entry, padding included when built) fit in
- * this share of L2, so that repeated runs read them from cache; larger layers stream their weights
- * from memory, where the sliced layout's fewer bytes are worth more. */
+/* The windowed layout runs its slots several times faster than gathered ones but pads more. At
+ * batch 1 it is taken first only where its weights (at least 5 bytes per entry; padding included
+ * once built) fit in this share of L2, so that repeated runs read them from cache: weights
+ * streamed from memory favour the sliced layout's fewer bytes. From batch 2 on, up to
+ * SPRIG_QS8_SELLMV_MAX_VECTORS rows share each weight pass, which pays for the padding. */
 #define WINDOWED_L2_SHARE 4
 
-static bool windowed_fits_l2(const struct q8_state* s, const struct sprig_qs8_sell* windowed) {
+static bool windowed_preferred(const struct q8_state* s, size_t batch, const struct sprig_qs8_sell* windowed) {
   const size_t budget = sprig_get_hardware()->l2_bytes / WINDOWED_L2_SHARE;
-  return windowed != NULL ? sprig_qs8_sell_bytes(windowed) <= budget : s->stream->entries <= budget / 5;
+  const size_t bytes = windowed != NULL ? sprig_qs8_sell_bytes(windowed) : 5 * s->stream->entries;
+  return batch >= 2 || bytes <= budget;
 }
 
 /* For a linear layer at a small batch: the matrix-vector kernel of the best ISA and its layout
- * (built on first use) in *sell: the windowed one where it fits the cache budget above, else the
- * first of the sliced (batches below MATVEC_BELOW_BATCH) and the windowed one that pads little;
- * NULL when none does (or out of memory). */
+ * (built on first use) in *sell: the windowed one where preferred (above), else the first of the
+ * sliced (batches below MATVEC_BELOW_BATCH) and the windowed one that pads little; NULL when none
+ * does (or out of memory). */
 static const struct sprig_qs8_sellmv_ukernel* small_batch_kernel(struct sprig_operator* op, const struct q8_state* s,
                                                                  size_t batch, const struct sprig_qs8_sell** sell) {
-  const bool windowed_first = s->window_kernel != NULL && windowed_fits_l2(s, NULL);
+  const bool windowed_first = s->window_kernel != NULL && windowed_preferred(s, batch, NULL);
   const struct sprig_qs8_sellmv_ukernel* sliced = batch < MATVEC_BELOW_BATCH ? s->sliced_kernel : NULL;
   const struct sprig_qs8_sellmv_ukernel* candidates[] = {windowed_first ? s->window_kernel : sliced,
                                                          windowed_first ? sliced : s->window_kernel};
   for (size_t i = 0; i < sizeof(candidates) / sizeof(candidates[0]); i++) {
     const struct sprig_qs8_sellmv_ukernel* k = candidates[i];
-    const struct sprig_qs8_sell* layout =
-        k != NULL ? sprig_weights_qs8_sell(op->weights, k->slice_rows, k->window_quads) : NULL;
-    const bool cached_enough = i != 0 || k->window_quads == 0 || windowed_fits_l2(s, layout);
-    if (layout != NULL && sprig_qs8_sell_usable(layout) && cached_enough) {
+    if (k == NULL) {
+      continue;
+    }
+    const struct sprig_qs8_sell* layout = sprig_weights_qs8_sell(op->weights, k->slice_rows, k->window_quads);
+    const bool preferred = i != 0 || k->window_quads == 0 || windowed_preferred(s, batch, layout);
+    if (layout != NULL && sprig_qs8_sell_usable(layout) && preferred) {
       *sell = layout;
       return k;
     }
