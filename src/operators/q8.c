@@ -15,7 +15,9 @@
  * Linear layers at batches below MATVEC_BELOW_BATCH whose sliced layout (src/sprig/qs8-sellmv.h)
  * pads little run the matrix-vector kernel instead (packed batch rows back to back), one task
  * per batch row and sorting window of rows: the kernel's sums come in the window's sorted order
- * and are put back in row order before the conversion.
+ * and are put back in row order before the conversion. Where the ISA has a windowed kernel,
+ * batches below WINDOWED_BELOW_BATCH may run it instead, one task per 4 batch rows and window
+ * (small_batch_kernel says which).
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
