@@ -438,7 +438,9 @@ static void run_linear_qd8(size_t in, size_t out, size_t batch, double sparsity,
 static void linear_qd8(void** state) {
   (void) state;
   require_sprig();
-  const size_t shapes[][3] = {{1, 1, 1}, {5, 3, 1}, {17, 9, 3}, {64, 48, 4}, {130, 20, 17}, {768, 64, 1}, {300, 33, 40}, {300, 200, 1}, {301, 150, 2}, {200, 70, 7}, {96, 40, 13}};
+  const size_t shapes[][3] = {{1, 1, 1},      {5, 3, 1},     {17, 9, 3},    {64, 48, 4},
+                              {130, 20, 17},  {768, 64, 1},  {300, 33, 40}, {300, 200, 1},
+                              {301, 150, 2},  {200, 70, 7},  {96, 40, 13}};
   uint64_t seed = 1;
   for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
     for (size_t f = 0; f < FORMATS; f++) {

@@ -156,9 +156,10 @@ struct sprig_qs8_sell* sprig_build_qs8_sell(const struct sprig_qs8_stream* strea
   if (sell == NULL) {
     return NULL;
   }
+  const size_t windows = window_quads != 0 ? sprig_divide_round_up(stream->quad_rows, window_quads) : 0;
   *sell = (struct sprig_qs8_sell){.c = c,
                                   .window_quads = window_quads,
-                                  .windows = window_quads != 0 ? sprig_divide_round_up(stream->quad_rows, window_quads) : 0,
+                                  .windows = windows,
                                   .rows = stream->rows,
                                   .quad_rows = stream->quad_rows,
                                   .window = SPRIG_QS8_SELL_WINDOW,
