@@ -703,10 +703,9 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->quantized = quantized;
   use_kernel(s, fitted);
   plan_tasks(s);
-  const size_t matvec_below = s->window_kernel != NULL ? WINDOWED_BELOW_BATCH : MATVEC_BELOW_BATCH;
   const struct sprig_qs8_sell* sell = NULL;
   const struct sprig_qs8_sellmv_ukernel* k =
-      is_linear(op) && pixels < matvec_below ? small_batch_kernel(op, s, pixels, &sell) : NULL;
+      is_linear(op) && pixels < WINDOWED_BELOW_BATCH ? small_batch_kernel(op, s, pixels, &sell) : NULL;
   if (k != NULL) {
     s->sell_kernel = k;
     s->sell = sell;
