@@ -38,8 +38,13 @@ struct f32_matvec_slot {
 static bool run_f32_matvec_kernel(void* context) {
   const struct f32_matvec_slot* s = context;
   const struct f32_matvec_problem* p = s->problem;
-  s->kernel->fn(p->rows, p->input, p->bias, s->sell->values, s->sell->offsets, s->sell->widths, s->sell->col_base,
-                s->output, &p->params);
+  const struct sprig_sell* l = s->sell;
+  if (s->kernel->window_cols != 0) {
+    s->kernel->window_fn(p->rows, p->cols, 1, p->input, 0, p->bias, l->values, l->indices, l->window_widths, s->output,
+                         0, &p->params);
+  } else {
+    s->kernel->fn(p->rows, p->input, p->bias, l->values, l->offsets, l->widths, l->col_base, s->output, &p->params);
+  }
   return true;
 }
 
@@ -115,7 +120,14 @@ static bool time_f32_problem(struct f32_matvec_problem* p, double sparsity, cons
     if (!hw->has_isa[k->isa]) {
       continue;
     }
-    const struct sprig_sell* sell = sprig_weights_sell(p->weights, k->slice_rows);
+    bool usable = true;
+    const struct sprig_sell* sell = k->window_cols != 0
+                                        ? sprig_weights_windowed_sell(p->weights, k->slice_rows, k->window_cols, &usable)
+                                        : sprig_weights_sell(p->weights, k->slice_rows);
+    if (!usable) {
+      printf("  (%s: its windowed layout pads beyond %.1fx here: not timed)\n", k->name, SPRIG_SELL_MAX_WINDOW_PADDING);
+      continue;
+    }
     float* output = malloc(p->rows * sizeof(float));
     if (sell == NULL || output == NULL) {
       fprintf(stderr, "sprig-bench: %s: no sliced layout (out of memory or padding beyond %.2fx)\n", k->name,

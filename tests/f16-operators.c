@@ -619,7 +619,7 @@ static enum kernel_kind kind_of(const char* kernel_name) {
 }
 
 /* The kind of kernel an f32 linear layer of the same weights (as floats, packed with `pattern`)
- * runs at `batch`. */
+ * runs at `batch`, as far as f16 layers follow it. */
 static enum kernel_kind f32_layer_kind(size_t in, size_t out, const uint16_t* weights,
                                        const struct sprig_sparsity* pattern, size_t batch) {
   float* image = malloc(in * out * sizeof(float));
@@ -631,7 +631,12 @@ static enum kernel_kind f32_layer_kind(size_t in, size_t out, const uint16_t* we
   assert_int_equal(sprig_create_linear_f32(in, out, image, NULL, pattern, -INFINITY, INFINITY, 0, &op),
                    sprig_status_success);
   assert_int_equal(sprig_reshape_linear_f32(op, batch), sprig_status_success);
-  const enum kernel_kind kind = kind_of(sprig_operator_kernel_name(op));
+  enum kernel_kind kind = kind_of(sprig_operator_kernel_name(op));
+  /* From batch 4 an f32 matrix-vector kernel is a windowed one (src/operators/path-sell.c), which
+   * f16 layers do not have: they run the SpMM kernels there. */
+  if (kind == kind_sliced_rows && batch >= 4) {
+    kind = kind_other;
+  }
   sprig_delete_operator(op);
   free(image);
   return kind;

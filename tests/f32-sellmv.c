@@ -9,6 +9,10 @@
  * slice boundary, which must give bitwise the same outputs) and compares every output with the
  * sum over the row's nonzeros in double precision; nothing after the last output may be written.
  * The input holds exactly K + 1 floats (the zero slot last), so ASan sees any over-read.
+ * Kernels listed with windows read the windowed layout (src/sprig/sellmv.h) built the same way;
+ * their input's float K is NaN (they read K floats: reading it would turn outputs NaN), and the
+ * layout's invariants are checked (window widths add up to the slices, every index inside its
+ * window and below K, or the padding index).
  */
 #include "test-util.h"
 
@@ -92,8 +96,51 @@ static void call_slices(const struct sprig_f32_sellmv_ukernel* uk, const struct 
     return;
   }
   const size_t slot = sell->first[s0] * sell->c;
+  if (uk->window_cols != 0) {
+    uk->window_fn(r1 - r0, sell->cols, 1, x, 0, bias + r0, sell->values + slot, sell->indices + slot,
+                  sell->window_widths + s0 * sell->windows, y + r0, 0, p);
+    return;
+  }
   uk->fn(r1 - r0, x, bias + r0, sell->values + slot, sell->offsets + slot, sell->widths + s0, sell->col_base + s0,
          y + r0, p);
+}
+
+/* Windowed layout: a slice's window widths add up to its slots, and every slot reads a column of
+ * its window below K or is padding (index Q, weight 0). */
+static void check_windows(const struct sprig_sell* sell) {
+  const size_t q = sell->window_cols;
+  assert_int_equal(sell->windows, (sell->cols + q - 1) / q);
+  for (size_t s = 0; s < sell->slices; s++) {
+    size_t slot = sell->first[s] * sell->c;
+    for (size_t v = 0; v < sell->windows; v++) {
+      const size_t width = sell->window_widths[s * sell->windows + v];
+      assert_true(width <= q);
+      for (size_t i = 0; i < width * sell->c; i++, slot++) {
+        const size_t index = sell->indices[slot];
+        assert_true(index == q ? sell->values[slot] == 0.0f : index < q && v * q + index < sell->cols);
+      }
+    }
+    assert_int_equal(slot, sell->first[s + 1] * sell->c);
+  }
+}
+
+/* The kernel's layout for these weights, checked against what the sliced layout's measure counts. */
+static struct sprig_sell* build_layout(const struct sprig_f32_sellmv_ukernel* uk, const struct sprig_weights* w) {
+  const struct sprig_sell_shape shape = sprig_sell_measure(w, uk->slice_rows);
+  struct sprig_sell* sell;
+  if (uk->window_cols != 0) {
+    sell = sprig_build_windowed_sell(w, uk->slice_rows, uk->window_cols);
+    assert_non_null(sell);
+    assert_int_equal(sell->window_cols, uk->window_cols);
+    check_windows(sell);
+  } else {
+    assert_true(shape.offsets_fit);
+    sell = sprig_build_sell(w, uk->slice_rows);
+    assert_non_null(sell);
+    assert_int_equal(sell->slots, shape.slots);
+  }
+  assert_int_equal(sell->nonzeros, shape.nonzeros);
+  return sell;
 }
 
 static void check_outputs(const struct sellmv_tester* t, const float* dense, const float* x, const float* bias,
@@ -115,12 +162,7 @@ static void sellmv_tester_run(const struct sellmv_tester* t, const struct sprig_
   const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
   sprig_weights_t w = NULL;
   assert_int_equal(sprig_pack_weights_f32(t->n, t->k, dense, &csr, 0, &w), sprig_status_success);
-  const struct sprig_sell_shape shape = sprig_sell_measure(w, uk->slice_rows);
-  assert_true(shape.offsets_fit);
-  struct sprig_sell* sell = sprig_build_sell(w, uk->slice_rows);
-  assert_non_null(sell);
-  assert_int_equal(sell->slots, shape.slots);
-  assert_int_equal(sell->nonzeros, shape.nonzeros);
+  struct sprig_sell* sell = build_layout(uk, w);
 
   struct rng rng = {t->seed + 1};
   float* bias = malloc(t->n * sizeof(float));
@@ -130,7 +172,7 @@ static void sellmv_tester_run(const struct sellmv_tester* t, const struct sprig_
   }
   float* x = malloc((t->k + 1) * sizeof(float));
   fill_random(&rng, x, t->k);
-  x[t->k] = 0.0f;
+  x[t->k] = uk->window_cols != 0 ? NAN : 0.0f;
   if (t->special != 0.0f) {
     x[t->special_col] = t->special;
   }
@@ -314,8 +356,8 @@ static void zero_bias(const void* ukernel) {
 
 static void nan_and_infinity_inputs(const void* ukernel) {
   KERNEL(uk);
-  /* Only the rows holding the special column turn NaN / infinite: padding reads the zero slot,
-   * never a real input. Ragged rows make every slice padded. */
+  /* Only the rows holding the special column turn NaN / infinite: padding reads the zero slot
+   * (windowed: the zero lane), never a real input. Ragged rows make every slice padded. */
   const float specials[] = {NAN, INFINITY, -INFINITY};
   for (size_t i = 0; i < 3; i++) {
     struct sellmv_tester t = sellmv_tester_for();
@@ -323,7 +365,8 @@ static void nan_and_infinity_inputs(const void* ukernel) {
     t.ragged = true;
     t.sparsity = 0.3;
     t.special = specials[i];
-    t.special_col = 1;
+    /* Windowed: the first column of window 1, which window 0's padding lane would read if unmasked. */
+    t.special_col = uk->window_cols != 0 ? uk->window_cols : 1;
     t.seed = 30 + i;
     sellmv_tester_run(&t, uk);
   }
@@ -344,6 +387,130 @@ static void sweep(const void* ukernel) {
                                       .seed = seed++};
       sellmv_tester_run(&t, uk);
     }
+  }
+}
+
+static bool is_windowed(const void* ukernel) {
+  return ((const struct sprig_f32_sellmv_ukernel*) ukernel)->window_cols != 0;
+}
+
+static bool is_sliced(const void* ukernel) {
+  return !is_windowed(ukernel);
+}
+
+/* A windowed kernel stands in for its ISA's default (the sliced kernel an operator would choose
+ * on a CPU with only that ISA), which is no windowed kernel itself. */
+static void partner_of_the_default(const void* ukernel) {
+  KERNEL(uk);
+  const struct sprig_hardware only = hardware_with_only(uk->isa, false);
+  const struct sprig_f32_sellmv_ukernel* sliced = sprig_choose_f32_sellmv_ukernel(&only);
+  assert_non_null(sliced);
+  assert_int_equal(sliced->window_cols, 0);
+  assert_ptr_equal(sprig_f32_sellmv_window_partner(sliced), uk);
+  assert_non_null(uk->window_fn);
+  assert_null(uk->fn);
+  assert_false(uk->is_default);
+}
+
+static void windows_partial_and_full(const void* ukernel) {
+  KERNEL(uk);
+  /* Column counts around whole windows (the last one masked), dense rows, 90% sparse and ragged ones. */
+  const size_t q = uk->window_cols;
+  const size_t ks[] = {1, q - 1, q, q + 1, 2 * q - 1, 2 * q, 2 * q + 1, 3 * q + 5, 300};
+  for (size_t i = 0; i < sizeof(ks) / sizeof(ks[0]); i++) {
+    for (size_t d = 0; d < 3; d++) {
+      struct sellmv_tester t = sellmv_tester_for();
+      t.k = ks[i];
+      t.n = 2 * uk->slice_rows + 3;
+      t.sparsity = d == 0 ? 0.0 : 0.9;
+      t.ragged = d == 2;
+      t.seed = 100 + 3 * i + d;
+      sellmv_tester_run(&t, uk);
+    }
+  }
+}
+
+/* 1 .. SPRIG_F32_SELLMV_MAX_VECTORS vectors per call at strides with NaN between them (inputs)
+ * and sentinels (outputs): each vector's outputs as the reference says, nothing else written. */
+static void several_vectors(const void* ukernel) {
+  KERNEL(uk);
+  struct sellmv_tester t = sellmv_tester_for();
+  t.k = 3 * uk->window_cols + 7;
+  t.n = 3 * uk->slice_rows + 5;
+  t.sparsity = 0.8;
+  t.min = -1.5f;
+  t.max = 2.0f;
+  float* dense = make_dense(&t);
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f32(t.n, t.k, dense, &csr, 0, &w), sprig_status_success);
+  struct sprig_sell* sell = build_layout(uk, w);
+  const size_t in_stride = t.k + 9, out_stride = t.n + 6, most = SPRIG_F32_SELLMV_MAX_VECTORS;
+  struct rng rng = {t.seed + 5};
+  float* bias = malloc(t.n * sizeof(float));
+  float* x = malloc(most * in_stride * sizeof(float));
+  float* y = malloc(most * out_stride * sizeof(float));
+  fill_random(&rng, bias, t.n);
+  fill_value(x, most * in_stride, NAN);
+  for (size_t j = 0; j < most; j++) {
+    fill_random(&rng, x + j * in_stride, t.k);
+  }
+  const struct sprig_f32_minmax_params params = {t.min, t.max};
+  for (size_t nv = 1; nv <= most; nv++) {
+    fill_value(y, most * out_stride, SENTINEL);
+    uk->window_fn(t.n, t.k, nv, x, in_stride, bias, sell->values, sell->indices, sell->window_widths, y, out_stride,
+                  &params);
+    for (size_t j = 0; j < most; j++) {
+      char what[160];
+      snprintf(what, sizeof(what), "%s: vector %zu of %zu", *kernel_test_name(), j, nv);
+      if (j < nv) {
+        check_outputs(&t, dense, x + j * in_stride, bias, y + j * out_stride, what);
+        assert_all_equal(y + j * out_stride + t.n, out_stride - t.n, SENTINEL, what);
+      } else {
+        assert_all_equal(y + j * out_stride, out_stride, SENTINEL, what);
+      }
+    }
+  }
+  sprig_free_sell(sell);
+  sprig_release_weights(w);
+  free(dense);
+  free(bias);
+  free(x);
+  free(y);
+}
+
+/* Usable where it pads within its bound; not with one full row per slice and the rest one entry
+ * each (padding), nor with a window per few nonzeros (a wide, nearly empty matrix). */
+static void windowed_usability(const void* ukernel) {
+  KERNEL(uk);
+  const size_t q = uk->window_cols, c = uk->slice_rows;
+  for (size_t i = 0; i < 3; i++) {
+    struct sellmv_tester t = sellmv_tester_for();
+    t.k = i == 2 ? 100 * q : 200;
+    t.n = 2 * c;
+    t.sparsity = i == 0 ? 0.9 : 1.0;
+    float* dense = make_dense(&t);
+    for (size_t r = 0; i != 0 && r < t.n; r++) {
+      for (size_t col = 0; col < (i == 1 && r % c == 0 ? t.k : 1); col++) {
+        dense[r * t.k + col] = 1.0f;
+      }
+    }
+    const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+    sprig_weights_t w = NULL;
+    assert_int_equal(sprig_pack_weights_f32(t.n, t.k, dense, &csr, 0, &w), sprig_status_success);
+    bool usable = false, measured = false;
+    struct sprig_sell* sell = sprig_build_usable_windowed_sell(w, c, q, &usable);
+    assert_true(sprig_windowed_sell_usable(w, c, q, &measured) == (i == 0));
+    assert_true(measured);
+    assert_true(usable == (i == 0));
+    assert_true((sell != NULL) == (i == 0));
+    struct sprig_sell* any = sprig_build_windowed_sell(w, c, q);
+    assert_non_null(any);
+    assert_true(sprig_windowed_sell_layout_usable(any) == (i == 0));
+    sprig_free_sell(any);
+    sprig_free_sell(sell);
+    sprig_release_weights(w);
+    free(dense);
   }
 }
 
@@ -375,13 +542,17 @@ static const struct kernel_test_case cases[] = {
     {"sparsity 0", sparsity_0, NULL},
     {"sparsity 1", sparsity_1, NULL},
     {"columns past 2^16 (slice bases)", wide_columns, NULL},
-    {"offsets that do not fit 16 bits", offsets_that_do_not_fit, NULL},
-    {"padding beyond the bound", padding_bound, NULL},
+    {"offsets that do not fit 16 bits", offsets_that_do_not_fit, is_sliced},
+    {"padding beyond the bound", padding_bound, is_sliced},
     {"clamps", clamps, NULL},
     {"zero bias", zero_bias, NULL},
     {"NaN and infinite inputs", nan_and_infinity_inputs, NULL},
     {"sweep: k = 1 .. 4096, n = 1 .. 129", sweep, NULL},
     {"chosen where gathers are slow", chosen_where_gathers_are_slow, is_for_slow_gathers},
+    {"windowed partner of the default", partner_of_the_default, is_windowed},
+    {"windows partial and full", windows_partial_and_full, is_windowed},
+    {"several vectors per call", several_vectors, is_windowed},
+    {"windowed layout: where it is usable", windowed_usability, is_windowed},
 };
 
 static enum sprig_isa isa_of(const void* entry) {

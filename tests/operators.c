@@ -771,7 +771,9 @@ static void run_sliced_case(const struct sliced_case* c, uint64_t seed) {
     fail_msg("%s: runs %s, expected %s sellmv kernel", what, sprig_operator_kernel_name(op),
              c->expect_sliced ? "a" : "no");
   }
-  if (sliced && strcmp(sprig_operator_kernel_name(op), sliced_path_kernel()->name) != 0) {
+  const struct sprig_f32_sellmv_ukernel* windowed = sprig_f32_sellmv_window_partner(sliced_path_kernel());
+  if (sliced && strcmp(sprig_operator_kernel_name(op), sliced_path_kernel()->name) != 0 &&
+      (windowed == NULL || strcmp(sprig_operator_kernel_name(op), windowed->name) != 0)) {
     fail_msg("%s: runs %s, expected %s", what, sprig_operator_kernel_name(op), sliced_path_kernel()->name);
   }
   check_on_pools(op, sprig_setup_linear_f32, x, y, out_count, expected, bounds, what);
@@ -807,6 +809,72 @@ static void test_linear_sliced_rows(void** state) {
   for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
     run_sliced_case(&cases[i], 4000 + i);
   }
+}
+
+/* Linear CSR layer, batch by batch: a sellmv kernel below batch 16 where the ISA has a windowed
+ * kernel (the windowed one; this layer fits its cache budget), below 4 elsewhere; the SpMM
+ * kernels above. Every batch's outputs against the reference. */
+static void test_linear_windowed_batches(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_f32_sellmv_ukernel* windowed = sprig_f32_sellmv_window_partner(sliced_path_kernel());
+  const size_t below = windowed != NULL ? 16 : 4;
+  const size_t batches[] = {1, 2, 3, 4, 5, 7, 8, 9, 13, 15, 16, 17, 1};
+  for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+    const struct sliced_case c = {300, 200, batches[i], 30, 0, 1, -2.0f, 2.5f, batches[i] < below};
+    run_sliced_case(&c, 4200 + i);
+  }
+  if (windowed == NULL) {
+    return;
+  }
+  /* The kernel by name, on one operator reshaped in turn. */
+  struct rng rng = {4300};
+  float* w = malloc(300 * 200 * sizeof(float));
+  fill_even_rows(&rng, w, 200, 300, 30, 0);
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f32(300, 200, w, NULL, &csr, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+    assert_int_equal(sprig_reshape_linear_f32(op, batches[i]), sprig_status_success);
+    if (batches[i] < below) {
+      assert_string_equal(sprig_operator_kernel_name(op), windowed->name);
+    }
+  }
+  sprig_delete_operator(op);
+  free(w);
+}
+
+/* A layer whose windowed layout exceeds the cache budget (a quarter of L2, 5 bytes per slot):
+ * batch 1 takes the sliced kernel (fewer bytes to stream), batches 2-15 the windowed one (rows
+ * share its weight passes); outputs against the reference at each. */
+static void test_linear_large_layer_batch1_sliced(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  const struct sprig_f32_sellmv_ukernel* sliced = sliced_path_kernel();
+  const struct sprig_f32_sellmv_ukernel* windowed = sprig_f32_sellmv_window_partner(sliced);
+  if (windowed == NULL || hardware->l2_bytes > ((size_t) 8 << 20)) {
+    skip();
+  }
+  /* Dense rows of 64 columns at the start of K (no padding): 64 slots a row. */
+  const size_t in = 64, out = hardware->l2_bytes / 4 / 5 / 64 + 40;
+  const size_t batches[] = {1, 2, 5, 1};
+  for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+    const struct sliced_case c = {in, out, batches[i], in, 0, 1, -INFINITY, INFINITY, 1};
+    run_sliced_case(&c, 4400 + i);
+  }
+  struct rng rng = {4500};
+  float* w = malloc(in * out * sizeof(float));
+  fill_even_rows(&rng, w, out, in, in, 0);
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_f32(in, out, w, NULL, &csr, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
+    assert_int_equal(sprig_reshape_linear_f32(op, batches[i]), sprig_status_success);
+    assert_string_equal(sprig_operator_kernel_name(op), batches[i] == 1 ? sliced->name : windowed->name);
+  }
+  sprig_delete_operator(op);
+  free(w);
 }
 
 /* A NaN input reaches exactly the rows that hold its column, also when slices are padded
@@ -855,6 +923,8 @@ int main(void) {
       cmocka_unit_test(test_create_with_prune_flag),
       cmocka_unit_test(test_linear_sliced_rows),
       cmocka_unit_test(test_linear_sliced_nan),
+      cmocka_unit_test(test_linear_windowed_batches),
+      cmocka_unit_test(test_linear_large_layer_batch1_sliced),
   };
   return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
 }

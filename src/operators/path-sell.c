@@ -1,28 +1,44 @@
 /* The sliced-row path: f32 CSR weights whose sliced layout (src/sprig/sellmv.h) pads little.
  * Problems of one pixel (a linear layer's small batches, convolutions over 1x1 images) run the
- * f32-sellmv kernels on the weights' shared sliced layout, one input vector at a time, split
- * over the pool by slices; wider problems run the SpMM path's kernels on the weights' shared
- * SpMM stream. Each layout is built the first time a problem needs it. */
+ * f32-sellmv kernels, split over the pool by slices: on the weights' windowed layout, up to
+ * SPRIG_F32_SELLMV_MAX_VECTORS input vectors per weight pass, where the ISA has a windowed kernel
+ * and the layout pads within its bound (windowed_preferred says when at one vector); else on the
+ * sliced layout, one vector at a time. Wider problems run the SpMM path's kernels on the
+ * weights' shared SpMM stream. Each layout is built the first time a problem needs it. */
 #include <stdlib.h>
 #include <string.h>
 
 #include <sprig/common.h>
 #include <sprig/config.h>
+#include <sprig/hardware.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
 #include <sprig/sellmv.h>
 
-/* Linear batches below this run the matrix-vector kernel per batch row. */
+/* Linear batches below this run a matrix-vector kernel per batch row (sliced layout) ... */
 #define MATVEC_BELOW_BATCH 4
+/* ... or below this, 4 batch rows per weight pass (windowed layout, where usable). */
+#define WINDOWED_BELOW_BATCH 16
+
+/* The windowed layout pads more than the sliced one (a window's width is its slice's longest row
+ * there) and runs its slots several times faster. At one vector it is taken only where its bytes
+ * fit this share of L2, so that repeated runs read them from cache: weights streamed from memory
+ * favour the sliced layout's fewer bytes. From 2 vectors on, they share each weight pass. */
+#define WINDOWED_L2_SHARE 4
 
 struct sell_state {
   const struct sprig_f32_sellmv_ukernel* ukernel;
-  const struct sprig_sell* sell; /* shared: owned by the weights; NULL until a vector problem */
-  bool matvec;                   /* the current plan is for the matrix-vector kernel */
-  size_t vectors;                /* input vectors: batch rows or 1x1 images */
-  float* padded_input;           /* vectors x (K + 1) floats, each vector's last one 0 (the zero slot) */
+  const struct sprig_f32_sellmv_ukernel* window_kernel; /* its windowed partner, or NULL */
+  const struct sprig_sell* sell;     /* shared: owned by the weights; NULL until a vector problem */
+  const struct sprig_sell* windowed; /* the same for the windowed layout */
+  bool windowed_unusable;            /* the windowed layout pads too much (measured at create) */
+  bool matvec;                       /* the current plan is for a matrix-vector kernel */
+  bool plan_windowed;                /* ... the windowed one */
+  size_t vectors;                    /* input vectors: batch rows or 1x1 images */
+  size_t groups;                     /* vector groups the plan's kernel takes per call (1 or up to 4 vectors) */
+  float* padded_input;               /* sliced: vectors x (K + 1) floats, each vector's last one 0 (the zero slot) */
   size_t range_count;
-  size_t* range_slices;          /* range_count + 1 slice bounds */
+  size_t* range_slices;              /* range_count + 1 slice bounds */
   struct sprig_spmm_state spmm;
 };
 
@@ -53,12 +69,37 @@ static enum sprig_status sell_create(struct sprig_operator* op, const struct spr
     return sprig_status_out_of_memory;
   }
   s->ukernel = sprig_choose_f32_sellmv_ukernel(hardware);
+  s->window_kernel = sprig_f32_sellmv_window_partner(s->ukernel);
+  if (s->window_kernel != NULL) {
+    bool measured;
+    s->windowed_unusable = !sprig_windowed_sell_usable(op->weights, s->window_kernel->slice_rows,
+                                                       s->window_kernel->window_cols, &measured);
+    if (!measured) {
+      return sprig_status_out_of_memory;
+    }
+  }
   return sprig_spmm_state_init(&s->spmm, op->weights, hardware, false);
 }
 
+/* The windowed layout (built the first time it is asked for) when usable; NULL when the ISA has
+ * no windowed kernel, the layout pads too much (measured at create) or memory ran out. */
+static const struct sprig_sell* windowed_layout(const struct sprig_operator* op) {
+  struct sell_state* s = op->path_state;
+  if (s->window_kernel != NULL && s->windowed == NULL && !s->windowed_unusable) {
+    bool usable;
+    s->windowed = sprig_weights_windowed_sell(op->weights, s->window_kernel->slice_rows,
+                                              s->window_kernel->window_cols, &usable);
+  }
+  return s->windowed;
+}
+
+static bool windowed_preferred(const struct sprig_sell* windowed, size_t vectors) {
+  return vectors >= 2 || sprig_sell_bytes(windowed) <= sprig_get_hardware()->l2_bytes / WINDOWED_L2_SHARE;
+}
+
 static size_t sell_one_pixel_batches_below(const struct sprig_operator* op) {
-  (void) op;
-  return MATVEC_BELOW_BATCH;
+  const struct sell_state* s = op->path_state;
+  return s->window_kernel != NULL && !s->windowed_unusable ? WINDOWED_BELOW_BATCH : MATVEC_BELOW_BATCH;
 }
 
 size_t sprig_split_sell_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds) {
@@ -83,26 +124,36 @@ static void clear_matvec_plan(struct sell_state* s) {
   s->padded_input = NULL;
   s->range_slices = NULL;
   s->matvec = false;
+  s->plan_windowed = false;
 }
 
 static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, const char* caller) {
   struct sell_state* s = op->path_state;
-  if (s->sell == NULL) {
+  const struct sprig_sell* windowed = windowed_layout(op);
+  if (windowed == NULL && s->window_kernel != NULL && !s->windowed_unusable) {
+    sprig_log_error("%s: out of memory", caller);
+    return sprig_status_out_of_memory;
+  }
+  const bool use_windowed = windowed != NULL && windowed_preferred(windowed, vectors);
+  if (!use_windowed && s->sell == NULL) {
     s->sell = sprig_weights_sell(op->weights, s->ukernel->slice_rows);
     if (s->sell == NULL) {
       sprig_log_error("%s: out of memory", caller);
       return sprig_status_out_of_memory;
     }
   }
-  size_t bytes;
-  if (!sprig_mul3_size(vectors, op->cols + 1, sizeof(float), &bytes)) {
+  const struct sprig_sell* layout = use_windowed ? windowed : s->sell;
+  size_t bytes = 0;
+  if (!use_windowed && !sprig_mul3_size(vectors, op->cols + 1, sizeof(float), &bytes)) {
     sprig_log_error("%s: %zu input vectors overflow size_t", caller, vectors);
     return sprig_status_invalid_parameter;
   }
-  float* padded = sprig_allocate_aligned(bytes); /* zero-filled: the zero slots stay 0 */
-  const size_t range_count = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, sprig_divide_round_up(SPRIG_TARGET_TASKS, vectors)));
+  /* Zero-filled: the zero slots stay 0. The windowed kernels read the input in place. */
+  float* padded = use_windowed ? NULL : sprig_allocate_aligned(bytes);
+  const size_t groups = use_windowed ? sprig_divide_round_up(vectors, SPRIG_F32_SELLMV_MAX_VECTORS) : vectors;
+  const size_t range_count = SPRIG_MAX(1, SPRIG_MIN(layout->slices, sprig_divide_round_up(SPRIG_TARGET_TASKS, groups)));
   size_t* range_slices = malloc((range_count + 1) * sizeof(size_t));
-  if (padded == NULL || range_slices == NULL) {
+  if ((padded == NULL && !use_windowed) || range_slices == NULL) {
     free(padded);
     free(range_slices);
     sprig_log_error("%s: out of memory", caller);
@@ -110,9 +161,11 @@ static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, 
   }
   clear_matvec_plan(s);
   s->matvec = true;
+  s->plan_windowed = use_windowed;
   s->vectors = vectors;
+  s->groups = groups;
   s->padded_input = padded;
-  s->range_count = sprig_split_sell_slices(s->sell, range_count, range_slices);
+  s->range_count = sprig_split_sell_slices(layout, range_count, range_slices);
   s->range_slices = range_slices;
   return sprig_status_success;
 }
@@ -147,6 +200,20 @@ struct sprig_sell_range sprig_sell_range(const struct sprig_sell* sell, size_t s
   return (struct sprig_sell_range){s0, s0 * sell->c, SPRIG_MIN(s1 * sell->c, sell->rows), sell->first[s0] * sell->c};
 }
 
+/* Vectors 4 x group .. of the plan's slice range `range` on the windowed kernel. */
+static void windowed_task(void* context, size_t group, size_t range) {
+  const struct matvec_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct sell_state* s = op->path_state;
+  const struct sprig_sell* sell = s->windowed;
+  const struct sprig_sell_range r = sprig_sell_range(sell, s->range_slices[range], s->range_slices[range + 1]);
+  const size_t first = group * SPRIG_F32_SELLMV_MAX_VECTORS;
+  s->window_kernel->window_fn(r.r1 - r.r0, op->cols, SPRIG_MIN(SPRIG_F32_SELLMV_MAX_VECTORS, s->vectors - first),
+                              ctx->input + first * op->cols, op->cols, op->bias + r.r0, sell->values + r.first_slot,
+                              sell->indices + r.first_slot, sell->window_widths + r.s0 * sell->windows,
+                              ctx->output + first * op->rows + r.r0, op->rows, &op->params);
+}
+
 static void matvec_task(void* context, size_t vector, size_t range) {
   const struct matvec_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
@@ -165,18 +232,26 @@ static void sell_run(const struct sprig_operator* op, const float* input, float*
     return;
   }
   struct matvec_context context = {op, input, output};
+  if (s->plan_windowed) {
+    pthreadpool_parallelize_2d(threadpool, windowed_task, &context, s->groups, s->range_count, 0);
+    return;
+  }
   pthreadpool_parallelize_1d(threadpool, pad_vector, &context, s->vectors, 0);
   pthreadpool_parallelize_2d(threadpool, matvec_task, &context, s->vectors, s->range_count, 0);
 }
 
 static const char* sell_kernel_name(const struct sprig_operator* op) {
   const struct sell_state* s = op->path_state;
+  if (s->plan_windowed) {
+    return s->window_kernel->name;
+  }
   return s->matvec || s->spmm.plan.ranges == NULL ? s->ukernel->name : s->spmm.ukernel->name;
 }
 
 static size_t sell_weight_bytes(const struct sprig_operator* op) {
   const struct sell_state* s = op->path_state;
-  return (s->sell != NULL ? sprig_sell_bytes(s->sell) : 0) + sprig_spmm_state_bytes(&s->spmm);
+  return (s->sell != NULL ? sprig_sell_bytes(s->sell) : 0) + (s->windowed != NULL ? sprig_sell_bytes(s->windowed) : 0) +
+         sprig_spmm_state_bytes(&s->spmm);
 }
 
 static void sell_destroy(struct sprig_operator* op) {

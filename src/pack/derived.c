@@ -101,6 +101,17 @@ const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* w, size
   return built != NULL ? publish_sell(slot, built) : NULL;
 }
 
+const struct sprig_sell* sprig_weights_windowed_sell(struct sprig_weights* w, size_t c, size_t q, bool* usable) {
+  _Atomic(struct sprig_sell*)* slot = &w->sells[2]; /* only 16-row kernels read it, all with one window */
+  struct sprig_sell* published = atomic_load_explicit(slot, memory_order_acquire);
+  if (published != NULL) {
+    *usable = true;
+    return published;
+  }
+  struct sprig_sell* built = sprig_build_usable_windowed_sell(w, c, q, usable);
+  return built != NULL ? publish_sell(slot, built) : NULL;
+}
+
 const struct sprig_qs8_sell* sprig_weights_qs8_sell(struct sprig_weights* w, size_t c, size_t window_quads) {
   /* One windowed kind: only 16-row kernels read it, all with the same window. */
   _Atomic(struct sprig_qs8_sell*)* slot = &w->qs8_sells[window_quads != 0 ? 2 : sell_kind(c)];

@@ -1,5 +1,6 @@
 /* The sliced layout of CSR weights for the f32-sellmv kernels (contract: src/sprig/sellmv.h). */
 #include <stdlib.h>
+#include <string.h>
 
 #include <sprig/common.h>
 #include <sprig/f16-stream.h>
@@ -144,18 +145,177 @@ struct sprig_sell* sprig_build_usable_sell(const struct sprig_weights* w, size_t
   return sell;
 }
 
+/* Windowed layout: the widths of slice `slice`'s windows (the most nonzeros one of its rows has
+ * in each) and the nonzeros counted; returns the slots per row. */
+static size_t slice_windows(const struct sprig_weights* w, struct sprig_sell* sell, size_t slice) {
+  uint8_t* widths = sell->window_widths + slice * sell->windows;
+  memset(widths, 0, sell->windows);
+  const size_t end = SPRIG_MIN(w->rows, (slice + 1) * sell->c);
+  for (size_t r = slice * sell->c; r < end; r++) {
+    size_t window = SIZE_MAX, count = 0;
+    for (struct sprig_csr_cursor cur = sprig_csr_row(w, r); cur.entry < cur.end; sprig_csr_next(w, &cur)) {
+      if (value_at(w, cur.entry) == 0.0f) {
+        continue;
+      }
+      const size_t v = cur.column / sell->window_cols;
+      count = v == window ? count + 1 : 1; /* a row's columns ascend */
+      window = v;
+      widths[v] = (uint8_t) SPRIG_MAX(widths[v], count);
+      sell->nonzeros++;
+    }
+  }
+  size_t total = 0;
+  for (size_t v = 0; v < sell->windows; v++) {
+    total += widths[v];
+  }
+  return total;
+}
+
+/* Windowed layout, row `lane` of a slice: window by window, its nonzeros there, then zero weights
+ * on index Q up to the window's width. */
+static void fill_window_lane(const struct sprig_weights* w, struct sprig_sell* sell, size_t slice, size_t lane) {
+  const size_t c = sell->c, q = sell->window_cols, row = slice * c + lane;
+  size_t slot = sell->first[slice] * c + lane;
+  struct sprig_csr_cursor cur = {0, 0, UINT32_MAX};
+  if (row < w->rows) {
+    cur = sprig_csr_row(w, row);
+  }
+  for (size_t v = 0; v < sell->windows; v++) {
+    const size_t width = sell->window_widths[slice * sell->windows + v];
+    size_t k = 0;
+    for (; cur.entry < cur.end && cur.column / q == v; sprig_csr_next(w, &cur)) {
+      const float value = value_at(w, cur.entry);
+      if (value != 0.0f) {
+        sell->values[slot + k * c] = value;
+        sell->indices[slot + k * c] = (uint8_t) (cur.column - v * q);
+        k++;
+      }
+    }
+    for (; k < width; k++) {
+      sell->values[slot + k * c] = 0.0f;
+      sell->indices[slot + k * c] = (uint8_t) q;
+    }
+    slot += width * c;
+  }
+}
+
+/* The per-slice arrays and every slice's windows; false when out of memory. */
+static bool measure_windows(const struct sprig_weights* w, struct sprig_sell* sell) {
+  sell->window_widths = malloc(SPRIG_MAX(sell->slices * sell->windows, 1));
+  sell->first = malloc((sell->slices + 1) * sizeof(size_t));
+  if (sell->window_widths == NULL || sell->first == NULL) {
+    return false;
+  }
+  sell->first[0] = 0;
+  for (size_t s = 0; s < sell->slices; s++) {
+    sell->first[s + 1] = sell->first[s] + slice_windows(w, sell, s);
+  }
+  sell->slots = sell->first[sell->slices] * sell->c;
+  if (sell->slices != 0) {
+    const size_t last_width = sell->first[sell->slices] - sell->first[sell->slices - 1];
+    sell->tail_slots = last_width * (sell->slices * sell->c - sell->rows);
+  }
+  return true;
+}
+
+static bool windows_fit(size_t slices, size_t windows, size_t nonzeros) {
+  return (double) slices * (double) windows <= SPRIG_SELL_MAX_WINDOWS_PER_NONZERO * (double) nonzeros;
+}
+
+/* Checked before the widths are allocated: w->nnz bounds the nonzeros from above, so the widths
+ * are never allocated for far too many windows. */
+static bool may_be_usable(const struct sprig_weights* w, size_t c, size_t q) {
+  return w->dtype == sprig_weights_dtype_f32 && w->pattern.format == SPRIG_FORMAT_CSR && w->nnz != 0 &&
+         windows_fit(sprig_divide_round_up(w->rows, c), sprig_divide_round_up(w->cols, q), w->nnz);
+}
+
+/* The windowed layout with its windows measured (no slots yet); NULL when out of memory. */
+static struct sprig_sell* measured_windows(const struct sprig_weights* w, size_t c, size_t q) {
+  struct sprig_sell* sell = calloc(1, sizeof(struct sprig_sell));
+  if (sell == NULL) {
+    return NULL;
+  }
+  *sell = (struct sprig_sell){.c = c,
+                              .window_cols = q,
+                              .windows = sprig_divide_round_up(w->cols, q),
+                              .rows = w->rows,
+                              .cols = w->cols,
+                              .slices = sprig_divide_round_up(w->rows, c)};
+  if (!measure_windows(w, sell)) {
+    sprig_free_sell(sell);
+    return NULL;
+  }
+  return sell;
+}
+
+static struct sprig_sell* filled_windows(const struct sprig_weights* w, struct sprig_sell* sell) {
+  sell->values = sprig_allocate_aligned(SPRIG_MAX(sell->slots, 1) * sizeof(float));
+  sell->indices = malloc(SPRIG_MAX(sell->slots, 1));
+  if (sell->values == NULL || sell->indices == NULL) {
+    sprig_free_sell(sell);
+    return NULL;
+  }
+  for (size_t s = 0; s < sell->slices; s++) {
+    for (size_t lane = 0; lane < sell->c; lane++) {
+      fill_window_lane(w, sell, s, lane);
+    }
+  }
+  return sell;
+}
+
+struct sprig_sell* sprig_build_windowed_sell(const struct sprig_weights* w, size_t c, size_t q) {
+  struct sprig_sell* sell = measured_windows(w, c, q);
+  return sell != NULL ? filled_windows(w, sell) : NULL;
+}
+
+bool sprig_windowed_sell_layout_usable(const struct sprig_sell* sell) {
+  return sell->nonzeros != 0 && windows_fit(sell->slices, sell->windows, sell->nonzeros) &&
+         (double) (sell->slots - sell->tail_slots) <= SPRIG_SELL_MAX_WINDOW_PADDING * (double) sell->nonzeros;
+}
+
+bool sprig_windowed_sell_usable(const struct sprig_weights* w, size_t c, size_t q, bool* measured) {
+  *measured = true;
+  if (!may_be_usable(w, c, q)) {
+    return false;
+  }
+  struct sprig_sell* sell = measured_windows(w, c, q);
+  *measured = sell != NULL;
+  const bool usable = sell != NULL && sprig_windowed_sell_layout_usable(sell);
+  sprig_free_sell(sell);
+  return usable;
+}
+
+struct sprig_sell* sprig_build_usable_windowed_sell(const struct sprig_weights* w, size_t c, size_t q, bool* usable) {
+  *usable = may_be_usable(w, c, q);
+  struct sprig_sell* sell = *usable ? measured_windows(w, c, q) : NULL;
+  if (sell == NULL) {
+    return NULL;
+  }
+  *usable = sprig_windowed_sell_layout_usable(sell);
+  if (!*usable) {
+    sprig_free_sell(sell);
+    return NULL;
+  }
+  return filled_windows(w, sell);
+}
+
 void sprig_free_sell(struct sprig_sell* sell) {
   if (sell != NULL) {
     free(sell->widths);
     free(sell->col_base);
+    free(sell->window_widths);
     free(sell->first);
     free(sell->values);
     free(sell->offsets);
+    free(sell->indices);
     free(sell);
   }
 }
 
 size_t sprig_sell_bytes(const struct sprig_sell* sell) {
-  return sell->slots * (sizeof(float) + sizeof(uint16_t)) +
-         sell->slices * (2 * sizeof(uint32_t) + sizeof(size_t)) + sizeof(size_t);
+  const size_t common = sell->slices * sizeof(size_t) + sizeof(size_t);
+  if (sell->window_cols != 0) {
+    return common + sell->slots * (sizeof(float) + sizeof(uint8_t)) + sell->slices * sell->windows;
+  }
+  return common + sell->slots * (sizeof(float) + sizeof(uint16_t)) + sell->slices * 2 * sizeof(uint32_t);
 }
