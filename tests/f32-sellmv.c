@@ -410,6 +410,14 @@ static void partner_of_the_default(const void* ukernel) {
   assert_non_null(uk->window_fn);
   assert_null(uk->fn);
   assert_false(uk->is_default);
+  /* Weights cache one windowed layout (src/pack/derived.c): a build's windowed kernels share C and Q. */
+  for (size_t i = 0; i < sprig_f32_sellmv_ukernel_count; i++) {
+    const struct sprig_f32_sellmv_ukernel* other = &sprig_f32_sellmv_ukernels[i];
+    if (other->window_cols != 0) {
+      assert_int_equal(other->window_cols, uk->window_cols);
+      assert_int_equal(other->slice_rows, uk->slice_rows);
+    }
+  }
 }
 
 static void windows_partial_and_full(const void* ukernel) {

@@ -102,7 +102,8 @@ const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* w, size
 }
 
 const struct sprig_sell* sprig_weights_windowed_sell(struct sprig_weights* w, size_t c, size_t q, bool* usable) {
-  _Atomic(struct sprig_sell*)* slot = &w->sells[2]; /* only 16-row kernels read it, all with one window */
+  /* One kind: a build's windowed kernels share c and q (tests/f32-sellmv.c checks). */
+  _Atomic(struct sprig_sell*)* slot = &w->sells[2];
   struct sprig_sell* published = atomic_load_explicit(slot, memory_order_acquire);
   if (published != NULL) {
     *usable = true;

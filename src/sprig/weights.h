@@ -27,7 +27,7 @@ struct sprig_qs8_sell;
 #define SPRIG_SPMM_STREAM_KINDS 3
 
 /* Kinds of sliced layout (src/sprig/sellmv.h) a weights object can hold: slices of 8 and 16 rows,
- * windowed for 16. */
+ * and the windowed layout of the build's windowed kernels. */
 #define SPRIG_SELL_KINDS 3
 /* The qs8 sliced-row layouts a weights object may hold: sliced for slices of 8 and 16 rows,
  * windowed for 16 (src/sprig/qs8-sellmv.h). */
@@ -111,7 +111,7 @@ struct sprig_weights {
   _Atomic(struct sprig_f16_stream*) f16_stream;                            /* f16: the NR = 1 stream in halves */
   _Atomic(struct sprig_weights*) f16_float_view;                          /* f16: float copy (wide mode; N:M or CSR) */
   _Atomic(struct sprig_f16_wide_blocks*) f16_wide_blocks;                  /* f16 BLOCK 1 x C: f32-bspmv layout */
-  _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS]; /* f32 CSR, f16: by slice height 8, 16; f32 CSR 16 windowed */
+  _Atomic(struct sprig_sell*) sells[SPRIG_SELL_KINDS]; /* f32 CSR, f16: by slice height 8, 16; f32 CSR windowed */
   _Atomic(struct sprig_qs8_sell*) qs8_sells[SPRIG_QS8_SELL_KINDS];         /* qs8: 8, 16 rows; 16 windowed */
 };
 
@@ -146,10 +146,10 @@ const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_
  * when out of memory. */
 const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* weights, size_t c, bool* usable);
 
-/* For f32 CSR weights: the windowed layout for slices of c = 16 rows and windows of q columns
- * (one window size per build) when usable (sprig_build_usable_windowed_sell), built on first use;
- * NULL with *usable false when it is not (not kept: callers remember), NULL with *usable true
- * when out of memory. */
+/* For f32 CSR weights: the windowed layout for slices of c rows and windows of q columns (one c
+ * and q per build: its windowed kernels') when usable (sprig_build_usable_windowed_sell), built
+ * on first use; NULL with *usable false when it is not (not kept: callers remember), NULL with
+ * *usable true when out of memory. */
 const struct sprig_sell* sprig_weights_windowed_sell(struct sprig_weights* weights, size_t c, size_t q, bool* usable);
 
 /* For qs8 weights: the sliced layout of their c4 stream for slice height c (8 or 16), or its
