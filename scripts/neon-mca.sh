@@ -179,11 +179,17 @@ def read_list(path):
         e["inorder"] = m.group(1) is not None
         e["family"] = os.path.basename(os.path.dirname(path))
         entries.append(e)
+    # <MACRO>_WINDOWS(isa, C, Q, ..., function): a windowed matrix-vector kernel, chosen in place
+    # of its ISA's default at small batches (reported with the defaults).
+    for m in re.finditer(r"^\s*" + macro + r"_WINDOWS\(([^)]*)\)", text, re.M):
+        args = [a.strip() for a in m.group(1).split(",")]
+        entries.append({"isa": args[0], "function": args[-1], "inorder": False, "windowed": True,
+                        "family": os.path.basename(os.path.dirname(path))})
     return entries
 
 def mr_nr(fn):
     m = re.search(r"_ukernel_(\d+)x(\d+)(?:c\d+)?__", fn)
-    if m is None and re.search(r"_sellmv_\w*ukernel_\d+(?:c\d+)?__", fn):
+    if m is None and re.search(r"_sellmv_\w*ukernel_\d+(?:c\d+)?(?:w\d+)?__", fn):
         return (1, None)  # sliced-ELL matrix-vector: one pixel, C rows per slice
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
@@ -195,7 +201,7 @@ def default_kernels(entries, fn_ok):
         fn = e["function"]
         if not fn_ok(fn):
             continue
-        if ALL or e.get("is_default") == "1" or e["inorder"]:
+        if ALL or e.get("is_default") == "1" or e["inorder"] or e.get("windowed"):
             chosen.append(fn)
         mr, nr = mr_nr(fn)
         if "nr" in e and nr and nr > 1:
