@@ -4,7 +4,8 @@
 #
 #   scripts/neon-mca.sh [--all] [--kernels REGEX] [--models LIST] [--out FILE] [--no-build]
 #
-#   --all            every NEON kernel of the lists, not only the defaults and in-order variants
+#   --all            every NEON kernel of the lists, not only the defaults, in-order variants
+#                    and windowed matrix-vector kernels (_WINDOWS entries)
 #   --kernels REGEX  only kernels whose function name matches (Python regex)
 #   --models LIST    comma-separated llvm-mca CPU models (default: cortex-a55,cortex-a510,
 #                    neoverse-n1,neoverse-v1,cortex-x2,apple-a13; armv7 code: cortex-a9,cortex-a57)
