@@ -121,9 +121,9 @@ static bool time_f32_problem(struct f32_matvec_problem* p, double sparsity, cons
       continue;
     }
     bool usable = true;
-    const struct sprig_sell* sell = k->window_cols != 0
-                                        ? sprig_weights_windowed_sell(p->weights, k->slice_rows, k->window_cols, &usable)
-                                        : sprig_weights_sell(p->weights, k->slice_rows);
+    const struct sprig_sell* sell =
+        k->window_cols != 0 ? sprig_weights_windowed_sell(p->weights, k->slice_rows, k->window_cols, &usable)
+                            : sprig_weights_sell(p->weights, k->slice_rows);
     if (!usable) {
       printf("  (%s: its windowed layout pads beyond %.1fx here: not timed)\n", k->name, SPRIG_SELL_MAX_WINDOW_PADDING);
       continue;

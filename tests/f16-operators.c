@@ -504,7 +504,8 @@ static void kernels_by_isa(void** state) {
       assert_non_null(name);
       const char* expected = runs_wide(batches[b], channel_blocks) ? variants[v].wide_kernel : "sprig_f16_spmm_";
       /* Wide mode below batch 16: the f32 operator's windowed sliced-row kernel where it has one. */
-      const bool windowed = runs_wide(batches[b], channel_blocks) && batches[b] < 16 && strstr(name, "_sellmv_") != NULL;
+      const bool windowed =
+          runs_wide(batches[b], channel_blocks) && batches[b] < 16 && strstr(name, "_sellmv_") != NULL;
       if (strncmp(name, expected, strlen(expected)) != 0 && !windowed) {
         fail_msg("f16 kernel %s chosen, %s weights, batch %zu: expected a %s... kernel, the operator runs %s",
                  chosen->name, variants[v].name, batches[b], expected, name);

@@ -201,6 +201,9 @@ static void fill_window_lane(const struct sprig_weights* w, struct sprig_sell* s
 
 /* The per-slice arrays and every slice's windows; false when out of memory. */
 static bool measure_windows(const struct sprig_weights* w, struct sprig_sell* sell) {
+  if (sell->windows != 0 && sell->slices > SIZE_MAX / sell->windows) {
+    return false;
+  }
   sell->window_widths = malloc(SPRIG_MAX(sell->slices * sell->windows, 1));
   sell->first = malloc((sell->slices + 1) * sizeof(size_t));
   if (sell->window_widths == NULL || sell->first == NULL) {
