@@ -26,6 +26,9 @@
  * little in slices): phase 1 widens each batch row into a padded f32 vector, phase 2 runs the kernel on the
  * weights' sliced layout (f32 values, built once from the halves) over ranges of slices and
  * rounds each range to halves. (The f16 SpMM tiles would run one pixel in vectors of 8 or more.)
+ * Where the ISA has a windowed f32-sellmv kernel (AVX-512F), CSR layers below
+ * SPRIG_WINDOWED_BELOW_BATCH run it instead, on the weights' windowed layout, 4 batch rows per
+ * weight pass, where an f32 CSR layer would (sprig_windowed_sell_preferred).
  * Linear 1 x 4 / 1 x 8 block weights take the block matrix-vector kernels instead, below
  * BSPMV_BELOW_BATCH (as f32 1 x C layers do): the f16-bspmv kernels on the packed halves where
  * the CPU widens halves in hardware (F16C, aarch64), else the f32-bspmv kernels on a widened copy
@@ -100,6 +103,12 @@ struct f16_state {
    * the weights' sliced layout (f32 values), one batch row at a time, as f32 CSR layers run. */
   const struct sprig_f32_sellmv_ukernel* sell_kernel; /* NULL once the sliced rows are known not to pay */
   const struct sprig_sell* sell;         /* shared: owned by the weights; NULL until a matvec plan */
+  /* Its windowed partner and layout (CSR weights; settled with the sliced rows): NULL where the
+   * ISA has none or the layout pads too much. */
+  const struct sprig_f32_sellmv_ukernel* window_kernel;
+  const struct sprig_sell* windowed;
+  bool matvec_windowed;                  /* the matrix-vector plan runs window_kernel */
+  size_t matvec_groups;                  /* ... on groups of up to SPRIG_F32_SELLMV_MAX_VECTORS rows */
   /* Linear 1 x C block weights below BSPMV_BELOW_BATCH: the f16-bspmv kernel on the halves, or
    * the f32-bspmv kernel on the widened blocks, instead (at most one set; then sell_kernel is
    * NULL). */
@@ -152,6 +161,9 @@ static bool is_linear(const struct sprig_operator* op) {
 static const char* f16_kernel_name(const struct sprig_operator* op) {
   const struct f16_state* s = state_of(op);
   if (s->matvec) {
+    if (s->matvec_windowed) {
+      return s->window_kernel->name;
+    }
     return s->bspmv_kernel != NULL ? s->bspmv_kernel->name
            : s->wide_bspmv_kernel != NULL ? s->wide_bspmv_kernel->name
                                           : s->sell_kernel->name;
@@ -167,7 +179,8 @@ static size_t f16_weight_bytes(const struct sprig_operator* op) {
   const size_t stream_bytes = s->stream != NULL ? sprig_f16_stream_bytes(s->stream) : 0;
   const size_t wide_bytes = (s->wide_op != NULL ? sprig_operator_weight_bytes(s->wide_op) : 0) +
                             (s->f32_bias != NULL ? op->rows * sizeof(float) : 0);
-  const size_t sell_bytes = s->sell != NULL ? sprig_sell_bytes(s->sell) : 0;
+  const size_t sell_bytes = (s->sell != NULL ? sprig_sell_bytes(s->sell) : 0) +
+                            (s->windowed != NULL ? sprig_sell_bytes(s->windowed) : 0);
   const size_t block_bytes = s->wide_blocks != NULL ? sprig_f16_wide_blocks_bytes(s->wide_blocks, op->weights->block_width) : 0;
   return stream_bytes + wide_bytes + sell_bytes + block_bytes;
 }
@@ -409,6 +422,27 @@ static void matvec_task(void* context, size_t b, size_t range) {
   s->convert->narrow(r1 - r0, s->matvec_output + b * op->rows + r0, (uint16_t*) (void*) op->output + b * op->rows + r0);
 }
 
+/* Windowed matrix-vector plan, phase 2: batch rows 4 x group .. of range `range` into the f32
+ * workspace, then rounded to halves into the output. */
+static void windowed_matvec_task(void* context, size_t group, size_t range) {
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct f16_state* s = ctx->s;
+  const struct sprig_sell* sell = s->windowed;
+  const struct sprig_sell_range sr = sprig_sell_range(sell, s->range_bounds[range], s->range_bounds[range + 1]);
+  const size_t first = group * SPRIG_F32_SELLMV_MAX_VECTORS;
+  const size_t vectors = SPRIG_MIN(SPRIG_F32_SELLMV_MAX_VECTORS, s->pixels - first);
+  float* sums = s->matvec_output + first * op->rows;
+  s->window_kernel->window_fn(sr.r1 - sr.r0, op->cols, vectors, s->matvec_input + first * s->matvec_stride,
+                              s->matvec_stride, s->f32_bias + sr.r0, sell->values + sr.first_slot,
+                              sell->indices + sr.first_slot, sell->window_widths + sr.s0 * sell->windows,
+                              sums + sr.r0, op->rows, &s->f32_params);
+  uint16_t* y = (uint16_t*) (void*) op->output + first * op->rows;
+  for (size_t j = 0; j < vectors; j++) {
+    s->convert->narrow(sr.r1 - sr.r0, sums + j * op->rows + sr.r0, y + j * op->rows + sr.r0);
+  }
+}
+
 /* Wide mode: elements [CONVERT_CHUNK x chunk, + CONVERT_CHUNK) of the input, widened. */
 static void widen_input_chunk(void* context, size_t chunk) {
   const struct run_context* ctx = context;
@@ -441,7 +475,11 @@ static void f16_run(const struct sprig_operator* op, const float* input, float* 
   }
   if (s->matvec) {
     pthreadpool_parallelize_1d(threadpool, widen_vector, &ctx, s->pixels, 0);
-    pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels, s->range_count, 0);
+    if (s->matvec_windowed) {
+      pthreadpool_parallelize_2d(threadpool, windowed_matvec_task, &ctx, s->matvec_groups, s->range_count, 0);
+    } else {
+      pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels, s->range_count, 0);
+    }
     return;
   }
   if (!ctx.in_place) {
@@ -522,7 +560,8 @@ static size_t matvec_stride(const struct sprig_operator* op, const struct f16_st
 /* The ranges over the weights' sliced layout (settle_sliced_rows built it) or, for the block kernels,
  * over their rows (the row block counts and the widened blocks built on first use); false when
  * out of memory. */
-static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, size_t wanted, struct matvec_plan* mv) {
+static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, const struct sprig_sell* layout, size_t wanted,
+                        struct matvec_plan* mv) {
   if (takes_row_blocks(s)) {
     if (s->nblocks == NULL) {
       s->nblocks = sprig_weights_row_block_counts(op->weights);
@@ -542,21 +581,23 @@ static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, size_t w
     mv->range_count = sprig_split_block_rows(s->nblocks, op->rows, wanted, mv->range_bounds, mv->range_blocks);
     return true;
   }
-  wanted = SPRIG_MAX(1, SPRIG_MIN(s->sell->slices, wanted));
+  wanted = SPRIG_MAX(1, SPRIG_MIN(layout->slices, wanted));
   mv->range_bounds = malloc((wanted + 1) * sizeof(size_t));
   if (mv->range_bounds == NULL) {
     return false;
   }
-  mv->range_count = sprig_split_sell_slices(s->sell, wanted, mv->range_bounds);
+  mv->range_count = sprig_split_sell_slices(layout, wanted, mv->range_bounds);
   return true;
 }
 
 /* The workspaces for `batch` rows and the ranges; false when out of memory (nothing allocated
  * then but the shared layouts). */
 static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t batch, size_t input_bytes,
-                        struct matvec_plan* mv) {
+                        bool windowed, struct matvec_plan* mv) {
   mv->input = sprig_allocate_aligned(input_bytes); /* zero-filled: the padding stays 0 */
-  if (mv->input == NULL || !plan_ranges(op, s, sprig_divide_round_up(TARGET_TASKS, batch), mv)) {
+  const size_t groups = windowed ? sprig_divide_round_up(batch, SPRIG_F32_SELLMV_MAX_VECTORS) : batch;
+  const struct sprig_sell* layout = windowed ? s->windowed : s->sell;
+  if (mv->input == NULL || !plan_ranges(op, s, layout, sprig_divide_round_up(TARGET_TASKS, groups), mv)) {
     free(mv->input);
     free(mv->range_bounds);
     free(mv->range_blocks);
@@ -577,6 +618,18 @@ static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f1
   }
   if (!usable) {
     s->sell_kernel = NULL;
+    s->window_kernel = NULL;
+  }
+  if (s->window_kernel != NULL) {
+    s->windowed = sprig_weights_windowed_sell(op->weights, s->window_kernel->slice_rows,
+                                              s->window_kernel->window_cols, &usable);
+    if (s->windowed == NULL && usable) {
+      sprig_log_error("%s: out of memory for the windowed layout", caller);
+      return sprig_status_out_of_memory;
+    }
+    if (!usable) {
+      s->window_kernel = NULL;
+    }
   }
   return sprig_status_success;
 }
@@ -687,7 +740,8 @@ static bool conv_pays_widening(const struct sprig_operator* op, size_t pixels) {
 static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct f16_state* s = state_of(op);
   const bool linear = is_linear(op);
-  if (linear && pixels < MATVEC_BELOW_BATCH && s->sell_kernel != NULL && s->sell == NULL) {
+  const size_t matvec_below = s->window_kernel != NULL ? SPRIG_WINDOWED_BELOW_BATCH : MATVEC_BELOW_BATCH;
+  if (linear && pixels < matvec_below && s->sell_kernel != NULL && s->sell == NULL) {
     const enum sprig_status status = settle_sliced_rows(op, s, caller);
     if (status != sprig_status_success) {
       return status;
@@ -696,8 +750,10 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   const size_t groups = linear ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
   /* The matrix-vector plan packs into its own padded vectors instead. */
+  const bool windowed = linear && s->windowed != NULL && pixels < SPRIG_WINDOWED_BELOW_BATCH &&
+                        sprig_windowed_sell_preferred(s->windowed, pixels);
   const bool matvec = linear && ((takes_row_blocks(s) && pixels < BSPMV_BELOW_BATCH) ||
-                                 (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH));
+                                 (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH) || windowed);
   const bool wide_linear = pixels < WIDE_BELOW_BATCH || has_channel_blocks(op->weights);
   const bool converts = !sums_in_half(s->chosen->isa);
   const bool wide_conv = !linear && converts && conv_pays_widening(op, pixels);
@@ -730,7 +786,7 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
     return sprig_status_out_of_memory;
   }
   struct matvec_plan mv = {0};
-  if (matvec && !plan_matvec(op, s, pixels, matvec_bytes, &mv)) {
+  if (matvec && !plan_matvec(op, s, pixels, matvec_bytes, windowed, &mv)) {
     sprig_log_error("%s: out of memory for the matrix-vector layouts or workspaces", caller);
     return sprig_status_out_of_memory;
   }
@@ -750,6 +806,8 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   }
   free_plan(s);
   s->matvec = matvec;
+  s->matvec_windowed = windowed;
+  s->matvec_groups = sprig_divide_round_up(pixels, SPRIG_F32_SELLMV_MAX_VECTORS);
   s->wide = false;
   s->matvec_input = mv.input;
   s->matvec_stride = matvec_stride(op, s);
@@ -903,6 +961,8 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
     choose_row_blocks_kernel(weights, hardware, &s->bspmv_kernel, &s->wide_bspmv_kernel);
     /* Whether the sliced rows pay is settled by the first plan below MATVEC_BELOW_BATCH. */
     s->sell_kernel = !takes_row_blocks(s) ? sprig_sliced_rows_candidate(hardware) : NULL;
+    s->window_kernel = weights->pattern.format == SPRIG_FORMAT_CSR ? sprig_f32_sellmv_window_partner(s->sell_kernel)
+                                                                   : NULL;
   }
   if ((s->wide || type == sprig_operator_type_linear_f16 || !sums_in_half(s->chosen->isa)) &&
       !prepare_f32_kernels(weights, s, hardware)) {

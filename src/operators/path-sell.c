@@ -2,7 +2,7 @@
  * Problems of one pixel (a linear layer's small batches, convolutions over 1x1 images) run the
  * f32-sellmv kernels, split over the pool by slices: on the weights' windowed layout, up to
  * SPRIG_F32_SELLMV_MAX_VECTORS input vectors per weight pass, where the ISA has a windowed kernel
- * and the layout pads within its bound (windowed_preferred says when at one vector); else on the
+ * and the layout pads within its bound (sprig_windowed_sell_preferred says when at one vector); else on the
  * sliced layout, one vector at a time. Wider problems run the SpMM path's kernels on the
  * weights' shared SpMM stream. Each layout is built the first time a problem needs it. */
 #include <stdlib.h>
@@ -15,10 +15,9 @@
 #include <sprig/operator.h>
 #include <sprig/sellmv.h>
 
-/* Linear batches below this run a matrix-vector kernel per batch row (sliced layout) ... */
+/* Linear batches below this run a matrix-vector kernel per batch row (sliced layout), or below
+ * SPRIG_WINDOWED_BELOW_BATCH 4 batch rows per weight pass (windowed layout, where usable). */
 #define MATVEC_BELOW_BATCH 4
-/* ... or below this, 4 batch rows per weight pass (windowed layout, where usable). */
-#define WINDOWED_BELOW_BATCH 16
 
 /* The windowed layout pads more than the sliced one (a window's width is its slice's longest row
  * there) and runs its slots several times faster. At one vector it is taken only where its bytes
@@ -93,13 +92,13 @@ static const struct sprig_sell* windowed_layout(const struct sprig_operator* op)
   return s->windowed;
 }
 
-static bool windowed_preferred(const struct sprig_sell* windowed, size_t vectors) {
+bool sprig_windowed_sell_preferred(const struct sprig_sell* windowed, size_t vectors) {
   return vectors >= 2 || sprig_sell_bytes(windowed) <= sprig_get_hardware()->l2_bytes / WINDOWED_L2_SHARE;
 }
 
 static size_t sell_one_pixel_batches_below(const struct sprig_operator* op) {
   const struct sell_state* s = op->path_state;
-  return s->window_kernel != NULL && !s->windowed_unusable ? WINDOWED_BELOW_BATCH : MATVEC_BELOW_BATCH;
+  return s->window_kernel != NULL && !s->windowed_unusable ? SPRIG_WINDOWED_BELOW_BATCH : MATVEC_BELOW_BATCH;
 }
 
 size_t sprig_split_sell_slices(const struct sprig_sell* sell, size_t range_count, size_t* bounds) {
@@ -134,7 +133,7 @@ static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, 
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  const bool use_windowed = windowed != NULL && windowed_preferred(windowed, vectors);
+  const bool use_windowed = windowed != NULL && sprig_windowed_sell_preferred(windowed, vectors);
   if (!use_windowed && s->sell == NULL) {
     s->sell = sprig_weights_sell(op->weights, s->ukernel->slice_rows);
     if (s->sell == NULL) {

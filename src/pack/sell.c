@@ -228,7 +228,8 @@ static bool windows_fit(size_t slices, size_t windows, size_t nonzeros) {
 /* Checked before the widths are allocated: w->nnz bounds the nonzeros from above, so the widths
  * are never allocated for far too many windows. */
 static bool may_be_usable(const struct sprig_weights* w, size_t c, size_t q) {
-  return w->dtype == sprig_weights_dtype_f32 && w->pattern.format == SPRIG_FORMAT_CSR && w->nnz != 0 &&
+  return (w->dtype == sprig_weights_dtype_f32 || w->dtype == sprig_weights_dtype_f16) &&
+         w->pattern.format == SPRIG_FORMAT_CSR && w->nnz != 0 &&
          windows_fit(sprig_divide_round_up(w->rows, c), sprig_divide_round_up(w->cols, q), w->nnz);
 }
 

@@ -128,6 +128,15 @@ bool sprig_takes_sliced_rows(const struct sprig_weights* weights, const struct s
  * NULL: the kernel the sliced rows run where the weights' layout for it fits and pads little. */
 const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_candidate(const struct sprig_hardware* hardware);
 
+/* Linear batches below this run the windowed f32-sellmv kernel where the ISA has one and the
+ * weights' windowed layout is usable (4 batch rows per weight pass). */
+#define SPRIG_WINDOWED_BELOW_BATCH 16
+
+/* Whether `vectors` input vectors take a usable windowed layout over the sliced one: from 2 on
+ * (they share each weight pass); at 1 where its bytes fit a quarter of L2, so that repeated runs
+ * read them from cache (weights streamed from memory favour the sliced layout's fewer bytes). */
+bool sprig_windowed_sell_preferred(const struct sprig_sell* windowed, size_t vectors);
+
 /* Splits a sliced layout's slices into at most range_count ranges of about equal slot counts (plus
  * one per slice for its bias and stores): range r is slices [bounds[r], bounds[r + 1]). Returns the
  * ranges used (at least one when there are slices). */

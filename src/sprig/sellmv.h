@@ -154,15 +154,15 @@ struct sprig_sell* sprig_build_sell(const struct sprig_weights* csr, size_t c);
  * float CSR copy of their nonzeros, for measuring and building), when the shape is usable:
  * else NULL with *usable false. NULL with *usable true: out of memory. */
 struct sprig_sell* sprig_build_usable_sell(const struct sprig_weights* weights, size_t c, bool* usable);
-/* The windowed layout of f32 CSR weights for slices of c rows and windows of q columns (1 ..
- * 254), whatever its shape; NULL when out of memory. */
+/* The windowed layout of CSR weights, f32 or f16 (widened), for slices of c rows and windows of
+ * q columns (1 .. 254), whatever its shape; NULL when out of memory. */
 struct sprig_sell* sprig_build_windowed_sell(const struct sprig_weights* csr, size_t c, size_t q);
 
 /* True when a windowed layout has nonzeros, pads within SPRIG_SELL_MAX_WINDOW_PADDING and holds
  * windows within SPRIG_SELL_MAX_WINDOWS_PER_NONZERO. */
 bool sprig_windowed_sell_layout_usable(const struct sprig_sell* sell);
 
-/* The windowed layout of f32 CSR weights for windows of q columns (1 .. 254), when usable:
+/* The windowed layout of CSR weights, f32 or f16, for windows of q columns (1 .. 254), when usable:
  * padding within SPRIG_SELL_MAX_WINDOW_PADDING and windows within
  * SPRIG_SELL_MAX_WINDOWS_PER_NONZERO; else NULL with *usable false. NULL with *usable true: out of
  * memory. */

@@ -146,10 +146,10 @@ const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_
  * when out of memory. */
 const struct sprig_sell* sprig_weights_usable_sell(struct sprig_weights* weights, size_t c, bool* usable);
 
-/* For f32 CSR weights: the windowed layout for slices of c rows and windows of q columns (one c
- * and q per build: its windowed kernels') when usable (sprig_build_usable_windowed_sell), built
- * on first use; NULL with *usable false when it is not (not kept: callers remember), NULL with
- * *usable true when out of memory. */
+/* For CSR weights, f32 or f16: the windowed layout for slices of c rows and windows of q
+ * columns (one c and q per build: its windowed kernels') when usable
+ * (sprig_build_usable_windowed_sell), built on first use; NULL with *usable false when it is not
+ * (not kept: callers remember), NULL with *usable true when out of memory. */
 const struct sprig_sell* sprig_weights_windowed_sell(struct sprig_weights* weights, size_t c, size_t q, bool* usable);
 
 /* For qs8 weights: the sliced layout of their c4 stream for slice height c (8 or 16), or its
