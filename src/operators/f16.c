@@ -959,7 +959,8 @@ static enum sprig_status create_f16_operator(enum sprig_operator_type type, cons
   /* At small batches the f16 SpMM tiles would run one pixel in vectors of 8 or more. */
   if (type == sprig_operator_type_linear_f16) {
     choose_row_blocks_kernel(weights, hardware, &s->bspmv_kernel, &s->wide_bspmv_kernel);
-    /* Whether the sliced rows pay is settled by the first plan below MATVEC_BELOW_BATCH. */
+    /* Whether the sliced rows (and the windowed ones) pay is settled by the first plan that could
+     * run them (below MATVEC_BELOW_BATCH, or SPRIG_WINDOWED_BELOW_BATCH with a windowed kernel). */
     s->sell_kernel = !takes_row_blocks(s) ? sprig_sliced_rows_candidate(hardware) : NULL;
     s->window_kernel = weights->pattern.format == SPRIG_FORMAT_CSR ? sprig_f32_sellmv_window_partner(s->sell_kernel)
                                                                    : NULL;
