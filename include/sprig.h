@@ -583,7 +583,7 @@ SPRIG_API enum sprig_status sprig_setup_linear_qd8_f32(sprig_operator_t op, cons
  *     (the layout is built once per weights object, about 7 bytes per nonzero, counted by
  *     sprig_operator_weight_bytes); with AVX-512F, CSR layers at batches 1 to 15 run the f32
  *     windowed kernel where an f32 CSR layer would (its layout: 5 bytes per slot, about 2 slots
- *     per nonzero at 90% sparsity, also counted), also with AVX512-FP16;
+ *     per nonzero at 90% sparsity, also counted), f32 sums also with AVX512-FP16;
  *   - linear layers of 1 x 4 / 1 x 8 blocks at batches 1 to 7 run block matrix-vector kernels, as
  *     f32 ones do: on the packed halves where the CPU widens halves in hardware (F16C x86,
  *     aarch64), else (WebAssembly, armv7, scalar builds) the f32 kernels on an f32 copy of the
