@@ -28,7 +28,7 @@
  * rounds each range to halves. (The f16 SpMM tiles would run one pixel in vectors of 8 or more.)
  * Where the ISA has a windowed f32-sellmv kernel (AVX-512F), CSR layers below
  * SPRIG_WINDOWED_BELOW_BATCH run it instead, on the weights' windowed layout, 4 batch rows per
- * weight pass, where an f32 CSR layer would (sprig_windowed_sell_preferred).
+ * weight pass, where an f32 CSR layer would (sprig_windowed_layout_preferred).
  * Linear 1 x 4 / 1 x 8 block weights take the block matrix-vector kernels instead, below
  * BSPMV_BELOW_BATCH (as f32 1 x C layers do): the f16-bspmv kernels on the packed halves where
  * the CPU widens halves in hardware (F16C, aarch64), else the f32-bspmv kernels on a widened copy
@@ -107,8 +107,7 @@ struct f16_state {
    * ISA has none or the layout pads too much. */
   const struct sprig_f32_sellmv_ukernel* window_kernel;
   const struct sprig_sell* windowed;
-  bool matvec_windowed;                  /* the matrix-vector plan runs window_kernel */
-  size_t matvec_groups;                  /* ... on groups of up to SPRIG_F32_SELLMV_MAX_VECTORS rows */
+  bool matvec_windowed;                  /* the matrix-vector plan runs window_kernel, 4 rows per call */
   /* Linear 1 x C block weights below BSPMV_BELOW_BATCH: the f16-bspmv kernel on the halves, or
    * the f32-bspmv kernel on the widened blocks, instead (at most one set; then sell_kernel is
    * NULL). */
@@ -428,15 +427,12 @@ static void windowed_matvec_task(void* context, size_t group, size_t range) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct f16_state* s = ctx->s;
-  const struct sprig_sell* sell = s->windowed;
-  const struct sprig_sell_range sr = sprig_sell_range(sell, s->range_bounds[range], s->range_bounds[range + 1]);
   const size_t first = group * SPRIG_F32_SELLMV_MAX_VECTORS;
   const size_t vectors = SPRIG_MIN(SPRIG_F32_SELLMV_MAX_VECTORS, s->pixels - first);
   float* sums = s->matvec_output + first * op->rows;
-  s->window_kernel->window_fn(sr.r1 - sr.r0, op->cols, vectors, s->matvec_input + first * s->matvec_stride,
-                              s->matvec_stride, s->f32_bias + sr.r0, sell->values + sr.first_slot,
-                              sell->indices + sr.first_slot, sell->window_widths + sr.s0 * sell->windows,
-                              sums + sr.r0, op->rows, &s->f32_params);
+  const struct sprig_sell_range sr = sprig_run_windowed_slices(
+      s->window_kernel, s->windowed, s->range_bounds[range], s->range_bounds[range + 1], vectors,
+      s->matvec_input + first * s->matvec_stride, s->matvec_stride, s->f32_bias, sums, op->rows, &s->f32_params);
   uint16_t* y = (uint16_t*) (void*) op->output + first * op->rows;
   for (size_t j = 0; j < vectors; j++) {
     s->convert->narrow(sr.r1 - sr.r0, sums + j * op->rows + sr.r0, y + j * op->rows + sr.r0);
@@ -476,7 +472,8 @@ static void f16_run(const struct sprig_operator* op, const float* input, float* 
   if (s->matvec) {
     pthreadpool_parallelize_1d(threadpool, widen_vector, &ctx, s->pixels, 0);
     if (s->matvec_windowed) {
-      pthreadpool_parallelize_2d(threadpool, windowed_matvec_task, &ctx, s->matvec_groups, s->range_count, 0);
+      const size_t groups = sprig_divide_round_up(s->pixels, SPRIG_F32_SELLMV_MAX_VECTORS);
+      pthreadpool_parallelize_2d(threadpool, windowed_matvec_task, &ctx, groups, s->range_count, 0);
     } else {
       pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, s->pixels, s->range_count, 0);
     }
@@ -751,7 +748,7 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   const size_t group_cols = op->cols;
   /* The matrix-vector plan packs into its own padded vectors instead. */
   const bool windowed = linear && s->windowed != NULL && pixels < SPRIG_WINDOWED_BELOW_BATCH &&
-                        sprig_windowed_sell_preferred(s->windowed, pixels);
+                        sprig_windowed_layout_preferred(sprig_sell_bytes(s->windowed), pixels);
   const bool matvec = linear && ((takes_row_blocks(s) && pixels < BSPMV_BELOW_BATCH) ||
                                  (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH) || windowed);
   const bool wide_linear = pixels < WIDE_BELOW_BATCH || has_channel_blocks(op->weights);
@@ -807,7 +804,6 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   free_plan(s);
   s->matvec = matvec;
   s->matvec_windowed = windowed;
-  s->matvec_groups = sprig_divide_round_up(pixels, SPRIG_F32_SELLMV_MAX_VECTORS);
   s->wide = false;
   s->matvec_input = mv.input;
   s->matvec_stride = matvec_stride(op, s);

@@ -2,7 +2,7 @@
  * Problems of one pixel (a linear layer's small batches, convolutions over 1x1 images) run the
  * f32-sellmv kernels, split over the pool by slices: on the weights' windowed layout, up to
  * SPRIG_F32_SELLMV_MAX_VECTORS input vectors per weight pass, where the ISA has a windowed kernel
- * and the layout pads within its bound (sprig_windowed_sell_preferred says when at one vector); else on the
+ * and the layout pads within its bound (sprig_windowed_layout_preferred says when at one vector); else on the
  * sliced layout, one vector at a time. Wider problems run the SpMM path's kernels on the
  * weights' shared SpMM stream. Each layout is built the first time a problem needs it. */
 #include <stdlib.h>
@@ -19,10 +19,11 @@
  * SPRIG_WINDOWED_BELOW_BATCH 4 batch rows per weight pass (windowed layout, where usable). */
 #define MATVEC_BELOW_BATCH 4
 
-/* The windowed layout pads more than the sliced one (a window's width is its slice's longest row
- * there) and runs its slots several times faster. At one vector it is taken only where its bytes
- * fit this share of L2, so that repeated runs read them from cache: weights streamed from memory
- * favour the sliced layout's fewer bytes. From 2 vectors on, they share each weight pass. */
+/* The windowed layouts (f32 and int8) pad more than the sliced ones (a window's width is its
+ * slice's longest row there) and run their slots several times faster. At one vector they are
+ * taken only where their bytes fit this share of L2, so that repeated runs read them from cache:
+ * weights streamed from memory favour the sliced layouts' fewer bytes. From 2 vectors on, they
+ * share each weight pass. */
 #define WINDOWED_L2_SHARE 4
 
 struct sell_state {
@@ -34,7 +35,6 @@ struct sell_state {
   bool matvec;                       /* the current plan is for a matrix-vector kernel */
   bool plan_windowed;                /* ... the windowed one */
   size_t vectors;                    /* input vectors: batch rows or 1x1 images */
-  size_t groups;                     /* vector groups the plan's kernel takes per call (1 or up to 4 vectors) */
   float* padded_input;               /* sliced: vectors x (K + 1) floats, each vector's last one 0 (the zero slot) */
   size_t range_count;
   size_t* range_slices;              /* range_count + 1 slice bounds */
@@ -92,8 +92,8 @@ static const struct sprig_sell* windowed_layout(const struct sprig_operator* op)
   return s->windowed;
 }
 
-bool sprig_windowed_sell_preferred(const struct sprig_sell* windowed, size_t vectors) {
-  return vectors >= 2 || sprig_sell_bytes(windowed) <= sprig_get_hardware()->l2_bytes / WINDOWED_L2_SHARE;
+bool sprig_windowed_layout_preferred(size_t layout_bytes, size_t vectors) {
+  return vectors >= 2 || layout_bytes <= sprig_get_hardware()->l2_bytes / WINDOWED_L2_SHARE;
 }
 
 static size_t sell_one_pixel_batches_below(const struct sprig_operator* op) {
@@ -133,7 +133,7 @@ static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, 
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  const bool use_windowed = windowed != NULL && sprig_windowed_sell_preferred(windowed, vectors);
+  const bool use_windowed = windowed != NULL && sprig_windowed_layout_preferred(sprig_sell_bytes(windowed), vectors);
   if (!use_windowed && s->sell == NULL) {
     s->sell = sprig_weights_sell(op->weights, s->ukernel->slice_rows);
     if (s->sell == NULL) {
@@ -162,7 +162,6 @@ static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, 
   s->matvec = true;
   s->plan_windowed = use_windowed;
   s->vectors = vectors;
-  s->groups = groups;
   s->padded_input = padded;
   s->range_count = sprig_split_sell_slices(layout, range_count, range_slices);
   s->range_slices = range_slices;
@@ -199,18 +198,28 @@ struct sprig_sell_range sprig_sell_range(const struct sprig_sell* sell, size_t s
   return (struct sprig_sell_range){s0, s0 * sell->c, SPRIG_MIN(s1 * sell->c, sell->rows), sell->first[s0] * sell->c};
 }
 
+struct sprig_sell_range sprig_run_windowed_slices(const struct sprig_f32_sellmv_ukernel* k,
+                                                  const struct sprig_sell* sell, size_t s0, size_t s1,
+                                                  size_t vectors, const float* input, size_t input_stride,
+                                                  const float* bias, float* output, size_t output_stride,
+                                                  const struct sprig_f32_minmax_params* params) {
+  const struct sprig_sell_range r = sprig_sell_range(sell, s0, s1);
+  k->window_fn(r.r1 - r.r0, sell->cols, vectors, input, input_stride, bias + r.r0, sell->values + r.first_slot,
+               sell->indices + r.first_slot, sell->window_widths + r.s0 * sell->windows, output + r.r0, output_stride,
+               params);
+  return r;
+}
+
 /* Vectors 4 x group .. of the plan's slice range `range` on the windowed kernel. */
 static void windowed_task(void* context, size_t group, size_t range) {
   const struct matvec_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct sell_state* s = op->path_state;
-  const struct sprig_sell* sell = s->windowed;
-  const struct sprig_sell_range r = sprig_sell_range(sell, s->range_slices[range], s->range_slices[range + 1]);
   const size_t first = group * SPRIG_F32_SELLMV_MAX_VECTORS;
-  s->window_kernel->window_fn(r.r1 - r.r0, op->cols, SPRIG_MIN(SPRIG_F32_SELLMV_MAX_VECTORS, s->vectors - first),
-                              ctx->input + first * op->cols, op->cols, op->bias + r.r0, sell->values + r.first_slot,
-                              sell->indices + r.first_slot, sell->window_widths + r.s0 * sell->windows,
-                              ctx->output + first * op->rows + r.r0, op->rows, &op->params);
+  (void) sprig_run_windowed_slices(s->window_kernel, s->windowed, s->range_slices[range], s->range_slices[range + 1],
+                                   SPRIG_MIN(SPRIG_F32_SELLMV_MAX_VECTORS, s->vectors - first),
+                                   ctx->input + first * op->cols, op->cols, op->bias,
+                                   ctx->output + first * op->rows, op->rows, &op->params);
 }
 
 static void matvec_task(void* context, size_t vector, size_t range) {
@@ -232,7 +241,8 @@ static void sell_run(const struct sprig_operator* op, const float* input, float*
   }
   struct matvec_context context = {op, input, output};
   if (s->plan_windowed) {
-    pthreadpool_parallelize_2d(threadpool, windowed_task, &context, s->groups, s->range_count, 0);
+    const size_t groups = sprig_divide_round_up(s->vectors, SPRIG_F32_SELLMV_MAX_VECTORS);
+    pthreadpool_parallelize_2d(threadpool, windowed_task, &context, groups, s->range_count, 0);
     return;
   }
   pthreadpool_parallelize_1d(threadpool, pad_vector, &context, s->vectors, 0);

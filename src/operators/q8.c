@@ -16,7 +16,7 @@
  * pads little run the matrix-vector kernel instead (packed batch rows back to back), one task
  * per batch row and sorting window of rows: the kernel's sums come in the window's sorted order
  * and are put back in row order before the conversion. Where the ISA has a windowed kernel,
- * batches below WINDOWED_BELOW_BATCH may run it instead, one task per 4 batch rows and window
+ * batches below SPRIG_WINDOWED_BELOW_BATCH may run it instead, one task per 4 batch rows and window
  * (small_batch_kernel says which).
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
@@ -35,9 +35,9 @@
 /* Linear batches below this run the sliced matrix-vector kernel once per batch row (when the
  * sliced layout pads little), */
 #define MATVEC_BELOW_BATCH 4
-/* and below this one the windowed kernel, up to SPRIG_QS8_SELLMV_MAX_VECTORS rows per weight pass
- * (when that layout is taken; at most 15: the quad rows of smaller batches are unpadded). */
-#define WINDOWED_BELOW_BATCH 16
+/* and below SPRIG_WINDOWED_BELOW_BATCH the windowed kernel, up to SPRIG_QS8_SELLMV_MAX_VECTORS rows
+ * per weight pass (when that layout is taken; that bound must stay <= 16: the quad rows of
+ * batches below 16 are unpadded). */
 /* Tasks a run's compute phase is cut into at least (when the shape allows). */
 #define TARGET_TASKS 32
 /* Pixels per compute task at most (rounded to the kernel's MR): 256 pixels x 64 quad rows is
@@ -602,17 +602,11 @@ static void use_kernel(struct q8_state* s, const struct sprig_qs8_spmm_ukernel* 
   use_input_domain(s, ukernel->unsigned_input);
 }
 
-/* The windowed layout runs its slots several times faster than gathered ones but pads more. At
- * batch 1 it is taken first only where its weights (at least 5 bytes per entry; padding included
- * once built) fit in this share of L2, so that repeated runs read them from cache: weights
- * streamed from memory favour the sliced layout's fewer bytes. From batch 2 on, up to
- * SPRIG_QS8_SELLMV_MAX_VECTORS rows share each weight pass, which pays for the padding. */
-#define WINDOWED_L2_SHARE 4
-
+/* sprig_windowed_layout_preferred on the windowed layout's bytes: before it is built, at least 5
+ * per entry (padding included once built). */
 static bool windowed_preferred(const struct q8_state* s, size_t batch, const struct sprig_qs8_sell* windowed) {
-  const size_t budget = sprig_get_hardware()->l2_bytes / WINDOWED_L2_SHARE;
   const size_t bytes = windowed != NULL ? sprig_qs8_sell_bytes(windowed) : 5 * s->stream->entries;
-  return batch >= 2 || bytes <= budget;
+  return sprig_windowed_layout_preferred(bytes, batch);
 }
 
 /* For a linear layer at a small batch: the matrix-vector kernel of the best ISA and its layout
@@ -705,7 +699,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   plan_tasks(s);
   const struct sprig_qs8_sell* sell = NULL;
   const struct sprig_qs8_sellmv_ukernel* k =
-      is_linear(op) && pixels < WINDOWED_BELOW_BATCH ? small_batch_kernel(op, s, pixels, &sell) : NULL;
+      is_linear(op) && pixels < SPRIG_WINDOWED_BELOW_BATCH ? small_batch_kernel(op, s, pixels, &sell) : NULL;
   if (k != NULL) {
     s->sell_kernel = k;
     s->sell = sell;

@@ -128,14 +128,15 @@ bool sprig_takes_sliced_rows(const struct sprig_weights* weights, const struct s
  * NULL: the kernel the sliced rows run where the weights' layout for it fits and pads little. */
 const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_candidate(const struct sprig_hardware* hardware);
 
-/* Linear batches below this run the windowed f32-sellmv kernel where the ISA has one and the
- * weights' windowed layout is usable (4 batch rows per weight pass). */
+/* Linear batches below this run a windowed matrix-vector kernel (f32-sellmv, qs8-sellmv) where
+ * the ISA has one and the weights' windowed layout is usable (4 batch rows per weight pass). */
 #define SPRIG_WINDOWED_BELOW_BATCH 16
 
-/* Whether `vectors` input vectors take a usable windowed layout over the sliced one: from 2 on
- * (they share each weight pass); at 1 where its bytes fit a quarter of L2, so that repeated runs
- * read them from cache (weights streamed from memory favour the sliced layout's fewer bytes). */
-bool sprig_windowed_sell_preferred(const struct sprig_sell* windowed, size_t vectors);
+/* Whether `vectors` input vectors take a usable windowed layout of `layout_bytes` over the sliced
+ * one (f32 and int8 alike): from 2 on (they share each weight pass); at 1 where its bytes fit a
+ * quarter of L2, so that repeated runs read them from cache (weights streamed from memory favour
+ * the sliced layout's fewer bytes). */
+bool sprig_windowed_layout_preferred(size_t layout_bytes, size_t vectors);
 
 /* Splits a sliced layout's slices into at most range_count ranges of about equal slot counts (plus
  * one per slice for its bias and stores): range r is slices [bounds[r], bounds[r + 1]). Returns the
@@ -155,6 +156,15 @@ struct sprig_sell_range {
   size_t s0, r0, r1, first_slot;
 };
 struct sprig_sell_range sprig_sell_range(const struct sprig_sell* sell, size_t s0, size_t s1);
+
+/* The windowed f32-sellmv kernel `k` on slices [s0, s1) of `sell` for `vectors` (1 ..
+ * SPRIG_F32_SELLMV_MAX_VECTORS) input vectors, `input_stride` floats apart; bias and each
+ * vector's outputs (`output_stride` floats apart) indexed from row 0. Returns the rows written. */
+struct sprig_sell_range sprig_run_windowed_slices(const struct sprig_f32_sellmv_ukernel* k,
+                                                  const struct sprig_sell* sell, size_t s0, size_t s1,
+                                                  size_t vectors, const float* input, size_t input_stride,
+                                                  const float* bias, float* output, size_t output_stride,
+                                                  const struct sprig_f32_minmax_params* params);
 
 struct sprig_operator {
   enum sprig_operator_type type;
