@@ -11,6 +11,7 @@
 #include <reference/reference.h>
 #include <sprig/config.h>
 #include <sprig/f16-stream.h>
+#include <sprig/operator.h>
 #include <sprig/half.h>
 #include <sprig/sellmv.h>
 #include <sprig/weights.h>
@@ -712,6 +713,57 @@ static void matvec_routing(void** state) {
   }
 }
 
+/* Where the windowed kernel takes batches 1-15, the sliced layout is built only by a plan that
+ * runs it: not at batch 4 (windowed), then by batch 1 on a layer whose windowed layout exceeds
+ * the batch-1 budget (a quarter of L2; src/operators/path-sell.c). Outputs within the bound
+ * both ways. */
+static void sliced_layout_on_demand(void** state) {
+  (void) state;
+  require_sprig();
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  const struct sprig_f32_sellmv_ukernel* sliced = sprig_sliced_rows_candidate(hardware);
+  const struct sprig_f32_sellmv_ukernel* windowed = sprig_f32_sellmv_window_partner(sliced);
+  if (windowed == NULL || hardware->l2_bytes > ((size_t) 8 << 20)) {
+    skip();
+  }
+  /* Dense rows of 64 columns: 64 slots a row, about 5 bytes each in the windowed layout. */
+  const size_t in = 64, out = hardware->l2_bytes / 4 / 5 / 64 + 40, most = 4;
+  struct rng rng = {31};
+  uint16_t* weights = malloc(in * out * sizeof(uint16_t));
+  uint16_t* input = malloc(in * most * sizeof(uint16_t));
+  uint16_t* actual = malloc(out * most * sizeof(uint16_t));
+  double* expected = malloc(out * most * sizeof(double));
+  double* tolerance = malloc(out * most * sizeof(double));
+  assert_true(weights != NULL && input != NULL && actual != NULL && expected != NULL && tolerance != NULL);
+  fill_half_sparse(&rng, weights, in * out, 0.0);
+  fill_half(&rng, input, in * most);
+  const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
+  sprig_weights_t w = NULL;
+  assert_int_equal(sprig_pack_weights_f16(out, in, weights, &csr, 0, &w), sprig_status_success);
+  sprig_operator_t op = NULL;
+  assert_int_equal(sprig_create_linear_from_weights_f16(w, NULL, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  const size_t batches[] = {most, 1};
+  for (size_t i = 0; i < 2; i++) {
+    const size_t batch = batches[i];
+    assert_int_equal(sprig_reshape_linear_f16(op, batch), sprig_status_success);
+    assert_string_equal(sprig_operator_kernel_name(op), batch == 1 ? sliced->name : windowed->name);
+    const bool sliced_built = atomic_load(&w->sells[0]) != NULL || atomic_load(&w->sells[1]) != NULL;
+    assert_true(sliced_built == (batch == 1));
+    assert_non_null(atomic_load(&w->sells[2]));
+    assert_int_equal(sprig_setup_linear_f16(op, input, actual), sprig_status_success);
+    assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+    sprig_reference_f16_linear(batch, in, out, input, weights, NULL, -INFINITY, INFINITY, expected, tolerance);
+    assert_within(actual, expected, tolerance, out * batch, sprig_operator_kernel_name(op));
+  }
+  sprig_delete_operator(op);
+  sprig_release_weights(w);
+  free(weights);
+  free(input);
+  free(actual);
+  free(expected);
+  free(tolerance);
+}
+
 static void refusals(void** state) {
   (void) state;
   require_sprig();
@@ -831,6 +883,7 @@ int main(void) {
       cmocka_unit_test(wide_copy_shared),
       cmocka_unit_test(wide_nm_keeps_runs),
       cmocka_unit_test(matvec_routing),
+      cmocka_unit_test(sliced_layout_on_demand),
       cmocka_unit_test(refusals),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -107,6 +107,7 @@ struct f16_state {
    * ISA has none or the layout pads too much. */
   const struct sprig_f32_sellmv_ukernel* window_kernel;
   const struct sprig_sell* windowed;
+  bool sell_settled;                     /* settle_sliced_rows ran (sell may still be NULL: built on use) */
   bool matvec_windowed;                  /* the matrix-vector plan runs window_kernel, 4 rows per call */
   /* Linear 1 x C block weights below BSPMV_BELOW_BATCH: the f16-bspmv kernel on the halves, or
    * the f32-bspmv kernel on the widened blocks, instead (at most one set; then sell_kernel is
@@ -591,6 +592,12 @@ static bool plan_ranges(struct sprig_operator* op, struct f16_state* s, const st
  * then but the shared layouts). */
 static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t batch, size_t input_bytes,
                         bool windowed, struct matvec_plan* mv) {
+  if (!windowed && !takes_row_blocks(s) && s->sell == NULL) {
+    s->sell = sprig_weights_sell(op->weights, s->sell_kernel->slice_rows);
+    if (s->sell == NULL) {
+      return false;
+    }
+  }
   mv->input = sprig_allocate_aligned(input_bytes); /* zero-filled: the padding stays 0 */
   const size_t groups = windowed ? sprig_divide_round_up(batch, SPRIG_F32_SELLMV_MAX_VECTORS) : batch;
   const struct sprig_sell* layout = windowed ? s->windowed : s->sell;
@@ -604,14 +611,23 @@ static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t b
   return true;
 }
 
-/* The first plan that could run the sliced rows builds the weights' layout (or finds it built)
- * if it pads little, else gives the route up for good: one read of the weights for both. */
+/* The first plan that could run the sliced rows settles whether they pay, once: the layout
+ * pads little, else the route is given up for good. Where a windowed kernel may take batches 1-15,
+ * the sliced layout is only measured here and built by the first plan that runs it (batch 1 over
+ * the windowed layout's L2 budget, or windows that pad too much); otherwise it is built now (one
+ * read of the weights for both). */
 static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f16_state* s, const char* caller) {
   bool usable;
-  s->sell = sprig_weights_usable_sell(op->weights, s->sell_kernel->slice_rows, &usable);
-  if (s->sell == NULL && usable) {
-    sprig_log_error("%s: out of memory for the sliced layout", caller);
-    return sprig_status_out_of_memory;
+  s->sell_settled = true;
+  if (s->window_kernel != NULL) {
+    const struct sprig_sell_shape shape = sprig_sell_measure(op->weights, s->sell_kernel->slice_rows);
+    usable = sprig_sell_shape_usable(&shape);
+  } else {
+    s->sell = sprig_weights_usable_sell(op->weights, s->sell_kernel->slice_rows, &usable);
+    if (s->sell == NULL && usable) {
+      sprig_log_error("%s: out of memory for the sliced layout", caller);
+      return sprig_status_out_of_memory;
+    }
   }
   if (!usable) {
     s->sell_kernel = NULL;
@@ -738,7 +754,7 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   struct f16_state* s = state_of(op);
   const bool linear = is_linear(op);
   const size_t matvec_below = s->window_kernel != NULL ? SPRIG_WINDOWED_BELOW_BATCH : MATVEC_BELOW_BATCH;
-  if (linear && pixels < matvec_below && s->sell_kernel != NULL && s->sell == NULL) {
+  if (linear && pixels < matvec_below && s->sell_kernel != NULL && !s->sell_settled) {
     const enum sprig_status status = settle_sliced_rows(op, s, caller);
     if (status != sprig_status_success) {
       return status;

@@ -137,7 +137,7 @@ const struct sprig_spmm_stream* sprig_weights_spmm_stream(struct sprig_weights* 
 /* For BLOCK 1 x C weights: each row's block count, built on first use; NULL when out of memory. */
 const uint32_t* sprig_weights_row_block_counts(struct sprig_weights* weights);
 
-/* For f32 CSR weights: the sliced layout of slice height c (8 or 16; its shape must be usable,
+/* For CSR weights, f32 or f16: the sliced layout of slice height c (8 or 16; its shape must be usable,
  * see sprig_sell_shape_usable), built on first use; NULL when out of memory. */
 const struct sprig_sell* sprig_weights_sell(struct sprig_weights* weights, size_t c);
 
