@@ -285,6 +285,16 @@ def mac_key(mn, ops):
     m = re.match(r"\s*v\d+\.(\w+)", ops)
     return mn + "." + m.group(1).lower() if m else None  # scalar smull / mla: address arithmetic
 
+# Products that a separate instruction adds up (smull / vmull + sadalp / vpadal): the adds'
+# destinations are the accumulators.
+PAIR_ADD = re.compile(r"^(s|u)adalp$|^vpadal\.")
+MULL_ONLY = re.compile(r"^(s|u)mull2?$|^vmull\.")
+
+def accumulates(mn, ops):
+    """Whether the instruction's destination is an accumulator: a MAC that adds, or the pair add
+    after a bare widening multiply."""
+    return bool(PAIR_ADD.match(mn)) or (mac_key(mn, ops) is not None and not MULL_ONLY.match(mn))
+
 LANES = {"4s": 4, "2s": 2, "8h": 8, "4h": 4, "16b": 16, "8b": 8, "2d": 2}
 
 def mac_lanes(key):
@@ -331,7 +341,7 @@ def loops(funcs, fname):
         body = items[a:b + 1]
         insns = [it for it in body if it[0] == "insn"]
         keys = [k for k in (mac_key(it[1], it[2]) for it in insns) if k]
-        accs = {it[2].split(",")[0].strip().split(".")[0] for it in insns if mac_key(it[1], it[2])}
+        accs = {it[2].split(",")[0].strip().split(".")[0] for it in insns if accumulates(it[1], it[2])}
         out.append({"function": fname, "body": body, "insns": len(insns), "macs": keys, "accs": accs,
                     "inline_asm": all(it[4] for it in insns)})
     return out
