@@ -1,7 +1,7 @@
 /*
- * aarch64 NEON helpers for the neonfma kernels of every family (kernels/<family>/aarch64-neonfma.c):
- * INLINE, UNROLL, the output clamp of 4, 2 and 1 floats, and the step from one output row to
- * the next. Helpers only one family uses live in that family's folder.
+ * aarch64 NEON helpers for the neonfma kernels of every family (kernels/<family>/aarch64-neonfma.c,
+ * and the armv7 files that share their code): INLINE, UNROLL, the output clamp of 4, 2 and 1
+ * floats, the multiply-add by lane, and the step from one output row to the next. Helpers only one family uses live in that family's folder.
  */
 #ifndef SPRIG_ISA_NEON_H
 #define SPRIG_ISA_NEON_H
@@ -40,6 +40,45 @@ INLINE float clamps(float x, struct clamp c) {
   x = x < lo ? lo : x;
   return x > hi ? hi : x;
 }
+
+/* acc + x * lane `lane` (a constant once inlined: the switch folds) of w: fmla by element on
+ * aarch64; on armv7 (files that define ARMV7_FMA, isa/armv7.h) vmla / vfma by a d register's
+ * lane. Per 4 lanes (q) or 2 (d). */
+#if defined(__aarch64__) || defined(ARMV7_FMA)
+#if !defined(__aarch64__)
+#include <isa/armv7.h>
+#define SPRIG_LANE_MLAQ(acc, x, w, l) MLAQ_LANE((acc), (x), (l) < 2 ? vget_low_f32(w) : vget_high_f32(w), (l) % 2)
+#define SPRIG_LANE_MLAD(acc, x, w, l) MLAD_LANE((acc), (x), (l) < 2 ? vget_low_f32(w) : vget_high_f32(w), (l) % 2)
+#else
+#define SPRIG_LANE_MLAQ(acc, x, w, l) vfmaq_laneq_f32((acc), (x), (w), (l))
+#define SPRIG_LANE_MLAD(acc, x, w, l) vfma_laneq_f32((acc), (x), (w), (l))
+#endif
+INLINE float32x4_t mlaq_by_lane(float32x4_t acc, float32x4_t x, float32x4_t w, size_t lane) {
+  switch (lane) {
+    case 0:
+      return SPRIG_LANE_MLAQ(acc, x, w, 0);
+    case 1:
+      return SPRIG_LANE_MLAQ(acc, x, w, 1);
+    case 2:
+      return SPRIG_LANE_MLAQ(acc, x, w, 2);
+    default:
+      return SPRIG_LANE_MLAQ(acc, x, w, 3);
+  }
+}
+
+INLINE float32x2_t mlad_by_lane(float32x2_t acc, float32x2_t x, float32x4_t w, size_t lane) {
+  switch (lane) {
+    case 0:
+      return SPRIG_LANE_MLAD(acc, x, w, 0);
+    case 1:
+      return SPRIG_LANE_MLAD(acc, x, w, 1);
+    case 2:
+      return SPRIG_LANE_MLAD(acc, x, w, 2);
+    default:
+      return SPRIG_LANE_MLAD(acc, x, w, 3);
+  }
+}
+#endif
 
 INLINE float* next_channel(float* out, size_t stride) {
   return (float*) ((uintptr_t) out + stride);

@@ -1,0 +1,165 @@
+/*
+ * NEON f32 direct depthwise convolution (src/sprig/dwconv2d-chw.h), written once for aarch64
+ * (aarch64-neonfma.c, ISA tag neonfma: fmla by lane) and armv7 (armv7-neon.c, ISA tag neon, also
+ * taken on NEON + VFPv4 cores: vmla by lane, multiply then add), over template.h: 4 pixels per q register, MODE_LOADS with 2 output vectors per trip. The bias
+ * and taps are loaded once per call, 4 per q register (7 registers for 5x5), for FMAs by lane;
+ * GCC hoists a dup of each tap out of the loops instead (for 5x5, 25 registers: some live on the
+ * stack and are reloaded in the loop).
+ *
+ * The middle of a row takes each tap vector as a load (stride 1: an unaligned ldr q; stride 2:
+ * the even or odd half of an ld2 at 2x - 2, 2x or 2x + 2): loads issue beside the FMAs, where the
+ * ext of MODE_SHIFT and the register moves GCC adds around ld2 and the row state would take FMA
+ * slots (counted below). The row's first vector and its end are MODE_SHIFT over lane loads
+ * (ld1 of 1 or 2 lanes) zero-filled past the row, with lane stores, so nothing outside
+ * [0, input_width) of a row is read.
+ *
+ * armv7 has 16 q registers, so its taps and accumulators share fewer (more reloads; taps by
+ * d-register lane, the lane moves of vuzp and the bias dup as armv7 spells them).
+ *
+ * aarch64 inner loop per trip of 2 output vectors, GCC 12 -O3 (objdump), per output vector:
+ *   3x3 stride 1: 9 fmla, 9 ldr q, 2 clamps, 1/2 stp, 1.5 mov, 4.5 loop/address: 26.5
+ *                 (MODE_SHIFT: 9 fmla, 3 ldr, 6 ext, 4.5 mov: 29).
+ *   3x3 stride 2: 9 fmla, 6 ld2, 2 clamps, 1/2 stp, 1.5 mov, 9 loop/address: 28
+ *                 (MODE_SHIFT: 9 fmla, 3 ld2, 3 ext, 6.5 mov: 30).
+ *   5x5 stride 1: 25 fmla, 15 ldr q of input and 8 of spilled taps, 8 others: 56
+ *                 (MODE_SHIFT: 73).
+ *   5x5 stride 2: 25 fmla, 15 ld2, 12 ldr of spilled taps, 4 mov, 22 others: 78.5
+ *                 (MODE_SHIFT: 92.5, 21.5 of them mov).
+ */
+#ifndef SPRIG_F32_DWCONV2D_CHW_NEON_H
+#define SPRIG_F32_DWCONV2D_CHW_NEON_H
+
+#include <arm_neon.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <isa/neon.h>
+#include <sprig/dwconv2d-chw.h>
+
+
+#define VEC float32x4_t
+#define LANES 4
+
+INLINE float32x4_t vzero(void) {
+  return vdupq_n_f32(0.0f);
+}
+
+INLINE float32x4_t vload_splat(const float* p) {
+  return vld1q_dup_f32(p);
+}
+
+INLINE float32x4_t vload(const float* p) {
+  return vld1q_f32(p);
+}
+
+INLINE float32x4_t vload_clip(const float* p, size_t n) {
+  const float32x2_t z = vdup_n_f32(0.0f);
+  switch (n) {
+    case 0:
+      return vdupq_n_f32(0.0f);
+    case 1:
+      return vcombine_f32(vld1_lane_f32(p, z, 0), z);
+    case 2:
+      return vcombine_f32(vld1_f32(p), z);
+    case 3:
+      return vcombine_f32(vld1_f32(p), vld1_lane_f32(p + 2, z, 0));
+    default:
+      return vld1q_f32(p);
+  }
+}
+
+INLINE void vstore(float* p, float32x4_t v) {
+  vst1q_f32(p, v);
+}
+
+INLINE void vstore_part(float* p, float32x4_t v, size_t n) {
+  if (n & 2) {
+    vst1_f32(p, vget_low_f32(v));
+    p += 2;
+    v = vcombine_f32(vget_high_f32(v), vget_high_f32(v));
+  }
+  if (n & 1) {
+    vst1q_lane_f32(p, v, 0);
+  }
+}
+
+INLINE float32x4_t valign(float32x4_t lo, float32x4_t hi, size_t k) {
+  switch (k) {
+    case 1:
+      return vextq_f32(lo, hi, 1);
+    case 2:
+      return vextq_f32(lo, hi, 2);
+    default:
+      return vextq_f32(lo, hi, 3);
+  }
+}
+
+INLINE void vunzip(float32x4_t a, float32x4_t b, float32x4_t* even, float32x4_t* odd) {
+#if defined(__aarch64__)
+  *even = vuzp1q_f32(a, b);
+  *odd = vuzp2q_f32(a, b);
+#else
+  const float32x4x2_t v = vuzpq_f32(a, b);
+  *even = v.val[0];
+  *odd = v.val[1];
+#endif
+}
+
+INLINE void vload_pair(const float* p, float32x4_t* even, float32x4_t* odd) {
+  const float32x4x2_t v = vld2q_f32(p);
+  *even = v.val[0];
+  *odd = v.val[1];
+}
+
+INLINE void vload_pair_loads(const float* p, float32x4_t* even, float32x4_t* odd) {
+  vload_pair(p, even, odd);
+}
+
+INLINE float32x4_t vunpermute(float32x4_t v) {
+  return v;
+}
+
+INLINE float32x4_t vadd(float32x4_t a, float32x4_t b) {
+  return vaddq_f32(a, b);
+}
+
+INLINE float32x4_t vclamp(float32x4_t v, float32x4_t vmin, float32x4_t vmax) {
+  /* fmax / fmin return NaN when either operand is NaN. */
+  return vminq_f32(vmaxq_f32(v, vmin), vmax);
+}
+
+/* weights[0 .. k * k] (the bias, then the taps): weight i is lane i % 4 of w[i / 4]. */
+struct taps {
+  float32x4_t w[7];
+};
+
+INLINE void taps_init(size_t k, const float* weights, struct taps* t) {
+  const size_t n = k * k + 1; /* 10 or 26: full vectors, then 2 */
+  for (size_t i = 0; i < n / 4; i++) {
+    t->w[i] = vld1q_f32(weights + 4 * i);
+  }
+  t->w[n / 4] = vcombine_f32(vld1_f32(weights + n / 4 * 4), vdup_n_f32(0.0f));
+}
+
+INLINE float32x4_t taps_bias(const struct taps* t) {
+  return vdupq_lane_f32(vget_low_f32(t->w[0]), 0);
+}
+
+/* acc + x * tap i (weight i + 1). */
+INLINE float32x4_t vmadd_tap(float32x4_t acc, float32x4_t x, const struct taps* t, size_t i) {
+  return mlaq_by_lane(acc, x, t->w[(i + 1) / 4], (i + 1) % 4);
+}
+
+#include "template.h"
+
+/* The four kernels sprig_f32_dwconv2d_chw_minmax_ukernel_{3x3,5x5}s{1,2}__<suffix>. */
+#define DEFINE_NEON_DWCONV2D_CHW(K, S, suffix)                                                                   \
+  void sprig_f32_dwconv2d_chw_minmax_ukernel_##K##x##K##s##S##__##suffix(                                     \
+      size_t input_height, size_t input_width, size_t output_height, size_t output_width, const float* input, \
+      const float* weights, const float* zero, float* output, uint32_t padding_top,                         \
+      const struct sprig_f32_minmax_params* params) {                                                        \
+    dwconv2d_chw(K, S, 2, MODE_LOADS, input_height, input_width, output_height, output_width, input, weights, \
+                 zero, output, padding_top, params);                                                         \
+  }
+
+#endif /* SPRIG_F32_DWCONV2D_CHW_NEON_H */
