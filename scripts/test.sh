@@ -111,7 +111,7 @@ target_aarch64() {
 # the SPRIG_FORCE_ISA=neon operator tests and, as the int8 defaults (the int8 families have neon
 # kernels only), in the int8 tests. Then cortex-a9 (NEON, VFPv3: no FMA), where neon is the
 # default choice: the example must say so, and the kernel, API, operator (batch 1: neon sellmv),
-# int8, depthwise, convolution and ONNX tests run there (the neonvfpv4 kernel tests skip).
+# int8, depthwise, sparse convolution and ONNX tests run there (the neonvfpv4 kernel tests skip).
 target_armv7() {
   local sysroot="$DEPS/sysroot-armhf"
   local libs="$sysroot/usr/lib/arm-linux-gnueabihf"
@@ -125,7 +125,7 @@ target_armv7() {
   if QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs" qemu-arm -L /usr/arm-linux-gnueabihf \
        "$BUILD/armv7/examples/sparse-linear" >"$log" 2>&1 && grep -qx "isa: neon" "$log"; then
     ctest_args=(-R '^(api|f32-spmm|f32-nmspmm|bspmv|f32-sellmv|operators|onnx-conformance|'\
-'qs8-spmm|qs8-requant|q8-operators|onnx-int-conformance|f32-dwconv|f32-dwconv2d-chw|conv)$')
+'qs8-spmm|qs8-requant|q8-operators|onnx-int-conformance|f32-dwconv|f32-dwconv2d-chw|f32-spconv|conv)$')
     run_ctest armv7-qemu-cortex-a9 "$BUILD/armv7" QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs"
     ctest_args=()
   else

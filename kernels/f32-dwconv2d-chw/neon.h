@@ -1,8 +1,9 @@
 /*
  * NEON f32 direct depthwise convolution (src/sprig/dwconv2d-chw.h), written once for aarch64
  * (aarch64-neonfma.c, ISA tag neonfma: fmla by lane) and armv7 (armv7-neon.c, ISA tag neon, also
- * taken on NEON + VFPv4 cores: vmla by lane, multiply then add), over template.h: 4 pixels per q register, MODE_LOADS with 2 output vectors per trip. The bias
- * and taps are loaded once per call, 4 per q register (7 registers for 5x5), for FMAs by lane;
+ * taken on NEON + VFPv4 cores: vmla by lane, multiply then add), over template.h: 4 pixels per
+ * q register, MODE_LOADS with 2 output vectors per trip. The bias and taps are loaded once per
+ * call, 4 per q register (7 registers for 5x5), for FMAs by lane;
  * GCC hoists a dup of each tap out of the loops instead (for 5x5, 25 registers: some live on the
  * stack and are reloaded in the loop).
  *

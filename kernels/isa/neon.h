@@ -1,7 +1,8 @@
 /*
  * aarch64 NEON helpers for the neonfma kernels of every family (kernels/<family>/aarch64-neonfma.c,
  * and the armv7 files that share their code): INLINE, UNROLL, the output clamp of 4, 2 and 1
- * floats, the multiply-add by lane, and the step from one output row to the next. Helpers only one family uses live in that family's folder.
+ * floats, the multiply-add by lane, and the step from one output row to the next. Helpers only
+ * one family uses live in that family's folder.
  */
 #ifndef SPRIG_ISA_NEON_H
 #define SPRIG_ISA_NEON_H
