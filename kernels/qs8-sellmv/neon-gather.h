@@ -1,5 +1,5 @@
 /*
- * The input gather of the aarch64 qs8-sellmv kernels (aarch64-neondot.c, aarch64-neonfma.c): the
+ * The input gather of the NEON qs8-sellmv kernels (aarch64-neondot.c, neon-smull.h): the
  * 4-byte input words of 2 or 4 rows of a slot into one d or q register, row i in lane i. Not
  * compiled on its own: the kernel file includes it after <isa/neon.h>.
  *
@@ -7,12 +7,13 @@
  * 16i .. 16i + 15) and are split in general registers, so a slot of 8 rows costs 2 offset loads
  * instead of 8. Rows go in pairs: each pair's first word is a whole-register load (ldr s, with
  * the offset scaled in the address), its second a lane load (ld1 {v.s}[1]): 4 rows are two
- * independent chains of 2 loads, joined by one ins (or not at all: the neonfma kernel multiplies
- * each pair's d register). 4-byte loads need no alignment on aarch64.
+ * independent chains of 2 loads, joined by one ins (or not at all: the smull kernels multiply
+ * each pair's d register). 4-byte loads need no alignment on aarch64, nor NEON element loads on
+ * armv7 Linux.
  */
 #include <string.h>
 
-#if defined(__AARCH64EB__)
+#if defined(__AARCH64EB__) || defined(__ARMEB__)
 #error "the qs8-sellmv NEON kernels read the quad offsets as little-endian 64-bit words"
 #endif
 
