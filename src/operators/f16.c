@@ -107,7 +107,7 @@ struct f16_state {
    * ISA has none or the layout pads too much. */
   const struct sprig_f32_sellmv_ukernel* window_kernel;
   const struct sprig_sell* windowed;
-  bool sell_settled;                     /* settle_sliced_rows ran (sell may still be NULL: built on use) */
+  bool sell_settled;                     /* settle_sliced_rows succeeded (sell may still be NULL: built on use) */
   bool matvec_windowed;                  /* the matrix-vector plan runs window_kernel, 4 rows per call */
   /* Linear 1 x C block weights below BSPMV_BELOW_BATCH: the f16-bspmv kernel on the halves, or
    * the f32-bspmv kernel on the widened blocks, instead (at most one set; then sell_kernel is
@@ -618,7 +618,6 @@ static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t b
  * read of the weights for both). */
 static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f16_state* s, const char* caller) {
   bool usable;
-  s->sell_settled = true;
   if (s->window_kernel != NULL) {
     const struct sprig_sell_shape shape = sprig_sell_measure(op->weights, s->sell_kernel->slice_rows);
     usable = sprig_sell_shape_usable(&shape);
@@ -644,6 +643,7 @@ static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f1
       s->window_kernel = NULL;
     }
   }
+  s->sell_settled = true;
   return sprig_status_success;
 }
 
