@@ -1,8 +1,9 @@
 /*
  * NEON int8 sliced matrix-vector kernel without the dot product, written once for aarch64
  * (aarch64-neonfma.c, ISA tag neonfma: plain ARMv8, e.g. Cortex-A53) and armv7 (armv7-neon.c,
- * ISA tag neon; the final addp is two vpadd there), signed input, slices of C = 8 rows: the gathered input words of each
- * pair of rows in one d register, the slot's weights (row j's word at bytes 4j .. 4j + 3) in four.
+ * ISA tag neon; the final addp is two vpadd there), signed input, slices of C = 8 rows: the
+ * gathered input words of each pair of rows in one d register, the slot's weights (row j's word
+ * at bytes 4j .. 4j + 3) in four.
  *
  * Per slot: 2 64-bit loads of the quad offsets, 8 word loads (neon-gather.h: 4 ldr s, 4 lane
  * loads), 2 ldp d of weights, 4 smull and 4 sadalp. One smull of input and weight bytes gives
