@@ -1,7 +1,7 @@
 /*
  * aarch64 NEON helpers for the neonfma kernels of every family (kernels/<family>/aarch64-neonfma.c,
  * and the armv7 files that share their code): INLINE, UNROLL, the output clamp of 4, 2 and 1
- * floats, the multiply-add by lane, and the step from one output row to the next. Helpers only
+ * floats, the multiply-add by lane, int32 pair sums, and the step from one output row to the next. Helpers only
  * one family uses live in that family's folder.
  */
 #ifndef SPRIG_ISA_NEON_H
@@ -40,6 +40,15 @@ INLINE float clamps(float x, struct clamp c) {
   const float hi = vgetq_lane_f32(c.max, 0);
   x = x < lo ? lo : x;
   return x > hi ? hi : x;
+}
+
+/* [a0 + a1, a2 + a3, b0 + b1, b2 + b3]: one addp on aarch64, two vpadd on armv7. */
+INLINE int32x4_t pair_sums_s32(int32x4_t a, int32x4_t b) {
+#if defined(__aarch64__)
+  return vpaddq_s32(a, b);
+#else
+  return vcombine_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)), vpadd_s32(vget_low_s32(b), vget_high_s32(b)));
+#endif
 }
 
 /* acc + x * lane `lane` (a constant once inlined: the switch folds) of w: fmla by element on

@@ -59,19 +59,10 @@ INLINE struct pairs mac_slot(struct pairs acc, const int8_t* w, const int8_t* x,
   return acc;
 }
 
-/* [a0 + a1, a2 + a3, b0 + b1, b2 + b3]: one addp on aarch64, two vpadd on armv7. */
-INLINE int32x4_t pair_sums(int32x4_t a, int32x4_t b) {
-#if defined(__aarch64__)
-  return vpaddq_s32(a, b);
-#else
-  return vcombine_s32(vpadd_s32(vget_low_s32(a), vget_high_s32(a)), vpadd_s32(vget_low_s32(b), vget_high_s32(b)));
-#endif
-}
-
 /* The 8 rows' sums: one pair sum per 4 rows. */
 INLINE void store_rows(int32_t* p, struct pairs acc) {
-  vst1q_s32(p, pair_sums(acc.v[0], acc.v[1]));
-  vst1q_s32(p + 4, pair_sums(acc.v[2], acc.v[3]));
+  vst1q_s32(p, pair_sums_s32(acc.v[0], acc.v[1]));
+  vst1q_s32(p + 4, pair_sums_s32(acc.v[2], acc.v[3]));
 }
 
 #define SETS 2

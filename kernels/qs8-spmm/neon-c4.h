@@ -39,20 +39,15 @@
 #include <isa/neon.h>
 #include <sprig/qs8-spmm.h>
 
-/* The three steps armv7 NEON lacks as single instructions. */
+/* Two steps armv7 NEON lacks as single instructions (the third, addp: isa/neon.h's
+ * pair_sums_s32). */
 #if defined(__aarch64__)
 #define MULL_HIGH_S8(x, w) vmull_high_s8((x), (w))
-INLINE int32x4_t pair_sums(int32x4_t lo, int32x4_t hi) {
-  return vpaddq_s32(lo, hi);
-}
 INLINE int32_t lane_sum(int32x4_t v) {
   return vaddvq_s32(v);
 }
 #else
 #define MULL_HIGH_S8(x, w) vmull_s8(vget_high_s8(x), vget_high_s8(w))
-INLINE int32x4_t pair_sums(int32x4_t lo, int32x4_t hi) {
-  return vcombine_s32(vpadd_s32(vget_low_s32(lo), vget_high_s32(lo)), vpadd_s32(vget_low_s32(hi), vget_high_s32(hi)));
-}
 INLINE int32_t lane_sum(int32x4_t v) {
   const int32x2_t pairs = vadd_s32(vget_low_s32(v), vget_high_s32(v));
   return vget_lane_s32(vpadd_s32(pairs, pairs), 0);
@@ -142,7 +137,7 @@ INLINE void channel_q(size_t nv, struct stream* s, uint32_t nnz, int32_t* out) {
       lo = vaddq_s32(lo, acc[k][2 * v]);
       hi = vaddq_s32(hi, acc[k][2 * v + 1]);
     }
-    vst1q_s32(out + 4 * v, vaddq_s32(pair_sums(lo, hi), vbias));
+    vst1q_s32(out + 4 * v, vaddq_s32(pair_sums_s32(lo, hi), vbias));
   }
   s->weights = w;
   s->quads = q;

@@ -619,8 +619,7 @@ static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t b
 static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f16_state* s, const char* caller) {
   bool usable;
   if (s->window_kernel != NULL) {
-    const struct sprig_sell_shape shape = sprig_sell_measure(op->weights, s->sell_kernel->slice_rows);
-    usable = sprig_sell_shape_usable(&shape);
+    usable = sprig_sell_usable(op->weights, s->sell_kernel->slice_rows);
   } else {
     s->sell = sprig_weights_usable_sell(op->weights, s->sell_kernel->slice_rows, &usable);
     if (s->sell == NULL && usable) {

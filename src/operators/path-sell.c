@@ -49,8 +49,7 @@ bool sprig_takes_sliced_rows(const struct sprig_weights* w, const struct sprig_h
   if (k == NULL) {
     return false;
   }
-  const struct sprig_sell_shape shape = sprig_sell_measure(w, k->slice_rows);
-  return sprig_sell_shape_usable(&shape);
+  return sprig_sell_usable(w, k->slice_rows);
 }
 
 const struct sprig_f32_sellmv_ukernel* sprig_sliced_rows_candidate(const struct sprig_hardware* hardware) {

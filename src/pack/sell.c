@@ -74,6 +74,11 @@ bool sprig_sell_shape_usable(const struct sprig_sell_shape* shape) {
          (double) (shape->slots - shape->tail_slots) <= SPRIG_SELL_MAX_PADDING * (double) shape->nonzeros;
 }
 
+bool sprig_sell_usable(const struct sprig_weights* csr, size_t c) {
+  const struct sprig_sell_shape shape = sprig_sell_measure(csr, c);
+  return sprig_sell_shape_usable(&shape);
+}
+
 /* Row `lane` of a slice: its nonzeros in slots 0, 1, ..., then zero weights on the zero slot. */
 static void fill_lane(const struct sprig_weights* w, struct sprig_sell* sell, size_t slice, size_t lane) {
   const size_t c = sell->c;
@@ -138,8 +143,7 @@ struct sprig_sell* sprig_build_usable_sell(const struct sprig_weights* w, size_t
     return NULL;
   }
   const struct sprig_weights* csr = view != NULL ? view : w;
-  const struct sprig_sell_shape shape = sprig_sell_measure(csr, c);
-  *usable = sprig_sell_shape_usable(&shape);
+  *usable = sprig_sell_usable(csr, c);
   struct sprig_sell* sell = *usable ? sprig_build_sell(csr, c) : NULL;
   sprig_release_weights(view);
   return sell;

@@ -146,6 +146,10 @@ struct sprig_sell_shape sprig_sell_measure(const struct sprig_weights* csr, size
 /* True when the layout fits 16-bit offsets and pads within SPRIG_SELL_MAX_PADDING. */
 bool sprig_sell_shape_usable(const struct sprig_sell_shape* shape);
 
+/* sprig_sell_shape_usable of sprig_sell_measure(csr, c): whether the layout would be usable,
+ * without building it. */
+bool sprig_sell_usable(const struct sprig_weights* csr, size_t c);
+
 /* Builds the layout of CSR weights, f32 or f16 (usable shape required; f16 values are widened to
  * f32); NULL when out of memory. */
 struct sprig_sell* sprig_build_sell(const struct sprig_weights* csr, size_t c);
