@@ -22,7 +22,7 @@
 enum sums_kind {
   sums_random,   /* the scaled values mostly inside the clamp, some beyond it */
   sums_ties,     /* odd sums with scale 0.5: every value is halfway between two integers */
-  sums_extremes, /* INT32_MIN, INT32_MAX, 0, +-1 with large scales: saturation */
+  sums_extremes, /* INT32_MIN, INT32_MAX, 0, +-1 with scales of 1000, 1 and just below: saturation */
 };
 
 struct requant_tester {
@@ -60,8 +60,11 @@ static float random_scale(struct rng* rng, enum sums_kind kind) {
   switch (kind) {
     case sums_ties:
       return 0.5f;
-    case sums_extremes:
-      return (rng_next(rng) & 1) ? 1.0f : 1000.0f;
+    case sums_extremes: {
+      /* Saturating, and the largest scales below 1 (where a kernel may skip the upper clamp). */
+      static const float scales[] = {1.0f, 1000.0f, 0x1.fffffep-1f, 0.5f};
+      return scales[rng_next(rng) % 4];
+    }
     case sums_random:
     default:
       /* |sum| < 2^20: values up to about +-400, so some clamp. */
@@ -217,13 +220,16 @@ static void zero_point_extremes(const void* ukernel) {
 static void narrow_clamps(const void* ukernel) {
   KERNEL(uk);
   const int32_t clamps[][2] = {{-10, 20}, {0, 0}, {-128, -128}, {127, 127}, {-1, 6}};
+  const size_t cols[] = {5, 37, 69}; /* a short row, then tails of 37 and 5 after whole vectors */
   for (size_t i = 0; i < sizeof(clamps) / sizeof(clamps[0]); i++) {
-    struct requant_tester t = tester(3, 37);
-    t.zero_point = -5;
-    t.output_min = clamps[i][0];
-    t.output_max = clamps[i][1];
-    t.seed = i + 3;
-    requant_tester_run(&t, uk);
+    for (size_t j = 0; j < sizeof(cols) / sizeof(cols[0]); j++) {
+      struct requant_tester t = tester(3, cols[j]);
+      t.zero_point = -5;
+      t.output_min = clamps[i][0];
+      t.output_max = clamps[i][1];
+      t.seed = i + 3;
+      requant_tester_run(&t, uk);
+    }
   }
 }
 

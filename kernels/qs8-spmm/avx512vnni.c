@@ -314,25 +314,33 @@ QS8_SPMM_AVX512VNNI(128, 2, sprig_qs8_spmm_ukernel_128x1c4__avx512vnni)
  * nonzeros): a quarter of the L1 / L2 traffic, for 2 shuffles per nonzero and 16 pixels.
  */
 INLINE void quartet_block(const int8_t* x0, const int8_t* x1, const int8_t* x2, const int8_t* x3, __m512i w,
-                          __m512i acc[4]) {
+                          size_t vectors, __m512i acc[4]) {
   const __m512i a = _mm512_loadu_si512((const void*) x0), b = _mm512_loadu_si512((const void*) x1);
   const __m512i c = _mm512_loadu_si512((const void*) x2), d = _mm512_loadu_si512((const void*) x3);
-  const __m512i ab_lo = _mm512_unpacklo_epi8(a, b), ab_hi = _mm512_unpackhi_epi8(a, b);
-  const __m512i cd_lo = _mm512_unpacklo_epi8(c, d), cd_hi = _mm512_unpackhi_epi8(c, d);
+  const __m512i ab_lo = _mm512_unpacklo_epi8(a, b), cd_lo = _mm512_unpacklo_epi8(c, d);
   acc[0] = dpbusd(acc[0], _mm512_unpacklo_epi16(ab_lo, cd_lo), w);
-  acc[1] = dpbusd(acc[1], _mm512_unpackhi_epi16(ab_lo, cd_lo), w);
-  acc[2] = dpbusd(acc[2], _mm512_unpacklo_epi16(ab_hi, cd_hi), w);
-  acc[3] = dpbusd(acc[3], _mm512_unpackhi_epi16(ab_hi, cd_hi), w);
+  if (vectors > 1) {
+    acc[1] = dpbusd(acc[1], _mm512_unpackhi_epi16(ab_lo, cd_lo), w);
+  }
+  if (vectors > 2) {
+    const __m512i ab_hi = _mm512_unpackhi_epi8(a, b), cd_hi = _mm512_unpackhi_epi8(c, d);
+    acc[2] = dpbusd(acc[2], _mm512_unpacklo_epi16(ab_hi, cd_hi), w);
+    if (vectors > 3) {
+      acc[3] = dpbusd(acc[3], _mm512_unpackhi_epi16(ab_hi, cd_hi), w);
+    }
+  }
 }
 
 /* `blocks` (compile-time: 1 or 2) blocks of 64 pixels for all nc channels, `last` (1 .. 64) of
- * the last block's pixels stored. */
-INLINE void quartet_tile(size_t blocks, size_t last, size_t nc, const int8_t* input, size_t input_stride,
-                         const int32_t* bias, const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets,
-                         int32_t* output, size_t output_stride) {
+ * the last block's pixels stored; the last block computes only its first `tail` (compile-time:
+ * ceil(last / 16)) vectors. */
+INLINE void quartet_tile(size_t blocks, size_t tail, size_t last, size_t nc, const int8_t* input,
+                         size_t input_stride, const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                         const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  const size_t vectors = 4 * (blocks - 1) + tail;
   for (size_t n = 0; n < nc; n++) {
     __m512i acc[8];
-    UNROLL for (size_t i = 0; i < 4 * blocks; i++) {
+    UNROLL for (size_t i = 0; i < vectors; i++) {
       acc[i] = _mm512_set1_epi32(bias[n]);
     }
     for (uint32_t q = quartets[n]; q != 0; q--) {
@@ -343,20 +351,41 @@ INLINE void quartet_tile(size_t blocks, size_t last, size_t nc, const int8_t* in
       const int8_t* x3 = input + (size_t) rows[3] * input_stride;
       rows += 4;
       UNROLL for (size_t k = 0; k < blocks; k++) {
-        quartet_block(x0 + 64 * k, x1 + 64 * k, x2 + 64 * k, x3 + 64 * k, w, acc + 4 * k);
+        quartet_block(x0 + 64 * k, x1 + 64 * k, x2 + 64 * k, x3 + 64 * k, w, k + 1 < blocks ? 4 : tail,
+                      acc + 4 * k);
       }
     }
     int32_t* out = (int32_t*) ((char*) output + n * output_stride);
-    UNROLL for (size_t i = 0; i < 4 * blocks; i++) {
+    UNROLL for (size_t i = 0; i < vectors; i++) {
       const size_t first = 16 * i - 64 * (blocks - 1); /* within the last block, when i is in it */
       if (i < 4 * (blocks - 1) || last >= first + 16) {
         _mm512_storeu_si512((void*) (out + 16 * i), acc[i]);
-      } else if (last > first) {
+      } else {
         _mm512_mask_storeu_epi32(out + 16 * i, (__mmask16) ((1u << (last - first)) - 1), acc[i]);
       }
     }
   }
 }
+
+/* The pixels after the MR tiles: one or two blocks, `last` (1 .. 64) of the last one's stored, by
+ * the tile specialized for the vectors that hold them. */
+#define QUARTET_REST(blocks, last, ...)                 \
+  do {                                                 \
+    switch (((last) + 15) / 16) {                      \
+      case 1:                                          \
+        quartet_tile(blocks, 1, last, __VA_ARGS__);    \
+        break;                                         \
+      case 2:                                          \
+        quartet_tile(blocks, 2, last, __VA_ARGS__);    \
+        break;                                         \
+      case 3:                                          \
+        quartet_tile(blocks, 3, last, __VA_ARGS__);    \
+        break;                                         \
+      default:                                         \
+        quartet_tile(blocks, 4, last, __VA_ARGS__);    \
+        break;                                         \
+    }                                                  \
+  } while (0)
 
 /* One channel row into the block order: per 64 bytes one vpermd of the 16 words, XOR flip. Each
  * block is a masked load (the last one reads nothing past the row) and a whole-block store. */
@@ -377,14 +406,14 @@ static void quartet_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t*
           size_t output_stride) {                                                                              \
     size_t p = 0;                                                                                              \
     for (; p + (MR) <= mc; p += (MR)) {                                                                        \
-      quartet_tile((MR) / 64, 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,     \
+      quartet_tile((MR) / 64, 4, 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,  \
                    output_stride);                                                                             \
     }                                                                                                          \
     if (mc - p > 64) {                                                                                         \
-      quartet_tile(2, mc - p - 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,    \
+      QUARTET_REST(2, mc - p - 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,     \
                    output_stride);                                                                             \
     } else if (p < mc) {                                                                                       \
-      quartet_tile(1, mc - p, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,         \
+      QUARTET_REST(1, mc - p, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,          \
                    output_stride);                                                                             \
     }                                                                                                          \
   }
