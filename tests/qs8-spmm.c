@@ -19,8 +19,10 @@
  * build cannot run the kernel's ISA. SPRIG_TEST_FILTER=<glob> runs only matching tests.
  */
 #include "test-util.h"
+#include "reference/reference.h"
 
 #include <sprig/config.h>
+#include <sprig/qs8-requant.h>
 #include <sprig/qs8-spmm.h>
 #include <sprig/qs8-quartets.h>
 #include <sprig/qs8-stream.h>
@@ -207,6 +209,62 @@ static void call_kernel(const struct sprig_qs8_spmm_ukernel* uk, size_t p0, size
          output_stride);
 }
 
+/* The requantizing entry point of a quartet kernel (as call_kernel cuts the calls) against the
+ * reference requantization of the exact sums `expected` ([nc][mc]): per channel a scale from
+ * tiny to above 1 (both of the kernel's clamp paths), the zero point and clamps by the seed,
+ * int8 outputs with t->output_padding bytes between channels and guards that must stay. */
+static void check_requantized(const struct qs8_tester* t, const struct sprig_qs8_spmm_ukernel* uk,
+                              const int8_t* input, size_t stride, const int32_t* bias,
+                              const struct sprig_qs8_quartets* quartets, const int32_t* expected) {
+  static const float scale_choices[] = {1.0f / 64, 1.0f / 4096, 0x1.fffffep-1f, 1.0f, 3.0f};
+  float* scales = malloc(sizeof(float) * t->nc);
+  assert_non_null(scales);
+  for (size_t n = 0; n < t->nc; n++) {
+    scales[n] = scale_choices[(n + t->seed) % 5];
+  }
+  const int32_t zero_point = ((int32_t) (t->seed % 3) - 1) * 60;
+  const int32_t output_min = t->seed % 2 ? -100 : -128, output_max = t->seed % 2 ? 90 : 127;
+  const struct sprig_qs8_requant_params params = {(float) (output_min - zero_point),
+                                                  (float) (output_max - zero_point), zero_point};
+  const size_t row_bytes = t->mc + t->output_padding, bytes = row_bytes * t->nc + 2 * 64;
+  int8_t* buffer = malloc(bytes);
+  assert_non_null(buffer);
+  memset(buffer, 0x5a, bytes);
+  int8_t* output = buffer + 64;
+  const size_t pm = t->split ? (t->mc / 2) / 64 * 64 : t->mc, nm = t->split ? t->nc / 2 : t->nc;
+  const size_t ps[3] = {0, pm, t->mc}, ns[3] = {0, nm, t->nc};
+  for (size_t a = 0; a < 2; a++) {
+    for (size_t b = 0; b < 2; b++) {
+      if (ps[a + 1] > ps[a] && ns[b + 1] > ns[b]) {
+        const size_t q = quartets->first[ns[b]];
+        uk->quartets_requant_fn(ps[a + 1] - ps[a], ns[b + 1] - ns[b], input + ps[a], stride, bias + ns[b],
+                                quartets->weights + q, quartets->columns + 4 * q, quartets->per_row + ns[b],
+                                scales + ns[b], &params, output + ns[b] * row_bytes + ps[a], row_bytes);
+      }
+    }
+  }
+  for (size_t n = 0; n < t->nc; n++) {
+    for (size_t p = 0; p < t->mc; p++) {
+      const int8_t want = sprig_reference_qs8_requantize_scaled(expected[n * t->mc + p], scales[n], zero_point,
+                                                                output_min, output_max);
+      if (output[n * row_bytes + p] != want) {
+        fail_msg("%s requant: mc %zu nc %zu: channel %zu pixel %zu (sum %d, scale %g): got %d, expected %d",
+                 *kernel_test_name(), t->mc, t->nc, n, p, (int) expected[n * t->mc + p], (double) scales[n],
+                 (int) output[n * row_bytes + p], (int) want);
+      }
+    }
+    for (size_t p = t->mc; p < row_bytes; p++) {
+      assert_int_equal(output[n * row_bytes + p], 0x5a);
+    }
+  }
+  for (size_t i = 0; i < 64; i++) {
+    assert_int_equal(buffer[i], 0x5a);
+    assert_int_equal(buffer[bytes - 1 - i], 0x5a);
+  }
+  free(buffer);
+  free(scales);
+}
+
 static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_spmm_ukernel* uk) {
   struct rng rng = {t->seed * 7919 + t->mc * 131 + t->nc};
   uint32_t* nnz = calloc(t->nc, sizeof(uint32_t));
@@ -287,6 +345,8 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
                 output_stride);
   }
 
+  int32_t* expected_sums = malloc(sizeof(int32_t) * t->nc * t->mc);
+  assert_non_null(expected_sums);
   for (size_t n = 0; n < t->nc; n++) {
     for (size_t p = 0; p < t->mc; p++) {
       int64_t sum = bias[n];
@@ -298,6 +358,7 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
         }
       }
       const int32_t expected = (int32_t) (uint32_t) (uint64_t) sum;
+      expected_sums[n * t->mc + p] = expected;
       const int32_t actual = output[n * row_words + p];
       if (actual != expected) {
         fail_msg("%s: mc %zu nc %zu: channel %zu pixel %zu: got %d, expected %d", *kernel_test_name(), t->mc, t->nc,
@@ -314,6 +375,10 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
     assert_int_equal(buffer[i], OUTPUT_SENTINEL);
     assert_int_equal(buffer[output_words - 1 - i], OUTPUT_SENTINEL);
   }
+  if (uk->quartets_requant_fn != NULL) {
+    check_requantized(t, uk, kernel_input, kernel_stride, bias, quartets, expected_sums);
+  }
+  free(expected_sums);
   sprig_free_qs8_terms(terms);
   sprig_free_qs8_quartets(quartets);
   free(column_rows);

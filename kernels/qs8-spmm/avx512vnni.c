@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include <isa/x86-vnni.h>
+#include <qs8-requant/avx512bw-narrow.h>
 #include <sprig/qs8-spmm.h>
 
 /* The loops over a tile's vectors and accumulator sets have constant trip counts; unrolled fully,
@@ -331,12 +332,56 @@ INLINE void quartet_block(const int8_t* x0, const int8_t* x1, const int8_t* x2, 
   }
 }
 
+/* Where a quartet tile's results go: int32 sums at `sums` (stride in bytes), or, when `requant`
+ * is not NULL, int8 outputs at `outputs` (stride in bytes) requantized with scales[n]. */
+struct quartet_destination {
+  int32_t* sums;
+  size_t sums_stride;
+  const struct qs8_narrow_params* requant;
+  const float* scales;
+  int8_t* outputs;
+  size_t outputs_stride;
+};
+
+/* A channel's `vectors` accumulators (blocks of 4; the last block holds `last` pixels) as int32
+ * sums at `out`. */
+INLINE void store_sums(size_t blocks, size_t vectors, size_t last, const __m512i acc[8], int32_t* out) {
+  UNROLL for (size_t i = 0; i < vectors; i++) {
+    const size_t first = 16 * i - 64 * (blocks - 1); /* within the last block, when i is in it */
+    if (i < 4 * (blocks - 1) || last >= first + 16) {
+      _mm512_storeu_si512((void*) (out + 16 * i), acc[i]);
+    } else {
+      _mm512_mask_storeu_epi32(out + 16 * i, (__mmask16) ((1u << (last - first)) - 1), acc[i]);
+    }
+  }
+}
+
+/* The same requantized to int8 with `scale` (`bounded`: below 1), 64 outputs per block; vectors
+ * past `vectors` (whose pixels are past `last`) enter the packs as zeros and are not stored. */
+INLINE void store_requantized(bool bounded, size_t blocks, size_t vectors, size_t last, const __m512i acc[8],
+                              float scale, const struct qs8_narrow_params* p, int8_t* out) {
+  const __m512 vscale = _mm512_set1_ps(scale);
+  UNROLL for (size_t k = 0; k < blocks; k++) {
+    __m512i r[4];
+    UNROLL for (size_t i = 0; i < 4; i++) {
+      const bool held = 4 * k + i < vectors;
+      r[i] = held ? qs8_rne_scaled(acc[4 * k + i], vscale, bounded, p->highest) : _mm512_setzero_si512();
+    }
+    const __m512i y = qs8_narrow_64(r, p);
+    if (k + 1 < blocks || last == 64) {
+      _mm512_storeu_si512((void*) (out + 64 * k), y);
+    } else {
+      _mm512_mask_storeu_epi8(out + 64 * k, (__mmask64) ((UINT64_C(1) << last) - 1), y);
+    }
+  }
+}
+
 /* `blocks` (compile-time: 1 or 2) blocks of 64 pixels for all nc channels, `last` (1 .. 64) of
  * the last block's pixels stored; the last block computes only its first `tail` (compile-time:
  * ceil(last / 16)) vectors. */
 INLINE void quartet_tile(size_t blocks, size_t tail, size_t last, size_t nc, const int8_t* input,
                          size_t input_stride, const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
-                         const uint32_t* quartets, int32_t* output, size_t output_stride) {
+                         const uint32_t* quartets, const struct quartet_destination* to) {
   const size_t vectors = 4 * (blocks - 1) + tail;
   for (size_t n = 0; n < nc; n++) {
     __m512i acc[8];
@@ -355,37 +400,55 @@ INLINE void quartet_tile(size_t blocks, size_t tail, size_t last, size_t nc, con
                       acc + 4 * k);
       }
     }
-    int32_t* out = (int32_t*) ((char*) output + n * output_stride);
-    UNROLL for (size_t i = 0; i < vectors; i++) {
-      const size_t first = 16 * i - 64 * (blocks - 1); /* within the last block, when i is in it */
-      if (i < 4 * (blocks - 1) || last >= first + 16) {
-        _mm512_storeu_si512((void*) (out + 16 * i), acc[i]);
-      } else {
-        _mm512_mask_storeu_epi32(out + 16 * i, (__mmask16) ((1u << (last - first)) - 1), acc[i]);
-      }
+    if (to->requant == NULL) {
+      store_sums(blocks, vectors, last, acc, (int32_t*) ((char*) to->sums + n * to->sums_stride));
+    } else if (to->scales[n] < 1.0f) {
+      store_requantized(true, blocks, vectors, last, acc, to->scales[n], to->requant,
+                        to->outputs + n * to->outputs_stride);
+    } else {
+      store_requantized(false, blocks, vectors, last, acc, to->scales[n], to->requant,
+                        to->outputs + n * to->outputs_stride);
     }
   }
 }
 
 /* The pixels after the MR tiles: one or two blocks, `last` (1 .. 64) of the last one's stored, by
  * the tile specialized for the vectors that hold them. */
-#define QUARTET_REST(blocks, last, ...)                 \
-  do {                                                 \
-    switch (((last) + 15) / 16) {                      \
-      case 1:                                          \
-        quartet_tile(blocks, 1, last, __VA_ARGS__);    \
-        break;                                         \
-      case 2:                                          \
-        quartet_tile(blocks, 2, last, __VA_ARGS__);    \
-        break;                                         \
-      case 3:                                          \
-        quartet_tile(blocks, 3, last, __VA_ARGS__);    \
-        break;                                         \
-      default:                                         \
-        quartet_tile(blocks, 4, last, __VA_ARGS__);    \
-        break;                                         \
-    }                                                  \
+#define QUARTET_REST(blocks, last, ...)              \
+  do {                                              \
+    switch (((last) + 15) / 16) {                   \
+      case 1:                                       \
+        quartet_tile(blocks, 1, last, __VA_ARGS__); \
+        break;                                      \
+      case 2:                                       \
+        quartet_tile(blocks, 2, last, __VA_ARGS__); \
+        break;                                      \
+      case 3:                                       \
+        quartet_tile(blocks, 3, last, __VA_ARGS__); \
+        break;                                      \
+      default:                                      \
+        quartet_tile(blocks, 4, last, __VA_ARGS__); \
+        break;                                      \
+    }                                               \
   } while (0)
+
+/* Tiles of mr (64 or 128) pixels, then the rest as one tile of one or two blocks; `to` moved on
+ * by each tile's pixels. */
+INLINE void quartet_tiles(size_t mr, size_t mc, size_t nc, const int8_t* input, size_t input_stride,
+                          const int32_t* bias, const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets,
+                          struct quartet_destination to) {
+  size_t p = 0;
+  for (; p + mr <= mc; p += mr) {
+    quartet_tile(mr / 64, 4, 64, nc, input + p, input_stride, bias, weights, rows, quartets, &to);
+    to.sums = to.sums != NULL ? to.sums + mr : NULL;
+    to.outputs = to.outputs != NULL ? to.outputs + mr : NULL;
+  }
+  if (mc - p > 64) {
+    QUARTET_REST(2, mc - p - 64, nc, input + p, input_stride, bias, weights, rows, quartets, &to);
+  } else if (p < mc) {
+    QUARTET_REST(1, mc - p, nc, input + p, input_stride, bias, weights, rows, quartets, &to);
+  }
+}
 
 /* One channel row into the block order: per 64 bytes one vpermd of the 16 words, XOR flip. Each
  * block is a masked load (the last one reads nothing past the row) and a whole-block store. */
@@ -399,34 +462,26 @@ static void quartet_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t*
   }
 }
 
-/* Tiles of MR (64 or 128) pixels, then the rest as one tile of one or two blocks. */
-#define QS8_QUARTETS_AVX512VNNI(MR, fn)                                                                         \
-  void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,                \
-          const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,            \
-          size_t output_stride) {                                                                              \
-    size_t p = 0;                                                                                              \
-    for (; p + (MR) <= mc; p += (MR)) {                                                                        \
-      quartet_tile((MR) / 64, 4, 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,  \
-                   output_stride);                                                                             \
-    }                                                                                                          \
-    if (mc - p > 64) {                                                                                         \
-      QUARTET_REST(2, mc - p - 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,     \
-                   output_stride);                                                                             \
-    } else if (p < mc) {                                                                                       \
-      QUARTET_REST(1, mc - p, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,          \
-                   output_stride);                                                                             \
-    }                                                                                                          \
+/* The entry points of an MR: int32 sums, int8 outputs, and the input packer. */
+#define QS8_QUARTETS_AVX512VNNI(MR, fn)                                                                          \
+  void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,                 \
+          const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,             \
+          size_t output_stride) {                                                                               \
+    const struct quartet_destination to = {output, output_stride, NULL, NULL, NULL, 0};                          \
+    quartet_tiles(MR, mc, nc, input, input_stride, bias, weights, rows, quartets, to);                          \
+  }                                                                                                             \
+  void fn##_requant(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,       \
+                    const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, const float* scales, \
+                    const struct sprig_qs8_requant_params* params, int8_t* output, size_t output_stride) {      \
+    const struct qs8_narrow_params requant = qs8_narrow_params(params);                                        \
+    const struct quartet_destination to = {NULL, 0, &requant, scales, output, output_stride};                    \
+    quartet_tiles(MR, mc, nc, input, input_stride, bias, weights, rows, quartets, to);                          \
+  }                                                                                                             \
+  void fn##_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {                                 \
+    quartet_pack(pixels, src, flip, dst);                                                                       \
   }
 
 #ifndef QS8_SPMM_AVX512VNNI_EXPERIMENTS
 QS8_QUARTETS_AVX512VNNI(64, sprig_qs8_spmm_ukernel_64x1q4__avx512vnni)
 QS8_QUARTETS_AVX512VNNI(128, sprig_qs8_spmm_ukernel_128x1q4__avx512vnni)
-
-void sprig_qs8_spmm_ukernel_64x1q4__avx512vnni_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
-  quartet_pack(pixels, src, flip, dst);
-}
-
-void sprig_qs8_spmm_ukernel_128x1q4__avx512vnni_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
-  quartet_pack(pixels, src, flip, dst);
-}
 #endif

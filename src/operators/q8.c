@@ -9,9 +9,10 @@
  *      input_zero_point in the padding. Kernels with unsigned input get x XOR 0x80.
  *   2. compute: tasks of (image, group, channel chunk, pixel tile) run the int8 SpMM kernel on
  *      blocks of their channels into an L1-sized int32 buffer on the task's stack and convert
- *      each block at once (qs8: requantize to int8; qd8: scale to f32). The kernel reads the
- *      weights' c4, term or quartet stream, as its list entry says (each derived once per
- *      weights object and shared).
+ *      each block at once (qs8: requantize to int8; qd8: scale to f32), except qs8
+ *      convolutions on a quartet kernel with its own requantizing entry point, which writes the
+ *      int8 outputs itself. The kernel reads the weights' c4, term or quartet stream, as its list
+ *      entry says (each derived once per weights object and shared).
  * Linear layers at batches below MATVEC_BELOW_BATCH whose sliced layout (src/sprig/qs8-sellmv.h)
  * pads little run the matrix-vector kernel instead (packed batch rows back to back), one task
  * per batch row and sorting window of rows: the kernel's sums come in the window's sorted order
@@ -473,6 +474,15 @@ static void compute_task(void* context, size_t task) {
   const struct sprig_qs8_stream* st = s->stream;
   const int8_t* input = s->packed + image * s->packed_bytes + g * packed_rows(s) * s->quad_row_bytes +
                         (reads_column_rows(s->ukernel) ? p0 : 4 * p0);
+  if (op->type == sprig_operator_type_conv2d_nchw_qs8 && s->ukernel->quartets_requant_fn != NULL) {
+    /* The kernel requantizes its own sums into the output. */
+    const struct sprig_qs8_quartets* q = s->quartets;
+    s->ukernel->quartets_requant_fn(mc, nc, input, s->quad_row_bytes, s->kernel_bias + n0, q->weights + q->first[n0],
+                                    q->columns + 4 * q->first[n0], q->per_row + n0, s->scales + n0,
+                                    &s->requant_params, (int8_t*) op->output + (image * op->rows + n0) * s->pixels + p0,
+                                    s->pixels);
+    return;
+  }
   /* qs8 linear layers' sums are transposed to pixel-major (the output rows' order) for the
    * requantization kernel: the kernel's half of the buffer, then the transposed half. */
   int32_t sums[SUMS_BLOCK] __attribute__((aligned(64)));

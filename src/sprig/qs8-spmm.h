@@ -147,11 +147,26 @@ typedef void (*sprig_qs8_spmm_quartets_ukernel_fn)(
 
 typedef void (*sprig_qs8_quartet_pack_fn)(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst);
 
+/* A quartet kernel that requantizes its own sums (qs8 convolutions): y[n][p] = int8 at output +
+ * n x output_stride bytes + p, as a qs8-requant kernel's `rows` entry point gives them from the
+ * sums the plain entry point would store (scales[n] per channel; src/sprig/qs8-requant.h). */
+struct sprig_qs8_requant_params;
+typedef void (*sprig_qs8_spmm_quartets_requant_ukernel_fn)(
+    size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias, const uint32_t* weights,
+    const uint32_t* rows, const uint32_t* quartets, const float* scales,
+    const struct sprig_qs8_requant_params* params, int8_t* output, size_t output_stride);
+
 #define SPRIG_QS8_SPMM_DECLARE_quartets(fn)                                                               \
   void fn(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,           \
           const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,         \
           size_t output_stride);                                                                          \
   void fn##_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst);
+#define SPRIG_QS8_SPMM_DECLARE_quartets_requant(fn)                                                       \
+  SPRIG_QS8_SPMM_DECLARE_quartets(fn)                                                                     \
+  void fn##_requant(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias, \
+                    const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets,              \
+                    const float* scales, const struct sprig_qs8_requant_params* params, int8_t* output,   \
+                    size_t output_stride);
 #define SPRIG_QS8_SPMM_UKERNEL(isa, mr, layout, unsigned_input, is_default, fn) SPRIG_QS8_SPMM_DECLARE_##layout(fn)
 #include <qs8-spmm/list.inc>
 #undef SPRIG_QS8_SPMM_UKERNEL
@@ -162,6 +177,8 @@ struct sprig_qs8_spmm_ukernel {
   sprig_qs8_spmm_terms_ukernel_fn terms_fn; /* layout terms; else NULL */
   sprig_qs8_spmm_quartets_ukernel_fn quartets_fn; /* layout quartets; else NULL */
   sprig_qs8_quartet_pack_fn quartet_pack;         /* layout quartets: its input rows' packer; else NULL */
+  /* Layout quartets: the same kernel with int8 outputs (a quartets_requant entry); else NULL. */
+  sprig_qs8_spmm_quartets_requant_ukernel_fn quartets_requant_fn;
   enum sprig_qs8_spmm_layout layout;
   enum sprig_isa isa;
   uint32_t mr;
