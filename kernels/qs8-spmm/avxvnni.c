@@ -276,24 +276,31 @@ QS8_SPMM_AVXVNNI(64, 1, sprig_qs8_spmm_ukernel_64x1c4__avxvnni)
  * entry takes 64 bytes per 16 pixels whatever it holds.
  */
 INLINE void quartet_half(const int8_t* x0, const int8_t* x1, const int8_t* x2, const int8_t* x3, __m256i w,
-                         __m256i acc[4]) {
+                         size_t vectors, __m256i acc[4]) {
   const __m256i a = _mm256_loadu_si256((const __m256i*) (const void*) x0);
   const __m256i b = _mm256_loadu_si256((const __m256i*) (const void*) x1);
   const __m256i c = _mm256_loadu_si256((const __m256i*) (const void*) x2);
   const __m256i d = _mm256_loadu_si256((const __m256i*) (const void*) x3);
-  const __m256i ab_lo = _mm256_unpacklo_epi8(a, b), ab_hi = _mm256_unpackhi_epi8(a, b);
-  const __m256i cd_lo = _mm256_unpacklo_epi8(c, d), cd_hi = _mm256_unpackhi_epi8(c, d);
+  const __m256i ab_lo = _mm256_unpacklo_epi8(a, b), cd_lo = _mm256_unpacklo_epi8(c, d);
   acc[0] = dpbusd(acc[0], _mm256_unpacklo_epi16(ab_lo, cd_lo), w);
-  acc[1] = dpbusd(acc[1], _mm256_unpackhi_epi16(ab_lo, cd_lo), w);
-  acc[2] = dpbusd(acc[2], _mm256_unpacklo_epi16(ab_hi, cd_hi), w);
-  acc[3] = dpbusd(acc[3], _mm256_unpackhi_epi16(ab_hi, cd_hi), w);
+  if (vectors > 1) {
+    acc[1] = dpbusd(acc[1], _mm256_unpackhi_epi16(ab_lo, cd_lo), w);
+  }
+  if (vectors > 2) {
+    const __m256i ab_hi = _mm256_unpackhi_epi8(a, b), cd_hi = _mm256_unpackhi_epi8(c, d);
+    acc[2] = dpbusd(acc[2], _mm256_unpacklo_epi16(ab_hi, cd_hi), w);
+    if (vectors > 3) {
+      acc[3] = dpbusd(acc[3], _mm256_unpackhi_epi16(ab_hi, cd_hi), w);
+    }
+  }
 }
 
 /* One 64-pixel block at `input` for all nc channels; its pixels below `last` (1 .. 64) stored.
- * Accumulator 4h + i holds pixels 16i + 8h .. 16i + 8h + 7. */
-static void quartet_tile(size_t last, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
-                         const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,
-                         size_t output_stride) {
+ * Accumulator 4h + i holds pixels 16i + 8h .. 16i + 8h + 7; only i < `vectors` (compile-time:
+ * ceil(last / 16)) are computed. */
+INLINE void quartet_tile(size_t vectors, size_t last, size_t nc, const int8_t* input, size_t input_stride,
+                         const int32_t* bias, const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets,
+                         int32_t* output, size_t output_stride) {
   for (size_t n = 0; n < nc; n++) {
     __m256i acc[8];
     UNROLL for (size_t i = 0; i < 8; i++) {
@@ -307,12 +314,12 @@ static void quartet_tile(size_t last, size_t nc, const int8_t* input, size_t inp
       const int8_t* x3 = input + (size_t) rows[3] * input_stride;
       rows += 4;
       UNROLL for (size_t h = 0; h < 2; h++) {
-        quartet_half(x0 + 32 * h, x1 + 32 * h, x2 + 32 * h, x3 + 32 * h, w, acc + 4 * h);
+        quartet_half(x0 + 32 * h, x1 + 32 * h, x2 + 32 * h, x3 + 32 * h, w, vectors, acc + 4 * h);
       }
     }
     int32_t* out = (int32_t*) ((char*) output + n * output_stride);
     UNROLL for (size_t h = 0; h < 2; h++) {
-      UNROLL for (size_t i = 0; i < 4; i++) {
+      UNROLL for (size_t i = 0; i < vectors; i++) {
         const size_t first = 16 * i + 8 * h;
         if (first + 8 <= last) {
           _mm256_storeu_si256((__m256i*) (void*) (out + first), acc[4 * h + i]);
@@ -325,12 +332,23 @@ static void quartet_tile(size_t last, size_t nc, const int8_t* input, size_t inp
 }
 
 #ifndef QS8_SPMM_AVXVNNI_EXPERIMENTS
+/* Whole blocks, then the last partial one by the tile specialized for the vectors that hold it. */
 void sprig_qs8_spmm_ukernel_64x1q4__avxvnni(size_t mc, size_t nc, const int8_t* input, size_t input_stride,
                                            const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
                                            const uint32_t* quartets, int32_t* output, size_t output_stride) {
-  for (size_t p = 0; p < mc; p += 64) {
-    quartet_tile(mc - p < 64 ? mc - p : 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p,
-                 output_stride);
+  size_t p = 0;
+  for (; p + 64 <= mc; p += 64) {
+    quartet_tile(4, 64, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
+  }
+  const size_t last = mc - p;
+  if (last > 48) {
+    quartet_tile(4, last, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
+  } else if (last > 32) {
+    quartet_tile(3, last, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
+  } else if (last > 16) {
+    quartet_tile(2, last, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
+  } else if (last > 0) {
+    quartet_tile(1, last, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
   }
 }
 
