@@ -255,6 +255,41 @@ static void spread_bytes(const struct q8_state* s, const int8_t* src, size_t src
   }
 }
 
+/* dst[i x dst_step] = src[i x src_step] XOR flip for i < count; from 8 values on, unit steps
+ * (stride-1 gathers into pixel-order rows) and source step 2 as plain loops over restrict
+ * pointers, which the compiler vectorizes. */
+static void copy_flipped(int8_t* restrict dst, size_t dst_step, const int8_t* restrict src, size_t src_step,
+                         size_t count, uint8_t flip) {
+  if (count < 8) {
+    for (size_t i = 0; i < count; i++) {
+      dst[i * dst_step] = (int8_t) (uint8_t) ((uint8_t) src[i * src_step] ^ flip);
+    }
+  } else if (dst_step == 1 && src_step == 1) {
+    for (size_t i = 0; i < count; i++) {
+      dst[i] = (int8_t) (uint8_t) ((uint8_t) src[i] ^ flip);
+    }
+  } else if (dst_step == 1 && src_step == 2) {
+    for (size_t i = 0; i < count; i++) {
+      dst[i] = (int8_t) (uint8_t) ((uint8_t) src[2 * i] ^ flip);
+    }
+  } else {
+    for (size_t i = 0; i < count; i++) {
+      dst[i * dst_step] = (int8_t) (uint8_t) ((uint8_t) src[i * src_step] ^ flip);
+    }
+  }
+}
+
+/* dst[i x step] = value for i < count (a padding column or two, or a whole padded row). */
+static void fill_bytes(int8_t* dst, size_t step, int8_t value, size_t count) {
+  if (step == 1 && count >= 16) {
+    memset(dst, value, count);
+    return;
+  }
+  for (size_t i = 0; i < count; i++) {
+    dst[i * step] = value;
+  }
+}
+
 /* conv: column `column` (c, ky, kx) of group g: the input value every output pixel reads there
  * (input_zero_point in the padding), XOR flip, pixel px's at out[step x px]. */
 static inline __attribute__((always_inline)) void gather_column(const struct sprig_operator* op,
@@ -277,9 +312,7 @@ static inline __attribute__((always_inline)) void gather_column(const struct spr
     const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
     int8_t* row = out + step * y * ow;
     if (iy < 0 || iy >= (ptrdiff_t) height) {
-      for (size_t x = 0; x < ow; x++) {
-        row[step * x] = padding;
-      }
+      fill_bytes(row, step, padding, ow);
       continue;
     }
     /* Output columns [x0, x1) read inside the row; the others read padding. */
@@ -289,16 +322,10 @@ static inline __attribute__((always_inline)) void gather_column(const struct spr
         SPRIG_MIN(width + p->padding_left > offset ? sprig_divide_round_up(width + p->padding_left - offset, sw) : 0,
                   ow),
         x0);
-    for (size_t x = 0; x < x0; x++) {
-      row[step * x] = padding;
-    }
+    fill_bytes(row, step, padding, x0);
     const int8_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
-    for (size_t x = x0; x < x1; x++, in += sw * xs) {
-      row[step * x] = flipped(*in, s->flip);
-    }
-    for (size_t x = x1; x < ow; x++) {
-      row[step * x] = padding;
-    }
+    copy_flipped(row + step * x0, step, in, sw * xs, x1 - x0, s->flip);
+    fill_bytes(row + step * x1, step, padding, ow - x1);
   }
 }
 
