@@ -357,6 +357,17 @@ static const struct conv_case conv_cases[] = {
     {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 10, 160), 1, 32, 32, 0.5, false},  /* several channel blocks per task */
 };
 
+/* Output rows wide enough for the im2col's vectorized copies (8+ pixels), the c4 layout's runs
+ * of 256 pixels (300 wide: runs across rows) and the stride-2 copy (a 40-pixel row, dilated);
+ * dense weights take the c4 layout's kernels, sparse ones the quartet layout's. */
+static const struct conv_case wide_conv_cases[] = {
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 3, 300, 0.0, false},   /* 3x3 same, 300 wide */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 3, 300, 0.7, false},
+    {CONV(3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 1, 6, 8), 2, 7, 81, 0.0, false},    /* stride 2, dilation 2 */
+    {CONV(3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 1, 6, 8), 2, 7, 81, 0.7, false},
+    {CONV(3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 2, 3, 4), 1, 4, 19, 0.5, false},    /* groups, no padding */
+};
+
 static void conv_qs8_shapes(void** state) {
   (void) state;
   require_sprig();
@@ -374,6 +385,9 @@ static void conv_qs8_formats(void** state) {
     }
     run_conv_qs8(&conv_cases[0], &formats[f], 50 + f);
     run_conv_qs8(&conv_cases[2], &formats[f], 60 + f);
+    for (size_t i = 0; i < sizeof(wide_conv_cases) / sizeof(wide_conv_cases[0]); i++) {
+      run_conv_qs8(&wide_conv_cases[i], &formats[f], 70 + 10 * i + f);
+    }
   }
 }
 

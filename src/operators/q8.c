@@ -255,79 +255,93 @@ static void spread_bytes(const struct q8_state* s, const int8_t* src, size_t src
   }
 }
 
-/* dst[i x dst_step] = src[i x src_step] XOR flip for i < count; from 8 values on, unit steps
- * (stride-1 gathers into pixel-order rows) and source step 2 as plain loops over restrict
- * pointers, which the compiler vectorizes. */
-static void copy_flipped(int8_t* restrict dst, size_t dst_step, const int8_t* restrict src, size_t src_step,
-                         size_t count, uint8_t flip) {
-  if (count < 8) {
-    for (size_t i = 0; i < count; i++) {
-      dst[i * dst_step] = (int8_t) (uint8_t) ((uint8_t) src[i * src_step] ^ flip);
-    }
-  } else if (dst_step == 1 && src_step == 1) {
+/* dst[i] = src[i x src_step] XOR flip for i < count; from 8 values on, source steps 1 (stride-1
+ * convolutions) and 2 as plain loops over restrict pointers, which the compiler vectorizes. */
+static inline __attribute__((always_inline)) void copy_flipped(int8_t* restrict dst, const int8_t* restrict src,
+                                                               size_t src_step, size_t count, uint8_t flip) {
+  if (count >= 8 && src_step == 1) {
     for (size_t i = 0; i < count; i++) {
       dst[i] = (int8_t) (uint8_t) ((uint8_t) src[i] ^ flip);
     }
-  } else if (dst_step == 1 && src_step == 2) {
+  } else if (src_step == 1) {
+    for (size_t i = 0; i < count; i++) { /* a short run: not worth a vector loop */
+      dst[i] = (int8_t) (uint8_t) ((uint8_t) src[i] ^ flip);
+    }
+  } else if (count >= 8 && src_step == 2) {
     for (size_t i = 0; i < count; i++) {
       dst[i] = (int8_t) (uint8_t) ((uint8_t) src[2 * i] ^ flip);
     }
   } else {
     for (size_t i = 0; i < count; i++) {
-      dst[i * dst_step] = (int8_t) (uint8_t) ((uint8_t) src[i * src_step] ^ flip);
+      dst[i] = (int8_t) (uint8_t) ((uint8_t) src[i * src_step] ^ flip);
     }
   }
 }
 
-/* dst[i x step] = value for i < count (a padding column or two, or a whole padded row). */
-static void fill_bytes(int8_t* dst, size_t step, int8_t value, size_t count) {
-  if (step == 1 && count >= 16) {
-    memset(dst, value, count);
-    return;
-  }
-  for (size_t i = 0; i < count; i++) {
-    dst[i * step] = value;
-  }
-}
+/* conv: where column (c, ky, kx) of a group reads the input, worked out once per column. */
+struct column_source {
+  const int8_t* plane; /* channel c of the image */
+  size_t ys, xs;       /* input strides in elements: row, column */
+  size_t ky;           /* input row of output row y: y x stride_height + ky - padding_top */
+  size_t inside, end;  /* output columns [inside, end) read inside an input row; the others padding */
+  size_t kx;           /* input column of output column x: x x stride_width + kx - padding_left */
+  int8_t padding;      /* input_zero_point XOR flip */
+};
 
-/* conv: column `column` (c, ky, kx) of group g: the input value every output pixel reads there
- * (input_zero_point in the padding), XOR flip, pixel px's at out[step x px]. */
-static inline __attribute__((always_inline)) void gather_column(const struct sprig_operator* op,
-                                                                const struct q8_state* s, const int8_t* base,
-                                                                size_t g, size_t column, int8_t* out, size_t step) {
+static inline __attribute__((always_inline)) struct column_source column_source(
+    const struct sprig_operator* op, const struct q8_state* s, const int8_t* base, size_t g, size_t column) {
   const struct sprig_conv2d_params* p = &op->geometry.params;
   const size_t channels = (size_t) p->groups * p->input_channels;
   const size_t height = op->height, width = op->width;
-  const size_t oh = op->output_height, ow = op->output_width;
-  /* Strides of the input in elements: channel, row, column. */
-  const size_t cs = op->geometry.input_nhwc ? 1 : height * width;
-  const size_t ys = op->geometry.input_nhwc ? width * channels : width;
-  const size_t xs = op->geometry.input_nhwc ? channels : 1;
-  const int8_t padding = flipped(s->input_zero_point, s->flip);
+  const bool nhwc = op->geometry.input_nhwc;
   const size_t taps = (size_t) p->kernel_height * p->kernel_width;
   const size_t c = g * p->input_channels + column / taps;
-  const size_t ky = column % taps / p->kernel_width, kx = column % p->kernel_width;
-  const int8_t* plane = base + c * cs;
-  for (size_t y = 0; y < oh; y++) {
-    const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + ky * p->dilation_height) - (ptrdiff_t) p->padding_top;
-    int8_t* row = out + step * y * ow;
-    if (iy < 0 || iy >= (ptrdiff_t) height) {
-      fill_bytes(row, step, padding, ow);
-      continue;
+  const size_t ky = column % taps / p->kernel_width * p->dilation_height;
+  const size_t kx = column % p->kernel_width * p->dilation_width, sw = p->stride_width;
+  const size_t inside = kx >= p->padding_left ? 0 : sprig_divide_round_up(p->padding_left - kx, sw);
+  const size_t end = width + p->padding_left > kx ? sprig_divide_round_up(width + p->padding_left - kx, sw) : 0;
+  return (struct column_source){base + c * (nhwc ? 1 : height * width), nhwc ? width * channels : width,
+                                nhwc ? channels : 1, ky, inside, end, kx, flipped(s->input_zero_point, s->flip)};
+}
+
+/* conv: output pixels [xa, xb) of output row y in a column: the input value each reads inside
+ * the input, XOR flip, at out[0 .. xb - xa); those reading the padding are left as they are (the
+ * callers fill them with the padding first: one memset, not a short fill per row). */
+static inline __attribute__((always_inline)) void gather_run(const struct sprig_operator* op,
+                                                             const struct column_source* src, uint8_t flip,
+                                                             size_t y, size_t xa, size_t xb, int8_t* out) {
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  const ptrdiff_t iy = (ptrdiff_t) (y * p->stride_height + src->ky) - (ptrdiff_t) p->padding_top;
+  if (iy < 0 || iy >= (ptrdiff_t) op->height) {
+    return;
+  }
+  const size_t x0 = SPRIG_MIN(SPRIG_MAX(src->inside, xa), xb), x1 = SPRIG_MAX(SPRIG_MIN(src->end, xb), x0);
+  const size_t sw = p->stride_width;
+  const int8_t* in = src->plane + (size_t) iy * src->ys + (x0 * sw + src->kx - p->padding_left) * src->xs;
+  copy_flipped(out + (x0 - xa), in, sw * src->xs, x1 - x0, flip);
+}
+
+/* conv: output pixels [pa, pb) (row-major over the output map) of a column at out[0 .. pb - pa),
+ * the padding included. */
+static inline __attribute__((always_inline)) void gather_pixels(const struct sprig_operator* op,
+                                                                const struct column_source* src, uint8_t flip,
+                                                                size_t pa, size_t pb, int8_t* out) {
+  memset(out, src->padding, pb - pa);
+  const size_t ow = op->output_width, first = pa / ow, last = (pb - 1) / ow;
+  if (pa == 0 && pb == op->output_height * ow) {
+    for (size_t y = 0; y <= last; y++) {
+      gather_run(op, src, flip, y, 0, ow, out + y * ow);
     }
-    /* Output columns [x0, x1) read inside the row; the others read padding. */
-    const size_t offset = kx * p->dilation_width, sw = p->stride_width;
-    const size_t x0 = SPRIG_MIN(offset >= p->padding_left ? 0 : sprig_divide_round_up(p->padding_left - offset, sw), ow);
-    const size_t x1 = SPRIG_MAX(
-        SPRIG_MIN(width + p->padding_left > offset ? sprig_divide_round_up(width + p->padding_left - offset, sw) : 0,
-                  ow),
-        x0);
-    fill_bytes(row, step, padding, x0);
-    const int8_t* in = plane + (size_t) iy * ys + (x0 * sw + offset - p->padding_left) * xs;
-    copy_flipped(row + step * x0, step, in, sw * xs, x1 - x0, s->flip);
-    fill_bytes(row + step * x1, step, padding, ow - x1);
+    return;
+  }
+  for (size_t y = first; y <= last; y++) {
+    const size_t xa = y == first ? pa - y * ow : 0, xb = y == last ? pb - y * ow : ow;
+    gather_run(op, src, flip, y, xa, xb, out + (y * ow + xa - pa));
   }
 }
+
+/* Output pixels per run of the c4 layout's im2col (4 runs gathered on the stack, then zipped). */
+#define GATHER_RUN 256
 
 /* conv: quad q of group g of image `image`: its 4 columns (c, ky, kx) gathered into quad row q,
  * or, for the quartet layout, each into its own row (gathered in pixel order, then put in the
@@ -347,7 +361,8 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
       if (pointwise) {
         s->ukernel->quartet_pack(s->pixels, base + (g * p->input_channels + column) * cs, s->flip, out);
       } else {
-        gather_column(op, s, base, g, column, out, 1);
+        const struct column_source src = column_source(op, s, base, g, column);
+        gather_pixels(op, &src, s->flip, 0, s->pixels, out);
         s->ukernel->quartet_pack(s->pixels, out, 0, out);
       }
     }
@@ -360,14 +375,22 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
                 (uint8_t*) quad);
     return;
   }
-  for (size_t t = 0; t < 4; t++) {
-    if (4 * q + t >= s->group_cols) {
-      for (size_t px = 0; px < s->pixels; px++) {
-        quad[4 * px + t] = 0;
+  /* Runs of GATHER_RUN output pixels: the 4 columns' values (0 for columns past the group's), zipped. */
+  int8_t runs[4][GATHER_RUN];
+  struct column_source sources[4];
+  for (size_t t = 0; t < 4 && 4 * q + t < s->group_cols; t++) {
+    sources[t] = column_source(op, s, base, g, 4 * q + t);
+  }
+  for (size_t pa = 0; pa < s->pixels; pa += GATHER_RUN) {
+    const size_t pb = SPRIG_MIN(pa + GATHER_RUN, s->pixels);
+    for (size_t t = 0; t < 4; t++) {
+      if (4 * q + t < s->group_cols) {
+        gather_pixels(op, &sources[t], s->flip, pa, pb, runs[t]);
+      } else {
+        memset(runs[t], 0, pb - pa);
       }
-    } else {
-      gather_column(op, s, base, g, 4 * q + t, quad + t, 4);
     }
+    s->zip4->fn(pb - pa, (const uint8_t*) runs[0], GATHER_RUN, 0, (uint8_t*) quad + 4 * pa);
   }
 }
 
