@@ -52,14 +52,6 @@ INLINE void requant_row_as(bool bounded, size_t cols, const int32_t* sums, const
                           output_min, output_max);
 }
 
-/* A row with one scale below 1 skips the upper clamp before conversion. */
-INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, bool per_column, int8_t* output,
-                        const struct sprig_qs8_requant_params* params) {
-  if (!per_column && *scales < 1.0f) {
-    requant_row_as(true, cols, sums, scales, per_column, output, params);
-  } else {
-    requant_row_as(false, cols, sums, scales, per_column, output, params);
-  }
-}
+SPRIG_QS8_REQUANT_ROW_FROM_BOUNDED
 
 SPRIG_QS8_REQUANT_ENTRY_POINTS(avx2)

@@ -69,15 +69,6 @@ INLINE void requant_row_as(bool bounded, size_t cols, const int32_t* sums, const
   }
 }
 
-/* A row with one scale below 1 (the usual case: input scale x weight scale < output scale) skips
- * the upper clamp before conversion. */
-INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, bool per_column, int8_t* output,
-                        const struct sprig_qs8_requant_params* params) {
-  if (!per_column && *scales < 1.0f) {
-    requant_row_as(true, cols, sums, scales, per_column, output, params);
-  } else {
-    requant_row_as(false, cols, sums, scales, per_column, output, params);
-  }
-}
+SPRIG_QS8_REQUANT_ROW_FROM_BOUNDED
 
 SPRIG_QS8_REQUANT_ENTRY_POINTS(avx512vnni)

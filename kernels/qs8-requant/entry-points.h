@@ -46,6 +46,24 @@
     }                                                                                            \
   } while (0)
 
+/*
+ * The file's requant_row from a worker with a leading `bounded` flag:
+ *   requant_row_as(bool bounded, cols, sums, scales, per_column, output, params)
+ * where bounded means every scale is below 1, so |sum x scale| <= 2^31 - 2^7: an f32 -> int32
+ * conversion cannot overflow upward and the upper clamp before it may go. A row with one scale
+ * below 1 (the usual case: input scale x weight scale < output scale) takes the bounded worker.
+ */
+#define SPRIG_QS8_REQUANT_ROW_FROM_BOUNDED                                                                   \
+  static inline __attribute__((always_inline)) void requant_row(                                             \
+      size_t cols, const int32_t* sums, const float* scales, bool per_column, int8_t* output,                \
+      const struct sprig_qs8_requant_params* params) {                                                       \
+    if (!per_column && *scales < 1.0f) {                                                                     \
+      requant_row_as(true, cols, sums, scales, per_column, output, params);                                  \
+    } else {                                                                                                 \
+      requant_row_as(false, cols, sums, scales, per_column, output, params);                                 \
+    }                                                                                                        \
+  }
+
 #define SPRIG_QS8_REQUANT_ENTRY_POINTS(suffix)                                                                 \
   void sprig_qs8_requant_rows_ukernel__##suffix(size_t rows, size_t cols, const int32_t* sums,                  \
                                                size_t sums_stride, const float* scales, int8_t* output,        \
