@@ -255,16 +255,13 @@ static void spread_bytes(const struct q8_state* s, const int8_t* src, size_t src
   }
 }
 
-/* dst[i] = src[i x src_step] XOR flip for i < count; from 8 values on, source steps 1 (stride-1
- * convolutions) and 2 as plain loops over restrict pointers, which the compiler vectorizes. */
+/* dst[i] = src[i x src_step] XOR flip for i < count: source step 1 (stride-1 convolutions), and
+ * step 2 from 8 values on, as plain loops over restrict pointers, which the compiler vectorizes;
+ * other steps (NHWC input, strides above 2) and short step-2 runs byte by byte. */
 static inline __attribute__((always_inline)) void copy_flipped(int8_t* restrict dst, const int8_t* restrict src,
                                                                size_t src_step, size_t count, uint8_t flip) {
-  if (count >= 8 && src_step == 1) {
+  if (src_step == 1) {
     for (size_t i = 0; i < count; i++) {
-      dst[i] = (int8_t) (uint8_t) ((uint8_t) src[i] ^ flip);
-    }
-  } else if (src_step == 1) {
-    for (size_t i = 0; i < count; i++) { /* a short run: not worth a vector loop */
       dst[i] = (int8_t) (uint8_t) ((uint8_t) src[i] ^ flip);
     }
   } else if (count >= 8 && src_step == 2) {
