@@ -7,18 +7,10 @@
  */
 #include <immintrin.h>
 
+#include "avx512f-step.h"
 #include "entry-points.h"
 
 #define INLINE static inline __attribute__((always_inline))
-
-INLINE void requant_16(__mmask16 mask, const int32_t* sums, const float* scales, bool per_column, int8_t* output,
-                       __m512 lowest, __m512 highest, __m512i zero_point) {
-  const __m512 scale = per_column ? _mm512_maskz_loadu_ps(mask, scales) : _mm512_set1_ps(*scales);
-  __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(mask, sums)), scale);
-  v = _mm512_min_ps(_mm512_max_ps(v, lowest), highest);
-  const __m512i y = _mm512_add_epi32(_mm512_cvtps_epi32(v), zero_point);
-  _mm512_mask_cvtsepi32_storeu_epi8(output, mask, y);
-}
 
 INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, bool per_column, int8_t* output,
                         const struct sprig_qs8_requant_params* params) {
@@ -26,13 +18,13 @@ INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, b
   const __m512i zero_point = _mm512_set1_epi32(params->zero_point);
   size_t c = 0;
   for (; c + 16 <= cols; c += 16) {
-    requant_16(0xFFFF, sums + c, per_column ? scales + c : scales, per_column, output + c, lowest, highest,
-               zero_point);
+    qs8_requant_16(0xFFFF, sums + c, per_column ? scales + c : scales, per_column, output + c, lowest, highest,
+                   zero_point);
   }
   if (c < cols) {
     const __mmask16 mask = (__mmask16) ((1u << (cols - c)) - 1);
-    requant_16(mask, sums + c, per_column ? scales + c : scales, per_column, output + c, lowest, highest,
-               zero_point);
+    qs8_requant_16(mask, sums + c, per_column ? scales + c : scales, per_column, output + c, lowest, highest,
+                   zero_point);
   }
 }
 

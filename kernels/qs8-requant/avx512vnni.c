@@ -7,11 +7,13 @@
  * clamp from above (skipped for a row whose scale is below 1), round to nearest even; per 64
  * values saturating packs with the zero point, the int8 clamp and one vpermd. The last cols % 64
  * values are masked loads and one masked store (masked-off lanes are neither read nor written);
- * when they are at most 16, one vector clamped in f32 from both sides and narrowed by vpmovsdb.
+ * when they are at most 16, the AVX-512F kernel's step (avx512f-step.h: one vector clamped in f32
+ * from both sides and narrowed by vpmovsdb).
  */
 #include <immintrin.h>
 
 #include "avx512bw-narrow.h"
+#include "avx512f-step.h"
 #include "entry-points.h"
 
 #define INLINE static inline __attribute__((always_inline))
@@ -22,18 +24,6 @@ INLINE __mmask16 lanes(size_t count) {
 
 INLINE __m512 scales_of(__mmask16 mask, const float* scales, bool per_column) {
   return per_column ? _mm512_maskz_loadu_ps(mask, scales) : _mm512_set1_ps(*scales);
-}
-
-/* The `count` (1 .. 16) outputs from sums[0 .. count): clamped in f32 from both sides, so that
- * the int32 zero point addition and the narrowing are exact. */
-INLINE void requant_16(size_t count, const int32_t* sums, const float* scales, bool per_column, int8_t* output,
-                       const struct sprig_qs8_requant_params* params) {
-  const __mmask16 mask = lanes(count);
-  const __m512 scale = scales_of(mask, scales, per_column);
-  __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(_mm512_maskz_loadu_epi32(mask, sums)), scale);
-  v = _mm512_min_ps(_mm512_max_ps(v, _mm512_set1_ps(params->lowest)), _mm512_set1_ps(params->highest));
-  const __m512i y = _mm512_add_epi32(_mm512_cvtps_epi32(v), _mm512_set1_epi32(params->zero_point));
-  _mm512_mask_cvtsepi32_storeu_epi8(output, mask, y);
 }
 
 /* The `count` (1 .. 64) outputs from sums[0 .. count); `bounded`: every scale < 1. */
@@ -65,7 +55,8 @@ INLINE void requant_row_as(bool bounded, size_t cols, const int32_t* sums, const
   if (c + 16 < cols) {
     requant_64(cols - c, sums + c, per_column ? scales + c : scales, per_column, bounded, output + c, &p);
   } else if (c < cols) {
-    requant_16(cols - c, sums + c, per_column ? scales + c : scales, per_column, output + c, params);
+    qs8_requant_16(lanes(cols - c), sums + c, per_column ? scales + c : scales, per_column, output + c,
+                   _mm512_set1_ps(params->lowest), p.highest, _mm512_set1_epi32(params->zero_point));
   }
 }
 
