@@ -508,7 +508,9 @@ static void windowed_usability(const void* ukernel) {
     assert_int_equal(sprig_pack_weights_f32(t.n, t.k, dense, &csr, 0, &w), sprig_status_success);
     bool usable = false, measured = false;
     struct sprig_sell* sell = sprig_build_usable_windowed_sell(w, c, q, &usable);
-    assert_true(sprig_windowed_sell_usable(w, c, q, &measured) == (i == 0));
+    size_t bytes = 1;
+    assert_true(sprig_windowed_sell_usable(w, c, q, &measured, &bytes) == (i == 0));
+    assert_true(bytes == (sell != NULL ? sprig_sell_bytes(sell) : 0));
     assert_true(measured);
     assert_true(usable == (i == 0));
     assert_true((sell != NULL) == (i == 0));

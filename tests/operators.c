@@ -869,9 +869,17 @@ static void test_linear_large_layer_batch1_sliced(void** state) {
   const struct sprig_sparsity csr = {.format = SPRIG_FORMAT_CSR};
   sprig_operator_t op = NULL;
   assert_int_equal(sprig_create_linear_f32(in, out, w, NULL, &csr, -INFINITY, INFINITY, 0, &op), sprig_status_success);
+  size_t batch1_bytes = 0;
   for (size_t i = 0; i < sizeof(batches) / sizeof(batches[0]); i++) {
     assert_int_equal(sprig_reshape_linear_f32(op, batches[i]), sprig_status_success);
     assert_string_equal(sprig_operator_kernel_name(op), batches[i] == 1 ? sliced->name : windowed->name);
+    if (i == 0) {
+      /* The windowed layout batch 1 does not run is not built: bias, sliced slots (6 bytes each). */
+      batch1_bytes = sprig_operator_weight_bytes(op);
+      assert_true(batch1_bytes < out * sizeof(float) + 7 * in * out);
+    } else {
+      assert_true(sprig_operator_weight_bytes(op) >= batch1_bytes + 5 * in * out);
+    }
   }
   sprig_delete_operator(op);
   free(w);

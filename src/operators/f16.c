@@ -106,7 +106,8 @@ struct f16_state {
   /* Its windowed partner and layout (CSR weights; settled with the sliced rows): NULL where the
    * ISA has none or the layout pads too much. */
   const struct sprig_f32_sellmv_ukernel* window_kernel;
-  const struct sprig_sell* windowed;
+  const struct sprig_sell* windowed; /* built by the first plan that runs window_kernel */
+  size_t windowed_bytes;             /* its bytes, measured when the sliced rows are settled */
   bool sell_settled;                     /* settle_sliced_rows succeeded (sell may still be NULL: built on use) */
   bool matvec_windowed;                  /* the matrix-vector plan runs window_kernel, 4 rows per call */
   /* Linear 1 x C block weights below BSPMV_BELOW_BATCH: the f16-bspmv kernel on the halves, or
@@ -598,6 +599,14 @@ static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t b
       return false;
     }
   }
+  if (windowed && s->windowed == NULL) {
+    bool usable;
+    s->windowed = sprig_weights_windowed_sell(op->weights, s->window_kernel->slice_rows,
+                                              s->window_kernel->window_cols, &usable);
+    if (s->windowed == NULL) {
+      return false;
+    }
+  }
   mv->input = sprig_allocate_aligned(input_bytes); /* zero-filled: the padding stays 0 */
   const size_t groups = windowed ? sprig_divide_round_up(batch, SPRIG_F32_SELLMV_MAX_VECTORS) : batch;
   const struct sprig_sell* layout = windowed ? s->windowed : s->sell;
@@ -613,9 +622,9 @@ static bool plan_matvec(struct sprig_operator* op, struct f16_state* s, size_t b
 
 /* The first plan that could run the sliced rows settles whether they pay, once: the layout
  * pads little, else the route is given up for good. Where a windowed kernel may take batches 1-15,
- * the sliced layout is only measured here and built by the first plan that runs it (batch 1 over
- * the windowed layout's L2 budget, or windows that pad too much); otherwise it is built now (one
- * read of the weights for both). */
+ * both layouts are only measured here and each is built by the first plan that runs it (the
+ * sliced one: batch 1 over the windowed layout's L2 budget, or windows that pad too much);
+ * otherwise the sliced layout is built now (one read of the weights for both). */
 static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f16_state* s, const char* caller) {
   bool usable;
   if (s->window_kernel != NULL) {
@@ -632,10 +641,11 @@ static enum sprig_status settle_sliced_rows(struct sprig_operator* op, struct f1
     s->window_kernel = NULL;
   }
   if (s->window_kernel != NULL) {
-    s->windowed = sprig_weights_windowed_sell(op->weights, s->window_kernel->slice_rows,
-                                              s->window_kernel->window_cols, &usable);
-    if (s->windowed == NULL && usable) {
-      sprig_log_error("%s: out of memory for the windowed layout", caller);
+    bool measured;
+    usable = sprig_windowed_sell_usable(op->weights, s->window_kernel->slice_rows, s->window_kernel->window_cols,
+                                        &measured, &s->windowed_bytes);
+    if (!measured) {
+      sprig_log_error("%s: out of memory for measuring the windowed layout", caller);
       return sprig_status_out_of_memory;
     }
     if (!usable) {
@@ -762,8 +772,8 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   const size_t groups = linear ? 1 : op->geometry.params.groups;
   const size_t group_cols = op->cols;
   /* The matrix-vector plan packs into its own padded vectors instead. */
-  const bool windowed = linear && s->windowed != NULL && pixels < SPRIG_WINDOWED_BELOW_BATCH &&
-                        sprig_windowed_layout_preferred(sprig_sell_bytes(s->windowed), pixels);
+  const bool windowed = linear && s->sell_settled && s->window_kernel != NULL && pixels < SPRIG_WINDOWED_BELOW_BATCH &&
+                        sprig_windowed_layout_preferred(s->windowed_bytes, pixels);
   const bool matvec = linear && ((takes_row_blocks(s) && pixels < BSPMV_BELOW_BATCH) ||
                                  (s->sell_kernel != NULL && pixels < MATVEC_BELOW_BATCH) || windowed);
   const bool wide_linear = pixels < WIDE_BELOW_BATCH || has_channel_blocks(op->weights);

@@ -32,6 +32,7 @@ struct sell_state {
   const struct sprig_sell* sell;     /* shared: owned by the weights; NULL until a vector problem */
   const struct sprig_sell* windowed; /* the same for the windowed layout */
   bool windowed_unusable;            /* the windowed layout pads too much (measured at create) */
+  size_t windowed_bytes;             /* its bytes, measured at create (0 when unusable) */
   bool matvec;                       /* the current plan is for a matrix-vector kernel */
   bool plan_windowed;                /* ... the windowed one */
   size_t vectors;                    /* input vectors: batch rows or 1x1 images */
@@ -71,7 +72,7 @@ static enum sprig_status sell_create(struct sprig_operator* op, const struct spr
   if (s->window_kernel != NULL) {
     bool measured;
     s->windowed_unusable = !sprig_windowed_sell_usable(op->weights, s->window_kernel->slice_rows,
-                                                       s->window_kernel->window_cols, &measured);
+                                                       s->window_kernel->window_cols, &measured, &s->windowed_bytes);
     if (!measured) {
       return sprig_status_out_of_memory;
     }
@@ -127,12 +128,14 @@ static void clear_matvec_plan(struct sell_state* s) {
 
 static enum sprig_status plan_matvec(struct sprig_operator* op, size_t vectors, const char* caller) {
   struct sell_state* s = op->path_state;
-  const struct sprig_sell* windowed = windowed_layout(op);
-  if (windowed == NULL && s->window_kernel != NULL && !s->windowed_unusable) {
+  /* Decided on the measured bytes: a layout the plan does not run is not built. */
+  const bool use_windowed = s->window_kernel != NULL && !s->windowed_unusable &&
+                            sprig_windowed_layout_preferred(s->windowed_bytes, vectors);
+  const struct sprig_sell* windowed = use_windowed ? windowed_layout(op) : NULL;
+  if (use_windowed && windowed == NULL) {
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  const bool use_windowed = windowed != NULL && sprig_windowed_layout_preferred(sprig_sell_bytes(windowed), vectors);
   if (!use_windowed && s->sell == NULL) {
     s->sell = sprig_weights_sell(op->weights, s->ukernel->slice_rows);
     if (s->sell == NULL) {

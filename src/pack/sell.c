@@ -281,14 +281,16 @@ bool sprig_windowed_sell_layout_usable(const struct sprig_sell* sell) {
          (double) (sell->slots - sell->tail_slots) <= SPRIG_SELL_MAX_WINDOW_PADDING * (double) sell->nonzeros;
 }
 
-bool sprig_windowed_sell_usable(const struct sprig_weights* w, size_t c, size_t q, bool* measured) {
+bool sprig_windowed_sell_usable(const struct sprig_weights* w, size_t c, size_t q, bool* measured, size_t* bytes) {
   *measured = true;
+  *bytes = 0;
   if (!may_be_usable(w, c, q)) {
     return false;
   }
   struct sprig_sell* sell = measured_windows(w, c, q);
   *measured = sell != NULL;
   const bool usable = sell != NULL && sprig_windowed_sell_layout_usable(sell);
+  *bytes = usable ? sprig_sell_bytes(sell) : 0;
   sprig_free_sell(sell);
   return usable;
 }

@@ -172,9 +172,10 @@ bool sprig_windowed_sell_layout_usable(const struct sprig_sell* sell);
  * memory. */
 struct sprig_sell* sprig_build_usable_windowed_sell(const struct sprig_weights* csr, size_t c, size_t q, bool* usable);
 
-/* Whether that layout would be usable, measured without building it; *measured false when memory
- * for measuring ran out (the answer is then false). */
-bool sprig_windowed_sell_usable(const struct sprig_weights* csr, size_t c, size_t q, bool* measured);
+/* Whether that layout would be usable, measured without building it, and then its bytes
+ * (sprig_sell_bytes of the built layout) in *bytes, else 0 there; *measured false when memory for
+ * measuring ran out (the answer is then false). */
+bool sprig_windowed_sell_usable(const struct sprig_weights* csr, size_t c, size_t q, bool* measured, size_t* bytes);
 void sprig_free_sell(struct sprig_sell* sell);
 size_t sprig_sell_bytes(const struct sprig_sell* sell);
 
