@@ -167,10 +167,10 @@ static void check_quartets(const struct sprig_qs8_quartets* q, const struct spri
 }
 
 /* The quartet layout's input from quad rows of `stride` bytes: column 4q + t's row holds byte t of
- * each pixel's word of quad row q, in the block order, ceil(mc / 64) whole blocks per row
+ * each pixel's word of quad row q, in the kernel's block order, ceil(mc / 64) whole blocks per row
  * (*row_bytes), random bytes past pixel mc. */
 static int8_t* quartet_input(struct rng* rng, const int8_t* quad_input, size_t stride, size_t mc, size_t quad_rows,
-                             size_t* row_bytes) {
+                             bool plain_blocks, size_t* row_bytes) {
   *row_bytes = (mc + 63) / 64 * 64;
   int8_t* rows = malloc(*row_bytes * 4 * quad_rows);
   assert_non_null(rows);
@@ -179,7 +179,7 @@ static int8_t* quartet_input(struct rng* rng, const int8_t* quad_input, size_t s
       rows[c * *row_bytes + i] = (int8_t) rng_next(rng);
     }
     for (size_t p = 0; p < mc; p++) {
-      rows[c * *row_bytes + sprig_qs8_quartet_byte(p)] = quad_input[c / 4 * stride + 4 * p + c % 4];
+      rows[c * *row_bytes + sprig_qs8_quartet_byte(p, plain_blocks)] = quad_input[c / 4 * stride + 4 * p + c % 4];
     }
   }
   return rows;
@@ -327,7 +327,7 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
   /* What the kernel reads: the quad rows, or the quartet layout's column rows made from them. */
   size_t kernel_stride = stride;
   int8_t* column_rows =
-      quartets != NULL ? quartet_input(&rng, input, stride, t->mc, t->quad_rows, &kernel_stride) : NULL;
+      quartets != NULL ? quartet_input(&rng, input, stride, t->mc, t->quad_rows, uk->plain_blocks, &kernel_stride) : NULL;
   const int8_t* kernel_input = quartets != NULL ? column_rows : input;
 
   if (t->split) {
@@ -694,7 +694,7 @@ static void quartet_pack_order(const void* ukernel) {
     const uint8_t flip = i % 2 ? 0x80 : 0x00;
     uk->quartet_pack(pixels, src, flip, dst);
     for (size_t p = 0; p < pixels; p++) {
-      if ((uint8_t) dst[sprig_qs8_quartet_byte(p)] != ((uint8_t) src[p] ^ flip)) {
+      if ((uint8_t) dst[sprig_qs8_quartet_byte(p, uk->plain_blocks)] != ((uint8_t) src[p] ^ flip)) {
         fail_msg("%s: %zu pixels: pixel %zu misplaced", *kernel_test_name(), pixels, p);
       }
     }
@@ -707,7 +707,7 @@ static void quartet_pack_order(const void* ukernel) {
     memcpy(row, src, pixels);
     uk->quartet_pack(pixels, row, flip, row);
     for (size_t p = 0; p < pixels; p++) {
-      if ((uint8_t) row[sprig_qs8_quartet_byte(p)] != ((uint8_t) src[p] ^ flip)) {
+      if ((uint8_t) row[sprig_qs8_quartet_byte(p, uk->plain_blocks)] != ((uint8_t) src[p] ^ flip)) {
         fail_msg("%s: %zu pixels in place: pixel %zu misplaced", *kernel_test_name(), pixels, p);
       }
     }

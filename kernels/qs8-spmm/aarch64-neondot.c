@@ -413,26 +413,29 @@ DEFINE_NEONDOT_SPMM(32, loop32_paired, )
 DEFINE_NEONDOT_SPMM(32, loop32_inorder, _inorder)
 
 /*
- * The quartet layout (src/sprig/qs8-spmm.h; signed input, sdot): a channel's nonzeros four at a
- * time, each input channel a row of its own, in 64-pixel blocks of the block order. Lane L (bytes
- * 16L .. 16L + 15) of a block holds word i = pixels 16i + 4L .. 16i + 4L + 3, so for one quartet
- * and lane L the 4 rows' q registers (a0 .. a3), zipped by bytes (a0 with a1, a2 with a3) and the
- * results by halfwords, give 4 registers, register i holding the 4 rows' bytes of pixel
- * 16i + 4L + j in 32-bit lane j: one sdot each (by element: the quartet's weight word) into
- * accumulator 4i + L, which holds pixels 16i + 4L .. 16i + 4L + 3 and is stored at out + 16i + 4L.
- * Per quartet and 64 pixels: 16 ldr q of input, 16 zip .16b, 16 zip .8h, 16 sdot -- per nonzero
- * and 64 pixels one 64-byte load, where the c4 kernels load 64 bytes per entry and 16 pixels.
+ * The quartet layout (src/sprig/qs8-spmm.h; signed input, sdot, plain blocks): a channel's
+ * nonzeros four at a time, each input channel a row of its own, in 64-pixel blocks in pixel
+ * order. Lane L (bytes 16L .. 16L + 15) of a block holds pixels 16L .. 16L + 15, so for one
+ * quartet and lane L the 4 rows' q registers (a0 .. a3), zipped by bytes (a0 with a1, a2 with a3)
+ * and the results by halfwords, give 4 registers, register i holding the 4 rows' bytes of pixel
+ * 16L + 4i + j in 32-bit lane j: one sdot each (by element: the quartet's weight word) into
+ * accumulator 4L + i, which holds pixels 16L + 4i .. 16L + 4i + 3 and is stored at
+ * out + 16L + 4i. Per quartet and 64 pixels: 16 ldr q of input, 16 zip .16b, 16 zip .8h, 16 sdot
+ * -- per nonzero and 64 pixels one 64-byte load, where the c4 kernels load 64 bytes per entry and
+ * 16 pixels. A partial last block of `last` pixels runs only its first ceil(last / 16) lanes
+ * (quartet_lanes): a 14x14 map's 196 pixels are 3 blocks and 1 lane, not 4 blocks.
  *
- * A channel is one assembly statement (Q4_CHANNEL), one quartet per trip in two steps: lanes
- * 0-1, then lanes 2-3. 16 accumulators, a weight and two lanes' rows plus a scratch register
- * each (10) leave no room for a second set of rows, so each step loads the rows of the step
- * after it into the registers its own shuffles and sdots free: the lanes 2-3 of the quartet
+ * A whole block's channel is one assembly statement (Q4_CHANNEL), one quartet per trip in two
+ * steps: lanes 0-1, then lanes 2-3. 16 accumulators, a weight and two lanes' rows plus a scratch
+ * register each (10) leave no room for a second set of rows, so each step loads the rows of the
+ * step after it into the registers its own shuffles and sdots free: the lanes 2-3 of the quartet
  * during lanes 0-1, the lanes 0-1 of the next quartet during lanes 2-3 (its indices loaded
  * during lanes 0-1, its row addresses formed by madd -- any 64-bit stride -- early in lanes
  * 2-3). Which register holds which row therefore alternates between the two steps (Q4_STEP's
  * arguments). Dependent instructions are 4+ instructions apart, so that in-order cores
  * (Cortex-A55 / A510) issue them as written. In C, GCC hoists a quartet's 16 loads above its
- * shuffles (spilling accumulators) and keeps no rows in flight from one quartet to the next.
+ * shuffles (spilling accumulators) and keeps no rows in flight from one quartet to the next; with
+ * at most 3 lanes (12 accumulators) nothing spills, so partial blocks are C.
  * [76 instructions per quartet: 16 ldr q, 32 zip, 16 sdot, 12 others.]
  */
 
@@ -522,10 +525,10 @@ DEFINE_NEONDOT_SPMM(32, loop32_inorder, _inorder)
   "ldr q3, [x15]\n\t"                                                                                             \
   "ldr q8, [x15, #16]\n"                                                                                          \
   ".Lsprig_q4_loop%=:\n\t"                                                                                        \
-  Q4_STEP(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 20, 24, 28, 17, 21, 25, 29, 32,                                       \
+  Q4_STEP(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 16, 17, 18, 19, 20, 21, 22, 23, 32,                                       \
           "ldr s10, [%[w]], #4\n\t", "ldp w8, w9, [%[rp]]\n\t", "ldp w10, w11, [%[rp], #8]\n\t", "", "", "",      \
           "", "")                                                                                                 \
-  Q4_STEP(2, 3, 0, 1, 4, 7, 8, 5, 6, 9, 18, 22, 26, 30, 19, 23, 27, 31, 0,                                        \
+  Q4_STEP(2, 3, 0, 1, 4, 7, 8, 5, 6, 9, 24, 25, 26, 27, 28, 29, 30, 31, 0,                                        \
           "madd x12, x8, %[rs], %[in]\n\t", "madd x13, x9, %[rs], %[in]\n\t", "madd x14, x10, %[rs], %[in]\n\t",  \
           "madd x15, x11, %[rs], %[in]\n\t", "cmp %[left], #2\n\t", "cset x8, hi\n\t",                            \
           "add %[rp], %[rp], x8, lsl #4\n\t", "subs %[left], %[left], #1\n\t")                                    \
@@ -540,15 +543,12 @@ DEFINE_NEONDOT_SPMM(32, loop32_inorder, _inorder)
   "stp q28, q29, [%[dst], #192]\n\t"                                                                              \
   "stp q30, q31, [%[dst], #224]\n\t"
 
-/* One 64-pixel block at `input` for all nc channels; of its pixels those < `last` (1 .. 64) are
- * stored (a partial block through a buffer). */
-static __attribute__((noinline)) void quartet_tile(size_t last, size_t nc, const int8_t* input, size_t input_stride,
+/* One whole 64-pixel block at `input` for all nc channels. */
+static __attribute__((noinline)) void quartet_tile(size_t nc, const int8_t* input, size_t input_stride,
                                                    const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
                                                    const uint32_t* quartets, int32_t* output, size_t output_stride) {
-  int32_t block[64];
   for (size_t n = 0; n < nc; n++) {
-    int32_t* out = (int32_t*) ((uintptr_t) output + n * output_stride);
-    int32_t* dst = last == 64 ? out : block;
+    int32_t* dst = (int32_t*) ((uintptr_t) output + n * output_stride);
     size_t left = quartets[n];
     const uint32_t* rp = rows;
     rows += 4 * left;
@@ -558,44 +558,155 @@ static __attribute__((noinline)) void quartet_tile(size_t last, size_t nc, const
                      : "cc", "memory", "x8", "x9", "x10", "x11", "x12", "x13", "x14", "x15", "v0", "v1", "v2", "v3",
                        "v4", "v5", "v6", "v7", "v8", "v9", "v10", "v16", "v17", "v18", "v19", "v20", "v21", "v22",
                        "v23", "v24", "v25", "v26", "v27", "v28", "v29", "v30", "v31");
-    if (last != 64) {
-      for (size_t p = 0; p < last; p++) {
-        out[p] = block[p];
+  }
+}
+
+INLINE int8x16_t zip_halves_lo(int8x16_t a, int8x16_t b) {
+  return vreinterpretq_s8_s16(vzip1q_s16(vreinterpretq_s16_s8(a), vreinterpretq_s16_s8(b)));
+}
+
+INLINE int8x16_t zip_halves_hi(int8x16_t a, int8x16_t b) {
+  return vreinterpretq_s8_s16(vzip2q_s16(vreinterpretq_s16_s8(a), vreinterpretq_s16_s8(b)));
+}
+
+/* Output pixels [first, first + 4) of v, those below `last`. */
+INLINE void store_below(int32_t* out, size_t first, size_t last, int32x4_t v) {
+  if (first + 4 <= last) {
+    vst1q_s32(out + first, v);
+  } else if (first + 2 <= last) {
+    vst1_s32(out + first, vget_low_s32(v));
+    if (first + 3 == last) {
+      vst1q_lane_s32(out + first + 2, v, 2);
+    }
+  } else if (first < last) {
+    vst1q_lane_s32(out + first, v, 0);
+  }
+}
+
+/* Row r of the input; `narrow` (compile-time): the stride fits 32 bits, so one umaddl (GCC
+ * multiplies the zero-extended operands in 64 bits, a mul that issues every few cycles on
+ * Neoverse N1 class cores). */
+INLINE const int8_t* row_at(bool narrow, const int8_t* input, uint32_t r, size_t stride) {
+  if (narrow) {
+    const int8_t* row;
+    __asm__("umaddl %0, %w1, %w2, %3" : "=r"(row) : "r"(r), "r"((uint32_t) stride), "r"(input));
+    return row;
+  }
+  return input + (size_t) r * stride;
+}
+
+/* The first `lanes` (compile-time 1 to 3) lanes of one 64-pixel block for all nc channels, the
+ * block's pixels below `last` (at most 16 x lanes) stored; `narrow` as for row_at. */
+INLINE void quartet_lanes(size_t lanes, bool narrow, size_t last, size_t nc, const int8_t* input,
+                          size_t input_stride, const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
+                          const uint32_t* quartets, int32_t* output, size_t output_stride) {
+  for (size_t n = 0; n < nc; n++) {
+    int32x4_t acc[12];
+    const int32x4_t vbias = vld1q_dup_s32(bias + n);
+    UNROLL for (size_t i = 0; i < 4 * lanes; i++) {
+      acc[i] = vbias;
+    }
+    /* The rows a quartet ahead, so that in-order cores do not wait on the address; the last
+     * quartet's are formed again instead of reading past them. */
+    const int8_t* x[4] = {NULL, NULL, NULL, NULL};
+    if (quartets[n] != 0) {
+      UNROLL for (size_t t = 0; t < 4; t++) {
+        x[t] = row_at(narrow, input, rows[t], input_stride);
       }
+    }
+    for (uint32_t q = quartets[n]; q != 0; q--) {
+      const int8x16_t w = vreinterpretq_s8_u32(vld1q_dup_u32(weights++));
+      const int8_t* x0 = x[0];
+      const int8_t* x1 = x[1];
+      const int8_t* x2 = x[2];
+      const int8_t* x3 = x[3];
+      rows += q > 1 ? 4 : 0;
+      UNROLL for (size_t t = 0; t < 4; t++) {
+        x[t] = row_at(narrow, input, rows[t], input_stride);
+      }
+      UNROLL for (size_t l = 0; l < lanes; l++) {
+        const int8x16_t a0 = vld1q_s8(x0 + 16 * l), a1 = vld1q_s8(x1 + 16 * l);
+        const int8x16_t a2 = vld1q_s8(x2 + 16 * l), a3 = vld1q_s8(x3 + 16 * l);
+        const int8x16_t lo01 = vzip1q_s8(a0, a1), lo23 = vzip1q_s8(a2, a3);
+        const int8x16_t hi01 = vzip2q_s8(a0, a1), hi23 = vzip2q_s8(a2, a3);
+        acc[4 * l] = vdotq_s32(acc[4 * l], zip_halves_lo(lo01, lo23), w);
+        acc[4 * l + 1] = vdotq_s32(acc[4 * l + 1], zip_halves_hi(lo01, lo23), w);
+        acc[4 * l + 2] = vdotq_s32(acc[4 * l + 2], zip_halves_lo(hi01, hi23), w);
+        acc[4 * l + 3] = vdotq_s32(acc[4 * l + 3], zip_halves_hi(hi01, hi23), w);
+      }
+    }
+    rows += quartets[n] != 0 ? 4 : 0; /* past the last quartet */
+    int32_t* out = (int32_t*) ((uintptr_t) output + n * output_stride);
+    UNROLL for (size_t i = 0; i < 4 * lanes; i++) {
+      store_below(out, 4 * i, last, acc[i]);
     }
   }
 }
 
-/* Whole 64-pixel blocks, then the last partial one as a block whose stores stop at pixel mc. */
+#define QUARTET_LANES(lanes, last, ...)                               \
+  do {                                                                \
+    if (input_stride <= UINT32_MAX) {                                 \
+      quartet_lanes(lanes, true, last, __VA_ARGS__);                  \
+    } else {                                                          \
+      quartet_lanes(lanes, false, last, __VA_ARGS__);                 \
+    }                                                                 \
+  } while (0)
+
+/* The last partial block of `last` (1 .. 63) pixels: only the lanes that hold them. */
+static __attribute__((noinline)) void quartet_partial(size_t last, size_t nc, const int8_t* input,
+                                                      size_t input_stride, const int32_t* bias,
+                                                      const uint32_t* weights, const uint32_t* rows,
+                                                      const uint32_t* quartets, int32_t* output,
+                                                      size_t output_stride) {
+  switch ((last + 15) / 16) {
+    case 1:
+      QUARTET_LANES(1, last, nc, input, input_stride, bias, weights, rows, quartets, output, output_stride);
+      break;
+    case 2:
+      QUARTET_LANES(2, last, nc, input, input_stride, bias, weights, rows, quartets, output, output_stride);
+      break;
+    case 3:
+      QUARTET_LANES(3, last, nc, input, input_stride, bias, weights, rows, quartets, output, output_stride);
+      break;
+    default: {
+      /* 49 to 63 pixels: the whole block's assembly through a buffer. */
+      int32_t block[64];
+      for (size_t n = 0; n < nc; n++) {
+        quartet_tile(1, input, input_stride, bias + n, weights, rows, quartets + n, block, 0);
+        memcpy((int32_t*) ((uintptr_t) output + n * output_stride), block, last * sizeof(int32_t));
+        weights += quartets[n];
+        rows += 4 * (size_t) quartets[n];
+      }
+      break;
+    }
+  }
+}
+
+/* Whole 64-pixel blocks, then the last partial one. */
 void sprig_qs8_spmm_ukernel_64x1q4__neondot(size_t mc, size_t nc, const int8_t* input, size_t input_stride,
                                             const int32_t* bias, const uint32_t* weights, const uint32_t* rows,
                                             const uint32_t* quartets, int32_t* output, size_t output_stride) {
-  for (size_t p = 0; p < mc; p += 64) {
-    const size_t last = mc - p < 64 ? mc - p : 64;
-    quartet_tile(last, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
+  size_t p = 0;
+  for (; p + 64 <= mc; p += 64) {
+    quartet_tile(nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
+  }
+  if (p < mc) {
+    quartet_partial(mc - p, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
   }
 }
 
-/* One channel row into the block order: per 64 bytes one ld4 of 16 words, whose 4 registers are
- * the block's lanes, XOR flip. The last partial block goes through a zeroed 64-byte copy, so
- * nothing is read past src[pixels - 1]; its whole block is written. */
-/* One block of 16 words (transposed by ld4) to dst, XOR flip. */
-INLINE void pack_block(const uint32_t* words, uint8x16_t vflip, int8_t* dst) {
-  const uint32x4x4_t v = vld4q_u32(words);
-  UNROLL for (size_t l = 0; l < 4; l++) {
-    vst1q_u8((uint8_t*) dst + 16 * l, veorq_u8(vreinterpretq_u8_u32(v.val[l]), vflip));
-  }
-}
-
+/* One channel row into plain blocks: the bytes XOR flip, the last partial block padded with
+ * flip (nothing read past src[pixels - 1]; its whole block written). */
 void sprig_qs8_spmm_ukernel_64x1q4__neondot_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
   const uint8x16_t vflip = vdupq_n_u8(flip);
   size_t p = 0;
-  for (; p + 64 <= pixels; p += 64) {
-    pack_block((const uint32_t*) (src + p), vflip, dst + p);
+  for (; p + 16 <= pixels; p += 16) {
+    vst1q_u8((uint8_t*) dst + p, veorq_u8(vld1q_u8((const uint8_t*) src + p), vflip));
   }
-  if (p < pixels) {
-    uint32_t block[16] = {0};
-    memcpy(block, src + p, pixels - p);
-    pack_block(block, vflip, dst + p);
+  for (; p < pixels; p++) {
+    dst[p] = (int8_t) ((uint8_t) src[p] ^ flip);
+  }
+  for (; p % 64 != 0; p++) {
+    dst[p] = (int8_t) flip;
   }
 }

@@ -64,7 +64,7 @@ QS8_SPMM_SCALAR(4, sprig_qs8_spmm_ukernel_4x1c4__scalar)
 INLINE void quartet_tile(size_t mr, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias,
                          const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,
                          size_t output_stride, size_t p) {
-  const size_t at = sprig_qs8_quartet_byte(p);
+  const size_t at = sprig_qs8_quartet_byte(p, false);
   for (size_t n = 0; n < nc; n++) {
     uint32_t acc[4];
     for (size_t i = 0; i < mr; i++) {
@@ -97,7 +97,7 @@ void sprig_qs8_spmm_ukernel_4x1q4__scalar_pack(size_t pixels, const int8_t* src,
       block[p] = src[first + p];
     }
     for (size_t p = 0; p < count; p++) {
-      dst[first + sprig_qs8_quartet_byte(p)] = (int8_t) ((uint8_t) block[p] ^ flip);
+      dst[first + sprig_qs8_quartet_byte(p, false)] = (int8_t) ((uint8_t) block[p] ^ flip);
     }
   }
 }

@@ -5,11 +5,12 @@
 
 const struct sprig_qs8_spmm_ukernel sprig_qs8_spmm_ukernels[] = {
 /* Per list layout: the entry's functions and the weights layout it reads. */
-#define SPRIG_QS8_SPMM_FNS_c4(fn) fn, NULL, NULL, NULL, NULL, sprig_qs8_spmm_layout_c4
-#define SPRIG_QS8_SPMM_FNS_terms(fn) NULL, fn, NULL, NULL, NULL, sprig_qs8_spmm_layout_terms
-#define SPRIG_QS8_SPMM_FNS_quartets(fn) NULL, NULL, fn, fn##_pack, NULL, sprig_qs8_spmm_layout_quartets
+#define SPRIG_QS8_SPMM_FNS_c4(fn) fn, NULL, NULL, NULL, NULL, sprig_qs8_spmm_layout_c4, false
+#define SPRIG_QS8_SPMM_FNS_terms(fn) NULL, fn, NULL, NULL, NULL, sprig_qs8_spmm_layout_terms, false
+#define SPRIG_QS8_SPMM_FNS_quartets(fn) NULL, NULL, fn, fn##_pack, NULL, sprig_qs8_spmm_layout_quartets, false
+#define SPRIG_QS8_SPMM_FNS_quartets_plain(fn) NULL, NULL, fn, fn##_pack, NULL, sprig_qs8_spmm_layout_quartets, true
 #define SPRIG_QS8_SPMM_FNS_quartets_requant(fn) \
-  NULL, NULL, fn, fn##_pack, fn##_requant, sprig_qs8_spmm_layout_quartets
+  NULL, NULL, fn, fn##_pack, fn##_requant, sprig_qs8_spmm_layout_quartets, false
 #define SPRIG_QS8_SPMM_UKERNEL(isa, mr, layout, unsigned_input, is_default, fn) \
   {#fn, SPRIG_QS8_SPMM_FNS_##layout(fn), sprig_isa_##isa, mr, unsigned_input, is_default, false},
 #define SPRIG_QS8_SPMM_UKERNEL_INORDER(isa, mr, layout, unsigned_input, is_default, fn) \
@@ -20,6 +21,7 @@ const struct sprig_qs8_spmm_ukernel sprig_qs8_spmm_ukernels[] = {
 #undef SPRIG_QS8_SPMM_FNS_c4
 #undef SPRIG_QS8_SPMM_FNS_terms
 #undef SPRIG_QS8_SPMM_FNS_quartets
+#undef SPRIG_QS8_SPMM_FNS_quartets_plain
 #undef SPRIG_QS8_SPMM_FNS_quartets_requant
 };
 const size_t sprig_qs8_spmm_ukernel_count = sizeof(sprig_qs8_spmm_ukernels) / sizeof(sprig_qs8_spmm_ukernels[0]);

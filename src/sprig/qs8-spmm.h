@@ -58,7 +58,10 @@
  *             of SPRIG_QS8_QUARTET_BLOCK = 64, block b at bytes [64 b, 64 b + 64), and pixel
  *             64 b + 16 i + 4 l + j (i, l, j < 4) at byte 64 b + 16 l + 4 i + j: the 4 x 4
  *             32-bit words of a block transposed (sprig_qs8_quartet_byte). That is the order in
- *             which byte interleaving within 128-bit lanes leaves whole 16-pixel vectors. A kernel
+ *             which byte interleaving within 128-bit lanes leaves whole 16-pixel vectors. Kernels
+ *             listed with layout quartets_plain (plain_blocks) read pixel p at byte p instead:
+ *             their shuffles leave pixels in order, and a partial block's first pixels are then
+ *             in its first vectors, which a kernel can take alone. A kernel
  *             reads the ceil(mc / 64) whole blocks of every row it uses: the bytes past the last
  *             pixel must be readable (their values do not reach the outputs). input points at a
  *             block start. Bytes read as uint8 or int8 as the entry's unsigned_input says (as
@@ -94,9 +97,9 @@ enum sprig_qs8_spmm_layout {
 #define SPRIG_QS8_QUARTET_BLOCK 64
 
 /* Where pixel p of a channel row of the quartet layout lies: the 32-bit words of each 64-pixel
- * block transposed as a 4 x 4 matrix (its own inverse). */
-static inline size_t sprig_qs8_quartet_byte(size_t p) {
-  return (p & ~(size_t) 63) | (p & 3) | (p >> 2 & 3) << 4 | (p >> 4 & 3) << 2;
+ * block transposed as a 4 x 4 matrix (its own inverse), or, for plain blocks, at byte p. */
+static inline size_t sprig_qs8_quartet_byte(size_t p, bool plain_blocks) {
+  return plain_blocks ? p : (p & ~(size_t) 63) | (p & 3) | (p >> 2 & 3) << 4 | (p >> 4 & 3) << 2;
 }
 
 /* Entries per chunk of the term layout at most. */
@@ -161,6 +164,7 @@ typedef void (*sprig_qs8_spmm_quartets_requant_ukernel_fn)(
           const uint32_t* weights, const uint32_t* rows, const uint32_t* quartets, int32_t* output,         \
           size_t output_stride);                                                                          \
   void fn##_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst);
+#define SPRIG_QS8_SPMM_DECLARE_quartets_plain(fn) SPRIG_QS8_SPMM_DECLARE_quartets(fn)
 #define SPRIG_QS8_SPMM_DECLARE_quartets_requant(fn)                                                       \
   SPRIG_QS8_SPMM_DECLARE_quartets(fn)                                                                     \
   void fn##_requant(size_t mc, size_t nc, const int8_t* input, size_t input_stride, const int32_t* bias, \
@@ -180,6 +184,8 @@ struct sprig_qs8_spmm_ukernel {
   /* Layout quartets: the same kernel with int8 outputs (a quartets_requant entry); else NULL. */
   sprig_qs8_spmm_quartets_requant_ukernel_fn quartets_requant_fn;
   enum sprig_qs8_spmm_layout layout;
+  /* Layout quartets: input blocks in pixel order (list layout quartets_plain); else transposed. */
+  bool plain_blocks;
   enum sprig_isa isa;
   uint32_t mr;
   /* Reads the input bytes as uint8 (x + 128); else as int8. */
