@@ -243,9 +243,10 @@ static void width_112(const void* ukernel) {
 
 static void widths_sweep(const void* ukernel) {
   KERNEL(uk);
-  /* Every width up to 6 vectors + 5 (every trip / single vector / clipped end combination of a
-   * row, stride 2 included), heights 1 .. 7, every padding, a clamp now and then. */
-  const size_t last = 6 * vector_pixels(uk->isa) + 5;
+  /* Every width up to 10 vectors + 5 (every trip / single vector / clipped end combination of a
+   * row, trips of 4 vectors and stride 2 included), heights 1 .. 7, every padding, a clamp now
+   * and then. */
+  const size_t last = 10 * vector_pixels(uk->isa) + 5;
   for (size_t width = 1; width <= last; width++) {
     struct chw_tester t = chw_tester_for(1 + (width % 4) * 2, width);
     if (width % 7 == 0) {

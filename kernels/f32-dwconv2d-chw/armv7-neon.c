@@ -3,7 +3,7 @@
 #define ARMV7_FMA 0
 #include "neon.h"
 
-DEFINE_NEON_DWCONV2D_CHW(3, 1, armv7_neon)
-DEFINE_NEON_DWCONV2D_CHW(3, 2, armv7_neon)
-DEFINE_NEON_DWCONV2D_CHW(5, 1, armv7_neon)
-DEFINE_NEON_DWCONV2D_CHW(5, 2, armv7_neon)
+DEFINE_NEON_DWCONV2D_CHW(3, 1, 2, armv7_neon)
+DEFINE_NEON_DWCONV2D_CHW(3, 2, 2, armv7_neon)
+DEFINE_NEON_DWCONV2D_CHW(5, 1, 2, armv7_neon)
+DEFINE_NEON_DWCONV2D_CHW(5, 2, 2, armv7_neon)

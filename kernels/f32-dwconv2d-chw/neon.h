@@ -2,7 +2,10 @@
  * NEON f32 direct depthwise convolution (src/sprig/dwconv2d-chw.h), written once for aarch64
  * (aarch64-neonfma.c, ISA tag neonfma: fmla by lane) and armv7 (armv7-neon.c, ISA tag neon, also
  * taken on NEON + VFPv4 cores: vmla by lane, multiply then add), over template.h: 4 pixels per
- * q register, MODE_LOADS with 2 output vectors per trip. The bias and taps are loaded once per
+ * q register, MODE_LOADS with 4 output vectors per trip on aarch64 (2 on armv7: 16 q registers).
+ * Four independent chains of 9 or 25 FMAs per trip, not two, keep out-of-order cores busy
+ * (llvm-mca, 3x3 stride 1: Neoverse N1 52% -> 65% of the FMA bound, Cortex-A510 16% -> 29%;
+ * docs/neon-mca.md). The bias and taps are loaded once per
  * call, 4 per q register (7 registers for 5x5), for FMAs by lane;
  * GCC hoists a dup of each tap out of the loops instead (for 5x5, 25 registers: some live on the
  * stack and are reloaded in the loop).
@@ -17,15 +20,15 @@
  * armv7 has 16 q registers, so its taps and accumulators share fewer (more reloads; taps by
  * d-register lane, the lane moves of vuzp and the bias dup as armv7 spells them).
  *
- * aarch64 inner loop per trip of 2 output vectors, GCC 12 -O3 (objdump), per output vector:
- *   3x3 stride 1: 9 fmla, 9 ldr q, 2 clamps, 1/2 stp, 1.5 mov, 4.5 loop/address: 26.5
- *                 (MODE_SHIFT: 9 fmla, 3 ldr, 6 ext, 4.5 mov: 29).
- *   3x3 stride 2: 9 fmla, 6 ld2, 2 clamps, 1/2 stp, 1.5 mov, 9 loop/address: 28
- *                 (MODE_SHIFT: 9 fmla, 3 ld2, 3 ext, 6.5 mov: 30).
- *   5x5 stride 1: 25 fmla, 15 ldr q of input and 8 of spilled taps, 8 others: 56
- *                 (MODE_SHIFT: 73).
- *   5x5 stride 2: 25 fmla, 15 ld2, 12 ldr of spilled taps, 4 mov, 22 others: 78.5
- *                 (MODE_SHIFT: 92.5, 21.5 of them mov).
+ * aarch64 inner loop per trip of 4 output vectors, GCC 12 -O3, per output vector:
+ *   3x3 stride 1: 9 fmla, 9 ldr q, 2 clamps, 1/2 stp, 1.25 mov, 2 loop/address: 23.75
+ *                 (2 vectors per trip: 26.5; MODE_SHIFT: 29).
+ *   3x3 stride 2: 9 fmla, 6 ld2, 2 clamps, 3/4 stores, 2.25 mov, 7.5 loop/address: 27.5
+ *                 (2 vectors per trip: 28; MODE_SHIFT: 30).
+ *   5x5 stride 1: 25 fmla, 23 loads (input, spilled taps), 2.75 mov, 4.25 others: 55
+ *                 (2 vectors per trip: 56; MODE_SHIFT: 73).
+ *   5x5 stride 2: 25 fmla, 15 ld2, 1.25 other loads, 4.5 mov, 20.75 others: 66.5
+ *                 (2 vectors per trip: 78.5; MODE_SHIFT: 92.5).
  */
 #ifndef SPRIG_F32_DWCONV2D_CHW_NEON_H
 #define SPRIG_F32_DWCONV2D_CHW_NEON_H
@@ -154,12 +157,12 @@ INLINE float32x4_t vmadd_tap(float32x4_t acc, float32x4_t x, const struct taps* 
 #include "template.h"
 
 /* The four kernels sprig_f32_dwconv2d_chw_minmax_ukernel_{3x3,5x5}s{1,2}__<suffix>. */
-#define DEFINE_NEON_DWCONV2D_CHW(K, S, suffix)                                                                   \
+#define DEFINE_NEON_DWCONV2D_CHW(K, S, NV, suffix)                                                               \
   void sprig_f32_dwconv2d_chw_minmax_ukernel_##K##x##K##s##S##__##suffix(                                     \
       size_t input_height, size_t input_width, size_t output_height, size_t output_width, const float* input, \
       const float* weights, const float* zero, float* output, uint32_t padding_top,                         \
       const struct sprig_f32_minmax_params* params) {                                                        \
-    dwconv2d_chw(K, S, 2, MODE_LOADS, input_height, input_width, output_height, output_width, input, weights, \
+    dwconv2d_chw(K, S, NV, MODE_LOADS, input_height, input_width, output_height, output_width, input, weights, \
                  zero, output, padding_top, params);                                                         \
   }
 

@@ -48,9 +48,10 @@
  *     row's first vector and its last ones are done as in MODE_SHIFT, with the state reloaded
  *     where the loads stop.
  *
- * In either mode trips of NV output vectors (NV independent accumulators), then single vectors
- * (their multiply-adds in SPLIT chains), then clipped single vectors for the end of the row (the
- * last one partial, stored with vstore_part). Nothing outside [0, input_width) of a row is read,
+ * In either mode trips of NV output vectors (NV independent accumulators), in MODE_LOADS with NV
+ * > 2 then one trip of 2 where 2 fit, then single vectors (their multiply-adds in SPLIT chains),
+ * then clipped single vectors for the end of the row (the last one partial, stored with
+ * vstore_part). Nothing outside [0, input_width) of a row is read,
  * nothing outside the output written.
  */
 #if !defined(LANES) || !defined(INLINE)
@@ -224,6 +225,12 @@ INLINE void row_s1(size_t k, size_t nv, enum mode mode, const float* const* rows
       block_s1_loads(k, nv, rows, x, t, acc);
       store_vectors(k, nv, acc, out + x, LANES, 0, vmin, vmax);
     }
+    if (nv > 2 && x + 2 * LANES + p <= width && x + 2 * LANES <= ow) {
+      init_acc(k, 2, acc, t);
+      block_s1_loads(k, 2, rows, x, t, acc);
+      store_vectors(k, 2, acc, out + x, LANES, 0, vmin, vmax);
+      x += 2 * LANES;
+    }
     if (nv > 1) {
       for (; x + LANES + p <= width && x + LANES <= ow; x += LANES) {
         init_acc(k, 1, acc, t);
@@ -358,6 +365,12 @@ INLINE void row_s2(size_t k, size_t nv, enum mode mode, const float* const* rows
       init_acc(k, nv, acc, t);
       block_s2_loads(k, nv, rows, x, t, acc);
       store_vectors(k, nv, acc, out + x, LANES, 1, vmin, vmax);
+    }
+    if (nv > 2 && 2 * x + 2 * 2 * LANES + extra <= width && x + 2 * LANES <= ow) {
+      init_acc(k, 2, acc, t);
+      block_s2_loads(k, 2, rows, x, t, acc);
+      store_vectors(k, 2, acc, out + x, LANES, 1, vmin, vmax);
+      x += 2 * LANES;
     }
     if (nv > 1) {
       for (; 2 * x + 2 * LANES + extra <= width && x + LANES <= ow; x += LANES) {
