@@ -3,6 +3,6 @@
 #include "neon.h"
 
 DEFINE_NEON_DWCONV2D_CHW(3, 1, 4, neonfma)
-DEFINE_NEON_DWCONV2D_CHW(3, 2, 4, neonfma)
+DEFINE_NEON_DWCONV2D_CHW(3, 2, 2, neonfma)
 DEFINE_NEON_DWCONV2D_CHW(5, 1, 4, neonfma)
 DEFINE_NEON_DWCONV2D_CHW(5, 2, 4, neonfma)

@@ -2,16 +2,18 @@
  * NEON f32 direct depthwise convolution (src/sprig/dwconv2d-chw.h), written once for aarch64
  * (aarch64-neonfma.c, ISA tag neonfma: fmla by lane) and armv7 (armv7-neon.c, ISA tag neon, also
  * taken on NEON + VFPv4 cores: vmla by lane, multiply then add), over template.h: 4 pixels per
- * q register, MODE_LOADS with 4 output vectors per trip on aarch64 (2 on armv7: 16 q registers).
- * Four independent chains of 9 or 25 FMAs per trip, not two, keep out-of-order cores busy
- * (llvm-mca, 3x3 stride 1: Neoverse N1 52% -> 65% of the FMA bound, Cortex-A510 16% -> 29%;
- * docs/neon-mca.md). The bias and taps are loaded once per
+ * q register, MODE_LOADS with 4 output vectors per trip on aarch64 (3x3 stride 2: 2, whose 4
+ * would spill; armv7: 2, 16 q registers). Four independent chains of 9 or 25 FMAs per trip, not
+ * two, keep out-of-order cores busy (llvm-mca, 3x3 stride 1: Neoverse N1 52% -> 65% of the FMA
+ * bound, Cortex-A510 16% -> 29%; docs/neon-mca.md). The bias and taps are loaded once per
  * call, 4 per q register (7 registers for 5x5), for FMAs by lane;
  * GCC hoists a dup of each tap out of the loops instead (for 5x5, 25 registers: some live on the
  * stack and are reloaded in the loop).
  *
  * The middle of a row takes each tap vector as a load (stride 1: an unaligned ldr q; stride 2:
- * the even or odd half of an ld2 at 2x - 2, 2x or 2x + 2): loads issue beside the FMAs, where the
+ * the even or odd half of an ld2 at 2x - 2, 2x or 2x + 2; aarch64 3x3: of uzp1 / uzp2 of ldr q
+ * pairs at 2x - 1 and 2x + 1, 3 vector-pipe instructions per row where two ld2 take 4 micro-ops
+ * there): loads issue beside the FMAs, where the
  * ext of MODE_SHIFT and the register moves GCC adds around ld2 and the row state would take FMA
  * slots (counted below). The row's first vector and its end are MODE_SHIFT over lane loads
  * (ld1 of 1 or 2 lanes) zero-filled past the row, with lane stores, so nothing outside
@@ -23,8 +25,9 @@
  * aarch64 inner loop per trip of 4 output vectors, GCC 12 -O3, per output vector:
  *   3x3 stride 1: 9 fmla, 9 ldr q, 2 clamps, 1/2 stp, 1.25 mov, 2 loop/address: 23.75
  *                 (2 vectors per trip: 26.5; MODE_SHIFT: 29).
- *   3x3 stride 2: 9 fmla, 6 ld2, 2 clamps, 3/4 stores, 2.25 mov, 7.5 loop/address: 27.5
- *                 (2 vectors per trip: 28; MODE_SHIFT: 30).
+ *   3x3 stride 2 (2 vectors per trip): 9 fmla, 11 ldr q, 6 uzp1, 3 uzp2, 2 clamps, 1/2 stp,
+ *                 1.5 mov, 6 loop/address: 39.5 (ld2 pairs: 28 in all, but 12 vector-pipe
+ *                 micro-ops of ld2 against 9 uzp; MODE_SHIFT: 30).
  *   5x5 stride 1: 25 fmla, 23 loads (input, spilled taps), 2.75 mov, 4.25 others: 55
  *                 (2 vectors per trip: 56; MODE_SHIFT: 73).
  *   5x5 stride 2: 25 fmla, 15 ld2, 1.25 other loads, 4.5 mov, 20.75 others: 66.5
@@ -43,6 +46,12 @@
 
 #define VEC float32x4_t
 #define LANES 4
+/* aarch64, stride 2, K = 3: tap vectors from uzp1 / uzp2 of plain loads (template.h,
+ * block_s2_loads). armv7's vuzp writes both halves in place (GCC then adds moves: llvm-mca
+ * cortex-a57 35% -> 23% of the bound), so it keeps the vld2 pairs. */
+#if defined(__aarch64__)
+#define S2_UNZIP_TAPS
+#endif
 
 INLINE float32x4_t vzero(void) {
   return vdupq_n_f32(0.0f);

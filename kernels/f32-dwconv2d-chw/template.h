@@ -301,14 +301,40 @@ INLINE void block_s2_shift(size_t k, size_t nv, int clip, const float* const* ro
   }
 }
 
+/* Columns a stride-2 MODE_LOADS trip reads past the pairs at its vectors (2x + 2 nv LANES): K = 5
+ * two more (its pair at c_u + 2); K = 3 with S2_UNZIP_TAPS one more (the loads at c_u + 1). */
+INLINE size_t s2_loads_extra(size_t k) {
+#ifdef S2_UNZIP_TAPS
+  return k == 5 ? 2 : 1;
+#else
+  return k == 5 ? 2 : 0;
+#endif
+}
+
 /* nv output vectors at x (x >= 1, every column read inside the row), MODE_LOADS: the pairs at
- * c_u - 2, c_u (and c_u + 2 for K = 5), loaded with vload_pair_loads. */
+ * c_u - 2, c_u (and c_u + 2 for K = 5), loaded with vload_pair_loads. An ISA file that defines
+ * S2_UNZIP_TAPS (vunpermute the identity, vunzip no dearer than a pair load) has K = 3 take its
+ * three tap vectors (columns c_u - 1 + 2i, c_u + 2i, c_u + 1 + 2i) from the unzips of two
+ * vectors at c_u - 1 and of two at c_u + 1 instead: three unzip halves, where the pairs at
+ * c_u - 2 and c_u give four (NEON: ld2 de-interleaves on the vector pipes too). */
 INLINE void block_s2_loads(size_t k, size_t nv, const float* const* rows, size_t x, const struct taps* t,
                            VEC* acc) {
   const int p = (int) (k - 1) / 2;
   UNROLL_ALL for (size_t ky = 0; ky < k; ky++) {
     UNROLL_ALL for (size_t u = 0; u < nv; u++) {
       const float* c = rows[ky] + 2 * x + u * 2 * LANES;
+#ifdef S2_UNZIP_TAPS
+      if (k == 3) {
+        VEC tap[3], unused;
+        vunzip(vload(c - 1), vload(c - 1 + LANES), &tap[0], &tap[1]);
+        vunzip(vload(c + 1), vload(c + 1 + LANES), &tap[2], &unused);
+        UNROLL_ALL for (size_t kx = 0; kx < 3; kx++) {
+          const size_t j = part(k, nv, ky, u);
+          acc[j] = vmadd_tap(acc[j], tap[kx], t, ky * k + kx);
+        }
+        continue;
+      }
+#endif
       VEC e[3], o[3];
       vload_pair_loads(c - 2, &e[0], &o[0]);
       vload_pair_loads(c, &e[1], &o[1]);
@@ -328,9 +354,9 @@ INLINE void block_s2_loads(size_t k, size_t nv, const float* const* rows, size_t
 INLINE void row_s2(size_t k, size_t nv, enum mode mode, const float* const* rows, size_t width, size_t ow,
                    const struct taps* t, VEC vmin, VEC vmax, float* out) {
   /* Columns past 2x a trip of n vectors reads in MODE_SHIFT (K = 5 one pair ahead) and in
-   * MODE_LOADS (K = 5 two columns more). */
+   * MODE_LOADS (s2_loads_extra more). */
   const size_t ahead = k == 5 ? 1 : 0;
-  const size_t extra = k == 5 ? 2 : 0;
+  const size_t extra = s2_loads_extra(k);
   VEC eprev[MAX_K], oprev[MAX_K], ecur[MAX_K], ocur[MAX_K], acc[MAX_NV * MAX_SPLIT];
   UNROLL_ALL for (size_t ky = 0; ky < k; ky++) {
     eprev[ky] = vzero();
