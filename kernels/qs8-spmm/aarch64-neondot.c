@@ -42,6 +42,8 @@
 #include <isa/neon.h>
 #include <sprig/qs8-spmm.h>
 
+#include "neon-plain-pack.h"
+
 /* The kernel's position in the biases, weights and quad rows, shared by consecutive channels of
  * one tile. */
 struct stream {
@@ -695,18 +697,6 @@ void sprig_qs8_spmm_ukernel_64x1q4__neondot(size_t mc, size_t nc, const int8_t* 
   }
 }
 
-/* One channel row into plain blocks: the bytes XOR flip, the last partial block padded with
- * flip (nothing read past src[pixels - 1]; its whole block written). */
 void sprig_qs8_spmm_ukernel_64x1q4__neondot_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
-  const uint8x16_t vflip = vdupq_n_u8(flip);
-  size_t p = 0;
-  for (; p + 16 <= pixels; p += 16) {
-    vst1q_u8((uint8_t*) dst + p, veorq_u8(vld1q_u8((const uint8_t*) src + p), vflip));
-  }
-  for (; p < pixels; p++) {
-    dst[p] = (int8_t) ((uint8_t) src[p] ^ flip);
-  }
-  for (; p % 64 != 0; p++) {
-    dst[p] = (int8_t) flip;
-  }
+  sprig_qs8_neon_plain_pack(pixels, src, flip, dst);
 }

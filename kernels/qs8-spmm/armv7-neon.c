@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "neon-c4.h"
+#include "neon-plain-pack.h"
 
 DEFINE_NEON_C4_SPMM(1, armv7_neon)
 DEFINE_NEON_C4_SPMM(4, armv7_neon)
@@ -10,16 +11,17 @@ DEFINE_NEON_C4_SPMM(8, armv7_neon)
 DEFINE_NEON_C4_SPMM(16, armv7_neon)
 
 /*
- * The quartet layout (src/sprig/qs8-spmm.h; signed input), armv7 NEON. Per quartet and 16 bytes
- * of its 4 rows (4 words of a 64-pixel block: word k holds pixels 16 (k % 4) + 4 (k / 4) .. + 3
- * once packed), rows 0 + 1 and 2 + 3 are interleaved by bytes (vzip.8), so that each d half holds
+ * The quartet layout (src/sprig/qs8-spmm.h; signed input, plain blocks), armv7 NEON. Per quartet
+ * and 16 bytes of its 4 rows (4 words of a 64-pixel block: word k holds pixels 4k .. 4k + 3),
+ * rows 0 + 1 and 2 + 3 are interleaved by bytes (vzip.8), so that each d half holds
  * one word's 4 pixels as (row a, row b) byte pairs; vmull.s8 by the pair's weights repeated
  * (w0 w1 x 4, one vld1.16 dup) gives their 8 int16 products and vpadal.s16 adds each pixel's pair
  * into its int32 lane: per 16 pixels and 4 nonzeros 4 loads, 2 zips, 8 vmull and 8 vpadal, every
  * product a nonzero's (a c4 entry at 90% unstructured sparsity holds 1.16 nonzeros in 4 lanes).
  * A pair's sum never meets int16 (|x w| <= 16384 each; two could reach 32768). A block goes in
  * two passes of 32 bytes per row (8 words, 8 accumulators: 16 q registers hold them beside one
- * pass's inputs), each over the channel's quartets.
+ * pass's inputs), each over the channel's quartets: pixels 0 .. 31, then 32 .. 63, which a
+ * partial last block of at most 32 pixels skips (14x14 maps: 196 = 3 x 64 + 4).
  */
 #define QUARTET_PASS_WORDS 8
 
@@ -69,7 +71,7 @@ static __attribute__((noinline)) void quartet_pass(size_t k0, size_t last, size_
     }
     int32_t* out = (int32_t*) ((char*) output + n * output_stride);
     UNROLL for (size_t k = 0; k < QUARTET_PASS_WORDS; k++) {
-      const size_t first = 16 * ((k0 + k) % 4) + 4 * ((k0 + k) / 4); /* the word's first pixel */
+      const size_t first = 4 * (k0 + k); /* the word's first pixel */
       if (last >= first + 4) {
         vst1q_s32(out + first, acc[k]);
       } else if (last > first) {
@@ -90,36 +92,12 @@ void sprig_qs8_spmm_ukernel_64x1q4__armv7_neon(size_t mc, size_t nc, const int8_
                                               const uint32_t* quartets, int32_t* output, size_t output_stride) {
   for (size_t p = 0; p < mc; p += SPRIG_QS8_QUARTET_BLOCK) {
     const size_t last = mc - p < SPRIG_QS8_QUARTET_BLOCK ? mc - p : SPRIG_QS8_QUARTET_BLOCK;
-    for (size_t k0 = 0; k0 < 16; k0 += QUARTET_PASS_WORDS) {
+    for (size_t k0 = 0; k0 < 16 && 4 * k0 < last; k0 += QUARTET_PASS_WORDS) {
       quartet_pass(k0, last, nc, input + p, input_stride, bias, weights, rows, quartets, output + p, output_stride);
     }
   }
 }
 
-/* One channel row into the block order: a block's 16 words transposed as a 4 x 4 matrix (vtrn.32
- * of register pairs, then their d halves swapped); the last block through a zero-filled copy, so
- * nothing past the row is read. Each block is read whole before it is written (dst may be src). */
 void sprig_qs8_spmm_ukernel_64x1q4__armv7_neon_pack(size_t pixels, const int8_t* src, uint8_t flip, int8_t* dst) {
-  const uint8x16_t vflip = vdupq_n_u8(flip);
-  for (size_t p = 0; p < pixels; p += SPRIG_QS8_QUARTET_BLOCK) {
-    uint8_t tail[SPRIG_QS8_QUARTET_BLOCK] = {0};
-    const uint8_t* from = (const uint8_t*) src + p;
-    if (pixels - p < SPRIG_QS8_QUARTET_BLOCK) {
-      memcpy(tail, from, pixels - p);
-      from = tail;
-    }
-    const uint32x4x2_t t01 = vtrnq_u32(vreinterpretq_u32_u8(vld1q_u8(from)), vreinterpretq_u32_u8(vld1q_u8(from + 16)));
-    const uint32x4x2_t t23 =
-        vtrnq_u32(vreinterpretq_u32_u8(vld1q_u8(from + 32)), vreinterpretq_u32_u8(vld1q_u8(from + 48)));
-    /* Register l gets words l, l + 4, l + 8, l + 12. */
-    const uint32x4_t words[4] = {
-        vcombine_u32(vget_low_u32(t01.val[0]), vget_low_u32(t23.val[0])),
-        vcombine_u32(vget_low_u32(t01.val[1]), vget_low_u32(t23.val[1])),
-        vcombine_u32(vget_high_u32(t01.val[0]), vget_high_u32(t23.val[0])),
-        vcombine_u32(vget_high_u32(t01.val[1]), vget_high_u32(t23.val[1])),
-    };
-    UNROLL for (size_t l = 0; l < 4; l++) {
-      vst1q_u8((uint8_t*) dst + p + 16 * l, veorq_u8(vreinterpretq_u8_u32(words[l]), vflip));
-    }
-  }
+  sprig_qs8_neon_plain_pack(pixels, src, flip, dst);
 }
