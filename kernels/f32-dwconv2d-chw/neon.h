@@ -11,9 +11,10 @@
  * stack and are reloaded in the loop).
  *
  * The middle of a row takes each tap vector as a load (stride 1: an unaligned ldr q; stride 2:
- * the even or odd half of an ld2 at 2x - 2, 2x or 2x + 2; aarch64 3x3: of uzp1 / uzp2 of ldr q
- * pairs at 2x - 1 and 2x + 1, 3 vector-pipe instructions per row where two ld2 take 4 micro-ops
- * there): loads issue beside the FMAs, where the
+ * the even or odd half of an ld2 at 2x - 2, 2x or 2x + 2; aarch64: of uzp1 / uzp2 of ldr q
+ * pairs, 3x3 at 2x - 1 and 2x + 1, 5x5 at 2x - 2, 2x and 2x + 2, one vector-pipe instruction per
+ * tap where an ld2 takes 2 micro-ops there for 2 halves, one of them unused by 3x3 and by 5x5's
+ * third pair): loads issue beside the FMAs, where the
  * ext of MODE_SHIFT and the register moves GCC adds around ld2 and the row state would take FMA
  * slots (counted below). The row's first vector and its end are MODE_SHIFT over lane loads
  * (ld1 of 1 or 2 lanes) zero-filled past the row, with lane stores, so nothing outside
@@ -30,8 +31,9 @@
  *                 micro-ops of ld2 against 9 uzp; MODE_SHIFT: 30).
  *   5x5 stride 1: 25 fmla, 23 loads (input, spilled taps), 2.75 mov, 4.25 others: 55
  *                 (2 vectors per trip: 56; MODE_SHIFT: 73).
- *   5x5 stride 2: 25 fmla, 15 ld2, 1.25 other loads, 4.5 mov, 20.75 others: 66.5
- *                 (2 vectors per trip: 78.5; MODE_SHIFT: 92.5).
+ *   5x5 stride 2: 25 fmla, 24.25 ldr q, 15 uzp1, 10 uzp2, 2 clamps, 1.25 mov, 3.5 others: 81
+ *                 (ld2 pairs: 66.5, but 30 vector-pipe micro-ops of ld2 against 25 uzp;
+ *                 2 vectors per trip: 78.5; MODE_SHIFT: 92.5).
  */
 #ifndef SPRIG_F32_DWCONV2D_CHW_NEON_H
 #define SPRIG_F32_DWCONV2D_CHW_NEON_H
@@ -46,9 +48,9 @@
 
 #define VEC float32x4_t
 #define LANES 4
-/* aarch64, stride 2, K = 3: tap vectors from uzp1 / uzp2 of plain loads (template.h,
+/* aarch64, stride 2: tap vectors from uzp1 / uzp2 of plain loads (template.h,
  * block_s2_loads). armv7's vuzp writes both halves in place (GCC then adds moves: llvm-mca
- * cortex-a57 35% -> 23% of the bound), so it keeps the vld2 pairs. */
+ * cortex-a57 35% -> 23% of the bound for 3x3), so it keeps the vld2 pairs. */
 #if defined(__aarch64__)
 #define S2_UNZIP_TAPS
 #endif

@@ -302,7 +302,7 @@ INLINE void block_s2_shift(size_t k, size_t nv, int clip, const float* const* ro
 }
 
 /* Columns a stride-2 MODE_LOADS trip reads past the pairs at its vectors (2x + 2 nv LANES): K = 5
- * two more (its pair at c_u + 2); K = 3 with S2_UNZIP_TAPS one more (the loads at c_u + 1). */
+ * two more (its pair or loads at c_u + 2); K = 3 with S2_UNZIP_TAPS one more (loads at c_u + 1). */
 INLINE size_t s2_loads_extra(size_t k) {
 #ifdef S2_UNZIP_TAPS
   return k == 5 ? 2 : 1;
@@ -313,10 +313,11 @@ INLINE size_t s2_loads_extra(size_t k) {
 
 /* nv output vectors at x (x >= 1, every column read inside the row), MODE_LOADS: the pairs at
  * c_u - 2, c_u (and c_u + 2 for K = 5), loaded with vload_pair_loads. An ISA file that defines
- * S2_UNZIP_TAPS (vunpermute the identity, vunzip no dearer than a pair load) has K = 3 take its
- * three tap vectors (columns c_u - 1 + 2i, c_u + 2i, c_u + 1 + 2i) from the unzips of two
- * vectors at c_u - 1 and of two at c_u + 1 instead: three unzip halves, where the pairs at
- * c_u - 2 and c_u give four (NEON: ld2 de-interleaves on the vector pipes too). */
+ * S2_UNZIP_TAPS (vunpermute the identity, vunzip no dearer than a pair load) takes the K tap
+ * vectors (columns c_u + kx - P + 2i) from unzips of two plain loads instead, only the halves
+ * used: K = 3 at c_u - 1 (taps 0, 1) and c_u + 1 (tap 2), 3 halves where the pairs at c_u - 2 and
+ * c_u give 4; K = 5 at c_u - 2, c_u and c_u + 2, 5 halves for 6 (NEON: ld2 de-interleaves on
+ * the vector pipes too). */
 INLINE void block_s2_loads(size_t k, size_t nv, const float* const* rows, size_t x, const struct taps* t,
                            VEC* acc) {
   const int p = (int) (k - 1) / 2;
@@ -324,11 +325,17 @@ INLINE void block_s2_loads(size_t k, size_t nv, const float* const* rows, size_t
     UNROLL_ALL for (size_t u = 0; u < nv; u++) {
       const float* c = rows[ky] + 2 * x + u * 2 * LANES;
 #ifdef S2_UNZIP_TAPS
-      if (k == 3) {
-        VEC tap[3], unused;
-        vunzip(vload(c - 1), vload(c - 1 + LANES), &tap[0], &tap[1]);
-        vunzip(vload(c + 1), vload(c + 1 + LANES), &tap[2], &unused);
-        UNROLL_ALL for (size_t kx = 0; kx < 3; kx++) {
+      {
+        VEC tap[5], unused;
+        if (k == 3) {
+          vunzip(vload(c - 1), vload(c - 1 + LANES), &tap[0], &tap[1]);
+          vunzip(vload(c + 1), vload(c + 1 + LANES), &tap[2], &unused);
+        } else {
+          vunzip(vload(c - 2), vload(c - 2 + LANES), &tap[0], &tap[1]);
+          vunzip(vload(c), vload(c + LANES), &tap[2], &tap[3]);
+          vunzip(vload(c + 2), vload(c + 2 + LANES), &tap[4], &unused);
+        }
+        UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
           const size_t j = part(k, nv, ky, u);
           acc[j] = vmadd_tap(acc[j], tap[kx], t, ky * k + kx);
         }
