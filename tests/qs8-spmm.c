@@ -327,7 +327,9 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
   /* What the kernel reads: the quad rows, or the quartet layout's column rows made from them. */
   size_t kernel_stride = stride;
   int8_t* column_rows =
-      quartets != NULL ? quartet_input(&rng, input, stride, t->mc, t->quad_rows, uk->plain_blocks, &kernel_stride) : NULL;
+      quartets != NULL
+          ? quartet_input(&rng, input, stride, t->mc, t->quad_rows, uk->plain_blocks, &kernel_stride)
+          : NULL;
   const int8_t* kernel_input = quartets != NULL ? column_rows : input;
 
   if (t->split) {
