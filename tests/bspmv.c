@@ -153,7 +153,8 @@ static void bspmv_tester_run(const struct bspmv_tester* t, const struct bspmv_ke
     fill_value(bias, t->n, 0.0f);
   }
   /* Exactly the readable floats the contract promises (round_up(k, c)): ASan sees over-reads. */
-  float* x = calloc(w.kp, sizeof(float));
+  struct guarded x_memory; /* and a guard page after it */
+  float* x = guarded_alloc(&x_memory, w.kp * sizeof(float));
   fill_random(&rng, x, w.kp);
   float* y = malloc((t->n + 4) * sizeof(float));
   float* expected = malloc(t->n * sizeof(float));
@@ -185,7 +186,7 @@ static void bspmv_tester_run(const struct bspmv_tester* t, const struct bspmv_ke
   assert_all_equal(y + t->n, 4, SENTINEL, what);
   free_weights(&w);
   free(bias);
-  free(x);
+  guarded_free(&x_memory);
   free(y);
   free(expected);
 }

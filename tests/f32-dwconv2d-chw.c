@@ -14,16 +14,9 @@
  * listed kernel runs every case, as one CMocka test "<kernel>: <case>" (SPRIG_TEST_FILTER=<glob>
  * selects tests by that name). A failure names the test, the tester's parameters and the pixel.
  */
-#define _DEFAULT_SOURCE 1 /* MAP_ANONYMOUS under -std=c11 */
-
 #include "test-util.h"
 
 #include <stdbool.h>
-#if !defined(__EMSCRIPTEN__) && !defined(__SANITIZE_ADDRESS__)
-#include <sys/mman.h>
-#include <unistd.h>
-#define PLANE_GUARD_PAGE 1
-#endif
 
 #include <sprig.h>
 #include <sprig/dwconv2d-chw.h>
@@ -77,40 +70,6 @@ static size_t output_size(size_t input, size_t padding, size_t k, size_t s) {
   return input + padding < k ? 0 : (input + padding - k) / s + 1;
 }
 
-/* The input plane of n floats. Where the platform has mprotect (not wasm; ASan builds keep
- * malloc, whose bounds ASan checks), the plane ends where an inaccessible page begins, so that a
- * read past its last row faults on every target, qemu included. */
-struct plane {
-  float* floats;
-  void* mapping;
-  size_t mapped;
-};
-
-static struct plane plane_alloc(size_t n) {
-  struct plane p = {NULL, NULL, 0};
-#ifdef PLANE_GUARD_PAGE
-  const size_t page = (size_t) sysconf(_SC_PAGESIZE);
-  const size_t data = (n * sizeof(float) + page - 1) / page * page;
-  p.mapping = mmap(NULL, data + page, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-  assert_true(p.mapping != MAP_FAILED);
-  assert_int_equal(mprotect((char*) p.mapping + data, page, PROT_NONE), 0);
-  p.mapped = data + page;
-  p.floats = (float*) ((char*) p.mapping + data) - n;
-#else
-  p.floats = malloc(n * sizeof(float));
-  assert_non_null(p.floats);
-#endif
-  return p;
-}
-
-static void plane_free(struct plane* p) {
-#ifdef PLANE_GUARD_PAGE
-  munmap(p->mapping, p->mapped);
-#else
-  free(p->floats);
-#endif
-}
-
 /* Runs tester t; returns false (and runs nothing) when its padding leaves no output. */
 static bool chw_tester_run(const struct chw_tester* t, const struct sprig_f32_dwconv2d_chw_ukernel* uk) {
   const size_t k = uk->kernel_size, s = uk->stride, p = (k - 1) / 2;
@@ -122,10 +81,10 @@ static bool chw_tester_run(const struct chw_tester* t, const struct sprig_f32_dw
   struct rng rng = {t->seed * 0x9E3779B97F4A7C15ull + k * 10 + s};
 
   /* Everything exactly sized, so that ASan sees a read past any of it (the input: a guard page
-   * as well, plane_alloc). */
+   * as well, guarded_alloc). */
   const size_t input_floats = t->height * t->width;
-  struct plane plane = plane_alloc(input_floats);
-  float* input = plane.floats;
+  struct guarded plane;
+  float* input = guarded_alloc(&plane, input_floats * sizeof(float));
   float* weights = malloc((k * k + 1) * sizeof(float));
   float* zero = calloc(t->width + 2 * k, sizeof(float));
   float* output = malloc((oh * ow + OUTPUT_GUARD) * sizeof(float));
@@ -193,7 +152,7 @@ static bool chw_tester_run(const struct chw_tester* t, const struct sprig_f32_dw
       }
     }
   }
-  plane_free(&plane);
+  guarded_free(&plane);
   free(weights);
   free(zero);
   free(output);

@@ -137,7 +137,8 @@ static void nm_tester_run(const struct nm_tester* t, const struct sprig_f32_nmsp
   struct csr a = csr_from_dense(w.dense, t->channels, t->rows);
   /* Exactly sized so ASan sees any read past the last row. */
   const size_t input_count = (t->rows - 1) * input_stride + t->m;
-  float* input = malloc(input_count * sizeof(float));
+  struct guarded input_memory; /* and a guard page after it */
+  float* input = guarded_alloc(&input_memory, input_count * sizeof(float));
   fill_random(&rng, input, input_count);
   const size_t output_count = t->channels * output_stride;
   float* output = malloc(output_count * sizeof(float));
@@ -165,7 +166,7 @@ static void nm_tester_run(const struct nm_tester* t, const struct sprig_f32_nmsp
   free_nm(&w);
   csr_free(&a);
   free(bias);
-  free(input);
+  guarded_free(&input_memory);
   free(output);
   free(expected);
 }
@@ -557,7 +558,8 @@ static void mv_tester_run(const struct mv_tester* t, const struct sprig_f32_nmsp
   struct csr a = csr_from_dense(w.dense, channels, rows);
   /* Exactly sized so ASan sees any read past the last vector's rows or write past its channels. */
   const size_t input_count = (t->batch - 1) * input_stride + rows;
-  float* input = malloc(input_count * sizeof(float));
+  struct guarded input_memory; /* and a guard page after it */
+  float* input = guarded_alloc(&input_memory, input_count * sizeof(float));
   fill_random(&rng, input, input_count);
   const size_t output_count = (t->batch - 1) * output_stride + channels;
   float* output = malloc(output_count * sizeof(float));
@@ -589,7 +591,7 @@ static void mv_tester_run(const struct mv_tester* t, const struct sprig_f32_nmsp
   free_nm(&w);
   csr_free(&a);
   free(bias);
-  free(input);
+  guarded_free(&input_memory);
   free(output);
   free(expected);
 }

@@ -170,7 +170,8 @@ static void sellmv_tester_run(const struct sellmv_tester* t, const struct sprig_
   if (t->zero_bias) {
     fill_value(bias, t->n, 0.0f);
   }
-  float* x = malloc((t->k + 1) * sizeof(float));
+  struct guarded x_memory; /* K + 1 floats, then a guard page */
+  float* x = guarded_alloc(&x_memory, (t->k + 1) * sizeof(float));
   fill_random(&rng, x, t->k);
   x[t->k] = uk->window_cols != 0 ? NAN : 0.0f;
   if (t->special != 0.0f) {
@@ -200,7 +201,7 @@ static void sellmv_tester_run(const struct sellmv_tester* t, const struct sprig_
   sprig_release_weights(w);
   free(dense);
   free(bias);
-  free(x);
+  guarded_free(&x_memory);
   free(y);
   free(y_split);
 }

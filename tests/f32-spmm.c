@@ -198,9 +198,10 @@ static void spmm_tester_run(const struct spmm_tester* t, const struct sprig_f32_
   if (t->zero_bias) {
     fill_value(bias, t->n, 0.0f);
   }
-  /* Exactly sized so ASan sees any read past the last row. */
+  /* Exactly sized so ASan (and the guard page) sees any read past the last row. */
   const size_t input_count = (t->k - 1) * input_stride + t->m;
-  float* input = malloc(input_count * sizeof(float));
+  struct guarded input_memory;
+  float* input = guarded_alloc(&input_memory, input_count * sizeof(float));
   fill_random(&rng, input, input_count);
   const size_t output_count = t->n * output_stride;
   float* output = malloc(output_count * sizeof(float));
@@ -231,7 +232,7 @@ static void spmm_tester_run(const struct spmm_tester* t, const struct sprig_f32_
   csr_free(&a);
   free(dense);
   free(bias);
-  free(input);
+  guarded_free(&input_memory);
   free(output);
   free(expected);
 }

@@ -19,6 +19,44 @@
 #include <sprig.h>
 #include <sprig/hardware.h>
 
+#if !defined(__EMSCRIPTEN__) && !defined(__SANITIZE_ADDRESS__)
+#include <sys/mman.h>
+#include <unistd.h>
+#define SPRIG_TEST_GUARD_PAGE 1
+#endif
+
+/* `bytes` of heap whose end abuts an inaccessible page where the platform has mprotect (not
+ * WebAssembly; ASan builds keep plain malloc, whose bounds ASan checks): a kernel that reads past
+ * the end faults on every target, qemu's included. Freed with guarded_free. */
+struct guarded {
+  void* data;
+  void* block;
+  size_t guard_offset;
+  size_t page;
+};
+
+static inline void* guarded_alloc(struct guarded* g, size_t bytes) {
+#ifdef SPRIG_TEST_GUARD_PAGE
+  g->page = (size_t) sysconf(_SC_PAGESIZE);
+  g->guard_offset = (bytes + g->page - 1) / g->page * g->page;
+  g->block = aligned_alloc(g->page, g->guard_offset + g->page);
+  assert_non_null(g->block);
+  assert_int_equal(mprotect((char*) g->block + g->guard_offset, g->page, PROT_NONE), 0);
+  g->data = (char*) g->block + g->guard_offset - bytes;
+#else
+  g->block = g->data = malloc(bytes > 0 ? bytes : 1);
+  assert_non_null(g->data);
+#endif
+  return g->data;
+}
+
+static inline void guarded_free(struct guarded* g) {
+#ifdef SPRIG_TEST_GUARD_PAGE
+  assert_int_equal(mprotect((char*) g->block + g->guard_offset, g->page, PROT_READ | PROT_WRITE), 0);
+#endif
+  free(g->block);
+}
+
 /* Initializes sprig or skips: a forced ISA this CPU lacks is a visible skip, not a pass; any
  * other failure fails the test. */
 static inline void require_sprig(void) {
