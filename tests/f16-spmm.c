@@ -236,8 +236,8 @@ static void f16_tester_run(const struct f16_tester* t, const struct sprig_f16_sp
   const size_t row_halves = t->mc + t->input_padding;
   const size_t stride = row_halves * sizeof(uint16_t);
   const size_t input_halves = row_halves * (t->rows - 1) + t->mc;
-  uint16_t* input = malloc(sizeof(uint16_t) * input_halves);
-  assert_non_null(input);
+  struct guarded input_memory; /* and a guard page after it */
+  uint16_t* input = guarded_alloc(&input_memory, sizeof(uint16_t) * input_halves);
   for (size_t i = 0; i < input_halves; i++) {
     input[i] = i % row_halves < t->mc ? random_input(&rng, t) : 0x7E00;
   }
@@ -294,7 +294,7 @@ static void f16_tester_run(const struct f16_tester* t, const struct sprig_f16_sp
   }
   free(buffer);
   free(bias);
-  free(input);
+  guarded_free(&input_memory);
   free(entry_row);
   free(deltas);
   free(weights);

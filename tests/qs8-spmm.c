@@ -305,8 +305,8 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
   /* Quad rows of exactly 4 mc bytes, back to back: the stride is 4 mc, and the buffer ends at
    * the last row's last pixel. */
   const size_t stride = 4 * t->mc;
-  int8_t* input = malloc(stride * t->quad_rows);
-  assert_non_null(input);
+  struct guarded input_memory; /* and a guard page after it */
+  int8_t* input = guarded_alloc(&input_memory, stride * t->quad_rows);
   for (size_t i = 0; i < stride * t->quad_rows; i++) {
     input[i] = random_byte(&rng, t->extremes);
   }
@@ -386,7 +386,7 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
   free(column_rows);
   free(buffer);
   free(bias);
-  free(input);
+  guarded_free(&input_memory);
   free(quads);
   free(weights);
   free(first_entry);
