@@ -211,7 +211,8 @@ static void spconv_tester_run(const struct spconv_tester* t, const struct sprig_
 
   /* Exactly the floats between the lowest offset and the highest offset plus mc. */
   const size_t input_count = s.stored == 0 ? 0 : (size_t) ((int64_t) s.highest - s.lowest) / 4 + t->mc;
-  float* buffer = malloc(SPRIG_TEST_MAX(input_count, 1) * sizeof(float));
+  struct guarded buffer_memory; /* and a guard page after it */
+  float* buffer = guarded_alloc(&buffer_memory, SPRIG_TEST_MAX(input_count, 1) * sizeof(float));
   fill_random(&rng, buffer, input_count);
   if (t->nan_input) {
     for (size_t i = 0; i < SPRIG_TEST_MAX(input_count / 50, 1) && input_count != 0; i++) {
@@ -286,7 +287,7 @@ static void spconv_tester_run(const struct spconv_tester* t, const struct sprig_
   }
   free_stream(&s);
   free(bias);
-  free(buffer);
+  guarded_free(&buffer_memory);
   free(output_buffer);
 }
 

@@ -23,7 +23,8 @@ static void check_transpose(const struct sprig_x32_transpose_ukernel* uk, size_t
                             size_t input_stride, size_t offset, size_t output_stride, struct rng* rng) {
   const size_t input_elements = SPRIG_TEST_MAX(offset + (rows == 0 ? 0 : (rows - 1) * input_stride + cols), 1);
   const size_t output_elements = cols * output_stride + 1;
-  uint32_t* input = malloc(input_elements * sizeof(uint32_t));
+  struct guarded input_memory; /* and a guard page after it */
+  uint32_t* input = guarded_alloc(&input_memory, input_elements * sizeof(uint32_t));
   uint32_t* output = malloc(output_elements * sizeof(uint32_t));
   assert_true(input != NULL && output != NULL);
   for (size_t i = 0; i < input_elements; i++) {
@@ -46,7 +47,7 @@ static void check_transpose(const struct sprig_x32_transpose_ukernel* uk, size_t
   if (output[cols * output_stride] != UNTOUCHED) {
     fail_msg("%s: %zu x %zu: written past the last output row", *kernel_test_name(), rows, cols);
   }
-  free(input);
+  guarded_free(&input_memory);
   free(output);
 }
 

@@ -18,7 +18,8 @@
 static void check_zip(const struct sprig_x8_zip4_ukernel* uk, size_t n, size_t stride, size_t offset, uint8_t flip,
                       struct rng* rng) {
   const size_t input_bytes = SPRIG_TEST_MAX(offset + 3 * stride + n, 1);
-  uint8_t* input = malloc(input_bytes);
+  struct guarded input_memory; /* and a guard page after it */
+  uint8_t* input = guarded_alloc(&input_memory, input_bytes);
   uint8_t* output = malloc(4 * n + GUARD_BYTES);
   assert_true(input != NULL && output != NULL);
   for (size_t i = 0; i < input_bytes; i++) {
@@ -40,7 +41,7 @@ static void check_zip(const struct sprig_x8_zip4_ukernel* uk, size_t n, size_t s
       fail_msg("%s: n %zu: byte %zu past the output written", *kernel_test_name(), n, i - 4 * n);
     }
   }
-  free(input);
+  guarded_free(&input_memory);
   free(output);
 }
 
