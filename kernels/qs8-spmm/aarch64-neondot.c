@@ -571,20 +571,6 @@ INLINE int8x16_t zip_halves_hi(int8x16_t a, int8x16_t b) {
   return vreinterpretq_s8_s16(vzip2q_s16(vreinterpretq_s16_s8(a), vreinterpretq_s16_s8(b)));
 }
 
-/* Output pixels [first, first + 4) of v, those below `last`. */
-INLINE void store_below(int32_t* out, size_t first, size_t last, int32x4_t v) {
-  if (first + 4 <= last) {
-    vst1q_s32(out + first, v);
-  } else if (first + 2 <= last) {
-    vst1_s32(out + first, vget_low_s32(v));
-    if (first + 3 == last) {
-      vst1q_lane_s32(out + first + 2, v, 2);
-    }
-  } else if (first < last) {
-    vst1q_lane_s32(out + first, v, 0);
-  }
-}
-
 /* Row r of the input; `narrow` (compile-time): the stride fits 32 bits, so one umaddl (GCC
  * multiplies the zero-extended operands in 64 bits, a mul that issues every few cycles on
  * Neoverse N1 class cores). */
@@ -640,7 +626,7 @@ INLINE void quartet_lanes(size_t lanes, bool narrow, size_t last, size_t nc, con
     rows += quartets[n] != 0 ? 4 : 0; /* past the last quartet */
     int32_t* out = (int32_t*) ((uintptr_t) output + n * output_stride);
     UNROLL for (size_t i = 0; i < 4 * lanes; i++) {
-      store_below(out, 4 * i, last, acc[i]);
+      sprig_qs8_neon_store_below(out, 4 * i, last, acc[i]);
     }
   }
 }

@@ -1,7 +1,5 @@
 /* armv7 NEON int8 SpMM (ISA tag neon; armv7 has no dot product): vmull.s8 + vpadal.s16. The c4
  * kernels' code and description: kernels/qs8-spmm/neon-c4.h; the quartet kernel below. */
-#include <string.h>
-
 #include "neon-c4.h"
 #include "neon-plain-pack.h"
 
@@ -71,18 +69,7 @@ static __attribute__((noinline)) void quartet_pass(size_t k0, size_t last, size_
     }
     int32_t* out = (int32_t*) ((char*) output + n * output_stride);
     UNROLL for (size_t k = 0; k < QUARTET_PASS_WORDS; k++) {
-      const size_t first = 4 * (k0 + k); /* the word's first pixel */
-      if (last >= first + 4) {
-        vst1q_s32(out + first, acc[k]);
-      } else if (last > first) {
-        vst1q_lane_s32(out + first, acc[k], 0);
-        if (last > first + 1) {
-          vst1q_lane_s32(out + first + 1, acc[k], 1);
-        }
-        if (last > first + 2) {
-          vst1q_lane_s32(out + first + 2, acc[k], 2);
-        }
-      }
+      sprig_qs8_neon_store_below(out, 4 * (k0 + k), last, acc[k]);
     }
   }
 }

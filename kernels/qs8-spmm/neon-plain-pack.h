@@ -1,6 +1,7 @@
 /*
- * The input packer of the NEON quartet kernels that read plain blocks (list layout
- * quartets_plain, src/sprig/qs8-spmm.h): aarch64-neondot.c and armv7-neon.c.
+ * What the NEON quartet kernels that read plain blocks (list layout quartets_plain,
+ * src/sprig/qs8-spmm.h) share: the input packer and the store of a partial block's sums.
+ * aarch64-neondot.c and armv7-neon.c.
  */
 #ifndef SPRIG_QS8_SPMM_NEON_PLAIN_PACK_H
 #define SPRIG_QS8_SPMM_NEON_PLAIN_PACK_H
@@ -24,6 +25,21 @@ static inline void sprig_qs8_neon_plain_pack(size_t pixels, const int8_t* src, u
   }
   for (; p % SPRIG_QS8_QUARTET_BLOCK != 0; p++) {
     dst[p] = (int8_t) flip;
+  }
+}
+
+/* Output pixels [first, first + 4) of v, those below `last`. */
+static inline __attribute__((always_inline)) void sprig_qs8_neon_store_below(int32_t* out, size_t first, size_t last,
+                                                                             int32x4_t v) {
+  if (first + 4 <= last) {
+    vst1q_s32(out + first, v);
+  } else if (first + 2 <= last) {
+    vst1_s32(out + first, vget_low_s32(v));
+    if (first + 3 == last) {
+      vst1q_lane_s32(out + first + 2, v, 2);
+    }
+  } else if (first < last) {
+    vst1q_lane_s32(out + first, v, 0);
   }
 }
 
