@@ -8,6 +8,7 @@
 #include <sprig/nmspmm.h>
 #include <sprig/sellmv.h>
 #include <sprig/spmm.h>
+#include <sprig/tiling.h>
 #include <reference/reference.h>
 
 /* Whether the family of kernel `name` (f32 SpMM, N:M or 1 x C matrix-vector) lists a kernel of
@@ -885,6 +886,26 @@ static void test_linear_large_layer_batch1_sliced(void** state) {
   free(w);
 }
 
+/* Staged rows are an odd number of cache lines apart, the fewest that hold the row; only rows
+ * not whole lines apart or a multiple of 4 KiB apart count as misaligned. */
+static void test_padded_row_strides(void** state) {
+  (void) state;
+  for (size_t bytes = 1; bytes <= 20000; bytes += 7) {
+    const size_t stride = sprig_padded_row_bytes(bytes), lines = (bytes + 63) / 64;
+    assert_int_equal(stride % 64, 0);
+    assert_int_equal(stride / 64 % 2, 1);
+    assert_int_equal(stride / 64, lines | 1);
+  }
+  assert_int_equal(sprig_padded_row_stride(49), 5 * 64);   /* 7x7 planes: 4 lines -> 5 */
+  assert_int_equal(sprig_padded_row_stride(196), 13 * 64); /* 14x14: 12.25 lines -> 13 */
+  assert_false(sprig_row_stride_is_misaligned(12544));     /* 56x56: 196 lines, read in place */
+  assert_false(sprig_row_stride_is_misaligned(3136));
+  assert_true(sprig_row_stride_is_misaligned(196 * 4));
+  assert_true(sprig_row_stride_is_misaligned(8192));
+  assert_int_equal(sprig_aligned_row_stride(3136, 12544), 12544);
+  assert_int_equal(sprig_aligned_row_stride(1024, 4096), 4096 + 64);
+}
+
 /* A NaN input reaches exactly the rows that hold its column, also when slices are padded
  * (padding reads a zero slot, never an input). */
 static void test_linear_sliced_nan(void** state) {
@@ -933,6 +954,7 @@ int main(void) {
       cmocka_unit_test(test_linear_sliced_nan),
       cmocka_unit_test(test_linear_windowed_batches),
       cmocka_unit_test(test_linear_large_layer_batch1_sliced),
+      cmocka_unit_test(test_padded_row_strides),
   };
   return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
 }

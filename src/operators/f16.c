@@ -516,8 +516,8 @@ static bool conv_reads_input(const struct sprig_conv_geometry* conv) {
 /* Halves per 64-byte cache line. */
 #define LINE_HALVES 32
 
-/* Packed rows of `pixels` halves: once they are a line long, whole lines apart, and never a
- * multiple of 4 KiB apart (sprig_padded_row_bytes). */
+/* Packed rows of `pixels` halves: once they are a line long, an odd number of lines apart
+ * (sprig_padded_row_bytes). */
 static size_t packed_row_stride(size_t pixels) {
   return pixels < LINE_HALVES ? pixels : sprig_padded_row_bytes(pixels * sizeof(uint16_t)) / sizeof(uint16_t);
 }
@@ -529,8 +529,8 @@ static size_t packed_row_stride(size_t pixels) {
  * F16C kernels (half-line loads, then conversions) lose more to the copy than they gain. */
 static bool reads_planes_in_place(const struct sprig_operator* op, enum sprig_isa isa, size_t plane) {
   const size_t planes = (size_t) op->cols * op->geometry.params.groups;
-  return isa != sprig_isa_avx512fp16 || plane < LINE_HALVES || packed_row_stride(plane) == plane ||
-         op->weights->nnz < 2 * planes;
+  return isa != sprig_isa_avx512fp16 || plane < LINE_HALVES ||
+         !sprig_row_stride_is_misaligned(plane * sizeof(uint16_t)) || op->weights->nnz < 2 * planes;
 }
 
 /* The f16 SpMM plans' weights, built on first use (shared by the weights' operators): the f16

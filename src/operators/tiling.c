@@ -10,7 +10,8 @@
 #define TARGET_PIXEL_TILE 256
 
 #define CACHE_LINE 64
-/* Rows whose byte distance is a multiple of this share L1 sets (4 KiB pages). */
+/* Rows whose byte distance is a multiple of this share L1 sets (4 KiB pages): the rows that are
+ * always staged. */
 #define L1_ALIAS_STRIDE 4096
 /* Staging pays only if each input row is read at least this often on average. */
 #define MIN_READS_PER_STAGED_ROW 2
@@ -27,11 +28,8 @@ static bool aliases_in_l1(size_t row_stride) {
 }
 
 size_t sprig_padded_row_bytes(size_t row_bytes) {
-  size_t stride = sprig_round_up(row_bytes, CACHE_LINE);
-  if (aliases_in_l1(stride)) {
-    stride += CACHE_LINE;
-  }
-  return stride;
+  const size_t lines = sprig_divide_round_up(row_bytes, CACHE_LINE);
+  return (lines | 1) * CACHE_LINE;
 }
 
 size_t sprig_padded_row_stride(size_t pixels) {
@@ -42,8 +40,12 @@ bool sprig_stages_on_threads(size_t row_stride, size_t row_bytes) {
   return aliases_in_l1(row_stride) || row_bytes < MIN_UNSTAGED_ROW_BYTES_ON_THREADS;
 }
 
+bool sprig_row_stride_is_misaligned(size_t row_stride) {
+  return row_stride % CACHE_LINE != 0 || aliases_in_l1(row_stride);
+}
+
 size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride) {
-  const bool misaligned = row_stride % CACHE_LINE != 0 || aliases_in_l1(row_stride);
+  const bool misaligned = sprig_row_stride_is_misaligned(row_stride);
   return pixels >= MIN_STAGED_PIXELS && misaligned ? sprig_padded_row_stride(pixels) : row_stride;
 }
 

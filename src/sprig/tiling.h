@@ -58,9 +58,10 @@ struct sprig_tile_plan {
  * the work split (and so every result bit) never depends on the pool. */
 #define SPRIG_TARGET_TASKS 32
 
-/* The row stride (bytes) at which SIMD kernels read rows of `pixels` floats best: a multiple of
- * the 64-byte cache line (no load splits a line) that is not a multiple of 4 KiB (rows would
- * share L1 sets). */
+/* The row stride (bytes) at which SIMD kernels read rows of `pixels` floats best: an odd number
+ * of 64-byte cache lines (no load splits a line, and the lines a pixel tile reads from
+ * consecutive rows spread over every L1 set: rows 2^k lines apart fall into 1 / 2^k of the
+ * sets, so that a tile's lines of 256 rows 2 KiB apart, 16 KiB, do not stay in a 48 KiB L1). */
 size_t sprig_padded_row_stride(size_t pixels);
 
 /* The same for rows of `row_bytes` bytes of any element type. */
@@ -72,8 +73,15 @@ size_t sprig_padded_row_bytes(size_t row_bytes);
  * core's cache (docs/performance.md, "2 threads"). */
 bool sprig_stages_on_threads(size_t row_stride, size_t row_bytes);
 
+/* Whether rows `row_stride` bytes apart are worth copying to padded rows before SIMD kernels
+ * read them: not whole cache lines apart (loads would split lines) or a multiple of 4 KiB apart.
+ * Rows whole lines apart otherwise are read in place (a copy costs more than the L1 sets an
+ * even number of lines shares), so never compare a stride with sprig_padded_row_stride to
+ * decide. */
+bool sprig_row_stride_is_misaligned(size_t row_stride);
+
 /* Rows of `pixels` floats `row_stride` bytes apart: sprig_padded_row_stride(pixels) for rows of
- * 16+ pixels that are misaligned or 4 KiB apart, else row_stride. */
+ * 16+ pixels that are misaligned (sprig_row_stride_is_misaligned), else row_stride. */
 size_t sprig_aligned_row_stride(size_t pixels, size_t row_stride);
 
 /* The input row stride kernels of `isa` should read for rows of `pixels` floats that are
