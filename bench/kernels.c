@@ -354,9 +354,15 @@ static size_t runnable_kernels(const struct sprig_sparsity* format, struct kerne
   return count;
 }
 
-/* The input at the row stride operators would hand the kernels; false when out of memory. */
-static bool stage_input(const struct bench_case_data* d, struct kernel_input* in) {
-  in->stride = sprig_aligned_row_stride(d->m, d->m * sizeof(float));
+/* Bytes between the kernels' input rows of m floats: as operators would hand them over, or
+ * with --kernel-rows odd an odd number of cache lines. */
+static size_t kernel_row_stride(const struct bench_options* o, size_t m) {
+  return o->kernel_rows_odd ? sprig_padded_row_stride(m) : sprig_aligned_row_stride(m, m * sizeof(float));
+}
+
+/* The input at `stride` bytes per row; false when out of memory. */
+static bool stage_input(const struct bench_case_data* d, size_t stride, struct kernel_input* in) {
+  in->stride = stride;
   in->rows = sprig_allocate_aligned(in->stride * SPRIG_MAX(d->k, 1));
   for (size_t k = 0; in->rows != NULL && k < d->k; k++) {
     memcpy((char*) in->rows + k * in->stride, d->input_cm + k * d->m, d->m * sizeof(float));
@@ -416,7 +422,7 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
             bench_csr_from_dense(d.weights, d.n, d.k, &csr) == 0 &&
             bench_reference_compute(&csr, d.bias, d.input_cm, d.m, &reference) == 0;
   kc.slot_count = ok ? runnable_kernels(&o->formats[0]->pattern, list, o->quiet) : 0;
-  ok = ok && stage_input(&d, &kc.input) && prepare_slots(&kc, list, &d, &reference, o, sparsity);
+  ok = ok && stage_input(&d, kernel_row_stride(o, o->kernel_m), &kc.input) && prepare_slots(&kc, list, &d, &reference, o, sparsity);
   if (ok) {
     /* XNNPACK sees the shape as a 1x1 convolution of one 1 x m image. */
     const struct bench_layer shape = {"kernel-shape", bench_layer_conv1x1, d.k, d.n, 1, d.m, 1, 1, 0, 0, 0, 0,
@@ -452,9 +458,10 @@ bool bench_run_kernels(const struct bench_options* options, struct bench_results
   for (size_t s = 0; s < options->sparsity_count; s++) {
     const size_t m = options->kernel_m;
     printf("\nkernels on m=%zu k=%zu n=%zu, sparsity %.2f (%s), 1 thread, direct calls, input rows %zu bytes apart "
-           "(as operators stage them):\n",
+           "(%s):\n",
            m, options->kernel_k, options->kernel_n, options->sparsities[s], options->formats[0]->name,
-           sprig_aligned_row_stride(m, m * sizeof(float)));
+           kernel_row_stride(options, m),
+           options->kernel_rows_odd ? "--kernel-rows odd" : "as operators stage them");
     ok = run_sparsity(options, options->sparsities[s], results) && ok;
   }
   if (options->formats[0]->pattern.format != SPRIG_FORMAT_NM) {

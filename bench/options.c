@@ -58,6 +58,9 @@ static void print_help(FILE* out) {
       "                       CPU runs, called directly on one shape\n"
       "  --kernel-shape MxKxN pixels x input channels x output channels for --kernels\n"
       "                       (default 3136x256x256)\n"
+      "  --kernel-rows HOW    the f32 SpMM kernels' input rows in --kernels: 'staged' (default:\n"
+      "                       as operators hand them over, in place when whole cache lines apart)\n"
+      "                       or 'odd' (copied an odd number of lines apart, every L1 set used)\n"
       "  --json FILE          also write the results as a JSON array\n"
       "  --plot-dir DIR       also write gnuplot data (speed-up vs sparsity) to DIR\n"
       "  --seed N             random seed (default 1)\n"
@@ -294,6 +297,14 @@ static bool set_option(struct bench_options* o, const char* name, const char* va
   if (strcmp(name, "--threads") == 0) return set_threads(o, value);
   if (strcmp(name, "--dtypes") == 0) return set_dtypes(o, value);
   if (strcmp(name, "--kernel-shape") == 0) return set_kernel_shape(o, value);
+  if (strcmp(name, "--kernel-rows") == 0) {
+    if (strcmp(value, "staged") != 0 && strcmp(value, "odd") != 0) {
+      fprintf(stderr, "sprig-bench: --kernel-rows wants 'staged' or 'odd', got '%s'\n", value);
+      return false;
+    }
+    o->kernel_rows_odd = strcmp(value, "odd") == 0;
+    return true;
+  }
   if (strcmp(name, "--reps") == 0 || strcmp(name, "--min-time") == 0 || strcmp(name, "--max-reps") == 0) {
     return set_timing(o, name, value);
   }

@@ -46,6 +46,7 @@ struct bench_options {
   struct bench_timing_plan timing;
   bool kernels_mode;
   size_t kernel_m, kernel_k, kernel_n;
+  bool kernel_rows_odd; /* --kernel-rows odd: input rows an odd number of cache lines apart */
   const char* json_path;
   const char* plot_dir;
   bool quiet;
