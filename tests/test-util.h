@@ -27,7 +27,11 @@
 
 /* `bytes` of heap whose end abuts an inaccessible page where the platform has mprotect (not
  * WebAssembly; ASan builds keep plain malloc, whose bounds ASan checks): a kernel that reads past
- * the end faults on every target, qemu's included. Freed with guarded_free. */
+ * the end faults on every target, qemu's included. In WebAssembly, which cannot protect a page,
+ * the block is followed by GUARD_FILL_BYTES of 0xFF (a NaN in every f32 and f16 lane, -1 in
+ * every int8 one), so that a read past the end shows in the results instead. Freed with
+ * guarded_free. */
+#define GUARD_FILL_BYTES 256
 struct guarded {
   void* data;
   void* block;
@@ -43,6 +47,10 @@ static inline void* guarded_alloc(struct guarded* g, size_t bytes) {
   assert_non_null(g->block);
   assert_int_equal(mprotect((char*) g->block + g->guard_offset, g->page, PROT_NONE), 0);
   g->data = (char*) g->block + g->guard_offset - bytes;
+#elif defined(__EMSCRIPTEN__)
+  g->block = g->data = malloc(bytes + GUARD_FILL_BYTES);
+  assert_non_null(g->data);
+  memset((char*) g->data + bytes, 0xFF, GUARD_FILL_BYTES);
 #else
   g->block = g->data = malloc(bytes > 0 ? bytes : 1);
   assert_non_null(g->data);
