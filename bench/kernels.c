@@ -422,7 +422,8 @@ static bool run_sparsity(const struct bench_options* o, double sparsity, struct 
             bench_csr_from_dense(d.weights, d.n, d.k, &csr) == 0 &&
             bench_reference_compute(&csr, d.bias, d.input_cm, d.m, &reference) == 0;
   kc.slot_count = ok ? runnable_kernels(&o->formats[0]->pattern, list, o->quiet) : 0;
-  ok = ok && stage_input(&d, kernel_row_stride(o, o->kernel_m), &kc.input) && prepare_slots(&kc, list, &d, &reference, o, sparsity);
+  ok = ok && stage_input(&d, kernel_row_stride(o, o->kernel_m), &kc.input) &&
+       prepare_slots(&kc, list, &d, &reference, o, sparsity);
   if (ok) {
     /* XNNPACK sees the shape as a 1x1 convolution of one 1 x m image. */
     const struct bench_layer shape = {"kernel-shape", bench_layer_conv1x1, d.k, d.n, 1, d.m, 1, 1, 0, 0, 0, 0,

@@ -58,7 +58,7 @@ static void print_help(FILE* out) {
       "                       CPU runs, called directly on one shape\n"
       "  --kernel-shape MxKxN pixels x input channels x output channels for --kernels\n"
       "                       (default 3136x256x256)\n"
-      "  --kernel-rows HOW    the f32 SpMM kernels' input rows in --kernels: 'staged' (default:\n"
+      "  --kernel-rows HOW    the f32 SpMM and N:M kernels' input rows in --kernels: 'staged' (default:\n"
       "                       as operators hand them over, in place when whole cache lines apart)\n"
       "                       or 'odd' (copied an odd number of lines apart, every L1 set used)\n"
       "  --json FILE          also write the results as a JSON array\n"
