@@ -10,8 +10,8 @@
 #define TARGET_PIXEL_TILE 256
 
 #define CACHE_LINE 64
-/* Rows whose byte distance is a multiple of this share L1 sets (4 KiB pages): the rows that are
- * always staged. */
+/* Rows whose byte distance is a multiple of this share L1 sets (4 KiB pages): staged even
+ * when whole lines apart. */
 #define L1_ALIAS_STRIDE 4096
 /* Staging pays only if each input row is read at least this often on average. */
 #define MIN_READS_PER_STAGED_ROW 2

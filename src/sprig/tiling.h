@@ -58,10 +58,10 @@ struct sprig_tile_plan {
  * the work split (and so every result bit) never depends on the pool. */
 #define SPRIG_TARGET_TASKS 32
 
-/* The row stride (bytes) at which SIMD kernels read rows of `pixels` floats best: an odd number
- * of 64-byte cache lines (no load splits a line, and the lines a pixel tile reads from
- * consecutive rows spread over every L1 set: rows 2^k lines apart fall into 1 / 2^k of the
- * sets, so that a tile's lines of 256 rows 2 KiB apart, 16 KiB, do not stay in a 48 KiB L1). */
+/* The row stride (bytes) at which SIMD kernels read rows of `pixels` floats best: the fewest
+ * 64-byte cache lines that hold the row, made odd (no load splits a line, and the lines a pixel
+ * tile reads from consecutive rows spread over every L1 set: rows 2^k lines apart fall into
+ * 1 / 2^k of the sets). */
 size_t sprig_padded_row_stride(size_t pixels);
 
 /* The same for rows of `row_bytes` bytes of any element type. */
