@@ -83,7 +83,7 @@ static size_t vector_pixels(enum sprig_isa isa) {
 }
 
 static size_t trip_vectors(enum sprig_isa isa) {
-  return isa == sprig_isa_scalar ? 1 : 4;
+  return isa == sprig_isa_scalar ? 1 : isa == sprig_isa_neonfma ? 8 : 4;
 }
 
 static size_t kernel_side(size_t taps) {

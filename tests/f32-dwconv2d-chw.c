@@ -53,6 +53,11 @@ static size_t vector_pixels(enum sprig_isa isa) {
   }
 }
 
+/* Output vectors per MODE_LOADS trip of the stride-1 kernels of each ISA, at most (aarch64: 8). */
+static size_t trip_vectors(enum sprig_isa isa) {
+  return isa == sprig_isa_neonfma ? 8 : 4;
+}
+
 /* Floats after the output that must stay untouched. */
 #define OUTPUT_GUARD 4
 
@@ -246,10 +251,10 @@ static void width_112(const void* ukernel) {
 
 static void widths_sweep(const void* ukernel) {
   KERNEL(uk);
-  /* Every width up to 10 vectors + 5 (every trip / single vector / clipped end combination of a
-   * row, trips of 4 vectors and stride 2 included), heights 1 .. 7, every padding, a clamp now
-   * and then. */
-  const size_t last = 10 * vector_pixels(uk->isa) + 5;
+  /* Every width up to 2 trips + 2 vectors + 5 (every trip / smaller trip / single vector / clipped
+   * end combination of a row, stride 2 included), heights 1 .. 7, every padding, a clamp now and
+   * then. */
+  const size_t last = (2 * trip_vectors(uk->isa) + 2) * vector_pixels(uk->isa) + 5;
   for (size_t width = 1; width <= last; width++) {
     struct chw_tester t = chw_tester_for(1 + (width % 4) * 2, width);
     if (width % 7 == 0) {
@@ -331,7 +336,7 @@ static const struct kernel_test_case cases[] = {
     {"width = 4 vectors + 5", width_4_vectors_plus_5, NULL},
     {"width 56", width_56, NULL},
     {"width 112", width_112, NULL},
-    {"widths 1 .. 6 vectors + 5", widths_sweep, NULL},
+    {"widths 1 .. 2 trips + 2 vectors + 5", widths_sweep, NULL},
     {"clamp min", clamp_min, NULL},
     {"clamp max", clamp_max, NULL},
     {"clamp min and max", clamp_min_max, NULL},

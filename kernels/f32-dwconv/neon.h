@@ -5,17 +5,18 @@
  * q register. The bias and taps are loaded once per call, 4 per q register (7 for 5x5), and the
  * FMAs take their tap by lane; the tap row pointers once per output row.
  *
- * x loop: 4 vectors (16 pixels) per trip, then single vectors, then 2 pixels in a d register and
- * 1 in lane 0 of one (ld1 / st1 of one lane), so nothing outside [0, width) of a row is read or
- * written. aarch64 inner loop per trip, GCC 12 -O3 (objdump):
- *   9 taps:  36 fmla, the 36 input vectors in 17 ldp q + 2 ldr q, 10 add (one per row pointer,
- *            the output's included), 5 mov (accumulators = bias), 4 fmax + 4 fmin, 2 stp,
- *            cmp/b.ne: 82 instructions, 20.5 per vector of output. GCC hoists a dup of each tap
- *            out of the loop (9 registers) and uses fmla by vector.
- *   25 taps: 100 fmla, 50 ldp q, 26 add, 4 mov, 8 clamps, 2 stp, 2 loop, and 5 ldr q: the 25
- *            hoisted tap dups, 4 accumulators and the loaded inputs exceed 32 registers, so 5 taps
- *            are reloaded from the stack each trip. 197 instructions, 49.25 per vector. (Keeping
- *            the FMAs by lane through an opaque copy of the weight registers made it 216.)
+ * x loop: U vectors per trip (aarch64 8, armv7 4: 16 q registers), then one trip of 4 where it
+ * fits (aarch64), then single vectors, then 2 pixels in a d register and 1 in lane 0 of one (ld1
+ * / st1 of one lane), so nothing outside [0, width) of a row is read or written. Out-of-order
+ * cores need the 8 independent accumulator chains of an aarch64 trip to keep their FMA pipes fed
+ * (each FMA waits for the previous one of its output vector). aarch64 inner loop per trip, GCC 12
+ * -O3:
+ *   9 taps:  72 fmla by vector (GCC hoists a dup of each of the 9 taps out of the loop, which
+ *            fits in registers), 72 input vectors in 34 ldp q + 4 ldr q, 10 add, 8 mov (the
+ *            bias), 16 clamps, 4 stp, 2 loop: 150 instructions, 18.75 per output vector.
+ *   25 taps: 200 fmla by lane (pin_taps), 200 input vectors in 99 ldp q + 2 ldr q, 27 add,
+ *            9 mov, 16 clamps, 4 stp, 2 loop: 359, 44.9 per output vector. Hoisted dups of 25
+ *            taps would not fit beside the accumulators and spill to the stack.
  */
 #ifndef SPRIG_F32_DWCONV_NEON_H
 #define SPRIG_F32_DWCONV_NEON_H
@@ -31,8 +32,12 @@
 /* Largest TAPS: the bias and the taps take (MAX_TAPS + 4) / 4 q registers. */
 #define MAX_TAPS 25
 #define WEIGHT_VECTORS ((MAX_TAPS + 4) / 4)
-/* Vectors of 4 pixels per trip of the x loop. */
+/* Vectors of 4 pixels per trip of the x loop: independent accumulators (armv7: 16 q registers). */
+#if defined(__aarch64__)
+#define U 8
+#else
 #define U 4
+#endif
 
 /* The tap loops have 9 or 25 trips (isa/neon.h's UNROLL stops at 8). */
 #if defined(__clang__)
@@ -68,6 +73,22 @@ INLINE void load_weights(size_t taps, const float* weights, float32x4_t* w) {
 /* The weight of tap t is weight 1 + t. */
 #define TAP_VECTOR(t) (((t) + 1) / 4)
 #define TAP_LANE(t) (((t) + 1) % 4)
+
+/* aarch64, 25 taps: the weight registers made opaque to GCC at each trip, so that it keeps the FMAs
+ * by lane rather than hoisting 25 tap dups out of the loop, which spill. 9 taps keep the dups
+ * (9 registers; faster on the llvm-mca models than by lane). */
+INLINE void pin_taps(size_t taps, float32x4_t* w) {
+#if defined(__aarch64__)
+  if (taps > 9) {
+    UNROLL_ALL for (size_t i = 0; i < (taps + 4) / 4; i++) {
+      __asm__ volatile("" : "+w"(w[i]));
+    }
+  }
+#else
+  (void) taps;
+  (void) w;
+#endif
+}
 
 /* nv (1 .. U) vectors of output at pixel x of the row, clamped. */
 INLINE void dwconv_q(size_t taps, size_t nv, const float* const* in, size_t x, const float32x4_t* w,
@@ -122,7 +143,12 @@ INLINE void dwconv(size_t taps, size_t rows, size_t width, const float* input, s
     }
     size_t x = 0;
     for (; x + 4 * U <= width; x += 4 * U) {
+      pin_taps(taps, w);
       dwconv_q(taps, U, in, x, w, vbias, out, c);
+    }
+    if (U > 4 && x + 16 <= width) {
+      dwconv_q(taps, 4, in, x, w, vbias, out, c);
+      x += 16;
     }
     for (; x + 4 <= width; x += 4) {
       dwconv_q(taps, 1, in, x, w, vbias, out, c);

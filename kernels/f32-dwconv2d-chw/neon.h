@@ -2,13 +2,13 @@
  * NEON f32 direct depthwise convolution (src/sprig/dwconv2d-chw.h), written once for aarch64
  * (aarch64-neonfma.c, ISA tag neonfma: fmla by lane) and armv7 (armv7-neon.c, ISA tag neon, also
  * taken on NEON + VFPv4 cores: vmla by lane, multiply then add), over template.h: 4 pixels per
- * q register, MODE_LOADS with 4 output vectors per trip on aarch64 (3x3 stride 2: 2, whose 4
- * would spill; armv7: 2, 16 q registers). Four independent chains of 9 or 25 FMAs per trip, not
- * two, keep out-of-order cores busy (llvm-mca, 3x3 stride 1: Neoverse N1 52% -> 65% of the FMA
- * bound, Cortex-A510 16% -> 29%; docs/neon-mca.md). The bias and taps are loaded once per
- * call, 4 per q register (7 registers for 5x5), for FMAs by lane;
- * GCC hoists a dup of each tap out of the loops instead (for 5x5, 25 registers: some live on the
- * stack and are reloaded in the loop).
+ * q register, MODE_LOADS. Trips of output vectors on aarch64: 8 for stride 1, 4 for 5x5 stride
+ * 2, 2 for 3x3 stride 2 (whose 4 would spill); armv7: 2 (16 q registers). Each FMA waits for the
+ * previous one of its output vector, so a trip's vectors are the independent chains that keep an
+ * out-of-order core's FMA pipes fed. The bias and taps are loaded once per call, 4 per q register
+ * (7 registers for 5x5), for FMAs by lane; for 3x3, and 5x5 stride 2, GCC hoists a dup of each tap
+ * out of the loops instead; 5x5 stride 1 trips read an opaque copy of the tap registers
+ * (trip_taps) so that they keep the FMAs by lane rather than spill 25 hoisted dups.
  *
  * The middle of a row takes each tap vector as a load (stride 1: an unaligned ldr q; stride 2:
  * the even or odd half of an ld2 at 2x - 2, 2x or 2x + 2; aarch64: of uzp1 / uzp2 of ldr q
@@ -23,14 +23,12 @@
  * armv7 has 16 q registers, so its taps and accumulators share fewer (more reloads; taps by
  * d-register lane, the lane moves of vuzp and the bias dup as armv7 spells them).
  *
- * aarch64 inner loop per trip of 4 output vectors, GCC 12 -O3, per output vector:
- *   3x3 stride 1: 9 fmla, 9 ldr q, 2 clamps, 1/2 stp, 1.25 mov, 2 loop/address: 23.75
- *                 (2 vectors per trip: 26.5; MODE_SHIFT: 29).
+ * aarch64 inner loop, GCC 12 -O3, per output vector:
+ *   3x3 stride 1 (8 per trip): 9 fmla, 8.25 loads, 2 clamps, 1/2 stp, 1.1 mov, 1.1 loop/address: 22.
  *   3x3 stride 2 (2 vectors per trip): 9 fmla, 11 ldr q, 6 uzp1, 3 uzp2, 2 clamps, 1/2 stp,
  *                 1.5 mov, 6 loop/address: 39.5 (ld2 pairs: 28 in all, but 12 vector-pipe
  *                 micro-ops of ld2 against 9 uzp; MODE_SHIFT: 30).
- *   5x5 stride 1: 25 fmla, 23 loads (input, spilled taps), 2.75 mov, 4.25 others: 55
- *                 (2 vectors per trip: 56; MODE_SHIFT: 73).
+ *   5x5 stride 1 (8 per trip): 25 fmla by lane, 21 loads, 2.75 mov, 2 clamps, 1/2 stp, 0.6 loop: 52.
  *   5x5 stride 2: 25 fmla, 24.25 ldr q, 15 uzp1, 10 uzp2, 2 clamps, 1.25 mov, 3.5 others: 81
  *                 (ld2 pairs: 66.5, but 30 vector-pipe micro-ops of ld2 against 25 uzp;
  *                 2 vectors per trip: 78.5; MODE_SHIFT: 92.5).
@@ -155,6 +153,25 @@ INLINE void taps_init(size_t k, const float* weights, struct taps* t) {
   }
   t->w[n / 4] = vcombine_f32(vld1_f32(weights + n / 4 * 4), vdup_n_f32(0.0f));
 }
+
+#if defined(__aarch64__)
+/* Stride-1 trips of 8 output vectors (aarch64-neonfma.c). */
+#define MAX_NV 8
+
+/* 5x5 stride 1 trips read a copy of the taps that an empty asm makes opaque: GCC otherwise hoists
+ * a dup of each of the 25 taps out of the loop, which spills (see the counts above). */
+#define TRIP_TAPS
+INLINE const struct taps* trip_taps(size_t k, const struct taps* held, struct taps* copy) {
+  if (k != 5) {
+    return held;
+  }
+  *copy = *held;
+  for (size_t i = 0; i < (k * k + 4) / 4; i++) {
+    __asm__ volatile("" : "+w"(copy->w[i]));
+  }
+  return copy;
+}
+#endif
 
 INLINE float32x4_t taps_bias(const struct taps* t) {
   return vdupq_lane_f32(vget_low_f32(t->w[0]), 0);

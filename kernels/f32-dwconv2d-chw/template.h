@@ -48,10 +48,10 @@
  *     row's first vector and its last ones are done as in MODE_SHIFT, with the state reloaded
  *     where the loads stop.
  *
- * In either mode trips of NV output vectors (NV independent accumulators), in MODE_LOADS with NV
- * > 2 then one trip of 2 where 2 fit, then single vectors (their multiply-adds in SPLIT chains),
- * then clipped single vectors for the end of the row (the last one partial, stored with
- * vstore_part). Nothing outside [0, input_width) of a row is read,
+ * In either mode trips of NV output vectors (NV independent accumulators); in MODE_LOADS then one
+ * trip of 4 where 4 fit (NV > 4), one of 2 where 2 fit (NV > 2), then single vectors (their
+ * multiply-adds in SPLIT chains), then clipped single vectors for the end of the row (the last
+ * one partial, stored with vstore_part). Nothing outside [0, input_width) of a row is read,
  * nothing outside the output written.
  */
 #if !defined(LANES) || !defined(INLINE)
@@ -63,9 +63,22 @@
 
 #include <sprig/dwconv2d-chw.h>
 
-/* Largest kernel size and output vectors per trip any kernel instantiates. */
+/* The taps a stride-1 MODE_LOADS trip of a K x K kernel reads: the held ones, unless the ISA file
+ * defines TRIP_TAPS and trip_taps (neon.h: a copy made opaque to the compiler, in `copy`). */
+#ifndef TRIP_TAPS
+INLINE const struct taps* trip_taps(size_t k, const struct taps* held, struct taps* copy) {
+  (void) k;
+  (void) copy;
+  return held;
+}
+#endif
+
+/* Largest kernel size, and output vectors per trip any kernel instantiates (an ISA file whose
+ * kernels take trips of 8 defines MAX_NV 8). */
 #define MAX_K 5
+#ifndef MAX_NV
 #define MAX_NV 4
+#endif
 
 enum mode {
   MODE_SHIFT,
@@ -179,9 +192,11 @@ INLINE void block_s1_shift(size_t k, size_t nv, int clip, const float* const* ro
 }
 
 /* nv output vectors at x (x >= P, every column read inside the row), MODE_LOADS. */
-INLINE void block_s1_loads(size_t k, size_t nv, const float* const* rows, size_t x, const struct taps* t,
+INLINE void block_s1_loads(size_t k, size_t nv, const float* const* rows, size_t x, const struct taps* held,
                            VEC* acc) {
   const size_t p = (k - 1) / 2;
+  struct taps copy;
+  const struct taps* t = trip_taps(k, held, &copy);
   UNROLL_ALL for (size_t ky = 0; ky < k; ky++) {
     UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
       UNROLL_ALL for (size_t u = 0; u < nv; u++) {
@@ -224,6 +239,12 @@ INLINE void row_s1(size_t k, size_t nv, enum mode mode, const float* const* rows
       init_acc(k, nv, acc, t);
       block_s1_loads(k, nv, rows, x, t, acc);
       store_vectors(k, nv, acc, out + x, LANES, 0, vmin, vmax);
+    }
+    if (nv > 4 && x + 4 * LANES + p <= width && x + 4 * LANES <= ow) {
+      init_acc(k, 4, acc, t);
+      block_s1_loads(k, 4, rows, x, t, acc);
+      store_vectors(k, 4, acc, out + x, LANES, 0, vmin, vmax);
+      x += 4 * LANES;
     }
     if (nv > 2 && x + 2 * LANES + p <= width && x + 2 * LANES <= ow) {
       init_acc(k, 2, acc, t);
