@@ -8,7 +8,9 @@
  * out-of-order core's FMA pipes fed. The bias and taps are loaded once per call, 4 per q register
  * (7 registers for 5x5), for FMAs by lane; for 3x3, and 5x5 stride 2, GCC hoists a dup of each tap
  * out of the loops instead; 5x5 stride 1 trips read an opaque copy of the tap registers
- * (trip_taps) so that they keep the FMAs by lane rather than spill 25 hoisted dups.
+ * (trip_taps) so that they keep the FMAs by lane rather than spill 25 hoisted dups, and load
+ * their accumulators' bias from memory (a load-pipe instruction where a register copy takes a
+ * vector pipe, which bounds Neoverse N1 and Cortex-X2 there).
  *
  * The middle of a row takes each tap vector as a load (stride 1: an unaligned ldr q; stride 2:
  * the even or odd half of an ld2 at 2x - 2, 2x or 2x + 2; aarch64: of uzp1 / uzp2 of ldr q
@@ -28,7 +30,8 @@
  *   3x3 stride 2 (2 vectors per trip): 9 fmla, 11 ldr q, 6 uzp1, 3 uzp2, 2 clamps, 1/2 stp,
  *                 1.5 mov, 6 loop/address: 39.5 (ld2 pairs: 28 in all, but 12 vector-pipe
  *                 micro-ops of ld2 against 9 uzp; MODE_SHIFT: 30).
- *   5x5 stride 1 (8 per trip): 25 fmla by lane, 21 loads, 2.75 mov, 2 clamps, 1/2 stp, 0.6 loop: 52.
+ *   5x5 stride 1 (8 per trip): 25 fmla by lane, 20 loads (bias included), 0.9 mov, 2 clamps,
+ *                 1/2 stp, 0.6 loop: 49.
  *   5x5 stride 2: 25 fmla, 24.25 ldr q, 15 uzp1, 10 uzp2, 2 clamps, 1.25 mov, 3.5 others: 81
  *                 (ld2 pairs: 66.5, but 30 vector-pipe micro-ops of ld2 against 25 uzp;
  *                 2 vectors per trip: 78.5; MODE_SHIFT: 92.5).
@@ -144,6 +147,8 @@ INLINE float32x4_t vclamp(float32x4_t v, float32x4_t vmin, float32x4_t vmax) {
 /* weights[0 .. k * k] (the bias, then the taps): weight i is lane i % 4 of w[i / 4]. */
 struct taps {
   float32x4_t w[7];
+  float32x4_t bias;               /* the bias in 4 lanes */
+  const float32x4_t* bias_splat; /* NULL, or where the bias is loaded from per trip */
 };
 
 INLINE void taps_init(size_t k, const float* weights, struct taps* t) {
@@ -152,14 +157,17 @@ INLINE void taps_init(size_t k, const float* weights, struct taps* t) {
     t->w[i] = vld1q_f32(weights + 4 * i);
   }
   t->w[n / 4] = vcombine_f32(vld1_f32(weights + n / 4 * 4), vdup_n_f32(0.0f));
+  t->bias = vdupq_n_f32(weights[0]);
+  t->bias_splat = NULL;
 }
 
 #if defined(__aarch64__)
 /* Stride-1 trips of 8 output vectors (aarch64-neonfma.c). */
 #define MAX_NV 8
 
-/* 5x5 stride 1 trips read a copy of the taps that an empty asm makes opaque: GCC otherwise hoists
- * a dup of each of the 25 taps out of the loop, which spills (see the counts above). */
+/* 5x5 stride 1 trips read a copy of the taps that an empty asm makes opaque (GCC otherwise hoists
+ * a dup of each of the 25 taps out of the loop, which spills; see the counts above) and take the
+ * bias from held->bias in memory (taps_bias). */
 #define TRIP_TAPS
 INLINE const struct taps* trip_taps(size_t k, const struct taps* held, struct taps* copy) {
   if (k != 5) {
@@ -169,11 +177,21 @@ INLINE const struct taps* trip_taps(size_t k, const struct taps* held, struct ta
   for (size_t i = 0; i < (k * k + 4) / 4; i++) {
     __asm__ volatile("" : "+w"(copy->w[i]));
   }
+  copy->bias_splat = &held->bias;
   return copy;
 }
 #endif
 
+/* The bias in 4 lanes: a load from bias_splat when it is set (volatile: one per trip), else a
+ * copy of the held register. */
 INLINE float32x4_t taps_bias(const struct taps* t) {
+#if defined(__aarch64__)
+  if (t->bias_splat != NULL) {
+    float32x4_t v;
+    __asm__ volatile("ldr %q0, %1" : "=w"(v) : "m"(*t->bias_splat));
+    return v;
+  }
+#endif
   return vdupq_lane_f32(vget_low_f32(t->w[0]), 0);
 }
 

@@ -63,8 +63,8 @@
 
 #include <sprig/dwconv2d-chw.h>
 
-/* The taps a stride-1 MODE_LOADS trip of a K x K kernel reads: the held ones, unless the ISA file
- * defines TRIP_TAPS and trip_taps (neon.h: a copy made opaque to the compiler, in `copy`). */
+/* The taps (bias included) a stride-1 MODE_LOADS trip of a K x K kernel reads: the held ones,
+ * unless the ISA file defines TRIP_TAPS and trip_taps (neon.h: a copy in `copy`). */
 #ifndef TRIP_TAPS
 INLINE const struct taps* trip_taps(size_t k, const struct taps* held, struct taps* copy) {
   (void) k;
@@ -192,11 +192,9 @@ INLINE void block_s1_shift(size_t k, size_t nv, int clip, const float* const* ro
 }
 
 /* nv output vectors at x (x >= P, every column read inside the row), MODE_LOADS. */
-INLINE void block_s1_loads(size_t k, size_t nv, const float* const* rows, size_t x, const struct taps* held,
+INLINE void block_s1_loads(size_t k, size_t nv, const float* const* rows, size_t x, const struct taps* t,
                            VEC* acc) {
   const size_t p = (k - 1) / 2;
-  struct taps copy;
-  const struct taps* t = trip_taps(k, held, &copy);
   UNROLL_ALL for (size_t ky = 0; ky < k; ky++) {
     UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
       UNROLL_ALL for (size_t u = 0; u < nv; u++) {
@@ -205,6 +203,16 @@ INLINE void block_s1_loads(size_t k, size_t nv, const float* const* rows, size_t
       }
     }
   }
+}
+
+/* One MODE_LOADS trip: nv output vectors at x, with the taps trip_taps gives, stored to out + x. */
+INLINE void trip_s1_loads(size_t k, size_t nv, const float* const* rows, size_t x, const struct taps* held, VEC vmin,
+                          VEC vmax, float* out, VEC* acc) {
+  struct taps copy;
+  const struct taps* t = trip_taps(k, held, &copy);
+  init_acc(k, nv, acc, t);
+  block_s1_loads(k, nv, rows, x, t, acc);
+  store_vectors(k, nv, acc, out + x, LANES, 0, vmin, vmax);
 }
 
 INLINE void row_s1(size_t k, size_t nv, enum mode mode, const float* const* rows, size_t width, size_t ow,
@@ -236,27 +244,19 @@ INLINE void row_s1(size_t k, size_t nv, enum mode mode, const float* const* rows
     store_vectors(k, 1, acc, out, LANES, 0, vmin, vmax);
     x = LANES;
     for (; x + nv * LANES + p <= width && x + nv * LANES <= ow; x += nv * LANES) {
-      init_acc(k, nv, acc, t);
-      block_s1_loads(k, nv, rows, x, t, acc);
-      store_vectors(k, nv, acc, out + x, LANES, 0, vmin, vmax);
+      trip_s1_loads(k, nv, rows, x, t, vmin, vmax, out, acc);
     }
     if (nv > 4 && x + 4 * LANES + p <= width && x + 4 * LANES <= ow) {
-      init_acc(k, 4, acc, t);
-      block_s1_loads(k, 4, rows, x, t, acc);
-      store_vectors(k, 4, acc, out + x, LANES, 0, vmin, vmax);
+      trip_s1_loads(k, 4, rows, x, t, vmin, vmax, out, acc);
       x += 4 * LANES;
     }
     if (nv > 2 && x + 2 * LANES + p <= width && x + 2 * LANES <= ow) {
-      init_acc(k, 2, acc, t);
-      block_s1_loads(k, 2, rows, x, t, acc);
-      store_vectors(k, 2, acc, out + x, LANES, 0, vmin, vmax);
+      trip_s1_loads(k, 2, rows, x, t, vmin, vmax, out, acc);
       x += 2 * LANES;
     }
     if (nv > 1) {
       for (; x + LANES + p <= width && x + LANES <= ow; x += LANES) {
-        init_acc(k, 1, acc, t);
-        block_s1_loads(k, 1, rows, x, t, acc);
-        store_vectors(k, 1, acc, out + x, LANES, 0, vmin, vmax);
+        trip_s1_loads(k, 1, rows, x, t, vmin, vmax, out, acc);
       }
     }
     /* The state at x for the end of the row (x >= LANES: prev is inside the row). */
