@@ -46,6 +46,7 @@ struct f16_tester {
   size_t input_padding; /* halves between a row's pixel mc and the next row */
   size_t output_padding;
   bool split; /* 2 x 2 calls: at an odd pixel and a middle channel */
+  size_t far_stride;    /* not 0: the kernel reads the input rows this many bytes apart */
   uint64_t seed;
 };
 
@@ -255,20 +256,34 @@ static void f16_tester_run(const struct f16_tester* t, const struct sprig_f16_sp
   }
   uint16_t* output = buffer + GUARD;
   const size_t output_stride = out_row * sizeof(uint16_t);
+  /* What the kernel reads: the input, or its rows copied far_stride bytes apart. */
+  const uint16_t* kernel_input = input;
+  size_t kernel_stride = stride;
+#ifdef SPRIG_TEST_FAR_ROWS
+  struct far_rows far = {NULL, 0};
+  if (t->far_stride != 0) {
+    kernel_input = far_rows_copy(&far, input, t->rows, t->mc * sizeof(uint16_t), stride, t->far_stride);
+    assert_non_null(kernel_input);
+    kernel_stride = t->far_stride;
+  }
+#endif
 
   if (t->split) {
     const size_t pm = t->mc / 2 | 1, nm = t->nc / 2;
     const size_t ps[3] = {0, SPRIG_TEST_MIN(pm, t->mc), t->mc}, ns[3] = {0, nm, t->nc};
     for (size_t a = 0; a < 2; a++) {
       for (size_t b = 0; b < 2; b++) {
-        call_kernel(uk, t, ps[a], ps[a + 1], ns[b], ns[b + 1], input, stride, entry_row, bias, weights, deltas, nnz,
-                    first_entry, output, output_stride);
+        call_kernel(uk, t, ps[a], ps[a + 1], ns[b], ns[b + 1], kernel_input, kernel_stride, entry_row, bias, weights,
+                    deltas, nnz, first_entry, output, output_stride);
       }
     }
   } else {
-    call_kernel(uk, t, 0, t->mc, 0, t->nc, input, stride, entry_row, bias, weights, deltas, nnz, first_entry,
-                output, output_stride);
+    call_kernel(uk, t, 0, t->mc, 0, t->nc, kernel_input, kernel_stride, entry_row, bias, weights, deltas, nnz,
+                first_entry, output, output_stride);
   }
+#ifdef SPRIG_TEST_FAR_ROWS
+  far_rows_free(&far);
+#endif
 
   for (size_t n = 0; n < t->nc; n++) {
     for (size_t p = 0; p < t->mc; p++) {
@@ -421,6 +436,22 @@ static void batch1_long_rows(const void* ukernel) {
   run_channel_counts(t, uk);
 }
 
+static void far_rows(const void* ukernel) {
+  KERNEL(uk);
+  /* Input rows 4 GiB + 4 KiB apart (address space only): strides past 32 bits, which the
+   * kernels that keep 32-bit row offsets hand to a 64-bit path. */
+  struct f16_tester t = f16_tester_for(uk);
+  t.rows = 6;
+  t.max_entries = 12;
+  t.far_stride = FAR_ROW_STRIDE;
+  require_far_rows(t.rows, t.far_stride);
+  const size_t mcs[] = {1, uk->mr, 2 * uk->mr + 3};
+  for (size_t i = 0; i < sizeof(mcs) / sizeof(mcs[0]); i++) {
+    t.mc = mcs[i];
+    run_channel_counts(t, uk);
+  }
+}
+
 static void input_stride(const void* ukernel) {
   KERNEL(uk);
   struct f16_tester t = f16_tester_for(uk);
@@ -525,6 +556,7 @@ static const struct kernel_test_case cases[] = {
     {"long rows", long_rows, NULL},
     {"batch 1, long rows", batch1_long_rows, NULL},
     {"input stride > mc", input_stride, NULL},
+    {"input rows 4 GiB apart", far_rows, NULL},
     {"output padding", output_padding, NULL},
     {"clamps", clamps, NULL},
     {"Inf and NaN inputs", inf_nan, NULL},

@@ -32,6 +32,7 @@ struct spmm_tester {
   bool zero_channels;     /* channels 1, 4, 7, ... and the second block of NR have no nonzeros */
   bool ends;              /* every other channel also has nonzeros in rows 0 and k - 1 */
   bool split;             /* 2 x 2 calls, at an odd pixel and an NR-aligned channel offset */
+  size_t far_stride;      /* not 0: the kernel reads the input rows this many bytes apart */
   uint64_t seed;
 };
 
@@ -171,9 +172,9 @@ static bool is_zero_channel(const struct spmm_tester* t, size_t nr, size_t r) {
 static void describe(const struct spmm_tester* t, char* buffer, size_t size) {
   snprintf(buffer, size,
            "%s (m=%zu n=%zu k=%zu sparsity=%.2f strides=%zu/%zu clamp=[%g, %g] zero_bias=%d zero_channels=%d ends=%d "
-           "split=%d seed=%llu)",
+           "split=%d far_stride=%zu seed=%llu)",
            *kernel_test_name(), t->m, t->n, t->k, t->sparsity, t->m + t->input_padding, t->m + t->output_padding,
-           (double) t->min, (double) t->max, t->zero_bias, t->zero_channels, t->ends, t->split,
+           (double) t->min, (double) t->max, t->zero_bias, t->zero_channels, t->ends, t->split, t->far_stride,
            (unsigned long long) t->seed);
 }
 
@@ -211,18 +212,33 @@ static void spmm_tester_run(const struct spmm_tester* t, const struct sprig_f32_
   sprig_reference_f32_spmm(t->m, t->n, input, input_stride, a.row_ptr, a.col_idx, a.values, bias, expected,
                            output_stride, t->min, t->max);
 
+  /* What the kernel reads: the input, or its rows copied far_stride bytes apart. */
+  const float* kernel_input = input;
+  size_t kernel_stride = input_stride;
+#ifdef SPRIG_TEST_FAR_ROWS
+  struct far_rows far = {NULL, 0};
+  if (t->far_stride != 0) {
+    kernel_input = far_rows_copy(&far, input, t->k, t->m * sizeof(float), input_stride * sizeof(float), t->far_stride);
+    assert_non_null(kernel_input);
+    kernel_stride = t->far_stride / sizeof(float);
+  }
+#endif
+
   struct kernel_stream s = make_stream(&a, uk->nr);
   const struct sprig_f32_minmax_params params = {t->min, t->max};
   if (t->split) {
     const size_t pm = (t->m / 2) | 1; /* odd, so the second half starts unaligned */
     const size_t nm = t->n / 2 / uk->nr * uk->nr; /* block-aligned */
-    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, 0, nm, 0, pm, &params);
-    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, 0, nm, pm, t->m, &params);
-    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, nm, t->n, 0, pm, &params);
-    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, nm, t->n, pm, t->m, &params);
+    call_kernel(uk, &s, bias, kernel_input, kernel_stride, output, output_stride, 0, nm, 0, pm, &params);
+    call_kernel(uk, &s, bias, kernel_input, kernel_stride, output, output_stride, 0, nm, pm, t->m, &params);
+    call_kernel(uk, &s, bias, kernel_input, kernel_stride, output, output_stride, nm, t->n, 0, pm, &params);
+    call_kernel(uk, &s, bias, kernel_input, kernel_stride, output, output_stride, nm, t->n, pm, t->m, &params);
   } else {
-    call_kernel(uk, &s, bias, input, input_stride, output, output_stride, 0, t->n, 0, t->m, &params);
+    call_kernel(uk, &s, bias, kernel_input, kernel_stride, output, output_stride, 0, t->n, 0, t->m, &params);
   }
+#ifdef SPRIG_TEST_FAR_ROWS
+  far_rows_free(&far);
+#endif
 
   char what[512];
   describe(t, what, sizeof(what));
@@ -346,6 +362,25 @@ static void long_row_steps(const void* ukernel) {
   t.ends = true;
   t.input_padding = 1;
   spmm_tester_run(&t, uk);
+  t.split = true;
+  spmm_tester_run(&t, uk);
+}
+
+static void far_rows(const void* ukernel) {
+  KERNEL(uk);
+  /* Input rows 4 GiB + 4 KiB apart (address space only): strides past 32 bits, which the
+   * kernels that keep 32-bit row offsets hand to a 64-bit path. Steps both ways (ends). */
+  struct spmm_tester t = spmm_tester_for(uk);
+  t.k = 6;
+  t.sparsity = 0.4;
+  t.ends = true;
+  t.far_stride = FAR_ROW_STRIDE;
+  require_far_rows(t.k, t.far_stride);
+  const size_t ms[] = {1, uk->mr, 2 * uk->mr + 3};
+  for (size_t i = 0; i < sizeof(ms) / sizeof(ms[0]); i++) {
+    t.m = ms[i];
+    spmm_tester_run(&t, uk);
+  }
   t.split = true;
   spmm_tester_run(&t, uk);
 }
@@ -624,6 +659,7 @@ static const struct kernel_test_case cases[] = {
     {"sparsity 1 (no nonzeros)", sparsity_1, NULL},
     {"long row steps (bridges)", long_row_steps, NULL},
     {"input stride > m", input_stride_gt_m, NULL},
+    {"input rows 4 GiB apart", far_rows, NULL},
     {"output stride > m", output_stride_gt_m, NULL},
     {"clamp min", clamp_min, NULL},
     {"clamp max", clamp_max, NULL},

@@ -48,6 +48,7 @@ struct qs8_tester {
   enum quad_fill fill;
   size_t output_padding;  /* int32 words between a channel's pixel mc and the next channel */
   bool split;             /* 2 x 2 calls: at an odd pixel and a middle channel */
+  size_t far_stride;      /* not 0: the kernel's input rows this many bytes apart (far_rows_copy) */
   uint64_t seed;
 };
 
@@ -331,6 +332,15 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
           ? quartet_input(&rng, input, stride, t->mc, t->quad_rows, uk->plain_blocks, &kernel_stride)
           : NULL;
   const int8_t* kernel_input = quartets != NULL ? column_rows : input;
+#ifdef SPRIG_TEST_FAR_ROWS
+  struct far_rows far = {NULL, 0};
+  if (t->far_stride != 0) {
+    const size_t rows = quartets != NULL ? 4 * (size_t) t->quad_rows : t->quad_rows;
+    kernel_input = far_rows_copy(&far, kernel_input, rows, kernel_stride, kernel_stride, t->far_stride);
+    assert_non_null(kernel_input);
+    kernel_stride = t->far_stride;
+  }
+#endif
 
   if (t->split) {
     /* The quartet layout's calls start at a block. */
@@ -381,6 +391,9 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
     check_requantized(t, uk, kernel_input, kernel_stride, bias, quartets, expected_sums);
   }
   free(expected_sums);
+#ifdef SPRIG_TEST_FAR_ROWS
+  far_rows_free(&far);
+#endif
   sprig_free_qs8_terms(terms);
   sprig_free_qs8_quartets(quartets);
   free(column_rows);
@@ -514,6 +527,23 @@ static void batch1_long_rows(const void* ukernel) {
   t.extremes = true;
   t.seed = 7;
   run_channel_counts(t, uk);
+}
+
+static void far_rows(const void* ukernel) {
+  KERNEL(uk);
+  /* Input rows 4 GiB + 4 KiB apart (address space only): row offsets past 32 bits, and past the
+   * gather kernels' signed 32-bit indices (their scalar groups), on every row but the first. */
+  struct qs8_tester t = qs8_tester_for(uk);
+  t.far_stride = FAR_ROW_STRIDE;
+  t.quad_rows = 3;
+  t.max_entries = 24;
+  t.fill = quad_kinds;
+  require_far_rows(4 * (size_t) t.quad_rows, t.far_stride);
+  const size_t mcs[] = {1, uk->mr, 2 * uk->mr + 3};
+  for (size_t i = 0; i < sizeof(mcs) / sizeof(mcs[0]); i++) {
+    t.mc = mcs[i];
+    run_channel_counts(t, uk);
+  }
 }
 
 static void unstructured_quads(const void* ukernel) {
@@ -766,6 +796,7 @@ static const struct kernel_test_case cases[] = {
     {"long rows (600 entries)", long_rows, NULL},
     {"-128 / 127 over 1024 entries", extremes_long_rows, NULL},
     {"mc = 1, many entries, quad_rows 4096, input_stride 4", batch1_long_rows, NULL},
+    {"input rows 4 GiB apart", far_rows, NULL},
     {"one nonzero per quad", unstructured_quads, NULL},
     {"every entry on one quad row", repeated_quads, NULL},
     {"output padding", output_padding, NULL},

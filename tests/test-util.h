@@ -19,9 +19,11 @@
 #include <sprig.h>
 #include <sprig/hardware.h>
 
-#if !defined(__EMSCRIPTEN__) && !defined(__SANITIZE_ADDRESS__)
+#if !defined(__EMSCRIPTEN__)
 #include <sys/mman.h>
 #include <unistd.h>
+#endif
+#if !defined(__EMSCRIPTEN__) && !defined(__SANITIZE_ADDRESS__)
 #define SPRIG_TEST_GUARD_PAGE 1
 #endif
 
@@ -64,6 +66,61 @@ static inline void guarded_free(struct guarded* g) {
 #endif
   free(g->block);
 }
+
+/* Rows far apart: `rows` rows of `row_bytes` copied from `src` (rows `src_stride` apart) to rows
+ * `stride` bytes apart in address space reserved without memory (MAP_NORESERVE: only the rows'
+ * pages are touched), for the kernels' paths for row offsets past 32 bits (strides above 4 GiB).
+ * 64-bit Linux only (SPRIG_TEST_FAR_ROWS); NULL when the system refuses the reservation (the
+ * caller skips, visibly). Freed with far_rows_free. */
+#if !defined(__EMSCRIPTEN__) && defined(__linux__) && UINTPTR_MAX > 0xFFFFFFFFu
+#define SPRIG_TEST_FAR_ROWS 1
+struct far_rows {
+  void* base;
+  size_t bytes;
+};
+
+static inline void* far_rows_copy(struct far_rows* f, const void* src, size_t rows, size_t row_bytes,
+                                  size_t src_stride, size_t stride) {
+  f->bytes = (rows - 1) * stride + row_bytes;
+  f->base = mmap(NULL, f->bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+  if (f->base == MAP_FAILED) {
+    f->base = NULL;
+    return NULL;
+  }
+  for (size_t r = 0; r < rows; r++) {
+    memcpy((char*) f->base + r * stride, (const char*) src + r * src_stride, row_bytes);
+  }
+  return f->base;
+}
+
+static inline void far_rows_free(struct far_rows* f) {
+  if (f->base != NULL) {
+    assert_int_equal(munmap(f->base, f->bytes), 0);
+  }
+}
+#endif
+
+/* Skips the calling test (visibly) unless `rows` rows `stride` bytes apart can be reserved. */
+static inline void require_far_rows(size_t rows, size_t stride) {
+#ifdef SPRIG_TEST_FAR_ROWS
+  struct far_rows probe = {NULL, 0};
+  const char row[64] = {0};
+  if (far_rows_copy(&probe, row, rows, sizeof(row), 0, stride) != NULL) {
+    far_rows_free(&probe);
+    return;
+  }
+  print_message("skipping: this system does not reserve %zu rows %zu bytes apart without memory\n", rows, stride);
+#else
+  (void) rows;
+  (void) stride;
+  print_message("skipping: rows more than 4 GiB apart need a 64-bit Linux address space\n");
+#endif
+  skip();
+}
+
+/* The stride of the far-rows cases: 4 GiB + 4 KiB, past every 32-bit offset (meaningful where
+ * SPRIG_TEST_FAR_ROWS is defined; require_far_rows skips elsewhere). */
+#define FAR_ROW_STRIDE ((size_t) (UINT64_C(1) << 32) + 4096)
 
 /* Initializes sprig or skips: a forced ISA this CPU lacks is a visible skip, not a pass; any
  * other failure fails the test. */
