@@ -274,6 +274,8 @@ struct conv_case {
   size_t batch, height, width;
   double sparsity;
   bool nhwc;
+  bool extremes;   /* weights and inputs only -128 / 127, the input zero point -128 or 127 */
+  bool depthwise;  /* the layer must run on a direct depthwise kernel (its name says dwconv2d_chw) */
 };
 
 static void run_conv_qs8(const struct conv_case* c, const struct sprig_sparsity* pattern, uint64_t seed) {
@@ -292,9 +294,9 @@ static void run_conv_qs8(const struct conv_case* c, const struct sprig_sparsity*
   int8_t* expected = malloc(out_count);
   int8_t* actual = malloc(out_count);
   assert_true(weights != NULL && input != NULL && expected != NULL && actual != NULL);
-  fill_int8_sparse(&rng, weights, rows * cols, c->sparsity, false);
-  fill_int8(&rng, input, in_count, false);
-  const int32_t zp = (int32_t) (rng_next(&rng) % 256) - 128;
+  fill_int8_sparse(&rng, weights, rows * cols, c->sparsity, c->extremes);
+  fill_int8(&rng, input, in_count, c->extremes);
+  const int32_t zp = c->extremes ? (seed % 2 ? 127 : -128) : (int32_t) (rng_next(&rng) % 256) - 128;
   struct quant qu = make_quant(&rng, rows, cols, zp, (int32_t) (rng_next(&rng) % 21) - 10, false, true);
   const struct sprig_reference_conv2d shape = {
       c->batch, c->height, c->width, p->input_channels, p->output_channels, p->groups,
@@ -306,6 +308,10 @@ static void run_conv_qs8(const struct conv_case* c, const struct sprig_sparsity*
                                                 (int8_t) qu.q.output_zero_point, qu.q.output_scale, -128, 127, pattern,
                                                 c->nhwc ? SPRIG_FLAG_INPUT_NHWC : 0, &op),
                    sprig_status_success);
+  if (c->depthwise && strstr(sprig_operator_kernel_name(op), "dwconv2d_chw") == NULL) {
+    fail_msg("depthwise %ux%u s%u layer runs %s, not a direct depthwise kernel", (unsigned) p->kernel_height,
+             (unsigned) p->kernel_width, (unsigned) p->stride_height, sprig_operator_kernel_name(op));
+  }
   for (size_t i = 0; i < POOLS; i++) {
     pthreadpool_t pool = make_pool(pools[i]);
     size_t got_h = 0, got_w = 0;
@@ -342,31 +348,57 @@ static void run_conv_qs8(const struct conv_case* c, const struct sprig_sparsity*
   }
 
 static const struct conv_case conv_cases[] = {
-    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false},      /* pointwise */
-    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 6, 7, 0.6, false},       /* 3x3 same */
-    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 8, 12), 2, 9, 8, 0.5, false},      /* stride 2 */
-    {CONV(5, 3, 1, 2, 2, 1, 2, 0, 1, 3, 1, 3, 5), 1, 11, 10, 0.3, false},     /* dilation, asymmetric */
-    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 6), 1, 5, 5, 0.5, false},       /* groups */
-    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 1, 2), 1, 6, 6, 0.0, false},       /* depthwise x2 */
-    {CONV(3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 1, 1), 2, 7, 7, 0.0, false},       /* depthwise s2 TF-SAME */
-    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 3, 8), 1, 9, 9, 0.5, true},        /* NHWC first layer */
-    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 7, 3), 1, 1, 1, 0.5, false},       /* 1x1 map */
-    {CONV(3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 6, 4), 1, 9, 1, 0.5, false},       /* width 1 */
-    {CONV(2, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, 4, 4), 1, 5, 5, 0.5, false},       /* stride > kernel, padding >= kernel */
-    {CONV(3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 1, 3, 4), 1, 5, 1, 0.0, false},       /* a stride phase right of the input */
-    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 10, 160), 1, 32, 32, 0.5, false},  /* several channel blocks per task */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 16, 24), 2, 7, 9, 0.8, false, false, false},      /* pointwise */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 6, 7, 0.6, false, false, false},       /* 3x3 same */
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 8, 12), 2, 9, 8, 0.5, false, false, false},      /* stride 2 */
+    {CONV(5, 3, 1, 2, 2, 1, 2, 0, 1, 3, 1, 3, 5), 1, 11, 10, 0.3, false, false, false},     /* dilation, asymmetric */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 4, 6), 1, 5, 5, 0.5, false, false, false},       /* groups */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 8, 1, 2), 1, 6, 6, 0.0, false, false, false},       /* depthwise x2 */
+    {CONV(3, 3, 2, 2, 1, 1, 0, 1, 1, 0, 3, 1, 1), 2, 7, 7, 0.0, false, false, false},       /* depthwise s2 TF-SAME */
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 3, 8), 1, 9, 9, 0.5, true, false, false},        /* NHWC first layer */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 7, 3), 1, 1, 1, 0.5, false, false, false},       /* 1x1 map */
+    {CONV(3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 6, 4), 1, 9, 1, 0.5, false, false, false},       /* width 1 */
+    {CONV(2, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, 4, 4), 1, 5, 5, 0.5, false, false, false},       /* stride > kernel, padding >= kernel */
+    {CONV(3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 1, 3, 4), 1, 5, 1, 0.0, false, false, false},       /* a stride phase right of the input */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 10, 160), 1, 32, 32, 0.5, false, false, false},  /* several channel blocks per task */
 };
 
 /* Output rows wide enough for the im2col's vectorized copies (8+ pixels), the c4 layout's runs
  * of 256 pixels (300 wide: runs across rows) and the stride-2 copy (a 40-pixel row, dilated);
  * dense weights take the c4 layout's kernels, sparse ones the quartet layout's. */
 static const struct conv_case wide_conv_cases[] = {
-    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 3, 300, 0.0, false},   /* 3x3 same, 300 wide */
-    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 3, 300, 0.7, false},
-    {CONV(3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 1, 6, 8), 2, 7, 81, 0.0, false},    /* stride 2, dilation 2 */
-    {CONV(3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 1, 6, 8), 2, 7, 81, 0.7, false},
-    {CONV(3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 2, 3, 4), 1, 4, 19, 0.5, false},    /* groups, no padding */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 3, 300, 0.0, false, false, false},   /* 3x3 same, 300 wide */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 1, 5, 8), 1, 3, 300, 0.7, false, false, false},
+    {CONV(3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 1, 6, 8), 2, 7, 81, 0.0, false, false, false},    /* stride 2, dilation 2 */
+    {CONV(3, 3, 2, 2, 1, 2, 1, 2, 1, 1, 1, 6, 8), 2, 7, 81, 0.7, false, false, false},
+    {CONV(3, 3, 1, 1, 1, 1, 0, 0, 0, 0, 2, 3, 4), 1, 4, 19, 0.5, false, false, false},    /* groups, no padding */
 };
+
+/* Depthwise layers on the direct f32 kernels (exact integer sums): 3x3 / 5x5, stride 1 / 2, with
+ * MobileNet's padding and with less at the top, bottom or right, multipliers 1 and 2, planes
+ * from 1x1 to widths across the kernels' trips of 8 / 16 vectors, the int8 extremes. */
+static const struct conv_case depthwise_cases[] = {
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 6, 1, 1), 2, 14, 14, 0.0, false, false, true},
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 5, 1, 1), 1, 15, 57, 0.3, false, false, true},
+    {CONV(3, 3, 2, 2, 1, 1, 1, 0, 0, 1, 4, 1, 1), 1, 8, 8, 0.0, false, false, true},    /* TF-SAME on even sizes */
+    {CONV(3, 3, 1, 1, 1, 1, 0, 1, 1, 1, 3, 1, 1), 1, 5, 3, 0.0, false, false, true},    /* no top padding */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 4, 1, 2), 1, 1, 1, 0.0, false, false, true},    /* 1x1 map, multiplier 2 */
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 2, 1, 1), 1, 6, 133, 0.0, false, false, true},  /* past 8-vector trips */
+    {CONV(5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 3, 1, 1), 1, 9, 41, 0.0, false, false, true},
+    {CONV(5, 5, 2, 2, 1, 1, 2, 1, 1, 2, 3, 1, 2), 2, 11, 23, 0.5, false, false, true},
+    {CONV(5, 5, 1, 1, 1, 1, 2, 2, 2, 2, 4, 1, 1), 1, 12, 37, 0.0, false, true, true},   /* -128 / 127 */
+    {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 4, 1, 1), 1, 13, 70, 0.0, false, true, true},
+    {CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, 3, 1, 1), 1, 7, 19, 0.0, false, true, true},
+};
+
+static void conv_qs8_depthwise(void** state) {
+  (void) state;
+  require_sprig();
+  for (size_t i = 0; i < sizeof(depthwise_cases) / sizeof(depthwise_cases[0]); i++) {
+    run_conv_qs8(&depthwise_cases[i], &formats[0], 200 + i);
+    run_conv_qs8(&depthwise_cases[i], &formats[0], 300 + i); /* the other zero point extreme */
+  }
+}
 
 static void conv_qs8_shapes(void** state) {
   (void) state;
@@ -890,6 +922,7 @@ int main(void) {
       cmocka_unit_test(linear_qs8_overflow_prone),
       cmocka_unit_test(linear_qs8_saturating_scales),
       cmocka_unit_test(conv_qs8_shapes),
+      cmocka_unit_test(conv_qs8_depthwise),
       cmocka_unit_test(conv_qs8_formats),
       cmocka_unit_test(linear_qd8),
       cmocka_unit_test(batch1_takes_sliced_rows),

@@ -242,17 +242,10 @@ static enum sprig_status create_dwconv(struct sprig_operator* op, struct conv_st
   if (s->dwconv == NULL) {
     return sprig_status_success;
   }
-  /* Square 3x3 / 5x5 kernels, stride 1 or 2, undilated, padded (k - 1) / 2 on the left and at
-   * most that elsewhere, NCHW input: the direct kernels, when the ISA has them. */
-  const uint32_t k = p->kernel_height, pad = (k - 1) / 2;
-  if ((k == 3 || k == 5) && p->kernel_width == k && p->stride_height == p->stride_width && p->stride_height <= 2 &&
-      p->dilation_height == 1 && p->dilation_width == 1 && p->padding_left == pad && p->padding_top <= pad &&
-      p->padding_right <= pad && p->padding_bottom <= pad && !op->geometry.input_nhwc) {
-    const struct sprig_f32_dwconv2d_chw_ukernel* direct =
-        sprig_choose_f32_dwconv2d_chw_ukernel(hardware, k, p->stride_height);
-    if (direct != NULL && direct->isa == s->dwconv->isa) {
-      s->direct = direct;
-    }
+  /* The direct kernels where the layer's shape and the ISA have them. */
+  const struct sprig_f32_dwconv2d_chw_ukernel* direct = sprig_direct_dwconv_ukernel(&op->geometry, hardware);
+  if (direct != NULL && direct->isa == s->dwconv->isa) {
+    s->direct = direct;
   }
   s->dw_weights = calloc(op->rows * (taps + 1), sizeof(float));
   if (s->dw_weights == NULL) {

@@ -19,6 +19,8 @@
  * and are put back in row order before the conversion. Where the ISA has a windowed kernel,
  * batches below SPRIG_WINDOWED_BELOW_BATCH may run it instead, one task per 4 batch rows and window
  * (small_batch_kernel says which).
+ * Depthwise convolutions the direct f32 depthwise kernels take (src/sprig/dwconv2d-chw.h) run
+ * those instead, one task per image and channel (dw_task): their sums are exact integers.
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
@@ -27,6 +29,7 @@
 
 #include <sprig/common.h>
 #include <sprig/config.h>
+#include <sprig/dwconv2d-chw.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
 #include <sprig/qs8-quartets.h>
@@ -98,7 +101,19 @@ struct q8_state {
   int8_t* quantized;         /* qd8: [batch][4 x quad_rows], the rows quantized before they are spread */
   size_t pixel_tile, pixel_tiles;
   size_t channel_chunk, channel_chunks;
+
+  /* Depthwise convolutions on a direct f32 kernel (dw not NULL; the plan fields above it that
+   * they use: images, groups, group_rows, pixels). */
+  const struct sprig_f32_dwconv2d_chw_ukernel* dw;
+  float* dw_taps;            /* per channel: 0 (the bias is added in int32), then the k x k weights */
+  int32_t* dw_bias;          /* per channel: the bias */
+  size_t dw_height, dw_width, dw_output_height, dw_output_width; /* plan: one input / output plane */
+  float* dw_zero;            /* plan: dw_width + 2 k zeros, the rows above and below the input */
+  float* dw_planes;          /* plan: per task, a widened input plane, then its sums plane */
 };
+
+/* Output pixels a depthwise task converts and requantizes at a time (on its stack). */
+#define DW_CHUNK 512
 
 static struct q8_state* state_of(const struct sprig_operator* op) {
   return (struct q8_state*) op->path_state;
@@ -118,7 +133,12 @@ static size_t packed_rows(const struct q8_state* s) {
 
 static const char* q8_kernel_name(const struct sprig_operator* op) {
   const struct q8_state* s = state_of(op);
-  return s->matvec ? s->sell_kernel->name : s->ukernel->name;
+  return s->dw != NULL ? s->dw->name : s->matvec ? s->sell_kernel->name : s->ukernel->name;
+}
+
+/* Weights per channel of a depthwise layer's taps (the bias slot included). */
+static size_t dw_taps_per_channel(const struct sprig_operator* op) {
+  return (size_t) op->geometry.params.kernel_height * op->geometry.params.kernel_width + 1;
 }
 
 /* The bytes of the layout the planned kernel reads: the c4, term or quartet stream or the sliced
@@ -138,8 +158,10 @@ static size_t layout_bytes(const struct q8_state* s) {
 }
 
 static size_t q8_weight_bytes(const struct sprig_operator* op) {
-  /* The layout and per channel the scale and the int32 bias a run reads. */
-  return layout_bytes(state_of(op)) + op->rows * (sizeof(float) + sizeof(int32_t));
+  /* The layout (depthwise: the f32 taps) and per channel the scale and the int32 bias a run reads. */
+  const struct q8_state* s = state_of(op);
+  const size_t layout = s->dw != NULL ? op->rows * dw_taps_per_channel(op) * sizeof(float) : layout_bytes(s);
+  return layout + op->rows * (sizeof(float) + sizeof(int32_t));
 }
 
 static void free_plan(struct q8_state* s) {
@@ -153,6 +175,10 @@ static void free_plan(struct q8_state* s) {
   s->row_offsets = NULL;
   s->row_bad = NULL;
   s->quantized = NULL;
+  free(s->dw_zero);
+  free(s->dw_planes);
+  s->dw_zero = NULL;
+  s->dw_planes = NULL;
 }
 
 static void q8_destroy(struct sprig_operator* op) {
@@ -163,6 +189,8 @@ static void q8_destroy(struct sprig_operator* op) {
     free(s->signed_bias);
     free(s->unsigned_bias);
     free(s->bias);
+    free(s->dw_taps);
+    free(s->dw_bias);
     free(s);
     op->path_state = NULL;
   }
@@ -599,11 +627,49 @@ static void matvec_task(void* context, size_t group, size_t window) {
   }
 }
 
+/* Depthwise: channel c of one image (task = image x rows + c). Its input plane widened to f32 as
+ * x - input_zero_point (the padding the kernel reads as 0 is then the zero point, as im2col
+ * pads), the direct kernel's sums over it with the taps (no bias, no clamp), then chunk by chunk
+ * to int32 plus the bias and requantized as the SpMM path's sums are. Every product and partial
+ * sum is an integer of magnitude at most 25 x 255 x 128 < 2^24, so the f32 sums are exact
+ * whatever the kernel's order or fused multiply-adds, and equal the int32 ones. */
+static void dw_task(void* context, size_t task) {
+  static const struct sprig_f32_minmax_params unclamped = {-INFINITY, INFINITY};
+  const struct run_context* ctx = context;
+  const struct sprig_operator* op = ctx->op;
+  const struct q8_state* s = ctx->s;
+  const size_t image = task / op->rows, c = task % op->rows;
+  const size_t in_pixels = s->dw_height * s->dw_width, out_pixels = s->pixels;
+  /* One input channel per group. */
+  const int8_t* x = (const int8_t*) op->input + (image * s->groups + c / s->group_rows) * in_pixels;
+  float* wide = s->dw_planes + task * (in_pixels + out_pixels);
+  float* sums = wide + in_pixels;
+  for (size_t i = 0; i < in_pixels; i++) {
+    wide[i] = (float) ((int32_t) x[i] - s->input_zero_point);
+  }
+  s->dw->fn(s->dw_height, s->dw_width, s->dw_output_height, s->dw_output_width, wide,
+            s->dw_taps + c * dw_taps_per_channel(op), s->dw_zero, sums, op->geometry.params.padding_top, &unclamped);
+  int8_t* y = (int8_t*) op->output + (image * op->rows + c) * out_pixels;
+  const uint32_t bias = (uint32_t) s->dw_bias[c];
+  int32_t chunk[DW_CHUNK];
+  for (size_t p0 = 0; p0 < out_pixels; p0 += DW_CHUNK) {
+    const size_t n = SPRIG_MIN(DW_CHUNK, out_pixels - p0);
+    for (size_t i = 0; i < n; i++) {
+      chunk[i] = (int32_t) ((uint32_t) (int32_t) sums[p0 + i] + bias);
+    }
+    s->requant->rows(1, n, chunk, n * sizeof(int32_t), s->scales + c, y + p0, out_pixels, &s->requant_params);
+  }
+}
+
 static void q8_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   (void) input;
   (void) output;
   struct run_context ctx = {op, state_of(op)};
   const struct q8_state* s = ctx.s;
+  if (s->dw != NULL) {
+    pthreadpool_parallelize_1d(threadpool, dw_task, &ctx, s->images * op->rows, 0);
+    return;
+  }
   pack_input(&ctx, threadpool);
   if (s->matvec) {
     pthreadpool_parallelize_2d(threadpool, matvec_task, &ctx, sprig_divide_round_up(s->pixels, s->matvec_vectors),
@@ -770,6 +836,40 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   return sprig_status_success;
 }
 
+/* Depthwise: plans `images` images of height x width input pixels (output: `shape`); keeps the
+ * previous plan on error. */
+static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images, size_t height, size_t width,
+                                       const struct sprig_conv_shape* shape, const char* caller) {
+  struct q8_state* s = state_of(op);
+  const size_t per_task = shape->input_pixels + shape->output_pixels;
+  size_t floats;
+  if (per_task < shape->input_pixels || !sprig_mul3_size(per_task, images, op->rows, &floats) ||
+      floats > SIZE_MAX / sizeof(float)) {
+    sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
+    return sprig_status_invalid_parameter;
+  }
+  float* planes = sprig_allocate_aligned(floats * sizeof(float));
+  float* zero = calloc(width + 2 * (size_t) op->geometry.params.kernel_width, sizeof(float));
+  if (planes == NULL || zero == NULL) {
+    free(planes);
+    free(zero);
+    sprig_log_error("%s: out of memory for the workspaces", caller);
+    return sprig_status_out_of_memory;
+  }
+  free_plan(s);
+  s->images = images;
+  s->groups = op->geometry.params.groups;
+  s->group_rows = op->rows / s->groups;
+  s->pixels = shape->output_pixels;
+  s->dw_height = height;
+  s->dw_width = width;
+  s->dw_output_height = shape->output_height;
+  s->dw_output_width = shape->output_width;
+  s->dw_planes = planes;
+  s->dw_zero = zero;
+  return sprig_status_success;
+}
+
 static const struct sprig_path_ops q8_path = {
     .name = "int8",
     .kernel_name = q8_kernel_name,
@@ -876,6 +976,38 @@ static const struct sprig_qs8_sellmv_ukernel* choose_sell_kernel(const struct sp
   return k != NULL && (k->isa != sprig_isa_scalar || chosen->isa == sprig_isa_scalar) ? k : NULL;
 }
 
+/* A depthwise convolution the direct f32 kernels take: the kernel, the taps as floats and the
+ * bias (bias - zero point x sum(w), plus it back). Others keep dw NULL. */
+static enum sprig_status use_dw_kernel(struct sprig_operator* op, const struct sprig_hardware* hardware) {
+  struct q8_state* s = state_of(op);
+  const struct sprig_f32_dwconv2d_chw_ukernel* dw = sprig_direct_dwconv_ukernel(&op->geometry, hardware);
+  if (dw == NULL) {
+    return sprig_status_success;
+  }
+  const size_t per_channel = dw_taps_per_channel(op);
+  s->dw_taps = malloc(op->rows * per_channel * sizeof(float));
+  s->dw_bias = malloc(op->rows * sizeof(int32_t));
+  int8_t* dense = malloc(op->cols);
+  if (s->dw_taps == NULL || s->dw_bias == NULL || dense == NULL) {
+    free(dense);
+    return sprig_status_out_of_memory;
+  }
+  struct sprig_block_row_walk walk = {0, 0};
+  for (size_t o = 0; o < op->rows; o++) {
+    sprig_qs8_expand_row(op->weights, &walk, o, dense);
+    float* taps = s->dw_taps + o * per_channel;
+    taps[0] = 0.0f;
+    for (size_t t = 0; t < op->cols; t++) {
+      taps[1 + t] = (float) dense[t];
+    }
+    s->dw_bias[o] = (int32_t) ((uint32_t) s->signed_bias[o] +
+                               (uint32_t) s->input_zero_point * (uint32_t) s->stream->weight_sums[o]);
+  }
+  free(dense);
+  s->dw = dw;
+  return sprig_status_success;
+}
+
 static enum sprig_status create_q8_operator(enum sprig_operator_type type, const struct sprig_conv_geometry* conv,
                                             struct sprig_weights* weights, const struct q8_quantization* q,
                                             uint32_t flags, const char* caller, sprig_operator_t* op_out) {
@@ -920,6 +1052,11 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
     sprig_log_error("%s: out of memory", caller);
     sprig_delete_operator(op);
     return sprig_status_out_of_memory;
+  }
+  if (type == sprig_operator_type_conv2d_nchw_qs8 && (status = use_dw_kernel(op, hardware)) != sprig_status_success) {
+    sprig_log_error("%s: out of memory", caller);
+    sprig_delete_operator(op);
+    return status;
   }
   use_kernel(s, s->chosen);
   sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu c4 entries, kernel %s, requantization %s, quantization %s",
@@ -1106,7 +1243,9 @@ enum sprig_status sprig_reshape_conv2d_nchw_qs8(sprig_operator_t op, size_t batc
   if ((status = sprig_check_conv_shape(op, batch, height, width, sizeof(int8_t), caller, &shape)) != sprig_status_success) {
     return status;
   }
-  if ((status = q8_plan_shape(op, batch, shape.output_pixels, caller)) != sprig_status_success) {
+  status = state_of(op)->dw != NULL ? dw_plan_shape(op, batch, height, width, &shape, caller)
+                                     : q8_plan_shape(op, batch, shape.output_pixels, caller);
+  if (status != sprig_status_success) {
     return status;
   }
   return sprig_commit_conv_reshape(op, batch, height, width, &shape, output_height_out, output_width_out);

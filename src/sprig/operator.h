@@ -39,6 +39,7 @@ enum sprig_operator_state {
 
 struct sprig_operator;
 struct sprig_f32_sellmv_ukernel;
+struct sprig_f32_dwconv2d_chw_ukernel;
 struct sprig_sell;
 
 /* A convolution's shape as created (sprig_conv2d_params plus the input layout flag). */
@@ -87,6 +88,13 @@ bool sprig_problem_is_vectors(const struct sprig_operator* op, const struct spri
 /* Whether a convolution is a plain per-pixel product (1x1, stride 1, no padding, one group,
  * NCHW input): then the linear paths compute it. */
 bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv);
+
+/* The direct depthwise kernel (src/sprig/dwconv2d-chw.h) of a convolution, or NULL: depthwise
+ * (one input channel per group, several groups), square 3x3 / 5x5, stride 1 or 2, undilated,
+ * padded (k - 1) / 2 on the left and at most that elsewhere, NCHW input, and a kernel for it
+ * among those `hardware` allows. */
+const struct sprig_f32_dwconv2d_chw_ukernel* sprig_direct_dwconv_ukernel(const struct sprig_conv_geometry* conv,
+                                                                        const struct sprig_hardware* hardware);
 
 /* What a path does. Every function gets the operator; path state lives in op->path_state. */
 struct sprig_path_ops {
