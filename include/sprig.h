@@ -518,7 +518,11 @@ SPRIG_API enum sprig_status sprig_setup_linear_qs8(sprig_operator_t op, const in
 /* Convolution on int8 NCHW activations: the shapes, padding, groups and flags of
  * sprig_create_conv2d_nchw_f32 (SPRIG_FLAG_INPUT_NHWC included); padding reads
  * input_zero_point (a real zero). Quantization arguments as for sprig_create_linear_qs8, with
- * G*O weight scales and biases. */
+ * G*O weight scales and biases. Depthwise 3x3 / 5x5 layers that f32 runs on its direct depthwise
+ * kernels (stride 1 or 2, left padding (k - 1) / 2, the others at most that, NCHW input) run
+ * those on the input as floats x - input_zero_point, whose sums are exact integers, then add the
+ * bias and requantize as above (same results); their reshape allocates an f32 workspace of
+ * 4 x G*O x (input + output plane) bytes (images are computed one after the other). */
 SPRIG_API enum sprig_status sprig_create_conv2d_nchw_qs8(
     const struct sprig_conv2d_params* params, int8_t input_zero_point, float input_scale,
     const int8_t* weights, const float* weight_scales, const int32_t* bias,

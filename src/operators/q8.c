@@ -20,7 +20,7 @@
  * batches below SPRIG_WINDOWED_BELOW_BATCH may run it instead, one task per 4 batch rows and window
  * (small_batch_kernel says which).
  * Depthwise convolutions the direct f32 depthwise kernels take (src/sprig/dwconv2d-chw.h) run
- * those instead, one task per image and channel (dw_task): their sums are exact integers.
+ * those instead, an image at a time, one task per channel (dw_task): their sums are exact integers.
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
@@ -109,7 +109,7 @@ struct q8_state {
   int32_t* dw_bias;          /* per channel: the bias */
   size_t dw_height, dw_width, dw_output_height, dw_output_width; /* plan: one input / output plane */
   float* dw_zero;            /* plan: dw_width + 2 k zeros, the rows above and below the input */
-  float* dw_planes;          /* plan: per task, a widened input plane, then its sums plane */
+  float* dw_planes;          /* plan: per channel, a widened input plane, then its sums plane */
 };
 
 /* Output pixels a depthwise task converts and requantizes at a time (on its stack). */
@@ -422,6 +422,7 @@ static void pack_conv_quad(const struct sprig_operator* op, struct q8_state* s, 
 struct run_context {
   const struct sprig_operator* op;
   struct q8_state* s;
+  size_t image; /* depthwise: the image its tasks compute */
 };
 
 /* Convolutions: one quad row of one group of one image. */
@@ -627,22 +628,22 @@ static void matvec_task(void* context, size_t group, size_t window) {
   }
 }
 
-/* Depthwise: channel c of one image (task = image x rows + c). Its input plane widened to f32 as
+/* Depthwise: channel c of image ctx->image. Its input plane widened to f32 as
  * x - input_zero_point (the padding the kernel reads as 0 is then the zero point, as im2col
  * pads), the direct kernel's sums over it with the taps (no bias, no clamp), then chunk by chunk
  * to int32 plus the bias and requantized as the SpMM path's sums are. Every product and partial
  * sum is an integer of magnitude at most 25 x 255 x 128 < 2^24, so the f32 sums are exact
  * whatever the kernel's order or fused multiply-adds, and equal the int32 ones. */
-static void dw_task(void* context, size_t task) {
+static void dw_task(void* context, size_t c) {
   static const struct sprig_f32_minmax_params unclamped = {-INFINITY, INFINITY};
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct q8_state* s = ctx->s;
-  const size_t image = task / op->rows, c = task % op->rows;
+  const size_t image = ctx->image;
   const size_t in_pixels = s->dw_height * s->dw_width, out_pixels = s->pixels;
   /* One input channel per group. */
   const int8_t* x = (const int8_t*) op->input + (image * s->groups + c / s->group_rows) * in_pixels;
-  float* wide = s->dw_planes + task * (in_pixels + out_pixels);
+  float* wide = s->dw_planes + c * (in_pixels + out_pixels);
   float* sums = wide + in_pixels;
   for (size_t i = 0; i < in_pixels; i++) {
     wide[i] = (float) ((int32_t) x[i] - s->input_zero_point);
@@ -664,10 +665,13 @@ static void dw_task(void* context, size_t task) {
 static void q8_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
   (void) input;
   (void) output;
-  struct run_context ctx = {op, state_of(op)};
+  struct run_context ctx = {op, state_of(op), 0};
   const struct q8_state* s = ctx.s;
   if (s->dw != NULL) {
-    pthreadpool_parallelize_1d(threadpool, dw_task, &ctx, s->images * op->rows, 0);
+    /* One image at a time, so that the workspaces hold one image's planes. */
+    for (ctx.image = 0; ctx.image < s->images; ctx.image++) {
+      pthreadpool_parallelize_1d(threadpool, dw_task, &ctx, op->rows, 0);
+    }
     return;
   }
   pack_input(&ctx, threadpool);
@@ -843,7 +847,7 @@ static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images,
   struct q8_state* s = state_of(op);
   const size_t per_task = shape->input_pixels + shape->output_pixels;
   size_t floats;
-  if (per_task < shape->input_pixels || !sprig_mul3_size(per_task, images, op->rows, &floats) ||
+  if (per_task < shape->input_pixels || !sprig_mul_size(per_task, op->rows, &floats) ||
       floats > SIZE_MAX / sizeof(float)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
@@ -1060,7 +1064,8 @@ static enum sprig_status create_q8_operator(enum sprig_operator_type type, const
   }
   use_kernel(s, s->chosen);
   sprig_log_debug("%s: %zu x %zu, %zu nonzeros in %zu c4 entries, kernel %s, requantization %s, quantization %s",
-                  caller, weights->rows, weights->cols, weights->nnz, s->stream->entries, s->chosen->name,
+                  caller, weights->rows, weights->cols, weights->nnz, s->stream->entries,
+                  s->dw != NULL ? s->dw->name : s->chosen->name,
                   s->requant->name, s->quantize->name);
   *op_out = op;
   return sprig_status_success;
