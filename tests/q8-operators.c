@@ -358,9 +358,12 @@ static const struct conv_case conv_cases[] = {
     {CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, 3, 8), 1, 9, 9, 0.5, true, false, false},        /* NHWC first layer */
     {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 7, 3), 1, 1, 1, 0.5, false, false, false},       /* 1x1 map */
     {CONV(3, 1, 1, 1, 1, 1, 1, 0, 1, 0, 1, 6, 4), 1, 9, 1, 0.5, false, false, false},       /* width 1 */
-    {CONV(2, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, 4, 4), 1, 5, 5, 0.5, false, false, false}, /* stride > kernel, padding >= kernel */
-    {CONV(3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 1, 3, 4), 1, 5, 1, 0.0, false, false, false}, /* a stride phase right of the input */
-    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 10, 160), 1, 32, 32, 0.5, false, false, false}, /* several channel blocks per task */
+    /* stride > kernel, padding >= kernel */
+    {CONV(2, 2, 3, 3, 1, 1, 2, 2, 2, 2, 1, 4, 4), 1, 5, 5, 0.5, false, false, false},
+    /* a stride phase right of the input */
+    {CONV(3, 3, 3, 3, 1, 1, 0, 2, 1, 0, 1, 3, 4), 1, 5, 1, 0.0, false, false, false},
+    /* several channel blocks per task */
+    {CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, 10, 160), 1, 32, 32, 0.5, false, false, false},
 };
 
 /* Output rows wide enough for the im2col's vectorized copies (8+ pixels), the c4 layout's runs
