@@ -257,16 +257,9 @@ static void f16_tester_run(const struct f16_tester* t, const struct sprig_f16_sp
   uint16_t* output = buffer + GUARD;
   const size_t output_stride = out_row * sizeof(uint16_t);
   /* What the kernel reads: the input, or its rows copied far_stride bytes apart. */
-  const uint16_t* kernel_input = input;
-  size_t kernel_stride = stride;
-#ifdef SPRIG_TEST_FAR_ROWS
-  struct far_rows far = {NULL, 0};
-  if (t->far_stride != 0) {
-    kernel_input = far_rows_copy(&far, input, t->rows, t->mc * sizeof(uint16_t), stride, t->far_stride);
-    assert_non_null(kernel_input);
-    kernel_stride = t->far_stride;
-  }
-#endif
+  struct far_rows far;
+  const uint16_t* kernel_input = far_rows_input(&far, input, t->rows, t->mc * sizeof(uint16_t), stride, t->far_stride);
+  const size_t kernel_stride = t->far_stride != 0 ? t->far_stride : stride;
 
   if (t->split) {
     const size_t pm = t->mc / 2 | 1, nm = t->nc / 2;
@@ -281,9 +274,7 @@ static void f16_tester_run(const struct f16_tester* t, const struct sprig_f16_sp
     call_kernel(uk, t, 0, t->mc, 0, t->nc, kernel_input, kernel_stride, entry_row, bias, weights, deltas, nnz,
                 first_entry, output, output_stride);
   }
-#ifdef SPRIG_TEST_FAR_ROWS
   far_rows_free(&far);
-#endif
 
   for (size_t n = 0; n < t->nc; n++) {
     for (size_t p = 0; p < t->mc; p++) {

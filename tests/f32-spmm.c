@@ -213,16 +213,10 @@ static void spmm_tester_run(const struct spmm_tester* t, const struct sprig_f32_
                            output_stride, t->min, t->max);
 
   /* What the kernel reads: the input, or its rows copied far_stride bytes apart. */
-  const float* kernel_input = input;
-  size_t kernel_stride = input_stride;
-#ifdef SPRIG_TEST_FAR_ROWS
-  struct far_rows far = {NULL, 0};
-  if (t->far_stride != 0) {
-    kernel_input = far_rows_copy(&far, input, t->k, t->m * sizeof(float), input_stride * sizeof(float), t->far_stride);
-    assert_non_null(kernel_input);
-    kernel_stride = t->far_stride / sizeof(float);
-  }
-#endif
+  struct far_rows far;
+  const float* kernel_input =
+      far_rows_input(&far, input, t->k, t->m * sizeof(float), input_stride * sizeof(float), t->far_stride);
+  const size_t kernel_stride = t->far_stride != 0 ? t->far_stride / sizeof(float) : input_stride;
 
   struct kernel_stream s = make_stream(&a, uk->nr);
   const struct sprig_f32_minmax_params params = {t->min, t->max};
@@ -236,9 +230,7 @@ static void spmm_tester_run(const struct spmm_tester* t, const struct sprig_f32_
   } else {
     call_kernel(uk, &s, bias, kernel_input, kernel_stride, output, output_stride, 0, t->n, 0, t->m, &params);
   }
-#ifdef SPRIG_TEST_FAR_ROWS
   far_rows_free(&far);
-#endif
 
   char what[512];
   describe(t, what, sizeof(what));

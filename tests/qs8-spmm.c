@@ -331,16 +331,11 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
       quartets != NULL
           ? quartet_input(&rng, input, stride, t->mc, t->quad_rows, uk->plain_blocks, &kernel_stride)
           : NULL;
-  const int8_t* kernel_input = quartets != NULL ? column_rows : input;
-#ifdef SPRIG_TEST_FAR_ROWS
-  struct far_rows far = {NULL, 0};
-  if (t->far_stride != 0) {
-    const size_t rows = quartets != NULL ? 4 * (size_t) t->quad_rows : t->quad_rows;
-    kernel_input = far_rows_copy(&far, kernel_input, rows, kernel_stride, kernel_stride, t->far_stride);
-    assert_non_null(kernel_input);
-    kernel_stride = t->far_stride;
-  }
-#endif
+  const size_t kernel_rows = quartets != NULL ? 4 * (size_t) t->quad_rows : t->quad_rows;
+  struct far_rows far;
+  const int8_t* kernel_input = far_rows_input(&far, quartets != NULL ? column_rows : input, kernel_rows,
+                                              kernel_stride, kernel_stride, t->far_stride);
+  kernel_stride = t->far_stride != 0 ? t->far_stride : kernel_stride;
 
   if (t->split) {
     /* The quartet layout's calls start at a block. */
@@ -391,9 +386,7 @@ static void qs8_tester_run(const struct qs8_tester* t, const struct sprig_qs8_sp
     check_requantized(t, uk, kernel_input, kernel_stride, bias, quartets, expected_sums);
   }
   free(expected_sums);
-#ifdef SPRIG_TEST_FAR_ROWS
   far_rows_free(&far);
-#endif
   sprig_free_qs8_terms(terms);
   sprig_free_qs8_quartets(quartets);
   free(column_rows);

@@ -70,15 +70,16 @@ static inline void guarded_free(struct guarded* g) {
 /* Rows far apart: `rows` rows of `row_bytes` copied from `src` (rows `src_stride` apart) to rows
  * `stride` bytes apart in address space reserved without memory (MAP_NORESERVE: only the rows'
  * pages are touched), for the kernels' paths for row offsets past 32 bits (strides above 4 GiB).
- * 64-bit Linux only (SPRIG_TEST_FAR_ROWS); NULL when the system refuses the reservation (the
- * caller skips, visibly). Freed with far_rows_free. */
-#if !defined(__EMSCRIPTEN__) && defined(__linux__) && UINTPTR_MAX > 0xFFFFFFFFu
-#define SPRIG_TEST_FAR_ROWS 1
+ * far_rows_copy exists on 64-bit Linux only (SPRIG_TEST_FAR_ROWS) and returns NULL when the
+ * system refuses the reservation (the caller skips, visibly: require_far_rows). Freed with
+ * far_rows_free. */
 struct far_rows {
   void* base;
   size_t bytes;
 };
 
+#if !defined(__EMSCRIPTEN__) && defined(__linux__) && UINTPTR_MAX > 0xFFFFFFFFu
+#define SPRIG_TEST_FAR_ROWS 1
 static inline void* far_rows_copy(struct far_rows* f, const void* src, size_t rows, size_t row_bytes,
                                   size_t src_stride, size_t stride) {
   f->bytes = (rows - 1) * stride + row_bytes;
@@ -92,13 +93,38 @@ static inline void* far_rows_copy(struct far_rows* f, const void* src, size_t ro
   }
   return f->base;
 }
+#endif
+
+/* What a kernel under test reads: `src` itself when `stride` is 0, else its rows copied `stride`
+ * bytes apart (far_rows_copy; the test fails if that is refused: call require_far_rows first). */
+static inline const void* far_rows_input(struct far_rows* f, const void* src, size_t rows, size_t row_bytes,
+                                         size_t src_stride, size_t stride) {
+  *f = (struct far_rows){NULL, 0};
+  if (stride == 0) {
+    return src;
+  }
+#ifdef SPRIG_TEST_FAR_ROWS
+  const void* copy = far_rows_copy(f, src, rows, row_bytes, src_stride, stride);
+  assert_non_null(copy);
+  return copy;
+#else
+  (void) rows;
+  (void) row_bytes;
+  (void) src_stride;
+  fail_msg("rows %zu bytes apart need a 64-bit Linux address space", stride);
+  return NULL;
+#endif
+}
 
 static inline void far_rows_free(struct far_rows* f) {
+#ifdef SPRIG_TEST_FAR_ROWS
   if (f->base != NULL) {
     assert_int_equal(munmap(f->base, f->bytes), 0);
   }
-}
+#else
+  (void) f;
 #endif
+}
 
 /* Skips the calling test (visibly) unless `rows` rows `stride` bytes apart can be reserved. */
 static inline void require_far_rows(size_t rows, size_t stride) {
