@@ -538,6 +538,41 @@ SPRIG_API enum sprig_status sprig_reshape_conv2d_nchw_qs8(
     size_t* output_height_out, size_t* output_width_out);
 SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_qs8(sprig_operator_t op, const int8_t* input, int8_t* output);
 
+/* int8 companions of an NCHW network (no weights; lifecycle and status rules of the f32
+ * companions above, plain C as they are). Results are bit-exact on every ISA and pool.
+ *
+ * Element-wise addition of two int8 tensors of the same shape (residual connections), each
+ * with its own zero point and scale:
+ *   y = clamp(round_to_nearest_even(va + vb) + output_zero_point, output_min, output_max)
+ *   va = (float) (a - a_zero_point) * ma,  vb = (float) (b - b_zero_point) * mb
+ *   ma = a_scale / output_scale, mb = b_scale / output_scale (computed in float)
+ * each product and the sum rounded to float on their own (never fused). Scales finite and > 0,
+ * ma and mb > 0 and < 256; output_min <= output_max. flags: 0. */
+SPRIG_API enum sprig_status sprig_create_add_qs8(
+    int8_t a_zero_point, float a_scale, int8_t b_zero_point, float b_scale, int8_t output_zero_point,
+    float output_scale, int8_t output_min, int8_t output_max, uint32_t flags, sprig_operator_t* op_out);
+/* As sprig_reshape_add_f32 / sprig_setup_add_f32, on `elements` int8 values each (in place:
+ * output may be a or b exactly). */
+SPRIG_API enum sprig_status sprig_reshape_add_qs8(sprig_operator_t op, size_t elements);
+SPRIG_API enum sprig_status sprig_setup_add_qs8(
+    sprig_operator_t op, const int8_t* a, const int8_t* b, int8_t* output);
+
+/* Global average pooling of int8 NCHW tensors: per (image, channel), with P = height x width,
+ *   acc = sum over the P pixels of (x - input_zero_point)   (int32, exact)
+ *   y = clamp(round_to_nearest_even((float) acc * s) + output_zero_point, output_min, output_max)
+ *   s = input_scale / (output_scale x P), computed in double and rounded to float once.
+ * channels >= 1; scales finite and > 0; output_min <= output_max; flags: 0. */
+SPRIG_API enum sprig_status sprig_create_global_average_pooling_nchw_qs8(
+    size_t channels, int8_t input_zero_point, float input_scale, int8_t output_zero_point,
+    float output_scale, int8_t output_min, int8_t output_max, uint32_t flags, sprig_operator_t* op_out);
+/* batch, height, width >= 1; P at most 8 421 504 (2^31 / 255, so that acc cannot overflow) and
+ * s a float > 0; byte sizes must fit size_t. */
+SPRIG_API enum sprig_status sprig_reshape_global_average_pooling_nchw_qs8(
+    sprig_operator_t op, size_t batch, size_t height, size_t width);
+/* input [batch][channels][height][width], output [batch][channels]; must not overlap. */
+SPRIG_API enum sprig_status sprig_setup_global_average_pooling_nchw_qs8(
+    sprig_operator_t op, const int8_t* input, int8_t* output);
+
 /* Linear layer with dynamically quantized input (qd8): f32 input [batch][in_features] and f32
  * output [batch][out_features], int8 weights with per-channel scales. Each run quantizes every
  * input row b on its own, asymmetrically over [lo, hi] = [min(0, min x), max(0, max x)]:

@@ -258,7 +258,7 @@ target_install() {
 # ThreadSanitizer. The whole library and the tests are built with -fsanitize=thread (Debug), and
 # ctest runs the tests that run threads or share weights: threads (4 threads creating operators
 # from one weights object, each on its own pool of 1-4 threads), sharing, operators, conv,
-# companions, onnx-conformance, plus api / pack / hostile-weights. The kernel-family tests
+# companions, q8-companions, onnx-conformance, plus api / pack / hostile-weights. The kernel-family tests
 # (f32-*, qs8-*) and the SPRIG_FORCE_ISA repetitions run the same single-threaded code paths
 # again: under TSan they would only add time.
 # Debian's libpthreadpool is not instrumented (and its source is not fetchable here), so TSan
@@ -290,7 +290,7 @@ target_tsan() {
     record native-tsan FAIL "a TSan probe program does not run, even under setarch -R (see $log)"
     return
   fi
-  ctest_args=(-R '^(threads|sharing|operators|conv|companions|onnx-conformance|api|pack|hostile-weights)$')
+  ctest_args=(-R '^(threads|sharing|operators|conv|companions|q8-companions|onnx-conformance|api|pack|hostile-weights)$')
   configure_build native-tsan "$dir" -DCMAKE_BUILD_TYPE=Debug -DSPRIG_BUILD_EXAMPLES=OFF \
       "-DCMAKE_C_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" \
       -DSPRIG_PTHREADPOOL_LIBRARY="$dir/pool/libpthreadpool.a" -DSPRIG_PTHREADPOOL_INCLUDE_DIR=/usr/include &&
@@ -305,7 +305,7 @@ target_tsan() {
 # tests (f32-*, qs8-*: microkernels allocate nothing and the asan target
 # checks their bounds), onnx-conformance (the same operators on files) and the SPRIG_FORCE_ISA
 # repetitions (the same allocations again).
-VALGRIND_TESTS=(api pack serialize sharing hostile-weights threads companions conv operators)
+VALGRIND_TESTS=(api pack serialize sharing hostile-weights threads companions q8-companions conv operators)
 target_valgrind() {
   local dir="$BUILD/native-release"
   # Up to date after the native target (a no-op then); built here when valgrind runs alone.

@@ -1,40 +1,11 @@
 /* Bad input for every entry point: each returns the documented status, logs why, and leaves
  * every output (handles, tensors) untouched. */
+#include "refusals.h"
 #include "test-util.h"
 
 #include <sprig.h>
 
-static int logged_errors;
-static char last_message[512];
-
-static void capture_log(enum sprig_log_level level, const char* message, void* user_data) {
-  (void) user_data;
-  if (level == sprig_log_level_error) {
-    logged_errors++;
-    snprintf(last_message, sizeof(last_message), "%s", message);
-  }
-}
-
-/* Asserts that `call` returned `expected` and logged exactly one error mentioning `needle`. */
-#define EXPECT_REFUSED(call, expected, needle)                                               \
-  do {                                                                                        \
-    logged_errors = 0;                                                                        \
-    last_message[0] = '\0';                                                                   \
-    const enum sprig_status status_ = (call);                                                 \
-    if (status_ != (expected)) {                                                              \
-      fail_msg("%s returned %s, expected %s", #call, sprig_status_string(status_),            \
-               sprig_status_string(expected));                                                \
-    }                                                                                         \
-    if (logged_errors < 1) {                                                                  \
-      fail_msg("%s logged no reason", #call);                                                 \
-    }                                                                                         \
-    if (strstr(last_message, (needle)) == NULL) {                                             \
-      fail_msg("%s logged \"%s\", expected a mention of \"%s\"", #call, last_message, needle); \
-    }                                                                                         \
-  } while (0)
-
 #define UNTOUCHED_WEIGHTS ((sprig_weights_t) (uintptr_t) 0x5eed)
-#define UNTOUCHED_OP ((sprig_operator_t) (uintptr_t) 0xbeef)
 
 static int setup_group(void** state) {
   (void) state;

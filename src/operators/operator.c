@@ -45,6 +45,10 @@ const char* sprig_operator_type_name(enum sprig_operator_type type) {
       return "linear_f16";
     case sprig_operator_type_conv2d_nchw_f16:
       return "conv2d_nchw_f16";
+    case sprig_operator_type_add_qs8:
+      return "add_qs8";
+    case sprig_operator_type_global_average_pooling_nchw_qs8:
+      return "global_average_pooling_nchw_qs8";
   }
   return "unknown";
 }

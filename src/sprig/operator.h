@@ -26,6 +26,8 @@ enum sprig_operator_type {
   sprig_operator_type_linear_qd8,
   sprig_operator_type_linear_f16,
   sprig_operator_type_conv2d_nchw_f16,
+  sprig_operator_type_add_qs8,
+  sprig_operator_type_global_average_pooling_nchw_qs8,
 };
 
 /* "linear", "conv2d_nchw", ... for messages. */
