@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "layer.h"
+#include "network.h"
 #include "peak.h"
 #include "quant.h"
 #include "timing.h"
@@ -241,5 +242,106 @@ bool bench_run_int8_case(struct bench_run* run, const struct bench_suite* suite,
   free(st.qs8_reference);
   bench_reference_free(&st.qd8_reference);
   bench_quantized_free(&st.q);
+  return ok;
+}
+
+/* ---- whole networks (e2e --dtypes qs8) ---- */
+
+/* The int8 network against sprig's f32 network on the same weights, timed in the same rounds.
+ * Checks: both run; the int8 logits, dequantized, against the f32 reference (recorded as the
+ * quantization error, not a failure: a random network quantized per tensor loses accuracy); each
+ * int8 operator's exactness is the tests' business (tests/q8-operators.c, tests/q8-companions.c). */
+struct int8_network_state {
+  const struct bench_network* net;
+  const struct bench_reference* reference;
+  struct bench_net_quant quant;
+  struct bench_runner runners[slot_count];
+  struct bench_sprig_info info, f32_info;
+};
+
+static bool check_int8_network(struct int8_network_state* st, pthreadpool_t pool, struct bench_result* r) {
+  const size_t classes = st->reference->n;
+  for (int c = 0; c < slot_count; c++) {
+    struct bench_runner* runner = &st->runners[c];
+    if (!runner->available) {
+      continue;
+    }
+    fill_outputs(runner, classes);
+    if (!runner->setup(runner, pool) || !runner->run(runner, pool)) {
+      snprintf(r->note, sizeof(r->note), "%s failed to run", slot_names[c]);
+      return false;
+    }
+  }
+  const struct bench_runner* f32 = &st->runners[slot_f32];
+  r->f32_rel_err = bench_max_relative_error(st->reference, f32->output, false);
+  if (!(r->f32_rel_err <= BENCH_MAX_REL_ERR)) {
+    snprintf(r->note, sizeof(r->note), "sprig f32 disagrees with the reference: max rel err %.3g > %.0e",
+             r->f32_rel_err, BENCH_MAX_REL_ERR);
+    return false;
+  }
+  const size_t logits = st->net->tensor_count - 1;
+  const int8_t* y = st->runners[slot_int8].output_q;
+  double worst = 0.0;
+  size_t top_q = 0, top_f = 0;
+  for (size_t o = 0; o < classes; o++) {
+    const double v = (double) st->quant.scale[logits] * ((double) y[o] - (double) st->quant.zero_point[logits]);
+    const double e = fabs(v - (double) st->reference->output[o]) / (double) st->reference->magnitude[o];
+    worst = e > worst ? e : worst;
+    top_q = y[o] > y[top_q] ? o : top_q;
+    top_f = st->reference->output[o] > st->reference->output[top_f] ? o : top_f;
+  }
+  r->quant_rel_err = worst;
+  r->output_scale = st->quant.scale[logits];
+  r->output_zero_point = st->quant.zero_point[logits];
+  r->input_scale = st->quant.scale[0];
+  r->input_zero_point = st->quant.zero_point[0];
+  snprintf(r->note, sizeof(r->note), "int8 network (qs8 operators, activations quantized per tensor from the f32 "
+           "reference) vs sprig's f32 network; top-1 class %s the f32 reference's", top_q == top_f ? "matches" :
+           "differs from");
+  return true;
+}
+
+bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
+                            const struct bench_format* format, double sparsity, const struct bench_network* net,
+                            const struct bench_reference* reference, const struct bench_net_range* ranges) {
+  struct int8_network_state st = {.net = net, .reference = reference};
+  bench_network_quantize_activations(net, ranges, &st.quant);
+  const bool created = bench_sprig_q8_network_runner_create(net, &st.quant, &st.runners[slot_int8], &st.info) &&
+                       bench_sprig_network_runner_create(net, &st.runners[slot_f32], &st.f32_info);
+  bool ok = true;
+  for (size_t p = 0; p < run->pool_count; p++) {
+    struct bench_result* r = bench_results_add(run->results);
+    if (r == NULL) {
+      fprintf(stderr, "sprig-bench: out of memory\n");
+      ok = false;
+      break;
+    }
+    bench_describe_layer(suite, layer, format, sparsity, 1, bench_layer_cols(layer), layer->n, st.info.nnz,
+                         &st.info, run->pools[p].threads, r);
+    snprintf(r->dtype, sizeof(r->dtype), "qs8");
+    snprintf(r->xnn_sparse_path, sizeof(r->xnn_sparse_path), "none");
+    r->macs = net->macs;
+    bench_describe_network(net, r);
+    r->breakdown_count = 0; /* no per-class profile for int8 networks */
+    r->ok = created && check_int8_network(&st, run->pools[p].pool, r);
+    if (!created) {
+      snprintf(r->note, sizeof(r->note), "setup failed (reason on stderr)");
+    }
+    if (r->ok) {
+      struct int8_state timing = {0};
+      memcpy(timing.runners, st.runners, sizeof(st.runners));
+      time_int8(&timing, run->pools[p].pool, &run->options->timing, r);
+      r->us[bench_xnn_dense] = r->min_us[bench_xnn_dense] = NAN;
+    }
+    if (r->ok) {
+      r->gflops = 2.0 * r->macs / (r->us[bench_sprig] * 1e-6) * 1e-9;
+    }
+    ok = ok && r->ok;
+    run->cases_done++;
+    bench_print_progress(run, r);
+  }
+  for (int c = 0; c < slot_count; c++) {
+    bench_runner_destroy(&st.runners[c]);
+  }
   return ok;
 }

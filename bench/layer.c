@@ -247,7 +247,7 @@ static void describe_conv(const struct bench_layer* layer, struct bench_result* 
   r->input_nhwc = layer->input_nhwc;
 }
 
-static void describe_network(const struct bench_network* net, struct bench_result* r) {
+void bench_describe_network(const struct bench_network* net, struct bench_result* r) {
   r->params = net->params;
   r->pruned_params = net->pruned_params;
   r->pruned_nnz = net->pruned_nnz;
@@ -295,7 +295,7 @@ static void describe_case(const struct bench_suite* suite, const struct bench_la
   snprintf(r->xnn_sparse_path, sizeof(r->xnn_sparse_path), "%s",
            xnn_sparse_path(layer, st->runners[bench_xnn_sparse].available));
   if (layer->kind == bench_layer_network && st->network != NULL) {
-    describe_network(st->network, r);
+    bench_describe_network(st->network, r);
   }
   if (!st->runners[bench_xnn_sparse].available) {
     const char* why = st->runners[bench_xnn_sparse].note;
@@ -345,9 +345,13 @@ void bench_print_progress(const struct bench_run* run, const struct bench_result
     return;
   }
   if (strcmp(r->dtype, "f32") != 0) {
-    fprintf(stderr, "sprig %s %.1f us, sprig f32 %.1f us, %s %.1f us (%zu rounds)\n", r->dtype,
-            r->us[bench_sprig], r->f32_us, strcmp(r->dtype, "f16") == 0 ? "xnn-f16" : "xnn-qc8",
-            r->us[bench_xnn_dense], r->reps);
+    fprintf(stderr, "sprig %s %.1f us, sprig f32 %.1f us, ", r->dtype, r->us[bench_sprig], r->f32_us);
+    const char* peer = strcmp(r->dtype, "f16") == 0 ? "xnn-f16" : "xnn-qc8";
+    if (isnan(r->us[bench_xnn_dense])) {
+      fprintf(stderr, "%s - (%zu rounds)\n", peer, r->reps);
+    } else {
+      fprintf(stderr, "%s %.1f us (%zu rounds)\n", peer, r->us[bench_xnn_dense], r->reps);
+    }
     return;
   }
   fprintf(stderr, "sprig %.1f us, xnn-sparse %.1f us, xnn-dense %.1f us (%zu rounds)\n", r->us[bench_sprig],
@@ -465,17 +469,29 @@ static bool run_case(struct bench_run* run, struct case_state* st, bool ready, c
 }
 
 static bool run_network(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
-                        const struct bench_format* format, double sparsity) {
+                        const struct bench_format* format, double sparsity, bool f32, bool qs8) {
   struct bench_network* net = malloc(sizeof(struct bench_network));
-  if (net == NULL || bench_network_build(layer->name, format, sparsity, run->options->seed, net) != 0) {
+  struct bench_net_range* ranges = malloc(BENCH_NET_MAX_TENSORS * sizeof(struct bench_net_range));
+  if (net == NULL || ranges == NULL ||
+      bench_network_build(layer->name, format, sparsity, run->options->seed, net) != 0) {
     fprintf(stderr, "sprig-bench: cannot build %s/%s\n", suite->name, layer->name);
     free(net);
+    free(ranges);
     return false;
   }
   struct case_state st = {.m = 1, .k = bench_layer_cols(layer), .n = layer->n, .nnz = net->nnz, .macs = net->macs,
                           .network = net};
-  const bool ready = bench_network_reference(net, &st.reference) == 0 && create_network_runners(net, &st);
-  const bool ok = run_case(run, &st, ready, suite, layer, format, sparsity);
+  const bool referenced = bench_network_reference(net, &st.reference, ranges) == 0;
+  bool ok = true;
+  if (f32) {
+    const bool ready = referenced && create_network_runners(net, &st);
+    ok = run_case(run, &st, ready, suite, layer, format, sparsity);
+  }
+  if (qs8) {
+    ok = (referenced && bench_run_int8_network(run, suite, layer, format, sparsity, net, &st.reference, ranges)) &&
+         ok;
+  }
+  free(ranges);
   bench_reference_free(&st.reference);
   bench_network_free(net);
   free(net);
@@ -487,7 +503,7 @@ bool bench_dtype_applies(const struct bench_layer* layer, enum bench_dtype dtype
     case bench_dtype_f32:
       return true;
     case bench_dtype_qs8:
-      return layer->kind != bench_layer_network;
+      return true;
     case bench_dtype_qd8:
       return layer->kind == bench_layer_linear;
     case bench_dtype_f16:
@@ -510,7 +526,8 @@ bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, con
                      const struct bench_format* format, double sparsity) {
   const struct bench_options* o = run->options;
   if (layer->kind == bench_layer_network) {
-    return !wants(o, layer, bench_dtype_f32) || run_network(run, suite, layer, format, sparsity);
+    const bool f32 = wants(o, layer, bench_dtype_f32), qs8 = wants(o, layer, bench_dtype_qs8);
+    return !(f32 || qs8) || run_network(run, suite, layer, format, sparsity, f32, qs8);
   }
   bool any = false;
   for (size_t d = 0; d < o->dtype_count; d++) {

@@ -55,7 +55,7 @@ void bench_case_data_free(struct bench_case_data* data);
 bool bench_run_layer(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
                      const struct bench_format* format, double sparsity);
 
-/* f32: every layer; qs8: every layer but whole networks; qd8: linear layers. */
+/* f32 and qs8: every layer; qd8: linear layers; f16: every layer but whole networks. */
 bool bench_dtype_applies(const struct bench_layer* layer, enum bench_dtype dtype);
 
 /* One int8 case (bench/layer-int8.c): quantizes the problem (bench/quant.h), runs sprig's int8
@@ -65,6 +65,17 @@ bool bench_dtype_applies(const struct bench_layer* layer, enum bench_dtype dtype
 bool bench_run_int8_case(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
                          const struct bench_format* format, double sparsity, enum bench_dtype dtype,
                          const struct bench_problem* problem, const struct bench_reference* f32_reference);
+
+struct bench_network;
+struct bench_net_range;
+/* A network record's totals: parameters, pruned sparsity, image size, its operator classes. */
+void bench_describe_network(const struct bench_network* net, struct bench_result* r);
+/* A whole network in int8 (bench/layer-int8.c): sprig's qs8 operators (bench/net-sprig-q8.c,
+ * activations quantized from the reference ranges) against sprig's f32 network, timed
+ * interleaved; one result per thread count (dtype qs8, kind network; no XNNPACK column). */
+bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
+                            const struct bench_format* format, double sparsity, const struct bench_network* net,
+                            const struct bench_reference* reference, const struct bench_net_range* ranges);
 
 /* One f16 case (bench/layer-f16.c): the problem rounded to halves, sprig's f16 operator, sprig's
  * f32 operator and XNNPACK's dense f16 convolution, checked against the f32 reference, timed

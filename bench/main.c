@@ -159,6 +159,15 @@ static bool is_int8(const struct bench_result* r) {
   return strcmp(r->dtype, "qs8") == 0 || strcmp(r->dtype, "qd8") == 0;
 }
 
+static bool any_int8_network(const struct bench_results* results) {
+  for (size_t i = 0; i < results->count; i++) {
+    if (is_int8(&results->items[i]) && strcmp(results->items[i].kind, "network") == 0) {
+      return true;
+    }
+  }
+  return false;
+}
+
 static bool any_dtype(const struct bench_results* results, bool int8) {
   for (size_t i = 0; i < results->count; i++) {
     if (int8 ? is_int8(&results->items[i]) : strcmp(results->items[i].dtype, "f32") == 0) {
@@ -187,6 +196,12 @@ static void print_int8_table(const struct bench_results* results) {
          "over |bias| + sum |w x|); q_err: dequantized output vs the unquantized f32 layer,\nover |bias| + sum |w x| "
          "(what int8 costs in accuracy). A record FAILS when any int8 difference exceeds 1 (qd8: rel err > %.0e).\n",
          BENCH_MAX_REL_ERR);
+  if (any_int8_network(results)) {
+    printf("e2e qs8: the whole network as sprig qs8 operators (convolutions, add, pooling, classifier; activations "
+           "quantized per tensor from the f32 reference run) vs sprig's\nf32 network on the same weights; no XNNPACK "
+           "int8 network (xnn_qc8 '-'); q_err: the dequantized logits. Each operator's exactness is tested in "
+           "tests/.\n");
+  }
 }
 
 static void print_suite_table(const struct bench_results* results) {
@@ -268,7 +283,7 @@ int main(int argc, char** argv) {
   } else {
     struct bench_run run = {&options, pools, pool_count, &results, 0, count_cases(&options, pool_count)};
     if (run.cases_total == 0) {
-      fprintf(stderr, "sprig-bench: no case to run: whole networks (e2e) run f32 only and qd8 applies to linear "
+      fprintf(stderr, "sprig-bench: no case to run: whole networks (e2e) run f32 and qs8 only, qd8 applies to linear "
                       "layers only (see --dtypes)\n");
     }
     ok = run_suites(&run);

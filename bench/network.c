@@ -411,13 +411,32 @@ static bool reference_op(const struct bench_network* net, const struct bench_net
   return false;
 }
 
-int bench_network_reference(const struct bench_network* net, struct bench_reference* ref) {
+static struct bench_net_range range_of(const float* x, size_t count) {
+  struct bench_net_range r = {x[0], x[0]};
+  for (size_t i = 1; i < count; i++) {
+    r.lo = x[i] < r.lo ? x[i] : r.lo;
+    r.hi = x[i] > r.hi ? x[i] : r.hi;
+  }
+  return r;
+}
+
+int bench_network_reference(const struct bench_network* net, struct bench_reference* ref,
+                            struct bench_net_range* ranges) {
   const size_t classes = net->tensors[net->tensor_count - 1].channels;
   *ref = (struct bench_reference){1, classes, bench_alloc_floats(classes), bench_alloc_floats(classes)};
   float* slots[BENCH_NET_MAX_TENSORS] = {NULL};
   bool ok = ref->output != NULL && ref->magnitude != NULL && bench_network_alloc_slots(net, slots);
+  if (ok && ranges != NULL) {
+    const struct bench_net_tensor* image = &net->tensors[0];
+    ranges[0] = range_of(net->input, image->channels * image->height * image->width);
+  }
   for (size_t i = 0; ok && i < net->op_count; i++) {
     ok = reference_op(net, &net->ops[i], slots, ref);
+    if (ok && ranges != NULL) {
+      const size_t t = net->ops[i].output;
+      const struct bench_net_tensor* out = &net->tensors[t];
+      ranges[t] = range_of(bench_network_tensor(net, t, slots, ref->output), out->channels * out->height * out->width);
+    }
   }
   bench_network_free_slots(net, slots);
   if (!ok) {

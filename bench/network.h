@@ -92,7 +92,23 @@ void bench_network_free(struct bench_network* network);
 /* The logits computed in plain C (sums in double), and as the magnitude of each logit the
  * classifier's |bias| + sum |w| |x| on the reference features: the scale its rounding errors
  * grow with. Returns 0 or -1 (out of memory). */
-int bench_network_reference(const struct bench_network* network, struct bench_reference* reference);
+struct bench_net_range {
+  float lo, hi;
+};
+/* ranges, when not NULL, receives each tensor's smallest and largest reference value
+ * (BENCH_NET_MAX_TENSORS entries; tensor 0: the image). */
+int bench_network_reference(const struct bench_network* network, struct bench_reference* reference,
+                            struct bench_net_range* ranges);
+
+/* An int8 quantization of every activation tensor (--dtypes qs8), from the reference ranges:
+ * asymmetric over [min(0, lo), max(0, hi)], scale (hi - lo) / 255 (1 when both are 0), zero
+ * point clamp(rne(-128 - lo / scale)). */
+struct bench_net_quant {
+  float scale[BENCH_NET_MAX_TENSORS];
+  int8_t zero_point[BENCH_NET_MAX_TENSORS];
+};
+void bench_network_quantize_activations(const struct bench_network* network, const struct bench_net_range* ranges,
+                                        struct bench_net_quant* quant);
 
 /* The tensor's buffer in an implementation: the image, the output (logits) or its slot. */
 float* bench_network_tensor(const struct bench_network* network, size_t tensor, float* const* slots, float* output);

@@ -310,12 +310,19 @@ static void print_int8_group_line(FILE* out, const struct bench_results* results
             median_f32_gain(results, g, levels[0], scratch));
     return;
   }
-  fprintf(out, "  %-13s %-4s %s %2zu thr  vs %s:   ", g->suite, g->format, g->dtype, g->threads, peer);
+  bool any_peer = false;
   for (size_t s = 0; s < level_count; s++) {
     speedups[s] = median_speedup(results, g, levels[s], bench_sprig, bench_xnn_dense, scratch);
-    print_level(out, levels[s], speedups[s]);
+    any_peer = any_peer || !isnan(speedups[s]);
   }
-  print_break_even(out, break_even_level(levels, speedups, level_count));
+  /* Without a peer time (whole int8 networks): only the gain over f32. */
+  if (any_peer) {
+    fprintf(out, "  %-13s %-4s %s %2zu thr  vs %s:   ", g->suite, g->format, g->dtype, g->threads, peer);
+    for (size_t s = 0; s < level_count; s++) {
+      print_level(out, levels[s], speedups[s]);
+    }
+    print_break_even(out, break_even_level(levels, speedups, level_count));
+  }
   fprintf(out, "  %-13s %-4s %s %2zu thr  vs sprig f32: ", g->suite, g->format, g->dtype, g->threads);
   for (size_t s = 0; s < level_count; s++) {
     print_level(out, levels[s], median_f32_gain(results, g, levels[s], scratch));
@@ -542,7 +549,8 @@ void bench_print_networks(FILE* out, const struct bench_results* results) {
                "it shows where the time goes):\n",
           BENCH_PROFILE_ROUNDS);
   for (size_t g = 0; g < group_count; g++) {
-    for (size_t i = 0; i < results->count; i++) {
+    /* int8 networks are rows of the int8 table (no XNNPACK network to break even against). */
+    for (size_t i = 0; i < results->count && !is_int8_group(&groups[g]); i++) {
       const struct bench_result* first = &results->items[i];
       bool first_of_layer = in_group(first, &groups[g]) && strcmp(first->kind, "network") == 0;
       for (size_t j = 0; j < i && first_of_layer; j++) {

@@ -84,6 +84,10 @@ bool bench_xnn_f16_runner_create(const struct bench_problem* problem, const uint
 bool bench_sprig_network_runner_create(const struct bench_network* network, struct bench_runner* runner,
                                        struct bench_sprig_info* info);
 bool bench_xnn_sparse_network_runner_create(const struct bench_network* network, struct bench_runner* runner);
+struct bench_net_quant;
+/* The network as sprig qs8 operators (bench/net-sprig-q8.c); output_q: the int8 logits. */
+bool bench_sprig_q8_network_runner_create(const struct bench_network* network, const struct bench_net_quant* quant,
+                                          struct bench_runner* runner, struct bench_sprig_info* info);
 bool bench_xnn_dense_network_runner_create(const struct bench_network* network, struct bench_runner* runner);
 
 /* xnn_initialize(NULL) once; false when this build has no XNNPACK or it failed. */
