@@ -247,17 +247,28 @@ bool bench_run_int8_case(struct bench_run* run, const struct bench_suite* suite,
 
 /* ---- whole networks (e2e --dtypes qs8) ---- */
 
-/* The int8 network against sprig's f32 network on the same weights, timed in the same rounds.
- * Checks: both run; the int8 logits, dequantized, against the f32 reference (recorded as the
- * quantization error, not a failure: a random network quantized per tensor loses accuracy); each
- * int8 operator's exactness is the tests' business (tests/q8-operators.c, tests/q8-companions.c). */
+/* The network's int8 version (bench/net-quant.c) as sprig qs8 operators and as XNNPACK's NHWC
+ * int8 operators, and sprig's f32 network on the same weights, timed interleaved. Checks: every
+ * network runs; sprig f32 against the f32 reference. Recorded, not failed: the int8 logits,
+ * dequantized, against the f32 reference (a random network quantized per tensor loses accuracy)
+ * and sprig's int8 logits against XNNPACK's (its add and pooling round in fixed point, and
+ * differences grow through the layers); each sprig int8 operator's exactness is the tests'
+ * business (tests/q8-operators.c, tests/q8-companions.c). */
 struct int8_network_state {
   const struct bench_network* net;
   const struct bench_reference* reference;
-  struct bench_net_quant quant;
+  struct bench_net_q8 q;
   struct bench_runner runners[slot_count];
   struct bench_sprig_info info, f32_info;
 };
+
+static size_t top_class(const int8_t* y, size_t classes) {
+  size_t top = 0;
+  for (size_t o = 1; o < classes; o++) {
+    top = y[o] > y[top] ? o : top;
+  }
+  return top;
+}
 
 static bool check_int8_network(struct int8_network_state* st, pthreadpool_t pool, struct bench_result* r) {
   const size_t classes = st->reference->n;
@@ -282,22 +293,26 @@ static bool check_int8_network(struct int8_network_state* st, pthreadpool_t pool
   const size_t logits = st->net->tensor_count - 1;
   const int8_t* y = st->runners[slot_int8].output_q;
   double worst = 0.0;
-  size_t top_q = 0, top_f = 0;
+  size_t top_f = 0;
   for (size_t o = 0; o < classes; o++) {
-    const double v = (double) st->quant.scale[logits] * ((double) y[o] - (double) st->quant.zero_point[logits]);
+    const double v = (double) st->q.scale[logits] * ((double) y[o] - (double) st->q.zero_point[logits]);
     const double e = fabs(v - (double) st->reference->output[o]) / (double) st->reference->magnitude[o];
     worst = e > worst ? e : worst;
-    top_q = y[o] > y[top_q] ? o : top_q;
     top_f = st->reference->output[o] > st->reference->output[top_f] ? o : top_f;
   }
   r->quant_rel_err = worst;
-  r->output_scale = st->quant.scale[logits];
-  r->output_zero_point = st->quant.zero_point[logits];
-  r->input_scale = st->quant.scale[0];
-  r->input_zero_point = st->quant.zero_point[0];
-  snprintf(r->note, sizeof(r->note), "int8 network (qs8 operators, activations quantized per tensor from the f32 "
-           "reference) vs sprig's f32 network; top-1 class %s the f32 reference's", top_q == top_f ? "matches" :
-           "differs from");
+  r->output_scale = st->q.scale[logits];
+  r->output_zero_point = st->q.zero_point[logits];
+  r->input_scale = st->q.scale[0];
+  r->input_zero_point = st->q.zero_point[0];
+  const struct bench_runner* xnn = &st->runners[slot_xnn];
+  if (xnn->available) {
+    r->int8_max_diff = bench_int8_max_diff(y, false, xnn->output_q, false, 1, classes, &r->int8_diff_count);
+  }
+  snprintf(r->note, sizeof(r->note), "int8 network: activations quantized per tensor from the f32 reference run; "
+           "top-1 class: sprig int8 %s, XNNPACK qc8 %s the f32 reference's",
+           top_class(y, classes) == top_f ? "matches" : "differs from",
+           !xnn->available ? "not run," : top_class(xnn->output_q, classes) == top_f ? "matches" : "differs from");
   return true;
 }
 
@@ -305,9 +320,13 @@ bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* sui
                             const struct bench_format* format, double sparsity, const struct bench_network* net,
                             const struct bench_reference* reference, const struct bench_net_range* ranges) {
   struct int8_network_state st = {.net = net, .reference = reference};
-  bench_network_quantize_activations(net, ranges, &st.quant);
-  const bool created = bench_sprig_q8_network_runner_create(net, &st.quant, &st.runners[slot_int8], &st.info) &&
-                       bench_sprig_network_runner_create(net, &st.runners[slot_f32], &st.f32_info);
+  if (bench_network_quantize(net, ranges, &st.q) != 0) {
+    fprintf(stderr, "sprig-bench: out of memory quantizing %s\n", net->name);
+    return false;
+  }
+  const bool created = bench_sprig_q8_network_runner_create(net, &st.q, &st.runners[slot_int8], &st.info) &&
+                       bench_sprig_network_runner_create(net, &st.runners[slot_f32], &st.f32_info) &&
+                       bench_xnn_qc8_network_runner_create(net, &st.q, &st.runners[slot_xnn]);
   bool ok = true;
   for (size_t p = 0; p < run->pool_count; p++) {
     struct bench_result* r = bench_results_add(run->results);
@@ -331,7 +350,6 @@ bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* sui
       struct int8_state timing = {0};
       memcpy(timing.runners, st.runners, sizeof(st.runners));
       time_int8(&timing, run->pools[p].pool, &run->options->timing, r);
-      r->us[bench_xnn_dense] = r->min_us[bench_xnn_dense] = NAN;
     }
     if (r->ok) {
       r->gflops = 2.0 * r->macs / (r->us[bench_sprig] * 1e-6) * 1e-9;
@@ -343,5 +361,6 @@ bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* sui
   for (int c = 0; c < slot_count; c++) {
     bench_runner_destroy(&st.runners[c]);
   }
+  bench_network_q8_free(net, &st.q);
   return ok;
 }

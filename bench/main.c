@@ -197,10 +197,11 @@ static void print_int8_table(const struct bench_results* results) {
          "(what int8 costs in accuracy). A record FAILS when any int8 difference exceeds 1 (qd8: rel err > %.0e).\n",
          BENCH_MAX_REL_ERR);
   if (any_int8_network(results)) {
-    printf("e2e qs8: the whole network as sprig qs8 operators (convolutions, add, pooling, classifier; activations "
-           "quantized per tensor from the f32 reference run) vs sprig's\nf32 network on the same weights; no XNNPACK "
-           "int8 network (xnn_qc8 '-'); q_err: the dequantized logits. Each operator's exactness is tested in "
-           "tests/.\n");
+    printf("e2e qs8: the whole network in int8 (activations quantized per tensor from the f32 reference run, "
+           "weights per channel): sprig's qs8 operators vs XNNPACK's NHWC\nint8 ones (qc8 convolutions, the "
+           "classifier as a 1x1 one; qs8 add and pooling) on the same int8 data, sprig's f32 network beside; d_qc8: "
+           "the two int8 networks' logits;\nq_err: sprig's dequantized logits vs the f32 reference (both recorded, "
+           "not failed).\n");
   }
 }
 

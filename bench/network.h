@@ -100,15 +100,30 @@ struct bench_net_range {
 int bench_network_reference(const struct bench_network* network, struct bench_reference* reference,
                             struct bench_net_range* ranges);
 
-/* An int8 quantization of every activation tensor (--dtypes qs8), from the reference ranges:
- * asymmetric over [min(0, lo), max(0, hi)], scale (hi - lo) / 255 (1 when both are 0), zero
- * point clamp(rne(-128 - lo / scale)). */
-struct bench_net_quant {
+/* The network in int8 (--dtypes qs8), shared by sprig's and XNNPACK's int8 networks:
+ * activations per tensor, asymmetric over [min(0, lo), max(0, hi)] of the reference run's values
+ * (scale (hi - lo) / 255, 1 when both are 0; zero point clamp(rne(-128 - lo / scale))); weights
+ * per output channel, symmetric (scale max |w| / 127); int32 biases in units of input scale x
+ * weight scale; each clamp (ReLU6) as the int8 values of its bounds. */
+struct bench_net_q8_op {
+  int8_t* weights;       /* conv and linear: [rows][cols] (OIHW); else NULL */
+  int8_t* weights_ohwi;  /* the same as OHWI (XNNPACK's layout) */
+  float* scales;         /* [rows] */
+  int32_t* bias;         /* [rows] */
+  int8_t output_min, output_max;
+};
+
+struct bench_net_q8 {
   float scale[BENCH_NET_MAX_TENSORS];
   int8_t zero_point[BENCH_NET_MAX_TENSORS];
+  struct bench_net_q8_op ops[BENCH_NET_MAX_OPS];
+  int8_t* image;         /* the NHWC image, quantized */
 };
-void bench_network_quantize_activations(const struct bench_network* network, const struct bench_net_range* ranges,
-                                        struct bench_net_quant* quant);
+
+/* Returns 0, or -1 when out of memory (q freed). */
+int bench_network_quantize(const struct bench_network* network, const struct bench_net_range* ranges,
+                           struct bench_net_q8* q);
+void bench_network_q8_free(const struct bench_network* network, struct bench_net_q8* q);
 
 /* The tensor's buffer in an implementation: the image, the output (logits) or its slot. */
 float* bench_network_tensor(const struct bench_network* network, size_t tensor, float* const* slots, float* output);

@@ -47,7 +47,9 @@ static void print_help(FILE* out) {
       "                              quantized per row at run time), same int8 weights and peer\n"
       "                         f16  IEEE half in and out: sprig's f16 operator vs sprig f32 and\n"
       "                              XNNPACK's dense f16 convolution (n/a where XNNPACK refuses it)\n"
-      "                       e2e networks and --kernels run f32 only\n"
+      "                       e2e networks: f32 and qs8 (the whole network in int8, activations\n"
+      "                       quantized per tensor from the f32 run: sprig's qs8 operators vs\n"
+      "                       XNNPACK's NHWC int8 ones, sprig's f32 network beside); --kernels: f32\n"
       "  --threads LIST       thread counts; 'all' = every core (default 1,all). sprig and\n"
       "                       XNNPACK share one pthreadpool of that size\n"
       "  --reps N             exactly N timed rounds per case (overrides --min-time)\n"
@@ -80,7 +82,8 @@ static void print_help(FILE* out) {
       "weight stream (sprig_operator_weight_bytes / time, column wGB/s) and its share of that rate.\n"
       "int8 records (--dtypes qs8,qd8) compare sprig's int8 output with XNNPACK's element by element\n"
       "and with a plain-C evaluation of sprig.h's formulas; they fail beyond 1 unit (qd8: beyond a\n"
-      "relative error of 1e-4 of |bias| + sum |w x|). JSON records carry \"dtype\"; in int8 ones\n"
+      "relative error of 1e-4 of |bias| + sum |w x|); int8 networks record the logits' differences\n"
+      "without failing (they are not one operator). JSON records carry \"dtype\"; in int8 ones\n"
       "sprig_us = sprig int8, xnn_dense_us = xnn_qc8_us = XNNPACK qc8, sprig_f32_us = sprig f32.\n"
       "Environment: SPRIG_FORCE_ISA restricts sprig's kernels (see sprig.h).\n");
 }

@@ -54,3 +54,10 @@ bool bench_xnn_dense_network_runner_create(const struct bench_network* network, 
   (void) network;
   return unavailable(runner, "xnn-dense");
 }
+
+bool bench_xnn_qc8_network_runner_create(const struct bench_network* network, const struct bench_net_q8* q,
+                                         struct bench_runner* runner) {
+  (void) network;
+  (void) q;
+  return unavailable(runner, "xnn-qc8");
+}

@@ -84,10 +84,13 @@ bool bench_xnn_f16_runner_create(const struct bench_problem* problem, const uint
 bool bench_sprig_network_runner_create(const struct bench_network* network, struct bench_runner* runner,
                                        struct bench_sprig_info* info);
 bool bench_xnn_sparse_network_runner_create(const struct bench_network* network, struct bench_runner* runner);
-struct bench_net_quant;
-/* The network as sprig qs8 operators (bench/net-sprig-q8.c); output_q: the int8 logits. */
-bool bench_sprig_q8_network_runner_create(const struct bench_network* network, const struct bench_net_quant* quant,
+struct bench_net_q8;
+/* The network's int8 version as sprig qs8 operators (bench/net-sprig-q8.c) and as XNNPACK's NHWC
+ * qc8 / qs8 operators (bench/net-xnnpack.c); output_q: the int8 logits. */
+bool bench_sprig_q8_network_runner_create(const struct bench_network* network, const struct bench_net_q8* q,
                                           struct bench_runner* runner, struct bench_sprig_info* info);
+bool bench_xnn_qc8_network_runner_create(const struct bench_network* network, const struct bench_net_q8* q,
+                                         struct bench_runner* runner);
 bool bench_xnn_dense_network_runner_create(const struct bench_network* network, struct bench_runner* runner);
 
 /* xnn_initialize(NULL) once; false when this build has no XNNPACK or it failed. */
