@@ -316,6 +316,46 @@ static bool check_int8_network(struct int8_network_state* st, pthreadpool_t pool
   return true;
 }
 
+/* Each operator timed alone, summed per operator class, median (and fastest) over
+ * BENCH_PROFILE_ROUNDS rounds, the three networks interleaved: sprig int8 into the sprig
+ * breakdown, sprig f32 into the xnn_sparse one (int8 records have no XNNPACK sparse network; the
+ * report and JSON name it sprig f32), XNNPACK qc8 into xnn_dense. */
+static bool profile_int8_network(struct int8_network_state* st, pthreadpool_t pool, struct bench_result* r) {
+  static const int contender_of[slot_count] = {bench_sprig, bench_xnn_sparse, bench_xnn_dense};
+  const struct bench_network* net = st->net;
+  double samples[slot_count][bench_net_class_count][BENCH_PROFILE_ROUNDS];
+  size_t ops_of_class[bench_net_class_count] = {0};
+  for (size_t i = 0; i < net->op_count; i++) {
+    ops_of_class[net->ops[i].op_class]++;
+  }
+  bool ok = true;
+  for (size_t round = 0; round < BENCH_PROFILE_ROUNDS && ok; round++) {
+    for (int c = 0; c < slot_count && ok; c++) {
+      struct bench_runner* runner = &st->runners[c];
+      double sums[bench_net_class_count] = {0.0};
+      for (size_t i = 0; i < net->op_count && runner->available && ok; i++) {
+        const uint64_t start = bench_now_ns();
+        ok = runner->run_op(runner, pool, i);
+        sums[net->ops[i].op_class] += (double) (bench_now_ns() - start) * 1e-3;
+      }
+      for (size_t k = 0; k < bench_net_class_count; k++) {
+        samples[c][k][round] = sums[k];
+      }
+    }
+  }
+  r->breakdown_count = bench_net_class_count;
+  r->breakdown_names = bench_net_class_names;
+  for (int c = 0; c < slot_count; c++) {
+    for (size_t k = 0; k < bench_net_class_count; k++) {
+      const bool timed = ok && st->runners[c].available && ops_of_class[k] > 0;
+      /* bench_median sorts: the fastest round is then the first. */
+      r->breakdown_us[contender_of[c]][k] = timed ? bench_median(samples[c][k], BENCH_PROFILE_ROUNDS) : NAN;
+      r->breakdown_min_us[contender_of[c]][k] = timed ? samples[c][k][0] : NAN;
+    }
+  }
+  return ok;
+}
+
 bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* suite, const struct bench_layer* layer,
                             const struct bench_format* format, double sparsity, const struct bench_network* net,
                             const struct bench_reference* reference, const struct bench_net_range* ranges) {
@@ -341,7 +381,6 @@ bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* sui
     snprintf(r->xnn_sparse_path, sizeof(r->xnn_sparse_path), "none");
     r->macs = net->macs;
     bench_describe_network(net, r);
-    r->breakdown_count = 0; /* no per-class profile for int8 networks */
     r->ok = created && check_int8_network(&st, run->pools[p].pool, r);
     if (!created) {
       snprintf(r->note, sizeof(r->note), "setup failed (reason on stderr)");
@@ -353,6 +392,10 @@ bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* sui
     }
     if (r->ok) {
       r->gflops = 2.0 * r->macs / (r->us[bench_sprig] * 1e-6) * 1e-9;
+      if (!profile_int8_network(&st, run->pools[p].pool, r)) {
+        r->ok = false;
+        snprintf(r->note, sizeof(r->note), "a run failed while timing operators one by one");
+      }
     }
     ok = ok && r->ok;
     run->cases_done++;

@@ -213,6 +213,9 @@ static void print_suite_table(const struct bench_results* results) {
     }
     bench_print_f16_table(stdout, results);
     bench_print_break_even(stdout, results);
+    if (any_kind(results, "network")) {
+      bench_print_networks(stdout, results);
+    }
     return;
   }
   bench_print_table_header(stdout);

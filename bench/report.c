@@ -500,9 +500,15 @@ static void print_network_levels(FILE* out, const struct bench_results* results,
   }
 }
 
+static bool is_int8_record(const struct bench_result* r) {
+  return strcmp(r->dtype, "f32") != 0;
+}
+
 static void print_breakdown_line(FILE* out, const struct bench_result* r, const char* label,
                                  const double (*us)[BENCH_MAX_BREAKDOWN]) {
-  fprintf(out, "    %s at %.2f (sprig / xnn-sparse / xnn-dense):", label, r->target_sparsity);
+  /* int8 records: the sprig f32 network's times are in the xnn_sparse slot (bench/layer-int8.c). */
+  fprintf(out, "    %s at %.2f (%s):", label, r->target_sparsity,
+          is_int8_record(r) ? "sprig qs8 / sprig f32 / xnn-qc8" : "sprig / xnn-sparse / xnn-dense");
   bool first = true;
   for (size_t k = 0; k < r->breakdown_count; k++) {
     bool any = false;
@@ -537,6 +543,26 @@ static void print_network_breakdown(FILE* out, const struct bench_results* resul
   }
 }
 
+/* An int8 group's networks: per record the three whole-network times, then the breakdown. */
+static void print_int8_networks(FILE* out, const struct bench_results* results, const struct group* g) {
+  for (size_t i = 0; i < results->count; i++) {
+    const struct bench_result* r = &results->items[i];
+    if (!in_group(r, g) || strcmp(r->kind, "network") != 0) {
+      continue;
+    }
+    fprintf(out, "  %s, %s, %s, %zu thread%s, %.2f: ms sprig qs8 / sprig f32 / xnn-qc8", r->layer, g->format,
+            g->dtype, g->threads, g->threads == 1 ? "" : "s", r->target_sparsity);
+    print_ms(out, r->us[bench_sprig]);
+    print_ms(out, r->f32_us);
+    print_ms(out, r->us[bench_xnn_dense]);
+    fprintf(out, "  (vs f32 %.2fx, vs qc8 %.2fx)\n", r->f32_us / r->us[bench_sprig],
+            r->us[bench_xnn_dense] / r->us[bench_sprig]);
+    if (r->breakdown_count > 0) {
+      print_breakdown_line(out, r, "ms by operator, median", (const double (*)[BENCH_MAX_BREAKDOWN]) r->breakdown_us);
+    }
+  }
+}
+
 void bench_print_networks(FILE* out, const struct bench_results* results) {
   struct group* groups = malloc((results->count + 1) * sizeof(struct group));
   double* levels = malloc((results->count + 1) * sizeof(double));
@@ -549,8 +575,11 @@ void bench_print_networks(FILE* out, const struct bench_results* results) {
                "it shows where the time goes):\n",
           BENCH_PROFILE_ROUNDS);
   for (size_t g = 0; g < group_count; g++) {
-    /* int8 networks are rows of the int8 table (no XNNPACK network to break even against). */
-    for (size_t i = 0; i < results->count && !is_int8_group(&groups[g]); i++) {
+    if (is_int8_group(&groups[g])) {
+      print_int8_networks(out, results, &groups[g]);
+      continue;
+    }
+    for (size_t i = 0; i < results->count; i++) {
       const struct bench_result* first = &results->items[i];
       bool first_of_layer = in_group(first, &groups[g]) && strcmp(first->kind, "network") == 0;
       for (size_t j = 0; j < i && first_of_layer; j++) {
@@ -702,13 +731,16 @@ static void json_result(FILE* f, const struct bench_result* r) {
     json_size(f, "in_height", r->in_height);
     json_size(f, "in_width", r->in_width);
     json_size(f, "in_channels", r->in_channels);
-    static const char* const keys[bench_contender_count] = {"sprig_breakdown_us", "xnn_sparse_breakdown_us",
-                                                            "xnn_dense_breakdown_us"};
-    static const char* const min_keys[bench_contender_count] = {
-        "sprig_breakdown_min_us", "xnn_sparse_breakdown_min_us", "xnn_dense_breakdown_min_us"};
+    static const char* const keys[2][bench_contender_count] = {
+        {"sprig_breakdown_us", "xnn_sparse_breakdown_us", "xnn_dense_breakdown_us"},
+        {"sprig_breakdown_us", "sprig_f32_breakdown_us", "xnn_qc8_breakdown_us"}};
+    static const char* const min_keys[2][bench_contender_count] = {
+        {"sprig_breakdown_min_us", "xnn_sparse_breakdown_min_us", "xnn_dense_breakdown_min_us"},
+        {"sprig_breakdown_min_us", "sprig_f32_breakdown_min_us", "xnn_qc8_breakdown_min_us"}};
+    const int int8 = is_int8_record(r) ? 1 : 0;
     for (int c = 0; c < bench_contender_count && r->breakdown_count > 0; c++) {
       for (int which = 0; which < 2; which++) {
-        fprintf(f, "\"%s\": {", which == 0 ? keys[c] : min_keys[c]);
+        fprintf(f, "\"%s\": {", which == 0 ? keys[int8][c] : min_keys[int8][c]);
         for (size_t k = 0; k < r->breakdown_count; k++) {
           json_number(f, r->breakdown_names[k], which == 0 ? r->breakdown_us[c][k] : r->breakdown_min_us[c][k],
                       k + 1 < r->breakdown_count);
