@@ -9,6 +9,7 @@
  *
  * Regenerating the fixture (only when the format version changes):
  *   build/native-release/tests/serialize-test --write-fixture tests/data/weights-fixture.h */
+#include "refusals.h"
 #include "test-util.h"
 
 #include <sprig.h>
@@ -18,17 +19,6 @@
 #include <sprig/weights.h>
 
 #include "data/weights-fixture.h"
-
-static int logged_errors;
-static char last_message[512];
-
-static void capture_log(enum sprig_log_level level, const char* message, void* user_data) {
-  (void) user_data;
-  if (level == sprig_log_level_error) {
-    logged_errors++;
-    snprintf(last_message, sizeof(last_message), "%s", message);
-  }
-}
 
 static int setup_group(void** state) {
   (void) state;

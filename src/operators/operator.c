@@ -223,6 +223,36 @@ enum sprig_status sprig_bind_tensors(struct sprig_operator* op, const float* inp
   return sprig_status_success;
 }
 
+/* Whether [x, x + bytes) and [y, y + bytes) share a byte. */
+static bool overlap(const void* x, const void* y, size_t bytes) {
+  const uintptr_t begin_x = (uintptr_t) x;
+  const uintptr_t begin_y = (uintptr_t) y;
+  return begin_x < begin_y + bytes && begin_y < begin_x + bytes;
+}
+
+enum sprig_status sprig_bind_two_inputs(struct sprig_operator* op, const void* a, const void* b, void* output,
+                                        size_t bytes, const char* caller) {
+  if (op->state == sprig_operator_state_created) {
+    sprig_log_error("%s: reshape the operator before setup", caller);
+    return sprig_status_invalid_state;
+  }
+  if (a == NULL || b == NULL || output == NULL) {
+    sprig_log_error("%s: %s is NULL", caller, a == NULL ? "a" : b == NULL ? "b" : "output");
+    return sprig_status_invalid_parameter;
+  }
+  /* a and b may overlap in any way (they are only read); the output may be either exactly. */
+  if ((output != a && overlap(output, a, bytes)) || (output != b && overlap(output, b, bytes))) {
+    sprig_log_error("%s: output overlaps %s without being it (in place, output must be a or b exactly)", caller,
+                    output != a && overlap(output, a, bytes) ? "a" : "b");
+    return sprig_status_invalid_parameter;
+  }
+  op->input = a;
+  op->second_input = b;
+  op->output = output;
+  op->state = sprig_operator_state_ready;
+  return sprig_status_success;
+}
+
 enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpool) {
   if (op == NULL) {
     sprig_log_error("sprig_run_operator: op is NULL");

@@ -184,38 +184,13 @@ enum sprig_status sprig_reshape_add_qs8(sprig_operator_t op, size_t elements) {
   return sprig_status_success;
 }
 
-/* Whether [x, x + bytes) and [y, y + bytes) share a byte. */
-static bool overlap(const void* x, const void* y, size_t bytes) {
-  const uintptr_t begin_x = (uintptr_t) x;
-  const uintptr_t begin_y = (uintptr_t) y;
-  return begin_x < begin_y + bytes && begin_y < begin_x + bytes;
-}
-
 enum sprig_status sprig_setup_add_qs8(sprig_operator_t op, const int8_t* a, const int8_t* b, int8_t* output) {
   static const char caller[] = "sprig_setup_add_qs8";
   const enum sprig_status status = sprig_check_operator(op, sprig_operator_type_add_qs8, caller);
   if (status != sprig_status_success) {
     return status;
   }
-  if (op->state == sprig_operator_state_created) {
-    sprig_log_error("%s: reshape the operator before setup", caller);
-    return sprig_status_invalid_state;
-  }
-  if (a == NULL || b == NULL || output == NULL) {
-    sprig_log_error("%s: %s is NULL", caller, a == NULL ? "a" : b == NULL ? "b" : "output");
-    return sprig_status_invalid_parameter;
-  }
-  const size_t bytes = op->elements;
-  if ((output != a && overlap(output, a, bytes)) || (output != b && overlap(output, b, bytes))) {
-    sprig_log_error("%s: output overlaps %s without being it (in place, output must be a or b exactly)", caller,
-                    output != a && overlap(output, a, bytes) ? "a" : "b");
-    return sprig_status_invalid_parameter;
-  }
-  op->input = (const float*) a;
-  op->second_input = (const float*) b;
-  op->output = (float*) output;
-  op->state = sprig_operator_state_ready;
-  return sprig_status_success;
+  return sprig_bind_two_inputs(op, a, b, output, op->elements, caller);
 }
 
 /* ---- global average pooling ---- */

@@ -249,6 +249,12 @@ void sprig_finish_reshape(struct sprig_operator* op);
 enum sprig_status sprig_bind_tensors(struct sprig_operator* op, const float* input, size_t input_bytes,
                                      float* output, size_t output_bytes, const char* caller);
 
+/* Binds an element-wise operator's two inputs and output of `bytes` each after checking state
+ * and NULLs: a and b may overlap each other; the output may be a or b exactly, else must not
+ * overlap either. */
+enum sprig_status sprig_bind_two_inputs(struct sprig_operator* op, const void* a, const void* b, void* output,
+                                        size_t bytes, const char* caller);
+
 /* The linear operator's run (transposes around the path when it planned a transposed batch). */
 void sprig_run_linear(const struct sprig_operator* op, pthreadpool_t threadpool);
 
