@@ -331,13 +331,8 @@ static bool profile_int8_network(struct int8_network_state* st, pthreadpool_t po
   bool ok = true;
   for (size_t round = 0; round < BENCH_PROFILE_ROUNDS && ok; round++) {
     for (int c = 0; c < slot_count && ok; c++) {
-      struct bench_runner* runner = &st->runners[c];
       double sums[bench_net_class_count] = {0.0};
-      for (size_t i = 0; i < net->op_count && runner->available && ok; i++) {
-        const uint64_t start = bench_now_ns();
-        ok = runner->run_op(runner, pool, i);
-        sums[net->ops[i].op_class] += (double) (bench_now_ns() - start) * 1e-3;
-      }
+      ok = !st->runners[c].available || bench_time_network_classes(net, &st->runners[c], pool, sums);
       for (size_t k = 0; k < bench_net_class_count; k++) {
         samples[c][k][round] = sums[k];
       }

@@ -361,6 +361,18 @@ void bench_print_progress(const struct bench_run* run, const struct bench_result
 /* Networks: each operator timed alone, summed per operator class, median over a few rounds
  * (contenders interleaved as in the main timing). */
 
+bool bench_time_network_classes(const struct bench_network* net, struct bench_runner* runner, pthreadpool_t pool,
+                                double* sums) {
+  for (size_t i = 0; i < net->op_count; i++) {
+    const uint64_t start = bench_now_ns();
+    if (!runner->run_op(runner, pool, i)) {
+      return false;
+    }
+    sums[net->ops[i].op_class] += (double) (bench_now_ns() - start) * 1e-3;
+  }
+  return true;
+}
+
 static bool profile_network(struct case_state* st, pthreadpool_t pool, struct bench_result* r) {
   const struct bench_network* net = st->network;
   const size_t series = (size_t) bench_contender_count * bench_net_class_count;
@@ -371,13 +383,8 @@ static bool profile_network(struct case_state* st, pthreadpool_t pool, struct be
   bool ok = true;
   for (size_t round = 0; round < BENCH_PROFILE_ROUNDS && ok; round++) {
     for (int c = 0; c < bench_contender_count && ok; c++) {
-      struct bench_runner* runner = &st->runners[c];
       double sums[bench_net_class_count] = {0.0};
-      for (size_t i = 0; i < net->op_count && runner->available && ok; i++) {
-        const uint64_t start = bench_now_ns();
-        ok = runner->run_op(runner, pool, i);
-        sums[net->ops[i].op_class] += (double) (bench_now_ns() - start) * 1e-3;
-      }
+      ok = !st->runners[c].available || bench_time_network_classes(net, &st->runners[c], pool, sums);
       for (size_t k = 0; k < bench_net_class_count; k++) {
         samples[((size_t) c * bench_net_class_count + k) * BENCH_PROFILE_ROUNDS + round] = sums[k];
       }

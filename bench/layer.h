@@ -68,6 +68,10 @@ bool bench_run_int8_case(struct bench_run* run, const struct bench_suite* suite,
 
 struct bench_network;
 struct bench_net_range;
+/* Runs each of the network's operators once on `runner` (set up), adding its time in µs to
+ * sums[its class]; false when a run fails. */
+bool bench_time_network_classes(const struct bench_network* net, struct bench_runner* runner, pthreadpool_t pool,
+                                double* sums);
 /* A network record's totals: parameters, pruned sparsity, image size, its operator classes. */
 void bench_describe_network(const struct bench_network* net, struct bench_result* r);
 /* A whole network in int8 (bench/layer-int8.c): sprig's qs8 operators (bench/net-sprig-q8.c,
