@@ -555,8 +555,12 @@ static void print_int8_networks(FILE* out, const struct bench_results* results, 
     print_ms(out, r->us[bench_sprig]);
     print_ms(out, r->f32_us);
     print_ms(out, r->us[bench_xnn_dense]);
-    fprintf(out, "  (vs f32 %.2fx, vs qc8 %.2fx)\n", r->f32_us / r->us[bench_sprig],
-            r->us[bench_xnn_dense] / r->us[bench_sprig]);
+    fprintf(out, "  (vs f32 %.2fx", r->f32_us / r->us[bench_sprig]);
+    if (isnan(r->us[bench_xnn_dense])) {
+      fprintf(out, ", no XNNPACK in this build)\n");
+    } else {
+      fprintf(out, ", vs qc8 %.2fx)\n", r->us[bench_xnn_dense] / r->us[bench_sprig]);
+    }
     if (r->breakdown_count > 0) {
       print_breakdown_line(out, r, "ms by operator, median", (const double (*)[BENCH_MAX_BREAKDOWN]) r->breakdown_us);
     }
