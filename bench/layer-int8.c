@@ -124,13 +124,14 @@ static bool check_int8(struct int8_state* st, pthreadpool_t pool, struct bench_r
   return true;
 }
 
-static void time_int8(struct int8_state* st, pthreadpool_t pool, const struct bench_timing_plan* plan,
+/* The slot_count runners (sprig int8, sprig f32, XNNPACK), interleaved, into r. */
+static void time_int8(struct bench_runner* runners, pthreadpool_t pool, const struct bench_timing_plan* plan,
                       struct bench_result* r) {
   struct timed_runner timed[slot_count];
   struct bench_contender contenders[slot_count];
   for (int c = 0; c < slot_count; c++) {
-    timed[c] = (struct timed_runner){&st->runners[c], pool};
-    contenders[c] = (struct bench_contender){st->runners[c].available ? run_timed : NULL, &timed[c]};
+    timed[c] = (struct timed_runner){&runners[c], pool};
+    contenders[c] = (struct bench_contender){runners[c].available ? run_timed : NULL, &timed[c]};
   }
   double medians[slot_count], minimums[slot_count];
   r->reps = bench_time_interleaved_min(contenders, slot_count, plan, medians, minimums);
@@ -185,7 +186,7 @@ static void record(struct bench_run* run, struct int8_state* st, const struct be
   } else {
     r->ok = check_int8(st, pool->pool, r);
     if (r->ok) {
-      time_int8(st, pool->pool, &run->options->timing, r);
+      time_int8(st->runners, pool->pool, &run->options->timing, r);
     }
     if (r->ok) {
       r->gflops = 2.0 * r->macs / (r->us[bench_sprig] * 1e-6) * 1e-9; /* GOP/s: int8 multiply-adds */
@@ -381,9 +382,7 @@ bool bench_run_int8_network(struct bench_run* run, const struct bench_suite* sui
       snprintf(r->note, sizeof(r->note), "setup failed (reason on stderr)");
     }
     if (r->ok) {
-      struct int8_state timing = {0};
-      memcpy(timing.runners, st.runners, sizeof(st.runners));
-      time_int8(&timing, run->pools[p].pool, &run->options->timing, r);
+      time_int8(st.runners, run->pools[p].pool, &run->options->timing, r);
     }
     if (r->ok) {
       r->gflops = 2.0 * r->macs / (r->us[bench_sprig] * 1e-6) * 1e-9;

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "network.h"
+#include "quant.h"
 
 static int8_t clamp_q(double v) {
   return (int8_t) (v < -128.0 ? -128.0 : (v > 127.0 ? 127.0 : v));
@@ -41,15 +42,8 @@ static bool quantize_weights(const struct bench_net_op* op, float input_scale, s
     const double b = nearbyint((double) op->bias[o] / ((double) input_scale * (double) scale));
     w->bias[o] = (int32_t) (b < -2147483647.0 ? -2147483647.0 : (b > 2147483647.0 ? 2147483647.0 : b));
   }
-  /* OIHW [rows][cin][taps] -> OHWI [rows][taps][cin] (a linear layer: taps 1, the same). */
-  const size_t taps = op->kind == bench_net_conv ? (size_t) op->kernel * op->kernel : 1, cin = cols / taps;
-  for (size_t o = 0; o < rows; o++) {
-    for (size_t c = 0; c < cin; c++) {
-      for (size_t t = 0; t < taps; t++) {
-        w->weights_ohwi[(o * taps + t) * cin + c] = w->weights[(o * cin + c) * taps + t];
-      }
-    }
-  }
+  const size_t taps = op->kind == bench_net_conv ? (size_t) op->kernel * op->kernel : 1;
+  bench_int8_ohwi_from_oihw(w->weights, rows, taps, cols, w->weights_ohwi);
   return true;
 }
 

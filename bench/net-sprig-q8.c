@@ -2,10 +2,8 @@
  * (bench/net-quant.c) as sprig qs8 operators (convolutions, residual adds, global average
  * pooling, the pruned classifier), every operator created, reshaped and set up once; a run runs
  * them in order on the caller's pool. */
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <sprig.h>
 

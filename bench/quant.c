@@ -35,6 +35,17 @@ static size_t input_elements(const struct bench_problem* p) {
   return p->layer->kind == bench_layer_conv2d ? p->layer->k * p->layer->height * p->layer->width : p->k * p->m;
 }
 
+void bench_int8_ohwi_from_oihw(const int8_t* oihw, size_t rows, size_t taps, size_t cols, int8_t* ohwi) {
+  const size_t cin = cols / taps;
+  for (size_t o = 0; o < rows; o++) {
+    for (size_t c = 0; c < cin; c++) {
+      for (size_t t = 0; t < taps; t++) {
+        ohwi[(o * taps + t) * cin + c] = oihw[(o * cin + c) * taps + t];
+      }
+    }
+  }
+}
+
 int bench_quantize_problem(const struct bench_problem* p, const struct bench_reference* f32_reference,
                            struct bench_quantized* q) {
   const size_t n = p->n, k = p->k, elements = input_elements(p);
@@ -69,15 +80,7 @@ int bench_quantize_problem(const struct bench_problem* p, const struct bench_ref
     q->bias[o] = (int32_t) (b < -2147483647.0 ? -2147483647.0 : (b > 2147483647.0 ? 2147483647.0 : b));
   }
   if (conv2d) {
-    /* OIHW [n][cin][kh][kw] -> OHWI [n][kh][kw][cin], as bench_conv_data_make does for floats */
-    const size_t taps = (size_t) p->layer->kernel * p->layer->kernel, cin = k / taps;
-    for (size_t o = 0; o < n; o++) {
-      for (size_t c = 0; c < cin; c++) {
-        for (size_t t = 0; t < taps; t++) {
-          q->weights_ohwi[(o * taps + t) * cin + c] = q->weights[(o * cin + c) * taps + t];
-        }
-      }
-    }
+    bench_int8_ohwi_from_oihw(q->weights, n, (size_t) p->layer->kernel * p->layer->kernel, k, q->weights_ohwi);
   }
   for (size_t i = 0; i < elements; i++) {
     q->input_cm[i] = clamp_int8(nearbyintf(p->input_cm[i] / q->input_scale) + (float) q->input_zero_point);

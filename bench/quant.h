@@ -33,6 +33,10 @@ int bench_quantize_problem(const struct bench_problem* problem, const struct ben
                            struct bench_quantized* q);
 void bench_quantized_free(struct bench_quantized* q);
 
+/* int8 weights OIHW [rows][cin][taps] (cols = cin x taps) -> OHWI [rows][taps][cin], as
+ * bench_conv_data_make does for floats (taps 1: a copy). */
+void bench_int8_ohwi_from_oihw(const int8_t* oihw, size_t rows, size_t taps, size_t cols, int8_t* ohwi);
+
 /* The qs8 reference, [n][m] int8 (channel-major): acc = bias + sum w (x - input_zero_point)
  * (padding contributes 0), y = clamp(rne((float) acc x s[o]) + output_zero_point, -128, 127),
  * s[o] = input_scale x weight_scales[o] / output_scale in float. Returns 0 or -1. */
