@@ -21,15 +21,21 @@ bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv) {
          p->padding_left == 0 && p->groups == 1;
 }
 
+bool sprig_conv_is_direct_depthwise(const struct sprig_conv_geometry* conv) {
+  const struct sprig_conv2d_params* p = &conv->params;
+  const uint32_t k = p->kernel_height, pad = (k - 1) / 2;
+  return p->input_channels == 1 && p->groups > 1 && (k == 3 || k == 5) && p->kernel_width == k &&
+         p->stride_height == p->stride_width && p->stride_height <= 2 && p->dilation_height == 1 &&
+         p->dilation_width == 1 && p->padding_left == pad && p->padding_top <= pad && p->padding_right <= pad &&
+         p->padding_bottom <= pad && !conv->input_nhwc;
+}
+
 const struct sprig_f32_dwconv2d_chw_ukernel* sprig_direct_dwconv_ukernel(const struct sprig_conv_geometry* conv,
                                                                         const struct sprig_hardware* hardware) {
   const struct sprig_conv2d_params* p = &conv->params;
-  const uint32_t k = p->kernel_height, pad = (k - 1) / 2;
-  const bool fits = p->input_channels == 1 && p->groups > 1 && (k == 3 || k == 5) && p->kernel_width == k &&
-                    p->stride_height == p->stride_width && p->stride_height <= 2 && p->dilation_height == 1 &&
-                    p->dilation_width == 1 && p->padding_left == pad && p->padding_top <= pad &&
-                    p->padding_right <= pad && p->padding_bottom <= pad && !conv->input_nhwc;
-  return fits ? sprig_choose_f32_dwconv2d_chw_ukernel(hardware, k, p->stride_height) : NULL;
+  return sprig_conv_is_direct_depthwise(conv)
+             ? sprig_choose_f32_dwconv2d_chw_ukernel(hardware, p->kernel_height, p->stride_height)
+             : NULL;
 }
 
 const struct sprig_path_ops* sprig_choose_path(const struct sprig_weights* weights,

@@ -19,8 +19,9 @@
  * and are put back in row order before the conversion. Where the ISA has a windowed kernel,
  * batches below SPRIG_WINDOWED_BELOW_BATCH may run it instead, one task per 4 batch rows and window
  * (small_batch_kernel says which).
- * Depthwise convolutions the direct f32 depthwise kernels take (src/sprig/dwconv2d-chw.h) run
- * those instead, an image at a time, one task per channel (dw_task): their sums are exact integers.
+ * Depthwise convolutions of the direct depthwise shapes (3x3 / 5x5, stride 1 / 2) run the int8
+ * direct depthwise kernel instead (src/sprig/qs8-dwconv2d-chw.h), an image at a time, one task
+ * per channel (dw_task): int8 plane in, int8 plane out.
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
@@ -29,7 +30,7 @@
 
 #include <sprig/common.h>
 #include <sprig/config.h>
-#include <sprig/dwconv2d-chw.h>
+#include <sprig/qs8-dwconv2d-chw.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
 #include <sprig/qs8-quartets.h>
@@ -102,18 +103,17 @@ struct q8_state {
   size_t pixel_tile, pixel_tiles;
   size_t channel_chunk, channel_chunks;
 
-  /* Depthwise convolutions on a direct f32 kernel (dw not NULL; the plan fields above it that
+  /* Depthwise convolutions on the direct int8 kernel (dw not NULL; the plan fields above it that
    * they use: images, groups, group_rows, pixels). */
-  const struct sprig_f32_dwconv2d_chw_ukernel* dw;
-  float* dw_taps;            /* per channel: 0 (the bias is added in int32), then the k x k weights */
+  const struct sprig_qs8_dwconv2d_chw_ukernel* dw;
+  int8_t* dw_weights;        /* per channel: the k x k weights, dense */
   int32_t* dw_bias;          /* per channel: the bias */
+  struct sprig_qs8_dwconv2d_chw_params dw_params;
   size_t dw_height, dw_width, dw_output_height, dw_output_width; /* plan: one input / output plane */
-  float* dw_zero;            /* plan: dw_width + 2 k zeros, the rows above and below the input */
-  float* dw_planes;          /* plan: per channel, a widened input plane, then its sums plane */
+  size_t dw_scratch_bytes;   /* plan: per channel */
+  void* dw_scratch;          /* plan: the kernel's scratch, per channel */
 };
 
-/* Output pixels a depthwise task converts and requantizes at a time (on its stack). */
-#define DW_CHUNK 512
 
 static struct q8_state* state_of(const struct sprig_operator* op) {
   return (struct q8_state*) op->path_state;
@@ -136,9 +136,9 @@ static const char* q8_kernel_name(const struct sprig_operator* op) {
   return s->dw != NULL ? s->dw->name : s->matvec ? s->sell_kernel->name : s->ukernel->name;
 }
 
-/* Weights per channel of a depthwise layer's taps (the bias slot included). */
+/* Weights per channel of a depthwise layer (k x k). */
 static size_t dw_taps_per_channel(const struct sprig_operator* op) {
-  return (size_t) op->geometry.params.kernel_height * op->geometry.params.kernel_width + 1;
+  return (size_t) op->geometry.params.kernel_height * op->geometry.params.kernel_width;
 }
 
 /* The bytes of the layout the planned kernel reads: the c4, term or quartet stream or the sliced
@@ -158,9 +158,10 @@ static size_t layout_bytes(const struct q8_state* s) {
 }
 
 static size_t q8_weight_bytes(const struct sprig_operator* op) {
-  /* The layout (depthwise: the f32 taps) and per channel the scale and the int32 bias a run reads. */
+  /* The layout (depthwise: the dense int8 weights) and per channel the scale and the int32 bias a
+   * run reads. */
   const struct q8_state* s = state_of(op);
-  const size_t layout = s->dw != NULL ? op->rows * dw_taps_per_channel(op) * sizeof(float) : layout_bytes(s);
+  const size_t layout = s->dw != NULL ? op->rows * dw_taps_per_channel(op) : layout_bytes(s);
   return layout + op->rows * (sizeof(float) + sizeof(int32_t));
 }
 
@@ -175,10 +176,8 @@ static void free_plan(struct q8_state* s) {
   s->row_offsets = NULL;
   s->row_bad = NULL;
   s->quantized = NULL;
-  free(s->dw_zero);
-  free(s->dw_planes);
-  s->dw_zero = NULL;
-  s->dw_planes = NULL;
+  free(s->dw_scratch);
+  s->dw_scratch = NULL;
 }
 
 static void q8_destroy(struct sprig_operator* op) {
@@ -189,7 +188,7 @@ static void q8_destroy(struct sprig_operator* op) {
     free(s->signed_bias);
     free(s->unsigned_bias);
     free(s->bias);
-    free(s->dw_taps);
+    free(s->dw_weights);
     free(s->dw_bias);
     free(s);
     op->path_state = NULL;
@@ -628,38 +627,18 @@ static void matvec_task(void* context, size_t group, size_t window) {
   }
 }
 
-/* Depthwise: channel c of image ctx->image. Its input plane widened to f32 as
- * x - input_zero_point (the padding the kernel reads as 0 is then the zero point, as im2col
- * pads), the direct kernel's sums over it with the taps (no bias, no clamp), then chunk by chunk
- * to int32 plus the bias and requantized as the SpMM path's sums are. Every product and partial
- * sum is an integer of magnitude at most 25 x 255 x 128 < 2^24, so the f32 sums are exact
- * whatever the kernel's order or fused multiply-adds, and equal the int32 ones. */
+/* Depthwise: channel c of image ctx->image, in its own scratch. */
 static void dw_task(void* context, size_t c) {
-  static const struct sprig_f32_minmax_params unclamped = {-INFINITY, INFINITY};
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct q8_state* s = ctx->s;
-  const size_t image = ctx->image;
-  const size_t in_pixels = s->dw_height * s->dw_width, out_pixels = s->pixels;
+  const size_t in_pixels = s->dw_height * s->dw_width;
   /* One input channel per group. */
-  const int8_t* x = (const int8_t*) op->input + (image * s->groups + c / s->group_rows) * in_pixels;
-  float* wide = s->dw_planes + c * (in_pixels + out_pixels);
-  float* sums = wide + in_pixels;
-  for (size_t i = 0; i < in_pixels; i++) {
-    wide[i] = (float) ((int32_t) x[i] - s->input_zero_point);
-  }
-  s->dw->fn(s->dw_height, s->dw_width, s->dw_output_height, s->dw_output_width, wide,
-            s->dw_taps + c * dw_taps_per_channel(op), s->dw_zero, sums, op->geometry.params.padding_top, &unclamped);
-  int8_t* y = (int8_t*) op->output + (image * op->rows + c) * out_pixels;
-  const uint32_t bias = (uint32_t) s->dw_bias[c];
-  int32_t chunk[DW_CHUNK];
-  for (size_t p0 = 0; p0 < out_pixels; p0 += DW_CHUNK) {
-    const size_t n = SPRIG_MIN(DW_CHUNK, out_pixels - p0);
-    for (size_t i = 0; i < n; i++) {
-      chunk[i] = (int32_t) ((uint32_t) (int32_t) sums[p0 + i] + bias);
-    }
-    s->requant->rows(1, n, chunk, n * sizeof(int32_t), s->scales + c, y + p0, out_pixels, &s->requant_params);
-  }
+  const int8_t* x = (const int8_t*) op->input + (ctx->image * s->groups + c / s->group_rows) * in_pixels;
+  int8_t* y = (int8_t*) op->output + (ctx->image * op->rows + c) * s->pixels;
+  s->dw->fn(s->dw_height, s->dw_width, s->dw_output_height, s->dw_output_width, x,
+            s->dw_weights + c * dw_taps_per_channel(op), s->dw_bias[c], s->scales[c], y,
+            op->geometry.params.padding_top, (char*) s->dw_scratch + c * s->dw_scratch_bytes, &s->dw_params);
 }
 
 static void q8_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
@@ -845,18 +824,15 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
 static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images, size_t height, size_t width,
                                        const struct sprig_conv_shape* shape, const char* caller) {
   struct q8_state* s = state_of(op);
-  const size_t per_task = shape->input_pixels + shape->output_pixels;
-  size_t floats;
-  if (per_task < shape->input_pixels || !sprig_mul_size(per_task, op->rows, &floats) ||
-      floats > SIZE_MAX / sizeof(float)) {
+  const size_t per_channel = sprig_qs8_dwconv2d_chw_scratch_bytes(width, shape->output_height, s->dw->kernel_size,
+                                                                  s->dw->stride);
+  size_t bytes;
+  if (per_channel == SIZE_MAX || !sprig_mul_size(per_channel, op->rows, &bytes)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  float* planes = sprig_allocate_aligned(floats * sizeof(float));
-  float* zero = calloc(width + 2 * (size_t) op->geometry.params.kernel_width, sizeof(float));
-  if (planes == NULL || zero == NULL) {
-    free(planes);
-    free(zero);
+  void* scratch = sprig_allocate_aligned(bytes);
+  if (scratch == NULL) {
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;
   }
@@ -869,8 +845,8 @@ static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images,
   s->dw_width = width;
   s->dw_output_height = shape->output_height;
   s->dw_output_width = shape->output_width;
-  s->dw_planes = planes;
-  s->dw_zero = zero;
+  s->dw_scratch_bytes = per_channel;
+  s->dw_scratch = scratch;
   return sprig_status_success;
 }
 
@@ -980,34 +956,31 @@ static const struct sprig_qs8_sellmv_ukernel* choose_sell_kernel(const struct sp
   return k != NULL && (k->isa != sprig_isa_scalar || chosen->isa == sprig_isa_scalar) ? k : NULL;
 }
 
-/* A depthwise convolution the direct f32 kernels take: the kernel, the taps as floats and the
- * bias (bias - zero point x sum(w), plus it back). Others keep dw NULL. */
+/* A depthwise convolution of the direct shapes: the int8 kernel, the weights dense and the bias
+ * (bias - zero point x sum(w), plus it back). Others keep dw NULL. */
 static enum sprig_status use_dw_kernel(struct sprig_operator* op, const struct sprig_hardware* hardware) {
   struct q8_state* s = state_of(op);
-  const struct sprig_f32_dwconv2d_chw_ukernel* dw = sprig_direct_dwconv_ukernel(&op->geometry, hardware);
+  const struct sprig_conv2d_params* p = &op->geometry.params;
+  if (!sprig_conv_is_direct_depthwise(&op->geometry)) {
+    return sprig_status_success;
+  }
+  const struct sprig_qs8_dwconv2d_chw_ukernel* dw =
+      sprig_choose_qs8_dwconv2d_chw_ukernel(hardware, p->kernel_height, p->stride_height);
   if (dw == NULL) {
     return sprig_status_success;
   }
-  const size_t per_channel = dw_taps_per_channel(op);
-  s->dw_taps = malloc(op->rows * per_channel * sizeof(float));
+  s->dw_weights = malloc(op->rows * dw_taps_per_channel(op));
   s->dw_bias = malloc(op->rows * sizeof(int32_t));
-  int8_t* dense = malloc(op->cols);
-  if (s->dw_taps == NULL || s->dw_bias == NULL || dense == NULL) {
-    free(dense);
+  if (s->dw_weights == NULL || s->dw_bias == NULL) {
     return sprig_status_out_of_memory;
   }
   struct sprig_block_row_walk walk = {0, 0};
   for (size_t o = 0; o < op->rows; o++) {
-    sprig_qs8_expand_row(op->weights, &walk, o, dense);
-    float* taps = s->dw_taps + o * per_channel;
-    taps[0] = 0.0f;
-    for (size_t t = 0; t < op->cols; t++) {
-      taps[1 + t] = (float) dense[t];
-    }
+    sprig_qs8_expand_row(op->weights, &walk, o, s->dw_weights + o * dw_taps_per_channel(op));
     s->dw_bias[o] = (int32_t) ((uint32_t) s->signed_bias[o] +
                                (uint32_t) s->input_zero_point * (uint32_t) s->stream->weight_sums[o]);
   }
-  free(dense);
+  s->dw_params = (struct sprig_qs8_dwconv2d_chw_params){s->input_zero_point, s->requant_params};
   s->dw = dw;
   return sprig_status_success;
 }

@@ -11,6 +11,7 @@
 #include <sprig/f16-spmm.h>
 #include <sprig/hardware.h>
 #include <sprig/nmspmm.h>
+#include <sprig/qs8-dwconv2d-chw.h>
 #include <sprig/qs8-requant.h>
 #include <sprig/qs8-spmm.h>
 #include <sprig/qd8-quantize.h>
@@ -120,6 +121,11 @@ const struct sprig_qs8_spmm_ukernel* sprig_choose_qs8_spmm_ukernel(const struct 
 const struct sprig_qs8_spmm_ukernel* sprig_fit_qs8_spmm_ukernel(const struct sprig_hardware* hardware,
                                                                 const struct sprig_qs8_spmm_ukernel* chosen,
                                                                 size_t pixels, size_t entries, size_t nonzeros);
+
+/* The int8 direct depthwise kernel for K x K stride S of the best allowed ISA that has one, else
+ * NULL. */
+const struct sprig_qs8_dwconv2d_chw_ukernel* sprig_choose_qs8_dwconv2d_chw_ukernel(
+    const struct sprig_hardware* hardware, uint32_t kernel_size, uint32_t stride);
 
 /* The int8 requantization kernel of the best allowed ISA that has one (never NULL). */
 const struct sprig_qs8_requant_ukernel* sprig_choose_qs8_requant_ukernel(const struct sprig_hardware* hardware);

@@ -91,10 +91,13 @@ bool sprig_problem_is_vectors(const struct sprig_operator* op, const struct spri
  * NCHW input): then the linear paths compute it. */
 bool sprig_conv_is_pointwise(const struct sprig_conv_geometry* conv);
 
-/* The direct depthwise kernel (src/sprig/dwconv2d-chw.h) of a convolution, or NULL: depthwise
- * (one input channel per group, several groups), square 3x3 / 5x5, stride 1 or 2, undilated,
- * padded (k - 1) / 2 on the left and at most that elsewhere, NCHW input, and a kernel for it
- * among those `hardware` allows. */
+/* Whether a convolution has a direct depthwise shape: depthwise (one input channel per group,
+ * several groups), square 3x3 / 5x5, stride 1 or 2, undilated, padded (k - 1) / 2 on the left
+ * and at most that elsewhere, NCHW input. */
+bool sprig_conv_is_direct_depthwise(const struct sprig_conv_geometry* conv);
+
+/* The direct f32 depthwise kernel (src/sprig/dwconv2d-chw.h) of a convolution of such a shape,
+ * among those `hardware` allows, or NULL. */
 const struct sprig_f32_dwconv2d_chw_ukernel* sprig_direct_dwconv_ukernel(const struct sprig_conv_geometry* conv,
                                                                         const struct sprig_hardware* hardware);
 

@@ -1,0 +1,273 @@
+/*
+ * NEON int8 direct depthwise convolution (src/sprig/qs8-dwconv2d-chw.h), shared by
+ * aarch64-neonfma.c and armv7-neon.c. NEON has no multiply that sums adjacent int16 products
+ * into int32 lanes, but multiplies-accumulates int16 by a lane of a weight vector into int32
+ * (smlal / vmlal by lane): so the plane is widened in scratch to plain int16 rows,
+ * in(r, c) - input_zero_point for every padded row r and column c (padding 0), each tap one
+ * widening multiply-add per 4 outputs. Stride 2 rows are split into their even and odd padded
+ * columns (ld2 does the split on loading) so that output x tap kx reads element x + kx / 2 of
+ * block kx % 2. Trips of 16 outputs (4 accumulators), the last one's extra lanes computed on the
+ * zeros past the row and not stored; requantized in registers:
+ *   aarch64: fcvtns rounds to nearest even and saturates, the narrows and the zero point's add
+ *            saturate, one smax / smin clamps the int8 vector (kernels/qs8-requant/aarch64-neonfma.c);
+ *   armv7:   no rounding conversion: clamp in f32, add 1.5 x 2^23, take the zero point in the
+ *            same integer subtraction (kernels/qs8-requant/armv7-neon.c); the narrows are exact.
+ * Both are the header's clamp(rne((float) acc * scale)) + zero_point, bit for bit.
+ */
+#include <arm_neon.h>
+#include <string.h>
+
+#include <sprig/qs8-dwconv2d-chw.h>
+
+#define INLINE static inline __attribute__((always_inline))
+
+#define TRIP 16
+#define CHUNK_S1 16
+#define CHUNK_S2 32
+#define MAX_K 5
+#define WEIGHT_VECTORS 7 /* ceil(25 / 4) */
+
+#if defined(__clang__)
+#define UNROLL_ALL _Pragma("clang loop unroll(full)")
+#else
+#define UNROLL_ALL _Pragma("GCC unroll 32")
+#endif
+
+/* acc + a x w[lane] for the low and the high half of a (lane a constant through the switch,
+ * so that builds without optimization see an immediate too). */
+INLINE int32x4_t mla_low(int32x4_t acc, int16x8_t a, int16x4_t w, size_t lane) {
+  switch (lane) {
+    case 0:
+      return vmlal_lane_s16(acc, vget_low_s16(a), w, 0);
+    case 1:
+      return vmlal_lane_s16(acc, vget_low_s16(a), w, 1);
+    case 2:
+      return vmlal_lane_s16(acc, vget_low_s16(a), w, 2);
+    default:
+      return vmlal_lane_s16(acc, vget_low_s16(a), w, 3);
+  }
+}
+
+#if defined(__aarch64__)
+INLINE int32x4_t mla_high(int32x4_t acc, int16x8_t a, int16x4_t w, size_t lane) {
+  switch (lane) {
+    case 0:
+      return vmlal_high_lane_s16(acc, a, w, 0);
+    case 1:
+      return vmlal_high_lane_s16(acc, a, w, 1);
+    case 2:
+      return vmlal_high_lane_s16(acc, a, w, 2);
+    default:
+      return vmlal_high_lane_s16(acc, a, w, 3);
+  }
+}
+#else
+INLINE int32x4_t mla_high(int32x4_t acc, int16x8_t a, int16x4_t w, size_t lane) {
+  switch (lane) {
+    case 0:
+      return vmlal_lane_s16(acc, vget_high_s16(a), w, 0);
+    case 1:
+      return vmlal_lane_s16(acc, vget_high_s16(a), w, 1);
+    case 2:
+      return vmlal_lane_s16(acc, vget_high_s16(a), w, 2);
+    default:
+      return vmlal_lane_s16(acc, vget_high_s16(a), w, 3);
+  }
+}
+#endif
+
+/* ---- requantization of 16 outputs ---- */
+
+#if defined(__aarch64__)
+struct requant {
+  float32x4_t scale;
+  int16x8_t zero_point;
+  int8x16_t output_min, output_max;
+};
+
+INLINE void requant_init(float scale, const struct sprig_qs8_requant_params* params, struct requant* k) {
+  k->scale = vdupq_n_f32(scale);
+  k->zero_point = vdupq_n_s16((int16_t) params->zero_point);
+  k->output_min = vdupq_n_s8((int8_t) ((int32_t) params->lowest + params->zero_point));
+  k->output_max = vdupq_n_s8((int8_t) ((int32_t) params->highest + params->zero_point));
+}
+
+INLINE int32x4_t rounded(int32x4_t acc, const struct requant* k) {
+  return vcvtnq_s32_f32(vmulq_f32(vcvtq_f32_s32(acc), k->scale));
+}
+
+INLINE void requant16(const int32x4_t* acc, const struct requant* k, int8_t* out) {
+  const int16x8_t lo = vqaddq_s16(vqmovn_high_s32(vqmovn_s32(rounded(acc[0], k)), rounded(acc[1], k)), k->zero_point);
+  const int16x8_t hi = vqaddq_s16(vqmovn_high_s32(vqmovn_s32(rounded(acc[2], k)), rounded(acc[3], k)), k->zero_point);
+  const int8x16_t y = vqmovn_high_s16(vqmovn_s16(lo), hi);
+  vst1q_s8(out, vminq_s8(vmaxq_s8(y, k->output_min), k->output_max));
+}
+#else
+#define MAGIC 12582912.0f /* 1.5 x 2^23 */
+#define MAGIC_BITS 0x4B400000
+
+struct requant {
+  float32x4_t scale, lowest, highest, magic;
+  int32x4_t magic_less_zero_point; /* MAGIC_BITS - zero_point per lane */
+};
+
+INLINE void requant_init(float scale, const struct sprig_qs8_requant_params* params, struct requant* k) {
+  k->scale = vdupq_n_f32(scale);
+  k->lowest = vdupq_n_f32(params->lowest);
+  k->highest = vdupq_n_f32(params->highest);
+  k->magic = vdupq_n_f32(MAGIC);
+  k->magic_less_zero_point = vdupq_n_s32((int32_t) ((uint32_t) MAGIC_BITS - (uint32_t) params->zero_point));
+}
+
+INLINE int16x4_t rounded(int32x4_t acc, const struct requant* k) {
+  float32x4_t v = vmulq_f32(vcvtq_f32_s32(acc), k->scale);
+  v = vminq_f32(vmaxq_f32(v, k->lowest), k->highest);
+  return vmovn_s32(vsubq_s32(vreinterpretq_s32_f32(vaddq_f32(v, k->magic)), k->magic_less_zero_point));
+}
+
+INLINE void requant16(const int32x4_t* acc, const struct requant* k, int8_t* out) {
+  const int16x8_t lo = vcombine_s16(rounded(acc[0], k), rounded(acc[1], k));
+  const int16x8_t hi = vcombine_s16(rounded(acc[2], k), rounded(acc[3], k));
+  vst1q_s8(out, vcombine_s8(vmovn_s16(lo), vmovn_s16(hi)));
+}
+#endif
+
+/* ---- widening ---- */
+
+INLINE void widen_store(int8x8_t x, int8x8_t zero_point, int16_t* out) {
+  vst1q_s16(out, vsubl_s8(x, zero_point));
+}
+
+/* Padded row r of the plane: its input row, or the row of zero points above and below it. */
+INLINE const int8_t* padded_row(const int8_t* input, size_t input_height, size_t input_width, size_t r,
+                                uint32_t padding_top, const int8_t* zero_point_row) {
+  return r < padding_top || r - padding_top >= input_height ? zero_point_row
+                                                            : input + (r - padding_top) * input_width;
+}
+
+/* The last n columns of a row copied into `tail` (chunk bytes), the zero point past them. */
+INLINE const int8_t* copy_tail(const int8_t* a, size_t n, size_t chunk, int8_t zero_point, int8_t* tail) {
+  memset(tail, zero_point, chunk);
+  memcpy(tail, a, n);
+  return tail;
+}
+
+/* Stride 1: element c is a[c - P] - zp, 0 in the padding. */
+INLINE void widen_row_s1(size_t p, size_t width, const int8_t* a, int8_t zero_point, int16_t* out, size_t row) {
+  const int8x8_t zp = vdup_n_s8(zero_point);
+  memset(out, 0, p * sizeof(int16_t));
+  int8_t tail[CHUNK_S1];
+  for (size_t c = 0; c < width; c += CHUNK_S1) {
+    const int8_t* from = c + CHUNK_S1 <= width ? a + c : copy_tail(a + c, width - c, CHUNK_S1, zero_point, tail);
+    const int8x16_t x = vld1q_s8(from);
+    widen_store(vget_low_s8(x), zp, out + p + c);
+    widen_store(vget_high_s8(x), zp, out + p + c + 8);
+  }
+  const size_t end = p + (width + CHUNK_S1 - 1) / CHUNK_S1 * CHUNK_S1;
+  memset(out + end, 0, (row - end) * sizeof(int16_t));
+}
+
+/* Stride 2: padded column 2j + parity to element j of block `parity` (`half` elements each);
+ * the even input columns fill block P % 2 from element P / 2 on, the odd ones block 1 - P % 2
+ * from element (P + 1) / 2 on. */
+INLINE void widen_row_s2(size_t p, size_t width, const int8_t* a, int8_t zero_point, int16_t* out, size_t half) {
+  const int8x8_t zp = vdup_n_s8(zero_point);
+  int16_t* even = out + (p % 2) * half + p / 2;
+  int16_t* odd = out + (1 - p % 2) * half + (p + 1) / 2;
+  memset(out, 0, 2 * sizeof(int16_t));
+  memset(out + half, 0, 2 * sizeof(int16_t));
+  int8_t tail[CHUNK_S2];
+  for (size_t c = 0; c < width; c += CHUNK_S2) {
+    const int8_t* from = c + CHUNK_S2 <= width ? a + c : copy_tail(a + c, width - c, CHUNK_S2, zero_point, tail);
+    const int8x16x2_t x = vld2q_s8(from);
+    widen_store(vget_low_s8(x.val[0]), zp, even + c / 2);
+    widen_store(vget_high_s8(x.val[0]), zp, even + c / 2 + 8);
+    widen_store(vget_low_s8(x.val[1]), zp, odd + c / 2);
+    widen_store(vget_high_s8(x.val[1]), zp, odd + c / 2 + 8);
+  }
+  const size_t chunks_end = (width + CHUNK_S2 - 1) / CHUNK_S2 * CHUNK_S2 / 2;
+  const size_t even_end = (size_t) (even - out) + chunks_end, odd_end = (size_t) (odd - out) + chunks_end;
+  memset(out + even_end, 0, ((p % 2) * half + half - even_end) * sizeof(int16_t));
+  memset(out + odd_end, 0, ((1 - p % 2) * half + half - odd_end) * sizeof(int16_t));
+}
+
+/* ---- compute ---- */
+
+INLINE size_t tap_offset(size_t s, size_t kx, size_t half) {
+  return s == 1 ? kx : (kx % 2) * half + kx / 2;
+}
+
+/* One output row: trips of TRIP outputs over the K rows `rows`. */
+INLINE void output_row(size_t k, size_t s, size_t output_width, const int16_t* const* rows, size_t half,
+                       const int16x4_t* w, int32x4_t bias, const struct requant* rq, int8_t* out) {
+  for (size_t x = 0; x < output_width; x += TRIP) {
+    int32x4_t acc[4] = {bias, bias, bias, bias};
+    UNROLL_ALL for (size_t ky = 0; ky < k; ky++) {
+      UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
+        const int16_t* at = rows[ky] + tap_offset(s, kx, half) + x;
+        const int16x8_t v0 = vld1q_s16(at), v1 = vld1q_s16(at + 8);
+        const size_t t = ky * k + kx;
+        acc[0] = mla_low(acc[0], v0, w[t / 4], t % 4);
+        acc[1] = mla_high(acc[1], v0, w[t / 4], t % 4);
+        acc[2] = mla_low(acc[2], v1, w[t / 4], t % 4);
+        acc[3] = mla_high(acc[3], v1, w[t / 4], t % 4);
+      }
+    }
+    if (output_width - x >= TRIP) {
+      requant16(acc, rq, out + x);
+    } else {
+      int8_t last[TRIP];
+      requant16(acc, rq, last);
+      memcpy(out + x, last, output_width - x);
+    }
+  }
+}
+
+INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, size_t output_height,
+                   size_t output_width, const int8_t* input, const int8_t* weights, int32_t bias, float scale,
+                   int8_t* output, uint32_t padding_top, void* scratch,
+                   const struct sprig_qs8_dwconv2d_chw_params* params) {
+  const size_t p = (k - 1) / 2;
+  const size_t row = sprig_qs8_dwconv2d_chw_row_elements(input_width, k), half = row / 2;
+  const size_t rows_count = (output_height - 1) * s + k;
+  int16_t* plane = scratch;
+  /* The zero point row after the rows of 4-byte elements the scratch size counts. */
+  int8_t* zero_point_row = (int8_t*) ((int32_t*) scratch + (rows_count + 2) * row);
+  const int8_t zero_point = (int8_t) params->input_zero_point;
+  memset(zero_point_row, zero_point, input_width + 32);
+  for (size_t r = 0; r < rows_count; r++) {
+    const int8_t* a = padded_row(input, input_height, input_width, r, padding_top, zero_point_row);
+    if (s == 1) {
+      widen_row_s1(p, input_width, a, zero_point, plane + r * row, row);
+    } else {
+      widen_row_s2(p, input_width, a, zero_point, plane + r * row, half);
+    }
+  }
+  int16_t taps[WEIGHT_VECTORS * 4] = {0};
+  for (size_t t = 0; t < k * k; t++) {
+    taps[t] = weights[t];
+  }
+  int16x4_t w[WEIGHT_VECTORS];
+  for (size_t v = 0; v < WEIGHT_VECTORS; v++) {
+    w[v] = vld1_s16(taps + 4 * v);
+  }
+  struct requant rq;
+  requant_init(scale, &params->requant, &rq);
+  const int32x4_t bias_vector = vdupq_n_s32(bias);
+  for (size_t y = 0; y < output_height; y++) {
+    const int16_t* rows[MAX_K];
+    for (size_t ky = 0; ky < k; ky++) {
+      rows[ky] = plane + (y * s + ky) * row;
+    }
+    output_row(k, s, output_width, rows, half, w, bias_vector, &rq, output + y * output_width);
+  }
+}
+
+#define DEFINE_KERNEL(kernel, stride, suffix)                                                      \
+  void sprig_qs8_dwconv2d_chw_ukernel_##kernel##x##kernel##s##stride##__##suffix(                  \
+      size_t input_height, size_t input_width, size_t output_height, size_t output_width,          \
+      const int8_t* input, const int8_t* weights, int32_t bias, float scale, int8_t* output,       \
+      uint32_t padding_top, void* scratch, const struct sprig_qs8_dwconv2d_chw_params* params) {   \
+    dwconv(kernel, stride, input_height, input_width, output_height, output_width, input, weights, \
+           bias, scale, output, padding_top, scratch, params);                                     \
+  }
