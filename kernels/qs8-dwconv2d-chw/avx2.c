@@ -24,8 +24,16 @@ INLINE __m256i iv_madd(__m256i x, __m256i w) {
   return _mm256_madd_epi16(x, w);
 }
 
+INLINE void store4(int32_t* p, int32_t v) {
+  _mm_storeu_si128((__m128i*) p, _mm_set1_epi32(v));
+}
+
+/* The sum kept in the order written (the empty asm): GCC otherwise reassociates a trip's chains
+ * of adds into one tree over all its products and spills them. */
 INLINE __m256i iv_add(__m256i a, __m256i b) {
-  return _mm256_add_epi32(a, b);
+  __m256i sum = _mm256_add_epi32(a, b);
+  __asm__("" : "+x"(sum));
+  return sum;
 }
 
 struct requant {

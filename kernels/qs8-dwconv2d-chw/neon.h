@@ -4,10 +4,12 @@
  * into int32 lanes, but multiplies-accumulates int16 by a lane of a weight vector into int32
  * (smlal / vmlal by lane): so the plane is widened in scratch to plain int16 rows,
  * in(r, c) - input_zero_point for every padded row r and column c (padding 0), each tap one
- * widening multiply-add per 4 outputs. Stride 2 rows are split into their even and odd padded
- * columns (ld2 does the split on loading) so that output x tap kx reads element x + kx / 2 of
- * block kx % 2. Trips of 16 outputs (4 accumulators), the last one's extra lanes computed on the
- * zeros past the row and not stored; requantized in registers:
+ * widening multiply-add per 4 outputs. The rows lie back to back (flat.h): output (y, x) is
+ * flat output j = y x stride + x, and tap (ky, kx) reads element j + ky x stride + kx (stride 1);
+ * stride 2 splits the rows into four planes by row and column parity (ld2 splits the columns on
+ * loading), and tap (ky, kx) reads element j + (ky / 2) x stride + kx / 2 of plane (ky % 2,
+ * kx % 2). Input rows are read in whole 16- or 32-byte steps (rows.h). Trips of 16 flat outputs
+ * (4 accumulators) across the rows' ends, requantized in registers:
  *   aarch64: fcvtns rounds to nearest even and saturates, the narrows and the zero point's add
  *            saturate, one smax / smin clamps the int8 vector (kernels/qs8-requant/aarch64-neonfma.c);
  *   armv7:   no rounding conversion: clamp in f32, add 1.5 x 2^23, take the zero point in the
@@ -18,6 +20,9 @@
 #include <string.h>
 
 #include <sprig/qs8-dwconv2d-chw.h>
+
+#include "flat.h"
+#include "rows.h"
 
 #define INLINE static inline __attribute__((always_inline))
 
@@ -138,73 +143,50 @@ INLINE void widen_store(int8x8_t x, int8x8_t zero_point, int16_t* out) {
   vst1q_s16(out, vsubl_s8(x, zero_point));
 }
 
-/* Padded row r of the plane: its input row, or the row of zero points above and below it. */
-INLINE const int8_t* padded_row(const int8_t* input, size_t input_height, size_t input_width, size_t r,
-                                uint32_t padding_top, const int8_t* zero_point_row) {
-  return r < padding_top || r - padding_top >= input_height ? zero_point_row
-                                                            : input + (r - padding_top) * input_width;
-}
-
-/* The last n columns of a row copied into `tail` (chunk bytes), the zero point past them. */
-INLINE const int8_t* copy_tail(const int8_t* a, size_t n, size_t chunk, int8_t zero_point, int8_t* tail) {
-  memset(tail, zero_point, chunk);
-  memcpy(tail, a, n);
-  return tail;
-}
-
-/* Stride 1: element c is a[c - P] - zp, 0 in the padding. */
-INLINE void widen_row_s1(size_t p, size_t width, const int8_t* a, int8_t zero_point, int16_t* out, size_t row) {
+/* Padded row r, stride 1: element c is a[c - P] - zp, 0 in the padding (the left padding was
+ * zeroed with the row before, or at the start). */
+INLINE void widen_row_s1(size_t p, size_t width, const int8_t* a, int8_t zero_point, int16_t* row) {
   const int8x8_t zp = vdup_n_s8(zero_point);
-  memset(out, 0, p * sizeof(int16_t));
-  int8_t tail[CHUNK_S1];
   for (size_t c = 0; c < width; c += CHUNK_S1) {
-    const int8_t* from = c + CHUNK_S1 <= width ? a + c : copy_tail(a + c, width - c, CHUNK_S1, zero_point, tail);
-    const int8x16_t x = vld1q_s8(from);
-    widen_store(vget_low_s8(x), zp, out + p + c);
-    widen_store(vget_high_s8(x), zp, out + p + c + 8);
+    const int8x16_t x = vld1q_s8(a + c);
+    widen_store(vget_low_s8(x), zp, row + p + c);
+    widen_store(vget_high_s8(x), zp, row + p + c + 8);
   }
-  const size_t end = p + (width + CHUNK_S1 - 1) / CHUNK_S1 * CHUNK_S1;
-  memset(out + end, 0, (row - end) * sizeof(int16_t));
+  vst1_s16(row + p + width, vdup_n_s16(0)); /* the right padding, and the next row's left padding */
 }
 
-/* Stride 2: padded column 2j + parity to element j of block `parity` (`half` elements each);
- * the even input columns fill block P % 2 from element P / 2 on, the odd ones block 1 - P % 2
- * from element (P + 1) / 2 on. */
-INLINE void widen_row_s2(size_t p, size_t width, const int8_t* a, int8_t zero_point, int16_t* out, size_t half) {
+/* Padded row r, stride 2: padded column 2j + parity to element j of the row in plane `parity`.
+ * Input column i is padded column i + P: the even input columns fill plane P % 2 from element
+ * P / 2 on, the odd ones plane 1 - P % 2 from element (P + 1) / 2 on. */
+INLINE void widen_row_s2(size_t p, size_t width, const int8_t* a, int8_t zero_point, int16_t* even_row,
+                         int16_t* odd_row) {
   const int8x8_t zp = vdup_n_s8(zero_point);
-  int16_t* even = out + (p % 2) * half + p / 2;
-  int16_t* odd = out + (1 - p % 2) * half + (p + 1) / 2;
-  memset(out, 0, 2 * sizeof(int16_t));
-  memset(out + half, 0, 2 * sizeof(int16_t));
-  int8_t tail[CHUNK_S2];
+  int16_t* from_even = (p % 2 ? odd_row : even_row) + p / 2;
+  int16_t* from_odd = (p % 2 ? even_row : odd_row) + (p + 1) / 2;
   for (size_t c = 0; c < width; c += CHUNK_S2) {
-    const int8_t* from = c + CHUNK_S2 <= width ? a + c : copy_tail(a + c, width - c, CHUNK_S2, zero_point, tail);
-    const int8x16x2_t x = vld2q_s8(from);
-    widen_store(vget_low_s8(x.val[0]), zp, even + c / 2);
-    widen_store(vget_high_s8(x.val[0]), zp, even + c / 2 + 8);
-    widen_store(vget_low_s8(x.val[1]), zp, odd + c / 2);
-    widen_store(vget_high_s8(x.val[1]), zp, odd + c / 2 + 8);
+    const int8x16x2_t x = vld2q_s8(a + c);
+    widen_store(vget_low_s8(x.val[0]), zp, from_even + c / 2);
+    widen_store(vget_high_s8(x.val[0]), zp, from_even + c / 2 + 8);
+    widen_store(vget_low_s8(x.val[1]), zp, from_odd + c / 2);
+    widen_store(vget_high_s8(x.val[1]), zp, from_odd + c / 2 + 8);
   }
-  const size_t chunks_end = (width + CHUNK_S2 - 1) / CHUNK_S2 * CHUNK_S2 / 2;
-  const size_t even_end = (size_t) (even - out) + chunks_end, odd_end = (size_t) (odd - out) + chunks_end;
-  memset(out + even_end, 0, ((p % 2) * half + half - even_end) * sizeof(int16_t));
-  memset(out + odd_end, 0, ((1 - p % 2) * half + half - odd_end) * sizeof(int16_t));
+  vst1_s16(from_even + (width + 1) / 2, vdup_n_s16(0));
+  vst1_s16(from_odd + width / 2, vdup_n_s16(0));
 }
 
 /* ---- compute ---- */
 
-INLINE size_t tap_offset(size_t s, size_t kx, size_t half) {
-  return s == 1 ? kx : (kx % 2) * half + kx / 2;
-}
-
-/* One output row: trips of TRIP outputs over the K rows `rows`. */
-INLINE void output_row(size_t k, size_t s, size_t output_width, const int16_t* const* rows, size_t half,
-                       const int16x4_t* w, int32x4_t bias, const struct requant* rq, int8_t* out) {
-  for (size_t x = 0; x < output_width; x += TRIP) {
+/* Every flat output, TRIP at a time, to out: tap (ky, kx) starts ky x stride + kx elements along
+ * (stride 1), (ky / 2) x stride + kx / 2 along plane (ky % 2, kx % 2) (stride 2). */
+INLINE void flat_outputs(size_t k, size_t s, const struct flat* f, const int16_t* plane, const int16x4_t* w,
+                         int32x4_t bias, const struct requant* rq, int8_t* out) {
+  for (size_t j = 0; j < f->outputs; j += TRIP) {
     int32x4_t acc[4] = {bias, bias, bias, bias};
     UNROLL_ALL for (size_t ky = 0; ky < k; ky++) {
       UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
-        const int16_t* at = rows[ky] + tap_offset(s, kx, half) + x;
+        const int16_t* at = s == 1 ? plane + j + ky * f->stride + kx
+                                   : plane + ((ky % 2) * 2 + kx % 2) * f->plane_elements + j +
+                                         (ky / 2) * f->stride + kx / 2;
         const int16x8_t v0 = vld1q_s16(at), v1 = vld1q_s16(at + 8);
         const size_t t = ky * k + kx;
         acc[0] = mla_low(acc[0], v0, w[t / 4], t % 4);
@@ -213,13 +195,7 @@ INLINE void output_row(size_t k, size_t s, size_t output_width, const int16_t* c
         acc[3] = mla_high(acc[3], v1, w[t / 4], t % 4);
       }
     }
-    if (output_width - x >= TRIP) {
-      requant16(acc, rq, out + x);
-    } else {
-      int8_t last[TRIP];
-      requant16(acc, rq, last);
-      memcpy(out + x, last, output_width - x);
-    }
+    requant16(acc, rq, out + j);
   }
 }
 
@@ -227,20 +203,31 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
                    size_t output_width, const int8_t* input, const int8_t* weights, int32_t bias, float scale,
                    int8_t* output, uint32_t padding_top, void* scratch,
                    const struct sprig_qs8_dwconv2d_chw_params* params) {
-  const size_t p = (k - 1) / 2;
-  const size_t row = sprig_qs8_dwconv2d_chw_row_elements(input_width, k), half = row / 2;
-  const size_t rows_count = (output_height - 1) * s + k;
+  const size_t p = (k - 1) / 2, planes = s == 1 ? 1 : 4;
+  struct flat f;
+  flat_init(&f, k, s, input_width, output_height, s == 1 ? (output_height - 1) + k : output_height + p, planes, TRIP);
   int16_t* plane = scratch;
-  /* The zero point row after the rows of 4-byte elements the scratch size counts. */
-  int8_t* zero_point_row = (int8_t*) ((int32_t*) scratch + (rows_count + 2) * row);
+  int8_t* flat_out = (int8_t*) (plane + f.elements);
   const int8_t zero_point = (int8_t) params->input_zero_point;
-  memset(zero_point_row, zero_point, input_width + 32);
-  for (size_t r = 0; r < rows_count; r++) {
-    const int8_t* a = padded_row(input, input_height, input_width, r, padding_top, zero_point_row);
+  struct input_rows in;
+  input_rows_init(&in, input, input_height, input_width, padding_top, zero_point, s == 1 ? CHUNK_S1 : CHUNK_S2,
+                  flat_out + f.output_bytes);
+  for (size_t i = 0; i < planes; i++) {
+    vst1_s16(plane + i * f.plane_elements, vdup_n_s16(0)); /* the first row's left padding */
+  }
+  for (size_t q = 0; q < f.rows; q++) {
     if (s == 1) {
-      widen_row_s1(p, input_width, a, zero_point, plane + r * row, row);
+      widen_row_s1(p, input_width, input_row(&in, q), zero_point, plane + q * f.stride);
     } else {
-      widen_row_s2(p, input_width, a, zero_point, plane + r * row, half);
+      for (size_t parity = 0; parity < 2; parity++) {
+        int16_t* even_row = plane + 2 * parity * f.plane_elements + q * f.stride;
+        widen_row_s2(p, input_width, input_row(&in, 2 * q + parity), zero_point, even_row, even_row + f.plane_elements);
+      }
+    }
+  }
+  for (size_t i = 0; i < planes; i++) {
+    for (size_t e = 0; e < FLAT_GAP; e += 8) {
+      vst1q_s16(plane + i * f.plane_elements + f.rows * f.stride + e, vdupq_n_s16(0));
     }
   }
   int16_t taps[WEIGHT_VECTORS * 4] = {0};
@@ -253,14 +240,8 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   }
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
-  const int32x4_t bias_vector = vdupq_n_s32(bias);
-  for (size_t y = 0; y < output_height; y++) {
-    const int16_t* rows[MAX_K];
-    for (size_t ky = 0; ky < k; ky++) {
-      rows[ky] = plane + (y * s + ky) * row;
-    }
-    output_row(k, s, output_width, rows, half, w, bias_vector, &rq, output + y * output_width);
-  }
+  flat_outputs(k, s, &f, plane, w, vdupq_n_s32(bias), &rq, flat_out);
+  flat_copy_out(&f, flat_out, output_height, output_width, output);
 }
 
 #define DEFINE_KERNEL(kernel, stride, suffix)                                                      \

@@ -5,20 +5,25 @@
  * the names below, includes this header once, then defines its kernels with DEFINE_KERNEL(K, S).
  *
  * The plane is widened in scratch to pair rows: pair row q holds, for every padded column c,
- * one int32 element whose low int16 is in(a, c) - input_zero_point and whose high int16 is
- * in(a + 1, c) - input_zero_point, a = q x S the padded row (padding, and rows past the plane,
- * are 0). One multiply of such a vector by the splat weight pair (w[2i][kx], w[2i + 1][kx])
- * gives two taps of LANES outputs, so a K x K window takes (K + 1) / 2 pair rows and (K + 1) / 2
- * x K multiplies per vector of outputs (K odd: the last pair's second weight is 0). Every
- * product and every sum of two is below 2^16 x 255 in magnitude: exact in int32.
- *   stride 1: pair row q = padded rows (q, q + 1); output row y reads pair rows y + 2i, output x
- *             tap kx reads element x + kx.
- *   stride 2: pair row q = padded rows (2q, 2q + 1); the row is split in two blocks of `half`
- *             elements, the even padded columns then the odd ones, so that output x tap kx reads
- *             element x + kx / 2 of block kx % 2 (consecutive for consecutive x); output row y
- *             reads pair rows y + i.
- * Then trips of 16 outputs (the last one's extra lanes computed on the zeros past the row and
- * not stored), requantized in registers and stored as one 16-byte vector.
+ * one int32 element whose low int16 is in(a, c) and whose high int16 is in(a + 1, c), a = q x S
+ * the padded row (padding, and rows past the plane: the input zero point). One multiply of such
+ * a vector by the splat weight pair (w[2i][kx], w[2i + 1][kx]) gives two taps of LANES outputs,
+ * so a K x K window takes (K + 1) / 2 pair rows and (K + 1) / 2 x K multiplies per vector of
+ * outputs (K odd: the last pair's second weight is 0). The sums are then sum(w x), and the bias
+ * takes - input_zero_point x sum(w) (all in int32, wrapping as the header's sum does: the same
+ * result). Every product, and every sum of two, is at most 2^15 in magnitude.
+ * The pair rows lie back to back (flat.h), so that output (y, x) is flat output j = y x stride
+ * + x and reads element j + a constant per tap: the outputs are one long row, computed in trips
+ * of 16 across row ends (the few flat outputs past output_width in each row are computed and
+ * dropped), requantized in registers and stored as one 16-byte vector into scratch, from where
+ * the rows are copied out.
+ *   stride 1: pair row q = padded rows (q, q + 1), stride = the padded width; output row y
+ *             reads pair rows y + 2i, tap kx element x + kx.
+ *   stride 2: pair row q = padded rows (2q, 2q + 1), its even padded columns in the even plane
+ *             and its odd ones in the odd plane (stride = half the padded width, rounded up);
+ *             output row y reads pair rows y + i, tap kx element x + kx / 2 of plane kx % 2.
+ * Input rows are read in whole 16-byte steps (rows.h); what a step writes past a row's columns
+ * the row's right padding overwrites, or the next rows do.
  *
  * What an ISA file provides (all INLINE):
  *   IVEC, LANES             the vector type and its int32 lanes (4 or 8)
@@ -26,13 +31,15 @@
  *   iv_splat(v)             v in every lane
  *   iv_madd(x, w)           per int32 lane: x.lo16 * w.lo16 + x.hi16 * w.hi16 (signed)
  *   iv_add(a, b)            a + b per int32 lane (wrapping)
+ *   (optionally HAVE_MADD_ADD and iv_madd_add(acc, x, w): acc + iv_madd(x, w) in one instruction)
  *   struct requant, requant_init(scale, params, &k), requant16(acc, &k, out)
  *                           16 / LANES accumulator vectors (16 outputs in order) requantized as
  *                           the header says, stored as 16 int8 at out
- *   widen16(a, b, zp, out)  16 pairs (a[c] - zp, b[c] - zp), c < 16, to out[0 .. 16)
- *   widen32_split(a, b, zp, even, odd)
- *                           the same for the even columns of a[0 .. 32) and b[0 .. 32) to
- *                           even[0 .. 16) and for the odd ones to odd[0 .. 16)
+ *   widen16(a, b, out)      16 pairs (a[c], b[c]), c < 16, to out[0 .. 16)
+ *   widen16_split(a, b, even, odd)
+ *                           the same for the even columns of a[0 .. 16) and b[0 .. 16) to
+ *                           even[0 .. 8) and for the odd ones to odd[0 .. 8)
+ *   store4(p, v)            v to p[0 .. 4)
  */
 #if !defined(LANES) || !defined(INLINE)
 #error "pairs.h is included by the ISA files of kernels/qs8-dwconv2d-chw after INLINE, IVEC, LANES, ..."
@@ -42,10 +49,15 @@
 
 #include <sprig/qs8-dwconv2d-chw.h>
 
-/* Outputs per trip; input columns per widening step (stride 1, stride 2). */
+#include "flat.h"
+#include "rows.h"
+
+/* Outputs per trip (an ISA file may define it: a multiple of 16, at most 64); input columns per
+ * widening step. */
+#ifndef TRIP
 #define TRIP 16
-#define CHUNK_S1 16
-#define CHUNK_S2 32
+#endif
+#define CHUNK 16
 #define MAX_PAIR_ROWS 3
 #define MAX_K 5
 
@@ -56,65 +68,34 @@
 #define UNROLL_ALL _Pragma("GCC unroll 32")
 #endif
 
-/* Padded row r of the plane: its input row, or the row of zero points above and below it. */
-INLINE const int8_t* padded_row(const int8_t* input, size_t input_height, size_t input_width, size_t r,
-                                uint32_t padding_top, const int8_t* zero_point_row) {
-  return r < padding_top || r - padding_top >= input_height ? zero_point_row
-                                                            : input + (r - padding_top) * input_width;
+#ifndef HAVE_MADD_ADD
+/* acc + iv_madd(x, w). */
+INLINE IVEC iv_madd_add(IVEC acc, IVEC x, IVEC w) {
+  return iv_add(acc, iv_madd(x, w));
+}
+#endif
+
+/* Pair row q, stride 1: element c of the row is (a[c - P], b[c - P]), the zero point pair
+ * `padding` in the padding (the left padding was written with the row before, or at the start). */
+INLINE void widen_row_s1(size_t p, size_t width, const int8_t* a, const int8_t* b, int32_t padding, int32_t* row) {
+  for (size_t c = 0; c < width; c += CHUNK) {
+    widen16(a + c, b + c, row + p + c);
+  }
+  store4(row + p + width, padding); /* the right padding, and the next row's left padding */
 }
 
-/* The last `width % chunk` columns of rows a and b copied after each other into `tail` (2 x
- * chunk bytes), filled with the zero point past them. */
-INLINE void copy_tails(const int8_t* a, const int8_t* b, size_t n, size_t chunk, int8_t zero_point, int8_t* tail) {
-  memset(tail, zero_point, 2 * chunk);
-  memcpy(tail, a, n);
-  memcpy(tail + chunk, b, n);
-}
-
-/* Stride 1: element c of the pair row is (a[c - P], b[c - P]) - zp, 0 in the padding. */
-INLINE void widen_row_s1(size_t p, size_t width, const int8_t* a, const int8_t* b, int8_t zero_point,
-                         int32_t* out, size_t row) {
-  memset(out, 0, p * sizeof(int32_t));
-  size_t c = 0;
-  for (; c + CHUNK_S1 <= width; c += CHUNK_S1) {
-    widen16(a + c, b + c, zero_point, out + p + c);
+/* Pair row q, stride 2: padded column 2j + parity to element j of the row in plane `parity`.
+ * Input column i is padded column i + P: the even input columns fill plane P % 2 from element
+ * P / 2 on, the odd ones plane 1 - P % 2 from element (P + 1) / 2 on. */
+INLINE void widen_row_s2(size_t p, size_t width, const int8_t* a, const int8_t* b, int32_t padding,
+                         int32_t* even_row, int32_t* odd_row) {
+  int32_t* from_even = (p % 2 ? odd_row : even_row) + p / 2;
+  int32_t* from_odd = (p % 2 ? even_row : odd_row) + (p + 1) / 2;
+  for (size_t c = 0; c < width; c += CHUNK) {
+    widen16_split(a + c, b + c, from_even + c / 2, from_odd + c / 2);
   }
-  if (c < width) {
-    int8_t tail[2 * CHUNK_S1];
-    copy_tails(a + c, b + c, width - c, CHUNK_S1, zero_point, tail);
-    widen16(tail, tail + CHUNK_S1, zero_point, out + p + c);
-    c += CHUNK_S1;
-  }
-  memset(out + p + c, 0, (row - p - c) * sizeof(int32_t));
-}
-
-/* Stride 2: padded column 2j + parity to element j of block `parity` (`half` elements each).
- * Input column i is padded column i + P: the even input columns fill block P % 2 from element
- * P / 2 on, the odd ones block 1 - P % 2 from element (P + 1) / 2 on. */
-INLINE void widen_row_s2(size_t p, size_t width, const int8_t* a, const int8_t* b, int8_t zero_point,
-                         int32_t* out, size_t half) {
-  int32_t* even = out + (p % 2) * half + p / 2;
-  int32_t* odd = out + (1 - p % 2) * half + (p + 1) / 2;
-  memset(out, 0, 2 * sizeof(int32_t));
-  memset(out + half, 0, 2 * sizeof(int32_t));
-  size_t c = 0;
-  for (; c + CHUNK_S2 <= width; c += CHUNK_S2) {
-    widen32_split(a + c, b + c, zero_point, even + c / 2, odd + c / 2);
-  }
-  if (c < width) {
-    int8_t tail[2 * CHUNK_S2];
-    copy_tails(a + c, b + c, width - c, CHUNK_S2, zero_point, tail);
-    widen32_split(tail, tail + CHUNK_S2, zero_point, even + c / 2, odd + c / 2);
-    c += CHUNK_S2;
-  }
-  const size_t even_end = (size_t) (even - out) + c / 2, odd_end = (size_t) (odd - out) + c / 2;
-  memset(out + even_end, 0, ((p % 2) * half + half - even_end) * sizeof(int32_t));
-  memset(out + odd_end, 0, ((1 - p % 2) * half + half - odd_end) * sizeof(int32_t));
-}
-
-/* Element offset of tap column kx from an output's first element. */
-INLINE size_t tap_offset(size_t s, size_t kx, size_t half) {
-  return s == 1 ? kx : (kx % 2) * half + kx / 2;
+  store4(from_even + (width + 1) / 2, padding);
+  store4(from_odd + width / 2, padding);
 }
 
 /* The splat weight pairs (w[2i][kx], w[2i + 1][kx]) of pair row i, tap column kx. */
@@ -128,28 +109,26 @@ INLINE void weight_pairs(size_t k, const int8_t* weights, IVEC* pairs) {
   }
 }
 
-/* One output row: trips of TRIP outputs over the pair rows `rows`. */
-INLINE void output_row(size_t k, size_t s, size_t output_width, const int32_t* const* rows, size_t half,
-                       const IVEC* pairs, IVEC bias, const struct requant* rq, int8_t* out) {
-  for (size_t x = 0; x < output_width; x += TRIP) {
+/* Every flat output, TRIP at a time, to out: pair row group i of tap column kx starts
+ * 2 i x stride + kx elements along (stride 1), i x stride + kx / 2 along plane kx % 2 (stride 2). */
+INLINE void flat_outputs(size_t k, size_t s, const struct flat* f, const int32_t* plane, const IVEC* pairs,
+                         IVEC bias, const struct requant* rq, int8_t* out) {
+  for (size_t j = 0; j < f->outputs; j += TRIP) {
     IVEC acc[TRIP / LANES];
     UNROLL_ALL for (size_t u = 0; u < TRIP / LANES; u++) {
       acc[u] = bias;
     }
     UNROLL_ALL for (size_t i = 0; i < (k + 1) / 2; i++) {
+      const int32_t* group = plane + j + (s == 1 ? 2 * i : i) * f->stride;
       UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
-        const int32_t* at = rows[i] + tap_offset(s, kx, half) + x;
+        const int32_t* at = s == 1 ? group + kx : group + (kx % 2) * f->plane_elements + kx / 2;
         UNROLL_ALL for (size_t u = 0; u < TRIP / LANES; u++) {
-          acc[u] = iv_add(acc[u], iv_madd(iv_load(at + u * LANES), pairs[i * k + kx]));
+          acc[u] = iv_madd_add(acc[u], iv_load(at + u * LANES), pairs[i * k + kx]);
         }
       }
     }
-    if (output_width - x >= TRIP) {
-      requant16(acc, rq, out + x);
-    } else {
-      int8_t last[TRIP];
-      requant16(acc, rq, last);
-      memcpy(out + x, last, output_width - x);
+    UNROLL_ALL for (size_t g = 0; g < TRIP / 16; g++) {
+      requant16(acc + g * (16 / LANES), rq, out + j + 16 * g);
     }
   }
 }
@@ -158,34 +137,45 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
                    size_t output_width, const int8_t* input, const int8_t* weights, int32_t bias, float scale,
                    int8_t* output, uint32_t padding_top, void* scratch,
                    const struct sprig_qs8_dwconv2d_chw_params* params) {
-  const size_t p = (k - 1) / 2, pair_rows_per_output = (k + 1) / 2;
-  const size_t row = sprig_qs8_dwconv2d_chw_row_elements(input_width, k), half = row / 2;
-  const size_t pair_rows = s == 1 ? output_height - 1 + k : output_height + pair_rows_per_output - 1;
+  const size_t p = (k - 1) / 2;
+  struct flat f;
+  const size_t planes = s == 1 ? 1 : 2;
+  flat_init(&f, k, s, input_width, output_height, s == 1 ? (output_height - 1) + k : output_height + p, planes, TRIP);
   int32_t* plane = scratch;
-  int8_t* zero_point_row = (int8_t*) (plane + ((output_height - 1) * s + k + 2) * row);
+  int8_t* flat_out = (int8_t*) (plane + f.elements);
   const int8_t zero_point = (int8_t) params->input_zero_point;
-  memset(zero_point_row, zero_point, input_width + 32);
-  for (size_t q = 0; q < pair_rows; q++) {
-    const int8_t* a = padded_row(input, input_height, input_width, q * s, padding_top, zero_point_row);
-    const int8_t* b = padded_row(input, input_height, input_width, q * s + 1, padding_top, zero_point_row);
+  struct input_rows in;
+  input_rows_init(&in, input, input_height, input_width, padding_top, zero_point, CHUNK, flat_out + f.output_bytes);
+  const uint32_t zero_point_bits = (uint16_t) (int16_t) zero_point;
+  const int32_t padding = (int32_t) (zero_point_bits | zero_point_bits << 16);
+  for (size_t i = 0; i < planes; i++) {
+    store4(plane + i * f.plane_elements, padding); /* the first row's left padding */
+  }
+  for (size_t q = 0; q < f.rows; q++) {
+    const int8_t* a = input_row(&in, q * s);
+    const int8_t* b = input_row(&in, q * s + 1);
     if (s == 1) {
-      widen_row_s1(p, input_width, a, b, zero_point, plane + q * row, row);
+      widen_row_s1(p, input_width, a, b, padding, plane + q * f.stride);
     } else {
-      widen_row_s2(p, input_width, a, b, zero_point, plane + q * row, half);
+      widen_row_s2(p, input_width, a, b, padding, plane + q * f.stride, plane + f.plane_elements + q * f.stride);
+    }
+  }
+  for (size_t i = 0; i < planes; i++) {
+    for (size_t e = 0; e < FLAT_GAP; e += 4) {
+      store4(plane + i * f.plane_elements + f.rows * f.stride + e, 0);
     }
   }
   IVEC pairs[MAX_PAIR_ROWS * MAX_K];
   weight_pairs(k, weights, pairs);
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
-  const IVEC bias_vector = iv_splat(bias);
-  for (size_t y = 0; y < output_height; y++) {
-    const int32_t* rows[MAX_PAIR_ROWS];
-    for (size_t i = 0; i < pair_rows_per_output; i++) {
-      rows[i] = plane + (s == 1 ? y + 2 * i : y + i) * row;
-    }
-    output_row(k, s, output_width, rows, half, pairs, bias_vector, &rq, output + y * output_width);
+  uint32_t weight_sum = 0;
+  for (size_t t = 0; t < k * k; t++) {
+    weight_sum += (uint32_t) (int32_t) weights[t];
   }
+  const int32_t folded_bias = (int32_t) ((uint32_t) bias - (uint32_t) (int32_t) zero_point * weight_sum);
+  flat_outputs(k, s, &f, plane, pairs, iv_splat(folded_bias), &rq, flat_out);
+  flat_copy_out(&f, flat_out, output_height, output_width, output);
 }
 
 #define DEFINE_KERNEL(kernel, stride, suffix)                                                      \

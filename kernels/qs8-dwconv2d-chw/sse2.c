@@ -24,8 +24,16 @@ INLINE __m128i iv_madd(__m128i x, __m128i w) {
   return _mm_madd_epi16(x, w);
 }
 
+INLINE void store4(int32_t* p, int32_t v) {
+  _mm_storeu_si128((__m128i*) p, _mm_set1_epi32(v));
+}
+
+/* The sum kept in the order written (the empty asm): GCC otherwise reassociates a trip's chains
+ * of adds into one tree over all its products and spills them. */
 INLINE __m128i iv_add(__m128i a, __m128i b) {
-  return _mm_add_epi32(a, b);
+  __m128i sum = _mm_add_epi32(a, b);
+  __asm__("" : "+x"(sum));
+  return sum;
 }
 
 struct requant {

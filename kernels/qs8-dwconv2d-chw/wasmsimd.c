@@ -32,6 +32,10 @@ INLINE v128_t iv_madd(v128_t x, v128_t w) {
   return wasm_i32x4_dot_i16x8(x, w);
 }
 
+INLINE void store4(int32_t* p, int32_t v) {
+  wasm_v128_store(p, wasm_i32x4_splat(v));
+}
+
 INLINE v128_t iv_add(v128_t a, v128_t b) {
   return wasm_i32x4_add(a, b);
 }
@@ -67,24 +71,16 @@ INLINE void store_pairs(v128_t a, v128_t b, int32_t* out) {
   wasm_v128_store(out + 4, wasm_i16x8_shuffle(a, b, 4, 12, 5, 13, 6, 14, 7, 15));
 }
 
-INLINE void widen16(const int8_t* a, const int8_t* b, int8_t zero_point, int32_t* out) {
-  const v128_t zp = wasm_i16x8_splat(zero_point);
+INLINE void widen16(const int8_t* a, const int8_t* b, int32_t* out) {
   const v128_t va = wasm_v128_load(a), vb = wasm_v128_load(b);
-  store_pairs(wasm_i16x8_sub(wasm_i16x8_extend_low_i8x16(va), zp), wasm_i16x8_sub(wasm_i16x8_extend_low_i8x16(vb), zp),
-              out);
-  store_pairs(wasm_i16x8_sub(wasm_i16x8_extend_high_i8x16(va), zp),
-              wasm_i16x8_sub(wasm_i16x8_extend_high_i8x16(vb), zp), out + 8);
+  store_pairs(wasm_i16x8_extend_low_i8x16(va), wasm_i16x8_extend_low_i8x16(vb), out);
+  store_pairs(wasm_i16x8_extend_high_i8x16(va), wasm_i16x8_extend_high_i8x16(vb), out + 8);
 }
 
-INLINE void widen32_split(const int8_t* a, const int8_t* b, int8_t zero_point, int32_t* even, int32_t* odd) {
-  const v128_t zp = wasm_i16x8_splat(zero_point);
-  for (size_t h = 0; h < 2; h++) {
-    const v128_t va = wasm_v128_load(a + 16 * h), vb = wasm_v128_load(b + 16 * h);
-    const v128_t a_even = wasm_i16x8_sub(wasm_i16x8_shr(wasm_i16x8_shl(va, 8), 8), zp);
-    const v128_t b_even = wasm_i16x8_sub(wasm_i16x8_shr(wasm_i16x8_shl(vb, 8), 8), zp);
-    store_pairs(a_even, b_even, even + 8 * h);
-    store_pairs(wasm_i16x8_sub(wasm_i16x8_shr(va, 8), zp), wasm_i16x8_sub(wasm_i16x8_shr(vb, 8), zp), odd + 8 * h);
-  }
+INLINE void widen16_split(const int8_t* a, const int8_t* b, int32_t* even, int32_t* odd) {
+  const v128_t va = wasm_v128_load(a), vb = wasm_v128_load(b);
+  store_pairs(wasm_i16x8_shr(wasm_i16x8_shl(va, 8), 8), wasm_i16x8_shr(wasm_i16x8_shl(vb, 8), 8), even);
+  store_pairs(wasm_i16x8_shr(va, 8), wasm_i16x8_shr(vb, 8), odd);
 }
 
 #include "pairs.h"

@@ -21,7 +21,8 @@
  * (small_batch_kernel says which).
  * Depthwise convolutions of the direct depthwise shapes (3x3 / 5x5, stride 1 / 2) run the int8
  * direct depthwise kernel instead (src/sprig/qs8-dwconv2d-chw.h), an image at a time, one task
- * per channel (dw_task): int8 plane in, int8 plane out.
+ * per chunk of channels (dw_task; TARGET_TASKS chunks at most, each with its own scratch, which
+ * then stays in cache from channel to channel): int8 plane in, int8 plane out.
  * Every output element is computed by exactly one task in integer arithmetic then the same float
  * steps, so results are bitwise identical on any pool. */
 #include <math.h>
@@ -110,8 +111,9 @@ struct q8_state {
   int32_t* dw_bias;          /* per channel: the bias */
   struct sprig_qs8_dwconv2d_chw_params dw_params;
   size_t dw_height, dw_width, dw_output_height, dw_output_width; /* plan: one input / output plane */
-  size_t dw_scratch_bytes;   /* plan: per channel */
-  void* dw_scratch;          /* plan: the kernel's scratch, per channel */
+  size_t dw_chunk, dw_tasks; /* channels per task, tasks per image */
+  size_t dw_scratch_bytes;   /* plan: per task */
+  void* dw_scratch;          /* plan: the kernel's scratch, per task */
 };
 
 
@@ -627,18 +629,22 @@ static void matvec_task(void* context, size_t group, size_t window) {
   }
 }
 
-/* Depthwise: channel c of image ctx->image, in its own scratch. */
-static void dw_task(void* context, size_t c) {
+/* Depthwise: channels [task x dw_chunk, + dw_chunk) of image ctx->image, in the task's scratch. */
+static void dw_task(void* context, size_t task) {
   const struct run_context* ctx = context;
   const struct sprig_operator* op = ctx->op;
   const struct q8_state* s = ctx->s;
   const size_t in_pixels = s->dw_height * s->dw_width;
-  /* One input channel per group. */
-  const int8_t* x = (const int8_t*) op->input + (ctx->image * s->groups + c / s->group_rows) * in_pixels;
-  int8_t* y = (int8_t*) op->output + (ctx->image * op->rows + c) * s->pixels;
-  s->dw->fn(s->dw_height, s->dw_width, s->dw_output_height, s->dw_output_width, x,
-            s->dw_weights + c * dw_taps_per_channel(op), s->dw_bias[c], s->scales[c], y,
-            op->geometry.params.padding_top, (char*) s->dw_scratch + c * s->dw_scratch_bytes, &s->dw_params);
+  void* scratch = (char*) s->dw_scratch + task * s->dw_scratch_bytes;
+  const size_t end = SPRIG_MIN(op->rows, (task + 1) * s->dw_chunk);
+  for (size_t c = task * s->dw_chunk; c < end; c++) {
+    /* One input channel per group. */
+    const int8_t* x = (const int8_t*) op->input + (ctx->image * s->groups + c / s->group_rows) * in_pixels;
+    int8_t* y = (int8_t*) op->output + (ctx->image * op->rows + c) * s->pixels;
+    s->dw->fn(s->dw_height, s->dw_width, s->dw_output_height, s->dw_output_width, x,
+              s->dw_weights + c * dw_taps_per_channel(op), s->dw_bias[c], s->scales[c], y,
+              op->geometry.params.padding_top, scratch, &s->dw_params);
+  }
 }
 
 static void q8_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
@@ -649,7 +655,7 @@ static void q8_run(const struct sprig_operator* op, const float* input, float* o
   if (s->dw != NULL) {
     /* One image at a time, so that the workspaces hold one image's planes. */
     for (ctx.image = 0; ctx.image < s->images; ctx.image++) {
-      pthreadpool_parallelize_1d(threadpool, dw_task, &ctx, op->rows, 0);
+      pthreadpool_parallelize_1d(threadpool, dw_task, &ctx, s->dw_tasks, 0);
     }
     return;
   }
@@ -824,10 +830,11 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
 static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images, size_t height, size_t width,
                                        const struct sprig_conv_shape* shape, const char* caller) {
   struct q8_state* s = state_of(op);
-  const size_t per_channel = sprig_qs8_dwconv2d_chw_scratch_bytes(width, shape->output_height, s->dw->kernel_size,
-                                                                  s->dw->stride);
+  const size_t per_task = sprig_qs8_dwconv2d_chw_scratch_bytes(width, shape->output_height, s->dw->kernel_size,
+                                                               s->dw->stride);
+  const size_t chunk = sprig_divide_round_up(op->rows, TARGET_TASKS), tasks = sprig_divide_round_up(op->rows, chunk);
   size_t bytes;
-  if (per_channel == SIZE_MAX || !sprig_mul_size(per_channel, op->rows, &bytes)) {
+  if (per_task == SIZE_MAX || !sprig_mul_size(per_task, tasks, &bytes)) {
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
@@ -845,7 +852,9 @@ static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images,
   s->dw_width = width;
   s->dw_output_height = shape->output_height;
   s->dw_output_width = shape->output_width;
-  s->dw_scratch_bytes = per_channel;
+  s->dw_chunk = chunk;
+  s->dw_tasks = tasks;
+  s->dw_scratch_bytes = per_task;
   s->dw_scratch = scratch;
   return sprig_status_success;
 }

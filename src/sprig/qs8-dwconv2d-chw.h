@@ -39,27 +39,22 @@ typedef void (*sprig_qs8_dwconv2d_chw_ukernel_fn)(
     const int8_t* weights, int32_t bias, float scale, int8_t* output, uint32_t padding_top, void* scratch,
     const struct sprig_qs8_dwconv2d_chw_params* params);
 
-/* Elements (int32 pairs or int16 values) per widened row of a plane input_width wide: the
- * padded row (input_width + K - 1) rounded up to whole 32-column chunks, plus 32 so that a
- * kernel's last vectors of a row read inside it. */
-static inline size_t sprig_qs8_dwconv2d_chw_row_elements(size_t input_width, size_t kernel_size) {
-  return (input_width + kernel_size + 31) / 32 * 32 + 32;
-}
-
-/* The scratch every kernel of the family needs at most for one call: (output_height - 1) x S +
- * K + 2 widened rows of 4-byte elements, and a row of input_width + 32 bytes; SIZE_MAX when that
+/* The scratch every kernel of the family needs at most for one call, in bytes: for the widened
+ * plane, 4 x ((H + 2) x (input_width + 2K + 2) + 384) with H = (output_height - 1) x S + K the
+ * padded rows read; for the outputs, output_height x (input_width + 2K) + 32; for a row of zero
+ * points and a copy of the plane's last rows, 2 x input_width + 128; SIZE_MAX when that
  * overflows. */
 static inline size_t sprig_qs8_dwconv2d_chw_scratch_bytes(size_t input_width, size_t output_height,
                                                           size_t kernel_size, size_t stride) {
-  const size_t row = sprig_qs8_dwconv2d_chw_row_elements(input_width, kernel_size);
   if (input_width > SIZE_MAX / 64 || output_height > SIZE_MAX / 64 / stride) {
     return SIZE_MAX;
   }
-  const size_t rows = (output_height - 1) * stride + kernel_size + 2;
-  if (rows > SIZE_MAX / 4 / row - 1) {
+  const size_t rows = (output_height - 1) * stride + kernel_size + 2, width = input_width + 2 * kernel_size + 2;
+  if (rows > (SIZE_MAX / 8 - 1024) / width) {
     return SIZE_MAX;
   }
-  return (rows * row * 4 + input_width + 32 + 63) / 64 * 64;
+  const size_t bytes = 4 * (rows * width + 384) + output_height * width + 32 + 2 * input_width + 128;
+  return (bytes + 63) / 64 * 64;
 }
 
 #define SPRIG_QS8_DWCONV2D_CHW_UKERNEL(isa, kernel_size, stride, fn)                                              \

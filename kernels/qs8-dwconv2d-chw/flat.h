@@ -1,0 +1,87 @@
+/*
+ * The flat layout of the widened plane that pairs.h and neon.h compute over: the widened rows of
+ * a plane lie back to back, `stride` elements each (stride 1: the padded width; stride 2: half of
+ * it, rounded up, the even and the odd padded columns in planes of their own), so that output
+ * (y, x) is flat output j = y x stride + x and every tap reads element j plus a constant. The
+ * outputs then form one long row, computed a trip at a time across the rows' ends; the flat
+ * outputs with x >= output_width are computed on the padding and dropped when the rows are
+ * copied out. Each plane ends with FLAT_GAP zero elements, which the last trips read.
+ */
+#ifndef SPRIG_QS8_DWCONV2D_CHW_FLAT_H
+#define SPRIG_QS8_DWCONV2D_CHW_FLAT_H
+
+#include <stdint.h>
+#include <string.h>
+
+#define FLAT_GAP 80
+
+struct flat {
+  size_t stride;         /* elements per widened row */
+  size_t rows;           /* widened rows per plane */
+  size_t plane_elements; /* rows x stride + FLAT_GAP */
+  size_t elements;       /* of every plane */
+  size_t outputs;        /* flat outputs computed: output_height x stride, rounded up to a trip */
+  size_t output_bytes;   /* their buffer: outputs + 16 */
+};
+
+/* The layout of `planes` planes of `rows` widened rows (K x K stride S, input_width wide),
+ * computed in trips of `trip` outputs (16 .. 64). */
+static inline void flat_init(struct flat* f, size_t k, size_t s, size_t input_width, size_t output_height,
+                             size_t rows, size_t planes, size_t trip) {
+  const size_t padded_width = input_width + k - 1;
+  f->stride = s == 1 ? padded_width : (padded_width + 1) / 2;
+  f->rows = rows;
+  f->plane_elements = rows * f->stride + FLAT_GAP;
+  f->elements = planes * f->plane_elements;
+  f->outputs = (output_height * f->stride + trip - 1) / trip * trip;
+  f->output_bytes = f->outputs + 16;
+}
+
+/* n bytes: whole 16-byte moves, the last one ending at n (n >= 16), else moves of 8, 4, 2 and 1
+ * (all inlined). */
+static inline void copy_exactly(int8_t* to, const int8_t* from, size_t n) {
+  if (n >= 16) {
+    for (size_t i = 0; i + 16 < n; i += 16) {
+      memcpy(to + i, from + i, 16);
+    }
+    memcpy(to + n - 16, from + n - 16, 16);
+    return;
+  }
+  size_t i = 0;
+  if (n & 8) {
+    memcpy(to + i, from + i, 8);
+    i += 8;
+  }
+  if (n & 4) {
+    memcpy(to + i, from + i, 4);
+    i += 4;
+  }
+  if (n & 2) {
+    memcpy(to + i, from + i, 2);
+    i += 2;
+  }
+  if (n & 1) {
+    to[i] = from[i];
+  }
+}
+
+/* Output row y is flat outputs [y x stride, + output_width): copied out 16 bytes at a time, a
+ * row's last copy running past it into the next rows (copied after it), where the plane goes on
+ * that far; else exactly. */
+static inline void flat_copy_out(const struct flat* f, const int8_t* flat_out, size_t output_height,
+                                 size_t output_width, int8_t* output) {
+  const size_t copied = (output_width + 15) / 16 * 16;
+  for (size_t y = 0; y < output_height; y++) {
+    const int8_t* from = flat_out + y * f->stride;
+    int8_t* to = output + y * output_width;
+    if ((output_height - y) * output_width < copied) {
+      copy_exactly(to, from, output_width);
+      continue;
+    }
+    for (size_t x = 0; x < output_width; x += 16) {
+      memcpy(to + x, from + x, 16);
+    }
+  }
+}
+
+#endif /* SPRIG_QS8_DWCONV2D_CHW_FLAT_H */
