@@ -20,6 +20,10 @@ INLINE __m256i iv_splat(int32_t v) {
   return _mm256_set1_epi32(v);
 }
 
+INLINE void iv_store(int32_t* p, __m256i v) {
+  _mm256_storeu_si256((__m256i*) p, v);
+}
+
 INLINE __m256i iv_madd(__m256i x, __m256i w) {
   return _mm256_madd_epi16(x, w);
 }

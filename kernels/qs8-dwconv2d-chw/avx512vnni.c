@@ -23,6 +23,10 @@ INLINE __m512i iv_splat(int32_t v) {
   return _mm512_set1_epi32(v);
 }
 
+INLINE void iv_store(int32_t* p, __m512i v) {
+  _mm512_storeu_si512(p, v);
+}
+
 INLINE __m512i iv_madd_add(__m512i acc, __m512i x, __m512i w) {
   return _mm512_dpwssd_epi32(acc, x, w);
 }

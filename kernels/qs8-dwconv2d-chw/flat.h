@@ -13,6 +13,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "rows.h"
+
 #define FLAT_GAP 80
 
 struct flat {
@@ -37,34 +39,6 @@ static inline void flat_init(struct flat* f, size_t k, size_t s, size_t input_wi
   f->output_bytes = f->outputs + 16;
 }
 
-/* n bytes: whole 16-byte moves, the last one ending at n (n >= 16), else moves of 8, 4, 2 and 1
- * (all inlined). */
-static inline void copy_exactly(int8_t* to, const int8_t* from, size_t n) {
-  if (n >= 16) {
-    for (size_t i = 0; i + 16 < n; i += 16) {
-      memcpy(to + i, from + i, 16);
-    }
-    memcpy(to + n - 16, from + n - 16, 16);
-    return;
-  }
-  size_t i = 0;
-  if (n & 8) {
-    memcpy(to + i, from + i, 8);
-    i += 8;
-  }
-  if (n & 4) {
-    memcpy(to + i, from + i, 4);
-    i += 4;
-  }
-  if (n & 2) {
-    memcpy(to + i, from + i, 2);
-    i += 2;
-  }
-  if (n & 1) {
-    to[i] = from[i];
-  }
-}
-
 /* Output row y is flat outputs [y x stride, + output_width): copied out 16 bytes at a time, a
  * row's last copy running past it into the next rows (copied after it), where the plane goes on
  * that far; else exactly. */
@@ -75,7 +49,7 @@ static inline void flat_copy_out(const struct flat* f, const int8_t* flat_out, s
     const int8_t* from = flat_out + y * f->stride;
     int8_t* to = output + y * output_width;
     if ((output_height - y) * output_width < copied) {
-      copy_exactly(to, from, output_width);
+      copy_blocks(to, from, output_width);
       continue;
     }
     for (size_t x = 0; x < output_width; x += 16) {

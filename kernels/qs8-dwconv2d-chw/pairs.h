@@ -27,7 +27,8 @@
  *
  * What an ISA file provides (all INLINE):
  *   IVEC, LANES             the vector type and its int32 lanes (4 or 8)
- *   iv_load(p)              LANES int32 at p (unaligned)
+ *   iv_load(p), iv_store(p, v)
+ *                           LANES int32 at p (unaligned)
  *   iv_splat(v)             v in every lane
  *   iv_madd(x, w)           per int32 lane: x.lo16 * w.lo16 + x.hi16 * w.hi16 (signed)
  *   iv_add(a, b)            a + b per int32 lane (wrapping)
@@ -151,9 +152,11 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   for (size_t i = 0; i < planes; i++) {
     store4(plane + i * f.plane_elements, padding); /* the first row's left padding */
   }
+  const int8_t* b = input_row(&in, 0);
   for (size_t q = 0; q < f.rows; q++) {
-    const int8_t* a = input_row(&in, q * s);
-    const int8_t* b = input_row(&in, q * s + 1);
+    /* Stride 1: row a is the previous pair row's b. */
+    const int8_t* a = s == 1 ? b : input_row(&in, q * s);
+    b = input_row(&in, q * s + 1);
     if (s == 1) {
       widen_row_s1(p, input_width, a, b, padding, plane + q * f.stride);
     } else {
@@ -161,8 +164,8 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
     }
   }
   for (size_t i = 0; i < planes; i++) {
-    for (size_t e = 0; e < FLAT_GAP; e += 4) {
-      store4(plane + i * f.plane_elements + f.rows * f.stride + e, 0);
+    for (size_t e = 0; e < FLAT_GAP; e += LANES) {
+      iv_store(plane + i * f.plane_elements + f.rows * f.stride + e, iv_splat(0));
     }
   }
   IVEC pairs[MAX_PAIR_ROWS * MAX_K];

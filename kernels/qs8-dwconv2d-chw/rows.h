@@ -22,12 +22,23 @@ struct input_rows {
   const int8_t* zero_points;  /* width + chunk zero points */
 };
 
-/* Copies n bytes in fixed 16-byte moves (inlined, no call), the last one ending at n; n >= 16. */
+/* Copies n bytes in fixed-size moves (inlined, no call): 16 at a time, the last 16 ending at n;
+ * below 16, moves of 8, 4, 2 and 1. */
 static inline void copy_blocks(int8_t* to, const int8_t* from, size_t n) {
-  for (size_t i = 0; i + 16 < n; i += 16) {
-    memcpy(to + i, from + i, 16);
+  if (n >= 16) {
+    for (size_t i = 0; i + 16 < n; i += 16) {
+      memcpy(to + i, from + i, 16);
+    }
+    memcpy(to + n - 16, from + n - 16, 16);
+    return;
   }
-  memcpy(to + n - 16, from + n - 16, 16);
+  for (size_t part = 8; part != 0; part /= 2) {
+    if (n & part) {
+      memcpy(to, from, part);
+      to += part;
+      from += part;
+    }
+  }
 }
 
 /* n >= 16 copies of v, in 16-byte moves. */
@@ -53,11 +64,7 @@ static inline void input_rows_init(struct input_rows* rows, const int8_t* input,
   int8_t* copy = area + width + chunk;
   const size_t copied = (height - first) * width;
   fill_blocks(zero_points, zero_point, width + chunk);
-  if (copied >= 16) {
-    copy_blocks(copy, input + first * width, copied);
-  } else {
-    memcpy(copy, input + first * width, copied);
-  }
+  copy_blocks(copy, input + first * width, copied);
   fill_blocks(copy + copied, zero_point, chunk);
   *rows = (struct input_rows){input, height, width, padding_top, first, copy, zero_points};
 }

@@ -20,6 +20,10 @@ INLINE __m128i iv_splat(int32_t v) {
   return _mm_set1_epi32(v);
 }
 
+INLINE void iv_store(int32_t* p, __m128i v) {
+  _mm_storeu_si128((__m128i*) p, v);
+}
+
 INLINE __m128i iv_madd(__m128i x, __m128i w) {
   return _mm_madd_epi16(x, w);
 }

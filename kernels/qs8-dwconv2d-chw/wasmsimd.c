@@ -28,6 +28,10 @@ INLINE v128_t iv_splat(int32_t v) {
   return wasm_i32x4_splat(v);
 }
 
+INLINE void iv_store(int32_t* p, v128_t v) {
+  wasm_v128_store(p, v);
+}
+
 INLINE v128_t iv_madd(v128_t x, v128_t w) {
   return wasm_i32x4_dot_i16x8(x, w);
 }
