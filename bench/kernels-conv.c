@@ -3,8 +3,9 @@
  * (kernels/f32-dwconv/list.inc) on a depthwise 3x3 or 5x5 one, called directly on input staged
  * as the convolution path stages it (zero-padded planes; src/operators/path-conv.c); then every
  * f32-dwconv2d-chw kernel (kernels/f32-dwconv2d-chw/list.inc: depthwise read straight from the
- * NCHW planes, padding inside the kernel) on its K x K stride-S shape; with XNNPACK's
- * convolutions of the same shape for context. */
+ * NCHW planes, padding inside the kernel) on its K x K stride-S shape, and beside them every
+ * qs8-dwconv2d-chw kernel (kernels/qs8-dwconv2d-chw/list.inc) on the same planes quantized to
+ * int8; with XNNPACK's f32 convolutions of the same shape for context. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -14,6 +15,7 @@
 #include <sprig/dwconv.h>
 #include <sprig/dwconv2d-chw.h>
 #include <sprig/hardware.h>
+#include <sprig/qs8-dwconv2d-chw.h>
 #include <sprig/spconv.h>
 
 #include "check.h"
@@ -514,6 +516,112 @@ static bool run_direct(void* context) {
   return true;
 }
 
+/* The int8 twin of a direct depthwise shape: the staged planes quantized (x x 32, rounded,
+ * clamped), weights x 64, one bias and scale for every channel, and the scalar kernel's outputs,
+ * which every listed int8 kernel must reproduce bit for bit (the tests hold the scalar kernel to
+ * the reference). */
+struct direct_q8 {
+  size_t side, out_side, channels;
+  int8_t* input;    /* [channels][side][side] */
+  int8_t* weights;  /* [channels][k x k] */
+  int8_t* expected; /* [channels][out_side][out_side] */
+  size_t scratch_bytes;
+  struct sprig_qs8_dwconv2d_chw_params params;
+};
+
+struct direct_q8_slot {
+  const struct sprig_qs8_dwconv2d_chw_ukernel* ukernel;
+  const struct direct_q8* q;
+  void* scratch;
+  int8_t* output;
+};
+
+static bool run_direct_q8(void* context) {
+  const struct direct_q8_slot* s = context;
+  const struct direct_q8* q = s->q;
+  const size_t k = s->ukernel->kernel_size, side = q->side, out = q->out_side;
+  for (size_t c = 0; c < q->channels; c++) {
+    s->ukernel->fn(side, side, out, out, q->input + c * side * side, q->weights + c * k * k, 1000, 1.0f / 512.0f,
+                   s->output + c * out * out, (uint32_t) ((k - 1) / 2), s->scratch, &q->params);
+  }
+  return true;
+}
+
+static int8_t quantized(float x, float scale) {
+  const float v = nearbyintf(x * scale);
+  return (int8_t) (v < -128.0f ? -128.0f : v > 127.0f ? 127.0f : v);
+}
+
+static void direct_q8_free(struct direct_q8* q) {
+  free(q->input);
+  free(q->weights);
+  free(q->expected);
+}
+
+/* Quantizes the planes and weights and runs the scalar kernel of the shape for the outputs. */
+static bool direct_q8_init(struct direct_q8* q, const float* planes, const float* weights, size_t side,
+                           size_t out_side, size_t channels, uint32_t kernel, uint32_t stride) {
+  const size_t taps = (size_t) kernel * kernel;
+  *q = (struct direct_q8){side, out_side, channels, malloc(channels * side * side), malloc(channels * taps),
+                          malloc(channels * out_side * out_side),
+                          sprig_qs8_dwconv2d_chw_scratch_bytes(side, out_side, kernel, stride),
+                          {3, {-128.0f - 2.0f, 127.0f - 2.0f, 2}}};
+  const struct sprig_qs8_dwconv2d_chw_ukernel* scalar = NULL;
+  for (size_t i = 0; i < sprig_qs8_dwconv2d_chw_ukernel_count; i++) {
+    const struct sprig_qs8_dwconv2d_chw_ukernel* uk = &sprig_qs8_dwconv2d_chw_ukernels[i];
+    if (uk->isa == sprig_isa_scalar && uk->kernel_size == kernel && uk->stride == stride) {
+      scalar = uk;
+    }
+  }
+  void* scratch = aligned_alloc(64, q->scratch_bytes);
+  const bool ok = q->input != NULL && q->weights != NULL && q->expected != NULL && scratch != NULL && scalar != NULL;
+  if (ok) {
+    for (size_t i = 0; i < channels * side * side; i++) {
+      q->input[i] = quantized(planes[i], 32.0f);
+    }
+    for (size_t i = 0; i < channels * taps; i++) {
+      q->weights[i] = quantized(weights[i], 64.0f);
+    }
+    const struct direct_q8_slot reference = {scalar, q, scratch, q->expected};
+    run_direct_q8((void*) &reference);
+  }
+  free(scratch);
+  return ok;
+}
+
+/* Adds a timed row for every int8 kernel of the shape this CPU runs (after `count` contenders);
+ * returns the new count. */
+static size_t add_direct_q8_rows(const struct direct_q8* q, uint32_t kernel, uint32_t stride, const char* layer_name,
+                                 struct direct_q8_slot* slots, struct bench_contender* contenders, size_t* indices,
+                                 size_t count, struct bench_results* results) {
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  const size_t taps = (size_t) kernel * kernel, m = q->out_side * q->out_side;
+  size_t added = 0;
+  for (size_t i = 0; i < sprig_qs8_dwconv2d_chw_ukernel_count; i++) {
+    const struct sprig_qs8_dwconv2d_chw_ukernel* uk = &sprig_qs8_dwconv2d_chw_ukernels[i];
+    if (uk->kernel_size != kernel || uk->stride != stride || hw == NULL || !hw->has_isa[uk->isa]) {
+      continue;
+    }
+    struct direct_q8_slot* s = &slots[added];
+    *s = (struct direct_q8_slot){uk, q, aligned_alloc(64, q->scratch_bytes), malloc(q->channels * m)};
+    struct bench_result* r = bench_results_add(results);
+    if (r == NULL || s->scratch == NULL || s->output == NULL) {
+      break;
+    }
+    indices[count + added] = results->count - 1;
+    describe(r, layer_name, "dense qs8", uk->name, uk->isa, 1, 1, m, taps, q->channels, q->channels * taps, 0.0);
+    run_direct_q8(s);
+    r->ok = memcmp(s->output, q->expected, q->channels * m) == 0;
+    r->rel_err[bench_sprig] = r->ok ? 0.0 : NAN;
+    if (!r->ok) {
+      snprintf(r->note, sizeof(r->note), "int8 outputs differ from the scalar kernel's");
+    }
+    contenders[count + added] = (struct bench_contender){r->ok ? run_direct_q8 : NULL, s};
+    added++;
+  }
+  return count + added;
+}
+
 static bool run_direct_shape(const struct bench_options* o, uint32_t kernel, uint32_t stride,
                              struct bench_results* results) {
   const struct sprig_hardware* hw = sprig_get_hardware();
@@ -530,7 +638,8 @@ static bool run_direct_shape(const struct bench_options* o, uint32_t kernel, uin
   }
   char layer_name[64];
   snprintf(layer_name, sizeof(layer_name), "dw%ux%us%u-%zux%zux%zu", kernel, kernel, stride, side, side, channels);
-  printf("\nf32-dwconv2d-chw kernels: depthwise %ux%u s%u pad %u, %zux%zu image -> %zux%zu, %zu channels, dense, "
+  printf("\nf32-dwconv2d-chw kernels (then qs8-dwconv2d-chw on the planes in int8, their outputs equal to the "
+         "scalar kernel's): depthwise %ux%u s%u pad %u, %zux%zu image -> %zux%zu, %zu channels, dense, "
          "1 thread, one call per channel on the NCHW planes (no staging):\n",
          kernel, kernel, stride, pad, side, side, out_side, out_side, channels);
   struct staged_image im;
@@ -539,13 +648,17 @@ static bool run_direct_shape(const struct bench_options* o, uint32_t kernel, uin
   float* packed = bench_alloc_floats(channels * (taps + 1));
   float* zero = bench_alloc_floats(side + 2 * kernel);
   struct direct_slot* slots = calloc(listed, sizeof(struct direct_slot));
-  size_t* indices = calloc(listed, sizeof(size_t));
-  struct bench_contender* contenders = calloc(listed + 2, sizeof(struct bench_contender));
-  double* medians = calloc(listed + 2, sizeof(double));
+  struct direct_q8_slot* q8_slots = calloc(sprig_qs8_dwconv2d_chw_ukernel_count, sizeof(struct direct_q8_slot));
+  const size_t most = listed + sprig_qs8_dwconv2d_chw_ukernel_count;
+  size_t* indices = calloc(most, sizeof(size_t));
+  struct bench_contender* contenders = calloc(most + 2, sizeof(struct bench_contender));
+  double* medians = calloc(most + 2, sizeof(double));
+  struct direct_q8 q8 = {0};
   struct bench_reference reference = {0};
   struct bench_runner xnn[2] = {{0}, {0}};
   bool ok = stage_image(side, 0, channels, o->seed, &im) && weights != NULL && bias != NULL && packed != NULL &&
-            zero != NULL && slots != NULL && indices != NULL && contenders != NULL && medians != NULL;
+            zero != NULL && slots != NULL && q8_slots != NULL && indices != NULL && contenders != NULL &&
+            medians != NULL;
   if (ok) {
     struct bench_rng rng = {o->seed ^ UINT64_C(0x9e3779b97f4a7c15) ^ taps ^ ((uint64_t) stride << 8)};
     bench_fill_random(&rng, weights, channels * taps);
@@ -556,7 +669,8 @@ static bool run_direct_shape(const struct bench_options* o, uint32_t kernel, uin
     }
     const struct bench_conv_geometry g = {channels, channels, channels, side, side, out_side, out_side, kernel,
                                           stride, pad, false};
-    ok = bench_reference_compute_conv(&g, weights, bias, im.nchw, &reference) == 0;
+    ok = bench_reference_compute_conv(&g, weights, bias, im.nchw, &reference) == 0 &&
+         direct_q8_init(&q8, im.nchw, weights, side, out_side, channels, kernel, stride);
   }
   size_t count = 0;
   for (size_t i = 0; ok && i < sprig_f32_dwconv2d_chw_ukernel_count; i++) {
@@ -593,6 +707,10 @@ static bool run_direct_shape(const struct bench_options* o, uint32_t kernel, uin
     contenders[count] = (struct bench_contender){r->ok ? run_direct : NULL, s};
     count++;
   }
+  const size_t f32_count = count;
+  if (ok) {
+    count = add_direct_q8_rows(&q8, kernel, stride, layer_name, q8_slots, contenders, indices, count, results);
+  }
   if (ok) {
     const struct bench_layer shape = {"kernel-shape", bench_layer_conv2d, channels, channels, side, side, 1, 1,
                                       kernel, stride, pad, (uint32_t) channels, true, false};
@@ -601,7 +719,7 @@ static bool run_direct_shape(const struct bench_options* o, uint32_t kernel, uin
     create_xnn(&problem, xnn);
     const struct sprig_f32_dwconv2d_chw_ukernel* chosen = sprig_choose_f32_dwconv2d_chw_ukernel(hw, kernel, stride);
     size_t yardstick = SIZE_MAX;
-    for (size_t i = 0; i < count; i++) {
+    for (size_t i = 0; i < f32_count; i++) {
       if (slots[i].ukernel == chosen && results->items[indices[i]].ok) {
         yardstick = i;
       }
@@ -619,6 +737,12 @@ static bool run_direct_shape(const struct bench_options* o, uint32_t kernel, uin
   for (size_t i = 0; slots != NULL && i < listed; i++) {
     free(slots[i].output);
   }
+  for (size_t i = 0; q8_slots != NULL && i < sprig_qs8_dwconv2d_chw_ukernel_count; i++) {
+    free(q8_slots[i].scratch);
+    free(q8_slots[i].output);
+  }
+  free(q8_slots);
+  direct_q8_free(&q8);
   bench_runner_destroy(&xnn[0]);
   bench_runner_destroy(&xnn[1]);
   bench_reference_free(&reference);

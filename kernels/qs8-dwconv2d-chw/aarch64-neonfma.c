@@ -2,7 +2,7 @@
  * The code and its description: kernels/qs8-dwconv2d-chw/neon.h. */
 #include "neon.h"
 
-DEFINE_KERNEL(3, 1, aarch64_neonfma)
-DEFINE_KERNEL(3, 2, aarch64_neonfma)
-DEFINE_KERNEL(5, 1, aarch64_neonfma)
-DEFINE_KERNEL(5, 2, aarch64_neonfma)
+DEFINE_KERNEL(3, 1, neonfma)
+DEFINE_KERNEL(3, 2, neonfma)
+DEFINE_KERNEL(5, 1, neonfma)
+DEFINE_KERNEL(5, 2, neonfma)
