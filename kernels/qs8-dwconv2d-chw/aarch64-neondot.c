@@ -151,8 +151,8 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   flat_copy_out(&f, flat_out, output_height, output_width, output);
 }
 
-#define DEFINE_KERNEL(kernel, stride)                                                               \
-  void sprig_qs8_dwconv2d_chw_ukernel_##kernel##x##kernel##s##stride##__neondot(            \
+#define DEFINE_KERNEL(kernel, stride)                                                              \
+  void sprig_qs8_dwconv2d_chw_ukernel_##kernel##x##kernel##s##stride##__neondot(                   \
       size_t input_height, size_t input_width, size_t output_height, size_t output_width,          \
       const int8_t* input, const int8_t* weights, int32_t bias, float scale, int8_t* output,       \
       uint32_t padding_top, void* scratch, const struct sprig_qs8_dwconv2d_chw_params* params) {   \
