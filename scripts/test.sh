@@ -125,7 +125,7 @@ target_armv7() {
   if QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs" qemu-arm -L /usr/arm-linux-gnueabihf \
        "$BUILD/armv7/examples/sparse-linear" >"$log" 2>&1 && grep -qx "isa: neon" "$log"; then
     ctest_args=(-R '^(api|f32-spmm|f32-nmspmm|bspmv|f32-sellmv|operators|onnx-conformance|'\
-'qs8-spmm|qs8-requant|q8-operators|onnx-int-conformance|f32-dwconv|f32-dwconv2d-chw|f32-spconv|conv)$')
+'qs8-spmm|qs8-requant|q8-operators|onnx-int-conformance|f32-dwconv|f32-dwconv2d-chw|qs8-dwconv2d-chw|f32-spconv|conv)$')
     run_ctest armv7-qemu-cortex-a9 "$BUILD/armv7" QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs"
     ctest_args=()
   else
@@ -290,7 +290,7 @@ target_tsan() {
     record native-tsan FAIL "a TSan probe program does not run, even under setarch -R (see $log)"
     return
   fi
-  ctest_args=(-R '^(threads|sharing|operators|conv|companions|q8-companions|onnx-conformance|api|pack|hostile-weights)$')
+  ctest_args=(-R '^(threads|sharing|operators|conv|companions|q8-companions|q8-operators|onnx-conformance|api|pack|hostile-weights)$')
   configure_build native-tsan "$dir" -DCMAKE_BUILD_TYPE=Debug -DSPRIG_BUILD_EXAMPLES=OFF \
       "-DCMAKE_C_FLAGS=$flags" "-DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread" \
       -DSPRIG_PTHREADPOOL_LIBRARY="$dir/pool/libpthreadpool.a" -DSPRIG_PTHREADPOOL_INCLUDE_DIR=/usr/include &&
@@ -305,7 +305,7 @@ target_tsan() {
 # tests (f32-*, qs8-*: microkernels allocate nothing and the asan target
 # checks their bounds), onnx-conformance (the same operators on files) and the SPRIG_FORCE_ISA
 # repetitions (the same allocations again).
-VALGRIND_TESTS=(api pack serialize sharing hostile-weights threads companions q8-companions conv operators)
+VALGRIND_TESTS=(api pack serialize sharing hostile-weights threads companions q8-companions q8-operators conv operators)
 target_valgrind() {
   local dir="$BUILD/native-release"
   # Up to date after the native target (a no-op then); built here when valgrind runs alone.
