@@ -151,16 +151,7 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   flat_copy_out(&f, flat_out, output_height, output_width, output);
 }
 
-#define DEFINE_KERNEL(kernel, stride)                                                              \
-  void sprig_qs8_dwconv2d_chw_ukernel_##kernel##x##kernel##s##stride##__neondot(                   \
-      size_t input_height, size_t input_width, size_t output_height, size_t output_width,          \
-      const int8_t* input, const int8_t* weights, int32_t bias, float scale, int8_t* output,       \
-      uint32_t padding_top, void* scratch, const struct sprig_qs8_dwconv2d_chw_params* params) {   \
-    dwconv(kernel, stride, input_height, input_width, output_height, output_width, input, weights, \
-           bias, scale, output, padding_top, scratch, params);                                     \
-  }
-
-DEFINE_KERNEL(3, 1)
-DEFINE_KERNEL(3, 2)
-DEFINE_KERNEL(5, 1)
-DEFINE_KERNEL(5, 2)
+DEFINE_KERNEL(3, 1, neondot)
+DEFINE_KERNEL(3, 2, neondot)
+DEFINE_KERNEL(5, 1, neondot)
+DEFINE_KERNEL(5, 2, neondot)

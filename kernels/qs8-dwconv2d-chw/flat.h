@@ -58,4 +58,15 @@ static inline void flat_copy_out(const struct flat* f, const int8_t* flat_out, s
   }
 }
 
+/* The kernel entry point sprig_qs8_dwconv2d_chw_ukernel_<K>x<K>s<S>__<suffix> of a file that
+ * defines dwconv(k, s, ...) with the entry point's parameters. */
+#define DEFINE_KERNEL(kernel, stride, suffix)                                                      \
+  void sprig_qs8_dwconv2d_chw_ukernel_##kernel##x##kernel##s##stride##__##suffix(                  \
+      size_t input_height, size_t input_width, size_t output_height, size_t output_width,          \
+      const int8_t* input, const int8_t* weights, int32_t bias, float scale, int8_t* output,       \
+      uint32_t padding_top, void* scratch, const struct sprig_qs8_dwconv2d_chw_params* params) {   \
+    dwconv(kernel, stride, input_height, input_width, output_height, output_width, input, weights, \
+           bias, scale, output, padding_top, scratch, params);                                     \
+  }
+
 #endif /* SPRIG_QS8_DWCONV2D_CHW_FLAT_H */

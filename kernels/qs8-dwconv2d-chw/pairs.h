@@ -180,12 +180,3 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   flat_outputs(k, s, &f, plane, pairs, iv_splat(folded_bias), &rq, flat_out);
   flat_copy_out(&f, flat_out, output_height, output_width, output);
 }
-
-#define DEFINE_KERNEL(kernel, stride, suffix)                                                      \
-  void sprig_qs8_dwconv2d_chw_ukernel_##kernel##x##kernel##s##stride##__##suffix(                  \
-      size_t input_height, size_t input_width, size_t output_height, size_t output_width,          \
-      const int8_t* input, const int8_t* weights, int32_t bias, float scale, int8_t* output,       \
-      uint32_t padding_top, void* scratch, const struct sprig_qs8_dwconv2d_chw_params* params) {   \
-    dwconv(kernel, stride, input_height, input_width, output_height, output_width, input, weights, \
-           bias, scale, output, padding_top, scratch, params);                                     \
-  }
