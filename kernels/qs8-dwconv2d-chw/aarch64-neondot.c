@@ -9,9 +9,9 @@
  * wrapping: the header's sum). The quad rows lie back to back (flat.h): output (y, x) is flat
  * output j = y x stride + x, reading element j + 4g x stride + kx of quad row y (stride 1); stride
  * 2 splits the columns into an even and an odd plane (ld2), and output row y reads quad rows
- * y + 2g, tap kx element j + 2g x stride + kx / 2 of plane kx % 2. Trips of 16 flat outputs (4
- * accumulators), requantized in registers (neon-requant.h). Input rows are read in whole 16- or
- * 32-byte steps (rows.h).
+ * y + 2g, tap kx element j + 2g x stride + kx / 2 of plane kx % 2. Trips of 32 flat outputs (8
+ * accumulators: two requantizations in flight, which in-order cores need), requantized in
+ * registers (neon-requant.h). Input rows are read in whole 16- or 32-byte steps (rows.h).
  */
 #include <arm_neon.h>
 #include <string.h>
@@ -24,7 +24,7 @@
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define TRIP 16
+#define TRIP 32
 #define CHUNK_S1 16
 #define CHUNK_S2 32
 #define MAX_K 5
@@ -80,17 +80,22 @@ INLINE void quad_row_s2(size_t p, size_t width, const int8_t* const* r, int32_t 
 INLINE void flat_outputs(size_t k, size_t s, const struct flat* f, const int32_t* plane, const int8x16_t* w,
                          int32x4_t bias, const struct requant* rq, int8_t* out) {
   for (size_t j = 0; j < f->outputs; j += TRIP) {
-    int32x4_t acc[4] = {bias, bias, bias, bias};
+    int32x4_t acc[TRIP / 4];
+    UNROLL_ALL for (size_t u = 0; u < TRIP / 4; u++) {
+      acc[u] = bias;
+    }
     UNROLL_ALL for (size_t g = 0; g < (k + 3) / 4; g++) {
       UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
         const int32_t* at = s == 1 ? plane + j + 4 * g * f->stride + kx
                                    : plane + (kx % 2) * f->plane_elements + j + 2 * g * f->stride + kx / 2;
-        UNROLL_ALL for (size_t u = 0; u < 4; u++) {
+        UNROLL_ALL for (size_t u = 0; u < TRIP / 4; u++) {
           acc[u] = vdotq_s32(acc[u], vreinterpretq_s8_s32(vld1q_s32(at + 4 * u)), w[g * k + kx]);
         }
       }
     }
-    requant16(acc, rq, out + j);
+    UNROLL_ALL for (size_t h = 0; h < TRIP / 16; h++) {
+      requant16(acc + 4 * h, rq, out + j + 16 * h);
+    }
   }
 }
 
