@@ -116,7 +116,6 @@ struct q8_state {
   void* dw_scratch;          /* plan: the kernel's scratch, per task */
 };
 
-
 static struct q8_state* state_of(const struct sprig_operator* op) {
   return (struct q8_state*) op->path_state;
 }
