@@ -1,7 +1,7 @@
 /*
  * The int8 direct depthwise convolution on row pairs (src/sprig/qs8-dwconv2d-chw.h), shared by
- * sse2.c, avx2.c and wasmsimd.c: ISAs with a multiply that sums adjacent int16 products into an
- * int32 lane (pmaddwd, i32x4.dot_i16x8_s). Not compiled on its own: each of those files defines
+ * sse2.c, avx2.c, avx512vnni.c and wasmsimd.c: ISAs with a multiply that sums adjacent int16
+ * products into an int32 lane (pmaddwd, vpdpwssd, i32x4.dot_i16x8_s). Not compiled on its own: each of those files defines
  * the names below, includes this header once, then defines its kernels with DEFINE_KERNEL(K, S).
  *
  * The plane is widened in scratch to pair rows: pair row q holds, for every padded column c,
@@ -14,9 +14,9 @@
  * result). Every product, and every sum of two, is at most 2^15 in magnitude.
  * The pair rows lie back to back (flat.h), so that output (y, x) is flat output j = y x stride
  * + x and reads element j + a constant per tap: the outputs are one long row, computed in trips
- * of 16 across row ends (the few flat outputs past output_width in each row are computed and
- * dropped), requantized in registers and stored as one 16-byte vector into scratch, from where
- * the rows are copied out.
+ * of TRIP across row ends (the few flat outputs past output_width in each row are computed and
+ * dropped), requantized in registers and stored 16 at a time into scratch, from where the rows
+ * are copied out.
  *   stride 1: pair row q = padded rows (q, q + 1), stride = the padded width; output row y
  *             reads pair rows y + 2i, tap kx element x + kx.
  *   stride 2: pair row q = padded rows (2q, 2q + 1), its even padded columns in the even plane
@@ -26,7 +26,7 @@
  * the row's right padding overwrites, or the next rows do.
  *
  * What an ISA file provides (all INLINE):
- *   IVEC, LANES             the vector type and its int32 lanes (4 or 8)
+ *   IVEC, LANES             the vector type and its int32 lanes (4, 8 or 16)
  *   iv_load(p), iv_store(p, v)
  *                           LANES int32 at p (unaligned)
  *   iv_splat(v)             v in every lane

@@ -1,9 +1,10 @@
 /*
- * The input rows the widening steps of pairs.h and neon.h read: each padded row of the plane is
- * its input row, or a row of zero points (the padding above and below), read in whole steps of
- * `chunk` bytes. The plane's last rows, whose steps would run past its end, are read from a copy
- * in scratch followed by `chunk` zero points; what any step reads past a row's `width` bytes
- * lands in elements past the row that the kernel zeroes.
+ * The input rows the widening steps of pairs.h, neon.h and aarch64-neondot.c read: each padded
+ * row of the plane is its input row, or a row of zero points (the padding above and below), read
+ * in whole steps of `chunk` bytes. The plane's last rows, whose steps would run past its end, are
+ * read from a copy in scratch followed by `chunk` zero points; what any step reads past a row's
+ * `width` bytes lands in elements past the row that the kernel then overwrites with padding (or
+ * with the next rows).
  */
 #ifndef SPRIG_QS8_DWCONV2D_CHW_ROWS_H
 #define SPRIG_QS8_DWCONV2D_CHW_ROWS_H
