@@ -1,11 +1,12 @@
 /*
- * The flat layout of the widened plane that pairs.h and neon.h compute over: the widened rows of
- * a plane lie back to back, `stride` elements each (stride 1: the padded width; stride 2: half of
- * it, rounded up, the even and the odd padded columns in planes of their own), so that output
- * (y, x) is flat output j = y x stride + x and every tap reads element j plus a constant. The
- * outputs then form one long row, computed a trip at a time across the rows' ends; the flat
- * outputs with x >= output_width are computed on the padding and dropped when the rows are
- * copied out. Each plane ends with FLAT_GAP zero elements, which the last trips read.
+ * The flat layout of the widened plane that pairs.h, neon.h and aarch64-neondot.c compute over:
+ * the widened rows of a plane lie back to back, `stride` elements each (stride 1: the padded
+ * width; stride 2: half of it, rounded up, the even and the odd padded columns in planes of their
+ * own), so that output (y, x) is flat output j = y x stride + x and every tap reads element j
+ * plus a constant. The outputs then form one long row, computed a trip at a time across the
+ * rows' ends; the flat outputs with x >= output_width are computed on the padding and dropped
+ * when the rows are copied out. Each plane ends with FLAT_GAP zero elements, which the last
+ * trips read (at most trip - 1 + K - 1 past the rows).
  */
 #ifndef SPRIG_QS8_DWCONV2D_CHW_FLAT_H
 #define SPRIG_QS8_DWCONV2D_CHW_FLAT_H
