@@ -52,8 +52,9 @@ static inline void fill_blocks(int8_t* to, int8_t v, size_t n) {
   memcpy(to + n - 16, block, 16);
 }
 
-/* Sets up the rows in `area` (sprig_qs8_dwconv2d_chw_scratch_bytes' share for them: 4 x width +
- * 3 x 32 bytes at least, chunk <= 32). */
+/* Sets up the rows in `area` (chunk 16 or 32): width + chunk zero points, then the copied rows
+ * (fewer than width + chunk bytes) and chunk zero points: at most 2 x width + 3 x chunk bytes,
+ * within sprig_qs8_dwconv2d_chw_scratch_bytes' share for them (2 x width + 128). */
 static inline void input_rows_init(struct input_rows* rows, const int8_t* input, size_t height, size_t width,
                                    uint32_t padding_top, int8_t zero_point, size_t chunk, int8_t* area) {
   const size_t span = (width + chunk - 1) / chunk * chunk, plane = height * width;
