@@ -8,6 +8,9 @@
  * k floats (range, then quantize with the row's scale), outputs compared with the scalar kernel's.
  * Then the byte-quad interleave family (kernels/x8-zip4/list.inc): every kernel on k rows of m
  * bytes (k / 4 calls, as a pointwise layer's input packing), outputs compared with the scalar's.
+ * Then the element-wise add family (kernels/qs8-vadd/list.inc): every kernel on two tensors of
+ * n x m random int8 values (a residual add of the shape's output), outputs compared with the
+ * scalar kernel's.
  */
 #include "kernels.h"
 
@@ -18,6 +21,7 @@
 #include <sprig/hardware.h>
 #include <sprig/qd8-quantize.h>
 #include <sprig/qs8-requant.h>
+#include <sprig/qs8-vadd.h>
 #include <sprig/x8-zip4.h>
 
 #include "timing.h"
@@ -273,6 +277,76 @@ bool bench_run_x8_zip4_kernels(const struct bench_options* options) {
   free(input);
   if (!ok) {
     fprintf(stderr, "sprig-bench: --kernels (x8-zip4) failed\n");
+  }
+  return ok && (count == 0 || reps != 0);
+}
+
+/* ---- qs8-vadd ---- */
+
+struct vadd_slot {
+  const int8_t* a;
+  const int8_t* b;
+  size_t n;
+  sprig_qs8_vadd_ukernel_fn fn;
+  int8_t* output;
+};
+
+static bool run_vadd_kernel(void* context) {
+  const struct vadd_slot* s = context;
+  static const struct sprig_qs8_vadd_params params = {0.61f, 0.83f, -3, 7, 2, -130.0f, 125.0f};
+  s->fn(s->n, s->a, s->b, s->output, &params);
+  return true;
+}
+
+bool bench_run_qs8_vadd_kernels(const struct bench_options* options) {
+  const size_t n = options->kernel_n * options->kernel_m;
+  const struct sprig_hardware* hw = sprig_get_hardware();
+  const size_t most = sprig_qs8_vadd_ukernel_count;
+  int8_t* inputs = malloc(2 * n);
+  struct vadd_slot* slots = calloc(most, sizeof(*slots));
+  struct bench_contender* contenders = calloc(most, sizeof(*contenders));
+  const char** names = calloc(most, sizeof(*names));
+  double* medians = calloc(most, sizeof(double));
+  bool ok = inputs != NULL && slots != NULL && contenders != NULL && names != NULL && medians != NULL;
+  size_t count = 0;
+  uint64_t state = options->seed * 2654435761u + 9;
+  for (size_t i = 0; ok && i < 2 * n; i++) {
+    state = state * 6364136223846793005ull + 1442695040888963407ull;
+    inputs[i] = (int8_t) (uint8_t) (state >> 56);
+  }
+  for (size_t i = 0; ok && i < most; i++) {
+    const struct sprig_qs8_vadd_ukernel* k = &sprig_qs8_vadd_ukernels[i];
+    if (hw == NULL || !hw->has_isa[k->isa]) {
+      continue;
+    }
+    int8_t* output = malloc(n);
+    if (output == NULL) {
+      ok = false;
+      break;
+    }
+    slots[count] = (struct vadd_slot){inputs, inputs + n, n, k->fn, output};
+    names[count] = k->name;
+    contenders[count] = (struct bench_contender){run_vadd_kernel, &slots[count]};
+    run_vadd_kernel(&slots[count]);
+    if (count != 0 && memcmp(output, slots[0].output, n) != 0) {
+      fprintf(stderr, "sprig-bench: %s disagrees with %s\n", k->name, names[0]);
+      ok = false;
+    }
+    count++;
+  }
+  const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &options->timing, medians) : 0;
+  printf("\nqs8-vadd kernels, %zu int8 values (a + b, out of place), 1 thread, %zu rounds:\n", n, reps);
+  bench_print_kernel_medians(names, medians, reps != 0 ? count : 0, (double) n, "ns/value");
+  for (size_t i = 0; slots != NULL && i < count; i++) {
+    free(slots[i].output);
+  }
+  free(medians);
+  free(names);
+  free(contenders);
+  free(slots);
+  free(inputs);
+  if (!ok) {
+    fprintf(stderr, "sprig-bench: --kernels (qs8-vadd) failed\n");
   }
   return ok && (count == 0 || reps != 0);
 }

@@ -45,6 +45,11 @@ bool bench_run_qd8_quantize_kernels(const struct bench_options* options);
  * bytes differ from the scalar one's. */
 bool bench_run_x8_zip4_kernels(const struct bench_options* options);
 
+/* The int8 element-wise add family (bench/kernels-int8.c): every kernel of
+ * kernels/qs8-vadd/list.inc this CPU runs on two tensors of N x M int8 values; prints medians and
+ * fails when a kernel's output differs from the scalar one's. */
+bool bench_run_qs8_vadd_kernels(const struct bench_options* options);
+
 /* The 32-bit transpose family (bench/kernels-transpose.c): every kernel of
  * kernels/x32-transpose/list.inc this CPU runs on a linear layer's batch transposes (M rows of K
  * elements and back); prints medians and fails when a kernel's output differs from the first one's. */

@@ -125,7 +125,8 @@ target_armv7() {
   if QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs" qemu-arm -L /usr/arm-linux-gnueabihf \
        "$BUILD/armv7/examples/sparse-linear" >"$log" 2>&1 && grep -qx "isa: neon" "$log"; then
     ctest_args=(-R '^(api|f32-spmm|f32-nmspmm|bspmv|f32-sellmv|operators|onnx-conformance|'\
-'qs8-spmm|qs8-requant|q8-operators|onnx-int-conformance|f32-dwconv|f32-dwconv2d-chw|qs8-dwconv2d-chw|f32-spconv|conv)$')
+'qs8-spmm|qs8-requant|qs8-vadd|q8-companions|q8-operators|onnx-int-conformance|'\
+'f32-dwconv|f32-dwconv2d-chw|qs8-dwconv2d-chw|f32-spconv|conv)$')
     run_ctest armv7-qemu-cortex-a9 "$BUILD/armv7" QEMU_CPU=cortex-a9 LD_LIBRARY_PATH="$libs"
     ctest_args=()
   else

@@ -1,14 +1,27 @@
 /*
  * Scalar helpers for every kernel family: the clamp every scalar kernel, and every SIMD kernel
- * that clamps one sum at a time, applies to its results.
+ * that clamps one sum at a time, applies to its results; the int8 kernels' rounding.
  */
 #ifndef SPRIG_ISA_SCALAR_H
 #define SPRIG_ISA_SCALAR_H
+
+#include <stdint.h>
+#include <string.h>
 
 /* x clamped to [lo, hi]; a NaN x stays NaN. */
 static inline float sprig_clamp_f32(float x, float lo, float hi) {
   x = x < lo ? lo : x;
   return x > hi ? hi : x;
+}
+
+/* v (|v| < 2^22) rounded to the nearest integer, ties to even: adding 1.5 x 2^23 puts v into
+ * [2^23, 2^24), where floats are spaced by 1, so the add itself rounds (in the default rounding
+ * mode, which sprig never changes) and the sum's pattern is 0x4B400000 + rne(v). */
+static inline int32_t sprig_round_small_to_even(float v) {
+  const float shifted = v + 12582912.0f;
+  uint32_t bits;
+  memcpy(&bits, &shifted, sizeof(bits));
+  return (int32_t) (bits - 0x4B400000u);
 }
 
 #endif /* SPRIG_ISA_SCALAR_H */

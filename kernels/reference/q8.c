@@ -24,6 +24,16 @@ int8_t sprig_reference_qs8_requantize(int32_t acc, size_t o, const struct sprig_
   return sprig_reference_qs8_requantize_scaled(acc, scale, q->output_zero_point, q->output_min, q->output_max);
 }
 
+int8_t sprig_reference_qs8_add(int8_t a, int8_t b, float a_multiplier, float b_multiplier, int32_t a_zero_point,
+                               int32_t b_zero_point, int32_t output_zero_point, int32_t output_min,
+                               int32_t output_max) {
+  /* volatile: each product is rounded to f32 before the sum, whatever the compiler's contraction. */
+  volatile float va = (float) ((int32_t) a - a_zero_point) * a_multiplier;
+  volatile float vb = (float) ((int32_t) b - b_zero_point) * b_multiplier;
+  const float v = va + vb;
+  return (int8_t) clamp_int((int32_t) nearbyintf(v) + output_zero_point, output_min, output_max);
+}
+
 /* acc as int32, wrapping, from an int64 sum. */
 static int32_t wrap(int64_t sum) {
   return (int32_t) (uint32_t) (uint64_t) sum;

@@ -1,17 +1,9 @@
-/* The int8 companions of an NCHW network (sprig.h): element-wise addition and global average
- * pooling of qs8 tensors, in plain C compiled for the target's baseline (pooling's last step is
- * the chosen requantization kernel).
- *
- * Bit-exactness: the add's two products and their sum are each rounded to float on their own.
- * This file is compiled with -ffp-contract=off (CMakeLists.txt), so that no compiler fuses a
- * product into the sum (GCC's default contracts across statements, which NEON and FMA3 would
- * turn into one rounding). Rounding to nearest even is the "magic" add of 1.5 x 2^23 to a value
- * already clamped to the output range (|v| <= 255): in [2^23, 2^24) floats are spaced by 1, so the
- * add rounds, and the integer is the sum's bit pattern minus 0x4B400000. Both operators split
- * their work over the pool in chunks whose results do not depend on the split. */
+/* The int8 companions of an NCHW network (sprig.h): element-wise addition (the chosen qs8-vadd
+ * kernel, src/sprig/qs8-vadd.h) and global average pooling of qs8 tensors (the sums in plain C
+ * compiled for the target's baseline, then the chosen requantization kernel). Both operators
+ * split their work over the pool in chunks whose results do not depend on the split. */
 #include <math.h>
 #include <stdlib.h>
-#include <string.h>
 
 #include <sprig/common.h>
 #include <sprig/config.h>
@@ -19,10 +11,10 @@
 #include <sprig/log.h>
 #include <sprig/operator.h>
 #include <sprig/qs8-requant.h>
+#include <sprig/qs8-vadd.h>
 
-/* Elements an add task computes; also the stack buffer each chunk goes through. */
+/* Elements an add task computes. */
 #define ADD_ELEMENTS_PER_TASK 4096
-#define ADD_CHUNK 256
 /* Input bytes a pooling task sums (at least one channel), and channels it requantizes at once. */
 #define GAVGPOOL_BYTES_PER_TASK 32768
 #define GAVGPOOL_SUMS 256
@@ -31,13 +23,6 @@
 
 static bool is_positive_finite(float v) {
   return isfinite(v) && v > 0.0f;
-}
-
-static int32_t round_clamped(float v) {
-  const float shifted = v + 12582912.0f;
-  uint32_t bits;
-  memcpy(&bits, &shifted, sizeof(bits));
-  return (int32_t) (bits - 0x4B400000u);
 }
 
 /* A weightless int8 operator with a zeroed path state of state_bytes; NULL (logged) on error,
@@ -75,25 +60,9 @@ static void destroy_state(struct sprig_operator* op) {
 /* ---- add ---- */
 
 struct add_q8_state {
-  float a_multiplier, b_multiplier;  /* a_scale / output_scale, b_scale / output_scale */
-  int32_t a_zero_point, b_zero_point, output_zero_point;
-  float lowest, highest;             /* output_min / output_max - output_zero_point */
+  struct sprig_qs8_vadd_params params;
+  const struct sprig_qs8_vadd_ukernel* kernel;
 };
-
-/* n <= ADD_CHUNK outputs into a local buffer (the inputs are only read, so they may be the
- * output itself), then copied out. */
-static void add_q8_chunk(const int8_t* a, const int8_t* b, int8_t* output, size_t n, const struct add_q8_state* s) {
-  int8_t y[ADD_CHUNK];
-  for (size_t i = 0; i < n; i++) {
-    const float va = (float) ((int32_t) a[i] - s->a_zero_point) * s->a_multiplier;
-    const float vb = (float) ((int32_t) b[i] - s->b_zero_point) * s->b_multiplier;
-    float v = va + vb;
-    v = v < s->lowest ? s->lowest : v;
-    v = v > s->highest ? s->highest : v;
-    y[i] = (int8_t) (round_clamped(v) + s->output_zero_point);
-  }
-  memcpy(output, y, n);
-}
 
 struct add_q8_context {
   const int8_t* a;
@@ -106,10 +75,8 @@ struct add_q8_context {
 static void add_q8_task(void* context, size_t task) {
   const struct add_q8_context* ctx = context;
   const size_t first = task * ADD_ELEMENTS_PER_TASK;
-  const size_t last = SPRIG_MIN(first + ADD_ELEMENTS_PER_TASK, ctx->elements);
-  for (size_t i = first; i < last; i += ADD_CHUNK) {
-    add_q8_chunk(ctx->a + i, ctx->b + i, ctx->output + i, SPRIG_MIN(ADD_CHUNK, last - i), ctx->state);
-  }
+  const size_t n = SPRIG_MIN(ADD_ELEMENTS_PER_TASK, ctx->elements - first);
+  ctx->state->kernel->fn(n, ctx->a + first, ctx->b + first, ctx->output + first, &ctx->state->params);
 }
 
 static void add_q8_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
@@ -120,8 +87,8 @@ static void add_q8_run(const struct sprig_operator* op, const float* input, floa
 }
 
 static const char* add_q8_kernel_name(const struct sprig_operator* op) {
-  (void) op;
-  return "sprig_qs8_add_minmax";
+  const struct add_q8_state* s = op->path_state;
+  return s->kernel->name;
 }
 
 static const struct sprig_path_ops add_q8_path = {
@@ -162,8 +129,10 @@ enum sprig_status sprig_create_add_qs8(int8_t a_zero_point, float a_scale, int8_
     return status;
   }
   struct add_q8_state* s = op->path_state;
-  *s = (struct add_q8_state){ma, mb, a_zero_point, b_zero_point, output_zero_point,
-                             (float) (output_min - output_zero_point), (float) (output_max - output_zero_point)};
+  s->params = (struct sprig_qs8_vadd_params){ma, mb, a_zero_point, b_zero_point, output_zero_point,
+                                             (float) (output_min - output_zero_point),
+                                             (float) (output_max - output_zero_point)};
+  s->kernel = sprig_choose_qs8_vadd_ukernel(sprig_get_hardware());
   *op_out = op;
   return sprig_status_success;
 }

@@ -13,6 +13,7 @@
 #include <sprig/nmspmm.h>
 #include <sprig/qs8-dwconv2d-chw.h>
 #include <sprig/qs8-requant.h>
+#include <sprig/qs8-vadd.h>
 #include <sprig/qs8-spmm.h>
 #include <sprig/qd8-quantize.h>
 #include <sprig/qs8-sellmv.h>
@@ -129,6 +130,9 @@ const struct sprig_qs8_dwconv2d_chw_ukernel* sprig_choose_qs8_dwconv2d_chw_ukern
 
 /* The int8 requantization kernel of the best allowed ISA that has one (never NULL). */
 const struct sprig_qs8_requant_ukernel* sprig_choose_qs8_requant_ukernel(const struct sprig_hardware* hardware);
+
+/* The int8 element-wise addition kernel of the best allowed ISA that has one (never NULL). */
+const struct sprig_qs8_vadd_ukernel* sprig_choose_qs8_vadd_ukernel(const struct sprig_hardware* hardware);
 
 /* The qd8 row quantization kernel of the best allowed ISA that has one (never NULL). */
 const struct sprig_qd8_quantize_ukernel* sprig_choose_qd8_quantize_ukernel(const struct sprig_hardware* hardware);
