@@ -14,9 +14,10 @@ static inline float sprig_clamp_f32(float x, float lo, float hi) {
   return x > hi ? hi : x;
 }
 
-/* v (|v| < 2^22) rounded to the nearest integer, ties to even: adding 1.5 x 2^23 puts v into
+/* v rounded to the nearest integer, ties to even, for |v| < 2^22: adding 1.5 x 2^23 puts v into
  * [2^23, 2^24), where floats are spaced by 1, so the add itself rounds (in the default rounding
- * mode, which sprig never changes) and the sum's pattern is 0x4B400000 + rne(v). */
+ * mode, which sprig never changes) and the sum's pattern is 0x4B400000 + rne(v). For larger or
+ * non-finite v the result is some int32 (callers clamp v first, or the result). */
 static inline int32_t sprig_round_small_to_even(float v) {
   const float shifted = v + 12582912.0f;
   uint32_t bits;

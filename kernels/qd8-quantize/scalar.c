@@ -1,11 +1,12 @@
 /*
- * Scalar qd8 row quantization (contract: src/sprig/qd8-quantize.h). The rounding adds 1.5 x 2^23,
- * which leaves rne(v) in the low mantissa bits for |v| < 2^22 (two statements, so that no
- * compiler fuses the add into the multiply); the integer clamp to [-256, 256] keeps the zero-point
- * add in range for any bits.
+ * Scalar qd8 row quantization (contract: src/sprig/qd8-quantize.h). sprig_round_small_to_even
+ * gives rne(v) for |v| < 2^22 (the family is compiled with -ffp-contract=off: the add is not fused
+ * into the multiply); the integer clamp to [-256, 256] keeps the zero-point add in range for any
+ * result.
  */
 #include <math.h>
-#include <string.h>
+
+#include <isa/scalar.h>
 
 #include <sprig/qd8-quantize.h>
 
@@ -25,11 +26,7 @@ bool sprig_qd8_range_ukernel__scalar(size_t cols, const float* x, float* lo_out,
 void sprig_qd8_quantize_ukernel__scalar(size_t cols, const float* x, float inverse, int32_t zero_point, uint8_t flip,
                                         int8_t* out, size_t padded) {
   for (size_t i = 0; i < cols; i++) {
-    const float v = x[i] * inverse;
-    const float shifted = v + 12582912.0f;
-    uint32_t bits;
-    memcpy(&bits, &shifted, sizeof(bits));
-    int32_t q = (int32_t) (bits - 0x4B400000u);
+    int32_t q = sprig_round_small_to_even(x[i] * inverse);
     q = q < -256 ? -256 : q;
     q = (q > 256 ? 256 : q) + zero_point;
     q = q < -128 ? -128 : q;

@@ -2,26 +2,16 @@
  * Scalar int8 direct depthwise convolution (src/sprig/qs8-dwconv2d-chw.h): one output at a time,
  * straight from the int8 plane (no scratch): the taps whose input pixel lies in the plane, each
  * an int32 product of (x - input_zero_point) and the weight; then the scalar requantization's
- * steps (kernels/qs8-requant/scalar.c: the rounding adds 1.5 x 2^23 in its own statement).
+ * steps (kernels/qs8-requant/scalar.c: clamp, then sprig_round_small_to_even).
  */
-#include <string.h>
-
+#include <isa/scalar.h>
 #include <sprig/qs8-dwconv2d-chw.h>
 
 #define INLINE static inline __attribute__((always_inline))
 
-INLINE int32_t round_to_even(float v) {
-  const float shifted = v + 12582912.0f;
-  uint32_t bits;
-  memcpy(&bits, &shifted, sizeof(bits));
-  return (int32_t) bits - 0x4B400000;
-}
-
 INLINE int8_t requantize(uint32_t acc, float scale, const struct sprig_qs8_requant_params* p) {
-  float v = (float) (int32_t) acc * scale;
-  v = v < p->lowest ? p->lowest : v;
-  v = v > p->highest ? p->highest : v;
-  return (int8_t) (round_to_even(v) + p->zero_point);
+  const float v = sprig_clamp_f32((float) (int32_t) acc * scale, p->lowest, p->highest);
+  return (int8_t) (sprig_round_small_to_even(v) + p->zero_point);
 }
 
 /* The K x K window's sum at output (y, x); rows and columns outside the plane skipped. */
