@@ -539,7 +539,8 @@ SPRIG_API enum sprig_status sprig_reshape_conv2d_nchw_qs8(
 SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_qs8(sprig_operator_t op, const int8_t* input, int8_t* output);
 
 /* int8 companions of an NCHW network (no weights; lifecycle and status rules of the f32
- * companions above, plain C as they are). Results are bit-exact on every ISA and pool.
+ * companions above). The add runs a SIMD kernel of the best ISA (sprig_operator_kernel_name
+ * names it); results are bit-exact on every ISA and pool.
  *
  * Element-wise addition of two int8 tensors of the same shape (residual connections), each
  * with its own zero point and scale:
