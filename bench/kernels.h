@@ -50,6 +50,11 @@ bool bench_run_x8_zip4_kernels(const struct bench_options* options);
  * fails when a kernel's output differs from the scalar one's. */
 bool bench_run_qs8_vadd_kernels(const struct bench_options* options);
 
+/* The layout conversion operators (bench/kernels-transpose.c): f32, x16 and x8, NHWC -> NCHW and
+ * back on one image of M pixels x N channels, beside a memcpy of the same bytes; prints medians
+ * and fails when a round trip changes a byte. */
+bool bench_run_convert_operators(const struct bench_options* options);
+
 /* The 32-bit transpose family (bench/kernels-transpose.c): every kernel of
  * kernels/x32-transpose/list.inc this CPU runs on a linear layer's batch transposes (M rows of K
  * elements and back); prints medians and fails when a kernel's output differs from the first one's. */

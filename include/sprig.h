@@ -464,6 +464,25 @@ SPRIG_API enum sprig_status sprig_reshape_convert_f32(
 /* input and output: batch x height x width x channels floats each; must not overlap. */
 SPRIG_API enum sprig_status sprig_setup_convert_f32(
     sprig_operator_t op, const float* input, float* output);
+/* The same conversions for 16-bit elements (f16 tensors, as uint16_t) and 8-bit ones (qs8
+ * tensors): values are copied bit for bit, so any zero point and scale carry over. An operator
+ * of one element size is refused by the others' reshape and setup. */
+SPRIG_API enum sprig_status sprig_create_convert_nhwc_to_nchw_x16(
+    size_t channels, uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_create_convert_nchw_to_nhwc_x16(
+    size_t channels, uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_reshape_convert_x16(
+    sprig_operator_t op, size_t batch, size_t height, size_t width);
+SPRIG_API enum sprig_status sprig_setup_convert_x16(
+    sprig_operator_t op, const uint16_t* input, uint16_t* output);
+SPRIG_API enum sprig_status sprig_create_convert_nhwc_to_nchw_x8(
+    size_t channels, uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_create_convert_nchw_to_nhwc_x8(
+    size_t channels, uint32_t flags, sprig_operator_t* op_out);
+SPRIG_API enum sprig_status sprig_reshape_convert_x8(
+    sprig_operator_t op, size_t batch, size_t height, size_t width);
+SPRIG_API enum sprig_status sprig_setup_convert_x8(
+    sprig_operator_t op, const int8_t* input, int8_t* output);
 
 /* ---- int8: qs8 (int8 activations) and qd8 (f32 activations quantized per row at run time) ----
  *

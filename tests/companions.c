@@ -448,6 +448,196 @@ static void test_convert(void** state) {
   }
 }
 
+/* ---- 16- and 8-bit conversions ---- */
+
+static enum sprig_status setup_x16(sprig_operator_t op, const void* input, void* output) {
+  return sprig_setup_convert_x16(op, input, output);
+}
+
+static enum sprig_status setup_x8(sprig_operator_t op, const void* input, void* output) {
+  return sprig_setup_convert_x8(op, input, output);
+}
+
+/* One element size's conversion entry points. */
+struct narrow_convert {
+  size_t bytes;
+  const char* name;
+  enum sprig_status (*create_to_nchw)(size_t channels, uint32_t flags, sprig_operator_t* op_out);
+  enum sprig_status (*create_to_nhwc)(size_t channels, uint32_t flags, sprig_operator_t* op_out);
+  enum sprig_status (*reshape)(sprig_operator_t op, size_t batch, size_t height, size_t width);
+  enum sprig_status (*setup)(sprig_operator_t op, const void* input, void* output);
+};
+
+static const struct narrow_convert narrow_converts[] = {
+    {2, "x16", sprig_create_convert_nhwc_to_nchw_x16, sprig_create_convert_nchw_to_nhwc_x16, sprig_reshape_convert_x16,
+     setup_x16},
+    {1, "x8", sprig_create_convert_nhwc_to_nchw_x8, sprig_create_convert_nchw_to_nhwc_x8, sprig_reshape_convert_x8,
+     setup_x8},
+};
+
+#define BYTE_GUARD 16
+
+/* The element [b][p][c] <-> [b][c][p] moves of `bytes` bytes each, byte by byte. */
+static void plain_transpose_bytes(const uint8_t* x, uint8_t* y, size_t batch, size_t pixels, size_t channels,
+                                  size_t bytes, bool to_nchw) {
+  for (size_t b = 0; b < batch; b++) {
+    for (size_t p = 0; p < pixels; p++) {
+      for (size_t c = 0; c < channels; c++) {
+        const size_t nhwc = (b * pixels + p) * channels + c, nchw = (b * channels + c) * pixels + p;
+        memcpy(y + bytes * (to_nchw ? nchw : nhwc), x + bytes * (to_nchw ? nhwc : nchw), bytes);
+      }
+    }
+  }
+}
+
+/* Runs op (set up to write `count` bytes at output) on pools of 0-4 threads: each run must give
+ * `expected` and leave the BYTE_GUARD bytes after the output alone. */
+static void check_byte_runs(sprig_operator_t op, uint8_t* output, size_t count, const uint8_t* expected,
+                            const char* what) {
+  for (size_t threads = 0; threads <= 4; threads++) {
+    memset(output, 0xA5, count + BYTE_GUARD);
+    pthreadpool_t pool = make_pool(threads);
+    assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
+    if (pool != NULL) {
+      pthreadpool_destroy(pool);
+    }
+    for (size_t i = 0; i < count; i++) {
+      if (output[i] != expected[i]) {
+        fail_msg("%s, %zu threads (%s): byte %zu is %u, expected %u", what, threads, sprig_operator_kernel_name(op), i,
+                 output[i], expected[i]);
+      }
+    }
+    for (size_t i = count; i < count + BYTE_GUARD; i++) {
+      if (output[i] != 0xA5) {
+        fail_msg("%s, %zu threads: byte %zu past the output written", what, threads, i - count);
+      }
+    }
+  }
+}
+
+static void run_narrow_convert_case(const struct narrow_convert* api, size_t batch, size_t height, size_t width,
+                                    size_t channels) {
+  const size_t pixels = height * width, count = batch * pixels * channels * api->bytes;
+  uint8_t* nhwc = malloc(count);
+  uint8_t* nchw = malloc(count + BYTE_GUARD);
+  uint8_t* back = malloc(count + BYTE_GUARD);
+  uint8_t* expected = malloc(count);
+  assert_non_null(nhwc);
+  assert_non_null(nchw);
+  assert_non_null(back);
+  assert_non_null(expected);
+  struct rng rng = {batch * 7919 + height * 131 + width * 17 + channels + api->bytes};
+  for (size_t i = 0; i < count; i++) {
+    nhwc[i] = (uint8_t) rng_next(&rng);
+  }
+  sprig_operator_t to_nchw = NULL, to_nhwc = NULL;
+  assert_int_equal(api->create_to_nchw(channels, 0, &to_nchw), sprig_status_success);
+  assert_int_equal(api->create_to_nhwc(channels, 0, &to_nhwc), sprig_status_success);
+  assert_int_equal(api->reshape(to_nchw, batch, height, width), sprig_status_success);
+  assert_int_equal(api->reshape(to_nhwc, batch, height, width), sprig_status_success);
+  char what[160];
+  snprintf(what, sizeof(what), "%s NHWC -> NCHW, batch %zu, %zu x %zu, %zu channels", api->name, batch, height, width,
+           channels);
+  plain_transpose_bytes(nhwc, expected, batch, pixels, channels, api->bytes, true);
+  assert_int_equal(api->setup(to_nchw, nhwc, nchw), sprig_status_success);
+  check_byte_runs(to_nchw, nchw, count, expected, what);
+  memcpy(nchw, expected, count);
+  snprintf(what, sizeof(what), "%s NCHW -> NHWC round trip, batch %zu, %zu x %zu, %zu channels", api->name, batch,
+           height, width, channels);
+  assert_int_equal(api->setup(to_nhwc, nchw, back), sprig_status_success);
+  check_byte_runs(to_nhwc, back, count, nhwc, what);
+  assert_int_equal(sprig_delete_operator(to_nchw), sprig_status_success);
+  assert_int_equal(sprig_delete_operator(to_nhwc), sprig_status_success);
+  free(nhwc);
+  free(nchw);
+  free(back);
+  free(expected);
+}
+
+static void test_convert_narrow(void** state) {
+  (void) state;
+  require_sprig();
+  static const size_t shapes[][4] = {
+      /* batch, height, width, channels: 1-4 rows or columns, blocks of 4 and 8 with every
+       * remainder, tiles of 32 and past them, panels of several tasks */
+      {1, 1, 1, 1},    {1, 1, 1, 5},     {1, 3, 1, 1},    {3, 5, 7, 1},    {2, 1, 1, 3},   {3, 5, 7, 3},
+      {1, 2, 2, 4},    {1, 112, 112, 3}, {2, 3, 3, 2},    {1, 7, 7, 1280}, {2, 13, 17, 33}, {1, 4, 1, 37},
+      {1, 33, 35, 2},  {1, 9, 9, 5},     {1, 31, 33, 64}, {1, 8, 8, 8},    {1, 3, 5, 9},   {2, 4, 4, 15},
+      {1, 17, 1, 17},  {1, 56, 56, 24},  {1, 1, 3, 1000}, {1, 40, 40, 71}, {3, 6, 6, 8},   {1, 2, 4, 7},
+  };
+  for (size_t k = 0; k < sizeof(narrow_converts) / sizeof(narrow_converts[0]); k++) {
+    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
+      run_narrow_convert_case(&narrow_converts[k], shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3]);
+    }
+  }
+}
+
+/* Every refusal of the f32 conversion, for each narrow size; and each size's reshape and setup
+ * refuse the other sizes' operators. */
+static void test_convert_narrow_bad_input(void** state) {
+  (void) state;
+  require_sprig();
+  sprig_operator_t f32 = NULL;
+  assert_int_equal(sprig_create_convert_nhwc_to_nchw_f32(3, 0, &f32), sprig_status_success);
+  sprig_operator_t all[2][2] = {{NULL, NULL}, {NULL, NULL}};
+  for (size_t k = 0; k < 2; k++) {
+    const struct narrow_convert* api = &narrow_converts[k];
+    sprig_operator_t op = UNTOUCHED_OP;
+    EXPECT_REFUSED(api->create_to_nchw(3, 0, NULL), sprig_status_invalid_parameter, "op_out");
+    EXPECT_REFUSED(api->create_to_nhwc(0, 0, &op), sprig_status_invalid_parameter, "channels");
+    EXPECT_REFUSED(api->create_to_nchw(3, 4, &op), sprig_status_invalid_parameter, "flags");
+    assert_ptr_equal(op, UNTOUCHED_OP);
+    assert_int_equal(api->create_to_nchw(3, 0, &all[k][0]), sprig_status_success);
+    assert_int_equal(api->create_to_nhwc(3, 0, &all[k][1]), sprig_status_success);
+    assert_string_not_equal(sprig_operator_kernel_name(all[k][0]), sprig_operator_kernel_name(all[k][1]));
+  }
+  enum { elements = 2 * 3 * 4 * 5 };
+  uint8_t x[2 * elements], y[2 * elements + BYTE_GUARD];
+  for (size_t i = 0; i < sizeof(x); i++) {
+    x[i] = (uint8_t) (i * 7);
+  }
+  for (size_t k = 0; k < 2; k++) {
+    const struct narrow_convert* api = &narrow_converts[k];
+    const size_t bytes = elements * api->bytes;
+    EXPECT_REFUSED(api->reshape(NULL, 2, 4, 5), sprig_status_invalid_parameter, "op is NULL");
+    EXPECT_REFUSED(api->reshape(f32, 2, 4, 5), sprig_status_invalid_parameter, "convert_nhwc_to_nchw");
+    EXPECT_REFUSED(sprig_reshape_convert_f32(all[k][0], 2, 4, 5), sprig_status_invalid_parameter, api->name);
+    EXPECT_REFUSED(api->reshape(all[1 - k][1], 2, 4, 5), sprig_status_invalid_parameter, narrow_converts[1 - k].name);
+    for (size_t d = 0; d < 2; d++) {
+      sprig_operator_t c = all[k][d];
+      memset(y, 0xA5, sizeof(y));
+      EXPECT_REFUSED(api->setup(c, x, y), sprig_status_invalid_state, "reshape");
+      EXPECT_REFUSED(api->reshape(c, 0, 4, 5), sprig_status_invalid_parameter, "batch");
+      EXPECT_REFUSED(api->reshape(c, 2, 4, 0), sprig_status_invalid_parameter, "> 0");
+      EXPECT_REFUSED(api->reshape(c, SIZE_MAX, 2, 1), sprig_status_invalid_parameter, "overflow");
+      EXPECT_REFUSED(api->reshape(c, 1, 1, SIZE_MAX / 3 / api->bytes + 1), sprig_status_invalid_parameter,
+                     "overflow");
+      assert_int_equal(api->reshape(c, 2, 4, 5), sprig_status_success);
+      EXPECT_REFUSED(api->setup(c, NULL, y), sprig_status_invalid_parameter, "input");
+      EXPECT_REFUSED(api->setup(c, x, NULL), sprig_status_invalid_parameter, "output");
+      EXPECT_REFUSED(api->setup(c, y, y + bytes - 1), sprig_status_invalid_parameter, "overlap");
+      EXPECT_REFUSED(api->setup(all[1 - k][d], x, y), sprig_status_invalid_parameter, narrow_converts[1 - k].name);
+      EXPECT_REFUSED(sprig_setup_convert_f32(c, (const float*) x, (float*) y), sprig_status_invalid_parameter,
+                     api->name);
+      EXPECT_REFUSED(sprig_run_operator(c, NULL), sprig_status_invalid_state, "set up");
+      for (size_t i = 0; i < sizeof(y); i++) {
+        assert_int_equal(y[i], 0xA5);
+      }
+      assert_int_equal(api->setup(c, x, y), sprig_status_success);
+      assert_int_equal(sprig_run_operator(c, NULL), sprig_status_success);
+      for (size_t i = bytes; i < sizeof(y); i++) {
+        assert_int_equal(y[i], 0xA5);
+      }
+      assert_int_equal(sprig_operator_weight_bytes(c), 0);
+    }
+  }
+  for (size_t k = 0; k < 2; k++) {
+    assert_int_equal(sprig_delete_operator(all[k][0]), sprig_status_success);
+    assert_int_equal(sprig_delete_operator(all[k][1]), sprig_status_success);
+  }
+  assert_int_equal(sprig_delete_operator(f32), sprig_status_success);
+}
+
 /* ---- bad input ---- */
 
 /* A linear operator: the wrong type for every companion. */
@@ -749,6 +939,8 @@ int main(void) {
       cmocka_unit_test(test_add),
       cmocka_unit_test(test_add_overlapping_inputs),
       cmocka_unit_test(test_convert),
+      cmocka_unit_test(test_convert_narrow),
+      cmocka_unit_test(test_convert_narrow_bad_input),
       cmocka_unit_test(test_pooling_bad_input),
       cmocka_unit_test(test_add_bad_input),
       cmocka_unit_test(test_convert_bad_input),

@@ -1,13 +1,11 @@
-/* Layout conversion NHWC <-> NCHW. Per image both directions are one transpose of a
- * [rows][cols] matrix into [cols][rows]: NHWC -> NCHW takes [pixels][channels] to
- * [channels][pixels], NCHW -> NHWC [channels][pixels] to [pixels][channels].
+/* Layout conversion NHWC <-> NCHW of 32-, 16- and 8-bit elements (f32; f16; qs8). Per image
+ * both directions are one transpose of a [rows][cols] matrix into [cols][rows]: NHWC -> NCHW
+ * takes [pixels][channels] to [channels][pixels], NCHW -> NHWC [channels][pixels] to
+ * [pixels][channels].
  *
  * Each image is split into panels (blocks of rows, or of columns when rows are few) handed to
- * the pool; a panel is transposed tile by tile (TILE x TILE, small enough that the source rows
- * and destination rows of a tile stay in L1) in 4 x 4 blocks compilers turn into vector
- * stores. 2 to 4 columns (or rows: RGB images and the like) take loops with a constant stride
- * that compilers vectorize with interleaving loads / stores, and one column or row is a copy.
- * Values are copied, never computed, so any split gives the same bits. */
+ * the pool; a panel is transposed as transpose_panel_* says. Values are copied, never computed,
+ * so any split gives the same bits. */
 #include <math.h>
 #include <string.h>
 
@@ -16,12 +14,13 @@
 #include <sprig/operator.h>
 
 #define TILE 32
-/* A panel is about this many floats (whole tiles, at least one row of tiles). */
-#define CONVERT_FLOATS_PER_TASK 16384
+/* A panel is about this many bytes (whole tiles, at least one row of tiles). */
+#define CONVERT_BYTES_PER_TASK 65536
 
 struct transpose_context {
-  const float* input;  /* [images][rows][cols] */
-  float* output;       /* [images][cols][rows] */
+  const void* input;   /* [images][rows][cols] */
+  void* output;        /* [images][cols][rows] */
+  size_t element_bytes;  /* 4, 2 or 1 */
   size_t rows;
   size_t cols;
   /* Panels: blocks of panel_size rows (by_rows) or columns. */
@@ -29,9 +28,13 @@ struct transpose_context {
   bool by_rows;
 };
 
-/* A 4 x 4 block: d[j][i] = s[i][j], rows source_stride / destination_stride floats apart. */
-static inline void transpose_4x4(const float* restrict s, size_t source_stride, float* restrict d,
-                                 size_t destination_stride) {
+/* Square blocks: d[j][i] = s[i][j], rows source_stride / destination_stride elements apart.
+ * 32- and 16-bit elements: 4 x 4, loops compilers turn into vector shuffles. 8-bit elements:
+ * 8 x 8, on little-endian targets the block's rows as 64-bit words transposed in three rounds
+ * that swap the off-diagonal halves of 2 x 2 sub-blocks (bytes, then pairs, then quads) with
+ * masks and shifts; big-endian targets copy byte by byte. */
+static inline void block_f32(const float* restrict s, size_t source_stride, float* restrict d,
+                             size_t destination_stride) {
   for (size_t j = 0; j < 4; j++) {
     for (size_t i = 0; i < 4; i++) {
       d[j * destination_stride + i] = s[i * source_stride + j];
@@ -39,132 +42,216 @@ static inline void transpose_4x4(const float* restrict s, size_t source_stride, 
   }
 }
 
-/* Rows [r0, r1) x columns [c0, c1) of s [rows][cols] into d [cols][rows]. */
-static void transpose_tile(const float* restrict s, float* restrict d, size_t rows, size_t cols, size_t r0,
-                           size_t r1, size_t c0, size_t c1) {
-  size_t r = r0;
-  for (; r + 4 <= r1; r += 4) {
-    size_t c = c0;
-    for (; c + 4 <= c1; c += 4) {
-      transpose_4x4(s + r * cols + c, cols, d + c * rows + r, rows);
-    }
-    for (; c < c1; c++) {
-      for (size_t i = 0; i < 4; i++) {
-        d[c * rows + r + i] = s[(r + i) * cols + c];
-      }
-    }
-  }
-  for (size_t c = c0; c < c1; c++) {
-    for (size_t rr = r; rr < r1; rr++) {
-      d[c * rows + rr] = s[rr * cols + c];
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define WORD_BLOCKS 1
+#endif
+
+/* Rows a and b exchange the units of `shift` bits that lie off the diagonal: the high unit of
+ * each pair of a with the low unit of each pair of b (`mask` selects the low units). */
+static inline void swap_units(uint64_t* a, uint64_t* b, unsigned shift, uint64_t mask) {
+  const uint64_t t = ((*a >> shift) ^ *b) & mask;
+  *b ^= t;
+  *a ^= t << shift;
+}
+
+static inline void block_x16(const uint16_t* restrict s, size_t source_stride, uint16_t* restrict d,
+                             size_t destination_stride) {
+  for (size_t j = 0; j < 4; j++) {
+    for (size_t i = 0; i < 4; i++) {
+      d[j * destination_stride + i] = s[i * source_stride + j];
     }
   }
 }
 
-/* Few columns (a constant after inlining): rows [r0, r1), all columns. */
-static inline void transpose_few_cols(const float* restrict s, float* restrict d, size_t rows, size_t cols,
-                                      size_t r0, size_t r1) {
-  for (size_t r = r0; r < r1; r++) {
-    for (size_t c = 0; c < cols; c++) {
-      d[c * rows + r] = s[r * cols + c];
+static inline void block_x8(const uint8_t* restrict s, size_t source_stride, uint8_t* restrict d,
+                            size_t destination_stride) {
+#ifdef WORD_BLOCKS
+  uint64_t r[8];
+  for (size_t i = 0; i < 8; i++) {
+    memcpy(&r[i], s + i * source_stride, 8);
+  }
+  for (size_t i = 0; i < 8; i += 2) {
+    swap_units(&r[i], &r[i + 1], 8, UINT64_C(0x00FF00FF00FF00FF));
+  }
+  for (size_t i = 0; i < 8; i += 4) {
+    swap_units(&r[i], &r[i + 2], 16, UINT64_C(0x0000FFFF0000FFFF));
+    swap_units(&r[i + 1], &r[i + 3], 16, UINT64_C(0x0000FFFF0000FFFF));
+  }
+  for (size_t i = 0; i < 4; i++) {
+    swap_units(&r[i], &r[i + 4], 32, UINT64_C(0x00000000FFFFFFFF));
+  }
+  for (size_t j = 0; j < 8; j++) {
+    memcpy(d + j * destination_stride, &r[j], 8);
+  }
+#else
+  for (size_t j = 0; j < 8; j++) {
+    for (size_t i = 0; i < 8; i++) {
+      d[j * destination_stride + i] = s[i * source_stride + j];
     }
   }
+#endif
 }
 
-/* Few rows (a constant after inlining): all rows, columns [c0, c1). */
-static inline void transpose_few_rows(const float* restrict s, float* restrict d, size_t rows, size_t cols,
-                                      size_t c0, size_t c1) {
-  for (size_t c = c0; c < c1; c++) {
-    for (size_t r = 0; r < rows; r++) {
-      d[c * rows + r] = s[r * cols + c];
-    }
+/* The transpose of one element type T (suffix N) in blocks of B x B elements:
+ *   transpose_panel_N: rows [r0, r1) x columns [c0, c1) of one image s [rows][cols] into
+ *   d [cols][rows]. 2 to 4 columns (or rows: RGB images and the like) take loops with a constant
+ *   stride that compilers vectorize with interleaving loads / stores; one column or row is a
+ *   copy; otherwise tile by tile (TILE x TILE, small enough that the source and destination rows
+ *   of a tile stay in L1) in blocks, the leftover rows and columns element by element. */
+#define DEFINE_TRANSPOSE(N, T, B)                                                                                   \
+  static void transpose_tile_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,          \
+                                 size_t r1, size_t c0, size_t c1) {                                                \
+    size_t r = r0;                                                                                                  \
+    for (; r + (B) <= r1; r += (B)) {                                                                               \
+      size_t c = c0;                                                                                                \
+      for (; c + (B) <= c1; c += (B)) {                                                                             \
+        block_##N(s + r * cols + c, cols, d + c * rows + r, rows);                                                  \
+      }                                                                                                             \
+      for (; c < c1; c++) {                                                                                         \
+        for (size_t i = 0; i < (B); i++) {                                                                          \
+          d[c * rows + r + i] = s[(r + i) * cols + c];                                                              \
+        }                                                                                                           \
+      }                                                                                                             \
+    }                                                                                                               \
+    for (size_t c = c0; c < c1; c++) {                                                                              \
+      for (size_t rr = r; rr < r1; rr++) {                                                                          \
+        d[c * rows + rr] = s[rr * cols + c];                                                                        \
+      }                                                                                                             \
+    }                                                                                                               \
+  }                                                                                                                 \
+                                                                                                                    \
+  static inline void transpose_few_cols_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols,          \
+                                            size_t r0, size_t r1) {                                                 \
+    for (size_t r = r0; r < r1; r++) {                                                                              \
+      for (size_t c = 0; c < cols; c++) {                                                                           \
+        d[c * rows + r] = s[r * cols + c];                                                                          \
+      }                                                                                                             \
+    }                                                                                                               \
+  }                                                                                                                 \
+                                                                                                                    \
+  static inline void transpose_few_rows_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols,          \
+                                            size_t c0, size_t c1) {                                                 \
+    for (size_t c = c0; c < c1; c++) {                                                                              \
+      for (size_t r = 0; r < rows; r++) {                                                                           \
+        d[c * rows + r] = s[r * cols + c];                                                                          \
+      }                                                                                                             \
+    }                                                                                                               \
+  }                                                                                                                 \
+                                                                                                                    \
+  static void transpose_panel_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,         \
+                                  size_t r1, size_t c0, size_t c1) {                                                \
+    if (rows == 1 || cols == 1) {                                                                                   \
+      /* [1][n] and [n][1] are the same n elements: a panel is a contiguous range. */                               \
+      const size_t begin = rows == 1 ? c0 : r0;                                                                     \
+      const size_t end = rows == 1 ? c1 : r1;                                                                       \
+      memcpy(d + begin, s + begin, (end - begin) * sizeof(T));                                                      \
+      return;                                                                                                       \
+    }                                                                                                               \
+    if (c0 == 0 && c1 == cols && cols <= 4) {                                                                       \
+      if (cols == 2) {                                                                                              \
+        transpose_few_cols_##N(s, d, rows, 2, r0, r1);                                                              \
+      } else if (cols == 3) {                                                                                       \
+        transpose_few_cols_##N(s, d, rows, 3, r0, r1);                                                              \
+      } else {                                                                                                      \
+        transpose_few_cols_##N(s, d, rows, 4, r0, r1);                                                              \
+      }                                                                                                             \
+      return;                                                                                                       \
+    }                                                                                                               \
+    if (r0 == 0 && r1 == rows && rows <= 4) {                                                                       \
+      if (rows == 2) {                                                                                              \
+        transpose_few_rows_##N(s, d, 2, cols, c0, c1);                                                              \
+      } else if (rows == 3) {                                                                                       \
+        transpose_few_rows_##N(s, d, 3, cols, c0, c1);                                                              \
+      } else {                                                                                                      \
+        transpose_few_rows_##N(s, d, 4, cols, c0, c1);                                                              \
+      }                                                                                                             \
+      return;                                                                                                       \
+    }                                                                                                               \
+    for (size_t tr = r0; tr < r1; tr += TILE) {                                                                     \
+      for (size_t tc = c0; tc < c1; tc += TILE) {                                                                   \
+        transpose_tile_##N(s, d, rows, cols, tr, SPRIG_MIN(tr + TILE, r1), tc, SPRIG_MIN(tc + TILE, c1));           \
+      }                                                                                                             \
+    }                                                                                                               \
   }
-}
 
-/* Rows [r0, r1) x columns [c0, c1) of one image. */
-static void transpose_panel(const float* restrict s, float* restrict d, size_t rows, size_t cols, size_t r0,
-                            size_t r1, size_t c0, size_t c1) {
-  if (rows == 1 || cols == 1) {
-    /* [1][n] and [n][1] are the same n floats: a panel is a contiguous range. */
-    const size_t begin = rows == 1 ? c0 : r0;
-    const size_t end = rows == 1 ? c1 : r1;
-    memcpy(d + begin, s + begin, (end - begin) * sizeof(float));
-    return;
-  }
-  if (c0 == 0 && c1 == cols) {
-    switch (cols) {
-      case 2:
-        transpose_few_cols(s, d, rows, 2, r0, r1);
-        return;
-      case 3:
-        transpose_few_cols(s, d, rows, 3, r0, r1);
-        return;
-      case 4:
-        transpose_few_cols(s, d, rows, 4, r0, r1);
-        return;
-      default:
-        break;
-    }
-  }
-  if (r0 == 0 && r1 == rows) {
-    switch (rows) {
-      case 2:
-        transpose_few_rows(s, d, 2, cols, c0, c1);
-        return;
-      case 3:
-        transpose_few_rows(s, d, 3, cols, c0, c1);
-        return;
-      case 4:
-        transpose_few_rows(s, d, 4, cols, c0, c1);
-        return;
-      default:
-        break;
-    }
-  }
-  for (size_t tr = r0; tr < r1; tr += TILE) {
-    for (size_t tc = c0; tc < c1; tc += TILE) {
-      transpose_tile(s, d, rows, cols, tr, SPRIG_MIN(tr + TILE, r1), tc, SPRIG_MIN(tc + TILE, c1));
-    }
-  }
-}
+DEFINE_TRANSPOSE(f32, float, 4)
+DEFINE_TRANSPOSE(x16, uint16_t, 4)
+DEFINE_TRANSPOSE(x8, uint8_t, 8)
 
 static void transpose_task(void* context, size_t image, size_t panel) {
   const struct transpose_context* ctx = context;
-  const size_t image_floats = ctx->rows * ctx->cols;
-  const float* s = ctx->input + image * image_floats;
-  float* d = ctx->output + image * image_floats;
+  const size_t image_bytes = ctx->rows * ctx->cols * ctx->element_bytes;
+  const char* s = (const char*) ctx->input + image * image_bytes;
+  char* d = (char*) ctx->output + image * image_bytes;
   const size_t begin = panel * ctx->panel_size;
-  if (ctx->by_rows) {
-    transpose_panel(s, d, ctx->rows, ctx->cols, begin, SPRIG_MIN(begin + ctx->panel_size, ctx->rows), 0,
-                    ctx->cols);
-  } else {
-    transpose_panel(s, d, ctx->rows, ctx->cols, 0, ctx->rows, begin,
-                    SPRIG_MIN(begin + ctx->panel_size, ctx->cols));
+  const size_t rows = ctx->rows, cols = ctx->cols;
+  const size_t r0 = ctx->by_rows ? begin : 0, r1 = ctx->by_rows ? SPRIG_MIN(begin + ctx->panel_size, rows) : rows;
+  const size_t c0 = ctx->by_rows ? 0 : begin, c1 = ctx->by_rows ? cols : SPRIG_MIN(begin + ctx->panel_size, cols);
+  switch (ctx->element_bytes) {
+    case 4:
+      transpose_panel_f32((const float*) s, (float*) d, rows, cols, r0, r1, c0, c1);
+      break;
+    case 2:
+      transpose_panel_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1);
+      break;
+    default:
+      transpose_panel_x8((const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0, c1);
+      break;
   }
+}
+
+/* The three element sizes' operator types, in order f32, x16, x8. */
+struct convert_kind {
+  enum sprig_operator_type to_nchw, to_nhwc;
+  size_t element_bytes;
+  const char* kernel_to_nchw;
+  const char* kernel_to_nhwc;
+};
+
+static const struct convert_kind convert_kinds[] = {
+    {sprig_operator_type_convert_nhwc_to_nchw, sprig_operator_type_convert_nchw_to_nhwc, 4,
+     "sprig_x32_transpose_nhwc_to_nchw", "sprig_x32_transpose_nchw_to_nhwc"},
+    {sprig_operator_type_convert_nhwc_to_nchw_x16, sprig_operator_type_convert_nchw_to_nhwc_x16, 2,
+     "sprig_x16_transpose_nhwc_to_nchw", "sprig_x16_transpose_nchw_to_nhwc"},
+    {sprig_operator_type_convert_nhwc_to_nchw_x8, sprig_operator_type_convert_nchw_to_nhwc_x8, 1,
+     "sprig_x8_transpose_nhwc_to_nchw", "sprig_x8_transpose_nchw_to_nhwc"},
+};
+enum { kind_f32, kind_x16, kind_x8 };
+
+/* The kind of a conversion operator's type (convert_kinds[kind_f32] for any other type). */
+static const struct convert_kind* kind_of(enum sprig_operator_type type) {
+  for (size_t k = 0; k < sizeof(convert_kinds) / sizeof(convert_kinds[0]); k++) {
+    if (type == convert_kinds[k].to_nchw || type == convert_kinds[k].to_nhwc) {
+      return &convert_kinds[k];
+    }
+  }
+  return &convert_kinds[kind_f32];
 }
 
 static void convert_run(const struct sprig_operator* op, const float* input, float* output,
                         pthreadpool_t threadpool) {
   const size_t pixels = op->height * op->width;
-  const bool to_nchw = op->type == sprig_operator_type_convert_nhwc_to_nchw;
+  const struct convert_kind* kind = kind_of(op->type);
+  const bool to_nchw = op->type == kind->to_nchw;
   struct transpose_context context = {
       .input = input,
       .output = output,
+      .element_bytes = kind->element_bytes,
       .rows = to_nchw ? pixels : op->channels,
       .cols = to_nchw ? op->channels : pixels,
   };
   /* Split the longer side into panels of whole tiles spanning the shorter one. */
   context.by_rows = context.rows >= context.cols;
   const size_t length = context.by_rows ? context.rows : context.cols;
-  const size_t across = context.by_rows ? context.cols : context.rows;
-  context.panel_size = sprig_round_up(SPRIG_MAX(CONVERT_FLOATS_PER_TASK / across, (size_t) 1), TILE);
+  const size_t across = (context.by_rows ? context.cols : context.rows) * kind->element_bytes;
+  context.panel_size = sprig_round_up(SPRIG_MAX(CONVERT_BYTES_PER_TASK / across, (size_t) 1), TILE);
   pthreadpool_parallelize_2d(threadpool, transpose_task, &context, op->batch,
                              sprig_divide_round_up(length, context.panel_size), 0);
 }
 
 static const char* convert_kernel_name(const struct sprig_operator* op) {
-  return op->type == sprig_operator_type_convert_nhwc_to_nchw ? "sprig_x32_transpose_nhwc_to_nchw"
-                                                              : "sprig_x32_transpose_nchw_to_nhwc";
+  const struct convert_kind* kind = kind_of(op->type);
+  return op->type == kind->to_nchw ? kind->kernel_to_nchw : kind->kernel_to_nhwc;
 }
 
 static const struct sprig_path_ops convert_path = {
@@ -201,17 +288,36 @@ enum sprig_status sprig_create_convert_nchw_to_nhwc_f32(size_t channels, uint32_
                         "sprig_create_convert_nchw_to_nhwc_f32", op_out);
 }
 
-/* Either conversion (op not NULL and of one of the two types). */
-static enum sprig_status check_convert_operator(sprig_operator_t op, const char* caller) {
-  const enum sprig_operator_type type = op != NULL && op->type == sprig_operator_type_convert_nchw_to_nhwc
-                                            ? sprig_operator_type_convert_nchw_to_nhwc
-                                            : sprig_operator_type_convert_nhwc_to_nchw;
+enum sprig_status sprig_create_convert_nhwc_to_nchw_x16(size_t channels, uint32_t flags, sprig_operator_t* op_out) {
+  return create_convert(sprig_operator_type_convert_nhwc_to_nchw_x16, channels, flags,
+                        "sprig_create_convert_nhwc_to_nchw_x16", op_out);
+}
+
+enum sprig_status sprig_create_convert_nchw_to_nhwc_x16(size_t channels, uint32_t flags, sprig_operator_t* op_out) {
+  return create_convert(sprig_operator_type_convert_nchw_to_nhwc_x16, channels, flags,
+                        "sprig_create_convert_nchw_to_nhwc_x16", op_out);
+}
+
+enum sprig_status sprig_create_convert_nhwc_to_nchw_x8(size_t channels, uint32_t flags, sprig_operator_t* op_out) {
+  return create_convert(sprig_operator_type_convert_nhwc_to_nchw_x8, channels, flags,
+                        "sprig_create_convert_nhwc_to_nchw_x8", op_out);
+}
+
+enum sprig_status sprig_create_convert_nchw_to_nhwc_x8(size_t channels, uint32_t flags, sprig_operator_t* op_out) {
+  return create_convert(sprig_operator_type_convert_nchw_to_nhwc_x8, channels, flags,
+                        "sprig_create_convert_nchw_to_nhwc_x8", op_out);
+}
+
+/* Either conversion of `kind` (op not NULL and of one of its two types). */
+static enum sprig_status check_convert_operator(sprig_operator_t op, const struct convert_kind* kind,
+                                                const char* caller) {
+  const enum sprig_operator_type type = op != NULL && op->type == kind->to_nhwc ? kind->to_nhwc : kind->to_nchw;
   return sprig_check_operator(op, type, caller);
 }
 
-enum sprig_status sprig_reshape_convert_f32(sprig_operator_t op, size_t batch, size_t height, size_t width) {
-  static const char caller[] = "sprig_reshape_convert_f32";
-  const enum sprig_status status = check_convert_operator(op, caller);
+static enum sprig_status reshape_convert(sprig_operator_t op, const struct convert_kind* kind, size_t batch,
+                                         size_t height, size_t width, const char* caller) {
+  const enum sprig_status status = check_convert_operator(op, kind, caller);
   if (status != sprig_status_success) {
     return status;
   }
@@ -219,9 +325,9 @@ enum sprig_status sprig_reshape_convert_f32(sprig_operator_t op, size_t batch, s
     sprig_log_error("%s: batch (%zu), height (%zu) and width (%zu) must be > 0", caller, batch, height, width);
     return sprig_status_invalid_parameter;
   }
-  size_t pixels, floats, bytes;
-  if (!sprig_mul3_size(batch, height, width, &pixels) || !sprig_mul_size(pixels, op->channels, &floats) ||
-      !sprig_mul_size(floats, sizeof(float), &bytes)) {
+  size_t pixels, elements, bytes;
+  if (!sprig_mul3_size(batch, height, width, &pixels) || !sprig_mul_size(pixels, op->channels, &elements) ||
+      !sprig_mul_size(elements, kind->element_bytes, &bytes)) {
     sprig_log_error("%s: a %zu x %zu x %zu x %zu tensor has a byte size that overflows size_t", caller, batch, height,
                     width, op->channels);
     return sprig_status_invalid_parameter;
@@ -233,13 +339,37 @@ enum sprig_status sprig_reshape_convert_f32(sprig_operator_t op, size_t batch, s
   return sprig_status_success;
 }
 
-enum sprig_status sprig_setup_convert_f32(sprig_operator_t op, const float* input, float* output) {
-  static const char caller[] = "sprig_setup_convert_f32";
-  const enum sprig_status status = check_convert_operator(op, caller);
+static enum sprig_status setup_convert(sprig_operator_t op, const struct convert_kind* kind, const void* input,
+                                       void* output, const char* caller) {
+  const enum sprig_status status = check_convert_operator(op, kind, caller);
   if (status != sprig_status_success) {
     return status;
   }
   /* Checked against overflow at reshape (0 before it: bind refuses then). */
-  const size_t bytes = op->batch * op->height * op->width * op->channels * sizeof(float);
-  return sprig_bind_tensors(op, input, bytes, output, bytes, caller);
+  const size_t bytes = op->batch * op->height * op->width * op->channels * kind->element_bytes;
+  return sprig_bind_tensors(op, (const float*) input, bytes, (float*) output, bytes, caller);
+}
+
+enum sprig_status sprig_reshape_convert_f32(sprig_operator_t op, size_t batch, size_t height, size_t width) {
+  return reshape_convert(op, &convert_kinds[kind_f32], batch, height, width, "sprig_reshape_convert_f32");
+}
+
+enum sprig_status sprig_reshape_convert_x16(sprig_operator_t op, size_t batch, size_t height, size_t width) {
+  return reshape_convert(op, &convert_kinds[kind_x16], batch, height, width, "sprig_reshape_convert_x16");
+}
+
+enum sprig_status sprig_reshape_convert_x8(sprig_operator_t op, size_t batch, size_t height, size_t width) {
+  return reshape_convert(op, &convert_kinds[kind_x8], batch, height, width, "sprig_reshape_convert_x8");
+}
+
+enum sprig_status sprig_setup_convert_f32(sprig_operator_t op, const float* input, float* output) {
+  return setup_convert(op, &convert_kinds[kind_f32], input, output, "sprig_setup_convert_f32");
+}
+
+enum sprig_status sprig_setup_convert_x16(sprig_operator_t op, const uint16_t* input, uint16_t* output) {
+  return setup_convert(op, &convert_kinds[kind_x16], input, output, "sprig_setup_convert_x16");
+}
+
+enum sprig_status sprig_setup_convert_x8(sprig_operator_t op, const int8_t* input, int8_t* output) {
+  return setup_convert(op, &convert_kinds[kind_x8], input, output, "sprig_setup_convert_x8");
 }

@@ -33,6 +33,14 @@ const char* sprig_operator_type_name(enum sprig_operator_type type) {
       return "add";
     case sprig_operator_type_convert_nhwc_to_nchw:
       return "convert_nhwc_to_nchw";
+    case sprig_operator_type_convert_nhwc_to_nchw_x16:
+      return "convert_nhwc_to_nchw_x16";
+    case sprig_operator_type_convert_nchw_to_nhwc_x16:
+      return "convert_nchw_to_nhwc_x16";
+    case sprig_operator_type_convert_nhwc_to_nchw_x8:
+      return "convert_nhwc_to_nchw_x8";
+    case sprig_operator_type_convert_nchw_to_nhwc_x8:
+      return "convert_nchw_to_nhwc_x8";
     case sprig_operator_type_convert_nchw_to_nhwc:
       return "convert_nchw_to_nhwc";
     case sprig_operator_type_linear_qs8:

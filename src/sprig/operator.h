@@ -28,6 +28,10 @@ enum sprig_operator_type {
   sprig_operator_type_conv2d_nchw_f16,
   sprig_operator_type_add_qs8,
   sprig_operator_type_global_average_pooling_nchw_qs8,
+  sprig_operator_type_convert_nhwc_to_nchw_x16,
+  sprig_operator_type_convert_nchw_to_nhwc_x16,
+  sprig_operator_type_convert_nhwc_to_nchw_x8,
+  sprig_operator_type_convert_nchw_to_nhwc_x8,
 };
 
 /* "linear", "conv2d_nchw", ... for messages. */
