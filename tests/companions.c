@@ -433,18 +433,23 @@ static void run_convert_case(size_t batch, size_t height, size_t width, size_t c
   free(expected);
 }
 
+/* batch, height, width, channels: 1-4 rows or columns, blocks of 4 and 8 with every remainder,
+ * tiles of 32 and past them, panels of several tasks. */
+static const size_t convert_shapes[][4] = {
+    {1, 1, 1, 1},    {1, 1, 1, 5},     {1, 3, 1, 1},   {3, 1, 1, 1},    {3, 5, 7, 1},     {1, 1, 1, 2},
+    {2, 1, 1, 3},    {1, 1, 2, 3},     {3, 5, 7, 3},   {1, 2, 2, 4},    {1, 112, 112, 3}, {2, 3, 3, 2},
+    {1, 7, 7, 1280}, {2, 13, 17, 33},  {1, 4, 1, 37},  {1, 33, 35, 2},  {3, 1, 3, 3},     {1, 1, 2, 2},
+    {1, 9, 9, 5},    {1, 31, 33, 64},  {2, 1, 1, 4096}, {1, 1, 4, 4},   {1, 56, 56, 24},  {1, 1, 3, 1000},
+    {1, 8, 8, 8},    {1, 3, 5, 9},     {2, 4, 4, 15},  {1, 17, 1, 17},  {1, 40, 40, 71},  {3, 6, 6, 8},
+    {1, 2, 4, 7},
+};
+#define CONVERT_SHAPES (sizeof(convert_shapes) / sizeof(convert_shapes[0]))
+
 static void test_convert(void** state) {
   (void) state;
   require_sprig();
-  static const size_t shapes[][4] = {
-      /* batch, height, width, channels */
-      {1, 1, 1, 1},    {1, 1, 1, 5},   {1, 3, 1, 1},   {3, 1, 1, 1},   {3, 5, 7, 1},    {1, 1, 1, 2},
-      {2, 1, 1, 3},    {1, 1, 2, 3},   {3, 5, 7, 3},   {1, 2, 2, 4},   {1, 112, 112, 3}, {2, 3, 3, 2},
-      {1, 7, 7, 1280}, {2, 13, 17, 33}, {1, 4, 1, 37}, {1, 33, 35, 2}, {3, 1, 3, 3},    {1, 1, 2, 2},
-      {1, 9, 9, 5},    {1, 31, 33, 64}, {2, 1, 1, 4096}, {1, 1, 4, 4},  {1, 56, 56, 24}, {1, 1, 3, 1000},
-  };
-  for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
-    run_convert_case(shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3]);
+  for (size_t s = 0; s < CONVERT_SHAPES; s++) {
+    run_convert_case(convert_shapes[s][0], convert_shapes[s][1], convert_shapes[s][2], convert_shapes[s][3]);
   }
 }
 
@@ -557,17 +562,10 @@ static void run_narrow_convert_case(const struct narrow_convert* api, size_t bat
 static void test_convert_narrow(void** state) {
   (void) state;
   require_sprig();
-  static const size_t shapes[][4] = {
-      /* batch, height, width, channels: 1-4 rows or columns, blocks of 4 and 8 with every
-       * remainder, tiles of 32 and past them, panels of several tasks */
-      {1, 1, 1, 1},    {1, 1, 1, 5},     {1, 3, 1, 1},    {3, 5, 7, 1},    {2, 1, 1, 3},   {3, 5, 7, 3},
-      {1, 2, 2, 4},    {1, 112, 112, 3}, {2, 3, 3, 2},    {1, 7, 7, 1280}, {2, 13, 17, 33}, {1, 4, 1, 37},
-      {1, 33, 35, 2},  {1, 9, 9, 5},     {1, 31, 33, 64}, {1, 8, 8, 8},    {1, 3, 5, 9},   {2, 4, 4, 15},
-      {1, 17, 1, 17},  {1, 56, 56, 24},  {1, 1, 3, 1000}, {1, 40, 40, 71}, {3, 6, 6, 8},   {1, 2, 4, 7},
-  };
   for (size_t k = 0; k < sizeof(narrow_converts) / sizeof(narrow_converts[0]); k++) {
-    for (size_t s = 0; s < sizeof(shapes) / sizeof(shapes[0]); s++) {
-      run_narrow_convert_case(&narrow_converts[k], shapes[s][0], shapes[s][1], shapes[s][2], shapes[s][3]);
+    for (size_t s = 0; s < CONVERT_SHAPES; s++) {
+      run_narrow_convert_case(&narrow_converts[k], convert_shapes[s][0], convert_shapes[s][1], convert_shapes[s][2],
+                              convert_shapes[s][3]);
     }
   }
 }
