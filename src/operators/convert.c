@@ -4,12 +4,15 @@
  * [pixels][channels].
  *
  * Each image is split into panels (blocks of rows, or of columns when rows are few) handed to
- * the pool; a panel is transposed as transpose_panel_* says. Values are copied, never computed,
- * so any split gives the same bits. */
+ * the pool; a panel is transposed as transpose_panel_* says, except that 32-bit images of more
+ * than 4 rows and columns go tile by tile through the x32-transpose kernel chosen at create.
+ * Values are copied, never computed, so any split gives the same bits. */
 #include <math.h>
 #include <string.h>
 
 #include <sprig/common.h>
+#include <sprig/config.h>
+#include <sprig/hardware.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
@@ -21,6 +24,7 @@ struct transpose_context {
   const void* input;   /* [images][rows][cols] */
   void* output;        /* [images][cols][rows] */
   size_t element_bytes;  /* 4, 2 or 1 */
+  const struct sprig_x32_transpose_ukernel* kernel; /* 4-byte elements' tiles */
   size_t rows;
   size_t cols;
   /* Panels: blocks of panel_size rows (by_rows) or columns. */
@@ -178,6 +182,18 @@ DEFINE_TRANSPOSE(f32, float, 4)
 DEFINE_TRANSPOSE(x16, uint16_t, 4)
 DEFINE_TRANSPOSE(x8, uint8_t, 8)
 
+/* Rows [r0, r1) x columns [c0, c1) of one image of 32-bit elements, TILE x TILE tiles at a time
+ * by the chosen x32-transpose kernel. */
+static void transpose_tiles_x32(const struct sprig_x32_transpose_ukernel* kernel, const uint32_t* s, uint32_t* d,
+                                size_t rows, size_t cols, size_t r0, size_t r1, size_t c0, size_t c1) {
+  for (size_t tr = r0; tr < r1; tr += TILE) {
+    for (size_t tc = c0; tc < c1; tc += TILE) {
+      kernel->fn(SPRIG_MIN(TILE, r1 - tr), SPRIG_MIN(TILE, c1 - tc), s + tr * cols + tc, cols * sizeof(uint32_t),
+                 d + tc * rows + tr, rows * sizeof(uint32_t));
+    }
+  }
+}
+
 static void transpose_task(void* context, size_t image, size_t panel) {
   const struct transpose_context* ctx = context;
   const size_t image_bytes = ctx->rows * ctx->cols * ctx->element_bytes;
@@ -189,7 +205,11 @@ static void transpose_task(void* context, size_t image, size_t panel) {
   const size_t c0 = ctx->by_rows ? 0 : begin, c1 = ctx->by_rows ? cols : SPRIG_MIN(begin + ctx->panel_size, cols);
   switch (ctx->element_bytes) {
     case 4:
-      transpose_panel_f32((const float*) s, (float*) d, rows, cols, r0, r1, c0, c1);
+      if (rows > 4 && cols > 4) {
+        transpose_tiles_x32(ctx->kernel, (const uint32_t*) s, (uint32_t*) d, rows, cols, r0, r1, c0, c1);
+      } else {
+        transpose_panel_f32((const float*) s, (float*) d, rows, cols, r0, r1, c0, c1);
+      }
       break;
     case 2:
       transpose_panel_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1);
@@ -237,6 +257,7 @@ static void convert_run(const struct sprig_operator* op, const float* input, flo
       .input = input,
       .output = output,
       .element_bytes = kind->element_bytes,
+      .kernel = op->transpose,
       .rows = to_nchw ? pixels : op->channels,
       .cols = to_nchw ? op->channels : pixels,
   };
@@ -274,6 +295,7 @@ static enum sprig_status create_convert(enum sprig_operator_type type, size_t ch
     return status;
   }
   op->channels = channels;
+  op->transpose = sprig_choose_x32_transpose_ukernel(sprig_get_hardware());
   *op_out = op;
   return sprig_status_success;
 }

@@ -210,7 +210,8 @@ struct sprig_operator {
   float* transposed_input;
   float* transposed_output;
   size_t transposed_stride;
-  const struct sprig_x32_transpose_ukernel* transpose; /* set with them */
+  /* Set with them; also the f32 layout conversion's kernel (from create). */
+  const struct sprig_x32_transpose_ukernel* transpose;
 
   const float* input;
   const float* second_input;  /* add: the other addend */
