@@ -33,10 +33,10 @@ struct transpose_context {
 };
 
 /* Square blocks: d[j][i] = s[i][j], rows source_stride / destination_stride elements apart.
- * 32- and 16-bit elements: 4 x 4, loops compilers turn into vector shuffles. 8-bit elements:
- * 8 x 8, on little-endian targets the block's rows as 64-bit words transposed in three rounds
- * that swap the off-diagonal halves of 2 x 2 sub-blocks (bytes, then pairs, then quads) with
- * masks and shifts; big-endian targets copy byte by byte. */
+ * 32-bit elements: 4 x 4, a loop compilers turn into vector shuffles. 16- and 8-bit elements
+ * (4 x 4 halves, 8 x 8 bytes): on little-endian targets the block's rows as 64-bit words,
+ * transposed in rounds that swap the off-diagonal halves of 2 x 2 sub-blocks (bytes, then pairs,
+ * then quads) with masks and shifts; big-endian targets copy element by element. */
 static inline void block_f32(const float* restrict s, size_t source_stride, float* restrict d,
                              size_t destination_stride) {
   for (size_t j = 0; j < 4; j++) {
@@ -60,11 +60,25 @@ static inline void swap_units(uint64_t* a, uint64_t* b, unsigned shift, uint64_t
 
 static inline void block_x16(const uint16_t* restrict s, size_t source_stride, uint16_t* restrict d,
                              size_t destination_stride) {
+#ifdef WORD_BLOCKS
+  uint64_t r[4];
+  for (size_t i = 0; i < 4; i++) {
+    memcpy(&r[i], s + i * source_stride, 8);
+  }
+  swap_units(&r[0], &r[1], 16, UINT64_C(0x0000FFFF0000FFFF));
+  swap_units(&r[2], &r[3], 16, UINT64_C(0x0000FFFF0000FFFF));
+  swap_units(&r[0], &r[2], 32, UINT64_C(0x00000000FFFFFFFF));
+  swap_units(&r[1], &r[3], 32, UINT64_C(0x00000000FFFFFFFF));
+  for (size_t j = 0; j < 4; j++) {
+    memcpy(d + j * destination_stride, &r[j], 8);
+  }
+#else
   for (size_t j = 0; j < 4; j++) {
     for (size_t i = 0; i < 4; i++) {
       d[j * destination_stride + i] = s[i * source_stride + j];
     }
   }
+#endif
 }
 
 static inline void block_x8(const uint8_t* restrict s, size_t source_stride, uint8_t* restrict d,
