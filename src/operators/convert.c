@@ -4,9 +4,9 @@
  * [pixels][channels].
  *
  * Each image is split into panels (blocks of rows, or of columns when rows are few) handed to
- * the pool; a panel is transposed as transpose_panel_* says, except that 32-bit images of more
- * than 4 rows and columns go tile by tile through the x32-transpose kernel chosen at create.
- * Values are copied, never computed, so any split gives the same bits. */
+ * the pool; a panel of a small shape is transposed as transpose_small_* says, any other tile by
+ * tile: 32-bit elements by the x32-transpose kernel chosen at create, 16- and 8-bit ones in
+ * blocks here. Values are copied, never computed, so any split gives the same bits. */
 #include <math.h>
 #include <string.h>
 
@@ -32,20 +32,11 @@ struct transpose_context {
   bool by_rows;
 };
 
-/* Square blocks: d[j][i] = s[i][j], rows source_stride / destination_stride elements apart.
- * 32-bit elements: 4 x 4, a loop compilers turn into vector shuffles. 16- and 8-bit elements
- * (4 x 4 halves, 8 x 8 bytes): on little-endian targets the block's rows as 64-bit words,
- * transposed in rounds that swap the off-diagonal halves of 2 x 2 sub-blocks (bytes, then pairs,
- * then quads) with masks and shifts; big-endian targets copy element by element. */
-static inline void block_f32(const float* restrict s, size_t source_stride, float* restrict d,
-                             size_t destination_stride) {
-  for (size_t j = 0; j < 4; j++) {
-    for (size_t i = 0; i < 4; i++) {
-      d[j * destination_stride + i] = s[i * source_stride + j];
-    }
-  }
-}
-
+/* Square blocks of 16- and 8-bit elements (4 x 4 halves, 8 x 8 bytes): d[j][i] = s[i][j], rows
+ * source_stride / destination_stride elements apart. On little-endian targets the block's rows
+ * as 64-bit words, transposed in rounds that swap the off-diagonal halves of 2 x 2 sub-blocks
+ * (bytes, then pairs, then quads) with masks and shifts; big-endian targets copy element by
+ * element. */
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define WORD_BLOCKS 1
 #endif
@@ -110,13 +101,66 @@ static inline void block_x8(const uint8_t* restrict s, size_t source_stride, uin
 #endif
 }
 
-/* The transpose of one element type T (suffix N) in blocks of B x B elements:
- *   transpose_panel_N: rows [r0, r1) x columns [c0, c1) of one image s [rows][cols] into
- *   d [cols][rows]. 2 to 4 columns (or rows: RGB images and the like) take loops with a constant
- *   stride that compilers vectorize with interleaving loads / stores; one column or row is a
- *   copy; otherwise tile by tile (TILE x TILE, small enough that the source and destination rows
- *   of a tile stay in L1) in blocks, the leftover rows and columns element by element. */
-#define DEFINE_TRANSPOSE(N, T, B)                                                                                   \
+/* The shapes every element type T (suffix N) takes by loops of their own:
+ *   transpose_small_N: rows [r0, r1) x columns [c0, c1) of one image s [rows][cols] into
+ *   d [cols][rows] when the image has one row or column (a copy) or a panel spans 2 to 4 columns
+ *   or rows (RGB images and the like: loops with a constant stride that compilers vectorize with
+ *   interleaving loads / stores); false, nothing done, for any other panel. */
+#define DEFINE_SMALL_TRANSPOSES(N, T)                                                                               \
+  static inline void transpose_few_cols_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols,          \
+                                            size_t r0, size_t r1) {                                                 \
+    for (size_t r = r0; r < r1; r++) {                                                                              \
+      for (size_t c = 0; c < cols; c++) {                                                                           \
+        d[c * rows + r] = s[r * cols + c];                                                                          \
+      }                                                                                                             \
+    }                                                                                                               \
+  }                                                                                                                 \
+                                                                                                                    \
+  static inline void transpose_few_rows_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols,          \
+                                            size_t c0, size_t c1) {                                                 \
+    for (size_t c = c0; c < c1; c++) {                                                                              \
+      for (size_t r = 0; r < rows; r++) {                                                                           \
+        d[c * rows + r] = s[r * cols + c];                                                                          \
+      }                                                                                                             \
+    }                                                                                                               \
+  }                                                                                                                 \
+                                                                                                                    \
+  static bool transpose_small_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,         \
+                                  size_t r1, size_t c0, size_t c1) {                                                \
+    if (rows == 1 || cols == 1) {                                                                                   \
+      /* [1][n] and [n][1] are the same n elements: a panel is a contiguous range. */                               \
+      const size_t begin = rows == 1 ? c0 : r0;                                                                     \
+      const size_t end = rows == 1 ? c1 : r1;                                                                       \
+      memcpy(d + begin, s + begin, (end - begin) * sizeof(T));                                                      \
+      return true;                                                                                                  \
+    }                                                                                                               \
+    if (c0 == 0 && c1 == cols && cols <= 4) {                                                                       \
+      if (cols == 2) {                                                                                              \
+        transpose_few_cols_##N(s, d, rows, 2, r0, r1);                                                              \
+      } else if (cols == 3) {                                                                                       \
+        transpose_few_cols_##N(s, d, rows, 3, r0, r1);                                                              \
+      } else {                                                                                                      \
+        transpose_few_cols_##N(s, d, rows, 4, r0, r1);                                                              \
+      }                                                                                                             \
+      return true;                                                                                                  \
+    }                                                                                                               \
+    if (r0 == 0 && r1 == rows && rows <= 4) {                                                                       \
+      if (rows == 2) {                                                                                              \
+        transpose_few_rows_##N(s, d, 2, cols, c0, c1);                                                              \
+      } else if (rows == 3) {                                                                                       \
+        transpose_few_rows_##N(s, d, 3, cols, c0, c1);                                                              \
+      } else {                                                                                                      \
+        transpose_few_rows_##N(s, d, 4, cols, c0, c1);                                                              \
+      }                                                                                                             \
+      return true;                                                                                                  \
+    }                                                                                                               \
+    return false;                                                                                                   \
+  }
+
+/* transpose_tiles_N: any panel of 16- or 8-bit elements, tile by tile (TILE x TILE, small enough
+ * that the source and destination rows of a tile stay in L1) in blocks of B x B elements, the
+ * leftover rows and columns element by element. */
+#define DEFINE_BLOCK_TILES(N, T, B)                                                                                 \
   static void transpose_tile_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,          \
                                  size_t r1, size_t c0, size_t c1) {                                                \
     size_t r = r0;                                                                                                  \
@@ -138,53 +182,8 @@ static inline void block_x8(const uint8_t* restrict s, size_t source_stride, uin
     }                                                                                                               \
   }                                                                                                                 \
                                                                                                                     \
-  static inline void transpose_few_cols_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols,          \
-                                            size_t r0, size_t r1) {                                                 \
-    for (size_t r = r0; r < r1; r++) {                                                                              \
-      for (size_t c = 0; c < cols; c++) {                                                                           \
-        d[c * rows + r] = s[r * cols + c];                                                                          \
-      }                                                                                                             \
-    }                                                                                                               \
-  }                                                                                                                 \
-                                                                                                                    \
-  static inline void transpose_few_rows_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols,          \
-                                            size_t c0, size_t c1) {                                                 \
-    for (size_t c = c0; c < c1; c++) {                                                                              \
-      for (size_t r = 0; r < rows; r++) {                                                                           \
-        d[c * rows + r] = s[r * cols + c];                                                                          \
-      }                                                                                                             \
-    }                                                                                                               \
-  }                                                                                                                 \
-                                                                                                                    \
-  static void transpose_panel_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,         \
+  static void transpose_tiles_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,         \
                                   size_t r1, size_t c0, size_t c1) {                                                \
-    if (rows == 1 || cols == 1) {                                                                                   \
-      /* [1][n] and [n][1] are the same n elements: a panel is a contiguous range. */                               \
-      const size_t begin = rows == 1 ? c0 : r0;                                                                     \
-      const size_t end = rows == 1 ? c1 : r1;                                                                       \
-      memcpy(d + begin, s + begin, (end - begin) * sizeof(T));                                                      \
-      return;                                                                                                       \
-    }                                                                                                               \
-    if (c0 == 0 && c1 == cols && cols <= 4) {                                                                       \
-      if (cols == 2) {                                                                                              \
-        transpose_few_cols_##N(s, d, rows, 2, r0, r1);                                                              \
-      } else if (cols == 3) {                                                                                       \
-        transpose_few_cols_##N(s, d, rows, 3, r0, r1);                                                              \
-      } else {                                                                                                      \
-        transpose_few_cols_##N(s, d, rows, 4, r0, r1);                                                              \
-      }                                                                                                             \
-      return;                                                                                                       \
-    }                                                                                                               \
-    if (r0 == 0 && r1 == rows && rows <= 4) {                                                                       \
-      if (rows == 2) {                                                                                              \
-        transpose_few_rows_##N(s, d, 2, cols, c0, c1);                                                              \
-      } else if (rows == 3) {                                                                                       \
-        transpose_few_rows_##N(s, d, 3, cols, c0, c1);                                                              \
-      } else {                                                                                                      \
-        transpose_few_rows_##N(s, d, 4, cols, c0, c1);                                                              \
-      }                                                                                                             \
-      return;                                                                                                       \
-    }                                                                                                               \
     for (size_t tr = r0; tr < r1; tr += TILE) {                                                                     \
       for (size_t tc = c0; tc < c1; tc += TILE) {                                                                   \
         transpose_tile_##N(s, d, rows, cols, tr, SPRIG_MIN(tr + TILE, r1), tc, SPRIG_MIN(tc + TILE, c1));           \
@@ -192,12 +191,14 @@ static inline void block_x8(const uint8_t* restrict s, size_t source_stride, uin
     }                                                                                                               \
   }
 
-DEFINE_TRANSPOSE(f32, float, 4)
-DEFINE_TRANSPOSE(x16, uint16_t, 4)
-DEFINE_TRANSPOSE(x8, uint8_t, 8)
+DEFINE_SMALL_TRANSPOSES(f32, float)
+DEFINE_SMALL_TRANSPOSES(x16, uint16_t)
+DEFINE_SMALL_TRANSPOSES(x8, uint8_t)
+DEFINE_BLOCK_TILES(x16, uint16_t, 4)
+DEFINE_BLOCK_TILES(x8, uint8_t, 8)
 
-/* Rows [r0, r1) x columns [c0, c1) of one image of 32-bit elements, TILE x TILE tiles at a time
- * by the chosen x32-transpose kernel. */
+/* transpose_tiles for 32-bit elements: TILE x TILE tiles at a time by the chosen x32-transpose
+ * kernel. */
 static void transpose_tiles_x32(const struct sprig_x32_transpose_ukernel* kernel, const uint32_t* s, uint32_t* d,
                                 size_t rows, size_t cols, size_t r0, size_t r1, size_t c0, size_t c1) {
   for (size_t tr = r0; tr < r1; tr += TILE) {
@@ -219,17 +220,19 @@ static void transpose_task(void* context, size_t image, size_t panel) {
   const size_t c0 = ctx->by_rows ? 0 : begin, c1 = ctx->by_rows ? cols : SPRIG_MIN(begin + ctx->panel_size, cols);
   switch (ctx->element_bytes) {
     case 4:
-      if (rows > 4 && cols > 4) {
+      if (!transpose_small_f32((const float*) s, (float*) d, rows, cols, r0, r1, c0, c1)) {
         transpose_tiles_x32(ctx->kernel, (const uint32_t*) s, (uint32_t*) d, rows, cols, r0, r1, c0, c1);
-      } else {
-        transpose_panel_f32((const float*) s, (float*) d, rows, cols, r0, r1, c0, c1);
       }
       break;
     case 2:
-      transpose_panel_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1);
+      if (!transpose_small_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1)) {
+        transpose_tiles_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1);
+      }
       break;
     default:
-      transpose_panel_x8((const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0, c1);
+      if (!transpose_small_x8((const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0, c1)) {
+        transpose_tiles_x8((const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0, c1);
+      }
       break;
   }
 }
