@@ -18,11 +18,20 @@ static inline float sprig_clamp_f32(float x, float lo, float hi) {
  * [2^23, 2^24), where floats are spaced by 1, so the add itself rounds (in the default rounding
  * mode, which sprig never changes) and the sum's pattern is 0x4B400000 + rne(v). For larger or
  * non-finite v the result is some int32 (callers clamp v first, or the result). */
+#define SPRIG_ROUND_MAGIC 12582912.0f /* 1.5 x 2^23 */
+#define SPRIG_ROUND_MAGIC_BITS 0x4B400000u
+
 static inline int32_t sprig_round_small_to_even(float v) {
-  const float shifted = v + 12582912.0f;
+  const float shifted = v + SPRIG_ROUND_MAGIC;
   uint32_t bits;
   memcpy(&bits, &shifted, sizeof(bits));
-  return (int32_t) (bits - 0x4B400000u);
+  return (int32_t) (bits - SPRIG_ROUND_MAGIC_BITS);
+}
+
+/* What the SIMD int8 kernels subtract from the pattern of SPRIG_ROUND_MAGIC + v, per int32 lane,
+ * to get rne(v) + zero_point in one step (wrapping). */
+static inline int32_t sprig_round_magic_less(int32_t zero_point) {
+  return (int32_t) (SPRIG_ROUND_MAGIC_BITS - (uint32_t) zero_point);
 }
 
 #endif /* SPRIG_ISA_SCALAR_H */

@@ -12,6 +12,8 @@
 
 #include <arm_neon.h>
 
+#include <isa/scalar.h>
+
 #include <sprig/qs8-requant.h>
 
 #ifndef INLINE
@@ -43,20 +45,18 @@ INLINE void requant16(const int32x4_t* acc, const struct requant* k, int8_t* out
   vst1q_s8(out, vminq_s8(vmaxq_s8(y, k->output_min), k->output_max));
 }
 #else
-#define MAGIC 12582912.0f /* 1.5 x 2^23 */
-#define MAGIC_BITS 0x4B400000
 
 struct requant {
   float32x4_t scale, lowest, highest, magic;
-  int32x4_t magic_less_zero_point; /* MAGIC_BITS - zero_point per lane */
+  int32x4_t magic_less_zero_point; /* 0x4B400000 - zero_point per lane */
 };
 
 INLINE void requant_init(float scale, const struct sprig_qs8_requant_params* params, struct requant* k) {
   k->scale = vdupq_n_f32(scale);
   k->lowest = vdupq_n_f32(params->lowest);
   k->highest = vdupq_n_f32(params->highest);
-  k->magic = vdupq_n_f32(MAGIC);
-  k->magic_less_zero_point = vdupq_n_s32((int32_t) ((uint32_t) MAGIC_BITS - (uint32_t) params->zero_point));
+  k->magic = vdupq_n_f32(SPRIG_ROUND_MAGIC);
+  k->magic_less_zero_point = vdupq_n_s32(sprig_round_magic_less(params->zero_point));
 }
 
 INLINE int16x4_t rounded(int32x4_t acc, const struct requant* k) {

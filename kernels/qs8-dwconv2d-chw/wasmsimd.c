@@ -10,15 +10,14 @@
 
 #include <wasm_simd128.h>
 
+#include <isa/scalar.h>
+
 #include <sprig/qs8-dwconv2d-chw.h>
 
 #define INLINE static inline __attribute__((always_inline))
 #define IVEC v128_t
 #define LANES 4
 
-/* 1.5 x 2^23 and its bit pattern. */
-#define MAGIC 12582912.0f
-#define MAGIC_BITS 0x4B400000
 
 INLINE v128_t iv_load(const int32_t* p) {
   return wasm_v128_load(p);
@@ -46,15 +45,15 @@ INLINE v128_t iv_add(v128_t a, v128_t b) {
 
 struct requant {
   v128_t scale, lowest, highest, magic;
-  v128_t magic_less_zero_point; /* MAGIC_BITS - zero_point per int32 lane */
+  v128_t magic_less_zero_point; /* 0x4B400000 - zero_point per int32 lane */
 };
 
 INLINE void requant_init(float scale, const struct sprig_qs8_requant_params* params, struct requant* k) {
   k->scale = wasm_f32x4_splat(scale);
   k->lowest = wasm_f32x4_splat(params->lowest);
   k->highest = wasm_f32x4_splat(params->highest);
-  k->magic = wasm_f32x4_splat(MAGIC);
-  k->magic_less_zero_point = wasm_i32x4_splat((int32_t) ((uint32_t) MAGIC_BITS - (uint32_t) params->zero_point));
+  k->magic = wasm_f32x4_splat(SPRIG_ROUND_MAGIC);
+  k->magic_less_zero_point = wasm_i32x4_splat(sprig_round_magic_less(params->zero_point));
 }
 
 INLINE v128_t rounded(v128_t acc, const struct requant* k) {

@@ -12,18 +12,17 @@
  */
 #include <arm_neon.h>
 
+#include <isa/scalar.h>
+
 #include "entry-points.h"
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* 1.5 x 2^23 and its bit pattern. */
-#define MAGIC 12582912.0f
-#define MAGIC_BITS 0x4B400000
 
 struct requant_consts {
   float32x4_t lowest, highest;
   float32x4_t magic;
-  int32x4_t magic_less_zero_point; /* MAGIC_BITS - zero_point per lane */
+  int32x4_t magic_less_zero_point; /* 0x4B400000 - zero_point per lane */
 };
 
 INLINE int16x4_t rounded(const int32_t* sums, float32x4_t scale, const struct requant_consts* k) {
@@ -52,8 +51,8 @@ INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, b
   const struct requant_consts k = {
       vdupq_n_f32(params->lowest),
       vdupq_n_f32(params->highest),
-      vdupq_n_f32(MAGIC),
-      vdupq_n_s32((int32_t) ((uint32_t) MAGIC_BITS - (uint32_t) params->zero_point)),
+      vdupq_n_f32(SPRIG_ROUND_MAGIC),
+      vdupq_n_s32(sprig_round_magic_less(params->zero_point)),
   };
   SPRIG_QS8_REQUANT_STEPS(16, requant_16, cols, sums, scales, per_column, output, &k);
 }

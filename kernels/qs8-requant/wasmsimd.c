@@ -12,18 +12,17 @@
  */
 #include <wasm_simd128.h>
 
+#include <isa/scalar.h>
+
 #include "entry-points.h"
 
 #define INLINE static inline __attribute__((always_inline))
 
-/* 1.5 x 2^23 and its bit pattern. */
-#define MAGIC 12582912.0f
-#define MAGIC_BITS 0x4B400000
 
 struct requant_consts {
   v128_t lowest, highest;
   v128_t magic;
-  v128_t magic_less_zero_point; /* MAGIC_BITS - zero_point per int32 lane */
+  v128_t magic_less_zero_point; /* 0x4B400000 - zero_point per int32 lane */
 };
 
 INLINE v128_t rounded(const int32_t* sums, v128_t scale, const struct requant_consts* k) {
@@ -53,8 +52,8 @@ INLINE void requant_row(size_t cols, const int32_t* sums, const float* scales, b
   const struct requant_consts k = {
       wasm_f32x4_splat(params->lowest),
       wasm_f32x4_splat(params->highest),
-      wasm_f32x4_splat(MAGIC),
-      wasm_i32x4_splat((int32_t) ((uint32_t) MAGIC_BITS - (uint32_t) params->zero_point)),
+      wasm_f32x4_splat(SPRIG_ROUND_MAGIC),
+      wasm_i32x4_splat(sprig_round_magic_less(params->zero_point)),
   };
   SPRIG_QS8_REQUANT_STEPS(16, requant_16, cols, sums, scales, per_column, output, &k);
 }

@@ -11,13 +11,13 @@
  */
 #include <arm_neon.h>
 
+#include <isa/scalar.h>
+
 #include <qs8-vadd/steps.h>
 #include <sprig/qs8-vadd.h>
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define MAGIC 12582912.0f
-#define MAGIC_BITS 0x4B400000
 
 struct vadd_consts {
   float32x4_t ma, mb, lowest, highest, magic;
@@ -55,8 +55,8 @@ void sprig_qs8_vadd_ukernel__armv7_neon(size_t n, const int8_t* a, const int8_t*
       vdupq_n_f32(params->b_multiplier),
       vdupq_n_f32(params->lowest),
       vdupq_n_f32(params->highest),
-      vdupq_n_f32(MAGIC),
-      vdupq_n_s32((int32_t) ((uint32_t) MAGIC_BITS - (uint32_t) params->output_zero_point)),
+      vdupq_n_f32(SPRIG_ROUND_MAGIC),
+      vdupq_n_s32(sprig_round_magic_less(params->output_zero_point)),
       vdup_n_s8((int8_t) params->a_zero_point),
       vdup_n_s8((int8_t) params->b_zero_point),
   };

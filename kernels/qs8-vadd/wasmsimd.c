@@ -9,13 +9,13 @@
  */
 #include <wasm_simd128.h>
 
+#include <isa/scalar.h>
+
 #include <qs8-vadd/steps.h>
 #include <sprig/qs8-vadd.h>
 
 #define INLINE static inline __attribute__((always_inline))
 
-#define MAGIC 12582912.0f
-#define MAGIC_BITS 0x4B400000
 
 struct vadd_consts {
   v128_t ma, mb, lowest, highest, magic;
@@ -54,8 +54,8 @@ void sprig_qs8_vadd_ukernel__wasmsimd(size_t n, const int8_t* a, const int8_t* b
       wasm_f32x4_splat(params->b_multiplier),
       wasm_f32x4_splat(params->lowest),
       wasm_f32x4_splat(params->highest),
-      wasm_f32x4_splat(MAGIC),
-      wasm_i32x4_splat((int32_t) ((uint32_t) MAGIC_BITS - (uint32_t) params->output_zero_point)),
+      wasm_f32x4_splat(SPRIG_ROUND_MAGIC),
+      wasm_i32x4_splat(sprig_round_magic_less(params->output_zero_point)),
       wasm_i32x4_splat(params->a_zero_point),
       wasm_i32x4_splat(params->b_zero_point),
   };

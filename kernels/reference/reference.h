@@ -47,7 +47,6 @@ int8_t sprig_reference_qs8_requantize(int32_t acc, size_t o, const struct sprig_
 int8_t sprig_reference_qs8_requantize_scaled(int32_t acc, float scale, int32_t zero_point, int32_t output_min,
                                              int32_t output_max);
 
-/* output[b][o] for input [batch][in], weights [out][in]. */
 /* The qs8 element-wise add (sprig.h, src/sprig/qs8-vadd.h): (a - a_zero_point) x a_multiplier
  * and (b - b_zero_point) x b_multiplier each rounded to f32, their sum rounded to f32, rounded to
  * nearest even, plus output_zero_point, clamped to [output_min, output_max]. */
@@ -55,6 +54,7 @@ int8_t sprig_reference_qs8_add(int8_t a, int8_t b, float a_multiplier, float b_m
                                int32_t b_zero_point, int32_t output_zero_point, int32_t output_min,
                                int32_t output_max);
 
+/* output[b][o] for input [batch][in], weights [out][in]. */
 void sprig_reference_qs8_linear(
     size_t batch, size_t in_features, size_t out_features, const int8_t* input, const int8_t* weights,
     const struct sprig_reference_qs8_quantization* q, int8_t* output);
