@@ -1,8 +1,8 @@
 /*
- * sprig-bench --kernels: the 32-bit transpose family (kernels/x32-transpose/list.inc), every
- * kernel this CPU runs, on the transposes a linear layer of M batch rows and K inputs makes: the
- * input [M][K] into [K][M] rows and back, in the operator's 32 x 32 tiles. Prints medians;
- * fails when a kernel's output differs from the first one's.
+ * sprig-bench --kernels: the transpose families (kernels/x32-, x16-, x8-transpose/list.inc), every
+ * kernel this CPU runs, on the transposes a linear layer of M batch rows and K inputs makes (or an
+ * image of M pixels x K channels): the input [M][K] into [K][M] rows and back, in the operators'
+ * tiles. Prints medians; fails when a kernel's output differs from the first one's.
  * Then the layout conversion operators (sprig_create_convert_*: f32, x16, x8), NHWC -> NCHW and
  * back on one image of M pixels x N channels, 1 thread, interleaved with a memcpy of the same
  * bytes (the copy rate the conversion is bounded by); fails when a round trip changes a byte.
@@ -13,96 +13,107 @@
 
 #include <sprig.h>
 #include <sprig/hardware.h>
-#include <sprig/x32-transpose.h>
+#include <sprig/transpose.h>
 
 #include "kernels.h"
 #include "timing.h"
 
-/* The operator's tile (src/operators/linear.c). */
-#define TILE 32
+/* The tiles the operators hand a family's kernels: 32 x 32 for 32-bit elements
+ * (src/operators/linear.c and convert.c), 64 x 64 for 16- and 8-bit ones (convert.c). */
+#define TILE_X32 32
+#define TILE_X16 64
+#define TILE_X8 64
 
-struct transpose_slot {
-  const uint32_t* input; /* [m][k] */
-  size_t m, k, m_stride;
-  sprig_x32_transpose_ukernel_fn fn;
-  uint32_t* transposed; /* [k][m_stride] */
-  uint32_t* back;       /* [m][k] */
-};
+/* bench_run_xN_transpose_kernels for the family of N-bit elements T: every kernel this CPU runs
+ * on [m][k] -> [k][m_stride] and back, in the operators' tiles. */
+#define DEFINE_TRANSPOSE_KERNEL_BENCH(N, T)                                                                          \
+  struct transpose_slot_x##N {                                                                                       \
+    const T* input; /* [m][k] */                                                                                     \
+    size_t m, k, m_stride;                                                                                           \
+    sprig_x##N##_transpose_ukernel_fn fn;                                                                            \
+    T* transposed; /* [k][m_stride] */                                                                               \
+    T* back;       /* [m][k] */                                                                                      \
+  };                                                                                                                 \
+                                                                                                                     \
+  /* rows x cols from `input` (rows input_stride elements apart) into `output`, in tiles. */                         \
+  static void transpose_tiles_x##N(sprig_x##N##_transpose_ukernel_fn fn, size_t rows, size_t cols, const T* input,   \
+                                   size_t input_stride, T* output, size_t output_stride) {                           \
+    const size_t tile = TILE_X##N;                                                                                   \
+    for (size_t r = 0; r < rows; r += tile) {                                                                        \
+      for (size_t c = 0; c < cols; c += tile) {                                                                      \
+        fn(rows - r < tile ? rows - r : tile, cols - c < tile ? cols - c : tile, input + r * input_stride + c,       \
+           input_stride * sizeof(T), output + c * output_stride + r, output_stride * sizeof(T));                     \
+      }                                                                                                              \
+    }                                                                                                                \
+  }                                                                                                                  \
+                                                                                                                     \
+  static bool run_transpose_kernel_x##N(void* context) {                                                             \
+    const struct transpose_slot_x##N* s = context;                                                                   \
+    transpose_tiles_x##N(s->fn, s->m, s->k, s->input, s->k, s->transposed, s->m_stride);                             \
+    transpose_tiles_x##N(s->fn, s->k, s->m, s->transposed, s->m_stride, s->back, s->k);                              \
+    return true;                                                                                                     \
+  }                                                                                                                  \
+                                                                                                                     \
+  bool bench_run_x##N##_transpose_kernels(const struct bench_options* options) {                                     \
+    const size_t m = options->kernel_m, k = options->kernel_k, m_stride = (m + 15) / 16 * 16;                        \
+    const struct sprig_hardware* hw = sprig_get_hardware();                                                          \
+    const size_t most = sprig_x##N##_transpose_ukernel_count;                                                        \
+    T* input = malloc(m * k * sizeof(T));                                                                            \
+    struct transpose_slot_x##N* slots = calloc(most, sizeof(*slots));                                               \
+    struct bench_contender* contenders = calloc(most, sizeof(*contenders));                                          \
+    const char** names = calloc(most, sizeof(*names));                                                               \
+    double* medians = calloc(most, sizeof(double));                                                                  \
+    bool ok = input != NULL && slots != NULL && contenders != NULL && names != NULL && medians != NULL;              \
+    size_t count = 0;                                                                                                \
+    for (size_t i = 0; ok && i < m * k; i++) {                                                                       \
+      input[i] = (T) (i * 2654435761u + options->seed);                                                              \
+    }                                                                                                                \
+    for (size_t i = 0; ok && i < most; i++) {                                                                        \
+      const struct sprig_x##N##_transpose_ukernel* kernel = &sprig_x##N##_transpose_ukernels[i];                     \
+      if (hw == NULL || !hw->has_isa[kernel->isa]) {                                                                 \
+        continue;                                                                                                    \
+      }                                                                                                              \
+      T* transposed = calloc(k * m_stride, sizeof(T));                                                               \
+      T* back = calloc(m * k, sizeof(T));                                                                            \
+      if (transposed == NULL || back == NULL) {                                                                      \
+        free(transposed);                                                                                            \
+        free(back);                                                                                                  \
+        ok = false;                                                                                                  \
+        break;                                                                                                       \
+      }                                                                                                              \
+      slots[count] = (struct transpose_slot_x##N){input, m, k, m_stride, kernel->fn, transposed, back};              \
+      names[count] = kernel->name;                                                                                   \
+      contenders[count] = (struct bench_contender){run_transpose_kernel_x##N, &slots[count]};                        \
+      run_transpose_kernel_x##N(&slots[count]);                                                                      \
+      if (memcmp(back, input, m * k * sizeof(T)) != 0 ||                                                             \
+          (count != 0 && memcmp(transposed, slots[0].transposed, k * m_stride * sizeof(T)) != 0)) {                  \
+        fprintf(stderr, "sprig-bench: %s disagrees with %s\n", kernel->name, names[0]);                              \
+        ok = false;                                                                                                  \
+      }                                                                                                              \
+      count++;                                                                                                       \
+    }                                                                                                                \
+    const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &options->timing, medians) : 0; \
+    printf("\nx" #N "-transpose kernels, [%zu][%zu] " #N "-bit elements to [%zu][%zu] and back, %zu x %zu tiles, "  \
+           "1 thread, %zu rounds:\n", m, k, k, m, (size_t) TILE_X##N, (size_t) TILE_X##N, reps);                     \
+    bench_print_kernel_medians(names, medians, reps != 0 ? count : 0, (double) (2 * m * k), "ns/elem");              \
+    for (size_t i = 0; slots != NULL && i < count; i++) {                                                            \
+      free(slots[i].transposed);                                                                                     \
+      free(slots[i].back);                                                                                           \
+    }                                                                                                                \
+    free(medians);                                                                                                   \
+    free(names);                                                                                                     \
+    free(contenders);                                                                                                \
+    free(slots);                                                                                                     \
+    free(input);                                                                                                     \
+    if (!ok) {                                                                                                       \
+      fprintf(stderr, "sprig-bench: --kernels (x" #N "-transpose) failed\n");                                        \
+    }                                                                                                                \
+    return ok && (count == 0 || reps != 0);                                                                          \
+  }
 
-/* rows x cols from `input` (rows input_stride elements apart) into `output`, in tiles. */
-static void transpose_tiles(sprig_x32_transpose_ukernel_fn fn, size_t rows, size_t cols, const uint32_t* input,
-                            size_t input_stride, uint32_t* output, size_t output_stride) {
-  for (size_t r = 0; r < rows; r += TILE) {
-    for (size_t c = 0; c < cols; c += TILE) {
-      fn(rows - r < TILE ? rows - r : TILE, cols - c < TILE ? cols - c : TILE, input + r * input_stride + c,
-         input_stride * sizeof(uint32_t), output + c * output_stride + r, output_stride * sizeof(uint32_t));
-    }
-  }
-}
-
-static bool run_transpose_kernel(void* context) {
-  const struct transpose_slot* s = context;
-  transpose_tiles(s->fn, s->m, s->k, s->input, s->k, s->transposed, s->m_stride);
-  transpose_tiles(s->fn, s->k, s->m, s->transposed, s->m_stride, s->back, s->k);
-  return true;
-}
-
-bool bench_run_x32_transpose_kernels(const struct bench_options* options) {
-  const size_t m = options->kernel_m, k = options->kernel_k, m_stride = (m + 15) / 16 * 16;
-  const struct sprig_hardware* hw = sprig_get_hardware();
-  const size_t most = sprig_x32_transpose_ukernel_count;
-  uint32_t* input = malloc(m * k * sizeof(uint32_t));
-  struct transpose_slot* slots = calloc(most, sizeof(*slots));
-  struct bench_contender* contenders = calloc(most, sizeof(*contenders));
-  const char** names = calloc(most, sizeof(*names));
-  double* medians = calloc(most, sizeof(double));
-  bool ok = input != NULL && slots != NULL && contenders != NULL && names != NULL && medians != NULL;
-  size_t count = 0;
-  for (size_t i = 0; ok && i < m * k; i++) {
-    input[i] = (uint32_t) (i * 2654435761u + options->seed);
-  }
-  for (size_t i = 0; ok && i < most; i++) {
-    const struct sprig_x32_transpose_ukernel* kernel = &sprig_x32_transpose_ukernels[i];
-    if (hw == NULL || !hw->has_isa[kernel->isa]) {
-      continue;
-    }
-    uint32_t* transposed = calloc(k * m_stride, sizeof(uint32_t));
-    uint32_t* back = calloc(m * k, sizeof(uint32_t));
-    if (transposed == NULL || back == NULL) {
-      free(transposed);
-      free(back);
-      ok = false;
-      break;
-    }
-    slots[count] = (struct transpose_slot){input, m, k, m_stride, kernel->fn, transposed, back};
-    names[count] = kernel->name;
-    contenders[count] = (struct bench_contender){run_transpose_kernel, &slots[count]};
-    run_transpose_kernel(&slots[count]);
-    if (memcmp(back, input, m * k * sizeof(uint32_t)) != 0 ||
-        (count != 0 && memcmp(transposed, slots[0].transposed, k * m_stride * sizeof(uint32_t)) != 0)) {
-      fprintf(stderr, "sprig-bench: %s disagrees with %s\n", kernel->name, names[0]);
-      ok = false;
-    }
-    count++;
-  }
-  const size_t reps = ok && count != 0 ? bench_time_interleaved(contenders, count, &options->timing, medians) : 0;
-  printf("\nx32-transpose kernels, [%zu][%zu] 32-bit elements to [%zu][%zu] and back, 1 thread, %zu rounds:\n", m, k,
-         k, m, reps);
-  bench_print_kernel_medians(names, medians, reps != 0 ? count : 0, (double) (2 * m * k), "ns/elem");
-  for (size_t i = 0; slots != NULL && i < count; i++) {
-    free(slots[i].transposed);
-    free(slots[i].back);
-  }
-  free(medians);
-  free(names);
-  free(contenders);
-  free(slots);
-  free(input);
-  if (!ok) {
-    fprintf(stderr, "sprig-bench: --kernels (x32-transpose) failed\n");
-  }
-  return ok && (count == 0 || reps != 0);
-}
+DEFINE_TRANSPOSE_KERNEL_BENCH(32, uint32_t)
+DEFINE_TRANSPOSE_KERNEL_BENCH(16, uint16_t)
+DEFINE_TRANSPOSE_KERNEL_BENCH(8, uint8_t)
 
 /* ---- layout conversion operators ---- */
 

@@ -473,6 +473,8 @@ bool bench_run_kernels(const struct bench_options* options, struct bench_results
   ok = bench_run_x8_zip4_kernels(options) && ok;
   ok = bench_run_qs8_vadd_kernels(options) && ok;
   ok = bench_run_x32_transpose_kernels(options) && ok;
+  ok = bench_run_x16_transpose_kernels(options) && ok;
+  ok = bench_run_x8_transpose_kernels(options) && ok;
   ok = bench_run_convert_operators(options) && ok;
   ok = bench_run_f32_sellmv_kernels(options) && ok;
   ok = bench_run_f32_nmspmv_kernels(options) && ok;

@@ -55,10 +55,12 @@ bool bench_run_qs8_vadd_kernels(const struct bench_options* options);
  * and fails when a round trip changes a byte. */
 bool bench_run_convert_operators(const struct bench_options* options);
 
-/* The 32-bit transpose family (bench/kernels-transpose.c): every kernel of
- * kernels/x32-transpose/list.inc this CPU runs on a linear layer's batch transposes (M rows of K
- * elements and back); prints medians and fails when a kernel's output differs from the first one's. */
+/* The transpose families (bench/kernels-transpose.c): every kernel of kernels/xN-transpose/list.inc
+ * this CPU runs on M rows of K elements and back (a linear layer's batch transposes; an image's
+ * layout conversion); prints medians and fails when a kernel's output differs from the first one's. */
 bool bench_run_x32_transpose_kernels(const struct bench_options* options);
+bool bench_run_x16_transpose_kernels(const struct bench_options* options);
+bool bench_run_x8_transpose_kernels(const struct bench_options* options);
 
 /* --kernels with an N:M format (--formats nmN:M): the f32 N:M matrix-times-vectors kernels on
  * kernel_m vectors (1 to 8) x kernel_k x kernel_n, beside the one-vector kernel once per vector;

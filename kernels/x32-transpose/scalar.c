@@ -2,15 +2,7 @@
  * element loop every kernel's edges take. Scalar kernels are built without auto-vectorization. */
 #include "driver.h"
 
-void sprig_x32_transpose_edges(size_t r0, size_t r1, size_t c0, size_t c1, const uint32_t* input, size_t input_stride,
-                               uint32_t* output, size_t output_stride) {
-  for (size_t c = c0; c < c1; c++) {
-    uint32_t* out = sprig_x32_out_row(output, output_stride, c);
-    for (size_t r = r0; r < r1; r++) {
-      out[r] = sprig_x32_row(input, input_stride, r)[c];
-    }
-  }
-}
+SPRIG_TRANSPOSE_EDGES(sprig_x32_transpose_edges, uint32_t)
 
 static inline void block_scalar(const uint32_t* in, size_t input_stride, uint32_t* out, size_t output_stride) {
   const uint32_t* i0 = in;

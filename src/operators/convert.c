@@ -5,8 +5,8 @@
  *
  * Each image is split into panels (blocks of rows, or of columns when rows are few) handed to
  * the pool; a panel of a small shape is transposed as transpose_small_* says, any other tile by
- * tile: 32-bit elements by the x32-transpose kernel chosen at create, 16- and 8-bit ones in
- * blocks here. Values are copied, never computed, so any split gives the same bits. */
+ * tile by the transpose kernel of its element size chosen at create (x32-, x16-, x8-transpose).
+ * Values are copied, never computed, so any split gives the same bits. */
 #include <math.h>
 #include <string.h>
 
@@ -16,7 +16,10 @@
 #include <sprig/log.h>
 #include <sprig/operator.h>
 
+/* Tiles of TILE x TILE elements (64 for 8- and 16-bit ones: a tile's rows are then whole 64- or
+ * 128-byte lines), small enough that a tile's source and destination rows stay in L1. */
 #define TILE 32
+#define NARROW_TILE 64
 /* A panel is about this many bytes (whole tiles, at least one row of tiles). */
 #define CONVERT_BYTES_PER_TASK 65536
 
@@ -24,82 +27,13 @@ struct transpose_context {
   const void* input;   /* [images][rows][cols] */
   void* output;        /* [images][cols][rows] */
   size_t element_bytes;  /* 4, 2 or 1 */
-  const struct sprig_x32_transpose_ukernel* kernel; /* 4-byte elements' tiles */
+  const struct sprig_operator* op; /* its kernel of element_bytes does the tiles */
   size_t rows;
   size_t cols;
   /* Panels: blocks of panel_size rows (by_rows) or columns. */
   size_t panel_size;
   bool by_rows;
 };
-
-/* Square blocks of 16- and 8-bit elements (4 x 4 halves, 8 x 8 bytes): d[j][i] = s[i][j], rows
- * source_stride / destination_stride elements apart. On little-endian targets the block's rows
- * as 64-bit words, transposed in rounds that swap the off-diagonal halves of 2 x 2 sub-blocks
- * (bytes, then pairs, then quads) with masks and shifts; big-endian targets copy element by
- * element. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-#define WORD_BLOCKS 1
-#endif
-
-/* Rows a and b exchange the units of `shift` bits that lie off the diagonal: the high unit of
- * each pair of a with the low unit of each pair of b (`mask` selects the low units). */
-static inline void swap_units(uint64_t* a, uint64_t* b, unsigned shift, uint64_t mask) {
-  const uint64_t t = ((*a >> shift) ^ *b) & mask;
-  *b ^= t;
-  *a ^= t << shift;
-}
-
-static inline void block_x16(const uint16_t* restrict s, size_t source_stride, uint16_t* restrict d,
-                             size_t destination_stride) {
-#ifdef WORD_BLOCKS
-  uint64_t r[4];
-  for (size_t i = 0; i < 4; i++) {
-    memcpy(&r[i], s + i * source_stride, 8);
-  }
-  swap_units(&r[0], &r[1], 16, UINT64_C(0x0000FFFF0000FFFF));
-  swap_units(&r[2], &r[3], 16, UINT64_C(0x0000FFFF0000FFFF));
-  swap_units(&r[0], &r[2], 32, UINT64_C(0x00000000FFFFFFFF));
-  swap_units(&r[1], &r[3], 32, UINT64_C(0x00000000FFFFFFFF));
-  for (size_t j = 0; j < 4; j++) {
-    memcpy(d + j * destination_stride, &r[j], 8);
-  }
-#else
-  for (size_t j = 0; j < 4; j++) {
-    for (size_t i = 0; i < 4; i++) {
-      d[j * destination_stride + i] = s[i * source_stride + j];
-    }
-  }
-#endif
-}
-
-static inline void block_x8(const uint8_t* restrict s, size_t source_stride, uint8_t* restrict d,
-                            size_t destination_stride) {
-#ifdef WORD_BLOCKS
-  uint64_t r[8];
-  for (size_t i = 0; i < 8; i++) {
-    memcpy(&r[i], s + i * source_stride, 8);
-  }
-  for (size_t i = 0; i < 8; i += 2) {
-    swap_units(&r[i], &r[i + 1], 8, UINT64_C(0x00FF00FF00FF00FF));
-  }
-  for (size_t i = 0; i < 8; i += 4) {
-    swap_units(&r[i], &r[i + 2], 16, UINT64_C(0x0000FFFF0000FFFF));
-    swap_units(&r[i + 1], &r[i + 3], 16, UINT64_C(0x0000FFFF0000FFFF));
-  }
-  for (size_t i = 0; i < 4; i++) {
-    swap_units(&r[i], &r[i + 4], 32, UINT64_C(0x00000000FFFFFFFF));
-  }
-  for (size_t j = 0; j < 8; j++) {
-    memcpy(d + j * destination_stride, &r[j], 8);
-  }
-#else
-  for (size_t j = 0; j < 8; j++) {
-    for (size_t i = 0; i < 8; i++) {
-      d[j * destination_stride + i] = s[i * source_stride + j];
-    }
-  }
-#endif
-}
 
 /* The shapes every element type T (suffix N) takes by loops of their own:
  *   transpose_small_N: rows [r0, r1) x columns [c0, c1) of one image s [rows][cols] into
@@ -157,56 +91,28 @@ static inline void block_x8(const uint8_t* restrict s, size_t source_stride, uin
     return false;                                                                                                   \
   }
 
-/* transpose_tiles_N: any panel of 16- or 8-bit elements, tile by tile (TILE x TILE, small enough
- * that the source and destination rows of a tile stay in L1) in blocks of B x B elements, the
- * leftover rows and columns element by element. */
-#define DEFINE_BLOCK_TILES(N, T, B)                                                                                 \
-  static void transpose_tile_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,          \
-                                 size_t r1, size_t c0, size_t c1) {                                                \
-    size_t r = r0;                                                                                                  \
-    for (; r + (B) <= r1; r += (B)) {                                                                               \
-      size_t c = c0;                                                                                                \
-      for (; c + (B) <= c1; c += (B)) {                                                                             \
-        block_##N(s + r * cols + c, cols, d + c * rows + r, rows);                                                  \
-      }                                                                                                             \
-      for (; c < c1; c++) {                                                                                         \
-        for (size_t i = 0; i < (B); i++) {                                                                          \
-          d[c * rows + r + i] = s[(r + i) * cols + c];                                                              \
-        }                                                                                                           \
-      }                                                                                                             \
-    }                                                                                                               \
-    for (size_t c = c0; c < c1; c++) {                                                                              \
-      for (size_t rr = r; rr < r1; rr++) {                                                                          \
-        d[c * rows + rr] = s[rr * cols + c];                                                                        \
-      }                                                                                                             \
-    }                                                                                                               \
-  }                                                                                                                 \
-                                                                                                                    \
-  static void transpose_tiles_##N(const T* restrict s, T* restrict d, size_t rows, size_t cols, size_t r0,         \
-                                  size_t r1, size_t c0, size_t c1) {                                                \
-    for (size_t tr = r0; tr < r1; tr += TILE) {                                                                     \
-      for (size_t tc = c0; tc < c1; tc += TILE) {                                                                   \
-        transpose_tile_##N(s, d, rows, cols, tr, SPRIG_MIN(tr + TILE, r1), tc, SPRIG_MIN(tc + TILE, c1));           \
-      }                                                                                                             \
-    }                                                                                                               \
-  }
-
 DEFINE_SMALL_TRANSPOSES(f32, float)
 DEFINE_SMALL_TRANSPOSES(x16, uint16_t)
 DEFINE_SMALL_TRANSPOSES(x8, uint8_t)
-DEFINE_BLOCK_TILES(x16, uint16_t, 4)
-DEFINE_BLOCK_TILES(x8, uint8_t, 8)
-
-/* transpose_tiles for 32-bit elements: TILE x TILE tiles at a time by the chosen x32-transpose
- * kernel. */
-static void transpose_tiles_x32(const struct sprig_x32_transpose_ukernel* kernel, const uint32_t* s, uint32_t* d,
-                                size_t rows, size_t cols, size_t r0, size_t r1, size_t c0, size_t c1) {
-  for (size_t tr = r0; tr < r1; tr += TILE) {
-    for (size_t tc = c0; tc < c1; tc += TILE) {
-      kernel->fn(SPRIG_MIN(TILE, r1 - tr), SPRIG_MIN(TILE, c1 - tc), s + tr * cols + tc, cols * sizeof(uint32_t),
-                 d + tc * rows + tr, rows * sizeof(uint32_t));
-    }
+/* transpose_tiles_xN: any panel, tile by tile (tiles of `tile` elements square) by `kernel`. */
+#define DEFINE_KERNEL_TILES(N, T)                                                                                   \
+  static void transpose_tiles_x##N(const struct sprig_x##N##_transpose_ukernel* kernel, size_t tile, const T* s,   \
+                                   T* d, size_t rows, size_t cols, size_t r0, size_t r1, size_t c0, size_t c1) {    \
+    for (size_t tr = r0; tr < r1; tr += tile) {                                                                     \
+      for (size_t tc = c0; tc < c1; tc += tile) {                                                                   \
+        kernel->fn(SPRIG_MIN(tile, r1 - tr), SPRIG_MIN(tile, c1 - tc), s + tr * cols + tc, cols * sizeof(T),        \
+                   d + tc * rows + tr, rows * sizeof(T));                                                           \
+      }                                                                                                             \
+    }                                                                                                               \
   }
+
+DEFINE_KERNEL_TILES(32, uint32_t)
+DEFINE_KERNEL_TILES(16, uint16_t)
+DEFINE_KERNEL_TILES(8, uint8_t)
+
+/* The tile side of elements of `element_bytes`. */
+static size_t tile_of(size_t element_bytes) {
+  return element_bytes == 4 ? TILE : NARROW_TILE;
 }
 
 static void transpose_task(void* context, size_t image, size_t panel) {
@@ -221,17 +127,19 @@ static void transpose_task(void* context, size_t image, size_t panel) {
   switch (ctx->element_bytes) {
     case 4:
       if (!transpose_small_f32((const float*) s, (float*) d, rows, cols, r0, r1, c0, c1)) {
-        transpose_tiles_x32(ctx->kernel, (const uint32_t*) s, (uint32_t*) d, rows, cols, r0, r1, c0, c1);
+        transpose_tiles_x32(ctx->op->transpose, TILE, (const uint32_t*) s, (uint32_t*) d, rows, cols, r0, r1, c0, c1);
       }
       break;
     case 2:
       if (!transpose_small_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1)) {
-        transpose_tiles_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1);
+        transpose_tiles_x16(ctx->op->transpose_x16, NARROW_TILE, (const uint16_t*) s, (uint16_t*) d, rows, cols, r0,
+                            r1, c0, c1);
       }
       break;
     default:
       if (!transpose_small_x8((const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0, c1)) {
-        transpose_tiles_x8((const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0, c1);
+        transpose_tiles_x8(ctx->op->transpose_x8, NARROW_TILE, (const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1,
+                           c0, c1);
       }
       break;
   }
@@ -274,7 +182,7 @@ static void convert_run(const struct sprig_operator* op, const float* input, flo
       .input = input,
       .output = output,
       .element_bytes = kind->element_bytes,
-      .kernel = op->transpose,
+      .op = op,
       .rows = to_nchw ? pixels : op->channels,
       .cols = to_nchw ? op->channels : pixels,
   };
@@ -282,7 +190,8 @@ static void convert_run(const struct sprig_operator* op, const float* input, flo
   context.by_rows = context.rows >= context.cols;
   const size_t length = context.by_rows ? context.rows : context.cols;
   const size_t across = (context.by_rows ? context.cols : context.rows) * kind->element_bytes;
-  context.panel_size = sprig_round_up(SPRIG_MAX(CONVERT_BYTES_PER_TASK / across, (size_t) 1), TILE);
+  context.panel_size =
+      sprig_round_up(SPRIG_MAX(CONVERT_BYTES_PER_TASK / across, (size_t) 1), tile_of(kind->element_bytes));
   pthreadpool_parallelize_2d(threadpool, transpose_task, &context, op->batch,
                              sprig_divide_round_up(length, context.panel_size), 0);
 }
@@ -312,7 +221,10 @@ static enum sprig_status create_convert(enum sprig_operator_type type, size_t ch
     return status;
   }
   op->channels = channels;
-  op->transpose = sprig_choose_x32_transpose_ukernel(sprig_get_hardware());
+  const struct sprig_hardware* hardware = sprig_get_hardware();
+  op->transpose = sprig_choose_x32_transpose_ukernel(hardware);
+  op->transpose_x16 = sprig_choose_x16_transpose_ukernel(hardware);
+  op->transpose_x8 = sprig_choose_x8_transpose_ukernel(hardware);
   *op_out = op;
   return sprig_status_success;
 }

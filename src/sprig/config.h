@@ -21,7 +21,7 @@
 #include <sprig/spconv.h>
 #include <sprig/spmm.h>
 #include <sprig/x8-zip4.h>
-#include <sprig/x32-transpose.h>
+#include <sprig/transpose.h>
 
 /* What the chooser needs of a listed kernel, whatever its family. */
 struct sprig_ukernel_traits {
@@ -156,8 +156,10 @@ const struct sprig_f16_convert_ukernel* sprig_choose_f16_convert_ukernel(const s
 /* The byte-quad interleave kernel of the best allowed ISA that has one (never NULL). */
 const struct sprig_x8_zip4_ukernel* sprig_choose_x8_zip4_ukernel(const struct sprig_hardware* hardware);
 
-/* The 32-bit transpose kernel of the best allowed ISA that has one (never NULL). */
+/* The 32-, 16- and 8-bit transpose kernels of the best allowed ISA that has one (never NULL). */
 const struct sprig_x32_transpose_ukernel* sprig_choose_x32_transpose_ukernel(const struct sprig_hardware* hardware);
+const struct sprig_x16_transpose_ukernel* sprig_choose_x16_transpose_ukernel(const struct sprig_hardware* hardware);
+const struct sprig_x8_transpose_ukernel* sprig_choose_x8_transpose_ukernel(const struct sprig_hardware* hardware);
 
 /* The best allowed ISA that has kernels in this build. */
 enum sprig_isa sprig_best_isa(const struct sprig_hardware* hardware);

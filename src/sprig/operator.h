@@ -12,7 +12,7 @@
 #include <sprig/spmm.h>
 #include <sprig/tiling.h>
 #include <sprig/weights.h>
-#include <sprig/x32-transpose.h>
+#include <sprig/transpose.h>
 
 enum sprig_operator_type {
   sprig_operator_type_linear = 1,
@@ -212,6 +212,9 @@ struct sprig_operator {
   size_t transposed_stride;
   /* Set with them; also the f32 layout conversion's kernel (from create). */
   const struct sprig_x32_transpose_ukernel* transpose;
+  /* The 16- and 8-bit layout conversions' kernels (from create). */
+  const struct sprig_x16_transpose_ukernel* transpose_x16;
+  const struct sprig_x8_transpose_ukernel* transpose_x8;
 
   const float* input;
   const float* second_input;  /* add: the other addend */
