@@ -10,7 +10,7 @@
 #define LOAD_ROW8(p) _mm_loadl_epi64((const __m128i*) (const void*) (p))
 #define ZIP8_LO(a, b) _mm_unpacklo_epi8(a, b)
 #define STORE_ROW8_LO(p, v) _mm_storel_epi64((__m128i*) (void*) (p), v)
-#define STORE_ROW8_HI(p, v) _mm_storeh_pd((double*) (void*) (p), _mm_castsi128_pd(v))
+#define STORE_ROW8_HI(p, v) _mm_storeh_pi((__m64*) (void*) (p), _mm_castsi128_ps(v))
 #define ZIP16(lo, hi, a, b) ((lo) = _mm_unpacklo_epi16(a, b), (hi) = _mm_unpackhi_epi16(a, b))
 #define ZIP32(lo, hi, a, b) ((lo) = _mm_unpacklo_epi32(a, b), (hi) = _mm_unpackhi_epi32(a, b))
 
