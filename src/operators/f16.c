@@ -139,6 +139,7 @@ struct f16_state {
   size_t image_elements;/* elements from one image's input rows to the next image's */
   void* packed;         /* the packed input halves; NULL when direct */
   uint16_t* transposed; /* linear, batch > 1, not wide: output [rows][row_stride] before the transpose */
+  const struct sprig_x16_transpose_ukernel* transpose; /* of the linear input and output */
   size_t output_stride; /* elements between output rows the kernels write */
   size_t pixel_tile, pixel_tiles;
   size_t channel_chunk, channel_chunks;
@@ -217,20 +218,13 @@ static void put_zeros(const struct f16_state* s, size_t at, size_t n) {
   memset((uint16_t*) s->packed + at, 0, n * sizeof(uint16_t));
 }
 
-/* linear: input columns [k0, k0 + TRANSPOSE_ROWS) of every batch row into packed rows k, batch
- * row by batch row: each reads its TRANSPOSE_ROWS halves at once and the packed rows fill
- * left to right (a column walk down the batch rows would re-read every input line per column,
- * and rows 4 KiB apart share L1 sets). */
+/* linear: input columns [k0, k0 + TRANSPOSE_ROWS) of every batch row into packed rows k, by the
+ * x16-transpose kernel. */
 static void transpose_input(const struct sprig_operator* op, const struct f16_state* s, size_t task) {
   const uint16_t* x = (const uint16_t*) (const void*) op->input;
   const size_t k0 = task * TRANSPOSE_ROWS, count = SPRIG_MIN(TRANSPOSE_ROWS, op->cols - k0);
   uint16_t* packed = (uint16_t*) s->packed + k0 * s->row_stride;
-  for (size_t p = 0; p < s->pixels; p++) {
-    const uint16_t* row = x + p * op->cols + k0;
-    for (size_t k = 0; k < count; k++) {
-      packed[k * s->row_stride + p] = row[k];
-    }
-  }
+  s->transpose->fn(s->pixels, count, x + k0, op->cols * sizeof(uint16_t), packed, s->row_stride * sizeof(uint16_t));
 }
 
 /* Output columns [x0, x1) of kernel column kx read inside an input row; the others padding. */
@@ -325,19 +319,9 @@ static void pack_task(void* context, size_t task) {
  * into output [batch][rows]. */
 static void transpose_output(const struct sprig_operator* op, const struct f16_state* s, size_t n0, size_t nc,
                              size_t p0, size_t mc) {
-  uint16_t* output = (uint16_t*) (void*) op->output;
-  /* Channels in groups of TRANSPOSE_ROWS, each group's rows read left to right while the batch
-   * rows' outputs fill (the same walk as transpose_input). */
-  for (size_t g0 = 0; g0 < nc; g0 += TRANSPOSE_ROWS) {
-    const size_t count = SPRIG_MIN(TRANSPOSE_ROWS, nc - g0);
-    const uint16_t* t = s->transposed + (n0 + g0) * s->row_stride + p0;
-    for (size_t i = 0; i < mc; i++) {
-      uint16_t* y = output + (p0 + i) * op->rows + n0 + g0;
-      for (size_t n = 0; n < count; n++) {
-        y[n] = t[n * s->row_stride + i];
-      }
-    }
-  }
+  uint16_t* output = (uint16_t*) (void*) op->output + p0 * op->rows + n0;
+  s->transpose->fn(nc, mc, s->transposed + n0 * s->row_stride + p0, s->row_stride * sizeof(uint16_t), output,
+                   op->rows * sizeof(uint16_t));
 }
 
 static void compute_task(void* context, size_t task) {
@@ -851,6 +835,7 @@ static enum sprig_status f16_plan_shape(struct sprig_operator* op, size_t images
   s->image_elements = image_elements;
   s->packed = packed;
   s->transposed = transposed;
+  s->transpose = sprig_choose_x16_transpose_ukernel(sprig_get_hardware());
   s->pack_rows = SPRIG_MAX(1, PACK_TASK_BYTES / (row_stride * sizeof(uint16_t)));
   s->pack_tasks = linear ? sprig_divide_round_up(op->cols, TRANSPOSE_ROWS)
                          : sprig_divide_round_up(images * groups * group_cols, s->pack_rows);
