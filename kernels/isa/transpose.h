@@ -17,6 +17,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 /* Row r of a T matrix whose rows are `stride` bytes apart. */
 #define SPRIG_TRANSPOSE_ROW(T, base, stride, r) ((T*) ((char*) (base) + (r) * (stride)))
@@ -77,6 +78,18 @@ void sprig_x8_transpose_edges(size_t r0, size_t r1, size_t c0, size_t c1, const 
 #if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
 #define SPRIG_TRANSPOSE_WORD_BLOCKS 1
 #endif
+
+/* Rows 0 .. n-1 of a block (8 bytes each, `stride` bytes apart) to words r[0 .. n), and back. */
+static inline void sprig_transpose_load_words(uint64_t* r, size_t n, const void* in, size_t stride) {
+  for (size_t i = 0; i < n; i++) {
+    memcpy(&r[i], (const char*) in + i * stride, 8);
+  }
+}
+static inline void sprig_transpose_store_words(const uint64_t* r, size_t n, void* out, size_t stride) {
+  for (size_t i = 0; i < n; i++) {
+    memcpy((char*) out + i * stride, &r[i], 8);
+  }
+}
 
 /* Rows a and b exchange the units of `shift` bits that lie off the diagonal: the high unit of
  * each pair of a with the low unit of each pair of b (`mask` selects the low units). */
