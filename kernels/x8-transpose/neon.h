@@ -23,18 +23,15 @@ static inline uint8x16_t sprig_zip8_lo(uint8x8_t a, uint8x8_t b) {
   return vcombine_u8(zip.val[0], zip.val[1]);
 }
 #define ZIP8_LO(a, b) sprig_zip8_lo(a, b)
-#define ZIP16(lo, hi, a, b)                                                                  \
-  do {                                                                                       \
-    const uint16x8x2_t zip_ = vzipq_u16(vreinterpretq_u16_u8(a), vreinterpretq_u16_u8(b)); \
-    (lo) = vreinterpretq_u8_u16(zip_.val[0]);                                                \
-    (hi) = vreinterpretq_u8_u16(zip_.val[1]);                                                \
+/* lo, hi = the zip of a and b in units of BITS (16 or 32) bits. */
+#define ZIP_UNITS(BITS, lo, hi, a, b)                                                                  \
+  do {                                                                                                 \
+    const __auto_type zip_ = vzipq_u##BITS(vreinterpretq_u##BITS##_u8(a), vreinterpretq_u##BITS##_u8(b)); \
+    (lo) = vreinterpretq_u8_u##BITS(zip_.val[0]);                                                      \
+    (hi) = vreinterpretq_u8_u##BITS(zip_.val[1]);                                                      \
   } while (0)
-#define ZIP32(lo, hi, a, b)                                                                  \
-  do {                                                                                       \
-    const uint32x4x2_t zip_ = vzipq_u32(vreinterpretq_u32_u8(a), vreinterpretq_u32_u8(b)); \
-    (lo) = vreinterpretq_u8_u32(zip_.val[0]);                                                \
-    (hi) = vreinterpretq_u8_u32(zip_.val[1]);                                                \
-  } while (0)
+#define ZIP16(lo, hi, a, b) ZIP_UNITS(16, lo, hi, a, b)
+#define ZIP32(lo, hi, a, b) ZIP_UNITS(32, lo, hi, a, b)
 
 SPRIG_TRANSPOSE_X8_BLOCK(block_neon)
 

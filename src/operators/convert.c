@@ -124,22 +124,23 @@ static void transpose_task(void* context, size_t image, size_t panel) {
   const size_t rows = ctx->rows, cols = ctx->cols;
   const size_t r0 = ctx->by_rows ? begin : 0, r1 = ctx->by_rows ? SPRIG_MIN(begin + ctx->panel_size, rows) : rows;
   const size_t c0 = ctx->by_rows ? 0 : begin, c1 = ctx->by_rows ? cols : SPRIG_MIN(begin + ctx->panel_size, cols);
+  const size_t tile = tile_of(ctx->element_bytes);
   switch (ctx->element_bytes) {
     case 4:
       if (!transpose_small_f32((const float*) s, (float*) d, rows, cols, r0, r1, c0, c1)) {
-        transpose_tiles_x32(ctx->op->transpose, TILE, (const uint32_t*) s, (uint32_t*) d, rows, cols, r0, r1, c0, c1);
+        transpose_tiles_x32(ctx->op->transpose, tile, (const uint32_t*) s, (uint32_t*) d, rows, cols, r0, r1, c0, c1);
       }
       break;
     case 2:
       if (!transpose_small_x16((const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1, c0, c1)) {
-        transpose_tiles_x16(ctx->op->transpose_x16, NARROW_TILE, (const uint16_t*) s, (uint16_t*) d, rows, cols, r0,
-                            r1, c0, c1);
+        transpose_tiles_x16(ctx->op->transpose_x16, tile, (const uint16_t*) s, (uint16_t*) d, rows, cols, r0, r1,
+                            c0, c1);
       }
       break;
     default:
       if (!transpose_small_x8((const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0, c1)) {
-        transpose_tiles_x8(ctx->op->transpose_x8, NARROW_TILE, (const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1,
-                           c0, c1);
+        transpose_tiles_x8(ctx->op->transpose_x8, tile, (const uint8_t*) s, (uint8_t*) d, rows, cols, r0, r1, c0,
+                           c1);
       }
       break;
   }
