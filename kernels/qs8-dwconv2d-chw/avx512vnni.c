@@ -1,39 +1,52 @@
 /*
- * x86 AVX-512 int8 direct depthwise convolution (src/sprig/qs8-dwconv2d-chw.h), over pairs.h: 16
- * outputs per zmm register, each vpdpwssd two taps of them added into the accumulator (AVX512
- * VNNI); trips of 64 outputs, 4 independent accumulators. Requantization in registers: convert,
- * scale, clamp, vcvtps2dq (round to nearest even), the zero point added in int32, vpmovsdb
- * narrowing the in-range values exactly. The widening is the AVX2 one (x86-widen.h).
+ * x86 AVX-512 VNNI int8 direct depthwise convolution (src/sprig/qs8-dwconv2d-chw.h) on quad rows:
+ * one vpdpbusd adds four taps of 16 outputs (the sdot scheme of aarch64-neondot.c, with x86's
+ * unsigned-by-signed byte product).
+ *
+ * Quad row t holds, for every padded column c, one 4-byte element: in(2t + i, c) + 128 as uint8
+ * for i = 0 .. 3 (padding and rows past the plane: the input zero point + 128). Quad rows start
+ * every second padded row, so that each serves two output rows at stride 1. Output row y reads
+ * padded rows b .. b + K - 1, b = y x S: quad rows t + 2g (t = b / 2, g < G = ceil(K / 4)) with
+ * the weight quads W[r][g][kx] whose byte i is w[4g + i - r][kx] (0 outside the kernel), r = b % 2.
+ * A 3x3 window is then 3 vpdpbusd per 16 outputs, a 5x5 one 10 (vpdpwssd on row pairs: 6 and 15).
+ * The sums are sum(w (x + 128)); the bias takes - (input_zero_point + 128) x sum(w) (int32,
+ * wrapping: the header's sum).
+ *
+ * Flat layout (flat.h): the quad rows lie back to back, `stride` elements each (stride 1: the
+ * padded width; stride 2: the even and the odd padded columns in planes of their own, stride half
+ * the padded width rounded up). Stride 1 computes two passes, r = 0 (output rows 2t) and r = 1
+ * (2t + 1), stride 2 one (output rows t); pass r's flat output j = t x stride + x reads element
+ * j + 2g x stride + kx (stride 2: element j + 2g x stride + kx / 2 of plane kx % 2). Trips of 64
+ * outputs (4 accumulators), the last one of 16, 32 or 48; requantized in registers as the
+ * header says (convert, scale, clamp, vcvtps2dq rounding to nearest even, + zero point, vpmovsdb
+ * narrowing the in-range values exactly) into one flat buffer per pass, whose rows are then
+ * copied out in output order.
+ *
+ * Building the quad rows: per 16 input columns, two padded rows byte-interleaved (punpck*bw) make
+ * a pair; a quad row is the 16-bit interleave (punpck*wd) of consecutive pairs, each pair built
+ * once and used by two quad rows. Element stores are masked to the row's columns, so a row never
+ * writes into its neighbours; the padding elements are written first (a row's right padding and
+ * the next row's left padding lie together).
  */
 #include <immintrin.h>
+#include <stdbool.h>
 
 #include <sprig/qs8-dwconv2d-chw.h>
 
 #define INLINE static inline __attribute__((always_inline))
-#define IVEC __m512i
-#define LANES 16
+
+#include "flat.h"
+
 #define TRIP 64
-#define HAVE_MADD_ADD 1
+#define CHUNK 16 /* input columns per building step (rows.h reads whole steps) */
+#define MAX_K 5
+#define MAX_GROUPS 2 /* quad rows per output row: ceil(K / 4) */
 
-INLINE __m512i iv_load(const int32_t* p) {
-  return _mm512_loadu_si512(p);
-}
-
-INLINE __m512i iv_splat(int32_t v) {
-  return _mm512_set1_epi32(v);
-}
-
-INLINE void iv_store(int32_t* p, __m512i v) {
-  _mm512_storeu_si512(p, v);
-}
-
-INLINE __m512i iv_madd_add(__m512i acc, __m512i x, __m512i w) {
-  return _mm512_dpwssd_epi32(acc, x, w);
-}
-
-INLINE void store4(int32_t* p, int32_t v) {
-  _mm_storeu_si128((__m128i*) p, _mm_set1_epi32(v));
-}
+#if defined(__clang__)
+#define UNROLL_ALL _Pragma("clang loop unroll(full)")
+#else
+#define UNROLL_ALL _Pragma("GCC unroll 32")
+#endif
 
 struct requant {
   __m512 scale, lowest, highest;
@@ -47,14 +60,222 @@ INLINE void requant_init(float scale, const struct sprig_qs8_requant_params* par
   k->zero_point = _mm512_set1_epi32(params->zero_point);
 }
 
-INLINE void requant16(const __m512i* acc, const struct requant* k, int8_t* out) {
-  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc[0]), k->scale);
+INLINE __m128i requant16(__m512i acc, const struct requant* k) {
+  const __m512 v = _mm512_mul_ps(_mm512_cvtepi32_ps(acc), k->scale);
   const __m512i r = _mm512_cvtps_epi32(_mm512_min_ps(_mm512_max_ps(v, k->lowest), k->highest));
-  _mm_storeu_si128((__m128i*) out, _mm512_cvtsepi32_epi8(_mm512_add_epi32(r, k->zero_point)));
+  return _mm512_cvtsepi32_epi8(_mm512_add_epi32(r, k->zero_point));
 }
 
-#include "x86-widen.h"
-#include "pairs.h"
+INLINE void store4(int32_t* p, int32_t v) {
+  _mm_storeu_si128((__m128i*) p, _mm_set1_epi32(v));
+}
+
+/* Elements [0, 8) of the 16-bit interleave of a and b to p, those set in `mask`. */
+INLINE void store_quads8(int32_t* p, __m128i a, __m128i b, uint32_t mask) {
+  _mm_mask_storeu_epi32(p, (__mmask8) (mask & 0xf), _mm_unpacklo_epi16(a, b));
+  _mm_mask_storeu_epi32(p + 4, (__mmask8) (mask >> 4 & 0xf), _mm_unpackhi_epi16(a, b));
+}
+
+/* Lanes [0, n) of 16, n <= 16. */
+INLINE uint32_t lanes(size_t n) {
+  return n >= 16 ? 0xffffu : (1u << n) - 1;
+}
+
+/* The padded rows as 16-column steps: input row r - padding_top, the columns past the row and
+ * the rows outside the plane the zero point (masked loads: nothing outside the plane is read). */
+struct plane_rows {
+  const int8_t* input;
+  size_t height, width;
+  size_t padding_top;
+  __m128i zero_point;
+};
+
+/* Input columns c .. c + 15 of padded row r; `mask`: the columns of the row among them. */
+INLINE __m128i row_step(const struct plane_rows* rows, size_t r, size_t c, __mmask16 mask) {
+  const size_t i = r - rows->padding_top; /* wraps above the plane */
+  if (r < rows->padding_top || i >= rows->height) {
+    return rows->zero_point;
+  }
+  return _mm_mask_loadu_epi8(rows->zero_point, mask, rows->input + i * rows->width + c);
+}
+
+/* One step of padded rows a and b, + 128, byte-interleaved: lo holds columns 0-7, hi 8-15
+ * (`split`: the step's even columns in lo, its odd ones in hi). */
+INLINE void pair_rows(__m128i a, __m128i b, bool split, __m128i* lo, __m128i* hi) {
+  const __m128i flip = _mm_set1_epi8((char) 0x80);
+  const __m128i evens_first = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  a = _mm_xor_si128(a, flip);
+  b = _mm_xor_si128(b, flip);
+  if (split) {
+    a = _mm_shuffle_epi8(a, evens_first);
+    b = _mm_shuffle_epi8(b, evens_first);
+  }
+  *lo = _mm_unpacklo_epi8(a, b);
+  *hi = _mm_unpackhi_epi8(a, b);
+}
+
+/* Stride 1: quad rows [0, rows), step by step over the input columns, each step down the rows. */
+INLINE void quad_rows_s1(size_t p, const struct plane_rows* in, size_t rows, const struct flat* f, int32_t* plane) {
+  const size_t width = in->width;
+  for (size_t c = 0; c < width; c += CHUNK) {
+    const uint32_t mask = lanes(width - c);
+    __m128i lo, hi;
+    pair_rows(row_step(in, 0, c, (__mmask16) mask), row_step(in, 1, c, (__mmask16) mask), false, &lo, &hi);
+    for (size_t t = 0; t < rows; t++) {
+      __m128i next_lo, next_hi;
+      pair_rows(row_step(in, 2 * t + 2, c, (__mmask16) mask), row_step(in, 2 * t + 3, c, (__mmask16) mask), false,
+                &next_lo, &next_hi);
+      int32_t* row = plane + t * f->stride + p + c;
+      store_quads8(row, lo, next_lo, mask);
+      store_quads8(row + 8, hi, next_hi, mask >> 8);
+      lo = next_lo;
+      hi = next_hi;
+    }
+  }
+}
+
+/* Stride 2: input column i is padded column i + P: the even input columns go to plane P % 2 from
+ * element P / 2 on, the odd ones to plane 1 - P % 2 from element (P + 1) / 2 on. */
+INLINE void quad_rows_s2(size_t p, const struct plane_rows* in, size_t rows, const struct flat* f, int32_t* plane) {
+  const size_t width = in->width;
+  int32_t* from_even = plane + (p % 2) * f->plane_elements + p / 2;
+  int32_t* from_odd = plane + (1 - p % 2) * f->plane_elements + (p + 1) / 2;
+  for (size_t c = 0; c < width; c += CHUNK) {
+    const __mmask16 mask = (__mmask16) lanes(width - c);
+    const uint32_t even_mask = lanes((width - c + 1) / 2) & 0xff, odd_mask = lanes((width - c) / 2) & 0xff;
+    __m128i even, odd;
+    pair_rows(row_step(in, 0, c, mask), row_step(in, 1, c, mask), true, &even, &odd);
+    for (size_t t = 0; t < rows; t++) {
+      __m128i next_even, next_odd;
+      pair_rows(row_step(in, 2 * t + 2, c, mask), row_step(in, 2 * t + 3, c, mask), true, &next_even, &next_odd);
+      store_quads8(from_even + t * f->stride + c / 2, even, next_even, even_mask);
+      store_quads8(from_odd + t * f->stride + c / 2, odd, next_odd, odd_mask);
+      even = next_even;
+      odd = next_odd;
+    }
+  }
+}
+
+/* Every plane's padding elements (before the rows: a row's data stores never reach them), and
+ * the FLAT_GAP zeros after the last row (which the last trips read). */
+INLINE void padding_elements(size_t s, size_t p, size_t width, const struct flat* f, int32_t padding,
+                             int32_t* plane) {
+  const size_t planes = s == 1 ? 1 : 2;
+  for (size_t i = 0; i < planes; i++) {
+    int32_t* first = plane + i * f->plane_elements;
+    store4(first, padding); /* the first row's left padding */
+    /* Each row's right padding and the next row's left padding: stride 1 after element P + width;
+     * stride 2 after element P / 2 + ceil(width / 2) (the plane of the even input columns) or
+     * (P + 1) / 2 + floor(width / 2) (the odd ones). */
+    const size_t end = s == 1 ? p + width : i == p % 2 ? p / 2 + (width + 1) / 2 : (p + 1) / 2 + width / 2;
+    for (size_t t = 0; t < f->rows; t++) {
+      store4(first + t * f->stride + end, padding);
+    }
+    for (size_t e = 0; e < FLAT_GAP; e += 16) {
+      _mm512_storeu_si512(first + f->rows * f->stride + e, _mm512_setzero_si512());
+    }
+  }
+}
+
+/* nv x 16 outputs of one output row (out), flat outputs j .. (the last vector's first `last`
+ * lanes only), with weight quads w[g x K + kx]. */
+INLINE void trip(size_t nv, size_t k, size_t s, const struct flat* f, const int32_t* plane, const __m512i* w,
+                 __m512i bias, const struct requant* rq, size_t j, size_t last, int8_t* out) {
+  __m512i acc[TRIP / 16];
+  UNROLL_ALL for (size_t u = 0; u < nv; u++) {
+    acc[u] = bias;
+  }
+  UNROLL_ALL for (size_t g = 0; g < (k + 3) / 4; g++) {
+    UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
+      const int32_t* at = s == 1 ? plane + j + 2 * g * f->stride + kx
+                                 : plane + (kx % 2) * f->plane_elements + j + 2 * g * f->stride + kx / 2;
+      UNROLL_ALL for (size_t u = 0; u < nv; u++) {
+        acc[u] = _mm512_dpbusd_epi32(acc[u], _mm512_loadu_si512(at + 16 * u), w[g * k + kx]);
+      }
+    }
+  }
+  UNROLL_ALL for (size_t u = 0; u + 1 < nv; u++) {
+    _mm_storeu_si128((__m128i*) (out + 16 * u), requant16(acc[u], rq));
+  }
+  _mm_mask_storeu_epi8(out + 16 * (nv - 1), (__mmask16) lanes(last), requant16(acc[nv - 1], rq));
+}
+
+/* One output row (output_width outputs to out) from the flat row at j: trips of 4 vectors, then
+ * one of 1 to 4 vectors. */
+INLINE void row_outputs(size_t k, size_t s, const struct flat* f, const int32_t* plane, const __m512i* w,
+                        __m512i bias, const struct requant* rq, size_t j, size_t output_width, int8_t* out) {
+  size_t x = 0;
+  for (; x + TRIP < output_width; x += TRIP) {
+    trip(4, k, s, f, plane, w, bias, rq, j + x, 16, out + x);
+  }
+  const size_t rest = output_width - x, last = rest - (rest - 1) / 16 * 16;
+  switch ((rest + 15) / 16) {
+    case 4:
+      trip(4, k, s, f, plane, w, bias, rq, j + x, last, out + x);
+      break;
+    case 3:
+      trip(3, k, s, f, plane, w, bias, rq, j + x, last, out + x);
+      break;
+    case 2:
+      trip(2, k, s, f, plane, w, bias, rq, j + x, last, out + x);
+      break;
+    default:
+      trip(1, k, s, f, plane, w, bias, rq, j + x, last, out + x);
+      break;
+  }
+}
+
+/* Pass r's weight quads W[r][g][kx] to w[g x K + kx]; adds the weights they hold to *sum. */
+INLINE void weight_quads(size_t k, size_t r, const int8_t* weights, __m512i* w, uint32_t* sum) {
+  UNROLL_ALL for (size_t g = 0; g < (k + 3) / 4; g++) {
+    UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
+      uint32_t bits = 0;
+      UNROLL_ALL for (size_t i = 0; i < 4; i++) {
+        const size_t ky = 4 * g + i - r; /* wraps past SIZE_MAX / 2 when 4g + i < r */
+        if (ky < k) {
+          bits |= (uint32_t) (uint8_t) weights[ky * k + kx] << (8 * i);
+          *sum += (uint32_t) (int32_t) weights[ky * k + kx];
+        }
+      }
+      w[g * k + kx] = _mm512_set1_epi32((int32_t) bits);
+    }
+  }
+}
+
+INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, size_t output_height,
+                   size_t output_width, const int8_t* input, const int8_t* weights, int32_t bias, float scale,
+                   int8_t* output, uint32_t padding_top, void* scratch,
+                   const struct sprig_qs8_dwconv2d_chw_params* params) {
+  const size_t p = (k - 1) / 2, groups = (k + 3) / 4, passes = s == 1 ? 2 : 1, planes = s == 1 ? 1 : 2;
+  /* Flat rows per pass: pass r has the output rows y = r (mod 2) at stride 1, all at stride 2. */
+  const size_t flat_rows[2] = {s == 1 ? (output_height + 1) / 2 : output_height, output_height / 2};
+  const size_t rows = flat_rows[0] + 2 * (groups - 1);
+  struct flat f;
+  flat_init(&f, k, s, input_width, output_height, rows, planes, 16); /* f.outputs: unused (per pass) */
+  int32_t* plane = scratch;
+  const int8_t zero_point = (int8_t) params->input_zero_point;
+  const struct plane_rows in = {input, input_height, input_width, padding_top, _mm_set1_epi8(zero_point)};
+  const uint32_t padding_byte = (uint8_t) (zero_point ^ 0x80);
+  padding_elements(s, p, input_width, &f, (int32_t) (padding_byte * 0x01010101u), plane);
+  if (s == 1) {
+    quad_rows_s1(p, &in, rows, &f, plane);
+  } else {
+    quad_rows_s2(p, &in, rows, &f, plane);
+  }
+  struct requant rq;
+  requant_init(scale, &params->requant, &rq);
+  UNROLL_ALL for (size_t r = 0; r < passes; r++) {
+    __m512i w[MAX_GROUPS * MAX_K];
+    uint32_t weight_sum = 0;
+    weight_quads(k, r, weights, w, &weight_sum);
+    const int32_t offset = (int32_t) zero_point + 128;
+    const __m512i folded_bias = _mm512_set1_epi32((int32_t) ((uint32_t) bias - (uint32_t) offset * weight_sum));
+    for (size_t t = 0; t < flat_rows[r]; t++) {
+      row_outputs(k, s, &f, plane, w, folded_bias, &rq, t * f.stride, output_width,
+                  output + (t * passes + r) * output_width);
+    }
+  }
+}
 
 DEFINE_KERNEL(3, 1, avx512vnni)
 DEFINE_KERNEL(3, 2, avx512vnni)
