@@ -12,21 +12,25 @@
  * The sums are sum(w (x + 128)); the bias takes - (input_zero_point + 128) x sum(w) (int32,
  * wrapping: the header's sum).
  *
- * Flat layout (flat.h): the quad rows lie back to back, `stride` elements each (stride 1: the
- * padded width; stride 2: the even and the odd padded columns in planes of their own, stride half
- * the padded width rounded up). Stride 1 computes two passes, r = 0 (output rows 2t) and r = 1
- * (2t + 1), stride 2 one (output rows t); pass r's flat output j = t x stride + x reads element
- * j + 2g x stride + kx (stride 2: element j + 2g x stride + kx / 2 of plane kx % 2). Trips of 64
- * outputs (4 accumulators), the last one of 16, 32 or 48; requantized in registers as the
- * header says (convert, scale, clamp, vcvtps2dq rounding to nearest even, + zero point, vpmovsdb
- * narrowing the in-range values exactly) into one flat buffer per pass, whose rows are then
- * copied out in output order.
+ * Layout (flat.h): the quad rows lie back to back in scratch, `stride` elements each (stride 1:
+ * the padded width; stride 2: the even and the odd padded columns in planes of their own, stride
+ * half the padded width rounded up), followed by FLAT_GAP zero elements. Stride 1 computes two
+ * passes, r = 0 (output rows 2t) and r = 1 (2t + 1), stride 2 one (output rows t); output x of
+ * pass r's row t reads element t x stride + x + 2g x stride + kx (stride 2: + kx / 2 of plane
+ * kx % 2). Each output row is computed in place: trips of 64 outputs (4 accumulators), then one
+ * of 16 to 64 whose last vector is stored masked; rows of at most 8 outputs in one 256-bit
+ * vector. Requantized in registers as the header says (convert, scale, clamp, vcvtps2dq rounding
+ * to nearest even, + zero point, vpmovsdb narrowing the in-range values exactly).
  *
- * Building the quad rows: per 16 input columns, two padded rows byte-interleaved (punpck*bw) make
- * a pair; a quad row is the 16-bit interleave (punpck*wd) of consecutive pairs, each pair built
- * once and used by two quad rows. Element stores are masked to the row's columns, so a row never
- * writes into its neighbours; the padding elements are written first (a row's right padding and
- * the next row's left padding lie together).
+ * Building the quad rows: two padded rows byte-interleaved (punpck*bw) make a pair, + 128; a
+ * quad row is the 16-bit interleave (punpck*wd) of consecutive pairs, each pair built once and
+ * used by two quad rows. Rows are read by masked loads (the columns past the row take the zero
+ * point; nothing outside the plane is read), 64 columns a step (a 4 x 4 transpose of 128-bit
+ * lanes puts the quads in column order; stride 2: one vpshufb per lane first puts its even
+ * columns before its odd ones, one vpermt2q per 16 quads orders them), or 16 on planes at most
+ * NARROW_WIDTH wide (fewer operations for a step mostly of padding). Element stores are masked to
+ * the row's columns, so a row never writes into its neighbours; the padding elements are written
+ * first (a row's right padding and the next row's left padding lie together).
  */
 #include <immintrin.h>
 #include <stdbool.h>
@@ -104,8 +108,8 @@ INLINE __m512i row_step(const struct plane_rows* rows, size_t r, size_t c, __mma
  * 16L .. 16L + 7, of hi 16L + 8 .. 16L + 15 (`split`: lo the lane's even columns, hi its odd). */
 INLINE void pair_rows(__m512i a, __m512i b, bool split, __m512i* lo, __m512i* hi) {
   if (split) {
-    const __m512i evens_first = _mm512_broadcast_i32x4(_mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13,
-                                                                     15));
+    const __m128i order = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+    const __m512i evens_first = _mm512_broadcast_i32x4(order);
     a = _mm512_shuffle_epi8(a, evens_first);
     b = _mm512_shuffle_epi8(b, evens_first);
   }
@@ -143,7 +147,8 @@ INLINE void quad_rows_s1(size_t p, const struct plane_rows* in, size_t rows, con
 /* 32 quads of one parity of a stride-2 step (lane L of a / b: pairs of elements 8L .. 8L + 7 of
  * the quad row's first / last two rows) to p, those of `mask`. */
 INLINE void store_parity(int32_t* p, __m512i a, __m512i b, uint32_t mask) {
-  const __m512i first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11), second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
+  const __m512i first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
+  const __m512i second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
   const __m512i q0 = _mm512_unpacklo_epi16(a, b), q1 = _mm512_unpackhi_epi16(a, b); /* 8L + 0-3, 8L + 4-7 */
   _mm512_mask_storeu_epi32(p, (__mmask16) mask, _mm512_permutex2var_epi64(q0, first, q1));
   _mm512_mask_storeu_epi32(p + 16, (__mmask16) (mask >> 16), _mm512_permutex2var_epi64(q0, second, q1));
@@ -211,8 +216,8 @@ INLINE void quad_rows16_s1(size_t p, const struct plane_rows* in, size_t rows, c
     pair_rows16(row_step16(in, 0, c, (__mmask16) mask), row_step16(in, 1, c, (__mmask16) mask), false, &lo, &hi);
     for (size_t t = 0; t < rows; t++) {
       __m128i next_lo, next_hi;
-      pair_rows16(row_step16(in, 2 * t + 2, c, (__mmask16) mask), row_step16(in, 2 * t + 3, c, (__mmask16) mask), false,
-                &next_lo, &next_hi);
+      pair_rows16(row_step16(in, 2 * t + 2, c, (__mmask16) mask), row_step16(in, 2 * t + 3, c, (__mmask16) mask),
+                  false, &next_lo, &next_hi);
       int32_t* row = plane + t * f->stride + p + c;
       store_quads8(row, lo, next_lo, mask);
       store_quads8(row + 8, hi, next_hi, mask >> 8);

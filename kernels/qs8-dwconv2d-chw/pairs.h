@@ -1,7 +1,7 @@
 /*
  * The int8 direct depthwise convolution on row pairs (src/sprig/qs8-dwconv2d-chw.h), shared by
- * sse2.c, avx2.c, avx512vnni.c and wasmsimd.c: ISAs with a multiply that sums adjacent int16
- * products into an int32 lane (pmaddwd, vpdpwssd, i32x4.dot_i16x8_s). Not compiled on its own: each of those files defines
+ * sse2.c, avx2.c and wasmsimd.c: ISAs with a multiply that sums adjacent int16 products into an
+ * int32 lane (pmaddwd, i32x4.dot_i16x8_s). Not compiled on its own: each of those files defines
  * the names below, includes this header once, then defines its kernels with DEFINE_KERNEL(K, S).
  *
  * The plane is widened in scratch to pair rows: pair row q holds, for every padded column c,
@@ -26,13 +26,12 @@
  * the row's right padding overwrites, or the next rows do.
  *
  * What an ISA file provides (all INLINE):
- *   IVEC, LANES             the vector type and its int32 lanes (4, 8 or 16)
+ *   IVEC, LANES             the vector type and its int32 lanes (4 or 8)
  *   iv_load(p), iv_store(p, v)
  *                           LANES int32 at p (unaligned)
  *   iv_splat(v)             v in every lane
  *   iv_madd(x, w)           per int32 lane: x.lo16 * w.lo16 + x.hi16 * w.hi16 (signed)
  *   iv_add(a, b)            a + b per int32 lane (wrapping)
- *   (optionally HAVE_MADD_ADD and iv_madd_add(acc, x, w): acc + iv_madd(x, w) in one instruction)
  *   struct requant, requant_init(scale, params, &k), requant16(acc, &k, out)
  *                           16 / LANES accumulator vectors (16 outputs in order) requantized as
  *                           the header says, stored as 16 int8 at out
@@ -53,11 +52,8 @@
 #include "flat.h"
 #include "rows.h"
 
-/* Outputs per trip (an ISA file may define it: a multiple of 16, at most 64); input columns per
- * widening step. */
-#ifndef TRIP
+/* Outputs per trip; input columns per widening step. */
 #define TRIP 16
-#endif
 #define CHUNK 16
 #define MAX_PAIR_ROWS 3
 #define MAX_K 5
@@ -69,12 +65,10 @@
 #define UNROLL_ALL _Pragma("GCC unroll 32")
 #endif
 
-#ifndef HAVE_MADD_ADD
 /* acc + iv_madd(x, w). */
 INLINE IVEC iv_madd_add(IVEC acc, IVEC x, IVEC w) {
   return iv_add(acc, iv_madd(x, w));
 }
-#endif
 
 /* Pair row q, stride 1: element c of the row is (a[c - P], b[c - P]), the zero point pair
  * `padding` in the padding (the left padding was written with the row before, or at the start). */
