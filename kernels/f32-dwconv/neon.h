@@ -26,6 +26,7 @@
 #include <stdint.h>
 
 #include <isa/neon.h>
+#include <isa/unroll.h> /* UNROLL_ALL: the tap loops have 9 or 25 trips (isa/neon.h's UNROLL, 8 at most) */
 #include <sprig/dwconv.h>
 
 
@@ -37,13 +38,6 @@
 #define U 8
 #else
 #define U 4
-#endif
-
-/* The tap loops have 9 or 25 trips (isa/neon.h's UNROLL stops at 8). */
-#if defined(__clang__)
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL_ALL _Pragma("GCC unroll 32")
 #endif
 
 /* weights[0 .. taps] (the bias, then the taps) into q registers, 4 per register: weight i is lane

@@ -20,14 +20,13 @@
 
 #include <wasm_simd128.h>
 
+#include <isa/unroll.h>
 #include <isa/wasmsimd.h>
 #include <sprig/dwconv.h>
 
 #define MAX_TAPS 25
 /* Vectors of 4 pixels per trip of the x loop. */
 #define U 4
-
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
 
 /* nv (1 .. U) vectors of `lanes` pixels (4; or 2 or 1 in the low lanes, nv = 1) at pixel x of
  * the row: bias + the taps' products, clamped. */

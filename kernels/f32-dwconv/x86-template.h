@@ -31,6 +31,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/unroll.h>
 #include <sprig/dwconv.h>
 
 #include <isa/x86-vector.h>
@@ -39,13 +40,6 @@
 #define MAX_TAPS 25
 #define MAX_U 4
 
-/* Loops with a compile-time trip count (taps, vectors) unrolled fully, so that the arrays over
- * them are registers and every address a base + index + constant. */
-#if defined(__clang__)
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL_ALL _Pragma("GCC unroll 32")
-#endif
 /* The tap loop of kernels whose taps are not held: five taps per trip (a 5x5 kernel's row).
  * Unrolled fully, GCC 12 hoists the 25 broadcasts out of the x loop again and spills them (SSE2)
  * or keeps 25 spilled pointers to the weights (AVX2): 40 extra moves per trip of 4 vectors. */

@@ -61,6 +61,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <isa/unroll.h>
 #include <sprig/dwconv2d-chw.h>
 
 /* The taps (bias included) a stride-1 MODE_LOADS trip of a K x K kernel reads: the held ones,
@@ -84,14 +85,6 @@ enum mode {
   MODE_SHIFT,
   MODE_LOADS,
 };
-
-/* Loops with a compile-time trip count (rows, taps, vectors) unrolled fully, so that the arrays
- * over them are registers. */
-#if defined(__clang__)
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL_ALL _Pragma("GCC unroll 32")
-#endif
 
 /* How many of the LANES columns from column c on are inside a row of `width` floats. */
 INLINE size_t clip_count(size_t c, size_t width) {

@@ -16,6 +16,7 @@
 #include <arm_neon.h>
 #include <string.h>
 
+#include <isa/unroll.h>
 #include <sprig/qs8-dwconv2d-chw.h>
 
 #include "flat.h"
@@ -29,12 +30,6 @@
 #define CHUNK_S2 32
 #define MAX_K 5
 #define MAX_GROUPS 2 /* quad rows per output row: ceil(K / 4) */
-
-#if defined(__clang__)
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL_ALL _Pragma("GCC unroll 32")
-#endif
 
 /* The 16 quads of columns of the four 16-byte rows r[0 .. 4) to out[0 .. 16) (4-byte elements). */
 INLINE void store_quads(int8x16_t r0, int8x16_t r1, int8x16_t r2, int8x16_t r3, int32_t* out) {

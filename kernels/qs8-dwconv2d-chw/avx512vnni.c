@@ -35,6 +35,7 @@
 #include <immintrin.h>
 #include <stdbool.h>
 
+#include <isa/unroll.h>
 #include <sprig/qs8-dwconv2d-chw.h>
 
 #define INLINE static inline __attribute__((always_inline))
@@ -42,16 +43,9 @@
 #include "flat.h"
 
 #define TRIP 64
-#define CHUNK 64        /* input columns per building step */
-#define NARROW_WIDTH 40 /* planes at most this wide are built in steps of 16 columns */
+#define NARROW_WIDTH 40 /* planes at most this wide are built in steps of 16 columns, others of 64 */
 #define MAX_K 5
 #define MAX_GROUPS 2 /* quad rows per output row: ceil(K / 4) */
-
-#if defined(__clang__)
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL_ALL _Pragma("GCC unroll 32")
-#endif
 
 struct requant {
   __m512 scale, lowest, highest;
@@ -75,7 +69,7 @@ INLINE void store4(int32_t* p, int32_t v) {
   _mm_storeu_si128((__m128i*) p, _mm_set1_epi32(v));
 }
 
-/* Lanes [0, n) of 16, n <= 16. */
+/* Lanes [0, n) of 16. */
 INLINE uint32_t lanes(size_t n) {
   return n >= 16 ? 0xffffu : (1u << n) - 1;
 }
@@ -85,8 +79,12 @@ INLINE uint64_t lanes64(size_t n) {
   return n >= 64 ? UINT64_MAX : (UINT64_C(1) << n) - 1;
 }
 
-/* The padded rows as 64-column steps: input row r - padding_top, the columns past the row and
- * the rows outside the plane the zero point (masked loads: nothing outside the plane is read). */
+/*
+ * Building steps of `step` = 64 input columns, or of 16 (`narrow`: in the low 128 bits of the
+ * registers). Each padded row is read as its input row r - padding_top, the columns past the row
+ * and the rows outside the plane as the zero point (masked loads: nothing outside the plane is
+ * read).
+ */
 struct plane_rows {
   const int8_t* input;
   size_t height, width;
@@ -94,59 +92,85 @@ struct plane_rows {
   __m512i zero_point;
 };
 
-/* Input columns c .. c + 63 of padded row r, + 128 (as uint8); `mask`: the row's columns among them. */
-INLINE __m512i row_step(const struct plane_rows* rows, size_t r, size_t c, __mmask64 mask) {
+INLINE size_t step_columns(bool narrow) {
+  return narrow ? 16 : 64;
+}
+
+/* The lanes of a step from input column c on that are the row's. */
+INLINE uint64_t step_mask(bool narrow, size_t width, size_t c) {
+  return narrow ? lanes(width - c) : lanes64(width - c);
+}
+
+/* The step of padded row r from input column c on, + 128 (as uint8). */
+INLINE __m512i row_step(bool narrow, const struct plane_rows* rows, size_t r, size_t c, uint64_t mask) {
   const __m512i flip = _mm512_set1_epi8((char) 0x80);
   const size_t i = r - rows->padding_top; /* wraps above the plane */
   if (r < rows->padding_top || i >= rows->height) {
     return _mm512_xor_si512(rows->zero_point, flip);
   }
-  return _mm512_xor_si512(_mm512_mask_loadu_epi8(rows->zero_point, mask, rows->input + i * rows->width + c), flip);
+  const int8_t* from = rows->input + i * rows->width + c;
+  const __m512i x = narrow ? _mm512_castsi128_si512(_mm_mask_loadu_epi8(_mm512_castsi512_si128(rows->zero_point),
+                                                                       (__mmask16) mask, from))
+                           : _mm512_mask_loadu_epi8(rows->zero_point, (__mmask64) mask, from);
+  return _mm512_xor_si512(x, flip);
 }
 
 /* Rows a and b of one step byte-interleaved: 16-bit pairs, lane L of lo holding columns
  * 16L .. 16L + 7, of hi 16L + 8 .. 16L + 15 (`split`: lo the lane's even columns, hi its odd). */
-INLINE void pair_rows(__m512i a, __m512i b, bool split, __m512i* lo, __m512i* hi) {
+INLINE void pair_rows(bool narrow, __m512i a, __m512i b, bool split, __m512i* lo, __m512i* hi) {
+  const __m128i order = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
+  if (narrow) {
+    __m128i a16 = _mm512_castsi512_si128(a), b16 = _mm512_castsi512_si128(b);
+    if (split) {
+      a16 = _mm_shuffle_epi8(a16, order);
+      b16 = _mm_shuffle_epi8(b16, order);
+    }
+    *lo = _mm512_castsi128_si512(_mm_unpacklo_epi8(a16, b16));
+    *hi = _mm512_castsi128_si512(_mm_unpackhi_epi8(a16, b16));
+    return;
+  }
   if (split) {
-    const __m128i order = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-    const __m512i evens_first = _mm512_broadcast_i32x4(order);
-    a = _mm512_shuffle_epi8(a, evens_first);
-    b = _mm512_shuffle_epi8(b, evens_first);
+    a = _mm512_shuffle_epi8(a, _mm512_broadcast_i32x4(order));
+    b = _mm512_shuffle_epi8(b, _mm512_broadcast_i32x4(order));
   }
   *lo = _mm512_unpacklo_epi8(a, b);
   *hi = _mm512_unpackhi_epi8(a, b);
 }
 
-/* Stride 1: quad rows [0, rows), step by step over the input columns, each step down the rows.
- * The quads of a step's lane L come out of the 16-bit interleaves in four registers (columns
- * 16L + 0-3, 4-7, 8-11, 12-15), which a 4 x 4 transpose of 128-bit lanes puts in column order. */
-INLINE void quad_rows_s1(size_t p, const struct plane_rows* in, size_t rows, const struct flat* f, int32_t* plane) {
-  const size_t width = in->width;
-  for (size_t c = 0; c < width; c += CHUNK) {
-    const __mmask64 mask = lanes64(width - c);
-    __m512i lo, hi;
-    pair_rows(row_step(in, 0, c, mask), row_step(in, 1, c, mask), false, &lo, &hi);
-    for (size_t t = 0; t < rows; t++) {
-      __m512i next_lo, next_hi;
-      pair_rows(row_step(in, 2 * t + 2, c, mask), row_step(in, 2 * t + 3, c, mask), false, &next_lo, &next_hi);
-      const __m512i q0 = _mm512_unpacklo_epi16(lo, next_lo), q1 = _mm512_unpackhi_epi16(lo, next_lo);
-      const __m512i q2 = _mm512_unpacklo_epi16(hi, next_hi), q3 = _mm512_unpackhi_epi16(hi, next_hi);
-      const __m512i t0 = _mm512_shuffle_i64x2(q0, q1, 0x44), t1 = _mm512_shuffle_i64x2(q2, q3, 0x44);
-      const __m512i t2 = _mm512_shuffle_i64x2(q0, q1, 0xEE), t3 = _mm512_shuffle_i64x2(q2, q3, 0xEE);
-      int32_t* row = plane + t * f->stride + p + c;
-      _mm512_mask_storeu_epi32(row, (__mmask16) mask, _mm512_shuffle_i64x2(t0, t1, 0x88));
-      _mm512_mask_storeu_epi32(row + 16, (__mmask16) (mask >> 16), _mm512_shuffle_i64x2(t0, t1, 0xDD));
-      _mm512_mask_storeu_epi32(row + 32, (__mmask16) (mask >> 32), _mm512_shuffle_i64x2(t2, t3, 0x88));
-      _mm512_mask_storeu_epi32(row + 48, (__mmask16) (mask >> 48), _mm512_shuffle_i64x2(t2, t3, 0xDD));
-      lo = next_lo;
-      hi = next_hi;
-    }
-  }
+/* Elements [0, 8) of the 16-bit interleave of a and b to p, those set in `mask`. */
+INLINE void store_quads8(int32_t* p, __m128i a, __m128i b, uint64_t mask) {
+  _mm_mask_storeu_epi32(p, (__mmask8) (mask & 0xf), _mm_unpacklo_epi16(a, b));
+  _mm_mask_storeu_epi32(p + 4, (__mmask8) (mask >> 4 & 0xf), _mm_unpackhi_epi16(a, b));
 }
 
-/* 32 quads of one parity of a stride-2 step (lane L of a / b: pairs of elements 8L .. 8L + 7 of
- * the quad row's first / last two rows) to p, those of `mask`. */
-INLINE void store_parity(int32_t* p, __m512i a, __m512i b, uint32_t mask) {
+/* Stride 1: the quads of a step from pairs (lo, hi) over pairs (next_lo, next_hi) to `row`,
+ * those of `mask`. A 64-column step's quads of lane L come out of the 16-bit interleaves in four
+ * registers (columns 16L + 0-3, 4-7, 8-11, 12-15): a 4 x 4 transpose of 128-bit lanes puts them
+ * in column order. */
+INLINE void store_quads_s1(bool narrow, int32_t* row, __m512i lo, __m512i hi, __m512i next_lo, __m512i next_hi,
+                           uint64_t mask) {
+  if (narrow) {
+    store_quads8(row, _mm512_castsi512_si128(lo), _mm512_castsi512_si128(next_lo), mask);
+    store_quads8(row + 8, _mm512_castsi512_si128(hi), _mm512_castsi512_si128(next_hi), mask >> 8);
+    return;
+  }
+  const __m512i q0 = _mm512_unpacklo_epi16(lo, next_lo), q1 = _mm512_unpackhi_epi16(lo, next_lo);
+  const __m512i q2 = _mm512_unpacklo_epi16(hi, next_hi), q3 = _mm512_unpackhi_epi16(hi, next_hi);
+  const __m512i t0 = _mm512_shuffle_i64x2(q0, q1, 0x44), t1 = _mm512_shuffle_i64x2(q2, q3, 0x44);
+  const __m512i t2 = _mm512_shuffle_i64x2(q0, q1, 0xEE), t3 = _mm512_shuffle_i64x2(q2, q3, 0xEE);
+  _mm512_mask_storeu_epi32(row, (__mmask16) mask, _mm512_shuffle_i64x2(t0, t1, 0x88));
+  _mm512_mask_storeu_epi32(row + 16, (__mmask16) (mask >> 16), _mm512_shuffle_i64x2(t0, t1, 0xDD));
+  _mm512_mask_storeu_epi32(row + 32, (__mmask16) (mask >> 32), _mm512_shuffle_i64x2(t2, t3, 0x88));
+  _mm512_mask_storeu_epi32(row + 48, (__mmask16) (mask >> 48), _mm512_shuffle_i64x2(t2, t3, 0xDD));
+}
+
+/* Stride 2: the quads of one parity of a step (lane L of a / b: pairs of that parity's elements
+ * 8L .. 8L + 7 of the quad row's first / last two rows) to p, those of `mask`. */
+INLINE void store_quads_s2(bool narrow, int32_t* p, __m512i a, __m512i b, uint64_t mask) {
+  if (narrow) {
+    store_quads8(p, _mm512_castsi512_si128(a), _mm512_castsi512_si128(b), mask);
+    return;
+  }
   const __m512i first = _mm512_setr_epi64(0, 1, 8, 9, 2, 3, 10, 11);
   const __m512i second = _mm512_setr_epi64(4, 5, 12, 13, 6, 7, 14, 15);
   const __m512i q0 = _mm512_unpacklo_epi16(a, b), q1 = _mm512_unpackhi_epi16(a, b); /* 8L + 0-3, 8L + 4-7 */
@@ -154,94 +178,43 @@ INLINE void store_parity(int32_t* p, __m512i a, __m512i b, uint32_t mask) {
   _mm512_mask_storeu_epi32(p + 16, (__mmask16) (mask >> 16), _mm512_permutex2var_epi64(q0, second, q1));
 }
 
-/* Stride 2: input column i is padded column i + P: the even input columns go to plane P % 2 from
- * element P / 2 on, the odd ones to plane 1 - P % 2 from element (P + 1) / 2 on. */
-INLINE void quad_rows_s2(size_t p, const struct plane_rows* in, size_t rows, const struct flat* f, int32_t* plane) {
+/* Stride 1: quad rows [0, rows), step by step over the input columns, each step down the rows. */
+INLINE void quad_rows_s1(bool narrow, size_t p, const struct plane_rows* in, size_t rows, const struct flat* f,
+                         int32_t* plane) {
   const size_t width = in->width;
-  int32_t* from_even = plane + (p % 2) * f->plane_elements + p / 2;
-  int32_t* from_odd = plane + (1 - p % 2) * f->plane_elements + (p + 1) / 2;
-  for (size_t c = 0; c < width; c += CHUNK) {
-    const __mmask64 mask = lanes64(width - c);
-    const uint32_t even_mask = (uint32_t) lanes64((width - c + 1) / 2), odd_mask = (uint32_t) lanes64((width - c) / 2);
-    __m512i even, odd;
-    pair_rows(row_step(in, 0, c, mask), row_step(in, 1, c, mask), true, &even, &odd);
+  for (size_t c = 0; c < width; c += step_columns(narrow)) {
+    const uint64_t mask = step_mask(narrow, width, c);
+    __m512i lo, hi;
+    pair_rows(narrow, row_step(narrow, in, 0, c, mask), row_step(narrow, in, 1, c, mask), false, &lo, &hi);
     for (size_t t = 0; t < rows; t++) {
-      __m512i next_even, next_odd;
-      pair_rows(row_step(in, 2 * t + 2, c, mask), row_step(in, 2 * t + 3, c, mask), true, &next_even, &next_odd);
-      store_parity(from_even + t * f->stride + c / 2, even, next_even, even_mask);
-      store_parity(from_odd + t * f->stride + c / 2, odd, next_odd, odd_mask);
-      even = next_even;
-      odd = next_odd;
-    }
-  }
-}
-
-/* Elements [0, 8) of the 16-bit interleave of a and b to p, those set in `mask`. */
-INLINE void store_quads8(int32_t* p, __m128i a, __m128i b, uint32_t mask) {
-  _mm_mask_storeu_epi32(p, (__mmask8) (mask & 0xf), _mm_unpacklo_epi16(a, b));
-  _mm_mask_storeu_epi32(p + 4, (__mmask8) (mask >> 4 & 0xf), _mm_unpackhi_epi16(a, b));
-}
-
-/* Input columns c .. c + 15 of padded row r; `mask`: the columns of the row among them. */
-INLINE __m128i row_step16(const struct plane_rows* rows, size_t r, size_t c, __mmask16 mask) {
-  const __m128i zero_point = _mm512_castsi512_si128(rows->zero_point);
-  const size_t i = r - rows->padding_top; /* wraps above the plane */
-  if (r < rows->padding_top || i >= rows->height) {
-    return zero_point;
-  }
-  return _mm_mask_loadu_epi8(zero_point, mask, rows->input + i * rows->width + c);
-}
-
-/* 16 columns of padded rows a and b, + 128, byte-interleaved: lo holds columns 0-7, hi 8-15
- * (`split`: the step's even columns in lo, its odd ones in hi). */
-INLINE void pair_rows16(__m128i a, __m128i b, bool split, __m128i* lo, __m128i* hi) {
-  const __m128i flip = _mm_set1_epi8((char) 0x80);
-  const __m128i evens_first = _mm_setr_epi8(0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15);
-  a = _mm_xor_si128(a, flip);
-  b = _mm_xor_si128(b, flip);
-  if (split) {
-    a = _mm_shuffle_epi8(a, evens_first);
-    b = _mm_shuffle_epi8(b, evens_first);
-  }
-  *lo = _mm_unpacklo_epi8(a, b);
-  *hi = _mm_unpackhi_epi8(a, b);
-}
-
-/* quad_rows_s1 in 16-column steps (narrow planes: fewer operations per step). */
-INLINE void quad_rows16_s1(size_t p, const struct plane_rows* in, size_t rows, const struct flat* f, int32_t* plane) {
-  const size_t width = in->width;
-  for (size_t c = 0; c < width; c += 16) {
-    const uint32_t mask = lanes(width - c);
-    __m128i lo, hi;
-    pair_rows16(row_step16(in, 0, c, (__mmask16) mask), row_step16(in, 1, c, (__mmask16) mask), false, &lo, &hi);
-    for (size_t t = 0; t < rows; t++) {
-      __m128i next_lo, next_hi;
-      pair_rows16(row_step16(in, 2 * t + 2, c, (__mmask16) mask), row_step16(in, 2 * t + 3, c, (__mmask16) mask),
-                  false, &next_lo, &next_hi);
-      int32_t* row = plane + t * f->stride + p + c;
-      store_quads8(row, lo, next_lo, mask);
-      store_quads8(row + 8, hi, next_hi, mask >> 8);
+      __m512i next_lo, next_hi;
+      pair_rows(narrow, row_step(narrow, in, 2 * t + 2, c, mask), row_step(narrow, in, 2 * t + 3, c, mask), false,
+                &next_lo, &next_hi);
+      store_quads_s1(narrow, plane + t * f->stride + p + c, lo, hi, next_lo, next_hi, mask);
       lo = next_lo;
       hi = next_hi;
     }
   }
 }
 
-/* quad_rows_s2 in 16-column steps. */
-INLINE void quad_rows16_s2(size_t p, const struct plane_rows* in, size_t rows, const struct flat* f, int32_t* plane) {
+/* Stride 2: input column i is padded column i + P: the even input columns go to plane P % 2 from
+ * element P / 2 on, the odd ones to plane 1 - P % 2 from element (P + 1) / 2 on. */
+INLINE void quad_rows_s2(bool narrow, size_t p, const struct plane_rows* in, size_t rows, const struct flat* f,
+                         int32_t* plane) {
   const size_t width = in->width;
   int32_t* from_even = plane + (p % 2) * f->plane_elements + p / 2;
   int32_t* from_odd = plane + (1 - p % 2) * f->plane_elements + (p + 1) / 2;
-  for (size_t c = 0; c < width; c += 16) {
-    const __mmask16 mask = (__mmask16) lanes(width - c);
-    const uint32_t even_mask = lanes((width - c + 1) / 2) & 0xff, odd_mask = lanes((width - c) / 2) & 0xff;
-    __m128i even, odd;
-    pair_rows16(row_step16(in, 0, c, mask), row_step16(in, 1, c, mask), true, &even, &odd);
+  for (size_t c = 0; c < width; c += step_columns(narrow)) {
+    const uint64_t mask = step_mask(narrow, width, c);
+    const uint64_t even_mask = lanes64((width - c + 1) / 2), odd_mask = lanes64((width - c) / 2);
+    __m512i even, odd;
+    pair_rows(narrow, row_step(narrow, in, 0, c, mask), row_step(narrow, in, 1, c, mask), true, &even, &odd);
     for (size_t t = 0; t < rows; t++) {
-      __m128i next_even, next_odd;
-      pair_rows16(row_step16(in, 2 * t + 2, c, mask), row_step16(in, 2 * t + 3, c, mask), true, &next_even, &next_odd);
-      store_quads8(from_even + t * f->stride + c / 2, even, next_even, even_mask);
-      store_quads8(from_odd + t * f->stride + c / 2, odd, next_odd, odd_mask);
+      __m512i next_even, next_odd;
+      pair_rows(narrow, row_step(narrow, in, 2 * t + 2, c, mask), row_step(narrow, in, 2 * t + 3, c, mask), true,
+                &next_even, &next_odd);
+      store_quads_s2(narrow, from_even + t * f->stride + c / 2, even, next_even, even_mask);
+      store_quads_s2(narrow, from_odd + t * f->stride + c / 2, odd, next_odd, odd_mask);
       even = next_even;
       odd = next_odd;
     }
@@ -371,16 +344,15 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   const struct plane_rows in = {input, input_height, input_width, padding_top, _mm512_set1_epi8(zero_point)};
   const uint32_t padding_byte = (uint8_t) (zero_point ^ 0x80);
   padding_elements(s, p, input_width, &f, (int32_t) (padding_byte * 0x01010101u), plane);
-  if (input_width > NARROW_WIDTH) {
-    if (s == 1) {
-      quad_rows_s1(p, &in, rows, &f, plane);
-    } else {
-      quad_rows_s2(p, &in, rows, &f, plane);
-    }
+  const bool narrow = input_width <= NARROW_WIDTH;
+  if (s == 1 && narrow) {
+    quad_rows_s1(true, p, &in, rows, &f, plane);
   } else if (s == 1) {
-    quad_rows16_s1(p, &in, rows, &f, plane);
+    quad_rows_s1(false, p, &in, rows, &f, plane);
+  } else if (narrow) {
+    quad_rows_s2(true, p, &in, rows, &f, plane);
   } else {
-    quad_rows16_s2(p, &in, rows, &f, plane);
+    quad_rows_s2(false, p, &in, rows, &f, plane);
   }
   struct requant rq;
   requant_init(scale, &params->requant, &rq);

@@ -14,6 +14,7 @@
 #include <arm_neon.h>
 #include <string.h>
 
+#include <isa/unroll.h>
 #include <sprig/qs8-dwconv2d-chw.h>
 
 #include "flat.h"
@@ -27,12 +28,6 @@
 #define CHUNK_S2 32
 #define MAX_K 5
 #define WEIGHT_VECTORS 7 /* ceil(25 / 4) */
-
-#if defined(__clang__)
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL_ALL _Pragma("GCC unroll 32")
-#endif
 
 /* acc + a x w[lane] for the low and the high half of a (lane a constant through the switch,
  * so that builds without optimization see an immediate too). */

@@ -47,6 +47,7 @@
 
 #include <string.h>
 
+#include <isa/unroll.h>
 #include <sprig/qs8-dwconv2d-chw.h>
 
 #include "flat.h"
@@ -57,13 +58,6 @@
 #define CHUNK 16
 #define MAX_PAIR_ROWS 3
 #define MAX_K 5
-
-/* Loops with a compile-time trip count unrolled fully, so that the arrays over them are registers. */
-#if defined(__clang__)
-#define UNROLL_ALL _Pragma("clang loop unroll(full)")
-#else
-#define UNROLL_ALL _Pragma("GCC unroll 32")
-#endif
 
 /* acc + iv_madd(x, w). */
 INLINE IVEC iv_madd_add(IVEC acc, IVEC x, IVEC w) {
