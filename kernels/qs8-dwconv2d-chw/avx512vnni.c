@@ -338,7 +338,7 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   const size_t flat_rows[2] = {s == 1 ? (output_height + 1) / 2 : output_height, output_height / 2};
   const size_t rows = flat_rows[0] + 2 * (groups - 1);
   struct flat f;
-  flat_init(&f, k, s, input_width, output_height, rows, planes, 16); /* f.outputs: unused (per pass) */
+  flat_init(&f, k, s, input_width, output_height, rows, planes, 16); /* the plane's layout (rows computed in place) */
   int32_t* plane = scratch;
   const int8_t zero_point = (int8_t) params->input_zero_point;
   const struct plane_rows in = {input, input_height, input_width, padding_top, _mm512_set1_epi8(zero_point)};

@@ -16,8 +16,8 @@
  *
  * scratch:  sprig_qs8_dwconv2d_chw_scratch_bytes(...) bytes, 64-byte aligned, the kernel's own
  *           (the SIMD kernels interleave the padded plane there in the form their multiply
- *           wants and compute their outputs there before copying the rows out; its contents
- *           before and after a call mean nothing).
+ *           wants, and most compute their outputs there before copying the rows out; its
+ *           contents before and after a call mean nothing).
  * A kernel reads input[0 .. input_height * input_width) only, never outside, and writes exactly
  * the output_height x output_width outputs (contiguous rows).
  */
