@@ -4,27 +4,24 @@
  * int32 lane (pmaddwd, i32x4.dot_i16x8_s). Not compiled on its own: each of those files defines
  * the names below, includes this header once, then defines its kernels with DEFINE_KERNEL(K, S).
  *
- * The plane is widened in scratch to pair rows: pair row t holds, for every padded column c,
- * one int32 element whose low int16 is in(2t, c) and whose high int16 is in(2t + 1, c)
- * (padding, and rows past the plane: the input zero point). Output row y reads padded rows
- * b .. b + K - 1, b = y x S: pair rows t + i (t = b / 2, i < (K + 1) / 2) with the splat weight
- * pairs (w[2i - r][kx], w[2i + 1 - r][kx]) (0 outside the kernel), r = b % 2. One multiply of
- * a pair-row vector by a weight pair gives two taps of LANES outputs, so a K x K window takes
- * (K + 1) / 2 x K multiplies per vector of outputs; at stride 1 one pair row serves output rows
- * 2t (r = 0) and 2t + 1 (r = 1), so that each padded row is widened once. The sums are then
- * sum(w x), and the bias takes - input_zero_point x sum(w) (all in int32, wrapping as the
- * header's sum does: the same result). Every product, and every sum of two, is at most 2^15 in
- * magnitude.
- * The pair rows lie back to back (flat.h). Stride 1 computes two passes, r = 0 (output rows 2t)
- * and r = 1 (2t + 1), stride 2 one (output rows t); pass r's output (t, x) is its flat output
- * j = t x stride + x and reads element j + a constant per tap: a pass's outputs are one long
- * row, computed in trips of TRIP across row ends (the few flat outputs past output_width in each
- * row are computed and dropped), requantized in registers and stored 16 at a time into one
- * buffer per pass in scratch, from where the rows are copied out in output order.
- *   stride 1: stride = the padded width; tap kx of pair row t + i: element j + i x stride + kx.
- *   stride 2: the even padded columns of a pair row in the even plane and its odd ones in the
- *             odd plane (stride = half the padded width, rounded up); tap kx of pair row t + i:
- *             element j + i x stride + kx / 2 of plane kx % 2.
+ * The plane is widened in scratch to pair rows: pair row q holds, for every padded column c,
+ * one int32 element whose low int16 is in(a, c) and whose high int16 is in(a + 1, c), a = q x S
+ * the padded row (padding, and rows past the plane: the input zero point). One multiply of such
+ * a vector by the splat weight pair (w[2i][kx], w[2i + 1][kx]) gives two taps of LANES outputs,
+ * so a K x K window takes (K + 1) / 2 pair rows and (K + 1) / 2 x K multiplies per vector of
+ * outputs (K odd: the last pair's second weight is 0). The sums are then sum(w x), and the bias
+ * takes - input_zero_point x sum(w) (all in int32, wrapping as the header's sum does: the same
+ * result). Every product, and every sum of two, is at most 2^15 in magnitude.
+ * The pair rows lie back to back (flat.h), so that output (y, x) is flat output j = y x stride
+ * + x and reads element j + a constant per tap: the outputs are one long row, computed in trips
+ * of TRIP across row ends (the few flat outputs past output_width in each row are computed and
+ * dropped), requantized in registers and stored 16 at a time into scratch, from where the rows
+ * are copied out.
+ *   stride 1: pair row q = padded rows (q, q + 1), stride = the padded width; output row y
+ *             reads pair rows y + 2i, tap kx element x + kx.
+ *   stride 2: pair row q = padded rows (2q, 2q + 1), its even padded columns in the even plane
+ *             and its odd ones in the odd plane (stride = half the padded width, rounded up);
+ *             output row y reads pair rows y + i, tap kx element x + kx / 2 of plane kx % 2.
  * Input rows are read in whole 16-byte steps (rows.h); what a step writes past a row's columns
  * the row's right padding overwrites, or the next rows do.
  *
@@ -67,7 +64,7 @@ INLINE IVEC iv_madd_add(IVEC acc, IVEC x, IVEC w) {
   return iv_add(acc, iv_madd(x, w));
 }
 
-/* Pair row t, stride 1: element c of the row is (a[c - P], b[c - P]), the zero point pair
+/* Pair row q, stride 1: element c of the row is (a[c - P], b[c - P]), the zero point pair
  * `padding` in the padding (the left padding was written with the row before, or at the start). */
 INLINE void widen_row_s1(size_t p, size_t width, const int8_t* a, const int8_t* b, int32_t padding, int32_t* row) {
   for (size_t c = 0; c < width; c += CHUNK) {
@@ -76,7 +73,7 @@ INLINE void widen_row_s1(size_t p, size_t width, const int8_t* a, const int8_t* 
   store4(row + p + width, padding); /* the right padding, and the next row's left padding */
 }
 
-/* Pair row t, stride 2: padded column 2j + parity to element j of the row in plane `parity`.
+/* Pair row q, stride 2: padded column 2j + parity to element j of the row in plane `parity`.
  * Input column i is padded column i + P: the even input columns fill plane P % 2 from element
  * P / 2 on, the odd ones plane 1 - P % 2 from element (P + 1) / 2 on. */
 INLINE void widen_row_s2(size_t p, size_t width, const int8_t* a, const int8_t* b, int32_t padding,
@@ -90,32 +87,28 @@ INLINE void widen_row_s2(size_t p, size_t width, const int8_t* a, const int8_t* 
   store4(from_odd + width / 2, padding);
 }
 
-/* Pass r's splat weight pairs (w[2i - r][kx], w[2i + 1 - r][kx]) of pair row i, tap column kx. */
-INLINE uint32_t weight_bits(size_t k, const int8_t* weights, size_t ky, size_t kx) {
-  return ky < k ? (uint16_t) (int16_t) weights[ky * k + kx] : 0u; /* ky wraps past SIZE_MAX / 2 below 0 */
-}
-
-INLINE void weight_pairs(size_t k, size_t r, const int8_t* weights, IVEC* pairs) {
+/* The splat weight pairs (w[2i][kx], w[2i + 1][kx]) of pair row i, tap column kx. */
+INLINE void weight_pairs(size_t k, const int8_t* weights, IVEC* pairs) {
   for (size_t i = 0; i < (k + 1) / 2; i++) {
     for (size_t kx = 0; kx < k; kx++) {
-      const uint32_t lo = weight_bits(k, weights, 2 * i - r, kx), hi = weight_bits(k, weights, 2 * i + 1 - r, kx);
+      const uint32_t lo = (uint16_t) (int16_t) weights[2 * i * k + kx];
+      const uint32_t hi = 2 * i + 1 < k ? (uint16_t) (int16_t) weights[(2 * i + 1) * k + kx] : 0u;
       pairs[i * k + kx] = iv_splat((int32_t) (lo | hi << 16));
     }
   }
 }
 
-/* The first `outputs` flat outputs of a pass (a multiple of TRIP), TRIP at a time, to out: pair
- * row i of tap column kx starts i x stride + kx elements along (stride 1), i x stride + kx / 2
- * along plane kx % 2 (stride 2). */
+/* Every flat output, TRIP at a time, to out: pair row group i of tap column kx starts
+ * 2 i x stride + kx elements along (stride 1), i x stride + kx / 2 along plane kx % 2 (stride 2). */
 INLINE void flat_outputs(size_t k, size_t s, const struct flat* f, const int32_t* plane, const IVEC* pairs,
-                         IVEC bias, const struct requant* rq, size_t outputs, int8_t* out) {
-  for (size_t j = 0; j < outputs; j += TRIP) {
+                         IVEC bias, const struct requant* rq, int8_t* out) {
+  for (size_t j = 0; j < f->outputs; j += TRIP) {
     IVEC acc[TRIP / LANES];
     UNROLL_ALL for (size_t u = 0; u < TRIP / LANES; u++) {
       acc[u] = bias;
     }
     UNROLL_ALL for (size_t i = 0; i < (k + 1) / 2; i++) {
-      const int32_t* group = plane + j + i * f->stride;
+      const int32_t* group = plane + j + (s == 1 ? 2 * i : i) * f->stride;
       UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
         const int32_t* at = s == 1 ? group + kx : group + (kx % 2) * f->plane_elements + kx / 2;
         UNROLL_ALL for (size_t u = 0; u < TRIP / LANES; u++) {
@@ -133,35 +126,29 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
                    size_t output_width, const int8_t* input, const int8_t* weights, int32_t bias, float scale,
                    int8_t* output, uint32_t padding_top, void* scratch,
                    const struct sprig_qs8_dwconv2d_chw_params* params) {
-  const size_t p = (k - 1) / 2, planes = s == 1 ? 1 : 2, passes = s == 1 ? 2 : 1;
-  /* Flat rows per pass: pass r has the output rows y = r (mod 2) at stride 1, all at stride 2. */
-  const size_t flat_rows[2] = {s == 1 ? (output_height + 1) / 2 : output_height, output_height / 2};
+  const size_t p = (k - 1) / 2;
   struct flat f;
-  flat_init(&f, k, s, input_width, output_height, flat_rows[0] + p, planes, TRIP);
+  const size_t planes = s == 1 ? 1 : 2;
+  flat_init(&f, k, s, input_width, output_height, s == 1 ? (output_height - 1) + k : output_height + p, planes, TRIP);
   int32_t* plane = scratch;
-  int8_t* flat_out[2] = {NULL, NULL};
-  size_t outputs[2] = {0, 0};
-  int8_t* next_buffer = (int8_t*) (plane + f.elements);
-  for (size_t r = 0; r < passes; r++) {
-    outputs[r] = (flat_rows[r] * f.stride + TRIP - 1) / TRIP * TRIP;
-    flat_out[r] = next_buffer;
-    next_buffer += outputs[r] + 16;
-  }
+  int8_t* flat_out = (int8_t*) (plane + f.elements);
   const int8_t zero_point = (int8_t) params->input_zero_point;
   struct input_rows in;
-  input_rows_init(&in, input, input_height, input_width, padding_top, zero_point, CHUNK, next_buffer);
+  input_rows_init(&in, input, input_height, input_width, padding_top, zero_point, CHUNK, flat_out + f.output_bytes);
   const uint32_t zero_point_bits = (uint16_t) (int16_t) zero_point;
   const int32_t padding = (int32_t) (zero_point_bits | zero_point_bits << 16);
   for (size_t i = 0; i < planes; i++) {
     store4(plane + i * f.plane_elements, padding); /* the first row's left padding */
   }
-  for (size_t t = 0; t < f.rows; t++) {
-    const int8_t* a = input_row(&in, 2 * t);
-    const int8_t* b = input_row(&in, 2 * t + 1);
+  const int8_t* b = input_row(&in, 0);
+  for (size_t q = 0; q < f.rows; q++) {
+    /* Stride 1: row a is the previous pair row's b. */
+    const int8_t* a = s == 1 ? b : input_row(&in, q * s);
+    b = input_row(&in, q * s + 1);
     if (s == 1) {
-      widen_row_s1(p, input_width, a, b, padding, plane + t * f.stride);
+      widen_row_s1(p, input_width, a, b, padding, plane + q * f.stride);
     } else {
-      widen_row_s2(p, input_width, a, b, padding, plane + t * f.stride, plane + f.plane_elements + t * f.stride);
+      widen_row_s2(p, input_width, a, b, padding, plane + q * f.stride, plane + f.plane_elements + q * f.stride);
     }
   }
   for (size_t i = 0; i < planes; i++) {
@@ -169,6 +156,8 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
       iv_store(plane + i * f.plane_elements + f.rows * f.stride + e, iv_splat(0));
     }
   }
+  IVEC pairs[MAX_PAIR_ROWS * MAX_K];
+  weight_pairs(k, weights, pairs);
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
   uint32_t weight_sum = 0;
@@ -176,10 +165,6 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
     weight_sum += (uint32_t) (int32_t) weights[t];
   }
   const int32_t folded_bias = (int32_t) ((uint32_t) bias - (uint32_t) (int32_t) zero_point * weight_sum);
-  for (size_t r = 0; r < passes; r++) {
-    IVEC pairs[MAX_PAIR_ROWS * MAX_K];
-    weight_pairs(k, r, weights, pairs);
-    flat_outputs(k, s, &f, plane, pairs, iv_splat(folded_bias), &rq, outputs[r], flat_out[r]);
-  }
-  flat_copy_out(&f, flat_out, passes, output_height, output_width, output);
+  flat_outputs(k, s, &f, plane, pairs, iv_splat(folded_bias), &rq, flat_out);
+  flat_copy_out(&f, &flat_out, 1, output_height, output_width, output);
 }
