@@ -1,21 +1,17 @@
 /*
  * aarch64 NEON dot-product int8 direct depthwise convolution (src/sprig/qs8-dwconv2d-chw.h; ISA
  * tag neondot, ARMv8.2 SDOT). The plane is not widened but interleaved in scratch into quad
- * rows: quad row t holds, for every padded column c, 4 bytes in(2t, c), in(2t + 1, c),
- * in(2t + 2, c), in(2t + 3, c) (padding, and rows past the plane: the input zero point). Output
- * row y reads padded rows b .. b + K - 1, b = y x S: quad rows t + 2g (t = b / 2, g < ceil(K / 4))
- * with the splat weight quads W[r][g][kx] whose byte i is w[4g + i - r][kx] (0 outside the
- * kernel), r = b % 2; so at stride 1 one quad row serves output rows 2t (r = 0) and 2t + 1
- * (r = 1), each quad row interleaved once for two output rows. One sdot gives 4 taps of 4
- * outputs: a 3x3 window is 3 sdot per 4 outputs (smlal: 9), a 5x5 one 10 (25). The sums are
- * sum(w x) and the bias takes - input_zero_point x sum(w) (int32, wrapping: the header's sum).
- * The quad rows lie back to back (flat.h): stride 1 computes two passes, r = 0 and 1, whose flat
- * output j = t x stride + x (output row 2t + r) reads element j + 2g x stride + kx; stride 2
- * splits the columns into an even and an odd plane (ld2) and computes one pass, output row t
- * reading element j + 2g x stride + kx / 2 of plane kx % 2. Trips of 32 flat outputs (8
+ * rows: quad row q holds, for every padded column c, 4 bytes in(a, c), in(a + 1, c),
+ * in(a + 2, c), in(a + 3, c), a = q x S the padded row (padding, and rows past the plane: the
+ * input zero point). One sdot of such a vector with the splat weights (w[4g][kx] .. w[4g + 3][kx],
+ * rows past K 0) gives 4 taps of 4 outputs: a 3x3 window is 3 sdot per 4 outputs (smlal: 9), a
+ * 5x5 one 10 (25). The sums are sum(w x) and the bias takes - input_zero_point x sum(w) (int32,
+ * wrapping: the header's sum). The quad rows lie back to back (flat.h): output (y, x) is flat
+ * output j = y x stride + x, reading element j + 4g x stride + kx of quad row y (stride 1); stride
+ * 2 splits the columns into an even and an odd plane (ld2), and output row y reads quad rows
+ * y + 2g, tap kx element j + 2g x stride + kx / 2 of plane kx % 2. Trips of 32 flat outputs (8
  * accumulators: two requantizations in flight, which in-order cores need), requantized in
- * registers (neon-requant.h) into one buffer per pass, whose rows are copied out in output
- * order. Input rows are read in whole 16- or 32-byte steps (rows.h).
+ * registers (neon-requant.h). Input rows are read in whole 16- or 32-byte steps (rows.h).
  */
 #include <arm_neon.h>
 #include <string.h>
@@ -75,17 +71,17 @@ INLINE void quad_row_s2(size_t p, size_t width, const int8_t* const* r, int32_t 
   store4(from_odd + width / 2, padding);
 }
 
-/* The first `outputs` flat outputs of a pass (a multiple of TRIP), TRIP at a time, to out. */
+/* Every flat output, TRIP at a time, to out. */
 INLINE void flat_outputs(size_t k, size_t s, const struct flat* f, const int32_t* plane, const int8x16_t* w,
-                         int32x4_t bias, const struct requant* rq, size_t outputs, int8_t* out) {
-  for (size_t j = 0; j < outputs; j += TRIP) {
+                         int32x4_t bias, const struct requant* rq, int8_t* out) {
+  for (size_t j = 0; j < f->outputs; j += TRIP) {
     int32x4_t acc[TRIP / 4];
     UNROLL_ALL for (size_t u = 0; u < TRIP / 4; u++) {
       acc[u] = bias;
     }
     UNROLL_ALL for (size_t g = 0; g < (k + 3) / 4; g++) {
       UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
-        const int32_t* at = s == 1 ? plane + j + 2 * g * f->stride + kx
+        const int32_t* at = s == 1 ? plane + j + 4 * g * f->stride + kx
                                    : plane + (kx % 2) * f->plane_elements + j + 2 * g * f->stride + kx / 2;
         UNROLL_ALL for (size_t u = 0; u < TRIP / 4; u++) {
           acc[u] = vdotq_s32(acc[u], vreinterpretq_s8_s32(vld1q_s32(at + 4 * u)), w[g * k + kx]);
@@ -98,45 +94,21 @@ INLINE void flat_outputs(size_t k, size_t s, const struct flat* f, const int32_t
   }
 }
 
-/* Pass r's weight quads W[r][g][kx] to w[g x K + kx]. */
-INLINE void weight_quads(size_t k, size_t r, const int8_t* weights, int8x16_t* w) {
-  for (size_t g = 0; g < (k + 3) / 4; g++) {
-    for (size_t kx = 0; kx < k; kx++) {
-      int8_t quad[4] = {0, 0, 0, 0};
-      for (size_t i = 0; i < 4; i++) {
-        const size_t ky = 4 * g + i - r; /* wraps past SIZE_MAX / 2 when 4g + i < r */
-        quad[i] = ky < k ? weights[ky * k + kx] : 0;
-      }
-      int32_t bits;
-      memcpy(&bits, quad, sizeof(bits));
-      w[g * k + kx] = vreinterpretq_s8_s32(vdupq_n_s32(bits));
-    }
-  }
-}
-
 INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, size_t output_height,
                    size_t output_width, const int8_t* input, const int8_t* weights, int32_t bias, float scale,
                    int8_t* output, uint32_t padding_top, void* scratch,
                    const struct sprig_qs8_dwconv2d_chw_params* params) {
-  const size_t p = (k - 1) / 2, groups = (k + 3) / 4, planes = s == 1 ? 1 : 2, passes = s == 1 ? 2 : 1;
-  /* Flat rows per pass: pass r has the output rows y = r (mod 2) at stride 1, all at stride 2. */
-  const size_t flat_rows[2] = {s == 1 ? (output_height + 1) / 2 : output_height, output_height / 2};
-  const size_t rows = flat_rows[0] + 2 * (groups - 1);
+  const size_t p = (k - 1) / 2, groups = (k + 3) / 4, planes = s == 1 ? 1 : 2;
+  /* Output row y reads quad rows y .. y + (groups - 1) x 4 / S. */
+  const size_t rows = output_height + (groups - 1) * 4 / s;
   struct flat f;
   flat_init(&f, k, s, input_width, output_height, rows, planes, TRIP);
   int32_t* plane = scratch;
-  int8_t* flat_out[2] = {NULL, NULL};
-  size_t outputs[2] = {0, 0};
-  int8_t* next_buffer = (int8_t*) (plane + f.elements);
-  for (size_t r = 0; r < passes; r++) {
-    outputs[r] = (flat_rows[r] * f.stride + TRIP - 1) / TRIP * TRIP;
-    flat_out[r] = next_buffer;
-    next_buffer += outputs[r] + 16;
-  }
+  int8_t* flat_out = (int8_t*) (plane + f.elements);
   const int8_t zero_point = (int8_t) params->input_zero_point;
   struct input_rows in;
   input_rows_init(&in, input, input_height, input_width, padding_top, zero_point, s == 1 ? CHUNK_S1 : CHUNK_S2,
-                  next_buffer);
+                  flat_out + f.output_bytes);
   const uint32_t zero_point_byte = (uint8_t) zero_point;
   const int32_t padding = (int32_t) (zero_point_byte * 0x01010101u);
   for (size_t i = 0; i < planes; i++) {
@@ -145,7 +117,7 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   for (size_t q = 0; q < rows; q++) {
     const int8_t* r[4];
     for (size_t i = 0; i < 4; i++) {
-      r[i] = input_row(&in, 2 * q + i);
+      r[i] = input_row(&in, q * s + i);
     }
     if (s == 1) {
       quad_row_s1(p, input_width, r, padding, plane + q * f.stride);
@@ -158,19 +130,25 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
       store4(plane + i * f.plane_elements + f.rows * f.stride + e, 0);
     }
   }
+  int8x16_t w[MAX_GROUPS * MAX_K];
   uint32_t weight_sum = 0;
-  for (size_t t = 0; t < k * k; t++) {
-    weight_sum += (uint32_t) (int32_t) weights[t];
+  for (size_t g = 0; g < groups; g++) {
+    for (size_t kx = 0; kx < k; kx++) {
+      int8_t quad[4] = {0, 0, 0, 0};
+      for (size_t i = 0; i < 4 && 4 * g + i < k; i++) {
+        quad[i] = weights[(4 * g + i) * k + kx];
+        weight_sum += (uint32_t) (int32_t) quad[i];
+      }
+      int32_t bits;
+      memcpy(&bits, quad, sizeof(bits));
+      w[g * k + kx] = vreinterpretq_s8_s32(vdupq_n_s32(bits));
+    }
   }
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
   const int32_t folded_bias = (int32_t) ((uint32_t) bias - (uint32_t) (int32_t) zero_point * weight_sum);
-  for (size_t r = 0; r < passes; r++) {
-    int8x16_t w[MAX_GROUPS * MAX_K];
-    weight_quads(k, r, weights, w);
-    flat_outputs(k, s, &f, plane, w, vdupq_n_s32(folded_bias), &rq, outputs[r], flat_out[r]);
-  }
-  flat_copy_out(&f, flat_out, passes, output_height, output_width, output);
+  flat_outputs(k, s, &f, plane, w, vdupq_n_s32(folded_bias), &rq, flat_out);
+  flat_copy_out(&f, flat_out, output_height, output_width, output);
 }
 
 DEFINE_KERNEL(3, 1, neondot)

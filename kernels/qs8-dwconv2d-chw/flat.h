@@ -40,15 +40,14 @@ static inline void flat_init(struct flat* f, size_t k, size_t s, size_t input_wi
   f->output_bytes = f->outputs + 16;
 }
 
-/* Output row y is flat outputs [t x stride, + output_width) of pass y % passes, t = y / passes
- * (flat_out[pass]: a kernel computing the rows of a stride in one pass, or the even and the odd
- * rows in two): copied out 16 bytes at a time in output order, a row's last copy running past it
- * into the next rows (copied after it), where the plane goes on that far; else exactly. */
-static inline void flat_copy_out(const struct flat* f, int8_t* const* flat_out, size_t passes, size_t output_height,
+/* Output row y is flat outputs [y x stride, + output_width): copied out 16 bytes at a time, a
+ * row's last copy running past it into the next rows (copied after it), where the plane goes on
+ * that far; else exactly. */
+static inline void flat_copy_out(const struct flat* f, const int8_t* flat_out, size_t output_height,
                                  size_t output_width, int8_t* output) {
   const size_t copied = (output_width + 15) / 16 * 16;
   for (size_t y = 0; y < output_height; y++) {
-    const int8_t* from = flat_out[y % passes] + y / passes * f->stride;
+    const int8_t* from = flat_out + y * f->stride;
     int8_t* to = output + y * output_width;
     if ((output_height - y) * output_width < copied) {
       copy_blocks(to, from, output_width);

@@ -176,5 +176,5 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
   flat_outputs(k, s, &f, plane, w, vdupq_n_s32(bias), &rq, flat_out);
-  flat_copy_out(&f, &flat_out, 1, output_height, output_width, output);
+  flat_copy_out(&f, flat_out, output_height, output_width, output);
 }

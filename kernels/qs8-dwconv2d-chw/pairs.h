@@ -166,5 +166,5 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   }
   const int32_t folded_bias = (int32_t) ((uint32_t) bias - (uint32_t) (int32_t) zero_point * weight_sum);
   flat_outputs(k, s, &f, plane, pairs, iv_splat(folded_bias), &rq, flat_out);
-  flat_copy_out(&f, &flat_out, 1, output_height, output_width, output);
+  flat_copy_out(&f, flat_out, output_height, output_width, output);
 }
