@@ -312,8 +312,8 @@ INLINE void row_outputs(size_t k, size_t s, const struct flat* f, const int32_t*
   }
 }
 
-/* Pass r's weight quads W[r][g][kx] to w[g x K + kx]; adds the weights they hold to *sum. */
-INLINE void weight_quads(size_t k, size_t r, const int8_t* weights, __m512i* w, uint32_t* sum) {
+/* Pass r's weight quads W[r][g][kx] to w[g x K + kx]. */
+INLINE void weight_quads(size_t k, size_t r, const int8_t* weights, __m512i* w) {
   UNROLL_ALL for (size_t g = 0; g < (k + 3) / 4; g++) {
     UNROLL_ALL for (size_t kx = 0; kx < k; kx++) {
       uint32_t bits = 0;
@@ -321,7 +321,6 @@ INLINE void weight_quads(size_t k, size_t r, const int8_t* weights, __m512i* w, 
         const size_t ky = 4 * g + i - r; /* wraps past SIZE_MAX / 2 when 4g + i < r */
         if (ky < k) {
           bits |= (uint32_t) (uint8_t) weights[ky * k + kx] << (8 * i);
-          *sum += (uint32_t) (int32_t) weights[ky * k + kx];
         }
       }
       w[g * k + kx] = _mm512_set1_epi32((int32_t) bits);
@@ -344,6 +343,7 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   const struct plane_rows in = {input, input_height, input_width, padding_top, _mm512_set1_epi8(zero_point)};
   const uint32_t padding_byte = (uint8_t) (zero_point ^ 0x80);
   padding_elements(s, p, input_width, &f, (int32_t) (padding_byte * 0x01010101u), plane);
+  /* The step width and stride as constants at each call, so that each builder is specialized. */
   const bool narrow = input_width <= NARROW_WIDTH;
   if (s == 1 && narrow) {
     quad_rows_s1(true, p, &in, rows, &f, plane);
@@ -356,12 +356,15 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   }
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
+  uint32_t weight_sum = 0;
+  for (size_t t = 0; t < k * k; t++) {
+    weight_sum += (uint32_t) (int32_t) weights[t];
+  }
+  const uint32_t offset = (uint32_t) ((int32_t) zero_point + 128);
+  const __m512i folded_bias = _mm512_set1_epi32((int32_t) ((uint32_t) bias - offset * weight_sum));
   UNROLL_ALL for (size_t r = 0; r < passes; r++) {
     __m512i w[MAX_GROUPS * MAX_K];
-    uint32_t weight_sum = 0;
-    weight_quads(k, r, weights, w, &weight_sum);
-    const int32_t offset = (int32_t) zero_point + 128;
-    const __m512i folded_bias = _mm512_set1_epi32((int32_t) ((uint32_t) bias - (uint32_t) offset * weight_sum));
+    weight_quads(k, r, weights, w);
     for (size_t t = 0; t < flat_rows[r]; t++) {
       row_outputs(k, s, &f, plane, w, folded_bias, &rq, t * f.stride, output_width,
                   output + (t * passes + r) * output_width);
