@@ -1,16 +1,15 @@
 /*
  * WebAssembly SIMD128 int8 direct depthwise convolution (src/sprig/qs8-dwconv2d-chw.h), over
  * pairs.h: 4 outputs per v128, each i32x4.dot_i16x8_s two taps of them; a trip of 16 outputs is
- * 4 accumulators. Requantization as kernels/qs8-requant/wasmsimd.c: clamped in f32, rounded by
- * adding 1.5 x 2^23 (the f32 spacing there is 1, so the add rounds to nearest even) and the
- * zero point taken in the same integer subtraction; the narrows are then exact.
+ * 4 accumulators. Requantization: the step of kernels/qs8-requant/wasmsimd-round.h, then exact
+ * narrows.
  */
 #include <stddef.h>
 #include <stdint.h>
 
 #include <wasm_simd128.h>
 
-#include <isa/scalar.h>
+#include <qs8-requant/wasmsimd-round.h>
 
 #include <sprig/qs8-dwconv2d-chw.h>
 
@@ -44,22 +43,17 @@ INLINE v128_t iv_add(v128_t a, v128_t b) {
 }
 
 struct requant {
-  v128_t scale, lowest, highest, magic;
-  v128_t magic_less_zero_point; /* 0x4B400000 - zero_point per int32 lane */
+  v128_t scale;
+  struct qs8_wasm_requant steps;
 };
 
 INLINE void requant_init(float scale, const struct sprig_qs8_requant_params* params, struct requant* k) {
   k->scale = wasm_f32x4_splat(scale);
-  k->lowest = wasm_f32x4_splat(params->lowest);
-  k->highest = wasm_f32x4_splat(params->highest);
-  k->magic = wasm_f32x4_splat(SPRIG_ROUND_MAGIC);
-  k->magic_less_zero_point = wasm_i32x4_splat(sprig_round_magic_less(params->zero_point));
+  k->steps = qs8_wasm_requant_init(params);
 }
 
 INLINE v128_t rounded(v128_t acc, const struct requant* k) {
-  v128_t v = wasm_f32x4_mul(wasm_f32x4_convert_i32x4(acc), k->scale);
-  v = wasm_f32x4_pmin(k->highest, wasm_f32x4_pmax(k->lowest, v));
-  return wasm_i32x4_sub(wasm_f32x4_add(v, k->magic), k->magic_less_zero_point);
+  return qs8_wasm_rounded(acc, k->scale, &k->steps);
 }
 
 INLINE void requant16(const v128_t* acc, const struct requant* k, int8_t* out) {

@@ -39,6 +39,7 @@
 #include <wasm_simd128.h>
 
 #include <isa/wasmsimd.h>
+#include <qs8-requant/wasmsimd-round.h>
 #include <sprig/qs8-spmm.h>
 
 #define MAX_VECTORS 8
@@ -331,7 +332,10 @@ void sprig_qs8_spmm_ukernel_1x1c4__wasmsimd(size_t mc, size_t nc, const int8_t* 
  * the weight pairs as i16x8 vectors), then each block takes two passes over a chunk, vectors 0-1
  * and 2-3 (8 accumulators: x64 has 16 xmm registers, V8 keeps one as scratch; 16 accumulators
  * spill). A pass runs only the words holding pixels below `last` and is skipped when none does.
- * A channel's first chunk starts from the bias, later ones from the output the previous wrote.
+ * A channel's first chunk starts from the bias, later ones from the sums the previous wrote. The
+ * _requant entry point (qs8 convolutions) requantizes each pass's accumulators in registers and
+ * stores int8, 8 pixels per word (kernels/qs8-requant/wasmsimd-round.h: the same bits as the
+ * requantization kernel).
  */
 #define Q4_CHUNK 128
 
@@ -399,14 +403,42 @@ INLINE v128_t load_group(const int32_t* out, size_t first, size_t last) {
   return first < last ? wasm_v128_load32_zero(out + first) : wasm_i32x4_const_splat(0);
 }
 
+/* Where a channel's sums go, from pixel 0 of the block or tile on: int32 at `sums`, where a
+ * later chunk also finds the sums so far; or, in requantizing passes, int8 at `bytes`, the sums
+ * times `scale` requantized as kernels/qs8-requant does. */
+struct q4_to {
+  int32_t* sums;
+  int8_t* bytes;
+  v128_t scale;
+  const struct qs8_wasm_requant* rq;
+};
+
+INLINE struct q4_to q4_to_at(struct q4_to to, size_t p) {
+  to.sums = to.sums != NULL ? to.sums + p : NULL;
+  to.bytes = to.bytes != NULL ? to.bytes + p : NULL;
+  return to;
+}
+
+/* The low 8 bytes of v to out[first .. first + 8), those below `last`. */
+INLINE void store_bytes(int8_t* out, size_t first, size_t last, v128_t v) {
+  if (first + 8 <= last) {
+    wasm_v128_store64_lane(out + first, v, 0);
+  } else {
+    int8_t part[8];
+    wasm_v128_store64_lane(part, v, 0);
+    memcpy(out + first, part, last - first);
+  }
+}
+
 /* Words i < nw of vectors v0, v0 + 1 of the block at `input` for one channel: the bias (`first`)
- * or the output so far, plus the chunk's `count` quartets; its pixels below `last` stored. */
-INLINE void q4_pass(size_t nw, size_t v0, size_t last, const int8_t* input, const struct q4_chunk* chunk,
-                    uint32_t count, bool first, v128_t vbias, int32_t* out) {
+ * or the sums so far, plus the chunk's `count` quartets; its pixels below `last` stored as sums,
+ * or (`requant`) requantized: word i's two vectors are pixels 16i + 4 v0 .. + 7. */
+INLINE void q4_pass(bool requant, size_t nw, size_t v0, size_t last, const int8_t* input,
+                    const struct q4_chunk* chunk, uint32_t count, bool first, v128_t vbias, const struct q4_to* to) {
   v128_t acc[8];
   UNROLL for (size_t v = 0; v < 2; v++) {
     UNROLL for (size_t i = 0; i < nw; i++) {
-      acc[4 * v + i] = first ? vbias : load_group(out, 16 * i + 4 * (v0 + v), last);
+      acc[4 * v + i] = first ? vbias : load_group(to->sums, 16 * i + 4 * (v0 + v), last);
     }
   }
   input += 16 * v0;
@@ -421,39 +453,61 @@ INLINE void q4_pass(size_t nw, size_t v0, size_t last, const int8_t* input, cons
       q4_pair(nw, wasm_v128_load(x2 + 16 * v), wasm_v128_load(x3 + 16 * v), chunk->w23[q], acc + 4 * v);
     }
   }
+  if (requant) {
+    UNROLL for (size_t i = 0; i < nw; i++) {
+      const v128_t halves = wasm_i16x8_narrow_i32x4(qs8_wasm_rounded(acc[i], to->scale, to->rq),
+                                                    qs8_wasm_rounded(acc[4 + i], to->scale, to->rq));
+      store_bytes(to->bytes, 16 * i + 4 * v0, last, wasm_i8x16_narrow_i16x8(halves, halves));
+    }
+    return;
+  }
   UNROLL for (size_t v = 0; v < 2; v++) {
     UNROLL for (size_t i = 0; i < nw; i++) {
-      store_group(out, 16 * i + 4 * (v0 + v), last, acc[4 * v + i]);
+      store_group(to->sums, 16 * i + 4 * (v0 + v), last, acc[4 * v + i]);
     }
   }
 }
 
 /* Vectors v0, v0 + 1 of one chunk over one block, the words that hold pixels below `last`: word
  * i of vector v0 starts at pixel 16i + 4 v0, vector v0 + 1's pixels are 4 higher. */
-INLINE void q4_half(size_t v0, size_t last, const int8_t* input, const struct q4_chunk* chunk, uint32_t count,
-                    bool first, v128_t vbias, int32_t* out) {
+INLINE void q4_half(bool requant, size_t v0, size_t last, const int8_t* input, const struct q4_chunk* chunk,
+                    uint32_t count, bool first, v128_t vbias, const struct q4_to* to) {
   switch ((last - 4 * v0 + 15) / 16) {
     case 1:
-      q4_pass(1, v0, last, input, chunk, count, first, vbias, out);
+      q4_pass(requant, 1, v0, last, input, chunk, count, first, vbias, to);
       break;
     case 2:
-      q4_pass(2, v0, last, input, chunk, count, first, vbias, out);
+      q4_pass(requant, 2, v0, last, input, chunk, count, first, vbias, to);
       break;
     case 3:
-      q4_pass(3, v0, last, input, chunk, count, first, vbias, out);
+      q4_pass(requant, 3, v0, last, input, chunk, count, first, vbias, to);
       break;
     default:
-      q4_pass(4, v0, last, input, chunk, count, first, vbias, out);
+      q4_pass(requant, 4, v0, last, input, chunk, count, first, vbias, to);
       break;
   }
 }
 
 /* One chunk over one block, its pixels below `last` (1 .. 64); vectors 2-3 start at pixel 8. */
-INLINE void q4_block(size_t last, const int8_t* input, const struct q4_chunk* chunk, uint32_t count, bool first,
-                     v128_t vbias, int32_t* out) {
-  q4_half(0, last, input, chunk, count, first, vbias, out);
+INLINE void q4_block(bool requant, size_t last, const int8_t* input, const struct q4_chunk* chunk, uint32_t count,
+                     bool first, v128_t vbias, const struct q4_to* to) {
+  q4_half(requant, 0, last, input, chunk, count, first, vbias, to);
   if (last > 8) {
-    q4_half(2, last, input, chunk, count, first, vbias, out);
+    q4_half(requant, 2, last, input, chunk, count, first, vbias, to);
+  }
+}
+
+/* One chunk over the `mc` pixels of a call: whole blocks (a literal `last`), then the rest. */
+INLINE void q4_blocks(bool requant, size_t mc, const int8_t* input, const struct q4_chunk* chunk, uint32_t count,
+                      bool first, v128_t vbias, struct q4_to to) {
+  size_t p = 0;
+  for (; p + 64 <= mc; p += 64) {
+    const struct q4_to at = q4_to_at(to, p);
+    q4_block(requant, 64, input + p, chunk, count, first, vbias, &at);
+  }
+  if (p < mc) {
+    const struct q4_to at = q4_to_at(to, p);
+    q4_block(requant, mc - p, input + p, chunk, count, first, vbias, &at);
   }
 }
 
@@ -462,25 +516,63 @@ void sprig_qs8_spmm_ukernel_64x1q4__wasmsimd(size_t mc, size_t nc, const int8_t*
                                             const uint32_t* quartets, int32_t* output, size_t output_stride) {
   struct q4_chunk chunk;
   for (size_t n = 0; n < nc; n++) {
-    int32_t* out = (int32_t*) ((char*) output + n * output_stride);
+    const struct q4_to to = {(int32_t*) ((char*) output + n * output_stride), NULL, wasm_i32x4_const_splat(0), NULL};
     const v128_t vbias = wasm_v128_load32_splat(bias + n);
     uint32_t left = quartets[n];
     bool first = true;
     do {
       const uint32_t count = left < Q4_CHUNK ? left : Q4_CHUNK;
       q4_prepare(&chunk, weights, rows, count, input_stride);
-      size_t p = 0;
-      for (; p + 64 <= mc; p += 64) {
-        q4_block(64, input + p, &chunk, count, first, vbias, out + p);
-      }
-      if (p < mc) {
-        q4_block(mc - p, input + p, &chunk, count, first, vbias, out + p);
-      }
+      q4_blocks(false, mc, input, &chunk, count, first, vbias, to);
       weights += count;
       rows += 4 * (size_t) count;
       left -= count;
       first = false;
     } while (left != 0);
+  }
+}
+
+/* Pixels of a long channel (more than Q4_CHUNK quartets) whose sums a requantizing call holds at
+ * a time, on the stack, between its chunks. */
+#define Q4_PIECE 256
+
+/* The same, requantized in registers: a channel of at most Q4_CHUNK quartets goes from its
+ * accumulators to int8; a longer one keeps its sums on the stack, Q4_PIECE pixels at a time,
+ * until its last chunk. */
+void sprig_qs8_spmm_ukernel_64x1q4__wasmsimd_requant(size_t mc, size_t nc, const int8_t* input,
+                                                    size_t input_stride, const int32_t* bias,
+                                                    const uint32_t* weights, const uint32_t* rows,
+                                                    const uint32_t* quartets, const float* scales,
+                                                    const struct sprig_qs8_requant_params* params, int8_t* output,
+                                                    size_t output_stride) {
+  const struct qs8_wasm_requant rq = qs8_wasm_requant_init(params);
+  struct q4_chunk chunk;
+  int32_t sums[Q4_PIECE];
+  for (size_t n = 0; n < nc; n++) {
+    const struct q4_to to = {sums, output + n * output_stride, wasm_v128_load32_splat(scales + n), &rq};
+    const v128_t vbias = wasm_v128_load32_splat(bias + n);
+    const uint32_t total = quartets[n];
+    if (total <= Q4_CHUNK) {
+      q4_prepare(&chunk, weights, rows, total, input_stride);
+      q4_blocks(true, mc, input, &chunk, total, true, vbias, to);
+    } else {
+      for (size_t p = 0; p < mc; p += Q4_PIECE) {
+        const size_t pc = mc - p < Q4_PIECE ? mc - p : Q4_PIECE;
+        const struct q4_to piece = {sums, to.bytes + p, to.scale, &rq};
+        for (uint32_t done = 0; done < total;) {
+          const uint32_t count = total - done < Q4_CHUNK ? total - done : Q4_CHUNK;
+          q4_prepare(&chunk, weights + done, rows + 4 * (size_t) done, count, input_stride);
+          if (done + count == total) {
+            q4_blocks(true, pc, input + p, &chunk, count, false, vbias, piece);
+          } else {
+            q4_blocks(false, pc, input + p, &chunk, count, done == 0, vbias, piece);
+          }
+          done += count;
+        }
+      }
+    }
+    weights += total;
+    rows += 4 * (size_t) total;
   }
 }
 
