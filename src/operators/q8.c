@@ -427,10 +427,10 @@ struct run_context {
   size_t image; /* depthwise: the image its tasks compute */
   /* Depthwise: the workspaces in use (bit i: workspace i). A task takes the lowest free one and
    * gives it back when done, so that a thread running tasks in turn reuses one workspace, which
-   * stays in its cache (a workspace per task swept dw_tasks of them through the cache every run:
-   * MobileNet v1's int8 depthwise layers took 1.5x longer in a network). No two tasks running at
-   * once share one: at most dw_tasks run at once, and the plan holds dw_tasks <= 64 workspaces. */
-  atomic_uint_least64_t dw_busy;
+   * stays in its cache, instead of sweeping one per task through it every run. No two tasks
+   * running at once share one: at most dw_tasks run at once, and the plan holds dw_tasks <= 32
+   * workspaces. */
+  atomic_uint_least32_t dw_busy;
 };
 
 /* Convolutions: one quad row of one group of one image. */
@@ -636,22 +636,23 @@ static void matvec_task(void* context, size_t group, size_t window) {
   }
 }
 
-_Static_assert(TARGET_TASKS <= 64, "one bit of run_context.dw_busy per depthwise workspace");
+_Static_assert(TARGET_TASKS <= 32, "one bit of run_context.dw_busy per depthwise workspace");
 
-/* The lowest free workspace of `busy`, taken (one is free: see run_context). */
-static size_t take_workspace(atomic_uint_least64_t* busy) {
-  uint_least64_t seen = atomic_load_explicit(busy, memory_order_relaxed);
+/* The lowest free workspace of `busy`, taken (one is free: see run_context). 32-bit atomics:
+ * lock-free on every target (no libatomic calls on armv7 or wasm32). */
+static size_t take_workspace(atomic_uint_least32_t* busy) {
+  uint_least32_t seen = atomic_load_explicit(busy, memory_order_relaxed);
   for (;;) {
-    const size_t slot = (size_t) __builtin_ctzll((unsigned long long) ~seen);
-    if (atomic_compare_exchange_weak_explicit(busy, &seen, seen | (uint_least64_t) 1 << slot, memory_order_acquire,
+    const size_t slot = (size_t) __builtin_ctz((unsigned int) ~seen);
+    if (atomic_compare_exchange_weak_explicit(busy, &seen, seen | (uint_least32_t) 1 << slot, memory_order_acquire,
                                               memory_order_relaxed)) {
       return slot;
     }
   }
 }
 
-static void give_back_workspace(atomic_uint_least64_t* busy, size_t slot) {
-  atomic_fetch_and_explicit(busy, ~((uint_least64_t) 1 << slot), memory_order_release);
+static void give_back_workspace(atomic_uint_least32_t* busy, size_t slot) {
+  atomic_fetch_and_explicit(busy, ~((uint_least32_t) 1 << slot), memory_order_release);
 }
 
 /* Depthwise: channels [task x dw_chunk, + dw_chunk) of image ctx->image, in a free workspace. */
