@@ -131,13 +131,11 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
     }
   }
   int8x16_t w[MAX_GROUPS * MAX_K];
-  uint32_t weight_sum = 0;
   for (size_t g = 0; g < groups; g++) {
     for (size_t kx = 0; kx < k; kx++) {
       int8_t quad[4] = {0, 0, 0, 0};
       for (size_t i = 0; i < 4 && 4 * g + i < k; i++) {
         quad[i] = weights[(4 * g + i) * k + kx];
-        weight_sum += (uint32_t) (int32_t) quad[i];
       }
       int32_t bits;
       memcpy(&bits, quad, sizeof(bits));
@@ -146,7 +144,7 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   }
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
-  const int32_t folded_bias = (int32_t) ((uint32_t) bias - (uint32_t) (int32_t) zero_point * weight_sum);
+  const int32_t folded_bias = sprig_qs8_dwconv2d_chw_folded_bias(bias, zero_point, k, weights);
   flat_outputs(k, s, &f, plane, w, vdupq_n_s32(folded_bias), &rq, flat_out);
   flat_copy_out(&f, flat_out, output_height, output_width, output);
 }

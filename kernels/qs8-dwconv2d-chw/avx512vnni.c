@@ -356,12 +356,8 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   }
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
-  uint32_t weight_sum = 0;
-  for (size_t t = 0; t < k * k; t++) {
-    weight_sum += (uint32_t) (int32_t) weights[t];
-  }
-  const uint32_t offset = (uint32_t) ((int32_t) zero_point + 128);
-  const __m512i folded_bias = _mm512_set1_epi32((int32_t) ((uint32_t) bias - offset * weight_sum));
+  const __m512i folded_bias =
+      _mm512_set1_epi32(sprig_qs8_dwconv2d_chw_folded_bias(bias, (int32_t) zero_point + 128, k, weights));
   UNROLL_ALL for (size_t r = 0; r < passes; r++) {
     __m512i w[MAX_GROUPS * MAX_K];
     weight_quads(k, r, weights, w);

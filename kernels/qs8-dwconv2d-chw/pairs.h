@@ -160,11 +160,7 @@ INLINE void dwconv(size_t k, size_t s, size_t input_height, size_t input_width, 
   weight_pairs(k, weights, pairs);
   struct requant rq;
   requant_init(scale, &params->requant, &rq);
-  uint32_t weight_sum = 0;
-  for (size_t t = 0; t < k * k; t++) {
-    weight_sum += (uint32_t) (int32_t) weights[t];
-  }
-  const int32_t folded_bias = (int32_t) ((uint32_t) bias - (uint32_t) (int32_t) zero_point * weight_sum);
+  const int32_t folded_bias = sprig_qs8_dwconv2d_chw_folded_bias(bias, zero_point, k, weights);
   flat_outputs(k, s, &f, plane, pairs, iv_splat(folded_bias), &rq, flat_out);
   flat_copy_out(&f, flat_out, output_height, output_width, output);
 }

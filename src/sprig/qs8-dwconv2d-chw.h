@@ -58,6 +58,19 @@ static inline size_t sprig_qs8_dwconv2d_chw_scratch_bytes(size_t input_width, si
   return (bytes + 63) / 64 * 64;
 }
 
+/* bias - offset x sum(weights[0 .. K x K)), wrapping as uint32 (the header's sum): the bias of a
+ * kernel that multiplies the weights by the input plus `offset` - input_zero_point (offset =
+ * input_zero_point for signed input, input_zero_point + 128 for the input + 128 as unsigned
+ * bytes) instead of by (input - input_zero_point). */
+static inline int32_t sprig_qs8_dwconv2d_chw_folded_bias(int32_t bias, int32_t offset, size_t kernel_size,
+                                                         const int8_t* weights) {
+  uint32_t weight_sum = 0;
+  for (size_t t = 0; t < kernel_size * kernel_size; t++) {
+    weight_sum += (uint32_t) (int32_t) weights[t];
+  }
+  return (int32_t) ((uint32_t) bias - (uint32_t) offset * weight_sum);
+}
+
 #define SPRIG_QS8_DWCONV2D_CHW_UKERNEL(isa, kernel_size, stride, fn)                                              \
   void fn(size_t input_height, size_t input_width, size_t output_height, size_t output_width, const int8_t* input, \
           const int8_t* weights, int32_t bias, float scale, int8_t* output, uint32_t padding_top, void* scratch,  \
