@@ -1,7 +1,8 @@
 /* The all-sprig int8 network (e2e with --dtypes qs8): the network's int8 version
  * (bench/net-quant.c) as sprig qs8 operators (convolutions, residual adds, global average
- * pooling, the pruned classifier), every operator created, reshaped and set up once; a run runs
- * them in order on the caller's pool. */
+ * pooling, the pruned classifier), every operator created, reshaped and set up once, the
+ * convolutions and the classifier sharing one workspace; a run runs them in order on the
+ * caller's pool. */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -16,6 +17,7 @@ struct q8_net {
   const struct bench_net_q8* q;
   sprig_operator_t ops[BENCH_NET_MAX_OPS];
   int8_t* slots[BENCH_NET_MAX_TENSORS];
+  sprig_workspace_t workspace;
 };
 
 static int8_t* tensor_q(const struct q8_net* impl, size_t t, int8_t* output) {
@@ -55,6 +57,7 @@ static void net_destroy(struct bench_runner* runner) {
     for (size_t s = 0; s < BENCH_NET_MAX_TENSORS; s++) {
       free(impl->slots[s]);
     }
+    sprig_release_workspace(impl->workspace);
     free(impl);
   }
 }
@@ -98,6 +101,9 @@ static enum sprig_status create_conv(const struct q8_net* impl, size_t index, co
   }
   sprig_release_weights(packed);
   size_t height = 0, width = 0;
+  if (status == sprig_status_success) {
+    status = sprig_set_operator_workspace(*out, impl->workspace);
+  }
   if (status == sprig_status_success) {
     status = sprig_reshape_conv2d_nchw_qs8(*out, 1, in->height, in->width, &height, &width);
   }
@@ -147,6 +153,9 @@ static enum sprig_status create_op(const struct q8_net* impl, size_t index, int8
       }
       sprig_release_weights(packed);
       if (status == sprig_status_success) {
+        status = sprig_set_operator_workspace(*out, impl->workspace);
+      }
+      if (status == sprig_status_success) {
         status = sprig_reshape_linear_qs8(*out, 1);
       }
       return status != sprig_status_success ? status : sprig_setup_linear_qs8(*out, x, y);
@@ -170,6 +179,10 @@ bool bench_sprig_q8_network_runner_create(const struct bench_network* net, const
   }
   impl->net = net;
   impl->q = q;
+  if (sprig_create_workspace(&impl->workspace) != sprig_status_success) {
+    fprintf(stderr, "sprig-bench: out of memory\n");
+    return false;
+  }
   for (size_t s = 0; s < net->slot_count; s++) {
     if ((impl->slots[s] = malloc(net->slot_floats[s])) == NULL) {
       fprintf(stderr, "sprig-bench: out of memory for %s's int8 activations\n", net->name);

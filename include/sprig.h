@@ -718,6 +718,26 @@ SPRIG_API enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_
 /* Frees the operator. NULL is a no-op success. */
 SPRIG_API enum sprig_status sprig_delete_operator(sprig_operator_t op);
 
+/* Workspaces: scratch memory that operators share instead of each holding its own, so that a
+ * network's scratch is its largest operator's, warm in cache from one operator to the next. The
+ * int8 operators (qs8 / qd8 linear and qs8 convolution, depthwise included) keep their packed
+ * input and depthwise planes there; the other operators accept a workspace and keep their own
+ * buffers. A workspace grows at reshape to what its largest operator needs (never shrinks);
+ * its contents mean nothing between runs. Operators sharing one must run one after another:
+ * sprig_run_operator returns sprig_status_invalid_state (nothing written) when another operator
+ * is running in the same workspace, and a reshape that must grow it while one runs fails the
+ * same way. Each operator set to a workspace holds a reference to it, so the creator may
+ * release its own at any time. */
+typedef struct sprig_workspace* sprig_workspace_t;
+SPRIG_API enum sprig_status sprig_create_workspace(sprig_workspace_t* workspace_out);
+/* Drops the caller's reference; the memory goes when no operator uses it. NULL is a no-op. */
+SPRIG_API enum sprig_status sprig_release_workspace(sprig_workspace_t workspace);
+/* The bytes the workspace holds now (0 for NULL). */
+SPRIG_API size_t sprig_workspace_bytes(sprig_workspace_t workspace);
+/* The operator plans its scratch in `workspace` from its next reshape on (NULL: its own buffers
+ * again). Drops the current plan: reshape and setup the operator again before running it. */
+SPRIG_API enum sprig_status sprig_set_operator_workspace(sprig_operator_t op, sprig_workspace_t workspace);
+
 /* The microkernel the operator runs, e.g. "sprig_f32_spmm_minmax_ukernel_64x1__avx2_prefetch":
  * chosen at create from the CPU and the weights, narrowed at reshape when rows are shorter than
  * its tile;

@@ -294,6 +294,23 @@ static void test_lifecycle_bad_input(void** state) {
   EXPECT_REFUSED(sprig_run_operator(linear, NULL), sprig_status_invalid_state, "set up");
   assert_all_equal(y, 12, SENTINEL, "output after refused run");
 
+  /* Workspaces: NULL refusals; an f32 operator accepts one (and keeps its own buffers), planned
+   * again after the change. */
+  EXPECT_REFUSED(sprig_create_workspace(NULL), sprig_status_invalid_parameter, "NULL");
+  sprig_workspace_t workspace = NULL;
+  assert_int_equal(sprig_create_workspace(&workspace), sprig_status_success);
+  EXPECT_REFUSED(sprig_set_operator_workspace(NULL, workspace), sprig_status_invalid_parameter, "NULL");
+  assert_int_equal(sprig_set_operator_workspace(linear, workspace), sprig_status_success);
+  EXPECT_REFUSED(sprig_run_operator(linear, NULL), sprig_status_invalid_state, "set up");
+  assert_all_equal(y, 12, SENTINEL, "output after refused run");
+  assert_int_equal(sprig_release_workspace(workspace), sprig_status_success);
+  assert_int_equal(sprig_reshape_linear_f32(linear, 3), sprig_status_success);
+  assert_int_equal(sprig_setup_linear_f32(linear, x, y), sprig_status_success);
+  assert_int_equal(sprig_run_operator(linear, NULL), sprig_status_success);
+  assert_all_equal(y, 12, 0.0f, "zeros times zero input");
+  assert_int_equal(sprig_release_workspace(NULL), sprig_status_success);
+  assert_int_equal(sprig_workspace_bytes(NULL), 0);
+
   assert_null(sprig_operator_kernel_name(NULL));
   assert_non_null(sprig_operator_kernel_name(linear));
   assert_int_equal(sprig_delete_operator(NULL), sprig_status_success);

@@ -13,9 +13,43 @@
 #include <sprig/qs8-quartets.h>
 #include <sprig/qs8-terms.h>
 #include <sprig/weights.h>
+#include <sprig/workspace.h>
 
 static const size_t pools[] = {0, 1, 2, 4};
 #define POOLS (sizeof(pools) / sizeof(pools[0]))
+
+/* ---- workspaces ---- */
+
+/* One workspace shared by the sweeps' operators: on pools 1 and 4 (odd indices) they plan their
+ * scratch in it (the other pools: in their own buffers), and before every run in it each of its
+ * bytes is garbage, so that no output may depend on what the scratch held before. */
+static sprig_workspace_t sweep_workspace;
+
+static void fill_garbage(uint64_t seed, void* data, size_t bytes) {
+  uint64_t x = seed * 0x9E3779B97F4A7C15u + 1;
+  for (size_t i = 0; i + 8 <= bytes; i += 8) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    memcpy((char*) data + i, &x, 8);
+  }
+}
+
+/* Before each reshape of a sweep: the operator plans in the shared workspace on odd pool indices. */
+static void plan_in_sweep_workspace(sprig_operator_t op, size_t pool_index) {
+  if (sweep_workspace == NULL) {
+    assert_int_equal(sprig_create_workspace(&sweep_workspace), sprig_status_success);
+  }
+  assert_int_equal(sprig_set_operator_workspace(op, pool_index % 2 != 0 ? sweep_workspace : NULL),
+                   sprig_status_success);
+}
+
+/* Before each run of a sweep. */
+static void spoil_sweep_workspace(uint64_t seed) {
+  if (sweep_workspace != NULL && sweep_workspace->data != NULL) {
+    fill_garbage(seed, sweep_workspace->data, sweep_workspace->bytes);
+  }
+}
 
 /* ---- random data ---- */
 
@@ -165,8 +199,10 @@ static void run_linear_qs8_with(const struct linear_case* c, const struct sprig_
   for (size_t p = 0; p < POOLS; p++) {
     pthreadpool_t pool = make_pool(pools[p]);
     memset(actual, 0x55, c->out * c->batch);
+    plan_in_sweep_workspace(op, p);
     assert_int_equal(sprig_reshape_linear_qs8(op, c->batch), sprig_status_success);
     assert_int_equal(sprig_setup_linear_qs8(op, input, actual), sprig_status_success);
+    spoil_sweep_workspace(seed + p);
     assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
     char what[160];
     snprintf(what, sizeof(what), "linear qs8 %zux%zu batch %zu, format %d, pool %zu, kernel %s", c->in, c->out,
@@ -315,12 +351,14 @@ static void run_conv_qs8(const struct conv_case* c, const struct sprig_sparsity*
   for (size_t i = 0; i < POOLS; i++) {
     pthreadpool_t pool = make_pool(pools[i]);
     size_t got_h = 0, got_w = 0;
+    plan_in_sweep_workspace(op, i);
     assert_int_equal(sprig_reshape_conv2d_nchw_qs8(op, c->batch, c->height, c->width, &got_h, &got_w),
                      sprig_status_success);
     assert_int_equal(got_h, oh);
     assert_int_equal(got_w, ow);
     memset(actual, 0x55, out_count);
     assert_int_equal(sprig_setup_conv2d_nchw_qs8(op, input, actual), sprig_status_success);
+    spoil_sweep_workspace(seed + i);
     assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
     char what[200];
     snprintf(what, sizeof(what), "conv qs8 %ux%u s%u d%u g%u %zu->%zu on %zux%zu, format %d, pool %zu",
@@ -464,8 +502,10 @@ static void run_linear_qd8(size_t in, size_t out, size_t batch, double sparsity,
                    sprig_status_success);
   for (size_t p = 0; p < POOLS; p++) {
     pthreadpool_t pool = make_pool(pools[p]);
+    plan_in_sweep_workspace(op, p);
     assert_int_equal(sprig_reshape_linear_qd8_f32(op, batch), sprig_status_success);
     assert_int_equal(sprig_setup_linear_qd8_f32(op, input, actual), sprig_status_success);
+    spoil_sweep_workspace(seed + p);
     assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
     char what[160];
     snprintf(what, sizeof(what), "linear qd8 %zux%zu batch %zu, format %d, pool %zu", in, out, batch,
@@ -918,6 +958,130 @@ static void serialized_round_trip(void** state) {
   }
 }
 
+/* A pointwise, a 3x3 and a depthwise convolution and a qd8 linear layer share one workspace,
+ * planned smallest first (each later plan grows it: the earlier operators must follow it), run
+ * in turn twice on a spoiled workspace: outputs equal those of the same operators on their own
+ * buffers. A run while another operator holds the workspace is refused with nothing written; a
+ * changed workspace needs a new reshape; the operators keep it alive after the creator's release. */
+static void workspace_shared_by_operators(void** state) {
+  (void) state;
+  require_sprig();
+  enum { C = 24, H = 13, W = 11, IN = 200, OUT = 48, BATCH = 9 };
+  struct rng rng = {77};
+  int8_t pw_weights[C * C], conv_weights[C * C * 9], dw_weights[C * 9];
+  fill_int8_sparse(&rng, pw_weights, sizeof(pw_weights), 0.8, false);
+  fill_int8_sparse(&rng, conv_weights, sizeof(conv_weights), 0.8, false);
+  fill_int8_sparse(&rng, dw_weights, sizeof(dw_weights), 0.0, false);
+  int8_t* lin_weights = malloc(IN * OUT);
+  float* lin_input = malloc(IN * BATCH * sizeof(float));
+  float lin_scales[OUT], lin_bias[OUT];
+  int8_t* image = malloc(C * H * W);
+  assert_true(lin_weights != NULL && lin_input != NULL && image != NULL);
+  fill_int8_sparse(&rng, lin_weights, IN * OUT, 0.9, false);
+  fill_random(&rng, lin_input, IN * BATCH);
+  fill_int8(&rng, image, C * H * W, false);
+  for (size_t o = 0; o < OUT; o++) {
+    lin_scales[o] = 0.01f;
+    lin_bias[o] = rng_float(&rng);
+  }
+  struct quant qu = make_quant(&rng, C, C * 9, 3, -2, false, true);
+  const struct sprig_conv2d_params params[3] = {
+      CONV(1, 1, 1, 1, 1, 1, 0, 0, 0, 0, 1, C, C),
+      CONV(3, 3, 2, 2, 1, 1, 1, 1, 1, 1, 1, C, C),
+      CONV(3, 3, 1, 1, 1, 1, 1, 1, 1, 1, C, 1, 1),
+  };
+  const int8_t* conv_sets[3] = {pw_weights, conv_weights, dw_weights};
+  sprig_workspace_t workspace = NULL;
+  assert_int_equal(sprig_create_workspace(&workspace), sprig_status_success);
+  assert_int_equal(sprig_workspace_bytes(workspace), 0);
+  int8_t* outputs[2][3];
+  float* lin_outputs[2];
+  for (size_t shared = 0; shared < 2; shared++) {
+    sprig_operator_t ops[4];
+    for (size_t k = 0; k < 3; k++) {
+      assert_int_equal(sprig_create_conv2d_nchw_qs8(&params[k], 3, qu.q.input_scale, conv_sets[k], qu.weight_scales,
+                                                    qu.bias, -2, qu.q.output_scale, -128, 127, &formats[0], 0,
+                                                    &ops[k]),
+                       sprig_status_success);
+    }
+    assert_int_equal(sprig_create_linear_qd8_f32(IN, OUT, lin_weights, lin_scales, lin_bias, -INFINITY, INFINITY,
+                                                 &formats[0], 0, &ops[3]),
+                     sprig_status_success);
+    for (size_t k = 0; k < 3; k++) {
+      outputs[shared][k] = malloc(C * H * W);
+      assert_non_null(outputs[shared][k]);
+    }
+    lin_outputs[shared] = malloc(OUT * BATCH * sizeof(float));
+    assert_non_null(lin_outputs[shared]);
+    /* Roughly smallest scratch first, each run once right after its plan (so that the next plans
+     * move the memory under the operators run before). */
+    const size_t order[4] = {3, 2, 1, 0};
+    size_t grown = 0;
+    for (size_t i = 0; i < 4; i++) {
+      const size_t k = order[i];
+      if (shared) {
+        assert_int_equal(sprig_set_operator_workspace(ops[k], workspace), sprig_status_success);
+      }
+      if (k == 3) {
+        assert_int_equal(sprig_reshape_linear_qd8_f32(ops[k], BATCH), sprig_status_success);
+        assert_int_equal(sprig_setup_linear_qd8_f32(ops[k], lin_input, lin_outputs[shared]), sprig_status_success);
+      } else {
+        assert_int_equal(sprig_reshape_conv2d_nchw_qs8(ops[k], 1, H, W, NULL, NULL), sprig_status_success);
+        assert_int_equal(sprig_setup_conv2d_nchw_qs8(ops[k], image, outputs[shared][k]), sprig_status_success);
+      }
+      if (shared) {
+        assert_true(sprig_workspace_bytes(workspace) >= grown);
+        grown = sprig_workspace_bytes(workspace);
+        fill_garbage(i, workspace->data, workspace->bytes);
+      }
+      assert_int_equal(sprig_run_operator(ops[k], NULL), sprig_status_success);
+    }
+    assert_true(!shared || grown > 0);
+    for (size_t round = 0; round < 2; round++) {
+      for (size_t k = 0; k < 4; k++) {
+        if (shared) {
+          fill_garbage(10 * round + k, workspace->data, workspace->bytes);
+        }
+        assert_int_equal(sprig_run_operator(ops[k], NULL), sprig_status_success);
+      }
+    }
+    if (shared) {
+      /* Another run holds the workspace: refused, the output untouched. */
+      atomic_store(&workspace->running, true);
+      int8_t before[C * H * W];
+      memcpy(before, outputs[1][0], sizeof(before));
+      fill_garbage(99, outputs[1][0], sizeof(before));
+      memcpy(before, outputs[1][0], sizeof(before));
+      assert_int_equal(sprig_run_operator(ops[0], NULL), sprig_status_invalid_state);
+      assert_memory_equal(outputs[1][0], before, sizeof(before));
+      atomic_store(&workspace->running, false);
+      assert_int_equal(sprig_release_workspace(workspace), sprig_status_success); /* the operators keep it */
+      /* Back to its own buffers: reshape and setup again first. */
+      assert_int_equal(sprig_set_operator_workspace(ops[0], NULL), sprig_status_success);
+      assert_int_equal(sprig_run_operator(ops[0], NULL), sprig_status_invalid_state);
+      assert_int_equal(sprig_reshape_conv2d_nchw_qs8(ops[0], 1, H, W, NULL, NULL), sprig_status_success);
+      assert_int_equal(sprig_setup_conv2d_nchw_qs8(ops[0], image, outputs[1][0]), sprig_status_success);
+      assert_int_equal(sprig_run_operator(ops[0], NULL), sprig_status_success);
+    }
+    for (size_t k = 0; k < 4; k++) {
+      sprig_delete_operator(ops[k]);
+    }
+  }
+  for (size_t k = 0; k < 3; k++) {
+    const size_t count = k == 1 ? C * 7 * 6 : C * H * W;
+    assert_int8_equal(outputs[1][k], outputs[0][k], count, "a convolution in a shared workspace");
+    free(outputs[0][k]);
+    free(outputs[1][k]);
+  }
+  assert_float_bits_equal(lin_outputs[1], lin_outputs[0], OUT * BATCH, "qd8 in a shared workspace");
+  free(lin_outputs[0]);
+  free(lin_outputs[1]);
+  free_quant(&qu);
+  free(image);
+  free(lin_input);
+  free(lin_weights);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(linear_qs8_every_format),
@@ -936,6 +1100,7 @@ int main(void) {
       cmocka_unit_test(from_weights_shared),
       cmocka_unit_test(refusals),
       cmocka_unit_test(serialized_round_trip),
+      cmocka_unit_test(workspace_shared_by_operators),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -7,6 +7,7 @@
 #include <sprig/common.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
+#include <sprig/workspace.h>
 
 enum sprig_status sprig_check_clamp(float output_min, float output_max, const char* caller) {
   if (isnan(output_min) || isnan(output_max)) {
@@ -270,11 +271,15 @@ enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpo
     sprig_log_error("sprig_run_operator: operator is not set up (call reshape and setup first)");
     return sprig_status_invalid_state;
   }
+  if (!sprig_enter_workspace(op->workspace, "sprig_run_operator")) {
+    return sprig_status_invalid_state;
+  }
   if (op->type == sprig_operator_type_linear) {
     sprig_run_linear(op, threadpool);
   } else {
     op->path->run(op, op->input, op->output, threadpool);
   }
+  sprig_leave_workspace(op->workspace);
   return sprig_status_success;
 }
 
@@ -286,6 +291,7 @@ enum sprig_status sprig_delete_operator(sprig_operator_t op) {
     op->path->destroy(op);
   }
   sprig_release_weights(op->weights);
+  sprig_release_workspace(op->workspace);
   free(op->bias);
   free(op->transposed_input);
   free(op->transposed_output);

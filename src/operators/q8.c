@@ -39,6 +39,7 @@
 #include <sprig/qs8-quartets.h>
 #include <sprig/qs8-stream.h>
 #include <sprig/qs8-terms.h>
+#include <sprig/workspace.h>
 
 /* Linear batches below this run the sliced matrix-vector kernel once per batch row (when the
  * sliced layout pads little), */
@@ -99,6 +100,9 @@ struct q8_state {
   size_t row_start_bytes;    /* linear: batch row b starts at packed + b x this (4, or matvec 4 x quad_rows) */
   size_t packed_bytes;       /* of one image */
   int8_t* packed;            /* images x groups x packed_rows(s) rows */
+  /* packed (dw: dw_scratch) is the operator's workspace's data, taken at the start of each run
+   * (the plan owns neither); else the plan's own buffer. */
+  bool scratch_in_workspace;
   float* row_scales;         /* qd8: per batch row */
   int32_t* row_offsets;      /* qd8: per batch row, zero point (+ 128 for unsigned kernels) */
   uint8_t* row_bad;          /* qd8: per batch row, 1 when it holds NaN or Inf */
@@ -169,7 +173,11 @@ static size_t q8_weight_bytes(const struct sprig_operator* op) {
 }
 
 static void free_plan(struct q8_state* s) {
-  free(s->packed);
+  if (!s->scratch_in_workspace) {
+    free(s->packed);
+    free(s->dw_scratch);
+  }
+  s->scratch_in_workspace = false;
   free(s->row_scales);
   free(s->row_offsets);
   free(s->row_bad);
@@ -179,7 +187,6 @@ static void free_plan(struct q8_state* s) {
   s->row_offsets = NULL;
   s->row_bad = NULL;
   s->quantized = NULL;
-  free(s->dw_scratch);
   s->dw_scratch = NULL;
 }
 
@@ -680,6 +687,11 @@ static void q8_run(const struct sprig_operator* op, const float* input, float* o
   (void) output;
   struct run_context ctx = {.op = op, .s = state_of(op), .image = 0};
   atomic_init(&ctx.dw_busy, 0);
+  if (ctx.s->scratch_in_workspace && ctx.s->dw != NULL) {
+    ctx.s->dw_scratch = op->workspace->data;
+  } else if (ctx.s->scratch_in_workspace) {
+    ctx.s->packed = op->workspace->data;
+  }
   const struct q8_state* s = ctx.s;
   if (s->dw != NULL) {
     /* One image at a time, so that the workspaces hold one image's planes. */
@@ -775,6 +787,11 @@ static const struct sprig_qs8_sellmv_ukernel* small_batch_kernel(struct sprig_op
   return NULL;
 }
 
+/* A plan's scratch of `bytes` in the operator's workspace, when it has one (grown as needed). */
+static enum sprig_status reserve_scratch(const struct sprig_operator* op, size_t bytes, const char* caller) {
+  return op->workspace != NULL ? sprig_reserve_workspace(op->workspace, bytes, caller) : sprig_status_success;
+}
+
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
 static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct q8_state* s = state_of(op);
@@ -806,13 +823,17 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  int8_t* packed = sprig_allocate_aligned(all_packed);
+  const enum sprig_status reserved = reserve_scratch(op, all_packed, caller);
+  if (reserved != sprig_status_success) {
+    return reserved;
+  }
+  int8_t* packed = op->workspace != NULL ? NULL : sprig_allocate_aligned(all_packed);
   const bool qd8 = op->type == sprig_operator_type_linear_qd8;
   float* row_scales = qd8 ? malloc(pixels * sizeof(float)) : NULL;
   int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
   uint8_t* row_bad = qd8 ? malloc(pixels) : NULL;
   int8_t* quantized = qd8 ? malloc(quantized_bytes) : NULL;
-  if (packed == NULL || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL))) {
+  if ((packed == NULL && op->workspace == NULL) || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL))) {
     free(packed);
     free(row_scales);
     free(row_offsets);
@@ -832,6 +853,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   s->row_start_bytes = 4;
   s->packed_bytes = packed_bytes;
   s->packed = packed;
+  s->scratch_in_workspace = op->workspace != NULL;
   s->row_scales = row_scales;
   s->row_offsets = row_offsets;
   s->row_bad = row_bad;
@@ -867,8 +889,12 @@ static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images,
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  void* scratch = sprig_allocate_aligned(bytes);
-  if (scratch == NULL) {
+  const enum sprig_status reserved = reserve_scratch(op, bytes, caller);
+  if (reserved != sprig_status_success) {
+    return reserved;
+  }
+  void* scratch = op->workspace != NULL ? NULL : sprig_allocate_aligned(bytes);
+  if (scratch == NULL && op->workspace == NULL) {
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;
   }
@@ -885,6 +911,7 @@ static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images,
   s->dw_tasks = tasks;
   s->dw_scratch_bytes = per_task;
   s->dw_scratch = scratch;
+  s->scratch_in_workspace = op->workspace != NULL;
   return sprig_status_success;
 }
 

@@ -219,6 +219,9 @@ struct sprig_operator {
   const float* input;
   const float* second_input;  /* add: the other addend */
   float* output;
+
+  /* Where the path plans its scratch when it can (a reference held; NULL: its own buffers). */
+  struct sprig_workspace* workspace;
 };
 
 /* The f32 output clamp: neither bound NaN, output_min <= output_max (reason logged otherwise). */
