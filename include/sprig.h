@@ -712,7 +712,8 @@ SPRIG_API enum sprig_status sprig_setup_conv2d_nchw_f16(
 
 /* Computes the operator on the bound tensors. `threadpool` may be NULL (serial on the calling
  * thread) or the caller's own pool. Results are bitwise identical for any pool. No allocation.
- * An operator must not be run concurrently with itself; distinct operators may run at once. */
+ * An operator must not be run concurrently with itself; distinct operators may run at once,
+ * unless they share a workspace (below): then the second run is refused (invalid_state). */
 SPRIG_API enum sprig_status sprig_run_operator(sprig_operator_t op, pthreadpool_t threadpool);
 
 /* Frees the operator. NULL is a no-op success. */
@@ -723,11 +724,11 @@ SPRIG_API enum sprig_status sprig_delete_operator(sprig_operator_t op);
  * int8 operators (qs8 / qd8 linear and qs8 convolution, depthwise included) keep their packed
  * input and depthwise planes there; the other operators accept a workspace and keep their own
  * buffers. A workspace grows at reshape to what its largest operator needs (never shrinks);
- * its contents mean nothing between runs. Operators sharing one must run one after another:
- * sprig_run_operator returns sprig_status_invalid_state (nothing written) when another operator
- * is running in the same workspace, and a reshape that must grow it while one runs fails the
- * same way. Each operator set to a workspace holds a reference to it, so the creator may
- * release its own at any time. */
+ * its contents mean nothing between runs. Operators sharing one must be reshaped and run one
+ * after another: sprig_run_operator returns sprig_status_invalid_state (nothing written) when
+ * another operator is running in the same workspace, and so does a reshape that must grow it
+ * then. Each operator set to a workspace holds a reference to it, so the creator may release
+ * its own at any time. */
 typedef struct sprig_workspace* sprig_workspace_t;
 SPRIG_API enum sprig_status sprig_create_workspace(sprig_workspace_t* workspace_out);
 /* Drops the caller's reference; the memory goes when no operator uses it. NULL is a no-op. */

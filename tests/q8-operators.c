@@ -959,10 +959,11 @@ static void serialized_round_trip(void** state) {
 }
 
 /* A pointwise, a 3x3 and a depthwise convolution and a qd8 linear layer share one workspace,
- * planned smallest first (each later plan grows it: the earlier operators must follow it), run
- * in turn twice on a spoiled workspace: outputs equal those of the same operators on their own
- * buffers. A run while another operator holds the workspace is refused with nothing written; a
- * changed workspace needs a new reshape; the operators keep it alive after the creator's release. */
+ * each planned and run once in turn (later plans grow it: the operators run before must follow
+ * it), then all run twice, the workspace spoiled before every run: outputs equal those of the
+ * same operators on their own buffers. A run while another operator holds the workspace is
+ * refused with nothing written, and so is a reshape that must grow it; a changed workspace needs
+ * a new reshape; the operators keep the workspace alive after the creator's release. */
 static void workspace_shared_by_operators(void** state) {
   (void) state;
   require_sprig();
@@ -1054,6 +1055,9 @@ static void workspace_shared_by_operators(void** state) {
       memcpy(before, outputs[1][0], sizeof(before));
       assert_int_equal(sprig_run_operator(ops[0], NULL), sprig_status_invalid_state);
       assert_memory_equal(outputs[1][0], before, sizeof(before));
+      /* and a reshape that must grow it is refused, one that fits is not. */
+      assert_int_equal(sprig_reshape_linear_qd8_f32(ops[3], 64 * BATCH), sprig_status_invalid_state);
+      assert_int_equal(sprig_reshape_linear_qd8_f32(ops[3], BATCH), sprig_status_success);
       atomic_store(&workspace->running, false);
       assert_int_equal(sprig_release_workspace(workspace), sprig_status_success); /* the operators keep it */
       /* Back to its own buffers: reshape and setup again first. */

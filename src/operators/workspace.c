@@ -47,19 +47,22 @@ enum sprig_status sprig_reserve_workspace(struct sprig_workspace* workspace, siz
   if (bytes <= workspace->bytes) {
     return sprig_status_success;
   }
-  if (atomic_load_explicit(&workspace->running, memory_order_acquire)) {
-    sprig_log_error("%s: the workspace must grow but another operator is running in it", caller);
+  /* Held while the memory moves, so that no run starts in it meanwhile. */
+  if (!sprig_enter_workspace(workspace, caller)) {
     return sprig_status_invalid_state;
   }
   const size_t rounded = sprig_round_up(bytes, WORKSPACE_ALIGNMENT);
   void* data = rounded >= bytes ? aligned_alloc(WORKSPACE_ALIGNMENT, rounded) : NULL;
+  if (data != NULL) {
+    free(workspace->data);
+    workspace->data = data;
+    workspace->bytes = rounded;
+  }
+  sprig_leave_workspace(workspace);
   if (data == NULL) {
     sprig_log_error("%s: out of memory for a workspace of %zu bytes", caller, bytes);
     return sprig_status_out_of_memory;
   }
-  free(workspace->data);
-  workspace->data = data;
-  workspace->bytes = rounded;
   return sprig_status_success;
 }
 
@@ -71,7 +74,7 @@ bool sprig_enter_workspace(struct sprig_workspace* workspace, const char* caller
   if (!atomic_compare_exchange_strong_explicit(&workspace->running, &idle, true, memory_order_acquire,
                                                memory_order_relaxed)) {
     sprig_log_error("%s: another operator is running in this operator's workspace (operators sharing a "
-                    "workspace must run one at a time)", caller);
+                    "workspace must run and reshape one at a time)", caller);
     return false;
   }
   return true;
