@@ -1,6 +1,7 @@
 /* The all-sprig network: sprig convolutions (first, depthwise, pruned 1x1), sprig residual adds,
  * global average pooling and the pruned classifier, every operator created, reshaped and set up
- * once; a run runs them in order on the caller's pool. */
+ * once, the convolutions and the classifier sharing one workspace; a run runs them in order on
+ * the caller's pool. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -15,6 +16,7 @@ struct sprig_net {
   const struct bench_network* net;
   sprig_operator_t ops[BENCH_NET_MAX_OPS];
   float* slots[BENCH_NET_MAX_TENSORS];
+  sprig_workspace_t workspace;
 };
 
 static bool net_setup(struct bench_runner* runner, pthreadpool_t pool) {
@@ -45,6 +47,7 @@ static void net_destroy(struct bench_runner* runner) {
       sprig_delete_operator(impl->ops[i]);
     }
     bench_network_free_slots(impl->net, impl->slots);
+    sprig_release_workspace(impl->workspace);
     free(impl);
   }
 }
@@ -65,7 +68,8 @@ static enum sprig_status pack(const struct bench_network* net, const struct benc
 }
 
 static enum sprig_status create_conv(const struct bench_network* net, const struct bench_net_op* op, const float* x,
-                                     float* y, struct bench_sprig_info* info, sprig_operator_t* out) {
+                                     float* y, sprig_workspace_t workspace, struct bench_sprig_info* info,
+                                     sprig_operator_t* out) {
   const struct bench_net_tensor* in = &net->tensors[op->input];
   const struct bench_net_tensor* result = &net->tensors[op->output];
   const size_t taps = (size_t) op->kernel * op->kernel;
@@ -83,6 +87,9 @@ static enum sprig_status create_conv(const struct bench_network* net, const stru
   }
   sprig_release_weights(weights);
   size_t height = 0, width = 0;
+  if (status == sprig_status_success) {
+    status = sprig_set_operator_workspace(*out, workspace);
+  }
   if (status == sprig_status_success) {
     status = sprig_reshape_conv2d_nchw_f32(*out, 1, in->height, in->width, &height, &width);
   }
@@ -104,7 +111,7 @@ static enum sprig_status create_op(const struct sprig_net* impl, size_t index, f
   enum sprig_status status;
   switch (op->kind) {
     case bench_net_conv:
-      return create_conv(net, op, x, y, info, out);
+      return create_conv(net, op, x, y, impl->workspace, info, out);
     case bench_net_add:
       status = sprig_create_add_f32(op->output_min, op->output_max, 0, out);
       if (status == sprig_status_success) {
@@ -126,6 +133,9 @@ static enum sprig_status create_op(const struct sprig_net* impl, size_t index, f
         status = sprig_create_linear_from_weights_f32(weights, op->bias, op->output_min, op->output_max, 0, out);
       }
       sprig_release_weights(weights);
+      if (status == sprig_status_success) {
+        status = sprig_set_operator_workspace(*out, impl->workspace);
+      }
       if (status == sprig_status_success) {
         status = sprig_reshape_linear_f32(*out, 1);
       }
@@ -149,6 +159,10 @@ bool bench_sprig_network_runner_create(const struct bench_network* net, struct b
     return false;
   }
   impl->net = net;
+  if (sprig_create_workspace(&impl->workspace) != sprig_status_success) {
+    fprintf(stderr, "sprig-bench: out of memory\n");
+    return false;
+  }
   if (!bench_network_alloc_slots(net, impl->slots)) {
     fprintf(stderr, "sprig-bench: out of memory for %s's activations\n", net->name);
     return false;

@@ -9,6 +9,7 @@
 #include <sprig/sellmv.h>
 #include <sprig/spmm.h>
 #include <sprig/tiling.h>
+#include <sprig/workspace.h>
 #include <reference/reference.h>
 
 /* Whether the family of kernel `name` (f32 SpMM, N:M or 1 x C matrix-vector) lists a kernel of
@@ -938,6 +939,99 @@ static void test_linear_sliced_nan(void** state) {
   sprig_delete_operator(op);
 }
 
+/* 1x1 convolutions whose input rows are staged (14x14 and 7x7 maps: rows not whole cache lines
+ * apart; 32x32: 4 KiB apart) in CSR, 8x1 blocks and 2:4, planned with their staged rows in one
+ * shared workspace, each run once right after its plan (later plans grow the workspace and move
+ * it under the operators run before), then all again, the workspace filled with random bytes
+ * before every run: each output equals that of the same operator on its own buffers bit for bit,
+ * and the workspace holds the staged rows (except where the kernels are scalar: no staging). */
+static void test_staged_rows_in_workspace(void** state) {
+  (void) state;
+  require_sprig();
+  static const size_t shapes[][4] = {{40, 33, 7, 7}, {24, 20, 14, 14}, {16, 8, 32, 32}}; /* cin, cout, h, w */
+  const struct sprig_sparsity patterns[] = {
+      {.format = SPRIG_FORMAT_CSR},
+      {.format = SPRIG_FORMAT_BLOCK, .block_rows = 8, .block_cols = 1},
+      {.format = SPRIG_FORMAT_NM, .n = 2, .m = 4},
+  };
+  enum { SHAPES = sizeof(shapes) / sizeof(shapes[0]), PATTERNS = sizeof(patterns) / sizeof(patterns[0]) };
+  struct rng rng = {4242};
+  sprig_workspace_t workspace = NULL;
+  assert_int_equal(sprig_create_workspace(&workspace), sprig_status_success);
+  sprig_operator_t shared[PATTERNS][SHAPES];
+  float* x[SHAPES];
+  float* own[PATTERNS][SHAPES];
+  float* got[PATTERNS][SHAPES];
+  for (size_t s = 0; s < SHAPES; s++) {
+    const size_t cin = shapes[s][0], cout = shapes[s][1], pixels = shapes[s][2] * shapes[s][3];
+    x[s] = malloc(cin * pixels * sizeof(float));
+    assert_non_null(x[s]);
+    fill_random(&rng, x[s], cin * pixels);
+    float* w = malloc(cin * cout * sizeof(float));
+    assert_non_null(w);
+    fill_sparse(&rng, w, cout, cin, 0.5);
+    const struct sprig_conv2d_params params = {
+        .kernel_height = 1, .kernel_width = 1, .stride_height = 1, .stride_width = 1, .dilation_height = 1,
+        .dilation_width = 1, .groups = 1, .input_channels = cin, .output_channels = cout};
+    for (size_t p = 0; p < PATTERNS; p++) {
+      const uint32_t flags = patterns[p].format == SPRIG_FORMAT_NM ? SPRIG_FLAG_PRUNE : 0;
+      sprig_operator_t alone = NULL;
+      assert_int_equal(sprig_create_conv2d_nchw_f32(&params, w, NULL, &patterns[p], -INFINITY, INFINITY, flags,
+                                                    &alone), sprig_status_success);
+      assert_int_equal(sprig_create_conv2d_nchw_f32(&params, w, NULL, &patterns[p], -INFINITY, INFINITY, flags,
+                                                    &shared[p][s]), sprig_status_success);
+      own[p][s] = malloc(cout * pixels * sizeof(float));
+      got[p][s] = malloc(cout * pixels * sizeof(float));
+      assert_true(own[p][s] != NULL && got[p][s] != NULL);
+      assert_int_equal(sprig_reshape_conv2d_nchw_f32(alone, 1, shapes[s][2], shapes[s][3], NULL, NULL),
+                       sprig_status_success);
+      assert_int_equal(sprig_setup_conv2d_nchw_f32(alone, x[s], own[p][s]), sprig_status_success);
+      assert_int_equal(sprig_run_operator(alone, NULL), sprig_status_success);
+      sprig_delete_operator(alone);
+    }
+    free(w);
+  }
+  for (size_t round = 0; round < 2; round++) {
+    for (size_t s = 0; s < SHAPES; s++) {
+      for (size_t p = 0; p < PATTERNS; p++) {
+        sprig_operator_t op = shared[p][s];
+        if (round == 0) {
+          const size_t before = sprig_workspace_bytes(workspace);
+          assert_int_equal(sprig_set_operator_workspace(op, workspace), sprig_status_success);
+          assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, 1, shapes[s][2], shapes[s][3], NULL, NULL),
+                           sprig_status_success);
+          const size_t staged = shapes[s][0] * sprig_padded_row_stride(shapes[s][2] * shapes[s][3]);
+          if (strstr(sprig_operator_kernel_name(op), "scalar") == NULL && sprig_workspace_bytes(workspace) < staged) {
+            fail_msg("%s: %zu bytes of staged rows, the workspace holds %zu (%zu before the plan)",
+                     sprig_operator_kernel_name(op), staged, sprig_workspace_bytes(workspace), before);
+          }
+          assert_int_equal(sprig_setup_conv2d_nchw_f32(op, x[s], got[p][s]), sprig_status_success);
+        }
+        struct rng garbage = {round * 100 + s * 10 + p + 1};
+        for (size_t i = 0; i + 4 <= sprig_workspace_bytes(workspace); i += 4) {
+          const uint32_t bits = rng_next(&garbage);
+          memcpy((char*) workspace->data + i, &bits, 4);
+        }
+        assert_int_equal(sprig_run_operator(op, NULL), sprig_status_success);
+        const size_t count = shapes[s][1] * shapes[s][2] * shapes[s][3];
+        if (memcmp(got[p][s], own[p][s], count * sizeof(float)) != 0) {
+          fail_msg("%s on %zux%zu, round %zu: outputs in the shared workspace differ from its own buffers'",
+                   sprig_operator_kernel_name(op), shapes[s][2], shapes[s][3], round);
+        }
+      }
+    }
+  }
+  assert_int_equal(sprig_release_workspace(workspace), sprig_status_success);
+  for (size_t s = 0; s < SHAPES; s++) {
+    for (size_t p = 0; p < PATTERNS; p++) {
+      sprig_delete_operator(shared[p][s]);
+      free(own[p][s]);
+      free(got[p][s]);
+    }
+    free(x[s]);
+  }
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_linear),
@@ -955,6 +1049,7 @@ int main(void) {
       cmocka_unit_test(test_linear_windowed_batches),
       cmocka_unit_test(test_linear_large_layer_batch1_sliced),
       cmocka_unit_test(test_padded_row_strides),
+      cmocka_unit_test(test_staged_rows_in_workspace),
   };
   return cmocka_run_group_tests_name("operators", tests, NULL, NULL);
 }

@@ -109,7 +109,8 @@ static enum sprig_status nm_plan(struct sprig_operator* op, const struct sprig_p
                                                     problem->input_row_stride);
   struct sprig_tile_plan plan;
   const enum sprig_status status =
-      sprig_plan_tiles(problem, op->rows, op->cols, op->rows, ukernel->mr, row_stride, caller, &plan);
+      sprig_plan_tiles(problem, op->rows, op->cols, op->rows, ukernel->mr, row_stride, op->workspace, caller,
+                       &plan);
   if (status != sprig_status_success) {
     return status;
   }

@@ -93,7 +93,8 @@ enum sprig_status sprig_spmm_state_plan(struct sprig_spmm_state* s, const struct
                                                     problem->input_row_stride);
   struct sprig_tile_plan plan;
   const enum sprig_status status =
-      sprig_plan_tiles(problem, op->rows, op->cols, s->stream->units, ukernel->mr, row_stride, caller, &plan);
+      sprig_plan_tiles(problem, op->rows, op->cols, s->stream->units, ukernel->mr, row_stride, op->workspace,
+                       caller, &plan);
   if (status != sprig_status_success) {
     return status;
   }

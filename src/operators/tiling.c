@@ -5,6 +5,7 @@
 #include <sprig/common.h>
 #include <sprig/log.h>
 #include <sprig/tiling.h>
+#include <sprig/workspace.h>
 
 /* Pixels per task when an image is wide (rounded up to the kernel's MR). */
 #define TARGET_PIXEL_TILE 256
@@ -64,7 +65,8 @@ void* sprig_allocate_aligned(size_t bytes) {
 }
 
 enum sprig_status sprig_plan_tiles(const struct sprig_problem* problem, size_t channels, size_t input_rows,
-                                   size_t units, size_t mr, size_t kernel_row_stride, const char* caller,
+                                   size_t units, size_t mr, size_t kernel_row_stride,
+                                   struct sprig_workspace* workspace, const char* caller,
                                    struct sprig_tile_plan* plan_out) {
   const size_t pixels = problem->pixels;
   const size_t pixel_tile = pixels <= TARGET_PIXEL_TILE ? pixels : sprig_round_up(TARGET_PIXEL_TILE, mr);
@@ -80,9 +82,16 @@ enum sprig_status sprig_plan_tiles(const struct sprig_problem* problem, size_t c
     sprig_log_error("%s: the aligned input copy of %zu images overflows size_t", caller, problem->images);
     return sprig_status_unsupported_parameter;
   }
+  struct sprig_workspace* staging_workspace = staged ? workspace : NULL;
+  if (staging_workspace != NULL) {
+    const enum sprig_status status = sprig_reserve_workspace(staging_workspace, staged_bytes, caller);
+    if (status != sprig_status_success) {
+      return status;
+    }
+  }
   struct sprig_channel_range* ranges = calloc(wanted_ranges, sizeof(struct sprig_channel_range));
-  float* staged_input = staged ? sprig_allocate_aligned(staged_bytes) : NULL;
-  if (ranges == NULL || (staged && staged_input == NULL)) {
+  float* staged_input = staged && staging_workspace == NULL ? sprig_allocate_aligned(staged_bytes) : NULL;
+  if (ranges == NULL || (staged && staging_workspace == NULL && staged_input == NULL)) {
     free(ranges);
     free(staged_input);
     sprig_log_error("%s: out of memory", caller);
@@ -95,6 +104,8 @@ enum sprig_status sprig_plan_tiles(const struct sprig_problem* problem, size_t c
       .kernel_row_stride = kernel_row_stride,
       .kernel_image_stride = kernel_image_stride,
       .staged_input = staged_input,
+      .staging_workspace = staging_workspace,
+      .staged = staged,
       .stage_on_threads = staged && sprig_stages_on_threads(problem->input_row_stride, pixels * sizeof(float)),
       .pixel_tile = pixel_tile,
       .pixel_tiles = pixel_tiles,
@@ -139,6 +150,7 @@ static void tile_task(void* context, size_t pixel_task, size_t range_index) {
 
 struct stage_context {
   const struct sprig_tile_plan* plan;
+  char* staged;
   const char* input;
   size_t rows;
   size_t rows_per_task;
@@ -153,7 +165,7 @@ static void stage_rows(void* context, size_t task) {
   for (size_t row = first_row; row < end_row; row++) {
     const size_t image = row / plan->input_rows;
     const size_t channel = row % plan->input_rows;
-    memcpy((char*) plan->staged_input + image * plan->kernel_image_stride + channel * plan->kernel_row_stride,
+    memcpy(ctx->staged + image * plan->kernel_image_stride + channel * plan->kernel_row_stride,
            ctx->input + image * plan->problem.input_image_stride + channel * plan->problem.input_row_stride,
            plan->problem.pixels * sizeof(float));
   }
@@ -167,12 +179,13 @@ void sprig_run_tiles(const struct sprig_tile_plan* plan, const void* path, sprig
   /* On several threads, long rows that only start mid-line are read in place (the copy made
    * 2-thread runs slower on 14x14 maps; docs/performance.md). The kernels' results do not depend
    * on where the rows are, so the output bits are the same. */
-  if (plan->staged_input != NULL && (one_thread || plan->stage_on_threads)) {
+  if (plan->staged && (one_thread || plan->stage_on_threads)) {
+    char* staged = (char*) (plan->staging_workspace != NULL ? plan->staging_workspace->data : plan->staged_input);
     const size_t rows = plan->problem.images * plan->input_rows;
     const size_t rows_per_task = SPRIG_MAX(1, STAGE_TILE_BYTES / plan->kernel_row_stride);
-    struct stage_context stage = {plan, (const char*) input, rows, rows_per_task};
+    struct stage_context stage = {plan, staged, (const char*) input, rows, rows_per_task};
     pthreadpool_parallelize_1d(threadpool, stage_rows, &stage, sprig_divide_round_up(rows, rows_per_task), 0);
-    context.input = (const char*) plan->staged_input;
+    context.input = staged;
     context.row_stride = plan->kernel_row_stride;
     context.image_stride = plan->kernel_image_stride;
   }

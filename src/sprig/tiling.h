@@ -45,7 +45,11 @@ struct sprig_tile_plan {
    * misaligned or a multiple of 4 KiB apart (see sprig_kernel_row_stride). */
   size_t kernel_row_stride;
   size_t kernel_image_stride;
-  float* staged_input;        /* NULL, or images x K rows of kernel_row_stride bytes */
+  /* NULL, or images x K rows of kernel_row_stride bytes: the plan's own, or (staging_workspace
+   * not NULL) that workspace's data, taken at each run. */
+  float* staged_input;
+  struct sprig_workspace* staging_workspace;
+  bool staged;
   bool stage_on_threads;      /* copy to staged_input on pools of 2+ threads too (else 1 only) */
   size_t pixel_tile;          /* pixels per task (a multiple of MR) */
   size_t pixel_tiles;         /* per image */
@@ -95,10 +99,12 @@ void* sprig_allocate_aligned(size_t bytes);
 
 /* A new plan for `problem` (channels x input_rows weights, `units` kernel units, kernel tile
  * `mr`, kernel input row stride from sprig_kernel_row_stride) with room for the channel ranges
- * the task target asks for; the caller fills ranges / range_count. On error nothing is
- * allocated and the reason is logged. */
+ * the task target asks for; the caller fills ranges / range_count. Staged rows go in
+ * `workspace` when not NULL (grown as needed), else in a buffer of the plan's own. On error
+ * nothing is allocated and the reason is logged. */
 enum sprig_status sprig_plan_tiles(const struct sprig_problem* problem, size_t channels, size_t input_rows,
-                                   size_t units, size_t mr, size_t kernel_row_stride, const char* caller,
+                                   size_t units, size_t mr, size_t kernel_row_stride,
+                                   struct sprig_workspace* workspace, const char* caller,
                                    struct sprig_tile_plan* plan_out);
 
 /* Frees a plan's arrays and zeroes it. */
