@@ -722,13 +722,14 @@ SPRIG_API enum sprig_status sprig_delete_operator(sprig_operator_t op);
 /* Workspaces: scratch memory that operators share instead of each holding its own, so that a
  * network's scratch is its largest operator's, warm in cache from one operator to the next. The
  * int8 operators (qs8 / qd8 linear and qs8 convolution, depthwise included) keep their packed
- * input and depthwise planes there; the other operators accept a workspace and keep their own
- * buffers. A workspace grows at reshape to what its largest operator needs (never shrinks);
- * its contents mean nothing between runs. Operators sharing one must be reshaped and run one
- * after another: sprig_run_operator returns sprig_status_invalid_state (nothing written) when
- * another operator is running in the same workspace, and so does a reshape that must grow it
- * then. Each operator set to a workspace holds a reference to it, so the creator may release
- * its own at any time. */
+ * input and depthwise planes there, f32 linear and 1x1 convolution operators the copies of input
+ * rows they align (maps such as 14x14 and 7x7); other scratch (the staged planes of KxK f32
+ * convolutions, transposed linear batches, every f16 operator's) stays the operator's own. A
+ * workspace grows at reshape to what its largest operator needs (never shrinks); its contents
+ * mean nothing between runs. Operators sharing one must be reshaped and run one after another:
+ * sprig_run_operator returns sprig_status_invalid_state (nothing written) when another operator
+ * is running in the same workspace, and so does a reshape that must grow it then. Each operator
+ * set to a workspace holds a reference to it, so the creator may release its own at any time. */
 typedef struct sprig_workspace* sprig_workspace_t;
 SPRIG_API enum sprig_status sprig_create_workspace(sprig_workspace_t* workspace_out);
 /* Drops the caller's reference; the memory goes when no operator uses it. NULL is a no-op. */

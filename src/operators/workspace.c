@@ -1,4 +1,5 @@
-/* Workspaces: creation, references, growth at reshape and the one-run-at-a-time rule. */
+/* Workspaces: creation, references, growth at reshape and the one-run-at-a-time rule. Users:
+ * the int8 path (src/operators/q8.c) and staged rows of f32 tile plans (src/operators/tiling.c). */
 #include <stdlib.h>
 
 #include <sprig/common.h>
