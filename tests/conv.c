@@ -8,6 +8,7 @@
 #include <sprig/dwconv.h>
 #include <sprig/spconv.h>
 #include <reference/reference.h>
+#include <sprig/workspace.h>
 
 /* Whether a kernel family lists a kernel of `isa` (see kernel_name_has_isa). */
 static bool family_has(const char* isa, bool depthwise) {
@@ -100,6 +101,27 @@ static float* to_nhwc(const float* x, size_t batch, size_t channels, size_t h, s
  * channels) unless it runs a scalar one (scalar has no NR = 4 convolution kernel). */
 static bool expect_channel_blocks;
 
+/* One workspace shared by every case's operators: on pools 1 and 4 (odd indices) they plan their
+ * scratch in it, filled with random bytes before each run (the other pools: their own buffers). */
+static sprig_workspace_t sweep_workspace;
+
+static void plan_in_sweep_workspace(sprig_operator_t op, size_t pool_index, const struct conv_case* c) {
+  if (sweep_workspace == NULL) {
+    assert_int_equal(sprig_create_workspace(&sweep_workspace), sprig_status_success);
+  }
+  assert_int_equal(sprig_set_operator_workspace(op, pool_index % 2 != 0 ? sweep_workspace : NULL),
+                   sprig_status_success);
+  assert_int_equal(sprig_reshape_conv2d_nchw_f32(op, c->batch, c->height, c->width, NULL, NULL), sprig_status_success);
+}
+
+static void spoil_sweep_workspace(uint64_t seed) {
+  struct rng garbage = {seed};
+  for (size_t i = 0; sweep_workspace != NULL && i + 4 <= sweep_workspace->bytes; i += 4) {
+    const uint32_t bits = rng_next(&garbage);
+    memcpy((char*) sweep_workspace->data + i, &bits, 4);
+  }
+}
+
 /* Creates, reshapes and runs the case with `pattern` (NULL: CSR) on every pool, comparing with
  * the reference and the serial run. */
 static void run_conv_case(const struct conv_case* c, const struct sprig_sparsity* pattern, uint64_t seed) {
@@ -161,7 +183,9 @@ static void run_conv_case(const struct conv_case* c, const struct sprig_sparsity
   for (size_t t = 0; t < 4; t++) {
     pthreadpool_t pool = make_pool(thread_counts[t]);
     fill_value(y, out_count + 8, SENTINEL);
+    plan_in_sweep_workspace(op, t, c);
     assert_int_equal(sprig_setup_conv2d_nchw_f32(op, input, y), sprig_status_success);
+    spoil_sweep_workspace(seed * 4 + t);
     assert_int_equal(sprig_run_operator(op, pool), sprig_status_success);
     char message[320];
     snprintf(message, sizeof(message), "%s (format %d, seed %llu) threads=%zu kernel=%s", c->what,

@@ -38,6 +38,7 @@
 #include <sprig/config.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
+#include <sprig/workspace.h>
 
 /* Output rows at least this wide are computed row by row straight into the output. */
 #define SPRIG_CONV_ROW_PIXELS 64
@@ -94,6 +95,10 @@ struct conv_state {
   float* staged;                       /* batch x image_floats; direct depthwise: the zero row */
   bool by_row;                         /* row by row into the output, else runs over P */
   float* wide_output;                  /* runs over P: batch x channels x Hout x P */
+  /* staged and wide_output are in the operator's workspace (wide_output wide_offset bytes in),
+   * taken at the start of each run; else the plan's own (never for direct depthwise). */
+  bool scratch_in_workspace;
+  size_t wide_offset;
   size_t rows_per_task;
   size_t row_blocks;
   /* Depthwise layers with one task per (image, channel): each task stages its own channel. */
@@ -396,6 +401,16 @@ static size_t split_ranges(const struct sprig_operator* op, const struct conv_st
   return used;
 }
 
+/* The plan's own staging buffers (none when they are in the workspace). */
+static void free_scratch(struct conv_state* s) {
+  if (!s->scratch_in_workspace) {
+    free(s->staged);
+    free(s->wide_output);
+  }
+  s->staged = NULL;
+  s->wide_output = NULL;
+}
+
 static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig_problem* problem, const char* caller) {
   struct conv_state* s = op->path_state;
   const struct sprig_conv2d_params* p = params_of(op);
@@ -431,13 +446,30 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
                       SPRIG_MAX(1, sprig_divide_round_up(TARGET_TASKS, tasks_per_rows)));
   const size_t rows_per_task = sprig_divide_round_up(shape.output_height, row_blocks);
 
-  /* Direct depthwise kernels read the input itself: no staging, one zero row. */
+  /* Direct depthwise kernels read the input itself: no staging, one zero row (the plan's own). */
   const size_t staged_size = s->direct != NULL ? problem->input_width + 2 * p->kernel_width : staged_floats;
-  float* staged = sprig_allocate_aligned(SPRIG_MAX(staged_size, 1) * sizeof(float));
-  float* wide = by_row || s->direct != NULL ? NULL : sprig_allocate_aligned(SPRIG_MAX(wide_floats, 1) * sizeof(float));
+  const bool in_workspace = op->workspace != NULL && s->direct == NULL;
+  const size_t wide_offset = sprig_round_up(staged_size * sizeof(float), 64);
+  if (in_workspace) {
+    /* wide_floats x 4 fits (checked above); the sum with the staged bytes may not. */
+    const size_t wide_bytes = by_row ? 0 : wide_floats * sizeof(float);
+    if (wide_offset < staged_size * sizeof(float) || wide_bytes > SIZE_MAX - wide_offset) {
+      sprig_log_error("%s: the staged input of %zu images overflows size_t", caller, problem->images);
+      return sprig_status_invalid_parameter;
+    }
+    const enum sprig_status status = sprig_reserve_workspace(op->workspace, wide_offset + wide_bytes, caller);
+    if (status != sprig_status_success) {
+      return status;
+    }
+  }
+  float* staged = in_workspace ? NULL : sprig_allocate_aligned(SPRIG_MAX(staged_size, 1) * sizeof(float));
+  float* wide = by_row || in_workspace || s->direct != NULL
+                    ? NULL
+                    : sprig_allocate_aligned(SPRIG_MAX(wide_floats, 1) * sizeof(float));
   struct conv_range* ranges = malloc(range_capacity * sizeof(struct conv_range));
   int32_t* offsets = s->dwconv == NULL ? malloc(SPRIG_MAX(s->entries.total, 1) * sizeof(int32_t)) : NULL;
-  if (staged == NULL || (!by_row && s->direct == NULL && wide == NULL) || ranges == NULL || (s->dwconv == NULL && offsets == NULL)) {
+  if ((!in_workspace && (staged == NULL || (!by_row && s->direct == NULL && wide == NULL))) || ranges == NULL ||
+      (s->dwconv == NULL && offsets == NULL)) {
     free(staged);
     free(wide);
     free(ranges);
@@ -445,10 +477,11 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
     sprig_log_error("%s: out of memory", caller);
     return sprig_status_out_of_memory;
   }
-  free(s->staged);
-  free(s->wide_output);
+  free_scratch(s);
   free(s->ranges);
   free(s->offsets);
+  s->scratch_in_workspace = in_workspace;
+  s->wide_offset = wide_offset;
   s->staged = staged;
   s->zero = s->direct != NULL ? staged : NULL; /* the same zeroed buffer, never written */
   s->wide_output = wide;
@@ -530,8 +563,8 @@ static void gather(float* dst, const float* src, size_t n, size_t step) {
 }
 
 /* Row i of phase plane (py, px): padded-input row i*sh + py, columns j*sw + px. Only the
- * columns inside the input are written: the staging buffer is zeroed when it is allocated and
- * its padding is never written, so it stays zero. */
+ * columns inside the input are written: the plan's own buffer is zeroed when allocated and its
+ * padding never written, so it stays zero (a workspace's: zero_padding). */
 static void stage_row(const struct conv_state* s, const struct sprig_conv2d_params* p, const float* in,
                       size_t y_step, size_t x_step, size_t py, size_t px, size_t i, float* row) {
   const size_t padded_y = i * p->stride_height + py;
@@ -543,6 +576,23 @@ static void stage_row(const struct conv_state* s, const struct sprig_conv2d_para
   if (end > first) {
     const float* src = in + (padded_y - p->padding_top) * y_step + (first * sw + px - left) * x_step;
     gather(row + first, src, end - first, sw * x_step);
+  }
+}
+
+/* Zeros in the padding of phase plane (py, px) (what stage_row leaves), for staging in a
+ * workspace, which may hold anything before. */
+static void zero_padding(const struct conv_state* s, const struct sprig_conv2d_params* p, size_t py, size_t px,
+                         float* plane) {
+  const size_t first = s->column_first[px], end = s->column_end[px];
+  for (size_t i = 0; i < s->plane_rows; i++) {
+    float* row = plane + i * s->plane_width;
+    const size_t padded_y = i * p->stride_height + py;
+    if (padded_y < p->padding_top || padded_y - p->padding_top >= s->input_height) {
+      memset(row, 0, s->plane_width * sizeof(float));
+    } else {
+      memset(row, 0, first * sizeof(float));
+      memset(row + end, 0, (s->plane_width - end) * sizeof(float));
+    }
   }
 }
 
@@ -563,6 +613,9 @@ static void stage_channel(void* context, size_t task) {
       continue;
     }
     float* plane = planes + phase * s->plane_floats;
+    if (s->scratch_in_workspace) {
+      zero_padding(s, p, phase / p->stride_width, phase % p->stride_width, plane);
+    }
     for (size_t i = 0; i < s->plane_rows; i++) {
       stage_row(s, p, in, s->input_width * x_step, x_step, phase / p->stride_width, phase % p->stride_width, i,
                 plane + i * s->plane_width);
@@ -684,7 +737,12 @@ static void compute_task(void* context, size_t image_rows, size_t range_index) {
 }
 
 static void conv_run(const struct sprig_operator* op, const float* input, float* output, pthreadpool_t threadpool) {
-  const struct conv_state* s = op->path_state;
+  struct conv_state* planned = op->path_state;
+  if (planned->scratch_in_workspace) {
+    planned->staged = op->workspace->data;
+    planned->wide_output = (float*) ((char*) op->workspace->data + planned->wide_offset);
+  }
+  const struct conv_state* s = planned;
   struct compute_context compute = {op, s, output, {op, s, input}};
   if (!s->stage_in_task && s->direct == NULL) {
     pthreadpool_parallelize_1d(threadpool, stage_channel, &compute.stage, op->batch * input_channels_total(op), 0);
@@ -716,8 +774,7 @@ static void conv_destroy(struct sprig_operator* op) {
   free_entries(&s->entries);
   free(s->dw_weights);
   free(s->offsets);
-  free(s->staged);
-  free(s->wide_output);
+  free_scratch(s);
   free(s->ranges);
   free(s);
   op->path_state = NULL;

@@ -1,5 +1,6 @@
 /* Workspaces: creation, references, growth at reshape and the one-run-at-a-time rule. Users:
- * the int8 path (src/operators/q8.c) and staged rows of f32 tile plans (src/operators/tiling.c). */
+ * the int8 path (src/operators/q8.c), staged rows of f32 tile plans (src/operators/tiling.c)
+ * and the f32 convolution path's planes (src/operators/path-conv.c). */
 #include <stdlib.h>
 
 #include <sprig/common.h>
