@@ -724,8 +724,9 @@ SPRIG_API enum sprig_status sprig_delete_operator(sprig_operator_t op);
  * int8 operators (qs8 / qd8 linear and qs8 convolution, depthwise included) keep their packed
  * input and depthwise planes there, f32 convolutions their staged input planes (KxK) and the
  * input rows they align (1x1, on maps such as 14x14 and 7x7); other scratch (transposed linear
- * batches, every f16 operator's) stays the operator's own. A workspace grows at reshape to what its largest operator needs (never shrinks); its contents
- * mean nothing between runs. Operators sharing one must be reshaped and run one after another:
+ * batches, every f16 operator's) stays the operator's own. A workspace grows at reshape to what
+ * its largest operator needs (never shrinks); its contents mean nothing between runs.
+ * Operators sharing one must be reshaped and run one after another:
  * sprig_run_operator returns sprig_status_invalid_state (nothing written) when another operator
  * is running in the same workspace, and so does a reshape that must grow it then. Each operator
  * set to a workspace holds a reference to it, so the creator may release its own at any time. */
