@@ -827,7 +827,7 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   if (reserved != sprig_status_success) {
     return reserved;
   }
-  int8_t* packed = op->workspace != NULL ? NULL : sprig_allocate_aligned(all_packed);
+  int8_t* packed = op->workspace != NULL ? NULL : sprig_allocate_scratch(all_packed);
   const bool qd8 = op->type == sprig_operator_type_linear_qd8;
   float* row_scales = qd8 ? malloc(pixels * sizeof(float)) : NULL;
   int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
@@ -893,7 +893,7 @@ static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images,
   if (reserved != sprig_status_success) {
     return reserved;
   }
-  void* scratch = op->workspace != NULL ? NULL : sprig_allocate_aligned(bytes);
+  void* scratch = op->workspace != NULL ? NULL : sprig_allocate_scratch(bytes);
   if (scratch == NULL && op->workspace == NULL) {
     sprig_log_error("%s: out of memory for the workspaces", caller);
     return sprig_status_out_of_memory;

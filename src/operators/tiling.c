@@ -55,11 +55,15 @@ size_t sprig_kernel_row_stride(enum sprig_isa isa, size_t nnz, size_t input_rows
   return isa == sprig_isa_scalar || !reused ? row_stride : sprig_aligned_row_stride(pixels, row_stride);
 }
 
-void* sprig_allocate_aligned(size_t bytes) {
+void* sprig_allocate_scratch(size_t bytes) {
   const size_t rounded = sprig_round_up(SPRIG_MAX(bytes, 1), CACHE_LINE);
-  void* p = rounded >= bytes ? aligned_alloc(CACHE_LINE, rounded) : NULL;
+  return rounded >= bytes ? aligned_alloc(CACHE_LINE, rounded) : NULL;
+}
+
+void* sprig_allocate_aligned(size_t bytes) {
+  void* p = sprig_allocate_scratch(bytes);
   if (p != NULL) {
-    memset(p, 0, rounded);
+    memset(p, 0, sprig_round_up(SPRIG_MAX(bytes, 1), CACHE_LINE));
   }
   return p;
 }

@@ -97,6 +97,10 @@ size_t sprig_kernel_row_stride(enum sprig_isa isa, size_t nnz, size_t input_rows
 /* 64-byte aligned memory for `bytes` bytes, zero-filled; NULL when out of memory. */
 void* sprig_allocate_aligned(size_t bytes);
 
+/* The same, not filled: for scratch that every run writes before reading (the pages a run never
+ * touches stay unmapped). */
+void* sprig_allocate_scratch(size_t bytes);
+
 /* A new plan for `problem` (channels x input_rows weights, `units` kernel units, kernel tile
  * `mr`, kernel input row stride from sprig_kernel_row_stride) with room for the channel ranges
  * the task target asks for; the caller fills ranges / range_count. Staged rows go in
