@@ -833,7 +833,8 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
   int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
   uint8_t* row_bad = qd8 ? malloc(pixels) : NULL;
   int8_t* quantized = qd8 ? malloc(quantized_bytes) : NULL;
-  if ((packed == NULL && op->workspace == NULL) || (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL))) {
+  if ((packed == NULL && op->workspace == NULL) ||
+      (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL))) {
     free(packed);
     free(row_scales);
     free(row_offsets);

@@ -3,7 +3,8 @@
  * takes the workspace's data pointer at the start of every run, so that a later reshape of
  * another operator may move the memory. Operators sharing a workspace run one at a time: a run
  * holds the workspace's `running` flag, and a reshape may not move the memory while it is held.
- * Contents mean nothing between runs: a run writes every byte of the scratch it reads. */
+ * Contents mean nothing between runs: a run writes every byte of its scratch whose value can
+ * reach an output (kernels may read padding that feeds only lanes they do not store). */
 #ifndef SPRIG_WORKSPACE_H
 #define SPRIG_WORKSPACE_H
 
