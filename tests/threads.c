@@ -14,6 +14,8 @@
  * linear layer uses the same [32][72] weight matrix on a batch of 5. */
 enum { CIN = 8, COUT = 32, KH = 3, KW = 3, COLS = CIN * KH * KW, HEIGHT = 9, WIDTH = 11, BATCH = 5 };
 enum { THREADS = 4, RUNS = 2 };
+/* Runs per thread in one workspace: enough that some meet another thread's run. */
+enum { WORKSPACE_RUNS = 200 };
 enum { LINEAR_OUT = BATCH * COUT, CONV_OUT = COUT * HEIGHT * WIDTH };
 
 static const struct sprig_sparsity patterns[] = {
@@ -154,9 +156,121 @@ static void test_shared_weights_across_threads(void** state) {
   free(jobs);
 }
 
+/* Four threads, each with its own operators (a 3x3 convolution: staged phase planes; a linear
+ * layer), all in one workspace, planned beforehand (one at a time, as the rule says), then run
+ * at once: each run either succeeds with the bits of a run on its own buffers or is refused
+ * (invalid_state) with the output untouched, and is retried until it succeeds. */
+struct workspace_job {
+  sprig_operator_t conv, linear;
+  const float* expected_conv;
+  const float* expected_linear;
+  pthread_barrier_t* start;
+  float conv_output[CONV_OUT];
+  float linear_output[LINEAR_OUT];
+  size_t refused;
+  bool wrong;
+};
+
+static bool run_until_done(sprig_operator_t op, float* output, size_t count, const float* expected,
+                           struct workspace_job* j) {
+  for (;;) {
+    fill_value(output, count, SENTINEL);
+    const enum sprig_status s = sprig_run_operator(op, NULL);
+    if (s == sprig_status_success) {
+      return memcmp(output, expected, count * sizeof(float)) == 0;
+    }
+    j->refused++;
+    for (size_t i = 0; i < count; i++) {
+      if (output[i] != SENTINEL || s != sprig_status_invalid_state) {
+        return false;
+      }
+    }
+  }
+}
+
+static void* run_workspace_job(void* argument) {
+  struct workspace_job* j = argument;
+  pthread_barrier_wait(j->start);
+  for (size_t r = 0; r < WORKSPACE_RUNS && !j->wrong; r++) {
+    j->wrong = !run_until_done(j->conv, j->conv_output, CONV_OUT, j->expected_conv, j) ||
+               !run_until_done(j->linear, j->linear_output, LINEAR_OUT, j->expected_linear, j);
+  }
+  return NULL;
+}
+
+static void test_workspace_across_threads(void** state) {
+  (void) state;
+  require_sprig();
+  float linear_input[BATCH * COLS], conv_input[CIN * HEIGHT * WIDTH], bias[COUT];
+  struct rng rng = {1414};
+  fill_random(&rng, linear_input, BATCH * COLS);
+  fill_random(&rng, conv_input, CIN * HEIGHT * WIDTH);
+  fill_random(&rng, bias, COUT);
+  sprig_workspace_t workspace = NULL;
+  assert_int_equal(sprig_create_workspace(&workspace), sprig_status_success);
+  struct workspace_job* jobs = calloc(THREADS, sizeof(struct workspace_job));
+  float* expected = malloc(THREADS * (CONV_OUT + LINEAR_OUT) * sizeof(float));
+  assert_true(jobs != NULL && expected != NULL);
+  pthread_barrier_t start;
+  assert_int_equal(pthread_barrier_init(&start, NULL, THREADS), 0);
+  for (size_t t = 0; t < THREADS; t++) {
+    sprig_weights_t w = pack(&patterns[t % PATTERN_COUNT], 300 + t);
+    struct workspace_job* j = &jobs[t];
+    float* expected_conv = expected + t * (CONV_OUT + LINEAR_OUT);
+    float* expected_linear = expected_conv + CONV_OUT;
+    assert_int_equal(sprig_create_conv2d_nchw_from_weights_f32(&conv_params, w, bias, -INFINITY, INFINITY, 0,
+                                                               &j->conv), sprig_status_success);
+    assert_int_equal(sprig_create_linear_from_weights_f32(w, bias, -2.0f, 2.0f, 0, &j->linear), sprig_status_success);
+    sprig_release_weights(w);
+    /* The bits of each operator on its own buffers, then the same operator in the workspace. */
+    for (size_t shared = 0; shared < 2; shared++) {
+      float* conv_out = shared ? j->conv_output : expected_conv;
+      float* linear_out = shared ? j->linear_output : expected_linear;
+      if (shared) {
+        assert_int_equal(sprig_set_operator_workspace(j->conv, workspace), sprig_status_success);
+        assert_int_equal(sprig_set_operator_workspace(j->linear, workspace), sprig_status_success);
+      }
+      assert_int_equal(sprig_reshape_conv2d_nchw_f32(j->conv, 1, HEIGHT, WIDTH, NULL, NULL), sprig_status_success);
+      assert_int_equal(sprig_reshape_linear_f32(j->linear, BATCH), sprig_status_success);
+      assert_int_equal(sprig_setup_conv2d_nchw_f32(j->conv, conv_input, conv_out), sprig_status_success);
+      assert_int_equal(sprig_setup_linear_f32(j->linear, linear_input, linear_out), sprig_status_success);
+      if (!shared) {
+        assert_int_equal(sprig_run_operator(j->conv, NULL), sprig_status_success);
+        assert_int_equal(sprig_run_operator(j->linear, NULL), sprig_status_success);
+      }
+    }
+    j->expected_conv = expected_conv;
+    j->expected_linear = expected_linear;
+    j->start = &start;
+  }
+  assert_true(sprig_workspace_bytes(workspace) > 0 || strstr(sprig_operator_kernel_name(jobs[0].conv), "scalar"));
+  pthread_t threads[THREADS];
+  for (size_t t = 0; t < THREADS; t++) {
+    assert_int_equal(pthread_create(&threads[t], NULL, run_workspace_job, &jobs[t]), 0);
+  }
+  for (size_t t = 0; t < THREADS; t++) {
+    assert_int_equal(pthread_join(threads[t], NULL), 0);
+  }
+  pthread_barrier_destroy(&start);
+  size_t refused = 0;
+  for (size_t t = 0; t < THREADS; t++) {
+    if (jobs[t].wrong) {
+      fail_msg("thread %zu: a run in the shared workspace gave other bits, or a refused run wrote", t);
+    }
+    refused += jobs[t].refused;
+    sprig_delete_operator(jobs[t].conv);
+    sprig_delete_operator(jobs[t].linear);
+  }
+  print_message("runs refused while another operator ran in the workspace: %zu\n", refused);
+  assert_int_equal(sprig_release_workspace(workspace), sprig_status_success);
+  free(expected);
+  free(jobs);
+}
+
 int main(void) {
   const struct CMUnitTest tests[] = {
       cmocka_unit_test(test_shared_weights_across_threads),
+      cmocka_unit_test(test_workspace_across_threads),
   };
   return cmocka_run_group_tests_name("threads", tests, setup_group, NULL);
 }
