@@ -294,8 +294,7 @@ static void test_lifecycle_bad_input(void** state) {
   EXPECT_REFUSED(sprig_run_operator(linear, NULL), sprig_status_invalid_state, "set up");
   assert_all_equal(y, 12, SENTINEL, "output after refused run");
 
-  /* Workspaces: NULL refusals; an f32 operator accepts one (and keeps its own buffers), planned
-   * again after the change. */
+  /* Workspaces: NULL refusals; an operator given one must be planned again, then runs. */
   EXPECT_REFUSED(sprig_create_workspace(NULL), sprig_status_invalid_parameter, "NULL");
   sprig_workspace_t workspace = NULL;
   assert_int_equal(sprig_create_workspace(&workspace), sprig_status_success);
