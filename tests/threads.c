@@ -107,14 +107,26 @@ static void* run_job(void* argument) {
   return NULL;
 }
 
+/* The tests' inputs and bias, random from `seed`. */
+struct inputs {
+  float linear[BATCH * COLS], conv[CIN * HEIGHT * WIDTH], bias[COUT];
+};
+
+static void fill_inputs(struct inputs* in, uint64_t seed) {
+  struct rng rng = {seed};
+  fill_random(&rng, in->linear, BATCH * COLS);
+  fill_random(&rng, in->conv, CIN * HEIGHT * WIDTH);
+  fill_random(&rng, in->bias, COUT);
+}
+
 static void test_shared_weights_across_threads(void** state) {
   (void) state;
   require_sprig();
-  float linear_input[BATCH * COLS], conv_input[CIN * HEIGHT * WIDTH], bias[COUT];
-  struct rng rng = {2718};
-  fill_random(&rng, linear_input, BATCH * COLS);
-  fill_random(&rng, conv_input, CIN * HEIGHT * WIDTH);
-  fill_random(&rng, bias, COUT);
+  struct inputs in;
+  fill_inputs(&in, 2718);
+  const float* linear_input = in.linear;
+  const float* conv_input = in.conv;
+  const float* bias = in.bias;
   struct job* jobs = calloc(THREADS + 1, sizeof(struct job));
   assert_non_null(jobs);
   for (size_t p = 0; p < PATTERN_COUNT; p++) {
@@ -201,11 +213,11 @@ static void* run_workspace_job(void* argument) {
 static void test_workspace_across_threads(void** state) {
   (void) state;
   require_sprig();
-  float linear_input[BATCH * COLS], conv_input[CIN * HEIGHT * WIDTH], bias[COUT];
-  struct rng rng = {1414};
-  fill_random(&rng, linear_input, BATCH * COLS);
-  fill_random(&rng, conv_input, CIN * HEIGHT * WIDTH);
-  fill_random(&rng, bias, COUT);
+  struct inputs in;
+  fill_inputs(&in, 1414);
+  const float* linear_input = in.linear;
+  const float* conv_input = in.conv;
+  const float* bias = in.bias;
   sprig_workspace_t workspace = NULL;
   assert_int_equal(sprig_create_workspace(&workspace), sprig_status_success);
   struct workspace_job* jobs = calloc(THREADS, sizeof(struct workspace_job));
