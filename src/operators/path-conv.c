@@ -95,8 +95,8 @@ struct conv_state {
   float* staged;                       /* batch x image_floats; direct depthwise: the zero row */
   bool by_row;                         /* row by row into the output, else runs over P */
   float* wide_output;                  /* runs over P: batch x channels x Hout x P */
-  /* staged and wide_output are in the operator's workspace (wide_output wide_offset bytes in),
-   * taken at the start of each run; else the plan's own (never for direct depthwise). */
+  /* staged and wide_output are one buffer (wide_output wide_offset bytes in): the operator's
+   * workspace, taken at the start of each run, or the plan's own (always for direct depthwise). */
   bool scratch_in_workspace;
   size_t wide_offset;
   size_t rows_per_task;
@@ -401,11 +401,10 @@ static size_t split_ranges(const struct sprig_operator* op, const struct conv_st
   return used;
 }
 
-/* The plan's own staging buffers (none when they are in the workspace). */
+/* The plan's own staging buffer, wide outputs included (none when they are in the workspace). */
 static void free_scratch(struct conv_state* s) {
   if (!s->scratch_in_workspace) {
     free(s->staged);
-    free(s->wide_output);
   }
   s->staged = NULL;
   s->wide_output = NULL;
@@ -448,30 +447,24 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
 
   /* Direct depthwise kernels read the input itself: no staging, one zero row (the plan's own). */
   const size_t staged_size = s->direct != NULL ? problem->input_width + 2 * p->kernel_width : staged_floats;
-  const bool in_workspace = op->workspace != NULL && s->direct == NULL;
+  /* One buffer: the staged planes, then the wide outputs wide_offset bytes in. */
+  struct sprig_workspace* workspace = s->direct == NULL ? op->workspace : NULL;
   const size_t wide_offset = sprig_round_up(staged_size * sizeof(float), 64);
-  if (in_workspace) {
-    /* wide_floats x 4 fits (checked above); the sum with the staged bytes may not. */
-    const size_t wide_bytes = by_row ? 0 : wide_floats * sizeof(float);
-    if (wide_offset < staged_size * sizeof(float) || wide_bytes > SIZE_MAX - wide_offset) {
-      sprig_log_error("%s: the staged input of %zu images overflows size_t", caller, problem->images);
-      return sprig_status_invalid_parameter;
-    }
-    const enum sprig_status status = sprig_reserve_workspace(op->workspace, wide_offset + wide_bytes, caller);
-    if (status != sprig_status_success) {
-      return status;
-    }
+  const size_t wide_bytes = by_row || s->direct != NULL ? 0 : wide_floats * sizeof(float);
+  /* wide_floats x 4 fits (checked above); the sum with the staged bytes may not. */
+  if (wide_offset < staged_size * sizeof(float) || wide_bytes > SIZE_MAX - wide_offset) {
+    sprig_log_error("%s: the staged input of %zu images overflows size_t", caller, problem->images);
+    return sprig_status_invalid_parameter;
   }
-  float* staged = in_workspace ? NULL : sprig_allocate_aligned(SPRIG_MAX(staged_size, 1) * sizeof(float));
-  float* wide = by_row || in_workspace || s->direct != NULL
-                    ? NULL
-                    : sprig_allocate_aligned(SPRIG_MAX(wide_floats, 1) * sizeof(float));
+  void* own;
+  const enum sprig_status status = sprig_plan_scratch(workspace, wide_offset + wide_bytes, true, caller, &own);
+  if (status != sprig_status_success) {
+    return status;
+  }
   struct conv_range* ranges = malloc(range_capacity * sizeof(struct conv_range));
   int32_t* offsets = s->dwconv == NULL ? malloc(SPRIG_MAX(s->entries.total, 1) * sizeof(int32_t)) : NULL;
-  if ((!in_workspace && (staged == NULL || (!by_row && s->direct == NULL && wide == NULL))) || ranges == NULL ||
-      (s->dwconv == NULL && offsets == NULL)) {
-    free(staged);
-    free(wide);
+  if (ranges == NULL || (s->dwconv == NULL && offsets == NULL)) {
+    free(own);
     free(ranges);
     free(offsets);
     sprig_log_error("%s: out of memory", caller);
@@ -480,11 +473,11 @@ static enum sprig_status conv_plan(struct sprig_operator* op, const struct sprig
   free_scratch(s);
   free(s->ranges);
   free(s->offsets);
-  s->scratch_in_workspace = in_workspace;
+  s->scratch_in_workspace = workspace != NULL;
   s->wide_offset = wide_offset;
-  s->staged = staged;
-  s->zero = s->direct != NULL ? staged : NULL; /* the same zeroed buffer, never written */
-  s->wide_output = wide;
+  s->staged = own;
+  s->zero = s->direct != NULL ? own : NULL; /* the same zeroed buffer, never written */
+  s->wide_output = wide_bytes != 0 && own != NULL ? (float*) ((char*) own + wide_offset) : NULL;
   s->ranges = ranges;
   s->offsets = offsets;
   s->range_count = split_ranges(op, s, per_group, ranges);

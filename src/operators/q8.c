@@ -787,11 +787,6 @@ static const struct sprig_qs8_sellmv_ukernel* small_batch_kernel(struct sprig_op
   return NULL;
 }
 
-/* A plan's scratch of `bytes` in the operator's workspace, when it has one (grown as needed). */
-static enum sprig_status reserve_scratch(const struct sprig_operator* op, size_t bytes, const char* caller) {
-  return op->workspace != NULL ? sprig_reserve_workspace(op->workspace, bytes, caller) : sprig_status_success;
-}
-
 /* Plans `images` images of `pixels` output pixels each; keeps the previous plan on error. */
 static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images, size_t pixels, const char* caller) {
   struct q8_state* s = state_of(op);
@@ -823,18 +818,17 @@ static enum sprig_status q8_plan_shape(struct sprig_operator* op, size_t images,
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  const enum sprig_status reserved = reserve_scratch(op, all_packed, caller);
+  void* packed;
+  const enum sprig_status reserved = sprig_plan_scratch(op->workspace, all_packed, false, caller, &packed);
   if (reserved != sprig_status_success) {
     return reserved;
   }
-  int8_t* packed = op->workspace != NULL ? NULL : sprig_allocate_scratch(all_packed);
   const bool qd8 = op->type == sprig_operator_type_linear_qd8;
   float* row_scales = qd8 ? malloc(pixels * sizeof(float)) : NULL;
   int32_t* row_offsets = qd8 ? malloc(pixels * sizeof(int32_t)) : NULL;
   uint8_t* row_bad = qd8 ? malloc(pixels) : NULL;
   int8_t* quantized = qd8 ? malloc(quantized_bytes) : NULL;
-  if ((packed == NULL && op->workspace == NULL) ||
-      (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL))) {
+  if (qd8 && (row_scales == NULL || row_offsets == NULL || row_bad == NULL || quantized == NULL)) {
     free(packed);
     free(row_scales);
     free(row_offsets);
@@ -890,14 +884,10 @@ static enum sprig_status dw_plan_shape(struct sprig_operator* op, size_t images,
     sprig_log_error("%s: the workspaces of this shape overflow size_t", caller);
     return sprig_status_invalid_parameter;
   }
-  const enum sprig_status reserved = reserve_scratch(op, bytes, caller);
+  void* scratch;
+  const enum sprig_status reserved = sprig_plan_scratch(op->workspace, bytes, false, caller, &scratch);
   if (reserved != sprig_status_success) {
     return reserved;
-  }
-  void* scratch = op->workspace != NULL ? NULL : sprig_allocate_scratch(bytes);
-  if (scratch == NULL && op->workspace == NULL) {
-    sprig_log_error("%s: out of memory for the workspaces", caller);
-    return sprig_status_out_of_memory;
   }
   free_plan(s);
   s->images = images;

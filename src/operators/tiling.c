@@ -87,15 +87,15 @@ enum sprig_status sprig_plan_tiles(const struct sprig_problem* problem, size_t c
     return sprig_status_unsupported_parameter;
   }
   struct sprig_workspace* staging_workspace = staged ? workspace : NULL;
-  if (staging_workspace != NULL) {
-    const enum sprig_status status = sprig_reserve_workspace(staging_workspace, staged_bytes, caller);
+  void* staged_input = NULL;
+  if (staged) {
+    const enum sprig_status status = sprig_plan_scratch(staging_workspace, staged_bytes, true, caller, &staged_input);
     if (status != sprig_status_success) {
       return status;
     }
   }
   struct sprig_channel_range* ranges = calloc(wanted_ranges, sizeof(struct sprig_channel_range));
-  float* staged_input = staged && staging_workspace == NULL ? sprig_allocate_aligned(staged_bytes) : NULL;
-  if (ranges == NULL || (staged && staging_workspace == NULL && staged_input == NULL)) {
+  if (ranges == NULL) {
     free(ranges);
     free(staged_input);
     sprig_log_error("%s: out of memory", caller);

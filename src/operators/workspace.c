@@ -6,6 +6,7 @@
 #include <sprig/common.h>
 #include <sprig/log.h>
 #include <sprig/operator.h>
+#include <sprig/tiling.h>
 #include <sprig/workspace.h>
 
 /* Every kernel's loads stay within cache lines from an aligned start. */
@@ -63,6 +64,20 @@ enum sprig_status sprig_reserve_workspace(struct sprig_workspace* workspace, siz
   sprig_leave_workspace(workspace);
   if (data == NULL) {
     sprig_log_error("%s: out of memory for a workspace of %zu bytes", caller, bytes);
+    return sprig_status_out_of_memory;
+  }
+  return sprig_status_success;
+}
+
+enum sprig_status sprig_plan_scratch(struct sprig_workspace* workspace, size_t bytes, bool zeroed, const char* caller,
+                                     void** own) {
+  *own = NULL;
+  if (workspace != NULL) {
+    return sprig_reserve_workspace(workspace, bytes, caller);
+  }
+  *own = zeroed ? sprig_allocate_aligned(bytes) : sprig_allocate_scratch(bytes);
+  if (*own == NULL) {
+    sprig_log_error("%s: out of memory for %zu bytes of scratch", caller, bytes);
     return sprig_status_out_of_memory;
   }
   return sprig_status_success;

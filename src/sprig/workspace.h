@@ -28,6 +28,12 @@ void sprig_retain_workspace(struct sprig_workspace* workspace);
  * (sprig_status_invalid_state) and when out of memory, the workspace unchanged. */
 enum sprig_status sprig_reserve_workspace(struct sprig_workspace* workspace, size_t bytes, const char* caller);
 
+/* A plan's scratch of `bytes`: in `workspace` when not NULL (grown as needed; *own = NULL),
+ * else a buffer of the plan's own in *own (64-byte aligned, zero-filled when `zeroed`). On error
+ * nothing is allocated, *own is NULL and the reason is logged. */
+enum sprig_status sprig_plan_scratch(struct sprig_workspace* workspace, size_t bytes, bool zeroed, const char* caller,
+                                     void** own);
+
 /* Takes the workspace for a run: false (reason logged) when another run holds it. NULL: true. */
 bool sprig_enter_workspace(struct sprig_workspace* workspace, const char* caller);
 void sprig_leave_workspace(struct sprig_workspace* workspace);
