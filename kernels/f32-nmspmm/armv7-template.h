@@ -27,6 +27,7 @@
 #include <arm_neon.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <isa/armv7.h>
 #include <isa/neon.h>
@@ -288,4 +289,285 @@ INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t n, siz
       const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
       const struct sprig_f32_minmax_params* params) {                                                      \
     nmspmm(MR, mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride, params); \
+  }
+
+/*
+ * 1x1 and nmspmv: one pixel per input row (matrix-vector products: linear layers), vectorized
+ * over the stored weights, on B = 1 .. 4 input vectors at once (1x1: B = 1; nmspmv: the batch in
+ * groups of 4, then one group of the 1 .. 3 left). Taken when each vector's rows are contiguous
+ * floats (1x1: mc == 1, row_stride 4) and R runs fill P pairs of slots within 8 rows (R * n =
+ * 2 * P, R * m <= 8; the largest such R): a step picks its inputs from a 32-byte table, the 8
+ * floats from its first run's row 0 on (one vld1 of 4 d registers per vector), with vtbl of 4 d
+ * registers, armv7's widest lookup: 2 floats (a pair of slots) per vtbl. A trip takes U steps,
+ * T = U * P pairs (P = 1: U = 4, 1:4, 2:8, 1:3; P = 2: U = 2, 2:4, 4:8, 1:2, 2:3; P = 3: U = 1,
+ * 3:4, 6:8, T = 3; P = 4: U = 1, n == m). Per trip: one d register of 2 * T index bytes scaled
+ * by 4 (vshl); per pair a vtbl of 1 register spreads its two index bytes to the 4 bytes of their
+ * lanes and a vadd of the constant 4 * run base + {0, 1, 2, 3} makes its byte indices; those and
+ * the trip's 2 * T weights (vld1 q) serve all B vectors. Per vector: its U tables, and per pair
+ * one vtbl of 4 registers and one multiply-add of d registers (B = 1: one accumulator per pair,
+ * B > 1: two per vector, within the 16 q registers).
+ * Counts per trip of 8 slots, B = 1 (P = 2, GCC 12): 2 vld1 q of weights, 2 vld1 tables, 1 vld1 d
+ * of index bytes, 1 vshl, 4 vtbl + 4 vadd (byte indices), 4 vtbl of 4 registers, 4 vmla d, and
+ * the pointer and counter updates (docs/neon-mca.md has the cycles).
+ * Trips stop where their tables would pass the last full run ((groups - 1) * m: only rows that
+ * surely exist are read, in each vector); the slots left take a scalar loop with four sums per
+ * vector. Other patterns (1:8, 3:8, m = 16, ...) go to the scalar kernels (1x1: also other
+ * strides and pixel counts).
+ */
+
+#define MV_TABLE_FLOATS 8
+
+/* The first `count` (6 or 8, a constant) index bytes at p, in the low lanes of a d register;
+ * nothing past them is read (the last channel's indices may end there). */
+INLINE uint8x8_t mv_index_bytes(const uint8_t* p, size_t count) {
+  if (count == 8) {
+    return vld1_u8(p);
+  }
+  uint64_t bytes = 0;
+  memcpy(&bytes, p, 6);
+  return vcreate_u8(bytes);
+}
+
+/* Per pair k of a trip: spread[k] copies index bytes 2k, 2k + 1 to the four bytes of lanes 0 and
+ * 1; base[k] holds each lane's run offset in its step's table, in bytes, plus {0, 1, 2, 3}. */
+struct mv_consts {
+  uint8x8_t spread[4];
+  uint8x8_t base[4];
+};
+
+INLINE void mv_consts_init(size_t pairs, size_t step_pairs, size_t n, size_t m, struct mv_consts* k) {
+  uint8_t bytes[8];
+  for (size_t p = 0; p < pairs; p++) {
+    for (size_t b = 0; b < 8; b++) {
+      bytes[b] = (uint8_t) (2 * p + b / 4);
+    }
+    k->spread[p] = vld1_u8(bytes);
+    for (size_t b = 0; b < 8; b++) {
+      const size_t slot = 2 * (p % step_pairs) + b / 4; /* in its step */
+      bytes[b] = (uint8_t) (sizeof(float) * ((slot / n) * m) + b % 4);
+    }
+    k->base[p] = vld1_u8(bytes);
+  }
+}
+
+/* The vector `b` input vectors after the one at x (stride in bytes). */
+INLINE const float* mv_vector(const float* x, size_t b, size_t input_stride) {
+  return (const float*) ((uintptr_t) x + b * input_stride);
+}
+
+/* The 8 floats at x as a table of 4 d registers. GCC (no vld1_u8_x4 for armv7): one vld1 into
+ * the four registers vtbl reads (%h: a register list). Clang: two q loads (its vld1_u8_x4 claims
+ * 32-byte alignment, which x does not have). */
+INLINE uint8x8x4_t mv_table(const float* x) {
+#if defined(__GNUC__) && !defined(__clang__)
+  uint8x8x4_t table;
+  __asm__("vld1.8 %h0, [%1]" : "=w"(table) : "r"(x), "m"(*(const uint8_t(*)[32]) x));
+#else
+  const uint8x16_t lo = vld1q_u8((const uint8_t*) x);
+  const uint8x16_t hi = vld1q_u8((const uint8_t*) x + 16);
+  const uint8x8x4_t table = {{vget_low_u8(lo), vget_high_u8(lo), vget_low_u8(hi), vget_high_u8(hi)}};
+#endif
+  return table;
+}
+
+/* One input vector's sums, per pair of slots (d registers: a q multiply-add would need the two
+ * pairs' picks moved next to each other first): B = 1 pair p into d[p], B > 1 into d[p % 2]. */
+struct mv_acc {
+  float32x2_t d[4];
+};
+
+INLINE size_t mv_accumulator(size_t vectors, size_t p) {
+  return vectors == 1 ? p : p % 2;
+}
+
+/* One trip of T = pairs pairs (steps of step_pairs pairs, step_rows rows) on `vectors` vectors:
+ * byte indices from the index bytes at ix, weights at w, vector 0's rows at x. */
+INLINE void mv_trip(size_t vectors, size_t pairs, size_t step_pairs, size_t step_rows, struct mv_acc* acc,
+                    const uint8_t* ix, const float* w, const float* x, size_t input_stride,
+                    const struct mv_consts* k) {
+  const uint8x8_t index_bytes = vshl_n_u8(mv_index_bytes(ix, 2 * pairs), 2);
+  uint8x8_t at[4];
+  float32x2_t vw[4];
+  const float32x4_t w0 = vld1q_f32(w);
+  const float32x4_t w1 = pairs == 4 ? vld1q_f32(w + 4) : vcombine_f32(vld1_f32(w + 4), vdup_n_f32(0.0f));
+  vw[0] = vget_low_f32(w0);
+  vw[1] = vget_high_f32(w0);
+  vw[2] = vget_low_f32(w1);
+  vw[3] = vget_high_f32(w1);
+  UNROLL for (size_t p = 0; p < pairs; p++) {
+    at[p] = vadd_u8(vtbl1_u8(index_bytes, k->spread[p]), k->base[p]);
+  }
+  UNROLL for (size_t b = 0; b < vectors; b++) {
+    const float* xb = mv_vector(x, b, input_stride);
+    uint8x8x4_t table = mv_table(xb);
+    UNROLL for (size_t p = 0; p < pairs; p++) {
+      if (p != 0 && p % step_pairs == 0) {
+        table = mv_table(xb + (p / step_pairs) * step_rows);
+      }
+      const size_t a = mv_accumulator(vectors, p);
+      acc[b].d[a] = MLAD(acc[b].d[a], vw[p], vreinterpret_f32_u8(vtbl4_u8(table, at[p])));
+    }
+  }
+}
+
+/* The sum of a vector's accumulators' lanes. */
+INLINE float mv_sum(const struct mv_acc* a) {
+  const float32x2_t d = vadd_f32(vadd_f32(a->d[0], a->d[1]), vadd_f32(a->d[2], a->d[3]));
+  return vget_lane_f32(vpadd_f32(d, d), 0);
+}
+
+/* All nc channels of B = vectors (a constant) input vectors, R = runs runs and P = step_pairs
+ * pairs per step. Input vector b at input + b * input_stride bytes; channel c of vector b's
+ * output at output + b * vector_stride + c * channel_stride bytes. */
+INLINE void mv_channels(size_t vectors, size_t step_pairs, size_t runs, size_t nc, size_t groups, size_t n,
+                        size_t m, const float* input, size_t input_stride, const float* bias, const float* weights,
+                        const uint8_t* indices, float* output, size_t channel_stride, size_t vector_stride,
+                        struct clamp c) {
+  const size_t unroll = step_pairs == 3 ? 1 : 4 / step_pairs;
+  const size_t pairs = unroll * step_pairs;
+  const size_t slots = groups * n;
+  const size_t step_rows = runs * m;
+  const size_t safe_rows = groups != 0 ? (groups - 1) * m : 0;
+  const size_t steps = safe_rows >= MV_TABLE_FLOATS ? (safe_rows - MV_TABLE_FLOATS) / step_rows + 1 : 0;
+  const size_t trips = steps / unroll;
+  struct mv_consts k;
+  mv_consts_init(pairs, step_pairs, n, m, &k);
+  for (size_t ch = 0; ch < nc; ch++) {
+    const float* w = weights;
+    const uint8_t* ix = indices;
+    const float* x = input;
+    struct mv_acc acc[4];
+    UNROLL for (size_t b = 0; b < vectors; b++) {
+      UNROLL for (size_t a = 0; a < 4; a++) {
+        acc[b].d[a] = vdup_n_f32(0.0f);
+      }
+    }
+    for (size_t t = 0; t < trips; t++) {
+      mv_trip(vectors, pairs, step_pairs, step_rows, acc, ix, w, x, input_stride, &k);
+      w += 2 * pairs;
+      ix += 2 * pairs;
+      x += unroll * step_rows;
+    }
+    /* The slots left, per vector four at a time into sums[0 .. 4) (constant subscripts:
+     * registers). */
+    const size_t left = slots - trips * 2 * pairs;
+    UNROLL for (size_t b = 0; b < vectors; b++) {
+      const float* xb = mv_vector(x, b, input_stride);
+      float sums[4] = {mv_sum(&acc[b]), 0.0f, 0.0f, 0.0f};
+      size_t run_row = 0; /* row 0 of the slot's run, from xb */
+      size_t j = 0;       /* the slot's place in its run */
+      for (size_t s = 0; s < left; s += 4) {
+        UNROLL for (size_t q = 0; q < 4; q++) {
+          if (s + q < left) {
+            sums[q] = MLAS(sums[q], w[s + q], xb[run_row + ix[s + q]]);
+            if (++j == n) {
+              j = 0;
+              run_row += m;
+            }
+          }
+        }
+      }
+      *next_channel(output, b * vector_stride) = clamps(bias[ch] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
+    }
+    weights += slots;
+    indices += slots;
+    output = next_channel(output, channel_stride);
+  }
+}
+
+typedef void (*mv_fn)(size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                      size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
+                      float* output, size_t channel_stride, size_t vector_stride,
+                      const struct sprig_f32_minmax_params* params);
+
+/* One out-of-line function per step width P and vector count B (each loop gets the registers). */
+#define DEFINE_MV(P, B)                                                                                        \
+  static __attribute__((noinline)) void mv_##P##_##B(                                                         \
+      size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,      \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t channel_stride,   \
+      size_t vector_stride, const struct sprig_f32_minmax_params* params) {                                   \
+    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                        \
+    mv_channels(B, P, runs, nc, groups, n, m, input, input_stride, bias, weights, indices, output,             \
+                channel_stride, vector_stride, c);                                                             \
+  }
+
+DEFINE_MV(1, 1)
+DEFINE_MV(1, 2)
+DEFINE_MV(1, 3)
+DEFINE_MV(1, 4)
+DEFINE_MV(2, 1)
+DEFINE_MV(2, 2)
+DEFINE_MV(2, 3)
+DEFINE_MV(2, 4)
+DEFINE_MV(3, 1)
+DEFINE_MV(3, 2)
+DEFINE_MV(3, 3)
+DEFINE_MV(3, 4)
+DEFINE_MV(4, 1)
+DEFINE_MV(4, 2)
+DEFINE_MV(4, 3)
+DEFINE_MV(4, 4)
+
+/* [P - 1][B - 1] */
+static const mv_fn mv_fns[4][4] = {
+    {mv_1_1, mv_1_2, mv_1_3, mv_1_4},
+    {mv_2_1, mv_2_2, mv_2_3, mv_2_4},
+    {mv_3_1, mv_3_2, mv_3_3, mv_3_4},
+    {mv_4_1, mv_4_2, mv_4_3, mv_4_4},
+};
+
+/* Runs per step: the most whose rows fit the 8-float table and whose slots fill pairs; 0 when
+ * none does (the scalar kernels' patterns). */
+static size_t mv_runs(size_t n, size_t m) {
+  for (size_t r = MV_TABLE_FLOATS / m; r != 0; r--) {
+    if (r * n % 2 == 0) {
+      return r;
+    }
+  }
+  return 0;
+}
+
+static void nmspmm_1x1(size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                       size_t row_stride, const float* bias, const float* weights, const uint8_t* indices,
+                       float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
+  const size_t runs = mc == 1 && row_stride == sizeof(float) ? mv_runs(n, m) : 0;
+  if (runs == 0) {
+    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
+                                                output, output_stride, params);
+    return;
+  }
+  mv_fns[runs * n / 2 - 1][0](runs, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0,
+                              params);
+}
+
+static void nmspmv(size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                   size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
+                   float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
+  const size_t runs = mv_runs(n, m);
+  if (runs == 0) {
+    sprig_f32_nmspmv_minmax_ukernel__scalar(batch, nc, groups, n, m, input, input_stride, bias, weights, indices,
+                                            output, output_stride, params);
+    return;
+  }
+  const mv_fn* fns = mv_fns[runs * n / 2 - 1];
+  for (size_t b = 0; b < batch; b += 4) {
+    const size_t vectors = batch - b < 4 ? batch - b : 4;
+    fns[vectors - 1](runs, nc, groups, n, m, mv_vector(input, b, input_stride), input_stride, bias, weights,
+                     indices, next_channel(output, b * output_stride), sizeof(float), output_stride, params);
+  }
+}
+
+/* The exported kernels sprig_f32_nmspmm_minmax_ukernel_1x1__<NAME> and sprig_f32_nmspmv_minmax_ukernel__<NAME>. */
+#define DEFINE_ARMV7_NMSPMV(NAME)                                                                          \
+  void sprig_f32_nmspmm_minmax_ukernel_1x1__##NAME(                                                        \
+      size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,      \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
+      const struct sprig_f32_minmax_params* params) {                                                      \
+    nmspmm_1x1(mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride, params); \
+  }                                                                                                        \
+  void sprig_f32_nmspmv_minmax_ukernel__##NAME(                                                            \
+      size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride, \
+      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
+      const struct sprig_f32_minmax_params* params) {                                                      \
+    nmspmv(batch, nc, groups, n, m, input, input_stride, bias, weights, indices, output, output_stride, params); \
   }

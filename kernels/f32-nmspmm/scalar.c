@@ -114,48 +114,85 @@ DEFINE_SCALAR_NMSPMM(8)
 
 /*
  * Matrix times vectors (src/sprig/nmspmm.h, "nmspmv"): vectors in groups of up to 4, each weight
- * and index read once per group; per vector two sums, the slots alternating between them.
+ * and index read once per group; per vector two sums, even and odd slots. Each group size has its
+ * own function, so that the sums are registers (a sum indexed by a variable lives in memory, and
+ * every multiply-add would wait for the store of the one before).
  */
 #define MV_GROUP 4
+#define INLINE static inline __attribute__((always_inline))
 
-static inline void nmspmv_group(size_t vectors, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                                size_t input_stride, const float* bias, const float* weights,
-                                const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) {
+/* The run base and place of the next slot. */
+INLINE void next_slot(size_t n, size_t m, size_t* run, size_t* place) {
+  if (++*place == n) {
+    *place = 0;
+    *run += m;
+  }
+}
+
+INLINE void nmspmv_group(size_t vectors, size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                         size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
+                         float* output, size_t output_stride, float lo, float hi) {
   const size_t slots = groups * n;
   for (size_t c = 0; c < nc; c++) {
-    float sums[MV_GROUP][2];
+    float even[MV_GROUP], odd[MV_GROUP];
     for (size_t b = 0; b < vectors; b++) {
-      sums[b][0] = bias[c];
-      sums[b][1] = 0.0f;
+      even[b] = bias[c];
+      odd[b] = 0.0f;
     }
     size_t run = 0; /* row 0 of the slot's run */
     size_t place = 0;
-    for (size_t s = 0; s < slots; s++) {
-      const float w = weights[s];
-      const size_t row = run + indices[s];
+    size_t s = 0;
+    for (; s + 2 <= slots; s += 2) {
+      const size_t row0 = run + indices[s];
+      next_slot(n, m, &run, &place);
+      const size_t row1 = run + indices[s + 1];
+      next_slot(n, m, &run, &place);
       for (size_t b = 0; b < vectors; b++) {
-        sums[b][s % 2] += w * ((const float*) ((const char*) input + b * input_stride))[row];
+        const float* x = (const float*) ((const char*) input + b * input_stride);
+        even[b] += weights[s] * x[row0];
+        odd[b] += weights[s + 1] * x[row1];
       }
-      if (++place == n) {
-        place = 0;
-        run += m;
+    }
+    if (s < slots) {
+      const size_t row0 = run + indices[s];
+      for (size_t b = 0; b < vectors; b++) {
+        even[b] += weights[s] * ((const float*) ((const char*) input + b * input_stride))[row0];
       }
     }
     for (size_t b = 0; b < vectors; b++) {
-      ((float*) ((char*) output + b * output_stride))[c] = sprig_clamp_f32(sums[b][0] + sums[b][1], lo, hi);
+      ((float*) ((char*) output + b * output_stride))[c] = sprig_clamp_f32(even[b] + odd[b], lo, hi);
     }
     weights += slots;
     indices += slots;
   }
 }
 
+typedef void (*nmspmv_group_fn)(size_t nc, size_t groups, size_t n, size_t m, const float* input,
+                                size_t input_stride, const float* bias, const float* weights,
+                                const uint8_t* indices, float* output, size_t output_stride, float lo, float hi);
+
+#define DEFINE_NMSPMV_GROUP(B)                                                                                  \
+  static void nmspmv_group_##B(size_t nc, size_t groups, size_t n, size_t m, const float* input,               \
+                               size_t input_stride, const float* bias, const float* weights,                   \
+                               const uint8_t* indices, float* output, size_t output_stride, float lo, float hi) { \
+    nmspmv_group(B, nc, groups, n, m, input, input_stride, bias, weights, indices, output, output_stride, lo, hi); \
+  }
+
+DEFINE_NMSPMV_GROUP(1)
+DEFINE_NMSPMV_GROUP(2)
+DEFINE_NMSPMV_GROUP(3)
+DEFINE_NMSPMV_GROUP(4)
+
 void sprig_f32_nmspmv_minmax_ukernel__scalar(size_t batch, size_t nc, size_t groups, size_t n, size_t m,
                                              const float* input, size_t input_stride, const float* bias,
                                              const float* weights, const uint8_t* indices, float* output,
                                              size_t output_stride, const struct sprig_f32_minmax_params* params) {
+  static const nmspmv_group_fn groups_of[MV_GROUP] = {nmspmv_group_1, nmspmv_group_2, nmspmv_group_3,
+                                                      nmspmv_group_4};
   for (size_t b = 0; b < batch; b += MV_GROUP) {
-    nmspmv_group(batch - b < MV_GROUP ? batch - b : MV_GROUP, nc, groups, n, m,
-                 (const float*) ((const char*) input + b * input_stride), input_stride, bias, weights, indices,
-                 (float*) ((char*) output + b * output_stride), output_stride, params->min, params->max);
+    const size_t vectors = batch - b < MV_GROUP ? batch - b : MV_GROUP;
+    groups_of[vectors - 1](nc, groups, n, m, (const float*) ((const char*) input + b * input_stride), input_stride,
+                           bias, weights, indices, (float*) ((char*) output + b * output_stride), output_stride,
+                           params->min, params->max);
   }
 }
