@@ -655,10 +655,13 @@ INLINE void mv_consts_init(size_t quads, size_t unroll, size_t n, size_t m, stru
   }
 }
 
-/* The vector `b` input vectors after the one at x (stride in bytes). */
-INLINE const float* mv_vector(const float* x, size_t b, size_t input_stride) {
-  return (const float*) ((uintptr_t) x + b * input_stride);
-}
+#define MV_TABLE_FLOATS 16
+#define MV_GROUP_SLOTS 4
+#include "neon-mv.h"
+
+/* Steps per trip: B = 1 as many as fill 16 index bytes (V * unroll = 4, V = 3: 1); B > 1 two at
+ * V = 1, else one (see the comment above). */
+#define MV_UNROLL(V, B) ((B) == 1 ? 4 / (V) : (V) == 1 ? 2 : 1)
 
 /* Accumulators per input vector: B = 1 one per quad of a trip (U * V <= 4), B > 1 at most 2. */
 INLINE size_t mv_accumulators(size_t vectors, size_t quads, size_t unroll) {
@@ -742,20 +745,20 @@ INLINE float mv_sum(const float32x4_t* acc, size_t count) {
 }
 
 /* All nc channels of B = vectors (a constant) input vectors, R = runs runs and V = quads quads
- * (4 * V slots) per step, `unroll` steps per trip. Input vector b at input + b * input_stride
- * bytes; channel c of vector b's output at output + b * vector_stride + c * channel_stride bytes.
- * Steps read the 16 rows from their first run's row 0 on; only rows of full runs (before the
- * last run) surely exist, so they stop where that would pass (groups - 1) * m, and the slots
- * left take a scalar loop with four sums per vector. */
-INLINE void mv_channels(size_t vectors, size_t quads, size_t unroll, size_t runs, size_t nc, size_t groups,
-                        size_t n, size_t m, const float* input, size_t input_stride, const float* bias,
-                        const float* weights, const uint8_t* indices, float* output, size_t channel_stride,
-                        size_t vector_stride, struct clamp c) {
+ * (4 * V slots) per step (neon-mv.h), MV_UNROLL steps per trip. Input vector b at input + b *
+ * input_stride bytes; channel c of vector b's output at output + b * vector_stride + c *
+ * channel_stride bytes. Steps read the 16 rows from their first run's row 0 on; only rows of full
+ * runs (before the last run) surely exist, so they stop where that would pass (groups - 1) * m,
+ * and the slots left take a scalar loop with four sums per vector. */
+INLINE void mv_channels(size_t vectors, size_t quads, size_t runs, size_t nc, size_t groups, size_t n, size_t m,
+                        const float* input, size_t input_stride, const float* bias, const float* weights,
+                        const uint8_t* indices, float* output, size_t channel_stride, size_t vector_stride,
+                        struct clamp c) {
+  const size_t unroll = MV_UNROLL(quads, vectors);
   const size_t slots = groups * n;
   const size_t step_slots = 4 * quads;
   const size_t step_rows = runs * m;
-  const size_t safe_rows = groups != 0 ? (groups - 1) * m : 0;
-  const size_t steps = safe_rows >= 16 ? (safe_rows - 16) / step_rows + 1 : 0;
+  const size_t steps = mv_safe_steps(groups, m, step_rows);
   const size_t accumulators = mv_accumulators(vectors, quads, unroll);
   struct mv_consts k;
   mv_consts_init(quads, unroll, n, m, &k);
@@ -788,26 +791,10 @@ INLINE void mv_channels(size_t vectors, size_t quads, size_t unroll, size_t runs
       ix += step_slots;
       x += step_rows;
     }
-    /* The slots left, per vector four at a time into sums[0 .. 4) (constant subscripts:
-     * registers). */
     const size_t left = slots - steps * runs * n;
     UNROLL for (size_t b = 0; b < vectors; b++) {
-      const float* xb = mv_vector(x, b, input_stride);
-      float sums[4] = {mv_sum(acc[b], accumulators), 0.0f, 0.0f, 0.0f};
-      size_t run_row = 0; /* row 0 of the slot's run, from xb */
-      size_t j = 0;       /* the slot's place in its run */
-      for (size_t s = 0; s < left; s += 4) {
-        UNROLL for (size_t q = 0; q < 4; q++) {
-          if (s + q < left) {
-            sums[q] += w[s + q] * xb[run_row + ix[s + q]];
-            if (++j == n) {
-              j = 0;
-              run_row += m;
-            }
-          }
-        }
-      }
-      *next_channel(output, b * vector_stride) = clamps(bias[ch] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
+      *next_channel(output, b * vector_stride) =
+          mv_finish(mv_sum(acc[b], accumulators), mv_vector(x, b, input_stride), w, ix, left, n, m, bias[ch], c);
     }
     weights += slots;
     indices += slots;
@@ -815,91 +802,16 @@ INLINE void mv_channels(size_t vectors, size_t quads, size_t unroll, size_t runs
   }
 }
 
-/* Steps per trip: B = 1 as many as fill 16 index bytes (V * unroll = 4, V = 3: 1); B > 1 two at
- * V = 1, else one (see the comment above). */
-#define MV_UNROLL(V, B) ((B) == 1 ? 4 / (V) : (V) == 1 ? 2 : 1)
-
-typedef void (*mv_fn)(size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                      size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
-                      float* output, size_t channel_stride, size_t vector_stride,
-                      const struct sprig_f32_minmax_params* params);
-
-/* One out-of-line function per step width V and vector count B (as the tiles above: each loop
- * gets the registers). */
-#define DEFINE_MV(V, B)                                                                                        \
-  static __attribute__((noinline)) void mv_##V##_##B(                                                         \
-      size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,      \
-      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t channel_stride,   \
-      size_t vector_stride, const struct sprig_f32_minmax_params* params) {                                   \
-    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                        \
-    mv_channels(B, V, MV_UNROLL(V, B), runs, nc, groups, n, m, input, input_stride, bias, weights, indices,    \
-                output, channel_stride, vector_stride, c);                                                     \
-  }
-
-DEFINE_MV(1, 1)
-DEFINE_MV(1, 2)
-DEFINE_MV(1, 3)
-DEFINE_MV(1, 4)
-DEFINE_MV(2, 1)
-DEFINE_MV(2, 2)
-DEFINE_MV(2, 3)
-DEFINE_MV(2, 4)
-DEFINE_MV(3, 1)
-DEFINE_MV(3, 2)
-DEFINE_MV(3, 3)
-DEFINE_MV(3, 4)
-DEFINE_MV(4, 1)
-DEFINE_MV(4, 2)
-DEFINE_MV(4, 3)
-DEFINE_MV(4, 4)
-
-/* [V - 1][B - 1] */
-static const mv_fn mv_fns[4][4] = {
-    {mv_1_1, mv_1_2, mv_1_3, mv_1_4},
-    {mv_2_1, mv_2_2, mv_2_3, mv_2_4},
-    {mv_3_1, mv_3_2, mv_3_3, mv_3_4},
-    {mv_4_1, mv_4_2, mv_4_3, mv_4_4},
-};
-
-/* Runs per step: the most whose rows fit the 16-float table and whose slots fill quads; 0 when
- * none does (the scalar kernels' patterns). */
-static size_t mv_runs(size_t n, size_t m) {
-  for (size_t r = 16 / m; r != 0; r--) {
-    if (r * n % 4 == 0) {
-      return r;
-    }
-  }
-  return 0;
-}
-
 void sprig_f32_nmspmm_minmax_ukernel_1x1__aarch64_neonfma(
     size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,
     const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
-  const size_t runs = mc == 1 && row_stride == sizeof(float) ? mv_runs(n, m) : 0;
-  if (runs == 0) {
-    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
-                                                output, output_stride, params);
-    return;
-  }
-  mv_fns[runs * n / 4 - 1][0](runs, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0,
-                              params);
+  mv_one_pixel(mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride, params);
 }
 
 void sprig_f32_nmspmv_minmax_ukernel__aarch64_neonfma(
     size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,
     const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride,
     const struct sprig_f32_minmax_params* params) {
-  const size_t runs = mv_runs(n, m);
-  if (runs == 0) {
-    sprig_f32_nmspmv_minmax_ukernel__scalar(batch, nc, groups, n, m, input, input_stride, bias, weights, indices,
-                                            output, output_stride, params);
-    return;
-  }
-  const mv_fn* fns = mv_fns[runs * n / 4 - 1];
-  for (size_t b = 0; b < batch; b += 4) {
-    const size_t vectors = batch - b < 4 ? batch - b : 4;
-    fns[vectors - 1](runs, nc, groups, n, m, mv_vector(input, b, input_stride), input_stride, bias, weights,
-                     indices, next_channel(output, b * output_stride), sizeof(float), output_stride, params);
-  }
+  mv_vectors(batch, nc, groups, n, m, input, input_stride, bias, weights, indices, output, output_stride, params);
 }

@@ -316,6 +316,8 @@ INLINE void nmspmm(size_t mr, size_t mc, size_t nc, size_t groups, size_t n, siz
  */
 
 #define MV_TABLE_FLOATS 8
+#define MV_GROUP_SLOTS 2
+#include "neon-mv.h"
 
 /* The first `count` (6 or 8, a constant) index bytes at p, in the low lanes of a d register;
  * nothing past them is read (the last channel's indices may end there). */
@@ -348,11 +350,6 @@ INLINE void mv_consts_init(size_t pairs, size_t step_pairs, size_t n, size_t m, 
     }
     k->base[p] = vld1_u8(bytes);
   }
-}
-
-/* The vector `b` input vectors after the one at x (stride in bytes). */
-INLINE const float* mv_vector(const float* x, size_t b, size_t input_stride) {
-  return (const float*) ((uintptr_t) x + b * input_stride);
 }
 
 /* The 8 floats at x as a table of 4 d registers. GCC (no vld1_u8_x4 for armv7): one vld1 into
@@ -417,8 +414,8 @@ INLINE float mv_sum(const struct mv_acc* a) {
 }
 
 /* All nc channels of B = vectors (a constant) input vectors, R = runs runs and P = step_pairs
- * pairs per step. Input vector b at input + b * input_stride bytes; channel c of vector b's
- * output at output + b * vector_stride + c * channel_stride bytes. */
+ * pairs per step (neon-mv.h). Input vector b at input + b * input_stride bytes; channel c of
+ * vector b's output at output + b * vector_stride + c * channel_stride bytes. */
 INLINE void mv_channels(size_t vectors, size_t step_pairs, size_t runs, size_t nc, size_t groups, size_t n,
                         size_t m, const float* input, size_t input_stride, const float* bias, const float* weights,
                         const uint8_t* indices, float* output, size_t channel_stride, size_t vector_stride,
@@ -427,9 +424,7 @@ INLINE void mv_channels(size_t vectors, size_t step_pairs, size_t runs, size_t n
   const size_t pairs = unroll * step_pairs;
   const size_t slots = groups * n;
   const size_t step_rows = runs * m;
-  const size_t safe_rows = groups != 0 ? (groups - 1) * m : 0;
-  const size_t steps = safe_rows >= MV_TABLE_FLOATS ? (safe_rows - MV_TABLE_FLOATS) / step_rows + 1 : 0;
-  const size_t trips = steps / unroll;
+  const size_t trips = mv_safe_steps(groups, m, step_rows) / unroll;
   struct mv_consts k;
   mv_consts_init(pairs, step_pairs, n, m, &k);
   for (size_t ch = 0; ch < nc; ch++) {
@@ -448,112 +443,14 @@ INLINE void mv_channels(size_t vectors, size_t step_pairs, size_t runs, size_t n
       ix += 2 * pairs;
       x += unroll * step_rows;
     }
-    /* The slots left, per vector four at a time into sums[0 .. 4) (constant subscripts:
-     * registers). */
     const size_t left = slots - trips * 2 * pairs;
     UNROLL for (size_t b = 0; b < vectors; b++) {
-      const float* xb = mv_vector(x, b, input_stride);
-      float sums[4] = {mv_sum(&acc[b]), 0.0f, 0.0f, 0.0f};
-      size_t run_row = 0; /* row 0 of the slot's run, from xb */
-      size_t j = 0;       /* the slot's place in its run */
-      for (size_t s = 0; s < left; s += 4) {
-        UNROLL for (size_t q = 0; q < 4; q++) {
-          if (s + q < left) {
-            sums[q] = MLAS(sums[q], w[s + q], xb[run_row + ix[s + q]]);
-            if (++j == n) {
-              j = 0;
-              run_row += m;
-            }
-          }
-        }
-      }
-      *next_channel(output, b * vector_stride) = clamps(bias[ch] + ((sums[0] + sums[1]) + (sums[2] + sums[3])), c);
+      *next_channel(output, b * vector_stride) =
+          mv_finish(mv_sum(&acc[b]), mv_vector(x, b, input_stride), w, ix, left, n, m, bias[ch], c);
     }
     weights += slots;
     indices += slots;
     output = next_channel(output, channel_stride);
-  }
-}
-
-typedef void (*mv_fn)(size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                      size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
-                      float* output, size_t channel_stride, size_t vector_stride,
-                      const struct sprig_f32_minmax_params* params);
-
-/* One out-of-line function per step width P and vector count B (each loop gets the registers). */
-#define DEFINE_MV(P, B)                                                                                        \
-  static __attribute__((noinline)) void mv_##P##_##B(                                                         \
-      size_t runs, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride,      \
-      const float* bias, const float* weights, const uint8_t* indices, float* output, size_t channel_stride,   \
-      size_t vector_stride, const struct sprig_f32_minmax_params* params) {                                   \
-    const struct clamp c = {vld1q_dup_f32(&params->min), vld1q_dup_f32(&params->max)};                        \
-    mv_channels(B, P, runs, nc, groups, n, m, input, input_stride, bias, weights, indices, output,             \
-                channel_stride, vector_stride, c);                                                             \
-  }
-
-DEFINE_MV(1, 1)
-DEFINE_MV(1, 2)
-DEFINE_MV(1, 3)
-DEFINE_MV(1, 4)
-DEFINE_MV(2, 1)
-DEFINE_MV(2, 2)
-DEFINE_MV(2, 3)
-DEFINE_MV(2, 4)
-DEFINE_MV(3, 1)
-DEFINE_MV(3, 2)
-DEFINE_MV(3, 3)
-DEFINE_MV(3, 4)
-DEFINE_MV(4, 1)
-DEFINE_MV(4, 2)
-DEFINE_MV(4, 3)
-DEFINE_MV(4, 4)
-
-/* [P - 1][B - 1] */
-static const mv_fn mv_fns[4][4] = {
-    {mv_1_1, mv_1_2, mv_1_3, mv_1_4},
-    {mv_2_1, mv_2_2, mv_2_3, mv_2_4},
-    {mv_3_1, mv_3_2, mv_3_3, mv_3_4},
-    {mv_4_1, mv_4_2, mv_4_3, mv_4_4},
-};
-
-/* Runs per step: the most whose rows fit the 8-float table and whose slots fill pairs; 0 when
- * none does (the scalar kernels' patterns). */
-static size_t mv_runs(size_t n, size_t m) {
-  for (size_t r = MV_TABLE_FLOATS / m; r != 0; r--) {
-    if (r * n % 2 == 0) {
-      return r;
-    }
-  }
-  return 0;
-}
-
-static void nmspmm_1x1(size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                       size_t row_stride, const float* bias, const float* weights, const uint8_t* indices,
-                       float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
-  const size_t runs = mc == 1 && row_stride == sizeof(float) ? mv_runs(n, m) : 0;
-  if (runs == 0) {
-    sprig_f32_nmspmm_minmax_ukernel_1x1__scalar(mc, nc, groups, n, m, input, row_stride, bias, weights, indices,
-                                                output, output_stride, params);
-    return;
-  }
-  mv_fns[runs * n / 2 - 1][0](runs, nc, groups, n, m, input, 0, bias, weights, indices, output, output_stride, 0,
-                              params);
-}
-
-static void nmspmv(size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input,
-                   size_t input_stride, const float* bias, const float* weights, const uint8_t* indices,
-                   float* output, size_t output_stride, const struct sprig_f32_minmax_params* params) {
-  const size_t runs = mv_runs(n, m);
-  if (runs == 0) {
-    sprig_f32_nmspmv_minmax_ukernel__scalar(batch, nc, groups, n, m, input, input_stride, bias, weights, indices,
-                                            output, output_stride, params);
-    return;
-  }
-  const mv_fn* fns = mv_fns[runs * n / 2 - 1];
-  for (size_t b = 0; b < batch; b += 4) {
-    const size_t vectors = batch - b < 4 ? batch - b : 4;
-    fns[vectors - 1](runs, nc, groups, n, m, mv_vector(input, b, input_stride), input_stride, bias, weights,
-                     indices, next_channel(output, b * output_stride), sizeof(float), output_stride, params);
   }
 }
 
@@ -563,11 +460,11 @@ static void nmspmv(size_t batch, size_t nc, size_t groups, size_t n, size_t m, c
       size_t mc, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t row_stride,      \
       const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
       const struct sprig_f32_minmax_params* params) {                                                      \
-    nmspmm_1x1(mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride, params); \
+    mv_one_pixel(mc, nc, groups, n, m, input, row_stride, bias, weights, indices, output, output_stride, params); \
   }                                                                                                        \
   void sprig_f32_nmspmv_minmax_ukernel__##NAME(                                                            \
       size_t batch, size_t nc, size_t groups, size_t n, size_t m, const float* input, size_t input_stride, \
       const float* bias, const float* weights, const uint8_t* indices, float* output, size_t output_stride, \
       const struct sprig_f32_minmax_params* params) {                                                      \
-    nmspmv(batch, nc, groups, n, m, input, input_stride, bias, weights, indices, output, output_stride, params); \
+    mv_vectors(batch, nc, groups, n, m, input, input_stride, bias, weights, indices, output, output_stride, params); \
   }
