@@ -19,7 +19,9 @@
 # compile_commands.json; (2) recompiles each kernels/*/aarch64-*.c (armv7-*.c) with exactly the
 # command CMake used (Release -O3, -march=armv8.2-a+dotprod for aarch64-neondot.c, ...) but -S,
 # to assembly; (3) for each kernel, takes the kernel function and the local functions it calls
-# (directly or through one more call: the tile functions), finds their innermost loops (a
+# (directly or through one more call: the tile functions; or through a table of function
+# addresses: the N:M matrix-vector kernels' loops per step width and vector count, of which the
+# 4-vector ones write the most accumulators), finds their innermost loops (a
 # backward branch to a label of the same function with no other backward branch inside) -- only
 # in the functions named *_main_tiles when the kernel calls one (kernels whose remainder tiles
 # are inlined next to the main tile mark it so: kernels/f16-spmm/simd-template.h) -- and
@@ -33,7 +35,7 @@
 # smlal v.4s ...; by vector and by element, the faster of the two) for the bound.
 #
 # Per kernel and model it prints cycles per iteration, cycles per stored value (MAC lanes of an
-# iteration / MR pixels = weights the iteration consumes; 1x4 / 1x8 and sellmv matrix-vector
+# iteration / MR pixels = weights the iteration consumes; 1x4 / 1x8, sellmv and N:M matrix-vector
 # kernels: MAC lanes; dense depthwise kernels: -), cycles per MAC instruction and % of the bound (the bound's
 # cycles for the loop's MAC instructions / the loop's cycles).
 # Outputs: build/neon-mca/{table.md, loops/<kernel>.s, mca/<kernel>.<model>.txt}.
@@ -190,8 +192,8 @@ def read_list(path):
 
 def mr_nr(fn):
     m = re.search(r"_ukernel_(\d+)x(\d+)(?:c\d+)?__", fn)
-    if m is None and re.search(r"_sellmv_\w*ukernel_\d+(?:c\d+)?(?:w\d+)?__", fn):
-        return (1, None)  # sliced-ELL matrix-vector: one pixel, C rows per slice
+    if m is None and re.search(r"_sellmv_\w*ukernel_\d+(?:c\d+)?(?:w\d+)?__|_nmspmv_\w*ukernel__", fn):
+        return (1, None)  # sliced-ELL or N:M matrix-vector: one pixel per input vector
     return (int(m.group(1)), int(m.group(2))) if m else (None, None)
 
 def default_kernels(entries, fn_ok):
@@ -223,9 +225,15 @@ BRANCH = re.compile(r"^(b|b\.\w+|b(?:eq|ne|cs|hs|cc|lo|mi|pl|vs|vc|hi|ls|ge|lt|g
 MAC = re.compile(r"^(fmla|fmls|fmadd|fmsub|sdot|udot|usdot|smlal2?|umlal2?|smull2?|umull2?|mla|"
                  r"vmla\.f32|vfma\.f32|vmlal\.[su](8|16)|vmull\.[su](8|16)|vmla\.i(16|32))$")
 
+DATA = re.compile(r"^\.(?:word|xword|quad|4byte|8byte)\s+([A-Za-z_.][\w.$]*)")
+ANCHOR = re.compile(r"^\.set\s+(\.L\w+)\s*,\s*\.\s*\+\s*0$")
+
 def parse_asm(path, comment):
-    """{function: [("label", name) | ("insn", mnemonic, operands, text, in_inline_asm)]}"""
-    funcs, cur, app = {}, None, False
+    """{function: [("label", name) | ("insn", mnemonic, operands, text, in_inline_asm) |
+    ("data", symbol)]}: "data" for a .word / .xword naming a symbol (a table of kernels' function
+    addresses, or a literal pool's reference to one). A section anchor (".set .LANCHOR0,. + 0")
+    becomes a data object naming the object defined next."""
+    funcs, cur, app, anchor = {}, None, False, None
     for raw in open(path):
         line = raw.rstrip("\n")
         if line.strip() in ("#APP", "#NO_APP"):  # GCC's marks around inline assembly
@@ -242,12 +250,19 @@ def parse_asm(path, comment):
             if not name.startswith(".L"):
                 cur = name
                 funcs[cur] = []
+                if anchor is not None:
+                    funcs[anchor] = [("data", name)]
+                    anchor = None
             elif cur is not None:
                 funcs[cur].append(("label", name))
             continue
         if s.startswith("."):
             if s.startswith(".size") and cur is not None:
                 cur = None
+            elif cur is not None and DATA.match(s):
+                funcs[cur].append(("data", DATA.match(s).group(1)))
+            elif ANCHOR.match(s):
+                anchor = ANCHOR.match(s).group(1)
             continue
         if cur is None:
             continue
@@ -261,7 +276,24 @@ def branch_target(item):
     ops = [o.strip() for o in item[2].split(",")]
     return re.sub(r"\(PLT\)$", "", ops[-1]) if ops else None  # armhf: "bl tile_32x1(PLT)"
 
+def is_data(funcs, name):
+    """A data object: a table of symbols (function addresses) or a section anchor's alias."""
+    return bool(funcs.get(name)) and all(it[0] == "data" for it in funcs[name])
+
+def referenced_data(funcs, item):
+    """The data objects an instruction's operands or a literal pool word name."""
+    if item[0] == "data":
+        names = [item[1]]
+    elif item[0] == "insn":
+        names = re.findall(r"[A-Za-z_.][\w.$]*", item[2])
+    else:
+        return []
+    return [n for n in names if is_data(funcs, n)]
+
 def callees(funcs, name, depth=2):
+    """The function, the local functions it calls and those they call (depth 2); also the
+    functions in the tables of function addresses they refer to (at the referrer's depth: the N:M
+    matrix-vector kernels call their loops through one, found through a section anchor)."""
     seen, todo = [name], [(name, 0)]
     while todo:
         f, d = todo.pop()
@@ -269,9 +301,15 @@ def callees(funcs, name, depth=2):
             continue
         for it in funcs.get(f, []):
             t = branch_target(it)
-            if t in funcs and t not in seen:
-                seen.append(t)
-                todo.append((t, d + 1))
+            found = [(t, d + 1)] if t in funcs else []
+            if is_data(funcs, f):
+                found += [(it[1], d)] if it[1] in funcs else []
+            else:
+                found += [(o, d) for o in referenced_data(funcs, it)]
+            for t, dt in found:
+                if t not in seen:
+                    seen.append(t)
+                    todo.append((t, dt))
     return seen
 
 def mac_key(mn, ops):
@@ -437,7 +475,7 @@ def bound(key, triple, cpu, attrs, arm32):
 os.makedirs(os.path.join(WORK, "loops"), exist_ok=True)
 os.makedirs(os.path.join(WORK, "mca"), exist_ok=True)
 entries = []
-for lst in sorted(glob.glob(os.path.join(ROOT, "kernels", "*", "list.inc"))):
+for lst in sorted(glob.glob(os.path.join(ROOT, "kernels", "*", "*list.inc"))):
     entries += read_list(lst)
 
 targets = []
